@@ -1,0 +1,87 @@
+package keys
+
+import (
+	"fmt"
+
+	"github.com/btcsuite/btcd/address/v2"
+	"github.com/btcsuite/btcd/address/v2/base58"
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/kassapay/kassa/asset"
+)
+
+// encoder turns a public key into the address text of one family and network.
+type encoder func(*btcec.PublicKey) (string, error)
+
+// p2wpkh encodes a BIP84 pay-to-witness-public-key-hash address for params.
+func p2wpkh(params *chaincfg.Params) encoder {
+	return func(pub *btcec.PublicKey) (string, error) {
+		a, err := address.NewAddressWitnessPubKeyHash(address.Hash160(pub.SerializeCompressed()), params)
+		if err != nil {
+			return "", fmt.Errorf("encode p2wpkh: %w", err)
+		}
+		return a.EncodeAddress(), nil
+	}
+}
+
+// evmAddress encodes the EIP-55 checksummed address: the last 20 bytes of the Keccak-256
+// of the uncompressed public key.
+func evmAddress(pub *btcec.PublicKey) (string, error) {
+	return crypto.PubkeyToAddress(*pub.ToECDSA()).Hex(), nil
+}
+
+// TronVersion is the version byte of Tron addresses (they start with T).
+const TronVersion = 0x41
+
+// tronAddress encodes the EVM address bytes with version 0x41 in base58check.
+func tronAddress(pub *btcec.PublicKey) (string, error) {
+	return base58.CheckEncode(crypto.PubkeyToAddress(*pub.ToECDSA()).Bytes(), TronVersion), nil
+}
+
+// litecoinParams returns Litecoin's parameters for mode as a new value. Only what
+// address and key encoding read is set; it is never registered with chaincfg (that
+// registry is global state), so address decoding must check prefixes itself.
+func litecoinParams(m asset.Mode, regtest bool) *chaincfg.Params {
+	p := chaincfg.MainNetParams
+	p.Name = "litecoin"
+	p.Bech32HRPSegwit = "ltc"
+	p.PubKeyHashAddrID = 0x30
+	p.ScriptHashAddrID = 0x32
+	p.PrivateKeyID = 0xb0
+	p.HDCoinType = 2
+	if m == asset.Test {
+		p = chaincfg.TestNet3Params
+		p.Name = "litecoin-testnet"
+		p.Bech32HRPSegwit = "tltc"
+		p.PubKeyHashAddrID = 0x6f
+		p.ScriptHashAddrID = 0x3a
+		p.PrivateKeyID = 0xef
+		p.HDCoinType = 1
+		if regtest {
+			p.Name = "litecoin-regtest"
+			p.Bech32HRPSegwit = "rltc"
+		}
+	}
+	return &p
+}
+
+func (o options) encoderFor(f asset.Family, m asset.Mode) encoder {
+	switch f {
+	case asset.FamilyBTC:
+		if m == asset.Test {
+			return p2wpkh(o.btcTest)
+		}
+		return p2wpkh(&chaincfg.MainNetParams)
+	case asset.FamilyLTC:
+		if m == asset.Test {
+			return p2wpkh(o.ltcTest)
+		}
+		return p2wpkh(litecoinParams(asset.Live, false))
+	case asset.FamilyEVM:
+		return evmAddress
+	case asset.FamilyTron:
+		return tronAddress
+	}
+	return nil
+}
