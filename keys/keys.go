@@ -25,6 +25,7 @@
 package keys
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -271,3 +272,14 @@ func (k *Keyring) GoString() string { return k.String() }
 func (k *Keyring) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
 func normaliseSpaces(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// ErrIndexExhausted is returned when a family and mode have used all 2^31 indexes.
+var ErrIndexExhausted = errors.New("all address indexes of this family and mode are used")
+
+// IndexAllocator hands out address indexes, one sequence per family and mode, starting
+// at 0. Storage backends implement it inside their transactions: an index is consumed
+// only when the transaction that took it commits, and is never handed out twice, even
+// across crashes.
+type IndexAllocator interface {
+	AllocateIndex(ctx context.Context, f asset.Family, m asset.Mode) (uint32, error)
+}

@@ -1,0 +1,54 @@
+// Package storage defines what Kassa asks of a database, and storagetest holds the
+// conformance suite every backend must pass unchanged.
+//
+// Domain packages define the operations they need next to their use (ledger.Tx,
+// keys.IndexAllocator, ...); Tx is their union, the set of operations one database
+// transaction offers. A Store runs a function inside a transaction: Update for
+// read-write work (serialised, committed when the function returns nil and rolled back
+// otherwise), View for consistent reads.
+//
+// Backends: storage/sqlite (modernc.org/sqlite, pure Go, the embedded default). A
+// PostgreSQL backend is planned for multi-instance deployments and will run the same
+// storagetest suite.
+package storage
+
+import (
+	"context"
+	"errors"
+
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/ledger"
+)
+
+// Tx is one database transaction. Its methods are only valid inside the function given
+// to Update or View, and are not safe for concurrent use.
+type Tx interface {
+	ledger.Tx
+	keys.IndexAllocator
+}
+
+// Store is a database.
+type Store interface {
+	// Update runs fn in a read-write transaction. It commits when fn returns nil and
+	// rolls back when fn returns an error or panics; it returns fn's error unchanged, so
+	// errors.Is works on it. Read-write transactions are serialised.
+	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// View runs fn in a read-only transaction that sees one consistent snapshot. Writes
+	// inside it fail.
+	View(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Close releases the database. Update and View fail afterwards.
+	Close() error
+}
+
+// Errors a backend returns on open.
+var (
+	// ErrNewerSchema means the database was written by a newer Kassa: opening it with
+	// this one could lose data, so it is refused.
+	ErrNewerSchema = errors.New("database schema is newer than this version of Kassa understands")
+	// ErrCorrupt means the file is not a readable database.
+	ErrCorrupt = errors.New("database file is corrupt or not a database")
+	// ErrForeignDatabase means the database belongs to another application.
+	ErrForeignDatabase = errors.New("database belongs to another application (not a Kassa database)")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("store is closed")
+)
