@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -254,3 +255,52 @@ func crashChild(path string) {
 		fmt.Printf("allocated %d\n", i) // printed only after the commit returned
 	}
 }
+
+// TestVerify_DetectsTampering changes the database behind the ledger's back in the ways
+// a bug could, and Verify must report each.
+func TestVerify_DetectsTampering(t *testing.T) {
+	tampers := map[string]string{
+		"balance":        `UPDATE ledger_accounts SET balance = '999' WHERE name = 'merchant:test:BTC:available'`,
+		"posting":        `UPDATE ledger_postings SET amount = '-1' WHERE seq = 0 AND entry_id = (SELECT max(id) FROM ledger_entries)`,
+		"negative":       `UPDATE ledger_accounts SET balance = '-5' WHERE name = 'fees:test:BTC:network'`,
+		"orphaned hold":  `UPDATE ledger_holds SET state = 'voided'`,
+		"unbalanced new": `INSERT INTO ledger_postings (entry_id, seq, account, amount) SELECT max(id), 9, 'world:test:BTC', '3' FROM ledger_entries`,
+	}
+	for name, q := range tampers {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kassa.db")
+			s := openFile(t, path)
+			defer s.Close()
+			err := s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+				if err := ledger.EnsureStandardAccounts(ctx, tx, asset.Test, "BTC"); err != nil {
+					return err
+				}
+				_, err := ledger.Post(ctx, tx, ledger.Entry{Key: "c", Postings: []ledger.Posting{
+					{Account: ledger.World(asset.Test, "BTC"), Amount: bigInt(-1000)},
+					{Account: ledger.MerchantAvailable(asset.Test, "BTC"), Amount: bigInt(1000)},
+				}})
+				if err != nil {
+					return err
+				}
+				return ledger.PlaceHold(ctx, tx, "po_1", ledger.MerchantAvailable(asset.Test, "BTC"), ledger.Holds(asset.Test, "BTC"), bigInt(400))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			verify := func() error {
+				return s.View(t.Context(), func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) })
+			}
+			if err := verify(); err != nil {
+				t.Fatalf("clean ledger: %v", err)
+			}
+			if _, err := rawDB(t, path).Exec(q); err != nil {
+				t.Fatal(err)
+			}
+			if err := verify(); !errors.Is(err, ledger.ErrInvariant) {
+				t.Fatalf("tampered (%s): Verify = %v", name, err)
+			}
+		})
+	}
+}
+
+func bigInt(v int64) *big.Int { return big.NewInt(v) }
