@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/ledger"
@@ -49,9 +50,10 @@ func BenchmarkLedgerEntry(b *testing.B) {
 		})
 		b.Run("sync="+sync+"/ledger-entry", func(b *testing.B) {
 			amt := big.NewInt(1000)
+			run := time.Now().UnixNano() // keys stay unique across -count repetitions
 			for i := 0; b.Loop(); i++ {
 				err := s.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-					_, err := ledger.Post(ctx, tx, ledger.Entry{Key: fmt.Sprintf("%s-credit-%d", sync, i), Postings: []ledger.Posting{
+					_, err := ledger.Post(ctx, tx, ledger.Entry{Key: fmt.Sprintf("%s-%d-credit-%d", sync, run, i), Postings: []ledger.Posting{
 						{Account: ledger.World(asset.Test, "BTC"), Amount: new(big.Int).Neg(amt)},
 						{Account: ledger.MerchantAvailable(asset.Test, "BTC"), Amount: amt},
 					}})

@@ -1,0 +1,236 @@
+// Package kassa is an embeddable crypto-payments gateway for Go applications.
+//
+// A Gateway is built with New on the application's own database (a storage.Store, or a
+// SQLite file path) and the merchant's own keys (a BIP39 mnemonic, or watch-only account
+// xpubs). It allocates a unique HD-derived deposit address per payment, keeps a
+// double-entry ledger of balances, and will watch chains, pay out and send webhooks as
+// the later parts of DESIGN.md land.
+//
+// Layout (each package's doc says what it is for):
+//
+//	asset/       networks, assets, fiat currencies; exact amount conversion
+//	keys/        BIP39/BIP32 keyring: deposit and change addresses, signing keys
+//	ledger/      double-entry journal with holds and Verify
+//	storage/     the storage contract and its conformance suite (storagetest)
+//	  sqlite/    the embedded SQLite backend (modernc.org/sqlite, pure Go)
+//	validation/  the typed field errors every package returns
+//
+// Errors: bad input returns a *ValidationError (an alias of validation.Error) naming
+// each wrong field, wrapping package sentinels that errors.Is can test; nothing is
+// written when a call fails.
+package kassa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/sqlite"
+	"github.com/kassapay/kassa/validation"
+	"github.com/shopspring/decimal"
+)
+
+// ValidationError lists every wrong input field of a call (DESIGN.md §10).
+type ValidationError = validation.Error
+
+// FieldError says one input field is wrong and why.
+type FieldError = validation.FieldError
+
+// Config configures a Gateway. Exactly one source of keys (Mnemonic, XPubs or Keyring)
+// and exactly one database (Store or DatabasePath) must be given.
+type Config struct {
+	// Store is the database, owned by the caller: Close does not close it.
+	Store storage.Store
+	// DatabasePath is a SQLite file the Gateway opens (creating it if needed) and closes
+	// on Close. ":memory:" gives a private in-memory database for tests.
+	DatabasePath string
+
+	// Mnemonic is the merchant's BIP39 English mnemonic; with it the Gateway can receive
+	// and sign. It is used to derive keys in memory and is never stored.
+	Mnemonic string
+	// Passphrase is the optional BIP39 passphrase of Mnemonic.
+	Passphrase string
+	// XPubs are account extended public keys for a watch-only Gateway, which can receive
+	// but not pay out.
+	XPubs []keys.XPub
+	// Keyring is a keyring built by the caller, instead of Mnemonic or XPubs.
+	Keyring *keys.Keyring
+
+	// Assets is the asset registry. Default: asset.Default().
+	Assets *asset.Registry
+	// Logger receives the Gateway's structured logs. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Gateway is a running Kassa instance. It is safe for concurrent use.
+type Gateway struct {
+	store     storage.Store
+	ownsStore bool
+	keys      *keys.Keyring
+	assets    *asset.Registry
+	log       *slog.Logger
+}
+
+// Errors of the Gateway.
+var (
+	ErrNoKeys     = errors.New("give exactly one of Mnemonic, XPubs or Keyring")
+	ErrNoDatabase = errors.New("give exactly one of Store or DatabasePath")
+)
+
+// New checks cfg, opens the database (migrating it, with progress logged) and derives
+// the keyring. On error nothing is left open.
+func New(cfg Config) (*Gateway, error) {
+	ctx := context.Background()
+	var v ValidationError
+	sources := 0
+	for _, set := range []bool{cfg.Mnemonic != "", len(cfg.XPubs) > 0, cfg.Keyring != nil} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		v.Add("Mnemonic", ErrNoKeys)
+	}
+	if (cfg.Store == nil) == (cfg.DatabasePath == "") {
+		v.Add("DatabasePath", ErrNoDatabase)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	g := &Gateway{assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring}
+	if g.assets == nil {
+		g.assets = asset.Default()
+	}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	var err error
+	switch {
+	case cfg.Mnemonic != "":
+		g.keys, err = keys.FromMnemonic(cfg.Mnemonic, cfg.Passphrase)
+		if err != nil {
+			v.Add("Mnemonic", err)
+		}
+	case len(cfg.XPubs) > 0:
+		g.keys, err = keys.FromXPubs(cfg.XPubs)
+		if err != nil {
+			v.Add("XPubs", err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if cfg.Store != nil {
+		g.store = cfg.Store
+	} else {
+		s, err := sqlite.Open(ctx, cfg.DatabasePath, sqlite.Options{Logger: g.log})
+		if err != nil {
+			return nil, fmt.Errorf("kassa: %w", err)
+		}
+		g.store, g.ownsStore = s, true
+	}
+	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "assets", len(g.assets.Assets()))
+	return g, nil
+}
+
+// Close releases what New opened. It does not close a Store given in Config.
+func (g *Gateway) Close() error {
+	if g.ownsStore {
+		return g.store.Close()
+	}
+	return nil
+}
+
+// Store returns the Gateway's database.
+func (g *Gateway) Store() storage.Store { return g.store }
+
+// Assets returns the Gateway's asset registry.
+func (g *Gateway) Assets() *asset.Registry { return g.assets }
+
+// Keys returns the Gateway's keyring.
+func (g *Gateway) Keys() *keys.Keyring { return g.keys }
+
+// NewDepositAddress allocates the next receive index of the family of asset code in
+// mode and derives its address. The index is consumed only if the allocation commits,
+// and never reused.
+func (g *Gateway) NewDepositAddress(ctx context.Context, m asset.Mode, code string) (keys.Address, error) {
+	var v ValidationError
+	if !m.Valid() {
+		v.Add("mode", asset.ErrUnknownMode)
+	}
+	a, err := g.assets.Parse(code, "")
+	if err != nil {
+		v.Add("currency", err)
+	}
+	if err := v.Err(); err != nil {
+		return keys.Address{}, err
+	}
+	n, _ := g.assets.Network(a.Network)
+	var addr keys.Address
+	err = g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+		for {
+			i, err := tx.AllocateIndex(ctx, n.Family, m)
+			if err != nil {
+				return err
+			}
+			addr, err = g.keys.Address(n.Family, m, keys.Receive, i)
+			if errors.Is(err, keys.ErrInvalidChildAtIndex) {
+				continue // BIP32: skip the (astronomically rare) invalid index
+			}
+			return err
+		}
+	})
+	if err != nil {
+		return keys.Address{}, fmt.Errorf("kassa: new deposit address: %w", err)
+	}
+	return addr, nil
+}
+
+// Balance is the merchant's balance of one asset in one mode.
+type Balance struct {
+	Asset     string
+	Available decimal.Decimal // confirmed, can be paid out
+	Pending   decimal.Decimal // detected, awaiting confirmations
+	Held      decimal.Decimal // reserved by payouts in flight
+}
+
+// Balance returns the merchant's balance of asset code in mode. An asset never used
+// has a zero balance.
+func (g *Gateway) Balance(ctx context.Context, m asset.Mode, code string) (Balance, error) {
+	var v ValidationError
+	if !m.Valid() {
+		v.Add("mode", asset.ErrUnknownMode)
+	}
+	a, err := g.assets.Parse(code, "")
+	if err != nil {
+		v.Add("currency", err)
+	}
+	if err := v.Err(); err != nil {
+		return Balance{}, err
+	}
+	b := Balance{Asset: a.Code}
+	err = g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		for name, dst := range map[string]*decimal.Decimal{
+			ledger.MerchantAvailable(m, a.Code): &b.Available,
+			ledger.MerchantPending(m, a.Code):   &b.Pending,
+			ledger.Holds(m, a.Code):             &b.Held,
+		} {
+			acct, err := tx.Account(ctx, name)
+			switch {
+			case errors.Is(err, ledger.ErrAccountNotFound):
+				*dst = decimal.Zero
+			case err != nil:
+				return err
+			default:
+				*dst = a.FromBaseUnits(acct.Balance)
+			}
+		}
+		return nil
+	})
+	return b, err
+}
