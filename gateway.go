@@ -155,10 +155,8 @@ func (g *Gateway) Assets() *asset.Registry { return g.assets }
 // Keys returns the Gateway's keyring.
 func (g *Gateway) Keys() *keys.Keyring { return g.keys }
 
-// NewDepositAddress allocates the next receive index of the family of asset code in
-// mode and derives its address. The index is consumed only if the allocation commits,
-// and never reused.
-func (g *Gateway) NewDepositAddress(ctx context.Context, m asset.Mode, code string) (keys.Address, error) {
+// modeAsset validates a mode and an asset code together, naming each wrong field.
+func (g *Gateway) modeAsset(m asset.Mode, code string) (asset.Asset, error) {
 	var v ValidationError
 	if !m.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
@@ -167,7 +165,15 @@ func (g *Gateway) NewDepositAddress(ctx context.Context, m asset.Mode, code stri
 	if err != nil {
 		v.Add("currency", err)
 	}
-	if err := v.Err(); err != nil {
+	return a, v.Err()
+}
+
+// NewDepositAddress allocates the next receive index of the family of asset code in
+// mode and derives its address. The index is consumed only if the allocation commits,
+// and never reused.
+func (g *Gateway) NewDepositAddress(ctx context.Context, m asset.Mode, code string) (keys.Address, error) {
+	a, err := g.modeAsset(m, code)
+	if err != nil {
 		return keys.Address{}, err
 	}
 	n, _ := g.assets.Network(a.Network)
@@ -202,15 +208,8 @@ type Balance struct {
 // Balance returns the merchant's balance of asset code in mode. An asset never used
 // has a zero balance.
 func (g *Gateway) Balance(ctx context.Context, m asset.Mode, code string) (Balance, error) {
-	var v ValidationError
-	if !m.Valid() {
-		v.Add("mode", asset.ErrUnknownMode)
-	}
-	a, err := g.assets.Parse(code, "")
+	a, err := g.modeAsset(m, code)
 	if err != nil {
-		v.Add("currency", err)
-	}
-	if err := v.Err(); err != nil {
 		return Balance{}, err
 	}
 	b := Balance{Asset: a.Code}
