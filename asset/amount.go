@@ -137,3 +137,38 @@ func (a Asset) CheckPositive(v decimal.Decimal) (decimal.Decimal, *big.Int, erro
 	}
 	return a.FromBaseUnits(units), units, nil
 }
+
+// DivRoundUp returns a / b rounded toward positive infinity at decimals places, exactly:
+// the quotient is computed on the integer coefficients, so no intermediate rounding can
+// make the result one unit too small. b must not be zero. It is how a price becomes a
+// crypto amount due: price / rate, rounded up.
+func DivRoundUp(a, b decimal.Decimal, decimals int32) decimal.Decimal {
+	if b.IsZero() {
+		panic("asset.DivRoundUp: division by zero")
+	}
+	// a/b * 10^d = ca*10^ea / (cb*10^eb) * 10^d = ca * 10^(ea+d-eb) / cb
+	num, den := new(big.Int).Set(a.Coefficient()), new(big.Int).Set(b.Coefficient())
+	k := int64(a.Exponent()) + int64(decimals) - int64(b.Exponent())
+	pow := new(big.Int).Exp(big.NewInt(10), big.NewInt(abs64(k)), nil)
+	if k >= 0 {
+		num.Mul(num, pow)
+	} else {
+		den.Mul(den, pow)
+	}
+	if den.Sign() < 0 {
+		num.Neg(num)
+		den.Neg(den)
+	}
+	q, r := new(big.Int).QuoRem(num, den, new(big.Int))
+	if r.Sign() > 0 { // positive remainder: the true quotient is above q
+		q.Add(q, big.NewInt(1))
+	}
+	return decimal.NewFromBigInt(q, -decimals)
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

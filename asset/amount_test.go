@@ -157,3 +157,34 @@ func FuzzParseAmount(f *testing.F) {
 		}
 	})
 }
+
+func TestDivRoundUp_Exact(t *testing.T) {
+	cases := []struct {
+		a, b     string
+		decimals int32
+		want     string
+	}{
+		{"100", "65000", 8, "0.00153847"}, // 0.0015384615... up
+		{"100.50", "1", 6, "100.5"},       // stablecoin at par: exact
+		{"65000", "65000", 8, "1"},        // exact, no extra unit
+		{"1", "3", 2, "0.34"},             // 0.333... up
+		{"10", "0.1234", 6, "81.037278"},  // 81.0372771... up
+		{"0.000000000000000001", "7", 18, "0.000000000000000001"},
+		{"-1", "3", 2, "-0.33"},                             // toward +inf
+		{"12345.67", "3456.78", 18, "3.571436423492383085"}, // 3.57143642349238308484...
+	}
+	for _, c := range cases {
+		got := asset.DivRoundUp(decimal.RequireFromString(c.a), decimal.RequireFromString(c.b), c.decimals)
+		if !got.Equal(decimal.RequireFromString(c.want)) {
+			t.Errorf("DivRoundUp(%s, %s, %d) = %s, want %s", c.a, c.b, c.decimals, got, c.want)
+		}
+		// got*b >= a always; (got - one unit)*b < a for positive a.
+		a, b := decimal.RequireFromString(c.a), decimal.RequireFromString(c.b)
+		if got.Mul(b).LessThan(a) {
+			t.Errorf("DivRoundUp(%s, %s) = %s is below the exact quotient", c.a, c.b, got)
+		}
+		if a.IsPositive() && got.Sub(decimal.New(1, -c.decimals)).Mul(b).GreaterThanOrEqual(a) {
+			t.Errorf("DivRoundUp(%s, %s) = %s is more than one unit above", c.a, c.b, got)
+		}
+	}
+}

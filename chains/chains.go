@@ -1,0 +1,189 @@
+// Package chains is the seam between Kassa and a blockchain, and the chain-agnostic
+// watcher engine that every backend shares.
+//
+// A Backend only reports blocks and the transfers in them to watched addresses
+// (Tip, Scan). Optional interfaces add a mempool (Mempool), push notifications of new
+// blocks (Notifier) and sending (Sender). Everything hard is written once, in Watcher:
+// the stored cursor, the hash of every processed block, reorg detection by parent hash
+// with a walk back to the fork point, confirmations counted from the tip, mempool
+// transfers and their disappearance, backoff while a node is down, and targeted rescans.
+//
+// The engine persists what it learns as transfer Records with a Status, and hands every
+// changed Record to a Sink inside the same storage transaction that advances the cursor,
+// so a crash can never lose or repeat what a block meant.
+package chains
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/keys"
+)
+
+// NetworkRef names a network in a mode: bitcoin in test mode is a regtest or testnet
+// node, in live mode mainnet.
+type NetworkRef struct {
+	ID   asset.NetworkID
+	Mode asset.Mode
+}
+
+func (n NetworkRef) String() string { return string(n.ID) + "/" + string(n.Mode) }
+
+// BlockRef identifies a block.
+type BlockRef struct {
+	Height uint64
+	Hash   string
+	Parent string // hash of the block at Height-1
+	Time   time.Time
+}
+
+// Transfer is money arriving at an address: a UTXO output, a token Transfer log, or a
+// native EVM value transfer.
+type Transfer struct {
+	Asset  string   // asset code, "USDT_TRON"
+	To     string   // the receiving address, in the backend's canonical form
+	Amount *big.Int // base units, positive
+	TxID   string
+	// Index is the output index (UTXO), the log index (tokens) or 0 (native EVM value).
+	Index uint32
+	// Block is the block the transfer is in; zero for a mempool transfer.
+	Block BlockRef
+}
+
+// Key is the transfer's identity on its network: "txid:index".
+func (t Transfer) Key() string { return fmt.Sprintf("%s:%d", t.TxID, t.Index) }
+
+// Block is a block with the transfers in it to watched addresses.
+type Block struct {
+	Ref       BlockRef
+	Transfers []Transfer
+}
+
+// AddressSet is a set of watched addresses. Lookups must be O(1): a scan's cost must
+// not grow with the number of watched addresses.
+type AddressSet interface {
+	Contains(addr string) bool
+	Len() int
+}
+
+// Backend reads a chain. Implementations must be safe for concurrent use.
+type Backend interface {
+	// Network is the network and mode this backend serves.
+	Network() NetworkRef
+	// Tip returns the best block.
+	Tip(ctx context.Context) (BlockRef, error)
+	// Scan returns the block at height with every transfer in it to an address in
+	// watch. Its cost is O(size of the block), independent of watch.Len().
+	Scan(ctx context.Context, height uint64, watch AddressSet) (Block, error)
+	// ValidateAddress returns nil if addr is a valid address on this network and mode.
+	ValidateAddress(addr string) error
+}
+
+// Mempool is implemented by backends that see unconfirmed transactions.
+type Mempool interface {
+	// Pending returns the unconfirmed transfers to watched addresses.
+	Pending(ctx context.Context, watch AddressSet) ([]Transfer, error)
+}
+
+// Notifier is implemented by backends that push new blocks.
+type Notifier interface {
+	// NewBlocks returns a channel that receives each new tip, closed when ctx ends or
+	// the subscription breaks (the watcher then polls and subscribes again).
+	NewBlocks(ctx context.Context) (<-chan BlockRef, error)
+}
+
+// PayoutSpec is one payout to send.
+type PayoutSpec struct {
+	ID     string // idempotency: sending the same ID twice returns the first SentTx
+	Asset  string
+	To     string
+	Amount *big.Int
+}
+
+// Fee is a network fee estimate in base units of Asset (the network's native coin).
+type Fee struct {
+	Asset  string
+	Amount *big.Int
+}
+
+// SentTx is a signed and broadcast transaction.
+type SentTx struct {
+	TxID string
+	Raw  []byte
+	Fee  *big.Int
+}
+
+// Signer gives a backend the key of one of our addresses, at the moment it signs.
+type Signer interface {
+	SigningKey(f asset.Family, m asset.Mode, b keys.Branch, index uint32) (*btcec.PrivateKey, error)
+}
+
+// Sender is implemented by backends that can pay out.
+type Sender interface {
+	EstimateFee(ctx context.Context, p PayoutSpec) (Fee, error)
+	// Send signs and broadcasts p. It is idempotent by p.ID.
+	Send(ctx context.Context, p PayoutSpec, s Signer) (SentTx, error)
+}
+
+// Errors.
+var (
+	ErrUnavailable    = errors.New("chain node unavailable")
+	ErrInvalidAddress = errors.New("invalid address for this network")
+	ErrNoBlock        = errors.New("no block at this height")
+)
+
+// Set is a concurrency-safe AddressSet backed by a hash set.
+type Set struct {
+	mu sync.RWMutex
+	m  map[string]struct{}
+}
+
+// NewSet returns a Set holding addrs.
+func NewSet(addrs ...string) *Set {
+	s := &Set{m: make(map[string]struct{}, len(addrs))}
+	for _, a := range addrs {
+		s.m[a] = struct{}{}
+	}
+	return s
+}
+
+// Contains implements AddressSet.
+func (s *Set) Contains(addr string) bool {
+	s.mu.RLock()
+	_, ok := s.m[addr]
+	s.mu.RUnlock()
+	return ok
+}
+
+// Len implements AddressSet.
+func (s *Set) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.m)
+}
+
+// Add adds addrs.
+func (s *Set) Add(addrs ...string) {
+	s.mu.Lock()
+	for _, a := range addrs {
+		s.m[a] = struct{}{}
+	}
+	s.mu.Unlock()
+}
+
+// Replace replaces the whole set.
+func (s *Set) Replace(addrs []string) {
+	m := make(map[string]struct{}, len(addrs))
+	for _, a := range addrs {
+		m[a] = struct{}{}
+	}
+	s.mu.Lock()
+	s.m = m
+	s.mu.Unlock()
+}

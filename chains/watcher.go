@@ -1,0 +1,546 @@
+package chains
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+)
+
+// Status is where a watched transfer stands.
+type Status string
+
+const (
+	// StatusMempool: seen unconfirmed.
+	StatusMempool Status = "mempool"
+	// StatusConfirming: in a block, fewer confirmations than required.
+	StatusConfirming Status = "confirming"
+	// StatusConfirmed: in a block with the required confirmations.
+	StatusConfirmed Status = "confirmed"
+	// StatusOrphaned: its block left the best chain; it may come back.
+	StatusOrphaned Status = "orphaned"
+	// StatusDropped: it left the mempool without being mined (replaced or
+	// double-spent); it may come back if it is mined after all.
+	StatusDropped Status = "dropped"
+)
+
+// Record is a transfer as the watcher stores it.
+type Record struct {
+	Network NetworkRef
+	Transfer
+	Status        Status
+	Confirmations int // 0 in the mempool or when orphaned/dropped
+	Required      int // confirmations required for this asset and amount
+	SeenAt        time.Time
+}
+
+// Tx is the storage the watcher needs inside one transaction.
+type Tx interface {
+	// Cursor returns the last processed block, ok false before the first.
+	Cursor(ctx context.Context, n NetworkRef) (b BlockRef, ok bool, err error)
+	// SetCursor records the last processed block and remembers its hash.
+	SetCursor(ctx context.Context, n NetworkRef, b BlockRef) error
+	// BlockHash returns the stored hash of the processed block at height.
+	BlockHash(ctx context.Context, n NetworkRef, height uint64) (hash string, ok bool, err error)
+	// ForgetBlocksAbove deletes stored block hashes above height.
+	ForgetBlocksAbove(ctx context.Context, n NetworkRef, height uint64) error
+	// ForgetBlocksBelow deletes stored block hashes below height (pruning).
+	ForgetBlocksBelow(ctx context.Context, n NetworkRef, height uint64) error
+	// Transfer returns the record of txid:index, ok false if unknown.
+	Transfer(ctx context.Context, n NetworkRef, txid string, index uint32) (r Record, ok bool, err error)
+	// SaveTransfer inserts or updates a record (identity: network, mode, txid, index).
+	SaveTransfer(ctx context.Context, r Record) error
+	// OpenTransfers returns the records in StatusMempool or StatusConfirming.
+	OpenTransfers(ctx context.Context, n NetworkRef) ([]Record, error)
+	// TransfersAbove returns the records in blocks above height (any status but
+	// mempool and dropped).
+	TransfersAbove(ctx context.Context, n NetworkRef, height uint64) ([]Record, error)
+	// WatchedAddresses returns every address to watch on n.
+	WatchedAddresses(ctx context.Context, n NetworkRef) ([]string, error)
+}
+
+// Sink receives the records whose status or confirmations changed, inside the
+// transaction that changed them. An error rolls the whole step back; it will be retried.
+type Sink[T Tx] interface {
+	Changed(ctx context.Context, tx T, n NetworkRef, changed []Record) error
+}
+
+// Runner runs fn in a storage transaction (read-write or read-only).
+type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
+
+// WatcherConfig configures a Watcher.
+type WatcherConfig[T Tx] struct {
+	Backend Backend
+	Assets  *asset.Registry
+	Update  Runner[T] // read-write transactions
+	View    Runner[T] // read-only transactions
+	Sink    Sink[T]
+	// StartHeight is where a fresh deployment starts scanning; 0 means the tip at the
+	// first step (not genesis: a new merchant has nothing in old blocks).
+	StartHeight uint64
+	// KeepBlocks is how many processed block hashes are kept for reorg detection
+	// (default 1000; the deepest reorg the watcher can follow).
+	KeepBlocks uint64
+	// PollInterval is the time between polls when the backend does not push (default
+	// 10 s). MaxBackoff bounds the wait after errors (default 1 min).
+	PollInterval, MaxBackoff time.Duration
+	Now                      func() time.Time
+	Logger                   *slog.Logger
+}
+
+// Watcher follows one network.
+//
+// NOTE: Step, Rescan and Run must not run concurrently with each other for one
+// Watcher; Run serialises its own steps. Watch may be called at any time.
+type Watcher[T Tx] struct {
+	cfg   WatcherConfig[T]
+	net   NetworkRef
+	watch *Set
+}
+
+// NewWatcher returns a watcher. Call Reload (or Run, which does) before the first Step.
+func NewWatcher[T Tx](cfg WatcherConfig[T]) (*Watcher[T], error) {
+	if cfg.Backend == nil || cfg.Assets == nil || cfg.Update == nil || cfg.View == nil || cfg.Sink == nil {
+		return nil, errors.New("chains: watcher needs Backend, Assets, Update, View and Sink")
+	}
+	if cfg.KeepBlocks == 0 {
+		cfg.KeepBlocks = 1000
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 10 * time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Watcher[T]{cfg: cfg, net: cfg.Backend.Network(), watch: NewSet()}, nil
+}
+
+// Network returns the watched network.
+func (w *Watcher[T]) Network() NetworkRef { return w.net }
+
+// Watch adds addresses to the watched set (for example a new invoice's, after its
+// creation committed).
+func (w *Watcher[T]) Watch(addrs ...string) { w.watch.Add(addrs...) }
+
+// Watched returns the number of watched addresses.
+func (w *Watcher[T]) Watched() int { return w.watch.Len() }
+
+// Reload replaces the watched set with what storage says should be watched.
+func (w *Watcher[T]) Reload(ctx context.Context) error {
+	var addrs []string
+	err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		addrs, err = tx.WatchedAddresses(ctx, w.net)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.watch.Replace(addrs)
+	return nil
+}
+
+// Step does one poll: mempool, new blocks (following reorgs), confirmations. It returns
+// ErrUnavailable (wrapped) when the node cannot be reached; nothing is lost, the next
+// Step continues from the stored cursor.
+func (w *Watcher[T]) Step(ctx context.Context) error {
+	var pending []Transfer
+	mp, hasMempool := w.cfg.Backend.(Mempool)
+	if hasMempool {
+		var err error
+		if pending, err = mp.Pending(ctx, w.watch); err != nil {
+			return fmt.Errorf("%s: mempool: %w", w.net, unavailable(err))
+		}
+	}
+	tip, err := w.cfg.Backend.Tip(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: tip: %w", w.net, unavailable(err))
+	}
+	cur, ok, err := w.cursor(ctx)
+	if err != nil {
+		return err
+	}
+	next := cur.Height + 1
+	if !ok {
+		next = w.cfg.StartHeight
+		if next == 0 {
+			next = tip.Height
+		}
+		w.cfg.Logger.InfoContext(ctx, "chains: first scan", "network", w.net, "from", next, "tip", tip.Height)
+	}
+	if tip.Height >= next && tip.Height-next > 10 {
+		w.cfg.Logger.InfoContext(ctx, "chains: catching up", "network", w.net, "from", next, "to", tip.Height, "blocks", tip.Height-next+1)
+	}
+	for h := next; h <= tip.Height; h++ {
+		blk, err := w.cfg.Backend.Scan(ctx, h, w.watch)
+		if errors.Is(err, ErrNoBlock) {
+			break // the chain got shorter since Tip (a reorg); the next step sees it
+		}
+		if err != nil {
+			return fmt.Errorf("%s: scan %d: %w", w.net, h, unavailable(err))
+		}
+		fork, reorg, err := w.applyBlock(ctx, blk, tip)
+		if err != nil {
+			return err
+		}
+		if reorg {
+			h = fork // the loop's h++ continues at fork+1 on the new chain
+		}
+		if (h-next)%1000 == 999 {
+			w.cfg.Logger.InfoContext(ctx, "chains: scanning", "network", w.net, "height", h, "tip", tip.Height)
+		}
+	}
+	return w.settle(ctx, tip, pending, hasMempool)
+}
+
+func (w *Watcher[T]) cursor(ctx context.Context) (BlockRef, bool, error) {
+	var b BlockRef
+	var ok bool
+	err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		b, ok, err = tx.Cursor(ctx, w.net)
+		return err
+	})
+	return b, ok, err
+}
+
+// applyBlock records blk if it extends our chain. If its parent is not the block we
+// processed at the height below, it finds the fork point, orphans what was above it and
+// returns the fork height with reorg true.
+func (w *Watcher[T]) applyBlock(ctx context.Context, blk Block, tip BlockRef) (fork uint64, reorg bool, err error) {
+	h := blk.Ref.Height
+	var mismatch bool
+	err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		if h > 0 {
+			prev, ok, err := tx.BlockHash(ctx, w.net, h-1)
+			if err != nil {
+				return err
+			}
+			if ok && prev != blk.Ref.Parent {
+				mismatch = true
+				return nil
+			}
+		}
+		var changed []Record
+		for _, t := range blk.Transfers {
+			r, err := w.observe(ctx, tx, t, blk.Ref, tip)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				changed = append(changed, *r)
+			}
+		}
+		if err := tx.SetCursor(ctx, w.net, blk.Ref); err != nil {
+			return err
+		}
+		if h > w.cfg.KeepBlocks {
+			if err := tx.ForgetBlocksBelow(ctx, w.net, h-w.cfg.KeepBlocks); err != nil {
+				return err
+			}
+		}
+		if len(changed) > 0 {
+			return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
+		}
+		return nil
+	})
+	if err != nil || !mismatch {
+		return 0, false, err
+	}
+	fork, err = w.findFork(ctx, h-1)
+	if err != nil {
+		return 0, false, err
+	}
+	return fork, true, w.rewind(ctx, fork)
+}
+
+// findFork walks back from height to the highest block whose stored hash the backend
+// still has at that height.
+func (w *Watcher[T]) findFork(ctx context.Context, height uint64) (uint64, error) {
+	empty := NewSet()
+	for k := height; ; k-- {
+		var stored string
+		var ok bool
+		err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+			var err error
+			stored, ok, err = tx.BlockHash(ctx, w.net, k)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			// Older than our history: rescan from here.
+			w.cfg.Logger.WarnContext(ctx, "chains: reorg deeper than kept history", "network", w.net, "height", k)
+			return k, nil
+		}
+		b, err := w.cfg.Backend.Scan(ctx, k, empty)
+		if err != nil {
+			return 0, fmt.Errorf("%s: scan %d during reorg: %w", w.net, k, unavailable(err))
+		}
+		if b.Ref.Hash == stored {
+			w.cfg.Logger.WarnContext(ctx, "chains: reorg", "network", w.net, "fork", k, "depth", height-k+1)
+			return k, nil
+		}
+		if k == 0 {
+			return 0, fmt.Errorf("%s: reorg reaches genesis", w.net)
+		}
+	}
+}
+
+// rewind orphans every transfer above fork and moves the cursor back to it.
+func (w *Watcher[T]) rewind(ctx context.Context, fork uint64) error {
+	return w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		recs, err := tx.TransfersAbove(ctx, w.net, fork)
+		if err != nil {
+			return err
+		}
+		var changed []Record
+		for _, r := range recs {
+			if r.Status == StatusOrphaned {
+				continue
+			}
+			r.Status, r.Confirmations = StatusOrphaned, 0
+			if err := tx.SaveTransfer(ctx, r); err != nil {
+				return err
+			}
+			changed = append(changed, r)
+		}
+		if err := tx.ForgetBlocksAbove(ctx, w.net, fork); err != nil {
+			return err
+		}
+		hash, _, err := tx.BlockHash(ctx, w.net, fork)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetCursor(ctx, w.net, BlockRef{Height: fork, Hash: hash}); err != nil {
+			return err
+		}
+		if len(changed) > 0 {
+			return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
+		}
+		return nil
+	})
+}
+
+// observe records transfer t seen in block b (or in the mempool when b is zero) and
+// returns the record if anything about it changed.
+func (w *Watcher[T]) observe(ctx context.Context, tx T, t Transfer, b BlockRef, tip BlockRef) (*Record, error) {
+	if t.Amount == nil || t.Amount.Sign() <= 0 {
+		return nil, nil // nothing arrives: not money
+	}
+	a, err := w.cfg.Assets.Get(t.Asset)
+	if err != nil {
+		w.cfg.Logger.WarnContext(ctx, "chains: transfer of unknown asset ignored", "network", w.net, "asset", t.Asset, "tx", t.Key())
+		return nil, nil
+	}
+	old, ok, err := tx.Transfer(ctx, w.net, t.TxID, t.Index)
+	if err != nil {
+		return nil, err
+	}
+	r := Record{Network: w.net, Transfer: t, SeenAt: w.cfg.Now().UTC()}
+	r.Transfer.Amount = new(big.Int).Set(t.Amount)
+	if ok {
+		r.SeenAt = old.SeenAt
+		if old.Amount.Cmp(t.Amount) != 0 || old.To != t.To || old.Asset != t.Asset {
+			// The same outpoint cannot carry other money; a backend bug or a hostile node.
+			return nil, fmt.Errorf("%s: transfer %s changed content (%s %s -> %s %s)", w.net, t.Key(), old.Amount, old.Asset, t.Amount, t.Asset)
+		}
+	}
+	r.Required = a.ConfirmationsFor(a.FromBaseUnits(t.Amount))
+	r.Block = b
+	if b.Hash == "" {
+		if ok && (old.Status == StatusConfirming || old.Status == StatusConfirmed) {
+			return nil, nil // mined already; the mempool view is stale
+		}
+		r.Status, r.Confirmations = StatusMempool, 0
+	} else {
+		r.Confirmations = confirmations(tip.Height, b.Height)
+		r.Status = StatusConfirming
+		if r.Confirmations >= r.Required {
+			r.Status = StatusConfirmed
+		}
+	}
+	if ok && old.Status == r.Status && old.Confirmations == r.Confirmations && old.Block.Hash == r.Block.Hash {
+		return nil, nil
+	}
+	if err := tx.SaveTransfer(ctx, r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func confirmations(tip, height uint64) int {
+	if height > tip {
+		return 0
+	}
+	return int(tip - height + 1)
+}
+
+// settle records mempool transfers, drops mempool records that left the mempool, and
+// recounts confirmations of open transfers from the tip.
+func (w *Watcher[T]) settle(ctx context.Context, tip BlockRef, pending []Transfer, hasMempool bool) error {
+	return w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		var changed []Record
+		inPool := map[string]bool{}
+		for _, t := range pending {
+			inPool[t.Key()] = true
+			r, err := w.observe(ctx, tx, t, BlockRef{}, tip)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				changed = append(changed, *r)
+			}
+		}
+		open, err := tx.OpenTransfers(ctx, w.net)
+		if err != nil {
+			return err
+		}
+		for _, r := range open {
+			switch r.Status {
+			case StatusMempool:
+				if !hasMempool || inPool[r.Key()] {
+					continue
+				}
+				r.Status = StatusDropped
+			case StatusConfirming:
+				c := confirmations(tip.Height, r.Block.Height)
+				if c == r.Confirmations {
+					continue
+				}
+				r.Confirmations = c
+				if c >= r.Required {
+					r.Status = StatusConfirmed
+				}
+			default:
+				continue
+			}
+			if err := tx.SaveTransfer(ctx, r); err != nil {
+				return err
+			}
+			changed = append(changed, r)
+		}
+		if len(changed) > 0 {
+			return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
+		}
+		return nil
+	})
+}
+
+// Rescan scans the last depth blocks up to the cursor for transfers to addrs only (the
+// checkout's "I have paid" button, or an address added after its payment was mined). It
+// records what it finds like any scan.
+func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) error {
+	cur, ok, err := w.cursor(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	tip, err := w.cfg.Backend.Tip(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: tip: %w", w.net, unavailable(err))
+	}
+	set := NewSet(addrs...)
+	from := uint64(0)
+	if cur.Height+1 > depth {
+		from = cur.Height + 1 - depth
+	}
+	for h := from; h <= cur.Height; h++ {
+		blk, err := w.cfg.Backend.Scan(ctx, h, set)
+		if err != nil {
+			return fmt.Errorf("%s: rescan %d: %w", w.net, h, unavailable(err))
+		}
+		if len(blk.Transfers) == 0 {
+			continue
+		}
+		err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+			stored, ok, err := tx.BlockHash(ctx, w.net, h)
+			if err != nil || (ok && stored != blk.Ref.Hash) {
+				return err // a reorg is under way; the next Step handles it
+			}
+			var changed []Record
+			for _, t := range blk.Transfers {
+				r, err := w.observe(ctx, tx, t, blk.Ref, tip)
+				if err != nil {
+					return err
+				}
+				if r != nil {
+					changed = append(changed, *r)
+				}
+			}
+			if len(changed) > 0 {
+				return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run reloads the watched set and steps until ctx ends: on every pushed block when the
+// backend is a Notifier, and every PollInterval in any case. While the node is down it
+// backs off exponentially up to MaxBackoff; nothing is missed once it is back because
+// every step resumes from the stored cursor.
+func (w *Watcher[T]) Run(ctx context.Context) error {
+	if err := w.Reload(ctx); err != nil {
+		return err
+	}
+	var pushed <-chan BlockRef
+	subscribe := func() {
+		if n, ok := w.cfg.Backend.(Notifier); ok && pushed == nil {
+			if ch, err := n.NewBlocks(ctx); err == nil {
+				pushed = ch
+			}
+		}
+	}
+	subscribe()
+	backoff := time.Duration(0)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case _, ok := <-pushed:
+			if !ok {
+				pushed = nil
+				continue
+			}
+		case <-timer.C:
+		}
+		err := w.Step(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			backoff = min(max(2*backoff, time.Second), w.cfg.MaxBackoff)
+			w.cfg.Logger.WarnContext(ctx, "chains: step failed; retrying", "network", w.net, "in", backoff, "err", err)
+			pushed = nil
+			timer.Reset(backoff)
+		default:
+			backoff = 0
+			subscribe()
+			timer.Reset(w.cfg.PollInterval)
+		}
+	}
+}
+
+func unavailable(err error) error {
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrUnavailable, err)
+}
