@@ -25,6 +25,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/rates"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/keys"
@@ -61,6 +67,20 @@ type Config struct {
 	// Keyring is a keyring built by the caller, instead of Mnemonic or XPubs.
 	Keyring *keys.Keyring
 
+	// Chains are the chain backends, one per network and mode (chains/bitcoin,
+	// chains/evm, or chains/sim for tests and sandboxes). An asset can be invoiced in a
+	// mode only if a backend serves its network in that mode.
+	Chains []chains.Backend
+	// Rates prices fiat invoices in crypto (a *rates.Cache). Without it, only invoices
+	// priced in a crypto asset can be created.
+	Rates invoice.Rater
+	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
+	MonitoringWindow time.Duration
+	// PollInterval is how often watchers poll nodes that do not push (default 10 s).
+	PollInterval time.Duration
+	// Now is the clock (default time.Now). Tests use a fake one (see kassatest).
+	Now func() time.Time
+
 	// Assets is the asset registry. Default: asset.Default().
 	Assets *asset.Registry
 	// Logger receives the Gateway's structured logs. Default: slog.Default().
@@ -74,6 +94,14 @@ type Gateway struct {
 	keys      *keys.Keyring
 	assets    *asset.Registry
 	log       *slog.Logger
+	now       func() time.Time
+	invoices  *invoice.Service
+	watchers  map[chains.NetworkRef]*chains.Watcher[storage.Tx]
+	enabled   map[asset.Mode]map[string]bool
+	kick      chan struct{} // wakes the event dispatcher
+
+	subMu sync.Mutex
+	subs  map[string]Subscriber
 }
 
 // Errors of the Gateway.
@@ -102,12 +130,30 @@ func New(cfg Config) (*Gateway, error) {
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	g := &Gateway{assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring}
+	g := &Gateway{assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring, now: cfg.Now,
+		kick: make(chan struct{}, 1), subs: map[string]Subscriber{},
+		enabled: map[asset.Mode]map[string]bool{asset.Live: {}, asset.Test: {}}}
 	if g.assets == nil {
 		g.assets = asset.Default()
 	}
 	if g.log == nil {
 		g.log = slog.Default()
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	seen := map[chains.NetworkRef]bool{}
+	for i, b := range cfg.Chains {
+		n := b.Network()
+		if _, err := g.assets.Network(n.ID); err != nil || !n.Mode.Valid() {
+			v.Add(fmt.Sprintf("Chains[%d]", i), fmt.Errorf("unknown network %s", n))
+		} else if seen[n] {
+			v.Add(fmt.Sprintf("Chains[%d]", i), fmt.Errorf("a second backend for %s", n))
+		}
+		seen[n] = true
+		for _, a := range g.assets.AssetsOn(n.ID) {
+			g.enabled[n.Mode][a.Code] = true
+		}
 	}
 	var err error
 	switch {
@@ -134,13 +180,41 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		g.store, g.ownsStore = s, true
 	}
-	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "assets", len(g.assets.Assets()))
+	rater := cfg.Rates
+	if rater == nil {
+		rater = noRates{}
+	}
+	g.invoices, err = invoice.New(invoice.Config{Assets: g.assets, Keys: g.keys, Rates: rater,
+		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, MonitoringWindow: cfg.MonitoringWindow,
+		Now: g.now, Logger: g.log})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	g.watchers = map[chains.NetworkRef]*chains.Watcher[storage.Tx]{}
+	for _, b := range cfg.Chains {
+		w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{
+			Backend: b, Assets: g.assets, Update: g.store.Update, View: g.store.View,
+			Sink: sink{g}, PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log,
+		})
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+		if err := w.Reload(ctx); err != nil {
+			g.Close()
+			return nil, fmt.Errorf("kassa: load watched addresses of %s: %w", b.Network(), err)
+		}
+		g.watchers[b.Network()] = w
+	}
+	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "chains", len(g.watchers))
 	return g, nil
 }
 
-// Close releases what New opened. It does not close a Store given in Config.
+// Close releases what New opened. It does not close a Store given in Config. Stop Run
+// (cancel its context and wait for it to return) before closing.
 func (g *Gateway) Close() error {
-	if g.ownsStore {
+	if g.ownsStore && g.store != nil {
 		return g.store.Close()
 	}
 	return nil
@@ -232,4 +306,11 @@ func (g *Gateway) Balance(ctx context.Context, m asset.Mode, code string) (Balan
 		return nil
 	})
 	return b, err
+}
+
+// noRates is the Rater of a Gateway configured without rates.
+type noRates struct{}
+
+func (noRates) Rate(ctx context.Context, base, quote string) (rates.Rate, error) {
+	return rates.Rate{}, fmt.Errorf("%w: the Gateway has no rate source (Config.Rates)", rates.ErrNoRate)
 }

@@ -123,9 +123,9 @@ type Method struct {
 	Currency string          `json:"currency"`
 	Network  asset.NetworkID `json:"network"`
 	Address  string          `json:"address"`
-	Family   asset.Family    `json:"-"`
+	Family   asset.Family    `json:"family"`
 	Decimals int32           `json:"precision"`
-	Index    uint32          `json:"-"`
+	Index    uint32          `json:"address_index"`
 	// Rate is the locked price of one unit of the asset in the price currency.
 	Rate            decimal.Decimal `json:"rate"`
 	AmountDue       decimal.Decimal `json:"amount_due"`

@@ -16,15 +16,15 @@ import (
 	"context"
 	"errors"
 
-	"github.com/kassapay/kassa/keys"
-	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/invoice"
 )
 
 // Tx is one database transaction. Its methods are only valid inside the function given
 // to Update or View, and are not safe for concurrent use.
 type Tx interface {
-	ledger.Tx
-	keys.IndexAllocator
+	invoice.Tx // with ledger.Tx, keys.IndexAllocator and event.Tx
+	chains.Tx
 }
 
 // Store is a database.

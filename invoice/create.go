@@ -1,0 +1,318 @@
+package invoice
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/rates"
+	"github.com/kassapay/kassa/validation"
+	"github.com/shopspring/decimal"
+)
+
+// CreateParams are the parameters of a new invoice (DESIGN.md §6). Amount and
+// Currency are required; everything else is optional.
+type CreateParams struct {
+	Kind     Kind            // default KindInvoice
+	Amount   decimal.Decimal // > 0, at most the price currency's decimals
+	Currency string          // fiat ("USD") or an asset ("BTC", "USDT_TRON")
+	OrderID  string          // [A-Za-z0-9_-]{1,128}; a second create with it returns the first invoice
+
+	ToCurrency string // pay in this asset only ("USDT"); with Network if ambiguous
+	Network    string
+	// AcceptedAssets limits the methods of a fiat invoice (codes or currencies:
+	// "BTC", "USDT_BSC", "USDT" for every USDT network). ExceptCurrencies removes some.
+	AcceptedAssets   []string
+	ExceptCurrencies []string
+
+	Lifetime              time.Duration   // 300 s .. 43200 s, default 3600 s
+	AccuracyPercent       decimal.Decimal // 0..5: underpayment tolerance in percent
+	UnderpaymentThreshold decimal.Decimal // >= 0, in the price currency
+	PaymentMultiple       *bool           // default true: the payer may top up
+	SubtractPercent       decimal.Decimal // 0..100: share of the network fee the payer pays
+	DiscountPercent       decimal.Decimal // -99..100: positive is a discount
+
+	CustomerID    string
+	CustomerEmail string
+	Description   string
+	SuccessURL    string
+	CancelURL     string
+	CallbackURL   string
+	Metadata      json.RawMessage // a JSON object, at most 16 KiB
+}
+
+// Limits.
+const (
+	MinLifetime     = 300 * time.Second
+	MaxLifetime     = 43200 * time.Second
+	DefaultLifetime = time.Hour
+	MaxMetadata     = 16 << 10
+)
+
+var orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// Rater quotes exchange rates; *rates.Cache is one.
+type Rater interface {
+	Rate(ctx context.Context, base, quote string) (rates.Rate, error)
+}
+
+// draft is a validated, quoted invoice that has no id or addresses yet.
+type draft struct {
+	inv     *Invoice
+	methods []asset.Asset
+}
+
+// prepare validates p and quotes every method. It does no storage I/O and consumes no
+// address index; on any error nothing has happened.
+func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*draft, error) {
+	var v validation.Error
+	if !m.Valid() {
+		v.Add("mode", asset.ErrUnknownMode)
+		return nil, v.Err()
+	}
+	kind := p.Kind
+	if kind == "" {
+		kind = KindInvoice
+	}
+	if kind != KindInvoice && kind != KindPayment && kind != KindCheckoutSession {
+		v.Add("kind", ErrBadFormat)
+	}
+	enabled := s.enabled(m)
+
+	// The price currency: fiat, or an enabled asset.
+	var priceDecimals int32
+	var priceAsset *asset.Asset
+	currency := strings.ToUpper(strings.TrimSpace(p.Currency))
+	if f, err := asset.ParseFiat(currency); err == nil {
+		priceDecimals, currency = f.MinorUnits, f.Code
+	} else if a, err := s.cfg.Assets.Parse(p.Currency, ""); err == nil {
+		if !enabled[a.Code] {
+			v.Add("currency", fmt.Errorf("%s %w in %s mode", a.Code, ErrNotEnabled, m))
+		}
+		priceAsset, priceDecimals, currency = &a, a.Decimals, a.Code
+	} else if p.Currency == "" {
+		v.Add("currency", errors.New("is required"))
+	} else {
+		v.Add("currency", err)
+	}
+	amount := p.Amount
+	switch {
+	case amount.Sign() < 0:
+		v.Add("amount", asset.ErrNegativeAmount)
+	case amount.Sign() == 0:
+		v.Add("amount", asset.ErrZeroAmount)
+	default:
+		if _, err := asset.ToBaseUnits(amount, priceDecimals); err != nil {
+			v.Add("amount", err)
+		}
+	}
+	if p.OrderID != "" && !orderIDPattern.MatchString(p.OrderID) {
+		v.Add("order_id", fmt.Errorf("%w: want 1 to 128 of A-Z a-z 0-9 _ -", ErrBadFormat))
+	}
+	lifetime := p.Lifetime
+	if lifetime == 0 {
+		lifetime = DefaultLifetime
+	}
+	if lifetime < MinLifetime || lifetime > MaxLifetime {
+		v.Add("lifetime", fmt.Errorf("%w: 300..43200 seconds", ErrOutOfRange))
+	}
+	inRange := func(field string, d decimal.Decimal, lo, hi int64) {
+		if d.LessThan(decimal.NewFromInt(lo)) || d.GreaterThan(decimal.NewFromInt(hi)) {
+			v.Add(field, fmt.Errorf("%w: %d..%d", ErrOutOfRange, lo, hi))
+		}
+	}
+	inRange("accuracy_payment_percent", p.AccuracyPercent, 0, 5)
+	inRange("subtract", p.SubtractPercent, 0, 100)
+	inRange("discount_percent", p.DiscountPercent, -99, 100)
+	if p.UnderpaymentThreshold.IsNegative() {
+		v.Add("underpayment_threshold", asset.ErrNegativeAmount)
+	}
+	if len(p.Metadata) > 0 {
+		switch {
+		case len(p.Metadata) > MaxMetadata:
+			v.Add("metadata", fmt.Errorf("%w: over 16 KiB", ErrTooLarge))
+		case !isObject(p.Metadata):
+			v.Add("metadata", ErrNotObject)
+		}
+	}
+	if p.CustomerEmail != "" {
+		if a, err := mail.ParseAddress(p.CustomerEmail); err != nil || a.Address != p.CustomerEmail || len(p.CustomerEmail) > 254 {
+			v.Add("customer_email", ErrBadFormat)
+		}
+	}
+	for field, u := range map[string]string{"success_url": p.SuccessURL, "cancel_url": p.CancelURL, "url_callback": p.CallbackURL} {
+		if u != "" && !httpURL(u) {
+			v.Add(field, fmt.Errorf("%w: want an absolute http(s) URL of at most 2048 bytes", ErrBadFormat))
+		}
+	}
+	for field, s := range map[string]string{"customer_id": p.CustomerID, "description": p.Description} {
+		if len(s) > 1000 {
+			v.Add(field, fmt.Errorf("%w: over 1000 bytes", ErrTooLarge))
+		}
+	}
+
+	// Which assets the payer may use.
+	var methods []asset.Asset
+	switch {
+	case p.ToCurrency != "":
+		if asset.IsFiat(p.ToCurrency) {
+			v.Add("to_currency", ErrFiatTarget)
+			break
+		}
+		a, err := s.cfg.Assets.Parse(p.ToCurrency, p.Network)
+		if err != nil {
+			v.Add(fieldOf(err, "to_currency"), err)
+			break
+		}
+		if !enabled[a.Code] {
+			v.Add("to_currency", fmt.Errorf("%s %w in %s mode", a.Code, ErrNotEnabled, m))
+			break
+		}
+		methods = []asset.Asset{a}
+	case p.Network != "" && priceAsset == nil:
+		v.Add("to_currency", errors.New("is required with network"))
+	case priceAsset != nil:
+		methods = []asset.Asset{*priceAsset}
+	default:
+		methods = s.acceptable(&v, m, enabled, p.AcceptedAssets, p.ExceptCurrencies)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+
+	now := s.cfg.Now().UTC()
+	multiple := p.PaymentMultiple == nil || *p.PaymentMultiple
+	hundred := decimal.NewFromInt(100)
+	due := asset.RoundUp(amount.Mul(hundred.Sub(p.DiscountPercent)).Div(hundred), priceDecimals)
+	inv := &Invoice{
+		Kind: kind, Mode: m, Status: StatusPending,
+		Amount: amount, Currency: currency, AmountDue: due,
+		OrderID: p.OrderID, CustomerID: p.CustomerID, CustomerEmail: p.CustomerEmail,
+		Description: p.Description, SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, CallbackURL: p.CallbackURL,
+		Metadata:        compact(p.Metadata),
+		AccuracyPercent: p.AccuracyPercent, UnderpaymentThreshold: p.UnderpaymentThreshold,
+		PaymentMultiple: multiple, SubtractPercent: p.SubtractPercent, DiscountPercent: p.DiscountPercent,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(lifetime),
+	}
+	inv.MonitorUntil = inv.ExpiresAt.Add(s.cfg.MonitoringWindow)
+	for _, a := range methods {
+		rate := decimal.NewFromInt(1)
+		if a.Code != currency && !(a.Stable && currency == "USD") {
+			quote := currency
+			if priceAsset != nil {
+				quote = priceAsset.Currency
+			}
+			r, err := s.cfg.Rates.Rate(ctx, a.Currency, quote)
+			if err != nil {
+				v.Add("currency", fmt.Errorf("%w for %s/%s: %v", ErrNoRate, a.Currency, currency, err))
+				continue
+			}
+			rate = r.Value
+		}
+		amt := asset.DivRoundUp(due, rate, a.Decimals)
+		if p.SubtractPercent.IsPositive() {
+			amt = amt.Add(asset.RoundUp(a.DefaultFee.Mul(p.SubtractPercent).Div(hundred), a.Decimals))
+		}
+		if amt.LessThan(a.MinInvoice) {
+			v.Add("amount", fmt.Errorf("%w: %s %s is below %s %s", ErrAmountSmall, amt, a.Code, a.MinInvoice, a.Code))
+			continue
+		}
+		if _, err := a.ToBaseUnits(amt); err != nil {
+			v.Add("amount", err)
+			continue
+		}
+		n, _ := s.cfg.Assets.Network(a.Network)
+		inv.Methods = append(inv.Methods, Method{
+			Asset: a.Code, Currency: a.Currency, Network: a.Network, Family: n.Family, Decimals: a.Decimals,
+			Rate: rate, AmountDue: amt, AmountPaid: decimal.Zero, AmountConfirmed: decimal.Zero,
+			Confirmations: a.ConfirmationsFor(amt),
+		})
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return &draft{inv: inv, methods: methods}, nil
+}
+
+// acceptable returns the enabled assets a fiat invoice offers.
+func (s *Service) acceptable(v *validation.Error, m asset.Mode, enabled map[string]bool, accepted, except []string) []asset.Asset {
+	match := func(list []string, field string) map[string]bool {
+		out := map[string]bool{}
+		for i, c := range list {
+			if a, err := s.cfg.Assets.Parse(c, ""); err == nil {
+				out[a.Code] = true
+				continue
+			}
+			found := false // a bare currency means all its networks
+			for _, a := range s.cfg.Assets.Assets() {
+				if strings.EqualFold(a.Currency, strings.TrimSpace(c)) {
+					out[a.Code], found = true, true
+				}
+			}
+			if !found {
+				v.Add(fmt.Sprintf("%s[%d]", field, i), asset.ErrUnknownAsset)
+			}
+		}
+		return out
+	}
+	acc, exc := match(accepted, "accepted_assets"), match(except, "except_currencies")
+	var out []asset.Asset
+	for _, a := range s.cfg.Assets.Assets() {
+		if !enabled[a.Code] || exc[a.Code] || (len(accepted) > 0 && !acc[a.Code]) {
+			continue
+		}
+		out = append(out, a)
+	}
+	for code := range acc {
+		if !enabled[code] {
+			v.Add("accepted_assets", fmt.Errorf("%s %w in %s mode", code, ErrNotEnabled, m))
+		}
+	}
+	if len(out) == 0 && len(v.Fields) == 0 {
+		v.Add("accepted_assets", fmt.Errorf("no asset %w in %s mode", ErrNotEnabled, m))
+	}
+	return out
+}
+
+func fieldOf(err error, def string) string {
+	if errors.Is(err, asset.ErrUnknownNetwork) {
+		return "network"
+	}
+	return def
+}
+
+func isObject(b json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return false
+	}
+	return !dec.More()
+}
+
+func compact(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		return nil
+	}
+	return out.Bytes()
+}
+
+func httpURL(s string) bool {
+	if len(s) > 2048 {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

@@ -1,0 +1,333 @@
+package invoice
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/ledger"
+)
+
+// Config configures a Service.
+type Config struct {
+	Assets *asset.Registry
+	Keys   *keys.Keyring
+	Rates  Rater
+	// Enabled returns the asset codes that can be paid in mode (a chain backend runs
+	// for their network).
+	Enabled func(m asset.Mode) map[string]bool
+	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
+	MonitoringWindow time.Duration
+	Now              func() time.Time
+	Logger           *slog.Logger
+}
+
+// Service implements invoices on a storage Tx. Its methods take the transaction from
+// the caller (the Gateway), so an invoice change, its ledger entries and its events
+// commit together.
+type Service struct {
+	cfg Config
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Assets == nil || cfg.Keys == nil || cfg.Rates == nil || cfg.Enabled == nil {
+		return nil, errors.New("invoice: Assets, Keys, Rates and Enabled are required")
+	}
+	if cfg.MonitoringWindow <= 0 {
+		cfg.MonitoringWindow = 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+func (s *Service) enabled(m asset.Mode) map[string]bool { return s.cfg.Enabled(m) }
+
+// Prepared is a validated and quoted invoice, ready for Insert. Prepare does the slow
+// part (rates) outside any transaction.
+type Prepared struct{ d *draft }
+
+// Prepare validates p and quotes it. On error (a *validation.Error naming each wrong
+// field) nothing was written and no address index was used.
+func (s *Service) Prepare(ctx context.Context, m asset.Mode, p CreateParams) (Prepared, error) {
+	d, err := s.prepare(ctx, m, p)
+	return Prepared{d}, err
+}
+
+// Insert creates the prepared invoice in tx: it allocates one address index per family
+// (shared by all EVM networks), derives the addresses, writes the invoice, its watched
+// addresses and an invoice.created event. If an invoice with the same order id exists
+// in the mode, it returns that one and created is false.
+func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, created bool, err error) {
+	if p.d == nil {
+		return nil, false, errors.New("invoice: Insert needs a Prepared from Prepare")
+	}
+	src := p.d.inv
+	if src.OrderID != "" {
+		existing, err := tx.InvoiceByOrderID(ctx, src.Mode, src.OrderID)
+		if err == nil {
+			return existing, false, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, false, err
+		}
+	}
+	c := *src
+	inv = &c
+	inv.Methods = append([]Method(nil), src.Methods...)
+	inv.ID = ids.New(idPrefix(inv.Kind))
+	addrs := map[asset.Family]keys.Address{}
+	for i := range inv.Methods {
+		m := &inv.Methods[i]
+		a, ok := addrs[m.Family]
+		if !ok {
+			for {
+				idx, err := tx.AllocateIndex(ctx, m.Family, inv.Mode)
+				if err != nil {
+					return nil, false, err
+				}
+				a, err = s.cfg.Keys.Address(m.Family, inv.Mode, keys.Receive, idx)
+				if errors.Is(err, keys.ErrInvalidChildAtIndex) {
+					continue
+				}
+				if err != nil {
+					return nil, false, err
+				}
+				break
+			}
+			addrs[m.Family] = a
+		}
+		m.Address, m.Index = a.Encoded, a.Index
+		if err := ledger.EnsureStandardAccounts(ctx, tx, inv.Mode, m.Asset); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := tx.InsertInvoice(ctx, inv); err != nil {
+		return nil, false, err
+	}
+	for _, m := range inv.Methods {
+		if err := tx.WatchAddress(ctx, chains.NetworkRef{ID: m.Network, Mode: inv.Mode}, m.Address, inv.ID); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := s.emit(ctx, tx, inv, event.InvoiceCreated); err != nil {
+		return nil, false, err
+	}
+	return inv, true, nil
+}
+
+func idPrefix(k Kind) string {
+	switch k {
+	case KindPayment:
+		return "pay"
+	case KindCheckoutSession:
+		return "chk"
+	}
+	return "inv"
+}
+
+// Cancel cancels a pending invoice with no payment seen. Otherwise it returns
+// ErrInvalidState.
+func (s *Service) Cancel(ctx context.Context, tx Tx, m asset.Mode, id string) (*Invoice, error) {
+	inv, err := tx.GetInvoice(ctx, m, id)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Status != StatusPending {
+		return nil, fmt.Errorf("%w: cannot cancel a %s invoice", ErrInvalidState, inv.Status)
+	}
+	now := s.cfg.Now().UTC()
+	inv.Status, inv.CancelledAt, inv.UpdatedAt = StatusCancelled, &now, now
+	if err := tx.UpdateInvoice(ctx, inv, now.Before(inv.MonitorUntil)); err != nil {
+		return nil, err
+	}
+	return inv, s.emit(ctx, tx, inv, event.InvoiceCancelled)
+}
+
+// Apply is the chain watcher's sink: it books each changed transfer in the ledger and
+// recomputes the invoices they pay.
+func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed []chains.Record) error {
+	affected := map[string]bool{}
+	var order []string
+	for _, r := range changed {
+		if err := s.book(ctx, tx, n, r); err != nil {
+			return err
+		}
+		inv, err := tx.InvoiceByAddress(ctx, n, r.Asset, r.To)
+		if errors.Is(err, ErrNotFound) {
+			continue // money to an address of ours in an asset no method asked for: booked only
+		}
+		if err != nil {
+			return err
+		}
+		if !affected[inv.ID] {
+			affected[inv.ID] = true
+			order = append(order, inv.ID)
+		}
+	}
+	for _, id := range order {
+		if _, err := s.Recompute(ctx, tx, n.Mode, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// book moves a transfer's money to where its status says it belongs: pending while
+// unconfirmed, available when confirmed, back to the world when orphaned or dropped.
+// Each move is one ledger entry keyed by the transfer and a sequence number, in the
+// same transaction as the new booking state, so a transfer is credited exactly once.
+func (s *Service) book(ctx context.Context, tx Tx, n chains.NetworkRef, r chains.Record) error {
+	want := BookedNone
+	switch r.Status {
+	case chains.StatusMempool, chains.StatusConfirming:
+		want = BookedPending
+	case chains.StatusConfirmed:
+		want = BookedAvailable
+	}
+	have, seq, err := tx.Booking(ctx, n, r.TxID, r.Index)
+	if err != nil {
+		return err
+	}
+	if have == want {
+		return nil
+	}
+	if err := ledger.EnsureStandardAccounts(ctx, tx, n.Mode, r.Asset); err != nil {
+		return err
+	}
+	account := func(b Booking) string {
+		switch b {
+		case BookedPending:
+			return ledger.MerchantPending(n.Mode, r.Asset)
+		case BookedAvailable:
+			return ledger.MerchantAvailable(n.Mode, r.Asset)
+		}
+		return ledger.World(n.Mode, r.Asset)
+	}
+	_, err = ledger.Post(ctx, tx, ledger.Entry{
+		Key:         fmt.Sprintf("transfer:%s:%s:%s:%d:%d", n.ID, n.Mode, r.TxID, r.Index, seq+1),
+		Description: fmt.Sprintf("%s %s %s -> %s", r.Asset, r.Key(), have, want),
+		Postings: []ledger.Posting{
+			{Account: account(have), Amount: new(big.Int).Neg(r.Amount)},
+			{Account: account(want), Amount: new(big.Int).Set(r.Amount)},
+		},
+	})
+	if errors.Is(err, ledger.ErrInsufficientFunds) {
+		// A confirmed payment was taken back by a reorg deeper than its confirmations,
+		// and the money is already spent. Leave the booking; an operator must look.
+		s.cfg.Logger.ErrorContext(ctx, "invoice: cannot take back a reorged payment: funds already spent",
+			"network", n, "tx", r.Key(), "asset", r.Asset, "amount", r.Amount)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return tx.SetBooking(ctx, n, r.TxID, r.Index, want, seq+1)
+}
+
+// Recompute brings an invoice up to date with its payments and the clock, writing the
+// transition and its events if anything changed.
+func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string) (*Invoice, error) {
+	inv, err := tx.GetInvoice(ctx, m, id)
+	if err != nil {
+		return nil, err
+	}
+	pays, err := tx.Payments(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	now := s.cfg.Now().UTC()
+	st := Compute(inv, pays, now)
+	var events []event.Type
+	for i := range inv.Methods {
+		switch st.MethodPaid[i].Cmp(inv.Methods[i].AmountPaid) {
+		case 1:
+			events = append(events, event.InvoicePaymentDetected)
+		case -1:
+			events = append(events, event.InvoicePaymentReversed)
+		}
+	}
+	if st.Status != inv.Status {
+		switch st.Status {
+		case StatusPartiallyPaid:
+			events = append(events, event.InvoicePartiallyPaid)
+		case StatusConfirming:
+			events = append(events, event.InvoiceConfirming)
+		case StatusPaid:
+			events = append(events, event.InvoicePaid)
+		case StatusExpired:
+			events = append(events, event.InvoiceExpired)
+		}
+	}
+	open := false
+	for _, p := range pays {
+		if p.Status == chains.StatusMempool || p.Status == chains.StatusConfirming {
+			open = true
+		}
+	}
+	watching := now.Before(inv.MonitorUntil) || open
+	changed := st.Status != inv.Status || st.Exception != inv.Exception ||
+		!st.AmountPaid.Equal(inv.AmountPaid) || !st.AmountConfirmed.Equal(inv.AmountConfirmed)
+	for i := range inv.Methods {
+		changed = changed || !st.MethodPaid[i].Equal(inv.Methods[i].AmountPaid) || !st.MethodConfirmed[i].Equal(inv.Methods[i].AmountConfirmed)
+	}
+	if !changed && watching {
+		return inv, nil
+	}
+	inv.Status, inv.Exception = st.Status, st.Exception
+	inv.AmountPaid, inv.AmountConfirmed = st.AmountPaid, st.AmountConfirmed
+	for i := range inv.Methods {
+		inv.Methods[i].AmountPaid, inv.Methods[i].AmountConfirmed = st.MethodPaid[i], st.MethodConfirmed[i]
+	}
+	if st.Status == StatusPaid && inv.PaidAt == nil {
+		inv.PaidAt = &now
+	}
+	inv.UpdatedAt = now
+	if err := tx.UpdateInvoice(ctx, inv, watching); err != nil {
+		return nil, err
+	}
+	if !watching {
+		if err := tx.UnwatchInvoice(ctx, inv.ID); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range events {
+		if err := s.emit(ctx, tx, inv, t); err != nil {
+			return nil, err
+		}
+	}
+	return inv, nil
+}
+
+// Due returns the ids of the invoices of mode whose expiry or monitoring window has
+// passed; the Gateway recomputes each in its own transaction.
+func (s *Service) Due(ctx context.Context, tx Tx, m asset.Mode, limit int) ([]string, error) {
+	return tx.DueInvoices(ctx, m, s.cfg.Now().UTC(), limit)
+}
+
+// emit writes an event about inv to the outbox.
+func (s *Service) emit(ctx context.Context, tx Tx, inv *Invoice, t event.Type) error {
+	data, err := json.Marshal(inv)
+	if err != nil {
+		return err
+	}
+	_, err = tx.InsertEvent(ctx, event.Event{
+		ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: inv.Mode, Livemode: inv.Livemode(),
+		ObjectID: inv.ID, Data: data,
+	})
+	return err
+}

@@ -1,0 +1,341 @@
+package kassa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/storage"
+)
+
+// sink hands the watchers' changes to the invoice service, in the watcher's transaction.
+type sink struct{ g *Gateway }
+
+func (s sink) Changed(ctx context.Context, tx storage.Tx, n chains.NetworkRef, changed []chains.Record) error {
+	if err := s.g.invoices.Apply(ctx, tx, n, changed); err != nil {
+		return err
+	}
+	s.g.wake()
+	return nil
+}
+
+func (g *Gateway) wake() {
+	select {
+	case g.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Event is an outbox event as subscribers receive it.
+type Event = event.Event
+
+// Subscriber receives events. Returning an error makes the Gateway deliver the same
+// event again later (at least once, in order).
+type Subscriber func(ctx context.Context, e Event) error
+
+// Subscribe registers fn under name. Every event in the outbox is delivered to it in
+// order, at least once: how far each name got is stored, so after a restart delivery
+// resumes where it stopped, and a new name starts from the first event. Delivery
+// happens in Run (or Sync); an error from fn stops delivery to that subscriber until
+// the next pass.
+func (g *Gateway) Subscribe(name string, fn Subscriber) error {
+	if name == "" || len(name) > 100 || fn == nil {
+		return &FieldError{Field: "name", Err: errors.New("subscriber needs a name of 1..100 bytes and a function")}
+	}
+	g.subMu.Lock()
+	defer g.subMu.Unlock()
+	if _, dup := g.subs[name]; dup {
+		return &FieldError{Field: "name", Err: fmt.Errorf("a subscriber named %q exists", name)}
+	}
+	g.subs[name] = fn
+	g.wake()
+	return nil
+}
+
+// deliver runs each subscriber over the events it has not processed.
+func (g *Gateway) deliver(ctx context.Context) error {
+	g.subMu.Lock()
+	subs := make(map[string]Subscriber, len(g.subs))
+	for k, v := range g.subs {
+		subs[k] = v
+	}
+	g.subMu.Unlock()
+	var errs []error
+	for name, fn := range subs {
+		for {
+			var evs []event.Event
+			var cursor int64
+			err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+				var err error
+				if cursor, err = tx.SubscriberCursor(ctx, "sub:"+name); err != nil {
+					return err
+				}
+				evs, err = tx.EventsAfter(ctx, cursor, 100)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if len(evs) == 0 {
+				break
+			}
+			done := cursor
+			var fnErr error
+			for _, e := range evs {
+				if fnErr = fn(ctx, e); fnErr != nil {
+					break
+				}
+				done = e.Seq
+			}
+			if done > cursor {
+				if err := g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+					return tx.SetSubscriberCursor(ctx, "sub:"+name, done)
+				}); err != nil {
+					return err
+				}
+			}
+			if fnErr != nil {
+				errs = append(errs, fmt.Errorf("subscriber %s: %w", name, fnErr))
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// expire recomputes the invoices whose lifetime or monitoring window has passed.
+func (g *Gateway) expire(ctx context.Context) error {
+	for _, m := range []asset.Mode{asset.Live, asset.Test} {
+		for {
+			var due []string
+			err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+				var err error
+				due, err = g.invoices.Due(ctx, tx, m, 200)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			progressed := false
+			for _, id := range due {
+				var before, after *invoice.Invoice
+				err := g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+					var err error
+					if before, err = tx.GetInvoice(ctx, m, id); err != nil {
+						return err
+					}
+					after, err = g.invoices.Recompute(ctx, tx, m, id)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				if after.Status != before.Status || after.UpdatedAt != before.UpdatedAt {
+					progressed = true
+				}
+			}
+			if len(due) < 200 || !progressed {
+				break
+			}
+		}
+	}
+	g.wake()
+	return nil
+}
+
+// Sync runs one pass of every background job, in order: each watcher's step, the
+// expiry pass, and event delivery. Run does the same continuously; tests call Sync to
+// move the Gateway forward deterministically. It returns the errors of the pass joined.
+func (g *Gateway) Sync(ctx context.Context) error {
+	var errs []error
+	for _, w := range g.watchers {
+		if err := w.Step(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := g.expire(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := g.deliver(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Run runs the background jobs until ctx ends: one watcher per chain backend, the
+// expiry scheduler (every second) and event delivery to subscribers. It returns after
+// every job has stopped.
+func (g *Gateway) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for n, w := range g.watchers {
+		wg.Go(func() {
+			if err := w.Run(ctx); err != nil && ctx.Err() == nil {
+				g.log.ErrorContext(ctx, "kassa: watcher stopped", "network", n, "err", err)
+			}
+		})
+	}
+	wg.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := g.expire(ctx); err != nil && ctx.Err() == nil {
+					g.log.WarnContext(ctx, "kassa: expiry pass failed", "err", err)
+				}
+			}
+		}
+	})
+	wg.Go(func() {
+		retry := time.NewTicker(2 * time.Second)
+		defer retry.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-g.kick:
+			case <-retry.C:
+			}
+			if err := g.deliver(ctx); err != nil && ctx.Err() == nil {
+				g.log.WarnContext(ctx, "kassa: event delivery", "err", err)
+			}
+		}
+	})
+	g.log.InfoContext(ctx, "kassa: running", "watchers", len(g.watchers))
+	<-ctx.Done()
+	wg.Wait()
+	g.log.Info("kassa: stopped")
+	return nil
+}
+
+// CreateInvoice validates p, quotes it and creates the invoice with its deposit
+// addresses. Bad input returns a *ValidationError naming each wrong field, and nothing
+// is written (no address index is used). With an order id that exists in the mode, it
+// returns the existing invoice.
+func (g *Gateway) CreateInvoice(ctx context.Context, m asset.Mode, p invoice.CreateParams) (*invoice.Invoice, error) {
+	prep, err := g.invoices.Prepare(ctx, m, p)
+	if err != nil {
+		return nil, err
+	}
+	var inv *invoice.Invoice
+	var created bool
+	err = g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+		inv, created, err = g.invoices.Insert(ctx, tx, prep)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kassa: create invoice: %w", err)
+	}
+	if created {
+		for _, meth := range inv.Methods {
+			if w, ok := g.watchers[chains.NetworkRef{ID: meth.Network, Mode: m}]; ok {
+				w.Watch(meth.Address)
+			}
+		}
+		g.wake()
+	}
+	return inv, nil
+}
+
+// GetInvoice returns the invoice with id in mode, or invoice.ErrNotFound (also for an
+// id of the other mode).
+func (g *Gateway) GetInvoice(ctx context.Context, m asset.Mode, id string) (*invoice.Invoice, error) {
+	var inv *invoice.Invoice
+	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		inv, err = tx.GetInvoice(ctx, m, id)
+		return err
+	})
+	return inv, err
+}
+
+// ListInvoices returns a page of invoices, newest first, and the total that match.
+func (g *Gateway) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice.Invoice, int, error) {
+	var v ValidationError
+	if !p.Mode.Valid() {
+		v.Add("mode", asset.ErrUnknownMode)
+	}
+	if p.Page == 0 {
+		p.Page = 1
+	}
+	if p.Limit == 0 {
+		p.Limit = 20
+	}
+	if p.Page < 1 {
+		v.Add("page", invoice.ErrOutOfRange)
+	}
+	if p.Limit < 1 || p.Limit > 100 {
+		v.Add("limit", fmt.Errorf("%w: 1..100", invoice.ErrOutOfRange))
+	}
+	if err := v.Err(); err != nil {
+		return nil, 0, err
+	}
+	var out []*invoice.Invoice
+	var total int
+	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		out, total, err = tx.ListInvoices(ctx, p)
+		return err
+	})
+	return out, total, err
+}
+
+// CancelInvoice cancels a pending invoice; any other state returns
+// invoice.ErrInvalidState.
+func (g *Gateway) CancelInvoice(ctx context.Context, m asset.Mode, id string) (*invoice.Invoice, error) {
+	var inv *invoice.Invoice
+	err := g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		inv, err = g.invoices.Cancel(ctx, tx, m, id)
+		return err
+	})
+	if err == nil {
+		g.wake()
+	}
+	return inv, err
+}
+
+// Payments returns the on-chain transfers matched to an invoice.
+func (g *Gateway) Payments(ctx context.Context, m asset.Mode, id string) ([]invoice.Payment, error) {
+	var out []invoice.Payment
+	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		inv, err := tx.GetInvoice(ctx, m, id)
+		if err != nil {
+			return err
+		}
+		out, err = tx.Payments(ctx, inv)
+		return err
+	})
+	return out, err
+}
+
+// Rescan looks again at the last depth blocks of each network of the invoice for
+// payments to its addresses (the checkout's "I have paid"), then recomputes it.
+func (g *Gateway) Rescan(ctx context.Context, m asset.Mode, id string, depth uint64) (*invoice.Invoice, error) {
+	inv, err := g.GetInvoice(ctx, m, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, meth := range inv.Methods {
+		if w, ok := g.watchers[chains.NetworkRef{ID: meth.Network, Mode: m}]; ok {
+			if err := w.Rescan(ctx, []string{meth.Address}, depth); err != nil {
+				return nil, err
+			}
+		}
+	}
+	err = g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+		inv, err = g.invoices.Recompute(ctx, tx, m, id)
+		return err
+	})
+	return inv, err
+}

@@ -1,0 +1,216 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/invoice"
+)
+
+// Cursor implements chains.Tx.
+func (t *tx) Cursor(ctx context.Context, n chains.NetworkRef) (chains.BlockRef, bool, error) {
+	var b chains.BlockRef
+	err := t.tx.QueryRowContext(ctx, `SELECT height, hash FROM chain_cursors WHERE network = ? AND mode = ?`,
+		string(n.ID), string(n.Mode)).Scan(&b.Height, &b.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return chains.BlockRef{}, false, nil
+	}
+	return b, err == nil, err
+}
+
+// SetCursor implements chains.Tx.
+func (t *tx) SetCursor(ctx context.Context, n chains.NetworkRef, b chains.BlockRef) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO chain_cursors (network, mode, height, hash) VALUES (?, ?, ?, ?)
+		ON CONFLICT (network, mode) DO UPDATE SET height = excluded.height, hash = excluded.hash`,
+		string(n.ID), string(n.Mode), b.Height, b.Hash); err != nil {
+		return err
+	}
+	if b.Hash == "" {
+		return nil
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO chain_blocks (network, mode, height, hash) VALUES (?, ?, ?, ?)
+		ON CONFLICT (network, mode, height) DO UPDATE SET hash = excluded.hash`,
+		string(n.ID), string(n.Mode), b.Height, b.Hash)
+	return err
+}
+
+// BlockHash implements chains.Tx.
+func (t *tx) BlockHash(ctx context.Context, n chains.NetworkRef, height uint64) (string, bool, error) {
+	var h string
+	err := t.tx.QueryRowContext(ctx, `SELECT hash FROM chain_blocks WHERE network = ? AND mode = ? AND height = ?`,
+		string(n.ID), string(n.Mode), height).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return h, err == nil, err
+}
+
+// ForgetBlocksAbove implements chains.Tx.
+func (t *tx) ForgetBlocksAbove(ctx context.Context, n chains.NetworkRef, height uint64) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM chain_blocks WHERE network = ? AND mode = ? AND height > ?`,
+		string(n.ID), string(n.Mode), height)
+	return err
+}
+
+// ForgetBlocksBelow implements chains.Tx.
+func (t *tx) ForgetBlocksBelow(ctx context.Context, n chains.NetworkRef, height uint64) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM chain_blocks WHERE network = ? AND mode = ? AND height < ?`,
+		string(n.ID), string(n.Mode), height)
+	return err
+}
+
+const transferCols = `network, mode, txid, idx, asset, address, amount, block_height, block_hash, status, confirmations, required, seen_at`
+
+func scanTransfer(row interface{ Scan(...any) error }) (chains.Record, error) {
+	var r chains.Record
+	var net, mode, amt, status string
+	var height sql.NullInt64
+	var hash sql.NullString
+	var seen int64
+	if err := row.Scan(&net, &mode, &r.TxID, &r.Index, &r.Asset, &r.To, &amt, &height, &hash, &status,
+		&r.Confirmations, &r.Required, &seen); err != nil {
+		return chains.Record{}, err
+	}
+	r.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
+	r.Status = chains.Status(status)
+	r.SeenAt = time.UnixMicro(seen).UTC()
+	if height.Valid {
+		r.Block = chains.BlockRef{Height: uint64(height.Int64), Hash: hash.String}
+	}
+	var err error
+	r.Amount, err = parseInt(amt)
+	return r, err
+}
+
+// Transfer implements chains.Tx.
+func (t *tx) Transfer(ctx context.Context, n chains.NetworkRef, txid string, index uint32) (chains.Record, bool, error) {
+	r, err := scanTransfer(t.tx.QueryRowContext(ctx, `SELECT `+transferCols+` FROM chain_transfers
+		WHERE network = ? AND mode = ? AND txid = ? AND idx = ?`, string(n.ID), string(n.Mode), txid, index))
+	if errors.Is(err, sql.ErrNoRows) {
+		return chains.Record{}, false, nil
+	}
+	return r, err == nil, err
+}
+
+// SaveTransfer implements chains.Tx.
+func (t *tx) SaveTransfer(ctx context.Context, r chains.Record) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	var height sql.NullInt64
+	var hash sql.NullString
+	if r.Block.Hash != "" {
+		height, hash = sql.NullInt64{Int64: int64(r.Block.Height), Valid: true}, sql.NullString{String: r.Block.Hash, Valid: true}
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO chain_transfers (id, `+transferCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (network, mode, txid, idx) DO UPDATE SET block_height = excluded.block_height,
+		block_hash = excluded.block_hash, status = excluded.status, confirmations = excluded.confirmations,
+		required = excluded.required`,
+		ids.New("tx"), string(r.Network.ID), string(r.Network.Mode), r.TxID, r.Index, r.Asset, r.To, r.Amount.String(),
+		height, hash, string(r.Status), r.Confirmations, r.Required, micros(r.SeenAt))
+	return err
+}
+
+func (t *tx) transfers(ctx context.Context, q string, args ...any) ([]chains.Record, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+transferCols+` FROM chain_transfers WHERE `+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []chains.Record
+	for rows.Next() {
+		r, err := scanTransfer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OpenTransfers implements chains.Tx.
+func (t *tx) OpenTransfers(ctx context.Context, n chains.NetworkRef) ([]chains.Record, error) {
+	return t.transfers(ctx, `network = ? AND mode = ? AND status IN ('mempool', 'confirming') ORDER BY seen_at, txid, idx`,
+		string(n.ID), string(n.Mode))
+}
+
+// TransfersAbove implements chains.Tx.
+func (t *tx) TransfersAbove(ctx context.Context, n chains.NetworkRef, height uint64) ([]chains.Record, error) {
+	return t.transfers(ctx, `network = ? AND mode = ? AND block_height > ? AND status IN ('confirming', 'confirmed', 'orphaned')
+		ORDER BY block_height, txid, idx`, string(n.ID), string(n.Mode), height)
+}
+
+// WatchedAddresses implements chains.Tx.
+func (t *tx) WatchedAddresses(ctx context.Context, n chains.NetworkRef) ([]string, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT address FROM watched_addresses WHERE network = ? AND mode = ?`,
+		string(n.ID), string(n.Mode))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// WatchAddress implements invoice.Tx.
+func (t *tx) WatchAddress(ctx context.Context, n chains.NetworkRef, address, invoiceID string) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO watched_addresses (network, mode, address, invoice_id) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, string(n.ID), string(n.Mode), address, invoiceID)
+	return err
+}
+
+// UnwatchInvoice implements invoice.Tx.
+func (t *tx) UnwatchInvoice(ctx context.Context, invoiceID string) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM watched_addresses WHERE invoice_id = ?`, invoiceID)
+	return err
+}
+
+// Booking implements invoice.Tx.
+func (t *tx) Booking(ctx context.Context, n chains.NetworkRef, txid string, index uint32) (invoice.Booking, int, error) {
+	var b string
+	var seq int
+	err := t.tx.QueryRowContext(ctx, `SELECT booked, book_seq FROM chain_transfers WHERE network = ? AND mode = ? AND txid = ? AND idx = ?`,
+		string(n.ID), string(n.Mode), txid, index).Scan(&b, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return invoice.BookedNone, 0, nil
+	}
+	return invoice.Booking(b), seq, err
+}
+
+// SetBooking implements invoice.Tx.
+func (t *tx) SetBooking(ctx context.Context, n chains.NetworkRef, txid string, index uint32, b invoice.Booking, seq int) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `UPDATE chain_transfers SET booked = ?, book_seq = ? WHERE network = ? AND mode = ? AND txid = ? AND idx = ?`,
+		string(b), seq, string(n.ID), string(n.Mode), txid, index)
+	return err
+}
