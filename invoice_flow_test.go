@@ -3,10 +3,12 @@ package kassa_test
 import (
 	"context"
 	"errors"
+	"math/big"
 	"testing"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
@@ -125,5 +127,164 @@ func equalTypes(a, b []event.Type) bool {
 	return true
 }
 
-var _ = errors.Is
-var _ = time.Second
+func TestInvoice_PartialThenTopUp(t *testing.T) {
+	env := kassatest.New(t)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("50"), Currency: "USDT_BSC"})
+	env.Pay(inv, "USDT_BSC", "20")
+	env.Mine(asset.BSC, 1)
+	got := wantStatus(t, env, inv.ID, invoice.StatusPartiallyPaid, "")
+	if !got.AmountPaid.Equal(dec("20")) {
+		t.Fatalf("paid %s", got.AmountPaid)
+	}
+	env.Pay(inv, "USDT_BSC", "30")
+	env.Mine(asset.BSC, 1)
+	wantStatus(t, env, inv.ID, invoice.StatusConfirming, "")
+	env.Mine(asset.BSC, 14)
+	wantStatus(t, env, inv.ID, invoice.StatusPaid, "")
+	want := []event.Type{event.InvoiceCreated, event.InvoicePaymentDetected, event.InvoicePartiallyPaid,
+		event.InvoicePaymentDetected, event.InvoiceConfirming, event.InvoicePaid}
+	if got := eventTypes(env, inv.ID); !equalTypes(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	env.Verify()
+}
+
+func TestInvoice_Tolerance(t *testing.T) {
+	cases := []struct {
+		name      string
+		params    invoice.CreateParams
+		pay       string
+		status    invoice.Status
+		exception invoice.Exception
+	}{
+		{"exact", invoice.CreateParams{Amount: dec("100")}, "100", invoice.StatusPaid, ""},
+		{"overpaid", invoice.CreateParams{Amount: dec("100")}, "100.5", invoice.StatusPaid, invoice.ExceptionOverpaid},
+		{"under within percent", invoice.CreateParams{Amount: dec("100"), AccuracyPercent: dec("2")}, "98", invoice.StatusPaid, invoice.ExceptionUnderpaid},
+		{"under beyond percent", invoice.CreateParams{Amount: dec("100"), AccuracyPercent: dec("2")}, "97.99", invoice.StatusPartiallyPaid, ""},
+		{"under within absolute", invoice.CreateParams{Amount: dec("100"), UnderpaymentThreshold: dec("0.5")}, "99.5", invoice.StatusPaid, invoice.ExceptionUnderpaid},
+		{"under beyond absolute", invoice.CreateParams{Amount: dec("100"), UnderpaymentThreshold: dec("0.5")}, "99.49", invoice.StatusPartiallyPaid, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := kassatest.New(t)
+			p := c.params
+			p.Currency = "USDT_POLYGON"
+			inv := create(t, env, p)
+			env.Pay(inv, "USDT_POLYGON", c.pay)
+			env.Mine(asset.Polygon, 128)
+			wantStatus(t, env, inv.ID, c.status, c.exception)
+			env.Verify()
+		})
+	}
+}
+
+func TestInvoice_ExpiresAndLatePayment(t *testing.T) {
+	env := kassatest.New(t)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC", Lifetime: 15 * time.Minute})
+	env.Advance(15*time.Minute - time.Second)
+	wantStatus(t, env, inv.ID, invoice.StatusPending, "")
+	env.Advance(time.Second)
+	wantStatus(t, env, inv.ID, invoice.StatusExpired, "")
+	// Paid late but inside the 24 h monitoring window: it counts, marked paid_late.
+	env.Advance(time.Hour)
+	env.Pay(inv, "BTC", "0.01")
+	env.Mine(asset.Bitcoin, 1)
+	wantStatus(t, env, inv.ID, invoice.StatusPaid, invoice.ExceptionPaidLate)
+	want := []event.Type{event.InvoiceCreated, event.InvoiceExpired, event.InvoicePaymentDetected, event.InvoicePaid}
+	if got := eventTypes(env, inv.ID); !equalTypes(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+}
+
+func TestInvoice_PartialThenExpiresUnderpaid(t *testing.T) {
+	env := kassatest.New(t)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	env.Pay(inv, "BTC", "0.004")
+	env.Mine(asset.Bitcoin, 1)
+	wantStatus(t, env, inv.ID, invoice.StatusPartiallyPaid, "")
+	env.Advance(time.Hour)
+	wantStatus(t, env, inv.ID, invoice.StatusExpired, invoice.ExceptionUnderpaid)
+	bal, _ := env.Gateway.Balance(context.Background(), asset.Test, "BTC")
+	if !bal.Available.Equal(dec("0.004")) {
+		t.Fatalf("the partial payment is the merchant's money: %+v", bal)
+	}
+}
+
+func TestInvoice_AfterMonitoringWindowNotWatched(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithMonitoringWindow(time.Hour))
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	env.Advance(3 * time.Hour)
+	wantStatus(t, env, inv.ID, invoice.StatusExpired, "")
+	env.Pay(inv, "BTC", "0.01")
+	env.Mine(asset.Bitcoin, 1)
+	wantStatus(t, env, inv.ID, invoice.StatusExpired, "")
+}
+
+func TestInvoice_Cancel(t *testing.T) {
+	env := kassatest.New(t)
+	ctx := context.Background()
+	inv := create(t, env, invoice.CreateParams{Amount: dec("5"), Currency: "USD"})
+	got, err := env.Gateway.CancelInvoice(ctx, asset.Test, inv.ID)
+	if err != nil || got.Status != invoice.StatusCancelled {
+		t.Fatalf("cancel: %+v %v", got, err)
+	}
+	if _, err := env.Gateway.CancelInvoice(ctx, asset.Test, inv.ID); !errors.Is(err, invoice.ErrInvalidState) {
+		t.Fatalf("cancel twice: %v", err)
+	}
+	paid := create(t, env, invoice.CreateParams{Amount: dec("5"), Currency: "USDT_TRON"})
+	env.Pay(paid, "USDT_TRON", "5")
+	env.Sync()
+	if _, err := env.Gateway.CancelInvoice(ctx, asset.Test, paid.ID); !errors.Is(err, invoice.ErrInvalidState) {
+		t.Fatalf("cancel confirming: %v", err)
+	}
+	if _, err := env.Gateway.CancelInvoice(ctx, asset.Live, inv.ID); !errors.Is(err, invoice.ErrNotFound) {
+		t.Fatalf("cancel from the other mode: %v", err)
+	}
+	// A payment to a cancelled invoice is still the merchant's money.
+	env.Pay(got, "USDT_TRON", "5")
+	env.Mine(asset.Tron, 19)
+	wantStatus(t, env, inv.ID, invoice.StatusCancelled, "")
+	bal, _ := env.Gateway.Balance(ctx, asset.Test, "USDT_TRON")
+	if !bal.Available.Equal(dec("10")) {
+		t.Fatalf("balance %+v", bal)
+	}
+	env.Verify()
+}
+
+func TestInvoice_TwoInvoicesOneTransaction(t *testing.T) {
+	env := kassatest.New(t)
+	a := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	b := create(t, env, invoice.CreateParams{Amount: dec("0.02"), Currency: "BTC"})
+	env.Chain(asset.Bitcoin).PayMany(
+		simOut(a, "BTC", env.Units("BTC", "0.01")), simOut(b, "BTC", env.Units("BTC", "0.02")))
+	env.Mine(asset.Bitcoin, 1)
+	wantStatus(t, env, a.ID, invoice.StatusPaid, "")
+	wantStatus(t, env, b.ID, invoice.StatusPaid, "")
+	bal, _ := env.Gateway.Balance(context.Background(), asset.Test, "BTC")
+	if !bal.Available.Equal(dec("0.03")) {
+		t.Fatalf("balance %+v", bal)
+	}
+	env.Verify()
+}
+
+func TestInvoice_FailedTransferNeverCredits(t *testing.T) {
+	env := kassatest.New(t)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("5"), Currency: "USDC_BASE"})
+	m := method(t, inv, "USDC_BASE")
+	env.Chain(asset.Base).PayFailed(m.Address, "USDC_BASE", env.Units("USDC_BASE", "5"))
+	env.Mine(asset.Base, 20)
+	wantStatus(t, env, inv.ID, invoice.StatusPending, "")
+}
+
+func simOut(inv *invoice.Invoice, code string, amount *big.Int) sim.Output {
+	for _, m := range inv.Methods {
+		if m.Asset == code {
+			return sim.Output{Asset: code, To: m.Address, Amount: amount}
+		}
+	}
+	panic("no method " + code)
+}
+
+func simOutTo(addr, code string, amount *big.Int) sim.Output {
+	return sim.Output{Asset: code, To: addr, Amount: amount}
+}

@@ -1,0 +1,324 @@
+package kassa_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/kassatest"
+)
+
+// registry with BTC needing 3 confirmations, so tests can stand between blocks.
+func threeConfs(t *testing.T) *asset.Registry {
+	r := asset.Default()
+	if err := r.SetConfirmations("BTC", 3); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func balance(t *testing.T, env *kassatest.Env, code string) kassa.Balance {
+	t.Helper()
+	b, err := env.Gateway.Balance(context.Background(), asset.Test, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestReorg_BeforeThresholdDropsPayment(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithAssets(threeConfs(t)))
+	btc := env.Chain(asset.Bitcoin)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	txid := env.Pay(inv, "BTC", "0.01")
+	env.Mine(asset.Bitcoin, 1)
+	wantStatus(t, env, inv.ID, invoice.StatusConfirming, "")
+	// The block is reorganised away and the payment double-spent before it is mined again.
+	if err := btc.Disconnect(1); err != nil {
+		t.Fatal(err)
+	}
+	btc.Drop(txid)
+	env.Mine(asset.Bitcoin, 2)
+	got := wantStatus(t, env, inv.ID, invoice.StatusPending, "")
+	if !got.AmountPaid.IsZero() {
+		t.Fatalf("paid %s after the payment vanished", got.AmountPaid)
+	}
+	if b := balance(t, env, "BTC"); !b.Pending.IsZero() || !b.Available.IsZero() {
+		t.Fatalf("balance after the payment vanished: %+v", b)
+	}
+	types := eventTypes(env, inv.ID)
+	if types[len(types)-1] != event.InvoicePaymentReversed {
+		t.Fatalf("events %v: the reversal was not announced", types)
+	}
+	// Paying again works and counts once.
+	env.Pay(inv, "BTC", "0.01")
+	env.Mine(asset.Bitcoin, 3)
+	wantStatus(t, env, inv.ID, invoice.StatusPaid, "")
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.01")) {
+		t.Fatalf("balance %+v", b)
+	}
+	env.Verify()
+}
+
+func TestReorg_PaymentReminedCountsOnce(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithAssets(threeConfs(t)))
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	env.Pay(inv, "BTC", "0.01")
+	env.Mine(asset.Bitcoin, 2)
+	// A 2-block reorg: the transaction returns to the mempool and is mined again in the
+	// first block of the new branch.
+	if err := env.Chain(asset.Bitcoin).Disconnect(2); err != nil {
+		t.Fatal(err)
+	}
+	env.Mine(asset.Bitcoin, 2)
+	wantStatus(t, env, inv.ID, invoice.StatusConfirming, "")
+	env.Mine(asset.Bitcoin, 1)
+	got := wantStatus(t, env, inv.ID, invoice.StatusPaid, "")
+	if !got.AmountPaid.Equal(dec("0.01")) {
+		t.Fatalf("paid %s, want 0.01 once", got.AmountPaid)
+	}
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.01")) || !b.Pending.IsZero() {
+		t.Fatalf("balance %+v", b)
+	}
+	env.Verify()
+}
+
+func TestReorg_AfterThresholdTakesBackTheCredit(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithAssets(threeConfs(t)))
+	btc := env.Chain(asset.Bitcoin)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	txid := env.Pay(inv, "BTC", "0.01")
+	env.Mine(asset.Bitcoin, 3)
+	wantStatus(t, env, inv.ID, invoice.StatusPaid, "")
+	if err := btc.Disconnect(3); err != nil {
+		t.Fatal(err)
+	}
+	btc.Drop(txid)
+	env.Mine(asset.Bitcoin, 4)
+	wantStatus(t, env, inv.ID, invoice.StatusPending, "")
+	if b := balance(t, env, "BTC"); !b.Available.IsZero() {
+		t.Fatalf("a reorged-out payment stayed available: %+v", b)
+	}
+	env.Verify()
+}
+
+func TestDoubleSpend_ReplacedElsewhere(t *testing.T) {
+	env := kassatest.New(t)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.5"), Currency: "ETH"})
+	txid := env.Pay(inv, "ETH", "0.5")
+	env.Sync()
+	wantStatus(t, env, inv.ID, invoice.StatusConfirming, "")
+	eth := env.Chain(asset.Ethereum)
+	if _, err := eth.Replace(txid, simOutTo("0x000000000000000000000000000000000000dEaD", "ETH", env.Units("ETH", "0.5"))); err != nil {
+		t.Fatal(err)
+	}
+	env.Mine(asset.Ethereum, 12)
+	wantStatus(t, env, inv.ID, invoice.StatusPending, "")
+	if b := balance(t, env, "ETH"); !b.Pending.IsZero() || !b.Available.IsZero() {
+		t.Fatalf("a double-spent payment stayed booked: %+v", b)
+	}
+	env.Verify()
+}
+
+func TestNodeOffline_ThenBack(t *testing.T) {
+	env := kassatest.New(t)
+	tron := env.Chain(asset.Tron)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("25"), Currency: "USDT_TRON"})
+	tron.SetOffline(true)
+	env.Pay(inv, "USDT_TRON", "25")
+	tron.Mine(30)
+	err := env.Gateway.Sync(context.Background())
+	if !errors.Is(err, chains.ErrUnavailable) {
+		t.Fatalf("Sync with the node down: %v, want ErrUnavailable", err)
+	}
+	wantStatus(t, env, inv.ID, invoice.StatusPending, "")
+	tron.SetOffline(false)
+	env.Sync()
+	wantStatus(t, env, inv.ID, invoice.StatusPaid, "")
+	env.Verify()
+}
+
+func TestRestart_InTheMiddleOfConfirmations(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")))
+	inv := create(t, env, invoice.CreateParams{Amount: dec("100"), Currency: "USDC_ETHEREUM"})
+	env.Pay(inv, "USDC_ETHEREUM", "100")
+	env.Mine(asset.Ethereum, 5)
+	wantStatus(t, env, inv.ID, invoice.StatusConfirming, "")
+	before := len(env.Events())
+	env.Restart()
+	if len(env.Events()) != before {
+		t.Fatalf("restart redelivered events: %d -> %d", before, len(env.Events()))
+	}
+	env.Mine(asset.Ethereum, 6)
+	wantStatus(t, env, inv.ID, invoice.StatusConfirming, "")
+	env.Mine(asset.Ethereum, 1)
+	wantStatus(t, env, inv.ID, invoice.StatusPaid, "")
+	if b := balance(t, env, "USDC_ETHEREUM"); !b.Available.Equal(dec("100")) || !b.Pending.IsZero() {
+		t.Fatalf("balance after restart: %+v", b)
+	}
+	// Every event exactly once for this subscriber, in order.
+	want := []event.Type{event.InvoiceCreated, event.InvoicePaymentDetected, event.InvoiceConfirming, event.InvoicePaid}
+	if got := eventTypes(env, inv.ID); !equalTypes(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	env.Verify()
+}
+
+func TestCreate_OrderIDIsIdempotent(t *testing.T) {
+	env := kassatest.New(t)
+	a := create(t, env, invoice.CreateParams{Amount: dec("10"), Currency: "USD", OrderID: "ORD-500"})
+	b := create(t, env, invoice.CreateParams{Amount: dec("10"), Currency: "USD", OrderID: "ORD-500"})
+	if a.ID != b.ID {
+		t.Fatalf("second create with the same order id made %s, want %s", b.ID, a.ID)
+	}
+	c := create(t, env, invoice.CreateParams{Amount: dec("10"), Currency: "USD", OrderID: "ORD-501"})
+	if c.ID == a.ID || method(t, c, "BTC").Address == method(t, a, "BTC").Address {
+		t.Fatal("another order id must be another invoice with other addresses")
+	}
+}
+
+func TestCreate_BadInputCreatesNothing(t *testing.T) {
+	env := kassatest.New(t)
+	ctx := context.Background()
+	big := strings.Repeat("x", 16<<10)
+	cases := []struct {
+		name  string
+		p     invoice.CreateParams
+		field string
+	}{
+		{"zero amount", invoice.CreateParams{Amount: dec("0"), Currency: "USD"}, "amount"},
+		{"negative amount", invoice.CreateParams{Amount: dec("-1"), Currency: "USD"}, "amount"},
+		{"over-precise fiat", invoice.CreateParams{Amount: dec("1.001"), Currency: "USD"}, "amount"},
+		{"over-precise yen", invoice.CreateParams{Amount: dec("100.5"), Currency: "JPY"}, "amount"},
+		{"over-precise crypto", invoice.CreateParams{Amount: dec("0.000000001"), Currency: "BTC"}, "amount"},
+		{"below minimum", invoice.CreateParams{Amount: dec("0.1"), Currency: "USDT_TRON"}, "amount"},
+		{"unknown currency", invoice.CreateParams{Amount: dec("1"), Currency: "DOGE"}, "currency"},
+		{"missing currency", invoice.CreateParams{Amount: dec("1")}, "currency"},
+		{"fiat target", invoice.CreateParams{Amount: dec("1"), Currency: "USD", ToCurrency: "EUR"}, "to_currency"},
+		{"unknown network", invoice.CreateParams{Amount: dec("1"), Currency: "USD", ToCurrency: "USDT", Network: "dogechain"}, "network"},
+		{"not enabled", invoice.CreateParams{Amount: dec("10"), Currency: "USD", ToCurrency: "SOL"}, "to_currency"},
+		{"lifetime short", invoice.CreateParams{Amount: dec("1"), Currency: "USD", Lifetime: 299e9}, "lifetime"},
+		{"lifetime long", invoice.CreateParams{Amount: dec("1"), Currency: "USD", Lifetime: 43201e9}, "lifetime"},
+		{"tolerance", invoice.CreateParams{Amount: dec("1"), Currency: "USD", AccuracyPercent: dec("5.1")}, "accuracy_payment_percent"},
+		{"discount", invoice.CreateParams{Amount: dec("1"), Currency: "USD", DiscountPercent: dec("-100")}, "discount_percent"},
+		{"subtract", invoice.CreateParams{Amount: dec("1"), Currency: "USD", SubtractPercent: dec("101")}, "subtract"},
+		{"metadata array", invoice.CreateParams{Amount: dec("1"), Currency: "USD", Metadata: []byte(`[1]`)}, "metadata"},
+		{"metadata not json", invoice.CreateParams{Amount: dec("1"), Currency: "USD", Metadata: []byte(`{"a":`)}, "metadata"},
+		{"metadata too big", invoice.CreateParams{Amount: dec("1"), Currency: "USD", Metadata: []byte(`{"a":"` + big + `"}`)}, "metadata"},
+		{"order id", invoice.CreateParams{Amount: dec("1"), Currency: "USD", OrderID: "ORD 1; DROP TABLE"}, "order_id"},
+		{"order id long", invoice.CreateParams{Amount: dec("1"), Currency: "USD", OrderID: strings.Repeat("a", 129)}, "order_id"},
+		{"accepted unknown", invoice.CreateParams{Amount: dec("1"), Currency: "USD", AcceptedAssets: []string{"DOGE"}}, "accepted_assets[0]"},
+		{"accepted disabled", invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"SOL"}}, "accepted_assets"},
+		{"email", invoice.CreateParams{Amount: dec("1"), Currency: "USD", CustomerEmail: "not-an-email"}, "customer_email"},
+		{"success url", invoice.CreateParams{Amount: dec("1"), Currency: "USD", SuccessURL: "javascript:alert(1)"}, "success_url"},
+		{"no rate", invoice.CreateParams{Amount: dec("10"), Currency: "CHF", ToCurrency: "BTC"}, "currency"},
+	}
+	for _, c := range cases {
+		_, err := env.Gateway.CreateInvoice(ctx, asset.Test, c.p)
+		var ve *kassa.ValidationError
+		if !errors.As(err, &ve) || len(ve.Fields[c.field]) == 0 {
+			t.Errorf("%s: %v (fields %v), want a validation error on %s", c.name, err, fieldsOf(ve), c.field)
+		}
+	}
+	if _, total, _ := env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test}); total != 0 {
+		t.Fatalf("%d invoices created by bad input", total)
+	}
+	// No address index was consumed: the first good invoice gets index 0.
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	if inv.Methods[0].Index != 0 {
+		t.Fatalf("first good invoice got index %d", inv.Methods[0].Index)
+	}
+}
+
+func fieldsOf(ve *kassa.ValidationError) map[string][]string {
+	if ve == nil {
+		return nil
+	}
+	return ve.Fields
+}
+
+func TestModes_AreSeparate(t *testing.T) {
+	env := kassatest.New(t)
+	ctx := context.Background()
+	inv := create(t, env, invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	if _, err := env.Gateway.GetInvoice(ctx, asset.Live, inv.ID); !errors.Is(err, invoice.ErrNotFound) {
+		t.Fatalf("test invoice visible in live mode: %v", err)
+	}
+	if _, total, _ := env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Live}); total != 0 {
+		t.Fatal("live list shows test invoices")
+	}
+	// No live backend: nothing can be invoiced live.
+	_, err := env.Gateway.CreateInvoice(ctx, asset.Live, invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	var ve *kassa.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("live invoice without live chains: %v", err)
+	}
+}
+
+func TestList_FiltersAndPages(t *testing.T) {
+	env := kassatest.New(t)
+	ctx := context.Background()
+	var ids []string
+	for i := range 5 {
+		inv := create(t, env, invoice.CreateParams{Amount: dec("1"), Currency: "USD", CustomerID: fmt.Sprint("c", i%2)})
+		ids = append(ids, inv.ID)
+		env.Clock.Advance(1e9)
+	}
+	page, total, err := env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test, Limit: 2, Page: 1})
+	if err != nil || total != 5 || len(page) != 2 || page[0].ID != ids[4] || page[1].ID != ids[3] {
+		t.Fatalf("page 1: %d of %d, %v", len(page), total, err)
+	}
+	page, _, _ = env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test, Limit: 2, Page: 3})
+	if len(page) != 1 || page[0].ID != ids[0] {
+		t.Fatalf("page 3: %d", len(page))
+	}
+	page, total, _ = env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test, CustomerID: "c1"})
+	if total != 2 || len(page) != 2 {
+		t.Fatalf("customer filter: %d", total)
+	}
+	for _, bad := range []invoice.ListParams{{Mode: asset.Test, Limit: 101}, {Mode: asset.Test, Page: -1}, {Mode: "x"}} {
+		if _, _, err := env.Gateway.ListInvoices(ctx, bad); err == nil {
+			t.Errorf("ListInvoices(%+v) accepted", bad)
+		}
+	}
+}
+
+func TestSubscribe_RedeliversUntilAcknowledged(t *testing.T) {
+	env := kassatest.New(t)
+	fail := true
+	var got []event.Type
+	err := env.Gateway.Subscribe("flaky", func(_ context.Context, e kassa.Event) error {
+		if fail {
+			return errors.New("receiver down")
+		}
+		got = append(got, e.Type)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create(t, env, invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	if err := env.Gateway.Sync(context.Background()); err == nil || !strings.Contains(err.Error(), "receiver down") {
+		t.Fatalf("Sync should report the failing subscriber: %v", err)
+	}
+	fail = false
+	env.Sync()
+	if len(got) != 1 || got[0] != event.InvoiceCreated {
+		t.Fatalf("delivered %v", got)
+	}
+	env.Sync()
+	if len(got) != 1 {
+		t.Fatalf("acknowledged event delivered again: %v", got)
+	}
+	if err := env.Gateway.Subscribe("flaky", func(context.Context, kassa.Event) error { return nil }); err == nil {
+		t.Fatal("duplicate subscriber name accepted")
+	}
+}
