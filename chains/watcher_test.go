@@ -1,0 +1,270 @@
+package chains_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/big"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/sim"
+	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/sqlite"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+var net = chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}
+
+// recorder is a Sink that remembers every change and signals each batch.
+type recorder struct {
+	mu      sync.Mutex
+	changes []chains.Record
+	batches chan struct{}
+}
+
+func (r *recorder) Changed(_ context.Context, _ storage.Tx, _ chains.NetworkRef, changed []chains.Record) error {
+	r.mu.Lock()
+	r.changes = append(r.changes, changed...)
+	r.mu.Unlock()
+	select {
+	case r.batches <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (r *recorder) last(txid string) (chains.Record, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.changes) - 1; i >= 0; i-- {
+		if r.changes[i].TxID == txid {
+			return r.changes[i], true
+		}
+	}
+	return chains.Record{}, false
+}
+
+func setup(t *testing.T, c *sim.Chain, cfg func(*chains.WatcherConfig[storage.Tx])) (*chains.Watcher[storage.Tx], *recorder, storage.Store) {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), ":memory:", sqlite.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	rec := &recorder{batches: make(chan struct{}, 100)}
+	wc := chains.WatcherConfig[storage.Tx]{Backend: c, Assets: asset.Default(), Update: s.Update, View: s.View, Sink: rec, Logger: quiet}
+	if cfg != nil {
+		cfg(&wc)
+	}
+	w, err := chains.NewWatcher(wc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, rec, s
+}
+
+func btc(v int64) *big.Int { return big.NewInt(v) }
+
+func TestWatcher_FreshDeploymentStartsAtTip(t *testing.T) {
+	c := sim.New(net)
+	old := c.Pay("addr1", "BTC", btc(5000))
+	c.Mine(50)
+	w, rec, _ := setup(t, c, nil)
+	w.Watch("addr1")
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rec.last(old); ok {
+		t.Fatal("a fresh deployment scanned history before the tip")
+	}
+	tx := c.Pay("addr1", "BTC", btc(7000))
+	c.Mine(1)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r, ok := rec.last(tx)
+	if !ok || r.Status != chains.StatusConfirmed || r.Block.Height != 51 || r.Confirmations != 1 {
+		t.Fatalf("new payment: %+v", r)
+	}
+	// The old one can be found by a targeted rescan.
+	if err := w.Rescan(t.Context(), []string{"addr1"}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := rec.last(old); !ok || r.Block.Height != 1 || r.Confirmations != 51 {
+		t.Fatalf("rescan: %+v %v", r, ok)
+	}
+}
+
+func TestWatcher_StartHeightAndPruning(t *testing.T) {
+	c := sim.New(net)
+	c.Mine(5)
+	tx := c.Pay("a", "BTC", btc(1))
+	c.Mine(30)
+	w, rec, s := setup(t, c, func(wc *chains.WatcherConfig[storage.Tx]) { wc.StartHeight = 3; wc.KeepBlocks = 10 })
+	w.Watch("a")
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := rec.last(tx); !ok || r.Block.Height != 6 {
+		t.Fatalf("StartHeight 3 must see the payment at 6: %+v", r)
+	}
+	var oldKept, newKept bool
+	s.View(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		_, oldKept, _ = tx.BlockHash(ctx, net, 10)
+		_, newKept, _ = tx.BlockHash(ctx, net, 30)
+		return nil
+	})
+	if oldKept || !newKept {
+		t.Fatalf("pruning: height 10 kept %v, height 30 kept %v (KeepBlocks 10, tip 35)", oldKept, newKept)
+	}
+}
+
+func TestWatcher_ReorgWalksBackToForkPoint(t *testing.T) {
+	c := sim.New(net)
+	c.Mine(10)
+	w, rec, _ := setup(t, c, nil)
+	w.Watch("a")
+	w.Step(t.Context())
+	tx := c.Pay("a", "BTC", btc(9))
+	c.Mine(3) // payment at 11, tip 13
+	w.Step(t.Context())
+	if r, _ := rec.last(tx); r.Confirmations != 3 {
+		t.Fatalf("before reorg: %+v", r)
+	}
+	c.Disconnect(3)
+	c.Drop(tx)
+	c.Mine(5) // new branch from 10 to 15 without the payment
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := rec.last(tx)
+	if r.Status != chains.StatusOrphaned || r.Confirmations != 0 {
+		t.Fatalf("after reorg: %+v", r)
+	}
+	// The same transfer mined later on the new branch comes back as the same record.
+	c.PayMany() // unrelated
+	c.Mine(1)
+	w.Step(t.Context())
+	if r, _ := rec.last(tx); r.Status != chains.StatusOrphaned {
+		t.Fatalf("orphan changed without being mined: %+v", r)
+	}
+}
+
+// liar reports every transfer with a doubled amount once lying is set.
+type liar struct {
+	*sim.Chain
+	lying bool
+}
+
+func (l *liar) Scan(ctx context.Context, h uint64, watch chains.AddressSet) (chains.Block, error) {
+	b, err := l.Chain.Scan(ctx, h, watch)
+	if l.lying {
+		for i := range b.Transfers {
+			b.Transfers[i].Amount = new(big.Int).Mul(b.Transfers[i].Amount, big.NewInt(2))
+		}
+	}
+	return b, err
+}
+
+func TestWatcher_RejectsChangedTransfer(t *testing.T) {
+	c := sim.New(net)
+	l := &liar{Chain: c}
+	s, err := sqlite.Open(t.Context(), ":memory:", sqlite.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec := &recorder{batches: make(chan struct{}, 100)}
+	w, _ := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{Backend: l, Assets: asset.Default(), Update: s.Update, View: s.View, Sink: rec, Logger: quiet})
+	w.Watch("a")
+	w.Step(t.Context())
+	tx := c.Pay("a", "BTC", btc(100))
+	c.Mine(1)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	l.lying = true
+	c.Reorg(1) // the payment is mined again on the new branch, and reported doubled
+	if err := w.Step(t.Context()); err == nil {
+		t.Fatal("a transfer whose amount changed was accepted")
+	}
+	if r, _ := rec.last(tx); r.Amount.Cmp(btc(100)) != 0 {
+		t.Fatalf("recorded amount %s", r.Amount)
+	}
+}
+
+func TestWatcher_RunUsesPushAndSurvivesOutage(t *testing.T) {
+	c := sim.New(net)
+	failures := make(chan struct{}, 10)
+	w, rec, store := setup(t, c, func(wc *chains.WatcherConfig[storage.Tx]) {
+		wc.PollInterval = time.Hour // only pushes (and retries) can wake it
+		wc.MaxBackoff = 50 * time.Millisecond
+		wc.Logger = slog.New(signalHandler{failures})
+	})
+	// Run loads the watched set from storage, where the Gateway keeps it.
+	if err := store.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		return tx.WatchAddress(ctx, net, "a", "inv_test")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tx := c.Pay("a", "BTC", btc(3))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-rec.batches:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+	wait("mempool payment (first step)")
+	c.Mine(1)
+	wait("pushed block")
+	if r, _ := rec.last(tx); r.Status != chains.StatusConfirmed {
+		t.Fatalf("after push: %+v", r)
+	}
+	// The node goes down: a pushed block's step fails, and the watcher retries with
+	// backoff until the node is back.
+	c.SetOffline(true)
+	tx2 := c.Pay("a", "BTC", btc(4))
+	c.Mine(1)
+	select {
+	case <-failures:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no failed step while the node was down")
+	}
+	c.SetOffline(false)
+	wait("retry after outage")
+	if _, ok := rec.last(tx2); !ok {
+		t.Fatal("payment during outage missed")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v", err)
+	}
+}
+
+// signalHandler is a slog handler that signals each "step failed" warning.
+type signalHandler struct{ ch chan struct{} }
+
+func (h signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn && strings.Contains(r.Message, "step failed") {
+		select {
+		case h.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h signalHandler) WithGroup(string) slog.Handler      { return h }
