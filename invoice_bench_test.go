@@ -1,0 +1,64 @@
+package kassa_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/kassatest"
+	_ "modernc.org/sqlite"
+)
+
+// BenchmarkCreateInvoice measures invoices created through the Go API on a SQLite file
+// (WAL, synchronous=FULL), against one bare single-row INSERT per transaction on the
+// same database file in the same run.
+func BenchmarkCreateInvoice(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "bench.db")
+	env := kassatest.New(b, kassatest.WithDatabase(path))
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+path+"?_busy_timeout=10000&_synchronous=FULL&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE bare (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v TEXT NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("baseline=bare-insert", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			tx, err := db.Begin()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := tx.Exec(`INSERT INTO bare (k, v) VALUES (?, ?)`, fmt.Sprint("k", i), "1000"); err != nil {
+				b.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	run := time.Now().UnixNano()
+	for _, c := range []struct {
+		name string
+		p    invoice.CreateParams
+	}{
+		{"crypto-1-method", invoice.CreateParams{Amount: dec("25"), Currency: "USDT_TRON"}},
+		{"fiat-all-methods", invoice.CreateParams{Amount: dec("25"), Currency: "USD"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				p := c.p
+				p.OrderID = fmt.Sprintf("%s-%d-%d", c.name, run, i)
+				if _, err := env.Gateway.CreateInvoice(ctx, asset.Test, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
