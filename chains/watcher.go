@@ -171,6 +171,19 @@ func (w *Watcher[T]) Step(ctx context.Context) error {
 		return err
 	}
 	next := cur.Height + 1
+	if ok && (tip.Height < cur.Height || (tip.Height == cur.Height && tip.Hash != cur.Hash)) {
+		// The node's best chain is shorter than what we processed, or ends in another
+		// block at our height: the blocks above the fork are gone. Rewind now rather
+		// than when the chain grows past our cursor again.
+		fork, err := w.findFork(ctx, tip.Height)
+		if err != nil {
+			return err
+		}
+		if err := w.rewind(ctx, fork); err != nil {
+			return err
+		}
+		next = fork + 1
+	}
 	if !ok {
 		next = w.cfg.StartHeight
 		if next == 0 {

@@ -173,6 +173,41 @@ func (l *liar) Scan(ctx context.Context, h uint64, watch chains.AddressSet) (cha
 	return b, err
 }
 
+func TestWatcher_ShorterChainIsAReorg(t *testing.T) {
+	c := sim.New(net)
+	w, rec, _ := setup(t, c, nil)
+	w.Watch("a")
+	w.Step(t.Context())
+	c.Mine(4)
+	tx := c.Pay("a", "BTC", btc(9))
+	c.Mine(6) // payment at 5, tip 10
+	w.Step(t.Context())
+	if r, _ := rec.last(tx); r.Status != chains.StatusConfirmed {
+		t.Fatalf("before: %+v", r)
+	}
+	c.Disconnect(7) // tip 3: below the cursor, and below the payment
+	c.Drop(tx)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := rec.last(tx); r.Status != chains.StatusOrphaned {
+		t.Fatalf("a payment above a shorter tip must be orphaned at once: %+v", r)
+	}
+	// Same height, other block: also a reorg.
+	tx2 := c.Pay("a", "BTC", btc(10))
+	c.Mine(1)
+	w.Step(t.Context())
+	c.Disconnect(1)
+	c.Drop(tx2)
+	c.Mine(1)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := rec.last(tx2); r.Status != chains.StatusOrphaned {
+		t.Fatalf("same-height replacement: %+v", r)
+	}
+}
+
 func TestWatcher_RejectsChangedTransfer(t *testing.T) {
 	c := sim.New(net)
 	l := &liar{Chain: c}

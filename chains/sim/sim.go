@@ -117,7 +117,13 @@ func (c *Chain) PayFailed(to, asset string, amount *big.Int) string {
 }
 
 func (c *Chain) add(outs []Output, failed bool) string {
-	t := &tx{id: c.hash("tx", 0, ""), failed: failed}
+	// Like a real txid, the id commits to the payment, so two different payments never
+	// share one, even across two sim chains started the same way.
+	var desc strings.Builder
+	for _, o := range outs {
+		fmt.Fprintf(&desc, "%s>%s=%s;", o.Asset, o.To, o.Amount)
+	}
+	t := &tx{id: c.hash("tx:"+desc.String(), 0, ""), failed: failed}
 	for _, o := range outs {
 		t.outputs = append(t.outputs, Output{Asset: o.Asset, To: o.To, Amount: new(big.Int).Set(o.Amount)})
 	}

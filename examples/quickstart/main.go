@@ -1,23 +1,31 @@
-// Command quickstart is Kassa's main demo. For now it shows the foundation: it opens a
-// SQLite file, derives deposit addresses from a demo mnemonic, books a deposit in the
-// double-entry ledger (and shows that booking it twice is refused), reads the balance
-// and verifies the ledger. Later issues grow it into the demo shop.
+// Command quickstart is Kassa's main demo. It runs a Gateway on a SQLite file with
+// simulated bitcoin and tron chains in test mode, creates a 25 USD invoice, pays it in
+// USDT on tron, mines the blocks it needs, and prints each status change, every event
+// and the merchant's balance, then verifies the ledger. Later issues grow it into the
+// demo shop with a checkout page.
 //
-//	go run ./examples/quickstart [-db kassa-quickstart.db]
+//	go run ./examples/quickstart [-db path/to/kassa.db]
+//
+// The simulated chains live in memory, so each run uses a new database (in a temporary
+// directory unless -db names one): a database that remembers blocks of a chain that no
+// longer exists would rightly treat its payments as reorganised away.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"os"
+	"path/filepath"
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/sim"
+	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
 	"github.com/shopspring/decimal"
 )
@@ -26,84 +34,111 @@ import (
 const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 func main() {
-	db := flag.String("db", "kassa-quickstart.db", "SQLite database file")
+	db := flag.String("db", "", "SQLite database file (default: a new one in a temporary directory)")
 	flag.Parse()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if *db == "" {
+		dir, err := os.MkdirTemp("", "kassa-quickstart-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "quickstart failed:", err)
+			os.Exit(1)
+		}
+		*db = filepath.Join(dir, "kassa.db")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := run(context.Background(), *db, log); err != nil {
-		log.Error("quickstart failed", "err", err)
+		fmt.Fprintln(os.Stderr, "quickstart failed:", err)
 		os.Exit(1)
 	}
 }
 
 func run(ctx context.Context, dbPath string, log *slog.Logger) error {
-	g, err := kassa.New(kassa.Config{Mnemonic: demoMnemonic, DatabasePath: dbPath, Logger: log})
+	tron := sim.New(chains.NetworkRef{ID: asset.Tron, Mode: asset.Test})
+	bitcoin := sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test})
+	prices, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{
+		rates.Fixed{"BTC": decimal.NewFromInt(65000), "TRX": decimal.RequireFromString("0.125")},
+	}})
+	if err != nil {
+		return err
+	}
+	g, err := kassa.New(kassa.Config{
+		Mnemonic: demoMnemonic, DatabasePath: dbPath, Logger: log,
+		Chains: []chains.Backend{tron, bitcoin}, Rates: prices,
+	})
 	if err != nil {
 		return err
 	}
 	defer g.Close()
+	if err := g.Sync(ctx); err != nil { // the watchers take the chains' tips as their start
+		return err
+	}
+	inv, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{
+		Amount: decimal.NewFromInt(25), Currency: "USD", Description: "Kassa T-shirt",
+		Metadata: []byte(`{"sku":"tee-01"}`),
+	})
+	if err != nil {
+		return err
+	}
+	// Events arrive through the outbox; a named subscriber resumes where it stopped.
+	err = g.Subscribe("quickstart", func(_ context.Context, e kassa.Event) error {
+		if e.ObjectID == inv.ID {
+			fmt.Printf("  event %-26s %s\n", e.Type, e.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Invoice %s: %s %s, expires %s\n", inv.ID, inv.Amount, inv.Currency, inv.ExpiresAt.Format("15:04:05 MST"))
+	var usdt invoice.Method
+	for _, m := range inv.Methods {
+		fmt.Printf("  pay %-14s %-12s to %s\n", m.AmountDue, m.Asset, m.Address)
+		if m.Asset == "USDT_TRON" {
+			usdt = m
+		}
+	}
 
-	fmt.Println("Deposit addresses (test mode, each index used once, never reused):")
-	var usdt string
-	for _, code := range []string{"BTC", "ETH", "USDT_BSC", "USDT_TRON"} {
-		a, err := g.NewDepositAddress(ctx, asset.Test, code)
+	status := inv.Status
+	show := func(what string) error {
+		if err := g.Sync(ctx); err != nil {
+			return err
+		}
+		cur, err := g.GetInvoice(ctx, asset.Test, inv.ID)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("  %-10s %-44s %s\n", code, a.Encoded, a.Path())
-		if code == "USDT_BSC" {
-			usdt = a.Encoded
+		if cur.Status != status {
+			fmt.Printf("%-30s status %s -> %s (paid %s USD, confirmed %s USD)\n", what, status, cur.Status, cur.AmountPaid, cur.AmountConfirmed)
+			status = cur.Status
+		}
+		return nil
+	}
+	fmt.Println()
+	if err := show("created"); err != nil {
+		return err
+	}
+	a, _ := g.Assets().Get("USDT_TRON")
+	units, _ := a.ToBaseUnits(usdt.AmountDue)
+	txid := tron.Pay(usdt.Address, "USDT_TRON", units)
+	if err := show("payer sends 25 USDT (mempool)"); err != nil {
+		return err
+	}
+	for i := 1; i <= usdt.Confirmations; i++ {
+		tron.Mine(1)
+		if err := show(fmt.Sprintf("block %d of %d mined", i, usdt.Confirmations)); err != nil {
+			return err
 		}
 	}
-
-	// Book a 25.50 USDT deposit on BSC (18 decimals) as the chain watcher will: from the
-	// outside world to the merchant, keyed by (network, txid, log index).
-	code := "USDT_BSC"
-	a, _ := g.Assets().Get(code)
-	units, err := a.ToBaseUnits(mustAmount("25.50"))
+	fmt.Printf("\ntransaction %s\n", txid[:16])
+	b, err := g.Balance(ctx, asset.Test, "USDT_TRON")
 	if err != nil {
 		return err
 	}
-	key := "credit:bsc:demo-" + usdt + ":0"
-	credit := func() error {
-		return g.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-			if err := ledger.EnsureStandardAccounts(ctx, tx, asset.Test, code); err != nil {
-				return err
-			}
-			_, err := ledger.Post(ctx, tx, ledger.Entry{Key: key, Description: "demo deposit", Postings: []ledger.Posting{
-				{Account: ledger.World(asset.Test, code), Amount: new(big.Int).Neg(units)},
-				{Account: ledger.MerchantAvailable(asset.Test, code), Amount: units},
-			}})
-			return err
-		})
-	}
-	if err := credit(); err != nil {
-		return err
-	}
-	fmt.Printf("\nBooked 25.50 %s (%s base units) to merchant:test:%s:available\n", code, units, code)
-	if err := credit(); errors.Is(err, ledger.ErrDuplicate) {
-		fmt.Println("Booking the same deposit again is refused: ", err)
-	} else {
-		return fmt.Errorf("a duplicate credit was not refused: %v", err)
-	}
-
-	b, err := g.Balance(ctx, asset.Test, code)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("\nBalance %s: available %s, pending %s\n", code, b.Available, b.Pending)
+	fmt.Printf("Merchant balance USDT_TRON: available %s, pending %s\n", b.Available, b.Pending)
 	err = g.Store().View(ctx, func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) })
 	if err != nil {
 		return err
 	}
 	fmt.Println("ledger.Verify: every entry balances and every balance equals its postings")
-	fmt.Printf("Database: %s (run again: new addresses, balances accumulate)\n", dbPath)
+	fmt.Printf("Database: %s\n", dbPath)
 	return nil
-}
-
-func mustAmount(s string) decimal.Decimal {
-	v, err := asset.ParseAmount(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
