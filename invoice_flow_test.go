@@ -288,3 +288,37 @@ func simOut(inv *invoice.Invoice, code string, amount *big.Int) sim.Output {
 func simOutTo(addr, code string, amount *big.Int) sim.Output {
 	return sim.Output{Asset: code, To: addr, Amount: amount}
 }
+
+func TestQuote_DiscountSubtractAndYen(t *testing.T) {
+	env := kassatest.New(t)
+	// 100.50 USD with 3% off = 97.485, rounded up to the cent: 97.49. Paid in USDT at par.
+	inv := create(t, env, invoice.CreateParams{Amount: dec("100.50"), Currency: "USD", ToCurrency: "USDT_TRON", DiscountPercent: dec("3")})
+	if !inv.AmountDue.Equal(dec("97.49")) || !inv.Methods[0].AmountDue.Equal(dec("97.49")) {
+		t.Fatalf("discount: due %s / %s", inv.AmountDue, inv.Methods[0].AmountDue)
+	}
+	// subtract 50: the payer also pays half of USDT_TRON's 1 USDT fee estimate.
+	inv = create(t, env, invoice.CreateParams{Amount: dec("10"), Currency: "USD", ToCurrency: "USDT_TRON", SubtractPercent: dec("50")})
+	if !inv.Methods[0].AmountDue.Equal(dec("10.5")) {
+		t.Fatalf("subtract: due %s, want 10.5", inv.Methods[0].AmountDue)
+	}
+	// 1000 JPY at 0.0067 USD/JPY = 6.7 USD; in BTC at 65000: 0.000103076923... up.
+	inv = create(t, env, invoice.CreateParams{Amount: dec("1000"), Currency: "JPY", ToCurrency: "BTC"})
+	m := inv.Methods[0]
+	if !m.AmountDue.Equal(dec("0.00010308")) || !m.Rate.Equal(dec("9701492.537313432835820896")) {
+		t.Fatalf("JPY->BTC: due %s at rate %s", m.AmountDue, m.Rate)
+	}
+	// Without top-ups, a short first payment is all that counts.
+	single := false
+	inv = create(t, env, invoice.CreateParams{Amount: dec("10"), Currency: "USDT_TRON", PaymentMultiple: &single})
+	env.Pay(inv, "USDT_TRON", "4")
+	env.Mine(asset.Tron, 1)
+	env.Pay(inv, "USDT_TRON", "6")
+	env.Mine(asset.Tron, 19)
+	got := wantStatus(t, env, inv.ID, invoice.StatusPartiallyPaid, "")
+	if !got.AmountPaid.Equal(dec("4")) {
+		t.Fatalf("paid %s, want 4", got.AmountPaid)
+	}
+	if b, _ := env.Gateway.Balance(context.Background(), asset.Test, "USDT_TRON"); !b.Available.Equal(dec("10")) {
+		t.Fatalf("both payments are the merchant's money: %+v", b)
+	}
+}

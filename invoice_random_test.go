@@ -52,7 +52,7 @@ func randomRun(t *testing.T, seed uint64) {
 		case op < 45 && len(invs) > 0:
 			inv := invs[rng.IntN(len(invs))]
 			m := inv.Methods[0]
-			share := dec(fmt.Sprint(rng.IntN(9)+3)).Div(dec("10")) // 0.3 .. 1.1 of the amount due
+			share := dec(fmt.Sprint(rng.IntN(9) + 3)).Div(dec("10")) // 0.3 .. 1.1 of the amount due
 			amt := m.AmountDue.Mul(share).Truncate(m.Decimals)
 			if !amt.IsPositive() {
 				continue

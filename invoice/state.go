@@ -49,6 +49,9 @@ func Compute(inv *Invoice, pays []Payment, now time.Time) State {
 		if c := a.SeenAt.Compare(b.SeenAt); c != 0 {
 			return c
 		}
+		if c := cmp.Compare(height(a), height(b)); c != 0 {
+			return c // seen together: the one mined first came first
+		}
 		if c := strings.Compare(a.TxID, b.TxID); c != 0 {
 			return c
 		}
@@ -143,4 +146,12 @@ func enough(inv *Invoice, paid decimal.Decimal) bool {
 		return true
 	}
 	return inv.UnderpaymentThreshold.IsPositive() && inv.AmountDue.Sub(paid).LessThanOrEqual(inv.UnderpaymentThreshold)
+}
+
+// height orders payments seen at the same moment: mined ones by block, unmined last.
+func height(p Payment) uint64 {
+	if p.Block.Hash == "" {
+		return ^uint64(0)
+	}
+	return p.Block.Height
 }

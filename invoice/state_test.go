@@ -1,0 +1,92 @@
+package invoice_test
+
+import (
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/shopspring/decimal"
+)
+
+var t0 = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// twoMethods is a 100 USD invoice payable in BTC (0.002 due) or USDT on tron (100 due).
+func twoMethods() *invoice.Invoice {
+	return &invoice.Invoice{
+		Status: invoice.StatusPending, AmountDue: dec("100"), PaymentMultiple: true,
+		ExpiresAt: t0.Add(time.Hour), MonitorUntil: t0.Add(25 * time.Hour),
+		Methods: []invoice.Method{
+			{Asset: "BTC", Decimals: 8, AmountDue: dec("0.002")},
+			{Asset: "USDT_TRON", Decimals: 6, AmountDue: dec("100")},
+		},
+	}
+}
+
+func pay(method int, units int64, status chains.Status, seen time.Time, txid string) invoice.Payment {
+	return invoice.Payment{Method: method, Record: chains.Record{
+		Transfer: chains.Transfer{Amount: big.NewInt(units), TxID: txid}, Status: status, SeenAt: seen}}
+}
+
+func TestCompute_Transitions(t *testing.T) {
+	cases := []struct {
+		name      string
+		pays      []invoice.Payment
+		now       time.Time
+		status    invoice.Status
+		exception invoice.Exception
+		paid      string
+	}{
+		{"nothing yet", nil, t0, invoice.StatusPending, "", "0"},
+		{"nothing, expired", nil, t0.Add(time.Hour), invoice.StatusExpired, "", "0"},
+		{"mempool full", []invoice.Payment{pay(0, 200_000, chains.StatusMempool, t0, "a")}, t0, invoice.StatusConfirming, "", "100"},
+		{"confirmed full", []invoice.Payment{pay(0, 200_000, chains.StatusConfirmed, t0, "a")}, t0, invoice.StatusPaid, "", "100"},
+		{"half", []invoice.Payment{pay(1, 50_000_000, chains.StatusConfirmed, t0, "a")}, t0, invoice.StatusPartiallyPaid, "", "50"},
+		{"half, expired", []invoice.Payment{pay(1, 50_000_000, chains.StatusConfirmed, t0, "a")}, t0.Add(2 * time.Hour), invoice.StatusExpired, invoice.ExceptionUnderpaid, "50"},
+		{"half BTC + half USDT", []invoice.Payment{
+			pay(0, 100_000, chains.StatusConfirmed, t0, "a"), pay(1, 50_000_000, chains.StatusConfirmed, t0, "b")},
+			t0, invoice.StatusPaid, "", "100"},
+		{"orphaned does not count", []invoice.Payment{pay(0, 200_000, chains.StatusOrphaned, t0, "a")}, t0, invoice.StatusPending, "", "0"},
+		{"dropped does not count", []invoice.Payment{pay(0, 200_000, chains.StatusDropped, t0, "a")}, t0, invoice.StatusPending, "", "0"},
+		{"overpaid", []invoice.Payment{pay(0, 300_000, chains.StatusConfirmed, t0, "a")}, t0, invoice.StatusPaid, invoice.ExceptionOverpaid, "150"},
+		{"late", []invoice.Payment{pay(0, 200_000, chains.StatusConfirmed, t0.Add(2*time.Hour), "a")}, t0.Add(3 * time.Hour), invoice.StatusPaid, invoice.ExceptionPaidLate, "100"},
+		{"after monitoring window", []invoice.Payment{pay(0, 200_000, chains.StatusConfirmed, t0.Add(26*time.Hour), "a")}, t0.Add(27 * time.Hour), invoice.StatusExpired, "", "0"},
+		{"half in time, rest late", []invoice.Payment{
+			pay(1, 50_000_000, chains.StatusConfirmed, t0, "a"), pay(1, 50_000_000, chains.StatusConfirmed, t0.Add(90*time.Minute), "b")},
+			t0.Add(2 * time.Hour), invoice.StatusPaid, invoice.ExceptionPaidLate, "100"},
+	}
+	for _, c := range cases {
+		st := invoice.Compute(twoMethods(), c.pays, c.now)
+		if st.Status != c.status || st.Exception != c.exception || !st.AmountPaid.Equal(dec(c.paid)) {
+			t.Errorf("%s: %s/%q paid %s, want %s/%q paid %s", c.name, st.Status, st.Exception, st.AmountPaid, c.status, c.exception, c.paid)
+		}
+	}
+}
+
+func TestCompute_SinglePaymentOnly(t *testing.T) {
+	inv := twoMethods()
+	inv.PaymentMultiple = false
+	st := invoice.Compute(inv, []invoice.Payment{
+		pay(1, 40_000_000, chains.StatusConfirmed, t0, "a"),
+		pay(1, 60_000_000, chains.StatusConfirmed, t0.Add(time.Minute), "b"),
+	}, t0.Add(2*time.Minute))
+	if st.Status != invoice.StatusPartiallyPaid || !st.AmountPaid.Equal(dec("40")) || len(st.Counted) != 1 {
+		t.Fatalf("without top-ups only the first payment counts: %s paid %s", st.Status, st.AmountPaid)
+	}
+}
+
+func TestCompute_IsPureAndOrderIndependent(t *testing.T) {
+	a := pay(0, 100_000, chains.StatusConfirmed, t0, "a")
+	b := pay(1, 50_000_000, chains.StatusMempool, t0.Add(time.Second), "b")
+	x := invoice.Compute(twoMethods(), []invoice.Payment{a, b}, t0)
+	y := invoice.Compute(twoMethods(), []invoice.Payment{b, a}, t0)
+	if x.Status != y.Status || !x.AmountPaid.Equal(y.AmountPaid) || !x.AmountConfirmed.Equal(y.AmountConfirmed) {
+		t.Fatalf("order changed the result: %+v vs %+v", x, y)
+	}
+	if x.Status != invoice.StatusConfirming || !x.AmountConfirmed.Equal(dec("50")) {
+		t.Fatalf("%s confirmed %s", x.Status, x.AmountConfirmed)
+	}
+}
