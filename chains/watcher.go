@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -88,8 +89,11 @@ type WatcherConfig[T Tx] struct {
 	// PollInterval is the time between polls when the backend does not push (default
 	// 10 s). MaxBackoff bounds the wait after errors (default 1 min).
 	PollInterval, MaxBackoff time.Duration
-	Now                      func() time.Time
-	Logger                   *slog.Logger
+	// ReloadInterval is how often Run reloads the watched set from storage (default
+	// 10 min).
+	ReloadInterval time.Duration
+	Now            func() time.Time
+	Logger         *slog.Logger
 }
 
 // Watcher follows one network.
@@ -100,6 +104,12 @@ type Watcher[T Tx] struct {
 	cfg   WatcherConfig[T]
 	net   NetworkRef
 	watch *Set
+
+	// reloadMu guards the adds made while a Reload reads storage, so that replacing
+	// the set does not lose an address watched in between.
+	reloadMu   sync.Mutex
+	reloading  int
+	addedSince []string
 }
 
 // NewWatcher returns a watcher. Call Reload (or Run, which does) before the first Step.
@@ -116,6 +126,9 @@ func NewWatcher[T Tx](cfg WatcherConfig[T]) (*Watcher[T], error) {
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = time.Minute
 	}
+	if cfg.ReloadInterval <= 0 {
+		cfg.ReloadInterval = 10 * time.Minute
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -130,24 +143,42 @@ func (w *Watcher[T]) Network() NetworkRef { return w.net }
 
 // Watch adds addresses to the watched set (for example a new invoice's, after its
 // creation committed).
-func (w *Watcher[T]) Watch(addrs ...string) { w.watch.Add(addrs...) }
+func (w *Watcher[T]) Watch(addrs ...string) {
+	w.reloadMu.Lock()
+	defer w.reloadMu.Unlock()
+	w.watch.Add(addrs...)
+	if w.reloading > 0 {
+		w.addedSince = append(w.addedSince, addrs...)
+	}
+}
 
 // Watched returns the number of watched addresses.
 func (w *Watcher[T]) Watched() int { return w.watch.Len() }
 
 // Reload replaces the watched set with what storage says should be watched.
+//
+// NOTE: addresses passed to Watch while Reload reads storage are kept, whether or not
+// the read saw them.
 func (w *Watcher[T]) Reload(ctx context.Context) error {
+	w.reloadMu.Lock()
+	w.reloading++
+	w.reloadMu.Unlock()
 	var addrs []string
 	err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
 		var err error
 		addrs, err = tx.WatchedAddresses(ctx, w.net)
 		return err
 	})
-	if err != nil {
-		return err
+	w.reloadMu.Lock()
+	defer w.reloadMu.Unlock()
+	w.reloading--
+	if err == nil {
+		w.watch.Replace(append(addrs, w.addedSince...))
 	}
-	w.watch.Replace(addrs)
-	return nil
+	if w.reloading == 0 {
+		w.addedSince = nil
+	}
+	return err
 }
 
 // Step does one poll: mempool, new blocks (following reorgs), confirmations. It returns
@@ -523,10 +554,18 @@ func (w *Watcher[T]) Run(ctx context.Context) error {
 	backoff := time.Duration(0)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	reload := time.NewTicker(w.cfg.ReloadInterval)
+	defer reload.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-reload.C:
+			// Drop addresses that left their monitoring window.
+			if err := w.Reload(ctx); err != nil && ctx.Err() == nil {
+				w.cfg.Logger.WarnContext(ctx, "chains: reloading watched addresses", "network", w.net, "err", err)
+			}
+			continue
 		case _, ok := <-pushed:
 			if !ok {
 				pushed = nil

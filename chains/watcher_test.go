@@ -303,3 +303,36 @@ func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h signalHandler) WithGroup(string) slog.Handler      { return h }
+
+// blockingView is a View runner that pauses inside the read until released, so a test
+// can call Watch while Reload is between reading and replacing.
+func TestWatcher_WatchDuringReloadIsKept(t *testing.T) {
+	c := sim.New(net)
+	s, err := sqlite.Open(t.Context(), ":memory:", sqlite.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	inRead, release := make(chan struct{}), make(chan struct{})
+	view := func(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+		return s.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+			err := fn(ctx, tx)
+			close(inRead)
+			<-release
+			return err
+		})
+	}
+	rec := &recorder{batches: make(chan struct{}, 10)}
+	w, _ := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{Backend: c, Assets: asset.Default(), Update: s.Update, View: view, Sink: rec, Logger: quiet})
+	done := make(chan error, 1)
+	go func() { done <- w.Reload(t.Context()) }()
+	<-inRead
+	w.Watch("new-invoice-address") // committed after the read, watched before the replace
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if w.Watched() != 1 {
+		t.Fatalf("an address watched during Reload was lost (%d watched)", w.Watched())
+	}
+}
