@@ -1,16 +1,24 @@
 // Package kassa is an embeddable crypto-payments gateway for Go applications.
 //
 // A Gateway is built with New on the application's own database (a storage.Store, or a
-// SQLite file path) and the merchant's own keys (a BIP39 mnemonic, or watch-only account
-// xpubs). It allocates a unique HD-derived deposit address per payment, keeps a
-// double-entry ledger of balances, and will watch chains, pay out and send webhooks as
-// the later parts of DESIGN.md land.
+// SQLite file path), the merchant's own keys (a BIP39 mnemonic, or watch-only account
+// xpubs) and its chain backends. It creates invoices with a unique HD-derived deposit
+// address per payment method, watches the chains (confirmations, reorgs,
+// double-spends), keeps a double-entry ledger of balances, and delivers every event to
+// subscribers at least once. Payouts, webhooks and the HTTP API are the next parts of
+// DESIGN.md to land.
 //
 // Layout (each package's doc says what it is for):
 //
 //	asset/       networks, assets, fiat currencies; exact amount conversion
 //	keys/        BIP39/BIP32 keyring: deposit and change addresses, signing keys
+//	rates/       exchange-rate sources and a cache with a stale limit
 //	ledger/      double-entry journal with holds and Verify
+//	chains/      the backend seam and the watcher engine (cursors, confirmations, reorgs)
+//	  sim/       a deterministic in-memory chain for tests and sandboxes
+//	event/       the transactional outbox
+//	invoice/     invoices, quotes, the state machine, matching transfers
+//	kassatest/   a whole Gateway for users' tests: in-memory SQLite, sim chains, fake clock
 //	storage/     the storage contract and its conformance suite (storagetest)
 //	  sqlite/    the embedded SQLite backend (modernc.org/sqlite, pure Go)
 //	validation/  the typed field errors every package returns
