@@ -275,15 +275,9 @@ func (w *Watcher[T]) applyBlock(ctx context.Context, blk Block, tip BlockRef) (f
 				return nil
 			}
 		}
-		var changed []Record
-		for _, t := range blk.Transfers {
-			r, err := w.observe(ctx, tx, t, blk.Ref, tip)
-			if err != nil {
-				return err
-			}
-			if r != nil {
-				changed = append(changed, *r)
-			}
+		changed, err := w.observeAll(ctx, tx, blk.Transfers, blk.Ref, tip)
+		if err != nil {
+			return err
 		}
 		if err := tx.SetCursor(ctx, w.net, blk.Ref); err != nil {
 			return err
@@ -293,10 +287,7 @@ func (w *Watcher[T]) applyBlock(ctx context.Context, blk Block, tip BlockRef) (f
 				return err
 			}
 		}
-		if len(changed) > 0 {
-			return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
-		}
-		return nil
+		return w.notify(ctx, tx, changed)
 	})
 	if err != nil || !mismatch {
 		return 0, false, err
@@ -370,10 +361,7 @@ func (w *Watcher[T]) rewind(ctx context.Context, fork uint64) error {
 		if err := tx.SetCursor(ctx, w.net, BlockRef{Height: fork, Hash: hash}); err != nil {
 			return err
 		}
-		if len(changed) > 0 {
-			return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
-		}
-		return nil
+		return w.notify(ctx, tx, changed)
 	})
 }
 
@@ -424,6 +412,30 @@ func (w *Watcher[T]) observe(ctx context.Context, tx T, t Transfer, b BlockRef, 
 	return &r, nil
 }
 
+// observeAll observes every transfer of one block (or of the mempool) and returns the
+// records that changed.
+func (w *Watcher[T]) observeAll(ctx context.Context, tx T, ts []Transfer, b, tip BlockRef) ([]Record, error) {
+	var changed []Record
+	for _, t := range ts {
+		r, err := w.observe(ctx, tx, t, b, tip)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			changed = append(changed, *r)
+		}
+	}
+	return changed, nil
+}
+
+// notify hands changed records to the sink, in the transaction that changed them.
+func (w *Watcher[T]) notify(ctx context.Context, tx T, changed []Record) error {
+	if len(changed) == 0 {
+		return nil
+	}
+	return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
+}
+
 func confirmations(tip, height uint64) int {
 	if height > tip {
 		return 0
@@ -435,17 +447,13 @@ func confirmations(tip, height uint64) int {
 // recounts confirmations of open transfers from the tip.
 func (w *Watcher[T]) settle(ctx context.Context, tip BlockRef, pending []Transfer, hasMempool bool) error {
 	return w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-		var changed []Record
 		inPool := map[string]bool{}
 		for _, t := range pending {
 			inPool[t.Key()] = true
-			r, err := w.observe(ctx, tx, t, BlockRef{}, tip)
-			if err != nil {
-				return err
-			}
-			if r != nil {
-				changed = append(changed, *r)
-			}
+		}
+		changed, err := w.observeAll(ctx, tx, pending, BlockRef{}, tip)
+		if err != nil {
+			return err
 		}
 		open, err := tx.OpenTransfers(ctx, w.net)
 		if err != nil {
@@ -475,10 +483,7 @@ func (w *Watcher[T]) settle(ctx context.Context, tip BlockRef, pending []Transfe
 			}
 			changed = append(changed, r)
 		}
-		if len(changed) > 0 {
-			return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
-		}
-		return nil
+		return w.notify(ctx, tx, changed)
 	})
 }
 
@@ -512,20 +517,11 @@ func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) e
 			if err != nil || (ok && stored != blk.Ref.Hash) {
 				return err // a reorg is under way; the next Step handles it
 			}
-			var changed []Record
-			for _, t := range blk.Transfers {
-				r, err := w.observe(ctx, tx, t, blk.Ref, tip)
-				if err != nil {
-					return err
-				}
-				if r != nil {
-					changed = append(changed, *r)
-				}
+			changed, err := w.observeAll(ctx, tx, blk.Transfers, blk.Ref, tip)
+			if err != nil {
+				return err
 			}
-			if len(changed) > 0 {
-				return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
-			}
-			return nil
+			return w.notify(ctx, tx, changed)
 		})
 		if err != nil {
 			return err
