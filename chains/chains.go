@@ -138,19 +138,62 @@ var (
 	ErrNoBlock        = errors.New("no block at this height")
 )
 
-// Set is a concurrency-safe AddressSet backed by a hash set.
+// Keyer is implemented by backends that match outputs by something other than the
+// address text, such as a UTXO chain's scriptPubKey. The watcher's set then keeps the
+// key of every address, and the backend looks outputs up with KeyedSet.ByKey: no
+// address is encoded per output while scanning.
+type Keyer interface {
+	// WatchKey returns the key of addr, ok false if addr is not valid on this network.
+	WatchKey(addr string) (key string, ok bool)
+}
+
+// KeyedSet is an AddressSet that can also be looked up by backend key.
+type KeyedSet interface {
+	AddressSet
+	// ByKey returns the watched address with key.
+	ByKey(key string) (addr string, ok bool)
+}
+
+// Set is a concurrency-safe AddressSet backed by hash maps. With a Keyer it is also a
+// KeyedSet.
 type Set struct {
-	mu sync.RWMutex
-	m  map[string]struct{}
+	mu    sync.RWMutex
+	m     map[string]struct{}
+	keyer Keyer
+	keys  map[string]string // key -> address
 }
 
 // NewSet returns a Set holding addrs.
-func NewSet(addrs ...string) *Set {
-	s := &Set{m: make(map[string]struct{}, len(addrs))}
+func NewSet(addrs ...string) *Set { return NewKeyedSet(nil, addrs...) }
+
+// NewKeyedSet returns a Set holding addrs that also indexes them by k's keys (k may be
+// nil for a plain set).
+func NewKeyedSet(k Keyer, addrs ...string) *Set {
+	s := &Set{m: make(map[string]struct{}, len(addrs)), keyer: k}
+	if k != nil {
+		s.keys = make(map[string]string, len(addrs))
+	}
+	s.add(addrs)
+	return s
+}
+
+func (s *Set) add(addrs []string) {
 	for _, a := range addrs {
 		s.m[a] = struct{}{}
+		if s.keyer != nil {
+			if key, ok := s.keyer.WatchKey(a); ok {
+				s.keys[key] = a
+			}
+		}
 	}
-	return s
+}
+
+// ByKey implements KeyedSet; it finds nothing in a set without a Keyer.
+func (s *Set) ByKey(key string) (string, bool) {
+	s.mu.RLock()
+	a, ok := s.keys[key]
+	s.mu.RUnlock()
+	return a, ok
 }
 
 // Contains implements AddressSet.
@@ -171,19 +214,14 @@ func (s *Set) Len() int {
 // Add adds addrs.
 func (s *Set) Add(addrs ...string) {
 	s.mu.Lock()
-	for _, a := range addrs {
-		s.m[a] = struct{}{}
-	}
+	s.add(addrs)
 	s.mu.Unlock()
 }
 
 // Replace replaces the whole set.
 func (s *Set) Replace(addrs []string) {
-	m := make(map[string]struct{}, len(addrs))
-	for _, a := range addrs {
-		m[a] = struct{}{}
-	}
+	n := NewKeyedSet(s.keyer, addrs...)
 	s.mu.Lock()
-	s.m = m
+	s.m, s.keys = n.m, n.keys
 	s.mu.Unlock()
 }

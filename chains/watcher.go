@@ -135,7 +135,15 @@ func NewWatcher[T Tx](cfg WatcherConfig[T]) (*Watcher[T], error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Watcher[T]{cfg: cfg, net: cfg.Backend.Network(), watch: NewSet()}, nil
+	w := &Watcher[T]{cfg: cfg, net: cfg.Backend.Network()}
+	w.watch = w.newSet()
+	return w, nil
+}
+
+// newSet returns a set keyed the backend's way, if it has one.
+func (w *Watcher[T]) newSet(addrs ...string) *Set {
+	k, _ := w.cfg.Backend.(Keyer)
+	return NewKeyedSet(k, addrs...)
 }
 
 // Network returns the watched network.
@@ -302,7 +310,7 @@ func (w *Watcher[T]) applyBlock(ctx context.Context, blk Block, tip BlockRef) (f
 // findFork walks back from height to the highest block whose stored hash the backend
 // still has at that height.
 func (w *Watcher[T]) findFork(ctx context.Context, height uint64) (uint64, error) {
-	empty := NewSet()
+	empty := w.newSet()
 	for k := height; ; k-- {
 		var stored string
 		var ok bool
@@ -499,7 +507,7 @@ func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) e
 	if err != nil {
 		return fmt.Errorf("%s: tip: %w", w.net, unavailable(err))
 	}
-	set := NewSet(addrs...)
+	set := w.newSet(addrs...)
 	from := uint64(0)
 	if cur.Height+1 > depth {
 		from = cur.Height + 1 - depth

@@ -54,6 +54,9 @@ type Clock struct {
 	t  time.Time
 }
 
+// NewClock returns a fake clock set to t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
 // Now returns the fake time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()

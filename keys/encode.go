@@ -39,10 +39,11 @@ func tronAddress(pub *btcec.PublicKey) (string, error) {
 	return base58.CheckEncode(crypto.PubkeyToAddress(*pub.ToECDSA()).Bytes(), TronVersion), nil
 }
 
-// litecoinParams returns Litecoin's parameters for mode as a new value. Only what
+// LitecoinParams returns Litecoin's parameters for mode (regtest selects the regtest
+// prefix rltc in test mode) as a new value. Only what
 // address and key encoding read is set; it is never registered with chaincfg (that
 // registry is global state), so address decoding must check prefixes itself.
-func litecoinParams(m asset.Mode, regtest bool) *chaincfg.Params {
+func LitecoinParams(m asset.Mode, regtest bool) *chaincfg.Params {
 	p := chaincfg.MainNetParams
 	p.Name = "litecoin"
 	p.Bech32HRPSegwit = "ltc"
@@ -77,7 +78,7 @@ func (o options) encoderFor(f asset.Family, m asset.Mode) encoder {
 		if m == asset.Test {
 			return p2wpkh(o.ltcTest)
 		}
-		return p2wpkh(litecoinParams(asset.Live, false))
+		return p2wpkh(LitecoinParams(asset.Live, false))
 	case asset.FamilyEVM:
 		return evmAddress
 	case asset.FamilyTron:

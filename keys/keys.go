@@ -125,11 +125,11 @@ func WithBitcoinTestParams(p *chaincfg.Params) Option {
 // WithLitecoinRegtest makes test-mode litecoin addresses use the regtest prefix (rltc1)
 // instead of testnet's (tltc1).
 func WithLitecoinRegtest() Option {
-	return func(o *options) { o.ltcTest = litecoinParams(asset.Test, true) }
+	return func(o *options) { o.ltcTest = LitecoinParams(asset.Test, true) }
 }
 
 func buildOptions(opts []Option) options {
-	o := options{btcTest: &chaincfg.TestNet3Params, ltcTest: litecoinParams(asset.Test, false)}
+	o := options{btcTest: &chaincfg.TestNet3Params, ltcTest: LitecoinParams(asset.Test, false)}
 	for _, f := range opts {
 		f(&o)
 	}
