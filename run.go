@@ -339,3 +339,11 @@ func (g *Gateway) Rescan(ctx context.Context, m asset.Mode, id string, depth uin
 	})
 	return inv, err
 }
+
+// Watch adds addresses to the running watcher of network n (for example a payout's
+// change address). Storage must already list them (so a restart keeps them).
+func (g *Gateway) Watch(n chains.NetworkRef, addrs ...string) {
+	if w, ok := g.watchers[n]; ok {
+		w.Watch(addrs...)
+	}
+}

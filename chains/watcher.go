@@ -71,7 +71,7 @@ type Sink[T Tx] interface {
 }
 
 // Runner runs fn in a storage transaction (read-write or read-only).
-type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
+type Runner[T any] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
 
 // WatcherConfig configures a Watcher.
 type WatcherConfig[T Tx] struct {

@@ -185,7 +185,11 @@ const (
 type Tx interface {
 	ledger.Tx
 	keys.IndexAllocator
+	keys.AddressBook
 	event.Tx
+	// OwnTx reports whether txid is a transaction our own wallet sent (its outputs to
+	// our addresses are change, not deposits).
+	OwnTx(ctx context.Context, n chains.NetworkRef, txid string) (bool, error)
 	InsertInvoice(ctx context.Context, inv *Invoice) error
 	// UpdateInvoice stores inv's state; watching says whether its addresses are still
 	// watched.

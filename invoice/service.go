@@ -110,6 +110,9 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 				break
 			}
 			addrs[m.Family] = a
+			if err := tx.RecordAddress(ctx, a); err != nil {
+				return nil, false, err
+			}
 		}
 		m.Address, m.Index = a.Encoded, a.Index
 		if err := ledger.EnsureStandardAccounts(ctx, tx, inv.Mode, m.Asset); err != nil {
@@ -205,6 +208,9 @@ func (s *Service) book(ctx context.Context, tx Tx, n chains.NetworkRef, r chains
 	}
 	if have == want {
 		return nil
+	}
+	if own, err := tx.OwnTx(ctx, n, r.TxID); err != nil || own {
+		return err // change of our own payout: the payout's entry accounts for it
 	}
 	if err := ledger.EnsureStandardAccounts(ctx, tx, n.Mode, r.Asset); err != nil {
 		return err

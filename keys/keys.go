@@ -283,3 +283,16 @@ var ErrIndexExhausted = errors.New("all address indexes of this family and mode 
 type IndexAllocator interface {
 	AllocateIndex(ctx context.Context, f asset.Family, m asset.Mode) (uint32, error)
 }
+
+// AddressBook remembers every address Kassa hands out with its derivation, so a payout
+// can find the key of an output it spends. Storage backends implement it.
+type AddressBook interface {
+	// RecordAddress stores a (idempotent).
+	RecordAddress(ctx context.Context, a Address) error
+	// LookupAddress returns the derivation of an encoded address of family in mode.
+	LookupAddress(ctx context.Context, f asset.Family, m asset.Mode, encoded string) (Address, bool, error)
+}
+
+// ChangeSequence is the IndexAllocator sequence of change addresses of family f: the
+// receive and change branches count separately.
+func ChangeSequence(f asset.Family) asset.Family { return f + ":change" }

@@ -17,14 +17,16 @@ import (
 	"errors"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/invoice"
 )
 
 // Tx is one database transaction. Its methods are only valid inside the function given
 // to Update or View, and are not safe for concurrent use.
 type Tx interface {
-	invoice.Tx // with ledger.Tx, keys.IndexAllocator and event.Tx
+	invoice.Tx // with ledger.Tx, keys.IndexAllocator, keys.AddressBook and event.Tx
 	chains.Tx
+	bitcoin.WalletTx
 }
 
 // Store is a database.

@@ -1,0 +1,400 @@
+package bitcoin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"sort"
+	"time"
+
+	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/txscript/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/keys"
+)
+
+// Wallet errors.
+var (
+	ErrInsufficientFunds = errors.New("insufficient confirmed funds")
+	ErrDust              = errors.New("amount is below the dust limit")
+	ErrRejected          = errors.New("the node rejected the transaction")
+	ErrBadSpec           = errors.New("invalid payout")
+)
+
+// DustLimit is the smallest output the wallet creates, in satoshi (the P2PKH dust
+// limit at the default relay fee; it is conservative for segwit outputs).
+const DustLimit = 546
+
+// Output is a confirmed output paid to one of our addresses.
+type Output struct {
+	TxID    string
+	Index   uint32
+	Amount  int64
+	Address keys.Address
+}
+
+// SendStatus is a stored send's state.
+type SendStatus string
+
+const (
+	SendSigned    SendStatus = "signed"    // stored, not yet accepted by the node
+	SendBroadcast SendStatus = "broadcast" // the node accepted it
+	SendFailed    SendStatus = "failed"    // the node rejected it; its inputs are free again
+)
+
+// Sent is a transaction the wallet signed.
+type Sent struct {
+	Network     chains.NetworkRef
+	SpecID      string
+	TxID        string
+	Raw         []byte
+	Fee         int64
+	Amount      int64
+	Destination string
+	Change      string // change address, "" if none
+	Status      SendStatus
+	CreatedAt   time.Time
+}
+
+// WalletTx is the storage the wallet needs inside one transaction.
+type WalletTx interface {
+	keys.IndexAllocator
+	keys.AddressBook
+	// SpendableOutputs returns confirmed transfers of n to addresses of family in our
+	// address book that no send of ours spends.
+	SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]Output, error)
+	// MarkSpent records that spentBy spends the outputs; ReleaseSpends forgets it.
+	MarkSpent(ctx context.Context, n chains.NetworkRef, outs []wire.OutPoint, spentBy string) error
+	ReleaseSpends(ctx context.Context, n chains.NetworkRef, spentBy string) error
+	InsertSend(ctx context.Context, s Sent) error
+	SendByID(ctx context.Context, n chains.NetworkRef, specID string) (Sent, bool, error)
+	SetSendStatus(ctx context.Context, n chains.NetworkRef, specID string, s SendStatus) error
+	// PendingSends returns sends in SendSigned or SendBroadcast.
+	PendingSends(ctx context.Context, n chains.NetworkRef) ([]Sent, error)
+	// WatchAddress adds a change address to the watched set.
+	WatchAddress(ctx context.Context, n chains.NetworkRef, address, owner string) error
+}
+
+// WalletConfig configures a Wallet.
+type WalletConfig[T WalletTx] struct {
+	Backend *Backend
+	// Keyring derives change addresses and signs; it must not be watch-only.
+	Keyring *keys.Keyring
+	Update  chains.Runner[T]
+	View    chains.Runner[T]
+	// Watch adds a new change address to the running watcher (Gateway.Watch).
+	Watch  func(addr string)
+	Logger *slog.Logger
+	// beforeBroadcast is a test hook: an error from it stops Send after the signed
+	// transaction is stored, as a crash would.
+	beforeBroadcast func() error
+}
+
+// Wallet spends the outputs Kassa received on one network: coin selection, P2WPKH
+// signing, change to our /1/i branch, RBF, the signed transaction stored before it is
+// broadcast and rebroadcast (never re-signed) after a crash.
+type Wallet[T WalletTx] struct {
+	cfg    WalletConfig[T]
+	net    chains.NetworkRef
+	family asset.Family
+}
+
+// NewWallet returns a wallet on the backend's network.
+func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
+	if cfg.Backend == nil || cfg.Keyring == nil || cfg.Update == nil || cfg.View == nil {
+		return nil, errors.New("bitcoin: wallet needs Backend, Keyring, Update and View")
+	}
+	if cfg.Keyring.WatchOnly() {
+		return nil, keys.ErrWatchOnly
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Watch == nil {
+		cfg.Watch = func(string) {}
+	}
+	f := asset.FamilyBTC
+	if cfg.Backend.net.ID == asset.Litecoin {
+		f = asset.FamilyLTC
+	}
+	return &Wallet[T]{cfg: cfg, net: cfg.Backend.net, family: f}, nil
+}
+
+// Send pays spec.Amount satoshi to spec.To. The first call with a spec ID selects
+// coins, signs, stores the transaction and broadcasts it; a later call with the same ID
+// (after a crash, or a retry) broadcasts the stored bytes again and returns the same
+// txid. It returns ErrInsufficientFunds, ErrDust, chains.ErrInvalidAddress (also for
+// another network's address) or ErrRejected (the node refused it: its inputs are
+// released and the send is failed).
+func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+	if spec.ID == "" || len(spec.ID) > 200 {
+		return chains.SentTx{}, fmt.Errorf("%w: spec id must be 1..200 bytes", ErrBadSpec)
+	}
+	if spec.Asset != w.cfg.Backend.native {
+		return chains.SentTx{}, fmt.Errorf("%w: this wallet pays %s, not %s", ErrBadSpec, w.cfg.Backend.native, spec.Asset)
+	}
+	dest, err := AddressScript(spec.To, w.cfg.Backend.cfg.Params)
+	if err != nil {
+		return chains.SentTx{}, err
+	}
+	if spec.Amount == nil || !spec.Amount.IsInt64() || spec.Amount.Int64() < DustLimit {
+		return chains.SentTx{}, fmt.Errorf("%w (%d sat)", ErrDust, DustLimit)
+	}
+	var s Sent
+	var found bool
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		s, found, err = tx.SendByID(ctx, w.net, spec.ID)
+		return err
+	}); err != nil {
+		return chains.SentTx{}, err
+	}
+	if !found {
+		rate, err := w.cfg.Backend.FeeRate(ctx)
+		if err != nil {
+			return chains.SentTx{}, err
+		}
+		if s, err = w.signAndStore(ctx, spec, dest, rate); err != nil {
+			return chains.SentTx{}, err
+		}
+	}
+	if s.Status == SendFailed {
+		return chains.SentTx{}, fmt.Errorf("%w: send %s failed before", ErrRejected, spec.ID)
+	}
+	return w.broadcast(ctx, s)
+}
+
+// signAndStore selects coins, signs and stores the transaction in one storage
+// transaction, marking its inputs spent.
+func (w *Wallet[T]) signAndStore(ctx context.Context, spec chains.PayoutSpec, dest []byte, rate int64) (Sent, error) {
+	var s Sent
+	err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		if prev, ok, err := tx.SendByID(ctx, w.net, spec.ID); err != nil || ok {
+			s = prev // a concurrent Send stored it first
+			return err
+		}
+		utxos, err := tx.SpendableOutputs(ctx, w.net, w.family)
+		if err != nil {
+			return err
+		}
+		amount := spec.Amount.Int64()
+		sel, fee, change, err := selectCoins(utxos, amount, len(dest), rate)
+		if err != nil {
+			return err
+		}
+		msg := wire.NewMsgTx(2)
+		prev := txscript.NewMultiPrevOutFetcher(nil)
+		var outpoints []wire.OutPoint
+		for _, u := range sel {
+			h, err := chainhash.NewHashFromStr(u.TxID)
+			if err != nil {
+				return err
+			}
+			op := wire.OutPoint{Hash: *h, Index: u.Index}
+			in := wire.NewTxIn(&op, nil, nil)
+			in.Sequence = wire.MaxTxInSequenceNum - 2 // BIP125 replaceable, so a stuck payout can be bumped
+			msg.AddTxIn(in)
+			script, err := AddressScript(u.Address.Encoded, w.cfg.Backend.cfg.Params)
+			if err != nil {
+				return err
+			}
+			prev.AddPrevOut(op, wire.NewTxOut(u.Amount, script))
+			outpoints = append(outpoints, op)
+		}
+		msg.AddTxOut(wire.NewTxOut(amount, dest))
+		changeAddr := ""
+		if change > 0 {
+			idx, err := tx.AllocateIndex(ctx, keys.ChangeSequence(w.family), w.net.Mode)
+			if err != nil {
+				return err
+			}
+			a, err := w.cfg.Keyring.Address(w.family, w.net.Mode, keys.Change, idx)
+			if err != nil {
+				return err
+			}
+			if err := tx.RecordAddress(ctx, a); err != nil {
+				return err
+			}
+			if err := tx.WatchAddress(ctx, w.net, a.Encoded, "change:"+spec.ID); err != nil {
+				return err
+			}
+			changeScript, _ := AddressScript(a.Encoded, w.cfg.Backend.cfg.Params)
+			msg.AddTxOut(wire.NewTxOut(change, changeScript))
+			changeAddr = a.Encoded
+		}
+		hashes := txscript.NewTxSigHashes(msg, prev)
+		for i, u := range sel {
+			key, err := w.cfg.Keyring.SigningKey(w.family, w.net.Mode, u.Address.Branch, u.Address.Index)
+			if err != nil {
+				return err
+			}
+			pk := prev.FetchPrevOutput(msg.TxIn[i].PreviousOutPoint)
+			wit, err := txscript.WitnessSignature(msg, hashes, i, u.Amount, pk.PkScript, txscript.SigHashAll, key, true)
+			if err != nil {
+				return err
+			}
+			msg.TxIn[i].Witness = wit
+			// Check the signature before anything is stored: a bad key must never leave.
+			vm, err := txscript.NewEngine(pk.PkScript, msg, i, txscript.StandardVerifyFlags, nil, hashes, u.Amount, prev)
+			if err != nil {
+				return err
+			}
+			if err := vm.Execute(); err != nil {
+				return fmt.Errorf("bitcoin: signature check of input %d: %w", i, err)
+			}
+		}
+		var raw bytes.Buffer
+		if err := msg.Serialize(&raw); err != nil {
+			return err
+		}
+		s = Sent{Network: w.net, SpecID: spec.ID, TxID: msg.TxHash().String(), Raw: raw.Bytes(), Fee: fee,
+			Amount: amount, Destination: spec.To, Change: changeAddr, Status: SendSigned, CreatedAt: time.Now().UTC()}
+		if err := tx.MarkSpent(ctx, w.net, outpoints, s.TxID); err != nil {
+			return err
+		}
+		return tx.InsertSend(ctx, s)
+	})
+	if err == nil && s.Change != "" {
+		w.cfg.Watch(s.Change)
+	}
+	return s, err
+}
+
+// broadcast sends the stored bytes. "Already known" answers are success.
+func (w *Wallet[T]) broadcast(ctx context.Context, s Sent) (chains.SentTx, error) {
+	out := chains.SentTx{TxID: s.TxID, Raw: s.Raw, Fee: big.NewInt(s.Fee)}
+	if w.cfg.beforeBroadcast != nil {
+		if err := w.cfg.beforeBroadcast(); err != nil {
+			return out, err
+		}
+	}
+	var id string
+	err := w.cfg.Backend.cfg.RPC.Call(ctx, "sendrawtransaction", &id, fmt.Sprintf("%x", s.Raw))
+	var re *RPCError
+	switch {
+	case err == nil, alreadyKnown(err):
+	case errors.As(err, &re) && (re.Code == -25 || re.Code == -26):
+		// Rejected for good (invalid, conflicting, fee too low): free the inputs.
+		uerr := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+			if err := tx.ReleaseSpends(ctx, w.net, s.TxID); err != nil {
+				return err
+			}
+			return tx.SetSendStatus(ctx, w.net, s.SpecID, SendFailed)
+		})
+		return out, errors.Join(fmt.Errorf("%w: %v", ErrRejected, err), uerr)
+	default:
+		return out, fmt.Errorf("%w: broadcast %s: %v", chains.ErrUnavailable, s.TxID, err)
+	}
+	if s.Status == SendSigned {
+		if err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+			return tx.SetSendStatus(ctx, w.net, s.SpecID, SendBroadcast)
+		}); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func alreadyKnown(err error) bool {
+	var re *RPCError
+	if !errors.As(err, &re) {
+		return false
+	}
+	// -27: already in the block chain (bitcoind) / already have transaction (btcd);
+	// bitcoind also answers -26 "txn-already-in-mempool".
+	return re.Code == -27 || (re.Code == -26 && bytes.Contains([]byte(re.Message), []byte("already")))
+}
+
+// Rebroadcast broadcasts every stored send that is not known to be mined, as Run does
+// on start: a send signed before a crash is broadcast, not signed again.
+func (w *Wallet[T]) Rebroadcast(ctx context.Context) error {
+	var sends []Sent
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		sends, err = tx.PendingSends(ctx, w.net)
+		return err
+	}); err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range sends {
+		if _, err := w.broadcast(ctx, s); err != nil {
+			errs = append(errs, fmt.Errorf("send %s: %w", s.SpecID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Confirmations returns how many confirmations txid has (0 in the mempool). It needs a
+// node that can find the transaction (a mempool entry, or txindex for mined ones).
+func (w *Wallet[T]) Confirmations(ctx context.Context, txid string) (int64, error) {
+	var v struct {
+		Confirmations int64 `json:"confirmations"`
+	}
+	if err := w.cfg.Backend.cfg.RPC.Call(ctx, "getrawtransaction", &v, txid, 1); err != nil {
+		return 0, err
+	}
+	return v.Confirmations, nil
+}
+
+// Sizes in virtual bytes of a P2WPKH spend.
+const (
+	txOverheadVB  = 11 // version, locktime, counts, segwit marker (10.5, rounded up)
+	p2wpkhInputVB = 68 // outpoint, sequence, script length + witness (67.75)
+)
+
+func outputVB(scriptLen int) int64 { return int64(8 + 1 + scriptLen) }
+
+func feeFor(inputs int, outputScripts ...int) func(rate int64) int64 {
+	vb := int64(txOverheadVB + inputs*p2wpkhInputVB)
+	for _, l := range outputScripts {
+		vb += outputVB(l)
+	}
+	return func(rate int64) int64 { return vb * rate }
+}
+
+// selectCoins picks inputs for amount at rate sat/vB, with a P2WPKH change output
+// unless the change would be dust (then it goes to the fee). It prefers the smallest
+// single output that covers everything (one input, big coins kept whole), and
+// otherwise takes the largest outputs first (fewest inputs).
+func selectCoins(utxos []Output, amount int64, destLen int, rate int64) (sel []Output, fee, change int64, err error) {
+	const changeLen = 22 // P2WPKH script
+	total := int64(0)
+	for _, u := range utxos {
+		total += u.Amount
+	}
+	sorted := append([]Output(nil), utxos...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Amount < sorted[j].Amount })
+	settle := func(sel []Output) (int64, int64, bool) {
+		in := int64(0)
+		for _, u := range sel {
+			in += u.Amount
+		}
+		withChange := feeFor(len(sel), destLen, changeLen)(rate)
+		if c := in - amount - withChange; c >= DustLimit {
+			return withChange, c, true
+		}
+		noChange := feeFor(len(sel), destLen)(rate)
+		if in-amount >= noChange {
+			return in - amount, 0, true // the rest (below dust) is fee
+		}
+		return 0, 0, false
+	}
+	for _, u := range sorted {
+		if f, c, ok := settle([]Output{u}); ok {
+			return []Output{u}, f, c, nil
+		}
+	}
+	for i := len(sorted) - 1; i >= 0; i-- {
+		sel = append(sel, sorted[i])
+		if f, c, ok := settle(sel); ok {
+			return sel, f, c, nil
+		}
+	}
+	need := amount + feeFor(max(len(utxos), 1), destLen)(rate)
+	return nil, 0, 0, fmt.Errorf("%w: have %d sat in %d outputs, need about %d", ErrInsufficientFunds, total, len(utxos), need)
+}

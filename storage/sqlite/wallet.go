@@ -1,0 +1,168 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/btcsuite/btcd/wire/v2"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/bitcoin"
+	"github.com/kassapay/kassa/keys"
+)
+
+// RecordAddress implements keys.AddressBook.
+func (t *tx) RecordAddress(ctx context.Context, a keys.Address) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO wallet_addresses (family, mode, address, branch, idx, pubkey)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, string(a.Family), string(a.Mode), a.Encoded, a.Branch, a.Index, a.PubKey)
+	return err
+}
+
+// LookupAddress implements keys.AddressBook.
+func (t *tx) LookupAddress(ctx context.Context, f asset.Family, m asset.Mode, encoded string) (keys.Address, bool, error) {
+	a := keys.Address{Family: f, Mode: m, Encoded: encoded}
+	err := t.tx.QueryRowContext(ctx, `SELECT branch, idx, pubkey FROM wallet_addresses WHERE family = ? AND mode = ? AND address = ?`,
+		string(f), string(m), encoded).Scan(&a.Branch, &a.Index, &a.PubKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return keys.Address{}, false, nil
+	}
+	return a, err == nil, err
+}
+
+// SpendableOutputs implements bitcoin.WalletTx.
+func (t *tx) SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]bitcoin.Output, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT c.txid, c.idx, c.amount, c.address, w.branch, w.idx, w.pubkey
+		FROM chain_transfers c JOIN wallet_addresses w ON w.family = ? AND w.mode = c.mode AND w.address = c.address
+		WHERE c.network = ? AND c.mode = ? AND c.status = 'confirmed' AND NOT EXISTS (
+			SELECT 1 FROM wallet_spends s WHERE s.network = c.network AND s.mode = c.mode AND s.txid = c.txid AND s.idx = c.idx)
+		ORDER BY c.block_height, c.txid, c.idx`, string(f), string(n.ID), string(n.Mode))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bitcoin.Output
+	for rows.Next() {
+		var o bitcoin.Output
+		var amt string
+		o.Address.Family, o.Address.Mode = f, n.Mode
+		if err := rows.Scan(&o.TxID, &o.Index, &amt, &o.Address.Encoded, &o.Address.Branch, &o.Address.Index, &o.Address.PubKey); err != nil {
+			return nil, err
+		}
+		if o.Amount, err = strconv.ParseInt(amt, 10, 64); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// MarkSpent implements bitcoin.WalletTx.
+func (t *tx) MarkSpent(ctx context.Context, n chains.NetworkRef, outs []wire.OutPoint, spentBy string) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO wallet_spends (network, mode, txid, idx, spent_by) VALUES (?, ?, ?, ?, ?)`,
+			string(n.ID), string(n.Mode), o.Hash.String(), o.Index, spentBy); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReleaseSpends implements bitcoin.WalletTx.
+func (t *tx) ReleaseSpends(ctx context.Context, n chains.NetworkRef, spentBy string) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM wallet_spends WHERE network = ? AND mode = ? AND spent_by = ?`,
+		string(n.ID), string(n.Mode), spentBy)
+	return err
+}
+
+// InsertSend implements bitcoin.WalletTx.
+func (t *tx) InsertSend(ctx context.Context, s bitcoin.Sent) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO wallet_sends (network, mode, spec_id, txid, raw, fee, amount, destination,
+		change_addr, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(s.Network.ID), string(s.Network.Mode), s.SpecID, s.TxID, s.Raw, strconv.FormatInt(s.Fee, 10),
+		strconv.FormatInt(s.Amount, 10), s.Destination, s.Change, string(s.Status), micros(s.CreatedAt))
+	return err
+}
+
+const sendCols = `network, mode, spec_id, txid, raw, fee, amount, destination, change_addr, status, created_at`
+
+func scanSend(row interface{ Scan(...any) error }) (bitcoin.Sent, error) {
+	var s bitcoin.Sent
+	var net, mode, fee, amt, status string
+	var at int64
+	if err := row.Scan(&net, &mode, &s.SpecID, &s.TxID, &s.Raw, &fee, &amt, &s.Destination, &s.Change, &status, &at); err != nil {
+		return bitcoin.Sent{}, err
+	}
+	s.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
+	s.Status, s.CreatedAt = bitcoin.SendStatus(status), time.UnixMicro(at).UTC()
+	var err error
+	if s.Fee, err = strconv.ParseInt(fee, 10, 64); err != nil {
+		return bitcoin.Sent{}, err
+	}
+	s.Amount, err = strconv.ParseInt(amt, 10, 64)
+	return s, err
+}
+
+// SendByID implements bitcoin.WalletTx.
+func (t *tx) SendByID(ctx context.Context, n chains.NetworkRef, specID string) (bitcoin.Sent, bool, error) {
+	s, err := scanSend(t.tx.QueryRowContext(ctx, `SELECT `+sendCols+` FROM wallet_sends WHERE network = ? AND mode = ? AND spec_id = ?`,
+		string(n.ID), string(n.Mode), specID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return bitcoin.Sent{}, false, nil
+	}
+	return s, err == nil, err
+}
+
+// SetSendStatus implements bitcoin.WalletTx.
+func (t *tx) SetSendStatus(ctx context.Context, n chains.NetworkRef, specID string, s bitcoin.SendStatus) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `UPDATE wallet_sends SET status = ? WHERE network = ? AND mode = ? AND spec_id = ?`,
+		string(s), string(n.ID), string(n.Mode), specID)
+	return err
+}
+
+// PendingSends implements bitcoin.WalletTx.
+func (t *tx) PendingSends(ctx context.Context, n chains.NetworkRef) ([]bitcoin.Sent, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+sendCols+` FROM wallet_sends WHERE network = ? AND mode = ?
+		AND status IN ('signed', 'broadcast') ORDER BY created_at`, string(n.ID), string(n.Mode))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bitcoin.Sent
+	for rows.Next() {
+		s, err := scanSend(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// OwnTx implements invoice.Tx: whether txid is a transaction one of our wallets sent.
+func (t *tx) OwnTx(ctx context.Context, n chains.NetworkRef, txid string) (bool, error) {
+	var one int
+	err := t.tx.QueryRowContext(ctx, `SELECT 1 FROM wallet_sends WHERE network = ? AND mode = ? AND txid = ? AND status != 'failed'`,
+		string(n.ID), string(n.Mode), txid).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
