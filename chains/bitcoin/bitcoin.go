@@ -184,13 +184,17 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 	if err != nil {
 		return chains.Block{}, fmt.Errorf("getblock %s: %w", hash, err)
 	}
-	return b.ScanRaw(raw, height, watch)
+	return scanRaw(raw, height, b.native, watch)
 }
 
 // ScanRaw decodes a serialized block and returns its transfers to watched addresses.
 // Its cost is the decoding plus one hash lookup per output; only matching transactions
 // are hashed for their txid.
 func (b *Backend) ScanRaw(raw []byte, height uint64, watch chains.AddressSet) (chains.Block, error) {
+	return scanRaw(raw, height, b.native, watch)
+}
+
+func scanRaw(raw []byte, height uint64, native string, watch chains.AddressSet) (chains.Block, error) {
 	var blk wire.MsgBlock
 	if err := blk.Deserialize(bytes.NewReader(raw)); err != nil {
 		return chains.Block{}, fmt.Errorf("decode block %d: %w", height, err)
@@ -199,13 +203,13 @@ func (b *Backend) ScanRaw(raw []byte, height uint64, watch chains.AddressSet) (c
 		Time: blk.Header.Timestamp.UTC()}
 	out := chains.Block{Ref: ref}
 	for _, tx := range blk.Transactions {
-		out.Transfers = b.match(tx, ref, watch, out.Transfers)
+		out.Transfers = match(tx, ref, native, watch, out.Transfers)
 	}
 	return out, nil
 }
 
 // match appends tx's outputs to watched scripts.
-func (b *Backend) match(tx *wire.MsgTx, ref chains.BlockRef, watch chains.AddressSet, dst []chains.Transfer) []chains.Transfer {
+func match(tx *wire.MsgTx, ref chains.BlockRef, native string, watch chains.AddressSet, dst []chains.Transfer) []chains.Transfer {
 	keyed, _ := watch.(chains.KeyedSet)
 	txid := ""
 	for i, o := range tx.TxOut {
@@ -220,7 +224,7 @@ func (b *Backend) match(tx *wire.MsgTx, ref chains.BlockRef, watch chains.Addres
 		if txid == "" {
 			txid = tx.TxHash().String()
 		}
-		dst = append(dst, chains.Transfer{Asset: b.native, To: addr, Amount: big.NewInt(o.Value), TxID: txid, Index: uint32(i), Block: ref})
+		dst = append(dst, chains.Transfer{Asset: native, To: addr, Amount: big.NewInt(o.Value), TxID: txid, Index: uint32(i), Block: ref})
 	}
 	return dst
 }
@@ -236,7 +240,7 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 	defer b.mu.Unlock()
 	now := make(map[string]bool, len(ids))
 	var out []chains.Transfer
-	all := allScripts{b: b}
+	all := allScripts{params: b.cfg.Params}
 	for _, id := range ids {
 		now[id] = true
 		ts, ok := b.mempool[id]
@@ -257,7 +261,7 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 			if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
 				return nil, fmt.Errorf("decode mempool tx %s: %w", id, err)
 			}
-			ts = b.match(&tx, chains.BlockRef{}, all, nil)
+			ts = match(&tx, chains.BlockRef{}, b.native, all, nil)
 			b.mempool[id] = ts
 		}
 		for _, t := range ts {
@@ -277,12 +281,12 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 // allScripts is a KeyedSet that matches every standard output, decoding its address,
 // so the mempool cache holds transfers to any address and each poll filters them with
 // the current watched set.
-type allScripts struct{ b *Backend }
+type allScripts struct{ params *chaincfg.Params }
 
 func (a allScripts) Contains(string) bool { return true }
 func (a allScripts) Len() int             { return math.MaxInt }
 func (a allScripts) ByKey(key string) (string, bool) {
-	return ScriptAddress([]byte(key), a.b.cfg.Params)
+	return ScriptAddress([]byte(key), a.params)
 }
 
 // FeeRate returns the fee rate in sat/vB for the configured target: the node's
