@@ -203,7 +203,7 @@ func New(cfg Config) (*Gateway, error) {
 	for _, b := range cfg.Chains {
 		w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{
 			Backend: b, Assets: g.assets, Update: g.store.Update, View: g.store.View,
-			Sink: sink{g}, PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log,
+			Sink: sink{g}, PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log, OnCommit: g.wake,
 		})
 		if err != nil {
 			g.Close()

@@ -18,11 +18,7 @@ import (
 type sink struct{ g *Gateway }
 
 func (s sink) Changed(ctx context.Context, tx storage.Tx, n chains.NetworkRef, changed []chains.Record) error {
-	if err := s.g.invoices.Apply(ctx, tx, n, changed); err != nil {
-		return err
-	}
-	s.g.wake()
-	return nil
+	return s.g.invoices.Apply(ctx, tx, n, changed) // the watcher's OnCommit wakes the dispatcher
 }
 
 func (g *Gateway) wake() {

@@ -92,14 +92,18 @@ type WatcherConfig[T Tx] struct {
 	// ReloadInterval is how often Run reloads the watched set from storage (default
 	// 10 min).
 	ReloadInterval time.Duration
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// OnCommit is called after a transaction that handed changes to the Sink has
+	// committed (the Gateway wakes its event dispatcher with it). Optional.
+	OnCommit func()
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Watcher follows one network.
 //
-// NOTE: Step, Rescan and Run must not run concurrently with each other for one
-// Watcher; Run serialises its own steps. Watch may be called at any time.
+// NOTE: Step and Rescan are serialised by the watcher itself (Run steps in its own
+// goroutine while Gateway.Rescan may be called from a request). Watch may be called at
+// any time.
 type Watcher[T Tx] struct {
 	cfg   WatcherConfig[T]
 	net   NetworkRef
@@ -110,6 +114,23 @@ type Watcher[T Tx] struct {
 	reloadMu   sync.Mutex
 	reloading  int
 	addedSince []string
+
+	// stepMu serialises Step and Rescan; notified is set by notify inside a
+	// transaction and read by update after it committed, under stepMu.
+	stepMu   sync.Mutex
+	notified bool
+}
+
+// update runs fn in a read-write transaction and calls OnCommit if fn handed changes
+// to the sink and the transaction committed.
+func (w *Watcher[T]) update(ctx context.Context, fn func(ctx context.Context, tx T) error) error {
+	w.notified = false
+	err := w.cfg.Update(ctx, fn)
+	if err == nil && w.notified && w.cfg.OnCommit != nil {
+		w.cfg.OnCommit()
+	}
+	w.notified = false
+	return err
 }
 
 // NewWatcher returns a watcher. Call Reload (or Run, which does) before the first Step.
@@ -193,6 +214,8 @@ func (w *Watcher[T]) Reload(ctx context.Context) error {
 // ErrUnavailable (wrapped) when the node cannot be reached; nothing is lost, the next
 // Step continues from the stored cursor.
 func (w *Watcher[T]) Step(ctx context.Context) error {
+	w.stepMu.Lock()
+	defer w.stepMu.Unlock()
 	var pending []Transfer
 	mp, hasMempool := w.cfg.Backend.(Mempool)
 	if hasMempool {
@@ -272,7 +295,7 @@ func (w *Watcher[T]) cursor(ctx context.Context) (BlockRef, bool, error) {
 func (w *Watcher[T]) applyBlock(ctx context.Context, blk Block, tip BlockRef) (fork uint64, reorg bool, err error) {
 	h := blk.Ref.Height
 	var mismatch bool
-	err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err = w.update(ctx, func(ctx context.Context, tx T) error {
 		if h > 0 {
 			prev, ok, err := tx.BlockHash(ctx, w.net, h-1)
 			if err != nil {
@@ -343,7 +366,7 @@ func (w *Watcher[T]) findFork(ctx context.Context, height uint64) (uint64, error
 
 // rewind orphans every transfer above fork and moves the cursor back to it.
 func (w *Watcher[T]) rewind(ctx context.Context, fork uint64) error {
-	return w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	return w.update(ctx, func(ctx context.Context, tx T) error {
 		recs, err := tx.TransfersAbove(ctx, w.net, fork)
 		if err != nil {
 			return err
@@ -441,6 +464,7 @@ func (w *Watcher[T]) notify(ctx context.Context, tx T, changed []Record) error {
 	if len(changed) == 0 {
 		return nil
 	}
+	w.notified = true
 	return w.cfg.Sink.Changed(ctx, tx, w.net, changed)
 }
 
@@ -454,7 +478,7 @@ func confirmations(tip, height uint64) int {
 // settle records mempool transfers, drops mempool records that left the mempool, and
 // recounts confirmations of open transfers from the tip.
 func (w *Watcher[T]) settle(ctx context.Context, tip BlockRef, pending []Transfer, hasMempool bool) error {
-	return w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	return w.update(ctx, func(ctx context.Context, tx T) error {
 		inPool := map[string]bool{}
 		for _, t := range pending {
 			inPool[t.Key()] = true
@@ -499,6 +523,8 @@ func (w *Watcher[T]) settle(ctx context.Context, tip BlockRef, pending []Transfe
 // checkout's "I have paid" button, or an address added after its payment was mined). It
 // records what it finds like any scan.
 func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) error {
+	w.stepMu.Lock()
+	defer w.stepMu.Unlock()
 	cur, ok, err := w.cursor(ctx)
 	if err != nil || !ok {
 		return err
@@ -520,7 +546,7 @@ func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) e
 		if len(blk.Transfers) == 0 {
 			continue
 		}
-		err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		err = w.update(ctx, func(ctx context.Context, tx T) error {
 			stored, ok, err := tx.BlockHash(ctx, w.net, h)
 			if err != nil || (ok && stored != blk.Ref.Hash) {
 				return err // a reorg is under way; the next Step handles it

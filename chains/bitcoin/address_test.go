@@ -1,11 +1,13 @@
 package bitcoin_test
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/bitcoin"
@@ -97,4 +99,36 @@ func FuzzAddressScript(f *testing.F) {
 			t.Fatalf("%q decodes to a script that encodes as %q", s, back)
 		}
 	})
+}
+
+// Litecoin runs through the same code with Litecoin's parameters.
+func TestLitecoin_BackendScansLTC(t *testing.T) {
+	rpc, _ := bitcoin.NewRPC(bitcoin.RPCConfig{URL: "http://127.0.0.1:1"})
+	b, err := bitcoin.New(bitcoin.Config{Network: asset.Litecoin, Mode: asset.Live, RPC: rpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Params().Bech32HRPSegwit != "ltc" || b.Network().ID != asset.Litecoin {
+		t.Fatalf("params %s", b.Params().Name)
+	}
+	k, _ := keys.FromMnemonic("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about", "")
+	a, _ := k.Address(asset.FamilyLTC, asset.Live, keys.Receive, 0)
+	if err := b.ValidateAddress(a.Encoded); err != nil {
+		t.Fatalf("%s: %v", a.Encoded, err)
+	}
+	if err := b.ValidateAddress("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"); !errors.Is(err, bitcoin.ErrWrongNetwork) {
+		t.Fatalf("bitcoin address on litecoin: %v", err)
+	}
+	script, _ := bitcoin.AddressScript(a.Encoded, b.Params())
+	blk := wire.MsgBlock{Header: wire.BlockHeader{Version: 4}}
+	tx := wire.NewMsgTx(2)
+	tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Index: 3}, nil, nil))
+	tx.AddTxOut(wire.NewTxOut(123_456, script))
+	blk.AddTransaction(tx)
+	var raw bytes.Buffer
+	blk.Serialize(&raw)
+	got, err := b.ScanRaw(raw.Bytes(), 7, chains.NewKeyedSet(b, a.Encoded))
+	if err != nil || len(got.Transfers) != 1 || got.Transfers[0].Asset != "LTC" || got.Transfers[0].To != a.Encoded {
+		t.Fatalf("scan: %+v, %v", got, err)
+	}
 }

@@ -26,7 +26,8 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // env is a Gateway in test mode whose bitcoin backend is a real btcd regtest node.
 type env struct {
-	t       *testing.T
+	t       testing.TB
+	poll    time.Duration
 	node    *btcdtest.Node
 	backend *bitcoin.Backend
 	g       *kassa.Gateway
@@ -36,9 +37,11 @@ type env struct {
 	db      string
 }
 
-func newEnv(t *testing.T, confirmations int) *env {
+func newEnv(t *testing.T, confirmations int) *env { return newEnvTB(t, confirmations, 0) }
+
+func newEnvTB(t testing.TB, confirmations int, poll time.Duration) *env {
 	t.Helper()
-	e := &env{t: t, node: btcdtest.Start(t), clock: kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)),
+	e := &env{t: t, poll: poll, node: btcdtest.Start(t), clock: kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)),
 		reg: asset.Default(), db: filepath.Join(t.TempDir(), "kassa.db")}
 	if err := e.reg.SetConfirmations("BTC", confirmations); err != nil {
 		t.Fatal(err)
@@ -59,7 +62,7 @@ func newEnv(t *testing.T, confirmations int) *env {
 func (e *env) open() {
 	e.t.Helper()
 	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: e.db, Chains: []chains.Backend{e.backend},
-		Now: e.clock.Now, Assets: e.reg, Logger: quiet})
+		Now: e.clock.Now, Assets: e.reg, Logger: quiet, PollInterval: e.poll})
 	if err != nil {
 		e.t.Fatal(err)
 	}
