@@ -51,20 +51,99 @@ type Config struct {
 	// ("127.0.0.1:18334"); empty means poll. User and Pass are the RPC credentials.
 	WebsocketHost string
 	User, Pass    string
-	// FeeRate bounds in sat/vB: estimates are clamped to [MinFeeRate, MaxFeeRate] and
-	// DefaultFeeRate is used when the node has no estimate. Defaults 1, 500, 10.
-	MinFeeRate, MaxFeeRate, DefaultFeeRate int64
-	// FeeTarget is the confirmation target in blocks for estimates (default 3).
-	FeeTarget int
-	Logger    *slog.Logger
+	// Fees bounds the fee rates the backend reports.
+	Fees   FeePolicy
+	Logger *slog.Logger
+}
+
+// FeePolicy bounds fee rates, in sat/vB: estimates are clamped to [Min, Max], and
+// Default is used when the node or API has no estimate. Target is the confirmation
+// target in blocks. Defaults: 1, 500, 10 and 3.
+type FeePolicy struct {
+	Min, Max, Default int64
+	Target            int
+}
+
+func (f FeePolicy) withDefaults() (FeePolicy, error) {
+	if f.Min <= 0 {
+		f.Min = 1
+	}
+	if f.Max <= 0 {
+		f.Max = 500
+	}
+	if f.Default <= 0 {
+		f.Default = 10
+	}
+	if f.Target <= 0 {
+		f.Target = 3
+	}
+	if f.Min > f.Max || f.Default < f.Min || f.Default > f.Max {
+		return f, errors.New("bitcoin: fee rates must satisfy Min <= Default <= Max")
+	}
+	return f, nil
+}
+
+// clamp bounds a rate in sat/vB; rate <= 0 means "no estimate".
+func (f FeePolicy) clamp(rate int64) int64 {
+	if rate <= 0 {
+		rate = f.Default
+	}
+	return min(max(rate, f.Min), f.Max)
+}
+
+// common is what the node and Esplora backends share: the network, its parameters,
+// the coin's asset code and the fee policy.
+type common struct {
+	net    chains.NetworkRef
+	params *chaincfg.Params
+	native string
+	fees   FeePolicy
+}
+
+func newCommon(n asset.NetworkID, m asset.Mode, params *chaincfg.Params, fees FeePolicy) (common, error) {
+	if n != asset.Bitcoin && n != asset.Litecoin {
+		return common{}, fmt.Errorf("bitcoin: network must be bitcoin or litecoin, not %q", n)
+	}
+	if !m.Valid() {
+		return common{}, fmt.Errorf("bitcoin: %w: %q", asset.ErrUnknownMode, m)
+	}
+	if params == nil {
+		params = DefaultParams(n, m)
+	}
+	fees, err := fees.withDefaults()
+	if err != nil {
+		return common{}, err
+	}
+	native := "BTC"
+	if n == asset.Litecoin {
+		native = "LTC"
+	}
+	return common{net: chains.NetworkRef{ID: n, Mode: m}, params: params, native: native, fees: fees}, nil
+}
+
+// Network implements chains.Backend.
+func (c *common) Network() chains.NetworkRef { return c.net }
+
+// Params returns the chain parameters.
+func (c *common) Params() *chaincfg.Params { return c.params }
+
+// ValidateAddress implements chains.Backend.
+func (c *common) ValidateAddress(addr string) error {
+	_, err := AddressScript(addr, c.params)
+	return err
+}
+
+// WatchKey implements chains.Keyer: outputs are matched by script.
+func (c *common) WatchKey(addr string) (string, bool) {
+	s, err := AddressScript(addr, c.params)
+	return string(s), err == nil
 }
 
 // Backend is a chains.Backend for a Bitcoin-like node.
 type Backend struct {
-	cfg    Config
-	net    chains.NetworkRef
-	native string // asset code of the coin, "BTC" or "LTC"
-	log    *slog.Logger
+	common
+	cfg Config
+	log *slog.Logger
 
 	mu      sync.Mutex
 	mempool map[string][]chains.Transfer // txid -> its outputs to any script (filtered per call)
@@ -79,42 +158,18 @@ var (
 
 // New returns a Backend.
 func New(cfg Config) (*Backend, error) {
-	if cfg.Network != asset.Bitcoin && cfg.Network != asset.Litecoin {
-		return nil, fmt.Errorf("bitcoin: network must be bitcoin or litecoin, not %q", cfg.Network)
-	}
-	if !cfg.Mode.Valid() {
-		return nil, fmt.Errorf("bitcoin: %w: %q", asset.ErrUnknownMode, cfg.Mode)
+	c, err := newCommon(cfg.Network, cfg.Mode, cfg.Params, cfg.Fees)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.RPC == nil {
 		return nil, errors.New("bitcoin: RPC is required")
 	}
-	if cfg.Params == nil {
-		cfg.Params = DefaultParams(cfg.Network, cfg.Mode)
-	}
-	if cfg.MinFeeRate <= 0 {
-		cfg.MinFeeRate = 1
-	}
-	if cfg.MaxFeeRate <= 0 {
-		cfg.MaxFeeRate = 500
-	}
-	if cfg.DefaultFeeRate <= 0 {
-		cfg.DefaultFeeRate = 10
-	}
-	if cfg.MinFeeRate > cfg.MaxFeeRate || cfg.DefaultFeeRate < cfg.MinFeeRate || cfg.DefaultFeeRate > cfg.MaxFeeRate {
-		return nil, errors.New("bitcoin: fee rates must satisfy MinFeeRate <= DefaultFeeRate <= MaxFeeRate")
-	}
-	if cfg.FeeTarget <= 0 {
-		cfg.FeeTarget = 3
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	native := "BTC"
-	if cfg.Network == asset.Litecoin {
-		native = "LTC"
-	}
-	return &Backend{cfg: cfg, net: chains.NetworkRef{ID: cfg.Network, Mode: cfg.Mode}, native: native,
-		log: cfg.Logger, mempool: map[string][]chains.Transfer{}}, nil
+	cfg.Params, cfg.Fees = c.params, c.fees
+	return &Backend{common: c, cfg: cfg, log: cfg.Logger, mempool: map[string][]chains.Transfer{}}, nil
 }
 
 // DefaultParams returns the parameters of network in mode: mainnet for live, testnet
@@ -127,24 +182,6 @@ func DefaultParams(n asset.NetworkID, m asset.Mode) *chaincfg.Params {
 		return &chaincfg.TestNet3Params
 	}
 	return &chaincfg.MainNetParams
-}
-
-// Params returns the backend's chain parameters.
-func (b *Backend) Params() *chaincfg.Params { return b.cfg.Params }
-
-// Network implements chains.Backend.
-func (b *Backend) Network() chains.NetworkRef { return b.net }
-
-// ValidateAddress implements chains.Backend.
-func (b *Backend) ValidateAddress(addr string) error {
-	_, err := AddressScript(addr, b.cfg.Params)
-	return err
-}
-
-// WatchKey implements chains.Keyer: outputs are matched by script.
-func (b *Backend) WatchKey(addr string) (string, bool) {
-	s, err := AddressScript(addr, b.cfg.Params)
-	return string(s), err == nil
 }
 
 type header struct {
@@ -240,7 +277,7 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 	defer b.mu.Unlock()
 	now := make(map[string]bool, len(ids))
 	var out []chains.Transfer
-	all := allScripts{params: b.cfg.Params}
+	all := allScripts{params: b.params}
 	for _, id := range ids {
 		now[id] = true
 		ts, ok := b.mempool[id]
@@ -296,14 +333,14 @@ func (b *Backend) FeeRate(ctx context.Context) (int64, error) {
 	var smart struct {
 		FeeRate *float64 `json:"feerate"`
 	}
-	err := b.cfg.RPC.Call(ctx, "estimatesmartfee", &smart, b.cfg.FeeTarget)
+	err := b.cfg.RPC.Call(ctx, "estimatesmartfee", &smart, b.fees.Target)
 	btcPerKvB := -1.0
 	switch {
 	case err == nil && smart.FeeRate != nil:
 		btcPerKvB = *smart.FeeRate
 	case err == nil || IsCode(err, codeMethodNotFound):
 		var est float64
-		if err := b.cfg.RPC.Call(ctx, "estimatefee", &est, b.cfg.FeeTarget); err == nil {
+		if err := b.cfg.RPC.Call(ctx, "estimatefee", &est, b.fees.Target); err == nil {
 			btcPerKvB = est
 		}
 	default:
@@ -312,10 +349,6 @@ func (b *Backend) FeeRate(ctx context.Context) (int64, error) {
 			return 0, err // the node is unreachable: not a reason to guess a fee
 		}
 	}
-	rate := b.cfg.DefaultFeeRate
-	if btcPerKvB > 0 {
-		// BTC/kvB -> sat/vB: x 1e8 / 1000, rounded up.
-		rate = int64(math.Ceil(btcPerKvB * 1e5))
-	}
-	return min(max(rate, b.cfg.MinFeeRate), b.cfg.MaxFeeRate), nil
+	// BTC/kvB -> sat/vB: x 1e8 / 1000, rounded up; no estimate -> the default.
+	return b.fees.clamp(int64(math.Ceil(btcPerKvB * 1e5))), nil
 }

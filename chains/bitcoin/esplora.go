@@ -28,10 +28,8 @@ type EsploraConfig struct {
 	Mode    asset.Mode
 	Params  *chaincfg.Params // default: DefaultParams(Network, Mode)
 	Client  *http.Client     // default: 30 s timeout
-	// Fee bounds in sat/vB, as in Config.
-	MinFeeRate, MaxFeeRate, DefaultFeeRate int64
-	FeeTarget                              int
-	Logger                                 *slog.Logger
+	Fees    FeePolicy
+	Logger  *slog.Logger
 }
 
 // Esplora is a chains.Backend on the Esplora REST API (Blockstream, mempool.space) for
@@ -40,9 +38,8 @@ type EsploraConfig struct {
 // mempool endpoints are per address): payments are detected at their first
 // confirmation, and AddressTransfers looks up one address for a targeted rescan.
 type Esplora struct {
-	cfg    EsploraConfig
-	net    chains.NetworkRef
-	native string
+	common
+	cfg EsploraConfig
 }
 
 var (
@@ -55,54 +52,19 @@ func NewEsplora(cfg EsploraConfig) (*Esplora, error) {
 	if !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
 		return nil, fmt.Errorf("bitcoin: Esplora BaseURL must be http(s): %q", cfg.BaseURL)
 	}
-	if cfg.Network != asset.Bitcoin && cfg.Network != asset.Litecoin {
-		return nil, fmt.Errorf("bitcoin: network must be bitcoin or litecoin, not %q", cfg.Network)
-	}
-	if !cfg.Mode.Valid() {
-		return nil, fmt.Errorf("bitcoin: %w: %q", asset.ErrUnknownMode, cfg.Mode)
-	}
-	if cfg.Params == nil {
-		cfg.Params = DefaultParams(cfg.Network, cfg.Mode)
+	c, err := newCommon(cfg.Network, cfg.Mode, cfg.Params, cfg.Fees)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 30 * time.Second}
 	}
-	if cfg.MinFeeRate <= 0 {
-		cfg.MinFeeRate = 1
-	}
-	if cfg.MaxFeeRate <= 0 {
-		cfg.MaxFeeRate = 500
-	}
-	if cfg.DefaultFeeRate <= 0 {
-		cfg.DefaultFeeRate = 10
-	}
-	if cfg.FeeTarget <= 0 {
-		cfg.FeeTarget = 3
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	native := "BTC"
-	if cfg.Network == asset.Litecoin {
-		native = "LTC"
-	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Esplora{cfg: cfg, net: chains.NetworkRef{ID: cfg.Network, Mode: cfg.Mode}, native: native}, nil
-}
-
-// Network implements chains.Backend.
-func (e *Esplora) Network() chains.NetworkRef { return e.net }
-
-// ValidateAddress implements chains.Backend.
-func (e *Esplora) ValidateAddress(addr string) error {
-	_, err := AddressScript(addr, e.cfg.Params)
-	return err
-}
-
-// WatchKey implements chains.Keyer.
-func (e *Esplora) WatchKey(addr string) (string, bool) {
-	s, err := AddressScript(addr, e.cfg.Params)
-	return string(s), err == nil
+	cfg.Params, cfg.Fees = c.params, c.fees
+	return &Esplora{common: c, cfg: cfg}, nil
 }
 
 // errNotFound is an Esplora 404.
@@ -197,11 +159,11 @@ func (e *Esplora) FeeRate(ctx context.Context) (int64, error) {
 	if err := json.Unmarshal(body, &est); err != nil {
 		return 0, fmt.Errorf("esplora: fee estimates: %w", err)
 	}
-	rate := e.cfg.DefaultFeeRate
-	if v, ok := est[strconv.Itoa(e.cfg.FeeTarget)]; ok && v > 0 && !math.IsInf(v, 0) {
+	rate := int64(0)
+	if v, ok := est[strconv.Itoa(e.fees.Target)]; ok && v > 0 && v < math.MaxInt32 {
 		rate = int64(math.Ceil(v))
 	}
-	return min(max(rate, e.cfg.MinFeeRate), e.cfg.MaxFeeRate), nil
+	return e.fees.clamp(rate), nil
 }
 
 // Broadcast posts a raw transaction (POST /tx) and returns its txid.
@@ -234,7 +196,7 @@ type esploraTx struct {
 // AddressTransfers returns the transfers to addr that Esplora lists (its newest
 // transactions: up to 50 unconfirmed and 25 confirmed), for a targeted rescan.
 func (e *Esplora) AddressTransfers(ctx context.Context, addr string) ([]chains.Transfer, error) {
-	script, err := AddressScript(addr, e.cfg.Params)
+	script, err := AddressScript(addr, e.params)
 	if err != nil {
 		return nil, err
 	}

@@ -328,7 +328,7 @@ func TestNode_PushNotificationsOverWebsocket(t *testing.T) {
 func TestNode_FeeRateFallsBackAndIsBounded(t *testing.T) {
 	node := btcdtest.Start(t)
 	b, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: node.RPC,
-		MinFeeRate: 2, DefaultFeeRate: 7, MaxFeeRate: 50, Logger: quiet})
+		Fees: bitcoin.FeePolicy{Min: 2, Default: 7, Max: 50}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,7 @@ func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.Se
 	if spec.Asset != w.cfg.Backend.native {
 		return chains.SentTx{}, fmt.Errorf("%w: this wallet pays %s, not %s", ErrBadSpec, w.cfg.Backend.native, spec.Asset)
 	}
-	dest, err := AddressScript(spec.To, w.cfg.Backend.cfg.Params)
+	dest, err := AddressScript(spec.To, w.cfg.Backend.params)
 	if err != nil {
 		return chains.SentTx{}, err
 	}
@@ -198,7 +198,7 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, spec chains.PayoutSpec, de
 			in := wire.NewTxIn(&op, nil, nil)
 			in.Sequence = wire.MaxTxInSequenceNum - 2 // BIP125 replaceable, so a stuck payout can be bumped
 			msg.AddTxIn(in)
-			script, err := AddressScript(u.Address.Encoded, w.cfg.Backend.cfg.Params)
+			script, err := AddressScript(u.Address.Encoded, w.cfg.Backend.params)
 			if err != nil {
 				return err
 			}
@@ -222,7 +222,7 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, spec chains.PayoutSpec, de
 			if err := tx.WatchAddress(ctx, w.net, a.Encoded, "change:"+spec.ID); err != nil {
 				return err
 			}
-			changeScript, _ := AddressScript(a.Encoded, w.cfg.Backend.cfg.Params)
+			changeScript, _ := AddressScript(a.Encoded, w.cfg.Backend.params)
 			msg.AddTxOut(wire.NewTxOut(change, changeScript))
 			changeAddr = a.Encoded
 		}
