@@ -1,0 +1,250 @@
+// Package evmtest runs go-ethereum's own node code in process for tests: an
+// ethclient/simulated backend serving real JSON-RPC on a free loopback port, with a
+// funded payer, two ERC-20 tokens and a forwarder contract in its genesis, and helpers
+// to pay, mine and reorganise. Nothing leaves 127.0.0.1.
+//
+// The contracts are built with go-ethereum's core/vm/program, so no solc is needed:
+//
+//   - Token: any call is transfer(address to, uint256 amount) (the ABI of ERC-20's
+//     transfer, selector ignored). It reverts when the caller's balance is short,
+//     otherwise moves the balance (storage slot = holder address) and emits the
+//     standard Transfer(from, to, value) log, and returns true. Two instances stand for
+//     a 6-decimal (USDT) and an 18-decimal (LINK) token; decimals live in Kassa's
+//     registry, not in the contract.
+//   - Forwarder: forwards the call's value to the address in the first 32 bytes of
+//     calldata with an internal CALL, like a smart-contract wallet paying: the native
+//     transfer appears in no transaction's "to" and in no log.
+package evmtest
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"fmt"
+	"math/big"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/core/vm"
+	"github.com/ethereum/go-ethereum/core/vm/program"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
+	"github.com/ethereum/go-ethereum/params"
+)
+
+// ChainID is the simulated backend's fixed chain id.
+const ChainID = 1337
+
+// Fixed addresses of the genesis contracts.
+var (
+	USDT      = common.HexToAddress("0x00000000000000000000000000000000000a0006")
+	LINK      = common.HexToAddress("0x00000000000000000000000000000000000a0018")
+	Forwarder = common.HexToAddress("0x00000000000000000000000000000000000f0001")
+)
+
+// TokenCode is the runtime code of the test token.
+func TokenCode() []byte {
+	p := program.New()
+	// amount = calldata[36:68]; bal = sload(caller); if bal < amount: revert
+	p.Push(36).Op(vm.CALLDATALOAD) // [amount]
+	p.Op(vm.CALLER).Op(vm.SLOAD)   // [bal amount]
+	p.Op(vm.LT)                    // [bal < amount]
+	ok := program.New()
+	// sstore(caller, sload(caller) - amount)
+	ok.Push(36).Op(vm.CALLDATALOAD).Op(vm.CALLER).Op(vm.SLOAD).Op(vm.SUB).Op(vm.CALLER).Op(vm.SSTORE)
+	// sstore(to, sload(to) + amount)
+	ok.Push(36).Op(vm.CALLDATALOAD).Push(4).Op(vm.CALLDATALOAD).Op(vm.SLOAD).Op(vm.ADD).Push(4).Op(vm.CALLDATALOAD).Op(vm.SSTORE)
+	// mstore(0, amount); log3(0, 32, Transfer, caller, to)
+	ok.Push(36).Op(vm.CALLDATALOAD).Push(0).Op(vm.MSTORE)
+	ok.Push(4).Op(vm.CALLDATALOAD).Op(vm.CALLER).Push(params.EthTransferLogEvent.Bytes()).Push(32).Push(0).Op(vm.LOG3)
+	// return true
+	ok.Push(1).Push(0).Op(vm.MSTORE).Return(0, 32)
+	// Layout: [check][PUSH revertDest JUMPI][ok...][JUMPDEST PUSH0 PUSH0 REVERT]
+	head := p.Bytes()
+	body := ok.Bytes()
+	dest := len(head) + 3 + len(body) // PUSH1 dest (2 bytes) + JUMPI (1 byte)
+	code := append([]byte{}, head...)
+	code = append(code, byte(vm.PUSH1), byte(dest), byte(vm.JUMPI))
+	code = append(code, body...)
+	code = append(code, byte(vm.JUMPDEST), byte(vm.PUSH0), byte(vm.PUSH0), byte(vm.REVERT))
+	return code
+}
+
+// ForwarderCode is the runtime code of the forwarder.
+func ForwarderCode() []byte {
+	p := program.New()
+	// call(gas, to=calldata[0:32], value=callvalue, 0, 0, 0, 0); pop
+	p.Push(0).Push(0).Push(0).Push(0).Op(vm.CALLVALUE).Push(0).Op(vm.CALLDATALOAD).Op(vm.GAS).Op(vm.CALL).Op(vm.POP)
+	p.Op(vm.STOP)
+	return p.Bytes()
+}
+
+// Node is a running simulated chain.
+type Node struct {
+	t     testing.TB
+	Sim   *simulated.Backend
+	URL   string
+	Payer *ecdsa.PrivateKey
+	From  common.Address
+	// Poor has gas money but no tokens: its token transfers revert.
+	Poor     *ecdsa.PrivateKey
+	PoorFrom common.Address
+	Client   *ethclient.Client
+	mu       sync.Mutex
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func key(seed string) (*ecdsa.PrivateKey, common.Address) {
+	k, _ := crypto.ToECDSA(crypto.Keccak256([]byte(seed)))
+	return k, crypto.PubkeyToAddress(k.PublicKey)
+}
+
+// Ether is 10^18 wei.
+var Ether = new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
+
+// Start starts a simulated chain with the payer funded with 1,000 ETH, 10^9 USDT (6
+// decimals) and 10^9 LINK (18 decimals), and serves JSON-RPC on 127.0.0.1.
+func Start(t testing.TB, extra types.GenesisAlloc) *Node {
+	t.Helper()
+	n := &Node{t: t}
+	n.Payer, n.From = key("kassa evmtest payer")
+	n.Poor, n.PoorFrom = key("kassa evmtest poor")
+	supply := func(decimals int64) common.Hash {
+		return common.BigToHash(new(big.Int).Mul(big.NewInt(1_000_000_000), new(big.Int).Exp(big.NewInt(10), big.NewInt(decimals), nil)))
+	}
+	alloc := types.GenesisAlloc{
+		n.From:     {Balance: new(big.Int).Mul(big.NewInt(1000), Ether)},
+		n.PoorFrom: {Balance: Ether},
+		USDT:       {Code: TokenCode(), Storage: map[common.Hash]common.Hash{common.BytesToHash(n.From.Bytes()): supply(6)}},
+		LINK:       {Code: TokenCode(), Storage: map[common.Hash]common.Hash{common.BytesToHash(n.From.Bytes()): supply(18)}},
+		Forwarder:  {Code: ForwarderCode()},
+	}
+	for a, acct := range extra {
+		alloc[a] = acct
+	}
+	port := freePort(t)
+	n.Sim = simulated.NewBackend(alloc, func(nc *node.Config, ec *ethconfig.Config) {
+		nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
+		nc.HTTPModules = []string{"eth", "net", "web3"}
+	})
+	t.Cleanup(func() { n.Sim.Close() })
+	n.URL = "http://127.0.0.1:" + strconv.Itoa(port)
+	var err error
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if n.Client, err = ethclient.DialContext(ctx, n.URL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Client.Close)
+	return n
+}
+
+// Commit mines a block and returns its hash.
+func (n *Node) Commit() common.Hash { return n.Sim.Commit() }
+
+// Mine mines blocks.
+func (n *Node) Mine(blocks int) {
+	for range blocks {
+		n.Sim.Commit()
+	}
+}
+
+// send signs and sends an EIP-1559 transaction from k.
+func (n *Node) send(k *ecdsa.PrivateKey, to common.Address, value *big.Int, data []byte, gas uint64) common.Hash {
+	n.t.Helper()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ctx := context.Background()
+	from := crypto.PubkeyToAddress(k.PublicKey)
+	nonce, err := n.Client.PendingNonceAt(ctx, from)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	head, err := n.Client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	tip := big.NewInt(1_000_000_000)
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	tx, err := types.SignNewTx(k, types.LatestSignerForChainID(big.NewInt(ChainID)), &types.DynamicFeeTx{
+		ChainID: big.NewInt(ChainID), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: &to, Value: value, Data: data})
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	if err := n.Client.SendTransaction(ctx, tx); err != nil {
+		n.t.Fatal(err)
+	}
+	return tx.Hash()
+}
+
+// TransferData is ERC-20 transfer(to, amount) calldata.
+func TransferData(to common.Address, amount *big.Int) []byte {
+	data := append([]byte{0xa9, 0x05, 0x9c, 0xbb}, common.LeftPadBytes(to.Bytes(), 32)...)
+	return append(data, common.LeftPadBytes(amount.Bytes(), 32)...)
+}
+
+// PayETH sends wei to addr from the payer (into the pool; Commit mines it).
+func (n *Node) PayETH(to string, wei *big.Int) common.Hash {
+	return n.send(n.Payer, common.HexToAddress(to), wei, nil, 21_000)
+}
+
+// PayToken sends amount base units of token to addr.
+func (n *Node) PayToken(token common.Address, to string, amount *big.Int) common.Hash {
+	return n.send(n.Payer, token, nil, TransferData(common.HexToAddress(to), amount), 300_000)
+}
+
+// PayTokenReverting sends a token transfer from an account without tokens: it is mined
+// and reverts.
+func (n *Node) PayTokenReverting(token common.Address, to string, amount *big.Int) common.Hash {
+	return n.send(n.Poor, token, nil, TransferData(common.HexToAddress(to), amount), 300_000)
+}
+
+// PayThroughContract pays wei to addr through the forwarder's internal call.
+func (n *Node) PayThroughContract(to string, wei *big.Int) common.Hash {
+	return n.send(n.Payer, Forwarder, wei, common.LeftPadBytes(common.HexToAddress(to).Bytes(), 32), 300_000)
+}
+
+// TokenBalance reads a holder's balance of the test token from its storage.
+func (n *Node) TokenBalance(token common.Address, holder string) *big.Int {
+	n.t.Helper()
+	v, err := n.Client.StorageAt(context.Background(), token, common.BytesToHash(common.HexToAddress(holder).Bytes()), nil)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return new(big.Int).SetBytes(v)
+}
+
+// Balance returns addr's ether balance.
+func (n *Node) Balance(addr string) *big.Int {
+	n.t.Helper()
+	b, err := n.Client.BalanceAt(context.Background(), common.HexToAddress(addr), nil)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return b
+}
+
+// Receipt returns a mined transaction's receipt.
+func (n *Node) Receipt(h common.Hash) *types.Receipt {
+	n.t.Helper()
+	r, err := n.Client.TransactionReceipt(context.Background(), h)
+	if err != nil {
+		n.t.Fatal(fmt.Errorf("receipt %s: %w", h, err))
+	}
+	return r
+}
