@@ -191,7 +191,8 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	now := s.cfg.Now().UTC()
 	multiple := p.PaymentMultiple == nil || *p.PaymentMultiple
 	hundred := decimal.NewFromInt(100)
-	due := asset.RoundUp(amount.Mul(hundred.Sub(p.DiscountPercent)).Div(hundred), priceDecimals)
+	// Exact: decimal.Div would round at 16 places, below an 18-decimal asset's unit.
+	due := asset.DivRoundUp(amount.Mul(hundred.Sub(p.DiscountPercent)), hundred, priceDecimals)
 	inv := &Invoice{
 		Kind: kind, Mode: m, Status: StatusPending,
 		Amount: amount, Currency: currency, AmountDue: due,
@@ -219,7 +220,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 		}
 		amt := asset.DivRoundUp(due, rate, a.Decimals)
 		if p.SubtractPercent.IsPositive() {
-			amt = amt.Add(asset.RoundUp(a.DefaultFee.Mul(p.SubtractPercent).Div(hundred), a.Decimals))
+			amt = amt.Add(asset.DivRoundUp(a.DefaultFee.Mul(p.SubtractPercent), hundred, a.Decimals))
 		}
 		if amt.LessThan(a.MinInvoice) {
 			v.Add("amount", fmt.Errorf("%w: %s %s is below %s %s", ErrAmountSmall, amt, a.Code, a.MinInvoice, a.Code))

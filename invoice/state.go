@@ -2,6 +2,7 @@ package invoice
 
 import (
 	"cmp"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -79,13 +80,13 @@ func Compute(inv *Invoice, pays []Payment, now time.Time) State {
 			enoughAt = p.SeenAt
 		}
 	}
-	st.AmountPaid = value(inv, st.MethodPaid)
-	st.AmountConfirmed = value(inv, st.MethodConfirmed)
+	paidValue, confirmedValue := value(inv, st.MethodPaid), value(inv, st.MethodConfirmed)
+	st.AmountPaid, st.AmountConfirmed = toDecimal(paidValue), toDecimal(confirmedValue)
 	if inv.Status == StatusCancelled {
 		st.Status = StatusCancelled
 		return st
 	}
-	paidEnough, confirmedEnough := enough(inv, st.AmountPaid), enough(inv, st.AmountConfirmed)
+	paidEnough, confirmedEnough := enough(inv, paidValue), enough(inv, confirmedValue)
 	expired := !now.Before(inv.ExpiresAt)
 	switch {
 	case confirmedEnough:
@@ -103,9 +104,9 @@ func Compute(inv *Invoice, pays []Payment, now time.Time) State {
 	switch {
 	case paidEnough && !enoughAt.Before(inv.ExpiresAt):
 		st.Exception = ExceptionPaidLate
-	case paidEnough && st.AmountPaid.GreaterThan(inv.AmountDue):
+	case paidEnough && paidValue.Cmp(inv.AmountDue.Rat()) > 0:
 		st.Exception = ExceptionOverpaid
-	case paidEnough && st.AmountPaid.LessThan(inv.AmountDue):
+	case paidEnough && paidValue.Cmp(inv.AmountDue.Rat()) < 0:
 		st.Exception = ExceptionUnderpaid
 	case st.Status == StatusExpired && st.AmountPaid.IsPositive():
 		st.Exception = ExceptionUnderpaid
@@ -113,39 +114,49 @@ func Compute(inv *Invoice, pays []Payment, now time.Time) State {
 	return st
 }
 
-// value expresses per-method amounts in the price currency: each method's share of its
-// amount due, times the invoice's amount due. An exact method payment is worth exactly
-// AmountDue.
-func value(inv *Invoice, perMethod []decimal.Decimal) decimal.Decimal {
-	total := decimal.Zero
+// value expresses per-method amounts in the price currency, exactly: each method's
+// share of its amount due, times the invoice's amount due. An exact method payment is
+// worth exactly AmountDue.
+func value(inv *Invoice, perMethod []decimal.Decimal) *big.Rat {
+	total := new(big.Rat)
 	for i, paid := range perMethod {
 		due := inv.Methods[i].AmountDue
 		if paid.IsZero() || !due.IsPositive() {
 			continue
 		}
-		if paid.Equal(due) {
-			total = total.Add(inv.AmountDue)
-			continue
-		}
-		total = total.Add(paid.Mul(inv.AmountDue).DivRound(due, 18))
+		share := new(big.Rat).Quo(paid.Rat(), due.Rat())
+		total.Add(total, share.Mul(share, inv.AmountDue.Rat()))
 	}
 	return total
 }
 
-// enough reports whether paid settles the invoice within its tolerance.
-func enough(inv *Invoice, paid decimal.Decimal) bool {
-	if !paid.IsPositive() {
+// toDecimal shows an exact price-currency value with 18 decimal places at most
+// (rounded down, so a payment is never shown as more than it is).
+func toDecimal(r *big.Rat) decimal.Decimal {
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
+	num := new(big.Int).Mul(r.Num(), scale)
+	return decimal.NewFromBigInt(num.Quo(num, r.Denom()), -18)
+}
+
+// enough reports whether paid settles the invoice within its tolerance, comparing
+// exact fractions (no division is rounded).
+func enough(inv *Invoice, paid *big.Rat) bool {
+	if paid.Sign() <= 0 {
 		return false
 	}
-	if paid.GreaterThanOrEqual(inv.AmountDue) {
+	due := inv.AmountDue.Rat()
+	if paid.Cmp(due) >= 0 {
 		return true
 	}
-	hundred := decimal.NewFromInt(100)
-	floor := inv.AmountDue.Mul(hundred.Sub(inv.AccuracyPercent)).Div(hundred)
-	if paid.GreaterThanOrEqual(floor) {
+	// paid >= due * (100 - accuracy) / 100  <=>  paid * 100 >= due * (100 - accuracy)
+	hundred := big.NewRat(100, 1)
+	lhs := new(big.Rat).Mul(paid, hundred)
+	rhs := new(big.Rat).Mul(due, decimal.NewFromInt(100).Sub(inv.AccuracyPercent).Rat())
+	if lhs.Cmp(rhs) >= 0 {
 		return true
 	}
-	return inv.UnderpaymentThreshold.IsPositive() && inv.AmountDue.Sub(paid).LessThanOrEqual(inv.UnderpaymentThreshold)
+	short := new(big.Rat).Sub(due, paid)
+	return inv.UnderpaymentThreshold.IsPositive() && short.Cmp(inv.UnderpaymentThreshold.Rat()) <= 0
 }
 
 // height orders payments seen at the same moment: mined ones by block, unmined last.

@@ -90,3 +90,24 @@ func TestCompute_IsPureAndOrderIndependent(t *testing.T) {
 		t.Fatalf("%s confirmed %s", x.Status, x.AmountConfirmed)
 	}
 }
+
+// An 18-decimal amount must be compared exactly: decimal.Div would round at 16 places
+// and call one wei less "paid" or an exact payment "overpaid".
+func TestCompute_EighteenDecimalsAreExact(t *testing.T) {
+	due := dec("12.000000000000000001")
+	inv := &invoice.Invoice{Status: invoice.StatusPending, AmountDue: due, PaymentMultiple: true,
+		ExpiresAt: t0.Add(time.Hour), MonitorUntil: t0.Add(25 * time.Hour),
+		Methods: []invoice.Method{{Asset: "LINK_ETHEREUM", Decimals: 18, AmountDue: due}}}
+	exact, _ := new(big.Int).SetString("12000000000000000001", 10)
+	st := invoice.Compute(inv, []invoice.Payment{{Method: 0, Record: chains.Record{Transfer: chains.Transfer{Amount: exact, TxID: "a"},
+		Status: chains.StatusConfirmed, SeenAt: t0}}}, t0)
+	if st.Status != invoice.StatusPaid || st.Exception != "" || !st.AmountPaid.Equal(due) {
+		t.Fatalf("exact 18-decimal payment: %s/%q paid %s", st.Status, st.Exception, st.AmountPaid)
+	}
+	short := new(big.Int).Sub(exact, big.NewInt(1))
+	st = invoice.Compute(inv, []invoice.Payment{{Method: 0, Record: chains.Record{Transfer: chains.Transfer{Amount: short, TxID: "a"},
+		Status: chains.StatusConfirmed, SeenAt: t0}}}, t0)
+	if st.Status != invoice.StatusPartiallyPaid {
+		t.Fatalf("one wei short: %s", st.Status)
+	}
+}
