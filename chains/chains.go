@@ -204,6 +204,21 @@ func (s *Set) Contains(addr string) bool {
 	return ok
 }
 
+// Range calls fn for each address until it returns false.
+func (s *Set) Range(fn func(addr string) bool) {
+	s.mu.RLock()
+	addrs := make([]string, 0, len(s.m))
+	for a := range s.m {
+		addrs = append(addrs, a)
+	}
+	s.mu.RUnlock()
+	for _, a := range addrs {
+		if !fn(a) {
+			return
+		}
+	}
+}
+
 // Len implements AddressSet.
 func (s *Set) Len() int {
 	s.mu.RLock()

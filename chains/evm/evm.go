@@ -49,7 +49,13 @@ type Config struct {
 	ChainID uint64
 	// Assets gives the native coin and the token contracts of Network in Mode.
 	Assets *asset.Registry
-	Logger *slog.Logger
+	// ReconcileLimit: while at most this many addresses are watched, every scanned
+	// block is also reconciled against balances (eth_getBalance before and after), so
+	// ether that arrives through an internal call of a contract, invisible in
+	// transactions and logs, is credited too. It costs two balance reads per watched
+	// address per block. Default 200; negative disables it.
+	ReconcileLimit int
+	Logger         *slog.Logger
 }
 
 type token struct {
@@ -91,6 +97,9 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.ReconcileLimit == 0 {
+		cfg.ReconcileLimit = 200
 	}
 	b := &Backend{cfg: cfg, net: chains.NetworkRef{ID: cfg.Network, Mode: cfg.Mode}, tokens: map[common.Address]token{},
 		chainID: new(big.Int).SetUint64(cfg.ChainID), log: cfg.Logger}
@@ -183,8 +192,16 @@ type rpcHeader struct {
 
 type rpcTx struct {
 	Hash  common.Hash     `json:"hash"`
+	From  common.Address  `json:"from"`
 	To    *common.Address `json:"to"`
 	Value *hexutil.Big    `json:"value"`
+}
+
+type rpcReceipt struct {
+	Status            hexutil.Uint64 `json:"status"`
+	BlockHash         common.Hash    `json:"blockHash"`
+	GasUsed           hexutil.Uint64 `json:"gasUsed"`
+	EffectiveGasPrice *hexutil.Big   `json:"effectiveGasPrice"`
 }
 
 type rpcBlock struct {
@@ -248,28 +265,26 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 		}
 	}
 	if len(candidates) > 0 {
-		receipts := make([]struct {
-			Status    hexutil.Uint64 `json:"status"`
-			BlockHash common.Hash    `json:"blockHash"`
-		}, len(candidates))
-		batch := make([]rpc.BatchElem, len(candidates))
+		hashes := make([]string, len(candidates))
 		for i, c := range candidates {
-			batch[i] = rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{c.TxID}, Result: &receipts[i]}
+			hashes[i] = c.TxID
 		}
-		if err := b.rpc.BatchCallContext(ctx, batch); err != nil {
+		receipts, err := b.receipts(ctx, hashes, blk.Hash)
+		if err != nil {
 			return chains.Block{}, err
 		}
 		for i, c := range candidates {
-			if batch[i].Error != nil {
-				return chains.Block{}, fmt.Errorf("receipt %s: %w", c.TxID, batch[i].Error)
-			}
-			if receipts[i].BlockHash != blk.Hash {
-				return chains.Block{}, fmt.Errorf("evm: receipt of %s is from another block (reorg under way)", c.TxID)
-			}
 			if receipts[i].Status == 1 {
 				out.Transfers = append(out.Transfers, c)
 			}
 		}
+	}
+	if r, ok := watch.(interface{ Range(func(string) bool) }); ok && b.cfg.ReconcileLimit > 0 && watch.Len() <= b.cfg.ReconcileLimit {
+		internal, err := b.reconcile(ctx, blk, out.Transfers, r)
+		if err != nil {
+			return chains.Block{}, err
+		}
+		out.Transfers = append(out.Transfers, internal...)
 	}
 	if len(b.contracts) == 0 {
 		return out, nil
@@ -295,6 +310,113 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 		}
 		out.Transfers = append(out.Transfers, chains.Transfer{Asset: tok.code, To: addr, Amount: amount,
 			TxID: l.TxHash.Hex(), Index: uint32(l.Index), Block: out.Ref})
+	}
+	return out, nil
+}
+
+// receipts fetches receipts in one batch and checks they belong to block.
+func (b *Backend) receipts(ctx context.Context, hashes []string, block common.Hash) ([]rpcReceipt, error) {
+	out := make([]rpcReceipt, len(hashes))
+	batch := make([]rpc.BatchElem, len(hashes))
+	for i, h := range hashes {
+		batch[i] = rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &out[i]}
+	}
+	if err := b.rpc.BatchCallContext(ctx, batch); err != nil {
+		return nil, err
+	}
+	for i := range batch {
+		if batch[i].Error != nil {
+			return nil, fmt.Errorf("receipt %s: %w", hashes[i], batch[i].Error)
+		}
+		if out[i].BlockHash != block {
+			return nil, fmt.Errorf("evm: receipt of %s is from another block (reorg under way)", hashes[i])
+		}
+	}
+	return out, nil
+}
+
+// InternalIndex is the Transfer.Index of ether found by balance reconciliation; its
+// TxID is "internal:<block hash>:<address>", stable for that block.
+const InternalIndex = math.MaxUint32 - 1
+
+// reconcile compares each watched address's balance before and after blk with what
+// the block's transactions show (value in, value and gas out) and reports the rest,
+// if positive, as ether that arrived through an internal call.
+func (b *Backend) reconcile(ctx context.Context, blk *rpcBlock, visible []chains.Transfer, watch interface{ Range(func(string) bool) }) ([]chains.Transfer, error) {
+	if blk.Number == 0 {
+		return nil, nil
+	}
+	var addrs []string
+	watch.Range(func(a string) bool { addrs = append(addrs, a); return true })
+	if len(addrs) == 0 {
+		return nil, nil
+	}
+	before := make([]hexutil.Big, len(addrs))
+	after := make([]hexutil.Big, len(addrs))
+	batch := make([]rpc.BatchElem, 0, 2*len(addrs))
+	for i, a := range addrs {
+		batch = append(batch,
+			rpc.BatchElem{Method: "eth_getBalance", Args: []any{a, map[string]any{"blockHash": blk.ParentHash}}, Result: &before[i]},
+			rpc.BatchElem{Method: "eth_getBalance", Args: []any{a, map[string]any{"blockHash": blk.Hash}}, Result: &after[i]})
+	}
+	if err := b.rpc.BatchCallContext(ctx, batch); err != nil {
+		return nil, err
+	}
+	for _, e := range batch {
+		if e.Error != nil {
+			return nil, fmt.Errorf("eth_getBalance: %w", e.Error)
+		}
+	}
+	// What the block visibly moved for each address.
+	moved := map[common.Address]*big.Int{}
+	add := func(a common.Address, v *big.Int) {
+		if moved[a] == nil {
+			moved[a] = new(big.Int)
+		}
+		moved[a].Add(moved[a], v)
+	}
+	for _, t := range visible {
+		if t.Index == NativeIndex {
+			add(common.HexToAddress(t.To), t.Amount)
+		}
+	}
+	index := map[common.Address]bool{}
+	for _, a := range addrs {
+		index[common.HexToAddress(a)] = true
+	}
+	var outgoing []rpcTx
+	for _, tx := range blk.Transactions {
+		if index[tx.From] {
+			outgoing = append(outgoing, tx)
+		}
+	}
+	if len(outgoing) > 0 {
+		hashes := make([]string, len(outgoing))
+		for i, tx := range outgoing {
+			hashes[i] = tx.Hash.Hex()
+		}
+		rs, err := b.receipts(ctx, hashes, blk.Hash)
+		if err != nil {
+			return nil, err
+		}
+		for i, tx := range outgoing {
+			spent := new(big.Int).Mul(new(big.Int).SetUint64(uint64(rs[i].GasUsed)), rs[i].EffectiveGasPrice.ToInt())
+			if rs[i].Status == 1 && tx.Value != nil {
+				spent.Add(spent, tx.Value.ToInt())
+			}
+			add(tx.From, spent.Neg(spent))
+		}
+	}
+	var out []chains.Transfer
+	for i, a := range addrs {
+		delta := new(big.Int).Sub(after[i].ToInt(), before[i].ToInt())
+		if m := moved[common.HexToAddress(a)]; m != nil {
+			delta.Sub(delta, m)
+		}
+		if delta.Sign() > 0 {
+			out = append(out, chains.Transfer{Asset: b.native, To: a, Amount: delta,
+				TxID: "internal:" + blk.Hash.Hex() + ":" + strings.ToLower(a), Index: InternalIndex, Block: blk.ref()})
+		}
 	}
 	return out, nil
 }

@@ -281,3 +281,22 @@ func TestValidateAddress(t *testing.T) {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func TestNode_InternalTransferCaughtByReconciliation(t *testing.T) {
+	e := newEnv(t)
+	inv := e.invoice("0.3", "ETH")
+	h := e.node.PayThroughContract(inv.Methods[0].Address, e.units("ETH", "0.3"))
+	e.mine(3)
+	if r := e.node.Receipt(h); r.Status != 1 || len(r.Logs) != 0 {
+		t.Fatalf("forwarder call: status %d", r.Status)
+	}
+	e.want(inv, invoice.StatusPaid, "")
+	if b := e.balance("ETH"); !b.Available.Equal(dec("0.3")) {
+		t.Fatalf("balance %+v", b)
+	}
+	pays, _ := e.g.Payments(context.Background(), asset.Test, inv.ID)
+	if len(pays) != 1 || pays[0].Index != evm.InternalIndex || pays[0].TxID[:9] != "internal:" {
+		t.Fatalf("payments %+v", pays)
+	}
+	e.verify()
+}
