@@ -18,6 +18,7 @@ import (
 
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/bitcoin"
+	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/invoice"
 )
 
@@ -27,6 +28,7 @@ type Tx interface {
 	invoice.Tx // with ledger.Tx, keys.IndexAllocator, keys.AddressBook and event.Tx
 	chains.Tx
 	bitcoin.WalletTx
+	evm.WalletTx
 }
 
 // Store is a database.

@@ -159,8 +159,9 @@ func (t *tx) PendingSends(ctx context.Context, n chains.NetworkRef) ([]bitcoin.S
 // OwnTx implements invoice.Tx: whether txid is a transaction one of our wallets sent.
 func (t *tx) OwnTx(ctx context.Context, n chains.NetworkRef, txid string) (bool, error) {
 	var one int
-	err := t.tx.QueryRowContext(ctx, `SELECT 1 FROM wallet_sends WHERE network = ? AND mode = ? AND txid = ? AND status != 'failed'`,
-		string(n.ID), string(n.Mode), txid).Scan(&one)
+	err := t.tx.QueryRowContext(ctx, `SELECT 1 FROM wallet_sends WHERE network = ? AND mode = ? AND txid = ? AND status != 'failed'
+		UNION ALL SELECT 1 FROM evm_sends WHERE network = ? AND mode = ? AND txid = ? LIMIT 1`,
+		string(n.ID), string(n.Mode), txid, string(n.ID), string(n.Mode), txid).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -1,0 +1,545 @@
+package evm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/ledger"
+)
+
+// Wallet errors.
+var (
+	ErrBadSpec           = errors.New("invalid payout")
+	ErrInsufficientFunds = errors.New("insufficient funds in the hot wallet")
+	ErrRejected          = errors.New("the node rejected the transaction")
+	ErrNotMined          = errors.New("transaction is not mined yet")
+)
+
+// SendStatus is the state of a stored EVM send attempt.
+type SendStatus string
+
+const (
+	SendSigned    SendStatus = "signed"
+	SendBroadcast SendStatus = "broadcast"
+	SendConfirmed SendStatus = "confirmed" // mined and succeeded
+	SendFailed    SendStatus = "failed"    // mined and reverted (gas spent), or rejected
+	SendReplaced  SendStatus = "replaced"  // superseded by a fee bump
+)
+
+// Send is one signed attempt of a payout, sweep or gas top-up.
+type Send struct {
+	Network chains.NetworkRef
+	SpecID  string
+	Attempt int
+	Kind    string // "payout", "sweep", "gas"
+	From    string
+	To      string
+	Asset   string
+	Amount  *big.Int
+	Nonce   uint64
+	TxID    string
+	Raw     []byte
+	MaxFee  *big.Int
+	Status  SendStatus
+	Fee     *big.Int // actual fee once mined (nil before)
+	At      time.Time
+}
+
+// WalletTx is the storage the EVM wallet needs inside one transaction.
+type WalletTx interface {
+	ledger.Tx
+	// NextNonce returns the nonce to use for from: the larger of the stored next nonce
+	// and chainNext (the node's pending count), and stores it plus one.
+	NextNonce(ctx context.Context, n chains.NetworkRef, from string, chainNext uint64) (uint64, error)
+	InsertEVMSend(ctx context.Context, s Send) error
+	// LatestEVMSend returns the latest attempt of specID.
+	LatestEVMSend(ctx context.Context, n chains.NetworkRef, specID string) (Send, bool, error)
+	SetEVMSendStatus(ctx context.Context, n chains.NetworkRef, specID string, attempt int, s SendStatus, fee *big.Int) error
+	// OpenEVMSends returns the latest attempts in SendSigned or SendBroadcast.
+	OpenEVMSends(ctx context.Context, n chains.NetworkRef) ([]Send, error)
+}
+
+// WalletConfig configures a Wallet.
+type WalletConfig[T WalletTx] struct {
+	Backend *Backend
+	Keyring *keys.Keyring
+	Update  chains.Runner[T]
+	View    chains.Runner[T]
+	// MaxFeePerGas bounds the fee cap of any transaction (wei; default 500 gwei).
+	MaxFeePerGas *big.Int
+	// GasMargin is added to estimates, in percent (default 20).
+	GasMargin int
+	Logger    *slog.Logger
+	// beforeBroadcast is a test hook: an error from it stops after the signed
+	// transaction is stored, as a crash would.
+	beforeBroadcast func() error
+}
+
+// Wallet signs and broadcasts EIP-1559 transactions from Kassa's EVM keys: payouts
+// from the hot wallet (branch 1, index 0 of the EVM account), and sweeps of deposit
+// addresses into it. Every transaction is stored before it is broadcast; a retry, or
+// Rebroadcast after a crash, sends the stored bytes again and never signs a second
+// transaction for the same id. Nonces are kept in storage per sending address.
+type Wallet[T WalletTx] struct {
+	cfg WalletConfig[T]
+	net chains.NetworkRef
+	hot keys.Address
+}
+
+// NewWallet returns a wallet for the backend's network.
+func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
+	if cfg.Backend == nil || cfg.Keyring == nil || cfg.Update == nil || cfg.View == nil {
+		return nil, errors.New("evm: wallet needs Backend, Keyring, Update and View")
+	}
+	if cfg.Keyring.WatchOnly() {
+		return nil, keys.ErrWatchOnly
+	}
+	if cfg.MaxFeePerGas == nil {
+		cfg.MaxFeePerGas = new(big.Int).Mul(big.NewInt(500), big.NewInt(1_000_000_000))
+	}
+	if cfg.GasMargin <= 0 {
+		cfg.GasMargin = 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	w := &Wallet[T]{cfg: cfg, net: cfg.Backend.net}
+	var err error
+	if w.hot, err = cfg.Keyring.Address(asset.FamilyEVM, w.net.Mode, keys.Change, 0); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// HotAddress is the address payouts are sent from and sweeps go to.
+func (w *Wallet[T]) HotAddress() string { return w.hot.Encoded }
+
+// fees returns the tip and the fee cap for a new transaction: the node's suggested
+// tip, and twice the latest base fee plus the tip, bounded by MaxFeePerGas.
+func (w *Wallet[T]) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
+	var t hexutil.Big
+	if err := w.cfg.Backend.rpc.CallContext(ctx, &t, "eth_maxPriorityFeePerGas"); err != nil {
+		return nil, nil, fmt.Errorf("%w: eth_maxPriorityFeePerGas: %v", chains.ErrUnavailable, err)
+	}
+	var head struct {
+		BaseFee *hexutil.Big `json:"baseFeePerGas"`
+	}
+	if err := w.cfg.Backend.rpc.CallContext(ctx, &head, "eth_getBlockByNumber", "latest", false); err != nil {
+		return nil, nil, fmt.Errorf("%w: latest block: %v", chains.ErrUnavailable, err)
+	}
+	if head.BaseFee == nil {
+		return nil, nil, errors.New("evm: the network has no EIP-1559 base fee")
+	}
+	tip = t.ToInt()
+	feeCap = new(big.Int).Add(new(big.Int).Mul(head.BaseFee.ToInt(), big.NewInt(2)), tip)
+	if feeCap.Cmp(w.cfg.MaxFeePerGas) > 0 {
+		feeCap = new(big.Int).Set(w.cfg.MaxFeePerGas)
+	}
+	if tip.Cmp(feeCap) > 0 {
+		tip = new(big.Int).Set(feeCap)
+	}
+	return tip, feeCap, nil
+}
+
+// call is one transfer to build: native value or a token transfer.
+type call struct {
+	to    common.Address // transaction recipient (the token contract for tokens)
+	value *big.Int
+	data  []byte
+	gas   uint64 // known gas (a plain transfer to our own address); 0 means estimate
+}
+
+// plainTransferGas is the gas of a value transfer to an account without code.
+const plainTransferGas = 21_000
+
+func (w *Wallet[T]) callFor(code, to string, amount *big.Int) (call, string, error) {
+	if code == w.cfg.Backend.native {
+		return call{to: common.HexToAddress(to), value: new(big.Int).Set(amount)}, code, nil
+	}
+	for addr, t := range w.cfg.Backend.tokens {
+		if t.code == code {
+			return call{to: addr, value: new(big.Int), data: transferData(common.HexToAddress(to), amount)}, code, nil
+		}
+	}
+	return call{}, "", fmt.Errorf("%w: %s is not an asset of %s", ErrBadSpec, code, w.net)
+}
+
+// transferData is ERC-20 transfer(to, amount) calldata.
+func transferData(to common.Address, amount *big.Int) []byte {
+	data := append([]byte{0xa9, 0x05, 0x9c, 0xbb}, common.LeftPadBytes(to.Bytes(), 32)...)
+	return append(data, common.LeftPadBytes(amount.Bytes(), 32)...)
+}
+
+// Send pays spec from the hot wallet. The first call with an id estimates gas, takes
+// the next nonce, signs, stores and broadcasts; later calls with the same id broadcast
+// the stored bytes of the latest attempt again.
+func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+	if spec.ID == "" || len(spec.ID) > 200 {
+		return chains.SentTx{}, fmt.Errorf("%w: id must be 1..200 bytes", ErrBadSpec)
+	}
+	if err := ValidateAddress(spec.To); err != nil {
+		return chains.SentTx{}, err
+	}
+	if spec.Amount == nil || spec.Amount.Sign() <= 0 {
+		return chains.SentTx{}, fmt.Errorf("%w: amount must be positive", ErrBadSpec)
+	}
+	c, code, err := w.callFor(spec.Asset, spec.To, spec.Amount)
+	if err != nil {
+		return chains.SentTx{}, err
+	}
+	s, err := w.send(ctx, spec.ID, "payout", w.hot, spec.To, code, spec.Amount, c)
+	if s.TxID == "" {
+		return chains.SentTx{}, err
+	}
+	// Signed and stored: the caller gets its hash even if broadcasting failed.
+	return chains.SentTx{TxID: s.TxID, Raw: s.Raw, Fee: s.MaxFee}, err
+}
+
+// send signs (once per id), stores and broadcasts a transaction from key from.
+func (w *Wallet[T]) send(ctx context.Context, id, kind string, from keys.Address, to, code string, amount *big.Int, c call) (Send, error) {
+	var s Send
+	var found bool
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		s, found, err = tx.LatestEVMSend(ctx, w.net, id)
+		return err
+	}); err != nil {
+		return Send{}, err
+	}
+	if !found {
+		tip, feeCap, err := w.fees(ctx)
+		if err != nil {
+			return Send{}, err
+		}
+		gas := c.gas
+		if gas == 0 {
+			if gas, err = w.estimate(ctx, from.Encoded, c); err != nil {
+				return Send{}, err
+			}
+		}
+		var pending hexutil.Uint64
+		if err := w.cfg.Backend.rpc.CallContext(ctx, &pending, "eth_getTransactionCount", from.Encoded, "pending"); err != nil {
+			return Send{}, fmt.Errorf("%w: nonce: %v", chains.ErrUnavailable, err)
+		}
+		err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+			if prev, ok, err := tx.LatestEVMSend(ctx, w.net, id); err != nil || ok {
+				s, found = prev, ok
+				return err
+			}
+			nonce, err := tx.NextNonce(ctx, w.net, from.Encoded, uint64(pending))
+			if err != nil {
+				return err
+			}
+			s, err = w.sign(from, id, kind, to, code, amount, c, nonce, gas, tip, feeCap, 0)
+			if err != nil {
+				return err
+			}
+			return tx.InsertEVMSend(ctx, s)
+		})
+		if err != nil {
+			return Send{}, err
+		}
+	}
+	return s, w.broadcast(ctx, s)
+}
+
+func (w *Wallet[T]) estimate(ctx context.Context, from string, c call) (uint64, error) {
+	msg := map[string]any{"from": from, "to": c.to, "value": (*hexutil.Big)(c.value)}
+	if len(c.data) > 0 {
+		msg["data"] = hexutil.Bytes(c.data)
+	}
+	var gas hexutil.Uint64
+	if err := w.cfg.Backend.rpc.CallContext(ctx, &gas, "eth_estimateGas", msg); err != nil {
+		if strings.Contains(err.Error(), "insufficient funds") || strings.Contains(err.Error(), "revert") {
+			return 0, fmt.Errorf("%w: %v", ErrInsufficientFunds, err)
+		}
+		return 0, fmt.Errorf("%w: eth_estimateGas: %v", chains.ErrUnavailable, err)
+	}
+	return uint64(gas) * uint64(100+w.cfg.GasMargin) / 100, nil
+}
+
+func (w *Wallet[T]) sign(from keys.Address, id, kind, to, code string, amount *big.Int, c call, nonce, gas uint64, tip, feeCap *big.Int, attempt int) (Send, error) {
+	key, err := w.cfg.Keyring.SigningKey(asset.FamilyEVM, w.net.Mode, from.Branch, from.Index)
+	if err != nil {
+		return Send{}, err
+	}
+	signed, err := types.SignNewTx(key.ToECDSA(), types.LatestSignerForChainID(w.cfg.Backend.chainID), &types.DynamicFeeTx{
+		ChainID: w.cfg.Backend.chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas,
+		To: &c.to, Value: c.value, Data: c.data,
+	})
+	if err != nil {
+		return Send{}, err
+	}
+	raw, err := signed.MarshalBinary()
+	if err != nil {
+		return Send{}, err
+	}
+	return Send{Network: w.net, SpecID: id, Attempt: attempt, Kind: kind, From: from.Encoded, To: to, Asset: code,
+		Amount: new(big.Int).Set(amount), Nonce: nonce, TxID: signed.Hash().Hex(), Raw: raw,
+		MaxFee: new(big.Int).Mul(new(big.Int).SetUint64(gas), feeCap), Status: SendSigned, At: time.Now().UTC()}, nil
+}
+
+// broadcast sends the stored bytes; "already known" is success.
+func (w *Wallet[T]) broadcast(ctx context.Context, s Send) error {
+	switch s.Status {
+	case SendConfirmed, SendFailed, SendReplaced:
+		return nil // settled: nothing to send
+	}
+	if w.cfg.beforeBroadcast != nil {
+		if err := w.cfg.beforeBroadcast(); err != nil {
+			return err
+		}
+	}
+	var h common.Hash
+	err := w.cfg.Backend.rpc.CallContext(ctx, &h, "eth_sendRawTransaction", hexutil.Bytes(s.Raw))
+	if err != nil {
+		msg := strings.ToLower(err.Error())
+		switch {
+		case strings.Contains(msg, "already known"), strings.Contains(msg, "nonce too low"):
+			// Ours is in the pool, or a transaction with this nonce is mined: Confirm tells.
+		case strings.Contains(msg, "insufficient funds"):
+			return fmt.Errorf("%w: %v", ErrInsufficientFunds, err)
+		default:
+			return fmt.Errorf("%w: broadcast %s: %v", chains.ErrUnavailable, s.TxID, err)
+		}
+	}
+	if s.Status == SendSigned {
+		return w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+			return tx.SetEVMSendStatus(ctx, w.net, s.SpecID, s.Attempt, SendBroadcast, nil)
+		})
+	}
+	return nil
+}
+
+// Rebroadcast broadcasts every stored attempt that is not settled (after a crash).
+func (w *Wallet[T]) Rebroadcast(ctx context.Context) error {
+	var open []Send
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		open, err = tx.OpenEVMSends(ctx, w.net)
+		return err
+	}); err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range open {
+		if err := w.broadcast(ctx, s); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.SpecID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Bump re-signs the latest attempt of id with the same nonce and fees raised by 12.5%
+// (geth needs at least 10% on both caps), stores it and broadcasts it. Use it for a
+// transaction stuck in the mempool.
+func (w *Wallet[T]) Bump(ctx context.Context, id string) (Send, error) {
+	var prev Send
+	var found bool
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		prev, found, err = tx.LatestEVMSend(ctx, w.net, id)
+		return err
+	}); err != nil {
+		return Send{}, err
+	}
+	if !found {
+		return Send{}, fmt.Errorf("%w: no send %q", ErrBadSpec, id)
+	}
+	if prev.Status != SendSigned && prev.Status != SendBroadcast {
+		return Send{}, fmt.Errorf("%w: send %q is %s", ErrBadSpec, id, prev.Status)
+	}
+	var old types.Transaction
+	if err := old.UnmarshalBinary(prev.Raw); err != nil {
+		return Send{}, err
+	}
+	bump := func(v *big.Int) *big.Int {
+		return new(big.Int).Div(new(big.Int).Mul(v, big.NewInt(1125)), big.NewInt(1000))
+	}
+	if prev.From != w.hot.Encoded {
+		return Send{}, fmt.Errorf("%w: only hot wallet sends can be bumped", ErrBadSpec)
+	}
+	from := w.hot
+	var next Send
+	err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		next, err = w.sign(from, id, prev.Kind, prev.To, prev.Asset, prev.Amount, call{to: *old.To(), value: old.Value(), data: old.Data()},
+			prev.Nonce, old.Gas(), bump(old.GasTipCap()), bump(old.GasFeeCap()), prev.Attempt+1)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetEVMSendStatus(ctx, w.net, id, prev.Attempt, SendReplaced, nil); err != nil {
+			return err
+		}
+		return tx.InsertEVMSend(ctx, next)
+	})
+	if err != nil {
+		return Send{}, err
+	}
+	return next, w.broadcast(ctx, next)
+}
+
+// Confirm checks the latest attempt of id and records the outcome: SendConfirmed, or SendFailed for a
+// reverted transaction, with the fee actually paid. It returns ErrNotMined while none
+// is mined.
+func (w *Wallet[T]) Confirm(ctx context.Context, id string) (Send, error) {
+	var s Send
+	var found bool
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		s, found, err = tx.LatestEVMSend(ctx, w.net, id)
+		return err
+	}); err != nil {
+		return Send{}, err
+	}
+	if !found {
+		return Send{}, fmt.Errorf("%w: no send %q", ErrBadSpec, id)
+	}
+	if s.Status == SendConfirmed || s.Status == SendFailed {
+		return s, nil
+	}
+	var r *rpcReceipt
+	if err := w.cfg.Backend.rpc.CallContext(ctx, &r, "eth_getTransactionReceipt", s.TxID); err != nil {
+		return s, fmt.Errorf("%w: receipt: %v", chains.ErrUnavailable, err)
+	}
+	if r == nil {
+		return s, ErrNotMined
+	}
+	s.Fee = new(big.Int).Mul(new(big.Int).SetUint64(uint64(r.GasUsed)), r.EffectiveGasPrice.ToInt())
+	s.Status = SendConfirmed
+	if r.Status != 1 {
+		s.Status = SendFailed
+	}
+	err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		if err := tx.SetEVMSendStatus(ctx, w.net, id, s.Attempt, s.Status, s.Fee); err != nil {
+			return err
+		}
+		// A successful payout's amount and fee are booked by the payout service with its
+		// hold; everything else spent gas that only this wallet knows of.
+		if s.Kind != "payout" || s.Status == SendFailed {
+			return w.bookFee(ctx, tx, s)
+		}
+		return nil
+	})
+	return s, err
+}
+
+// bookFee records the gas a transaction spent: from the merchant's available native
+// coin, or, if that is short (gas the operator put in the hot wallet by hand, which the
+// ledger never saw), from the world account.
+func (w *Wallet[T]) bookFee(ctx context.Context, tx T, s Send) error {
+	code := w.cfg.Backend.native
+	if err := ledger.EnsureStandardAccounts(ctx, tx, w.net.Mode, code); err != nil {
+		return err
+	}
+	entry := func(from string) ledger.Entry {
+		return ledger.Entry{Key: fmt.Sprintf("evm-fee:%s:%s:%s", w.net.ID, w.net.Mode, s.TxID),
+			Description: fmt.Sprintf("gas of %s %s", s.Kind, s.TxID), Postings: []ledger.Posting{
+				{Account: from, Amount: new(big.Int).Neg(s.Fee)},
+				{Account: ledger.NetworkFees(w.net.Mode, code), Amount: new(big.Int).Set(s.Fee)},
+			}}
+	}
+	_, err := ledger.Post(ctx, tx, entry(ledger.MerchantAvailable(w.net.Mode, code)))
+	if errors.Is(err, ledger.ErrInsufficientFunds) {
+		_, err = ledger.Post(ctx, tx, entry(ledger.World(w.net.Mode, code)))
+	}
+	if errors.Is(err, ledger.ErrDuplicate) {
+		return nil
+	}
+	return err
+}
+
+// ErrNotWorth is returned by a sweep whose gas would exceed MaxFeeShare of the value.
+var ErrNotWorth = errors.New("sweeping this amount costs too large a share of it in gas")
+
+// Deposit is money sitting on one of our deposit addresses, to sweep.
+type Deposit struct {
+	Address keys.Address // a receive address of the EVM account
+	Asset   string
+	Amount  *big.Int // what to move: the confirmed deposits not yet swept
+}
+
+// SweepNative moves a deposit of the native coin to the hot wallet: the amount minus
+// the most its gas can cost (21,000 x fee cap). It refuses (ErrNotWorth) when that gas
+// exceeds maxShare percent of the amount.
+func (w *Wallet[T]) SweepNative(ctx context.Context, d Deposit, maxShare int64) (Send, error) {
+	if d.Asset != w.cfg.Backend.native || d.Amount == nil || d.Amount.Sign() <= 0 {
+		return Send{}, fmt.Errorf("%w: native sweep of %s", ErrBadSpec, d.Asset)
+	}
+	id := fmt.Sprintf("sweep:%s:%s:%s", strings.ToLower(d.Address.Encoded), d.Asset, d.Amount)
+	_, feeCap, err := w.fees(ctx)
+	if err != nil {
+		return Send{}, err
+	}
+	gasCost := new(big.Int).Mul(big.NewInt(plainTransferGas), feeCap)
+	if new(big.Int).Mul(gasCost, big.NewInt(100)).Cmp(new(big.Int).Mul(d.Amount, big.NewInt(maxShare))) > 0 {
+		return Send{}, fmt.Errorf("%w: gas up to %s for %s", ErrNotWorth, gasCost, d.Amount)
+	}
+	value := new(big.Int).Sub(d.Amount, gasCost)
+	return w.send(ctx, id, "sweep", d.Address, w.hot.Encoded, d.Asset, value,
+		call{to: common.HexToAddress(w.hot.Encoded), value: value, gas: plainTransferGas})
+}
+
+// SweepToken moves a token deposit to the hot wallet in two steps: the first call
+// sends the deposit address the gas it needs from the hot wallet; once that is mined,
+// the next call sends the tokens. It returns the send of the step it took (its Kind
+// says which) and is idempotent for the same deposit.
+func (w *Wallet[T]) SweepToken(ctx context.Context, d Deposit) (Send, error) {
+	c, code, err := w.callFor(d.Asset, w.hot.Encoded, d.Amount)
+	if err != nil || code == w.cfg.Backend.native || d.Amount == nil || d.Amount.Sign() <= 0 {
+		return Send{}, fmt.Errorf("%w: token sweep of %s", ErrBadSpec, d.Asset)
+	}
+	id := fmt.Sprintf("sweep:%s:%s:%s", strings.ToLower(d.Address.Encoded), d.Asset, d.Amount)
+	gasID := "gas:" + id
+	gs, err := w.latest(ctx, gasID)
+	if err != nil {
+		return Send{}, err
+	}
+	if gs == nil {
+		_, feeCap, err := w.fees(ctx)
+		if err != nil {
+			return Send{}, err
+		}
+		gas, err := w.estimate(ctx, d.Address.Encoded, c)
+		if err != nil {
+			return Send{}, err
+		}
+		topUp := new(big.Int).Mul(new(big.Int).SetUint64(gas), feeCap)
+		return w.send(ctx, gasID, "gas", w.hot, d.Address.Encoded, w.cfg.Backend.native, topUp,
+			call{to: common.HexToAddress(d.Address.Encoded), value: topUp, gas: plainTransferGas})
+	}
+	if gs.Status != SendConfirmed {
+		if st, err := w.Confirm(ctx, gasID); err != nil || st.Status != SendConfirmed {
+			if err == nil {
+				err = fmt.Errorf("%w: gas top-up %s failed", ErrRejected, st.TxID)
+			}
+			return *gs, err
+		}
+	}
+	return w.send(ctx, id, "sweep", d.Address, w.hot.Encoded, code, d.Amount, c)
+}
+
+func (w *Wallet[T]) latest(ctx context.Context, id string) (*Send, error) {
+	var s Send
+	var found bool
+	err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		s, found, err = tx.LatestEVMSend(ctx, w.net, id)
+		return err
+	})
+	if err != nil || !found {
+		return nil, err
+	}
+	return &s, nil
+}
