@@ -246,24 +246,9 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 		return chains.Block{}, fmt.Errorf("%w: %d", chains.ErrNoBlock, height)
 	}
 	out := chains.Block{Ref: blk.ref()}
-	keyed, _ := watch.(chains.KeyedSet)
-	lookup := func(a common.Address) (string, bool) {
-		if keyed != nil {
-			return keyed.ByKey(string(a.Bytes()))
-		}
-		return a.Hex(), watch.Contains(a.Hex())
-	}
+	lookup := lookupIn(watch)
 	// Native value to watched addresses: confirm each with its receipt.
-	var candidates []chains.Transfer
-	for _, tx := range blk.Transactions {
-		if tx.To == nil || tx.Value == nil || tx.Value.ToInt().Sign() <= 0 {
-			continue
-		}
-		if addr, ok := lookup(*tx.To); ok {
-			candidates = append(candidates, chains.Transfer{Asset: b.native, To: addr, Amount: new(big.Int).Set(tx.Value.ToInt()),
-				TxID: tx.Hash.Hex(), Index: NativeIndex, Block: out.Ref})
-		}
-	}
+	candidates := b.nativeCandidates(blk, out.Ref, lookup)
 	if len(candidates) > 0 {
 		hashes := make([]string, len(candidates))
 		for i, c := range candidates {
@@ -295,9 +280,16 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 	if err := b.rpc.CallContext(ctx, &logs, "eth_getLogs", filter); err != nil {
 		return chains.Block{}, err
 	}
+	out.Transfers = append(out.Transfers, b.matchLogs(logs, blk.Hash, out.Ref, lookup)...)
+	return out, nil
+}
+
+// matchLogs returns the token Transfer logs to watched addresses.
+func (b *Backend) matchLogs(logs []rpcLog, block common.Hash, ref chains.BlockRef, lookup func(common.Address) (string, bool)) []chains.Transfer {
+	var out []chains.Transfer
 	for _, l := range logs {
 		tok, ok := b.tokens[l.Address]
-		if !ok || l.Removed || len(l.Topics) != 3 || l.Topics[0] != params.EthTransferLogEvent || len(l.Data) != 32 || l.BlockHash != blk.Hash {
+		if !ok || l.Removed || len(l.Topics) != 3 || l.Topics[0] != params.EthTransferLogEvent || len(l.Data) != 32 || l.BlockHash != block {
 			continue
 		}
 		addr, ok := lookup(common.BytesToAddress(l.Topics[2].Bytes()))
@@ -308,10 +300,36 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 		if amount.Sign() == 0 {
 			continue
 		}
-		out.Transfers = append(out.Transfers, chains.Transfer{Asset: tok.code, To: addr, Amount: amount,
-			TxID: l.TxHash.Hex(), Index: uint32(l.Index), Block: out.Ref})
+		out = append(out, chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: l.TxHash.Hex(), Index: uint32(l.Index), Block: ref})
 	}
-	return out, nil
+	return out
+}
+
+// nativeCandidates returns the transactions paying value to watched addresses (still
+// to be checked against their receipts).
+func (b *Backend) nativeCandidates(blk *rpcBlock, ref chains.BlockRef, lookup func(common.Address) (string, bool)) []chains.Transfer {
+	var out []chains.Transfer
+	for _, tx := range blk.Transactions {
+		if tx.To == nil || tx.Value == nil || tx.Value.ToInt().Sign() <= 0 {
+			continue
+		}
+		if addr, ok := lookup(*tx.To); ok {
+			out = append(out, chains.Transfer{Asset: b.native, To: addr, Amount: new(big.Int).Set(tx.Value.ToInt()),
+				TxID: tx.Hash.Hex(), Index: NativeIndex, Block: ref})
+		}
+	}
+	return out
+}
+
+// lookupIn returns the address lookup for a watched set: by key when it is keyed.
+func lookupIn(watch chains.AddressSet) func(common.Address) (string, bool) {
+	keyed, _ := watch.(chains.KeyedSet)
+	return func(a common.Address) (string, bool) {
+		if keyed != nil {
+			return keyed.ByKey(string(a.Bytes()))
+		}
+		return a.Hex(), watch.Contains(a.Hex())
+	}
 }
 
 // receipts fetches receipts in one batch and checks they belong to block.
@@ -418,5 +436,43 @@ func (b *Backend) reconcile(ctx context.Context, blk *rpcBlock, visible []chains
 				TxID: "internal:" + blk.Hash.Hex() + ":" + strings.ToLower(a), Index: InternalIndex, Block: blk.ref()})
 		}
 	}
+	return out, nil
+}
+
+var _ chains.Notifier = (*Backend)(nil)
+
+// errNoPush says the URL is not a websocket; the watcher polls.
+var errNoPush = errors.New("evm: not a websocket URL; polling")
+
+// NewBlocks implements chains.Notifier with an eth_subscribe("newHeads") subscription
+// when the URL is ws:// or wss://. The channel closes when ctx ends or the
+// subscription breaks (the watcher then polls and subscribes again).
+func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error) {
+	if !strings.HasPrefix(b.cfg.URL, "ws://") && !strings.HasPrefix(b.cfg.URL, "wss://") {
+		return nil, errNoPush
+	}
+	heads := make(chan *rpcHeader, 16)
+	sub, err := b.rpc.EthSubscribe(ctx, heads, "newHeads")
+	if err != nil {
+		return nil, fmt.Errorf("evm: newHeads: %w", err)
+	}
+	out := make(chan chains.BlockRef, 16)
+	go func() {
+		defer close(out)
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sub.Err():
+				return
+			case h := <-heads:
+				select {
+				case out <- h.ref():
+				default: // the watcher is busy; it scans up to the tip anyway
+				}
+			}
+		}
+	}()
 	return out, nil
 }

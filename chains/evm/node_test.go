@@ -39,7 +39,9 @@ type env struct {
 // newEnv runs a Gateway in test mode whose ethereum backend is the in-process node,
 // with the test USDT (6 decimals) and LINK (18 decimals) as the network's tokens and 3
 // confirmations for everything.
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvPoll(t, 0) }
+
+func newEnvPoll(t testing.TB, poll time.Duration) *env {
 	t.Helper()
 	e := &env{t: t, node: evmtest.Start(t, nil), clock: kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)), reg: asset.Default()}
 	for code, c := range map[string]common.Address{"USDT_ETHEREUM": evmtest.USDT, "LINK_ETHEREUM": evmtest.LINK} {
@@ -62,7 +64,7 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(e.backend.Close)
 	e.g, err = kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: filepath.Join(t.TempDir(), "kassa.db"),
-		Chains: []chains.Backend{e.backend}, Now: e.clock.Now, Assets: e.reg, Logger: quiet})
+		Chains: []chains.Backend{e.backend}, Now: e.clock.Now, Assets: e.reg, Logger: quiet, PollInterval: poll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,4 +301,42 @@ func TestNode_InternalTransferCaughtByReconciliation(t *testing.T) {
 		t.Fatalf("payments %+v", pays)
 	}
 	e.verify()
+}
+
+func TestNode_NewHeadsOverWebsocket(t *testing.T) {
+	node := evmtest.Start(t, nil)
+	b, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.WSURL,
+		ChainID: evmtest.ChainID, Assets: asset.Default(), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch, err := b.NewBlocks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := node.Commit()
+	select {
+	case ref := <-ch:
+		if ref.Hash != h.Hex() || ref.Height != 1 {
+			t.Fatalf("pushed %+v, want block 1 %s", ref, h.Hex())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no head pushed")
+	}
+	// Over HTTP there is nothing to subscribe to: the watcher polls.
+	hb, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmtest.ChainID, Assets: asset.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hb.Close()
+	if _, err := hb.NewBlocks(ctx); err == nil {
+		t.Fatal("an HTTP URL offered a subscription")
+	}
+	// A node on another chain is refused.
+	if _, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, Assets: asset.Default()}); err == nil {
+		t.Fatal("a node on chain 1337 was accepted as Sepolia")
+	}
 }

@@ -97,7 +97,9 @@ type Node struct {
 	Poor     *ecdsa.PrivateKey
 	PoorFrom common.Address
 	Client   *ethclient.Client
-	mu       sync.Mutex
+	// WSURL is the node's websocket endpoint (for newHeads subscriptions).
+	WSURL string
+	mu    sync.Mutex
 }
 
 func freePort(t testing.TB) int {
@@ -137,11 +139,14 @@ func Start(t testing.TB, extra types.GenesisAlloc) *Node {
 	for a, acct := range extra {
 		alloc[a] = acct
 	}
-	port := freePort(t)
+	port, wsPort := freePort(t), freePort(t)
 	n.Sim = simulated.NewBackend(alloc, func(nc *node.Config, ec *ethconfig.Config) {
 		nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
 		nc.HTTPModules = []string{"eth", "net", "web3"}
+		nc.WSHost, nc.WSPort = "127.0.0.1", wsPort
+		nc.WSModules = []string{"eth", "net", "web3"}
 	})
+	n.WSURL = "ws://127.0.0.1:" + strconv.Itoa(wsPort)
 	t.Cleanup(func() { n.Sim.Close() })
 	n.URL = "http://127.0.0.1:" + strconv.Itoa(port)
 	var err error
