@@ -90,4 +90,3 @@ func BenchmarkProcessBlock(b *testing.B) {
 		}
 	})
 }
-
