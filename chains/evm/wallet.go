@@ -208,16 +208,15 @@ func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.Se
 
 // send signs (once per id), stores and broadcasts a transaction from key from.
 func (w *Wallet[T]) send(ctx context.Context, id, kind string, from keys.Address, to, code string, amount *big.Int, c call) (Send, error) {
-	var s Send
-	var found bool
-	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
-		var err error
-		s, found, err = tx.LatestEVMSend(ctx, w.net, id)
-		return err
-	}); err != nil {
+	p, err := w.latest(ctx, id)
+	if err != nil {
 		return Send{}, err
 	}
-	if !found {
+	var s Send
+	found := p != nil
+	if found {
+		s = *p
+	} else {
 		tip, feeCap, err := w.fees(ctx)
 		if err != nil {
 			return Send{}, err
@@ -345,17 +344,9 @@ func (w *Wallet[T]) Rebroadcast(ctx context.Context) error {
 // (geth needs at least 10% on both caps), stores it and broadcasts it. Use it for a
 // transaction stuck in the mempool.
 func (w *Wallet[T]) Bump(ctx context.Context, id string) (Send, error) {
-	var prev Send
-	var found bool
-	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
-		var err error
-		prev, found, err = tx.LatestEVMSend(ctx, w.net, id)
-		return err
-	}); err != nil {
+	prev, err := w.existing(ctx, id)
+	if err != nil {
 		return Send{}, err
-	}
-	if !found {
-		return Send{}, fmt.Errorf("%w: no send %q", ErrBadSpec, id)
 	}
 	if prev.Status != SendSigned && prev.Status != SendBroadcast {
 		return Send{}, fmt.Errorf("%w: send %q is %s", ErrBadSpec, id, prev.Status)
@@ -372,7 +363,7 @@ func (w *Wallet[T]) Bump(ctx context.Context, id string) (Send, error) {
 	}
 	from := w.hot
 	var next Send
-	err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
 		var err error
 		next, err = w.sign(from, id, prev.Kind, prev.To, prev.Asset, prev.Amount, call{to: *old.To(), value: old.Value(), data: old.Data()},
 			prev.Nonce, old.Gas(), bump(old.GasTipCap()), bump(old.GasFeeCap()), prev.Attempt+1)
@@ -390,21 +381,13 @@ func (w *Wallet[T]) Bump(ctx context.Context, id string) (Send, error) {
 	return next, w.broadcast(ctx, next)
 }
 
-// Confirm checks the latest attempt of id and records the outcome: SendConfirmed, or SendFailed for a
-// reverted transaction, with the fee actually paid. It returns ErrNotMined while none
-// is mined.
+// Confirm checks the latest attempt of id and records the outcome: SendConfirmed, or
+// SendFailed for a reverted transaction, with the fee actually paid. It returns
+// ErrNotMined while it is not mined.
 func (w *Wallet[T]) Confirm(ctx context.Context, id string) (Send, error) {
-	var s Send
-	var found bool
-	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
-		var err error
-		s, found, err = tx.LatestEVMSend(ctx, w.net, id)
-		return err
-	}); err != nil {
+	s, err := w.existing(ctx, id)
+	if err != nil {
 		return Send{}, err
-	}
-	if !found {
-		return Send{}, fmt.Errorf("%w: no send %q", ErrBadSpec, id)
 	}
 	if s.Status == SendConfirmed || s.Status == SendFailed {
 		return s, nil
@@ -421,7 +404,7 @@ func (w *Wallet[T]) Confirm(ctx context.Context, id string) (Send, error) {
 	if r.Status != 1 {
 		s.Status = SendFailed
 	}
-	err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
 		if err := tx.SetEVMSendStatus(ctx, w.net, id, s.Attempt, s.Status, s.Fee); err != nil {
 			return err
 		}
@@ -530,6 +513,19 @@ func (w *Wallet[T]) SweepToken(ctx context.Context, d Deposit) (Send, error) {
 	return w.send(ctx, id, "sweep", d.Address, w.hot.Encoded, code, d.Amount, c)
 }
 
+// existing returns the latest attempt of id, or ErrBadSpec if there is none.
+func (w *Wallet[T]) existing(ctx context.Context, id string) (Send, error) {
+	p, err := w.latest(ctx, id)
+	if err != nil {
+		return Send{}, err
+	}
+	if p == nil {
+		return Send{}, fmt.Errorf("%w: no send %q", ErrBadSpec, id)
+	}
+	return *p, nil
+}
+
+// latest returns the latest attempt of id, nil if there is none.
 func (w *Wallet[T]) latest(ctx context.Context, id string) (*Send, error) {
 	var s Send
 	var found bool
