@@ -46,6 +46,7 @@ import (
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/validation"
+	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
 
@@ -89,6 +90,14 @@ type Config struct {
 	// Now is the clock (default time.Now). Tests use a fake one (see kassatest).
 	Now func() time.Time
 
+	// MasterKey (32 bytes, e.g. from a secrets manager) encrypts the secrets Kassa
+	// stores, such as webhook signing secrets. Without it webhooks are unavailable
+	// (Webhooks returns nil). Keep it out of the database.
+	MasterKey []byte
+	// Webhooks tunes webhook delivery (see webhook.Options; the zero value is the
+	// production default).
+	Webhooks webhook.Options
+
 	// Assets is the asset registry. Default: asset.Default().
 	Assets *asset.Registry
 	// Logger receives the Gateway's structured logs. Default: slog.Default().
@@ -104,6 +113,7 @@ type Gateway struct {
 	log       *slog.Logger
 	now       func() time.Time
 	invoices  *invoice.Service
+	webhooks  *webhook.Service[storage.Tx]
 	watchers  map[chains.NetworkRef]*chains.Watcher[storage.Tx]
 	enabled   map[asset.Mode]map[string]bool
 	kick      chan struct{} // wakes the event dispatcher
@@ -134,6 +144,9 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if (cfg.Store == nil) == (cfg.DatabasePath == "") {
 		v.Add("DatabasePath", ErrNoDatabase)
+	}
+	if cfg.MasterKey != nil && len(cfg.MasterKey) != 32 {
+		v.Add("MasterKey", errors.New("must be 32 bytes"))
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -199,6 +212,14 @@ func New(cfg Config) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
+	if cfg.MasterKey != nil {
+		g.webhooks, err = webhook.New(webhook.Config[storage.Tx]{MasterKey: cfg.MasterKey, Update: g.store.Update,
+			View: g.store.View, Options: cfg.Webhooks, Now: g.now, Logger: g.log})
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+	}
 	g.watchers = map[chains.NetworkRef]*chains.Watcher[storage.Tx]{}
 	for _, b := range cfg.Chains {
 		w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{
@@ -230,6 +251,10 @@ func (g *Gateway) Close() error {
 
 // Store returns the Gateway's database.
 func (g *Gateway) Store() storage.Store { return g.store }
+
+// Webhooks returns the webhook service (endpoints, events, redelivery), or nil when
+// the Gateway has no MasterKey.
+func (g *Gateway) Webhooks() *webhook.Service[storage.Tx] { return g.webhooks }
 
 // Assets returns the Gateway's asset registry.
 func (g *Gateway) Assets() *asset.Registry { return g.assets }

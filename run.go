@@ -146,7 +146,8 @@ func (g *Gateway) expire(ctx context.Context) error {
 }
 
 // Sync runs one pass of every background job, in order: each watcher's step, the
-// expiry pass, and event delivery. Run does the same continuously; tests call Sync to
+// expiry pass, event delivery to subscribers, and webhook fan-out and delivery of what
+// is due. Run does the same continuously; tests call Sync to
 // move the Gateway forward deterministically. It returns the errors of the pass joined.
 func (g *Gateway) Sync(ctx context.Context) error {
 	var errs []error
@@ -161,11 +162,35 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	if err := g.deliver(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if err := g.dispatchWebhooks(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
+// dispatchWebhooks fans new events out to deliveries and delivers what is due.
+func (g *Gateway) dispatchWebhooks(ctx context.Context) error {
+	if g.webhooks == nil {
+		return nil
+	}
+	for {
+		n, err := g.webhooks.Fanout(ctx)
+		if err != nil {
+			return fmt.Errorf("webhooks: fan-out: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if _, err := g.webhooks.Dispatch(ctx); err != nil {
+		return fmt.Errorf("webhooks: dispatch: %w", err)
+	}
+	return nil
+}
+
 // Run runs the background jobs until ctx ends: one watcher per chain backend, the
-// expiry scheduler (every second) and event delivery to subscribers. It returns after
+// expiry scheduler (every second), event delivery to subscribers, and webhook fan-out
+// and delivery (woken by new events, and every second for retries). It returns after
 // every job has stopped.
 func (g *Gateway) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -193,7 +218,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		}
 	})
 	wg.Go(func() {
-		retry := time.NewTicker(2 * time.Second)
+		retry := time.NewTicker(time.Second)
 		defer retry.Stop()
 		for {
 			select {
@@ -204,6 +229,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 			}
 			if err := g.deliver(ctx); err != nil && ctx.Err() == nil {
 				g.log.WarnContext(ctx, "kassa: event delivery", "err", err)
+			}
+			if err := g.dispatchWebhooks(ctx); err != nil && ctx.Err() == nil {
+				g.log.WarnContext(ctx, "kassa: webhook delivery", "err", err)
 			}
 		}
 	})

@@ -89,13 +89,13 @@ type Invoice struct {
 	AmountDue decimal.Decimal `json:"amount_due"` // the price after discount
 
 	OrderID       string          `json:"order_id,omitempty"`
-	CustomerID    string          `json:"customer_id,omitempty"`
+	CustomerID    string          `json:"customer_id"`
 	CustomerEmail string          `json:"customer_email,omitempty"`
 	Description   string          `json:"description,omitempty"`
 	SuccessURL    string          `json:"success_url,omitempty"`
 	CancelURL     string          `json:"cancel_url,omitempty"`
 	CallbackURL   string          `json:"url_callback,omitempty"`
-	Metadata      json.RawMessage `json:"metadata,omitempty"`
+	Metadata      json.RawMessage `json:"metadata"` // null when none: the key is always there
 
 	AccuracyPercent       decimal.Decimal `json:"accuracy_payment_percent"`
 	UnderpaymentThreshold decimal.Decimal `json:"underpayment_threshold"`

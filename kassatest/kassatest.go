@@ -30,6 +30,7 @@ import (
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
 
@@ -85,6 +86,7 @@ type Env struct {
 }
 
 type options struct {
+	webhooks webhook.Options
 	db       string
 	rates    rates.Fixed
 	window   time.Duration
@@ -106,6 +108,13 @@ func WithMonitoringWindow(d time.Duration) Option { return func(o *options) { o.
 
 // WithLogger sends the Gateway's logs to l (default: discarded).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithWebhookOptions tunes webhook delivery (AllowPrivate is always on in kassatest:
+// test receivers listen on 127.0.0.1).
+func WithWebhookOptions(o webhook.Options) Option { return func(opt *options) { opt.webhooks = o } }
+
+// MasterKey is the fixed master key kassatest gives its Gateway.
+var MasterKey = []byte("kassatest master key, 32 bytes!!")
 
 // WithAssets uses a registry of the test's own (for example with fewer confirmations).
 func WithAssets(r *asset.Registry) Option { return func(o *options) { o.registry = r } }
@@ -142,6 +151,7 @@ func (e *Env) start() {
 	g, err := kassa.New(kassa.Config{
 		Mnemonic: Mnemonic, DatabasePath: e.opts.db, Chains: backends, Rates: cache,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
+		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks),
 	})
 	if err != nil {
 		e.T.Fatal(err)
@@ -251,4 +261,9 @@ func (e *Env) Verify() {
 	if err != nil {
 		e.T.Fatal(err)
 	}
+}
+
+func webhookOptions(o webhook.Options) webhook.Options {
+	o.AllowPrivate = true
+	return o
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/webhook"
 )
 
 // Tx is one database transaction. Its methods are only valid inside the function given
@@ -29,6 +30,7 @@ type Tx interface {
 	chains.Tx
 	bitcoin.WalletTx
 	evm.WalletTx
+	webhook.Tx
 }
 
 // Store is a database.
