@@ -524,31 +524,53 @@ func (s *Service[T]) Dispatch(ctx context.Context) (int, error) {
 		}
 		sem := make(chan struct{}, s.opts.Workers)
 		var wg sync.WaitGroup
+		results := make([]result, len(batch))
 		errs := make([]error, len(batch))
 		for i, d := range batch {
 			sem <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-sem }()
-				errs[i] = s.deliver(ctx, d)
+				results[i], errs[i] = s.attempt(ctx, d)
 			})
 		}
 		wg.Wait()
-		total += len(batch)
 		if err := errors.Join(errs...); err != nil {
 			return total, err
 		}
+		// One transaction records the whole batch (group commit). A crash before it
+		// commits leaves the deliveries leased: they are sent again after the lease.
+		if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+			for _, r := range results {
+				if err := s.finish(ctx, tx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return total, err
+		}
+		total += len(batch)
 		if ctx.Err() != nil {
 			return total, ctx.Err()
 		}
 	}
 }
 
+// result is the outcome of one attempt, recorded by finish.
+type result struct {
+	d      Delivery
+	a      Attempt
+	ok     bool
+	gone   bool
+	health bool // whether the endpoint's health is tracked
+}
+
 // maxResponse bounds how much of an answer is read.
 const maxResponse = 64 << 10
 
-// deliver makes one attempt and records it. Only storage errors are returned; an
-// endpoint that fails is the normal case, recorded in the attempt.
-func (s *Service[T]) deliver(ctx context.Context, d Delivery) error {
+// attempt makes one attempt of d. Only storage errors are returned; an endpoint that
+// fails is the normal case, recorded in the result.
+func (s *Service[T]) attempt(ctx context.Context, d Delivery) (result, error) {
 	var e event.Event
 	var secrets []string
 	var gone bool
@@ -593,7 +615,7 @@ func (s *Service[T]) deliver(ctx context.Context, d Delivery) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	if d.Target == CallbackTarget && len(secrets) == 0 {
 		if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
@@ -601,7 +623,7 @@ func (s *Service[T]) deliver(ctx context.Context, d Delivery) error {
 			secrets = []string{sec}
 			return err
 		}); err != nil {
-			return err
+			return result{}, err
 		}
 	}
 	now := s.cfg.Now().UTC()
@@ -629,15 +651,18 @@ func (s *Service[T]) deliver(ctx context.Context, d Delivery) error {
 		s.cfg.Logger.WarnContext(ctx, "webhook: delivery failed", "delivery", d.ID, "event", d.EventID, "url", d.URL,
 			"attempt", a.N, "status", a.StatusCode, "err", a.Error, "next", d.NextAt)
 	}
-	return s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-		if err := tx.FinishAttempt(ctx, d, a); err != nil {
-			return err
-		}
-		if d.Target == CallbackTarget || gone {
-			return nil
-		}
-		return s.trackHealth(ctx, tx, d, ok, now)
-	})
+	return result{d: d, a: a, ok: ok, gone: gone, health: d.Target != CallbackTarget && !gone}, nil
+}
+
+// finish records an attempt and the delivery's new state.
+func (s *Service[T]) finish(ctx context.Context, tx T, r result) error {
+	if err := tx.FinishAttempt(ctx, r.d, r.a); err != nil {
+		return err
+	}
+	if !r.health {
+		return nil
+	}
+	return s.trackHealth(ctx, tx, r.d, r.ok, r.a.At)
 }
 
 func attemptError(a Attempt) string {
