@@ -40,6 +40,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/rates"
 
+	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
@@ -114,6 +115,7 @@ type Gateway struct {
 	now       func() time.Time
 	invoices  *invoice.Service
 	webhooks  *webhook.Service[storage.Tx]
+	apiKeys   *apikey.Service[storage.Tx]
 	watchers  map[chains.NetworkRef]*chains.Watcher[storage.Tx]
 	enabled   map[asset.Mode]map[string]bool
 	kick      chan struct{} // wakes the event dispatcher
@@ -219,6 +221,10 @@ func New(cfg Config) (*Gateway, error) {
 			g.Close()
 			return nil, err
 		}
+		if g.apiKeys, err = apikey.New(cfg.MasterKey, g.store.Update, g.store.View, g.now); err != nil {
+			g.Close()
+			return nil, err
+		}
 	}
 	g.watchers = map[chains.NetworkRef]*chains.Watcher[storage.Tx]{}
 	for _, b := range cfg.Chains {
@@ -255,6 +261,10 @@ func (g *Gateway) Store() storage.Store { return g.store }
 // Webhooks returns the webhook service (endpoints, events, redelivery), or nil when
 // the Gateway has no MasterKey.
 func (g *Gateway) Webhooks() *webhook.Service[storage.Tx] { return g.webhooks }
+
+// APIKeys returns the API key service (create, list, revoke, authenticate), or nil when
+// the Gateway has no MasterKey.
+func (g *Gateway) APIKeys() *apikey.Service[storage.Tx] { return g.apiKeys }
 
 // Assets returns the Gateway's asset registry.
 func (g *Gateway) Assets() *asset.Registry { return g.assets }

@@ -16,6 +16,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/kassapay/kassa/apikey"
+
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/chains/evm"
@@ -31,6 +33,7 @@ type Tx interface {
 	bitcoin.WalletTx
 	evm.WalletTx
 	webhook.Tx
+	apikey.Tx
 }
 
 // Store is a database.

@@ -1,0 +1,193 @@
+// Package apikey manages the secret keys that authenticate API requests: sk_live_...
+// keys act in live mode, sk_test_... keys in test mode, and the key alone decides the
+// mode. A key's secret is returned once, at creation; storage keeps a SHA-256 hash to
+// find it and the secret itself sealed under the master key (request signatures are
+// HMACs keyed with it, so the server needs it back). Lookups compare hashes in
+// constant time.
+package apikey
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/internal/secretbox"
+	"github.com/kassapay/kassa/validation"
+)
+
+// Errors.
+var (
+	ErrNotFound  = errors.New("API key not found")
+	ErrRevoked   = errors.New("API key revoked")
+	ErrMalformed = errors.New("not a Kassa secret key")
+)
+
+// Key is an API key. Secret is set only in the answer of Create.
+type Key struct {
+	ID     string     `json:"id"`
+	Mode   asset.Mode `json:"mode"`
+	Label  string     `json:"label"`
+	Prefix string     `json:"prefix"` // "sk_test_ab12", to recognise a key in lists
+	Secret string     `json:"secret,omitempty"`
+	// AllowedIPs limits the client addresses (CIDR prefixes); empty allows all.
+	AllowedIPs []netip.Prefix `json:"allowed_ips,omitempty"`
+	// RateLimit is requests per hour (0: the handler's default).
+	RateLimit int        `json:"rate_limit,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Record is a key as storage keeps it.
+type Record struct {
+	Key
+	Hash   []byte // SHA-256 of the secret
+	Sealed []byte // the secret, sealed under the master key
+}
+
+// Tx is the storage the key service needs.
+type Tx interface {
+	InsertAPIKey(ctx context.Context, r Record) error
+	// APIKeyByHash returns ErrNotFound when no key has this hash.
+	APIKeyByHash(ctx context.Context, hash []byte) (Record, error)
+	ListAPIKeys(ctx context.Context) ([]Record, error)
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+}
+
+// Runner runs fn in a storage transaction.
+type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
+
+// Service creates, lists, revokes and authenticates keys.
+type Service[T Tx] struct {
+	update, view Runner[T]
+	box          *secretbox.Box
+	now          func() time.Time
+}
+
+// New returns a Service.
+func New[T Tx](masterKey []byte, update, view Runner[T], now func() time.Time) (*Service[T], error) {
+	box, err := secretbox.New(masterKey, "api-key")
+	if err != nil {
+		return nil, fmt.Errorf("apikey: %w", err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Service[T]{update: update, view: view, box: box, now: now}, nil
+}
+
+var enc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// CreateParams create a key.
+type CreateParams struct {
+	Mode       asset.Mode
+	Label      string
+	AllowedIPs []string // CIDR prefixes or single addresses
+	RateLimit  int      // requests per hour; 0 for the default
+}
+
+// Create makes a key and returns it with its secret, which is never shown again.
+func (s *Service[T]) Create(ctx context.Context, p CreateParams) (Key, error) {
+	var v validation.Error
+	if !p.Mode.Valid() {
+		v.Add("mode", asset.ErrUnknownMode)
+	}
+	if len(p.Label) > 200 {
+		v.Add("label", errors.New("is longer than 200 bytes"))
+	}
+	if p.RateLimit < 0 || p.RateLimit > 1_000_000 {
+		v.Add("rate_limit", errors.New("must be 0..1000000 requests per hour"))
+	}
+	var prefixes []netip.Prefix
+	for i, a := range p.AllowedIPs {
+		pfx, err := netip.ParsePrefix(a)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(a)
+			if aerr != nil {
+				v.Add(fmt.Sprintf("allowed_ips[%d]", i), errors.New("is not an IP address or CIDR prefix"))
+				continue
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		prefixes = append(prefixes, pfx.Masked())
+	}
+	if err := v.Err(); err != nil {
+		return Key{}, err
+	}
+	raw := make([]byte, 25)
+	rand.Read(raw)
+	secret := "sk_" + string(p.Mode) + "_" + enc.EncodeToString(raw)
+	k := Key{ID: ids.New("key"), Mode: p.Mode, Label: p.Label, Prefix: secret[:len("sk_"+string(p.Mode)+"_")+4],
+		AllowedIPs: prefixes, RateLimit: p.RateLimit, CreatedAt: s.now().UTC()}
+	hash := sha256.Sum256([]byte(secret))
+	err := s.update(ctx, func(ctx context.Context, tx T) error {
+		return tx.InsertAPIKey(ctx, Record{Key: k, Hash: hash[:], Sealed: s.box.Seal([]byte(secret), []byte(k.ID))})
+	})
+	if err != nil {
+		return Key{}, err
+	}
+	k.Secret = secret
+	return k, nil
+}
+
+// ModeOf returns the mode a secret's prefix claims (before it is authenticated).
+func ModeOf(secret string) (asset.Mode, error) {
+	switch {
+	case strings.HasPrefix(secret, "sk_live_"):
+		return asset.Live, nil
+	case strings.HasPrefix(secret, "sk_test_"):
+		return asset.Test, nil
+	}
+	return "", ErrMalformed
+}
+
+// Authenticate returns the key whose secret this is. It fails with ErrMalformed,
+// ErrNotFound or ErrRevoked, and never says more.
+func (s *Service[T]) Authenticate(ctx context.Context, secret string) (Key, error) {
+	mode, err := ModeOf(secret)
+	if err != nil || len(secret) > 100 {
+		return Key{}, ErrMalformed
+	}
+	hash := sha256.Sum256([]byte(secret))
+	var r Record
+	if err := s.view(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		r, err = tx.APIKeyByHash(ctx, hash[:])
+		return err
+	}); err != nil {
+		return Key{}, err
+	}
+	if subtle.ConstantTimeCompare(r.Hash, hash[:]) != 1 || r.Mode != mode {
+		return Key{}, ErrNotFound
+	}
+	if r.RevokedAt != nil {
+		return Key{}, ErrRevoked
+	}
+	return r.Key, nil
+}
+
+// List returns every key, without secrets.
+func (s *Service[T]) List(ctx context.Context) ([]Key, error) {
+	var out []Key
+	err := s.view(ctx, func(ctx context.Context, tx T) error {
+		rs, err := tx.ListAPIKeys(ctx)
+		for _, r := range rs {
+			out = append(out, r.Key)
+		}
+		return err
+	})
+	return out, err
+}
+
+// Revoke makes a key unusable at once.
+func (s *Service[T]) Revoke(ctx context.Context, id string) error {
+	return s.update(ctx, func(ctx context.Context, tx T) error { return tx.RevokeAPIKey(ctx, id, s.now().UTC()) })
+}
