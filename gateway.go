@@ -117,6 +117,7 @@ type Gateway struct {
 	webhooks  *webhook.Service[storage.Tx]
 	apiKeys   *apikey.Service[storage.Tx]
 	watchers  map[chains.NetworkRef]*chains.Watcher[storage.Tx]
+	backends  map[chains.NetworkRef]chains.Backend
 	enabled   map[asset.Mode]map[string]bool
 	kick      chan struct{} // wakes the event dispatcher
 
@@ -227,6 +228,7 @@ func New(cfg Config) (*Gateway, error) {
 		}
 	}
 	g.watchers = map[chains.NetworkRef]*chains.Watcher[storage.Tx]{}
+	g.backends = map[chains.NetworkRef]chains.Backend{}
 	for _, b := range cfg.Chains {
 		w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{
 			Backend: b, Assets: g.assets, Update: g.store.Update, View: g.store.View,
@@ -241,6 +243,7 @@ func New(cfg Config) (*Gateway, error) {
 			return nil, fmt.Errorf("kassa: load watched addresses of %s: %w", b.Network(), err)
 		}
 		g.watchers[b.Network()] = w
+		g.backends[b.Network()] = b
 	}
 	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "chains", len(g.watchers))
 	return g, nil

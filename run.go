@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/storage"
+	"github.com/shopspring/decimal"
 )
 
 // sink hands the watchers' changes to the invoice service, in the watcher's transaction.
@@ -370,4 +372,100 @@ func (g *Gateway) Watch(n chains.NetworkRef, addrs ...string) {
 	if w, ok := g.watchers[n]; ok {
 		w.Watch(addrs...)
 	}
+}
+
+// Balances returns the merchant's balance of every enabled asset of mode, and of any
+// other asset that has ever been credited.
+func (g *Gateway) Balances(ctx context.Context, m asset.Mode) ([]Balance, error) {
+	var out []Balance
+	for _, a := range g.assets.Assets() {
+		b, err := g.Balance(ctx, m, a.Code)
+		if err != nil {
+			return nil, err
+		}
+		if g.enabled[m][a.Code] || !b.Available.IsZero() || !b.Pending.IsZero() || !b.Held.IsZero() {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// testPayer is a chain that can make payments happen: chains/sim.
+type testPayer interface {
+	Pay(to, asset string, amount *big.Int) string
+	Mine(n int) chains.BlockRef
+}
+
+// ErrCannotTestPay is returned by TestPay when the test-mode chain of the method is a
+// real node (pay it with a wallet instead).
+var ErrCannotTestPay = errors.New("this test-mode chain cannot simulate payments")
+
+// TestPay makes the test-mode chain of an invoice's method pay it: amount of the
+// method's asset to its address, mined with the given number of blocks (0 leaves it in
+// the mempool), then runs one Sync so the invoice, ledger and events follow at once.
+func (g *Gateway) TestPay(ctx context.Context, id, code string, amount decimal.Decimal, blocks int) (*invoice.Invoice, error) {
+	inv, err := g.GetInvoice(ctx, asset.Test, id)
+	if err != nil {
+		return nil, err
+	}
+	var v ValidationError
+	var meth *invoice.Method
+	for i := range inv.Methods {
+		if a, err := g.assets.Parse(code, ""); err == nil && inv.Methods[i].Asset == a.Code {
+			meth = &inv.Methods[i]
+		}
+	}
+	if meth == nil {
+		v.Add("currency", fmt.Errorf("the invoice has no %q payment method", code))
+	}
+	if blocks < 0 || blocks > 1000 {
+		v.Add("confirmations", errors.New("must be 0..1000"))
+	}
+	var units *big.Int
+	if meth != nil {
+		a, _ := g.assets.Get(meth.Asset)
+		_, u, err := a.CheckPositive(amount)
+		if err != nil {
+			v.Add("amount", err)
+		}
+		units = u
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	w, ok := g.watchers[chains.NetworkRef{ID: meth.Network, Mode: asset.Test}]
+	if !ok {
+		return nil, ErrCannotTestPay
+	}
+	p, ok := g.backends[w.Network()].(testPayer)
+	if !ok {
+		return nil, ErrCannotTestPay
+	}
+	p.Pay(meth.Address, meth.Asset, units)
+	if blocks > 0 {
+		p.Mine(blocks)
+	}
+	if err := g.Sync(ctx); err != nil {
+		g.log.WarnContext(ctx, "kassa: sync after test payment", "err", err)
+	}
+	return g.GetInvoice(ctx, asset.Test, id)
+}
+
+// Enabled reports whether asset code can be invoiced in mode (a backend serves its
+// network).
+func (g *Gateway) Enabled(m asset.Mode, code string) bool { return g.enabled[m][code] }
+
+// Events lists the outbox events of mode, newest first, optionally of one type.
+func (g *Gateway) Events(ctx context.Context, m asset.Mode, typ string, page, limit int) ([]Event, int, error) {
+	var out []Event
+	var total int
+	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		out, total, err = tx.ListEvents(ctx, m, typ, page, limit)
+		return err
+	})
+	if out == nil {
+		out = []Event{}
+	}
+	return out, total, err
 }

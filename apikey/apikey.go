@@ -191,3 +191,31 @@ func (s *Service[T]) List(ctx context.Context) ([]Key, error) {
 func (s *Service[T]) Revoke(ctx context.Context, id string) error {
 	return s.update(ctx, func(ctx context.Context, tx T) error { return tx.RevokeAPIKey(ctx, id, s.now().UTC()) })
 }
+
+// IdempotencyState is what BeginIdempotent found.
+type IdempotencyState int
+
+const (
+	// IdempotencyNew: the key was free and is now held for this request.
+	IdempotencyNew IdempotencyState = iota
+	// IdempotencyRunning: a request with this key is still running.
+	IdempotencyRunning
+	// IdempotencyDone: a request with this key finished; its response is returned.
+	IdempotencyDone
+	// IdempotencyMismatch: the key was used for a request with another body.
+	IdempotencyMismatch
+)
+
+// IdempotencyTx stores Idempotency-Key records (API.md: the first response is kept for
+// 24 hours per key and mode).
+type IdempotencyTx interface {
+	// BeginIdempotent holds key for a request whose hash is hash, unless a record newer
+	// than since exists: then it reports that record's state (and, when done, its
+	// response).
+	BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash []byte, now, since time.Time) (IdempotencyState, int, []byte, error)
+	// FinishIdempotent stores the response of a held key.
+	FinishIdempotent(ctx context.Context, m asset.Mode, key string, code int, body []byte) error
+	// AbandonIdempotent releases a held key (the request failed before answering), so a
+	// retry runs again.
+	AbandonIdempotent(ctx context.Context, m asset.Mode, key string) error
+}

@@ -34,6 +34,7 @@ type Tx interface {
 	evm.WalletTx
 	webhook.Tx
 	apikey.Tx
+	apikey.IdempotencyTx
 }
 
 // Store is a database.

@@ -83,3 +83,54 @@ func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
 	}
 	return nil
 }
+
+// BeginIdempotent implements apikey.IdempotencyTx.
+func (t *tx) BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash []byte, now, since time.Time) (apikey.IdempotencyState, int, []byte, error) {
+	if err := t.writable(); err != nil {
+		return 0, 0, nil, err
+	}
+	var stored []byte
+	var status string
+	var code int
+	var body []byte
+	var created int64
+	err := t.tx.QueryRowContext(ctx, `SELECT request_hash, status, code, body, created_at FROM idempotency WHERE mode = ? AND key = ?`,
+		string(m), key).Scan(&stored, &status, &code, &body, &created)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, 0, nil, err
+	case created >= micros(since):
+		switch {
+		case string(stored) != string(hash):
+			return apikey.IdempotencyMismatch, 0, nil, nil
+		case status == "running":
+			return apikey.IdempotencyRunning, 0, nil, nil
+		default:
+			return apikey.IdempotencyDone, code, body, nil
+		}
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO idempotency (mode, key, request_hash, status, created_at) VALUES (?, ?, ?, 'running', ?)
+		ON CONFLICT (mode, key) DO UPDATE SET request_hash = excluded.request_hash, status = 'running', code = 0, body = NULL,
+		created_at = excluded.created_at`, string(m), key, hash, micros(now))
+	return apikey.IdempotencyNew, 0, nil, err
+}
+
+// FinishIdempotent implements apikey.IdempotencyTx.
+func (t *tx) FinishIdempotent(ctx context.Context, m asset.Mode, key string, code int, body []byte) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `UPDATE idempotency SET status = 'done', code = ?, body = ? WHERE mode = ? AND key = ?`,
+		code, body, string(m), key)
+	return err
+}
+
+// AbandonIdempotent implements apikey.IdempotencyTx.
+func (t *tx) AbandonIdempotent(ctx context.Context, m asset.Mode, key string) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM idempotency WHERE mode = ? AND key = ? AND status = 'running'`, string(m), key)
+	return err
+}

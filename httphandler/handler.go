@@ -1,0 +1,94 @@
+// Package httphandler serves Kassa's HTTP API v1 (../shared/API.md) and the public
+// checkout status as one http.Handler that a host mounts under any prefix:
+//
+//	mux.Handle("/pay/", http.StripPrefix("/pay", httphandler.New(gw, httphandler.Options{})))
+//
+// It uses the standard library router. Authentication (Bearer or Basic with the secret
+// key), HMAC request signing with a 5-minute window and replay rejection, per-key IP
+// allowlists with trusted proxies, per-key rate limits, Idempotency-Key, a 1 MiB body
+// limit, strict JSON (unknown fields are a validation error) and security headers are
+// middleware inside it. Errors map to API.md's codes in one table (errors.go); an
+// internal error never shows its cause.
+//
+// The route table (routes.go) drives both the router and GET /openapi.json, so the
+// document cannot name a route that does not exist or miss one that does.
+package httphandler
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kassapay/kassa"
+	"golang.org/x/time/rate"
+)
+
+// Options configure the handler.
+type Options struct {
+	// PublicURL is the base of hosted_url and checkout_url ("https://shop.example/pay").
+	PublicURL string
+	// RateLimit is the default per-key limit in requests per hour (default 1000);
+	// Burst is how many may come at once (default 100).
+	RateLimit, Burst int
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Now is the clock of the signature window (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Handler is the API.
+type Handler struct {
+	gw       *kassa.Gateway
+	opts     Options
+	log      *slog.Logger
+	mux      *http.ServeMux
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+	replays  *replayCache
+}
+
+// New returns the handler. The Gateway must have a MasterKey (API keys and webhook
+// secrets are sealed under it).
+func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
+	if gw == nil || gw.APIKeys() == nil {
+		return nil, errors.New("httphandler: the Gateway needs a MasterKey")
+	}
+	if opts.RateLimit <= 0 {
+		opts.RateLimit = 1000
+	}
+	if opts.Burst <= 0 {
+		opts.Burst = 100
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux(), limiters: map[string]*rate.Limiter{},
+		replays: &replayCache{seen: map[string]time.Time{}}}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	for _, rt := range h.routes() {
+		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := rt.h(w, r); err != nil {
+				writeError(w, toAPIError(err, h.log))
+			}
+		})
+		if !rt.public {
+			next = h.authenticate(h.idempotent(next))
+		}
+		h.mux.Handle(rt.method+" "+rt.path, h.secure(next))
+	}
+	h.mux.Handle("/", h.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errMethodNotFound)
+	})))
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

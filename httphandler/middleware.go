@@ -1,0 +1,353 @@
+package httphandler
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kassapay/kassa/apikey"
+	"github.com/kassapay/kassa/storage"
+	"golang.org/x/time/rate"
+)
+
+// maxBody is the request body limit.
+const maxBody = 1 << 20
+
+// signatureWindow is how far X-Kassa-Timestamp may be from server time.
+const signatureWindow = 5 * time.Minute
+
+type ctxKey struct{}
+
+// call is what middleware learned about a request.
+type call struct {
+	key    apikey.Key
+	secret string
+}
+
+func callOf(r *http.Request) *call {
+	c, _ := r.Context().Value(ctxKey{}).(*call)
+	return c
+}
+
+// secure sets the headers every answer carries, bounds the body and turns a panic into
+// a 500 without details.
+func (h *Handler) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		if hd.Get("Content-Security-Policy") == "" {
+			hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				h.log.Error("httphandler: panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
+				writeError(w, errf(http.StatusInternalServerError, "internal_error", "Something went wrong on our side."))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate checks the key (Bearer, or Basic with the key as user name), the IP
+// allowlist, the rate limit and the request signature, in that order.
+func (h *Handler) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret := keyFromHeader(r.Header.Get("Authorization"))
+		if secret == "" {
+			writeError(w, errUnauthorized)
+			return
+		}
+		key, err := h.gw.APIKeys().Authenticate(r.Context(), secret)
+		if err != nil {
+			writeError(w, toAPIError(err, h.log))
+			return
+		}
+		ip := h.clientIP(r)
+		if len(key.AllowedIPs) > 0 && !allowed(ip, key.AllowedIPs) {
+			writeError(w, errf(http.StatusForbidden, "ip_not_allowed",
+				fmt.Sprintf("The IP address %s is not whitelisted for this API key.", ip)))
+			return
+		}
+		if !h.limit(w, key) {
+			writeError(w, errRateLimited)
+			return
+		}
+		if e := h.verifySignature(r, key, secret); e != nil {
+			writeError(w, e)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &call{key: key, secret: secret})))
+	})
+}
+
+func keyFromHeader(v string) string {
+	if s, ok := strings.CutPrefix(v, "Bearer "); ok {
+		return strings.TrimSpace(s)
+	}
+	if s, ok := strings.CutPrefix(v, "Basic "); ok {
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+		if err != nil {
+			return ""
+		}
+		user, pass, _ := strings.Cut(string(raw), ":")
+		if pass != "" {
+			return ""
+		}
+		return user
+	}
+	return ""
+}
+
+// clientIP is the peer address, or the X-Forwarded-For address the nearest trusted
+// proxies report: hops are read right to left while they are trusted proxies.
+func (h *Handler) clientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, _ := netip.ParseAddr(host)
+	ip = ip.Unmap()
+	if !allowed(ip, h.opts.TrustedProxies) {
+		return ip
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return ip
+		}
+		ip = hop.Unmap()
+		if !allowed(ip, h.opts.TrustedProxies) {
+			return ip
+		}
+	}
+	return ip
+}
+
+func allowed(ip netip.Addr, prefixes []netip.Prefix) bool {
+	for _, p := range prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// limit applies the key's rate limit (token bucket: RateLimit per hour, bursts up to
+// Burst) and sets the X-RateLimit headers; false means over the limit.
+func (h *Handler) limit(w http.ResponseWriter, key apikey.Key) bool {
+	perHour := key.RateLimit
+	if perHour == 0 {
+		perHour = h.opts.RateLimit
+	}
+	h.mu.Lock()
+	l, ok := h.limiters[key.ID]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(float64(perHour)/3600), min(h.opts.Burst, perHour))
+		h.limiters[key.ID] = l
+	}
+	h.mu.Unlock()
+	now := time.Now()
+	allow := l.AllowN(now, 1)
+	tokens := l.TokensAt(now)
+	missing := float64(l.Burst()) - tokens
+	reset := now.Add(time.Duration(missing / float64(l.Limit()) * float64(time.Second)))
+	hd := w.Header()
+	hd.Set("X-RateLimit-Limit", strconv.Itoa(perHour))
+	hd.Set("X-RateLimit-Remaining", strconv.Itoa(int(math.Max(0, math.Floor(tokens)))))
+	hd.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	if !allow {
+		wait := time.Duration((1 - tokens) / float64(l.Limit()) * float64(time.Second))
+		hd.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	}
+	return allow
+}
+
+// verifySignature checks X-Kassa-Signature: required on POST, PUT, PATCH and DELETE,
+// checked on a GET that carries one. The HMAC-SHA256, keyed with the secret key,
+// covers timestamp + METHOD + the request target as sent (with the mount prefix and
+// the query string) + the raw body. A signature seen within the window is refused.
+func (h *Handler) verifySignature(r *http.Request, key apikey.Key, secret string) *apiError {
+	sig, ts := r.Header.Get("X-Kassa-Signature"), r.Header.Get("X-Kassa-Timestamp")
+	mutating := r.Method != http.MethodGet && r.Method != http.MethodHead
+	if sig == "" && ts == "" && !mutating {
+		return nil
+	}
+	if sig == "" || ts == "" {
+		return errBadSignature
+	}
+	ms, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return errStale
+	}
+	now := h.opts.Now()
+	at := time.UnixMilli(ms)
+	if at.Before(now.Add(-signatureWindow)) || at.After(now.Add(signatureWindow)) {
+		return errStale
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return errTooLarge
+		}
+		return errf(http.StatusBadRequest, "bad_request", "The request body could not be read.")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	want := Sign(secret, ts, r.Method, r.RequestURI, body)
+	got, err := hex.DecodeString(strings.ToLower(sig))
+	wantRaw, _ := hex.DecodeString(want)
+	if err != nil || !hmac.Equal(got, wantRaw) {
+		return errBadSignature
+	}
+	if !h.replays.firstUse(key.ID+":"+want, at.Add(signatureWindow), now) {
+		return errReplayed
+	}
+	return nil
+}
+
+// Sign is the request signature of API.md: the lower-case hex HMAC-SHA256, keyed with
+// the secret key, of timestamp (Unix milliseconds) + METHOD + path (as sent, with the
+// mount prefix and the query string) + body.
+func Sign(secret, timestamp, method, path string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp + strings.ToUpper(method) + path))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// replayCache remembers signatures until their timestamp leaves the window.
+//
+// NOTE: it lives in this process; several instances behind one load balancer each
+// keep their own (a replay to another instance within 5 minutes is not caught).
+type replayCache struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+	next time.Time // next purge
+}
+
+func (c *replayCache) firstUse(id string, expires, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.After(c.next) {
+		for k, e := range c.seen {
+			if now.After(e) {
+				delete(c.seen, k)
+			}
+		}
+		c.next = now.Add(time.Minute)
+	}
+	if e, ok := c.seen[id]; ok && !now.After(e) {
+		return false
+	}
+	c.seen[id] = expires
+	return true
+}
+
+// idempotent applies Idempotency-Key to a POST: the first response for a key and mode
+// is stored for 24 hours; the same key with the same body gets it again with
+// Idempotent-Replayed: true; with another body 422 idempotency_key_reused; while the
+// first still runs 409 idempotency_in_progress. 5xx answers are not stored.
+func (h *Handler) idempotent(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method != http.MethodPost || key == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 255 {
+			var e = errf(http.StatusUnprocessableEntity, "validation_error", "Idempotency-Key is longer than 255 characters.")
+			e.details = map[string][]string{"Idempotency-Key": {"is longer than 255 characters"}}
+			writeError(w, e)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			writeError(w, errTooLarge)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.New()
+		sum.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
+		sum.Write(body)
+		hash := sum.Sum(nil)
+		mode := callOf(r).key.Mode
+		now := time.Now()
+		var state apikey.IdempotencyState
+		var code int
+		var stored []byte
+		err = h.gw.Store().Update(r.Context(), func(ctx context.Context, tx storage.Tx) error {
+			var err error
+			state, code, stored, err = tx.BeginIdempotent(ctx, mode, key, hash, now, now.Add(-24*time.Hour))
+			return err
+		})
+		if err != nil {
+			writeError(w, toAPIError(err, h.log))
+			return
+		}
+		switch state {
+		case apikey.IdempotencyRunning:
+			writeError(w, errInProgress)
+			return
+		case apikey.IdempotencyMismatch:
+			writeError(w, errKeyReused)
+			return
+		case apikey.IdempotencyDone:
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(code)
+			w.Write(stored)
+			return
+		}
+		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
+		finished := false
+		defer func() {
+			ctx := context.WithoutCancel(r.Context())
+			if finished && rec.code < 500 {
+				h.gw.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+					return tx.FinishIdempotent(ctx, mode, key, rec.code, rec.body.Bytes())
+				})
+				return
+			}
+			h.gw.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+				return tx.AbandonIdempotent(ctx, mode, key)
+			})
+		}()
+		next.ServeHTTP(rec, r)
+		finished = true
+	})
+}
+
+// recorder copies what a handler writes.
+type recorder struct {
+	http.ResponseWriter
+	code int
+	body bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) { r.code = code; r.ResponseWriter.WriteHeader(code) }
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}

@@ -1,0 +1,773 @@
+package httphandler
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/validation"
+	"github.com/kassapay/kassa/webhook"
+	"github.com/shopspring/decimal"
+)
+
+// route is one endpoint: the router and the OpenAPI document are made from these.
+type route struct {
+	method, path string
+	public       bool // no API key (hosted pages, the OpenAPI document)
+	summary      string
+	h            func(w http.ResponseWriter, r *http.Request) error
+}
+
+func (h *Handler) routes() []route {
+	return []route{
+		{"GET", "/v1/currencies", false, "Every enabled asset", h.currencies},
+		{"GET", "/v1/currencies/pairs", false, "Currency and network pairs for invoices and payouts", h.pairs},
+		{"GET", "/v1/wallets/supported", false, "Networks per currency", h.supported},
+		{"POST", "/v1/invoices", false, "Create an invoice", h.createInvoice(invoice.KindInvoice)},
+		{"GET", "/v1/invoices", false, "List invoices", h.listInvoices},
+		{"GET", "/v1/invoices/{id}", false, "Get an invoice", h.getInvoice},
+		{"POST", "/v1/invoices/{id}/cancel", false, "Cancel a pending invoice", h.cancelInvoice},
+		{"GET", "/v1/invoices/{id}/transactions", false, "On-chain transfers matched to an invoice", h.invoiceTransactions},
+		{"POST", "/v1/checkout/sessions", false, "Create a checkout session", h.createSession},
+		{"GET", "/v1/checkout/sessions/{id}", false, "Get a checkout session", h.getSession},
+		{"POST", "/v1/checkout/sessions/{id}/verify", false, "The payer says they paid: rescan now", h.verifySession},
+		{"POST", "/v1/payments", false, "Create a payment", h.createPayment},
+		{"GET", "/v1/payments", false, "List payments", h.listPayments},
+		{"GET", "/v1/payments/{id}", false, "Get a payment", h.getPayment},
+		{"GET", "/v1/balance", false, "Balances of the key's mode", h.balance},
+		{"POST", "/v1/webhook-endpoints", false, "Create a webhook endpoint", h.createEndpoint},
+		{"GET", "/v1/webhook-endpoints", false, "List webhook endpoints", h.listEndpoints},
+		{"GET", "/v1/webhook-endpoints/{id}", false, "Get a webhook endpoint", h.getEndpoint},
+		{"PUT", "/v1/webhook-endpoints/{id}", false, "Change a webhook endpoint", h.updateEndpoint},
+		{"DELETE", "/v1/webhook-endpoints/{id}", false, "Delete a webhook endpoint", h.deleteEndpoint},
+		{"POST", "/v1/webhook-endpoints/{id}/rotate-secret", false, "Rotate a webhook endpoint's secret", h.rotateEndpoint},
+		{"GET", "/v1/events", false, "List events", h.listEvents},
+		{"GET", "/v1/events/{id}", false, "Get an event with its delivery attempts", h.getEvent},
+		{"POST", "/v1/events/{id}/redeliver", false, "Deliver an event again", h.redeliver},
+		{"POST", "/v1/test/invoices/{id}/pay", false, "Test mode: make the test chain pay an invoice", h.testPay},
+		{"GET", "/checkout/{id}/status", true, "Public status of a checkout page", h.checkoutStatus},
+		{"GET", "/openapi.json", true, "This document", h.openAPI},
+	}
+}
+
+func mode(r *http.Request) asset.Mode { return callOf(r).key.Mode }
+
+// ---- registry
+
+type currencyJSON struct {
+	Currency      string `json:"currency"`
+	Network       string `json:"network"`
+	Code          string `json:"code"`
+	Precision     int32  `json:"precision"`
+	MinAmount     string `json:"min_amount"`
+	Confirmations int    `json:"confirmations"`
+	TokenContract string `json:"token_contract,omitempty"`
+}
+
+func (h *Handler) enabled(m asset.Mode) []asset.Asset {
+	var out []asset.Asset
+	for _, a := range h.gw.Assets().Assets() {
+		if h.gw.Enabled(m, a.Code) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (h *Handler) currencies(w http.ResponseWriter, r *http.Request) error {
+	out := []currencyJSON{}
+	for _, a := range h.enabled(mode(r)) {
+		out = append(out, currencyJSON{Currency: a.Currency, Network: string(a.Network), Code: a.Code, Precision: a.Decimals,
+			MinAmount: a.MinInvoice.String(), Confirmations: a.Confirmations, TokenContract: a.ContractFor(mode(r))})
+	}
+	ok(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) pairs(w http.ResponseWriter, r *http.Request) error {
+	type pair struct {
+		Currency  string `json:"currency"`
+		Network   string `json:"network"`
+		Precision int32  `json:"precision"`
+	}
+	out := []pair{}
+	for _, a := range h.enabled(mode(r)) {
+		out = append(out, pair{a.Currency, string(a.Network), a.Decimals})
+	}
+	ok(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) supported(w http.ResponseWriter, r *http.Request) error {
+	type entry struct {
+		Currency string   `json:"currency"`
+		Networks []string `json:"networks"`
+	}
+	var out []entry
+	for _, a := range h.enabled(mode(r)) {
+		i := slices.IndexFunc(out, func(e entry) bool { return e.Currency == a.Currency })
+		if i < 0 {
+			out = append(out, entry{Currency: a.Currency})
+			i = len(out) - 1
+		}
+		out[i].Networks = append(out[i].Networks, string(a.Network))
+	}
+	if out == nil {
+		out = []entry{}
+	}
+	ok(w, http.StatusOK, out)
+	return nil
+}
+
+// ---- invoices
+
+// createRequest is the union of the create parameters (DESIGN.md §6 and the seeds).
+type createRequest struct {
+	Amount                Amount          `json:"amount"`
+	Currency              string          `json:"currency"`
+	FiatCurrency          string          `json:"fiat_currency"`
+	OrderID               string          `json:"order_id"`
+	ToCurrency            string          `json:"to_currency"`
+	Network               string          `json:"network"`
+	AcceptedAssets        []string        `json:"accepted_assets"`
+	Currencies            []string        `json:"currencies"`
+	ExceptCurrencies      []string        `json:"except_currencies"`
+	Lifetime              *int            `json:"lifetime"`
+	AccuracyPaymentPct    Amount          `json:"accuracy_payment_percent"`
+	UnderpaymentThreshold Amount          `json:"underpayment_threshold"`
+	IsPaymentMultiple     *bool           `json:"is_payment_multiple"`
+	Subtract              Amount          `json:"subtract"`
+	DiscountPercent       Amount          `json:"discount_percent"`
+	CustomerID            string          `json:"customer_id"`
+	CustomerEmail         string          `json:"customer_email"`
+	Description           string          `json:"description"`
+	ProductName           string          `json:"product_name"`
+	SuccessURL            string          `json:"success_url"`
+	CancelURL             string          `json:"cancel_url"`
+	URLReturn             string          `json:"url_return"`
+	URLCallback           string          `json:"url_callback"`
+	Metadata              json.RawMessage `json:"metadata"`
+}
+
+func (c createRequest) params(kind invoice.Kind, v *validation.Error) invoice.CreateParams {
+	p := invoice.CreateParams{Kind: kind, Amount: c.Amount.Value, Currency: c.Currency, OrderID: c.OrderID,
+		ToCurrency: c.ToCurrency, Network: c.Network, AcceptedAssets: append(c.AcceptedAssets, c.Currencies...),
+		ExceptCurrencies: c.ExceptCurrencies, AccuracyPercent: c.AccuracyPaymentPct.Value,
+		UnderpaymentThreshold: c.UnderpaymentThreshold.Value, PaymentMultiple: c.IsPaymentMultiple,
+		SubtractPercent: c.Subtract.Value, DiscountPercent: c.DiscountPercent.Value, CustomerID: c.CustomerID,
+		CustomerEmail: c.CustomerEmail, Description: c.Description, SuccessURL: c.SuccessURL, CancelURL: c.CancelURL,
+		CallbackURL: c.URLCallback}
+	if p.Currency == "" {
+		p.Currency = c.FiatCurrency
+	}
+	if p.Description == "" {
+		p.Description = c.ProductName
+	}
+	if p.CancelURL == "" {
+		p.CancelURL = c.URLReturn
+	}
+	if c.Lifetime != nil {
+		p.Lifetime = time.Duration(*c.Lifetime) * time.Second
+		if *c.Lifetime <= 0 {
+			v.Add("lifetime", invoice.ErrOutOfRange)
+		}
+	}
+	if len(c.Metadata) > 0 && string(c.Metadata) != "null" {
+		p.Metadata = c.Metadata
+	}
+	if !c.Amount.Set {
+		v.Add("amount", errors.New("is required"))
+	}
+	return p
+}
+
+type methodJSON struct {
+	Currency        string          `json:"currency"`
+	Network         string          `json:"network"`
+	Code            string          `json:"code"`
+	Address         string          `json:"address"`
+	AmountDue       decimal.Decimal `json:"amount_due"`
+	AmountPaid      decimal.Decimal `json:"amount_paid"`
+	AmountConfirmed decimal.Decimal `json:"amount_confirmed"`
+	Rate            decimal.Decimal `json:"rate"`
+	PaymentURI      string          `json:"payment_uri"`
+	Confirmations   int             `json:"confirmations_required"`
+}
+
+type invoiceJSON struct {
+	ID              string          `json:"id"`
+	Kind            invoice.Kind    `json:"kind"`
+	Status          invoice.Status  `json:"status"`
+	Exception       *string         `json:"exception"`
+	Amount          decimal.Decimal `json:"amount"`
+	Currency        string          `json:"currency"`
+	AmountDue       decimal.Decimal `json:"amount_due"`
+	OrderID         string          `json:"order_id,omitempty"`
+	CustomerID      string          `json:"customer_id"`
+	CustomerEmail   string          `json:"customer_email,omitempty"`
+	Metadata        json.RawMessage `json:"metadata"`
+	Description     string          `json:"description,omitempty"`
+	PaymentMethods  []methodJSON    `json:"payment_methods"`
+	AmountPaid      decimal.Decimal `json:"amount_paid"`
+	AmountConfirmed decimal.Decimal `json:"amount_confirmed"`
+	AmountRefunded  decimal.Decimal `json:"amount_refunded"`
+	HostedURL       string          `json:"hosted_url"`
+	SuccessURL      string          `json:"success_url,omitempty"`
+	CancelURL       string          `json:"cancel_url,omitempty"`
+	URLCallback     string          `json:"url_callback,omitempty"`
+	ExpiresAt       time.Time       `json:"expires_at"`
+	CreatedAt       time.Time       `json:"created_at"`
+	PaidAt          *time.Time      `json:"paid_at,omitempty"`
+	Livemode        bool            `json:"livemode"`
+}
+
+func (h *Handler) hostedURL(id string) string { return h.opts.PublicURL + "/checkout/" + id }
+
+func (h *Handler) methodsJSON(inv *invoice.Invoice) []methodJSON {
+	out := []methodJSON{}
+	for _, m := range inv.Methods {
+		out = append(out, methodJSON{Currency: m.Currency, Network: string(m.Network), Code: m.Asset, Address: m.Address,
+			AmountDue: m.AmountDue, AmountPaid: m.AmountPaid, AmountConfirmed: m.AmountConfirmed, Rate: m.Rate,
+			PaymentURI: invoice.PaymentURI(h.gw.Assets(), inv.Mode, m), Confirmations: m.Confirmations})
+	}
+	return out
+}
+
+func (h *Handler) invoiceJSON(inv *invoice.Invoice) invoiceJSON {
+	var ex *string
+	if inv.Exception != "" {
+		s := string(inv.Exception)
+		ex = &s
+	}
+	meta := inv.Metadata
+	if len(meta) == 0 {
+		meta = json.RawMessage("null")
+	}
+	return invoiceJSON{ID: inv.ID, Kind: inv.Kind, Status: inv.Status, Exception: ex, Amount: inv.Amount, Currency: inv.Currency,
+		AmountDue: inv.AmountDue, OrderID: inv.OrderID, CustomerID: inv.CustomerID, CustomerEmail: inv.CustomerEmail,
+		Metadata: meta, Description: inv.Description, PaymentMethods: h.methodsJSON(inv), AmountPaid: inv.AmountPaid,
+		AmountConfirmed: inv.AmountConfirmed, AmountRefunded: inv.AmountRefunded, HostedURL: h.hostedURL(inv.ID),
+		SuccessURL: inv.SuccessURL, CancelURL: inv.CancelURL, URLCallback: inv.CallbackURL, ExpiresAt: inv.ExpiresAt,
+		CreatedAt: inv.CreatedAt, PaidAt: inv.PaidAt, Livemode: inv.Livemode()}
+}
+
+func (h *Handler) create(r *http.Request, kind invoice.Kind) (*invoice.Invoice, error) {
+	var req createRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	var v validation.Error
+	p := req.params(kind, &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return h.gw.CreateInvoice(r.Context(), mode(r), p)
+}
+
+func (h *Handler) createInvoice(kind invoice.Kind) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		inv, err := h.create(r, kind)
+		if err != nil {
+			return err
+		}
+		ok(w, http.StatusCreated, h.invoiceJSON(inv))
+		return nil
+	}
+}
+
+// own returns the invoice of the key's mode with id and kind; another mode's or kind's
+// id is not found (never forbidden: that would say it exists).
+func (h *Handler) own(r *http.Request, kind invoice.Kind) (*invoice.Invoice, error) {
+	inv, err := h.gw.GetInvoice(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if kind != "" && inv.Kind != kind {
+		return nil, errNotFound
+	}
+	return inv, nil
+}
+
+func (h *Handler) list(r *http.Request, kind invoice.Kind) ([]*invoice.Invoice, pagination, error) {
+	var v validation.Error
+	q := r.URL.Query()
+	p := invoice.ListParams{Mode: mode(r), Status: invoice.Status(q.Get("status")), CustomerID: q.Get("customer_id"),
+		OrderID: q.Get("order_id"), Page: queryInt(r, "page", 1, 1, 1_000_000, &v), Limit: queryInt(r, "limit", 20, 1, 100, &v)}
+	for name, dst := range map[string]*time.Time{"created_from": &p.CreatedFrom, "created_to": &p.CreatedTo} {
+		if s := q.Get(name); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				v.Add(name, errors.New("must be an RFC 3339 time"))
+			}
+			*dst = t
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, pagination{}, err
+	}
+	invs, total, err := h.gw.ListInvoices(r.Context(), p)
+	if err != nil {
+		return nil, pagination{}, err
+	}
+	if kind != "" {
+		invs = slices.DeleteFunc(invs, func(i *invoice.Invoice) bool { return i.Kind != kind })
+	}
+	return invs, pagination{Page: p.Page, Limit: p.Limit, Total: total, HasMore: p.Page*p.Limit < total}, nil
+}
+
+func (h *Handler) listInvoices(w http.ResponseWriter, r *http.Request) error {
+	invs, p, err := h.list(r, "")
+	if err != nil {
+		return err
+	}
+	out := []invoiceJSON{}
+	for _, inv := range invs {
+		out = append(out, h.invoiceJSON(inv))
+	}
+	okList(w, out, p)
+	return nil
+}
+
+func (h *Handler) getInvoice(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.own(r, "")
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.invoiceJSON(inv))
+	return nil
+}
+
+func (h *Handler) cancelInvoice(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.gw.CancelInvoice(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.invoiceJSON(inv))
+	return nil
+}
+
+type transferJSON struct {
+	ID            string          `json:"id"`
+	TxID          string          `json:"txid"`
+	Index         uint32          `json:"index"`
+	Currency      string          `json:"currency"`
+	Network       string          `json:"network"`
+	Code          string          `json:"code"`
+	Amount        decimal.Decimal `json:"amount"`
+	Confirmations int             `json:"confirmations"`
+	Status        string          `json:"status"`
+	BlockHeight   *uint64         `json:"block_height"`
+}
+
+func (h *Handler) invoiceTransactions(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.own(r, "")
+	if err != nil {
+		return err
+	}
+	pays, err := h.gw.Payments(r.Context(), mode(r), inv.ID)
+	if err != nil {
+		return err
+	}
+	out := []transferJSON{}
+	for _, p := range pays {
+		a, _ := h.gw.Assets().Get(p.Asset)
+		t := transferJSON{ID: "tx_" + shortHash(string(p.Network.ID)+p.Key()), TxID: p.TxID, Index: p.Index, Currency: a.Currency,
+			Network: string(p.Network.ID), Code: p.Asset, Amount: a.FromBaseUnits(p.Amount), Confirmations: p.Confirmations, Status: string(p.Status)}
+		if p.Block.Hash != "" {
+			hgt := p.Block.Height
+			t.BlockHeight = &hgt
+		}
+		out = append(out, t)
+	}
+	ok(w, http.StatusOK, out)
+	return nil
+}
+
+// ---- checkout sessions and payments
+
+func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.create(r, invoice.KindCheckoutSession)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusCreated, h.sessionJSON(inv, false))
+	return nil
+}
+
+func (h *Handler) sessionJSON(inv *invoice.Invoice, details bool) map[string]any {
+	out := map[string]any{"id": inv.ID, "checkout_url": h.hostedURL(inv.ID), "status": inv.Status, "amount": inv.Amount,
+		"currency": inv.Currency, "product_name": inv.Description, "success_url": inv.SuccessURL, "cancel_url": inv.CancelURL,
+		"customer_id": inv.CustomerID, "metadata": json.RawMessage(nonNull(inv.Metadata)), "expires_at": inv.ExpiresAt,
+		"created_at": inv.CreatedAt, "livemode": inv.Livemode()}
+	if details {
+		var pd []map[string]any
+		for _, m := range inv.Methods {
+			st := "pending"
+			switch {
+			case m.AmountConfirmed.GreaterThanOrEqual(m.AmountDue):
+				st = "paid"
+			case m.AmountPaid.IsPositive():
+				st = "confirming"
+			}
+			pd = append(pd, map[string]any{"currency": m.Currency, "network": m.Network, "code": m.Asset, "address": m.Address,
+				"amount": m.AmountDue, "status": st})
+		}
+		out["payment_details"] = pd
+	}
+	return out
+}
+
+func nonNull(b json.RawMessage) []byte {
+	if len(b) == 0 {
+		return []byte("null")
+	}
+	return b
+}
+
+func (h *Handler) getSession(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.own(r, invoice.KindCheckoutSession)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.sessionJSON(inv, true))
+	return nil
+}
+
+func (h *Handler) verifySession(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Currency string `json:"currency"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	inv, err := h.own(r, invoice.KindCheckoutSession)
+	if err != nil {
+		return err
+	}
+	if inv, err = h.gw.Rescan(r.Context(), mode(r), inv.ID, 200); err != nil {
+		return err
+	}
+	status := "pending"
+	msg := "No payment found yet; the session stays watched for 24 hours."
+	switch inv.Status {
+	case invoice.StatusConfirming, invoice.StatusPartiallyPaid:
+		status, msg = "confirming", "Payment seen; waiting for confirmations."
+	case invoice.StatusPaid:
+		status, msg = "paid", "Payment confirmed."
+	}
+	pays, _ := h.gw.Payments(r.Context(), mode(r), inv.ID)
+	var wallets []map[string]any
+	for _, m := range inv.Methods {
+		if req.Currency != "" && !strings.EqualFold(req.Currency, m.Asset) {
+			continue
+		}
+		tx := ""
+		for _, p := range pays {
+			if p.Asset == m.Asset {
+				tx = p.TxID
+			}
+		}
+		st := "pending"
+		if m.AmountPaid.IsPositive() {
+			st = "confirming"
+		}
+		if m.AmountConfirmed.GreaterThanOrEqual(m.AmountDue) {
+			st = "paid"
+		}
+		wallets = append(wallets, map[string]any{"currency": m.Asset, "status": st, "tx_hash": tx})
+	}
+	ok(w, http.StatusOK, map[string]any{"status": status, "message": msg, "wallets": wallets})
+	return nil
+}
+
+func (h *Handler) paymentJSON(inv *invoice.Invoice) map[string]any {
+	addrs := map[string]string{}
+	for _, m := range inv.Methods {
+		addrs[m.Asset] = m.Address
+	}
+	status := "awaiting_payment"
+	switch inv.Status {
+	case invoice.StatusConfirming, invoice.StatusPartiallyPaid:
+		status = "confirming"
+	case invoice.StatusPaid:
+		status = "paid"
+	case invoice.StatusExpired, invoice.StatusCancelled:
+		status = string(inv.Status)
+	}
+	return map[string]any{"payment_id": inv.ID, "status": status, "amount": inv.Amount, "fiat_currency": inv.Currency,
+		"addresses": addrs, "metadata": json.RawMessage(nonNull(inv.Metadata)), "expires_at": inv.ExpiresAt,
+		"created_at": inv.CreatedAt, "livemode": inv.Livemode()}
+}
+
+func (h *Handler) createPayment(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.create(r, invoice.KindPayment)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusCreated, h.paymentJSON(inv))
+	return nil
+}
+
+func (h *Handler) listPayments(w http.ResponseWriter, r *http.Request) error {
+	invs, p, err := h.list(r, invoice.KindPayment)
+	if err != nil {
+		return err
+	}
+	out := []map[string]any{}
+	for _, inv := range invs {
+		out = append(out, h.paymentJSON(inv))
+	}
+	okList(w, out, p)
+	return nil
+}
+
+func (h *Handler) getPayment(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.own(r, invoice.KindPayment)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.paymentJSON(inv))
+	return nil
+}
+
+// ---- balance
+
+func (h *Handler) balance(w http.ResponseWriter, r *http.Request) error {
+	bs, err := h.gw.Balances(r.Context(), mode(r))
+	if err != nil {
+		return err
+	}
+	type bal struct {
+		Available decimal.Decimal `json:"available"`
+		Pending   decimal.Decimal `json:"pending"`
+	}
+	out := map[string]bal{}
+	usd := decimal.Zero
+	for _, b := range bs {
+		out[b.Asset] = bal{Available: b.Available, Pending: b.Pending}
+		if a, _ := h.gw.Assets().Get(b.Asset); a.Stable {
+			usd = usd.Add(b.Available)
+		}
+	}
+	ok(w, http.StatusOK, map[string]any{"balances": out, "total_usd": usd.StringFixed(2), "total_usd_basis": "stablecoins"})
+	return nil
+}
+
+// ---- webhooks and events
+
+func (h *Handler) webhooks() (*webhookService, error) {
+	if s := h.gw.Webhooks(); s != nil {
+		return s, nil
+	}
+	return nil, errNoWebhooks
+}
+
+func (h *Handler) createEndpoint(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		URL         string   `json:"url"`
+		Events      []string `json:"events"`
+		Description string   `json:"description"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	ep, err := s.Create(r.Context(), mode(r), webhook.CreateParams{URL: req.URL, Events: req.Events, Description: req.Description})
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusCreated, ep)
+	return nil
+}
+
+func (h *Handler) listEndpoints(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	eps, err := s.List(r.Context(), mode(r))
+	if err != nil {
+		return err
+	}
+	if eps == nil {
+		eps = []webhook.Endpoint{}
+	}
+	okList(w, eps, pagination{Page: 1, Limit: len(eps), Total: len(eps)})
+	return nil
+}
+
+func (h *Handler) getEndpoint(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	ep, err := s.Get(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, ep)
+	return nil
+}
+
+func (h *Handler) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		URL         *string  `json:"url"`
+		Events      []string `json:"events"`
+		Description *string  `json:"description"`
+		Enabled     *bool    `json:"enabled"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	ep, err := s.Update(r.Context(), mode(r), r.PathValue("id"), webhook.UpdateParams{URL: req.URL, Description: req.Description,
+		Events: req.Events, Enabled: req.Enabled})
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, ep)
+	return nil
+}
+
+func (h *Handler) deleteEndpoint(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	if err := s.Delete(r.Context(), mode(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deleted": true})
+	return nil
+}
+
+func (h *Handler) rotateEndpoint(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	ep, err := s.RotateSecret(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, ep)
+	return nil
+}
+
+func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) error {
+	var v validation.Error
+	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	evs, total, err := h.gw.Events(r.Context(), mode(r), r.URL.Query().Get("type"), page, limit)
+	if err != nil {
+		return err
+	}
+	okList(w, evs, pagination{Page: page, Limit: limit, Total: total, HasMore: page*limit < total})
+	return nil
+}
+
+func (h *Handler) getEvent(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	e, err := s.Event(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, e)
+	return nil
+}
+
+func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	n, err := s.Redeliver(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deliveries": n})
+	return nil
+}
+
+// ---- test mode
+
+func (h *Handler) testPay(w http.ResponseWriter, r *http.Request) error {
+	if mode(r) != asset.Test {
+		return errForbiddenLive
+	}
+	var req struct {
+		Currency      string `json:"currency"`
+		Amount        Amount `json:"amount"`
+		Confirmations *int   `json:"confirmations"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	blocks := 1
+	if req.Confirmations != nil {
+		blocks = *req.Confirmations
+	}
+	if _, err := h.own(r, ""); err != nil {
+		return err
+	}
+	inv, err := h.gw.TestPay(r.Context(), r.PathValue("id"), req.Currency, req.Amount.Value, blocks)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.invoiceJSON(inv))
+	return nil
+}
+
+// ---- public
+
+// checkoutStatus is the public view of an invoice for its hosted page: never metadata,
+// customer data or other invoices.
+func (h *Handler) checkoutStatus(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var inv *invoice.Invoice
+	var err error
+	for _, m := range []asset.Mode{asset.Test, asset.Live} {
+		if inv, err = h.gw.GetInvoice(r.Context(), m, id); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var ex *string
+	if inv.Exception != "" {
+		s := string(inv.Exception)
+		ex = &s
+	}
+	ok(w, http.StatusOK, map[string]any{"id": inv.ID, "status": inv.Status, "exception": ex, "amount": inv.Amount,
+		"currency": inv.Currency, "amount_paid": inv.AmountPaid, "amount_confirmed": inv.AmountConfirmed,
+		"payment_methods": h.methodsJSON(inv), "expires_at": inv.ExpiresAt, "success_url": inv.SuccessURL,
+		"cancel_url": inv.CancelURL, "livemode": inv.Livemode()})
+	return nil
+}
+
+func shortHash(s string) string {
+	var h uint64 = 1469598103934665603
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return fmt.Sprintf("%016x", h)
+}
