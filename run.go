@@ -469,3 +469,15 @@ func (g *Gateway) Events(ctx context.Context, m asset.Mode, typ string, page, li
 	}
 	return out, total, err
 }
+
+// Transfers lists the on-chain transfers to our addresses in mode, newest first.
+func (g *Gateway) Transfers(ctx context.Context, m asset.Mode, f invoice.TransferFilter, page, limit int) ([]chains.Record, int, error) {
+	var out []chains.Record
+	var total int
+	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		out, total, err = tx.ListTransfers(ctx, m, f, page, limit)
+		return err
+	})
+	return out, total, err
+}

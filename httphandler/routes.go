@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/webhook"
@@ -41,6 +42,8 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/payments", false, "List payments", h.listPayments},
 		{"GET", "/v1/payments/{id}", false, "Get a payment", h.getPayment},
 		{"GET", "/v1/balance", false, "Balances of the key's mode", h.balance},
+		{"GET", "/v1/transactions", false, "On-chain transfers to our addresses", h.listTransactions},
+		{"GET", "/v1/transactions/{txid}", false, "The transfers of one transaction", h.getTransaction},
 		{"POST", "/v1/webhook-endpoints", false, "Create a webhook endpoint", h.createEndpoint},
 		{"GET", "/v1/webhook-endpoints", false, "List webhook endpoints", h.listEndpoints},
 		{"GET", "/v1/webhook-endpoints/{id}", false, "Get a webhook endpoint", h.getEndpoint},
@@ -365,6 +368,17 @@ type transferJSON struct {
 	BlockHeight   *uint64         `json:"block_height"`
 }
 
+func (h *Handler) transferJSON(p chains.Record) transferJSON {
+	a, _ := h.gw.Assets().Get(p.Asset)
+	t := transferJSON{ID: "tx_" + shortHash(string(p.Network.ID)+p.Key()), TxID: p.TxID, Index: p.Index, Currency: a.Currency,
+		Network: string(p.Network.ID), Code: p.Asset, Amount: a.FromBaseUnits(p.Amount), Confirmations: p.Confirmations, Status: string(p.Status)}
+	if p.Block.Hash != "" {
+		hgt := p.Block.Height
+		t.BlockHeight = &hgt
+	}
+	return t
+}
+
 func (h *Handler) invoiceTransactions(w http.ResponseWriter, r *http.Request) error {
 	inv, err := h.own(r, "")
 	if err != nil {
@@ -376,14 +390,56 @@ func (h *Handler) invoiceTransactions(w http.ResponseWriter, r *http.Request) er
 	}
 	out := []transferJSON{}
 	for _, p := range pays {
-		a, _ := h.gw.Assets().Get(p.Asset)
-		t := transferJSON{ID: "tx_" + shortHash(string(p.Network.ID)+p.Key()), TxID: p.TxID, Index: p.Index, Currency: a.Currency,
-			Network: string(p.Network.ID), Code: p.Asset, Amount: a.FromBaseUnits(p.Amount), Confirmations: p.Confirmations, Status: string(p.Status)}
-		if p.Block.Hash != "" {
-			hgt := p.Block.Height
-			t.BlockHeight = &hgt
+		out = append(out, h.transferJSON(p.Record))
+	}
+	ok(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request) error {
+	var v validation.Error
+	q := r.URL.Query()
+	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
+	f := invoice.TransferFilter{Status: chains.Status(q.Get("status"))}
+	if c := q.Get("currency"); c != "" {
+		a, err := h.gw.Assets().Parse(c, q.Get("network"))
+		if err != nil {
+			v.Add("currency", err)
 		}
-		out = append(out, t)
+		f.Asset = a.Code
+	} else if n := q.Get("network"); n != "" {
+		id, err := h.gw.Assets().ParseNetwork(n)
+		if err != nil {
+			v.Add("network", err)
+		}
+		f.Network = id
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	recs, total, err := h.gw.Transfers(r.Context(), mode(r), f, page, limit)
+	if err != nil {
+		return err
+	}
+	out := []transferJSON{}
+	for _, rec := range recs {
+		out = append(out, h.transferJSON(rec))
+	}
+	okList(w, out, pagination{Page: page, Limit: limit, Total: total, HasMore: page*limit < total})
+	return nil
+}
+
+func (h *Handler) getTransaction(w http.ResponseWriter, r *http.Request) error {
+	recs, _, err := h.gw.Transfers(r.Context(), mode(r), invoice.TransferFilter{TxID: r.PathValue("txid")}, 1, 100)
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return errNotFound
+	}
+	out := []transferJSON{}
+	for _, rec := range recs {
+		out = append(out, h.transferJSON(rec))
 	}
 	ok(w, http.StatusOK, out)
 	return nil

@@ -172,6 +172,14 @@ type ListParams struct {
 	Page, Limit int // Page from 1, Limit 1..100
 }
 
+// TransferFilter filters ListTransfers; empty fields match everything.
+type TransferFilter struct {
+	Asset   string          // asset code
+	Network asset.NetworkID // network
+	Status  chains.Status
+	TxID    string
+}
+
 // Booking is where the ledger holds a transfer's money.
 type Booking string
 
@@ -209,6 +217,9 @@ type Tx interface {
 	WatchAddress(ctx context.Context, n chains.NetworkRef, address, invoiceID string) error
 	// UnwatchInvoice removes the invoice's addresses from the watched set.
 	UnwatchInvoice(ctx context.Context, invoiceID string) error
+	// ListTransfers returns transfers of mode, newest first, with optional filters, and
+	// the total that match.
+	ListTransfers(ctx context.Context, m asset.Mode, f TransferFilter, page, limit int) ([]chains.Record, int, error)
 	// Booking returns where the transfer's money is booked, and how many entries moved it.
 	Booking(ctx context.Context, n chains.NetworkRef, txid string, index uint32) (Booking, int, error)
 	SetBooking(ctx context.Context, n chains.NetworkRef, txid string, index uint32, b Booking, seq int) error

@@ -214,3 +214,20 @@ func (t *tx) SetBooking(ctx context.Context, n chains.NetworkRef, txid string, i
 		string(b), seq, string(n.ID), string(n.Mode), txid, index)
 	return err
 }
+
+// ListTransfers implements invoice.Tx.
+func (t *tx) ListTransfers(ctx context.Context, m asset.Mode, f invoice.TransferFilter, page, limit int) ([]chains.Record, int, error) {
+	where, args := `mode = ?`, []any{string(m)}
+	for col, v := range map[string]string{"asset": f.Asset, "network": string(f.Network), "status": string(f.Status), "txid": f.TxID} {
+		if v != "" {
+			where += ` AND ` + col + ` = ?`
+			args = append(args, v)
+		}
+	}
+	var total int
+	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM chain_transfers WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	recs, err := t.transfers(ctx, where+` ORDER BY seen_at DESC, txid, idx LIMIT ? OFFSET ?`, append(args, limit, (page-1)*limit)...)
+	return recs, total, err
+}
