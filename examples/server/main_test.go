@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa/httphandler"
+)
+
+// TestServer runs the binary's code: keys create prints the secret on its last line;
+// the server then answers a signed create-invoice, takes a test payment on its sim
+// chains, and shuts down gracefully on cancel.
+func TestServer(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{
+		"KASSA_ADDR": "127.0.0.1:0", "KASSA_DB": filepath.Join(dir, "kassa.db"),
+		"KASSA_MASTER_KEY": strings.Repeat("ab", 32), "KASSA_TEST_CHAINS": "sim", "KASSA_FIXED_RATES": "BTC:USD=65000,TRX:USD=0.125",
+	}
+	getenv := func(k string) string { return vars[k] }
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"keys", "create", "--mode", "test"}, getenv, &out, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	key := lines[len(lines)-1]
+	if !strings.HasPrefix(key, "sk_test_") {
+		t.Fatalf("last line %q", key)
+	}
+	if err := run(context.Background(), nil, func(k string) string {
+		if k == "KASSA_MASTER_KEY" {
+			return "short"
+		}
+		return getenv(k)
+	}, io.Discard, io.Discard, nil); err == nil {
+		t.Fatal("a bad master key was accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, io.Discard, io.Discard, ready) }()
+	addr := <-ready
+	call := func(method, path string, body any) map[string]any {
+		raw, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, "http://"+addr+path, bytes.NewReader(raw))
+		ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("X-Kassa-Timestamp", ts)
+		req.Header.Set("X-Kassa-Signature", httphandler.Sign(key, ts, method, path, raw))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		json.NewDecoder(res.Body).Decode(&m)
+		if res.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %v", method, path, res.StatusCode, m)
+		}
+		return m["data"].(map[string]any)
+	}
+	inv := call("POST", "/v1/invoices", map[string]any{"amount": "20", "currency": "USD", "to_currency": "TRX"})
+	if inv["payment_methods"].([]any)[0].(map[string]any)["amount_due"] != "160" {
+		t.Fatalf("invoice %v", inv)
+	}
+	paid := call("POST", "/v1/test/invoices/"+inv["id"].(string)+"/pay", map[string]any{"currency": "TRX", "amount": "160", "confirmations": 19})
+	if paid["status"] != "paid" {
+		t.Fatalf("after test pay: %v", paid)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no graceful shutdown")
+	}
+}
