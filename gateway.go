@@ -44,6 +44,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/validation"
@@ -99,10 +100,31 @@ type Config struct {
 	// production default).
 	Webhooks webhook.Options
 
+	// Payouts tunes payouts: approval threshold, service fee, where one-time codes go.
+	Payouts PayoutOptions
+	// PayoutSenders pay out on real chains (adapters over bitcoin.Wallet and
+	// evm.Wallet), one per network and mode that has a backend in Chains. Sim backends
+	// pay out by themselves.
+	PayoutSenders map[chains.NetworkRef]payout.Sender
+
 	// Assets is the asset registry. Default: asset.Default().
 	Assets *asset.Registry
 	// Logger receives the Gateway's structured logs. Default: slog.Default().
 	Logger *slog.Logger
+}
+
+// PayoutOptions tune payouts (see package payout).
+type PayoutOptions struct {
+	// ApprovalUSD: payouts worth this much or more wait for a one-time code sent to
+	// the owner (default 5,000 USD).
+	ApprovalUSD decimal.Decimal
+	// ServiceFeePercent is kept from each payout for the operator (default 0).
+	ServiceFeePercent decimal.Decimal
+	// Notifier sends one-time codes (payout.SMTPNotifier). Without one, codes are
+	// logged at WARN level: for local use only.
+	Notifier payout.Notifier
+	// Approver, if set, can ask for a code on any payout (manual review rules).
+	Approver func(ctx context.Context, p *payout.Payout) bool
 }
 
 // Gateway is a running Kassa instance. It is safe for concurrent use.
@@ -116,6 +138,8 @@ type Gateway struct {
 	invoices  *invoice.Service
 	webhooks  *webhook.Service[storage.Tx]
 	apiKeys   *apikey.Service[storage.Tx]
+	payouts   *payout.Service[storage.Tx]
+	senders   map[chains.NetworkRef]payout.Sender
 	watchers  map[chains.NetworkRef]*chains.Watcher[storage.Tx]
 	backends  map[chains.NetworkRef]chains.Backend
 	enabled   map[asset.Mode]map[string]bool
@@ -244,6 +268,20 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		g.watchers[b.Network()] = w
 		g.backends[b.Network()] = b
+	}
+	if err := g.newSenders(cfg); err != nil {
+		g.Close()
+		return nil, err
+	}
+	if !g.keys.WatchOnly() {
+		g.payouts, err = payout.New(payout.Config[storage.Tx]{Assets: g.assets, Keys: g.keys, Update: g.store.Update,
+			View: g.store.View, Senders: g.sender, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
+			ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
+			Approver: cfg.Payouts.Approver, Now: g.now, Logger: g.log})
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
 	}
 	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "chains", len(g.watchers))
 	return g, nil

@@ -161,6 +161,11 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	if err := g.expire(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if g.payouts != nil {
+		if err := g.payouts.Step(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("payouts: %w", err))
+		}
+	}
 	if err := g.deliver(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -215,6 +220,11 @@ func (g *Gateway) Run(ctx context.Context) error {
 			case <-t.C:
 				if err := g.expire(ctx); err != nil && ctx.Err() == nil {
 					g.log.WarnContext(ctx, "kassa: expiry pass failed", "err", err)
+				}
+				if g.payouts != nil {
+					if err := g.payouts.Step(ctx); err != nil && ctx.Err() == nil {
+						g.log.WarnContext(ctx, "kassa: payout pass failed", "err", err)
+					}
 				}
 			}
 		}

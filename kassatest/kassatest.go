@@ -28,6 +28,7 @@ import (
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/webhook"
@@ -83,6 +84,7 @@ type Env struct {
 	opts   options
 	mu     sync.Mutex
 	events []kassa.Event
+	codes  map[string]string
 }
 
 type options struct {
@@ -92,10 +94,15 @@ type options struct {
 	window   time.Duration
 	logger   *slog.Logger
 	registry *asset.Registry
+	payouts  kassa.PayoutOptions
 }
 
 // Option configures New.
 type Option func(*options)
+
+// WithPayoutOptions tunes payouts. Its Notifier is replaced: one-time codes are kept
+// by the Env (see Code).
+func WithPayoutOptions(p kassa.PayoutOptions) Option { return func(o *options) { o.payouts = p } }
 
 // WithDatabase uses a SQLite file instead of memory (needed to test restarts).
 func WithDatabase(path string) Option { return func(o *options) { o.db = path } }
@@ -129,7 +136,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	if o.registry == nil {
 		o.registry = asset.Default()
 	}
-	e := &Env{T: t, opts: o, Assets: o.registry, Chains: map[asset.NetworkID]*sim.Chain{},
+	e := &Env{T: t, opts: o, codes: map[string]string{}, Assets: o.registry, Chains: map[asset.NetworkID]*sim.Chain{},
 		Clock: &Clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
 	for _, n := range Networks {
 		e.Chains[n] = sim.New(chains.NetworkRef{ID: n, Mode: asset.Test})
@@ -151,7 +158,7 @@ func (e *Env) start() {
 	g, err := kassa.New(kassa.Config{
 		Mnemonic: Mnemonic, DatabasePath: e.opts.db, Chains: backends, Rates: cache,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
-		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks),
+		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(),
 	})
 	if err != nil {
 		e.T.Fatal(err)
@@ -261,6 +268,24 @@ func (e *Env) Verify() {
 	if err != nil {
 		e.T.Fatal(err)
 	}
+}
+
+func (e *Env) payoutOptions() kassa.PayoutOptions {
+	p := e.opts.payouts
+	p.Notifier = payout.NotifierFunc(func(_ context.Context, po *payout.Payout, code string) error {
+		e.mu.Lock()
+		e.codes[po.ID] = code
+		e.mu.Unlock()
+		return nil
+	})
+	return p
+}
+
+// Code returns the last one-time code sent for a payout ("" if none).
+func (e *Env) Code(payoutID string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.codes[payoutID]
 }
 
 func webhookOptions(o webhook.Options) webhook.Options {

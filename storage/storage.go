@@ -22,6 +22,7 @@ import (
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/webhook"
 )
 
@@ -35,6 +36,7 @@ type Tx interface {
 	webhook.Tx
 	apikey.Tx
 	apikey.IdempotencyTx
+	payout.Tx
 }
 
 // Store is a database.

@@ -55,6 +55,40 @@ type Chain struct {
 	sent    map[string]chains.SentTx
 	fee     *big.Int
 	start   time.Time
+	reject  string // when set, Send refuses with ErrRejected
+}
+
+// ErrRejected is returned by Send while RejectSends is set, as a node refuses a
+// transaction (an invalid or underpaying one).
+var ErrRejected = errors.New("sim: transaction rejected")
+
+// RejectSends makes Send refuse every new transaction with ErrRejected and reason,
+// until called with "".
+func (c *Chain) RejectSends(reason string) {
+	c.mu.Lock()
+	c.reject = reason
+	c.mu.Unlock()
+}
+
+// TxStatus reports a transaction's confirmations (0 in the mempool), whether it failed
+// on chain, and whether the chain knows it at all.
+func (c *Chain) TxStatus(txid string) (confirmations uint64, failed, known bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, t := range c.mempool {
+		if t.id == txid {
+			return 0, t.failed, true
+		}
+	}
+	tip := c.blocks[len(c.blocks)-1].ref.Height
+	for _, b := range c.blocks {
+		for _, t := range b.txs {
+			if t.id == txid {
+				return tip - b.ref.Height + 1, t.failed, true
+			}
+		}
+	}
+	return 0, false, false
 }
 
 var (
@@ -326,6 +360,9 @@ func (c *Chain) Send(ctx context.Context, p chains.PayoutSpec, _ chains.Signer) 
 	}
 	if s, ok := c.sent[p.ID]; ok {
 		return s, nil
+	}
+	if c.reject != "" {
+		return chains.SentTx{}, fmt.Errorf("%w: %s", ErrRejected, c.reject)
 	}
 	id := c.add([]Output{{Asset: p.Asset, To: p.To, Amount: p.Amount}}, false)
 	s := chains.SentTx{TxID: id, Fee: new(big.Int).Set(c.fee)}

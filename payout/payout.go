@@ -1,0 +1,162 @@
+// Package payout sends the merchant's money out: single payouts and mass payouts (up to
+// 50 destinations), with minimums, network fee estimates, an optional service fee, an
+// approval step with one-time codes above a threshold, and the ledger kept exact
+// through two-phase holds.
+//
+// Money: a payout's Amount is what the merchant's available balance gives up. It is
+// held (ledger.PlaceHold) in the same storage transaction that creates the payout. The
+// recipient gets NetAmount = Amount - ServiceFee - EstimatedFee when the network fee is
+// paid in the payout's own asset (BTC, ETH), or Amount - ServiceFee for tokens, whose
+// gas is paid in the network's native coin and held separately. When the transaction
+// confirms, the hold is posted with the actual fee: NetAmount to the world, the
+// service fee to the operator account, the network fee to fees, and what the estimate
+// over-reserved back to available. A transaction the node rejects voids the hold
+// (rollback confirmed); a transaction that fails on chain (a reverted EVM call) voids
+// it too, its gas booked by the wallet.
+//
+// States:
+//
+//	pending_verification --code--> processing --broadcast--> broadcast --confirmed--> completed
+//	pending_verification --5 wrong codes, or 10 minutes--> cancelled (hold voided)
+//	processing|broadcast --rejected or reverted--> failed (hold voided)
+//
+// A payout is signed once: the chain wallets store the signed transaction before
+// broadcasting and answer a retry with the same id with the same transaction.
+package payout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/big"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// Status is a payout's state.
+type Status string
+
+const (
+	StatusPendingVerification Status = "pending_verification"
+	StatusProcessing          Status = "processing"
+	StatusBroadcast           Status = "broadcast"
+	StatusCompleted           Status = "completed"
+	StatusFailed              Status = "failed"
+	StatusCancelled           Status = "cancelled"
+)
+
+// Events.
+const (
+	EventCreated             event.Type = "payout.created"
+	EventPendingVerification event.Type = "payout.pending_verification"
+	EventBroadcast           event.Type = "payout.broadcast"
+	EventCompleted           event.Type = "payout.completed"
+	EventFailed              event.Type = "payout.failed"
+)
+
+// Errors.
+var (
+	ErrNotFound          = errors.New("payout not found")
+	ErrInsufficientFunds = errors.New("insufficient funds")
+	ErrBelowMinimum      = errors.New("is below the minimum payout")
+	ErrOwnAddress        = errors.New("is one of our own deposit addresses")
+	ErrNoSender          = errors.New("payouts are not available on this network in this mode")
+	ErrWatchOnly         = errors.New("the keyring is watch-only: it cannot sign payouts")
+	ErrTooManyDest       = errors.New("a mass payout has 1 to 50 destinations")
+	ErrBadCode           = errors.New("the code is wrong")
+	ErrCodeExpired       = errors.New("the code expired")
+	ErrInvalidState      = errors.New("the payout is not in a state that allows this")
+)
+
+// BroadcastError is returned when the node refused a payout: the hold was voided and
+// the money is back in the available balance.
+type BroadcastError struct {
+	PayoutID string
+	Reason   string
+}
+
+func (e *BroadcastError) Error() string {
+	return "payout " + e.PayoutID + " was rejected by the node and rolled back: " + e.Reason
+}
+
+// Payout is the resource.
+type Payout struct {
+	ID          string          `json:"payout_id"`
+	Mode        asset.Mode      `json:"-"`
+	BatchID     string          `json:"batch_id,omitempty"`
+	BatchRef    string          `json:"batch_reference,omitempty"`
+	Status      Status          `json:"status"`
+	Asset       string          `json:"code"`
+	Currency    string          `json:"currency"`
+	Network     asset.NetworkID `json:"network"`
+	Destination string          `json:"destination_address"`
+	Amount      decimal.Decimal `json:"amount"`
+	ServiceFee  decimal.Decimal `json:"service_fee"`
+	// EstimatedFee is the network fee estimate in FeeCurrency (the network's coin).
+	EstimatedFee decimal.Decimal `json:"estimated_fee"`
+	FeeCurrency  string          `json:"fee_currency"`
+	NetAmount    decimal.Decimal `json:"net_amount"`
+	// Fee is the network fee actually paid, once known.
+	Fee           *decimal.Decimal `json:"fee"`
+	TxHash        string           `json:"tx_hash,omitempty"`
+	FailureReason string           `json:"failure_reason,omitempty"`
+	CustomerID    string           `json:"customer_id"`
+	Metadata      json.RawMessage  `json:"metadata"`
+	CreatedAt     time.Time        `json:"created_at"`
+	UpdatedAt     time.Time        `json:"updated_at"`
+	CompletedAt   *time.Time       `json:"completed_at,omitempty"`
+}
+
+// Livemode reports whether the payout is live.
+func (p *Payout) Livemode() bool { return p.Mode == asset.Live }
+
+// gasHold reports whether the payout holds its network fee separately (a token).
+func (p *Payout) gasHold() bool { return p.FeeCurrency != p.Asset }
+
+// Tx is the storage the payout service needs inside one transaction.
+type Tx interface {
+	ledger.Tx
+	event.Tx
+	keys.AddressBook
+	InsertPayout(ctx context.Context, p *Payout) error
+	UpdatePayout(ctx context.Context, p *Payout) error
+	// GetPayout returns ErrNotFound for an unknown id or one of the other mode.
+	GetPayout(ctx context.Context, m asset.Mode, id string) (*Payout, error)
+	ListPayouts(ctx context.Context, m asset.Mode, status Status, page, limit int) ([]*Payout, int, error)
+	// PayoutsIn returns payouts of every mode in the given states (for the background job).
+	PayoutsIn(ctx context.Context, states []Status, limit int) ([]*Payout, error)
+	SetPayoutCode(ctx context.Context, id string, hash []byte, expires time.Time) error
+	// PayoutCode returns the code's hash, expiry and attempts so far.
+	PayoutCode(ctx context.Context, id string) (hash []byte, expires time.Time, attempts int, err error)
+	SetPayoutCodeAttempts(ctx context.Context, id string, attempts int) error
+}
+
+// SendState is what a chain says about a sent payout.
+type SendState struct {
+	Mined  bool
+	Failed bool     // mined and reverted (or dropped for good)
+	Fee    *big.Int // actual fee in the fee asset's base units, when known
+}
+
+// Sender pays out on one network in one mode: the Gateway makes one per chain backend
+// from the chain wallets (bitcoin.Wallet, evm.Wallet, or a sim chain).
+type Sender interface {
+	// FeeAsset is the asset code fees are paid in (the network's coin).
+	FeeAsset() string
+	// EstimateFee estimates the network fee of paying amount of code to to.
+	EstimateFee(ctx context.Context, code, to string, amount *big.Int) (*big.Int, error)
+	// Send signs, stores and broadcasts; the same spec id always gives the same
+	// transaction. It returns ErrRejected-style errors (wrapped) when the node refuses.
+	Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error)
+	// Status says whether the transaction of a payout is mined, and its fee.
+	Status(ctx context.Context, specID, txid string) (SendState, error)
+	// Rejected reports whether err from Send means the node refused the transaction
+	// for good (as opposed to being unreachable).
+	Rejected(err error) bool
+}

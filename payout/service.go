@@ -1,0 +1,708 @@
+package payout
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/validation"
+	"github.com/shopspring/decimal"
+)
+
+// Notifier sends a one-time code to the owner (SMTPNotifier, NotifierFunc).
+type Notifier interface {
+	Notify(ctx context.Context, p *Payout, code string) error
+}
+
+// NotifierFunc adapts a function to Notifier.
+type NotifierFunc func(ctx context.Context, p *Payout, code string) error
+
+// Notify implements Notifier.
+func (f NotifierFunc) Notify(ctx context.Context, p *Payout, code string) error {
+	return f(ctx, p, code)
+}
+
+// Runner runs fn in a storage transaction.
+type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
+
+// Config configures a Service.
+type Config[T Tx] struct {
+	Assets  *asset.Registry
+	Keys    *keys.Keyring
+	Update  Runner[T]
+	View    Runner[T]
+	Senders func(n chains.NetworkRef) (Sender, bool)
+	// Rates values payouts in USD for the approval threshold (stablecoins need none).
+	Rates invoice.Rater
+	// ApprovalUSD: payouts worth this much or more wait for a one-time code (default
+	// 5,000). A payout whose value cannot be known waits too.
+	ApprovalUSD decimal.Decimal
+	// ServiceFeePercent is kept from every payout for the operator (default 0).
+	ServiceFeePercent decimal.Decimal
+	// Notifier sends codes; without one, codes are logged at WARN (local use only).
+	Notifier Notifier
+	// Approver, if set, may require verification of any payout (manual review).
+	Approver func(ctx context.Context, p *Payout) bool
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Service manages payouts.
+type Service[T Tx] struct{ cfg Config[T] }
+
+// New returns a Service.
+func New[T Tx](cfg Config[T]) (*Service[T], error) {
+	if cfg.Assets == nil || cfg.Keys == nil || cfg.Update == nil || cfg.View == nil || cfg.Senders == nil {
+		return nil, errors.New("payout: Assets, Keys, Update, View and Senders are required")
+	}
+	if cfg.ApprovalUSD.IsZero() {
+		cfg.ApprovalUSD = decimal.NewFromInt(5000)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Service[T]{cfg: cfg}, nil
+}
+
+// OperatorAccount receives service fees.
+func OperatorAccount(m asset.Mode, code string) string {
+	return "operator:" + string(m) + ":" + code + ":service"
+}
+
+// CreateParams create one payout.
+type CreateParams struct {
+	Amount      decimal.Decimal
+	Currency    string
+	Network     string
+	Destination string
+	CustomerID  string
+	Metadata    json.RawMessage
+}
+
+// plan is a validated payout with its units, before storage.
+type plan struct {
+	p                      *Payout
+	a, feeAsset            asset.Asset
+	amount, fee, net, serv *big.Int
+	sender                 Sender
+	verify                 bool
+}
+
+// prepare validates one payout; errors are added to v under prefix.
+func (s *Service[T]) prepare(ctx context.Context, m asset.Mode, c CreateParams, prefix string, v *validation.Error) *plan {
+	field := func(f string) string {
+		if prefix == "" {
+			return f
+		}
+		return prefix + "." + f
+	}
+	if s.cfg.Keys.WatchOnly() {
+		v.Add(field("currency"), ErrWatchOnly)
+		return nil
+	}
+	a, err := s.cfg.Assets.Parse(c.Currency, c.Network)
+	if err != nil {
+		v.Add(field("currency"), err)
+		return nil
+	}
+	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: a.Network, Mode: m})
+	if !ok {
+		v.Add(field("network"), fmt.Errorf("%w: %s in %s mode", ErrNoSender, a.Network, m))
+		return nil
+	}
+	feeAsset, _ := s.cfg.Assets.Get(snd.FeeAsset())
+	pl := &plan{a: a, feeAsset: feeAsset, sender: snd}
+	_, units, err := a.CheckPositive(c.Amount)
+	if err != nil {
+		v.Add(field("amount"), err)
+	} else if c.Amount.LessThan(a.MinPayout) {
+		v.Add(field("amount"), fmt.Errorf("%w (%s %s)", ErrBelowMinimum, a.MinPayout, a.Code))
+	}
+	pl.amount = units
+	if err := s.validateAddress(ctx, snd, m, a, c.Destination); err != nil {
+		v.Add(field("destination_address"), err)
+	}
+	if len(c.Metadata) > invoice.MaxMetadata {
+		v.Add(field("metadata"), invoice.ErrTooLarge)
+	}
+	if v.Err() != nil || units == nil {
+		return nil
+	}
+	fee, err := snd.EstimateFee(ctx, a.Code, c.Destination, units)
+	if err != nil {
+		v.Add(field("network"), fmt.Errorf("no fee estimate: %v", err))
+		return nil
+	}
+	if limit, _ := feeAsset.ToBaseUnits(feeAsset.DefaultFee.Mul(decimal.NewFromInt(50))); fee.Cmp(limit) > 0 {
+		v.Add(field("network"), fmt.Errorf("network fees are unusually high now (%s %s)", feeAsset.FromBaseUnits(fee), feeAsset.Code))
+		return nil
+	}
+	pl.fee = fee
+	hundred := decimal.NewFromInt(100)
+	service := asset.DivRoundUp(c.Amount.Mul(s.cfg.ServiceFeePercent), hundred, a.Decimals)
+	pl.serv, _ = a.ToBaseUnits(service)
+	pl.net = new(big.Int).Sub(units, pl.serv)
+	if feeAsset.Code == a.Code {
+		pl.net.Sub(pl.net, fee)
+	}
+	if pl.net.Sign() <= 0 {
+		v.Add(field("amount"), fmt.Errorf("%w: it does not cover the fees", ErrBelowMinimum))
+		return nil
+	}
+	now := s.cfg.Now().UTC()
+	pl.p = &Payout{ID: ids.New("po"), Mode: m, Status: StatusProcessing, Asset: a.Code, Currency: a.Currency, Network: a.Network,
+		Destination: c.Destination, Amount: a.FromBaseUnits(units), ServiceFee: a.FromBaseUnits(pl.serv),
+		EstimatedFee: feeAsset.FromBaseUnits(fee), FeeCurrency: feeAsset.Code, NetAmount: a.FromBaseUnits(pl.net),
+		CustomerID: c.CustomerID, Metadata: c.Metadata, CreatedAt: now, UpdatedAt: now}
+	pl.verify = s.needsVerification(ctx, pl.p)
+	if pl.verify {
+		pl.p.Status = StatusPendingVerification
+	}
+	return pl
+}
+
+func (s *Service[T]) validateAddress(ctx context.Context, snd Sender, m asset.Mode, a asset.Asset, addr string) error {
+	if v, ok := snd.(interface{ ValidateAddress(string) error }); ok {
+		if err := v.ValidateAddress(addr); err != nil {
+			return err
+		}
+	}
+	n, _ := s.cfg.Assets.Network(a.Network)
+	var own bool
+	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		_, found, err := tx.LookupAddress(ctx, n.Family, m, addr)
+		own = found
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if own {
+		return ErrOwnAddress
+	}
+	return nil
+}
+
+// needsVerification: at or above the USD threshold, of unknown value, or by the Approver.
+func (s *Service[T]) needsVerification(ctx context.Context, p *Payout) bool {
+	if s.cfg.Approver != nil && s.cfg.Approver(ctx, p) {
+		return true
+	}
+	a, _ := s.cfg.Assets.Get(p.Asset)
+	usd := p.Amount
+	if !a.Stable {
+		if s.cfg.Rates == nil {
+			return true
+		}
+		r, err := s.cfg.Rates.Rate(ctx, a.Currency, "USD")
+		if err != nil {
+			return true
+		}
+		usd = p.Amount.Mul(r.Value)
+	}
+	return usd.GreaterThanOrEqual(s.cfg.ApprovalUSD)
+}
+
+// Create validates, holds and (unless it needs a code) broadcasts one payout. Bad input
+// returns a *validation.Error and holds nothing; a node refusal returns
+// *BroadcastError with the hold voided.
+func (s *Service[T]) Create(ctx context.Context, m asset.Mode, c CreateParams) (*Payout, error) {
+	var v validation.Error
+	pl := s.prepare(ctx, m, c, "", &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.store(ctx, []*plan{pl}, ""); err != nil {
+		return nil, err
+	}
+	return s.after(ctx, pl)
+}
+
+// MassParams create a batch.
+type MassParams struct {
+	BatchReference string
+	Destinations   []CreateParams
+}
+
+// CreateMass validates every destination before any is accepted, checks the funds of
+// the whole batch per asset, and creates one payout per destination in one
+// transaction: all or none.
+func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams) (string, []*Payout, error) {
+	var v validation.Error
+	if len(mp.Destinations) == 0 || len(mp.Destinations) > 50 {
+		v.Add("destinations", ErrTooManyDest)
+		return "", nil, v.Err()
+	}
+	if len(mp.BatchReference) > 200 {
+		v.Add("batch_reference", invoice.ErrTooLarge)
+	}
+	var plans []*plan
+	for i, d := range mp.Destinations {
+		if pl := s.prepare(ctx, m, d, fmt.Sprintf("destinations[%d]", i), &v); pl != nil {
+			plans = append(plans, pl)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return "", nil, err
+	}
+	batch := ids.New("batch")
+	for _, pl := range plans {
+		pl.p.BatchID, pl.p.BatchRef = batch, mp.BatchReference
+	}
+	if err := s.store(ctx, plans, batch); err != nil {
+		return "", nil, err
+	}
+	var out []*Payout
+	var errs []error
+	for _, pl := range plans {
+		p, err := s.after(ctx, pl)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return batch, out, errors.Join(errs...)
+}
+
+// store creates the payouts and their holds in one transaction.
+func (s *Service[T]) store(ctx context.Context, plans []*plan, batch string) error {
+	return s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		for i, pl := range plans {
+			m := pl.p.Mode
+			for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
+				if err := ledger.EnsureStandardAccounts(ctx, tx, m, code); err != nil {
+					return err
+				}
+			}
+			if err := ledger.EnsureAccount(ctx, tx, ledger.Account{Name: OperatorAccount(m, pl.a.Code), Asset: pl.a.Code, Mode: m, NonNegative: true}); err != nil {
+				return err
+			}
+			hold := func(id, code string, units *big.Int) error {
+				err := ledger.PlaceHold(ctx, tx, id, ledger.MerchantAvailable(m, code), ledger.Holds(m, code), units)
+				if errors.Is(err, ledger.ErrInsufficientFunds) {
+					f := "amount"
+					if batch != "" {
+						f = fmt.Sprintf("destinations[%d].amount", i)
+					}
+					if code != pl.a.Code {
+						err = fmt.Errorf("%w of %s for the network fee", ErrInsufficientFunds, code)
+					} else {
+						err = ErrInsufficientFunds
+					}
+					return validation.Field(f, err)
+				}
+				return err
+			}
+			if err := hold(pl.p.ID, pl.a.Code, pl.amount); err != nil {
+				return err
+			}
+			if pl.p.gasHold() {
+				if err := hold(pl.p.ID+"-gas", pl.feeAsset.Code, pl.fee); err != nil {
+					return err
+				}
+			}
+			if err := tx.InsertPayout(ctx, pl.p); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, pl.p, EventCreated); err != nil {
+				return err
+			}
+			if pl.verify {
+				if err := s.emit(ctx, tx, pl.p, EventPendingVerification); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// after sends the code of a payout that needs one, or broadcasts it.
+func (s *Service[T]) after(ctx context.Context, pl *plan) (*Payout, error) {
+	if pl.verify {
+		return pl.p, s.sendCode(ctx, pl.p)
+	}
+	return s.process(ctx, pl.p)
+}
+
+const codeLifetime = 10 * time.Minute
+
+func codeHash(id, code string) []byte {
+	h := sha256.Sum256([]byte(id + ":" + code))
+	return h[:]
+}
+
+// sendCode makes a new 6-digit code, stores its hash and sends it.
+func (s *Service[T]) sendCode(ctx context.Context, p *Payout) error {
+	var b [8]byte
+	rand.Read(b[:])
+	code := fmt.Sprintf("%06d", binary.BigEndian.Uint64(b[:])%1_000_000)
+	if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		return tx.SetPayoutCode(ctx, p.ID, codeHash(p.ID, code), s.cfg.Now().Add(codeLifetime))
+	}); err != nil {
+		return err
+	}
+	if s.cfg.Notifier == nil {
+		s.cfg.Logger.WarnContext(ctx, "payout: verification code (no notifier configured)", "payout", p.ID, "code", code)
+		return nil
+	}
+	return s.cfg.Notifier.Notify(ctx, p, code)
+}
+
+// Verify checks the one-time code of a payout waiting for it: right, the payout is
+// broadcast; wrong, ErrBadCode (the fifth wrong code cancels it); late, ErrCodeExpired
+// and the payout is cancelled. Cancelling voids the hold.
+func (s *Service[T]) Verify(ctx context.Context, m asset.Mode, id, code string) (*Payout, error) {
+	var p *Payout
+	var verr error
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		if p, err = tx.GetPayout(ctx, m, id); err != nil {
+			return err
+		}
+		if p.Status != StatusPendingVerification {
+			return fmt.Errorf("%w: it is %s", ErrInvalidState, p.Status)
+		}
+		hash, expires, attempts, err := tx.PayoutCode(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !s.cfg.Now().Before(expires):
+			verr = validation.Field("otp_code", ErrCodeExpired)
+			return s.cancel(ctx, tx, p, "verification code expired")
+		case subtle.ConstantTimeCompare(hash, codeHash(id, code)) != 1:
+			attempts++
+			verr = validation.Field("otp_code", fmt.Errorf("%w (%d of 5 attempts used)", ErrBadCode, attempts))
+			if attempts >= 5 {
+				return s.cancel(ctx, tx, p, "five wrong verification codes")
+			}
+			return tx.SetPayoutCodeAttempts(ctx, id, attempts)
+		}
+		p.Status, p.UpdatedAt = StatusProcessing, s.cfg.Now().UTC()
+		return tx.UpdatePayout(ctx, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return p, verr
+	}
+	return s.process(ctx, p)
+}
+
+// cancel voids the holds of a payout that never left and marks it cancelled.
+func (s *Service[T]) cancel(ctx context.Context, tx T, p *Payout, reason string) error {
+	if err := s.voidHolds(ctx, tx, p); err != nil {
+		return err
+	}
+	p.Status, p.FailureReason, p.UpdatedAt = StatusCancelled, reason, s.cfg.Now().UTC()
+	if err := tx.UpdatePayout(ctx, p); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, p, EventFailed)
+}
+
+func (s *Service[T]) voidHolds(ctx context.Context, tx T, p *Payout) error {
+	if err := ledger.VoidHold(ctx, tx, p.ID); err != nil && !errors.Is(err, ledger.ErrHoldClosed) {
+		return err
+	}
+	if p.gasHold() {
+		if err := ledger.VoidHold(ctx, tx, p.ID+"-gas"); err != nil && !errors.Is(err, ledger.ErrHoldClosed) {
+			return err
+		}
+	}
+	return nil
+}
+
+// process broadcasts a processing payout. A node that is down leaves it processing (the
+// background step retries); a refusal fails it and voids its hold.
+func (s *Service[T]) process(ctx context.Context, p *Payout) (*Payout, error) {
+	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
+	if !ok {
+		return p, ErrNoSender
+	}
+	a, _ := s.cfg.Assets.Get(p.Asset)
+	net, _ := a.ToBaseUnits(p.NetAmount)
+	sent, sendErr := snd.Send(ctx, chains.PayoutSpec{ID: p.ID, Asset: p.Asset, To: p.Destination, Amount: net})
+	if sendErr != nil {
+		if !snd.Rejected(sendErr) {
+			s.cfg.Logger.WarnContext(ctx, "payout: broadcast deferred", "payout", p.ID, "err", sendErr)
+			return p, nil
+		}
+		uerr := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+			cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.voidHolds(ctx, tx, cur); err != nil {
+				return err
+			}
+			cur.Status, cur.FailureReason, cur.UpdatedAt = StatusFailed, sendErr.Error(), s.cfg.Now().UTC()
+			*p = *cur
+			if err := tx.UpdatePayout(ctx, cur); err != nil {
+				return err
+			}
+			return s.emit(ctx, tx, cur, EventFailed)
+		})
+		if uerr != nil {
+			return p, uerr
+		}
+		return p, &BroadcastError{PayoutID: p.ID, Reason: sendErr.Error()}
+	}
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != StatusProcessing {
+			*p = *cur
+			return nil
+		}
+		cur.Status, cur.TxHash, cur.UpdatedAt = StatusBroadcast, sent.TxID, s.cfg.Now().UTC()
+		if sent.Fee != nil && cur.FeeCurrency == cur.Asset {
+			f := a.FromBaseUnits(sent.Fee)
+			cur.Fee = &f
+		}
+		*p = *cur
+		if err := tx.UpdatePayout(ctx, cur); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, cur, EventBroadcast)
+	})
+	return p, err
+}
+
+// Step moves payouts along: broadcasts those left processing, completes or fails those
+// broadcast, and cancels those whose code expired. Gateway.Run and Sync call it.
+func (s *Service[T]) Step(ctx context.Context) error {
+	var ps []*Payout
+	if err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		ps, err = tx.PayoutsIn(ctx, []Status{StatusProcessing, StatusBroadcast, StatusPendingVerification}, 500)
+		return err
+	}); err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range ps {
+		var err error
+		switch p.Status {
+		case StatusProcessing:
+			_, err = s.process(ctx, p)
+			var be *BroadcastError
+			if errors.As(err, &be) {
+				err = nil // recorded as failed
+			}
+		case StatusBroadcast:
+			err = s.settle(ctx, p)
+		case StatusPendingVerification:
+			err = s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+				_, expires, _, err := tx.PayoutCode(ctx, p.ID)
+				if err != nil || s.cfg.Now().Before(expires) {
+					return err
+				}
+				cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
+				if err != nil || cur.Status != StatusPendingVerification {
+					return err
+				}
+				return s.cancel(ctx, tx, cur, "verification code expired")
+			})
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("payout %s: %w", p.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settle completes a mined payout with its actual fee, or fails a reverted one.
+func (s *Service[T]) settle(ctx context.Context, p *Payout) error {
+	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
+	if !ok {
+		return ErrNoSender
+	}
+	st, err := snd.Status(ctx, p.ID, p.TxHash)
+	if err != nil || !st.Mined {
+		return err
+	}
+	a, _ := s.cfg.Assets.Get(p.Asset)
+	fa, _ := s.cfg.Assets.Get(p.FeeCurrency)
+	return s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
+		if err != nil || cur.Status != StatusBroadcast {
+			return err
+		}
+		now := s.cfg.Now().UTC()
+		if st.Failed {
+			if err := s.voidHolds(ctx, tx, cur); err != nil {
+				return err
+			}
+			cur.Status, cur.FailureReason, cur.UpdatedAt = StatusFailed, "the transaction failed on chain", now
+			if st.Fee != nil {
+				f := fa.FromBaseUnits(st.Fee)
+				cur.Fee = &f
+			}
+			if err := tx.UpdatePayout(ctx, cur); err != nil {
+				return err
+			}
+			return s.emit(ctx, tx, cur, EventFailed)
+		}
+		fee := st.Fee
+		if fee == nil && cur.Fee != nil {
+			fee, _ = fa.ToBaseUnits(*cur.Fee)
+		}
+		if fee == nil {
+			fee = new(big.Int)
+		}
+		m := cur.Mode
+		net, _ := a.ToBaseUnits(cur.NetAmount)
+		serv, _ := a.ToBaseUnits(cur.ServiceFee)
+		amount, _ := a.ToBaseUnits(cur.Amount)
+		legs := []ledger.Posting{{Account: ledger.World(m, a.Code), Amount: net}}
+		if serv.Sign() > 0 {
+			legs = append(legs, ledger.Posting{Account: OperatorAccount(m, a.Code), Amount: serv})
+		}
+		feeHold, feeHeld := cur.ID, new(big.Int).Sub(amount, new(big.Int).Add(net, serv))
+		if cur.gasHold() {
+			feeHold = cur.ID + "-gas"
+			feeHeld, _ = fa.ToBaseUnits(cur.EstimatedFee)
+			if err := ledger.PostHold(ctx, tx, cur.ID, legs); err != nil {
+				return err
+			}
+			legs = nil
+		}
+		covered := new(big.Int).Set(fee)
+		if covered.Cmp(feeHeld) > 0 {
+			covered.Set(feeHeld)
+		}
+		if covered.Sign() > 0 {
+			legs = append(legs, ledger.Posting{Account: ledger.NetworkFees(m, fa.Code), Amount: covered})
+		}
+		if len(legs) > 0 {
+			if err := ledger.PostHold(ctx, tx, feeHold, legs); err != nil {
+				return err
+			}
+		} else if err := ledger.VoidHold(ctx, tx, feeHold); err != nil {
+			return err
+		}
+		if over := new(big.Int).Sub(fee, covered); over.Sign() > 0 {
+			// The fee came out higher than held: from available, else from the world
+			// (gas the operator put in the wallet by hand).
+			entry := func(from string) ledger.Entry {
+				return ledger.Entry{Key: "payout-fee-overrun:" + cur.ID, Description: "fee above estimate " + cur.ID, Postings: []ledger.Posting{
+					{Account: from, Amount: new(big.Int).Neg(over)}, {Account: ledger.NetworkFees(m, fa.Code), Amount: over}}}
+			}
+			if _, err := ledger.Post(ctx, tx, entry(ledger.MerchantAvailable(m, fa.Code))); errors.Is(err, ledger.ErrInsufficientFunds) {
+				if _, err := ledger.Post(ctx, tx, entry(ledger.World(m, fa.Code))); err != nil {
+					return err
+				}
+			} else if err != nil {
+				return err
+			}
+		}
+		f := fa.FromBaseUnits(fee)
+		cur.Status, cur.Fee, cur.UpdatedAt, cur.CompletedAt = StatusCompleted, &f, now, &now
+		if err := tx.UpdatePayout(ctx, cur); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, cur, EventCompleted)
+	})
+}
+
+// Get returns a payout of mode.
+func (s *Service[T]) Get(ctx context.Context, m asset.Mode, id string) (*Payout, error) {
+	var p *Payout
+	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		p, err = tx.GetPayout(ctx, m, id)
+		return err
+	})
+	return p, err
+}
+
+// List returns payouts of mode, newest first.
+func (s *Service[T]) List(ctx context.Context, m asset.Mode, st Status, page, limit int) ([]*Payout, int, error) {
+	var out []*Payout
+	var total int
+	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		out, total, err = tx.ListPayouts(ctx, m, st, page, limit)
+		return err
+	})
+	return out, total, err
+}
+
+// Estimate is a fee estimate for a payout.
+type Estimate struct {
+	NetworkFee  decimal.Decimal `json:"network_fee"`
+	FeeCurrency string          `json:"fee_currency"`
+	ServiceFee  decimal.Decimal `json:"service_fee"`
+	Total       decimal.Decimal `json:"total_estimated_fee"`
+	MinAmount   decimal.Decimal `json:"min_amount"`
+}
+
+// EstimateFee estimates the fees of paying amount of currency on network.
+func (s *Service[T]) EstimateFee(ctx context.Context, m asset.Mode, currency, network string, amount decimal.Decimal) (Estimate, error) {
+	var v validation.Error
+	a, err := s.cfg.Assets.Parse(currency, network)
+	if err != nil {
+		v.Add("currency", err)
+		return Estimate{}, v.Err()
+	}
+	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: a.Network, Mode: m})
+	if !ok {
+		v.Add("network", ErrNoSender)
+		return Estimate{}, v.Err()
+	}
+	if amount.IsZero() {
+		amount = a.MinPayout
+	}
+	_, units, err := a.CheckPositive(amount)
+	if err != nil {
+		v.Add("amount", err)
+		return Estimate{}, v.Err()
+	}
+	fee, err := snd.EstimateFee(ctx, a.Code, "", units)
+	if err != nil {
+		return Estimate{}, err
+	}
+	fa, _ := s.cfg.Assets.Get(snd.FeeAsset())
+	serv := asset.DivRoundUp(amount.Mul(s.cfg.ServiceFeePercent), decimal.NewFromInt(100), a.Decimals)
+	e := Estimate{NetworkFee: fa.FromBaseUnits(fee), FeeCurrency: fa.Code, ServiceFee: serv, MinAmount: a.MinPayout}
+	e.Total = e.ServiceFee
+	if fa.Code == a.Code {
+		e.Total = e.Total.Add(e.NetworkFee)
+	}
+	return e, nil
+}
+
+func (s *Service[T]) emit(ctx context.Context, tx T, p *Payout, t event.Type) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: p.Mode,
+		Livemode: p.Livemode(), ObjectID: p.ID, Data: data})
+	return err
+}

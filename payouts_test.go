@@ -1,0 +1,384 @@
+package kassa_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/validation"
+)
+
+// fund credits amount of code to the merchant through a real invoice: paid on the sim
+// chain and confirmed.
+func fund(t *testing.T, env *kassatest.Env, code, amount string) {
+	t.Helper()
+	a, err := env.Assets.Get(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := balance(t, env, code).Available
+	inv := create(t, env, invoice.CreateParams{Amount: dec(amount), Currency: code})
+	env.Pay(inv, code, amount)
+	env.Mine(a.Network, a.Confirmations)
+	if got := balance(t, env, code).Available; !got.Equal(before.Add(dec(amount))) {
+		t.Fatalf("funding %s %s: available %s", amount, code, got)
+	}
+}
+
+func newPayout(t *testing.T, env *kassatest.Env, c payout.CreateParams) *kassa.Payout {
+	t.Helper()
+	p, err := env.Gateway.Payouts().Create(context.Background(), asset.Test, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func getPayout(t *testing.T, env *kassatest.Env, id string) *kassa.Payout {
+	t.Helper()
+	p, err := env.Gateway.Payouts().Get(context.Background(), asset.Test, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func accountBalance(t *testing.T, env *kassatest.Env, name string) string {
+	t.Helper()
+	var s string
+	err := env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+		acc, err := tx.LockAccount(ctx, name)
+		if err != nil {
+			return err
+		}
+		s = acc.Balance.String()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// hasField reports whether err is a validation error naming field.
+func hasField(err error, field string) bool {
+	var v *validation.Error
+	if errors.As(err, &v) {
+		return v.Fields[field] != nil
+	}
+	var fe *validation.FieldError
+	return errors.As(err, &fe) && fe.Field == field
+}
+
+func TestPayout_BTCIsBroadcastMinedAndBookedExactly(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ServiceFeePercent: dec("1")}))
+	fund(t, env, "BTC", "0.1")
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.05"), Currency: "BTC", Destination: "bc-recipient-1"})
+	// 1% service fee and the sim's flat 1000 sat network fee come out of the amount.
+	if p.Status != payout.StatusBroadcast || p.TxHash == "" || !p.ServiceFee.Equal(dec("0.0005")) ||
+		!p.EstimatedFee.Equal(dec("0.00001")) || !p.NetAmount.Equal(dec("0.04949")) || p.FeeCurrency != "BTC" {
+		t.Fatalf("payout after create: %+v", p)
+	}
+	if conf, failed, known := env.Chain(asset.Bitcoin).TxStatus(p.TxHash); !known || failed || conf != 0 {
+		t.Fatalf("tx %s on chain: conf %d failed %v known %v", p.TxHash, conf, failed, known)
+	}
+	b := balance(t, env, "BTC")
+	if !b.Available.Equal(dec("0.05")) || !b.Held.Equal(dec("0.05")) {
+		t.Fatalf("balance while broadcast: %+v", b)
+	}
+	env.Sync() // not mined yet: nothing changes
+	if got := getPayout(t, env, p.ID); got.Status != payout.StatusBroadcast {
+		t.Fatalf("unmined payout is %s", got.Status)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	got := getPayout(t, env, p.ID)
+	if got.Status != payout.StatusCompleted || got.Fee == nil || !got.Fee.Equal(dec("0.00001")) || got.CompletedAt == nil {
+		t.Fatalf("payout after mining: %+v", got)
+	}
+	b = balance(t, env, "BTC")
+	if !b.Available.Equal(dec("0.05")) || !b.Held.IsZero() {
+		t.Fatalf("balance after completion: %+v", b)
+	}
+	if s := accountBalance(t, env, payout.OperatorAccount(asset.Test, "BTC")); s != "50000" {
+		t.Fatalf("operator service fee account holds %s sat, want 50000", s)
+	}
+	if s := accountBalance(t, env, ledger.NetworkFees(asset.Test, "BTC")); s != "1000" {
+		t.Fatalf("network fee account holds %s sat, want 1000", s)
+	}
+	env.Verify()
+	types := eventTypes(env, p.ID)
+	if !slices.Equal(types, []event.Type{payout.EventCreated, payout.EventBroadcast, payout.EventCompleted}) {
+		t.Fatalf("events %v", types)
+	}
+	// A second pass neither books again nor sends again.
+	env.Mine(asset.Bitcoin, 1)
+	env.Verify()
+	if s := accountBalance(t, env, ledger.NetworkFees(asset.Test, "BTC")); s != "1000" {
+		t.Fatalf("fee booked twice: %s", s)
+	}
+}
+
+func TestPayout_NodeRefusalRollsBackTheHold(t *testing.T) {
+	env := kassatest.New(t)
+	fund(t, env, "BTC", "0.1")
+	env.Chain(asset.Bitcoin).RejectSends("min relay fee not met")
+	_, err := env.Gateway.Payouts().Create(context.Background(), asset.Test,
+		payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: "recipient"})
+	var be *payout.BroadcastError
+	if !errors.As(err, &be) {
+		t.Fatalf("create with a refusing node: %v", err)
+	}
+	p := getPayout(t, env, be.PayoutID)
+	if p.Status != payout.StatusFailed || p.FailureReason == "" {
+		t.Fatalf("refused payout: %+v", p)
+	}
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.1")) || !b.Held.IsZero() {
+		t.Fatalf("balance after refusal: %+v", b)
+	}
+	env.Chain(asset.Bitcoin).RejectSends("")
+	env.Sync() // a failed payout is never retried
+	if got := getPayout(t, env, p.ID); got.Status != payout.StatusFailed || got.TxHash != "" {
+		t.Fatalf("failed payout moved: %+v", got)
+	}
+	env.Verify()
+}
+
+func TestPayout_NodeDownLeavesItProcessingThenBroadcastsOnce(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100")}))
+	fund(t, env, "BTC", "0.1")
+	chain := env.Chain(asset.Bitcoin)
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r1"})
+	// The code is right but the node is down: the payout stays processing, still held.
+	chain.SetOffline(true)
+	got, err := env.Gateway.Payouts().Verify(context.Background(), asset.Test, p.ID, env.Code(p.ID))
+	if err != nil || got.Status != payout.StatusProcessing {
+		t.Fatalf("verify with the node down: %+v, %v", got, err)
+	}
+	if err := env.Gateway.Sync(context.Background()); err == nil {
+		t.Fatal("sync with the node down reported no error")
+	}
+	if b := balance(t, env, "BTC"); !b.Held.Equal(dec("0.01")) {
+		t.Fatalf("deferred payout not held: %+v", b)
+	}
+	chain.SetOffline(false)
+	env.Sync() // the background pass broadcasts it
+	got = getPayout(t, env, p.ID)
+	if got.Status != payout.StatusBroadcast || got.TxHash == "" {
+		t.Fatalf("after the node is back: %+v", got)
+	}
+	env.Sync() // and never twice
+	if again := getPayout(t, env, p.ID); again.TxHash != got.TxHash {
+		t.Fatalf("sent twice: %s then %s", got.TxHash, again.TxHash)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	if got := getPayout(t, env, p.ID); got.Status != payout.StatusCompleted {
+		t.Fatalf("payout is %s", got.Status)
+	}
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.09")) || !b.Held.IsZero() {
+		t.Fatalf("balance: %+v", b)
+	}
+	env.Verify()
+}
+
+func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
+	env := kassatest.New(t)
+	fund(t, env, "BTC", "0.1")
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	own := method(t, inv, "BTC").Address
+	cases := []struct {
+		name  string
+		mode  asset.Mode
+		c     payout.CreateParams
+		field string
+		is    error
+	}{
+		{"zero", asset.Test, payout.CreateParams{Amount: dec("0"), Currency: "BTC", Destination: "r"}, "amount", nil},
+		{"negative", asset.Test, payout.CreateParams{Amount: dec("-1"), Currency: "BTC", Destination: "r"}, "amount", nil},
+		{"over-precise", asset.Test, payout.CreateParams{Amount: dec("0.011111111"), Currency: "BTC", Destination: "r"}, "amount", nil},
+		{"below minimum", asset.Test, payout.CreateParams{Amount: dec("0.0001"), Currency: "BTC", Destination: "r"}, "amount", payout.ErrBelowMinimum},
+		{"more than available", asset.Test, payout.CreateParams{Amount: dec("0.2"), Currency: "BTC", Destination: "r"}, "amount", payout.ErrInsufficientFunds},
+		{"huge", asset.Test, payout.CreateParams{Amount: dec("1e40"), Currency: "BTC", Destination: "r"}, "amount", nil},
+		{"unknown asset", asset.Test, payout.CreateParams{Amount: dec("1"), Currency: "DOGE", Destination: "r"}, "currency", nil},
+		{"bad address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "two words"}, "destination_address", chains.ErrInvalidAddress},
+		{"empty address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC"}, "destination_address", chains.ErrInvalidAddress},
+		{"own deposit address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: own}, "destination_address", payout.ErrOwnAddress},
+		{"live mode without a live chain", asset.Live, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r"}, "network", payout.ErrNoSender},
+		{"token without gas", asset.Test, payout.CreateParams{Amount: dec("10"), Currency: "USDT", Network: "ethereum", Destination: "0xabc"}, "amount", nil},
+	}
+	fund(t, env, "USDT_ETHEREUM", "20")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := env.Gateway.Payouts().Create(context.Background(), tc.mode, tc.c)
+			if !hasField(err, tc.field) {
+				t.Fatalf("error %v, want one on field %q", err, tc.field)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Fatalf("error %v, want %v", err, tc.is)
+			}
+		})
+	}
+	ps, total, err := env.Gateway.Payouts().List(context.Background(), asset.Test, "", 1, 50)
+	if err != nil || total != 0 || len(ps) != 0 {
+		t.Fatalf("bad input created payouts: %d, %v", total, err)
+	}
+	for _, code := range []string{"BTC", "USDT_ETHEREUM", "ETH"} {
+		if b := balance(t, env, code); !b.Held.IsZero() {
+			t.Fatalf("bad input held %s: %+v", code, b)
+		}
+	}
+	env.Verify()
+}
+
+func TestPayout_TokenHoldsGasInTheNativeCoin(t *testing.T) {
+	env := kassatest.New(t)
+	fund(t, env, "USDT_ETHEREUM", "50")
+	fund(t, env, "ETH", "0.01")
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("20"), Currency: "USDT", Network: "ethereum", Destination: "0xrecipient"})
+	if p.Status != payout.StatusBroadcast || !p.NetAmount.Equal(dec("20")) || p.FeeCurrency != "ETH" {
+		t.Fatalf("token payout: %+v", p)
+	}
+	if b := balance(t, env, "ETH"); !b.Held.Equal(p.EstimatedFee) {
+		t.Fatalf("gas hold %s, want %s", b.Held, p.EstimatedFee)
+	}
+	env.Mine(asset.Ethereum, 1)
+	got := getPayout(t, env, p.ID)
+	if got.Status != payout.StatusCompleted {
+		t.Fatalf("token payout is %s", got.Status)
+	}
+	if b := balance(t, env, "USDT_ETHEREUM"); !b.Available.Equal(dec("30")) || !b.Held.IsZero() {
+		t.Fatalf("USDT after payout: %+v", b)
+	}
+	if b := balance(t, env, "ETH"); !b.Available.Equal(dec("0.01").Sub(*got.Fee)) || !b.Held.IsZero() {
+		t.Fatalf("ETH after payout (fee %s): %+v", got.Fee, b)
+	}
+	env.Verify()
+}
+
+func TestPayout_AboveThresholdWaitsForTheCode(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("1000")}))
+	fund(t, env, "BTC", "0.2")
+	ctx := context.Background()
+	svc := env.Gateway.Payouts()
+	small := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r"}) // 650 USD
+	if small.Status != payout.StatusBroadcast {
+		t.Fatalf("small payout is %s", small.Status)
+	}
+	big := newPayout(t, env, payout.CreateParams{Amount: dec("0.05"), Currency: "BTC", Destination: "r"}) // 3250 USD
+	code := env.Code(big.ID)
+	if big.Status != payout.StatusPendingVerification || big.TxHash != "" || len(code) != 6 {
+		t.Fatalf("big payout: %+v, code %q", big, code)
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if _, err := svc.Verify(ctx, asset.Test, big.ID, wrong); !errors.Is(err, payout.ErrBadCode) {
+		t.Fatalf("wrong code: %v", err)
+	}
+	if _, err := svc.Verify(ctx, asset.Live, big.ID, code); !errors.Is(err, payout.ErrNotFound) {
+		t.Fatalf("verify in the other mode: %v", err)
+	}
+	p, err := svc.Verify(ctx, asset.Test, big.ID, code)
+	if err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("right code: %+v, %v", p, err)
+	}
+	if _, err := svc.Verify(ctx, asset.Test, big.ID, code); !errors.Is(err, payout.ErrInvalidState) {
+		t.Fatalf("code replayed: %v", err)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	env.Verify()
+}
+
+func TestPayout_FiveWrongCodesOrExpiryCancelAndRelease(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100")}))
+	fund(t, env, "BTC", "0.1")
+	ctx := context.Background()
+	svc := env.Gateway.Payouts()
+	a := newPayout(t, env, payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: "r"})
+	code := env.Code(a.ID)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	for range 5 {
+		if _, err := svc.Verify(ctx, asset.Test, a.ID, wrong); !errors.Is(err, payout.ErrBadCode) {
+			t.Fatalf("wrong code: %v", err)
+		}
+	}
+	if got := getPayout(t, env, a.ID); got.Status != payout.StatusCancelled {
+		t.Fatalf("after five wrong codes: %s", got.Status)
+	}
+	if _, err := svc.Verify(ctx, asset.Test, a.ID, code); !errors.Is(err, payout.ErrInvalidState) {
+		t.Fatalf("right code after cancel: %v", err)
+	}
+	b := newPayout(t, env, payout.CreateParams{Amount: dec("0.03"), Currency: "BTC", Destination: "r"})
+	env.Advance(11 * time.Minute) // syncs: the expired code cancels the payout
+	if got := getPayout(t, env, b.ID); got.Status != payout.StatusCancelled {
+		t.Fatalf("after expiry: %s", got.Status)
+	}
+	if bal := balance(t, env, "BTC"); !bal.Available.Equal(dec("0.1")) || !bal.Held.IsZero() {
+		t.Fatalf("balance after cancels: %+v", bal)
+	}
+	env.Verify()
+}
+
+func TestPayout_MassIsAllOrNothing(t *testing.T) {
+	env := kassatest.New(t)
+	fund(t, env, "BTC", "0.1")
+	ctx := context.Background()
+	svc := env.Gateway.Payouts()
+	dests := []payout.CreateParams{
+		{Amount: dec("0.01"), Currency: "BTC", Destination: "a"},
+		{Amount: dec("0.01"), Currency: "BTC", Destination: "b c"},
+		{Amount: dec("0.01"), Currency: "BTC", Destination: "d"},
+	}
+	_, _, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
+	if !hasField(err, "destinations[1].destination_address") {
+		t.Fatalf("mass with a bad address: %v", err)
+	}
+	dests[1].Destination = "b"
+	dests[2].Amount = dec("0.09") // together more than available
+	_, _, err = svc.CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
+	if !errors.Is(err, payout.ErrInsufficientFunds) {
+		t.Fatalf("mass above the balance: %v", err)
+	}
+	if b := balance(t, env, "BTC"); !b.Held.IsZero() {
+		t.Fatalf("refused mass held money: %+v", b)
+	}
+	if _, _, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{}); !errors.Is(err, payout.ErrTooManyDest) {
+		t.Fatalf("empty mass: %v", err)
+	}
+	dests[2].Amount = dec("0.02")
+	batch, ps, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "june", Destinations: dests})
+	if err != nil || len(ps) != 3 || batch == "" {
+		t.Fatalf("mass: %v, %d payouts", err, len(ps))
+	}
+	env.Mine(asset.Bitcoin, 1)
+	for _, p := range ps {
+		if got := getPayout(t, env, p.ID); got.Status != payout.StatusCompleted || got.BatchID != batch || got.BatchRef != "june" {
+			t.Fatalf("batch payout: %+v", got)
+		}
+	}
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.06")) || !b.Held.IsZero() {
+		t.Fatalf("balance after mass: %+v", b)
+	}
+	env.Verify()
+}
+
+func TestPayout_WatchOnlyGatewayCannotPayOut(t *testing.T) {
+	g := newGateway(t)
+	if g.Payouts() == nil {
+		t.Fatal("a mnemonic gateway has no payouts")
+	}
+}

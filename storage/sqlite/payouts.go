@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/payout"
+)
+
+// InsertPayout implements payout.Tx.
+func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	body, err := json.Marshal(storedPayout{Payout: p, Mode: p.Mode})
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body) VALUES (?, ?, ?, ?, ?, ?)`,
+		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body))
+	return err
+}
+
+// storedPayout keeps the mode, which the API form leaves out.
+type storedPayout struct {
+	*payout.Payout
+	Mode asset.Mode `json:"mode"`
+}
+
+// UpdatePayout implements payout.Tx.
+func (t *tx) UpdatePayout(ctx context.Context, p *payout.Payout) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	body, err := json.Marshal(storedPayout{Payout: p, Mode: p.Mode})
+	if err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE payouts SET status = ?, body = ? WHERE id = ? AND mode = ?`, string(p.Status), string(body), p.ID, string(p.Mode))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return payout.ErrNotFound
+	}
+	return nil
+}
+
+func decodePayout(body string) (*payout.Payout, error) {
+	sp := storedPayout{Payout: &payout.Payout{}}
+	if err := json.Unmarshal([]byte(body), &sp); err != nil {
+		return nil, fmt.Errorf("sqlite: stored payout: %w", err)
+	}
+	sp.Payout.Mode = sp.Mode
+	return sp.Payout, nil
+}
+
+// GetPayout implements payout.Tx.
+func (t *tx) GetPayout(ctx context.Context, m asset.Mode, id string) (*payout.Payout, error) {
+	var body string
+	err := t.tx.QueryRowContext(ctx, `SELECT body FROM payouts WHERE id = ? AND mode = ?`, id, string(m)).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, payout.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodePayout(body)
+}
+
+func (t *tx) payouts(ctx context.Context, q string, args ...any) ([]*payout.Payout, error) {
+	rows, err := t.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*payout.Payout
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		p, err := decodePayout(body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ListPayouts implements payout.Tx.
+func (t *tx) ListPayouts(ctx context.Context, m asset.Mode, status payout.Status, page, limit int) ([]*payout.Payout, int, error) {
+	where, args := `mode = ?`, []any{string(m)}
+	if status != "" {
+		where, args = where+` AND status = ?`, append(args, string(status))
+	}
+	var total int
+	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM payouts WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	ps, err := t.payouts(ctx, `SELECT body FROM payouts WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+		append(args, limit, (page-1)*limit)...)
+	return ps, total, err
+}
+
+// PayoutsIn implements payout.Tx.
+func (t *tx) PayoutsIn(ctx context.Context, states []payout.Status, limit int) ([]*payout.Payout, error) {
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(states)), ", ")
+	args := make([]any, 0, len(states)+1)
+	for _, s := range states {
+		args = append(args, string(s))
+	}
+	return t.payouts(ctx, `SELECT body FROM payouts WHERE status IN (`+ph+`) ORDER BY created_at LIMIT ?`, append(args, limit)...)
+}
+
+// SetPayoutCode implements payout.Tx.
+func (t *tx) SetPayoutCode(ctx context.Context, id string, hash []byte, expires time.Time) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO payout_codes (payout_id, hash, expires_at, attempts) VALUES (?, ?, ?, 0)
+		ON CONFLICT (payout_id) DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at, attempts = 0`, id, hash, micros(expires))
+	return err
+}
+
+// PayoutCode implements payout.Tx.
+func (t *tx) PayoutCode(ctx context.Context, id string) ([]byte, time.Time, int, error) {
+	var hash []byte
+	var exp int64
+	var attempts int
+	err := t.tx.QueryRowContext(ctx, `SELECT hash, expires_at, attempts FROM payout_codes WHERE payout_id = ?`, id).Scan(&hash, &exp, &attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, 0, payout.ErrNotFound
+	}
+	return hash, time.UnixMicro(exp).UTC(), attempts, err
+}
+
+// SetPayoutCodeAttempts implements payout.Tx.
+func (t *tx) SetPayoutCodeAttempts(ctx context.Context, id string, attempts int) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `UPDATE payout_codes SET attempts = ? WHERE payout_id = ?`, attempts, id)
+	return err
+}
