@@ -3,7 +3,9 @@ package kassa_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -381,4 +383,36 @@ func TestPayout_WatchOnlyGatewayCannotPayOut(t *testing.T) {
 	if g.Payouts() == nil {
 		t.Fatal("a mnemonic gateway has no payouts")
 	}
+}
+
+func TestPayout_ConcurrentPayoutsNeverOverdraw(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithDatabase(t.TempDir()+"/kassa.db"))
+	fund(t, env, "BTC", "0.1")
+	const n = 12 // 12 x 0.01 > 0.1: at most 10 can be accepted
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = env.Gateway.Payouts().Create(context.Background(), asset.Test,
+				payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: fmt.Sprintf("r%d", i)})
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, payout.ErrInsufficientFunds):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if ok != 10 {
+		t.Fatalf("%d payouts accepted from a balance for 10", ok)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	if b := balance(t, env, "BTC"); !b.Available.IsZero() || !b.Held.IsZero() {
+		t.Fatalf("balance after concurrent payouts: %+v", b)
+	}
+	env.Verify()
 }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/webhook"
 )
@@ -19,6 +21,7 @@ type apiError struct {
 	code    string
 	message string
 	details map[string][]string
+	extra   map[string]any // more members of the error object (rollback_confirmed)
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -61,6 +64,12 @@ func toAPIError(err error, log *slog.Logger) *apiError {
 			code = "unsupported_asset"
 		case errors.Is(err, webhook.ErrTooManyEndpoints):
 			code = "validation_error"
+		case errors.Is(err, payout.ErrInsufficientFunds):
+			code = "insufficient_funds"
+		case errors.Is(err, chains.ErrInvalidAddress), errors.Is(err, payout.ErrOwnAddress):
+			code = "invalid_address"
+		case errors.Is(err, payout.ErrBelowMinimum):
+			code = "amount_too_small"
 		}
 		return &apiError{status: http.StatusUnprocessableEntity, code: code, message: ve.Error(), details: ve.Fields}
 	}
@@ -71,9 +80,9 @@ func toAPIError(err error, log *slog.Logger) *apiError {
 		return toAPIError(&v, log)
 	}
 	switch {
-	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound):
+	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound):
 		return errNotFound
-	case errors.Is(err, invoice.ErrInvalidState):
+	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState):
 		return errf(http.StatusConflict, "invalid_state", err.Error())
 	case errors.Is(err, apikey.ErrNotFound), errors.Is(err, apikey.ErrRevoked), errors.Is(err, apikey.ErrMalformed):
 		return errUnauthorized
@@ -87,6 +96,9 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	body := map[string]any{"code": e.code, "message": e.message}
 	if len(e.details) > 0 {
 		body["details"] = e.details
+	}
+	for k, v := range e.extra {
+		body[k] = v
 	}
 	writeJSON(w, e.status, map[string]any{"status": "error", "error": body})
 }

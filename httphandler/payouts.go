@@ -1,0 +1,244 @@
+package httphandler
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/validation"
+	"github.com/shopspring/decimal"
+)
+
+type payoutService = payout.Service[storage.Tx]
+
+var errNoPayouts = errf(http.StatusNotImplemented, "payouts_unavailable", "This Gateway's keyring is watch-only: it cannot sign payouts.")
+
+func (h *Handler) payouts() (*payoutService, error) {
+	if s := h.gw.Payouts(); s != nil {
+		return s, nil
+	}
+	return nil, errNoPayouts
+}
+
+// payoutRequest is one payout of POST /v1/payouts or one destination of a mass payout
+// ("address" is accepted for "destination_address" there, as API.md writes it).
+type payoutRequest struct {
+	Amount             Amount          `json:"amount"`
+	Currency           string          `json:"currency"`
+	Network            string          `json:"network"`
+	DestinationAddress string          `json:"destination_address"`
+	Address            string          `json:"address"`
+	CustomerID         string          `json:"customer_id"`
+	Metadata           json.RawMessage `json:"metadata"`
+}
+
+func (p payoutRequest) params(field string, v *validation.Error) payout.CreateParams {
+	if !p.Amount.Set {
+		v.Add(join(field, "amount"), errors.New("is required"))
+	}
+	if p.Currency == "" {
+		v.Add(join(field, "currency"), errors.New("is required"))
+	}
+	dest := p.DestinationAddress
+	if dest == "" {
+		dest = p.Address
+	}
+	if len(p.CustomerID) > 128 {
+		v.Add(join(field, "customer_id"), errors.New("is longer than 128 characters"))
+	}
+	return payout.CreateParams{Amount: p.Amount.Value, Currency: p.Currency, Network: p.Network, Destination: dest,
+		CustomerID: p.CustomerID, Metadata: p.Metadata}
+}
+
+func join(prefix, field string) string {
+	if prefix == "" {
+		return field
+	}
+	return prefix + "." + field
+}
+
+// broadcastFailure is 400 broadcast_failure with rollback_confirmed: the node refused
+// the transaction and the hold is void.
+func broadcastFailure(be *payout.BroadcastError) *apiError {
+	e := errf(http.StatusBadRequest, "broadcast_failure", be.Error())
+	e.extra = map[string]any{"rollback_confirmed": true, "payout_id": be.PayoutID}
+	return e
+}
+
+func (h *Handler) createPayout(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.payouts()
+	if err != nil {
+		return err
+	}
+	var req payoutRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var v validation.Error
+	p := req.params("", &v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	po, err := svc.Create(r.Context(), mode(r), p)
+	var be *payout.BroadcastError
+	if errors.As(err, &be) {
+		return broadcastFailure(be)
+	}
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusCreated, po)
+	return nil
+}
+
+func (h *Handler) createMassPayout(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.payouts()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		BatchReference string          `json:"batch_reference"`
+		Destinations   []payoutRequest `json:"destinations"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var v validation.Error
+	mp := payout.MassParams{BatchReference: req.BatchReference}
+	if len(req.Destinations) > 50 {
+		v.Add("destinations", payout.ErrTooManyDest)
+		return v.Err()
+	}
+	for i, d := range req.Destinations {
+		mp.Destinations = append(mp.Destinations, d.params("destinations["+strconv.Itoa(i)+"]", &v))
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	batch, ps, err := svc.CreateMass(r.Context(), mode(r), mp)
+	if len(ps) == 0 && err != nil {
+		return err
+	}
+	// Accepted: every payout exists; some may have been refused by the node since.
+	total := decimal.Zero
+	status := "processing"
+	for _, p := range ps {
+		total = total.Add(p.Amount)
+		if p.Status == payout.StatusPendingVerification {
+			status = string(payout.StatusPendingVerification)
+		}
+	}
+	ok(w, http.StatusCreated, map[string]any{"batch_id": batch, "batch_reference": req.BatchReference, "status": status,
+		"total_payouts": len(ps), "total_amount": total, "payouts": ps})
+	return nil
+}
+
+func (h *Handler) verifyPayout(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.payouts()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		OTPCode string `json:"otp_code"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if len(req.OTPCode) != 6 {
+		var v validation.Error
+		v.Add("otp_code", errors.New("must be 6 digits"))
+		return v.Err()
+	}
+	p, err := svc.Verify(r.Context(), mode(r), r.PathValue("id"), req.OTPCode)
+	var be *payout.BroadcastError
+	if errors.As(err, &be) {
+		return broadcastFailure(be)
+	}
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, p)
+	return nil
+}
+
+func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.payouts()
+	if err != nil {
+		return err
+	}
+	var v validation.Error
+	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ps, total, err := svc.List(r.Context(), mode(r), payout.Status(r.URL.Query().Get("status")), page, limit)
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []*payout.Payout{}
+	}
+	okList(w, ps, pagination{Page: page, Limit: limit, Total: total, HasMore: page*limit < total})
+	return nil
+}
+
+func (h *Handler) getPayout(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.payouts()
+	if err != nil {
+		return err
+	}
+	p, err := svc.Get(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, p)
+	return nil
+}
+
+// estimate answers min-amount and fee-estimate.
+func (h *Handler) estimate(r *http.Request) (asset.Asset, payout.Estimate, error) {
+	svc, err := h.payouts()
+	if err != nil {
+		return asset.Asset{}, payout.Estimate{}, err
+	}
+	q := r.URL.Query()
+	var v validation.Error
+	amount := decimal.Zero
+	if s := q.Get("amount"); s != "" {
+		if amount, err = asset.ParseAmount(s); err != nil {
+			v.Add("amount", err)
+		}
+	}
+	a, err := h.gw.Assets().Parse(q.Get("currency"), q.Get("network"))
+	if err != nil {
+		v.Add("currency", err)
+	}
+	if err := v.Err(); err != nil {
+		return asset.Asset{}, payout.Estimate{}, err
+	}
+	e, err := svc.EstimateFee(r.Context(), mode(r), a.Currency, string(a.Network), amount)
+	return a, e, err
+}
+
+func (h *Handler) minAmount(w http.ResponseWriter, r *http.Request) error {
+	a, e, err := h.estimate(r)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, map[string]any{"currency": a.Currency, "network": a.Network, "min_amount": e.MinAmount,
+		"network_fee": e.NetworkFee, "fee_currency": e.FeeCurrency})
+	return nil
+}
+
+func (h *Handler) feeEstimate(w http.ResponseWriter, r *http.Request) error {
+	_, e, err := h.estimate(r)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, e)
+	return nil
+}
