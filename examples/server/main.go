@@ -21,6 +21,10 @@
 //	KASSA_CONFIRMATIONS_<NETWORK>          confirmations of every asset of a network
 //	KASSA_FIXED_RATES           e.g. BTC:USD=65000,ETH:USD=3000 (else the real sources)
 //	KASSA_ALLOW_PRIVATE_WEBHOOKS=1  webhook endpoints on loopback/private addresses
+//	KASSA_PAYOUT_APPROVAL_USD   payouts at or above this wait for a one-time code (default 5000)
+//	KASSA_SMTP_ADDR, KASSA_SMTP_FROM, KASSA_OWNER_EMAIL  mail payout codes to the owner
+//	                            (KASSA_SMTP_USER/KASSA_SMTP_PASS for PLAIN auth); without
+//	                            them codes are logged at WARN with the payout id (local use)
 package main
 
 import (
@@ -33,6 +37,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/smtp"
 	"os"
 	"os/signal"
 	"strconv"
@@ -50,6 +55,7 @@ import (
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
@@ -266,8 +272,15 @@ func gateway(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 	if err != nil {
 		return nil, nil, err
 	}
+	po, err := payoutOptions(getenv)
+	if err != nil {
+		for _, c := range closers {
+			c()
+		}
+		return nil, nil, err
+	}
 	g, err := kassa.New(kassa.Config{Keyring: kr, DatabasePath: env(getenv, "KASSA_DB", "./kassa.db"), Chains: backends,
-		Rates: cache, MasterKey: master, Assets: reg, Logger: log,
+		Rates: cache, MasterKey: master, Assets: reg, Logger: log, Payouts: po,
 		Webhooks: webhook.Options{AllowPrivate: getenv("KASSA_ALLOW_PRIVATE_WEBHOOKS") == "1"}})
 	if err != nil {
 		for _, c := range closers {
@@ -281,6 +294,31 @@ func gateway(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 			c()
 		}
 	}, nil
+}
+
+// payoutOptions reads the approval threshold and the SMTP settings for payout codes.
+func payoutOptions(getenv func(string) string) (kassa.PayoutOptions, error) {
+	var po kassa.PayoutOptions
+	if s := getenv("KASSA_PAYOUT_APPROVAL_USD"); s != "" {
+		d, err := decimal.NewFromString(s)
+		if err != nil || !d.IsPositive() {
+			return po, fmt.Errorf("KASSA_PAYOUT_APPROVAL_USD: want a positive amount, got %q", s)
+		}
+		po.ApprovalUSD = d
+	}
+	addr, from, to := getenv("KASSA_SMTP_ADDR"), getenv("KASSA_SMTP_FROM"), getenv("KASSA_OWNER_EMAIL")
+	switch {
+	case addr != "" && from != "" && to != "":
+		n := payout.SMTPNotifier{Addr: addr, From: from, To: to}
+		if u := getenv("KASSA_SMTP_USER"); u != "" {
+			host, _, _ := net.SplitHostPort(addr)
+			n.Auth = smtp.PlainAuth("", u, getenv("KASSA_SMTP_PASS"), host)
+		}
+		po.Notifier = n
+	case addr != "" || from != "" || to != "":
+		return po, errors.New("payout codes by mail need all of KASSA_SMTP_ADDR, KASSA_SMTP_FROM and KASSA_OWNER_EMAIL")
+	}
+	return po, nil
 }
 
 // parseFixedRates reads "BTC:USD=65000,ETH:USD=3000" (USD quotes only).
