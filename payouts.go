@@ -7,6 +7,8 @@ import (
 	"math/big"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/bitcoin"
+	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
@@ -27,20 +29,40 @@ func (g *Gateway) sender(n chains.NetworkRef) (payout.Sender, bool) {
 	return nil, false
 }
 
-// newSenders makes a payout.Sender for every sim backend, plus those of cfg.
+// newSenders makes a payout.Sender for every backend that can pay out (sim chains,
+// and bitcoin and EVM wallets when the keyring can sign), plus those of cfg.
 func (g *Gateway) newSenders(cfg Config) error {
 	g.senders = map[chains.NetworkRef]payout.Sender{}
 	for _, b := range cfg.Chains {
-		c, ok := b.(*sim.Chain)
-		if !ok {
-			continue
-		}
-		n, _ := g.assets.Network(b.Network().ID)
+		ref := b.Network()
+		n, _ := g.assets.Network(ref.ID)
 		native, err := g.assets.Parse(n.Native, string(n.ID))
 		if err != nil {
 			return fmt.Errorf("kassa: native asset of %s: %w", n.ID, err)
 		}
-		g.senders[b.Network()] = simSender{c: c, fee: native.Code}
+		if c, ok := b.(*sim.Chain); ok {
+			g.senders[ref] = simSender{c: c, fee: native.Code}
+			continue
+		}
+		if g.keys.WatchOnly() {
+			continue
+		}
+		switch b := b.(type) {
+		case *bitcoin.Backend:
+			w, err := bitcoin.NewWallet(bitcoin.WalletConfig[storage.Tx]{Backend: b, Keyring: g.keys, Update: g.store.Update,
+				View: g.store.View, Watch: func(a string) { g.Watch(ref, a) }, Logger: g.log})
+			if err != nil {
+				return fmt.Errorf("kassa: wallet of %s: %w", ref, err)
+			}
+			g.senders[ref] = btcSender{w: w, b: b, fee: native.Code}
+		case *evm.Backend:
+			w, err := evm.NewWallet(evm.WalletConfig[storage.Tx]{Backend: b, Keyring: g.keys, Update: g.store.Update,
+				View: g.store.View, Logger: g.log})
+			if err != nil {
+				return fmt.Errorf("kassa: wallet of %s: %w", ref, err)
+			}
+			g.senders[ref] = evmSender{w: w, fee: native.Code}
+		}
 	}
 	for n, s := range cfg.PayoutSenders {
 		if _, ok := g.backends[n]; !ok {
@@ -84,4 +106,84 @@ func (s simSender) Status(ctx context.Context, _, txid string) (payout.SendState
 		st.Fee = f.Amount
 	}
 	return st, nil
+}
+
+// btcSender pays out from the UTXOs Kassa received on a Bitcoin-family network.
+type btcSender struct {
+	w   *bitcoin.Wallet[storage.Tx]
+	b   *bitcoin.Backend
+	fee string
+}
+
+func (s btcSender) FeeAsset() string                  { return s.fee }
+func (s btcSender) ValidateAddress(addr string) error { return s.b.ValidateAddress(addr) }
+
+func (s btcSender) EstimateFee(ctx context.Context, _, to string, amount *big.Int) (*big.Int, error) {
+	f, err := s.w.EstimateFee(ctx, to, amount)
+	return big.NewInt(f), err
+}
+
+func (s btcSender) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+	return s.w.Send(ctx, spec)
+}
+
+// Status: mined at one confirmation; the fee is the one signed (recorded at broadcast).
+func (s btcSender) Status(ctx context.Context, _, txid string) (payout.SendState, error) {
+	n, err := s.w.Confirmations(ctx, txid)
+	if err != nil {
+		return payout.SendState{}, err
+	}
+	return payout.SendState{Mined: n >= 1}, nil
+}
+
+// Rejected: the node refused the signed transaction (its inputs are released), or it
+// could not be built at all. A node that is down is not a refusal.
+func (s btcSender) Rejected(err error) bool {
+	return errors.Is(err, bitcoin.ErrRejected) || errors.Is(err, bitcoin.ErrInsufficientFunds) ||
+		errors.Is(err, bitcoin.ErrDust) || errors.Is(err, bitcoin.ErrBadSpec) || errors.Is(err, chains.ErrInvalidAddress)
+}
+
+// evmSender pays out from the EVM hot wallet (branch 1, index 0).
+type evmSender struct {
+	w   *evm.Wallet[storage.Tx]
+	fee string
+}
+
+func (s evmSender) FeeAsset() string                  { return s.fee }
+func (s evmSender) ValidateAddress(addr string) error { return evm.ValidateAddress(addr) }
+
+func (s evmSender) EstimateFee(ctx context.Context, code, _ string, _ *big.Int) (*big.Int, error) {
+	return s.w.EstimateFee(ctx, code)
+}
+
+// Send: once a transaction is signed and stored, no error is a refusal any more: its
+// nonce is taken and the stored bytes will be broadcast again, so the payout must stay
+// held (processing) until the chain settles it.
+func (s evmSender) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+	sent, err := s.w.Send(ctx, spec)
+	if err != nil && sent.TxID != "" {
+		return sent, fmt.Errorf("%w: %s signed, broadcast deferred: %v", errSignedNotSent, sent.TxID, err)
+	}
+	return sent, err
+}
+
+var errSignedNotSent = errors.New("payout transaction is signed")
+
+func (s evmSender) Status(ctx context.Context, specID, _ string) (payout.SendState, error) {
+	sent, err := s.w.Confirm(ctx, specID)
+	if errors.Is(err, evm.ErrNotMined) {
+		return payout.SendState{}, nil
+	}
+	if err != nil {
+		return payout.SendState{}, err
+	}
+	return payout.SendState{Mined: true, Failed: sent.Status == evm.SendFailed, Fee: sent.Fee}, nil
+}
+
+func (s evmSender) Rejected(err error) bool {
+	if errors.Is(err, errSignedNotSent) {
+		return false
+	}
+	return errors.Is(err, evm.ErrBadSpec) || errors.Is(err, evm.ErrInsufficientFunds) ||
+		errors.Is(err, evm.ErrRejected) || errors.Is(err, chains.ErrInvalidAddress)
 }

@@ -341,6 +341,34 @@ func (w *Wallet[T]) Confirmations(ctx context.Context, txid string) (int64, erro
 	return v.Confirmations, nil
 }
 
+// EstimateFee estimates in satoshi what paying amount to `to` costs now: the node's
+// fee rate (bounded as FeeRate says) and the coins the wallet would select. While the
+// wallet cannot cover the amount yet, it prices a spend of two inputs with change. An
+// empty or unparseable to is priced as the longest standard output (P2WSH, P2TR).
+func (w *Wallet[T]) EstimateFee(ctx context.Context, to string, amount *big.Int) (int64, error) {
+	rate, err := w.cfg.Backend.FeeRate(ctx)
+	if err != nil {
+		return 0, err
+	}
+	destLen := 34
+	if script, err := AddressScript(to, w.cfg.Backend.params); err == nil {
+		destLen = len(script)
+	}
+	var utxos []Output
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		utxos, err = tx.SpendableOutputs(ctx, w.net, w.family)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	if amount != nil && amount.IsInt64() && amount.Sign() > 0 {
+		if _, fee, _, err := selectCoins(utxos, amount.Int64(), destLen, rate); err == nil {
+			return fee, nil
+		}
+	}
+	return feeFor(2, destLen, 22)(rate), nil
+}
+
 // Sizes in virtual bytes of a P2WPKH spend.
 const (
 	txOverheadVB  = 11 // version, locktime, counts, segwit marker (10.5, rounded up)

@@ -152,6 +152,30 @@ func (w *Wallet[T]) fees(ctx context.Context) (tip, feeCap *big.Int, err error) 
 	return tip, feeCap, nil
 }
 
+// tokenTransferGas is what an ERC-20 transfer to a fresh holder typically uses (USDT
+// about 63,000); the margin of WalletConfig.GasMargin comes on top.
+const tokenTransferGas = 65_000
+
+// EstimateFee is the most a payout of code from the hot wallet should cost now, in
+// wei: the gas of a typical transfer plus the margin, times the fee cap Send would
+// sign with. The fee actually paid (gas used times the effective price) is lower or
+// equal for a standard token.
+func (w *Wallet[T]) EstimateFee(ctx context.Context, code string) (*big.Int, error) {
+	gas := uint64(plainTransferGas)
+	if code != w.cfg.Backend.native {
+		if _, _, err := w.callFor(code, w.hot.Encoded, big.NewInt(1)); err != nil {
+			return nil, err
+		}
+		gas = tokenTransferGas
+	}
+	_, feeCap, err := w.fees(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gas = gas * uint64(100+w.cfg.GasMargin) / 100
+	return new(big.Int).Mul(new(big.Int).SetUint64(gas), feeCap), nil
+}
+
 // call is one transfer to build: native value or a token transfer.
 type call struct {
 	to    common.Address // transaction recipient (the token contract for tokens)

@@ -1,0 +1,279 @@
+package kassa_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/address/v2"
+	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/bitcoin"
+	"github.com/kassapay/kassa/chains/evm"
+	"github.com/kassapay/kassa/internal/btcdtest"
+	"github.com/kassapay/kassa/internal/evmtest"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/rates"
+	"github.com/kassapay/kassa/storage"
+	"github.com/shopspring/decimal"
+)
+
+// nodesEnv is a Gateway in test mode on a real btcd regtest node and an in-process
+// go-ethereum node (JSON-RPC on 127.0.0.1), with no sim chain.
+type nodesEnv struct {
+	t    *testing.T
+	g    *kassa.Gateway
+	btc  *btcdtest.Node
+	eth  *evmtest.Node
+	reg  *asset.Registry
+	keys *keys.Keyring
+}
+
+var regtest = &chaincfg.RegressionNetParams
+
+func newNodesEnv(t *testing.T) *nodesEnv {
+	t.Helper()
+	e := &nodesEnv{t: t, btc: btcdtest.Start(t), eth: evmtest.Start(t, nil), reg: asset.Default()}
+	if err := e.reg.SetContract("USDT_ETHEREUM", asset.Test, evmtest.USDT.Hex()); err != nil {
+		t.Fatal(err)
+	}
+	e.reg.SetConfirmations("BTC", 1)
+	e.reg.SetConfirmations("ETH", 2)
+	e.reg.SetConfirmations("USDT_ETHEREUM", 2)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var err error
+	if e.keys, err = keys.FromMnemonic(kassatest.Mnemonic, "", keys.WithBitcoinTestParams(regtest)); err != nil {
+		t.Fatal(err)
+	}
+	btc, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: e.btc.RPC, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eth, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.eth.URL,
+		ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eth.Close)
+	clock := kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}, Now: clock.Now, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.g, err = kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: filepath.Join(t.TempDir(), "kassa.db"),
+		Chains: []chains.Backend{btc, eth}, Rates: cache, Now: clock.Now, Assets: e.reg, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.g.Close() })
+	e.sync()
+	return e
+}
+
+func (e *nodesEnv) sync() {
+	e.t.Helper()
+	if err := e.g.Sync(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *nodesEnv) units(code string, d decimal.Decimal) *big.Int {
+	e.t.Helper()
+	a, _ := e.reg.Get(code)
+	u, err := a.ToBaseUnits(d)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+func (e *nodesEnv) available(code string) decimal.Decimal {
+	e.t.Helper()
+	b, err := e.g.Balance(context.Background(), asset.Test, code)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !b.Held.IsZero() {
+		e.t.Fatalf("%s still held: %+v", code, b)
+	}
+	return b.Available
+}
+
+// credit pays an invoice of amount code on its chain and confirms it.
+func (e *nodesEnv) credit(code, amount string) {
+	e.t.Helper()
+	inv, err := e.g.CreateInvoice(context.Background(), asset.Test, invoice.CreateParams{Amount: dec(amount), Currency: code})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	addr := inv.Methods[0].Address
+	units := e.units(code, dec(amount))
+	switch code {
+	case "BTC":
+		script, err := bitcoin.AddressScript(addr, regtest)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.btc.Payer().Pay(btcdtest.Output{Script: script, Sats: units.Int64()})
+		e.btc.Generate(1)
+	case "ETH":
+		e.eth.PayETH(addr, units)
+		e.eth.Mine(2)
+	case "USDT_ETHEREUM":
+		e.eth.PayToken(evmtest.USDT, addr, units)
+		e.eth.Mine(2)
+	}
+	e.sync()
+	if got, _ := e.g.GetInvoice(context.Background(), asset.Test, inv.ID); got.Status != invoice.StatusPaid {
+		e.t.Fatalf("funding invoice of %s %s is %s", amount, code, got.Status)
+	}
+}
+
+func (e *nodesEnv) verify() {
+	e.t.Helper()
+	if err := e.g.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) }); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes pays one batch of BTC (btcd regtest),
+// ETH and USDT (go-ethereum) and checks what arrived on chain and what the ledger kept,
+// to the base unit.
+func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
+	e := newNodesEnv(t)
+	ctx := context.Background()
+	e.credit("BTC", "0.05")
+	e.credit("ETH", "1")
+	e.credit("USDT_ETHEREUM", "100")
+	// EVM payouts leave from the hot wallet (deposits reach it by sweeping, a separate
+	// job): put the same money there from the node's faucet.
+	hot, err := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.eth.PayETH(hot.Encoded, e.units("ETH", dec("1")))
+	e.eth.PayToken(evmtest.USDT, hot.Encoded, e.units("USDT_ETHEREUM", dec("100")))
+	e.eth.Mine(1)
+
+	btcDest, _ := address.NewAddressWitnessPubKeyHash(address.Hash160(e.btc.Miner.PubKey().SerializeCompressed()), regtest)
+	ethDest := common.HexToAddress("0x00000000000000000000000000000000000000bb").Hex()
+	batch, ps, err := e.g.Payouts().CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "suppliers", Destinations: []payout.CreateParams{
+		{Amount: dec("0.02"), Currency: "BTC", Destination: btcDest.EncodeAddress()},
+		{Amount: dec("0.3"), Currency: "ETH", Destination: ethDest},
+		{Amount: dec("40"), Currency: "USDT", Network: "ethereum", Destination: ethDest},
+	}})
+	if err != nil || len(ps) != 3 {
+		t.Fatalf("mass payout: %v (%d payouts)", err, len(ps))
+	}
+	for _, p := range ps {
+		if p.Status != payout.StatusBroadcast || p.TxHash == "" || p.BatchID != batch {
+			t.Fatalf("%s payout after create: %+v", p.Asset, p)
+		}
+	}
+	e.btc.Generate(1)
+	e.eth.Mine(1)
+	e.sync()
+	got := map[string]*kassa.Payout{}
+	for _, p := range ps {
+		g, err := e.g.Payouts().Get(ctx, asset.Test, p.ID)
+		if err != nil || g.Status != payout.StatusCompleted || g.Fee == nil || !g.Fee.IsPositive() {
+			t.Fatalf("%s payout after mining: %+v, %v", p.Asset, g, err)
+		}
+		got[g.Asset] = g
+	}
+	btcP, ethP, usdtP := got["BTC"], got["ETH"], got["USDT_ETHEREUM"]
+
+	// On chain: the BTC output, the ETH and the USDT received, to the base unit.
+	var found bool
+	for _, tx := range e.btc.Block(e.lastBTCBlock()).Transactions {
+		if tx.TxHash().String() != btcP.TxHash {
+			continue
+		}
+		script, _ := bitcoin.AddressScript(btcDest.EncodeAddress(), regtest)
+		for _, out := range tx.TxOut {
+			if string(out.PkScript) == string(script) {
+				found = out.Value == e.units("BTC", btcP.NetAmount).Int64()
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no output of %s BTC to the destination in %s", btcP.NetAmount, btcP.TxHash)
+	}
+	if b := e.eth.Balance(ethDest); b.Cmp(e.units("ETH", ethP.NetAmount)) != 0 {
+		t.Fatalf("destination has %s wei, want %s ETH", b, ethP.NetAmount)
+	}
+	if b := e.eth.TokenBalance(evmtest.USDT, ethDest); b.Cmp(e.units("USDT_ETHEREUM", dec("40"))) != 0 || !usdtP.NetAmount.Equal(dec("40")) {
+		t.Fatalf("destination has %s USDT units, net %s", b, usdtP.NetAmount)
+	}
+	// The hot wallet paid exactly the net amounts and the two fees the payouts report.
+	spent := ethP.NetAmount.Add(*ethP.Fee).Add(*usdtP.Fee)
+	if b := e.eth.Balance(hot.Encoded); b.Cmp(e.units("ETH", dec("1").Sub(spent))) != 0 {
+		t.Fatalf("hot wallet has %s wei, want 1 ETH - %s", b, spent)
+	}
+	// The ledger: what left is the net amount plus the actual fee, nothing more.
+	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(btcP.NetAmount).Sub(*btcP.Fee)) {
+		t.Fatalf("BTC available %s (net %s, fee %s)", a, btcP.NetAmount, *btcP.Fee)
+	}
+	if a := e.available("ETH"); !a.Equal(dec("1").Sub(spent)) {
+		t.Fatalf("ETH available %s, want 1 - %s", a, spent)
+	}
+	if a := e.available("USDT_ETHEREUM"); !a.Equal(dec("60")) {
+		t.Fatalf("USDT available %s", a)
+	}
+	e.verify()
+	// Later passes book nothing again.
+	e.btc.Generate(1)
+	e.eth.Mine(1)
+	e.sync()
+	if a := e.available("ETH"); !a.Equal(dec("1").Sub(spent)) {
+		t.Fatalf("ETH available moved to %s", a)
+	}
+	e.verify()
+}
+
+func (e *nodesEnv) lastBTCBlock() string {
+	e.t.Helper()
+	var hash string
+	if err := e.btc.RPC.Call(context.Background(), "getbestblockhash", &hash); err != nil {
+		e.t.Fatal(err)
+	}
+	return hash
+}
+
+// TestPayout_RefusalOnRealNodeRollsBack: the ledger has the money but the hot wallet on
+// chain does not (nothing swept yet): the node refuses, the hold is voided, and the
+// payout is failed with the node's reason.
+func TestPayout_RefusalOnRealNodeRollsBack(t *testing.T) {
+	e := newNodesEnv(t)
+	e.credit("ETH", "1")
+	dest := common.HexToAddress("0x00000000000000000000000000000000000000cc").Hex()
+	_, err := e.g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("0.3"), Currency: "ETH", Destination: dest})
+	var be *payout.BroadcastError
+	if !errors.As(err, &be) {
+		t.Fatalf("payout from an empty hot wallet: %v", err)
+	}
+	p, err := e.g.Payouts().Get(context.Background(), asset.Test, be.PayoutID)
+	if err != nil || p.Status != payout.StatusFailed || p.TxHash != "" || !strings.Contains(p.FailureReason, "insufficient funds") {
+		t.Fatalf("refused payout: %+v, %v", p, err)
+	}
+	if a := e.available("ETH"); !a.Equal(dec("1")) {
+		t.Fatalf("ETH available after the refusal: %s", a)
+	}
+	if b := e.eth.Balance(dest); b.Sign() != 0 {
+		t.Fatalf("destination received %s", b)
+	}
+	e.verify()
+}
