@@ -127,6 +127,12 @@ func (s btcSender) Send(ctx context.Context, spec chains.PayoutSpec) (chains.Sen
 	return s.w.Send(ctx, spec)
 }
 
+// SendBatch implements payout.BatchSender: BTC destinations of one mass payout share a
+// transaction.
+func (s btcSender) SendBatch(ctx context.Context, id string, specs []chains.PayoutSpec) (chains.SentTx, error) {
+	return s.w.SendBatch(ctx, id, specs)
+}
+
 // Status: mined at one confirmation; the fee is the one signed (recorded at broadcast).
 func (s btcSender) Status(ctx context.Context, _, txid string) (payout.SendState, error) {
 	n, err := s.w.Confirmations(ctx, txid)

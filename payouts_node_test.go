@@ -1,6 +1,7 @@
 package kassa_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/btcsuite/btcd/address/v2"
 	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
@@ -169,13 +171,15 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 	e.eth.Mine(1)
 
 	btcDest, _ := address.NewAddressWitnessPubKeyHash(address.Hash160(e.btc.Miner.PubKey().SerializeCompressed()), regtest)
+	btcDest2, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{7}, 20), regtest)
 	ethDest := common.HexToAddress("0x00000000000000000000000000000000000000bb").Hex()
 	batch, ps, err := e.g.Payouts().CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "suppliers", Destinations: []payout.CreateParams{
 		{Amount: dec("0.02"), Currency: "BTC", Destination: btcDest.EncodeAddress()},
+		{Amount: dec("0.007"), Currency: "BTC", Destination: btcDest2.EncodeAddress()},
 		{Amount: dec("0.3"), Currency: "ETH", Destination: ethDest},
 		{Amount: dec("40"), Currency: "USDT", Network: "ethereum", Destination: ethDest},
 	}})
-	if err != nil || len(ps) != 3 {
+	if err != nil || len(ps) != 4 {
 		t.Fatalf("mass payout: %v (%d payouts)", err, len(ps))
 	}
 	for _, p := range ps {
@@ -187,30 +191,51 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 	e.eth.Mine(1)
 	e.sync()
 	got := map[string]*kassa.Payout{}
+	var btcPs []*kassa.Payout
 	for _, p := range ps {
 		g, err := e.g.Payouts().Get(ctx, asset.Test, p.ID)
 		if err != nil || g.Status != payout.StatusCompleted || g.Fee == nil || !g.Fee.IsPositive() {
 			t.Fatalf("%s payout after mining: %+v, %v", p.Asset, g, err)
 		}
 		got[g.Asset] = g
+		if g.Asset == "BTC" {
+			btcPs = append(btcPs, g)
+		}
 	}
-	btcP, ethP, usdtP := got["BTC"], got["ETH"], got["USDT_ETHEREUM"]
+	ethP, usdtP := got["ETH"], got["USDT_ETHEREUM"]
 
-	// On chain: the BTC output, the ETH and the USDT received, to the base unit.
-	var found bool
+	// On chain: both BTC destinations in one transaction, each output exact, and the
+	// payouts' fee shares adding up to that transaction's fee.
+	if btcPs[0].TxHash != btcPs[1].TxHash || btcPs[0].SendID == "" {
+		t.Fatalf("BTC payouts of one batch in two transactions: %s, %s", btcPs[0].TxHash, btcPs[1].TxHash)
+	}
+	var btcTx *wire.MsgTx
 	for _, tx := range e.btc.Block(e.lastBTCBlock()).Transactions {
-		if tx.TxHash().String() != btcP.TxHash {
-			continue
-		}
-		script, _ := bitcoin.AddressScript(btcDest.EncodeAddress(), regtest)
-		for _, out := range tx.TxOut {
-			if string(out.PkScript) == string(script) {
-				found = out.Value == e.units("BTC", btcP.NetAmount).Int64()
-			}
+		if tx.TxHash().String() == btcPs[0].TxHash {
+			btcTx = tx
 		}
 	}
-	if !found {
-		t.Fatalf("no output of %s BTC to the destination in %s", btcP.NetAmount, btcP.TxHash)
+	if btcTx == nil {
+		t.Fatalf("payout transaction %s not in the block", btcPs[0].TxHash)
+	}
+	outs := map[string]int64{}
+	totalOut := int64(0)
+	for _, out := range btcTx.TxOut {
+		outs[string(out.PkScript)] += out.Value
+		totalOut += out.Value
+	}
+	btcSpent, btcFees := decimal.Zero, decimal.Zero
+	for _, p := range btcPs {
+		script, _ := bitcoin.AddressScript(p.Destination, regtest)
+		if outs[string(script)] != e.units("BTC", p.NetAmount).Int64() {
+			t.Fatalf("output to %s is %d sat, want %s BTC", p.Destination, outs[string(script)], p.NetAmount)
+		}
+		btcSpent = btcSpent.Add(p.NetAmount).Add(*p.Fee)
+		btcFees = btcFees.Add(*p.Fee)
+	}
+	// The only input is the 0.05 BTC deposit: fee = input - outputs.
+	if fee := 5_000_000 - totalOut; e.units("BTC", btcFees).Int64() != fee {
+		t.Fatalf("fee shares add up to %s BTC, the transaction paid %d sat", btcFees, fee)
 	}
 	if b := e.eth.Balance(ethDest); b.Cmp(e.units("ETH", ethP.NetAmount)) != 0 {
 		t.Fatalf("destination has %s wei, want %s ETH", b, ethP.NetAmount)
@@ -224,8 +249,8 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 		t.Fatalf("hot wallet has %s wei, want 1 ETH - %s", b, spent)
 	}
 	// The ledger: what left is the net amount plus the actual fee, nothing more.
-	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(btcP.NetAmount).Sub(*btcP.Fee)) {
-		t.Fatalf("BTC available %s (net %s, fee %s)", a, btcP.NetAmount, *btcP.Fee)
+	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(btcSpent)) {
+		t.Fatalf("BTC available %s, want 0.05 - %s", a, btcSpent)
 	}
 	if a := e.available("ETH"); !a.Equal(dec("1").Sub(spent)) {
 		t.Fatalf("ETH available %s, want 1 - %s", a, spent)

@@ -103,14 +103,17 @@ type Payout struct {
 	FeeCurrency  string          `json:"fee_currency"`
 	NetAmount    decimal.Decimal `json:"net_amount"`
 	// Fee is the network fee actually paid, once known.
-	Fee           *decimal.Decimal `json:"fee"`
-	TxHash        string           `json:"tx_hash,omitempty"`
-	FailureReason string           `json:"failure_reason,omitempty"`
-	CustomerID    string           `json:"customer_id"`
-	Metadata      json.RawMessage  `json:"metadata"`
-	CreatedAt     time.Time        `json:"created_at"`
-	UpdatedAt     time.Time        `json:"updated_at"`
-	CompletedAt   *time.Time       `json:"completed_at,omitempty"`
+	Fee    *decimal.Decimal `json:"fee"`
+	TxHash string           `json:"tx_hash,omitempty"`
+	// SendID names the transaction this payout shares with others of its batch (BTC
+	// destinations of one mass payout are paid in one transaction); "" if its own.
+	SendID        string          `json:"send_id,omitempty"`
+	FailureReason string          `json:"failure_reason,omitempty"`
+	CustomerID    string          `json:"customer_id"`
+	Metadata      json.RawMessage `json:"metadata"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	CompletedAt   *time.Time      `json:"completed_at,omitempty"`
 }
 
 // Livemode reports whether the payout is live.
@@ -131,10 +134,18 @@ type Tx interface {
 	ListPayouts(ctx context.Context, m asset.Mode, status Status, page, limit int) ([]*Payout, int, error)
 	// PayoutsIn returns payouts of every mode in the given states (for the background job).
 	PayoutsIn(ctx context.Context, states []Status, limit int) ([]*Payout, error)
+	// BatchPayouts returns the payouts of a batch in creation order.
+	BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]*Payout, error)
 	SetPayoutCode(ctx context.Context, id string, hash []byte, expires time.Time) error
 	// PayoutCode returns the code's hash, expiry and attempts so far.
 	PayoutCode(ctx context.Context, id string) (hash []byte, expires time.Time, attempts int, err error)
 	SetPayoutCodeAttempts(ctx context.Context, id string, attempts int) error
+}
+
+// BatchSender is a Sender that pays several destinations in one transaction (the
+// Bitcoin wallet). SendBatch is idempotent by id like Send.
+type BatchSender interface {
+	SendBatch(ctx context.Context, id string, specs []chains.PayoutSpec) (chains.SentTx, error)
 }
 
 // SendState is what a chain says about a sent payout.

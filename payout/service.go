@@ -264,24 +264,47 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 		return "", nil, err
 	}
 	batch := ids.New("batch")
+	// Destinations on a network whose sender can batch, and that need no code, share
+	// one transaction.
+	groups := map[asset.NetworkID][]*plan{}
 	for _, pl := range plans {
 		pl.p.BatchID, pl.p.BatchRef = batch, mp.BatchReference
+		if _, ok := pl.sender.(BatchSender); ok && !pl.verify {
+			groups[pl.a.Network] = append(groups[pl.a.Network], pl)
+		}
+	}
+	for n, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		for _, pl := range g {
+			pl.p.SendID = batch + ":" + string(n)
+		}
 	}
 	if err := s.store(ctx, plans, batch); err != nil {
 		return "", nil, err
 	}
-	var out []*Payout
 	var errs []error
+	done := map[string]bool{}
 	for _, pl := range plans {
-		p, err := s.after(ctx, pl)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if p != nil {
-			out = append(out, p)
+		if pl.p.SendID == "" {
+			if _, err := s.after(ctx, pl); err != nil {
+				errs = append(errs, err)
+			}
+		} else if !done[pl.p.SendID] {
+			done[pl.p.SendID] = true
+			if err := s.processBatch(ctx, pl.p); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
-	return batch, out, errors.Join(errs...)
+	var out []*Payout
+	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		out, err = tx.BatchPayouts(ctx, m, batch)
+		return err
+	})
+	return batch, out, errors.Join(append(errs, err)...)
 }
 
 // store creates the payouts and their holds in one transaction.
@@ -438,6 +461,19 @@ func (s *Service[T]) voidHolds(ctx context.Context, tx T, p *Payout) error {
 // process broadcasts a processing payout. A node that is down leaves it processing (the
 // background step retries); a refusal fails it and voids its hold.
 func (s *Service[T]) process(ctx context.Context, p *Payout) (*Payout, error) {
+	if p.SendID != "" {
+		err := s.processBatch(ctx, p)
+		if gerr := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+			cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
+			if err == nil {
+				*p = *cur
+			}
+			return err
+		}); gerr != nil && err == nil {
+			err = gerr
+		}
+		return p, err
+	}
 	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
 	if !ok {
 		return p, ErrNoSender
@@ -491,6 +527,96 @@ func (s *Service[T]) process(ctx context.Context, p *Payout) (*Payout, error) {
 		return s.emit(ctx, tx, cur, EventBroadcast)
 	})
 	return p, err
+}
+
+// processBatch sends the shared transaction of p's group (every payout of its batch
+// with its SendID) and moves the group's processing payouts to broadcast, each with its
+// share of the fee, or, on a refusal, fails them all and voids their holds.
+//
+// Fee shares: the transaction's fee F is split over the n payouts as F/n base units
+// each (integer division), the remainder going one unit each to the first payouts in
+// creation order, so the shares add up to F exactly.
+func (s *Service[T]) processBatch(ctx context.Context, p *Payout) error {
+	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
+	if !ok {
+		return ErrNoSender
+	}
+	bs, ok := snd.(BatchSender)
+	if !ok {
+		return fmt.Errorf("payout %s: the %s sender cannot batch", p.ID, p.Network)
+	}
+	var group []*Payout
+	if err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		all, err := tx.BatchPayouts(ctx, p.Mode, p.BatchID)
+		for _, q := range all {
+			if q.SendID == p.SendID {
+				group = append(group, q)
+			}
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	a, _ := s.cfg.Assets.Get(p.Asset)
+	specs := make([]chains.PayoutSpec, len(group))
+	for i, q := range group {
+		net, _ := a.ToBaseUnits(q.NetAmount)
+		specs[i] = chains.PayoutSpec{ID: q.ID, Asset: q.Asset, To: q.Destination, Amount: net}
+	}
+	sent, sendErr := bs.SendBatch(ctx, p.SendID, specs)
+	if sendErr != nil && !snd.Rejected(sendErr) {
+		s.cfg.Logger.WarnContext(ctx, "payout: batch broadcast deferred", "send", p.SendID, "err", sendErr)
+		return nil
+	}
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		n := int64(len(group))
+		for i, q := range group {
+			cur, err := tx.GetPayout(ctx, q.Mode, q.ID)
+			if err != nil {
+				return err
+			}
+			if cur.Status != StatusProcessing {
+				continue
+			}
+			now := s.cfg.Now().UTC()
+			if sendErr != nil {
+				if err := s.voidHolds(ctx, tx, cur); err != nil {
+					return err
+				}
+				cur.Status, cur.FailureReason, cur.UpdatedAt = StatusFailed, sendErr.Error(), now
+				if err := tx.UpdatePayout(ctx, cur); err != nil {
+					return err
+				}
+				if err := s.emit(ctx, tx, cur, EventFailed); err != nil {
+					return err
+				}
+				continue
+			}
+			cur.Status, cur.TxHash, cur.UpdatedAt = StatusBroadcast, sent.TxID, now
+			if sent.Fee != nil {
+				share := new(big.Int).Quo(sent.Fee, big.NewInt(n))
+				if int64(i) < new(big.Int).Rem(sent.Fee, big.NewInt(n)).Int64() {
+					share.Add(share, big.NewInt(1))
+				}
+				f := a.FromBaseUnits(share)
+				cur.Fee = &f
+			}
+			if err := tx.UpdatePayout(ctx, cur); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, cur, EventBroadcast); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if sendErr != nil {
+		return &BroadcastError{PayoutID: p.ID, Reason: sendErr.Error()}
+	}
+	return nil
 }
 
 // Step moves payouts along: broadcasts those left processing, completes or fails those

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
@@ -132,23 +133,45 @@ func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
 // another network's address) or ErrRejected (the node refused it: its inputs are
 // released and the send is failed).
 func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
-	if spec.ID == "" || len(spec.ID) > 200 {
+	return w.SendBatch(ctx, spec.ID, []chains.PayoutSpec{spec})
+}
+
+// payment is one output of a send.
+type payment struct {
+	to     string
+	script []byte
+	amount int64
+}
+
+// SendBatch pays every spec in one transaction (one fee, one change output), stored
+// under id like Send: a later call with the same id broadcasts the stored transaction
+// again, whatever specs it is given. The specs' own IDs are not used.
+func (w *Wallet[T]) SendBatch(ctx context.Context, id string, specs []chains.PayoutSpec) (chains.SentTx, error) {
+	if id == "" || len(id) > 200 {
 		return chains.SentTx{}, fmt.Errorf("%w: spec id must be 1..200 bytes", ErrBadSpec)
 	}
-	if spec.Asset != w.cfg.Backend.native {
-		return chains.SentTx{}, fmt.Errorf("%w: this wallet pays %s, not %s", ErrBadSpec, w.cfg.Backend.native, spec.Asset)
+	if len(specs) == 0 || len(specs) > 100 {
+		return chains.SentTx{}, fmt.Errorf("%w: a send pays 1 to 100 outputs", ErrBadSpec)
 	}
-	dest, err := AddressScript(spec.To, w.cfg.Backend.params)
-	if err != nil {
-		return chains.SentTx{}, err
-	}
-	if spec.Amount == nil || !spec.Amount.IsInt64() || spec.Amount.Int64() < DustLimit {
-		return chains.SentTx{}, fmt.Errorf("%w (%d sat)", ErrDust, DustLimit)
+	pays := make([]payment, 0, len(specs))
+	for _, spec := range specs {
+		if spec.Asset != w.cfg.Backend.native {
+			return chains.SentTx{}, fmt.Errorf("%w: this wallet pays %s, not %s", ErrBadSpec, w.cfg.Backend.native, spec.Asset)
+		}
+		dest, err := AddressScript(spec.To, w.cfg.Backend.params)
+		if err != nil {
+			return chains.SentTx{}, err
+		}
+		if spec.Amount == nil || !spec.Amount.IsInt64() || spec.Amount.Int64() < DustLimit {
+			return chains.SentTx{}, fmt.Errorf("%w (%d sat)", ErrDust, DustLimit)
+		}
+		pays = append(pays, payment{to: spec.To, script: dest, amount: spec.Amount.Int64()})
 	}
 	var s Sent
 	var found bool
+	var err error
 	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
-		s, found, err = tx.SendByID(ctx, w.net, spec.ID)
+		s, found, err = tx.SendByID(ctx, w.net, id)
 		return err
 	}); err != nil {
 		return chains.SentTx{}, err
@@ -158,22 +181,30 @@ func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.Se
 		if err != nil {
 			return chains.SentTx{}, err
 		}
-		if s, err = w.signAndStore(ctx, spec, dest, rate); err != nil {
+		if s, err = w.signAndStore(ctx, id, pays, rate); err != nil {
 			return chains.SentTx{}, err
 		}
 	}
 	if s.Status == SendFailed {
-		return chains.SentTx{}, fmt.Errorf("%w: send %s failed before", ErrRejected, spec.ID)
+		return chains.SentTx{}, fmt.Errorf("%w: send %s failed before", ErrRejected, id)
 	}
 	return w.broadcast(ctx, s)
 }
 
 // signAndStore selects coins, signs and stores the transaction in one storage
 // transaction, marking its inputs spent.
-func (w *Wallet[T]) signAndStore(ctx context.Context, spec chains.PayoutSpec, dest []byte, rate int64) (Sent, error) {
+func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment, rate int64) (Sent, error) {
 	var s Sent
+	amount := int64(0)
+	destLens := make([]int, len(pays))
+	dests := make([]string, len(pays))
+	for i, p := range pays {
+		amount += p.amount
+		destLens[i] = len(p.script)
+		dests[i] = p.to
+	}
 	err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-		if prev, ok, err := tx.SendByID(ctx, w.net, spec.ID); err != nil || ok {
+		if prev, ok, err := tx.SendByID(ctx, w.net, id); err != nil || ok {
 			s = prev // a concurrent Send stored it first
 			return err
 		}
@@ -181,8 +212,7 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, spec chains.PayoutSpec, de
 		if err != nil {
 			return err
 		}
-		amount := spec.Amount.Int64()
-		sel, fee, change, err := selectCoins(utxos, amount, len(dest), rate)
+		sel, fee, change, err := selectCoins(utxos, amount, destLens, rate)
 		if err != nil {
 			return err
 		}
@@ -205,7 +235,9 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, spec chains.PayoutSpec, de
 			prev.AddPrevOut(op, wire.NewTxOut(u.Amount, script))
 			outpoints = append(outpoints, op)
 		}
-		msg.AddTxOut(wire.NewTxOut(amount, dest))
+		for _, p := range pays {
+			msg.AddTxOut(wire.NewTxOut(p.amount, p.script))
+		}
 		changeAddr := ""
 		if change > 0 {
 			idx, err := tx.AllocateIndex(ctx, keys.ChangeSequence(w.family), w.net.Mode)
@@ -219,7 +251,7 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, spec chains.PayoutSpec, de
 			if err := tx.RecordAddress(ctx, a); err != nil {
 				return err
 			}
-			if err := tx.WatchAddress(ctx, w.net, a.Encoded, "change:"+spec.ID); err != nil {
+			if err := tx.WatchAddress(ctx, w.net, a.Encoded, "change:"+id); err != nil {
 				return err
 			}
 			changeScript, _ := AddressScript(a.Encoded, w.cfg.Backend.params)
@@ -251,8 +283,8 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, spec chains.PayoutSpec, de
 		if err := msg.Serialize(&raw); err != nil {
 			return err
 		}
-		s = Sent{Network: w.net, SpecID: spec.ID, TxID: msg.TxHash().String(), Raw: raw.Bytes(), Fee: fee,
-			Amount: amount, Destination: spec.To, Change: changeAddr, Status: SendSigned, CreatedAt: time.Now().UTC()}
+		s = Sent{Network: w.net, SpecID: id, TxID: msg.TxHash().String(), Raw: raw.Bytes(), Fee: fee,
+			Amount: amount, Destination: strings.Join(dests, ","), Change: changeAddr, Status: SendSigned, CreatedAt: time.Now().UTC()}
 		if err := tx.MarkSpent(ctx, w.net, outpoints, s.TxID); err != nil {
 			return err
 		}
@@ -362,7 +394,7 @@ func (w *Wallet[T]) EstimateFee(ctx context.Context, to string, amount *big.Int)
 		return 0, err
 	}
 	if amount != nil && amount.IsInt64() && amount.Sign() > 0 {
-		if _, fee, _, err := selectCoins(utxos, amount.Int64(), destLen, rate); err == nil {
+		if _, fee, _, err := selectCoins(utxos, amount.Int64(), []int{destLen}, rate); err == nil {
 			return fee, nil
 		}
 	}
@@ -389,7 +421,7 @@ func feeFor(inputs int, outputScripts ...int) func(rate int64) int64 {
 // unless the change would be dust (then it goes to the fee). It prefers the smallest
 // single output that covers everything (one input, big coins kept whole), and
 // otherwise takes the largest outputs first (fewest inputs).
-func selectCoins(utxos []Output, amount int64, destLen int, rate int64) (sel []Output, fee, change int64, err error) {
+func selectCoins(utxos []Output, amount int64, destLens []int, rate int64) (sel []Output, fee, change int64, err error) {
 	const changeLen = 22 // P2WPKH script
 	total := int64(0)
 	for _, u := range utxos {
@@ -402,11 +434,11 @@ func selectCoins(utxos []Output, amount int64, destLen int, rate int64) (sel []O
 		for _, u := range sel {
 			in += u.Amount
 		}
-		withChange := feeFor(len(sel), destLen, changeLen)(rate)
+		withChange := feeFor(len(sel), append(destLens[:len(destLens):len(destLens)], changeLen)...)(rate)
 		if c := in - amount - withChange; c >= DustLimit {
 			return withChange, c, true
 		}
-		noChange := feeFor(len(sel), destLen)(rate)
+		noChange := feeFor(len(sel), destLens...)(rate)
 		if in-amount >= noChange {
 			return in - amount, 0, true // the rest (below dust) is fee
 		}
@@ -423,6 +455,6 @@ func selectCoins(utxos []Output, amount int64, destLen int, rate int64) (sel []O
 			return sel, f, c, nil
 		}
 	}
-	need := amount + feeFor(max(len(utxos), 1), destLen)(rate)
+	need := amount + feeFor(max(len(utxos), 1), destLens...)(rate)
 	return nil, 0, 0, fmt.Errorf("%w: have %d sat in %d outputs, need about %d", ErrInsufficientFunds, total, len(utxos), need)
 }

@@ -120,6 +120,11 @@ func (t *tx) PayoutsIn(ctx context.Context, states []payout.Status, limit int) (
 	return t.payouts(ctx, `SELECT body FROM payouts WHERE status IN (`+ph+`) ORDER BY created_at LIMIT ?`, append(args, limit)...)
 }
 
+// BatchPayouts implements payout.Tx.
+func (t *tx) BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]*payout.Payout, error) {
+	return t.payouts(ctx, `SELECT body FROM payouts WHERE batch_id = ? AND mode = ? ORDER BY created_at, id`, batchID, string(m))
+}
+
 // SetPayoutCode implements payout.Tx.
 func (t *tx) SetPayoutCode(ctx context.Context, id string, hash []byte, expires time.Time) error {
 	if err := t.writable(); err != nil {

@@ -11,6 +11,7 @@ CREATE TABLE payouts (
 
 CREATE INDEX payouts_list ON payouts (mode, created_at DESC, id DESC);
 CREATE INDEX payouts_status ON payouts (status);
+CREATE INDEX payouts_batch ON payouts (batch_id) WHERE batch_id != '';
 
 -- One-time codes of payouts waiting for verification: only a hash is stored.
 CREATE TABLE payout_codes (
