@@ -273,15 +273,14 @@ func New(cfg Config) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
-	if !g.keys.WatchOnly() {
-		g.payouts, err = payout.New(payout.Config[storage.Tx]{Assets: g.assets, Keys: g.keys, Update: g.store.Update,
-			View: g.store.View, Senders: g.sender, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
-			ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
-			Approver: cfg.Payouts.Approver, Now: g.now, Logger: g.log})
-		if err != nil {
-			g.Close()
-			return nil, err
-		}
+	// A watch-only keyring gets the service too: its creates fail with ErrWatchOnly.
+	g.payouts, err = payout.New(payout.Config[storage.Tx]{Assets: g.assets, Keys: g.keys, Update: g.store.Update,
+		View: g.store.View, Senders: g.sender, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
+		ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
+		Approver: cfg.Payouts.Approver, Now: g.now, Logger: g.log})
+	if err != nil {
+		g.Close()
+		return nil, err
 	}
 	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "chains", len(g.watchers))
 	return g, nil

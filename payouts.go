@@ -17,8 +17,8 @@ import (
 // Payout is a payout resource (see package payout).
 type Payout = payout.Payout
 
-// Payouts returns the payout service (create, mass, verify, list, fee estimates), or
-// nil when the keyring is watch-only and cannot sign.
+// Payouts returns the payout service (create, mass, verify, list, fee estimates). With
+// a watch-only keyring every create fails with payout.ErrWatchOnly.
 func (g *Gateway) Payouts() *payout.Service[storage.Tx] { return g.payouts }
 
 // sender returns the payout sender of a network and mode.

@@ -14,7 +14,9 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
@@ -379,9 +381,29 @@ func TestPayout_MassIsAllOrNothing(t *testing.T) {
 }
 
 func TestPayout_WatchOnlyGatewayCannotPayOut(t *testing.T) {
-	g := newGateway(t)
-	if g.Payouts() == nil {
-		t.Fatal("a mnemonic gateway has no payouts")
+	full, err := keys.FromMnemonic(kassatest.Mnemonic, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xpub, err := full.AccountXPub(asset.FamilyEVM, asset.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sim.New(chains.NetworkRef{ID: asset.Ethereum, Mode: asset.Test})
+	g, err := kassa.New(kassa.Config{XPubs: []keys.XPub{{Family: asset.FamilyEVM, Mode: asset.Test, Key: xpub}},
+		DatabasePath: ":memory:", Chains: []chains.Backend{c}, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	_, err = g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("1"), Currency: "ETH", Destination: "x"})
+	if !errors.Is(err, payout.ErrWatchOnly) || !hasField(err, "currency") {
+		t.Fatalf("payout from a watch-only gateway: %v", err)
+	}
+	_, _, err = g.Payouts().CreateMass(context.Background(), asset.Test, payout.MassParams{Destinations: []payout.CreateParams{
+		{Amount: dec("1"), Currency: "ETH", Destination: "x"}}})
+	if !errors.Is(err, payout.ErrWatchOnly) {
+		t.Fatalf("mass payout from a watch-only gateway: %v", err)
 	}
 }
 
