@@ -3,12 +3,16 @@ package kassa_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"math/big"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,12 +40,16 @@ import (
 // nodesEnv is a Gateway in test mode on a real btcd regtest node and an in-process
 // go-ethereum node (JSON-RPC on 127.0.0.1), with no sim chain.
 type nodesEnv struct {
-	t    *testing.T
-	g    *kassa.Gateway
-	btc  *btcdtest.Node
-	eth  *evmtest.Node
-	reg  *asset.Registry
-	keys *keys.Keyring
+	t     *testing.T
+	g     *kassa.Gateway
+	db    string
+	clock *kassatest.Clock
+	ethB  *evm.Backend
+	quiet *slog.Logger
+	btc   *btcdtest.Node
+	eth   *evmtest.Node
+	reg   *asset.Registry
+	keys  *keys.Keyring
 }
 
 var regtest = &chaincfg.RegressionNetParams
@@ -60,29 +68,36 @@ func newNodesEnv(t *testing.T) *nodesEnv {
 	if e.keys, err = keys.FromMnemonic(kassatest.Mnemonic, "", keys.WithBitcoinTestParams(regtest)); err != nil {
 		t.Fatal(err)
 	}
-	btc, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: e.btc.RPC, Logger: quiet})
-	if err != nil {
+	e.quiet, e.db = quiet, filepath.Join(t.TempDir(), "kassa.db")
+	e.clock = kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	if e.ethB, err = evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.eth.URL,
+		ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}
-	eth, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.eth.URL,
-		ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eth.Close)
-	clock := kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
-	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}, Now: clock.Now, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.g, err = kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: filepath.Join(t.TempDir(), "kassa.db"),
-		Chains: []chains.Backend{btc, eth}, Rates: cache, Now: clock.Now, Assets: e.reg, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.g.Close() })
-	e.sync()
+	t.Cleanup(e.ethB.Close)
+	e.open(e.btc.RPC)
 	return e
+}
+
+// open starts a Gateway on the env's database, reaching btcd through rpc.
+func (e *nodesEnv) open(rpc *bitcoin.RPC) {
+	e.t.Helper()
+	btc, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: rpc, Logger: e.quiet})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}, Now: e.clock.Now, Logger: e.quiet})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: e.db,
+		Chains: []chains.Backend{btc, e.ethB}, Rates: cache, Now: e.clock.Now, Assets: e.reg, Logger: e.quiet})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.g = g
+	e.t.Cleanup(func() { g.Close() })
+	e.sync()
 }
 
 func (e *nodesEnv) sync() {
@@ -299,6 +314,77 @@ func TestPayout_RefusalOnRealNodeRollsBack(t *testing.T) {
 	}
 	if b := e.eth.Balance(dest); b.Sign() != 0 {
 		t.Fatalf("destination received %s", b)
+	}
+	e.verify()
+}
+
+// dropBroadcast is a transport that loses every sendrawtransaction call after the
+// request is written, as a crash or a cut connection between signing and broadcast
+// would; it keeps the raw transactions it saw.
+type dropBroadcast struct {
+	mu  sync.Mutex
+	raw []string
+}
+
+func (d *dropBroadcast) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var call struct {
+		Method string `json:"method"`
+		Params []any  `json:"params"`
+	}
+	if json.Unmarshal(body, &call) == nil && call.Method == "sendrawtransaction" {
+		d.mu.Lock()
+		d.raw = append(d.raw, call.Params[0].(string))
+		d.mu.Unlock()
+		return nil, errors.New("connection lost")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction: the payout is
+// signed and stored, the broadcast is lost, the process restarts, and the background
+// pass broadcasts the very transaction that was signed: same txid, paid once.
+func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testing.T) {
+	e := newNodesEnv(t)
+	e.credit("BTC", "0.05")
+	drop := &dropBroadcast{}
+	rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: e.btc.URL, User: e.btc.User, Pass: e.btc.Pass, Transport: drop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.g.Close()
+	e.open(rpc)
+	dest, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{9}, 20), regtest)
+	p, err := e.g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: dest.EncodeAddress()})
+	if err != nil || p.Status != payout.StatusProcessing || len(drop.raw) != 1 {
+		t.Fatalf("payout with a lost broadcast: %+v, %v, %d broadcasts", p, err, len(drop.raw))
+	}
+	if len(e.btc.Mempool()) != 0 {
+		t.Fatal("the lost broadcast reached the node")
+	}
+	raw, _ := hex.DecodeString(drop.raw[0])
+	var signed wire.MsgTx
+	if err := signed.Deserialize(bytes.NewReader(raw)); err != nil {
+		t.Fatal(err)
+	}
+	e.g.Close() // the crash; then a restart with a working connection
+	e.open(e.btc.RPC)
+	got, _ := e.g.Payouts().Get(context.Background(), asset.Test, p.ID)
+	if got.Status != payout.StatusBroadcast || got.TxHash != signed.TxHash().String() {
+		t.Fatalf("after restart: %s %s, signed %s", got.Status, got.TxHash, signed.TxHash())
+	}
+	if mp := e.btc.Mempool(); len(mp) != 1 || mp[0] != got.TxHash {
+		t.Fatalf("mempool %v, want only %s", mp, got.TxHash)
+	}
+	e.btc.Generate(1)
+	e.sync()
+	got, _ = e.g.Payouts().Get(context.Background(), asset.Test, p.ID)
+	if got.Status != payout.StatusCompleted {
+		t.Fatalf("payout is %s", got.Status)
+	}
+	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
+		t.Fatalf("BTC available %s", a)
 	}
 	e.verify()
 }

@@ -30,6 +30,9 @@ type RPCConfig struct {
 	User, Pass string
 	// Timeout bounds one call (default 30 s).
 	Timeout time.Duration
+	// Transport carries the calls (default http.DefaultTransport): custom TLS, a
+	// proxy, or a test's fault injection.
+	Transport http.RoundTripper
 }
 
 // NewRPC returns a client.
@@ -40,7 +43,7 @@ func NewRPC(cfg RPCConfig) (*RPC, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &RPC{url: cfg.URL, user: cfg.User, pass: cfg.Pass, client: &http.Client{Timeout: cfg.Timeout}}, nil
+	return &RPC{url: cfg.URL, user: cfg.User, pass: cfg.Pass, client: &http.Client{Timeout: cfg.Timeout, Transport: cfg.Transport}}, nil
 }
 
 // RPCError is an error the node answered with.
