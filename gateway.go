@@ -4,9 +4,9 @@
 // SQLite file path), the merchant's own keys (a BIP39 mnemonic, or watch-only account
 // xpubs) and its chain backends. It creates invoices with a unique HD-derived deposit
 // address per payment method, watches the chains (confirmations, reorgs,
-// double-spends), keeps a double-entry ledger of balances, and delivers every event to
-// subscribers at least once. Payouts, webhooks and the HTTP API are the next parts of
-// DESIGN.md to land.
+// double-spends), keeps a double-entry ledger of balances, pays out (Payouts), delivers
+// every event to subscribers at least once and to webhook endpoints (Webhooks); package
+// httphandler serves all of it as the HTTP API.
 //
 // Layout (each package's doc says what it is for):
 //
@@ -18,6 +18,10 @@
 //	  sim/       a deterministic in-memory chain for tests and sandboxes
 //	event/       the transactional outbox
 //	invoice/     invoices, quotes, the state machine, matching transfers
+//	payout/      single and mass payouts, approval codes, holds, rollback
+//	webhook/     signed webhook deliveries with retries
+//	apikey/      API keys, request signatures, idempotency
+//	httphandler/ the REST API and hosted pages as one http.Handler
 //	kassatest/   a whole Gateway for users' tests: in-memory SQLite, sim chains, fake clock
 //	storage/     the storage contract and its conformance suite (storagetest)
 //	  sqlite/    the embedded SQLite backend (modernc.org/sqlite, pure Go)

@@ -21,7 +21,13 @@
 //	processing|broadcast --rejected or reverted--> failed (hold voided)
 //
 // A payout is signed once: the chain wallets store the signed transaction before
-// broadcasting and answer a retry with the same id with the same transaction.
+// broadcasting and answer a retry with the same id with the same transaction. A node
+// that is down is not a refusal: the payout stays processing, held, and Step sends the
+// stored transaction again.
+//
+// Mass payouts: BTC destinations of one batch that need no code share one transaction
+// (Payout.SendID names it, BatchSender sends it); its fee F is split as F/n base units
+// each, the remainder one unit each to the first payouts in creation order.
 package payout
 
 import (
