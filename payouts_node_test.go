@@ -50,13 +50,21 @@ type nodesEnv struct {
 	eth   *evmtest.Node
 	reg   *asset.Registry
 	keys  *keys.Keyring
+	mu    sync.Mutex
+	codes map[string]string // one-time codes sent, by payout id
+}
+
+func (e *nodesEnv) code(id string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.codes[id]
 }
 
 var regtest = &chaincfg.RegressionNetParams
 
 func newNodesEnv(t *testing.T) *nodesEnv {
 	t.Helper()
-	e := &nodesEnv{t: t, btc: btcdtest.Start(t), eth: evmtest.Start(t, nil), reg: asset.Default()}
+	e := &nodesEnv{t: t, btc: btcdtest.Start(t), eth: evmtest.Start(t, nil), reg: asset.Default(), codes: map[string]string{}}
 	if err := e.reg.SetContract("USDT_ETHEREUM", asset.Test, evmtest.USDT.Hex()); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +99,13 @@ func (e *nodesEnv) open(rpc *bitcoin.RPC) {
 		e.t.Fatal(err)
 	}
 	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: e.db,
-		Chains: []chains.Backend{btc, e.ethB}, Rates: cache, Now: e.clock.Now, Assets: e.reg, Logger: e.quiet})
+		Chains: []chains.Backend{btc, e.ethB}, Rates: cache, Now: e.clock.Now, Assets: e.reg, Logger: e.quiet,
+		Payouts: kassa.PayoutOptions{Notifier: payout.NotifierFunc(func(_ context.Context, p *payout.Payout, code string) error {
+			e.mu.Lock()
+			e.codes[p.ID] = code
+			e.mu.Unlock()
+			return nil
+		})}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -385,6 +399,105 @@ func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testin
 	}
 	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
 		t.Fatalf("BTC available %s", a)
+	}
+	e.verify()
+}
+
+// TestPayout_CodesOnRealNodes: above 5,000 USD a BTC payout waits for its code; a wrong
+// code is refused, the right one sends it on btcd; five wrong codes, or ten minutes,
+// cancel another and release its hold.
+func TestPayout_CodesOnRealNodes(t *testing.T) {
+	e := newNodesEnv(t)
+	ctx := context.Background()
+	e.credit("BTC", "0.3")
+	svc := e.g.Payouts()
+	dest, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{5}, 20), regtest)
+	create := func(amount string) *kassa.Payout {
+		t.Helper()
+		p, err := svc.Create(ctx, asset.Test, payout.CreateParams{Amount: dec(amount), Currency: "BTC", Destination: dest.EncodeAddress()})
+		if err != nil || p.Status != payout.StatusPendingVerification || len(e.code(p.ID)) != 6 {
+			t.Fatalf("payout of %s BTC (%s USD): %+v, %v", amount, dec(amount).Mul(dec("65000")), p, err)
+		}
+		return p
+	}
+	wrongFor := func(id string) string {
+		if e.code(id) == "000000" {
+			return "111111"
+		}
+		return "000000"
+	}
+	a := create("0.1") // 6,500 USD
+	if _, err := svc.Verify(ctx, asset.Test, a.ID, wrongFor(a.ID)); !errors.Is(err, payout.ErrBadCode) {
+		t.Fatalf("wrong code: %v", err)
+	}
+	if len(e.btc.Mempool()) != 0 {
+		t.Fatal("sent before the code")
+	}
+	p, err := svc.Verify(ctx, asset.Test, a.ID, e.code(a.ID))
+	if err != nil || p.Status != payout.StatusBroadcast || len(e.btc.Mempool()) != 1 {
+		t.Fatalf("right code: %+v, %v", p, err)
+	}
+	b := create("0.08")
+	for range 5 {
+		svc.Verify(ctx, asset.Test, b.ID, wrongFor(b.ID))
+	}
+	c := create("0.09")
+	e.clock.Advance(10 * time.Minute)
+	e.btc.Generate(1)
+	e.sync()
+	for id, want := range map[string]payout.Status{a.ID: payout.StatusCompleted, b.ID: payout.StatusCancelled, c.ID: payout.StatusCancelled} {
+		if got, _ := svc.Get(ctx, asset.Test, id); got.Status != want {
+			t.Fatalf("payout %s is %s, want %s", id, got.Status, want)
+		}
+	}
+	got, _ := svc.Get(ctx, asset.Test, a.ID)
+	if av := e.available("BTC"); !av.Equal(dec("0.3").Sub(got.NetAmount).Sub(*got.Fee)) {
+		t.Fatalf("BTC available %s", av)
+	}
+	e.verify()
+}
+
+// TestPayout_RevertedTokenPayoutFailsWithItsGasBooked: two USDT payouts leave before
+// either is mined, and the hot wallet holds enough for one: the second transaction is
+// mined and reverts. It is failed, its USDT hold released, and the gas it burnt booked.
+func TestPayout_RevertedTokenPayoutFailsWithItsGasBooked(t *testing.T) {
+	e := newNodesEnv(t)
+	ctx := context.Background()
+	e.credit("USDT_ETHEREUM", "100")
+	e.credit("USDT_ETHEREUM", "100")
+	e.credit("ETH", "1")
+	hot, _ := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+	e.eth.PayETH(hot.Encoded, e.units("ETH", dec("1")))
+	e.eth.PayToken(evmtest.USDT, hot.Encoded, e.units("USDT_ETHEREUM", dec("100")))
+	e.eth.Mine(1)
+	dest := common.HexToAddress("0x00000000000000000000000000000000000000dd").Hex()
+	var ps []*kassa.Payout
+	for range 2 {
+		p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("80"), Currency: "USDT", Network: "ethereum", Destination: dest})
+		if err != nil || p.Status != payout.StatusBroadcast {
+			t.Fatalf("payout: %+v, %v", p, err)
+		}
+		ps = append(ps, p)
+	}
+	e.eth.Mine(1)
+	e.sync()
+	first, _ := e.g.Payouts().Get(ctx, asset.Test, ps[0].ID)
+	second, _ := e.g.Payouts().Get(ctx, asset.Test, ps[1].ID)
+	if first.Status != payout.StatusCompleted || second.Status != payout.StatusFailed || second.Fee == nil || !second.Fee.IsPositive() {
+		t.Fatalf("payouts: %s, %s (fee %v)", first.Status, second.Status, second.Fee)
+	}
+	if b := e.eth.TokenBalance(evmtest.USDT, dest); b.Cmp(e.units("USDT_ETHEREUM", dec("80"))) != 0 {
+		t.Fatalf("destination has %s USDT units", b)
+	}
+	if a := e.available("USDT_ETHEREUM"); !a.Equal(dec("120")) {
+		t.Fatalf("USDT available %s, want 120", a)
+	}
+	gas := first.Fee.Add(*second.Fee)
+	if a := e.available("ETH"); !a.Equal(dec("1").Sub(gas)) {
+		t.Fatalf("ETH available %s, want 1 - %s", a, gas)
+	}
+	if b := e.eth.Balance(hot.Encoded); b.Cmp(e.units("ETH", dec("1").Sub(gas))) != 0 {
+		t.Fatalf("hot wallet has %s wei, want 1 ETH - %s", b, gas)
 	}
 	e.verify()
 }
