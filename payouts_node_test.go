@@ -501,3 +501,34 @@ func TestPayout_RevertedTokenPayoutFailsWithItsGasBooked(t *testing.T) {
 	}
 	e.verify()
 }
+
+// TestPayout_AddressesOfAnotherNetworkOrWithBadChecksums are refused by the real
+// backends' address rules, with nothing held.
+func TestPayout_AddressesOfAnotherNetworkOrWithBadChecksums(t *testing.T) {
+	e := newNodesEnv(t)
+	e.credit("BTC", "0.05")
+	e.credit("ETH", "1")
+	regtestAddr, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{3}, 20), regtest)
+	good := regtestAddr.EncodeAddress()
+	mutated := []byte(good)
+	if mutated[len(mutated)-1] == 'q' {
+		mutated[len(mutated)-1] = 'p'
+	} else {
+		mutated[len(mutated)-1] = 'q'
+	}
+	for name, c := range map[string]payout.CreateParams{
+		"mainnet address on regtest": {Amount: dec("0.01"), Currency: "BTC", Destination: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"},
+		"EVM address for BTC":        {Amount: dec("0.01"), Currency: "BTC", Destination: "0x00000000000000000000000000000000000000dd"},
+		"bech32 checksum":            {Amount: dec("0.01"), Currency: "BTC", Destination: string(mutated)},
+		"EIP-55 checksum":            {Amount: dec("0.1"), Currency: "ETH", Destination: "0x9858EfFD232B4033E47d90003D41EC34EcaEda95"},
+		"BTC address for ETH":        {Amount: dec("0.1"), Currency: "ETH", Destination: good},
+	} {
+		_, err := e.g.Payouts().Create(context.Background(), asset.Test, c)
+		if !errors.Is(err, chains.ErrInvalidAddress) || !hasField(err, "destination_address") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	e.available("BTC") // fails if anything is held
+	e.available("ETH")
+	e.verify()
+}
