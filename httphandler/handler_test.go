@@ -32,6 +32,9 @@ type api struct {
 	key  string // secret key used by do
 	ip   string
 	skew time.Duration
+	// lastTS keeps every request's timestamp distinct: a client retrying a request signs
+	// it again at a later millisecond, while the same signature twice is a replay.
+	lastTS int64
 }
 
 func newAPI(t *testing.T, opts httphandler.Options) *api {
@@ -97,7 +100,12 @@ func (a *api) do(method, path string, body any, hdr map[string]string) resp {
 	req, _ := http.NewRequest(method, a.srv.URL+full, bytes.NewReader(raw))
 	if a.key != "" {
 		req.Header.Set("Authorization", "Bearer "+a.key)
-		ts := strconv.FormatInt(time.Now().Add(a.skew).UnixMilli(), 10)
+		ms := time.Now().Add(a.skew).UnixMilli()
+		if a.skew == 0 {
+			ms = max(ms, a.lastTS+1)
+			a.lastTS = ms
+		}
+		ts := strconv.FormatInt(ms, 10)
 		req.Header.Set("X-Kassa-Timestamp", ts)
 		req.Header.Set("X-Kassa-Signature", sign(a.key, ts, method, full, raw))
 	}

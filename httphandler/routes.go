@@ -61,7 +61,9 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/events/{id}", false, "Get an event with its delivery attempts", h.getEvent},
 		{"POST", "/v1/events/{id}/redeliver", false, "Deliver an event again", h.redeliver},
 		{"POST", "/v1/test/invoices/{id}/pay", false, "Test mode: make the test chain pay an invoice", h.testPay},
+		{"GET", "/checkout/{id}", true, "The hosted checkout page (HTML)", h.checkoutPage},
 		{"GET", "/checkout/{id}/status", true, "Public status of a checkout page", h.checkoutStatus},
+		{"GET", "/static/{file}", true, "The checkout page's CSS and JS", h.static},
 		{"GET", "/openapi.json", true, "This document", h.openAPI},
 	}
 }

@@ -1,0 +1,243 @@
+package httphandler
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/shopspring/decimal"
+	"rsc.io/qr"
+)
+
+// The hosted checkout page: server-rendered, its CSS and JS embedded and served by the
+// handler itself (no CDN; a strict Content-Security-Policy allows nothing else).
+
+//go:embed page
+var pageFS embed.FS
+
+var pageTmpl = template.Must(template.ParseFS(pageFS, "page/checkout.html"))
+
+// pageCSP allows the page's own CSS, JS and status endpoint, and nothing else.
+const pageCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// texts are the page's words in one language.
+type texts struct {
+	Lang, Title, TestMode, Total, Paid, PaidText, Continue, Cancelled, CancelledText, Expired, ExpiredText,
+	Choose, Send, Partial, Remaining, Confirming, ConfirmationsNeeded, SendOnly, On, OtherLost, Scan, Address,
+	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText string
+}
+
+var languages = map[string]texts{
+	"en": {Lang: "en", Title: "Payment", TestMode: "Test mode: no real money moves.", Total: "Total",
+		Paid: "Payment received", PaidText: "Thank you, your payment is confirmed.", Continue: "Continue",
+		Cancelled: "Payment cancelled", CancelledText: "This payment was cancelled. Do not send anything to its address.",
+		Expired: "Payment expired", ExpiredText: "The time to pay is over. Do not send anything to its address; start again from the shop.",
+		Choose: "Pay with", Send: "Send", Partial: "We received", Remaining: "Still to pay:",
+		Confirming: "Payment detected, waiting for the network's confirmations", ConfirmationsNeeded: "needed",
+		SendOnly: "Send only", On: "on", OtherLost: "Any other coin or network will be lost.",
+		Scan: "Scan with your wallet: address and exact amount included.", Address: "Address", Amount: "Amount",
+		Copy: "Copy", OpenWallet: "Open in wallet", ExpiresIn: "Time left:", Back: "Cancel and return to the shop",
+		Footer: "Payments by Kassa", NotFound: "Not found", NotFoundText: "There is no payment here."},
+	"de": {Lang: "de", Title: "Zahlung", TestMode: "Testmodus: Es wird kein echtes Geld bewegt.", Total: "Gesamt",
+		Paid: "Zahlung erhalten", PaidText: "Vielen Dank, Ihre Zahlung ist bestätigt.", Continue: "Weiter",
+		Cancelled: "Zahlung storniert", CancelledText: "Diese Zahlung wurde storniert. Senden Sie nichts an ihre Adresse.",
+		Expired: "Zahlung abgelaufen", ExpiredText: "Die Zahlungsfrist ist vorbei. Senden Sie nichts an ihre Adresse; beginnen Sie im Shop neu.",
+		Choose: "Bezahlen mit", Send: "Senden Sie", Partial: "Wir haben erhalten:", Remaining: "Noch zu zahlen:",
+		Confirming: "Zahlung erkannt, warte auf Bestätigungen des Netzwerks", ConfirmationsNeeded: "nötig",
+		SendOnly: "Senden Sie nur", On: "im Netzwerk", OtherLost: "Jede andere Münze oder jedes andere Netzwerk geht verloren.",
+		Scan: "Mit Ihrer Wallet scannen: Adresse und genauer Betrag sind enthalten.", Address: "Adresse", Amount: "Betrag",
+		Copy: "Kopieren", OpenWallet: "In Wallet öffnen", ExpiresIn: "Verbleibende Zeit:", Back: "Abbrechen und zurück zum Shop",
+		Footer: "Zahlungen mit Kassa", NotFound: "Nicht gefunden", NotFoundText: "Hier gibt es keine Zahlung."},
+}
+
+// language picks the first supported language of an Accept-Language header (q-values
+// are honoured by order of preference; English by default).
+func language(header string) texts {
+	best, bestQ := languages["en"], -1.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
+				continue
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if t, ok := languages[base]; ok && q > bestQ {
+			best, bestQ = t, q
+		}
+	}
+	return best
+}
+
+type methodView struct {
+	Currency, NetworkName, Address, URI, URL string
+	Due, Paid                                string
+	Confirmations                            int
+	Selected                                 bool
+}
+
+type pageView struct {
+	T                                    texts
+	ID, Product, Amount, Currency, State string
+	Status, Key, StatusURL, Static       string
+	SuccessURL, CancelURL                string
+	ExpiresUnix                          int64
+	ExpiresISO, Remaining                string
+	Test, Partial                        bool
+	Methods                              []methodView
+	M                                    *methodView
+	QR                                   template.HTML
+}
+
+// safeURL keeps http(s) URLs only: anything else is dropped, never rendered.
+func safeURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return s
+}
+
+// qrSVG renders text as an SVG QR code (error correction M, 4-module quiet zone).
+func qrSVG(text string) (template.HTML, error) {
+	c, err := qr.Encode(text, qr.M)
+	if err != nil {
+		return "", err
+	}
+	n := c.Size + 8
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img" aria-label="QR code"><rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n, n, n)
+	for y := range c.Size {
+		for x := range c.Size {
+			if c.Black(x, y) {
+				fmt.Fprintf(&b, "M%d %dh1v1h-1z", x+4, y+4)
+			}
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return template.HTML(b.String()), nil // built from numbers only
+}
+
+// findInvoice looks an id up in both modes (ids are unguessable and unique).
+func (h *Handler) findInvoice(r *http.Request) (*invoice.Invoice, error) {
+	id := r.PathValue("id")
+	var err error
+	for _, m := range []asset.Mode{asset.Test, asset.Live} {
+		var inv *invoice.Invoice
+		if inv, err = h.gw.GetInvoice(r.Context(), m, id); err == nil {
+			return inv, nil
+		}
+	}
+	return nil, err
+}
+
+func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
+	t := language(r.Header.Get("Accept-Language"))
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.Header().Set("Content-Language", t.Lang)
+	w.Header().Set("Vary", "Accept-Language")
+	inv, err := h.findInvoice(r)
+	if errors.Is(err, invoice.ErrNotFound) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		return notFoundTmpl.Execute(w, t)
+	}
+	if err != nil {
+		return err
+	}
+	v := pageView{T: t, ID: inv.ID, Product: inv.Description, Amount: inv.Amount.String(), Currency: inv.Currency,
+		Status: string(inv.Status), StatusURL: inv.ID + "/status", Static: "../static",
+		Key:        string(inv.Status) + "|" + inv.AmountPaid.String() + "|" + inv.AmountConfirmed.String(),
+		SuccessURL: safeURL(inv.SuccessURL), CancelURL: safeURL(inv.CancelURL), Test: !inv.Livemode(),
+		ExpiresUnix: inv.ExpiresAt.Unix(), ExpiresISO: inv.ExpiresAt.UTC().Format(time.RFC3339)}
+	left := max(0, inv.ExpiresAt.Sub(h.opts.Now())).Round(time.Second)
+	v.Remaining = fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)
+	switch {
+	case inv.Status == invoice.StatusPaid:
+		v.State = "paid"
+	case inv.Status == invoice.StatusCancelled:
+		v.State = "cancelled"
+	case inv.Status == invoice.StatusExpired && inv.AmountPaid.IsZero():
+		v.State = "expired"
+	case inv.Status == invoice.StatusConfirming:
+		v.State = "confirming"
+	default:
+		v.State = "pending"
+	}
+	want := r.URL.Query().Get("method")
+	for i, m := range inv.Methods {
+		n, _ := h.gw.Assets().Network(m.Network)
+		due := m.AmountDue.Sub(m.AmountPaid)
+		if due.IsNegative() {
+			due = decimal.Zero
+		}
+		rest := m
+		rest.AmountDue = due // the payment URI asks for what is still due
+		v.Methods = append(v.Methods, methodView{Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
+			Due: due.String(), Paid: m.AmountPaid.String(), URI: invoice.PaymentURI(h.gw.Assets(), inv.Mode, rest),
+			URL: inv.ID + "?method=" + url.QueryEscape(m.Asset), Confirmations: m.Confirmations,
+			Selected: m.Asset == want || (want == "" && i == 0)})
+	}
+	// The method shown: one already paid into (the rest must go there too), else the
+	// chosen one, else the first.
+	for i, m := range inv.Methods {
+		if m.AmountPaid.IsPositive() {
+			v.M, v.Partial = &v.Methods[i], m.AmountPaid.LessThan(m.AmountDue)
+			break
+		}
+	}
+	for i := range v.Methods {
+		if v.M == nil && v.Methods[i].Selected {
+			v.M = &v.Methods[i]
+		}
+	}
+	if v.M == nil && len(v.Methods) > 0 {
+		v.M = &v.Methods[0]
+	}
+	for i := range v.Methods {
+		v.Methods[i].Selected = v.M == &v.Methods[i]
+	}
+	if v.M != nil {
+		if v.QR, err = qrSVG(v.M.URI); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	if err := pageTmpl.Execute(&buf, v); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+var notFoundTmpl = template.Must(template.New("404").Parse(`<!doctype html><html lang="{{.Lang}}"><head><meta charset="utf-8">` +
+	`<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.NotFound}}</title></head>` +
+	`<body><main><h1>{{.NotFound}}</h1><p>{{.NotFoundText}}</p></main></body></html>`))
+
+func (h *Handler) static(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("file")
+	types := map[string]string{"checkout.css": "text/css; charset=utf-8", "checkout.js": "text/javascript; charset=utf-8"}
+	ct, ok := types[name]
+	if !ok {
+		return errNotFound
+	}
+	b, err := pageFS.ReadFile("page/" + name)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, err = w.Write(b)
+	return err
+}
