@@ -13,6 +13,7 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
 	"rsc.io/qr"
 )
@@ -27,13 +28,13 @@ var pageTmpl = template.Must(template.ParseFS(pageFS, "page/checkout.html"))
 
 // pageCSP allows the page's own CSS, JS and status endpoint, and nothing else.
 const pageCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // texts are the page's words in one language.
 type texts struct {
 	Lang, Title, TestMode, Total, Paid, PaidText, Continue, Cancelled, CancelledText, Expired, ExpiredText,
 	Choose, Send, Partial, Remaining, Confirming, ConfirmationsNeeded, SendOnly, On, OtherLost, Scan, Address,
-	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText string
+	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay string
 }
 
 var languages = map[string]texts{
@@ -46,7 +47,8 @@ var languages = map[string]texts{
 		SendOnly: "Send only", On: "on", OtherLost: "Any other coin or network will be lost.",
 		Scan: "Scan with your wallet: address and exact amount included.", Address: "Address", Amount: "Amount",
 		Copy: "Copy", OpenWallet: "Open in wallet", ExpiresIn: "Time left:", Back: "Cancel and return to the shop",
-		Footer: "Payments by Kassa", NotFound: "Not found", NotFoundText: "There is no payment here."},
+		Footer: "Payments by Kassa", NotFound: "Not found", NotFoundText: "There is no payment here.",
+		TestPay: "Pay with test funds"},
 	"de": {Lang: "de", Title: "Zahlung", TestMode: "Testmodus: Es wird kein echtes Geld bewegt.", Total: "Gesamt",
 		Paid: "Zahlung erhalten", PaidText: "Vielen Dank, Ihre Zahlung ist bestätigt.", Continue: "Weiter",
 		Cancelled: "Zahlung storniert", CancelledText: "Diese Zahlung wurde storniert. Senden Sie nichts an ihre Adresse.",
@@ -56,7 +58,8 @@ var languages = map[string]texts{
 		SendOnly: "Senden Sie nur", On: "im Netzwerk", OtherLost: "Jede andere Münze oder jedes andere Netzwerk geht verloren.",
 		Scan: "Mit Ihrer Wallet scannen: Adresse und genauer Betrag sind enthalten.", Address: "Adresse", Amount: "Betrag",
 		Copy: "Kopieren", OpenWallet: "In Wallet öffnen", ExpiresIn: "Verbleibende Zeit:", Back: "Abbrechen und zurück zum Shop",
-		Footer: "Zahlungen mit Kassa", NotFound: "Nicht gefunden", NotFoundText: "Hier gibt es keine Zahlung."},
+		Footer: "Zahlungen mit Kassa", NotFound: "Nicht gefunden", NotFoundText: "Hier gibt es keine Zahlung.",
+		TestPay: "Mit Testgeld bezahlen"},
 }
 
 // language picks the first supported language of an Accept-Language header (q-values
@@ -80,10 +83,10 @@ func language(header string) texts {
 }
 
 type methodView struct {
-	Currency, NetworkName, Address, URI, URL string
-	Due, Paid                                string
-	Confirmations                            int
-	Selected                                 bool
+	Code, Currency, NetworkName, Address, URI, URL string
+	Due, Paid                                      string
+	Confirmations                                  int
+	Selected                                       bool
 }
 
 type pageView struct {
@@ -183,7 +186,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		rest := m
 		rest.AmountDue = due // the payment URI asks for what is still due
-		v.Methods = append(v.Methods, methodView{Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
+		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
 			Due: due.String(), Paid: m.AmountPaid.String(), URI: invoice.PaymentURI(h.gw.Assets(), inv.Mode, rest),
 			URL: inv.ID + "?method=" + url.QueryEscape(m.Asset), Confirmations: m.Confirmations,
 			Selected: m.Asset == want || (want == "" && i == 0)})
@@ -240,4 +243,35 @@ func (h *Handler) static(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, err = w.Write(b)
 	return err
+}
+
+// checkoutTestPay is the test-mode page's "Pay with test funds" button: the test chain
+// pays what is still due on the method, with its confirmations, and the payer is sent
+// back to the page. Live invoices never get it (403).
+func (h *Handler) checkoutTestPay(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.findInvoice(r)
+	if err != nil {
+		return err
+	}
+	if inv.Livemode() {
+		return errForbiddenLive
+	}
+	code := r.FormValue("method")
+	for _, m := range inv.Methods {
+		if m.Asset != code {
+			continue
+		}
+		if due := m.AmountDue.Sub(m.AmountPaid); due.IsPositive() && !inv.Final() {
+			if _, err := h.gw.TestPay(r.Context(), inv.ID, code, due, m.Confirmations); err != nil {
+				return err
+			}
+		}
+		// Relative, so that it works wherever the handler is mounted.
+		w.Header().Set("Location", "../"+inv.ID+"?method="+url.QueryEscape(code))
+		w.WriteHeader(http.StatusSeeOther)
+		return nil
+	}
+	var v validation.Error
+	v.Add("method", errors.New("is not a payment method of this invoice"))
+	return v.Err()
 }

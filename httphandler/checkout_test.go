@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -140,6 +141,30 @@ func TestCheckoutPage(t *testing.T) {
 	if !strings.Contains(html, "Payment received") || !strings.Contains(html, `href="https://shop.example/thanks?o=1&amp;x=%3cb%3e"`) || strings.Contains(html, "<svg") {
 		t.Fatalf("paid page:\n%s", html)
 	}
+
+	// The test-mode button pays what is due and sends the payer back to the page.
+	other := a.do("POST", "/v1/invoices", map[string]any{"amount": "7", "currency": "USDT_TRON", "success_url": "https://shop.example/ok"}, nil)
+	oid := other.data()["id"].(string)
+	if _, _, html := a.page("/checkout/"+oid, ""); !strings.Contains(html, `action="`+oid+`/test-pay"`) {
+		t.Fatal("no test-pay button on a test page")
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.PostForm(a.srv.URL+"/pay/checkout/"+oid+"/test-pay", url.Values{"method": {"USDT_TRON"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 303 || res.Header.Get("Location") != "../"+oid+"?method=USDT_TRON" {
+		t.Fatalf("test pay: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, _, html := a.page("/checkout/"+oid, ""); !strings.Contains(html, "Payment received") {
+		t.Fatal("page not paid after the test-pay button")
+	}
+	res, _ = noRedirect.PostForm(a.srv.URL+"/pay/checkout/"+oid+"/test-pay", url.Values{"method": {"DOGE"}})
+	if res.StatusCode != 422 {
+		t.Fatalf("test pay of an unknown method: %d", res.StatusCode)
+	}
+	res.Body.Close()
 
 	// Expired without payment.
 	exp := a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "USDT_TRON", "lifetime": 300}, nil)

@@ -63,6 +63,7 @@ func (h *Handler) routes() []route {
 		{"POST", "/v1/test/invoices/{id}/pay", false, "Test mode: make the test chain pay an invoice", h.testPay},
 		{"GET", "/checkout/{id}", true, "The hosted checkout page (HTML)", h.checkoutPage},
 		{"GET", "/checkout/{id}/status", true, "Public status of a checkout page", h.checkoutStatus},
+		{"POST", "/checkout/{id}/test-pay", true, "Test mode: the page's \"Pay with test funds\" button", h.checkoutTestPay},
 		{"GET", "/static/{file}", true, "The checkout page's CSS and JS", h.static},
 		{"GET", "/openapi.json", true, "This document", h.openAPI},
 	}
