@@ -401,3 +401,6 @@ type noRates struct{}
 func (noRates) Rate(ctx context.Context, base, quote string) (rates.Rate, error) {
 	return rates.Rate{}, fmt.Errorf("%w: the Gateway has no rate source (Config.Rates)", rates.ErrNoRate)
 }
+
+// Now is the Gateway's clock (Config.Now): expiries and hosted pages count with it.
+func (g *Gateway) Now() time.Time { return g.now() }

@@ -94,7 +94,7 @@ type pageView struct {
 	ID, Product, Amount, Currency, State string
 	Status, Key, StatusURL, Static       string
 	SuccessURL, CancelURL                string
-	ExpiresUnix                          int64
+	SecondsLeft                          int64
 	ExpiresISO, Remaining                string
 	Test, Partial                        bool
 	Methods                              []methodView
@@ -162,9 +162,10 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		Status: string(inv.Status), StatusURL: inv.ID + "/status", Static: "../static",
 		Key:        string(inv.Status) + "|" + inv.AmountPaid.String() + "|" + inv.AmountConfirmed.String(),
 		SuccessURL: safeURL(inv.SuccessURL), CancelURL: safeURL(inv.CancelURL), Test: !inv.Livemode(),
-		ExpiresUnix: inv.ExpiresAt.Unix(), ExpiresISO: inv.ExpiresAt.UTC().Format(time.RFC3339)}
-	left := max(0, inv.ExpiresAt.Sub(h.opts.Now())).Round(time.Second)
+		ExpiresISO: inv.ExpiresAt.UTC().Format(time.RFC3339)}
+	left := max(0, inv.ExpiresAt.Sub(h.gw.Now())).Round(time.Second)
 	v.Remaining = fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)
+	v.SecondsLeft = int64(left.Seconds())
 	switch {
 	case inv.Status == invoice.StatusPaid:
 		v.State = "paid"

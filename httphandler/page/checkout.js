@@ -17,7 +17,8 @@
   var nav = document.querySelector("[data-nav]");
   if (nav) nav.addEventListener("change", function () { window.location.href = nav.value; });
   var cd = document.getElementById("countdown");
-  var expires = parseInt(root.getAttribute("data-expires"), 10) * 1000;
+  // Counted from the server's clock at render time, so a payer's wrong clock does not matter.
+  var expires = Date.now() + parseInt(root.getAttribute("data-left"), 10) * 1000;
   function tick() {
     if (!cd) return;
     var s = Math.max(0, Math.floor((expires - Date.now()) / 1000));
