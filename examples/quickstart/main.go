@@ -1,32 +1,45 @@
-// Command quickstart is Kassa's main demo. It runs a Gateway on a SQLite file with
-// simulated bitcoin and tron chains in test mode, creates a 25 USD invoice, pays it in
-// USDT on tron, mines the blocks it needs, and prints each status change, every event
-// and the merchant's balance, then verifies the ledger. Later issues grow it into the
-// demo shop with a checkout page.
+// Command quickstart is Kassa's main demo: a small shop that takes crypto, with
+// everything in one process and nothing on the internet.
 //
-//	go run ./examples/quickstart [-db path/to/kassa.db]
+//	go run ./examples/quickstart             serve the shop on http://127.0.0.1:8080 until Ctrl-C
+//	go run ./examples/quickstart -smoke      buy once through HTTP, print what happened, exit
 //
-// The simulated chains live in memory, so each run uses a new database (in a temporary
-// directory unless -db names one): a database that remembers blocks of a chain that no
-// longer exists would rightly treat its payments as reorganised away.
+// It runs a Gateway on a SQLite file in test mode: ETH and USDT on an in-process
+// go-ethereum node (a real EVM node, JSON-RPC on 127.0.0.1), BTC on the sim chain.
+// The shop has a product page with a "Pay with crypto" button that opens Kassa's hosted
+// checkout page, whose "Pay with test funds" button pays from the devnet; a webhook
+// receiver that verifies every signature and logs the events; and the whole API under
+// /pay/v1. Each run uses a new database (in a temporary directory unless -db names
+// one): the chains live in memory, and a database that remembers blocks of a chain that
+// no longer exists would rightly treat its payments as reorganised away.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
+	"time"
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/chains/sim"
-	"github.com/kassapay/kassa/invoice"
-	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/internal/evmtest"
 	"github.com/kassapay/kassa/rates"
-	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
 
@@ -34,111 +47,168 @@ import (
 const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	db := flag.String("db", "", "SQLite database file (default: a new one in a temporary directory)")
+	smoke := flag.Bool("smoke", false, "buy once through HTTP, print the events and exit")
 	flag.Parse()
-	if *db == "" {
-		dir, err := os.MkdirTemp("", "kassa-quickstart-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "quickstart failed:", err)
-			os.Exit(1)
-		}
-		*db = filepath.Join(dir, "kassa.db")
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := run(context.Background(), *db, log); err != nil {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, config{addr: *addr, db: *db, smoke: *smoke, out: os.Stdout, log: log}); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart failed:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dbPath string, log *slog.Logger) error {
-	tron := sim.New(chains.NetworkRef{ID: asset.Tron, Mode: asset.Test})
-	bitcoin := sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test})
-	prices, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{
-		rates.Fixed{"BTC": decimal.NewFromInt(65000), "TRX": decimal.RequireFromString("0.125")},
-	}})
+type config struct {
+	addr, db string
+	smoke    bool
+	out      io.Writer
+	log      *slog.Logger
+	// ready, if set, receives the shop's base URL once it serves (tests).
+	ready chan<- string
+}
+
+// demoTB gives evmtest what it needs outside a test: Fatal stops the demo with an
+// error, cleanups run when the demo ends.
+type demoTB struct{ cleanups []func() }
+
+type fatal struct{ err error }
+
+func (d *demoTB) Helper()           {}
+func (d *demoTB) Fatal(args ...any) { panic(fatal{fmt.Errorf("devnet: %s", fmt.Sprint(args...))}) }
+func (d *demoTB) Cleanup(f func())  { d.cleanups = append(d.cleanups, f) }
+func (d *demoTB) close() {
+	for i := len(d.cleanups) - 1; i >= 0; i-- {
+		d.cleanups[i]()
+	}
+}
+
+// devnetChain is the EVM backend on the devnet, able to pay like a test chain: the
+// devnet's funded account sends ETH or USDT, then blocks are mined.
+type devnetChain struct {
+	*evm.Backend
+	node *evmtest.Node
+}
+
+func (d devnetChain) Pay(to, code string, amount *big.Int) string {
+	if code == "ETH" {
+		return d.node.PayETH(to, amount).Hex()
+	}
+	return d.node.PayToken(evmtest.USDT, to, amount).Hex()
+}
+
+func (d devnetChain) Mine(n int) chains.BlockRef {
+	d.node.Mine(n)
+	tip, _ := d.Tip(context.Background())
+	return tip
+}
+
+func run(ctx context.Context, cfg config) (err error) {
+	tb := &demoTB{}
+	defer tb.close()
+	defer func() {
+		if p := recover(); p != nil {
+			f, ok := p.(fatal)
+			if !ok {
+				panic(p)
+			}
+			err = f.err
+		}
+	}()
+	if cfg.db == "" {
+		dir, err := os.MkdirTemp("", "kassa-quickstart-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg.db = filepath.Join(dir, "kassa.db")
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (use -addr)", cfg.addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+
+	cfg.log.Info("quickstart: starting the EVM devnet (go-ethereum, in process)")
+	node := evmtest.Start(tb, nil)
+	reg := asset.Default()
+	if err := reg.SetContract("USDT_ETHEREUM", asset.Test, evmtest.USDT.Hex()); err != nil {
+		return err
+	}
+	for _, code := range []string{"ETH", "USDT_ETHEREUM"} {
+		reg.SetConfirmations(code, 2) // a demo does not wait for 12 blocks
+	}
+	eth, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmtest.ChainID,
+		Assets: reg, Logger: cfg.log})
 	if err != nil {
 		return err
 	}
-	g, err := kassa.New(kassa.Config{
-		Mnemonic: demoMnemonic, DatabasePath: dbPath, Logger: log,
-		Chains: []chains.Backend{tron, bitcoin}, Rates: prices,
-	})
+	defer eth.Close()
+	btc := sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test})
+	prices, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{
+		rates.Fixed{"BTC": decimal.NewFromInt(65000), "ETH": decimal.NewFromInt(3000)},
+	}, Logger: cfg.log})
+	if err != nil {
+		return err
+	}
+	master := make([]byte, 32)
+	rand.Read(master)
+	g, err := kassa.New(kassa.Config{Mnemonic: demoMnemonic, DatabasePath: cfg.db, Logger: cfg.log, Assets: reg,
+		Chains: []chains.Backend{btc, devnetChain{Backend: eth, node: node}}, Rates: prices, MasterKey: master,
+		PollInterval: 250 * time.Millisecond, Webhooks: webhook.Options{AllowPrivate: true}})
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	if err := g.Sync(ctx); err != nil { // the watchers take the chains' tips as their start
-		return err
-	}
-	inv, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{
-		Amount: decimal.NewFromInt(25), Currency: "USD", Description: "Kassa T-shirt",
-		Metadata: []byte(`{"sku":"tee-01"}`),
-	})
+	api, err := httphandler.New(g, httphandler.Options{PublicURL: base + "/pay", Logger: cfg.log})
 	if err != nil {
 		return err
 	}
-	// Events arrive through the outbox; a named subscriber resumes where it stopped.
-	err = g.Subscribe("quickstart", func(_ context.Context, e kassa.Event) error {
-		if e.ObjectID == inv.ID {
-			fmt.Printf("  event %-26s %s\n", e.Type, e.ID)
-		}
-		return nil
-	})
+	ep, err := g.Webhooks().Create(ctx, asset.Test, webhook.CreateParams{URL: base + "/webhooks", Events: []string{"*"},
+		Description: "the demo shop's receiver"})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Invoice %s: %s %s, expires %s\n", inv.ID, inv.Amount, inv.Currency, inv.ExpiresAt.Format("15:04:05 MST"))
-	var usdt invoice.Method
-	for _, m := range inv.Methods {
-		fmt.Printf("  pay %-14s %-12s to %s\n", m.AmountDue, m.Asset, m.Address)
-		if m.Asset == "USDT_TRON" {
-			usdt = m
-		}
-	}
+	s := &shop{g: g, base: base, secret: ep.Secret, log: cfg.log, events: make(chan string, 64)}
+	mux := http.NewServeMux()
+	mux.Handle("/pay/", http.StripPrefix("/pay", api))
+	s.routes(mux)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	status := inv.Status
-	show := func(what string) error {
-		if err := g.Sync(ctx); err != nil {
-			return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	ran := make(chan struct{})
+	go func() {
+		g.Run(ctx)
+		close(ran)
+	}()
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			done <- err
 		}
-		cur, err := g.GetInvoice(ctx, asset.Test, inv.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Status != status {
-			fmt.Printf("%-30s status %s -> %s (paid %s USD, confirmed %s USD)\n", what, status, cur.Status, cur.AmountPaid, cur.AmountConfirmed)
-			status = cur.Status
-		}
-		return nil
+	}()
+	fmt.Fprintf(cfg.out, "Kassa demo shop on %s (test mode: BTC on the sim chain, ETH and USDT on an in-process go-ethereum node)\n", base)
+	fmt.Fprintf(cfg.out, "  open %s/ and press \"Pay with crypto\", then \"Pay with test funds\"\n", base)
+	fmt.Fprintf(cfg.out, "  API %s/pay/v1 (OpenAPI at %s/pay/openapi.json); webhooks go to %s/webhooks\n", base, base, base)
+	if cfg.ready != nil {
+		cfg.ready <- base
 	}
-	fmt.Println()
-	if err := show("created"); err != nil {
-		return err
-	}
-	a, _ := g.Assets().Get("USDT_TRON")
-	units, _ := a.ToBaseUnits(usdt.AmountDue)
-	txid := tron.Pay(usdt.Address, "USDT_TRON", units)
-	if err := show("payer sends 25 USDT (mempool)"); err != nil {
-		return err
-	}
-	for i := 1; i <= usdt.Confirmations; i++ {
-		tron.Mine(1)
-		if err := show(fmt.Sprintf("block %d of %d mined", i, usdt.Confirmations)); err != nil {
-			return err
+	if cfg.smoke {
+		err = smoke(ctx, base, s.events, cfg.out)
+	} else {
+		fmt.Fprintln(cfg.out, "  Ctrl-C stops it")
+		select {
+		case <-ctx.Done():
+		case err = <-done:
 		}
 	}
-	fmt.Printf("\ntransaction %s\n", txid[:16])
-	b, err := g.Balance(ctx, asset.Test, "USDT_TRON")
-	if err != nil {
-		return err
-	}
-	fmt.Printf("Merchant balance USDT_TRON: available %s, pending %s\n", b.Available, b.Pending)
-	err = g.Store().View(ctx, func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) })
-	if err != nil {
-		return err
-	}
-	fmt.Println("ledger.Verify: every entry balances and every balance equals its postings")
-	fmt.Printf("Database: %s\n", dbPath)
-	return nil
+	cancel()
+	shut, cancelShut := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelShut()
+	srv.Shutdown(shut)
+	<-ran // the Gateway's jobs have stopped: now it can close
+	fmt.Fprintln(cfg.out, "stopped")
+	return err
 }

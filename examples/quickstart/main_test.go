@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kassapay/kassa"
@@ -11,20 +13,27 @@ import (
 	"github.com/kassapay/kassa/invoice"
 )
 
-// TestQuickstart runs the demo and checks what it claims: the invoice is paid once,
-// the balance is exactly 25 USDT, nothing is pending.
-func TestQuickstart(t *testing.T) {
+// TestQuickstartSmoke runs the demo shop as CI does (-smoke): a purchase through HTTP,
+// paid with test funds on the go-ethereum devnet, heard by the shop's webhook receiver.
+// Then it checks the books: one paid invoice, exactly 25 USDT available.
+func TestQuickstartSmoke(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "q.db")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := run(t.Context(), db, log); err != nil {
-		t.Fatal(err)
+	var out bytes.Buffer
+	if err := run(t.Context(), config{addr: "127.0.0.1:0", db: db, smoke: true, out: &out, log: log}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"open http://127.0.0.1:", "webhook invoice.paid (signature verified)", "stopped"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 	g, err := kassa.New(kassa.Config{Mnemonic: demoMnemonic, DatabasePath: db, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	b, err := g.Balance(t.Context(), asset.Test, "USDT_TRON")
+	b, err := g.Balance(t.Context(), asset.Test, "USDT_ETHEREUM")
 	if err != nil || b.Available.String() != "25" || !b.Pending.IsZero() {
 		t.Fatalf("balance: %+v, %v (want 25 available)", b, err)
 	}

@@ -1,4 +1,4 @@
-// Package evmtest runs go-ethereum's own node code in process for tests: an
+// Package evmtest runs go-ethereum's own node code in process for tests and the demo: an
 // ethclient/simulated backend serving real JSON-RPC on a free loopback port, with a
 // funded payer, two ERC-20 tokens and a forwarder contract in its genesis, and helpers
 // to pay, mine and reorganise. Nothing leaves 127.0.0.1.
@@ -24,7 +24,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -38,6 +37,14 @@ import (
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/params"
 )
+
+// TB is what Start needs of its caller: a *testing.T, or the demo's own (see
+// examples/quickstart), which stops the program on Fatal and runs cleanups on exit.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
 
 // ChainID is the simulated backend's fixed chain id.
 const ChainID = 1337
@@ -88,7 +95,7 @@ func ForwarderCode() []byte {
 
 // Node is a running simulated chain.
 type Node struct {
-	t     testing.TB
+	t     TB
 	Sim   *simulated.Backend
 	URL   string
 	Payer *ecdsa.PrivateKey
@@ -102,7 +109,7 @@ type Node struct {
 	mu    sync.Mutex
 }
 
-func freePort(t testing.TB) int {
+func freePort(t TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +128,7 @@ var Ether = new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
 
 // Start starts a simulated chain with the payer funded with 1,000 ETH, 10^9 USDT (6
 // decimals) and 10^9 LINK (18 decimals), and serves JSON-RPC on 127.0.0.1.
-func Start(t testing.TB, extra types.GenesisAlloc) *Node {
+func Start(t TB, extra types.GenesisAlloc) *Node {
 	t.Helper()
 	n := &Node{t: t}
 	n.Payer, n.From = key("kassa evmtest payer")
