@@ -34,7 +34,7 @@ const pageCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-sr
 type texts struct {
 	Lang, Title, TestMode, Total, Paid, PaidText, Continue, Cancelled, CancelledText, Expired, ExpiredText,
 	Choose, Send, Partial, Remaining, Confirming, ConfirmationsNeeded, SendOnly, On, OtherLost, Scan, Address,
-	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay string
+	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay, Of, ConfirmationsWord string
 }
 
 var languages = map[string]texts{
@@ -48,7 +48,7 @@ var languages = map[string]texts{
 		Scan: "Scan with your wallet: address and exact amount included.", Address: "Address", Amount: "Amount",
 		Copy: "Copy", OpenWallet: "Open in wallet", ExpiresIn: "Time left:", Back: "Cancel and return to the shop",
 		Footer: "Payments by Kassa", NotFound: "Not found", NotFoundText: "There is no payment here.",
-		TestPay: "Pay with test funds"},
+		TestPay: "Pay with test funds", Of: "of", ConfirmationsWord: "confirmations"},
 	"de": {Lang: "de", Title: "Zahlung", TestMode: "Testmodus: Es wird kein echtes Geld bewegt.", Total: "Gesamt",
 		Paid: "Zahlung erhalten", PaidText: "Vielen Dank, Ihre Zahlung ist bestätigt.", Continue: "Weiter",
 		Cancelled: "Zahlung storniert", CancelledText: "Diese Zahlung wurde storniert. Senden Sie nichts an ihre Adresse.",
@@ -59,7 +59,7 @@ var languages = map[string]texts{
 		Scan: "Mit Ihrer Wallet scannen: Adresse und genauer Betrag sind enthalten.", Address: "Adresse", Amount: "Betrag",
 		Copy: "Kopieren", OpenWallet: "In Wallet öffnen", ExpiresIn: "Verbleibende Zeit:", Back: "Abbrechen und zurück zum Shop",
 		Footer: "Zahlungen mit Kassa", NotFound: "Nicht gefunden", NotFoundText: "Hier gibt es keine Zahlung.",
-		TestPay: "Mit Testgeld bezahlen"},
+		TestPay: "Mit Testgeld bezahlen", Of: "von", ConfirmationsWord: "Bestätigungen"},
 }
 
 // language picks the first supported language of an Accept-Language header (q-values
@@ -97,6 +97,8 @@ type pageView struct {
 	SecondsLeft                          int64
 	ExpiresISO, Remaining                string
 	Test, Partial                        bool
+	Conf, ConfRequired                   int
+	Confirming                           bool
 	Methods                              []methodView
 	M                                    *methodView
 	QR                                   template.HTML
@@ -131,6 +133,27 @@ func qrSVG(text string) (template.HTML, error) {
 	return template.HTML(b.String()), nil // built from numbers only
 }
 
+// statusKey is what the page's script compares with /status to know when to reload:
+// status, amounts and the confirmations of a waiting payment (-1 when none waits).
+func statusKey(inv *invoice.Invoice, conf int) string {
+	return fmt.Sprintf("%s|%s|%s|%d", inv.Status, inv.AmountPaid, inv.AmountConfirmed, conf)
+}
+
+// progress returns the confirmations of the least-confirmed payment of inv that still
+// waits for its required count: what the page shows as "2 of 6 confirmations".
+func (h *Handler) progress(r *http.Request, inv *invoice.Invoice) (current, required int, ok bool) {
+	pays, err := h.gw.Payments(r.Context(), inv.Mode, inv.ID)
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, p := range pays {
+		if p.Record.Required > 0 && p.Record.Confirmations < p.Record.Required && (!ok || p.Record.Confirmations < current) {
+			current, required, ok = p.Record.Confirmations, p.Record.Required, true
+		}
+	}
+	return current, required, ok
+}
+
 // findInvoice looks an id up in both modes (ids are unguessable and unique).
 func (h *Handler) findInvoice(r *http.Request) (*invoice.Invoice, error) {
 	id := r.PathValue("id")
@@ -160,7 +183,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := pageView{T: t, ID: inv.ID, Product: inv.Description, Amount: inv.Amount.String(), Currency: inv.Currency,
 		Status: string(inv.Status), StatusURL: inv.ID + "/status", Static: "../static",
-		Key:        string(inv.Status) + "|" + inv.AmountPaid.String() + "|" + inv.AmountConfirmed.String(),
+		Key:        statusKey(inv, -1),
 		SuccessURL: safeURL(inv.SuccessURL), CancelURL: safeURL(inv.CancelURL), Test: !inv.Livemode(),
 		ExpiresISO: inv.ExpiresAt.UTC().Format(time.RFC3339)}
 	left := max(0, inv.ExpiresAt.Sub(h.gw.Now())).Round(time.Second)
@@ -177,6 +200,10 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		v.State = "confirming"
 	default:
 		v.State = "pending"
+	}
+	if c, req, ok := h.progress(r, inv); ok && inv.Status != invoice.StatusPaid {
+		v.Conf, v.ConfRequired, v.Confirming = c, req, true
+		v.Key = statusKey(inv, c)
 	}
 	want := r.URL.Query().Get("method")
 	for i, m := range inv.Methods {

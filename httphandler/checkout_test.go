@@ -166,6 +166,17 @@ func TestCheckoutPage(t *testing.T) {
 	}
 	res.Body.Close()
 
+	// Confirmations progress, on the page and in its status.
+	conf := a.do("POST", "/v1/invoices", map[string]any{"amount": "3", "currency": "USDT_TRON"}, nil)
+	cid := conf.data()["id"].(string)
+	want(t, a.do("POST", "/v1/test/invoices/"+cid+"/pay", map[string]any{"currency": "USDT_TRON", "amount": "3", "confirmations": 5}, nil), 200, "")
+	if _, _, html := a.page("/checkout/"+cid, ""); !strings.Contains(html, `<strong id="conf">5 of 19</strong>`) || !strings.Contains(html, `data-key="confirming|3|0|5"`) {
+		t.Fatalf("confirming page:\n%s", html)
+	}
+	if st := a.do("GET", "/checkout/"+cid+"/status", nil, nil); st.data()["confirmations"].(float64) != 5 || st.data()["confirmations_required"].(float64) != 19 {
+		t.Fatalf("status %s", st.raw)
+	}
+
 	// Expired without payment.
 	exp := a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "USDT_TRON", "lifetime": 300}, nil)
 	a.env.Advance(6 * time.Minute)

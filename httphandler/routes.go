@@ -822,10 +822,15 @@ func (h *Handler) checkoutStatus(w http.ResponseWriter, r *http.Request) error {
 		s := string(inv.Exception)
 		ex = &s
 	}
+	// The least-confirmed payment still waiting (-1 when none waits), as on the page.
+	conf, req, waiting := h.progress(r, inv)
+	if !waiting || inv.Status == invoice.StatusPaid {
+		conf, req = -1, 0
+	}
 	ok(w, http.StatusOK, map[string]any{"id": inv.ID, "status": inv.Status, "exception": ex, "amount": inv.Amount,
 		"currency": inv.Currency, "amount_paid": inv.AmountPaid, "amount_confirmed": inv.AmountConfirmed,
 		"payment_methods": h.methodsJSON(inv), "expires_at": inv.ExpiresAt, "success_url": inv.SuccessURL,
-		"cancel_url": inv.CancelURL, "livemode": inv.Livemode()})
+		"cancel_url": inv.CancelURL, "livemode": inv.Livemode(), "confirmations": conf, "confirmations_required": req})
 	return nil
 }
 

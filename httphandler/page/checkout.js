@@ -36,7 +36,7 @@
   function poll() {
     fetch(root.getAttribute("data-status-url"), { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (j) {
       var d = j.data || {};
-      var key = d.status + "|" + d.amount_paid + "|" + d.amount_confirmed;
+      var key = d.status + "|" + d.amount_paid + "|" + d.amount_confirmed + "|" + d.confirmations;
       if (root.getAttribute("data-key") !== key) window.location.reload();
     }).catch(function () {}).then(function () { setTimeout(poll, 2000); });
   }
