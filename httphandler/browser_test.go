@@ -19,8 +19,6 @@ import (
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/internal/browsertest"
 	"github.com/kassapay/kassa/kassatest"
-	"github.com/makiuchi-d/gozxing"
-	gozqr "github.com/makiuchi-d/gozxing/qrcode"
 )
 
 func browser(t *testing.T, width, height int) context.Context {
@@ -34,15 +32,7 @@ func decodePNG(t *testing.T, png []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gozqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("no QR code in the screenshot: %v", err)
-	}
-	return res.GetText()
+	return decodeImage(t, img)
 }
 
 // TestBrowser_CheckoutPaidAndRedirected loads the page in Chromium at phone width,

@@ -58,13 +58,19 @@ func decodeQR(t *testing.T, html string) string {
 			}
 		}
 	}
+	return decodeImage(t, img)
+}
+
+// decodeImage reads the QR code in img with a QR reader (gozxing).
+func decodeImage(t *testing.T, img image.Image) string {
+	t.Helper()
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := gozqr.NewQRCodeReader().Decode(bmp, nil)
 	if err != nil {
-		t.Fatalf("QR code does not decode: %v", err)
+		t.Fatalf("no QR code in the image: %v", err)
 	}
 	return res.GetText()
 }
