@@ -8,21 +8,9 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/payout"
-	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
 )
-
-type payoutService = payout.Service[storage.Tx]
-
-var errNoPayouts = errf(http.StatusNotImplemented, "payouts_unavailable", "This Gateway's keyring is watch-only: it cannot sign payouts.")
-
-func (h *Handler) payouts() (*payoutService, error) {
-	if s := h.gw.Payouts(); s != nil {
-		return s, nil
-	}
-	return nil, errNoPayouts
-}
 
 // payoutRequest is one payout of POST /v1/payouts or one destination of a mass payout
 // ("address" is accepted for "destination_address" there, as API.md writes it).
@@ -70,10 +58,7 @@ func broadcastFailure(be *payout.BroadcastError) *apiError {
 }
 
 func (h *Handler) createPayout(w http.ResponseWriter, r *http.Request) error {
-	svc, err := h.payouts()
-	if err != nil {
-		return err
-	}
+	svc := h.gw.Payouts()
 	var req payoutRequest
 	if err := decode(r, &req); err != nil {
 		return err
@@ -96,10 +81,7 @@ func (h *Handler) createPayout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) createMassPayout(w http.ResponseWriter, r *http.Request) error {
-	svc, err := h.payouts()
-	if err != nil {
-		return err
-	}
+	svc := h.gw.Payouts()
 	var req struct {
 		BatchReference string          `json:"batch_reference"`
 		Destinations   []payoutRequest `json:"destinations"`
@@ -138,10 +120,7 @@ func (h *Handler) createMassPayout(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h *Handler) verifyPayout(w http.ResponseWriter, r *http.Request) error {
-	svc, err := h.payouts()
-	if err != nil {
-		return err
-	}
+	svc := h.gw.Payouts()
 	var req struct {
 		OTPCode string `json:"otp_code"`
 	}
@@ -166,10 +145,7 @@ func (h *Handler) verifyPayout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
-	svc, err := h.payouts()
-	if err != nil {
-		return err
-	}
+	svc := h.gw.Payouts()
 	var v validation.Error
 	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
 	if err := v.Err(); err != nil {
@@ -187,10 +163,7 @@ func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) getPayout(w http.ResponseWriter, r *http.Request) error {
-	svc, err := h.payouts()
-	if err != nil {
-		return err
-	}
+	svc := h.gw.Payouts()
 	p, err := svc.Get(r.Context(), mode(r), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -201,12 +174,9 @@ func (h *Handler) getPayout(w http.ResponseWriter, r *http.Request) error {
 
 // estimate answers min-amount and fee-estimate.
 func (h *Handler) estimate(r *http.Request) (asset.Asset, payout.Estimate, error) {
-	svc, err := h.payouts()
-	if err != nil {
-		return asset.Asset{}, payout.Estimate{}, err
-	}
 	q := r.URL.Query()
 	var v validation.Error
+	var err error
 	amount := decimal.Zero
 	if s := q.Get("amount"); s != "" {
 		if amount, err = asset.ParseAmount(s); err != nil {
@@ -220,7 +190,7 @@ func (h *Handler) estimate(r *http.Request) (asset.Asset, payout.Estimate, error
 	if err := v.Err(); err != nil {
 		return asset.Asset{}, payout.Estimate{}, err
 	}
-	e, err := svc.EstimateFee(r.Context(), mode(r), a.Currency, string(a.Network), amount)
+	e, err := h.gw.Payouts().EstimateFee(r.Context(), mode(r), a.Currency, string(a.Network), amount)
 	return a, e, err
 }
 

@@ -252,12 +252,17 @@ func (h *Handler) methodsJSON(inv *invoice.Invoice) []methodJSON {
 	return out
 }
 
-func (h *Handler) invoiceJSON(inv *invoice.Invoice) invoiceJSON {
-	var ex *string
-	if inv.Exception != "" {
-		s := string(inv.Exception)
-		ex = &s
+// exception is an invoice's exception for JSON: null when there is none.
+func exception(inv *invoice.Invoice) *string {
+	if inv.Exception == "" {
+		return nil
 	}
+	s := string(inv.Exception)
+	return &s
+}
+
+func (h *Handler) invoiceJSON(inv *invoice.Invoice) invoiceJSON {
+	ex := exception(inv)
 	meta := inv.Metadata
 	if len(meta) == 0 {
 		meta = json.RawMessage("null")
@@ -806,22 +811,11 @@ func (h *Handler) testPay(w http.ResponseWriter, r *http.Request) error {
 // checkoutStatus is the public view of an invoice for its hosted page: never metadata,
 // customer data or other invoices.
 func (h *Handler) checkoutStatus(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	var inv *invoice.Invoice
-	var err error
-	for _, m := range []asset.Mode{asset.Test, asset.Live} {
-		if inv, err = h.gw.GetInvoice(r.Context(), m, id); err == nil {
-			break
-		}
-	}
+	inv, err := h.findInvoice(r)
 	if err != nil {
 		return err
 	}
-	var ex *string
-	if inv.Exception != "" {
-		s := string(inv.Exception)
-		ex = &s
-	}
+	ex := exception(inv)
 	// The least-confirmed payment still waiting (-1 when none waits), as on the page.
 	conf, req, waiting := h.progress(r, inv)
 	if !waiting || inv.Status == invoice.StatusPaid {

@@ -293,7 +293,7 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 			}
 		} else if !done[pl.p.SendID] {
 			done[pl.p.SendID] = true
-			if err := s.processBatch(ctx, pl.p); err != nil {
+			if _, err := s.process(ctx, pl.p); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -413,12 +413,12 @@ func (s *Service[T]) Verify(ctx context.Context, m asset.Mode, id, code string) 
 		switch {
 		case !s.cfg.Now().Before(expires):
 			verr = validation.Field("otp_code", ErrCodeExpired)
-			return s.cancel(ctx, tx, p, "verification code expired")
+			return s.end(ctx, tx, p, StatusCancelled, "verification code expired")
 		case subtle.ConstantTimeCompare(hash, codeHash(id, code)) != 1:
 			attempts++
 			verr = validation.Field("otp_code", fmt.Errorf("%w (%d of 5 attempts used)", ErrBadCode, attempts))
 			if attempts >= 5 {
-				return s.cancel(ctx, tx, p, "five wrong verification codes")
+				return s.end(ctx, tx, p, StatusCancelled, "five wrong verification codes")
 			}
 			return tx.SetPayoutCodeAttempts(ctx, id, attempts)
 		}
@@ -434,12 +434,13 @@ func (s *Service[T]) Verify(ctx context.Context, m asset.Mode, id, code string) 
 	return s.process(ctx, p)
 }
 
-// cancel voids the holds of a payout that never left and marks it cancelled.
-func (s *Service[T]) cancel(ctx context.Context, tx T, p *Payout, reason string) error {
+// end closes a payout that did not (or will not) pay: its holds are voided, it moves to
+// status (failed or cancelled) with the reason, and payout.failed is emitted.
+func (s *Service[T]) end(ctx context.Context, tx T, p *Payout, status Status, reason string) error {
 	if err := s.voidHolds(ctx, tx, p); err != nil {
 		return err
 	}
-	p.Status, p.FailureReason, p.UpdatedAt = StatusCancelled, reason, s.cfg.Now().UTC()
+	p.Status, p.FailureReason, p.UpdatedAt = status, reason, s.cfg.Now().UTC()
 	if err := tx.UpdatePayout(ctx, p); err != nil {
 		return err
 	}
@@ -458,104 +459,50 @@ func (s *Service[T]) voidHolds(ctx context.Context, tx T, p *Payout) error {
 	return nil
 }
 
-// process broadcasts a processing payout. A node that is down leaves it processing (the
-// background step retries); a refusal fails it and voids its hold.
+// process broadcasts a processing payout, with the other payouts of its batch that
+// share its transaction (SendID). A node that is down leaves them processing (the
+// background step retries); a refusal fails them, voids their holds and returns
+// *BroadcastError. It returns p as stored afterwards.
 func (s *Service[T]) process(ctx context.Context, p *Payout) (*Payout, error) {
-	if p.SendID != "" {
-		err := s.processBatch(ctx, p)
-		if gerr := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
-			cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
-			if err == nil {
-				*p = *cur
-			}
-			return err
-		}); gerr != nil && err == nil {
-			err = gerr
-		}
-		return p, err
-	}
-	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
-	if !ok {
-		return p, ErrNoSender
-	}
-	a, _ := s.cfg.Assets.Get(p.Asset)
-	net, _ := a.ToBaseUnits(p.NetAmount)
-	sent, sendErr := snd.Send(ctx, chains.PayoutSpec{ID: p.ID, Asset: p.Asset, To: p.Destination, Amount: net})
-	if sendErr != nil {
-		if !snd.Rejected(sendErr) {
-			s.cfg.Logger.WarnContext(ctx, "payout: broadcast deferred", "payout", p.ID, "err", sendErr)
-			return p, nil
-		}
-		uerr := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-			cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
-			if err != nil {
-				return err
-			}
-			if err := s.voidHolds(ctx, tx, cur); err != nil {
-				return err
-			}
-			cur.Status, cur.FailureReason, cur.UpdatedAt = StatusFailed, sendErr.Error(), s.cfg.Now().UTC()
-			*p = *cur
-			if err := tx.UpdatePayout(ctx, cur); err != nil {
-				return err
-			}
-			return s.emit(ctx, tx, cur, EventFailed)
-		})
-		if uerr != nil {
-			return p, uerr
-		}
-		return p, &BroadcastError{PayoutID: p.ID, Reason: sendErr.Error()}
-	}
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := s.send(ctx, p)
+	if gerr := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
 		cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Status != StatusProcessing {
+		if err == nil {
 			*p = *cur
-			return nil
 		}
-		cur.Status, cur.TxHash, cur.UpdatedAt = StatusBroadcast, sent.TxID, s.cfg.Now().UTC()
-		if sent.Fee != nil && cur.FeeCurrency == cur.Asset {
-			f := a.FromBaseUnits(sent.Fee)
-			cur.Fee = &f
-		}
-		*p = *cur
-		if err := tx.UpdatePayout(ctx, cur); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, cur, EventBroadcast)
-	})
+		return err
+	}); gerr != nil && err == nil {
+		err = gerr
+	}
 	return p, err
 }
 
-// processBatch sends the shared transaction of p's group (every payout of its batch
-// with its SendID) and moves the group's processing payouts to broadcast, each with its
-// share of the fee, or, on a refusal, fails them all and voids their holds.
+// send signs and broadcasts p's transaction: its own (Sender.Send under p.ID), or the
+// one it shares with its group (BatchSender.SendBatch under p.SendID), and records the
+// outcome for every processing payout of the group in one storage transaction.
 //
-// Fee shares: the transaction's fee F is split over the n payouts as F/n base units
-// each (integer division), the remainder going one unit each to the first payouts in
-// creation order, so the shares add up to F exactly.
-func (s *Service[T]) processBatch(ctx context.Context, p *Payout) error {
+// Fee shares of a shared transaction: its fee F is split over the n payouts as F/n
+// base units each (integer division), the remainder going one unit each to the first
+// payouts in creation order, so the shares add up to F exactly.
+func (s *Service[T]) send(ctx context.Context, p *Payout) error {
 	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
 	if !ok {
 		return ErrNoSender
 	}
-	bs, ok := snd.(BatchSender)
-	if !ok {
-		return fmt.Errorf("payout %s: the %s sender cannot batch", p.ID, p.Network)
-	}
-	var group []*Payout
-	if err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
-		all, err := tx.BatchPayouts(ctx, p.Mode, p.BatchID)
-		for _, q := range all {
-			if q.SendID == p.SendID {
-				group = append(group, q)
+	group := []*Payout{p}
+	if p.SendID != "" {
+		group = nil
+		if err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+			all, err := tx.BatchPayouts(ctx, p.Mode, p.BatchID)
+			for _, q := range all {
+				if q.SendID == p.SendID {
+					group = append(group, q)
+				}
 			}
+			return err
+		}); err != nil {
+			return err
 		}
-		return err
-	}); err != nil {
-		return err
 	}
 	a, _ := s.cfg.Assets.Get(p.Asset)
 	specs := make([]chains.PayoutSpec, len(group))
@@ -563,39 +510,41 @@ func (s *Service[T]) processBatch(ctx context.Context, p *Payout) error {
 		net, _ := a.ToBaseUnits(q.NetAmount)
 		specs[i] = chains.PayoutSpec{ID: q.ID, Asset: q.Asset, To: q.Destination, Amount: net}
 	}
-	sent, sendErr := bs.SendBatch(ctx, p.SendID, specs)
+	var sent chains.SentTx
+	var sendErr error
+	if p.SendID == "" {
+		sent, sendErr = snd.Send(ctx, specs[0])
+	} else if bs, ok := snd.(BatchSender); ok {
+		sent, sendErr = bs.SendBatch(ctx, p.SendID, specs)
+	} else {
+		return fmt.Errorf("payout %s: the %s sender cannot batch", p.ID, p.Network)
+	}
 	if sendErr != nil && !snd.Rejected(sendErr) {
-		s.cfg.Logger.WarnContext(ctx, "payout: batch broadcast deferred", "send", p.SendID, "err", sendErr)
+		s.cfg.Logger.WarnContext(ctx, "payout: broadcast deferred", "payout", p.ID, "send", p.SendID, "err", sendErr)
 		return nil
 	}
 	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-		n := int64(len(group))
+		n := big.NewInt(int64(len(group)))
 		for i, q := range group {
 			cur, err := tx.GetPayout(ctx, q.Mode, q.ID)
 			if err != nil {
 				return err
 			}
 			if cur.Status != StatusProcessing {
-				continue
+				continue // settled by a concurrent pass
 			}
-			now := s.cfg.Now().UTC()
 			if sendErr != nil {
-				if err := s.voidHolds(ctx, tx, cur); err != nil {
-					return err
-				}
-				cur.Status, cur.FailureReason, cur.UpdatedAt = StatusFailed, sendErr.Error(), now
-				if err := tx.UpdatePayout(ctx, cur); err != nil {
-					return err
-				}
-				if err := s.emit(ctx, tx, cur, EventFailed); err != nil {
+				if err := s.end(ctx, tx, cur, StatusFailed, sendErr.Error()); err != nil {
 					return err
 				}
 				continue
 			}
-			cur.Status, cur.TxHash, cur.UpdatedAt = StatusBroadcast, sent.TxID, now
-			if sent.Fee != nil {
-				share := new(big.Int).Quo(sent.Fee, big.NewInt(n))
-				if int64(i) < new(big.Int).Rem(sent.Fee, big.NewInt(n)).Int64() {
+			cur.Status, cur.TxHash, cur.UpdatedAt = StatusBroadcast, sent.TxID, s.cfg.Now().UTC()
+			// The fee is known now only when it is paid in the payout's own asset (a
+			// token's gas is known once mined).
+			if sent.Fee != nil && cur.FeeCurrency == cur.Asset {
+				share := new(big.Int).Quo(sent.Fee, n)
+				if big.NewInt(int64(i)).Cmp(new(big.Int).Rem(sent.Fee, n)) < 0 {
 					share.Add(share, big.NewInt(1))
 				}
 				f := a.FromBaseUnits(share)
@@ -652,7 +601,7 @@ func (s *Service[T]) Step(ctx context.Context) error {
 				if err != nil || cur.Status != StatusPendingVerification {
 					return err
 				}
-				return s.cancel(ctx, tx, cur, "verification code expired")
+				return s.end(ctx, tx, cur, StatusCancelled, "verification code expired")
 			})
 		}
 		if err != nil {
@@ -681,18 +630,11 @@ func (s *Service[T]) settle(ctx context.Context, p *Payout) error {
 		}
 		now := s.cfg.Now().UTC()
 		if st.Failed {
-			if err := s.voidHolds(ctx, tx, cur); err != nil {
-				return err
-			}
-			cur.Status, cur.FailureReason, cur.UpdatedAt = StatusFailed, "the transaction failed on chain", now
 			if st.Fee != nil {
 				f := fa.FromBaseUnits(st.Fee)
 				cur.Fee = &f
 			}
-			if err := tx.UpdatePayout(ctx, cur); err != nil {
-				return err
-			}
-			return s.emit(ctx, tx, cur, EventFailed)
+			return s.end(ctx, tx, cur, StatusFailed, "the transaction failed on chain")
 		}
 		fee := st.Fee
 		if fee == nil && cur.Fee != nil {
