@@ -186,6 +186,27 @@ func TestWallet_BadPayouts(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
+	// A batch is refused whole when one of its outputs is bad, or it has none, or too many.
+	good := chains.PayoutSpec{Asset: "BTC", To: e.minerAddress(), Amount: big.NewInt(10_000)}
+	many := make([]chains.PayoutSpec, 101)
+	for i := range many {
+		many[i] = good
+	}
+	for _, b := range []struct {
+		name, id string
+		specs    []chains.PayoutSpec
+		want     error
+	}{
+		{"one dust output", "g", []chains.PayoutSpec{good, {Asset: "BTC", To: e.minerAddress(), Amount: big.NewInt(1)}}, bitcoin.ErrDust},
+		{"one bad address", "h", []chains.PayoutSpec{good, {Asset: "BTC", To: mainnetAddr.EncodeAddress(), Amount: big.NewInt(10_000)}}, bitcoin.ErrWrongNetwork},
+		{"no outputs", "i", nil, bitcoin.ErrBadSpec},
+		{"101 outputs", "j", many, bitcoin.ErrBadSpec},
+		{"no id", "", []chains.PayoutSpec{good}, bitcoin.ErrBadSpec},
+	} {
+		if _, err := w.SendBatch(context.Background(), b.id, b.specs); !errors.Is(err, b.want) {
+			t.Errorf("batch %s: %v, want %v", b.name, err, b.want)
+		}
+	}
 	if m := e.node.Mempool(); len(m) != 1 {
 		t.Fatalf("a bad payout reached the node: %v", m)
 	}
