@@ -8,6 +8,9 @@
 //	env.Mine(asset.Tron, 19)
 //	env.Invoice(inv.ID).Status // "paid"
 //
+// Payouts run on the sim chains too; one-time approval codes are kept by the Env (Code)
+// instead of being mailed, and WithPayoutOptions sets the threshold and service fee.
+//
 // The Gateway is not started with Run: every helper moves it forward with
 // Gateway.Sync, so nothing depends on timing. Events are collected by a subscriber and
 // returned by Events.

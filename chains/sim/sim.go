@@ -1,7 +1,8 @@
 // Package sim is a deterministic in-memory blockchain implementing every chains
 // interface (Backend, Mempool, Notifier, Sender). Tests and sandbox mode use it to pay
 // addresses, mine, reorganise, replace or double-spend unconfirmed payments, include
-// failed transfers and take the node offline, in microseconds and without sleeps.
+// failed transfers, take the node offline and refuse payouts (RejectSends), in
+// microseconds and without sleeps.
 //
 // It is the test double for the watcher engine and the invoice state machine, never
 // the proof that a real chain works: chains/bitcoin and chains/evm are tested against
