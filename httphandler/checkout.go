@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ const pageCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-sr
 // texts are the page's words in one language.
 type texts struct {
 	Lang, Title, TestMode, Total, Paid, PaidText, Continue, Cancelled, CancelledText, Expired, ExpiredText,
-	Choose, Send, Partial, Remaining, Confirming, ConfirmationsNeeded, SendOnly, On, OtherLost, Scan, Address,
+	Choose, Send, Partial, Remaining, Confirming, SendOnly, On, OtherLost, Scan, Address,
 	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay, Of, ConfirmationsWord string
 }
 
@@ -43,8 +44,8 @@ var languages = map[string]texts{
 		Cancelled: "Payment cancelled", CancelledText: "This payment was cancelled. Do not send anything to its address.",
 		Expired: "Payment expired", ExpiredText: "The time to pay is over. Do not send anything to its address; start again from the shop.",
 		Choose: "Pay with", Send: "Send", Partial: "We received", Remaining: "Still to pay:",
-		Confirming: "Payment detected, waiting for the network's confirmations", ConfirmationsNeeded: "needed",
-		SendOnly: "Send only", On: "on", OtherLost: "Any other coin or network will be lost.",
+		Confirming: "Payment detected, waiting for the network's confirmations",
+		SendOnly:   "Send only", On: "on", OtherLost: "Any other coin or network will be lost.",
 		Scan: "Scan with your wallet: address and exact amount included.", Address: "Address", Amount: "Amount",
 		Copy: "Copy", OpenWallet: "Open in wallet", ExpiresIn: "Time left:", Back: "Cancel and return to the shop",
 		Footer: "Payments by Kassa", NotFound: "Not found", NotFoundText: "There is no payment here.",
@@ -54,8 +55,8 @@ var languages = map[string]texts{
 		Cancelled: "Zahlung storniert", CancelledText: "Diese Zahlung wurde storniert. Senden Sie nichts an ihre Adresse.",
 		Expired: "Zahlung abgelaufen", ExpiredText: "Die Zahlungsfrist ist vorbei. Senden Sie nichts an ihre Adresse; beginnen Sie im Shop neu.",
 		Choose: "Bezahlen mit", Send: "Senden Sie", Partial: "Wir haben erhalten:", Remaining: "Noch zu zahlen:",
-		Confirming: "Zahlung erkannt, warte auf Bestätigungen des Netzwerks", ConfirmationsNeeded: "nötig",
-		SendOnly: "Senden Sie nur", On: "im Netzwerk", OtherLost: "Jede andere Münze oder jedes andere Netzwerk geht verloren.",
+		Confirming: "Zahlung erkannt, warte auf Bestätigungen des Netzwerks",
+		SendOnly:   "Senden Sie nur", On: "im Netzwerk", OtherLost: "Jede andere Münze oder jedes andere Netzwerk geht verloren.",
 		Scan: "Mit Ihrer Wallet scannen: Adresse und genauer Betrag sind enthalten.", Address: "Adresse", Amount: "Betrag",
 		Copy: "Kopieren", OpenWallet: "In Wallet öffnen", ExpiresIn: "Verbleibende Zeit:", Back: "Abbrechen und zurück zum Shop",
 		Footer: "Zahlungen mit Kassa", NotFound: "Nicht gefunden", NotFoundText: "Hier gibt es keine Zahlung.",
@@ -70,7 +71,8 @@ func language(header string) texts {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0
 		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
+			var err error
+			if q, err = strconv.ParseFloat(v, 64); err != nil {
 				continue
 			}
 		}
@@ -85,7 +87,6 @@ func language(header string) texts {
 type methodView struct {
 	Code, Currency, NetworkName, Address, URI, URL string
 	Due, Paid                                      string
-	Confirmations                                  int
 	Selected                                       bool
 }
 
@@ -216,7 +217,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		rest.AmountDue = due // the payment URI asks for what is still due
 		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
 			Due: due.String(), Paid: m.AmountPaid.String(), URI: invoice.PaymentURI(h.gw.Assets(), inv.Mode, rest),
-			URL: inv.ID + "?method=" + url.QueryEscape(m.Asset), Confirmations: m.Confirmations,
+			URL:      inv.ID + "?method=" + url.QueryEscape(m.Asset),
 			Selected: m.Asset == want || (want == "" && i == 0)})
 	}
 	// The method shown: one already paid into (the rest must go there too), else the
