@@ -167,6 +167,9 @@ func (s evmSender) EstimateFee(ctx context.Context, code, _ string, _ *big.Int) 
 // held (processing) until the chain settles it.
 func (s evmSender) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
 	sent, err := s.w.Send(ctx, spec)
+	// The wallet reports the most the transaction can cost (gas limit x fee cap); what
+	// it costs is known from the receipt (Status), so none is reported before.
+	sent.Fee = nil
 	if err != nil && sent.TxID != "" {
 		return sent, fmt.Errorf("%w: %s signed, broadcast deferred: %v", errSignedNotSent, sent.TxID, err)
 	}

@@ -215,6 +215,9 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 		if p.Status != payout.StatusBroadcast || p.TxHash == "" || p.BatchID != batch {
 			t.Fatalf("%s payout after create: %+v", p.Asset, p)
 		}
+		if p.Asset != "BTC" && p.Fee != nil {
+			t.Fatalf("%s payout reports a fee of %s before it is mined", p.Asset, p.Fee)
+		}
 	}
 	e.btc.Generate(1)
 	e.eth.Mine(1)
