@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -218,6 +219,9 @@ func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
 		{"empty address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC"}, "destination_address", chains.ErrInvalidAddress},
 		{"own deposit address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: own}, "destination_address", payout.ErrOwnAddress},
 		{"live mode without a live chain", asset.Live, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r"}, "network", payout.ErrNoSender},
+		{"metadata not an object", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r", Metadata: []byte(`[1]`)}, "metadata", invoice.ErrNotObject},
+		{"metadata not JSON", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r", Metadata: []byte(`{"a":`)}, "metadata", invoice.ErrNotObject},
+		{"customer id too long", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r", CustomerID: strings.Repeat("c", 129)}, "customer_id", invoice.ErrTooLarge},
 		{"token without gas", asset.Test, payout.CreateParams{Amount: dec("10"), Currency: "USDT", Network: "ethereum", Destination: "0xabc"}, "amount", nil},
 	}
 	fund(t, env, "USDT_ETHEREUM", "20")

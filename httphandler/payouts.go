@@ -32,11 +32,11 @@ func (p payoutRequest) params(field string, v *validation.Error) payout.CreatePa
 		v.Add(join(field, "currency"), errors.New("is required"))
 	}
 	dest := p.DestinationAddress
-	if dest == "" {
+	switch {
+	case dest == "":
 		dest = p.Address
-	}
-	if len(p.CustomerID) > 128 {
-		v.Add(join(field, "customer_id"), errors.New("is longer than 128 characters"))
+	case p.Address != "" && p.Address != dest:
+		v.Add(join(field, "address"), errors.New("differs from destination_address: give one of them"))
 	}
 	return payout.CreateParams{Amount: p.Amount.Value, Currency: p.Currency, Network: p.Network, Destination: dest,
 		CustomerID: p.CustomerID, Metadata: p.Metadata}

@@ -62,6 +62,8 @@ func TestAPI_Payouts(t *testing.T) {
 	bad(map[string]any{"amount": "0.0001", "currency": "BTC", "destination_address": "x"}, "amount_too_small", "amount")
 	bad(map[string]any{"amount": "0.01", "currency": "DOGE", "destination_address": "x"}, "unsupported_asset", "currency")
 	bad(map[string]any{"currency": "BTC", "destination_address": "x"}, "validation_error", "amount")
+	bad(map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": "x", "address": "y"}, "validation_error", "address")
+	bad(map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": "x", "metadata": []int{1}}, "validation_error", "metadata")
 	many := make([]map[string]any, 51)
 	for i := range many {
 		many[i] = map[string]any{"amount": "0.001", "currency": "BTC", "address": "x"}

@@ -135,14 +135,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	if p.UnderpaymentThreshold.IsNegative() {
 		v.Add("underpayment_threshold", asset.ErrNegativeAmount)
 	}
-	if len(p.Metadata) > 0 {
-		switch {
-		case len(p.Metadata) > MaxMetadata:
-			v.Add("metadata", fmt.Errorf("%w: over 16 KiB", ErrTooLarge))
-		case !isObject(p.Metadata):
-			v.Add("metadata", ErrNotObject)
-		}
-	}
+	v.Add("metadata", CheckMetadata(p.Metadata))
 	if p.CustomerEmail != "" {
 		if a, err := mail.ParseAddress(p.CustomerEmail); err != nil || a.Address != p.CustomerEmail || len(p.CustomerEmail) > 254 {
 			v.Add("customer_email", ErrBadFormat)
@@ -288,6 +281,20 @@ func fieldOf(err error, def string) string {
 		return "network"
 	}
 	return def
+}
+
+// CheckMetadata checks caller metadata (of an invoice, a payout): absent, or a JSON
+// object of at most MaxMetadata bytes.
+func CheckMetadata(b json.RawMessage) error {
+	switch {
+	case len(b) == 0:
+		return nil
+	case len(b) > MaxMetadata:
+		return fmt.Errorf("%w: over 16 KiB", ErrTooLarge)
+	case !isObject(b):
+		return ErrNotObject
+	}
+	return nil
 }
 
 func isObject(b json.RawMessage) bool {

@@ -140,8 +140,9 @@ func (s *Service[T]) prepare(ctx context.Context, m asset.Mode, c CreateParams, 
 	if err := s.validateAddress(ctx, snd, m, a, c.Destination); err != nil {
 		v.Add(field("destination_address"), err)
 	}
-	if len(c.Metadata) > invoice.MaxMetadata {
-		v.Add(field("metadata"), invoice.ErrTooLarge)
+	v.Add(field("metadata"), invoice.CheckMetadata(c.Metadata))
+	if len(c.CustomerID) > 128 {
+		v.Add(field("customer_id"), fmt.Errorf("%w: over 128 bytes", invoice.ErrTooLarge))
 	}
 	if v.Err() != nil || units == nil {
 		return nil
