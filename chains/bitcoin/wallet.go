@@ -55,8 +55,8 @@ type Sent struct {
 	TxID        string
 	Raw         []byte
 	Fee         int64
-	Amount      int64
-	Destination string
+	Amount      int64  // sum of the outputs paid (all of a batch), without change
+	Destination string // the address paid; a batch's addresses joined by ","
 	Change      string // change address, "" if none
 	Status      SendStatus
 	CreatedAt   time.Time
