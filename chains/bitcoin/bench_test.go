@@ -5,19 +5,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/address/v2/bech32"
 	"github.com/btcsuite/btcd/wire/v2"
-	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/bitcoin"
-	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/internal/btcdtest"
+	"github.com/kassapay/kassa/internal/latencytest"
 	"github.com/kassapay/kassa/invoice"
 )
 
@@ -116,10 +114,7 @@ func BenchmarkDetectionLatency(b *testing.B) {
 	for _, poll := range []time.Duration{100 * time.Millisecond, 10 * time.Millisecond} {
 		b.Run("poll="+poll.String(), func(b *testing.B) {
 			for b.Loop() {
-				lat := detectionLatencies(b, 20, poll)
-				slices.Sort(lat)
-				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-				b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+				latencytest.Report(b, detectionLatencies(b, 20, poll))
 			}
 		})
 	}
@@ -127,39 +122,14 @@ func BenchmarkDetectionLatency(b *testing.B) {
 
 func detectionLatencies(tb testing.TB, n int, poll time.Duration) []time.Duration {
 	e := newEnvTB(tb, 1, poll)
-	detected := make(chan string, n)
-	if err := e.g.Subscribe("latency", func(_ context.Context, ev kassa.Event) error {
-		if ev.Type == event.InvoicePaymentDetected {
-			detected <- ev.ObjectID
-		}
-		return nil
-	}); err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { e.g.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	var out []time.Duration
-	for range n {
-		inv, err := e.g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: btcs("0.001"), Currency: "BTC"})
+	return latencytest.Measure(tb, e.g, n, func() (string, func()) {
+		inv, err := e.g.CreateInvoice(context.Background(), asset.Test, invoice.CreateParams{Amount: btcs("0.001"), Currency: "BTC"})
 		if err != nil {
 			tb.Fatal(err)
 		}
 		script, _ := bitcoin.AddressScript(inv.Methods[0].Address, regtest)
-		start := time.Now()
-		e.node.Payer().Pay(btcdOut(script, 100_000))
-		select {
-		case id := <-detected:
-			if id != inv.ID {
-				tb.Fatalf("detected %s, want %s", id, inv.ID)
-			}
-			out = append(out, time.Since(start))
-		case <-time.After(30 * time.Second):
-			tb.Fatal("payment not detected")
-		}
-	}
-	return out
+		return inv.ID, func() { e.node.Payer().Pay(btcdOut(script, 100_000)) }
+	})
 }
 
 func btcdOut(script []byte, sats int64) btcdtest.Output {
