@@ -49,17 +49,27 @@ type amountError struct{ err error }
 func (e *amountError) Error() string { return e.err.Error() }
 func (e *amountError) Unwrap() error { return e.err }
 
-// decode reads a JSON object into v strictly: at most maxBody bytes (the body limit is
-// enforced by middleware too), no unknown fields (a validation error naming them),
-// numbers as json.Number, and nothing after the object.
-func decode(r *http.Request, v any) error {
+// readBody reads the whole body: errTooLarge over the limit, bad_request when it
+// cannot be read.
+func readBody(r *http.Request) ([]byte, *apiError) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return errTooLarge
+			return nil, errTooLarge
 		}
-		return errf(http.StatusBadRequest, "bad_request", "The request body could not be read.")
+		return nil, errf(http.StatusBadRequest, "bad_request", "The request body could not be read.")
+	}
+	return body, nil
+}
+
+// decode reads a JSON object into v strictly: at most maxBody bytes (the body limit is
+// enforced by middleware too), no unknown fields (a validation error naming them),
+// numbers as json.Number, and nothing after the object.
+func decode(r *http.Request, v any) error {
+	body, aerr := readBody(r)
+	if aerr != nil {
+		return aerr
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -206,13 +205,9 @@ func (h *Handler) verifySignature(r *http.Request, key apikey.Key, secret string
 	if at.Before(now.Add(-signatureWindow)) || at.After(now.Add(signatureWindow)) {
 		return errStale
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			return errTooLarge
-		}
-		return errf(http.StatusBadRequest, "bad_request", "The request body could not be read.")
+	body, aerr := readBody(r)
+	if aerr != nil {
+		return aerr
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	want := Sign(secret, ts, r.Method, r.RequestURI, body)
