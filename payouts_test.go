@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -439,6 +440,45 @@ func TestPayout_ConcurrentPayoutsNeverOverdraw(t *testing.T) {
 	env.Mine(asset.Bitcoin, 1)
 	if b := balance(t, env, "BTC"); !b.Available.IsZero() || !b.Held.IsZero() {
 		t.Fatalf("balance after concurrent payouts: %+v", b)
+	}
+	env.Verify()
+}
+
+// TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts: the API's Idempotency-Key
+// reaches the service, which stores it with the payout in the payout's transaction. A
+// retry after a crash (the response lost, the Idempotency-Key record still running)
+// finds the first payout or batch instead of paying twice; another mode does not.
+func TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")))
+	fund(t, env, "BTC", "0.1")
+	ctx := context.Background()
+	c := payout.CreateParams{RequestKey: "req-1", Amount: dec("0.01"), Currency: "BTC", Destination: "a"}
+	first := newPayout(t, env, c)
+	env.Restart()
+	again, err := env.Gateway.Payouts().Create(ctx, asset.Test, c)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("retry after restart: %v, %+v (first %s)", err, again, first.ID)
+	}
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.09")) || !b.Held.Equal(dec("0.01")) {
+		t.Fatalf("one payout of 0.01 from 0.1, balance %+v", b)
+	}
+	if _, err := env.Gateway.Payouts().Create(ctx, asset.Test, payout.CreateParams{RequestKey: strings.Repeat("k", 256),
+		Amount: dec("0.01"), Currency: "BTC", Destination: "a"}); !hasField(err, "request_key") {
+		t.Fatalf("a 256-character key: %v", err)
+	}
+	mp := payout.MassParams{RequestKey: "req-2", Destinations: []payout.CreateParams{
+		{Amount: dec("0.01"), Currency: "BTC", Destination: "b"}, {Amount: dec("0.02"), Currency: "BTC", Destination: "c"}}}
+	batch, ps, err := env.Gateway.Payouts().CreateMass(ctx, asset.Test, mp)
+	if err != nil || len(ps) != 2 {
+		t.Fatalf("mass: %v", err)
+	}
+	batch2, ps2, err := env.Gateway.Payouts().CreateMass(ctx, asset.Test, mp)
+	if err != nil || batch2 != batch || len(ps2) != 2 || ps2[0].ID != ps[0].ID {
+		t.Fatalf("mass retry: %v, %s vs %s", err, batch2, batch)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.06")) || !b.Held.IsZero() {
+		t.Fatalf("balance after one payout and one batch: %+v", b)
 	}
 	env.Verify()
 }

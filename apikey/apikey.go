@@ -211,8 +211,9 @@ const (
 type IdempotencyTx interface {
 	// BeginIdempotent holds key for a request whose hash is hash, unless a record newer
 	// than since exists: then it reports that record's state (and, when done, its
-	// response).
-	BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash []byte, now, since time.Time) (IdempotencyState, int, []byte, error)
+	// response). A record still running that began before stale was left by a process
+	// that died mid-request: it is held again for this request, as if new.
+	BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash []byte, now, since, stale time.Time) (IdempotencyState, int, []byte, error)
 	// FinishIdempotent stores the response of a held key.
 	FinishIdempotent(ctx context.Context, m asset.Mode, key string, code int, body []byte) error
 	// AbandonIdempotent releases a held key (the request failed before answering), so a

@@ -34,6 +34,12 @@ type Options struct {
 	// RateLimit is the default per-key limit in requests per hour (default 1000);
 	// Burst is how many may come at once (default 100).
 	RateLimit, Burst int
+	// IdempotencyLease is how long a request holds its Idempotency-Key (default 1 min).
+	// A key still held after it belongs to a request whose process died (a crash, a
+	// kill): a retry runs again. Creating an invoice with an order_id, or a payout,
+	// is safe to run again: the service finds what the first run made. Keep it above
+	// the longest a request may take (the server's write timeout).
+	IdempotencyLease time.Duration
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// Now is the clock of the signature window (default time.Now).
@@ -63,6 +69,9 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 	}
 	if opts.Burst <= 0 {
 		opts.Burst = 100
+	}
+	if opts.IdempotencyLease <= 0 {
+		opts.IdempotencyLease = time.Minute
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -296,10 +296,24 @@ func TestAPI_Idempotency(t *testing.T) {
 	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "4", "currency": "USD"}, map[string]string{"Idempotency-Key": "k-1"}), 422, "idempotency_key_reused")
 	// Another mode's key does not share the record.
 	a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
-		_, _, _, err := tx.BeginIdempotent(ctx, asset.Test, "k-running", idemHash("POST", "/v1/invoices", body), time.Now(), time.Now().Add(-time.Hour))
+		_, _, _, err := tx.BeginIdempotent(ctx, asset.Test, "k-running", idemHash("POST", "/v1/invoices", body), time.Now(), time.Now().Add(-time.Hour), time.Now().Add(-time.Hour))
 		return err
 	})
 	want(t, a.do("POST", "/v1/invoices", body, map[string]string{"Idempotency-Key": "k-running"}), 409, "idempotency_in_progress")
+	// A key held longer than the lease belongs to a request whose process died: a
+	// retry runs (with an order_id, the invoice service returns the first invoice).
+	ordered := map[string]any{"amount": "3", "currency": "USD", "order_id": "o-crash"}
+	made := a.do("POST", "/v1/invoices", ordered, nil)
+	want(t, made, 201, "")
+	a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+		began := time.Now().Add(-2 * time.Minute)
+		_, _, _, err := tx.BeginIdempotent(ctx, asset.Test, "k-dead", idemHash("POST", "/v1/invoices", ordered), began, began.Add(-time.Hour), began.Add(-time.Hour))
+		return err
+	})
+	retry := a.do("POST", "/v1/invoices", ordered, map[string]string{"Idempotency-Key": "k-dead"})
+	if retry.code != 201 || retry.data()["id"] != made.data()["id"] || retry.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("retry of a dead request's key: %d %s (first %s)", retry.code, retry.raw, made.data()["id"])
+	}
 	want(t, a.do("POST", "/v1/invoices", body, map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}), 422, "validation_error")
 }
 

@@ -294,7 +294,7 @@ func (h *Handler) idempotent(next http.Handler) http.Handler {
 		var stored []byte
 		err = h.gw.Store().Update(r.Context(), func(ctx context.Context, tx storage.Tx) error {
 			var err error
-			state, code, stored, err = tx.BeginIdempotent(ctx, mode, key, hash, now, now.Add(-24*time.Hour))
+			state, code, stored, err = tx.BeginIdempotent(ctx, mode, key, hash, now, now.Add(-24*time.Hour), now.Add(-h.opts.IdempotencyLease))
 			return err
 		})
 		if err != nil {

@@ -120,6 +120,9 @@ type Payout struct {
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
 	CompletedAt   *time.Time      `json:"completed_at,omitempty"`
+	// RequestKey is the key of the request that created it (CreateParams.RequestKey;
+	// "#i" is appended for the i-th payout of a batch). Stored, never shown.
+	RequestKey string `json:"-"`
 }
 
 // Livemode reports whether the payout is live.
@@ -135,6 +138,9 @@ type Tx interface {
 	keys.AddressBook
 	InsertPayout(ctx context.Context, p *Payout) error
 	UpdatePayout(ctx context.Context, p *Payout) error
+	// PayoutByRequestKey returns the payout created with request key key in mode, or
+	// ErrNotFound.
+	PayoutByRequestKey(ctx context.Context, m asset.Mode, key string) (*Payout, error)
 	// GetPayout returns ErrNotFound for an unknown id or one of the other mode.
 	GetPayout(ctx context.Context, m asset.Mode, id string) (*Payout, error)
 	ListPayouts(ctx context.Context, m asset.Mode, status Status, page, limit int) ([]*Payout, int, error)

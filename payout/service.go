@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -89,6 +90,11 @@ func OperatorAccount(m asset.Mode, code string) string {
 
 // CreateParams create one payout.
 type CreateParams struct {
+	// RequestKey makes the create idempotent (the API passes its Idempotency-Key): a
+	// second create with the same key in the same mode returns the first payout, even
+	// after a crash between the payout's commit and the caller hearing of it. Up to
+	// 255 characters; "" for none. In a batch, MassParams.RequestKey is used instead.
+	RequestKey  string
 	Amount      decimal.Decimal
 	Currency    string
 	Network     string
@@ -226,19 +232,54 @@ func (s *Service[T]) needsVerification(ctx context.Context, p *Payout) bool {
 // returns a *validation.Error and holds nothing; a node refusal returns
 // *BroadcastError with the hold voided.
 func (s *Service[T]) Create(ctx context.Context, m asset.Mode, c CreateParams) (*Payout, error) {
+	if p, err := s.byRequestKey(ctx, m, c.RequestKey); p != nil || err != nil {
+		return p, err
+	}
 	var v validation.Error
 	pl := s.prepare(ctx, m, c, "", &v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.store(ctx, []*plan{pl}, ""); err != nil {
+	pl.p.RequestKey = c.RequestKey
+	var first existing
+	if err := s.store(ctx, []*plan{pl}, ""); errors.As(err, &first) {
+		return first.p, nil
+	} else if err != nil {
 		return nil, err
 	}
 	return s.after(ctx, pl)
 }
 
+// existing is store's answer when a payout with the plan's request key exists.
+type existing struct{ p *Payout }
+
+func (e existing) Error() string { return "payout: request key already used by " + e.p.ID }
+
+// byRequestKey returns the payout made with key (nil when key is "" or unused).
+func (s *Service[T]) byRequestKey(ctx context.Context, m asset.Mode, key string) (*Payout, error) {
+	if key == "" {
+		return nil, nil
+	}
+	if len(key) > 255 {
+		return nil, validation.Field("request_key", invoice.ErrTooLarge)
+	}
+	var p *Payout
+	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		p, err = tx.PayoutByRequestKey(ctx, m, key)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return p, err
+}
+
 // MassParams create a batch.
 type MassParams struct {
+	// RequestKey makes the batch idempotent like CreateParams.RequestKey: a second
+	// CreateMass with it returns the first batch.
+	RequestKey     string
 	BatchReference string
 	Destinations   []CreateParams
 }
@@ -247,6 +288,11 @@ type MassParams struct {
 // the whole batch per asset, and creates one payout per destination in one
 // transaction: all or none.
 func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams) (string, []*Payout, error) {
+	if first, err := s.byRequestKey(ctx, m, requestKey(mp.RequestKey, 0)); err != nil {
+		return "", nil, err
+	} else if first != nil {
+		return s.batch(ctx, m, first.BatchID)
+	}
 	var v validation.Error
 	if len(mp.Destinations) == 0 || len(mp.Destinations) > 50 {
 		v.Add("destinations", ErrTooManyDest)
@@ -265,6 +311,9 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 		return "", nil, err
 	}
 	batch := ids.New("batch")
+	for i, pl := range plans {
+		pl.p.RequestKey = requestKey(mp.RequestKey, i)
+	}
 	// Destinations on a network whose sender can batch, and that need no code, share
 	// one transaction.
 	groups := map[asset.NetworkID][]*plan{}
@@ -282,7 +331,10 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 			pl.p.SendID = batch + ":" + string(n)
 		}
 	}
-	if err := s.store(ctx, plans, batch); err != nil {
+	var first existing
+	if err := s.store(ctx, plans, batch); errors.As(err, &first) {
+		return s.batch(ctx, m, first.p.BatchID)
+	} else if err != nil {
 		return "", nil, err
 	}
 	var errs []error
@@ -299,18 +351,41 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 			}
 		}
 	}
+	_, out, err := s.batch(ctx, m, batch)
+	return batch, out, errors.Join(append(errs, err)...)
+}
+
+// batch returns the payouts of a batch.
+func (s *Service[T]) batch(ctx context.Context, m asset.Mode, id string) (string, []*Payout, error) {
 	var out []*Payout
 	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
 		var err error
-		out, err = tx.BatchPayouts(ctx, m, batch)
+		out, err = tx.BatchPayouts(ctx, m, id)
 		return err
 	})
-	return batch, out, errors.Join(append(errs, err)...)
+	return id, out, err
+}
+
+// requestKey is the request key of a batch's i-th payout ("" without a key).
+func requestKey(key string, i int) string {
+	if key == "" {
+		return ""
+	}
+	return key + "#" + strconv.Itoa(i)
 }
 
 // store creates the payouts and their holds in one transaction.
 func (s *Service[T]) store(ctx context.Context, plans []*plan, batch string) error {
 	return s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		if k := plans[0].p.RequestKey; k != "" {
+			// Checked again inside the transaction: two concurrent retries make one.
+			p, err := tx.PayoutByRequestKey(ctx, plans[0].p.Mode, k)
+			if err == nil {
+				return existing{p}
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
 		for i, pl := range plans {
 			m := pl.p.Mode
 			for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {

@@ -169,6 +169,10 @@ type Options struct {
 	Workers int
 	// Timeout bounds one POST (default 10 s).
 	Timeout time.Duration
+	// Lease is how long a claimed delivery stays with the dispatcher that claimed it;
+	// one whose process died is sent again after it (default 2×Timeout + 1 min; at
+	// least 2×Timeout, so a live dispatcher's POSTs always end inside their lease).
+	Lease time.Duration
 	// Schedule is the wait before each retry (default 1 min, 5 min, 15 min, 1 h, 6 h).
 	Schedule []time.Duration
 	// DisableAfter disables an endpoint failing continuously this long (default 5 days).
@@ -217,6 +221,12 @@ func New[T Tx](cfg Config[T]) (*Service[T], error) {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
+	}
+	if o.Lease <= 0 {
+		o.Lease = 2*o.Timeout + time.Minute
+	}
+	if o.Lease < 2*o.Timeout {
+		return nil, fmt.Errorf("webhook: Lease %s is shorter than 2×Timeout (%s)", o.Lease, 2*o.Timeout)
 	}
 	if len(o.Schedule) == 0 {
 		o.Schedule = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour}
@@ -510,7 +520,7 @@ func (s *Service[T]) Dispatch(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		now := s.cfg.Now().UTC()
-		lease := now.Add(s.opts.Timeout*2 + time.Minute)
+		lease := now.Add(s.opts.Lease)
 		var batch []Delivery
 		if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
 			var err error

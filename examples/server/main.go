@@ -21,6 +21,14 @@
 //	KASSA_CONFIRMATIONS_<NETWORK>          confirmations of every asset of a network
 //	KASSA_FIXED_RATES           e.g. BTC:USD=65000,ETH:USD=3000 (else the real sources)
 //	KASSA_ALLOW_PRIVATE_WEBHOOKS=1  webhook endpoints on loopback/private addresses
+//	KASSA_WEBHOOK_TIMEOUT       bound of one webhook POST (Go duration, default 10s)
+//	KASSA_WEBHOOK_LEASE         a claimed delivery is sent again after this if its process
+//	                            died (default 2×timeout + 1m)
+//	KASSA_RATE_LIMIT, KASSA_RATE_BURST  default per-key limit: requests per hour (1000)
+//	                            and burst (100)
+//	KASSA_IDEMPOTENCY_LEASE     an Idempotency-Key still held after this belongs to a
+//	                            request whose process died; a retry runs (default 1m)
+//	KASSA_POLL_INTERVAL         how often nodes that do not push are polled (default 10s)
 //	KASSA_PAYOUT_APPROVAL_USD   payouts at or above this wait for a one-time code (default 5000)
 //	KASSA_SMTP_ADDR, KASSA_SMTP_FROM, KASSA_OWNER_EMAIL  mail payout codes to the owner
 //	                            (KASSA_SMTP_USER/KASSA_SMTP_PASS for PLAIN auth); without
@@ -87,7 +95,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	addr := env(getenv, "KASSA_ADDR", "127.0.0.1:8080")
 	public := env(getenv, "KASSA_PUBLIC_URL", "http://"+addr)
-	h, err := httphandler.New(g, httphandler.Options{PublicURL: public, Logger: log})
+	var limits [2]int
+	for i, name := range []string{"KASSA_RATE_LIMIT", "KASSA_RATE_BURST"} {
+		if v := getenv(name); v != "" {
+			if limits[i], err = strconv.Atoi(v); err != nil || limits[i] <= 0 {
+				return fmt.Errorf("%s: want a positive integer, got %q", name, v)
+			}
+		}
+	}
+	lease := time.Minute
+	if v := getenv("KASSA_IDEMPOTENCY_LEASE"); v != "" {
+		if lease, err = time.ParseDuration(v); err != nil || lease <= 0 {
+			return fmt.Errorf("KASSA_IDEMPOTENCY_LEASE: want a positive Go duration, got %q", v)
+		}
+	}
+	h, err := httphandler.New(g, httphandler.Options{PublicURL: public, Logger: log, RateLimit: limits[0], Burst: limits[1],
+		IdempotencyLease: lease})
 	if err != nil {
 		return err
 	}
@@ -279,9 +302,20 @@ func gateway(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 		}
 		return nil, nil, err
 	}
+	var durs [3]time.Duration
+	for i, name := range []string{"KASSA_WEBHOOK_TIMEOUT", "KASSA_WEBHOOK_LEASE", "KASSA_POLL_INTERVAL"} {
+		if v := getenv(name); v != "" {
+			if durs[i], err = time.ParseDuration(v); err != nil || durs[i] <= 0 {
+				for _, c := range closers {
+					c()
+				}
+				return nil, nil, fmt.Errorf("%s: want a positive Go duration like 2s, got %q", name, v)
+			}
+		}
+	}
 	g, err := kassa.New(kassa.Config{Keyring: kr, DatabasePath: env(getenv, "KASSA_DB", "./kassa.db"), Chains: backends,
-		Rates: cache, MasterKey: master, Assets: reg, Logger: log, Payouts: po,
-		Webhooks: webhook.Options{AllowPrivate: getenv("KASSA_ALLOW_PRIVATE_WEBHOOKS") == "1"}})
+		Rates: cache, MasterKey: master, Assets: reg, Logger: log, Payouts: po, PollInterval: durs[2],
+		Webhooks: webhook.Options{AllowPrivate: getenv("KASSA_ALLOW_PRIVATE_WEBHOOKS") == "1", Timeout: durs[0], Lease: durs[1]}})
 	if err != nil {
 		for _, c := range closers {
 			c()

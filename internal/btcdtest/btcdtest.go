@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/address/v2"
@@ -34,12 +33,23 @@ import (
 // Version is the btcd version the harness builds (go.mod's tool directive pins it).
 const Version = "v0.26.2"
 
+// TB is what the harness needs of its caller: a *testing.T, or a program's own (the
+// reliability harness in internal/torture), which ends the run on Fatal and runs
+// cleanups when it is done.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+	TempDir() string
+}
+
 var buildOnce sync.Once
 var buildErr error
 var binary string
 
 // Binary builds btcd once per machine into the OS temp dir and returns its path.
-func Binary(t testing.TB) string {
+func Binary(t TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir := filepath.Join(os.TempDir(), "kassa-btcd-"+Version)
@@ -66,7 +76,7 @@ func Binary(t testing.TB) string {
 
 // Node is a running btcd regtest node.
 type Node struct {
-	t       testing.TB
+	t       TB
 	RPC     *bitcoin.RPC
 	URL     string // http://127.0.0.1:<port>
 	Host    string // 127.0.0.1:<port>, for the websocket
@@ -81,7 +91,7 @@ type Node struct {
 	payer   *Payer
 }
 
-func freePort(t testing.TB) string {
+func freePort(t TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +102,7 @@ func freePort(t testing.TB) string {
 
 // Start builds (if needed) and starts btcd in regtest, waits for its RPC server and
 // mines blocks until mature coinbases exist. It is stopped when the test ends.
-func Start(t testing.TB) *Node {
+func Start(t TB) *Node {
 	t.Helper()
 	seed := sha256.Sum256([]byte("kassa btcdtest miner"))
 	miner, _ := btcec.PrivKeyFromBytes(seed[:])
@@ -344,7 +354,7 @@ func (n *Node) Send(tx *wire.MsgTx) (string, error) {
 // Proxy is a loopback TCP proxy in front of the node's RPC port that a test can cut
 // (connections refused, open ones closed) and restore, while the node keeps running.
 type Proxy struct {
-	t      testing.TB
+	t      TB
 	URL    string
 	listen string
 	target string

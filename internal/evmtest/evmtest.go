@@ -105,8 +105,9 @@ type Node struct {
 	PoorFrom common.Address
 	Client   *ethclient.Client
 	// WSURL is the node's websocket endpoint (for newHeads subscriptions).
-	WSURL string
-	mu    sync.Mutex
+	WSURL  string
+	mu     sync.Mutex
+	nonces map[common.Address]uint64 // next nonce per sender, under mu
 }
 
 func freePort(t TB) int {
@@ -187,6 +188,11 @@ func (n *Node) send(k *ecdsa.PrivateKey, to common.Address, value *big.Int, data
 	if err != nil {
 		n.t.Fatal(err)
 	}
+	// Right after a Commit the pool may still be resetting and report a nonce it has
+	// already given out: never go below the next one this Node sent.
+	if next := n.nonces[from]; nonce < next {
+		nonce = next
+	}
 	head, err := n.Client.HeaderByNumber(ctx, nil)
 	if err != nil {
 		n.t.Fatal(err)
@@ -201,6 +207,10 @@ func (n *Node) send(k *ecdsa.PrivateKey, to common.Address, value *big.Int, data
 	if err := n.Client.SendTransaction(ctx, tx); err != nil {
 		n.t.Fatal(err)
 	}
+	if n.nonces == nil {
+		n.nonces = map[common.Address]uint64{}
+	}
+	n.nonces[from] = nonce + 1
 	return tx.Hash()
 }
 

@@ -85,7 +85,7 @@ func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
 }
 
 // BeginIdempotent implements apikey.IdempotencyTx.
-func (t *tx) BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash []byte, now, since time.Time) (apikey.IdempotencyState, int, []byte, error) {
+func (t *tx) BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash []byte, now, since, stale time.Time) (apikey.IdempotencyState, int, []byte, error) {
 	if err := t.writable(); err != nil {
 		return 0, 0, nil, err
 	}
@@ -104,8 +104,9 @@ func (t *tx) BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash
 		switch {
 		case string(stored) != string(hash):
 			return apikey.IdempotencyMismatch, 0, nil, nil
-		case status == "running":
+		case status == "running" && created >= micros(stale):
 			return apikey.IdempotencyRunning, 0, nil, nil
+		case status == "running": // its process died: run it again
 		default:
 			return apikey.IdempotencyDone, code, body, nil
 		}

@@ -22,9 +22,26 @@ func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body) VALUES (?, ?, ?, ?, ?, ?)`,
-		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body))
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body), p.RequestKey)
 	return err
+}
+
+// PayoutByRequestKey implements payout.Tx.
+func (t *tx) PayoutByRequestKey(ctx context.Context, m asset.Mode, key string) (*payout.Payout, error) {
+	var body, stored string
+	err := t.tx.QueryRowContext(ctx, `SELECT body, request_key FROM payouts WHERE mode = ? AND request_key = ?`, string(m), key).Scan(&body, &stored)
+	if errors.Is(err, sql.ErrNoRows) || key == "" {
+		return nil, payout.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := decodePayout(body)
+	if err == nil {
+		p.RequestKey = stored
+	}
+	return p, err
 }
 
 // storedPayout keeps the mode, which the API form leaves out.

@@ -1,0 +1,316 @@
+package torture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/sqlite"
+)
+
+// deposit is a payment the harness made to one of Kassa's addresses.
+type deposit struct {
+	Asset   string // "BTC", "ETH", "USDT_ETHEREUM"
+	Invoice string
+	Address string
+	TxID    string
+	Units   *big.Int
+	// Gone: the harness double-spent it away in a reorg; it must not stay credited.
+	Gone bool
+}
+
+// payoutReq is a payout the harness asked for.
+type payoutReq struct {
+	Ref         string // the client's reference, in the payout's metadata
+	Asset       string
+	Destination string
+	ID          string // the payout's id once an answer named it
+}
+
+// facts is what the harness did outside Kassa: the truth Kassa's records are checked
+// against. It is safe for concurrent use.
+type facts struct {
+	mu       sync.Mutex
+	deposits map[string]*deposit // by txid
+	payouts  map[string]*payoutReq
+	events   map[string]int // event id -> deliveries the receiver accepted
+}
+
+func newFacts() *facts {
+	return &facts{deposits: map[string]*deposit{}, payouts: map[string]*payoutReq{}, events: map[string]int{}}
+}
+
+func (f *facts) addDeposit(d *deposit) {
+	f.mu.Lock()
+	f.deposits[strings.ToLower(d.TxID)] = d
+	f.mu.Unlock()
+}
+
+func (f *facts) addPayout(p *payoutReq) {
+	f.mu.Lock()
+	f.payouts[p.Ref] = p
+	f.mu.Unlock()
+}
+
+func (f *facts) delivered(id string) {
+	f.mu.Lock()
+	f.events[id]++
+	f.mu.Unlock()
+}
+
+// onChain reports what a payout destination received on chain: how many transfers
+// and their total, in base units.
+type onChain func(code, dest string) (n int, total *big.Int, err error)
+
+// report is what a check saw, for the summary line.
+type report struct {
+	Invoices, Transfers, Payouts, Events int
+	Completed                            int
+}
+
+// checkStore checks Kassa's database at path against the facts. With final false it
+// checks what must hold at any moment (after a crash); with final true, what must
+// hold once everything is mined and settled.
+func checkStore(ctx context.Context, path string, f *facts, chain onChain, final bool) (report, error) {
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		return report{}, fmt.Errorf("open after crash: %w", err)
+	}
+	defer st.Close()
+	var rep report
+	err = st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		rep, err = check(ctx, tx, f, chain, final)
+		return err
+	})
+	return rep, err
+}
+
+func check(ctx context.Context, tx storage.Tx, f *facts, chain onChain, final bool) (report, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var rep report
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if err := ledger.Verify(ctx, tx); err != nil {
+		bad("ledger: %v", err)
+	}
+	m := asset.Test
+
+	// Every transfer Kassa recorded is one the harness made, once, for its amount, on
+	// the invoice it paid.
+	credited := map[string]*big.Int{} // asset -> units in pending or available
+	seen := map[string]bool{}
+	for page := 1; ; page++ {
+		invs, total, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: m, Page: page, Limit: 100})
+		if err != nil {
+			return rep, err
+		}
+		for _, inv := range invs {
+			rep.Invoices++
+			pays, err := tx.Payments(ctx, inv)
+			if err != nil {
+				return rep, err
+			}
+			for _, p := range pays {
+				rep.Transfers++
+				txid := strings.ToLower(p.TxID)
+				if seen[txid] {
+					bad("transfer %s recorded twice", p.Key())
+				}
+				seen[txid] = true
+				d, ok := f.deposits[txid]
+				switch {
+				case !ok:
+					bad("transfer %s (%s %s to %s) was never made by the harness", p.Key(), p.Amount, p.Asset, p.To)
+					continue
+				case d.Invoice != inv.ID:
+					bad("transfer %s is on invoice %s, the harness paid %s", p.Key(), inv.ID, d.Invoice)
+				case d.Units.Cmp(p.Amount) != 0 || d.Asset != p.Asset:
+					bad("transfer %s recorded as %s %s, the harness paid %s %s", p.Key(), p.Amount, p.Asset, d.Units, d.Asset)
+				}
+				if final {
+					switch {
+					case d.Gone && (p.Status == chains.StatusConfirmed || p.Status == chains.StatusConfirming):
+						bad("transfer %s was double-spent away but is %s", p.Key(), p.Status)
+					case !d.Gone && p.Status != chains.StatusConfirmed:
+						bad("transfer %s is %s after everything was mined", p.Key(), p.Status)
+					}
+				}
+				if p.Status == chains.StatusConfirmed && p.Confirmations < p.Required && p.Required > 0 {
+					bad("transfer %s confirmed with %d of %d confirmations", p.Key(), p.Confirmations, p.Required)
+				}
+			}
+			if final {
+				want := invoice.Compute(inv, pays, time.Now())
+				if want.Status != inv.Status || !want.AmountPaid.Equal(inv.AmountPaid) {
+					bad("invoice %s is stuck at %s (paid %s); its payments say %s (paid %s)", inv.ID, inv.Status, inv.AmountPaid, want.Status, want.AmountPaid)
+				}
+			}
+		}
+		if page*100 >= total {
+			break
+		}
+	}
+	if final {
+		for txid, d := range f.deposits {
+			if !d.Gone && !seen[txid] {
+				bad("the harness paid %s %s to %s (invoice %s) in %s; Kassa never recorded it", d.Units, d.Asset, d.Address, d.Invoice, txid)
+			}
+		}
+	}
+
+	// Payouts: each the harness asked for exists at most once; money left exactly once.
+	sent := map[string]*big.Int{} // asset -> net units of completed payouts
+	byRef := map[string]string{}
+	for page := 1; ; page++ {
+		pos, total, err := tx.ListPayouts(ctx, m, "", page, 100)
+		if err != nil {
+			return rep, err
+		}
+		for _, p := range pos {
+			rep.Payouts++
+			ref := payoutRef(p)
+			if prev, ok := byRef[ref]; ok && ref != "" {
+				bad("payout request %s made two payouts: %s and %s", ref, prev, p.ID)
+			}
+			byRef[ref] = p.ID
+			a, err := unitsOf(p.Asset, p.NetAmount)
+			if err != nil {
+				return rep, err
+			}
+			n, got, err := chain(p.Asset, p.Destination)
+			if err != nil {
+				return rep, err
+			}
+			if n > 1 {
+				bad("payout %s reached %s %d times (%s): signed twice", p.ID, p.Destination, n, got)
+			}
+			switch p.Status {
+			case payout.StatusCompleted:
+				rep.Completed++
+				if sent[p.Asset] == nil {
+					sent[p.Asset] = new(big.Int)
+				}
+				sent[p.Asset].Add(sent[p.Asset], a)
+				if n != 1 || got.Cmp(a) != 0 {
+					bad("payout %s completed for %s but its destination received %s in %d transfers", p.ID, a, got, n)
+				}
+			case payout.StatusFailed, payout.StatusCancelled:
+				if n != 0 {
+					bad("payout %s is %s but its destination received %s", p.ID, p.Status, got)
+				}
+			default:
+				if final {
+					bad("payout %s is stuck at %s", p.ID, p.Status)
+				}
+			}
+		}
+		if page*100 >= total {
+			break
+		}
+	}
+
+	// The world account: what came in from deposits minus what left by payouts.
+	paid := map[string]*big.Int{}
+	for _, d := range f.deposits {
+		if final && d.Gone {
+			continue
+		}
+		if paid[d.Asset] == nil {
+			paid[d.Asset] = new(big.Int)
+		}
+		paid[d.Asset].Add(paid[d.Asset], d.Units)
+	}
+	for code, in := range paid {
+		w, err := tx.Account(ctx, ledger.World(m, code))
+		if errors.Is(err, ledger.ErrAccountNotFound) {
+			w.Balance = new(big.Int)
+		} else if err != nil {
+			return rep, err
+		}
+		out := sent[code]
+		if out == nil {
+			out = new(big.Int)
+		}
+		got := new(big.Int).Neg(w.Balance)
+		got.Add(got, out)
+		credited[code] = got
+		if final && got.Cmp(in) != 0 {
+			bad("%s: deposits credited %s, the harness paid %s", code, got, in)
+		}
+		if !final && got.Cmp(in) > 0 {
+			bad("%s: deposits credited %s, more than the harness paid (%s)", code, got, in)
+		}
+		if final {
+			if p, err := tx.Account(ctx, ledger.MerchantPending(m, code)); err == nil && p.Balance.Sign() != 0 {
+				bad("%s: %s still pending after everything was mined", code, p.Balance)
+			}
+		}
+	}
+
+	// Events: every event reached the receiver (checked when final).
+	for page := 1; ; page++ {
+		evs, total, err := tx.ListEvents(ctx, m, "", page, 100)
+		if err != nil {
+			return rep, err
+		}
+		for _, e := range evs {
+			rep.Events++
+			if final && f.events[e.ID] == 0 {
+				bad("event %s (%s) never reached the receiver", e.ID, e.Type)
+			}
+		}
+		if page*100 >= total {
+			break
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		if len(problems) > 20 {
+			problems = append(problems[:20], fmt.Sprintf("... and %d more", len(problems)-20))
+		}
+		return rep, fmt.Errorf("broken invariants:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return rep, nil
+}
+
+// payoutRef is the harness's reference in a payout's metadata ({"ref": "..."}).
+func payoutRef(p *payout.Payout) string {
+	s := string(p.Metadata)
+	i := strings.Index(s, `"ref":"`)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+7:]
+	j := strings.IndexByte(s, '"')
+	if j < 0 {
+		return ""
+	}
+	return s[:j]
+}
+
+var registry = asset.Default()
+
+func unitsOf(code string, amt interface{ String() string }) (*big.Int, error) {
+	a, err := registry.Get(code)
+	if err != nil {
+		return nil, err
+	}
+	d, err := asset.ParseAmount(amt.String())
+	if err != nil {
+		return nil, err
+	}
+	return a.ToBaseUnits(d)
+}

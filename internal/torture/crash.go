@@ -1,0 +1,384 @@
+package torture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/shopspring/decimal"
+)
+
+// CrashConfig sizes the crash campaign.
+type CrashConfig struct {
+	Kills     int           // SIGKILLs (each followed by a check and a restart)
+	Clients   int           // concurrent API clients
+	MaxUptime time.Duration // the server is killed after a random uptime up to this
+	Race      bool          // build the server with the race detector
+	Seed      uint64
+}
+
+// crashStats counts what the clients did.
+type crashStats struct {
+	invoices, payments, payouts, refused, unknown atomic.Int64
+	retries, heldKeys, staleKeys                  atomic.Int64
+}
+
+// what a client may buy, and pay out.
+var crashAssets = []struct {
+	code, currency, network string
+	price, payout           string
+}{
+	{"BTC", "BTC", "bitcoin", "0.01", "0.002"},
+	{"ETH", "ETH", "ethereum", "0.02", "0.003"},
+	{"USDT_ETHEREUM", "USDT", "ethereum", "25", "4"},
+}
+
+// Crash runs the crash campaign: the standalone server on SQLite against btcd and the
+// EVM node, concurrent clients creating invoices, paying them and asking for payouts,
+// and the server killed with SIGKILL cfg.Kills times at random moments. After every
+// kill the database is checked before the restart; at the end, once everything is
+// mined, the final invariants are checked. It returns the summary line.
+func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (string, error) {
+	began := time.Now()
+	tb := newTB(dir)
+	defer tb.close()
+	log.Info("crash: starting btcd and the EVM node")
+	n, err := startNodes(tb)
+	if err != nil {
+		return "", err
+	}
+	log.Info("crash: building the server", "race", cfg.Race)
+	bin, err := buildServer(ctx, dir, cfg.Race)
+	if err != nil {
+		return "", err
+	}
+	srv, err := newServer(bin, dir, n.serverEnv())
+	if err != nil {
+		return "", err
+	}
+	key, err := srv.createKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := srv.start(ctx); err != nil {
+		return "", err
+	}
+	defer srv.kill()
+	f := newFacts()
+	rcv, err := startReceiver(f, log)
+	if err != nil {
+		return "", err
+	}
+	defer rcv.close()
+	api := newClient(srv.base(), key)
+	if err := rcv.register(ctx, api); err != nil {
+		return "", err
+	}
+
+	// Blocks keep coming on both chains, as they do, whether the server is up or not.
+	runCtx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	var failed atomic.Value
+	fail := func(err error) {
+		if failed.CompareAndSwap(nil, err) {
+			stopAll()
+		}
+	}
+	var bg sync.WaitGroup
+	bg.Go(func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-t.C:
+				if err := n.mine(); err != nil {
+					fail(fmt.Errorf("mining: %w", err))
+					return
+				}
+			}
+		}
+	})
+
+	var st crashStats
+	clientCtx, stopClients := context.WithCancel(runCtx)
+	var clients sync.WaitGroup
+	for i := range cfg.Clients {
+		clients.Go(func() {
+			c := &crashClient{id: i, api: api, n: n, f: f, st: &st, log: log,
+				rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
+			if err := c.run(clientCtx); err != nil && clientCtx.Err() == nil {
+				fail(fmt.Errorf("client %d: %w", i, err))
+			}
+		})
+	}
+
+	rng := rand.New(rand.NewPCG(cfg.Seed, 1<<32))
+	checks := 0
+	for k := 1; k <= cfg.Kills && runCtx.Err() == nil; k++ {
+		up := time.Duration(rng.Int64N(int64(cfg.MaxUptime-cfg.MaxUptime/10))) + cfg.MaxUptime/10
+		select {
+		case <-runCtx.Done():
+		case <-time.After(up):
+		}
+		if runCtx.Err() != nil {
+			break
+		}
+		srv.kill()
+		rep, err := checkStore(ctx, srv.db(), f, n.received, false)
+		checks++
+		if err != nil {
+			fail(fmt.Errorf("after kill %d: %w", k, err))
+			break
+		}
+		log.Info("crash: killed and checked", "kill", k, "of", cfg.Kills, "uptime", up.Round(time.Millisecond),
+			"invoices", rep.Invoices, "transfers", rep.Transfers, "payouts", rep.Payouts)
+		if err := srv.start(ctx); err != nil {
+			fail(fmt.Errorf("restart %d: %w", k, err))
+			break
+		}
+	}
+	stopClients()
+	clients.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		return "", err
+	}
+
+	// Settle: blocks keep coming until every payment is confirmed, every payout
+	// settled and every event delivered, or the deadline passes.
+	log.Info("crash: settling (mining until every invariant holds)")
+	deadline := time.Now().Add(90 * time.Second)
+	var rep report
+	for {
+		rep, err = checkStore(ctx, srv.db(), f, n.received, true)
+		if err == nil || time.Now().After(deadline) || runCtx.Err() != nil {
+			break
+		}
+		select {
+		case <-runCtx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("after settling: %w", err)
+	}
+	stopAll()
+	bg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		return "", err
+	}
+	if err := srv.stop(); err != nil {
+		return "", fmt.Errorf("graceful stop: %w", err)
+	}
+	if rep, err = checkStore(ctx, srv.db(), f, n.received, true); err != nil {
+		return "", fmt.Errorf("after the last stop: %w", err)
+	}
+	checks++
+	if err := scanLogs(dir); err != nil {
+		return "", err
+	}
+	if b := rcv.bad.Load(); b > 0 {
+		return "", fmt.Errorf("the receiver refused %d deliveries (bad signature or body)", b)
+	}
+	return fmt.Sprintf("crash: %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts asked (%d completed, %d refused for funds, %d unknown after a kill); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
+		cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), rep.Completed, st.refused.Load(), st.unknown.Load(),
+		rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
+}
+
+// scanLogs fails on a panic or a data race in any server log.
+func scanLogs(dir string) error {
+	logs, _ := filepath.Glob(filepath.Join(dir, "server-*.log"))
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			return err
+		}
+		s := string(b)
+		for _, bad := range []string{"WARNING: DATA RACE", "panic:", "fatal error:"} {
+			if strings.Contains(s, bad) {
+				return fmt.Errorf("%s in %s", strings.TrimSuffix(bad, ":"), l)
+			}
+		}
+	}
+	return nil
+}
+
+// crashClient is one shop: it creates invoices and pays them, and asks for payouts.
+type crashClient struct {
+	id  int
+	api *client
+	n   *nodes
+	f   *facts
+	st  *crashStats
+	log *slog.Logger
+	rng *rand.Rand
+	seq int
+}
+
+func (c *crashClient) run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		c.seq++
+		var err error
+		if c.rng.IntN(10) < 7 {
+			err = c.buy(ctx)
+		} else {
+			err = c.payout(ctx)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// call retries a request until it has an answer: with the same Idempotency-Key while
+// the server is down, and with a new one when the key stays held by a request the
+// kill interrupted (then dedup, if any, is the caller's: order_id, a payout's ref).
+func (c *crashClient) call(ctx context.Context, method, path string, body any, idem string, out any, newKey func() string) error {
+	wait := 20 * time.Millisecond
+	held := 0
+	for {
+		err := c.api.do(ctx, method, path, body, idem, out)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		var ae *apiError
+		if errors.As(err, &ae) && ae.Code == "idempotency_in_progress" {
+			if held == 0 {
+				c.st.heldKeys.Add(1)
+			}
+			// Held by a request a kill interrupted: after the lease (2 s here) the
+			// server runs the retry. If it still says held, the client recovers.
+			if held++; held == 30 && newKey != nil {
+				c.st.staleKeys.Add(1)
+				idem = newKey()
+				if idem == "" {
+					return err
+				}
+			}
+		}
+		c.st.retries.Add(1)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait): // backoff while the server restarts
+		}
+		wait = min(wait*2, 300*time.Millisecond)
+	}
+}
+
+func (c *crashClient) buy(ctx context.Context) error {
+	a := crashAssets[c.rng.IntN(len(crashAssets))]
+	if a.code == "BTC" && !c.n.canPayBTC() {
+		a = crashAssets[1]
+	}
+	order := fmt.Sprintf("c%d-o%d", c.id, c.seq)
+	body := map[string]any{"amount": a.price, "currency": a.code, "order_id": order, "lifetime": 3600}
+	var inv invoiceAnswer
+	keys := 0
+	if err := c.call(ctx, "POST", "/v1/invoices", body, order, &inv, func() string { keys++; return fmt.Sprintf("%s-%d", order, keys) }); err != nil {
+		return fmt.Errorf("create invoice %s: %w", order, err)
+	}
+	c.st.invoices.Add(1)
+	if len(inv.Methods) != 1 || inv.Methods[0].Code != a.code {
+		return fmt.Errorf("invoice %s: methods %+v, want one %s", inv.ID, inv.Methods, a.code)
+	}
+	m := inv.Methods[0]
+	as, err := registry.Get(a.code)
+	if err != nil {
+		return err
+	}
+	due, err := as.ToBaseUnits(m.AmountDue)
+	if err != nil {
+		return err
+	}
+	parts := []*big.Int{due}
+	if c.rng.IntN(5) == 0 { // two payments: the invoice goes partially paid, then paid
+		half := new(big.Int).Div(due, big.NewInt(2))
+		parts = []*big.Int{half, new(big.Int).Sub(due, half)}
+	}
+	for _, units := range parts {
+		txid, err := c.n.pay(a.code, m.Address, units)
+		if err != nil {
+			return err
+		}
+		c.f.addDeposit(&deposit{Asset: a.code, Invoice: inv.ID, Address: m.Address, TxID: txid, Units: units})
+		c.st.payments.Add(1)
+	}
+	return nil
+}
+
+func (c *crashClient) payout(ctx context.Context) error {
+	a := crashAssets[c.rng.IntN(len(crashAssets))]
+	ref := fmt.Sprintf("c%d-p%d", c.id, c.seq)
+	dest := newDestination(a.code)
+	req := &payoutReq{Ref: ref, Asset: a.code, Destination: dest}
+	c.f.addPayout(req)
+	c.st.payouts.Add(1)
+	body := map[string]any{"amount": a.payout, "currency": a.currency, "network": a.network,
+		"destination_address": dest, "metadata": map[string]string{"ref": ref}}
+	var p payoutAnswer
+	keys := 0
+	newKey := func() string {
+		// The key is held by a request a kill interrupted. If that request made the
+		// payout, it is in the list with our ref: adopt it. Otherwise it never
+		// happened, and a new key asks again.
+		if id := c.findPayout(ctx, ref); id != "" {
+			req.ID = id
+			c.st.unknown.Add(1)
+			return ""
+		}
+		keys++
+		return fmt.Sprintf("%s-%d", ref, keys)
+	}
+	err := c.call(ctx, "POST", "/v1/payouts", body, ref, &p, newKey)
+	var ae *apiError
+	switch {
+	case err == nil:
+		req.ID = p.ID
+		if p.Destination != dest {
+			return fmt.Errorf("payout %s: destination %s, asked %s", p.ID, p.Destination, dest)
+		}
+	case req.ID != "":
+	case errors.As(err, &ae) && ae.Status == 422 && (ae.Code == "insufficient_funds" || ae.Code == "amount_too_small"):
+		c.st.refused.Add(1)
+	default:
+		return fmt.Errorf("payout %s: %w", ref, err)
+	}
+	return nil
+}
+
+// findPayout looks for the payout with ref in its metadata.
+func (c *crashClient) findPayout(ctx context.Context, ref string) string {
+	for page := 1; ; page++ {
+		var list []struct {
+			ID       string         `json:"payout_id"`
+			Metadata map[string]any `json:"metadata"`
+		}
+		if err := c.api.do(ctx, "GET", fmt.Sprintf("/v1/payouts?page=%d&limit=100", page), nil, "", &list); err != nil {
+			return ""
+		}
+		for _, p := range list {
+			if p.Metadata["ref"] == ref {
+				return p.ID
+			}
+		}
+		if len(list) < 100 {
+			return ""
+		}
+	}
+}
+
+var _ = decimal.Zero
+var _ = asset.Test

@@ -1,0 +1,283 @@
+package torture
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/btcsuite/btcd/address/v2"
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/btcsuite/btcd/txscript/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/internal/btcdtest"
+	"github.com/kassapay/kassa/internal/evmtest"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/webhook"
+)
+
+// testMnemonic is the public BIP39 test mnemonic the standalone server uses without
+// KASSA_MNEMONIC_FILE; the harness derives the server's hot wallet from it to fund it.
+const testMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+
+// nodes are the real chains a campaign runs against: btcd in regtest and the
+// go-ethereum simulated backend with a 6-decimal USDT, both on 127.0.0.1.
+type nodes struct {
+	btc *btcdtest.Node
+	eth *evmtest.Node
+	// start is the first block height the harness looks at for payouts.
+	start int64
+
+	mu      sync.Mutex
+	btcPays int
+	blocks  map[string][]*wire.MsgTx // block hash -> transactions (cache)
+}
+
+// startNodes starts btcd (with coinbases for payments) and the EVM node with
+// Kassa's EVM hot wallet funded: EVM payouts leave from it.
+func startNodes(tb *harnessTB) (*nodes, error) {
+	n := &nodes{blocks: map[string][]*wire.MsgTx{}}
+	err := catch(func() {
+		n.btc = btcdtest.Start(tb)
+		n.btc.Generate(300) // 400 spendable coinbases in all
+		n.start = n.btc.Height()
+		kr, err := keys.FromMnemonic(testMnemonic, "", keys.WithBitcoinTestParams(&chaincfg.RegressionNetParams))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		hot, err := kr.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n.eth = evmtest.Start(tb, types.GenesisAlloc{common.HexToAddress(hot.Encoded): {Balance: new(big.Int).Mul(big.NewInt(100), evmtest.Ether)}})
+		n.eth.PayToken(evmtest.USDT, hot.Encoded, big.NewInt(1_000_000*1_000_000))
+		n.eth.Commit()
+	})
+	return n, err
+}
+
+// serverEnv is the standalone server's configuration for these nodes.
+func (n *nodes) serverEnv() map[string]string {
+	return map[string]string{
+		"KASSA_MASTER_KEY":   masterKey(),
+		"KASSA_BTC_RPC_URL":  n.btc.URL,
+		"KASSA_BTC_RPC_USER": n.btc.User, "KASSA_BTC_RPC_PASS": n.btc.Pass,
+		"KASSA_BTC_NETWORK":              "regtest",
+		"KASSA_TEST_EVM_RPC_ETHEREUM":    n.eth.URL,
+		"KASSA_TEST_TOKEN_USDT_ETHEREUM": evmtest.USDT.Hex(),
+		"KASSA_CONFIRMATIONS_BITCOIN":    "2",
+		"KASSA_CONFIRMATIONS_ETHEREUM":   "2",
+		"KASSA_FIXED_RATES":              "BTC:USD=65000,ETH:USD=3000",
+		"KASSA_ALLOW_PRIVATE_WEBHOOKS":   "1",
+		"KASSA_WEBHOOK_TIMEOUT":          "2s",
+		"KASSA_WEBHOOK_LEASE":            "5s",
+		"KASSA_POLL_INTERVAL":            "200ms",
+		"KASSA_IDEMPOTENCY_LEASE":        "2s",
+		"KASSA_PAYOUT_APPROVAL_USD":      "1000000000",
+		"KASSA_RATE_LIMIT":               "1000000000",
+		"KASSA_RATE_BURST":               "100000",
+	}
+}
+
+// mine mines one block on each chain.
+func (n *nodes) mine() error {
+	return catch(func() {
+		n.btc.Generate(1)
+		n.eth.Commit()
+	})
+}
+
+// pay pays units of code to addr and returns the transaction id.
+func (n *nodes) pay(code, addr string, units *big.Int) (txid string, err error) {
+	err = catch(func() {
+		switch code {
+		case "BTC":
+			a, err := address.DecodeAddress(addr, &chaincfg.RegressionNetParams)
+			if err != nil {
+				panic(fatal{err.Error()})
+			}
+			script, _ := txscript.PayToAddrScript(a)
+			txid = n.btc.Payer().Pay(btcdtest.Output{Script: script, Sats: units.Int64()})
+		case "ETH":
+			txid = n.eth.PayETH(addr, units).Hex()
+		case "USDT_ETHEREUM":
+			txid = n.eth.PayToken(evmtest.USDT, addr, units).Hex()
+		default:
+			panic(fatal{"cannot pay " + code})
+		}
+	})
+	return txid, err
+}
+
+// canPayBTC reports whether a mature coinbase is left for one more BTC payment.
+func (n *nodes) canPayBTC() bool {
+	h := int64(0)
+	if err := catch(func() { h = n.btc.Height() }); err != nil {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if int64(n.btcPays) >= h-101 {
+		return false
+	}
+	n.btcPays++
+	return true
+}
+
+// newDestination returns a fresh address outside Kassa for a payout of code.
+func newDestination(code string) string {
+	var seed [32]byte
+	rand.Read(seed[:])
+	if code == "BTC" {
+		k, _ := btcec.PrivKeyFromBytes(seed[:])
+		a, _ := address.NewAddressWitnessPubKeyHash(address.Hash160(k.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
+		return a.EncodeAddress()
+	}
+	k, _ := crypto.ToECDSA(crypto.Keccak256(seed[:]))
+	return crypto.PubkeyToAddress(k.PublicKey).Hex()
+}
+
+// received is the onChain view: for BTC, the outputs paying dest in the best chain
+// since the campaign began and in the mempool; for EVM, dest's balance.
+func (n *nodes) received(code, dest string) (count int, total *big.Int, err error) {
+	total = new(big.Int)
+	err = catch(func() {
+		switch code {
+		case "ETH":
+			total = n.eth.Balance(dest)
+		case "USDT_ETHEREUM":
+			total = n.eth.TokenBalance(evmtest.USDT, dest)
+		case "BTC":
+			a, err := address.DecodeAddress(dest, &chaincfg.RegressionNetParams)
+			if err != nil {
+				panic(fatal{err.Error()})
+			}
+			script, _ := txscript.PayToAddrScript(a)
+			for _, tx := range n.chainTxs() {
+				for _, out := range tx.TxOut {
+					if string(out.PkScript) == string(script) {
+						count++
+						total.Add(total, big.NewInt(out.Value))
+					}
+				}
+			}
+			return
+		}
+		if total.Sign() > 0 {
+			count = 1
+		}
+	})
+	return count, total, err
+}
+
+// chainTxs returns the transactions of the best chain since start and the mempool.
+func (n *nodes) chainTxs() []*wire.MsgTx {
+	var out []*wire.MsgTx
+	tip := n.btc.Height()
+	for h := n.start + 1; h <= tip; h++ {
+		var hash string
+		if err := n.btc.RPC.Call(context.Background(), "getblockhash", &hash, h); err != nil {
+			panic(fatal{err.Error()})
+		}
+		n.mu.Lock()
+		txs, ok := n.blocks[hash]
+		n.mu.Unlock()
+		if !ok {
+			txs = n.btc.Block(hash).Transactions
+			n.mu.Lock()
+			n.blocks[hash] = txs
+			n.mu.Unlock()
+		}
+		out = append(out, txs...)
+	}
+	for _, id := range n.btc.Mempool() {
+		var hx string
+		if err := n.btc.RPC.Call(context.Background(), "getrawtransaction", &hx, id, 0); err != nil {
+			continue // mined or gone since the list was taken
+		}
+		raw, _ := hex.DecodeString(hx)
+		var tx wire.MsgTx
+		if tx.Deserialize(bytes.NewReader(raw)) == nil {
+			out = append(out, &tx)
+		}
+	}
+	return out
+}
+
+// receiver is the test webhook endpoint: it verifies every delivery's signature and
+// counts deliveries per event id.
+type receiver struct {
+	f        *facts
+	secret   atomic.Value // string
+	srv      *http.Server
+	url      string
+	bad      atomic.Int64
+	accepted atomic.Int64
+}
+
+func startReceiver(f *facts, log *slog.Logger) (*receiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &receiver{f: f, url: "http://" + ln.Addr().String() + "/hook"}
+	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 5 * time.Second}
+	go r.srv.Serve(ln)
+	return r, nil
+}
+
+func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 1<<20))
+	secret, _ := r.secret.Load().(string)
+	if err != nil || secret == "" || webhook.Verify(secret, req.Header, body, 5*time.Minute) != nil {
+		r.bad.Add(1)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var ev struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(body, &ev) != nil || ev.ID == "" {
+		r.bad.Add(1)
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	r.f.delivered(ev.ID)
+	r.accepted.Add(1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *receiver) close() { r.srv.Close() }
+
+// register creates the endpoint for every event type and keeps its secret.
+func (r *receiver) register(ctx context.Context, c *client) error {
+	var ep struct {
+		Secret string `json:"secret"`
+	}
+	if err := c.do(ctx, "POST", "/v1/webhook-endpoints", map[string]any{"url": r.url, "events": []string{"*"}}, "", &ep); err != nil {
+		return fmt.Errorf("register webhook endpoint: %w", err)
+	}
+	r.secret.Store(ep.Secret)
+	return nil
+}
+
+func masterKey() string {
+	k := sha256.Sum256([]byte("kassa torture master key"))
+	return hex.EncodeToString(k[:])
+}
