@@ -12,9 +12,6 @@ type LoadConfig struct {
 	Clients  int
 }
 
-func Reorg(ctx context.Context, dir string, n int, seed uint64, log *slog.Logger) (string, error) {
-	return "", errors.New("todo")
-}
 func Load(ctx context.Context, dir string, cfg LoadConfig, log *slog.Logger) (string, error) {
 	return "", errors.New("todo")
 }

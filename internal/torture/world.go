@@ -277,6 +277,11 @@ func (r *receiver) register(ctx context.Context, c *client) error {
 	return nil
 }
 
+func masterKeyBytes() []byte {
+	k := sha256.Sum256([]byte("kassa torture master key"))
+	return k[:]
+}
+
 func masterKey() string {
 	k := sha256.Sum256([]byte("kassa torture master key"))
 	return hex.EncodeToString(k[:])
