@@ -67,9 +67,9 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 	}
 
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(f *facts, chain *onChain)
-		want  string
+		want   string
 	}{
 		{"amount differs", func(f *facts, _ *onChain) { f.deposits[txid].Units = big.NewInt(999_999) }, "recorded as"},
 		{"transfer never made", func(f *facts, _ *onChain) { delete(f.deposits, txid) }, "never made by the harness"},

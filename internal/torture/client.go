@@ -134,3 +134,21 @@ func retryable(err error) bool {
 	}
 	return errors.Is(err, errTransport)
 }
+
+// getPublic GETs a public path (no key) and wants a 200.
+func (c *client) getPublic(ctx context.Context, path string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	if err != nil {
+		return err
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errTransport, err)
+	}
+	defer res.Body.Close()
+	io.Copy(io.Discard, res.Body)
+	if res.StatusCode != http.StatusOK {
+		return &apiError{Status: res.StatusCode}
+	}
+	return nil
+}
