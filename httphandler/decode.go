@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,6 +64,19 @@ func readBody(r *http.Request) ([]byte, *apiError) {
 	return body, nil
 }
 
+// jsonContent refuses a body declared as anything but JSON (a form, multipart, text):
+// 415, rather than guessing. No Content-Type at all is read as JSON.
+func jsonContent(ct string) *apiError {
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return errUnsupportedMedia
+}
+
 // decode reads a JSON object into v strictly: at most maxBody bytes (the body limit is
 // enforced by middleware too), no unknown fields (a validation error naming them),
 // numbers as json.Number, and nothing after the object.
@@ -73,6 +87,8 @@ func decode(r *http.Request, v any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
+	} else if e := jsonContent(r.Header.Get("Content-Type")); e != nil {
+		return e
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -131,4 +147,25 @@ func queryInt(r *http.Request, name string, def, lo, hi int, v *validation.Error
 		return def
 	}
 	return n
+}
+
+// queryEnum reads an optional query parameter that must be one of allowed; anything
+// else is a validation error naming the parameter (an unknown filter value is a
+// mistake to report, not an empty list to return).
+func queryEnum[S ~string](r *http.Request, name string, v *validation.Error, allowed ...S) S {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if string(a) == s {
+			return a
+		}
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	v.Add(name, fmt.Errorf("must be one of %s", strings.Join(names, ", ")))
+	return ""
 }

@@ -32,18 +32,19 @@ func errf(status int, code, message string) *apiError {
 
 // Error codes that middleware answers with.
 var (
-	errUnauthorized   = errf(http.StatusUnauthorized, "unauthorized", "Missing or invalid API key.")
-	errBadSignature   = errf(http.StatusUnauthorized, "invalid_signature", "The request signature does not match.")
-	errStale          = errf(http.StatusUnauthorized, "stale_timestamp", "X-Kassa-Timestamp is more than 5 minutes from server time.")
-	errReplayed       = errf(http.StatusUnauthorized, "replayed_request", "This signature was already used.")
-	errRateLimited    = errf(http.StatusTooManyRequests, "rate_limited", "Too many requests; retry after the time in Retry-After.")
-	errTooLarge       = errf(http.StatusBadRequest, "bad_request", "The request body is larger than 1 MiB.")
-	errNotFound       = errf(http.StatusNotFound, "not_found", "No such object.")
-	errInProgress     = errf(http.StatusConflict, "idempotency_in_progress", "A request with this Idempotency-Key is still running.")
-	errKeyReused      = errf(http.StatusUnprocessableEntity, "idempotency_key_reused", "This Idempotency-Key was used with another request body.")
-	errForbiddenLive  = errf(http.StatusForbidden, "forbidden", "This endpoint needs a test-mode key.")
-	errNoWebhooks     = errf(http.StatusNotImplemented, "internal_error", "Webhooks need a Gateway master key.")
-	errMethodNotFound = errf(http.StatusNotFound, "not_found", "No such endpoint.")
+	errUnauthorized     = errf(http.StatusUnauthorized, "unauthorized", "Missing or invalid API key.")
+	errBadSignature     = errf(http.StatusUnauthorized, "invalid_signature", "The request signature does not match.")
+	errStale            = errf(http.StatusUnauthorized, "stale_timestamp", "X-Kassa-Timestamp is more than 5 minutes from server time.")
+	errReplayed         = errf(http.StatusUnauthorized, "replayed_request", "This signature was already used.")
+	errRateLimited      = errf(http.StatusTooManyRequests, "rate_limited", "Too many requests; retry after the time in Retry-After.")
+	errTooLarge         = errf(http.StatusBadRequest, "bad_request", "The request body is larger than 1 MiB.")
+	errNotFound         = errf(http.StatusNotFound, "not_found", "No such object.")
+	errUnsupportedMedia = errf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Request bodies are JSON: send Content-Type: application/json.")
+	errInProgress       = errf(http.StatusConflict, "idempotency_in_progress", "A request with this Idempotency-Key is still running.")
+	errKeyReused        = errf(http.StatusUnprocessableEntity, "idempotency_key_reused", "This Idempotency-Key was used with another request body.")
+	errForbiddenLive    = errf(http.StatusForbidden, "forbidden", "This endpoint needs a test-mode key.")
+	errNoWebhooks       = errf(http.StatusNotImplemented, "internal_error", "Webhooks need a Gateway master key.")
+	errMethodNotFound   = errf(http.StatusNotFound, "not_found", "No such endpoint.")
 )
 
 // toAPIError maps any error to its API answer: one table, errors.Is only.

@@ -151,10 +151,12 @@ func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
 	svc := h.gw.Payouts()
 	var v validation.Error
 	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
+	status := queryEnum(r, "status", &v, payout.StatusPendingVerification, payout.StatusProcessing, payout.StatusBroadcast,
+		payout.StatusCompleted, payout.StatusFailed, payout.StatusCancelled)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	ps, total, err := svc.List(r.Context(), mode(r), payout.Status(r.URL.Query().Get("status")), page, limit)
+	ps, total, err := svc.List(r.Context(), mode(r), status, page, limit)
 	if err != nil {
 		return err
 	}

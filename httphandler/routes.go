@@ -315,7 +315,9 @@ func (h *Handler) own(r *http.Request, kind invoice.Kind) (*invoice.Invoice, err
 func (h *Handler) list(r *http.Request, kind invoice.Kind) ([]*invoice.Invoice, pagination, error) {
 	var v validation.Error
 	q := r.URL.Query()
-	p := invoice.ListParams{Mode: mode(r), Status: invoice.Status(q.Get("status")), CustomerID: q.Get("customer_id"),
+	status := queryEnum(r, "status", &v, invoice.StatusPending, invoice.StatusPartiallyPaid, invoice.StatusConfirming,
+		invoice.StatusPaid, invoice.StatusExpired, invoice.StatusCancelled)
+	p := invoice.ListParams{Mode: mode(r), Status: status, CustomerID: q.Get("customer_id"),
 		OrderID: q.Get("order_id"), Page: queryInt(r, "page", 1, 1, 1_000_000, &v), Limit: queryInt(r, "limit", 20, 1, 100, &v)}
 	for name, dst := range map[string]*time.Time{"created_from": &p.CreatedFrom, "created_to": &p.CreatedTo} {
 		if s := q.Get(name); s != "" {

@@ -51,6 +51,25 @@ func newFacts() *facts {
 	return &facts{deposits: map[string]*deposit{}, payouts: map[string]*payoutReq{}, events: map[string]int{}}
 }
 
+// snapshot copies the facts (deposits by value).
+func (f *facts) snapshot() *facts {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := newFacts()
+	for k, d := range f.deposits {
+		cp := *d
+		c.deposits[k] = &cp
+	}
+	for k, p := range f.payouts {
+		cp := *p
+		c.payouts[k] = &cp
+	}
+	for k, n := range f.events {
+		c.events[k] = n
+	}
+	return c
+}
+
 func (f *facts) addDeposit(d *deposit) {
 	f.mu.Lock()
 	f.deposits[strings.ToLower(d.TxID)] = d
@@ -97,9 +116,8 @@ func checkStore(ctx context.Context, path string, f *facts, chain onChain, final
 	return rep, err
 }
 
-func check(ctx context.Context, tx storage.Tx, f *facts, chain onChain, final bool) (report, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final bool) (report, error) {
+	f := live.snapshot() // the receiver and the clients go on while this runs
 	var rep report
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }

@@ -44,7 +44,9 @@ func (l *latencies) quantile(q float64) time.Duration {
 	return l.d[min(len(l.d)-1, int(float64(len(l.d))*q))]
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + "ms" }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + "ms"
+}
 
 // Load runs the load campaign: the standalone server on SQLite with sim chains, and
 // cfg.Clients clients creating invoices (signed POSTs) and reading their status (the

@@ -47,6 +47,7 @@ type nodes struct {
 	mu      sync.Mutex
 	btcPays int
 	blocks  map[string][]*wire.MsgTx // block hash -> transactions (cache)
+	hashes  map[int64]string         // height -> hash of the best chain at the last view
 }
 
 // startNodes starts btcd (with coinbases for payments) and the EVM node with
@@ -125,18 +126,19 @@ func (n *nodes) pay(code, addr string, units *big.Int) (txid string, err error) 
 	return txid, err
 }
 
-// canPayBTC reports whether a mature coinbase is left for one more BTC payment.
-func (n *nodes) canPayBTC() bool {
+// canPayBTC reports whether mature coinbases are left for k more BTC payments (each
+// spends one), and reserves them.
+func (n *nodes) canPayBTC(k int) bool {
 	h := int64(0)
 	if err := catch(func() { h = n.btc.Height() }); err != nil {
 		return false
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if int64(n.btcPays) >= h-101 {
+	if int64(n.btcPays+k) > h-101 { // a coinbase at height c is spendable at tip c+100
 		return false
 	}
-	n.btcPays++
+	n.btcPays += k
 	return true
 }
 
@@ -153,8 +155,48 @@ func newDestination(code string) string {
 	return crypto.PubkeyToAddress(k.PublicKey).Hex()
 }
 
-// received is the onChain view: for BTC, the outputs paying dest in the best chain
-// since the campaign began and in the mempool; for EVM, dest's balance.
+// view returns an onChain view of the chains now: for BTC, the outputs paying dest in
+// the best chain since the campaign began and in the mempool (indexed once per view);
+// for EVM, dest's balance.
+func (n *nodes) view() (onChain, error) {
+	type sum struct {
+		n     int
+		total *big.Int
+	}
+	index := map[string]*sum{}
+	err := catch(func() {
+		for _, tx := range n.chainTxs() {
+			for _, out := range tx.TxOut {
+				s := index[string(out.PkScript)]
+				if s == nil {
+					s = &sum{total: new(big.Int)}
+					index[string(out.PkScript)] = s
+				}
+				s.n++
+				s.total.Add(s.total, big.NewInt(out.Value))
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(code, dest string) (int, *big.Int, error) {
+		if code == "BTC" {
+			a, err := address.DecodeAddress(dest, &chaincfg.RegressionNetParams)
+			if err != nil {
+				return 0, nil, err
+			}
+			script, _ := txscript.PayToAddrScript(a)
+			if s := index[string(script)]; s != nil {
+				return s.n, new(big.Int).Set(s.total), nil
+			}
+			return 0, new(big.Int), nil
+		}
+		return n.received(code, dest)
+	}, nil
+}
+
+// received is dest's balance of an EVM asset (count 1 when not zero).
 func (n *nodes) received(code, dest string) (count int, total *big.Int, err error) {
 	total = new(big.Int)
 	err = catch(func() {
@@ -163,21 +205,8 @@ func (n *nodes) received(code, dest string) (count int, total *big.Int, err erro
 			total = n.eth.Balance(dest)
 		case "USDT_ETHEREUM":
 			total = n.eth.TokenBalance(evmtest.USDT, dest)
-		case "BTC":
-			a, err := address.DecodeAddress(dest, &chaincfg.RegressionNetParams)
-			if err != nil {
-				panic(fatal{err.Error()})
-			}
-			script, _ := txscript.PayToAddrScript(a)
-			for _, tx := range n.chainTxs() {
-				for _, out := range tx.TxOut {
-					if string(out.PkScript) == string(script) {
-						count++
-						total.Add(total, big.NewInt(out.Value))
-					}
-				}
-			}
-			return
+		default:
+			panic(fatal{"no balance view for " + code})
 		}
 		if total.Sign() > 0 {
 			count = 1
@@ -190,21 +219,28 @@ func (n *nodes) received(code, dest string) (count int, total *big.Int, err erro
 func (n *nodes) chainTxs() []*wire.MsgTx {
 	var out []*wire.MsgTx
 	tip := n.btc.Height()
-	for h := n.start + 1; h <= tip; h++ {
+	// Heights whose hash is unchanged since the last view are not asked again: below
+	// the first unchanged height from the top, nothing changed either.
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.hashes == nil {
+		n.hashes = map[int64]string{}
+	}
+	for h := tip; h > n.start; h-- {
 		var hash string
 		if err := n.btc.RPC.Call(context.Background(), "getblockhash", &hash, h); err != nil {
 			panic(fatal{err.Error()})
 		}
-		n.mu.Lock()
-		txs, ok := n.blocks[hash]
-		n.mu.Unlock()
-		if !ok {
-			txs = n.btc.Block(hash).Transactions
-			n.mu.Lock()
-			n.blocks[hash] = txs
-			n.mu.Unlock()
+		if n.hashes[h] == hash {
+			break
 		}
-		out = append(out, txs...)
+		n.hashes[h] = hash
+		if _, ok := n.blocks[hash]; !ok {
+			n.blocks[hash] = n.btc.Block(hash).Transactions
+		}
+	}
+	for h := n.start + 1; h <= tip; h++ {
+		out = append(out, n.blocks[n.hashes[h]]...)
 	}
 	for _, id := range n.btc.Mempool() {
 		var hx string

@@ -1,0 +1,162 @@
+package httphandler_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa/apikey"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/storage"
+)
+
+// fuzzRoutes are the endpoints FuzzAPI sends its bodies and queries to.
+var fuzzRoutes = []struct{ method, path string }{
+	{"POST", "/v1/invoices"}, {"POST", "/v1/payments"}, {"POST", "/v1/checkout/sessions"},
+	{"POST", "/v1/payouts"}, {"POST", "/v1/payouts/mass"}, {"POST", "/v1/payouts/po_x/verify"},
+	{"POST", "/v1/webhook-endpoints"}, {"POST", "/v1/test/invoices/inv_x/pay"}, {"POST", "/v1/invoices/inv_x/cancel"},
+	{"GET", "/v1/invoices"}, {"GET", "/v1/payouts"}, {"GET", "/v1/events"}, {"GET", "/v1/transactions"},
+	{"GET", "/v1/withdrawals/fee-estimate"}, {"GET", "/v1/withdrawals/min-amount"}, {"GET", "/checkout/inv_x/status"},
+}
+
+// FuzzAPI sends arbitrary bodies, queries, content types and signature headers to the
+// whole handler on a funded test Gateway. Whatever comes in: never a 5xx; a request
+// without its correct signature is never accepted; and a refused request changes
+// nothing (invoices, payouts, events, webhook endpoints, every ledger balance).
+func FuzzAPI(f *testing.F) {
+	seeds := []struct {
+		route uint8
+		body  string
+		query string
+		ctype string
+		sig   uint8
+	}{
+		{0, `{"amount":"10","currency":"USD"}`, "", "application/json", 0},
+		{0, `{"amount":"1e999999","currency":"USD"}`, "", "application/json", 0},
+		{0, `{"amount":"-1","currency":"BTC","order_id":"' OR 1=1 --"}`, "", "application/json", 0},
+		{0, `{"metadata":` + string(bytes.Repeat([]byte(`{"a":`), 2000)) + `1` + string(bytes.Repeat([]byte(`}`), 2000)) + `}`, "", "", 0},
+		{3, `{"amount":"0.01","currency":"BTC","destination_address":"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"}`, "", "application/json", 0},
+		{4, `{"destinations":[{"amount":"0.01","currency":"BTC","destination_address":"a"},{"amount":"x"}]}`, "", "application/json", 0},
+		{6, `{"url":"http://169.254.169.254/latest/meta-data","events":["*"]}`, "", "application/json", 0},
+		{0, "amount=1&currency=USD", "", "application/x-www-form-urlencoded", 0},
+		{0, `{"amount":"1","currency":"USD"}`, "", "application/json", 1},
+		{0, `{"amount":"1","currency":"USD"}`, "", "application/json", 2},
+		{9, "", "limit=1000000000&page=-1", "", 0},
+		{13, "", "currency=BTC&network=bitcoin&amount=1e400", "", 0},
+		{15, "", "", "", 0},
+	}
+	for _, s := range seeds {
+		f.Add(s.route, []byte(s.body), s.query, s.ctype, s.sig, "deadbeef")
+	}
+	env := kassatest.New(f)
+	ctx := context.Background()
+	inv, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.5"), Currency: "BTC"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	env.Pay(inv, "BTC", "0.5")
+	env.Mine(asset.Bitcoin, 6)
+	h, err := httphandler.New(env.Gateway, httphandler.Options{RateLimit: 1_000_000_000, Burst: 1_000_000})
+	if err != nil {
+		f.Fatal(err)
+	}
+	k, err := env.Gateway.APIKeys().Create(ctx, apikey.CreateParams{Mode: asset.Test})
+	if err != nil {
+		f.Fatal(err)
+	}
+	start := time.Now().UnixMilli()
+	var n int64
+	f.Fuzz(func(t *testing.T, route uint8, body []byte, query, ctype string, sigMode uint8, sig string) {
+		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
+		target := r.path
+		if query != "" {
+			target += "?" + query
+		}
+		req, err := http.NewRequest(r.method, "http://kassa.test"+target, bytes.NewReader(body))
+		if err != nil {
+			return // not a request a client could send
+		}
+		n++
+		ts := strconv.FormatInt(start+n, 10) // distinct: a signature is accepted once
+		good := httphandler.Sign(k.Secret, ts, r.method, req.URL.RequestURI(), body)
+		req.Header.Set("Authorization", "Bearer "+k.Secret)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		switch sigMode % 3 {
+		case 0:
+			req.Header.Set("X-Kassa-Signature", good)
+			req.Header.Set("X-Kassa-Timestamp", ts)
+		case 1:
+			req.Header.Set("X-Kassa-Signature", sig)
+			req.Header.Set("X-Kassa-Timestamp", ts)
+		case 2:
+			req.Header.Set("X-Kassa-Signature", good)
+			req.Header.Set("X-Kassa-Timestamp", sig)
+		}
+		forged := sigMode%3 != 0 && sig != good && sig != ts
+		before := digest(t, env)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s: %d %s", r.method, target, rec.Code, rec.Body.String())
+		}
+		if forged && rec.Code < 400 {
+			t.Fatalf("%s %s with a wrong signature: %d", r.method, target, rec.Code)
+		}
+		if rec.Code >= 400 {
+			if after := digest(t, env); after != before {
+				t.Fatalf("%s %s refused with %d but changed the state:\n%s\n%s", r.method, target, rec.Code, before, after)
+			}
+		}
+	})
+}
+
+// digest is a summary of every stored thing a request could change.
+func digest(t *testing.T, env *kassatest.Env) string {
+	t.Helper()
+	var b bytes.Buffer
+	err := env.Gateway.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+		_, invs, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test, Page: 1, Limit: 1})
+		if err != nil {
+			return err
+		}
+		_, pos, err := tx.ListPayouts(ctx, asset.Test, "", 1, 1)
+		if err != nil {
+			return err
+		}
+		_, evs, err := tx.ListEvents(ctx, asset.Test, "", 1, 1)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "invoices %d payouts %d events %d", invs, pos, evs)
+		accts, err := tx.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range accts {
+			fmt.Fprintf(&b, " %s=%s", a.Name, a.Balance)
+		}
+		holds, err := tx.Holds(ctx, ledger.HoldPending)
+		fmt.Fprintf(&b, " holds %d", len(holds))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := env.Gateway.Webhooks().List(context.Background(), asset.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, " endpoints %d", len(eps))
+	return b.String()
+}

@@ -1,0 +1,144 @@
+package torture
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/sqlite"
+)
+
+// fuzzTargets are the fuzz targets of every decoder that takes outside input, with the
+// share of the execution budget each gets (the whole-API target is ~100× slower per
+// execution than a parser).
+var fuzzTargets = []struct {
+	pkg, name, what string
+	share           float64
+}{
+	{"github.com/kassapay/kassa/asset", "FuzzParseAmount", "amounts", 1},
+	{"github.com/kassapay/kassa/chains/bitcoin", "FuzzAddressScript", "bitcoin/litecoin addresses", 0.5},
+	{"github.com/kassapay/kassa/chains/evm", "FuzzValidateAddress", "EVM addresses", 1},
+	{"github.com/kassapay/kassa/webhook", "FuzzVerify", "webhook signature verification", 0.5},
+	{"github.com/kassapay/kassa/httphandler", "FuzzDecode", "JSON request bodies", 0.5},
+	{"github.com/kassapay/kassa/httphandler", "FuzzAPI", "whole API: bodies, queries, content types, signature headers", 0.05},
+}
+
+var execsLine = regexp.MustCompile(`execs: (\d+)`)
+
+// BadInput runs the bad-input campaign: every fuzz target for its share of execs
+// executions (seed corpora in the targets and testdata/fuzz), then the table of
+// hostile requests against the standalone server, which must refuse each with a 4xx
+// and store nothing.
+func BadInput(ctx context.Context, dir string, execs int, log *slog.Logger) (string, error) {
+	began := time.Now()
+	var ran []string
+	for _, t := range fuzzTargets {
+		n := max(1000, int(float64(execs)*t.share))
+		log.Info("badinput: fuzzing", "target", t.name, "execs", n)
+		cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-fuzz", "^"+t.name+"$", "-fuzztime", fmt.Sprintf("%dx", n), t.pkg)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("%s (%s): %v\n%s", t.name, t.what, err, tail(out.String(), 40))
+		}
+		ran = append(ran, fmt.Sprintf("%s %d", t.name, n))
+	}
+	fuzzTime := time.Since(began)
+
+	bin, err := buildServer(ctx, dir, false)
+	if err != nil {
+		return "", err
+	}
+	srv, err := newServer(bin, dir, map[string]string{"KASSA_MASTER_KEY": masterKey(), "KASSA_TEST_CHAINS": "sim",
+		"KASSA_FIXED_RATES": "BTC:USD=65000,ETH:USD=3000,TRX:USD=0.125"})
+	if err != nil {
+		return "", err
+	}
+	key, err := srv.createKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := srv.start(ctx); err != nil {
+		return "", err
+	}
+	defer srv.kill()
+	n, err := hostile(ctx, srv.base(), key, true, func() (string, error) { return fileDigest(ctx, srv.db()) })
+	if err != nil {
+		return "", err
+	}
+	if err := srv.stop(); err != nil {
+		return "", err
+	}
+	if err := scanLogs(dir); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("badinput: %d fuzz targets (%s executions) clean in %s; %d hostile requests to the server: every one a 4xx, no 5xx, nothing stored; %s",
+		len(fuzzTargets), strings.Join(ran, ", "), fuzzTime.Round(time.Second), n, time.Since(began).Round(time.Second)), nil
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(l[max(0, len(l)-lines):], "\n")
+}
+
+// fileDigest is stateDigest of the database at path (opened read-side while the
+// server runs: SQLite in WAL mode lets a reader see the last commit).
+func fileDigest(ctx context.Context, path string) (string, error) {
+	st, err := sqlite.Open(ctx, path, sqlite.Options{SkipIntegrityCheck: true})
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	return stateDigest(ctx, st)
+}
+
+// stateDigest summarises everything a request could change: invoices, payouts,
+// events, every ledger balance and hold, webhook endpoints, API keys.
+func stateDigest(ctx context.Context, st storage.Store) (string, error) {
+	var b strings.Builder
+	err := st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		for _, m := range []asset.Mode{asset.Test, asset.Live} {
+			_, invs, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: m, Page: 1, Limit: 1})
+			if err != nil {
+				return err
+			}
+			_, pos, err := tx.ListPayouts(ctx, m, "", 1, 1)
+			if err != nil {
+				return err
+			}
+			_, evs, err := tx.ListEvents(ctx, m, "", 1, 1)
+			if err != nil {
+				return err
+			}
+			eps, err := tx.ListEndpoints(ctx, m)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "%s: invoices %d payouts %d events %d endpoints %d; ", m, invs, pos, evs, len(eps))
+		}
+		keys, err := tx.ListAPIKeys(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "keys %d;", len(keys))
+		accts, err := tx.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range accts {
+			fmt.Fprintf(&b, " %s=%s", a.Name, a.Balance)
+		}
+		holds, err := tx.Holds(ctx, "")
+		fmt.Fprintf(&b, "; holds %d", len(holds))
+		return err
+	})
+	return b.String(), err
+}
