@@ -23,6 +23,7 @@ import (
 	"math/big"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,9 +106,8 @@ type Node struct {
 	PoorFrom common.Address
 	Client   *ethclient.Client
 	// WSURL is the node's websocket endpoint (for newHeads subscriptions).
-	WSURL  string
-	mu     sync.Mutex
-	nonces map[common.Address]uint64 // next nonce per sender, under mu
+	WSURL string
+	mu    sync.Mutex
 }
 
 func freePort(t TB) int {
@@ -188,30 +188,31 @@ func (n *Node) send(k *ecdsa.PrivateKey, to common.Address, value *big.Int, data
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	// Right after a Commit the pool may still be resetting and report a nonce it has
-	// already given out: never go below the next one this Node sent.
-	if next := n.nonces[from]; nonce < next {
-		nonce = next
-	}
+
 	head, err := n.Client.HeaderByNumber(ctx, nil)
 	if err != nil {
 		n.t.Fatal(err)
 	}
 	tip := big.NewInt(1_000_000_000)
 	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
-	tx, err := types.SignNewTx(k, types.LatestSignerForChainID(big.NewInt(ChainID)), &types.DynamicFeeTx{
-		ChainID: big.NewInt(ChainID), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: &to, Value: value, Data: data})
-	if err != nil {
+	// Right after a Commit the pool may still be resetting and report a nonce it has
+	// already given out (the pool then says so): take the next one.
+	for try := 0; ; try++ {
+		tx, err := types.SignNewTx(k, types.LatestSignerForChainID(big.NewInt(ChainID)), &types.DynamicFeeTx{
+			ChainID: big.NewInt(ChainID), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: &to, Value: value, Data: data})
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		err = n.Client.SendTransaction(ctx, tx)
+		if err == nil || strings.Contains(err.Error(), "already known") {
+			return tx.Hash()
+		}
+		if try < 8 && (strings.Contains(err.Error(), "replacement transaction underpriced") || strings.Contains(err.Error(), "nonce too low")) {
+			nonce++
+			continue
+		}
 		n.t.Fatal(err)
 	}
-	if err := n.Client.SendTransaction(ctx, tx); err != nil {
-		n.t.Fatal(err)
-	}
-	if n.nonces == nil {
-		n.nonces = map[common.Address]uint64{}
-	}
-	n.nonces[from] = nonce + 1
-	return tx.Hash()
 }
 
 // TransferData is ERC-20 transfer(to, amount) calldata.
