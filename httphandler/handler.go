@@ -5,8 +5,10 @@
 //
 // It uses the standard library router. Authentication (Bearer or Basic with the secret
 // key), HMAC request signing with a 5-minute window and replay rejection, per-key IP
-// allowlists with trusted proxies, per-key rate limits, Idempotency-Key, a 1 MiB body
-// limit, strict JSON (unknown fields are a validation error) and security headers are
+// allowlists with trusted proxies, per-key rate limits, Idempotency-Key (with a lease
+// after which a key held by a request that died with its process runs again), a 1 MiB
+// body limit, strict JSON (unknown fields are a validation error; a body declared as
+// anything but JSON is 415 unsupported_media_type) and security headers are
 // middleware inside it. Errors map to API.md's codes in one table (errors.go); an
 // internal error never shows its cause.
 //

@@ -29,6 +29,7 @@ func main() {
 	kills := flag.Int("kills", 0, "crash: SIGKILLs (default 25, short 4)")
 	clients := flag.Int("clients", 0, "crash: concurrent clients (default 8, short 4)")
 	race := flag.Bool("race", false, "crash: build the server with the race detector")
+	uptime := flag.Duration("uptime", 0, "crash: the server is killed after a random uptime up to this (default 4s, short 3s)")
 	reorgs := flag.Int("reorgs", 0, "reorg: reorgs of depth 1..6 (default 60, short 12)")
 	loadFor := flag.Duration("load", 0, "load: how long to send traffic (default 60s, short 10s)")
 	loadClients := flag.Int("load-clients", 0, "load: concurrent clients (default 32)")
@@ -54,6 +55,9 @@ func main() {
 		cfg.Load.Duration = *loadFor
 	}
 	cfg.Crash.Race = *race
+	if *uptime > 0 {
+		cfg.Crash.MaxUptime = *uptime
+	}
 	cfg.Campaigns = strings.Split(*campaigns, ",")
 	level := slog.LevelInfo
 	if *verbose {
