@@ -34,13 +34,31 @@ func TestServer(t *testing.T) {
 	if !strings.HasPrefix(key, "sk_test_") {
 		t.Fatalf("last line %q", key)
 	}
-	if err := run(context.Background(), nil, func(k string) string {
-		if k == "KASSA_MASTER_KEY" {
-			return "short"
+	for name, bad := range map[string]string{"KASSA_MASTER_KEY": "short", "KASSA_WEBHOOK_TIMEOUT": "soon", "KASSA_WEBHOOK_LEASE": "-1s",
+		"KASSA_POLL_INTERVAL": "0s", "KASSA_RATE_LIMIT": "many", "KASSA_RATE_BURST": "-5", "KASSA_IDEMPOTENCY_LEASE": "1"} {
+		err := run(context.Background(), nil, func(k string) string {
+			if k == name {
+				return bad
+			}
+			return getenv(k)
+		}, io.Discard, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Fatalf("%s=%s: %v", name, bad, err)
+		}
+	}
+	// A lease shorter than two POST timeouts would let a live dispatcher's deliveries be
+	// claimed again while it still sends them.
+	short := func(k string) string {
+		switch k {
+		case "KASSA_WEBHOOK_TIMEOUT":
+			return "10s"
+		case "KASSA_WEBHOOK_LEASE":
+			return "15s"
 		}
 		return getenv(k)
-	}, io.Discard, io.Discard, nil); err == nil {
-		t.Fatal("a bad master key was accepted")
+	}
+	if err := run(context.Background(), nil, short, io.Discard, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "Lease") {
+		t.Fatalf("a lease under 2x the timeout: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
