@@ -53,20 +53,8 @@ func BadInput(ctx context.Context, dir string, execs int, log *slog.Logger) (str
 	}
 	fuzzTime := time.Since(began)
 
-	bin, err := buildServer(ctx, dir, false)
+	srv, key, err := launch(ctx, dir, simEnv(nil), false)
 	if err != nil {
-		return "", err
-	}
-	srv, err := newServer(bin, dir, map[string]string{"KASSA_MASTER_KEY": masterKey(), "KASSA_TEST_CHAINS": "sim",
-		"KASSA_FIXED_RATES": "BTC:USD=65000,ETH:USD=3000,TRX:USD=0.125"})
-	if err != nil {
-		return "", err
-	}
-	key, err := srv.createKey(ctx)
-	if err != nil {
-		return "", err
-	}
-	if err := srv.start(ctx); err != nil {
 		return "", err
 	}
 	defer srv.kill()

@@ -58,19 +58,8 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		return "", err
 	}
 	log.Info("crash: building the server", "race", cfg.Race)
-	bin, err := buildServer(ctx, dir, cfg.Race)
+	srv, key, err := launch(ctx, dir, n.serverEnv(), cfg.Race)
 	if err != nil {
-		return "", err
-	}
-	srv, err := newServer(bin, dir, n.serverEnv())
-	if err != nil {
-		return "", err
-	}
-	key, err := srv.createKey(ctx)
-	if err != nil {
-		return "", err
-	}
-	if err := srv.start(ctx); err != nil {
 		return "", err
 	}
 	defer srv.kill()

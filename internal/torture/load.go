@@ -53,22 +53,8 @@ func ms(d time.Duration) string {
 // API's GET and the checkout page's public /status) for cfg.Duration. It reports
 // throughput, p50/p99 per kind, errors, and the server's memory over time.
 func Load(ctx context.Context, dir string, cfg LoadConfig, log *slog.Logger) (string, error) {
-	bin, err := buildServer(ctx, dir, false)
+	srv, key, err := launch(ctx, dir, simEnv(map[string]string{"KASSA_RATE_LIMIT": "1000000000", "KASSA_RATE_BURST": "100000"}), false)
 	if err != nil {
-		return "", err
-	}
-	srv, err := newServer(bin, dir, map[string]string{
-		"KASSA_MASTER_KEY": masterKey(), "KASSA_TEST_CHAINS": "sim", "KASSA_FIXED_RATES": "BTC:USD=65000,ETH:USD=3000,TRX:USD=0.125",
-		"KASSA_RATE_LIMIT": "1000000000", "KASSA_RATE_BURST": "100000",
-	})
-	if err != nil {
-		return "", err
-	}
-	key, err := srv.createKey(ctx)
-	if err != nil {
-		return "", err
-	}
-	if err := srv.start(ctx); err != nil {
 		return "", err
 	}
 	defer srv.kill()

@@ -149,3 +149,34 @@ func (s *server) stop() error {
 	s.cmd = nil
 	return err
 }
+
+// launch builds the server, creates a test-mode API key on its database and starts
+// it; the caller kills or stops it.
+func launch(ctx context.Context, dir string, vars map[string]string, race bool) (*server, string, error) {
+	bin, err := buildServer(ctx, dir, race)
+	if err != nil {
+		return nil, "", err
+	}
+	srv, err := newServer(bin, dir, vars)
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := srv.createKey(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := srv.start(ctx); err != nil {
+		return nil, "", err
+	}
+	return srv, key, nil
+}
+
+// simEnv is the server's configuration on sim chains (no nodes), plus extra.
+func simEnv(extra map[string]string) map[string]string {
+	vars := map[string]string{"KASSA_MASTER_KEY": masterKey(), "KASSA_TEST_CHAINS": "sim",
+		"KASSA_FIXED_RATES": "BTC:USD=65000,ETH:USD=3000,TRX:USD=0.125"}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return vars
+}
