@@ -27,7 +27,7 @@ func Full() Config {
 		Crash:     CrashConfig{Kills: 25, Clients: 8, MaxUptime: 4 * time.Second},
 		Reorgs:    60,
 		Load:      LoadConfig{Duration: 60 * time.Second, Clients: 32},
-		FuzzExecs: 2_000_000,
+		FuzzExecs: 1_000_000,
 	}
 }
 

@@ -281,7 +281,11 @@ func startReceiver(f *facts, log *slog.Logger) (*receiver, error) {
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 1<<20))
 	secret, _ := r.secret.Load().(string)
-	if err != nil || secret == "" || webhook.Verify(secret, req.Header, body, 5*time.Minute) != nil {
+	if secret == "" { // a delivery before the endpoint's creation answered: try later
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	if err != nil || webhook.Verify(secret, req.Header, body, 5*time.Minute) != nil {
 		r.bad.Add(1)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return

@@ -33,7 +33,7 @@ func main() {
 	reorgs := flag.Int("reorgs", 0, "reorg: reorgs of depth 1..6 (default 60, short 12)")
 	loadFor := flag.Duration("load", 0, "load: how long to send traffic (default 60s, short 10s)")
 	loadClients := flag.Int("load-clients", 0, "load: concurrent clients (default 32)")
-	fuzzExecs := flag.Int("fuzz-execs", 0, "badinput: executions per fuzz target (default 2,000,000, short 100,000)")
+	fuzzExecs := flag.Int("fuzz-execs", 0, "badinput: executions per fuzz target (default 1,000,000, short 100,000; each target gets its share)")
 	dir := flag.String("dir", "", "working directory (default a new temporary one, removed after a green run)")
 	verbose := flag.Bool("v", false, "log progress at debug level")
 	flag.Parse()
