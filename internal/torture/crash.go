@@ -39,8 +39,8 @@ var crashAssets = []struct {
 	price, payout           string
 }{
 	{"BTC", "BTC", "bitcoin", "0.01", "0.002"},
-	{"ETH", "ETH", "ethereum", "0.02", "0.003"},
-	{"USDT_ETHEREUM", "USDT", "ethereum", "25", "4"},
+	{"ETH", "ETH", "ethereum", "0.05", "0.006"}, // payouts at least the assets' minimums
+	{"USDT_ETHEREUM", "USDT", "ethereum", "100", "21"},
 }
 
 // Crash runs the crash campaign: the standalone server on SQLite against btcd and the
@@ -343,6 +343,7 @@ func (c *crashClient) payout(ctx context.Context) error {
 	case req.ID != "":
 	case errors.As(err, &ae) && ae.Status == 422 && (ae.Code == "insufficient_funds" || ae.Code == "amount_too_small"):
 		c.st.refused.Add(1)
+		c.log.Debug("crash: payout refused", "asset", a.code, "code", ae.Code, "message", ae.Message)
 	default:
 		return fmt.Errorf("payout %s: %w", ref, err)
 	}
