@@ -482,3 +482,63 @@ func TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts(t *testing.T) {
 	}
 	env.Verify()
 }
+
+// TestPayout_StepReachesEveryOpenPayout: the background pass pages through every open
+// payout. With more than a page (500) broadcast and waiting for a block, a newer one
+// left processing by a node outage is still broadcast when the node is back (the pass
+// used to read only the oldest 500, which starved it).
+func TestPayout_StepReachesEveryOpenPayout(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100")}))
+	fund(t, env, "BTC", "1")
+	for i := range 501 {
+		newPayout(t, env, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: fmt.Sprintf("d%d", i)})
+	}
+	chain := env.Chain(asset.Bitcoin)
+	last := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "late"}) // above 100 USD: a code
+	chain.SetOffline(true)
+	if p, err := env.Gateway.Payouts().Verify(context.Background(), asset.Test, last.ID, env.Code(last.ID)); err != nil || p.Status != payout.StatusProcessing {
+		t.Fatalf("verify with the node down: %+v, %v", p, err)
+	}
+	chain.SetOffline(false)
+	env.Sync()
+	if p := getPayout(t, env, last.ID); p.Status != payout.StatusBroadcast {
+		t.Fatalf("the 502nd open payout is %s after a pass", p.Status)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	if ps, total, err := env.Gateway.Payouts().List(context.Background(), asset.Test, payout.StatusCompleted, 1, 1); err != nil || total != 502 || len(ps) != 1 {
+		t.Fatalf("completed: %d, %v", total, err)
+	}
+	env.Verify()
+}
+
+// TestPayout_UnminedTransactionIsSentAgain: a node that drops a payout's transaction
+// from its mempool gets the same stored transaction again after RebroadcastAfter (not
+// before, and never a second signature); it is then mined and the payout completes,
+// paid once.
+func TestPayout_UnminedTransactionIsSentAgain(t *testing.T) {
+	env := kassatest.New(t)
+	fund(t, env, "BTC", "0.1")
+	chain := env.Chain(asset.Bitcoin)
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "dropped"})
+	if !chain.Drop(p.TxHash) {
+		t.Fatalf("payout tx %s not in the mempool", p.TxHash)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	if _, _, known := chain.TxStatus(p.TxHash); known {
+		t.Fatal("sent again before RebroadcastAfter")
+	}
+	env.Advance(payout.RebroadcastAfter + time.Second)
+	env.Sync()
+	if c, _, known := chain.TxStatus(p.TxHash); !known || c != 0 {
+		t.Fatalf("after RebroadcastAfter: known %v, %d confirmations", known, c)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	got := getPayout(t, env, p.ID)
+	if got.Status != payout.StatusCompleted || got.TxHash != p.TxHash {
+		t.Fatalf("payout %s, tx %s (first %s)", got.Status, got.TxHash, p.TxHash)
+	}
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.09")) || !b.Held.IsZero() {
+		t.Fatalf("balance %+v: paid once", b)
+	}
+	env.Verify()
+}

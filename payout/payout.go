@@ -144,8 +144,10 @@ type Tx interface {
 	// GetPayout returns ErrNotFound for an unknown id or one of the other mode.
 	GetPayout(ctx context.Context, m asset.Mode, id string) (*Payout, error)
 	ListPayouts(ctx context.Context, m asset.Mode, status Status, page, limit int) ([]*Payout, int, error)
-	// PayoutsIn returns payouts of every mode in the given states (for the background job).
-	PayoutsIn(ctx context.Context, states []Status, limit int) ([]*Payout, error)
+	// PayoutsIn returns up to limit payouts of every mode in the given states, in
+	// creation order, after the payout after (nil: from the first). The background
+	// job pages through all of them.
+	PayoutsIn(ctx context.Context, states []Status, after *Payout, limit int) ([]*Payout, error)
 	// BatchPayouts returns the payouts of a batch in creation order.
 	BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]*Payout, error)
 	SetPayoutCode(ctx context.Context, id string, hash []byte, expires time.Time) error

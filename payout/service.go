@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/big"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -64,7 +65,37 @@ type Config[T Tx] struct {
 }
 
 // Service manages payouts.
-type Service[T Tx] struct{ cfg Config[T] }
+type Service[T Tx] struct {
+	cfg Config[T]
+	// resent: payout id -> when its unmined transaction was last sent again.
+	resent sync.Map
+}
+
+// RebroadcastAfter is how long a broadcast payout's transaction may stay unmined
+// before the background pass sends the stored transaction again (and again at this
+// interval): nodes drop transactions from their mempools (restarts, eviction, a
+// stale pool answering "nonce too low"), and one dropped EVM transaction would hold
+// back every later nonce of the hot wallet.
+const RebroadcastAfter = time.Minute
+
+// rebroadcast sends p's stored transaction again once it has waited RebroadcastAfter
+// (never a new signature: the wallet sends the bytes it stored).
+func (s *Service[T]) rebroadcast(ctx context.Context, p *Payout) {
+	now := s.cfg.Now()
+	last := p.UpdatedAt
+	if v, ok := s.resent.Load(p.ID); ok {
+		last = v.(time.Time)
+	}
+	if now.Sub(last) < RebroadcastAfter {
+		return
+	}
+	s.resent.Store(p.ID, now)
+	if err := s.send(ctx, p); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "payout: rebroadcast failed", "payout", p.ID, "tx", p.TxHash, "err", err)
+		return
+	}
+	s.cfg.Logger.InfoContext(ctx, "payout: transaction not mined yet, sent again", "payout", p.ID, "tx", p.TxHash)
+}
 
 // New returns a Service.
 func New[T Tx](cfg Config[T]) (*Service[T], error) {
@@ -647,14 +678,32 @@ func (s *Service[T]) send(ctx context.Context, p *Payout) error {
 // Step moves payouts along: broadcasts those left processing, completes or fails those
 // broadcast, and cancels those whose code expired. Gateway.Run and Sync call it.
 func (s *Service[T]) Step(ctx context.Context) error {
-	var ps []*Payout
-	if err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
-		var err error
-		ps, err = tx.PayoutsIn(ctx, []Status{StatusProcessing, StatusBroadcast, StatusPendingVerification}, 500)
-		return err
-	}); err != nil {
-		return err
+	var errs []error
+	// Every open payout, a page at a time: payouts waiting for a block never keep
+	// newer ones from being broadcast.
+	var after *Payout
+	for {
+		var ps []*Payout
+		if err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+			var err error
+			ps, err = tx.PayoutsIn(ctx, []Status{StatusProcessing, StatusBroadcast, StatusPendingVerification}, after, stepPage)
+			return err
+		}); err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		errs = append(errs, s.step(ctx, ps)...)
+		if len(ps) < stepPage || ctx.Err() != nil {
+			return errors.Join(errs...)
+		}
+		after = ps[len(ps)-1]
 	}
+}
+
+// stepPage is how many open payouts Step reads at a time.
+const stepPage = 500
+
+// step moves one page of open payouts along.
+func (s *Service[T]) step(ctx context.Context, ps []*Payout) []error {
 	var errs []error
 	for _, p := range ps {
 		var err error
@@ -684,7 +733,7 @@ func (s *Service[T]) Step(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("payout %s: %w", p.ID, err))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // settle completes a mined payout with its actual fee, or fails a reverted one.
@@ -694,9 +743,14 @@ func (s *Service[T]) settle(ctx context.Context, p *Payout) error {
 		return ErrNoSender
 	}
 	st, err := snd.Status(ctx, p.ID, p.TxHash)
-	if err != nil || !st.Mined {
+	if err != nil {
 		return err
 	}
+	if !st.Mined {
+		s.rebroadcast(ctx, p)
+		return nil
+	}
+	s.resent.Delete(p.ID)
 	a, _ := s.cfg.Assets.Get(p.Asset)
 	fa, _ := s.cfg.Assets.Get(p.FeeCurrency)
 	return s.cfg.Update(ctx, func(ctx context.Context, tx T) error {

@@ -76,6 +76,10 @@ func (c *Chain) RejectSends(reason string) {
 func (c *Chain) TxStatus(txid string) (confirmations uint64, failed, known bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.txStatus(txid)
+}
+
+func (c *Chain) txStatus(txid string) (confirmations uint64, failed, known bool) {
 	for _, t := range c.mempool {
 		if t.id == txid {
 			return 0, t.failed, true
@@ -152,13 +156,22 @@ func (c *Chain) PayFailed(to, asset string, amount *big.Int) string {
 }
 
 func (c *Chain) add(outs []Output, failed bool) string {
+	return c.addTx(outs, failed, "")
+}
+
+// addTx puts a transaction in the mempool: a new one, or, with id, the same one again
+// (a rebroadcast of stored bytes).
+func (c *Chain) addTx(outs []Output, failed bool, id string) string {
 	// Like a real txid, the id commits to the payment, so two different payments never
 	// share one, even across two sim chains started the same way.
 	var desc strings.Builder
 	for _, o := range outs {
 		fmt.Fprintf(&desc, "%s>%s=%s;", o.Asset, o.To, o.Amount)
 	}
-	t := &tx{id: c.hash("tx:"+desc.String(), 0, ""), failed: failed}
+	if id == "" {
+		id = c.hash("tx:"+desc.String(), 0, "")
+	}
+	t := &tx{id: id, failed: failed}
 	for _, o := range outs {
 		t.outputs = append(t.outputs, Output{Asset: o.Asset, To: o.To, Amount: new(big.Int).Set(o.Amount)})
 	}
@@ -360,6 +373,11 @@ func (c *Chain) Send(ctx context.Context, p chains.PayoutSpec, _ chains.Signer) 
 		return chains.SentTx{}, err
 	}
 	if s, ok := c.sent[p.ID]; ok {
+		if _, _, known := c.txStatus(s.TxID); !known {
+			// Dropped from the mempool: a rebroadcast puts the same transaction back,
+			// as a node takes the stored bytes again.
+			c.addTx([]Output{{Asset: p.Asset, To: p.To, Amount: p.Amount}}, false, s.TxID)
+		}
 		return s, nil
 	}
 	if c.reject != "" {

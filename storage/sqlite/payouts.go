@@ -128,13 +128,18 @@ func (t *tx) ListPayouts(ctx context.Context, m asset.Mode, status payout.Status
 }
 
 // PayoutsIn implements payout.Tx.
-func (t *tx) PayoutsIn(ctx context.Context, states []payout.Status, limit int) ([]*payout.Payout, error) {
+func (t *tx) PayoutsIn(ctx context.Context, states []payout.Status, after *payout.Payout, limit int) ([]*payout.Payout, error) {
 	ph := strings.TrimSuffix(strings.Repeat("?, ", len(states)), ", ")
-	args := make([]any, 0, len(states)+1)
+	args := make([]any, 0, len(states)+3)
 	for _, s := range states {
 		args = append(args, string(s))
 	}
-	return t.payouts(ctx, `SELECT body FROM payouts WHERE status IN (`+ph+`) ORDER BY created_at LIMIT ?`, append(args, limit)...)
+	where := `status IN (` + ph + `)`
+	if after != nil {
+		where += ` AND (created_at, id) > (?, ?)`
+		args = append(args, micros(after.CreatedAt), after.ID)
+	}
+	return t.payouts(ctx, `SELECT body FROM payouts WHERE `+where+` ORDER BY created_at, id LIMIT ?`, append(args, limit)...)
 }
 
 // BatchPayouts implements payout.Tx.
