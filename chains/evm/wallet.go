@@ -329,8 +329,19 @@ func (w *Wallet[T]) broadcast(ctx context.Context, s Send) error {
 	if err != nil {
 		msg := strings.ToLower(err.Error())
 		switch {
-		case strings.Contains(msg, "already known"), strings.Contains(msg, "nonce too low"):
-			// Ours is in the pool, or a transaction with this nonce is mined: Confirm tells.
+		case strings.Contains(msg, "already known"):
+			// Ours is in the pool.
+		case strings.Contains(msg, "nonce too low"):
+			// A transaction with this nonce is mined (Confirm tells whether ours), or
+			// the node's pool is behind its chain for a moment (geth answers this
+			// while it resets after a block): then ours is nowhere, so try again later.
+			var mined hexutil.Uint64
+			if err := w.cfg.Backend.rpc.CallContext(ctx, &mined, "eth_getTransactionCount", common.HexToAddress(s.From), "latest"); err != nil {
+				return fmt.Errorf("%w: broadcast %s: %v", chains.ErrUnavailable, s.TxID, err)
+			}
+			if uint64(mined) <= s.Nonce {
+				return fmt.Errorf("%w: broadcast %s: the node said nonce too low but has mined only %d", chains.ErrUnavailable, s.TxID, mined)
+			}
 		case strings.Contains(msg, "insufficient funds"):
 			return fmt.Errorf("%w: %v", ErrInsufficientFunds, err)
 		default:

@@ -1,9 +1,16 @@
 package evm_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -236,4 +243,63 @@ func TestWallet_SweepsLeaveTheHotWalletWithTheExpectedBalance(t *testing.T) {
 		t.Fatalf("ledger took %s of fees from available, the chain charged %s", spent, total)
 	}
 	e.verify()
+}
+
+// TestWallet_NonceTooLowFromAStalePoolIsNotABroadcast: geth can answer "nonce too low"
+// while its pool resets after a block, though nothing with that nonce is mined. The
+// wallet must not take that for a broadcast (the payout would wait forever and hold
+// back every later nonce): it reports the node unavailable, and the next Send
+// broadcasts the same stored transaction, which is mined once.
+func TestWallet_NonceTooLowFromAStalePoolIsNotABroadcast(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var lied atomic.Bool
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var call struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if json.Unmarshal(body, &call) == nil && call.Method == "eth_sendRawTransaction" && lied.CompareAndSwap(false, true) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32000,"message":"nonce too low"}}`, call.ID)
+			return
+		}
+		res, err := http.Post(e.node.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		io.Copy(w, res.Body)
+	}))
+	defer proxy.Close()
+	b, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: proxy.URL, ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	w, err := evm.NewWallet(evm.WalletConfig[storage.Tx]{Backend: b, Keyring: e.keys, Update: e.g.Store().Update, View: e.g.Store().View, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.node.PayETH(w.HotAddress(), e.units("ETH", "1"))
+	e.node.Commit()
+	spec := chains.PayoutSpec{ID: "po_stale", Asset: "ETH", To: recipient, Amount: e.units("ETH", "0.25")}
+	first, err := w.Send(ctx, spec)
+	if !errors.Is(err, chains.ErrUnavailable) || !lied.Load() {
+		t.Fatalf("Send answered nonce too low with nothing mined: %v (proxy lied: %v)", err, lied.Load())
+	}
+	again, err := w.Send(ctx, spec)
+	if err != nil {
+		t.Fatalf("second Send: %v", err)
+	}
+	if first.TxID != "" && again.TxID != first.TxID {
+		t.Fatalf("signed twice: %s then %s", first.TxID, again.TxID)
+	}
+	e.node.Commit()
+	if got := e.node.Balance(recipient); got.Cmp(e.units("ETH", "0.25")) != 0 {
+		t.Fatalf("recipient has %s", got)
+	}
 }
