@@ -23,7 +23,13 @@
 // A payout is signed once: the chain wallets store the signed transaction before
 // broadcasting and answer a retry with the same id with the same transaction. A node
 // that is down is not a refusal: the payout stays processing, held, and Step sends the
-// stored transaction again.
+// stored transaction again. A broadcast transaction still unmined after
+// RebroadcastAfter is sent again too (nodes drop transactions), every interval until
+// mined. Step pages through every open payout, so waiting ones never starve new ones.
+//
+// Idempotency: CreateParams.RequestKey (the API's Idempotency-Key) is stored with the
+// payout in the transaction that creates it; a second create with the same key
+// returns the first payout, also after a crash lost the first answer.
 //
 // Mass payouts: BTC destinations of one batch that need no code share one transaction
 // (Payout.SendID names it, BatchSender sends it); its fee F is split as F/n base units
