@@ -3,7 +3,6 @@ package httphandler_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,8 +14,7 @@ import (
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
-	"github.com/kassapay/kassa/ledger"
-	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/storagetest"
 )
 
 // fuzzRoutes are the endpoints FuzzAPI sends its bodies and queries to.
@@ -121,42 +119,12 @@ func FuzzAPI(f *testing.F) {
 	})
 }
 
-// digest is a summary of every stored thing a request could change.
+// digest is storagetest.Digest of env's store: every stored thing a request could change.
 func digest(t *testing.T, env *kassatest.Env) string {
 	t.Helper()
-	var b bytes.Buffer
-	err := env.Gateway.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
-		_, invs, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test, Page: 1, Limit: 1})
-		if err != nil {
-			return err
-		}
-		_, pos, err := tx.ListPayouts(ctx, asset.Test, "", 1, 1)
-		if err != nil {
-			return err
-		}
-		_, evs, err := tx.ListEvents(ctx, asset.Test, "", 1, 1)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "invoices %d payouts %d events %d", invs, pos, evs)
-		accts, err := tx.Accounts(ctx)
-		if err != nil {
-			return err
-		}
-		for _, a := range accts {
-			fmt.Fprintf(&b, " %s=%s", a.Name, a.Balance)
-		}
-		holds, err := tx.Holds(ctx, ledger.HoldPending)
-		fmt.Fprintf(&b, " holds %d", len(holds))
-		return err
-	})
+	d, err := storagetest.Digest(context.Background(), env.Gateway.Store())
 	if err != nil {
 		t.Fatal(err)
 	}
-	eps, err := env.Gateway.Webhooks().List(context.Background(), asset.Test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(&b, " endpoints %d", len(eps))
-	return b.String()
+	return d
 }

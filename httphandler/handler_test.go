@@ -405,3 +405,29 @@ func TestAPI_OpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatalf("undocumented route answered %d", r.code)
 	}
 }
+
+// TestAPI_ContentTypeAndFilters: a body declared as a form, text or XML is 415 (not
+// parsed as JSON, nothing created); no Content-Type and +json types are JSON; an
+// unknown status filter is a validation error naming "status", not an empty list.
+func TestAPI_ContentTypeAndFilters(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	body := map[string]any{"amount": "3", "currency": "USD"}
+	for _, ct := range []string{"application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", "application/xml", "nonsense/"} {
+		want(t, a.do("POST", "/v1/invoices", body, map[string]string{"Content-Type": ct}), 415, "unsupported_media_type")
+	}
+	if l := a.do("GET", "/v1/invoices", nil, nil); l.body["pagination"].(map[string]any)["total"] != float64(0) {
+		t.Fatalf("a refused body created an invoice: %s", l.raw)
+	}
+	for _, ct := range []string{"", "application/json; charset=utf-8", "application/merge-patch+json"} {
+		want(t, a.do("POST", "/v1/invoices", body, map[string]string{"Content-Type": ct}), 201, "")
+	}
+	for _, path := range []string{"/v1/invoices?status=paid'%20OR%201=1--", "/v1/payouts?status=done"} {
+		r := a.do("GET", path, nil, nil)
+		want(t, r, 422, "validation_error")
+		if d, _ := r.body["error"].(map[string]any)["details"].(map[string]any); d["status"] == nil {
+			t.Fatalf("%s: no details for status: %s", path, r.raw)
+		}
+	}
+	want(t, a.do("GET", "/v1/invoices?status=paid", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/payouts?status=completed", nil, nil), 200, "")
+}

@@ -10,10 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kassapay/kassa/asset"
-	"github.com/kassapay/kassa/invoice"
-	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
+	"github.com/kassapay/kassa/storage/storagetest"
 )
 
 // fuzzTargets are the fuzz targets of every decoder that takes outside input, with the
@@ -77,7 +75,7 @@ func tail(s string, lines int) string {
 	return strings.Join(l[max(0, len(l)-lines):], "\n")
 }
 
-// fileDigest is stateDigest of the database at path (opened read-side while the
+// fileDigest is storagetest.Digest of the database at path (opened read-side while the
 // server runs: SQLite in WAL mode lets a reader see the last commit).
 func fileDigest(ctx context.Context, path string) (string, error) {
 	st, err := sqlite.Open(ctx, path, sqlite.Options{SkipIntegrityCheck: true})
@@ -85,48 +83,5 @@ func fileDigest(ctx context.Context, path string) (string, error) {
 		return "", err
 	}
 	defer st.Close()
-	return stateDigest(ctx, st)
-}
-
-// stateDigest summarises everything a request could change: invoices, payouts,
-// events, every ledger balance and hold, webhook endpoints, API keys.
-func stateDigest(ctx context.Context, st storage.Store) (string, error) {
-	var b strings.Builder
-	err := st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		for _, m := range []asset.Mode{asset.Test, asset.Live} {
-			_, invs, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: m, Page: 1, Limit: 1})
-			if err != nil {
-				return err
-			}
-			_, pos, err := tx.ListPayouts(ctx, m, "", 1, 1)
-			if err != nil {
-				return err
-			}
-			_, evs, err := tx.ListEvents(ctx, m, "", 1, 1)
-			if err != nil {
-				return err
-			}
-			eps, err := tx.ListEndpoints(ctx, m)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(&b, "%s: invoices %d payouts %d events %d endpoints %d; ", m, invs, pos, evs, len(eps))
-		}
-		keys, err := tx.ListAPIKeys(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "keys %d;", len(keys))
-		accts, err := tx.Accounts(ctx)
-		if err != nil {
-			return err
-		}
-		for _, a := range accts {
-			fmt.Fprintf(&b, " %s=%s", a.Name, a.Balance)
-		}
-		holds, err := tx.Holds(ctx, "")
-		fmt.Fprintf(&b, "; holds %d", len(holds))
-		return err
-	})
-	return b.String(), err
+	return storagetest.Digest(ctx, st)
 }

@@ -82,6 +82,13 @@ func (f *facts) addPayout(p *payoutReq) {
 	f.mu.Unlock()
 }
 
+// answered records the payout the API answered request ref with.
+func (f *facts) answered(ref, id string) {
+	f.mu.Lock()
+	f.payouts[ref].ID = id
+	f.mu.Unlock()
+}
+
 func (f *facts) delivered(id string) {
 	f.mu.Lock()
 	f.events[id]++
@@ -128,7 +135,6 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 
 	// Every transfer Kassa recorded is one the harness made, once, for its amount, on
 	// the invoice it paid.
-	credited := map[string]*big.Int{} // asset -> units in pending or available
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
 		invs, total, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: m, Page: page, Limit: 100})
@@ -204,6 +210,14 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 				bad("payout request %s made two payouts: %s and %s", ref, prev, p.ID)
 			}
 			byRef[ref] = p.ID
+			switch req, ok := f.payouts[ref]; {
+			case !ok:
+				bad("payout %s (ref %q) was never asked for", p.ID, ref)
+			case req.Asset != p.Asset || req.Destination != p.Destination:
+				bad("payout %s pays %s to %s; request %s asked %s to %s", p.ID, p.Asset, p.Destination, ref, req.Asset, req.Destination)
+			case req.ID != "" && req.ID != p.ID:
+				bad("request %s was answered with payout %s but is stored as %s", ref, req.ID, p.ID)
+			}
 			a, err := unitsOf(p.Asset, p.NetAmount)
 			if err != nil {
 				return rep, err
@@ -240,6 +254,13 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		}
 	}
 
+	// A payout the API answered with must be stored: a kill never takes it back.
+	for ref, req := range f.payouts {
+		if req.ID != "" && byRef[ref] == "" {
+			bad("payout %s, answered to request %s, is not stored", req.ID, ref)
+		}
+	}
+
 	// The world account: what came in from deposits minus what left by payouts.
 	paid := map[string]*big.Int{}
 	for _, d := range f.deposits {
@@ -264,7 +285,6 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		}
 		got := new(big.Int).Neg(w.Balance)
 		got.Add(got, out)
-		credited[code] = got
 		if final && got.Cmp(in) != 0 {
 			bad("%s: deposits credited %s, the harness paid %s", code, got, in)
 		}

@@ -82,6 +82,11 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 		{"completed but nothing arrived", func(_ *facts, c *onChain) {
 			*c = func(string, string) (int, *big.Int, error) { return 0, new(big.Int), nil }
 		}, "its destination received 0"},
+		{"payout nobody asked for", func(f *facts, _ *onChain) { delete(f.payouts, "r1") }, "never asked for"},
+		{"payout to another destination", func(f *facts, _ *onChain) { f.payouts["r1"].Destination = "dest-2" }, "request r1 asked"},
+		{"acknowledged payout lost", func(f *facts, _ *onChain) {
+			f.addPayout(&payoutReq{Ref: "r2", Asset: "BTC", Destination: "dest-3", ID: "po_answered"})
+		}, "is not stored"},
 		{"event lost", func(f *facts, _ *onChain) {
 			for id := range f.events {
 				delete(f.events, id)

@@ -313,19 +313,19 @@ func (c *crashClient) payout(ctx context.Context) error {
 	a := crashAssets[c.rng.IntN(len(crashAssets))]
 	ref := fmt.Sprintf("c%d-p%d", c.id, c.seq)
 	dest := newDestination(a.code)
-	req := &payoutReq{Ref: ref, Asset: a.code, Destination: dest}
-	c.f.addPayout(req)
+	c.f.addPayout(&payoutReq{Ref: ref, Asset: a.code, Destination: dest})
 	c.st.payouts.Add(1)
 	body := map[string]any{"amount": a.payout, "currency": a.currency, "network": a.network,
 		"destination_address": dest, "metadata": map[string]string{"ref": ref}}
 	var p payoutAnswer
-	keys := 0
+	keys, adopted := 0, ""
 	newKey := func() string {
 		// The key is held by a request a kill interrupted. If that request made the
 		// payout, it is in the list with our ref: adopt it. Otherwise it never
 		// happened, and a new key asks again.
 		if id := c.findPayout(ctx, ref); id != "" {
-			req.ID = id
+			adopted = id
+			c.f.answered(ref, id)
 			c.st.unknown.Add(1)
 			return ""
 		}
@@ -336,11 +336,11 @@ func (c *crashClient) payout(ctx context.Context) error {
 	var ae *apiError
 	switch {
 	case err == nil:
-		req.ID = p.ID
+		c.f.answered(ref, p.ID)
 		if p.Destination != dest {
 			return fmt.Errorf("payout %s: destination %s, asked %s", p.ID, p.Destination, dest)
 		}
-	case req.ID != "":
+	case adopted != "":
 	case errors.As(err, &ae) && ae.Status == 422 && (ae.Code == "insufficient_funds" || ae.Code == "amount_too_small"):
 		c.st.refused.Add(1)
 		c.log.Debug("crash: payout refused", "asset", a.code, "code", ae.Code, "message", ae.Message)

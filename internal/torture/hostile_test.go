@@ -11,6 +11,7 @@ import (
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/storage/storagetest"
 	"github.com/shopspring/decimal"
 )
 
@@ -37,7 +38,7 @@ func TestHostile_EveryRequestRefusedNothingStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest := func() (string, error) { return stateDigest(ctx, env.Gateway.Store()) }
+	digest := func() (string, error) { return storagetest.Digest(ctx, env.Gateway.Store()) }
 	n, err := hostile(ctx, srv.URL, k.Secret, false, digest)
 	if err != nil {
 		t.Fatal(err)

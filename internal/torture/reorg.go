@@ -11,9 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/btcsuite/btcd/address/v2"
 	"github.com/btcsuite/btcd/chaincfg/v2"
-	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
@@ -78,7 +76,7 @@ func Reorg(ctx context.Context, dir string, n int, seed uint64, log *slog.Logger
 		return "", err
 	}
 	rcv.secret.Store(ep.Secret)
-	r := &reorger{g: g, node: node, f: f, rng: rng, tip: node.Height(), deep: map[string]string{}}
+	r := &reorger{g: g, node: node, f: f, rng: rng, deep: map[string]string{}}
 	if err := r.sync(ctx); err != nil {
 		return "", err
 	}
@@ -138,7 +136,6 @@ type reorger struct {
 	node   *btcdtest.Node
 	f      *facts
 	rng    *rand.Rand
-	tip    int64
 	gone   int
 	checks int
 	seq    int
@@ -310,12 +307,12 @@ func (r *reorger) checkCredit(ctx context.Context) error {
 	return nil
 }
 
-// scriptOf is the output script of a regtest address.
+// scriptOf is the output script of a regtest address (Kassa's own decoder, which
+// refuses other networks); a bad address ends the campaign.
 func scriptOf(addr string) []byte {
-	a, err := address.DecodeAddress(addr, &chaincfg.RegressionNetParams)
+	s, err := bitcoin.AddressScript(addr, &chaincfg.RegressionNetParams)
 	if err != nil {
 		panic(fatal{err.Error()})
 	}
-	s, _ := txscript.PayToAddrScript(a)
 	return s
 }

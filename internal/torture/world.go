@@ -20,12 +20,12 @@ import (
 	"github.com/btcsuite/btcd/address/v2"
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg/v2"
-	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/internal/btcdtest"
 	"github.com/kassapay/kassa/internal/evmtest"
 	"github.com/kassapay/kassa/keys"
@@ -109,12 +109,7 @@ func (n *nodes) pay(code, addr string, units *big.Int) (txid string, err error) 
 	err = catch(func() {
 		switch code {
 		case "BTC":
-			a, err := address.DecodeAddress(addr, &chaincfg.RegressionNetParams)
-			if err != nil {
-				panic(fatal{err.Error()})
-			}
-			script, _ := txscript.PayToAddrScript(a)
-			txid = n.btc.Payer().Pay(btcdtest.Output{Script: script, Sats: units.Int64()})
+			txid = n.btc.Payer().Pay(btcdtest.Output{Script: scriptOf(addr), Sats: units.Int64()})
 		case "ETH":
 			txid = n.eth.PayETH(addr, units).Hex()
 		case "USDT_ETHEREUM":
@@ -182,11 +177,10 @@ func (n *nodes) view() (onChain, error) {
 	}
 	return func(code, dest string) (int, *big.Int, error) {
 		if code == "BTC" {
-			a, err := address.DecodeAddress(dest, &chaincfg.RegressionNetParams)
+			script, err := bitcoin.AddressScript(dest, &chaincfg.RegressionNetParams)
 			if err != nil {
 				return 0, nil, err
 			}
-			script, _ := txscript.PayToAddrScript(a)
 			if s := index[string(script)]; s != nil {
 				return s.n, new(big.Int).Set(s.total), nil
 			}
@@ -322,7 +316,4 @@ func masterKeyBytes() []byte {
 	return k[:]
 }
 
-func masterKey() string {
-	k := sha256.Sum256([]byte("kassa torture master key"))
-	return hex.EncodeToString(k[:])
-}
+func masterKey() string { return hex.EncodeToString(masterKeyBytes()) }

@@ -11,10 +11,12 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/storage"
 )
@@ -677,4 +679,48 @@ func randomOp(t *testing.T, s storage.Store, rng *rand.Rand, w, i int, codes []s
 		}
 	}
 	return nil
+}
+
+// Digest summarises everything stored that an API request could change, in both
+// modes: invoices, payouts, events, webhook endpoints, API keys, every ledger balance
+// and hold. Tests compare it before and after a request that must change nothing.
+func Digest(ctx context.Context, st storage.Store) (string, error) {
+	var b strings.Builder
+	err := st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		for _, m := range []asset.Mode{asset.Test, asset.Live} {
+			_, invs, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: m, Page: 1, Limit: 1})
+			if err != nil {
+				return err
+			}
+			_, pos, err := tx.ListPayouts(ctx, m, "", 1, 1)
+			if err != nil {
+				return err
+			}
+			_, evs, err := tx.ListEvents(ctx, m, "", 1, 1)
+			if err != nil {
+				return err
+			}
+			eps, err := tx.ListEndpoints(ctx, m)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "%s: invoices %d payouts %d events %d endpoints %d; ", m, invs, pos, evs, len(eps))
+		}
+		keys, err := tx.ListAPIKeys(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "keys %d;", len(keys))
+		accts, err := tx.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range accts {
+			fmt.Fprintf(&b, " %s=%s", a.Name, a.Balance)
+		}
+		holds, err := tx.Holds(ctx, "")
+		fmt.Fprintf(&b, "; holds %d", len(holds))
+		return err
+	})
+	return b.String(), err
 }
