@@ -330,6 +330,10 @@ func (w *Watcher[T]) applyBlock(ctx context.Context, blk Block, tip BlockRef) (f
 	return fork, true, w.rewind(ctx, fork)
 }
 
+// deepReorgRescan is how far below its kept history the watcher rescans when a reorg
+// reaches past it.
+const deepReorgRescan = 100
+
 // findFork walks back from height to the highest block whose stored hash the backend
 // still has at that height.
 func (w *Watcher[T]) findFork(ctx context.Context, height uint64) (uint64, error) {
@@ -346,9 +350,17 @@ func (w *Watcher[T]) findFork(ctx context.Context, height uint64) (uint64, error
 			return 0, err
 		}
 		if !ok {
-			// Older than our history: rescan from here.
-			w.cfg.Logger.WarnContext(ctx, "chains: reorg deeper than kept history", "network", w.net, "height", k)
-			return k, nil
+			// Older than our history (a fresh start at the tip, or pruned): the fork
+			// is somewhere below, where nothing can be compared. Rescan from
+			// deepReorgRescan blocks lower; transfers are keyed, so blocks seen again
+			// credit nothing twice, and payments the new branch mined down there are
+			// found.
+			from := uint64(0)
+			if k > deepReorgRescan {
+				from = k - deepReorgRescan
+			}
+			w.cfg.Logger.WarnContext(ctx, "chains: reorg deeper than kept history", "network", w.net, "height", k, "rescan_from", from)
+			return from, nil
 		}
 		b, err := w.cfg.Backend.Scan(ctx, k, empty)
 		if err != nil {
