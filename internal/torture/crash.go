@@ -13,9 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/kassapay/kassa/asset"
-	"github.com/shopspring/decimal"
 )
 
 // CrashConfig sizes the crash campaign.
@@ -269,8 +266,11 @@ func (c *crashClient) call(ctx context.Context, method, path string, body any, i
 
 func (c *crashClient) buy(ctx context.Context) error {
 	a := crashAssets[c.rng.IntN(len(crashAssets))]
-	split := c.rng.IntN(5) == 0 // two payments: partially paid, then paid
-	if a.code == "BTC" && !c.n.canPayBTC(1+btoi(split)) {
+	payments := 1
+	if c.rng.IntN(5) == 0 {
+		payments = 2 // partially paid, then paid
+	}
+	if a.code == "BTC" && !c.n.canPayBTC(payments) {
 		a = crashAssets[1]
 	}
 	order := fmt.Sprintf("c%d-o%d", c.id, c.seq)
@@ -294,7 +294,7 @@ func (c *crashClient) buy(ctx context.Context) error {
 		return err
 	}
 	parts := []*big.Int{due}
-	if split {
+	if payments == 2 {
 		half := new(big.Int).Div(due, big.NewInt(2))
 		parts = []*big.Int{half, new(big.Int).Sub(due, half)}
 	}
@@ -369,16 +369,6 @@ func (c *crashClient) findPayout(ctx context.Context, ref string) string {
 			return ""
 		}
 	}
-}
-
-var _ = decimal.Zero
-var _ = asset.Test
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // checkView checks the database against the facts and a fresh view of the chains.
