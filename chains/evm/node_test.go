@@ -223,10 +223,10 @@ func TestNode_ReorgDropsThenReincludesCreditsOnce(t *testing.T) {
 	e.want(inv, invoice.StatusConfirming, "")
 	// A side chain from the payment block's parent, without the payment, becomes longer.
 	parent := e.header(paid).ParentHash
-	if err := e.node.Sim.Fork(parent); err != nil {
+	if err := e.node.Fork(parent); err != nil {
 		t.Fatal(err)
 	}
-	e.node.Sim.Rollback() // geth re-injects reorged transactions; drop them
+	e.node.Rollback() // geth re-injects reorged transactions; drop them
 	e.mine(2)
 	e.want(inv, invoice.StatusPending, "")
 	if b := e.balance("ETH"); !b.Pending.IsZero() {
@@ -236,7 +236,7 @@ func TestNode_ReorgDropsThenReincludesCreditsOnce(t *testing.T) {
 	e.node.PayETH(inv.Methods[0].Address, e.units("ETH", "0.5"))
 	paid = e.node.Commit()
 	e.sync()
-	if err := e.node.Sim.Fork(e.header(paid).ParentHash); err != nil {
+	if err := e.node.Fork(e.header(paid).ParentHash); err != nil {
 		t.Fatal(err)
 	}
 	e.mine(2) // the re-injected payment is mined in the first new block

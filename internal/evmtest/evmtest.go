@@ -107,7 +107,14 @@ type Node struct {
 	Client   *ethclient.Client
 	// WSURL is the node's websocket endpoint (for newHeads subscriptions).
 	WSURL string
-	mu    sync.Mutex
+
+	mu sync.Mutex // orders sends, commits and forks
+	// next is the nonce after the last transaction each key sent. geth's pool
+	// promotes a new transaction asynchronously, so its pending nonce can lag behind
+	// what was just sent (go-ethereum#32280): nonces are assigned here.
+	next map[common.Address]uint64
+	// unmined are the transactions sent since the last Commit.
+	unmined []common.Hash
 }
 
 func freePort(t TB) int {
@@ -131,7 +138,7 @@ var Ether = new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
 // decimals) and 10^9 LINK (18 decimals), and serves JSON-RPC on 127.0.0.1.
 func Start(t TB, extra types.GenesisAlloc) *Node {
 	t.Helper()
-	n := &Node{t: t}
+	n := &Node{t: t, next: map[common.Address]uint64{}}
 	n.Payer, n.From = key("kassa evmtest payer")
 	n.Poor, n.PoorFrom = key("kassa evmtest poor")
 	supply := func(decimals int64) common.Hash {
@@ -167,13 +174,58 @@ func Start(t TB, extra types.GenesisAlloc) *Node {
 	return n
 }
 
-// Commit mines a block and returns its hash.
-func (n *Node) Commit() common.Hash { return n.Sim.Commit() }
+// Commit mines a block and returns its hash. Every transaction sent through the
+// Node since the last Commit must be in it (mined or reverted): a test must never
+// go on believing a payment was made that was not.
+func (n *Node) Commit() common.Hash {
+	n.t.Helper()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ctx := context.Background()
+	h := n.Sim.Commit()
+	var left []common.Hash
+	for _, tx := range n.unmined {
+		if _, err := n.Client.TransactionReceipt(ctx, tx); err == nil {
+			continue
+		}
+		// A full block leaves the rest for the next one.
+		head, err := n.Client.HeaderByHash(ctx, h)
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		if _, pending, err := n.Client.TransactionByHash(ctx, tx); err == nil && pending && head.GasUsed+300_000 > head.GasLimit {
+			left = append(left, tx)
+			continue
+		}
+		n.t.Fatal(fmt.Sprintf("evmtest: transaction %s sent before the commit is not in block %s and the block had room", tx, h))
+	}
+	n.unmined = left
+	return h
+}
+
+// Fork makes parent the head of a new branch (the blocks above it are orphaned once
+// the branch is longer) and forgets the nonces given out above it.
+func (n *Node) Fork(parent common.Hash) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	clear(n.next)
+	n.unmined = n.unmined[:0]
+	return n.Sim.Fork(parent)
+}
+
+// Rollback drops every transaction waiting in the pool.
+func (n *Node) Rollback() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	clear(n.next)
+	n.unmined = n.unmined[:0]
+	n.Sim.Rollback()
+}
 
 // Mine mines blocks.
 func (n *Node) Mine(blocks int) {
 	for range blocks {
-		n.Sim.Commit()
+		n.Commit()
 	}
 }
 
@@ -188,6 +240,14 @@ func (n *Node) send(k *ecdsa.PrivateKey, to common.Address, value *big.Int, data
 	if err != nil {
 		n.t.Fatal(err)
 	}
+	// Right after a Commit the pool may not have seen the new head yet: its pending
+	// nonce can be one already mined, and it would accept a transaction at that nonce
+	// only to drop it when it catches up. The chain's own nonce is never stale.
+	mined, err := n.Client.NonceAt(ctx, from, nil)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	nonce = max(nonce, mined, n.next[from])
 
 	head, err := n.Client.HeaderByNumber(ctx, nil)
 	if err != nil {
@@ -195,8 +255,8 @@ func (n *Node) send(k *ecdsa.PrivateKey, to common.Address, value *big.Int, data
 	}
 	tip := big.NewInt(1_000_000_000)
 	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
-	// Right after a Commit the pool may still be resetting and report a nonce it has
-	// already given out (the pool then says so): take the next one.
+	// Another sender's transactions (or ones re-injected by a fork) may still hold the
+	// nonce; the pool then says so: take the next one.
 	for try := 0; ; try++ {
 		tx, err := types.SignNewTx(k, types.LatestSignerForChainID(big.NewInt(ChainID)), &types.DynamicFeeTx{
 			ChainID: big.NewInt(ChainID), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: &to, Value: value, Data: data})
@@ -205,6 +265,8 @@ func (n *Node) send(k *ecdsa.PrivateKey, to common.Address, value *big.Int, data
 		}
 		err = n.Client.SendTransaction(ctx, tx)
 		if err == nil || strings.Contains(err.Error(), "already known") {
+			n.next[from] = nonce + 1
+			n.unmined = append(n.unmined, tx.Hash())
 			return tx.Hash()
 		}
 		if try < 8 && (strings.Contains(err.Error(), "replacement transaction underpriced") || strings.Contains(err.Error(), "nonce too low")) {
