@@ -185,6 +185,37 @@ func TestCreate_OrderIDIsIdempotent(t *testing.T) {
 	}
 }
 
+// TestCreate_RequestKeyIsIdempotentAcrossRestarts: an invoice without an order id is
+// found by its request key, also by a Gateway opened again on the same database.
+func TestCreate_RequestKeyIsIdempotentAcrossRestarts(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")))
+	p := invoice.CreateParams{Amount: dec("10"), Currency: "USD", RequestKey: "req-1"}
+	a := create(t, env, p)
+	env.Restart()
+	b := create(t, env, p)
+	if a.ID != b.ID {
+		t.Fatalf("second create with the same request key made %s, want %s", b.ID, a.ID)
+	}
+	p.RequestKey = "req-2"
+	if c := create(t, env, p); c.ID == a.ID {
+		t.Fatal("another request key must be another invoice")
+	}
+	p.RequestKey = ""
+	d, e := create(t, env, p), create(t, env, p)
+	if d.ID == e.ID {
+		t.Fatal("without a key or order id every create is a new invoice")
+	}
+	// The key is per mode: the same key in live mode is another invoice.
+	live, err := env.Gateway.CreateInvoice(context.Background(), asset.Live, invoice.CreateParams{Amount: dec("10"), Currency: "BTC", RequestKey: "req-1"})
+	if err == nil && live.ID == a.ID {
+		t.Fatal("a test-mode request key found from live mode")
+	}
+	invs, _, err := env.Gateway.ListInvoices(context.Background(), invoice.ListParams{Mode: asset.Test, Limit: 100})
+	if err != nil || len(invs) != 4 {
+		t.Fatalf("%d invoices (%v), want 4", len(invs), err)
+	}
+}
+
 func TestCreate_BadInputCreatesNothing(t *testing.T) {
 	env := kassatest.New(t)
 	ctx := context.Background()
@@ -195,6 +226,7 @@ func TestCreate_BadInputCreatesNothing(t *testing.T) {
 		field string
 	}{
 		{"zero amount", invoice.CreateParams{Amount: dec("0"), Currency: "USD"}, "amount"},
+		{"request key too long", invoice.CreateParams{Amount: dec("1"), Currency: "USD", RequestKey: strings.Repeat("k", 256)}, "request_key"},
 		{"negative amount", invoice.CreateParams{Amount: dec("-1"), Currency: "USD"}, "amount"},
 		{"over-precise fiat", invoice.CreateParams{Amount: dec("1.001"), Currency: "USD"}, "amount"},
 		{"over-precise yen", invoice.CreateParams{Amount: dec("100.5"), Currency: "JPY"}, "amount"},

@@ -317,6 +317,62 @@ func TestAPI_Idempotency(t *testing.T) {
 	want(t, a.do("POST", "/v1/invoices", body, map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}), 422, "validation_error")
 }
 
+// TestAPI_IdempotencyKeyLostWithItsProcess: a create without order_id whose process
+// died after its commit, before storing its answer, is run again by the retry and
+// finds the first invoice (or payout) by its request key; the same key reused after
+// the 24 hours for another request makes a new one.
+func TestAPI_IdempotencyKeyLostWithItsProcess(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	a.fundBTC()
+	// expire rewrites key's record as held since began by a request that died.
+	expire := func(key string, body any, path string, began time.Time) {
+		t.Helper()
+		err := a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+			future := time.Now().Add(time.Hour) // everything older is gone: overwrite
+			_, _, _, err := tx.BeginIdempotent(ctx, asset.Test, key, idemHash("POST", path, body), began, future, future)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		path, idField string
+		body, other   map[string]any
+	}{
+		{"/v1/invoices", "id", map[string]any{"amount": "3", "currency": "USD"}, map[string]any{"amount": "4", "currency": "USD"}},
+		{"/v1/checkout/sessions", "id", map[string]any{"amount": "3", "currency": "USD"}, map[string]any{"amount": "4", "currency": "USD"}},
+		{"/v1/payments", "payment_id", map[string]any{"amount": "3", "fiat_currency": "USD"}, map[string]any{"amount": "4", "fiat_currency": "USD"}},
+		{"/v1/payouts", "payout_id", map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": "lost-1"},
+			map[string]any{"amount": "0.02", "currency": "BTC", "destination_address": "lost-2"}},
+	} {
+		key := "lost" + c.path
+		first := a.do("POST", c.path, c.body, map[string]string{"Idempotency-Key": key})
+		want(t, first, 201, "")
+		id := first.data()[c.idField]
+		// The process died before the answer was stored: the key is held, past the lease.
+		expire(key, c.body, c.path, time.Now().Add(-2*time.Minute))
+		retry := a.do("POST", c.path, c.body, map[string]string{"Idempotency-Key": key})
+		if retry.code != 201 || retry.data()[c.idField] != id || retry.header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("%s: retry after the lease %d %s, want %v made again by the service", c.path, retry.code, retry.raw, id)
+		}
+		// 25 hours later the shop reuses the key for another request: a new object.
+		expire(key, c.body, c.path, time.Now().Add(-25*time.Hour))
+		later := a.do("POST", c.path, c.other, map[string]string{"Idempotency-Key": key})
+		want(t, later, 201, "")
+		if later.data()[c.idField] == id {
+			t.Fatalf("%s: a reused key for another request answered the old %v", c.path, id)
+		}
+	}
+	invs, _, err := a.env.Gateway.ListInvoices(context.Background(), listAll())
+	if err != nil || len(invs) != 1+3*2 { // fundBTC's, then two of each kind
+		t.Fatalf("%d invoices (%v), want 7", len(invs), err)
+	}
+	if l := a.do("GET", "/v1/payouts", nil, nil); len(l.body["data"].([]any)) != 2 {
+		t.Fatalf("payouts: %s", l.raw)
+	}
+}
+
 func idemHash(method, path string, body any) []byte {
 	raw, _ := json.Marshal(body)
 	h := sha256.New()

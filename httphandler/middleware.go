@@ -35,6 +35,20 @@ type ctxKey struct{}
 type call struct {
 	key    apikey.Key
 	secret string
+	// requestKey names this request for the services that store what it creates
+	// (invoice.CreateParams.RequestKey, payout.CreateParams.RequestKey): a digest of
+	// the Idempotency-Key and the request, so a retry finds what the first attempt
+	// made, and the same key reused later for another request (after the 24 hours)
+	// does not. "" without an Idempotency-Key.
+	requestKey string
+}
+
+// requestKey is the request's key for the services ("" when it has none).
+func requestKey(r *http.Request) string {
+	if c := callOf(r); c != nil {
+		return c.requestKey
+	}
+	return ""
 }
 
 func callOf(r *http.Request) *call {
@@ -287,7 +301,10 @@ func (h *Handler) idempotent(next http.Handler) http.Handler {
 		sum.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
 		sum.Write(body)
 		hash := sum.Sum(nil)
-		mode := callOf(r).key.Mode
+		c := callOf(r)
+		mode := c.key.Mode
+		rk := sha256.Sum256(append([]byte(key+"\x00"), hash...))
+		c.requestKey = hex.EncodeToString(rk[:])
 		now := time.Now()
 		var state apikey.IdempotencyState
 		var code int

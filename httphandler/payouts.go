@@ -68,9 +68,10 @@ func (h *Handler) createPayout(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	// The Idempotency-Key also goes to the service, which stores it with the payout:
-	// a retry after a crash finds the payout even if the response was never stored.
-	p.RequestKey = r.Header.Get("Idempotency-Key")
+	// The request's key (a digest of the Idempotency-Key and the request) goes to the
+	// service, which stores it with the payout: a retry after a crash finds the
+	// payout even if the response was never stored.
+	p.RequestKey = requestKey(r)
 	po, err := svc.Create(r.Context(), mode(r), p)
 	var be *payout.BroadcastError
 	if errors.As(err, &be) {
@@ -93,7 +94,7 @@ func (h *Handler) createMassPayout(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var v validation.Error
-	mp := payout.MassParams{BatchReference: req.BatchReference, RequestKey: r.Header.Get("Idempotency-Key")}
+	mp := payout.MassParams{BatchReference: req.BatchReference, RequestKey: requestKey(r)}
 	if len(req.Destinations) > 50 {
 		v.Add("destinations", payout.ErrTooManyDest)
 		return v.Err()

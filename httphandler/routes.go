@@ -285,6 +285,9 @@ func (h *Handler) create(r *http.Request, kind invoice.Kind) (*invoice.Invoice, 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	// The service stores the request's key with the invoice: a retry that runs again
+	// (its first attempt died holding the Idempotency-Key) finds the invoice.
+	p.RequestKey = requestKey(r)
 	return h.gw.CreateInvoice(r.Context(), mode(r), p)
 }
 

@@ -47,6 +47,13 @@ type CreateParams struct {
 	CancelURL     string
 	CallbackURL   string
 	Metadata      json.RawMessage // a JSON object, at most 16 KiB
+
+	// RequestKey makes the create idempotent for invoices without an OrderID: it is
+	// stored with the invoice in the invoice's own transaction, and a second create
+	// with it in the mode returns the first invoice, also after a crash that lost the
+	// first answer. The HTTP API passes a digest of the Idempotency-Key and the
+	// request. At most 255 characters; "" for none.
+	RequestKey string
 }
 
 // Limits.
@@ -55,6 +62,7 @@ const (
 	MaxLifetime     = 43200 * time.Second
 	DefaultLifetime = time.Hour
 	MaxMetadata     = 16 << 10
+	MaxRequestKey   = 255
 )
 
 var orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
@@ -113,6 +121,9 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 		if _, err := asset.ToBaseUnits(amount, priceDecimals); err != nil {
 			v.Add("amount", err)
 		}
+	}
+	if len(p.RequestKey) > MaxRequestKey {
+		v.Add("request_key", fmt.Errorf("%w: at most %d characters", ErrTooLarge, MaxRequestKey))
 	}
 	if p.OrderID != "" && !orderIDPattern.MatchString(p.OrderID) {
 		v.Add("order_id", fmt.Errorf("%w: want 1 to 128 of A-Z a-z 0-9 _ -", ErrBadFormat))
@@ -189,7 +200,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	inv := &Invoice{
 		Kind: kind, Mode: m, Status: StatusPending,
 		Amount: amount, Currency: currency, AmountDue: due,
-		OrderID: p.OrderID, CustomerID: p.CustomerID, CustomerEmail: p.CustomerEmail,
+		OrderID: p.OrderID, RequestKey: p.RequestKey, CustomerID: p.CustomerID, CustomerEmail: p.CustomerEmail,
 		Description: p.Description, SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, CallbackURL: p.CallbackURL,
 		Metadata:        compact(p.Metadata),
 		AccuracyPercent: p.AccuracyPercent, UnderpaymentThreshold: p.UnderpaymentThreshold,

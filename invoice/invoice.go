@@ -89,6 +89,7 @@ type Invoice struct {
 	AmountDue decimal.Decimal `json:"amount_due"` // the price after discount
 
 	OrderID       string          `json:"order_id,omitempty"`
+	RequestKey    string          `json:"-"` // CreateParams.RequestKey; kept by the store, not read back
 	CustomerID    string          `json:"customer_id"`
 	CustomerEmail string          `json:"customer_email,omitempty"`
 	Description   string          `json:"description,omitempty"`
@@ -205,6 +206,9 @@ type Tx interface {
 	// GetInvoice returns ErrNotFound for an unknown id or one of the other mode.
 	GetInvoice(ctx context.Context, m asset.Mode, id string) (*Invoice, error)
 	InvoiceByOrderID(ctx context.Context, m asset.Mode, orderID string) (*Invoice, error)
+	// InvoiceByRequestKey returns the invoice created with CreateParams.RequestKey key
+	// in m, or ErrNotFound (also for "").
+	InvoiceByRequestKey(ctx context.Context, m asset.Mode, key string) (*Invoice, error)
 	// InvoiceByAddress returns the invoice with a method paying asset to address on n.
 	InvoiceByAddress(ctx context.Context, n chains.NetworkRef, assetCode, address string) (*Invoice, error)
 	ListInvoices(ctx context.Context, p ListParams) ([]*Invoice, int, error)

@@ -70,8 +70,8 @@ func (s *Service) Prepare(ctx context.Context, m asset.Mode, p CreateParams) (Pr
 
 // Insert creates the prepared invoice in tx: it allocates one address index per family
 // (shared by all EVM networks), derives the addresses, writes the invoice, its watched
-// addresses and an invoice.created event. If an invoice with the same order id exists
-// in the mode, it returns that one and created is false.
+// addresses and an invoice.created event. If an invoice with the same order id, or
+// the same request key, exists in the mode, it returns that one and created is false.
 func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, created bool, err error) {
 	if p.d == nil {
 		return nil, false, errors.New("invoice: Insert needs a Prepared from Prepare")
@@ -79,6 +79,15 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 	src := p.d.inv
 	if src.OrderID != "" {
 		existing, err := tx.InvoiceByOrderID(ctx, src.Mode, src.OrderID)
+		if err == nil {
+			return existing, false, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, false, err
+		}
+	}
+	if src.RequestKey != "" {
+		existing, err := tx.InvoiceByRequestKey(ctx, src.Mode, src.RequestKey)
 		if err == nil {
 			return existing, false, nil
 		}

@@ -27,7 +27,7 @@
 // RebroadcastAfter is sent again too (nodes drop transactions), every interval until
 // mined. Step pages through every open payout, so waiting ones never starve new ones.
 //
-// Idempotency: CreateParams.RequestKey (the API's Idempotency-Key) is stored with the
+// Idempotency: CreateParams.RequestKey (from the API's Idempotency-Key) is stored with the
 // payout in the transaction that creates it; a second create with the same key
 // returns the first payout, also after a crash lost the first answer.
 //

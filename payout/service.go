@@ -121,10 +121,12 @@ func OperatorAccount(m asset.Mode, code string) string {
 
 // CreateParams create one payout.
 type CreateParams struct {
-	// RequestKey makes the create idempotent (the API passes its Idempotency-Key): a
-	// second create with the same key in the same mode returns the first payout, even
-	// after a crash between the payout's commit and the caller hearing of it. Up to
-	// 255 characters; "" for none. In a batch, MassParams.RequestKey is used instead.
+	// RequestKey makes the create idempotent: a second create with the same key in
+	// the same mode returns the first payout, even after a crash between the payout's
+	// commit and the caller hearing of it. The API passes a digest of its
+	// Idempotency-Key and the request, so a key reused later for another request is
+	// not taken for a retry. Up to 255 characters; "" for none. In a batch,
+	// MassParams.RequestKey is used instead.
 	RequestKey  string
 	Amount      decimal.Decimal
 	Currency    string

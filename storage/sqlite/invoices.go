@@ -27,9 +27,9 @@ func (t *tx) InsertInvoice(ctx context.Context, inv *invoice.Invoice) error {
 		return err
 	}
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO invoices (id, mode, kind, status, order_id, customer_id, created_at,
-		expires_at, monitor_until, watching, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+		expires_at, monitor_until, watching, body, request_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		inv.ID, string(inv.Mode), string(inv.Kind), string(inv.Status), nullable(inv.OrderID), inv.CustomerID,
-		micros(inv.CreatedAt), micros(inv.ExpiresAt), micros(inv.MonitorUntil), string(body)); err != nil {
+		micros(inv.CreatedAt), micros(inv.ExpiresAt), micros(inv.MonitorUntil), string(body), inv.RequestKey); err != nil {
 		return err
 	}
 	for i, m := range inv.Methods {
@@ -85,6 +85,14 @@ func (t *tx) GetInvoice(ctx context.Context, m asset.Mode, id string) (*invoice.
 // InvoiceByOrderID implements invoice.Tx.
 func (t *tx) InvoiceByOrderID(ctx context.Context, m asset.Mode, orderID string) (*invoice.Invoice, error) {
 	return t.invoiceWhere(ctx, `mode = ? AND order_id = ?`, string(m), orderID)
+}
+
+// InvoiceByRequestKey implements invoice.Tx.
+func (t *tx) InvoiceByRequestKey(ctx context.Context, m asset.Mode, key string) (*invoice.Invoice, error) {
+	if key == "" {
+		return nil, invoice.ErrNotFound
+	}
+	return t.invoiceWhere(ctx, `mode = ? AND request_key = ?`, string(m), key)
 }
 
 // InvoiceByAddress implements invoice.Tx.
