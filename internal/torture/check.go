@@ -136,6 +136,7 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 	// Every transfer Kassa recorded is one the harness made, once, for its amount, on
 	// the invoice it paid.
 	seen := map[string]bool{}
+	invoiceOf := map[string]string{} // the client's reference -> the invoice made for it
 	for page := 1; ; page++ {
 		invs, total, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: m, Page: page, Limit: 100})
 		if err != nil {
@@ -143,6 +144,12 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		}
 		for _, inv := range invs {
 			rep.Invoices++
+			if ref := metadataRef(inv.Metadata); ref != "" {
+				if other, ok := invoiceOf[ref]; ok {
+					bad("the client asked once for invoice %s; Kassa made two: %s and %s", ref, other, inv.ID)
+				}
+				invoiceOf[ref] = inv.ID
+			}
 			pays, err := tx.Payments(ctx, inv)
 			if err != nil {
 				return rep, err
@@ -325,8 +332,11 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 }
 
 // payoutRef is the harness's reference in a payout's metadata ({"ref": "..."}).
-func payoutRef(p *payout.Payout) string {
-	s := string(p.Metadata)
+func payoutRef(p *payout.Payout) string { return metadataRef(p.Metadata) }
+
+// metadataRef is the harness's reference in metadata ({"ref": "..."}).
+func metadataRef(metadata []byte) string {
+	s := string(metadata)
 	i := strings.Index(s, `"ref":"`)
 	if i < 0 {
 		return ""

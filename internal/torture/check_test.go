@@ -121,6 +121,18 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 	if _, err := checkStore(ctx, db, f, chain, false); err == nil || !strings.Contains(err.Error(), "more than the harness paid") {
 		t.Fatalf("a forged credit, mid-run: %v", err)
 	}
+
+	// One client request, two invoices (as a retry without order_id or request key
+	// would make): the checker names the reference.
+	for range 2 {
+		if _, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString("0.01"),
+			Currency: "BTC", Metadata: []byte(`{"ref":"c1-o1"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := checkStore(ctx, db, f, chain, false); err == nil || !strings.Contains(err.Error(), "asked once for invoice c1-o1") {
+		t.Fatalf("an invoice made twice: %v", err)
+	}
 }
 
 func getNet(t *testing.T, env *kassatest.Env, id string) decimal.Decimal {

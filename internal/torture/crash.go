@@ -274,10 +274,20 @@ func (c *crashClient) buy(ctx context.Context) error {
 		a = crashAssets[1]
 	}
 	order := fmt.Sprintf("c%d-o%d", c.id, c.seq)
-	body := map[string]any{"amount": a.price, "currency": a.code, "order_id": order, "lifetime": 3600}
-	var inv invoiceAnswer
+	// Every invoice carries the client's reference in its metadata (the checker
+	// counts invoices per reference). Two thirds have it as order_id too; the rest
+	// rely on the Idempotency-Key alone: its key is never replaced, since only the
+	// server's request key tells a retry from a new invoice.
+	body := map[string]any{"amount": a.price, "currency": a.code, "lifetime": 3600, "metadata": map[string]string{"ref": order}}
 	keys := 0
-	if err := c.call(ctx, "POST", "/v1/invoices", body, order, &inv, func() string { keys++; return fmt.Sprintf("%s-%d", order, keys) }); err != nil {
+	newKey := func() string { keys++; return fmt.Sprintf("%s-%d", order, keys) }
+	if c.rng.IntN(3) == 0 {
+		newKey = nil
+	} else {
+		body["order_id"] = order
+	}
+	var inv invoiceAnswer
+	if err := c.call(ctx, "POST", "/v1/invoices", body, order, &inv, newKey); err != nil {
 		return fmt.Errorf("create invoice %s: %w", order, err)
 	}
 	c.st.invoices.Add(1)
