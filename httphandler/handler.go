@@ -38,9 +38,10 @@ type Options struct {
 	RateLimit, Burst int
 	// IdempotencyLease is how long a request holds its Idempotency-Key (default 1 min).
 	// A key still held after it belongs to a request whose process died (a crash, a
-	// kill): a retry runs again. Creating an invoice with an order_id, or a payout,
-	// is safe to run again: the service finds what the first run made. Keep it above
-	// the longest a request may take (the server's write timeout).
+	// kill): a retry runs again. Every create is safe to run again: invoices,
+	// sessions, payments and payouts store the request's key (a digest of the
+	// Idempotency-Key and the request) and the retry finds what the first run made.
+	// Keep it above the longest a request may take (the server's write timeout).
 	IdempotencyLease time.Duration
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
