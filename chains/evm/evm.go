@@ -11,19 +11,25 @@
 // watched set is keyed by the 20 address bytes, so a log or a transaction costs one
 // map lookup, whatever the number of watched addresses, and no provider sees the list.
 //
-// Transfer.Index is the log index for tokens. For native value it is NativeIndex
-// (2^32-1), not 0 as DESIGN.md sketched: log indexes are block-wide and start at 0, so
-// a transaction that both sends ether to an address and emits a token Transfer to it at
-// log index 0 would otherwise give two transfers one identity.
+// Transfer.Index identifies a transfer within its transaction, so a transaction
+// re-mined in another block after a reorg is the same transfer again (credited once,
+// never an orphan beside a copy). For tokens it is the log's place among the
+// transaction's Transfer logs of the network's supported token contracts (0, 1, ...),
+// not the block-wide log index, which changes with the block. For native value it is
+// NativeIndex (2^32-1), not 0 as DESIGN.md sketched, so a transaction that both sends
+// ether to an address and emits a token Transfer to it never gives two transfers one
+// identity.
 package evm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -293,14 +299,20 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 	return out, nil
 }
 
-// matchLogs returns the token Transfer logs to watched addresses.
+// matchLogs returns the token Transfer logs to watched addresses. Each is indexed by
+// its place among its transaction's Transfer logs here (logs in block order), which
+// does not depend on the block the transaction is in.
 func (b *Backend) matchLogs(logs []rpcLog, block common.Hash, ref chains.BlockRef, lookup func(common.Address) (string, bool)) []chains.Transfer {
 	var out []chains.Transfer
+	slices.SortStableFunc(logs, func(x, y rpcLog) int { return cmp.Compare(x.Index, y.Index) })
+	seen := map[common.Hash]uint32{} // transaction -> Transfer logs of it so far
 	for _, l := range logs {
 		tok, ok := b.tokens[l.Address]
 		if !ok || l.Removed || len(l.Topics) != 3 || l.Topics[0] != params.EthTransferLogEvent || len(l.Data) != 32 || l.BlockHash != block {
 			continue
 		}
+		index := seen[l.TxHash]
+		seen[l.TxHash]++
 		addr, ok := lookup(common.BytesToAddress(l.Topics[2].Bytes()))
 		if !ok {
 			continue
@@ -309,7 +321,7 @@ func (b *Backend) matchLogs(logs []rpcLog, block common.Hash, ref chains.BlockRe
 		if amount.Sign() == 0 {
 			continue
 		}
-		out = append(out, chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: l.TxHash.Hex(), Index: uint32(l.Index), Block: ref})
+		out = append(out, chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: l.TxHash.Hex(), Index: index, Block: ref})
 	}
 	return out
 }

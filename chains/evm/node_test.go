@@ -248,6 +248,54 @@ func TestNode_ReorgDropsThenReincludesCreditsOnce(t *testing.T) {
 	e.verify()
 }
 
+// TestNode_TokenPaymentMinedAgainAtAnotherLogIndexIsOnePayment: a token payment that a
+// reorg moves to another block, behind another token transfer (so its block-wide log
+// index changes from 0 to 1), is the same payment: one entry, confirmed, credited
+// once; no orphaned copy beside it.
+func TestNode_TokenPaymentMinedAgainAtAnotherLogIndexIsOnePayment(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.node.PayToken(evmtest.USDT, e.node.PoorFrom.Hex(), e.units("USDT_ETHEREUM", "100"))
+	e.mine(1)
+	inv := e.invoice("10", "USDT_ETHEREUM")
+	h := e.node.PayToken(evmtest.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "10"))
+	paid := e.node.Commit()
+	if r := e.node.Receipt(h); len(r.Logs) != 1 || r.Logs[0].Index != 0 {
+		t.Fatalf("first block: logs %v", r.Logs)
+	}
+	signed, _, err := e.node.Client.TransactionByHash(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sync()
+	e.want(inv, invoice.StatusConfirming, "")
+	// The payment's block leaves the chain; in the new branch another token transfer
+	// comes first, then the same signed payment.
+	if err := e.node.Fork(e.header(paid).ParentHash); err != nil {
+		t.Fatal(err)
+	}
+	e.node.Rollback()
+	e.node.PayTokenFrom(e.node.Poor, evmtest.USDT, recipient, e.units("USDT_ETHEREUM", "1"))
+	e.node.Resend(signed)
+	e.node.Commit()
+	if r := e.node.Receipt(h); len(r.Logs) != 1 || r.Logs[0].Index != 1 {
+		t.Fatalf("new branch: the payment's log %v, want block-wide index 1", r.Logs)
+	}
+	e.mine(3)
+	e.want(inv, invoice.StatusPaid, "")
+	pays, err := e.g.Payments(ctx, asset.Test, inv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pays) != 1 || pays[0].Status != chains.StatusConfirmed {
+		t.Fatalf("payments %+v, want the one payment, confirmed", pays)
+	}
+	if b := e.balance("USDT_ETHEREUM"); !b.Available.Equal(dec("10")) || !b.Pending.IsZero() {
+		t.Fatalf("credited %+v, want 10 once", b)
+	}
+	e.verify()
+}
+
 func (e *env) header(h common.Hash) *headerLite {
 	e.t.Helper()
 	hd, err := e.node.Client.HeaderByHash(context.Background(), h)

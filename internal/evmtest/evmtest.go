@@ -293,6 +293,23 @@ func (n *Node) PayToken(token common.Address, to string, amount *big.Int) common
 	return n.send(n.Payer, token, nil, TransferData(common.HexToAddress(to), amount), 300_000)
 }
 
+// PayTokenFrom sends amount base units of token to addr from k's account.
+func (n *Node) PayTokenFrom(k *ecdsa.PrivateKey, token common.Address, to string, amount *big.Int) common.Hash {
+	return n.send(k, token, nil, TransferData(common.HexToAddress(to), amount), 300_000)
+}
+
+// Resend sends an already signed transaction again (after a Fork and a Rollback
+// dropped it, say), tracked like the Node's own.
+func (n *Node) Resend(tx *types.Transaction) {
+	n.t.Helper()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.Client.SendTransaction(context.Background(), tx); err != nil {
+		n.t.Fatal(err)
+	}
+	n.unmined = append(n.unmined, tx.Hash())
+}
+
 // PayTokenReverting sends a token transfer from an account without tokens: it is mined
 // and reverts.
 func (n *Node) PayTokenReverting(token common.Address, to string, amount *big.Int) common.Hash {
