@@ -5,8 +5,10 @@
 //   - Crash: the server SIGKILLed at random moments under concurrent clients that
 //     create invoices, pay them on chain and ask for payouts; the database is checked
 //     after every kill and at the end.
-//   - Reorg: reorgs of depth 1..6 on regtest during payments, some double-spent away;
-//     the merchant's available balance must match the best chain after every step.
+//   - Reorg: reorgs of depth 1..6 during payments, on btcd in regtest (some payments
+//     double-spent away) and on the go-ethereum node (ETH and a token; some payments
+//     dropped and their nonces taken); the merchant's available balance of each asset
+//     must match the best chain after every step.
 //   - Load: sustained create-invoice and status traffic over HTTP: throughput,
 //     p50/p99, errors, memory over time.
 //   - BadInput: every fuzz target of outside input for an execution budget, and a
