@@ -451,6 +451,11 @@ func (g *Gateway) TestPay(ctx context.Context, id, code string, amount decimal.D
 	if !ok {
 		return nil, ErrCannotTestPay
 	}
+	// The watcher must know where it is before the payment is mined: a watcher that
+	// has never stepped starts at the tip, above blocks mined before its first step.
+	if err := w.Step(ctx); err != nil {
+		return nil, err
+	}
 	p.Pay(meth.Address, meth.Asset, units)
 	if blocks > 0 {
 		p.Mine(blocks)
