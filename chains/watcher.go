@@ -62,6 +62,9 @@ type Tx interface {
 	TransfersAbove(ctx context.Context, n NetworkRef, height uint64) ([]Record, error)
 	// WatchedAddresses returns every address to watch on n.
 	WatchedAddresses(ctx context.Context, n NetworkRef) ([]string, error)
+	// WatchedSince returns when the oldest address still watched on n was handed out
+	// (its invoice's creation); ok is false when none is watched.
+	WatchedSince(ctx context.Context, n NetworkRef) (at time.Time, ok bool, err error)
 }
 
 // Sink receives the records whose status or confirmations changed, inside the
@@ -80,8 +83,11 @@ type WatcherConfig[T Tx] struct {
 	Update  Runner[T] // read-write transactions
 	View    Runner[T] // read-only transactions
 	Sink    Sink[T]
-	// StartHeight is where a fresh deployment starts scanning; 0 means the tip at the
-	// first step (not genesis: a new merchant has nothing in old blocks).
+	// StartHeight is where a fresh deployment starts scanning. 0 means the tip at the
+	// first step (not genesis: a new merchant has nothing in old blocks), or, when
+	// addresses were handed out before that step (invoices created while the node
+	// was down), the first block less than FirstScanSlack older than the oldest of
+	// them, so their payments are found.
 	StartHeight uint64
 	// KeepBlocks is how many processed block hashes are kept for reorg detection
 	// (default 1000; the deepest reorg the watcher can follow).
@@ -97,6 +103,70 @@ type WatcherConfig[T Tx] struct {
 	OnCommit func()
 	Now      func() time.Time
 	Logger   *slog.Logger
+}
+
+// FirstScanSlack is how much older than the oldest watched address a fresh
+// deployment's first scan may start: block timestamps may run behind real time (on
+// Bitcoin up to about two hours).
+const FirstScanSlack = 2 * time.Hour
+
+// firstHeight is where a watcher without a cursor starts: the tip, or the lowest
+// block not older than the oldest watched address minus FirstScanSlack. It looks
+// back from the tip in doubling steps, then bisects, so it reads O(log n) recent
+// blocks (a pruned node keeps those).
+func (w *Watcher[T]) firstHeight(ctx context.Context, tip BlockRef) (uint64, error) {
+	var since time.Time
+	var found bool
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		var err error
+		since, found, err = tx.WatchedSince(ctx, w.net)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	from := since.Add(-FirstScanSlack)
+	if !found || tip.Time.Before(from) {
+		return tip.Height, nil
+	}
+	none := NewSet()
+	timeAt := func(h uint64) (time.Time, error) {
+		b, err := w.cfg.Backend.Scan(ctx, h, none)
+		return b.Ref.Time, err
+	}
+	// Find lo < hi with block lo older than from (or genesis) and block hi not.
+	hi, lo := tip.Height, tip.Height
+	for step := uint64(1); ; step *= 2 {
+		if lo == 0 {
+			break
+		}
+		lo = hi - min(step, hi)
+		t, err := timeAt(lo)
+		if err != nil {
+			return 0, err
+		}
+		if t.Before(from) {
+			break
+		}
+		hi = lo
+	}
+	if lo == hi { // genesis is not older than from
+		return 0, nil
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		t, err := timeAt(mid)
+		if err != nil {
+			return 0, err
+		}
+		if t.Before(from) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	w.cfg.Logger.InfoContext(ctx, "chains: addresses were handed out before the first scan; starting below them",
+		"network", w.net, "oldest", since, "from", hi, "tip", tip.Height)
+	return hi, nil
 }
 
 // Watcher follows one network.
@@ -249,7 +319,9 @@ func (w *Watcher[T]) Step(ctx context.Context) error {
 	if !ok {
 		next = w.cfg.StartHeight
 		if next == 0 {
-			next = tip.Height
+			if next, err = w.firstHeight(ctx, tip); err != nil {
+				return fmt.Errorf("%s: first scan: %w", w.net, unavailable(err))
+			}
 		}
 		w.cfg.Logger.InfoContext(ctx, "chains: first scan", "network", w.net, "from", next, "tip", tip.Height)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/sim"
+	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
 )
@@ -99,6 +100,87 @@ func TestWatcher_FreshDeploymentStartsAtTip(t *testing.T) {
 	}
 	if r, ok := rec.last(old); !ok || r.Block.Height != 1 || r.Confirmations != 51 {
 		t.Fatalf("rescan: %+v %v", r, ok)
+	}
+}
+
+// countingScans counts the blocks a backend is asked for.
+type countingScans struct {
+	*sim.Chain
+	scans int
+}
+
+func (c *countingScans) Scan(ctx context.Context, h uint64, watch chains.AddressSet) (chains.Block, error) {
+	c.scans++
+	return c.Chain.Scan(ctx, h, watch)
+}
+
+// TestWatcher_FreshDeploymentStartsBelowAddressesHandedOutBeforeIt: invoices created
+// before a fresh deployment's first scan (its node was down) are paid meanwhile; the
+// first scan starts at the first block less than FirstScanSlack older than the oldest
+// watched address, not at the tip, and reads O(log n) blocks to find it.
+func TestWatcher_FreshDeploymentStartsBelowAddressesHandedOutBeforeIt(t *testing.T) {
+	c := sim.New(net) // block h is 10 minutes after block h-1
+	old := c.Pay("addr1", "BTC", btc(5000))
+	c.Mine(30) // old is in block 1
+	slack := c.Pay("addr1", "BTC", btc(6000))
+	c.Mine(10) // slack is in block 31, within FirstScanSlack before the invoice
+	tip, err := c.Tip(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := tip.Time // the invoice is as old as block 40
+	paid := c.Pay("addr1", "BTC", btc(7000))
+	c.Mine(400) // paid is in block 41; the tip is 440
+	counting := &countingScans{Chain: c}
+	s, err := sqlite.Open(t.Context(), ":memory:", sqlite.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.InsertInvoice(ctx, &invoice.Invoice{ID: "inv_early", Mode: net.Mode, Kind: invoice.KindInvoice,
+			Status: invoice.StatusPending, CreatedAt: created, ExpiresAt: created.Add(time.Hour), MonitorUntil: created.Add(time.Hour)}); err != nil {
+			return err
+		}
+		return tx.WatchAddress(ctx, net, "addr1", "inv_early")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{batches: make(chan struct{}, 100)}
+	w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{Backend: counting, Assets: asset.Default(), Update: s.Update, View: s.View, Sink: rec, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Watch("addr1")
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := rec.last(paid); !ok || r.Block.Height != 41 || r.Status != chains.StatusConfirmed {
+		t.Fatalf("the payment mined before the first scan: %+v %v", r, ok)
+	}
+	if _, ok := rec.last(slack); !ok {
+		t.Fatal("a payment less than FirstScanSlack before the invoice was not scanned")
+	}
+	if _, ok := rec.last(old); ok {
+		t.Fatal("the first scan went back further than FirstScanSlack")
+	}
+	// From block 40 - 12 (two hours of 10-minute blocks) = 28 to the tip, plus the search.
+	if scanned := 440 - 28 + 1; counting.scans > scanned+2*9 {
+		t.Fatalf("%d blocks read, want %d scanned and O(log 440) to find the start", counting.scans, scanned)
+	} else {
+		t.Logf("%d blocks read for %d scanned", counting.scans, scanned)
+	}
+	// No watched address: a fresh deployment still starts at the tip.
+	c2 := sim.New(net)
+	c2.Pay("addr2", "BTC", btc(1))
+	c2.Mine(5)
+	w2, rec2, _ := setup(t, c2, nil)
+	w2.Watch("addr2")
+	if err := w2.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec2.changes) != 0 {
+		t.Fatalf("no invoice before the first scan, yet it scanned history: %+v", rec2.changes)
 	}
 }
 

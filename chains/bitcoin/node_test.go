@@ -128,6 +128,31 @@ func (e *env) verify() {
 
 func btcs(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
+// TestNode_FreshDeploymentFindsPaymentsMadeBeforeItsFirstScan: a new deployment whose
+// node was unreachable hands out an invoice; it is paid and mined 10 blocks deep
+// before the first scan. The first scan starts below the invoice, not at the tip.
+func TestNode_FreshDeploymentFindsPaymentsMadeBeforeItsFirstScan(t *testing.T) {
+	e := newEnv(t, 2)
+	e.clock = kassatest.NewClock(time.Now()) // btcd's blocks carry real times
+	e.db = filepath.Join(t.TempDir(), "fresh.db")
+	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: e.db, Chains: []chains.Backend{e.backend},
+		Now: e.clock.Now, Assets: e.reg, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	e.g = g
+	inv := e.invoice("0.01", time.Hour)
+	e.node.Payer().Pay(e.out(inv, 1_000_000))
+	e.node.Generate(10)
+	e.sync()
+	e.want(inv, invoice.StatusPaid, "")
+	if b := e.balance(); !b.Available.Equal(btcs("0.01")) {
+		t.Fatalf("balance %+v", b)
+	}
+	e.verify()
+}
+
 func TestNode_ExactPaymentFromMempoolToPaid(t *testing.T) {
 	e := newEnv(t, 2)
 	inv := e.invoice("0.015", time.Hour)

@@ -174,6 +174,17 @@ func (t *tx) WatchedAddresses(ctx context.Context, n chains.NetworkRef) ([]strin
 	return out, rows.Err()
 }
 
+// WatchedSince implements chains.Tx.
+func (t *tx) WatchedSince(ctx context.Context, n chains.NetworkRef) (time.Time, bool, error) {
+	var at sql.NullInt64
+	err := t.tx.QueryRowContext(ctx, `SELECT MIN(i.created_at) FROM watched_addresses w JOIN invoices i ON i.id = w.invoice_id
+		WHERE w.network = ? AND w.mode = ?`, string(n.ID), string(n.Mode)).Scan(&at)
+	if err != nil || !at.Valid {
+		return time.Time{}, false, err
+	}
+	return time.UnixMicro(at.Int64).UTC(), true, nil
+}
+
 // WatchAddress implements invoice.Tx.
 func (t *tx) WatchAddress(ctx context.Context, n chains.NetworkRef, address, invoiceID string) error {
 	if err := t.writable(); err != nil {
