@@ -77,17 +77,14 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 		return nil, false, errors.New("invoice: Insert needs a Prepared from Prepare")
 	}
 	src := p.d.inv
-	if src.OrderID != "" {
-		existing, err := tx.InvoiceByOrderID(ctx, src.Mode, src.OrderID)
-		if err == nil {
-			return existing, false, nil
+	for _, by := range []struct {
+		key  string
+		find func(context.Context, asset.Mode, string) (*Invoice, error)
+	}{{src.OrderID, tx.InvoiceByOrderID}, {src.RequestKey, tx.InvoiceByRequestKey}} {
+		if by.key == "" {
+			continue
 		}
-		if !errors.Is(err, ErrNotFound) {
-			return nil, false, err
-		}
-	}
-	if src.RequestKey != "" {
-		existing, err := tx.InvoiceByRequestKey(ctx, src.Mode, src.RequestKey)
+		existing, err := by.find(ctx, src.Mode, by.key)
 		if err == nil {
 			return existing, false, nil
 		}
