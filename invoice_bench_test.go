@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
+	"github.com/shopspring/decimal"
 	_ "modernc.org/sqlite"
 )
 
@@ -61,4 +63,28 @@ func BenchmarkCreateInvoice(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHeapPerWatchedInvoice reports the live heap each pending invoice keeps in a
+// running Gateway (its addresses in the watchers' in-memory sets, with their keys)
+// after b.N invoices of the default methods on a SQLite file.
+func BenchmarkHeapPerWatchedInvoice(b *testing.B) {
+	env := kassatest.New(b, kassatest.WithDatabase(filepath.Join(b.TempDir(), "bench.db")))
+	ctx := context.Background()
+	before := liveHeap()
+	for i := 0; b.Loop(); i++ {
+		if _, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: decimal.NewFromInt(int64(10 + i%7)),
+			Currency: "USD", Lifetime: time.Hour}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(liveHeap()-before)/float64(b.N), "heap-B/invoice")
+	runtime.KeepAlive(env)
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
