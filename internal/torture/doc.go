@@ -7,8 +7,9 @@
 //     after every kill and at the end.
 //   - Reorg: reorgs of depth 1..6 during payments, on btcd in regtest (some payments
 //     double-spent away) and on the go-ethereum node (ETH and a token; some payments
-//     dropped and their nonces taken); the merchant's available balance of each asset
-//     must match the best chain after every step.
+//     dropped and their nonces taken; some while Kassa is down, found by the next
+//     process from what the last one stored); the merchant's available balance of
+//     each asset must match the best chain after every step.
 //   - Load: sustained create-invoice and status traffic over HTTP: throughput,
 //     p50/p99, errors, memory over time.
 //   - BadInput: every fuzz target of outside input for an execution budget, and a

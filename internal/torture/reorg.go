@@ -114,12 +114,12 @@ func reorgOn(ctx context.Context, dir string, net reorgNet, n int, seed uint64, 
 	if err != nil {
 		return "", err
 	}
-	g, err := kassa.New(kassa.Config{Keyring: kr, DatabasePath: filepath.Join(dir, "kassa.db"), Chains: []chains.Backend{b},
-		Rates: cache, Assets: reg, Logger: quiet, MasterKey: masterKeyBytes(), Webhooks: webhook.Options{AllowPrivate: true}})
+	cfg := kassa.Config{Keyring: kr, DatabasePath: filepath.Join(dir, "kassa.db"), Chains: []chains.Backend{b},
+		Rates: cache, Assets: reg, Logger: quiet, MasterKey: masterKeyBytes(), Webhooks: webhook.Options{AllowPrivate: true}}
+	g, err := kassa.New(cfg)
 	if err != nil {
 		return "", err
 	}
-	defer g.Close()
 	f := newFacts()
 	rcv, err := startReceiver(f, log)
 	if err != nil {
@@ -131,7 +131,10 @@ func reorgOn(ctx context.Context, dir string, net reorgNet, n int, seed uint64, 
 		return "", err
 	}
 	rcv.secret.Store(ep.Secret)
-	r := &reorger{g: g, net: net, codes: codes, reg: reg, f: f, rng: rng, deep: map[string]string{}}
+	// Restarts draw from their own stream, so seeds replay the reorgs they did before.
+	r := &reorger{g: g, cfg: cfg, net: net, codes: codes, reg: reg, f: f, rng: rng, restarts: rand.New(rand.NewPCG(seed, 3)),
+		deep: map[string]string{}}
+	defer func() { r.g.Close() }()
 	if err := r.sync(ctx); err != nil {
 		return "", err
 	}
@@ -173,7 +176,7 @@ func reorgOn(ctx context.Context, dir string, net reorgNet, n int, seed uint64, 
 		}
 	}
 	var rep report
-	err = g.Store().View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err = r.g.Store().View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		rep, err = check(ctx, tx, f, func(string, string) (int, *big.Int, error) { return 0, new(big.Int), nil }, true)
 		return err
@@ -184,8 +187,8 @@ func reorgOn(ctx context.Context, dir string, net reorgNet, n int, seed uint64, 
 	if b := rcv.bad.Load(); b > 0 {
 		return "", fmt.Errorf("the receiver refused %d deliveries", b)
 	}
-	return fmt.Sprintf("%s: %d reorgs (depth 1..6: %v), %d payments (%s) to %d invoices, %d taken away; credited exactly at %d confirmations after each of %d steps; %d events delivered; %s",
-		net.label(), n, depthList(depths), len(f.deposits), strings.Join(codes, ", "), rep.Invoices, gone, reorgConfirmations,
+	return fmt.Sprintf("%s: %d reorgs (depth 1..6: %v, %d of them while Kassa was down), %d payments (%s) to %d invoices, %d taken away; credited exactly at %d confirmations after each of %d steps; %d events delivered; %s",
+		net.label(), n, depthList(depths), r.down, len(f.deposits), strings.Join(codes, ", "), rep.Invoices, gone, reorgConfirmations,
 		r.checks, rep.Events, time.Since(began).Round(time.Second)), nil
 }
 
@@ -199,15 +202,18 @@ func depthList(m map[int]int) []int {
 
 // reorger drives one reorg campaign.
 type reorger struct {
-	g      *kassa.Gateway
-	net    reorgNet
-	codes  []string
-	reg    *asset.Registry
-	f      *facts
-	rng    *rand.Rand
-	checks int
-	seq    int
-	deep   map[string]string // txid -> the block it was seen 3 deep in
+	g        *kassa.Gateway
+	cfg      kassa.Config
+	restarts *rand.Rand
+	down     int // reorgs that happened while the Gateway was closed
+	net      reorgNet
+	codes    []string
+	reg      *asset.Registry
+	f        *facts
+	rng      *rand.Rand
+	checks   int
+	seq      int
+	deep     map[string]string // txid -> the block it was seen 3 deep in
 }
 
 func (r *reorger) sync(ctx context.Context) error {
@@ -271,7 +277,23 @@ func (r *reorger) reorg(ctx context.Context, depth int) error {
 		if r.rng.IntN(3) == 0 {
 			r.net.drop(r.f)
 		}
+		// A quarter of the time Kassa is down while the new branch is mined: the
+		// next process finds the reorg from what the last one stored.
+		down := r.restarts.IntN(4) == 0
+		if down {
+			if err := r.g.Close(); err != nil {
+				panic(fatal{err.Error()})
+			}
+		}
 		r.net.mine(depth + 1)
+		if down {
+			g, err := kassa.New(r.cfg)
+			if err != nil {
+				panic(fatal{err.Error()})
+			}
+			r.g = g
+			r.down++
+		}
 		if err := r.sync(ctx); err != nil {
 			panic(fatal{err.Error()})
 		}
