@@ -7,6 +7,8 @@
 // the stored cursor, the hash of every processed block, reorg detection by parent hash
 // with a walk back to the fork point, confirmations counted from the tip, mempool
 // transfers and their disappearance, backoff while a node is down, and targeted rescans.
+// A fresh deployment starts at the tip, or below the oldest invoice handed out before
+// its first scan (FirstScanSlack).
 //
 // The engine persists what it learns as transfer Records with a Status, and hands every
 // changed Record to a Sink inside the same storage transaction that advances the cursor,
