@@ -128,7 +128,7 @@ func (w *Watcher[T]) firstHeight(ctx context.Context, tip BlockRef) (uint64, err
 	if !found || tip.Time.Before(from) {
 		return tip.Height, nil
 	}
-	none := NewSet()
+	none := w.newSet()
 	timeAt := func(h uint64) (time.Time, error) {
 		b, err := w.cfg.Backend.Scan(ctx, h, none)
 		return b.Ref.Time, err

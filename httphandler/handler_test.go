@@ -30,7 +30,6 @@ type api struct {
 	env  *kassatest.Env
 	srv  *httptest.Server
 	key  string // secret key used by do
-	ip   string
 	skew time.Duration
 	// lastTS keeps every request's timestamp distinct: a client retrying a request signs
 	// it again at a later millisecond, while the same signature twice is a replay.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os/exec"
-	"regexp"
 	"strings"
 	"time"
 
@@ -28,8 +27,6 @@ var fuzzTargets = []struct {
 	{"github.com/kassapay/kassa/httphandler", "FuzzDecode", "JSON request bodies", 0.5},
 	{"github.com/kassapay/kassa/httphandler", "FuzzAPI", "whole API: bodies, queries, content types, signature headers", 0.05},
 }
-
-var execsLine = regexp.MustCompile(`execs: (\d+)`)
 
 // BadInput runs the bad-input campaign: every fuzz target for its share of execs
 // executions (seed corpora in the targets and testdata/fuzz), then the table of

@@ -69,9 +69,10 @@ type reorgNet interface {
 	// shorten takes the top depth blocks off the best chain (their transactions go
 	// back to the pool).
 	shorten(ctx context.Context, depth int)
-	// drop takes payments in the pool away before they are mined again and reports
-	// how many it marked gone (0 when it cannot know: the view tells at the end).
-	drop(f *facts) int
+	// drop takes payments in the pool away before they are mined again (which went
+	// is known from the chain at the end; Bitcoin marks its double-spends Gone, which
+	// its view needs to tell them from payments mined deeper than it looks).
+	drop(f *facts)
 	view(ctx context.Context, f *facts) chainView
 }
 
@@ -417,7 +418,7 @@ func (b *btcNet) shorten(ctx context.Context, depth int) {
 }
 
 // drop double-spends one payment in the mempool with RBF.
-func (b *btcNet) drop(f *facts) int {
+func (b *btcNet) drop(f *facts) {
 	pool := map[string]bool{}
 	for _, id := range b.node.Mempool() {
 		pool[id] = true
@@ -426,10 +427,9 @@ func (b *btcNet) drop(f *facts) int {
 		if pool[txid] && !d.Gone {
 			b.node.Payer().Replace(txid)
 			d.Gone = true
-			return 1
+			return
 		}
 	}
-	return 0
 }
 
 // view looks at the top 40 blocks; a payment neither there, in the mempool nor
@@ -512,10 +512,7 @@ func (e *evmNet) shorten(ctx context.Context, depth int) {
 
 // drop clears the pool: the orphaned payments are not mined again, and the payer's
 // next transactions take their nonces. Which went is known from the chain later.
-func (e *evmNet) drop(*facts) int {
-	e.node.Rollback()
-	return 0
-}
+func (e *evmNet) drop(*facts) { e.node.Rollback() }
 
 // view asks the node for each payment's receipt (geth keeps receipts of the best
 // chain only) or its place in the pool.
