@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kassapay/kassa"
@@ -210,9 +211,29 @@ func TestCreate_RequestKeyIsIdempotentAcrossRestarts(t *testing.T) {
 	if err == nil && live.ID == a.ID {
 		t.Fatal("a test-mode request key found from live mode")
 	}
+	// Concurrent retries with one key make one invoice.
+	p.RequestKey = "req-3"
+	got := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() {
+			inv, err := env.Gateway.CreateInvoice(context.Background(), asset.Test, p)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = inv.ID
+		})
+	}
+	wg.Wait()
+	for _, id := range got[1:] {
+		if id != got[0] {
+			t.Fatalf("concurrent creates with one request key made %v", got)
+		}
+	}
 	invs, _, err := env.Gateway.ListInvoices(context.Background(), invoice.ListParams{Mode: asset.Test, Limit: 100})
-	if err != nil || len(invs) != 4 {
-		t.Fatalf("%d invoices (%v), want 4", len(invs), err)
+	if err != nil || len(invs) != 5 {
+		t.Fatalf("%d invoices (%v), want 5", len(invs), err)
 	}
 }
 
