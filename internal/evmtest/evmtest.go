@@ -174,6 +174,10 @@ func Start(t TB, extra types.GenesisAlloc) *Node {
 	return n
 }
 
+// callGas is the gas limit of the Node's contract calls (token transfers, the
+// forwarder): a block with less room left than this is full for them.
+const callGas = 300_000
+
 // Commit mines a block and returns its hash. Every transaction sent through the
 // Node since the last Commit must be in it (mined or reverted): a test must never
 // go on believing a payment was made that was not.
@@ -193,7 +197,7 @@ func (n *Node) Commit() common.Hash {
 		if err != nil {
 			n.t.Fatal(err)
 		}
-		if _, pending, err := n.Client.TransactionByHash(ctx, tx); err == nil && pending && head.GasUsed+300_000 > head.GasLimit {
+		if _, pending, err := n.Client.TransactionByHash(ctx, tx); err == nil && pending && head.GasUsed+callGas > head.GasLimit {
 			left = append(left, tx)
 			continue
 		}
@@ -290,12 +294,12 @@ func (n *Node) PayETH(to string, wei *big.Int) common.Hash {
 
 // PayToken sends amount base units of token to addr.
 func (n *Node) PayToken(token common.Address, to string, amount *big.Int) common.Hash {
-	return n.send(n.Payer, token, nil, TransferData(common.HexToAddress(to), amount), 300_000)
+	return n.send(n.Payer, token, nil, TransferData(common.HexToAddress(to), amount), callGas)
 }
 
 // PayTokenFrom sends amount base units of token to addr from k's account.
 func (n *Node) PayTokenFrom(k *ecdsa.PrivateKey, token common.Address, to string, amount *big.Int) common.Hash {
-	return n.send(k, token, nil, TransferData(common.HexToAddress(to), amount), 300_000)
+	return n.send(k, token, nil, TransferData(common.HexToAddress(to), amount), callGas)
 }
 
 // Resend sends an already signed transaction again (after a Fork and a Rollback
@@ -313,12 +317,12 @@ func (n *Node) Resend(tx *types.Transaction) {
 // PayTokenReverting sends a token transfer from an account without tokens: it is mined
 // and reverts.
 func (n *Node) PayTokenReverting(token common.Address, to string, amount *big.Int) common.Hash {
-	return n.send(n.Poor, token, nil, TransferData(common.HexToAddress(to), amount), 300_000)
+	return n.send(n.Poor, token, nil, TransferData(common.HexToAddress(to), amount), callGas)
 }
 
 // PayThroughContract pays wei to addr through the forwarder's internal call.
 func (n *Node) PayThroughContract(to string, wei *big.Int) common.Hash {
-	return n.send(n.Payer, Forwarder, wei, common.LeftPadBytes(common.HexToAddress(to).Bytes(), 32), 300_000)
+	return n.send(n.Payer, Forwarder, wei, common.LeftPadBytes(common.HexToAddress(to).Bytes(), 32), callGas)
 }
 
 // TokenBalance reads a holder's balance of the test token from its storage.
