@@ -120,12 +120,19 @@ type Config struct {
 // PayoutOptions tune payouts (see package payout).
 type PayoutOptions struct {
 	// ApprovalUSD: payouts worth this much or more wait for a one-time code sent to
-	// the owner (default 5,000 USD).
+	// the owner (default 5,000 USD); so does a mass payout whose total is.
 	ApprovalUSD decimal.Decimal
+	// WindowUSD bounds what leaves without a code within Window (default 24 h): a
+	// payout that would bring the mode's payouts sent without a code in the window to
+	// WindowUSD or more waits for a code too (default ApprovalUSD). Splitting a large
+	// payout into small ones, or into several batches, therefore gains nothing.
+	WindowUSD decimal.Decimal
+	Window    time.Duration
 	// ServiceFeePercent is kept from each payout for the operator (default 0).
 	ServiceFeePercent decimal.Decimal
-	// Notifier sends one-time codes (payout.SMTPNotifier). Without one, codes are
-	// logged at WARN level: for local use only.
+	// Notifier sends one-time codes (payout.SMTPNotifier). Without one, test-mode
+	// codes are logged at WARN level (local use only) and live payouts that need a
+	// code are refused (payout.ErrNoNotifier).
 	Notifier payout.Notifier
 	// Approver, if set, can ask for a code on any payout (manual review rules).
 	Approver func(ctx context.Context, p *payout.Payout) bool
@@ -280,11 +287,20 @@ func New(cfg Config) (*Gateway, error) {
 	// A watch-only keyring gets the service too: its creates fail with ErrWatchOnly.
 	g.payouts, err = payout.New(payout.Config[storage.Tx]{Assets: g.assets, Keys: g.keys, Update: g.store.Update,
 		View: g.store.View, Senders: g.sender, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
-		ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
+		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
 		Approver: cfg.Payouts.Approver, Now: g.now, Logger: g.log})
 	if err != nil {
 		g.Close()
 		return nil, err
+	}
+	if cfg.Payouts.Notifier == nil {
+		for n := range g.senders {
+			if n.Mode == asset.Live {
+				g.log.ErrorContext(ctx, "kassa: live payouts that need approval are refused: no PayoutOptions.Notifier sends their one-time codes",
+					"approval_usd", cfg.Payouts.ApprovalUSD, "network", n)
+				break
+			}
+		}
 	}
 	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "chains", len(g.watchers))
 	return g, nil

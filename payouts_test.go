@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +24,7 @@ import (
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/validation"
 )
@@ -413,7 +417,9 @@ func TestPayout_WatchOnlyGatewayCannotPayOut(t *testing.T) {
 }
 
 func TestPayout_ConcurrentPayoutsNeverOverdraw(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithDatabase(t.TempDir()+"/kassa.db"))
+	// The rolling approval limit is set out of the way: this test is about the ledger.
+	env := kassatest.New(t, kassatest.WithDatabase(t.TempDir()+"/kassa.db"),
+		kassatest.WithPayoutOptions(kassa.PayoutOptions{WindowUSD: dec("1000000")}))
 	fund(t, env, "BTC", "0.1")
 	const n = 12 // 12 x 0.01 > 0.1: at most 10 can be accepted
 	var wg sync.WaitGroup
@@ -488,7 +494,7 @@ func TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts(t *testing.T) {
 // left processing by a node outage is still broadcast when the node is back (the pass
 // used to read only the oldest 500, which starved it).
 func TestPayout_StepReachesEveryOpenPayout(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100")}))
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100"), WindowUSD: dec("1000000")}))
 	fund(t, env, "BTC", "1")
 	for i := range 501 {
 		newPayout(t, env, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: fmt.Sprintf("d%d", i)})
@@ -541,4 +547,203 @@ func TestPayout_UnminedTransactionIsSentAgain(t *testing.T) {
 		t.Fatalf("balance %+v: paid once", b)
 	}
 	env.Verify()
+}
+
+// A mass payout whose total reaches the approval threshold waits for one code as a
+// whole, although each destination is far below it (issue 14.1: 14 x 0.07 BTC went
+// out without a code).
+func TestPayout_MassWhoseTotalReachesTheThresholdWaitsForOneCode(t *testing.T) {
+	env := kassatest.New(t) // approval at the default 5,000 USD; BTC at 65,000 USD
+	fund(t, env, "BTC", "0.5")
+	ctx := context.Background()
+	svc := env.Gateway.Payouts()
+	var dests []payout.CreateParams
+	for i := range 14 {
+		dests = append(dests, payout.CreateParams{Amount: dec("0.007"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(i))})
+	}
+	// 14 x 0.007 BTC = 0.098 BTC = 6,370 USD: each 455 USD, the batch over 5,000.
+	batch, ps, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "split", Destinations: dests})
+	if err != nil || len(ps) != 14 {
+		t.Fatalf("mass: %v, %d payouts", err, len(ps))
+	}
+	code := env.Code(batch)
+	if len(code) != 6 {
+		t.Fatalf("batch code %q", code)
+	}
+	for _, p := range ps {
+		if p.Status != payout.StatusPendingVerification || p.TxHash != "" || p.Approval != payout.ApprovalCode {
+			t.Fatalf("batch payout went out without a code: %+v", p)
+		}
+	}
+	if b := balance(t, env, "BTC"); !b.Held.Equal(dec("0.098")) {
+		t.Fatalf("held while waiting: %+v", b)
+	}
+	// The code, given with any payout of the batch, releases all of them.
+	p, err := svc.Verify(ctx, asset.Test, ps[5].ID, code)
+	if err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("verify the batch: %+v, %v", p, err)
+	}
+	for _, q := range ps {
+		if got := getPayout(t, env, q.ID); got.Status != payout.StatusBroadcast || got.TxHash == "" {
+			t.Fatalf("after the batch code, %s is %s", q.ID, got.Status)
+		}
+	}
+	env.Mine(asset.Bitcoin, 1)
+	for _, q := range ps {
+		if got := getPayout(t, env, q.ID); got.Status != payout.StatusCompleted {
+			t.Fatalf("after mining, %s is %s", q.ID, got.Status)
+		}
+	}
+	env.Verify()
+}
+
+// Five wrong codes for a batch that waits as a whole cancel all of it.
+func TestPayout_WrongCodesCancelAWaitingBatchWhole(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("1000")}))
+	fund(t, env, "BTC", "0.1")
+	ctx := context.Background()
+	svc := env.Gateway.Payouts()
+	dests := []payout.CreateParams{
+		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 1)},
+		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 2)},
+	} // 650 USD each, 1,300 together
+	batch, ps, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
+	if err != nil || len(ps) != 2 || ps[0].Status != payout.StatusPendingVerification || ps[1].Status != payout.StatusPendingVerification {
+		t.Fatalf("mass over the threshold: %v %+v", err, ps)
+	}
+	wrong := "000000"
+	if env.Code(batch) == wrong {
+		wrong = "111111"
+	}
+	for range 5 {
+		if _, err := svc.Verify(ctx, asset.Test, ps[0].ID, wrong); !errors.Is(err, payout.ErrBadCode) {
+			t.Fatalf("wrong code: %v", err)
+		}
+	}
+	for _, p := range ps {
+		if got := getPayout(t, env, p.ID); got.Status != payout.StatusCancelled {
+			t.Fatalf("after five wrong codes %s is %s", p.ID, got.Status)
+		}
+	}
+	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.1")) || !b.Held.IsZero() {
+		t.Fatalf("balance after the batch was cancelled: %+v", b)
+	}
+	env.Verify()
+}
+
+// Single payouts under the threshold stop going out without a code once the rolling
+// window's sum reaches the limit (issue 14.1: several single payouts under the
+// threshold bypassed it). Payouts that failed do not count; the window slides.
+func TestPayout_SplitSinglePayoutsReachTheRollingLimit(t *testing.T) {
+	env := kassatest.New(t) // 5,000 USD in 24 h by default
+	fund(t, env, "BTC", "0.5")
+	pay := func(i uint32) *kassa.Payout { // 0.02 BTC = 1,300 USD
+		return newPayout(t, env, payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, i)})
+	}
+	for i := range uint32(3) {
+		if p := pay(i); p.Status != payout.StatusBroadcast || p.Approval != payout.ApprovalAutomatic || !p.ValueUSD.Equal(dec("1300")) {
+			t.Fatalf("payout %d of 3,900 USD so far: %+v", i, p)
+		}
+	}
+	env.Mine(asset.Bitcoin, 1)
+	// 3,900 + 1,300 reaches 5,000: this one waits.
+	held := pay(3)
+	if held.Status != payout.StatusPendingVerification || held.Approval != payout.ApprovalCode || env.Code(held.ID) == "" {
+		t.Fatalf("payout over the rolling limit: %+v", held)
+	}
+	// A payout the node refused gave nothing away: it does not count.
+	env.Chain(asset.Bitcoin).RejectSends("fee too low")
+	env.Advance(11 * time.Minute) // the held payout's code expires
+	_, err := env.Gateway.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 9)})
+	var be *payout.BroadcastError
+	if !errors.As(err, &be) {
+		t.Fatalf("refused payout: %v", err)
+	}
+	env.Chain(asset.Bitcoin).RejectSends("")
+	if p := newPayout(t, env, payout.CreateParams{Amount: dec("0.0015"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 10)}); p.Status != payout.StatusBroadcast {
+		t.Fatalf("97.50 USD on top of 3,900 (the refused one not counted): %+v", p)
+	}
+	// A day after the first three, they leave the window.
+	env.Advance(24 * time.Hour)
+	if p := pay(4); p.Status != payout.StatusBroadcast {
+		t.Fatalf("after the window slid: %+v", p)
+	}
+	env.Mine(asset.Bitcoin, 1)
+	env.Verify()
+}
+
+// The window and its limit are configurable, and concurrent creates cannot both slip
+// under the limit: the sum is read in the transaction that stores the payout.
+func TestPayout_RollingLimitIsConfigurableAndHoldsUnderConcurrency(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{
+		ApprovalUSD: dec("1000"), WindowUSD: dec("2000"), Window: time.Hour}))
+	fund(t, env, "BTC", "1")
+	var wg sync.WaitGroup
+	results := make([]*kassa.Payout, 8)
+	for i := range 8 { // 0.01 BTC = 650 USD each: at most three fit under 2,000
+		wg.Go(func() {
+			p, err := env.Gateway.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{
+				Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(i))})
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = p
+		})
+	}
+	wg.Wait()
+	auto := 0
+	for _, p := range results {
+		if p != nil && p.Approval == payout.ApprovalAutomatic {
+			auto++
+		}
+	}
+	if auto != 3 {
+		t.Fatalf("%d payouts of 650 USD went out without a code under a 2,000 USD window, want 3", auto)
+	}
+	env.Advance(61 * time.Minute)
+	if p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 20)}); p.Approval != payout.ApprovalAutomatic {
+		t.Fatalf("after the one-hour window: %+v", p)
+	}
+	env.Verify()
+}
+
+// A live payout that needs a code is refused when no Notifier would send it (the code
+// would only be logged), and holds nothing.
+func TestPayout_LiveApprovalWithoutNotifierIsRefused(t *testing.T) {
+	chain := sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Live})
+	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: ":memory:", Chains: []chains.Backend{chain},
+		Rates: cache, MasterKey: kassatest.MasterKey, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ctx := context.Background()
+	inv, err := g.CreateInvoice(ctx, asset.Live, invoice.CreateParams{Amount: dec("1"), Currency: "BTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	chain.Pay(inv.Methods[0].Address, "BTC", big.NewInt(100_000_000))
+	chain.Mine(6)
+	if err := g.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const dest = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+	_, err = g.Payouts().Create(ctx, asset.Live, payout.CreateParams{Amount: dec("0.5"), Currency: "BTC", Destination: dest})
+	if !errors.Is(err, payout.ErrNoNotifier) || !hasField(err, "amount") {
+		t.Fatalf("live payout of 32,500 USD without a notifier: %v", err)
+	}
+	if b, err := g.Balance(ctx, asset.Live, "BTC"); err != nil || !b.Held.IsZero() || !b.Available.Equal(dec("1")) {
+		t.Fatalf("balance after the refusal: %+v, %v", b, err)
+	}
+	// Small payouts still go out.
+	if p, err := g.Payouts().Create(ctx, asset.Live, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: dest}); err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("small live payout: %+v, %v", p, err)
+	}
 }

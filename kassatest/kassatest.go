@@ -30,6 +30,7 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/rates"
@@ -88,6 +89,8 @@ type Env struct {
 	mu     sync.Mutex
 	events []kassa.Event
 	codes  map[string]string
+	// recipients is someone else's keyring (Recipient).
+	recipients *keys.Keyring
 }
 
 type options struct {
@@ -213,6 +216,34 @@ func (e *Env) Pay(inv *invoice.Invoice, code, amount string) string {
 	return ""
 }
 
+// RecipientMnemonic is the seed of Recipient's addresses: someone else's wallet.
+const RecipientMnemonic = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+
+// Recipient returns the i-th receive address, in test mode, of someone else's wallet
+// (RecipientMnemonic) on network n: a valid payout destination that is none of the
+// Gateway's own addresses.
+func (e *Env) Recipient(n asset.NetworkID, i uint32) string {
+	e.T.Helper()
+	net, err := e.Assets.Network(n)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.mu.Lock()
+	if e.recipients == nil {
+		e.recipients, err = keys.FromMnemonic(RecipientMnemonic, "")
+	}
+	k := e.recipients
+	e.mu.Unlock()
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	a, err := k.Address(net.Family, asset.Test, keys.Receive, i)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return a.Encoded
+}
+
 // Units converts an amount of asset code into base units, failing the test if it cannot.
 func (e *Env) Units(code, amount string) *big.Int {
 	e.T.Helper()
@@ -278,13 +309,18 @@ func (e *Env) payoutOptions() kassa.PayoutOptions {
 	p.Notifier = payout.NotifierFunc(func(_ context.Context, po *payout.Payout, code string) error {
 		e.mu.Lock()
 		e.codes[po.ID] = code
+		if po.BatchID != "" {
+			e.codes[po.BatchID] = code // one code approves the batch's waiting payouts
+		}
 		e.mu.Unlock()
 		return nil
 	})
 	return p
 }
 
-// Code returns the last one-time code sent for a payout ("" if none).
+// Code returns the last one-time code sent for a payout, or for a batch by its id
+// ("" if none). A batch that waits as a whole gets one code, sent naming its first
+// payout; Verify with any of its payouts releases all of them.
 func (e *Env) Code(payoutID string) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -119,13 +119,19 @@ type Payout struct {
 	TxHash string           `json:"tx_hash,omitempty"`
 	// SendID names the transaction this payout shares with others of its batch (BTC
 	// destinations of one mass payout are paid in one transaction); "" if its own.
-	SendID        string          `json:"send_id,omitempty"`
-	FailureReason string          `json:"failure_reason,omitempty"`
-	CustomerID    string          `json:"customer_id"`
-	Metadata      json.RawMessage `json:"metadata"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
-	CompletedAt   *time.Time      `json:"completed_at,omitempty"`
+	SendID        string `json:"send_id,omitempty"`
+	FailureReason string `json:"failure_reason,omitempty"`
+	// ValueUSD is what the payout was worth in USD when it was created (rounded up to
+	// the cent); nil when no rate was known (such a payout always waits for a code).
+	ValueUSD *decimal.Decimal `json:"value_usd"`
+	// Approval is how it was let out: ApprovalAutomatic (under every threshold) or
+	// ApprovalCode (it waits, or waited, for a one-time code).
+	Approval    string          `json:"approval"`
+	CustomerID  string          `json:"customer_id"`
+	Metadata    json.RawMessage `json:"metadata"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	CompletedAt *time.Time      `json:"completed_at,omitempty"`
 	// RequestKey is the key of the request that created it (CreateParams.RequestKey;
 	// "#i" is appended for the i-th payout of a batch). Stored, never shown.
 	RequestKey string `json:"-"`
@@ -160,6 +166,10 @@ type Tx interface {
 	// PayoutCode returns the code's hash, expiry and attempts so far.
 	PayoutCode(ctx context.Context, id string) (hash []byte, expires time.Time, attempts int, err error)
 	SetPayoutCodeAttempts(ctx context.Context, id string, attempts int) error
+	// AutoApprovedCents sums, in US cents, the ValueUSD of the payouts of mode created
+	// at or after since with Approval ApprovalAutomatic that did not fail or get
+	// cancelled: what left without a code in the approval window.
+	AutoApprovedCents(ctx context.Context, m asset.Mode, since time.Time) (int64, error)
 }
 
 // BatchSender is a Sender that pays several destinations in one transaction (the

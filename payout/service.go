@@ -52,8 +52,15 @@ type Config[T Tx] struct {
 	// Rates values payouts in USD for the approval threshold (stablecoins need none).
 	Rates invoice.Rater
 	// ApprovalUSD: payouts worth this much or more wait for a one-time code (default
-	// 5,000). A payout whose value cannot be known waits too.
+	// 5,000). A payout whose value cannot be known waits too. A mass payout is held
+	// as a whole when its total reaches it.
 	ApprovalUSD decimal.Decimal
+	// WindowUSD and Window bound what leaves without a code: when the payouts of a
+	// mode that went out without one in the last Window (default 24 h), plus the new
+	// payout or batch, reach WindowUSD (default ApprovalUSD), the new one waits for a
+	// code too. Splitting a large amount into small payouts therefore gains nothing.
+	WindowUSD decimal.Decimal
+	Window    time.Duration
 	// ServiceFeePercent is kept from every payout for the operator (default 0).
 	ServiceFeePercent decimal.Decimal
 	// Notifier sends codes; without one, codes are logged at WARN (local use only).
@@ -104,6 +111,12 @@ func New[T Tx](cfg Config[T]) (*Service[T], error) {
 	}
 	if cfg.ApprovalUSD.IsZero() {
 		cfg.ApprovalUSD = decimal.NewFromInt(5000)
+	}
+	if cfg.WindowUSD.IsZero() {
+		cfg.WindowUSD = cfg.ApprovalUSD
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = 24 * time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -212,10 +225,8 @@ func (s *Service[T]) prepare(ctx context.Context, m asset.Mode, c CreateParams, 
 		Destination: c.Destination, Amount: a.FromBaseUnits(units), ServiceFee: a.FromBaseUnits(pl.serv),
 		EstimatedFee: feeAsset.FromBaseUnits(fee), FeeCurrency: feeAsset.Code, NetAmount: a.FromBaseUnits(pl.net),
 		CustomerID: c.CustomerID, Metadata: c.Metadata, CreatedAt: now, UpdatedAt: now}
+	pl.p.ValueUSD = s.valueUSD(ctx, pl.p)
 	pl.verify = s.needsVerification(ctx, pl.p)
-	if pl.verify {
-		pl.p.Status = StatusPendingVerification
-	}
 	return pl
 }
 
@@ -239,26 +250,6 @@ func (s *Service[T]) validateAddress(ctx context.Context, snd Sender, m asset.Mo
 		return ErrOwnAddress
 	}
 	return nil
-}
-
-// needsVerification: at or above the USD threshold, of unknown value, or by the Approver.
-func (s *Service[T]) needsVerification(ctx context.Context, p *Payout) bool {
-	if s.cfg.Approver != nil && s.cfg.Approver(ctx, p) {
-		return true
-	}
-	a, _ := s.cfg.Assets.Get(p.Asset)
-	usd := p.Amount
-	if !a.Stable {
-		if s.cfg.Rates == nil {
-			return true
-		}
-		r, err := s.cfg.Rates.Rate(ctx, a.Currency, "USD")
-		if err != nil {
-			return true
-		}
-		usd = p.Amount.Mul(r.Value)
-	}
-	return usd.GreaterThanOrEqual(s.cfg.ApprovalUSD)
 }
 
 // Create validates, holds and (unless it needs a code) broadcasts one payout. Bad input
@@ -347,12 +338,18 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 	for i, pl := range plans {
 		pl.p.RequestKey = requestKey(mp.RequestKey, i)
 	}
-	// Destinations on a network whose sender can batch, and that need no code, share
-	// one transaction.
+	held := s.holdBatch(plans)
+	if held {
+		for _, pl := range plans {
+			pl.verify = true
+		}
+	}
+	// Destinations on a network whose sender can batch share one transaction: those
+	// that need no code, or all of them when the batch waits for its code as a whole.
 	groups := map[asset.NetworkID][]*plan{}
 	for _, pl := range plans {
 		pl.p.BatchID, pl.p.BatchRef = batch, mp.BatchReference
-		if _, ok := pl.sender.(BatchSender); ok && !pl.verify {
+		if _, ok := pl.sender.(BatchSender); ok && (held || !pl.verify) {
 			groups[pl.a.Network] = append(groups[pl.a.Network], pl)
 		}
 	}
@@ -370,14 +367,16 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 	} else if err != nil {
 		return "", nil, err
 	}
-	var errs []error
+	errs := []error{s.sendCodes(ctx, plans)}
 	done := map[string]bool{}
 	for _, pl := range plans {
-		if pl.p.SendID == "" {
-			if _, err := s.after(ctx, pl); err != nil {
+		switch {
+		case pl.verify:
+		case pl.p.SendID == "":
+			if _, err := s.process(ctx, pl.p); err != nil {
 				errs = append(errs, err)
 			}
-		} else if !done[pl.p.SendID] {
+		case !done[pl.p.SendID]:
 			done[pl.p.SendID] = true
 			if _, err := s.process(ctx, pl.p); err != nil {
 				errs = append(errs, err)
@@ -418,6 +417,9 @@ func (s *Service[T]) store(ctx context.Context, plans []*plan, batch string) err
 			} else if !errors.Is(err, ErrNotFound) {
 				return err
 			}
+		}
+		if err := s.approve(ctx, tx, plans[0].p.Mode, plans); err != nil {
+			return err
 		}
 		for i, pl := range plans {
 			m := pl.p.Mode
@@ -472,7 +474,7 @@ func (s *Service[T]) store(ctx context.Context, plans []*plan, batch string) err
 // after sends the code of a payout that needs one, or broadcasts it.
 func (s *Service[T]) after(ctx context.Context, pl *plan) (*Payout, error) {
 	if pl.verify {
-		return pl.p, s.sendCode(ctx, pl.p)
+		return pl.p, s.sendCodes(ctx, []*plan{pl})
 	}
 	return s.process(ctx, pl.p)
 }
@@ -484,28 +486,49 @@ func codeHash(id, code string) []byte {
 	return h[:]
 }
 
-// sendCode makes a new 6-digit code, stores its hash and sends it.
-func (s *Service[T]) sendCode(ctx context.Context, p *Payout) error {
+// sendCodes makes one 6-digit code for every plan that waits for verification (a
+// batch is approved with one code), stores its hash per payout and sends it once,
+// naming the first of them.
+func (s *Service[T]) sendCodes(ctx context.Context, plans []*plan) error {
+	var wait []*Payout
+	for _, pl := range plans {
+		if pl.verify {
+			wait = append(wait, pl.p)
+		}
+	}
+	if len(wait) == 0 {
+		return nil
+	}
 	var b [8]byte
 	rand.Read(b[:])
 	code := fmt.Sprintf("%06d", binary.BigEndian.Uint64(b[:])%1_000_000)
+	expires := s.cfg.Now().Add(codeLifetime)
 	if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-		return tx.SetPayoutCode(ctx, p.ID, codeHash(p.ID, code), s.cfg.Now().Add(codeLifetime))
+		for _, p := range wait {
+			if err := tx.SetPayoutCode(ctx, p.ID, codeHash(p.ID, code), expires); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		return err
 	}
 	if s.cfg.Notifier == nil {
-		s.cfg.Logger.WarnContext(ctx, "payout: verification code (no notifier configured)", "payout", p.ID, "code", code)
+		s.cfg.Logger.WarnContext(ctx, "payout: verification code (no notifier configured)", "payout", wait[0].ID,
+			"batch", wait[0].BatchID, "payouts", len(wait), "code", code)
 		return nil
 	}
-	return s.cfg.Notifier.Notify(ctx, p, code)
+	return s.cfg.Notifier.Notify(ctx, wait[0], code)
 }
 
 // Verify checks the one-time code of a payout waiting for it: right, the payout is
 // broadcast; wrong, ErrBadCode (the fifth wrong code cancels it); late, ErrCodeExpired
-// and the payout is cancelled. Cancelling voids the hold.
+// and the payout is cancelled. Cancelling voids the hold. The payouts of a batch that
+// waited for one code together are released (or cancelled) together: verifying any
+// of them verifies all.
 func (s *Service[T]) Verify(ctx context.Context, m asset.Mode, id, code string) (*Payout, error) {
 	var p *Payout
+	var released []*Payout
 	var verr error
 	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
 		var err error
@@ -519,28 +542,91 @@ func (s *Service[T]) Verify(ctx context.Context, m asset.Mode, id, code string) 
 		if err != nil {
 			return err
 		}
+		group, err := s.codeGroup(ctx, tx, p, expires)
+		if err != nil {
+			return err
+		}
+		cancel := func(reason string) error {
+			for _, q := range group {
+				if err := s.end(ctx, tx, q, StatusCancelled, reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		switch {
 		case !s.cfg.Now().Before(expires):
 			verr = validation.Field("otp_code", ErrCodeExpired)
-			return s.end(ctx, tx, p, StatusCancelled, "verification code expired")
+			return cancel("verification code expired")
 		case subtle.ConstantTimeCompare(hash, codeHash(id, code)) != 1:
 			attempts++
 			verr = validation.Field("otp_code", fmt.Errorf("%w (%d of 5 attempts used)", ErrBadCode, attempts))
 			if attempts >= 5 {
-				return s.end(ctx, tx, p, StatusCancelled, "five wrong verification codes")
+				return cancel("five wrong verification codes")
 			}
 			return tx.SetPayoutCodeAttempts(ctx, id, attempts)
 		}
-		p.Status, p.UpdatedAt = StatusProcessing, s.cfg.Now().UTC()
-		return tx.UpdatePayout(ctx, p)
+		now := s.cfg.Now().UTC()
+		for _, q := range group {
+			q.Status, q.UpdatedAt = StatusProcessing, now
+			if err := tx.UpdatePayout(ctx, q); err != nil {
+				return err
+			}
+			released = append(released, q)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	if verr != nil {
+		if cur, gerr := s.Get(ctx, m, id); gerr == nil {
+			p = cur
+		}
 		return p, verr
 	}
-	return s.process(ctx, p)
+	var errs []error
+	sent := map[string]bool{}
+	for _, q := range released {
+		if q.ID == p.ID || (q.SendID != "" && (q.SendID == p.SendID || sent[q.SendID])) {
+			continue
+		}
+		sent[q.SendID] = true
+		if _, err := s.process(ctx, q); err != nil {
+			var be *BroadcastError
+			if !errors.As(err, &be) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	out, err := s.process(ctx, p)
+	return out, errors.Join(append([]error{err}, errs...)...)
+}
+
+// codeGroup returns p and the other payouts of its batch waiting for the same code
+// (issued together: the same expiry).
+func (s *Service[T]) codeGroup(ctx context.Context, tx T, p *Payout, expires time.Time) ([]*Payout, error) {
+	group := []*Payout{p}
+	if p.BatchID == "" {
+		return group, nil
+	}
+	all, err := tx.BatchPayouts(ctx, p.Mode, p.BatchID)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range all {
+		if q.ID == p.ID || q.Status != StatusPendingVerification {
+			continue
+		}
+		_, exp, _, err := tx.PayoutCode(ctx, q.ID)
+		if err != nil {
+			return nil, err
+		}
+		if exp.Equal(expires) {
+			group = append(group, q)
+		}
+	}
+	return group, nil
 }
 
 // end closes a payout that did not (or will not) pay: its holds are voided, it moves to

@@ -30,9 +30,12 @@
 //	                            request whose process died; a retry runs (default 1m)
 //	KASSA_POLL_INTERVAL         how often nodes that do not push are polled (default 10s)
 //	KASSA_PAYOUT_APPROVAL_USD   payouts at or above this wait for a one-time code (default 5000)
+//	KASSA_PAYOUT_WINDOW_USD     what may leave without a code within KASSA_PAYOUT_WINDOW (default: the approval threshold)
+//	KASSA_PAYOUT_WINDOW         the rolling window of KASSA_PAYOUT_WINDOW_USD (default 24h)
 //	KASSA_SMTP_ADDR, KASSA_SMTP_FROM, KASSA_OWNER_EMAIL  mail payout codes to the owner
 //	                            (KASSA_SMTP_USER/KASSA_SMTP_PASS for PLAIN auth); without
-//	                            them codes are logged at WARN with the payout id (local use)
+//	                            them test-mode codes are logged at WARN with the payout id
+//	                            (local use) and live payouts that need a code are refused
 package main
 
 import (
@@ -339,6 +342,20 @@ func payoutOptions(getenv func(string) string) (kassa.PayoutOptions, error) {
 			return po, fmt.Errorf("KASSA_PAYOUT_APPROVAL_USD: want a positive amount, got %q", s)
 		}
 		po.ApprovalUSD = d
+	}
+	if s := getenv("KASSA_PAYOUT_WINDOW_USD"); s != "" {
+		d, err := decimal.NewFromString(s)
+		if err != nil || !d.IsPositive() {
+			return po, fmt.Errorf("KASSA_PAYOUT_WINDOW_USD: want a positive amount, got %q", s)
+		}
+		po.WindowUSD = d
+	}
+	if s := getenv("KASSA_PAYOUT_WINDOW"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return po, fmt.Errorf("KASSA_PAYOUT_WINDOW: want a positive duration such as 24h, got %q", s)
+		}
+		po.Window = d
 	}
 	addr, from, to := getenv("KASSA_SMTP_ADDR"), getenv("KASSA_SMTP_FROM"), getenv("KASSA_OWNER_EMAIL")
 	switch {

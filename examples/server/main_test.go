@@ -106,14 +106,16 @@ func TestServer(t *testing.T) {
 func TestPayoutOptions(t *testing.T) {
 	get := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	po, err := payoutOptions(get(map[string]string{"KASSA_PAYOUT_APPROVAL_USD": "250.5", "KASSA_SMTP_ADDR": "127.0.0.1:25",
-		"KASSA_SMTP_FROM": "k@shop.example", "KASSA_OWNER_EMAIL": "o@shop.example"}))
-	if err != nil || po.ApprovalUSD.String() != "250.5" || po.Notifier == nil {
+		"KASSA_SMTP_FROM": "k@shop.example", "KASSA_OWNER_EMAIL": "o@shop.example", "KASSA_PAYOUT_WINDOW_USD": "1000",
+		"KASSA_PAYOUT_WINDOW": "12h"}))
+	if err != nil || po.ApprovalUSD.String() != "250.5" || po.Notifier == nil || po.WindowUSD.String() != "1000" || po.Window != 12*time.Hour {
 		t.Fatalf("options %+v, %v", po, err)
 	}
 	if po, err := payoutOptions(get(nil)); err != nil || po.Notifier != nil || !po.ApprovalUSD.IsZero() {
 		t.Fatalf("defaults %+v, %v", po, err)
 	}
-	for _, bad := range []map[string]string{{"KASSA_PAYOUT_APPROVAL_USD": "-1"}, {"KASSA_PAYOUT_APPROVAL_USD": "lots"}, {"KASSA_SMTP_ADDR": "127.0.0.1:25"}} {
+	for _, bad := range []map[string]string{{"KASSA_PAYOUT_APPROVAL_USD": "-1"}, {"KASSA_PAYOUT_APPROVAL_USD": "lots"}, {"KASSA_SMTP_ADDR": "127.0.0.1:25"},
+		{"KASSA_PAYOUT_WINDOW_USD": "0"}, {"KASSA_PAYOUT_WINDOW": "-1h"}, {"KASSA_PAYOUT_WINDOW": "day"}} {
 		if _, err := payoutOptions(get(bad)); err == nil {
 			t.Fatalf("%v accepted", bad)
 		}

@@ -22,9 +22,23 @@ func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body), p.RequestKey)
+	auto := int64(0)
+	if p.Approval == payout.ApprovalAutomatic && p.ValueUSD != nil {
+		auto = p.ValueUSD.Shift(2).RoundCeil(0).IntPart()
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body), p.RequestKey, auto)
 	return err
+}
+
+// AutoApprovedCents implements payout.Tx.
+func (t *tx) AutoApprovedCents(ctx context.Context, m asset.Mode, since time.Time) (int64, error) {
+	var sum int64
+	err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(auto_usd_cents), 0) FROM payouts
+		WHERE mode = ? AND created_at >= ? AND auto_usd_cents > 0 AND status NOT IN ('failed', 'cancelled')`,
+		string(m), micros(since)).Scan(&sum)
+	return sum, err
 }
 
 // PayoutByRequestKey implements payout.Tx.
