@@ -261,6 +261,10 @@ func New(cfg Config) (*Gateway, error) {
 			g.Close()
 			return nil, err
 		}
+		if err := g.checkMasterKey(ctx, cfg.MasterKey); err != nil {
+			g.Close()
+			return nil, err
+		}
 	}
 	g.watchers = map[chains.NetworkRef]*chains.Watcher[storage.Tx]{}
 	g.backends = map[chains.NetworkRef]chains.Backend{}

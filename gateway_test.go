@@ -2,6 +2,7 @@ package kassa_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
@@ -148,4 +150,50 @@ func Example() {
 	// Output:
 	// bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu m/84'/0'/0'/0/0
 	// 0x9858EfFD232B4033E47d90003D41EC34EcaEda94 m/44'/60'/0'/0/0
+}
+
+// TestNew_RefusesAWrongMasterKey (issue 14.8): a wrong master key started silently and
+// every webhook stayed pending. New now proves the key against a sealed check value,
+// or, on a database from before check values, against a stored secret.
+func TestNew_RefusesAWrongMasterKey(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "kassa.db")
+	keyA := []byte("master key A: thirty-two bytes!!")
+	keyB := []byte("master key B: thirty-two bytes!!")
+	open := func(key []byte) (*kassa.Gateway, error) {
+		return kassa.New(kassa.Config{Mnemonic: demoMnemonic, DatabasePath: db, MasterKey: key, Logger: quiet})
+	}
+	g, err := open(keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.APIKeys().Create(t.Context(), apikey.CreateParams{Mode: asset.Test}); err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	if g, err := open(keyB); !errors.Is(err, kassa.ErrWrongMasterKey) || g != nil {
+		t.Fatalf("wrong key: %v", err)
+	}
+	g, err = open(keyA)
+	if err != nil {
+		t.Fatalf("right key: %v", err)
+	}
+	g.Close()
+	// A database written before check values: only the API key's sealed secret can
+	// tell, and does.
+	raw, err := sql.Open("sqlite", "file:"+db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("DELETE FROM settings"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if _, err := open(keyB); !errors.Is(err, kassa.ErrWrongMasterKey) {
+		t.Fatalf("wrong key on a database without a check value: %v", err)
+	}
+	if g, err := open(keyA); err != nil {
+		t.Fatalf("right key on a database without a check value: %v", err)
+	} else {
+		g.Close()
+	}
 }

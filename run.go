@@ -172,7 +172,22 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	if err := g.dispatchWebhooks(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if err := g.purge(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// purge deletes what the API no longer needs to remember: request signatures whose
+// window has passed, and Idempotency-Key records older than 24 hours.
+func (g *Gateway) purge(ctx context.Context) error {
+	if g.apiKeys == nil {
+		return nil
+	}
+	if err := g.apiKeys.Purge(ctx, g.now()); err != nil {
+		return fmt.Errorf("purge: %w", err)
+	}
+	return nil
 }
 
 // dispatchWebhooks fans new events out to deliveries and delivers what is due.
@@ -213,10 +228,16 @@ func (g *Gateway) Run(ctx context.Context) error {
 	wg.Go(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
+		purge := time.NewTicker(time.Minute)
+		defer purge.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-purge.C:
+				if err := g.purge(ctx); err != nil && ctx.Err() == nil {
+					g.log.WarnContext(ctx, "kassa: purge failed", "err", err)
+				}
 			case <-t.C:
 				if err := g.expire(ctx); err != nil && ctx.Err() == nil {
 					g.log.WarnContext(ctx, "kassa: expiry pass failed", "err", err)

@@ -60,16 +60,22 @@ type Tx interface {
 	APIKeyByHash(ctx context.Context, hash []byte) (Record, error)
 	ListAPIKeys(ctx context.Context) ([]Record, error)
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+	IdempotencyTx
+	ReplayTx
 }
 
 // Runner runs fn in a storage transaction.
 type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
 
-// Service creates, lists, revokes and authenticates keys.
+// Service creates, lists, revokes and authenticates keys, and keeps what the API
+// remembers between requests: seen request signatures and Idempotency-Key records.
 type Service[T Tx] struct {
 	update, view Runner[T]
 	box          *secretbox.Box
-	now          func() time.Time
+	// idem seals stored responses (they may carry secrets, such as a new webhook
+	// endpoint's), bound to the API key and Idempotency-Key they answer.
+	idem *secretbox.Box
+	now  func() time.Time
 }
 
 // New returns a Service.
@@ -78,10 +84,14 @@ func New[T Tx](masterKey []byte, update, view Runner[T], now func() time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("apikey: %w", err)
 	}
+	idem, err := secretbox.New(masterKey, "idempotent-response")
+	if err != nil {
+		return nil, fmt.Errorf("apikey: %w", err)
+	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Service[T]{update: update, view: view, box: box, now: now}, nil
+	return &Service[T]{update: update, view: view, box: box, idem: idem, now: now}, nil
 }
 
 var enc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -206,17 +216,31 @@ const (
 	IdempotencyMismatch
 )
 
-// IdempotencyTx stores Idempotency-Key records (API.md: the first response is kept for
-// 24 hours per key and mode).
+// IdempotencyTx stores Idempotency-Key records: the first response to a key, for 24
+// hours, per API key (another API key, even of the same mode, never sees it).
 type IdempotencyTx interface {
-	// BeginIdempotent holds key for a request whose hash is hash, unless a record newer
-	// than since exists: then it reports that record's state (and, when done, its
-	// response). A record still running that began before stale was left by a process
-	// that died mid-request: it is held again for this request, as if new.
-	BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash []byte, now, since, stale time.Time) (IdempotencyState, int, []byte, error)
+	// BeginIdempotent holds key of API key keyID for a request whose hash is hash,
+	// unless a record newer than since exists: then it reports that record's state
+	// (and, when done, its stored response). A record still running that began before
+	// stale was left by a process that died mid-request: it is held again for this
+	// request, as if new.
+	BeginIdempotent(ctx context.Context, keyID, key string, hash []byte, now, since, stale time.Time) (IdempotencyState, int, []byte, error)
 	// FinishIdempotent stores the response of a held key.
-	FinishIdempotent(ctx context.Context, m asset.Mode, key string, code int, body []byte) error
+	FinishIdempotent(ctx context.Context, keyID, key string, code int, body []byte) error
 	// AbandonIdempotent releases a held key (the request failed before answering), so a
 	// retry runs again.
-	AbandonIdempotent(ctx context.Context, m asset.Mode, key string) error
+	AbandonIdempotent(ctx context.Context, keyID, key string) error
+	// PurgeIdempotent deletes the records created before before.
+	PurgeIdempotent(ctx context.Context, before time.Time) (int, error)
+}
+
+// ReplayTx remembers the signatures of signed requests for as long as their timestamp
+// is inside the signature window, so a replay is refused after a restart and by
+// every instance sharing the database.
+type ReplayTx interface {
+	// RememberSignature records sig of API key keyID until expires. It reports false
+	// if sig is already recorded with an expiry after now (a replay).
+	RememberSignature(ctx context.Context, keyID string, sig []byte, expires, now time.Time) (bool, error)
+	// PurgeSignatures deletes the signatures that expired before now.
+	PurgeSignatures(ctx context.Context, now time.Time) (int, error)
 }

@@ -58,7 +58,6 @@ type Handler struct {
 	mux      *http.ServeMux
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
-	replays  *replayCache
 }
 
 // New returns the handler. The Gateway must have a MasterKey (API keys and webhook
@@ -80,8 +79,7 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 		opts.Now = time.Now
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux(), limiters: map[string]*rate.Limiter{},
-		replays: &replayCache{seen: map[string]time.Time{}}}
+	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux(), limiters: map[string]*rate.Limiter{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ import (
 type api struct {
 	t    *testing.T
 	env  *kassatest.Env
+	opts httphandler.Options
+	h    atomic.Pointer[httphandler.Handler]
 	srv  *httptest.Server
 	key  string // secret key used by do
 	skew time.Duration
@@ -36,20 +39,45 @@ type api struct {
 	lastTS int64
 }
 
-func newAPI(t *testing.T, opts httphandler.Options) *api {
-	env := kassatest.New(t)
+func newAPI(t *testing.T, opts httphandler.Options, envOpts ...kassatest.Option) *api {
+	env := kassatest.New(t, envOpts...)
 	opts.PublicURL = "https://shop.example/pay"
-	h, err := httphandler.New(env.Gateway, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := &api{t: t, env: env, opts: opts}
+	a.mount()
 	mux := http.NewServeMux()
-	mux.Handle("/pay/", http.StripPrefix("/pay", h))
-	a := &api{t: t, env: env}
+	mux.Handle("/pay/", http.StripPrefix("/pay", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.h.Load().ServeHTTP(w, r)
+	})))
 	a.srv = httptest.NewServer(mux)
 	t.Cleanup(a.srv.Close)
 	a.key = a.newKey(apikey.CreateParams{Mode: asset.Test})
 	return a
+}
+
+// mount builds a new handler on the Env's current Gateway.
+func (a *api) mount() {
+	h, err := httphandler.New(a.env.Gateway, a.opts)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.h.Store(h)
+}
+
+// restart restarts the Gateway on its database (kassatest.WithDatabase) and serves a
+// new handler on it, as a restarted server would.
+func (a *api) restart() {
+	a.t.Helper()
+	a.env.Restart()
+	a.mount()
+}
+
+// keyID is the id of the API key do signs with.
+func (a *api) keyID() string {
+	k, err := a.env.Gateway.APIKeys().Authenticate(context.Background(), a.key)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return k.ID
 }
 
 func (a *api) newKey(p apikey.CreateParams) string {
@@ -294,8 +322,10 @@ func TestAPI_Idempotency(t *testing.T) {
 	}
 	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "4", "currency": "USD"}, map[string]string{"Idempotency-Key": "k-1"}), 422, "idempotency_key_reused")
 	// Another mode's key does not share the record.
+	keyID := a.keyID()
 	a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
-		_, _, _, err := tx.BeginIdempotent(ctx, asset.Test, "k-running", idemHash("POST", "/v1/invoices", body), time.Now(), time.Now().Add(-time.Hour), time.Now().Add(-time.Hour))
+		now := a.env.Clock.Now() // the Gateway's clock keeps Idempotency-Key records
+		_, _, _, err := tx.BeginIdempotent(ctx, keyID, "k-running", idemHash("POST", "/v1/invoices", body), now, now.Add(-time.Hour), now.Add(-time.Hour))
 		return err
 	})
 	want(t, a.do("POST", "/v1/invoices", body, map[string]string{"Idempotency-Key": "k-running"}), 409, "idempotency_in_progress")
@@ -305,8 +335,8 @@ func TestAPI_Idempotency(t *testing.T) {
 	made := a.do("POST", "/v1/invoices", ordered, nil)
 	want(t, made, 201, "")
 	a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
-		began := time.Now().Add(-2 * time.Minute)
-		_, _, _, err := tx.BeginIdempotent(ctx, asset.Test, "k-dead", idemHash("POST", "/v1/invoices", ordered), began, began.Add(-time.Hour), began.Add(-time.Hour))
+		began := a.env.Clock.Now().Add(-2 * time.Minute)
+		_, _, _, err := tx.BeginIdempotent(ctx, keyID, "k-dead", idemHash("POST", "/v1/invoices", ordered), began, began.Add(-time.Hour), began.Add(-time.Hour))
 		return err
 	})
 	retry := a.do("POST", "/v1/invoices", ordered, map[string]string{"Idempotency-Key": "k-dead"})
@@ -324,11 +354,12 @@ func TestAPI_IdempotencyKeyLostWithItsProcess(t *testing.T) {
 	a := newAPI(t, httphandler.Options{})
 	a.fundBTC()
 	// expire rewrites key's record as held since began by a request that died.
+	keyID := a.keyID()
 	expire := func(key string, body any, path string, began time.Time) {
 		t.Helper()
 		err := a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
-			future := time.Now().Add(time.Hour) // everything older is gone: overwrite
-			_, _, _, err := tx.BeginIdempotent(ctx, asset.Test, key, idemHash("POST", path, body), began, future, future)
+			future := a.env.Clock.Now().Add(time.Hour) // everything older is gone: overwrite
+			_, _, _, err := tx.BeginIdempotent(ctx, keyID, key, idemHash("POST", path, body), began, future, future)
 			return err
 		})
 		if err != nil {
@@ -350,13 +381,13 @@ func TestAPI_IdempotencyKeyLostWithItsProcess(t *testing.T) {
 		want(t, first, 201, "")
 		id := first.data()[c.idField]
 		// The process died before the answer was stored: the key is held, past the lease.
-		expire(key, c.body, c.path, time.Now().Add(-2*time.Minute))
+		expire(key, c.body, c.path, a.env.Clock.Now().Add(-2*time.Minute))
 		retry := a.do("POST", c.path, c.body, map[string]string{"Idempotency-Key": key})
 		if retry.code != 201 || retry.data()[c.idField] != id || retry.header.Get("Idempotent-Replayed") != "" {
 			t.Fatalf("%s: retry after the lease %d %s, want %v made again by the service", c.path, retry.code, retry.raw, id)
 		}
 		// 25 hours later the shop reuses the key for another request: a new object.
-		expire(key, c.body, c.path, time.Now().Add(-25*time.Hour))
+		expire(key, c.body, c.path, a.env.Clock.Now().Add(-25*time.Hour))
 		later := a.do("POST", c.path, c.other, map[string]string{"Idempotency-Key": key})
 		want(t, later, 201, "")
 		if later.data()[c.idField] == id {

@@ -15,11 +15,9 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kassapay/kassa/apikey"
-	"github.com/kassapay/kassa/storage"
 	"golang.org/x/time/rate"
 )
 
@@ -230,7 +228,11 @@ func (h *Handler) verifySignature(r *http.Request, key apikey.Key, secret string
 	if err != nil || !hmac.Equal(got, wantRaw) {
 		return errBadSignature
 	}
-	if !h.replays.firstUse(key.ID+":"+want, at.Add(signatureWindow), now) {
+	first, err := h.gw.APIKeys().FirstUse(r.Context(), key.ID, wantRaw, at.Add(signatureWindow), now)
+	if err != nil {
+		return toAPIError(err, h.log)
+	}
+	if !first {
 		return errReplayed
 	}
 	return nil
@@ -246,38 +248,12 @@ func Sign(secret, timestamp, method, path string, body []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// replayCache remembers signatures until their timestamp leaves the window.
-//
-// NOTE: it lives in this process; several instances behind one load balancer each
-// keep their own (a replay to another instance within 5 minutes is not caught).
-type replayCache struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
-	next time.Time // next purge
-}
-
-func (c *replayCache) firstUse(id string, expires, now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now.After(c.next) {
-		for k, e := range c.seen {
-			if now.After(e) {
-				delete(c.seen, k)
-			}
-		}
-		c.next = now.Add(time.Minute)
-	}
-	if e, ok := c.seen[id]; ok && !now.After(e) {
-		return false
-	}
-	c.seen[id] = expires
-	return true
-}
-
-// idempotent applies Idempotency-Key to a POST: the first response for a key and mode
-// is stored for 24 hours; the same key with the same body gets it again with
+// idempotent applies Idempotency-Key to a POST: the first response for a key is stored
+// for 24 hours, bound to the API key that sent it and sealed under the master key;
+// the same key with the same body from the same API key gets it again with
 // Idempotent-Replayed: true; with another body 422 idempotency_key_reused; while the
-// first still runs 409 idempotency_in_progress. 5xx answers are not stored.
+// first still runs 409 idempotency_in_progress. 5xx answers are not stored. Another
+// API key's request with the same Idempotency-Key is a request of its own.
 func (h *Handler) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -302,23 +278,15 @@ func (h *Handler) idempotent(next http.Handler) http.Handler {
 		sum.Write(body)
 		hash := sum.Sum(nil)
 		c := callOf(r)
-		mode := c.key.Mode
 		rk := sha256.Sum256(append([]byte(key+"\x00"), hash...))
 		c.requestKey = hex.EncodeToString(rk[:])
-		now := time.Now()
-		var state apikey.IdempotencyState
-		var code int
-		var stored []byte
-		err = h.gw.Store().Update(r.Context(), func(ctx context.Context, tx storage.Tx) error {
-			var err error
-			state, code, stored, err = tx.BeginIdempotent(ctx, mode, key, hash, now, now.Add(-24*time.Hour), now.Add(-h.opts.IdempotencyLease))
-			return err
-		})
+		keys := h.gw.APIKeys()
+		idem, err := keys.BeginIdempotent(r.Context(), c.key.ID, key, hash, h.opts.IdempotencyLease)
 		if err != nil {
 			writeError(w, toAPIError(err, h.log))
 			return
 		}
-		switch state {
+		switch idem.State {
 		case apikey.IdempotencyRunning:
 			writeError(w, errInProgress)
 			return
@@ -328,23 +296,29 @@ func (h *Handler) idempotent(next http.Handler) http.Handler {
 		case apikey.IdempotencyDone:
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(code)
-			w.Write(stored)
+			w.WriteHeader(idem.Code)
+			w.Write(idem.Body)
 			return
 		}
 		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
 		finished := false
 		defer func() {
+			// The answer is out; what is stored now decides what a retry gets. If
+			// storing fails, the key stays held until the lease ends and a retry then
+			// runs again (every create is idempotent by its request key), so the
+			// failure is logged, not hidden.
 			ctx := context.WithoutCancel(r.Context())
 			if finished && rec.code < 500 {
-				h.gw.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-					return tx.FinishIdempotent(ctx, mode, key, rec.code, rec.body.Bytes())
-				})
+				if err := keys.FinishIdempotent(ctx, c.key.ID, key, rec.code, rec.body.Bytes()); err != nil {
+					h.log.ErrorContext(ctx, "httphandler: storing the answer of an Idempotency-Key failed; a retry after the lease runs again",
+						"key_id", c.key.ID, "path", r.URL.Path, "err", err)
+				}
 				return
 			}
-			h.gw.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-				return tx.AbandonIdempotent(ctx, mode, key)
-			})
+			if err := keys.AbandonIdempotent(ctx, c.key.ID, key); err != nil {
+				h.log.ErrorContext(ctx, "httphandler: releasing an Idempotency-Key failed; it is free again after the lease",
+					"key_id", c.key.ID, "path", r.URL.Path, "err", err)
+			}
 		}()
 		next.ServeHTTP(rec, r)
 		finished = true

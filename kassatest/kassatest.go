@@ -200,6 +200,9 @@ func (e *Env) Sync() {
 	}
 }
 
+// DatabasePath is the Env's database: ":memory:" unless WithDatabase gave a file.
+func (e *Env) DatabasePath() string { return e.opts.db }
+
 // Chain returns the sim chain of network n.
 func (e *Env) Chain(n asset.NetworkID) *sim.Chain { return e.Chains[n] }
 

@@ -35,8 +35,18 @@ type Tx interface {
 	evm.WalletTx
 	webhook.Tx
 	apikey.Tx
-	apikey.IdempotencyTx
 	payout.Tx
+	SettingsTx
+}
+
+// SettingsTx keeps small named values of the Gateway itself (such as the check value
+// that tells a wrong master key at start).
+type SettingsTx interface {
+	// Setting returns the value stored under name, ok false if none is.
+	Setting(ctx context.Context, name string) (value []byte, ok bool, err error)
+	// SetSettingOnce stores value under name unless a value is there already; it
+	// reports whether it stored it.
+	SetSettingOnce(ctx context.Context, name string, value []byte) (bool, error)
 }
 
 // Store is a database.

@@ -801,3 +801,32 @@ func (s *Service[T]) Event(ctx context.Context, m asset.Mode, id string) (EventD
 	})
 	return out, err
 }
+
+// CheckSealed opens the stored secrets of the first endpoint of each mode and the
+// url_callback secrets: an error means the master key is not the one they were
+// sealed with. With nothing stored it returns nil.
+func (s *Service[T]) CheckSealed(ctx context.Context) error {
+	return s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		for _, m := range []asset.Mode{asset.Live, asset.Test} {
+			eps, err := tx.ListEndpoints(ctx, m)
+			if err != nil {
+				return err
+			}
+			if len(eps) > 0 {
+				if _, err := s.box.Open(eps[0].Secret, []byte(eps[0].ID)); err != nil {
+					return err
+				}
+			}
+			sealed, ok, err := tx.CallbackSecret(ctx, m)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if _, err := s.box.Open(sealed, []byte("callback:"+string(m))); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -85,7 +85,7 @@ func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
 }
 
 // BeginIdempotent implements apikey.IdempotencyTx.
-func (t *tx) BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash []byte, now, since, stale time.Time) (apikey.IdempotencyState, int, []byte, error) {
+func (t *tx) BeginIdempotent(ctx context.Context, keyID, key string, hash []byte, now, since, stale time.Time) (apikey.IdempotencyState, int, []byte, error) {
 	if err := t.writable(); err != nil {
 		return 0, 0, nil, err
 	}
@@ -94,8 +94,8 @@ func (t *tx) BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash
 	var code int
 	var body []byte
 	var created int64
-	err := t.tx.QueryRowContext(ctx, `SELECT request_hash, status, code, body, created_at FROM idempotency WHERE mode = ? AND key = ?`,
-		string(m), key).Scan(&stored, &status, &code, &body, &created)
+	err := t.tx.QueryRowContext(ctx, `SELECT request_hash, status, code, body, created_at FROM idempotency WHERE key_id = ? AND key = ?`,
+		keyID, key).Scan(&stored, &status, &code, &body, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -111,27 +111,88 @@ func (t *tx) BeginIdempotent(ctx context.Context, m asset.Mode, key string, hash
 			return apikey.IdempotencyDone, code, body, nil
 		}
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO idempotency (mode, key, request_hash, status, created_at) VALUES (?, ?, ?, 'running', ?)
-		ON CONFLICT (mode, key) DO UPDATE SET request_hash = excluded.request_hash, status = 'running', code = 0, body = NULL,
-		created_at = excluded.created_at`, string(m), key, hash, micros(now))
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO idempotency (key_id, key, request_hash, status, created_at) VALUES (?, ?, ?, 'running', ?)
+		ON CONFLICT (key_id, key) DO UPDATE SET request_hash = excluded.request_hash, status = 'running', code = 0, body = NULL,
+		created_at = excluded.created_at`, keyID, key, hash, micros(now))
 	return apikey.IdempotencyNew, 0, nil, err
 }
 
 // FinishIdempotent implements apikey.IdempotencyTx.
-func (t *tx) FinishIdempotent(ctx context.Context, m asset.Mode, key string, code int, body []byte) error {
+func (t *tx) FinishIdempotent(ctx context.Context, keyID, key string, code int, body []byte) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(ctx, `UPDATE idempotency SET status = 'done', code = ?, body = ? WHERE mode = ? AND key = ?`,
-		code, body, string(m), key)
+	_, err := t.tx.ExecContext(ctx, `UPDATE idempotency SET status = 'done', code = ?, body = ? WHERE key_id = ? AND key = ?`,
+		code, body, keyID, key)
 	return err
 }
 
 // AbandonIdempotent implements apikey.IdempotencyTx.
-func (t *tx) AbandonIdempotent(ctx context.Context, m asset.Mode, key string) error {
+func (t *tx) AbandonIdempotent(ctx context.Context, keyID, key string) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM idempotency WHERE mode = ? AND key = ? AND status = 'running'`, string(m), key)
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM idempotency WHERE key_id = ? AND key = ? AND status = 'running'`, keyID, key)
 	return err
+}
+
+// PurgeIdempotent implements apikey.IdempotencyTx.
+func (t *tx) PurgeIdempotent(ctx context.Context, before time.Time) (int, error) {
+	return t.purge(ctx, `DELETE FROM idempotency WHERE created_at < ?`, micros(before))
+}
+
+// RememberSignature implements apikey.ReplayTx.
+func (t *tx) RememberSignature(ctx context.Context, keyID string, sig []byte, expires, now time.Time) (bool, error) {
+	if err := t.writable(); err != nil {
+		return false, err
+	}
+	// A row that expired is taken over; a live one makes this a replay.
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO seen_signatures (key_id, signature, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (key_id, signature) DO UPDATE SET expires_at = excluded.expires_at WHERE seen_signatures.expires_at < ?`,
+		keyID, sig, micros(expires), micros(now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// PurgeSignatures implements apikey.ReplayTx.
+func (t *tx) PurgeSignatures(ctx context.Context, now time.Time) (int, error) {
+	return t.purge(ctx, `DELETE FROM seen_signatures WHERE expires_at < ?`, micros(now))
+}
+
+func (t *tx) purge(ctx context.Context, query string, args ...any) (int, error) {
+	if err := t.writable(); err != nil {
+		return 0, err
+	}
+	res, err := t.tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// Setting implements storage.SettingsTx.
+func (t *tx) Setting(ctx context.Context, name string) ([]byte, bool, error) {
+	var v []byte
+	err := t.tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	return v, err == nil, err
+}
+
+// SetSettingOnce implements storage.SettingsTx.
+func (t *tx) SetSettingOnce(ctx context.Context, name string, value []byte) (bool, error) {
+	if err := t.writable(); err != nil {
+		return false, err
+	}
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
