@@ -128,6 +128,11 @@ type PayoutOptions struct {
 	// payout into small ones, or into several batches, therefore gains nothing.
 	WindowUSD decimal.Decimal
 	Window    time.Duration
+	// FundsWait is how long a payout the ledger covers waits for the chain wallet's
+	// coins to become spendable (a Bitcoin wallet whose only coins are the change of
+	// its own payouts, deeper than bitcoin.MaxUnconfirmedDepth or not yet accepted by
+	// the node) before it fails with its hold released (default 1 h).
+	FundsWait time.Duration
 	// ServiceFeePercent is kept from each payout for the operator (default 0).
 	ServiceFeePercent decimal.Decimal
 	// Notifier sends one-time codes (payout.SMTPNotifier). Without one, test-mode
@@ -291,7 +296,7 @@ func New(cfg Config) (*Gateway, error) {
 	// A watch-only keyring gets the service too: its creates fail with ErrWatchOnly.
 	g.payouts, err = payout.New(payout.Config[storage.Tx]{Assets: g.assets, Keys: g.keys, Update: g.store.Update,
 		View: g.store.View, Senders: g.sender, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
-		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
+		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
 		Approver: cfg.Payouts.Approver, Now: g.now, Logger: g.log})
 	if err != nil {
 		g.Close()

@@ -81,6 +81,8 @@ type simSender struct {
 
 func (s simSender) FeeAsset() string                  { return s.fee }
 func (s simSender) ValidateAddress(addr string) error { return s.c.ValidateAddress(addr) }
+
+func (s simSender) CanonicalAddress(addr string) (string, error) { return s.c.CanonicalAddress(addr) }
 func (s simSender) Rejected(err error) bool           { return errors.Is(err, sim.ErrRejected) }
 
 func (s simSender) EstimateFee(ctx context.Context, code, to string, amount *big.Int) (*big.Int, error) {
@@ -117,6 +119,8 @@ type btcSender struct {
 
 func (s btcSender) FeeAsset() string                  { return s.fee }
 func (s btcSender) ValidateAddress(addr string) error { return s.b.ValidateAddress(addr) }
+
+func (s btcSender) CanonicalAddress(addr string) (string, error) { return s.b.CanonicalAddress(addr) }
 
 func (s btcSender) EstimateFee(ctx context.Context, _, to string, amount *big.Int) (*big.Int, error) {
 	f, err := s.w.EstimateFee(ctx, to, amount)
@@ -157,6 +161,8 @@ type evmSender struct {
 
 func (s evmSender) FeeAsset() string                  { return s.fee }
 func (s evmSender) ValidateAddress(addr string) error { return evm.ValidateAddress(addr) }
+
+func (s evmSender) CanonicalAddress(addr string) (string, error) { return evm.CanonicalAddress(addr) }
 
 func (s evmSender) EstimateFee(ctx context.Context, code, _ string, _ *big.Int) (*big.Int, error) {
 	return s.w.EstimateFee(ctx, code)

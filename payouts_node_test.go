@@ -535,3 +535,173 @@ func TestPayout_AddressesOfAnotherNetworkOrWithBadChecksums(t *testing.T) {
 	e.available("ETH")
 	e.verify()
 }
+
+// regtestDest is a regtest P2WPKH address that is not ours, one per i.
+func regtestDest(i int) string {
+	a, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{byte(40 + i)}, 20), regtest)
+	return a.EncodeAddress()
+}
+
+// TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit (issue 14.5): a
+// payout to one of our deposit addresses written in upper-case bech32 (or lower-case
+// hex on EVM) was accepted, and the watcher then booked its output as a customer's
+// payment. Addresses are now compared by what they pay to, and an output of a
+// transaction our wallet signed never pays an invoice.
+func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *testing.T) {
+	e := newNodesEnv(t)
+	ctx := context.Background()
+	e.credit("BTC", "0.05")
+	inv, err := e.g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := inv.Methods[0].Address
+	ethInv, err := e.g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.1"), Currency: "ETH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []payout.CreateParams{
+		{Amount: dec("0.01"), Currency: "BTC", Destination: strings.ToUpper(own)},
+		{Amount: dec("0.01"), Currency: "BTC", Destination: own},
+		{Amount: dec("0.01"), Currency: "ETH", Destination: strings.ToLower(ethInv.Methods[0].Address)},
+	} {
+		if _, err := e.g.Payouts().Create(ctx, asset.Test, c); !errors.Is(err, payout.ErrOwnAddress) || !hasField(err, "destination_address") {
+			t.Fatalf("payout to our own %s: %v", c.Destination, err)
+		}
+	}
+	// Our own wallet pays the invoice's address anyway (as a payout written before
+	// this check would have): the output is ours, never the customer's payment.
+	btc, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: e.btc.RPC, Logger: e.quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := bitcoin.NewWallet(bitcoin.WalletConfig[storage.Tx]{Backend: btc, Keyring: e.keys, Update: e.g.Store().Update,
+		View: e.g.Store().View, Logger: e.quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Send(ctx, chains.PayoutSpec{ID: "own-output", Asset: "BTC", To: strings.ToUpper(own), Amount: big.NewInt(1_000_000)}); err != nil {
+		t.Fatal(err)
+	}
+	e.sync() // seen in the mempool
+	e.btc.Generate(1)
+	e.sync()
+	got, err := e.g.GetInvoice(ctx, asset.Test, inv.ID)
+	if err != nil || got.Status != invoice.StatusPending || !got.AmountPaid.IsZero() {
+		t.Fatalf("invoice after our own transaction paid its address: %s paid %s (%v)", got.Status, got.AmountPaid, err)
+	}
+	if b, _ := e.g.Balance(ctx, asset.Test, "BTC"); !b.Pending.IsZero() || !b.Available.Equal(dec("0.05")) {
+		t.Fatalf("our own output was booked: %+v", b)
+	}
+	e.verify()
+}
+
+// TestPayout_ConcurrentBTCPayoutsSpendTheirOwnUnconfirmedChange (issue 14.5b): ten
+// concurrent payouts against a balance for five, from one deposit: the ledger takes
+// five, and all five go out, each spending the change of the one before it while it
+// is unconfirmed (two used to fail at the node: "insufficient confirmed funds").
+func TestPayout_ConcurrentBTCPayoutsSpendTheirOwnUnconfirmedChange(t *testing.T) {
+	e := newNodesEnv(t)
+	ctx := context.Background()
+	e.credit("BTC", "0.05")
+	const n = 10
+	var wg sync.WaitGroup
+	ps := make([]*kassa.Payout, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			ps[i], errs[i] = e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: regtestDest(i)})
+		})
+	}
+	wg.Wait()
+	var accepted []*kassa.Payout
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			accepted = append(accepted, ps[i])
+		case errors.Is(err, payout.ErrInsufficientFunds):
+		default:
+			t.Fatalf("payout %d: %v", i, err) // a *BroadcastError here is the defect
+		}
+	}
+	if len(accepted) != 5 {
+		t.Fatalf("%d payouts accepted from a balance for 5", len(accepted))
+	}
+	// Those that waited for a sibling's broadcast go out at the next pass.
+	e.sync()
+	for _, p := range accepted {
+		if got, _ := e.g.Payouts().Get(ctx, asset.Test, p.ID); got.Status != payout.StatusBroadcast {
+			t.Fatalf("payout %s is %s (%s) after a pass", p.ID, got.Status, got.FailureReason)
+		}
+	}
+	if mp := e.btc.Mempool(); len(mp) != 5 {
+		t.Fatalf("%d transactions in the mempool, want 5 chained ones", len(mp))
+	}
+	e.btc.Generate(1)
+	e.sync()
+	spent := decimal.Zero
+	for _, p := range accepted {
+		got, _ := e.g.Payouts().Get(ctx, asset.Test, p.ID)
+		if got.Status != payout.StatusCompleted {
+			t.Fatalf("payout %s is %s after mining", p.ID, got.Status)
+		}
+		spent = spent.Add(got.NetAmount).Add(*got.Fee)
+	}
+	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(spent)) {
+		t.Fatalf("BTC available %s, want 0.05 - %s", a, spent)
+	}
+	e.verify()
+}
+
+// TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut: a payout whose only coins
+// are change deeper than bitcoin.MaxUnconfirmedDepth waits (processing, held) instead
+// of failing, and goes out once a block confirms the chain; one that waits longer
+// than FundsWait fails with its hold released.
+func TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut(t *testing.T) {
+	e := newNodesEnv(t)
+	ctx := context.Background()
+	e.credit("BTC", "0.1")
+	pay := func(i int) *kassa.Payout {
+		t.Helper()
+		p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: regtestDest(i)})
+		if err != nil {
+			t.Fatalf("payout %d: %v", i, err)
+		}
+		return p
+	}
+	for i := range bitcoin.MaxUnconfirmedDepth {
+		if p := pay(i); p.Status != payout.StatusBroadcast {
+			t.Fatalf("payout %d of a chain of %d: %s", i, bitcoin.MaxUnconfirmedDepth, p.Status)
+		}
+	}
+	waiting := pay(100)
+	if waiting.Status != payout.StatusProcessing {
+		t.Fatalf("payout beyond the chain limit: %s (%s)", waiting.Status, waiting.FailureReason)
+	}
+	e.btc.Generate(1)
+	e.sync()
+	e.sync() // the confirmed chain's change is spendable at the next pass
+	if got, _ := e.g.Payouts().Get(ctx, asset.Test, waiting.ID); got.Status != payout.StatusBroadcast {
+		t.Fatalf("after the chain confirmed, the waiting payout is %s", got.Status)
+	}
+	for i := range bitcoin.MaxUnconfirmedDepth - 1 {
+		pay(200 + i)
+	}
+	timedOut := pay(300)
+	if timedOut.Status != payout.StatusProcessing {
+		t.Fatalf("second waiting payout: %s", timedOut.Status)
+	}
+	e.clock.Advance(61 * time.Minute)
+	e.sync()
+	got, _ := e.g.Payouts().Get(ctx, asset.Test, timedOut.ID)
+	if got.Status != payout.StatusFailed || !strings.Contains(got.FailureReason, "waited") {
+		t.Fatalf("after FundsWait: %s (%s)", got.Status, got.FailureReason)
+	}
+	b, _ := e.g.Balance(ctx, asset.Test, "BTC")
+	if !b.Held.Equal(dec("0.02")) { // the 20 broadcast ones, none of the failed one
+		t.Fatalf("held after the timeout: %+v", b)
+	}
+	e.btc.Generate(1)
+	e.sync()
+	e.verify()
+}

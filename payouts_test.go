@@ -3,7 +3,6 @@ package kassa_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -94,7 +93,7 @@ func hasField(err error, field string) bool {
 func TestPayout_BTCIsBroadcastMinedAndBookedExactly(t *testing.T) {
 	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ServiceFeePercent: dec("1")}))
 	fund(t, env, "BTC", "0.1")
-	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.05"), Currency: "BTC", Destination: "bc-recipient-1"})
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.05"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 1)})
 	// 1% service fee and the sim's flat 1000 sat network fee come out of the amount.
 	if p.Status != payout.StatusBroadcast || p.TxHash == "" || !p.ServiceFee.Equal(dec("0.0005")) ||
 		!p.EstimatedFee.Equal(dec("0.00001")) || !p.NetAmount.Equal(dec("0.04949")) || p.FeeCurrency != "BTC" {
@@ -144,7 +143,7 @@ func TestPayout_NodeRefusalRollsBackTheHold(t *testing.T) {
 	fund(t, env, "BTC", "0.1")
 	env.Chain(asset.Bitcoin).RejectSends("min relay fee not met")
 	_, err := env.Gateway.Payouts().Create(context.Background(), asset.Test,
-		payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: "recipient"})
+		payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 2)})
 	var be *payout.BroadcastError
 	if !errors.As(err, &be) {
 		t.Fatalf("create with a refusing node: %v", err)
@@ -168,7 +167,7 @@ func TestPayout_NodeDownLeavesItProcessingThenBroadcastsOnce(t *testing.T) {
 	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100")}))
 	fund(t, env, "BTC", "0.1")
 	chain := env.Chain(asset.Bitcoin)
-	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r1"})
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 3)})
 	// The code is right but the node is down: the payout stays processing, still held.
 	chain.SetOffline(true)
 	got, err := env.Gateway.Payouts().Verify(context.Background(), asset.Test, p.ID, env.Code(p.ID))
@@ -206,6 +205,7 @@ func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
 	fund(t, env, "BTC", "0.1")
 	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
 	own := method(t, inv, "BTC").Address
+	ownETH := method(t, create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "ETH"}), "ETH").Address
 	cases := []struct {
 		name  string
 		mode  asset.Mode
@@ -213,21 +213,27 @@ func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
 		field string
 		is    error
 	}{
-		{"zero", asset.Test, payout.CreateParams{Amount: dec("0"), Currency: "BTC", Destination: "r"}, "amount", nil},
-		{"negative", asset.Test, payout.CreateParams{Amount: dec("-1"), Currency: "BTC", Destination: "r"}, "amount", nil},
-		{"over-precise", asset.Test, payout.CreateParams{Amount: dec("0.011111111"), Currency: "BTC", Destination: "r"}, "amount", nil},
-		{"below minimum", asset.Test, payout.CreateParams{Amount: dec("0.0001"), Currency: "BTC", Destination: "r"}, "amount", payout.ErrBelowMinimum},
-		{"more than available", asset.Test, payout.CreateParams{Amount: dec("0.2"), Currency: "BTC", Destination: "r"}, "amount", payout.ErrInsufficientFunds},
-		{"huge", asset.Test, payout.CreateParams{Amount: dec("1e40"), Currency: "BTC", Destination: "r"}, "amount", nil},
-		{"unknown asset", asset.Test, payout.CreateParams{Amount: dec("1"), Currency: "DOGE", Destination: "r"}, "currency", nil},
+		{"zero", asset.Test, payout.CreateParams{Amount: dec("0"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
+		{"negative", asset.Test, payout.CreateParams{Amount: dec("-1"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
+		{"over-precise", asset.Test, payout.CreateParams{Amount: dec("0.011111111"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
+		{"below minimum", asset.Test, payout.CreateParams{Amount: dec("0.0001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", payout.ErrBelowMinimum},
+		{"more than available", asset.Test, payout.CreateParams{Amount: dec("0.2"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", payout.ErrInsufficientFunds},
+		{"huge", asset.Test, payout.CreateParams{Amount: dec("1e40"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
+		{"unknown asset", asset.Test, payout.CreateParams{Amount: dec("1"), Currency: "DOGE", Destination: env.Recipient(asset.Bitcoin, 4)}, "currency", nil},
 		{"bad address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "two words"}, "destination_address", chains.ErrInvalidAddress},
 		{"empty address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC"}, "destination_address", chains.ErrInvalidAddress},
 		{"own deposit address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: own}, "destination_address", payout.ErrOwnAddress},
-		{"live mode without a live chain", asset.Live, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r"}, "network", payout.ErrNoSender},
-		{"metadata not an object", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r", Metadata: []byte(`[1]`)}, "metadata", invoice.ErrNotObject},
-		{"metadata not JSON", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r", Metadata: []byte(`{"a":`)}, "metadata", invoice.ErrNotObject},
-		{"customer id too long", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r", CustomerID: strings.Repeat("c", 129)}, "customer_id", invoice.ErrTooLarge},
-		{"token without gas", asset.Test, payout.CreateParams{Amount: dec("10"), Currency: "USDT", Network: "ethereum", Destination: "0xabc"}, "amount", nil},
+		// Issue 14.5: compared by what they pay to, not by their spelling.
+		{"own deposit address in upper case", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: strings.ToUpper(own)}, "destination_address", payout.ErrOwnAddress},
+		{"own EVM deposit address in lower case", asset.Test, payout.CreateParams{Amount: dec("1"), Currency: "USDT", Network: "ethereum", Destination: strings.ToLower(ownETH)}, "destination_address", payout.ErrOwnAddress},
+		// Issue 14.15: the sim chain checks addresses as the network it stands in for.
+		{"not an address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "not-an-address"}, "destination_address", chains.ErrInvalidAddress},
+		{"mainnet address in test mode", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"}, "destination_address", chains.ErrInvalidAddress},
+		{"live mode without a live chain", asset.Live, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "network", payout.ErrNoSender},
+		{"metadata not an object", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), Metadata: []byte(`[1]`)}, "metadata", invoice.ErrNotObject},
+		{"metadata not JSON", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), Metadata: []byte(`{"a":`)}, "metadata", invoice.ErrNotObject},
+		{"customer id too long", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), CustomerID: strings.Repeat("c", 129)}, "customer_id", invoice.ErrTooLarge},
+		{"token without gas", asset.Test, payout.CreateParams{Amount: dec("10"), Currency: "USDT", Network: "ethereum", Destination: env.Recipient(asset.Ethereum, 1)}, "amount", nil},
 	}
 	fund(t, env, "USDT_ETHEREUM", "20")
 	for _, tc := range cases {
@@ -257,7 +263,7 @@ func TestPayout_TokenHoldsGasInTheNativeCoin(t *testing.T) {
 	env := kassatest.New(t)
 	fund(t, env, "USDT_ETHEREUM", "50")
 	fund(t, env, "ETH", "0.01")
-	p := newPayout(t, env, payout.CreateParams{Amount: dec("20"), Currency: "USDT", Network: "ethereum", Destination: "0xrecipient"})
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("20"), Currency: "USDT", Network: "ethereum", Destination: env.Recipient(asset.Ethereum, 1)})
 	if p.Status != payout.StatusBroadcast || !p.NetAmount.Equal(dec("20")) || p.FeeCurrency != "ETH" {
 		t.Fatalf("token payout: %+v", p)
 	}
@@ -283,11 +289,11 @@ func TestPayout_AboveThresholdWaitsForTheCode(t *testing.T) {
 	fund(t, env, "BTC", "0.2")
 	ctx := context.Background()
 	svc := env.Gateway.Payouts()
-	small := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "r"}) // 650 USD
+	small := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}) // 650 USD
 	if small.Status != payout.StatusBroadcast {
 		t.Fatalf("small payout is %s", small.Status)
 	}
-	big := newPayout(t, env, payout.CreateParams{Amount: dec("0.05"), Currency: "BTC", Destination: "r"}) // 3250 USD
+	big := newPayout(t, env, payout.CreateParams{Amount: dec("0.05"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}) // 3250 USD
 	code := env.Code(big.ID)
 	if big.Status != payout.StatusPendingVerification || big.TxHash != "" || len(code) != 6 {
 		t.Fatalf("big payout: %+v, code %q", big, code)
@@ -318,7 +324,7 @@ func TestPayout_FiveWrongCodesOrExpiryCancelAndRelease(t *testing.T) {
 	fund(t, env, "BTC", "0.1")
 	ctx := context.Background()
 	svc := env.Gateway.Payouts()
-	a := newPayout(t, env, payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: "r"})
+	a := newPayout(t, env, payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)})
 	code := env.Code(a.ID)
 	wrong := "000000"
 	if code == wrong {
@@ -335,7 +341,7 @@ func TestPayout_FiveWrongCodesOrExpiryCancelAndRelease(t *testing.T) {
 	if _, err := svc.Verify(ctx, asset.Test, a.ID, code); !errors.Is(err, payout.ErrInvalidState) {
 		t.Fatalf("right code after cancel: %v", err)
 	}
-	b := newPayout(t, env, payout.CreateParams{Amount: dec("0.03"), Currency: "BTC", Destination: "r"})
+	b := newPayout(t, env, payout.CreateParams{Amount: dec("0.03"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)})
 	env.Advance(11 * time.Minute) // syncs: the expired code cancels the payout
 	if got := getPayout(t, env, b.ID); got.Status != payout.StatusCancelled {
 		t.Fatalf("after expiry: %s", got.Status)
@@ -352,15 +358,15 @@ func TestPayout_MassIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	svc := env.Gateway.Payouts()
 	dests := []payout.CreateParams{
-		{Amount: dec("0.01"), Currency: "BTC", Destination: "a"},
+		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)},
 		{Amount: dec("0.01"), Currency: "BTC", Destination: "b c"},
-		{Amount: dec("0.01"), Currency: "BTC", Destination: "d"},
+		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 6)},
 	}
 	_, _, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
 	if !hasField(err, "destinations[1].destination_address") {
 		t.Fatalf("mass with a bad address: %v", err)
 	}
-	dests[1].Destination = "b"
+	dests[1].Destination = env.Recipient(asset.Bitcoin, 7)
 	dests[2].Amount = dec("0.09") // together more than available
 	_, _, err = svc.CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
 	if !errors.Is(err, payout.ErrInsufficientFunds) {
@@ -427,7 +433,7 @@ func TestPayout_ConcurrentPayoutsNeverOverdraw(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			_, errs[i] = env.Gateway.Payouts().Create(context.Background(), asset.Test,
-				payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: fmt.Sprintf("r%d", i)})
+				payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(100+i))})
 		})
 	}
 	wg.Wait()
@@ -458,7 +464,7 @@ func TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts(t *testing.T) {
 	env := kassatest.New(t, kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")))
 	fund(t, env, "BTC", "0.1")
 	ctx := context.Background()
-	c := payout.CreateParams{RequestKey: "req-1", Amount: dec("0.01"), Currency: "BTC", Destination: "a"}
+	c := payout.CreateParams{RequestKey: "req-1", Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)}
 	first := newPayout(t, env, c)
 	env.Restart()
 	again, err := env.Gateway.Payouts().Create(ctx, asset.Test, c)
@@ -469,11 +475,11 @@ func TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts(t *testing.T) {
 		t.Fatalf("one payout of 0.01 from 0.1, balance %+v", b)
 	}
 	if _, err := env.Gateway.Payouts().Create(ctx, asset.Test, payout.CreateParams{RequestKey: strings.Repeat("k", 256),
-		Amount: dec("0.01"), Currency: "BTC", Destination: "a"}); !hasField(err, "request_key") {
+		Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)}); !hasField(err, "request_key") {
 		t.Fatalf("a 256-character key: %v", err)
 	}
 	mp := payout.MassParams{RequestKey: "req-2", Destinations: []payout.CreateParams{
-		{Amount: dec("0.01"), Currency: "BTC", Destination: "b"}, {Amount: dec("0.02"), Currency: "BTC", Destination: "c"}}}
+		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 7)}, {Amount: dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 8)}}}
 	batch, ps, err := env.Gateway.Payouts().CreateMass(ctx, asset.Test, mp)
 	if err != nil || len(ps) != 2 {
 		t.Fatalf("mass: %v", err)
@@ -497,10 +503,10 @@ func TestPayout_StepReachesEveryOpenPayout(t *testing.T) {
 	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100"), WindowUSD: dec("1000000")}))
 	fund(t, env, "BTC", "1")
 	for i := range 501 {
-		newPayout(t, env, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: fmt.Sprintf("d%d", i)})
+		newPayout(t, env, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(1000+i))})
 	}
 	chain := env.Chain(asset.Bitcoin)
-	last := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "late"}) // above 100 USD: a code
+	last := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 9)}) // above 100 USD: a code
 	chain.SetOffline(true)
 	if p, err := env.Gateway.Payouts().Verify(context.Background(), asset.Test, last.ID, env.Code(last.ID)); err != nil || p.Status != payout.StatusProcessing {
 		t.Fatalf("verify with the node down: %+v, %v", p, err)
@@ -525,7 +531,7 @@ func TestPayout_UnminedTransactionIsSentAgain(t *testing.T) {
 	env := kassatest.New(t)
 	fund(t, env, "BTC", "0.1")
 	chain := env.Chain(asset.Bitcoin)
-	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "dropped"})
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 10)})
 	if !chain.Drop(p.TxHash) {
 		t.Fatalf("payout tx %s not in the mempool", p.TxHash)
 	}

@@ -362,7 +362,8 @@ func (g *Gateway) CancelInvoice(ctx context.Context, m asset.Mode, id string) (*
 	return inv, err
 }
 
-// Payments returns the on-chain transfers matched to an invoice.
+// Payments returns the on-chain transfers that pay an invoice (never an output of a
+// transaction Kassa's own wallets sent).
 func (g *Gateway) Payments(ctx context.Context, m asset.Mode, id string) ([]invoice.Payment, error) {
 	var out []invoice.Payment
 	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -370,7 +371,7 @@ func (g *Gateway) Payments(ctx context.Context, m asset.Mode, id string) ([]invo
 		if err != nil {
 			return err
 		}
-		out, err = tx.Payments(ctx, inv)
+		out, err = g.invoices.Payments(ctx, tx, inv)
 		return err
 	})
 	return out, err

@@ -87,6 +87,15 @@ type Backend interface {
 	ValidateAddress(addr string) error
 }
 
+// Canonicalizer is implemented by backends whose addresses have several spellings of
+// one destination (bech32 in upper or lower case, EVM hex with or without its EIP-55
+// checksum). CanonicalAddress validates addr like ValidateAddress and returns the one
+// spelling Kassa derives and stores, so addresses are compared by what they pay to,
+// never by their text.
+type Canonicalizer interface {
+	CanonicalAddress(addr string) (string, error)
+}
+
 // Mempool is implemented by backends that see unconfirmed transactions.
 type Mempool interface {
 	// Pending returns the unconfirmed transfers to watched addresses.
@@ -138,6 +147,11 @@ var (
 	ErrUnavailable    = errors.New("chain node unavailable")
 	ErrInvalidAddress = errors.New("invalid address for this network")
 	ErrNoBlock        = errors.New("no block at this height")
+	// ErrFundsUnconfirmed means a wallet holds the funds to send, but not yet in
+	// spendable form (its own change still unconfirmed beyond the chain depth it
+	// spends, or a transaction not yet accepted by the node): a payout waits and is
+	// sent again, rather than failing.
+	ErrFundsUnconfirmed = errors.New("the wallet's funds are not confirmed yet")
 )
 
 // Keyer is implemented by backends that match outputs by something other than the

@@ -373,8 +373,8 @@ func TestAPI_IdempotencyKeyLostWithItsProcess(t *testing.T) {
 		{"/v1/invoices", "id", map[string]any{"amount": "3", "currency": "USD"}, map[string]any{"amount": "4", "currency": "USD"}},
 		{"/v1/checkout/sessions", "id", map[string]any{"amount": "3", "currency": "USD"}, map[string]any{"amount": "4", "currency": "USD"}},
 		{"/v1/payments", "payment_id", map[string]any{"amount": "3", "fiat_currency": "USD"}, map[string]any{"amount": "4", "fiat_currency": "USD"}},
-		{"/v1/payouts", "payout_id", map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": "lost-1"},
-			map[string]any{"amount": "0.02", "currency": "BTC", "destination_address": "lost-2"}},
+		{"/v1/payouts", "payout_id", map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 1)},
+			map[string]any{"amount": "0.02", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 2)}},
 	} {
 		key := "lost" + c.path
 		first := a.do("POST", c.path, c.body, map[string]string{"Idempotency-Key": key})

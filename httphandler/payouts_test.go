@@ -21,7 +21,7 @@ func (a *api) fundBTC() {
 func TestAPI_Payouts(t *testing.T) {
 	a := newAPI(t, httphandler.Options{})
 	a.fundBTC()
-	req := map[string]any{"amount": "0.01", "currency": "BTC", "network": "bitcoin", "destination_address": "supplier-1",
+	req := map[string]any{"amount": "0.01", "currency": "BTC", "network": "bitcoin", "destination_address": a.env.Recipient(asset.Bitcoin, 1),
 		"customer_id": "c1", "metadata": map[string]any{"invoice": "A-7"}}
 	p := a.do("POST", "/v1/payouts", req, map[string]string{"Idempotency-Key": "po-1"})
 	want(t, p, 201, "")
@@ -57,26 +57,26 @@ func TestAPI_Payouts(t *testing.T) {
 			t.Fatalf("no details for %s: %s", field, r.raw)
 		}
 	}
-	bad(map[string]any{"amount": "5", "currency": "BTC", "destination_address": "x"}, "insufficient_funds", "amount")
+	bad(map[string]any{"amount": "5", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 2)}, "insufficient_funds", "amount")
 	bad(map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": "a b"}, "invalid_address", "destination_address")
-	bad(map[string]any{"amount": "0.0001", "currency": "BTC", "destination_address": "x"}, "amount_too_small", "amount")
-	bad(map[string]any{"amount": "0.01", "currency": "DOGE", "destination_address": "x"}, "unsupported_asset", "currency")
-	bad(map[string]any{"currency": "BTC", "destination_address": "x"}, "validation_error", "amount")
-	bad(map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": "x", "address": "y"}, "validation_error", "address")
-	bad(map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": "x", "metadata": []int{1}}, "validation_error", "metadata")
+	bad(map[string]any{"amount": "0.0001", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 2)}, "amount_too_small", "amount")
+	bad(map[string]any{"amount": "0.01", "currency": "DOGE", "destination_address": a.env.Recipient(asset.Bitcoin, 2)}, "unsupported_asset", "currency")
+	bad(map[string]any{"currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 2)}, "validation_error", "amount")
+	bad(map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 2), "address": a.env.Recipient(asset.Bitcoin, 3)}, "validation_error", "address")
+	bad(map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 2), "metadata": []int{1}}, "validation_error", "metadata")
 	many := make([]map[string]any, 51)
 	for i := range many {
-		many[i] = map[string]any{"amount": "0.001", "currency": "BTC", "address": "x"}
+		many[i] = map[string]any{"amount": "0.001", "currency": "BTC", "address": a.env.Recipient(asset.Bitcoin, 2)}
 	}
 	want(t, a.do("POST", "/v1/payouts/mass", map[string]any{"destinations": many}, nil), 422, "validation_error")
 	want(t, a.do("POST", "/v1/payouts/mass", map[string]any{"destinations": []any{
-		map[string]any{"amount": "0.001", "currency": "BTC", "address": "x"},
+		map[string]any{"amount": "0.001", "currency": "BTC", "address": a.env.Recipient(asset.Bitcoin, 2)},
 		map[string]any{"amount": "0.001", "currency": "BTC", "address": "bad address"}}}, nil), 422, "invalid_address")
 
 	// Mass payout.
 	m := a.do("POST", "/v1/payouts/mass", map[string]any{"batch_reference": "Payroll-Q3", "destinations": []any{
-		map[string]any{"amount": "0.01", "currency": "BTC", "address": "alice"},
-		map[string]any{"amount": "0.02", "currency": "BTC", "network": "bitcoin", "address": "bob"}}}, nil)
+		map[string]any{"amount": "0.01", "currency": "BTC", "address": a.env.Recipient(asset.Bitcoin, 4)},
+		map[string]any{"amount": "0.02", "currency": "BTC", "network": "bitcoin", "address": a.env.Recipient(asset.Bitcoin, 5)}}}, nil)
 	want(t, m, 201, "")
 	if m.data()["total_payouts"].(float64) != 2 || m.data()["total_amount"] != "0.03" || m.data()["batch_id"] == "" {
 		t.Fatalf("mass %s", m.raw)
@@ -84,7 +84,7 @@ func TestAPI_Payouts(t *testing.T) {
 
 	// Node refusal: 400 broadcast_failure with the rollback confirmed, money back.
 	a.env.Chain(asset.Bitcoin).RejectSends("bad-txns-inputs-missingorspent")
-	r := a.do("POST", "/v1/payouts", map[string]any{"amount": "0.01", "currency": "BTC", "address": "x", "destination_address": "x"}, nil)
+	r := a.do("POST", "/v1/payouts", map[string]any{"amount": "0.01", "currency": "BTC", "address": a.env.Recipient(asset.Bitcoin, 2), "destination_address": a.env.Recipient(asset.Bitcoin, 2)}, nil)
 	want(t, r, 400, "broadcast_failure")
 	if e := r.body["error"].(map[string]any); e["rollback_confirmed"] != true || e["payout_id"] == nil {
 		t.Fatalf("refusal %s", r.raw)
@@ -96,7 +96,7 @@ func TestAPI_Payouts(t *testing.T) {
 	}
 
 	// Approval above 5,000 USD (0.08 BTC at 65,000).
-	big := a.do("POST", "/v1/payouts", map[string]any{"amount": "0.08", "currency": "BTC", "destination_address": "exchange"}, nil)
+	big := a.do("POST", "/v1/payouts", map[string]any{"amount": "0.08", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 6)}, nil)
 	want(t, big, 201, "")
 	bid := big.data()["payout_id"].(string)
 	if big.data()["status"] != "pending_verification" {

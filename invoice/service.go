@@ -176,6 +176,13 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 		if err := s.book(ctx, tx, n, r); err != nil {
 			return err
 		}
+		own, err := tx.OwnTx(ctx, n, r.TxID)
+		if err != nil {
+			return err
+		}
+		if own {
+			continue // our own payout, sweep or change: never a customer's payment
+		}
 		inv, err := tx.InvoiceByAddress(ctx, n, r.Asset, r.To)
 		if errors.Is(err, ErrNotFound) {
 			continue // money to an address of ours in an asset no method asked for: booked only
@@ -258,7 +265,7 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 	if err != nil {
 		return nil, err
 	}
-	pays, err := tx.Payments(ctx, inv)
+	pays, err := s.Payments(ctx, tx, inv)
 	if err != nil {
 		return nil, err
 	}
@@ -323,6 +330,27 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 		}
 	}
 	return inv, nil
+}
+
+// Payments returns the transfers that pay inv: those to its addresses, less the
+// outputs of transactions our own wallets signed (a payout, sweep or top-up that
+// reached one of its addresses is the merchant's own money, never the payer's).
+func (s *Service) Payments(ctx context.Context, tx Tx, inv *Invoice) ([]Payment, error) {
+	all, err := tx.Payments(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, p := range all {
+		own, err := tx.OwnTx(ctx, p.Network, p.TxID)
+		if err != nil {
+			return nil, err
+		}
+		if !own {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // Due returns the ids of the invoices of mode whose expiry or monitoring window has

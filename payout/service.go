@@ -65,6 +65,10 @@ type Config[T Tx] struct {
 	ServiceFeePercent decimal.Decimal
 	// Notifier sends codes; without one, codes are logged at WARN (local use only).
 	Notifier Notifier
+	// FundsWait is how long a payout the ledger covers waits for the chain wallet's
+	// funds to become spendable (chains.ErrFundsUnconfirmed: its own change not yet
+	// confirmed) before it fails with its hold released (default 1 h).
+	FundsWait time.Duration
 	// Approver, if set, may require verification of any payout (manual review).
 	Approver func(ctx context.Context, p *Payout) bool
 	Now      func() time.Time
@@ -117,6 +121,9 @@ func New[T Tx](cfg Config[T]) (*Service[T], error) {
 	}
 	if cfg.Window <= 0 {
 		cfg.Window = 24 * time.Hour
+	}
+	if cfg.FundsWait <= 0 {
+		cfg.FundsWait = time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -189,9 +196,11 @@ func (s *Service[T]) prepare(ctx context.Context, m asset.Mode, c CreateParams, 
 		v.Add(field("amount"), fmt.Errorf("%w (%s %s)", ErrBelowMinimum, a.MinPayout, a.Code))
 	}
 	pl.amount = units
-	if err := s.validateAddress(ctx, snd, m, a, c.Destination); err != nil {
+	dest, err := s.validateAddress(ctx, snd, m, a, c.Destination)
+	if err != nil {
 		v.Add(field("destination_address"), err)
 	}
+	c.Destination = dest
 	v.Add(field("metadata"), invoice.CheckMetadata(c.Metadata))
 	if len(c.CustomerID) > 128 {
 		v.Add(field("customer_id"), fmt.Errorf("%w: over 128 bytes", invoice.ErrTooLarge))
@@ -230,11 +239,23 @@ func (s *Service[T]) prepare(ctx context.Context, m asset.Mode, c CreateParams, 
 	return pl
 }
 
-func (s *Service[T]) validateAddress(ctx context.Context, snd Sender, m asset.Mode, a asset.Asset, addr string) error {
+// validateAddress checks addr for the sender's network and returns its canonical
+// spelling (chains.Canonicalizer), which the payout keeps. One of our own addresses,
+// however it is written (bech32 in upper case, EVM hex without its checksum), is
+// refused with ErrOwnAddress: the address book is searched by the canonical spelling,
+// the one Kassa stores.
+func (s *Service[T]) validateAddress(ctx context.Context, snd Sender, m asset.Mode, a asset.Asset, addr string) (string, error) {
 	if v, ok := snd.(interface{ ValidateAddress(string) error }); ok {
 		if err := v.ValidateAddress(addr); err != nil {
-			return err
+			return "", err
 		}
+	}
+	if c, ok := snd.(chains.Canonicalizer); ok {
+		canon, err := c.CanonicalAddress(addr)
+		if err != nil {
+			return "", err
+		}
+		addr = canon
 	}
 	n, _ := s.cfg.Assets.Network(a.Network)
 	var own bool
@@ -244,12 +265,12 @@ func (s *Service[T]) validateAddress(ctx context.Context, snd Sender, m asset.Mo
 		return err
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if own {
-		return ErrOwnAddress
+		return "", ErrOwnAddress
 	}
-	return nil
+	return addr, nil
 }
 
 // Create validates, holds and (unless it needs a code) broadcasts one payout. Bad input
@@ -715,8 +736,14 @@ func (s *Service[T]) send(ctx context.Context, p *Payout) error {
 		return fmt.Errorf("payout %s: the %s sender cannot batch", p.ID, p.Network)
 	}
 	if sendErr != nil && !snd.Rejected(sendErr) {
-		s.cfg.Logger.WarnContext(ctx, "payout: broadcast deferred", "payout", p.ID, "send", p.SendID, "err", sendErr)
-		return nil
+		waited := s.cfg.Now().Sub(p.UpdatedAt)
+		if !errors.Is(sendErr, chains.ErrFundsUnconfirmed) || waited < s.cfg.FundsWait {
+			s.cfg.Logger.WarnContext(ctx, "payout: broadcast deferred", "payout", p.ID, "send", p.SendID, "err", sendErr)
+			return nil
+		}
+		// The wallet's funds did not become spendable within FundsWait: give up and
+		// release the hold rather than keep the merchant's money held.
+		sendErr = fmt.Errorf("waited %s for the wallet's funds to confirm: %w", waited.Round(time.Second), sendErr)
 	}
 	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
 		n := big.NewInt(int64(len(group)))

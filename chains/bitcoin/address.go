@@ -60,6 +60,19 @@ func AddressScript(addr string, params *chaincfg.Params) ([]byte, error) {
 	return nil, fmt.Errorf("%w (version byte %#x)", ErrWrongNetwork, version)
 }
 
+// CanonicalAddress validates addr for params (as AddressScript) and returns its one
+// canonical spelling: segwit addresses in lower case (BIP 173 allows all upper case
+// too, for QR codes); base58check addresses are case-sensitive and stay as they are.
+func CanonicalAddress(addr string, params *chaincfg.Params) (string, error) {
+	if _, err := AddressScript(addr, params); err != nil {
+		return "", err
+	}
+	if i := strings.LastIndexByte(addr, '1'); i > 0 && strings.EqualFold(addr[:i], params.Bech32HRPSegwit) {
+		return strings.ToLower(addr), nil
+	}
+	return addr, nil
+}
+
 func segwitScript(addr, hrp string) ([]byte, error) {
 	gotHRP, data, variant, err := bech32.DecodeGeneric(addr)
 	if err != nil {

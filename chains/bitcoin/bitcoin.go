@@ -133,6 +133,11 @@ func (c *common) ValidateAddress(addr string) error {
 	return err
 }
 
+// CanonicalAddress implements chains.Canonicalizer.
+func (c *common) CanonicalAddress(addr string) (string, error) {
+	return CanonicalAddress(addr, c.params)
+}
+
 // WatchKey implements chains.Keyer: outputs are matched by script.
 func (c *common) WatchKey(addr string) (string, bool) {
 	s, err := AddressScript(addr, c.params)
@@ -150,10 +155,11 @@ type Backend struct {
 }
 
 var (
-	_ chains.Backend  = (*Backend)(nil)
-	_ chains.Mempool  = (*Backend)(nil)
-	_ chains.Keyer    = (*Backend)(nil)
-	_ chains.Notifier = (*Backend)(nil)
+	_ chains.Backend       = (*Backend)(nil)
+	_ chains.Mempool       = (*Backend)(nil)
+	_ chains.Keyer         = (*Backend)(nil)
+	_ chains.Notifier      = (*Backend)(nil)
+	_ chains.Canonicalizer = (*Backend)(nil)
 )
 
 // New returns a Backend.

@@ -31,13 +31,25 @@ var (
 // limit at the default relay fee; it is conservative for segwit outputs).
 const DustLimit = 546
 
-// Output is a confirmed output paid to one of our addresses.
+// Output is an output paid to one of our addresses: confirmed, or the change of one
+// of our own sends not yet confirmed (Depth > 0).
 type Output struct {
 	TxID    string
 	Index   uint32
 	Amount  int64
 	Address keys.Address
+	// Depth is how many unconfirmed transactions of ours this output's transaction
+	// and its unconfirmed ancestors make: 0 for a confirmed output.
+	Depth int
+	// Unsent is set for the change of a send the node has not accepted yet: it cannot
+	// be spent before that send is broadcast.
+	Unsent bool
 }
+
+// MaxUnconfirmedDepth is how long a chain of our own unconfirmed transactions may
+// grow when payouts spend the change of earlier ones (as Bitcoin Core's wallet does):
+// below the 25 unconfirmed ancestors that Bitcoin Core's mempool accepts by default.
+const MaxUnconfirmedDepth = 20
 
 // SendStatus is a stored send's state.
 type SendStatus string
@@ -58,8 +70,15 @@ type Sent struct {
 	Amount      int64  // sum of the outputs paid (all of a batch), without change
 	Destination string // the address paid; a batch's addresses joined by ","
 	Change      string // change address, "" if none
-	Status      SendStatus
-	CreatedAt   time.Time
+	// ChangeIndex and ChangeAmount locate the change output (when Change is set), so
+	// later sends can spend it before it confirms.
+	ChangeIndex  uint32
+	ChangeAmount int64
+	// Depth is the number of unconfirmed transactions of ours this one and its
+	// unconfirmed ancestors make (1 when every input was confirmed).
+	Depth     int
+	Status    SendStatus
+	CreatedAt time.Time
 }
 
 // WalletTx is the storage the wallet needs inside one transaction.
@@ -69,6 +88,10 @@ type WalletTx interface {
 	// SpendableOutputs returns confirmed transfers of n to addresses of family in our
 	// address book that no send of ours spends.
 	SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]Output, error)
+	// UnconfirmedChange returns the change outputs of our sends on n (signed or
+	// broadcast, not failed) that are not confirmed yet and that no send of ours
+	// spends, with Depth set to their send's depth and Unsent for signed ones.
+	UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]Output, error)
 	// MarkSpent records that spentBy spends the outputs; ReleaseSpends forgets it.
 	MarkSpent(ctx context.Context, n chains.NetworkRef, outs []wire.OutPoint, spentBy string) error
 	ReleaseSpends(ctx context.Context, n chains.NetworkRef, spentBy string) error
@@ -208,13 +231,13 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment,
 			s = prev // a concurrent Send stored it first
 			return err
 		}
-		utxos, err := tx.SpendableOutputs(ctx, w.net, w.family)
+		sel, fee, change, err := w.choose(ctx, tx, amount, destLens, rate)
 		if err != nil {
 			return err
 		}
-		sel, fee, change, err := selectCoins(utxos, amount, destLens, rate)
-		if err != nil {
-			return err
+		depth := 1
+		for _, u := range sel {
+			depth = max(depth, u.Depth+1)
 		}
 		msg := wire.NewMsgTx(2)
 		prev := txscript.NewMultiPrevOutFetcher(nil)
@@ -238,8 +261,9 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment,
 		for _, p := range pays {
 			msg.AddTxOut(wire.NewTxOut(p.amount, p.script))
 		}
-		changeAddr := ""
+		changeAddr, changeIndex := "", uint32(0)
 		if change > 0 {
+			changeIndex = uint32(len(msg.TxOut))
 			idx, err := tx.AllocateIndex(ctx, keys.ChangeSequence(w.family), w.net.Mode)
 			if err != nil {
 				return err
@@ -284,7 +308,8 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment,
 			return err
 		}
 		s = Sent{Network: w.net, SpecID: id, TxID: msg.TxHash().String(), Raw: raw.Bytes(), Fee: fee,
-			Amount: amount, Destination: strings.Join(dests, ","), Change: changeAddr, Status: SendSigned, CreatedAt: time.Now().UTC()}
+			Amount: amount, Destination: strings.Join(dests, ","), Change: changeAddr, ChangeIndex: changeIndex,
+			ChangeAmount: change, Depth: depth, Status: SendSigned, CreatedAt: time.Now().UTC()}
 		if err := tx.MarkSpent(ctx, w.net, outpoints, s.TxID); err != nil {
 			return err
 		}
@@ -294,6 +319,47 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment,
 		w.cfg.Watch(s.Change)
 	}
 	return s, err
+}
+
+// choose selects coins: confirmed ones if they cover the send, else with the change of
+// our own sends the node accepted but that is not confirmed yet (within
+// MaxUnconfirmedDepth), so concurrent payouts do not fail while the wallet's only
+// coins are its own unconfirmed change. When even that falls short but change still
+// unsent, or deeper, would cover it, it returns chains.ErrFundsUnconfirmed: the
+// payout waits. Otherwise ErrInsufficientFunds.
+func (w *Wallet[T]) choose(ctx context.Context, tx T, amount int64, destLens []int, rate int64) ([]Output, int64, int64, error) {
+	confirmed, err := tx.SpendableOutputs(ctx, w.net, w.family)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	sel, fee, change, err := selectCoins(confirmed, amount, destLens, rate)
+	if !errors.Is(err, ErrInsufficientFunds) {
+		return sel, fee, change, err
+	}
+	pending, perr := tx.UnconfirmedChange(ctx, w.net, w.family)
+	if perr != nil {
+		return nil, 0, 0, perr
+	}
+	usable := confirmed
+	later := false
+	for _, u := range pending {
+		if u.Unsent || u.Depth >= MaxUnconfirmedDepth {
+			later = true
+			continue
+		}
+		usable = append(usable, u)
+	}
+	if len(usable) > len(confirmed) {
+		if sel, fee, change, err = selectCoins(usable, amount, destLens, rate); !errors.Is(err, ErrInsufficientFunds) {
+			return sel, fee, change, err
+		}
+	}
+	if later {
+		if _, _, _, werr := selectCoins(append(confirmed, pending...), amount, destLens, rate); werr == nil {
+			return nil, 0, 0, fmt.Errorf("%w: the change of our own sends covers it once they are broadcast or confirmed", chains.ErrFundsUnconfirmed)
+		}
+	}
+	return nil, 0, 0, err
 }
 
 // broadcast sends the stored bytes. "Already known" answers are success.

@@ -190,6 +190,18 @@ func ValidateAddress(addr string) error {
 	return nil
 }
 
+// CanonicalAddress validates addr (as ValidateAddress) and returns its EIP-55
+// checksummed spelling, the one Kassa derives and stores.
+func CanonicalAddress(addr string) (string, error) {
+	if err := ValidateAddress(addr); err != nil {
+		return "", err
+	}
+	return common.HexToAddress(addr).Hex(), nil
+}
+
+// CanonicalAddress implements chains.Canonicalizer.
+func (b *Backend) CanonicalAddress(addr string) (string, error) { return CanonicalAddress(addr) }
+
 // WatchKey implements chains.Keyer: the 20 address bytes, whatever the case.
 func (b *Backend) WatchKey(addr string) (string, bool) {
 	if ValidateAddress(addr) != nil {

@@ -57,6 +57,9 @@ type Chain struct {
 	fee     *big.Int
 	start   time.Time
 	reject  string // when set, Send refuses with ErrRejected
+	// canonical validates an address by the rules of the network the chain stands
+	// in for and returns its canonical spelling.
+	canonical func(string) (string, error)
 }
 
 // ErrRejected is returned by Send while RejectSends is set, as a node refuses a
@@ -101,12 +104,14 @@ var (
 	_ chains.Mempool  = (*Chain)(nil)
 	_ chains.Notifier = (*Chain)(nil)
 	_ chains.Sender   = (*Chain)(nil)
+
+	_ chains.Canonicalizer = (*Chain)(nil)
 )
 
 // New returns a chain for net holding only its genesis block (height 0).
 func New(net chains.NetworkRef) *Chain {
 	c := &Chain{net: net, sent: map[string]chains.SentTx{}, fee: big.NewInt(1000),
-		start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), canonical: canonicalFor(net)}
 	c.blocks = []*block{{ref: chains.BlockRef{Height: 0, Hash: c.hash("genesis", 0, ""), Time: c.start}}}
 	return c
 }
@@ -339,14 +344,17 @@ func (c *Chain) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error) {
 	return ch, nil
 }
 
-// ValidateAddress implements chains.Backend: any printable string of 1..128 bytes
-// without spaces is a sim address.
+// ValidateAddress implements chains.Backend by the rules of the network the chain
+// stands in for: a sim bitcoin chain in test mode takes testnet, signet and regtest
+// addresses with their checksums, a sim ethereum chain EVM addresses with EIP-55
+// checksums, a sim tron chain base58check Tron addresses.
 func (c *Chain) ValidateAddress(addr string) error {
-	if addr == "" || len(addr) > 128 || strings.ContainsAny(addr, " \t\r\n") {
-		return fmt.Errorf("%w: %q", chains.ErrInvalidAddress, addr)
-	}
-	return nil
+	_, err := c.canonical(addr)
+	return err
 }
+
+// CanonicalAddress implements chains.Canonicalizer with the same rules.
+func (c *Chain) CanonicalAddress(addr string) (string, error) { return c.canonical(addr) }
 
 // EstimateFee implements chains.Sender: a flat 1000 base units.
 func (c *Chain) EstimateFee(ctx context.Context, p chains.PayoutSpec) (chains.Fee, error) {

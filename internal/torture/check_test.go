@@ -30,8 +30,9 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 	}
 	txid := env.Pay(inv, "BTC", "0.01")
 	env.Mine(asset.Bitcoin, 6)
+	dest := env.Recipient(asset.Bitcoin, 1)
 	po, err := env.Gateway.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: decimal.RequireFromString("0.004"), Currency: "BTC",
-		Destination: "dest-1", Metadata: []byte(`{"ref":"r1"}`)})
+		Destination: dest, Metadata: []byte(`{"ref":"r1"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 	good := func() (*facts, onChain) {
 		f := newFacts()
 		f.addDeposit(&deposit{Asset: "BTC", Invoice: inv.ID, Address: inv.Methods[0].Address, TxID: txid, Units: big.NewInt(1_000_000)})
-		f.addPayout(&payoutReq{Ref: "r1", Asset: "BTC", Destination: "dest-1", ID: po.ID})
+		f.addPayout(&payoutReq{Ref: "r1", Asset: "BTC", Destination: dest, ID: po.ID})
 		evs, _, err := env.Gateway.Events(ctx, asset.Test, "", 1, 100)
 		if err != nil || len(evs) == 0 {
 			t.Fatalf("events: %v, %d", err, len(evs))
@@ -51,7 +52,7 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 			f.delivered(e.ID)
 		}
 		return f, func(code, dest string) (int, *big.Int, error) {
-			if dest == "dest-1" {
+			if dest == po.Destination {
 				return 1, new(big.Int).Set(net), nil
 			}
 			return 0, new(big.Int), nil

@@ -62,6 +62,36 @@ func (t *tx) SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.
 	return out, rows.Err()
 }
 
+// UnconfirmedChange implements bitcoin.WalletTx.
+func (t *tx) UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]bitcoin.Output, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT s.txid, s.change_index, s.change_amount, s.change_addr, w.branch, w.idx, w.pubkey,
+		s.depth, s.status
+		FROM wallet_sends s JOIN wallet_addresses w ON w.family = ? AND w.mode = s.mode AND w.address = s.change_addr
+		WHERE s.network = ? AND s.mode = ? AND s.status IN ('signed', 'broadcast') AND s.change_amount > 0
+		AND NOT EXISTS (SELECT 1 FROM wallet_spends p WHERE p.network = s.network AND p.mode = s.mode AND p.txid = s.txid
+			AND p.idx = s.change_index)
+		AND NOT EXISTS (SELECT 1 FROM chain_transfers c WHERE c.network = s.network AND c.mode = s.mode AND c.txid = s.txid
+			AND c.idx = s.change_index AND c.status = 'confirmed')
+		ORDER BY s.created_at, s.txid`, string(f), string(n.ID), string(n.Mode))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bitcoin.Output
+	for rows.Next() {
+		var o bitcoin.Output
+		var status string
+		o.Address.Family, o.Address.Mode = f, n.Mode
+		if err := rows.Scan(&o.TxID, &o.Index, &o.Amount, &o.Address.Encoded, &o.Address.Branch, &o.Address.Index,
+			&o.Address.PubKey, &o.Depth, &status); err != nil {
+			return nil, err
+		}
+		o.Unsent = status == string(bitcoin.SendSigned)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
 // MarkSpent implements bitcoin.WalletTx.
 func (t *tx) MarkSpent(ctx context.Context, n chains.NetworkRef, outs []wire.OutPoint, spentBy string) error {
 	if err := t.writable(); err != nil {
@@ -92,19 +122,22 @@ func (t *tx) InsertSend(ctx context.Context, s bitcoin.Sent) error {
 		return err
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO wallet_sends (network, mode, spec_id, txid, raw, fee, amount, destination,
-		change_addr, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		change_addr, status, created_at, change_index, change_amount, depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(s.Network.ID), string(s.Network.Mode), s.SpecID, s.TxID, s.Raw, strconv.FormatInt(s.Fee, 10),
-		strconv.FormatInt(s.Amount, 10), s.Destination, s.Change, string(s.Status), micros(s.CreatedAt))
+		strconv.FormatInt(s.Amount, 10), s.Destination, s.Change, string(s.Status), micros(s.CreatedAt),
+		s.ChangeIndex, s.ChangeAmount, s.Depth)
 	return err
 }
 
-const sendCols = `network, mode, spec_id, txid, raw, fee, amount, destination, change_addr, status, created_at`
+const sendCols = `network, mode, spec_id, txid, raw, fee, amount, destination, change_addr, status, created_at, change_index,
+	change_amount, depth`
 
 func scanSend(row interface{ Scan(...any) error }) (bitcoin.Sent, error) {
 	var s bitcoin.Sent
 	var net, mode, fee, amt, status string
 	var at int64
-	if err := row.Scan(&net, &mode, &s.SpecID, &s.TxID, &s.Raw, &fee, &amt, &s.Destination, &s.Change, &status, &at); err != nil {
+	if err := row.Scan(&net, &mode, &s.SpecID, &s.TxID, &s.Raw, &fee, &amt, &s.Destination, &s.Change, &status, &at,
+		&s.ChangeIndex, &s.ChangeAmount, &s.Depth); err != nil {
 		return bitcoin.Sent{}, err
 	}
 	s.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
