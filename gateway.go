@@ -162,13 +162,22 @@ type Gateway struct {
 	kick      chan struct{} // wakes the event dispatcher
 
 	subMu sync.Mutex
-	subs  map[string]Subscriber
+	subs  map[string]*subscriber
+
+	// closing is cancelled by Close, which then waits for every Run to return.
+	closing context.Context
+	close   context.CancelFunc
+	runMu   sync.Mutex
+	closed  bool
+	runs    sync.WaitGroup
 }
 
 // Errors of the Gateway.
 var (
 	ErrNoKeys     = errors.New("give exactly one of Mnemonic, XPubs or Keyring")
 	ErrNoDatabase = errors.New("give exactly one of Store or DatabasePath")
+	// ErrClosed is returned by Run after Close.
+	ErrClosed = errors.New("the Gateway is closed")
 )
 
 // New checks cfg, opens the database (migrating it, with progress logged) and derives
@@ -195,8 +204,9 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring, now: cfg.Now,
-		kick: make(chan struct{}, 1), subs: map[string]Subscriber{},
+		kick: make(chan struct{}, 1), subs: map[string]*subscriber{},
 		enabled: map[asset.Mode]map[string]bool{asset.Live: {}, asset.Test: {}}}
+	g.closing, g.close = context.WithCancel(context.Background())
 	if g.assets == nil {
 		g.assets = asset.Default()
 	}
@@ -274,6 +284,12 @@ func New(cfg Config) (*Gateway, error) {
 	g.watchers = map[chains.NetworkRef]*chains.Watcher[storage.Tx]{}
 	g.backends = map[chains.NetworkRef]chains.Backend{}
 	for _, b := range cfg.Chains {
+		if j, ok := b.(chains.Journaled); ok {
+			if err := g.journal(ctx, b.Network(), j); err != nil {
+				g.Close()
+				return nil, err
+			}
+		}
 		w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{
 			Backend: b, Assets: g.assets, Update: g.store.Update, View: g.store.View,
 			Sink: sink{g}, PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log, OnCommit: g.wake,
@@ -315,9 +331,48 @@ func New(cfg Config) (*Gateway, error) {
 	return g, nil
 }
 
-// Close releases what New opened. It does not close a Store given in Config. Stop Run
-// (cancel its context and wait for it to return) before closing.
+// journal connects a backend that keeps its state in the database (a sim chain): it
+// replays what is stored, and every later change is appended.
+func (g *Gateway) journal(ctx context.Context, n chains.NetworkRef, j chains.Journaled) error {
+	var stored [][]byte
+	if err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		stored, err = tx.JournalEntries(ctx, n)
+		return err
+	}); err != nil {
+		return fmt.Errorf("kassa: journal of %s: %w", n, err)
+	}
+	if len(stored) > 0 {
+		g.log.InfoContext(ctx, "kassa: replaying the stored state of a test chain", "network", n, "entries", len(stored))
+	}
+	record := func(entry []byte) error {
+		err := g.store.Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+			return tx.AppendJournal(ctx, n, entry)
+		})
+		if err != nil {
+			g.log.Error("kassa: storing a change of a test chain failed; it is lost at the next restart", "network", n, "err", err)
+		}
+		return err
+	}
+	if err := j.Journal(stored, record); err != nil {
+		return fmt.Errorf("kassa: %w", err)
+	}
+	return nil
+}
+
+// Close stops Run (if it runs) and waits for its jobs to return, then releases what
+// New opened. It does not close a Store given in Config. Calling it again does
+// nothing.
 func (g *Gateway) Close() error {
+	g.runMu.Lock()
+	already := g.closed
+	g.closed = true
+	g.runMu.Unlock()
+	if already {
+		return nil
+	}
+	g.close()
+	g.runs.Wait()
 	if g.ownsStore && g.store != nil {
 		return g.store.Close()
 	}

@@ -83,7 +83,7 @@ func (s simSender) FeeAsset() string                  { return s.fee }
 func (s simSender) ValidateAddress(addr string) error { return s.c.ValidateAddress(addr) }
 
 func (s simSender) CanonicalAddress(addr string) (string, error) { return s.c.CanonicalAddress(addr) }
-func (s simSender) Rejected(err error) bool           { return errors.Is(err, sim.ErrRejected) }
+func (s simSender) Rejected(err error) bool                      { return errors.Is(err, sim.ErrRejected) }
 
 func (s simSender) EstimateFee(ctx context.Context, code, to string, amount *big.Int) (*big.Int, error) {
 	f, err := s.c.EstimateFee(ctx, chains.PayoutSpec{Asset: code, To: to, Amount: amount})

@@ -37,11 +37,26 @@ type Event = event.Event
 // event again later (at least once, in order).
 type Subscriber func(ctx context.Context, e Event) error
 
+// subscriber is a registered Subscriber with the lock that keeps its deliveries one at
+// a time.
+type subscriber struct {
+	fn Subscriber
+	// mu is held while events are delivered to fn: Run's loop and a Sync (a test
+	// payment from the checkout page) never deliver to it at the same time, so it
+	// gets each event once per pass, in order.
+	mu sync.Mutex
+}
+
 // Subscribe registers fn under name. Every event in the outbox is delivered to it in
 // order, at least once: how far each name got is stored, so after a restart delivery
 // resumes where it stopped, and a new name starts from the first event. Delivery
-// happens in Run (or Sync); an error from fn stops delivery to that subscriber until
-// the next pass.
+// happens in Run (or Sync), one event at a time: fn is never called concurrently
+// with itself, and sees events in the order they were written (payment_detected before
+// the confirming or paid of the same payment). An error from fn stops delivery to that
+// subscriber until the next pass, which starts again with the event that failed.
+// (Webhook endpoints get the same events at least once but not in order: several are
+// in flight at once, and a failed one is retried later. Receivers should order by
+// created_at and read the object's status.)
 func (g *Gateway) Subscribe(name string, fn Subscriber) error {
 	if name == "" || len(name) > 100 || fn == nil {
 		return &FieldError{Field: "name", Err: errors.New("subscriber needs a name of 1..100 bytes and a function")}
@@ -51,7 +66,7 @@ func (g *Gateway) Subscribe(name string, fn Subscriber) error {
 	if _, dup := g.subs[name]; dup {
 		return &FieldError{Field: "name", Err: fmt.Errorf("a subscriber named %q exists", name)}
 	}
-	g.subs[name] = fn
+	g.subs[name] = &subscriber{fn: fn}
 	g.wake()
 	return nil
 }
@@ -59,52 +74,57 @@ func (g *Gateway) Subscribe(name string, fn Subscriber) error {
 // deliver runs each subscriber over the events it has not processed.
 func (g *Gateway) deliver(ctx context.Context) error {
 	g.subMu.Lock()
-	subs := make(map[string]Subscriber, len(g.subs))
+	subs := make(map[string]*subscriber, len(g.subs))
 	for k, v := range g.subs {
 		subs[k] = v
 	}
 	g.subMu.Unlock()
 	var errs []error
-	for name, fn := range subs {
-		for {
-			var evs []event.Event
-			var cursor int64
-			err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-				var err error
-				if cursor, err = tx.SubscriberCursor(ctx, "sub:"+name); err != nil {
-					return err
-				}
-				evs, err = tx.EventsAfter(ctx, cursor, 100)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if len(evs) == 0 {
-				break
-			}
-			done := cursor
-			var fnErr error
-			for _, e := range evs {
-				if fnErr = fn(ctx, e); fnErr != nil {
-					break
-				}
-				done = e.Seq
-			}
-			if done > cursor {
-				if err := g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-					return tx.SetSubscriberCursor(ctx, "sub:"+name, done)
-				}); err != nil {
-					return err
-				}
-			}
-			if fnErr != nil {
-				errs = append(errs, fmt.Errorf("subscriber %s: %w", name, fnErr))
-				break
-			}
+	for name, sub := range subs {
+		if err := g.deliverTo(ctx, name, sub); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// deliverTo delivers the events sub has not processed, in order, holding its lock.
+func (g *Gateway) deliverTo(ctx context.Context, name string, sub *subscriber) error {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	for {
+		var evs []event.Event
+		var cursor int64
+		err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+			var err error
+			if cursor, err = tx.SubscriberCursor(ctx, "sub:"+name); err != nil {
+				return err
+			}
+			evs, err = tx.EventsAfter(ctx, cursor, 100)
+			return err
+		})
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		done := cursor
+		var fnErr error
+		for _, e := range evs {
+			if fnErr = sub.fn(ctx, e); fnErr != nil {
+				break
+			}
+			done = e.Seq
+		}
+		if done > cursor {
+			if err := g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+				return tx.SetSubscriberCursor(ctx, "sub:"+name, done)
+			}); err != nil {
+				return err
+			}
+		}
+		if fnErr != nil {
+			return fmt.Errorf("subscriber %s: %w", name, fnErr)
+		}
+	}
 }
 
 // expire recomputes the invoices whose lifetime or monitoring window has passed.
@@ -210,13 +230,22 @@ func (g *Gateway) dispatchWebhooks(ctx context.Context) error {
 	return nil
 }
 
-// Run runs the background jobs until ctx ends: one watcher per chain backend, the
-// expiry scheduler (every second), event delivery to subscribers, and webhook fan-out
-// and delivery (woken by new events, and every second for retries). It returns after
-// every job has stopped.
+// Run runs the background jobs until ctx ends or Close is called: one watcher per
+// chain backend, the expiry scheduler (every second), event delivery to subscribers,
+// and webhook fan-out and delivery (woken by new events, and every second for
+// retries). It returns after every job has stopped.
 func (g *Gateway) Run(ctx context.Context) error {
+	g.runMu.Lock()
+	if g.closed {
+		g.runMu.Unlock()
+		return ErrClosed
+	}
+	g.runs.Add(1)
+	g.runMu.Unlock()
+	defer g.runs.Done()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer context.AfterFunc(g.closing, cancel)() // Close stops Run
 	var wg sync.WaitGroup
 	for n, w := range g.watchers {
 		wg.Go(func() {

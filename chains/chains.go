@@ -96,6 +96,23 @@ type Canonicalizer interface {
 	CanonicalAddress(addr string) (string, error)
 }
 
+// Journaled is implemented by backends that keep their own state in Kassa's database
+// (the sim chain: test mode and sandboxes on a database file keep their payments
+// across restarts). The Gateway calls Journal once, with the entries stored for the
+// backend's network; the backend replays them and passes every later change to
+// record, in order.
+type Journaled interface {
+	Journal(stored [][]byte, record func(entry []byte) error) error
+}
+
+// JournalTx stores the journals of Journaled backends.
+type JournalTx interface {
+	// JournalEntries returns the journal of n, oldest first.
+	JournalEntries(ctx context.Context, n NetworkRef) ([][]byte, error)
+	// AppendJournal appends entry to the journal of n.
+	AppendJournal(ctx context.Context, n NetworkRef, entry []byte) error
+}
+
 // Mempool is implemented by backends that see unconfirmed transactions.
 type Mempool interface {
 	// Pending returns the unconfirmed transfers to watched addresses.

@@ -192,6 +192,20 @@ func (e *Env) Restart() {
 	e.start()
 }
 
+// RestartProcess is Restart as a new process sees it: the sim chains are new values
+// too, rebuilt by the Gateway from the journal it keeps of them in the database (use
+// WithDatabase). Chains returned by Chain before are stale afterwards.
+func (e *Env) RestartProcess() {
+	e.T.Helper()
+	if err := e.Gateway.Close(); err != nil {
+		e.T.Fatal(err)
+	}
+	for _, n := range Networks {
+		e.Chains[n] = sim.New(chains.NetworkRef{ID: n, Mode: asset.Test})
+	}
+	e.start()
+}
+
 // Sync runs one pass of the Gateway's jobs and fails the test on error.
 func (e *Env) Sync() {
 	e.T.Helper()

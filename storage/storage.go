@@ -31,6 +31,7 @@ import (
 type Tx interface {
 	invoice.Tx // with ledger.Tx, keys.IndexAllocator, keys.AddressBook and event.Tx
 	chains.Tx
+	chains.JournalTx
 	bitcoin.WalletTx
 	evm.WalletTx
 	webhook.Tx

@@ -60,6 +60,11 @@ type Chain struct {
 	// canonical validates an address by the rules of the network the chain stands
 	// in for and returns its canonical spelling.
 	canonical func(string) (string, error)
+	// journal is every change made to the chain, in order (see Journal).
+	journal [][]byte
+	record  func(entry []byte) error
+	// replaying is set while Journal replays stored entries.
+	replaying bool
 }
 
 // ErrRejected is returned by Send while RejectSends is set, as a node refuses a
@@ -106,6 +111,7 @@ var (
 	_ chains.Sender   = (*Chain)(nil)
 
 	_ chains.Canonicalizer = (*Chain)(nil)
+	_ chains.Journaled     = (*Chain)(nil)
 )
 
 // New returns a chain for net holding only its genesis block (height 0).
@@ -167,6 +173,7 @@ func (c *Chain) add(outs []Output, failed bool) string {
 // addTx puts a transaction in the mempool: a new one, or, with id, the same one again
 // (a rebroadcast of stored bytes).
 func (c *Chain) addTx(outs []Output, failed bool, id string) string {
+	c.log(op{Op: "add", Outs: outs, Failed: failed, ID: id})
 	// Like a real txid, the id commits to the payment, so two different payments never
 	// share one, even across two sim chains started the same way.
 	var desc strings.Builder
@@ -189,8 +196,13 @@ func (c *Chain) addTx(outs []Output, failed bool, id string) string {
 func (c *Chain) Drop(txid string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.drop(txid)
+}
+
+func (c *Chain) drop(txid string) bool {
 	for i, t := range c.mempool {
 		if t.id == txid {
+			c.log(op{Op: "drop", ID: txid})
 			c.mempool = append(c.mempool[:i], c.mempool[i+1:]...)
 			return true
 		}
@@ -218,6 +230,7 @@ func (c *Chain) Mine(n int) chains.BlockRef {
 }
 
 func (c *Chain) mine() {
+	c.log(op{Op: "mine"})
 	parent := c.blocks[len(c.blocks)-1].ref
 	h := parent.Height + 1
 	b := &block{ref: chains.BlockRef{Height: h, Hash: c.hash("block", h, parent.Hash), Parent: parent.Hash,
@@ -237,9 +250,14 @@ func (c *Chain) mine() {
 func (c *Chain) Disconnect(depth int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.disconnect(depth)
+}
+
+func (c *Chain) disconnect(depth int) error {
 	if depth <= 0 || depth >= len(c.blocks) {
 		return fmt.Errorf("sim: cannot disconnect %d of %d blocks", depth, len(c.blocks)-1)
 	}
+	c.log(op{Op: "disconnect", Depth: depth})
 	cut := c.blocks[len(c.blocks)-depth:]
 	c.blocks = c.blocks[:len(c.blocks)-depth]
 	var back []*tx
@@ -393,6 +411,7 @@ func (c *Chain) Send(ctx context.Context, p chains.PayoutSpec, _ chains.Signer) 
 	}
 	id := c.add([]Output{{Asset: p.Asset, To: p.To, Amount: p.Amount}}, false)
 	s := chains.SentTx{TxID: id, Fee: new(big.Int).Set(c.fee)}
+	c.log(op{Op: "sent", ID: p.ID, TxID: id, Fee: s.Fee})
 	c.sent[p.ID] = s
 	return s, nil
 }

@@ -65,10 +65,12 @@ func TestServer(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, getenv, io.Discard, io.Discard, ready) }()
 	addr := <-ready
+	lastTS := int64(0)
 	call := func(method, path string, body any) map[string]any {
 		raw, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, "http://"+addr+path, bytes.NewReader(raw))
-		ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+		lastTS = max(time.Now().UnixMilli(), lastTS+1) // every signature once
+		ts := strconv.FormatInt(lastTS, 10)
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("X-Kassa-Timestamp", ts)
 		req.Header.Set("X-Kassa-Signature", httphandler.Sign(key, ts, method, path, raw))
@@ -92,15 +94,32 @@ func TestServer(t *testing.T) {
 	if paid["status"] != "paid" {
 		t.Fatalf("after test pay: %v", paid)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
+	stop := func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("shutdown: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("no graceful shutdown")
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no graceful shutdown")
 	}
+	stop()
+	// Issue 14.7: the sandbox's sim chains keep their payments across a restart (the
+	// paid invoice used to go back to pending, its block gone with the process).
+	ctx, cancel = context.WithCancel(context.Background())
+	done = make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, io.Discard, io.Discard, ready) }()
+	addr = <-ready
+	other := call("POST", "/v1/invoices", map[string]any{"amount": "20", "currency": "USD", "to_currency": "TRX"})
+	// A test payment steps the watcher over the chain as the new process sees it.
+	call("POST", "/v1/test/invoices/"+other["id"].(string)+"/pay", map[string]any{"currency": "TRX", "amount": "160", "confirmations": 19})
+	if again := call("GET", "/v1/invoices/"+inv["id"].(string), nil); again["status"] != "paid" {
+		t.Fatalf("after a restart the paid invoice is %v", again["status"])
+	}
+	stop()
 }
 
 func TestPayoutOptions(t *testing.T) {

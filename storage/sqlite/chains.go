@@ -242,3 +242,32 @@ func (t *tx) ListTransfers(ctx context.Context, m asset.Mode, f invoice.Transfer
 	recs, err := t.transfers(ctx, where+` ORDER BY seen_at DESC, txid, idx LIMIT ? OFFSET ?`, append(args, limit, (page-1)*limit)...)
 	return recs, total, err
 }
+
+// JournalEntries implements chains.JournalTx.
+func (t *tx) JournalEntries(ctx context.Context, n chains.NetworkRef) ([][]byte, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT entry FROM chain_journal WHERE network = ? AND mode = ? ORDER BY seq`,
+		string(n.ID), string(n.Mode))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var e []byte
+		if err := rows.Scan(&e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AppendJournal implements chains.JournalTx.
+func (t *tx) AppendJournal(ctx context.Context, n chains.NetworkRef, entry []byte) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO chain_journal (network, mode, entry) VALUES (?, ?, ?)`,
+		string(n.ID), string(n.Mode), entry)
+	return err
+}
