@@ -35,7 +35,11 @@ const pageCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-sr
 type texts struct {
 	Lang, Title, TestMode, Total, Paid, PaidText, Continue, Cancelled, CancelledText, Expired, ExpiredText,
 	Choose, Send, Partial, Remaining, Confirming, SendOnly, On, OtherLost, Scan, Address,
-	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay, Of, ConfirmationsWord string
+	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay, Of, ConfirmationsWord,
+	Detected, NothingToPay, Waiting, Received, Return string
+	// ExpiredPartial and Overpaid are formats of what was received (%[1]s) and what was
+	// due (%[2]s), both with their currency.
+	ExpiredPartial, Overpaid string
 }
 
 var languages = map[string]texts{
@@ -49,7 +53,12 @@ var languages = map[string]texts{
 		Scan: "Scan with your wallet: address and exact amount included.", Address: "Address", Amount: "Amount",
 		Copy: "Copy", OpenWallet: "Open in wallet", ExpiresIn: "Time left:", Back: "Cancel and return to the shop",
 		Footer: "Payments by Kassa", NotFound: "Not found", NotFoundText: "There is no payment here.",
-		TestPay: "Pay with test funds", Of: "of", ConfirmationsWord: "confirmations"},
+		TestPay: "Pay with test funds", Of: "of", ConfirmationsWord: "confirmations",
+		Detected: "Payment detected", NothingToPay: "Nothing more to pay: this page updates by itself until the payment is confirmed.",
+		Waiting: "Waiting for the network's confirmations", Received: "Received:", Return: "Return to the shop",
+		ExpiredPartial: "We received %[1]s of %[2]s before the time ran out. Do not send more to this address. " +
+			"Contact the shop about the amount you sent.",
+		Overpaid: "We received %[1]s, more than the %[2]s due. The merchant will return the difference: contact the shop to arrange it."},
 	"de": {Lang: "de", Title: "Zahlung", TestMode: "Testmodus: Es wird kein echtes Geld bewegt.", Total: "Gesamt",
 		Paid: "Zahlung erhalten", PaidText: "Vielen Dank, Ihre Zahlung ist bestätigt.", Continue: "Weiter",
 		Cancelled: "Zahlung storniert", CancelledText: "Diese Zahlung wurde storniert. Senden Sie nichts an ihre Adresse.",
@@ -60,7 +69,12 @@ var languages = map[string]texts{
 		Scan: "Mit Ihrer Wallet scannen: Adresse und genauer Betrag sind enthalten.", Address: "Adresse", Amount: "Betrag",
 		Copy: "Kopieren", OpenWallet: "In Wallet öffnen", ExpiresIn: "Verbleibende Zeit:", Back: "Abbrechen und zurück zum Shop",
 		Footer: "Zahlungen mit Kassa", NotFound: "Nicht gefunden", NotFoundText: "Hier gibt es keine Zahlung.",
-		TestPay: "Mit Testgeld bezahlen", Of: "von", ConfirmationsWord: "Bestätigungen"},
+		TestPay: "Mit Testgeld bezahlen", Of: "von", ConfirmationsWord: "Bestätigungen",
+		Detected: "Zahlung erkannt", NothingToPay: "Sie müssen nichts mehr zahlen: Diese Seite aktualisiert sich selbst, bis die Zahlung bestätigt ist.",
+		Waiting: "Warte auf Bestätigungen des Netzwerks", Received: "Erhalten:", Return: "Zurück zum Shop",
+		ExpiredPartial: "Wir haben %[1]s von %[2]s erhalten, bevor die Zeit abgelaufen ist. Senden Sie nichts mehr an diese Adresse. " +
+			"Wenden Sie sich wegen des gesendeten Betrags an den Shop.",
+		Overpaid: "Wir haben %[1]s erhalten, mehr als die fälligen %[2]s. Der Händler erstattet die Differenz: Wenden Sie sich dafür an den Shop."},
 }
 
 // language picks the first supported language of an Accept-Language header (q-values
@@ -86,6 +100,7 @@ func language(header string) texts {
 
 type methodView struct {
 	Code, Currency, NetworkName, Address, URI, URL string
+	Wallet                                         template.URL // URI as a link; "" for none
 	Due, Paid                                      string
 	Selected                                       bool
 }
@@ -103,6 +118,9 @@ type pageView struct {
 	Methods                              []methodView
 	M                                    *methodView
 	QR                                   template.HTML
+	// What was received (Received), and the notices of an expired underpaid invoice
+	// and of an overpaid one: plain text, escaped by the template.
+	Received, ExpiredPartial, Overpaid string
 }
 
 // safeURL keeps http(s) URLs only: anything else is dropped, never rendered.
@@ -112,6 +130,38 @@ func safeURL(s string) string {
 		return ""
 	}
 	return s
+}
+
+// walletSchemes are the schemes of the payment URIs invoice.PaymentURI builds.
+var walletSchemes = map[string]bool{"bitcoin": true, "litecoin": true, "ethereum": true, "tron": true}
+
+// paymentURI is m's payment URI (what is still due on it, see invoice.PaymentURI) and
+// the same URI as a link for "Open in wallet". html/template turns any URL string but
+// http(s) and mailto into "#ZgotmplZ", so the link is marked safe here, and only here:
+// for a URI Kassa built itself, whose scheme is one of walletSchemes. Anything else
+// gets no link.
+func paymentURI(reg *asset.Registry, mode asset.Mode, m invoice.Method) (string, template.URL) {
+	uri := invoice.PaymentURI(reg, mode, m)
+	u, err := url.Parse(uri)
+	if err != nil || !walletSchemes[u.Scheme] || !strings.HasPrefix(uri, u.Scheme+":") || u.Opaque == "" {
+		return uri, ""
+	}
+	return uri, template.URL(uri)
+}
+
+// amounts says what inv received and what was due: in the asset when one method was
+// paid into, else in the price currency.
+func amounts(inv *invoice.Invoice) (received, due string) {
+	var paid []invoice.Method
+	for _, m := range inv.Methods {
+		if m.AmountPaid.IsPositive() {
+			paid = append(paid, m)
+		}
+	}
+	if len(paid) == 1 {
+		return paid[0].AmountPaid.String() + " " + paid[0].Currency, paid[0].AmountDue.String() + " " + paid[0].Currency
+	}
+	return inv.AmountPaid.String() + " " + inv.Currency, inv.AmountDue.String() + " " + inv.Currency
 }
 
 // qrSVG renders text as an SVG QR code (error correction M, 4-module quiet zone).
@@ -197,10 +247,22 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		v.State = "cancelled"
 	case inv.Status == invoice.StatusExpired && inv.AmountPaid.IsZero():
 		v.State = "expired"
+	case inv.Status == invoice.StatusExpired: // with part of the amount (underpaid)
+		v.State = "expired-partial"
 	case inv.Status == invoice.StatusConfirming:
 		v.State = "confirming"
 	default:
 		v.State = "pending"
+	}
+	received, due := amounts(inv)
+	if inv.AmountPaid.IsPositive() {
+		v.Received = received
+	}
+	if v.State == "expired-partial" {
+		v.ExpiredPartial = fmt.Sprintf(t.ExpiredPartial, received, due)
+	}
+	if inv.Exception == invoice.ExceptionOverpaid && (v.State == "confirming" || v.State == "paid") {
+		v.Overpaid = fmt.Sprintf(t.Overpaid, received, due)
 	}
 	if c, req, ok := h.progress(r, inv); ok && inv.Status != invoice.StatusPaid {
 		v.Conf, v.ConfRequired, v.Confirming = c, req, true
@@ -213,10 +275,9 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		if due.IsNegative() {
 			due = decimal.Zero
 		}
-		rest := m
-		rest.AmountDue = due // the payment URI asks for what is still due
+		uri, wallet := paymentURI(h.gw.Assets(), inv.Mode, m) // asks for what is still due
 		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
-			Due: due.String(), Paid: m.AmountPaid.String(), URI: invoice.PaymentURI(h.gw.Assets(), inv.Mode, rest),
+			Due: due.String(), Paid: m.AmountPaid.String(), URI: uri, Wallet: wallet,
 			URL:      inv.ID + "?method=" + url.QueryEscape(m.Asset),
 			Selected: m.Asset == want || (want == "" && i == 0)})
 	}
@@ -239,7 +300,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	for i := range v.Methods {
 		v.Methods[i].Selected = v.M == &v.Methods[i]
 	}
-	if v.M != nil {
+	if v.M != nil && v.State == "pending" { // only a page that asks for money has a QR code
 		if v.QR, err = qrSVG(v.M.URI); err != nil {
 			return err
 		}

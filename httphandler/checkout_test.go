@@ -1,6 +1,8 @@
 package httphandler_test
 
 import (
+	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/makiuchi-d/gozxing"
 	gozqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -200,3 +203,242 @@ func TestCheckoutPage_UnsafeURLsAreRefused(t *testing.T) {
 }
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// attr returns the value (HTML entities decoded) of attribute name of the element with
+// the given id on a page, and whether that element has it.
+func attr(page, id, name string) (string, bool) {
+	tag := regexp.MustCompile(`<[a-z]+\s[^>]*\bid="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(page)
+	m := regexp.MustCompile(`\s` + regexp.QuoteMeta(name) + `="([^"]*)"`).FindStringSubmatch(tag)
+	if m == nil {
+		return "", false
+	}
+	return html.UnescapeString(m[1]), true
+}
+
+// statusMethods is the page's public status and its payment methods by code.
+func (a *api) statusMethods(id string) (map[string]any, map[string]map[string]any) {
+	a.t.Helper()
+	st := a.do("GET", "/checkout/"+id+"/status", nil, nil)
+	want(a.t, st, 200, "")
+	byCode := map[string]map[string]any{}
+	for _, m := range st.data()["payment_methods"].([]any) {
+		mm := m.(map[string]any)
+		byCode[mm["code"].(string)] = mm
+	}
+	return st.data(), byCode
+}
+
+// TestCheckoutPage_WalletLink: "Open in wallet" links to exactly the method's payment
+// URI for every URI scheme Kassa builds (bitcoin, litecoin, ethereum for coins and
+// tokens, tron), never to html/template's "#ZgotmplZ".
+func TestCheckoutPage_WalletLink(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "20", "currency": "USD",
+		"accepted_assets": []string{"BTC", "LTC", "ETH", "USDC_ETHEREUM", "USDT_TRON", "TRX"}}, nil)
+	want(t, inv, 201, "")
+	id := inv.data()["id"].(string)
+	_, methods := a.statusMethods(id)
+	schemes := map[string]bool{}
+	for code, m := range methods {
+		uri := m["payment_uri"].(string)
+		scheme, _, _ := strings.Cut(uri, ":")
+		schemes[scheme] = true
+		for _, lang := range []string{"en", "de"} {
+			_, _, page := a.page("/checkout/"+id+"?method="+code, lang)
+			if strings.Contains(page, "ZgotmplZ") {
+				t.Errorf("%s (%s): the page has html/template's unsafe-URL marker", code, lang)
+			}
+			href, ok := attr(page, "wallet", "href")
+			if !ok || href != uri {
+				t.Errorf("%s (%s): wallet link %q (present %v), want the payment URI %q", code, lang, href, ok, uri)
+			}
+		}
+	}
+	for _, s := range []string{"bitcoin", "litecoin", "ethereum", "tron"} {
+		if !schemes[s] {
+			t.Errorf("no method with a %s: URI was tried (%v)", s, schemes)
+		}
+	}
+	// After a partial payment the link and the QR code ask for what is still due.
+	paid := dec(methods["LTC"]["amount_due"].(string)).Div(dec("4")).Round(8)
+	want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "LTC", "amount": paid.String(), "confirmations": 6}, nil), 200, "")
+	_, methods = a.statusMethods(id)
+	uri := methods["LTC"]["payment_uri"].(string)
+	rest := dec(methods["LTC"]["amount_due"].(string)).Sub(paid)
+	if !strings.HasSuffix(uri, "?amount="+rest.String()) {
+		t.Fatalf("payment URI %q after paying %s of %s", uri, paid, methods["LTC"]["amount_due"])
+	}
+	_, _, page := a.page("/checkout/"+id, "")
+	if href, _ := attr(page, "wallet", "href"); href != uri || decodeQR(t, page) != uri || !strings.Contains(page, `id="partial"`) {
+		t.Fatalf("partially paid: wallet link %q, QR %q, want %q", href, decodeQR(t, page), uri)
+	}
+}
+
+// payingParts are the parts of the page that ask the payer for money.
+var payingParts = []string{`id="pay-title"`, `id="amount"`, `<svg`, `id="wallet"`, `id="testpay"`, `id="address"`,
+	`id="amount-field"`, `data-copy`, `id="countdown"`, `id="method"`}
+
+// noPayingParts fails when page asks for money: send instructions, QR, fields to copy,
+// wallet link, test-funds button, countdown or method chooser.
+func noPayingParts(t *testing.T, what, page string) {
+	t.Helper()
+	for _, p := range payingParts {
+		if strings.Contains(page, p) {
+			t.Errorf("%s: the page has %s", what, p)
+		}
+	}
+}
+
+// neverSays fails when the visible part of page contains one of words (any case).
+func neverSays(t *testing.T, what, page string, words ...string) {
+	t.Helper()
+	body := strings.ToLower(page[strings.Index(page, "<body>"):])
+	for _, w := range words {
+		if strings.Contains(body, strings.ToLower(w)) {
+			t.Errorf("%s: the page says %q", what, w)
+		}
+	}
+}
+
+// elemText is the text of the element <tag id="id"> on a page, tags stripped and
+// entities decoded ("" when there is none).
+func elemText(page, tag, id string) string {
+	m := regexp.MustCompile(`(?s)<` + tag + `\s[^>]*\bid="` + regexp.QuoteMeta(id) + `"[^>]*>(.*?)</` + tag + `>`).FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(strings.Join(strings.Fields(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(m[1], " ")), " "))
+}
+
+// TestCheckoutPage_ConfirmingAndPaidShowProgressOnly: once the whole amount has been
+// seen the page stops asking for money (no "Send 0 ETH", QR, fields, wallet link or
+// test-funds button): it shows the confirmations and what was received, then paid.
+func TestCheckoutPage_ConfirmingAndPaidShowProgressOnly(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "30", "currency": "USD", "accepted_assets": []string{"ETH", "BTC"},
+		"cancel_url": "https://shop.example/cart", "success_url": "https://shop.example/thanks"}, nil)
+	want(t, inv, 201, "")
+	id := inv.data()["id"].(string)
+	_, methods := a.statusMethods(id)
+	due := methods["ETH"]["amount_due"].(string)
+	want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "ETH", "amount": due, "confirmations": 1}, nil), 200, "")
+	st, methods := a.statusMethods(id)
+	if st["status"] != "confirming" || st["exception"] != nil {
+		t.Fatalf("after paying the whole amount with one block: %v %v", st["status"], st["exception"])
+	}
+	conf, req := int(st["confirmations"].(float64)), int(st["confirmations_required"].(float64))
+	received := methods["ETH"]["amount_paid"].(string) + " " + methods["ETH"]["currency"].(string)
+	for _, c := range []struct{ lang, of, detected, say string }{{"en", "of", "Payment detected", "send"}, {"de", "von", "Zahlung erkannt", "senden"}} {
+		for _, path := range []string{"/checkout/" + id, "/checkout/" + id + "?method=BTC"} {
+			_, _, page := a.page(path, c.lang)
+			what := "confirming page " + path + " (" + c.lang + ")"
+			if got, want := elemText(page, "strong", "conf"), fmt.Sprintf("%d %s %d", conf, c.of, req); got != want {
+				t.Errorf("%s: progress %q, want %q", what, got, want)
+			}
+			if !regexp.MustCompile(`<progress max="` + strconv.Itoa(req) + `" value="` + strconv.Itoa(conf) + `"`).MatchString(page) {
+				t.Errorf("%s: no progress bar at %d of %d", what, conf, req)
+			}
+			if !strings.Contains(page, c.detected) || !strings.Contains(elemText(page, "p", "received"), received) {
+				t.Errorf("%s: no %q, or received %q not in %q", what, c.detected, received, elemText(page, "p", "received"))
+			}
+			noPayingParts(t, what, page)
+			neverSays(t, what, page, c.say, "0 ETH")
+			if href, _ := attr(page, "cancel", "href"); href != "https://shop.example/cart" {
+				t.Errorf("%s: cancel link %q", what, href)
+			}
+		}
+	}
+	// The remaining confirmations: paid, still without send instructions.
+	a.env.Mine(asset.Ethereum, req-conf)
+	if st, _ := a.statusMethods(id); st["status"] != "paid" {
+		t.Fatalf("after %d more blocks: %v", req-conf, st["status"])
+	}
+	for _, c := range []struct{ lang, paid, say string }{{"en", "Payment received", "send"}, {"de", "Zahlung erhalten", "senden"}} {
+		_, _, page := a.page("/checkout/"+id, c.lang)
+		what := "paid page (" + c.lang + ")"
+		if !strings.Contains(page, c.paid) || !strings.Contains(elemText(page, "p", "received"), received) || strings.Contains(page, `id="conf"`) {
+			t.Errorf("%s: no %q, received %q not in %q, or still counting", what, c.paid, received, elemText(page, "p", "received"))
+		}
+		if href, _ := attr(page, "continue", "href"); href != "https://shop.example/thanks" {
+			t.Errorf("%s: continue link %q", what, href)
+		}
+		noPayingParts(t, what, page)
+		neverSays(t, what, page, c.say, `id="overpaid"`, `id="cancel"`)
+	}
+}
+
+// TestCheckoutPage_ExpiredAfterPartialPayment: the time ran out with part of the amount
+// paid (expired, underpaid). The page says what was received of what was due, not to
+// send more, to contact the shop, and links back to the shop; it asks for nothing.
+func TestCheckoutPage_ExpiredAfterPartialPayment(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "USDT_TRON", "lifetime": 300,
+		"cancel_url": "https://shop.example/cart"}, nil)
+	want(t, inv, 201, "")
+	id := inv.data()["id"].(string)
+	want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "USDT_TRON", "amount": "2", "confirmations": 19}, nil), 200, "")
+	a.env.Advance(6 * time.Minute)
+	st, methods := a.statusMethods(id)
+	if st["status"] != "expired" || st["exception"] != "underpaid" {
+		t.Fatalf("status %v %v, want expired underpaid", st["status"], st["exception"])
+	}
+	m := methods["USDT_TRON"]
+	paid, due := m["amount_paid"].(string)+" "+m["currency"].(string), m["amount_due"].(string)+" "+m["currency"].(string)
+	for _, c := range []struct{ lang, head string }{{"en", "Payment expired"}, {"de", "Zahlung abgelaufen"}} {
+		_, _, page := a.page("/checkout/"+id, c.lang)
+		what := "expired partial page (" + c.lang + ")"
+		note := elemText(page, "p", "underpaid")
+		if !strings.Contains(page, c.head) || !strings.Contains(note, paid) || !strings.Contains(note, due) {
+			t.Errorf("%s: no %q, or the notice %q lacks %q of %q", what, c.head, note, paid, due)
+		}
+		if c.lang == "en" {
+			for _, w := range []string{"before the time ran out", "do not send more", "contact the shop"} {
+				if !strings.Contains(strings.ToLower(note), w) {
+					t.Errorf("%s: the notice %q does not say %q", what, note, w)
+				}
+			}
+		}
+		if href, _ := attr(page, "cancel", "href"); href != "https://shop.example/cart" {
+			t.Errorf("%s: return link %q", what, href)
+		}
+		noPayingParts(t, what, page)
+		neverSays(t, what, page, `id="partial"`, `id="confirming"`)
+	}
+}
+
+// TestCheckoutPage_Overpaid: more than due arrived. While it confirms and once paid
+// the page says what was received of what was due and that the merchant returns the
+// difference (contact the shop).
+func TestCheckoutPage_Overpaid(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "3", "currency": "USDT_TRON"}, nil)
+	want(t, inv, 201, "")
+	id := inv.data()["id"].(string)
+	want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "USDT_TRON", "amount": "4.5", "confirmations": 5}, nil), 200, "")
+	for _, status := range []string{"confirming", "paid"} {
+		st, methods := a.statusMethods(id)
+		if st["status"] != status || st["exception"] != "overpaid" {
+			t.Fatalf("status %v %v, want %s overpaid", st["status"], st["exception"], status)
+		}
+		m := methods["USDT_TRON"]
+		paid, due := m["amount_paid"].(string)+" "+m["currency"].(string), m["amount_due"].(string)+" "+m["currency"].(string)
+		for _, lang := range []string{"en", "de"} {
+			_, _, page := a.page("/checkout/"+id, lang)
+			what := status + " overpaid page (" + lang + ")"
+			note := elemText(page, "p", "overpaid")
+			if !strings.Contains(note, paid) || !strings.Contains(note, due) {
+				t.Errorf("%s: the notice %q lacks %q of %q", what, note, paid, due)
+			}
+			if lang == "en" && (!strings.Contains(note, "return the difference") || !strings.Contains(note, "contact the shop")) {
+				t.Errorf("%s: the notice %q does not say the difference is returned", what, note)
+			}
+			if (status == "confirming") != strings.Contains(page, `id="conf"`) {
+				t.Errorf("%s: progress shown: %v", what, !(status == "confirming"))
+			}
+			noPayingParts(t, what, page)
+		}
+		if status == "confirming" {
+			a.env.Mine(asset.Tron, int(st["confirmations_required"].(float64)-st["confirmations"].(float64)))
+		}
+	}
+}
