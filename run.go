@@ -351,6 +351,11 @@ func (g *Gateway) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*in
 	if !p.Mode.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
 	}
+	switch p.Kind {
+	case "", invoice.KindInvoice, invoice.KindPayment, invoice.KindCheckoutSession:
+	default:
+		v.Add("kind", invoice.ErrBadFormat)
+	}
 	if p.Page == 0 {
 		p.Page = 1
 	}
@@ -400,10 +405,45 @@ func (g *Gateway) Payments(ctx context.Context, m asset.Mode, id string) ([]invo
 		if err != nil {
 			return err
 		}
-		out, err = g.invoices.Payments(ctx, tx, inv)
-		return err
+		if out, err = g.invoices.Payments(ctx, tx, inv); err != nil {
+			return err
+		}
+		depth := g.depthOf(ctx, tx)
+		for i := range out {
+			if err := depth(&out[i].Record); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
+}
+
+// depthOf returns a function that sets a mined record's Confirmations to its current
+// depth below the watcher's last processed block. The watcher stops recounting a
+// transfer once it has the confirmations it needs; its depth keeps growing.
+func (g *Gateway) depthOf(ctx context.Context, tx storage.Tx) func(r *chains.Record) error {
+	tips := map[chains.NetworkRef]uint64{}
+	return func(r *chains.Record) error {
+		if r.Status != chains.StatusConfirmed && r.Status != chains.StatusConfirming {
+			return nil
+		}
+		tip, ok := tips[r.Network]
+		if !ok {
+			b, found, err := tx.Cursor(ctx, r.Network)
+			if err != nil {
+				return err
+			}
+			if found {
+				tip = b.Height
+			}
+			tips[r.Network] = tip
+		}
+		if tip >= r.Block.Height && int(tip-r.Block.Height+1) > r.Confirmations {
+			r.Confirmations = int(tip - r.Block.Height + 1)
+		}
+		return nil
+	}
 }
 
 // Rescan looks again at the last depth blocks of each network of the invoice for
@@ -536,14 +576,23 @@ func (g *Gateway) Events(ctx context.Context, m asset.Mode, typ string, page, li
 	return out, total, err
 }
 
-// Transfers lists the on-chain transfers to our addresses in mode, newest first.
+// Transfers lists the on-chain transfers to our addresses in mode, newest first, each
+// with its current number of confirmations.
 func (g *Gateway) Transfers(ctx context.Context, m asset.Mode, f invoice.TransferFilter, page, limit int) ([]chains.Record, int, error) {
 	var out []chains.Record
 	var total int
 	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
-		out, total, err = tx.ListTransfers(ctx, m, f, page, limit)
-		return err
+		if out, total, err = tx.ListTransfers(ctx, m, f, page, limit); err != nil {
+			return err
+		}
+		depth := g.depthOf(ctx, tx)
+		for i := range out {
+			if err := depth(&out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, total, err
 }

@@ -320,7 +320,7 @@ func (h *Handler) list(r *http.Request, kind invoice.Kind) ([]*invoice.Invoice, 
 	q := r.URL.Query()
 	status := queryEnum(r, "status", &v, invoice.StatusPending, invoice.StatusPartiallyPaid, invoice.StatusConfirming,
 		invoice.StatusPaid, invoice.StatusExpired, invoice.StatusCancelled)
-	p := invoice.ListParams{Mode: mode(r), Status: status, CustomerID: q.Get("customer_id"),
+	p := invoice.ListParams{Mode: mode(r), Kind: kind, Status: status, CustomerID: q.Get("customer_id"),
 		OrderID: q.Get("order_id"), Page: queryInt(r, "page", 1, 1, 1_000_000, &v), Limit: queryInt(r, "limit", 20, 1, 100, &v)}
 	for name, dst := range map[string]*time.Time{"created_from": &p.CreatedFrom, "created_to": &p.CreatedTo} {
 		if s := q.Get(name); s != "" {
@@ -337,9 +337,6 @@ func (h *Handler) list(r *http.Request, kind invoice.Kind) ([]*invoice.Invoice, 
 	invs, total, err := h.gw.ListInvoices(r.Context(), p)
 	if err != nil {
 		return nil, pagination{}, err
-	}
-	if kind != "" {
-		invs = slices.DeleteFunc(invs, func(i *invoice.Invoice) bool { return i.Kind != kind })
 	}
 	return invs, pagination{Page: p.Page, Limit: p.Limit, Total: total, HasMore: p.Page*p.Limit < total}, nil
 }
@@ -479,7 +476,7 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) sessionJSON(inv *invoice.Invoice, details bool) map[string]any {
 	out := map[string]any{"id": inv.ID, "checkout_url": h.hostedURL(inv.ID), "status": inv.Status, "amount": inv.Amount,
 		"currency": inv.Currency, "product_name": inv.Description, "success_url": inv.SuccessURL, "cancel_url": inv.CancelURL,
-		"customer_id": inv.CustomerID, "metadata": json.RawMessage(nonNull(inv.Metadata)), "expires_at": inv.ExpiresAt,
+		"customer_id": inv.CustomerID, "order_id": inv.OrderID, "metadata": json.RawMessage(nonNull(inv.Metadata)), "expires_at": inv.ExpiresAt,
 		"created_at": inv.CreatedAt, "livemode": inv.Livemode()}
 	if details {
 		var pd []map[string]any
@@ -577,7 +574,8 @@ func (h *Handler) paymentJSON(inv *invoice.Invoice) map[string]any {
 		status = string(inv.Status)
 	}
 	return map[string]any{"payment_id": inv.ID, "status": status, "amount": inv.Amount, "fiat_currency": inv.Currency,
-		"addresses": addrs, "metadata": json.RawMessage(nonNull(inv.Metadata)), "expires_at": inv.ExpiresAt,
+		"addresses": addrs, "customer_id": inv.CustomerID, "order_id": inv.OrderID,
+		"metadata": json.RawMessage(nonNull(inv.Metadata)), "expires_at": inv.ExpiresAt,
 		"created_at": inv.CreatedAt, "livemode": inv.Livemode()}
 }
 

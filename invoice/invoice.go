@@ -165,6 +165,7 @@ type Payment struct {
 // ListParams filter List.
 type ListParams struct {
 	Mode        asset.Mode
+	Kind        Kind // "" for every kind
 	Status      Status
 	CustomerID  string
 	OrderID     string

@@ -105,6 +105,9 @@ func (t *tx) InvoiceByAddress(ctx context.Context, n chains.NetworkRef, assetCod
 func (t *tx) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice.Invoice, int, error) {
 	where := []string{"mode = ?"}
 	args := []any{string(p.Mode)}
+	if p.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, string(p.Kind))
+	}
 	if p.Status != "" {
 		where, args = append(where, "status = ?"), append(args, string(p.Status))
 	}
