@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"sync"
 	"time"
 
@@ -159,7 +160,8 @@ type Gateway struct {
 	watchers  map[chains.NetworkRef]*chains.Watcher[storage.Tx]
 	backends  map[chains.NetworkRef]chains.Backend
 	enabled   map[asset.Mode]map[string]bool
-	kick      chan struct{} // wakes the event dispatcher
+	chainIDs  map[chains.NetworkRef]uint64 // EVM chain ids the backends verified with their nodes
+	kick      chan struct{}                // wakes the event dispatcher
 
 	subMu sync.Mutex
 	subs  map[string]*subscriber
@@ -205,7 +207,8 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring, now: cfg.Now,
 		kick: make(chan struct{}, 1), subs: map[string]*subscriber{},
-		enabled: map[asset.Mode]map[string]bool{asset.Live: {}, asset.Test: {}}}
+		enabled:  map[asset.Mode]map[string]bool{asset.Live: {}, asset.Test: {}},
+		chainIDs: map[chains.NetworkRef]uint64{}}
 	g.closing, g.close = context.WithCancel(context.Background())
 	if g.assets == nil {
 		g.assets = asset.Default()
@@ -225,8 +228,20 @@ func New(cfg Config) (*Gateway, error) {
 			v.Add(fmt.Sprintf("Chains[%d]", i), fmt.Errorf("a second backend for %s", n))
 		}
 		seen[n] = true
-		for _, a := range g.assets.AssetsOn(n.ID) {
+		served := g.assets.AssetsOn(n.ID)
+		if as, ok := b.(chains.AssetServer); ok {
+			served = served[:0:0]
+			for _, code := range as.ServedAssets() {
+				if a, err := g.assets.Get(code); err == nil {
+					served = append(served, a)
+				}
+			}
+		}
+		for _, a := range served {
 			g.enabled[n.Mode][a.Code] = true
+		}
+		if c, ok := b.(interface{ ChainID() *big.Int }); ok && c.ChainID().IsUint64() {
+			g.chainIDs[n] = c.ChainID().Uint64()
 		}
 	}
 	var err error
@@ -480,6 +495,13 @@ type noRates struct{}
 
 func (noRates) Rate(ctx context.Context, base, quote string) (rates.Rate, error) {
 	return rates.Rate{}, fmt.Errorf("%w: the Gateway has no rate source (Config.Rates)", rates.ErrNoRate)
+}
+
+// PaymentURI returns the URI a wallet opens to pay method m of inv with what is still
+// due on it (invoice.PaymentURI), EVM URIs naming the chain id the network's backend
+// verified with its node. It returns "" when none can be built.
+func (g *Gateway) PaymentURI(inv *invoice.Invoice, m invoice.Method) string {
+	return invoice.PaymentURI(g.assets, inv.Mode, m, g.chainIDs[chains.NetworkRef{ID: m.Network, Mode: inv.Mode}])
 }
 
 // Now is the Gateway's clock (Config.Now): expiries and hosted pages count with it.

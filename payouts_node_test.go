@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -704,4 +705,43 @@ func TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut(t *testing.T) {
 	e.btc.Generate(1)
 	e.sync()
 	e.verify()
+}
+
+// TestGateway_PaymentURIsNameTheChainTheNodeIsOn (issue 14.11): against a node on
+// chain 1337 the EIP-681 URI said @11155111 (the registry's Sepolia id), and a
+// test-mode token without a contract was offered with "ethereum:@11155111/transfer?".
+func TestGateway_PaymentURIsNameTheChainTheNodeIsOn(t *testing.T) {
+	e := newNodesEnv(t)
+	ctx := context.Background()
+	chain := "@" + strconv.Itoa(evmtest.ChainID)
+	for _, code := range []string{"ETH", "USDT_ETHEREUM"} {
+		inv, err := e.g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("1"), Currency: code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		uri := e.g.PaymentURI(inv, inv.Methods[0])
+		if !strings.HasPrefix(uri, "ethereum:") || !strings.Contains(uri, chain) {
+			t.Fatalf("%s: %q does not name the node's chain %s", code, uri, chain)
+		}
+	}
+	// Without a test-mode contract for USDT the node's backend cannot watch it: not
+	// offered at all.
+	bare, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.eth.URL, ChainID: evmtest.ChainID,
+		Assets: asset.Default(), Logger: e.quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Close()
+	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: filepath.Join(t.TempDir(), "bare.db"), Chains: []chains.Backend{bare},
+		Logger: e.quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if g.Enabled(asset.Test, "USDT_ETHEREUM") || !g.Enabled(asset.Test, "ETH") {
+		t.Fatal("a token without a contract in the mode is offered")
+	}
+	if _, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USDT_ETHEREUM"}); !errors.Is(err, invoice.ErrNotEnabled) {
+		t.Fatalf("invoice in a token without a contract: %v", err)
+	}
 }

@@ -87,6 +87,14 @@ type Backend interface {
 	ValidateAddress(addr string) error
 }
 
+// AssetServer is implemented by backends that serve only some of their network's
+// assets (an EVM node watches the tokens whose contract it knows in its mode). Without
+// it every asset of the network is taken as served.
+type AssetServer interface {
+	// ServedAssets returns the codes of the assets the backend watches.
+	ServedAssets() []string
+}
+
 // Canonicalizer is implemented by backends whose addresses have several spellings of
 // one destination (bech32 in upper or lower case, EVM hex with or without its EIP-55
 // checksum). CanonicalAddress validates addr like ValidateAddress and returns the one

@@ -178,7 +178,7 @@ func TestBrowser_WalletLink(t *testing.T) {
 	a := newAPI(t, httphandler.Options{})
 	base := strings.TrimSuffix(a.srv.URL, "/") + "/pay/checkout/"
 	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "20", "currency": "USD",
-		"accepted_assets": []string{"BTC", "LTC", "ETH", "USDC_ETHEREUM", "USDT_TRON"}}, nil)
+		"accepted_assets": []string{"BTC", "LTC", "ETH", "USDC_ETHEREUM", "TRX"}}, nil)
 	want(t, inv, 201, "")
 	id := inv.data()["id"].(string)
 	_, methods := a.statusMethods(id)

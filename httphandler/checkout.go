@@ -140,8 +140,8 @@ var walletSchemes = map[string]bool{"bitcoin": true, "litecoin": true, "ethereum
 // http(s) and mailto into "#ZgotmplZ", so the link is marked safe here, and only here:
 // for a URI Kassa built itself, whose scheme is one of walletSchemes. Anything else
 // gets no link.
-func paymentURI(reg *asset.Registry, mode asset.Mode, m invoice.Method) (string, template.URL) {
-	uri := invoice.PaymentURI(reg, mode, m)
+func (h *Handler) paymentURI(inv *invoice.Invoice, m invoice.Method) (string, template.URL) {
+	uri := h.gw.PaymentURI(inv, m)
 	u, err := url.Parse(uri)
 	if err != nil || !walletSchemes[u.Scheme] || !strings.HasPrefix(uri, u.Scheme+":") || u.Opaque == "" {
 		return uri, ""
@@ -275,7 +275,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		if due.IsNegative() {
 			due = decimal.Zero
 		}
-		uri, wallet := paymentURI(h.gw.Assets(), inv.Mode, m) // asks for what is still due
+		uri, wallet := h.paymentURI(inv, m) // asks for what is still due
 		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
 			Due: due.String(), Paid: m.AmountPaid.String(), URI: uri, Wallet: wallet,
 			URL:      inv.ID + "?method=" + url.QueryEscape(m.Asset),
@@ -300,7 +300,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	for i := range v.Methods {
 		v.Methods[i].Selected = v.M == &v.Methods[i]
 	}
-	if v.M != nil && v.State == "pending" { // only a page that asks for money has a QR code
+	if v.M != nil && v.State == "pending" && v.M.URI != "" { // only a page that asks for money has a QR code
 		if v.QR, err = qrSVG(v.M.URI); err != nil {
 			return err
 		}

@@ -193,7 +193,7 @@ func TestAPI_FullFlowInTestMode(t *testing.T) {
 	id := d["id"].(string)
 	pm := d["payment_methods"].([]any)[0].(map[string]any)
 	if d["status"] != "pending" || d["exception"] != nil || d["livemode"] != false || pm["code"] != "USDT_TRON" ||
-		pm["amount_due"] != "10" || !strings.HasPrefix(pm["payment_uri"].(string), "tron:T") || d["hosted_url"] != "https://shop.example/pay/checkout/"+id {
+		pm["amount_due"] != "10" || pm["payment_uri"] != "" /* no test-mode USDT contract on Tron */ || d["hosted_url"] != "https://shop.example/pay/checkout/"+id {
 		t.Fatalf("invoice %s", inv.raw)
 	}
 	pay := a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "USDT_TRON", "amount": "10", "confirmations": 19}, nil)

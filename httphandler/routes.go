@@ -247,7 +247,7 @@ func (h *Handler) methodsJSON(inv *invoice.Invoice) []methodJSON {
 	for _, m := range inv.Methods {
 		out = append(out, methodJSON{Currency: m.Currency, Network: string(m.Network), Code: m.Asset, Address: m.Address,
 			AmountDue: m.AmountDue, AmountPaid: m.AmountPaid, AmountConfirmed: m.AmountConfirmed, Rate: m.Rate,
-			PaymentURI: invoice.PaymentURI(h.gw.Assets(), inv.Mode, m), Confirmations: m.Confirmations})
+			PaymentURI: h.gw.PaymentURI(inv, m), Confirmations: m.Confirmations})
 	}
 	return out
 }

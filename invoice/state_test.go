@@ -116,24 +116,32 @@ func TestCompute_EighteenDecimalsAreExact(t *testing.T) {
 func TestPaymentURI(t *testing.T) {
 	reg := asset.Default()
 	cases := []struct {
-		m    invoice.Method
-		mode asset.Mode
-		want string
+		m       invoice.Method
+		mode    asset.Mode
+		chainID uint64
+		want    string
 	}{
-		{invoice.Method{Asset: "BTC", Network: asset.Bitcoin, Address: "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", AmountDue: dec("0.0015")}, asset.Live,
+		{invoice.Method{Asset: "BTC", Network: asset.Bitcoin, Address: "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", AmountDue: dec("0.0015")}, asset.Live, 0,
 			"bitcoin:bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu?amount=0.0015"},
-		{invoice.Method{Asset: "ETH", Network: asset.Ethereum, Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", AmountDue: dec("0.01")}, asset.Live,
+		{invoice.Method{Asset: "ETH", Network: asset.Ethereum, Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", AmountDue: dec("0.01")}, asset.Live, 0,
 			"ethereum:0x9858EfFD232B4033E47d90003D41EC34EcaEda94@1?value=10000000000000000"},
-		{invoice.Method{Asset: "USDT_BSC", Network: asset.BSC, Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", AmountDue: dec("100.5")}, asset.Live,
+		{invoice.Method{Asset: "USDT_BSC", Network: asset.BSC, Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", AmountDue: dec("100.5")}, asset.Live, 0,
 			"ethereum:0x55d398326f99059fF775485246999027B3197955@56/transfer?address=0x9858EfFD232B4033E47d90003D41EC34EcaEda94&uint256=100500000000000000000"},
-		{invoice.Method{Asset: "USDT_TRON", Network: asset.Tron, Address: "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", AmountDue: dec("100.5")}, asset.Live,
+		{invoice.Method{Asset: "USDT_TRON", Network: asset.Tron, Address: "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", AmountDue: dec("100.5")}, asset.Live, 0,
 			"tron:TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH?amount=100.5&token=TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"},
 		// A partly paid method asks for what is left.
-		{invoice.Method{Asset: "BTC", Network: asset.Bitcoin, Address: "bc1q", AmountDue: dec("0.01"), AmountPaid: dec("0.004")}, asset.Live,
+		{invoice.Method{Asset: "BTC", Network: asset.Bitcoin, Address: "bc1q", AmountDue: dec("0.01"), AmountPaid: dec("0.004")}, asset.Live, 0,
 			"bitcoin:bc1q?amount=0.006"},
+		// Issue 14.11: the chain id the backend verified with its node, not the registry's
+		// (a devnet on 1337 in test mode, not Sepolia's 11155111).
+		{invoice.Method{Asset: "ETH", Network: asset.Ethereum, Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", AmountDue: dec("0.01")}, asset.Test, 1337,
+			"ethereum:0x9858EfFD232B4033E47d90003D41EC34EcaEda94@1337?value=10000000000000000"},
+		// A token with no contract in the mode has no URI (never "ethereum:@11155111/...").
+		{invoice.Method{Asset: "USDT_ETHEREUM", Network: asset.Ethereum, Address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", AmountDue: dec("1")}, asset.Test, 0, ""},
+		{invoice.Method{Asset: "USDT_TRON", Network: asset.Tron, Address: "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", AmountDue: dec("1")}, asset.Test, 0, ""},
 	}
 	for _, c := range cases {
-		if got := invoice.PaymentURI(reg, c.mode, c.m); got != c.want {
+		if got := invoice.PaymentURI(reg, c.mode, c.m, c.chainID); got != c.want {
 			t.Errorf("%s: %s\nwant %s", c.m.Asset, got, c.want)
 		}
 	}

@@ -11,8 +11,10 @@ import (
 // for bitcoin and litecoin ("bitcoin:bc1...?amount=0.001"), EIP-681 for EVM networks
 // ("ethereum:0x...@1?value=1e15" for the native coin, "ethereum:<token>@1/transfer?
 // address=0x...&uint256=100500000" for tokens), and the Tron form
-// ("tron:T...?amount=100.5&token=TR7..."). It returns "" when it cannot build one.
-func PaymentURI(reg *asset.Registry, mode asset.Mode, m Method) string {
+// ("tron:T...?amount=100.5&token=TR7..."). chainID is the EVM chain id the backend
+// verified with its node (0: the registry's id for the network and mode). It returns
+// "" when it cannot build one, for example for a token with no contract in mode.
+func PaymentURI(reg *asset.Registry, mode asset.Mode, m Method, chainID uint64) string {
 	a, err := reg.Get(m.Asset)
 	if err != nil {
 		return ""
@@ -38,6 +40,12 @@ func PaymentURI(reg *asset.Registry, mode asset.Mode, m Method) string {
 		return fmt.Sprintf("%s:%s?amount=%s", scheme, m.Address, due.String())
 	case asset.FamilyEVM:
 		chain := n.ChainID[mode]
+		if chainID != 0 {
+			chain = chainID
+		}
+		if chain == 0 || (!a.Native && a.ContractFor(mode) == "") {
+			return ""
+		}
 		if a.Native {
 			return fmt.Sprintf("ethereum:%s@%d?value=%s", m.Address, chain, units.String())
 		}
@@ -45,6 +53,9 @@ func PaymentURI(reg *asset.Registry, mode asset.Mode, m Method) string {
 	case asset.FamilyTron:
 		q := url.Values{"amount": {due.String()}}
 		if !a.Native {
+			if a.ContractFor(mode) == "" {
+				return ""
+			}
 			q.Set("token", a.ContractFor(mode))
 		}
 		return "tron:" + m.Address + "?" + q.Encode()

@@ -158,6 +158,17 @@ func (b *Backend) Network() chains.NetworkRef { return b.net }
 // ChainID returns the chain id.
 func (b *Backend) ChainID() *big.Int { return new(big.Int).Set(b.chainID) }
 
+// ServedAssets implements chains.AssetServer: the network's coin and the tokens whose
+// contract the registry names in the backend's mode (a token without one cannot be
+// watched, so it is never offered).
+func (b *Backend) ServedAssets() []string {
+	out := []string{b.native}
+	for _, t := range b.tokens {
+		out = append(out, t.code)
+	}
+	return out
+}
+
 // Tokens returns the token contracts the backend watches, by asset code.
 func (b *Backend) Tokens() map[string]common.Address {
 	out := map[string]common.Address{}
