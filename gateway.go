@@ -275,7 +275,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.invoices, err = invoice.New(invoice.Config{Assets: g.assets, Keys: g.keys, Rates: rater,
 		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, MonitoringWindow: cfg.MonitoringWindow,
-		Now: g.now, Logger: g.log})
+		Now: g.now, Logger: g.log, Resolver: cfg.Webhooks.Resolver, AllowPrivate: cfg.Webhooks.AllowPrivate})
 	if err != nil {
 		g.Close()
 		return nil, err

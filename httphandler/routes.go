@@ -186,9 +186,11 @@ func (c createRequest) params(kind invoice.Kind, v *validation.Error) invoice.Cr
 		p.CancelURL = c.URLReturn
 	}
 	if c.Lifetime != nil {
-		p.Lifetime = time.Duration(*c.Lifetime) * time.Second
-		if *c.Lifetime <= 0 {
-			v.Add("lifetime", invoice.ErrOutOfRange)
+		// Range-checked as seconds: the product in nanoseconds overflows for huge values.
+		if n := *c.Lifetime; n < int(invoice.MinLifetime/time.Second) || n > int(invoice.MaxLifetime/time.Second) {
+			v.Add("lifetime", fmt.Errorf("%w: 300..43200 seconds", invoice.ErrOutOfRange))
+		} else {
+			p.Lifetime = time.Duration(n) * time.Second
 		}
 	}
 	if len(c.Metadata) > 0 && string(c.Metadata) != "null" {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/rates"
@@ -45,8 +46,12 @@ type CreateParams struct {
 	Description   string
 	SuccessURL    string
 	CancelURL     string
-	CallbackURL   string
-	Metadata      json.RawMessage // a JSON object, at most 16 KiB
+	// CallbackURL gets the invoice's webhook events. Its host must be public, like a
+	// webhook endpoint's: it is looked up at creation (Config.Resolver, 5 s timeout)
+	// unless Config.AllowPrivate is set, and its errors wrap webhook.ErrBadURL,
+	// ErrPrivateAddress or ErrUnresolvable.
+	CallbackURL string
+	Metadata    json.RawMessage // a JSON object of valid Unicode, at most 16 KiB (CheckMetadata)
 
 	// RequestKey makes the create idempotent for invoices without an OrderID: it is
 	// stored with the invoice in the invoice's own transaction, and a second create
@@ -152,10 +157,19 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 			v.Add("customer_email", ErrBadFormat)
 		}
 	}
-	for field, u := range map[string]string{"success_url": p.SuccessURL, "cancel_url": p.CancelURL, "url_callback": p.CallbackURL} {
+	for field, u := range map[string]string{"success_url": p.SuccessURL, "cancel_url": p.CancelURL} {
 		if u != "" && !httpURL(u) {
 			v.Add(field, fmt.Errorf("%w: want an absolute http(s) URL of at most 2048 bytes", ErrBadFormat))
 		}
+	}
+	if p.CallbackURL != "" {
+		// The webhook dialler would refuse it at every delivery, for days of retries:
+		// the same guard refuses it now, before any transaction (it may look up DNS).
+		err := s.callbacks.CheckURL(ctx, p.CallbackURL)
+		if err != nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("invoice: url_callback: %w", err)
+		}
+		v.Add("url_callback", err)
 	}
 	for field, s := range map[string]string{"customer_id": p.CustomerID, "description": p.Description} {
 		if len(s) > 1000 {
@@ -295,7 +309,13 @@ func fieldOf(err error, def string) string {
 }
 
 // CheckMetadata checks caller metadata (of an invoice, a payout): absent, or a JSON
-// object of at most MaxMetadata bytes.
+// object of at most MaxMetadata bytes that is valid Unicode.
+//
+// Metadata is stored and returned as sent, so it must read the same to every JSON
+// parser: bytes that are not UTF-8 are refused (ErrNotUnicode), and so are \u escapes
+// of UTF-16 surrogates that are not a high one followed by a low one (a lone "\ud800"),
+// which some parsers reject and others turn into U+FFFD. They are refused rather than
+// replaced, so that what is stored is exactly what the caller sent.
 func CheckMetadata(b json.RawMessage) error {
 	switch {
 	case len(b) == 0:
@@ -304,17 +324,65 @@ func CheckMetadata(b json.RawMessage) error {
 		return fmt.Errorf("%w: over 16 KiB", ErrTooLarge)
 	case !isObject(b):
 		return ErrNotObject
+	case !utf8.Valid(b):
+		return fmt.Errorf("%w: it has bytes that are not UTF-8", ErrNotUnicode)
+	case loneSurrogate(b):
+		return fmt.Errorf(`%w: it has a \u escape of an unpaired UTF-16 surrogate`, ErrNotUnicode)
 	}
 	return nil
 }
 
-func isObject(b json.RawMessage) bool {
-	var m map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&m); err != nil || m == nil {
-		return false
+// loneSurrogate reports whether the JSON text b has a \u escape of a UTF-16 surrogate
+// that is not a high surrogate directly followed by an escaped low one. b must be
+// valid JSON, so every backslash in it starts an escape inside a string.
+func loneSurrogate(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		i++ // b[i] is the escaped character
+		if i+4 >= len(b) || b[i] != 'u' {
+			continue
+		}
+		r := hex4(b[i+1 : i+5])
+		i += 4
+		switch {
+		case r < 0xd800 || r > 0xdfff:
+		case r >= 0xdc00: // a low surrogate with no high one before it
+			return true
+		case i+6 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' && isLow(hex4(b[i+3:i+7])):
+			i += 6
+		default: // a high surrogate without a low one after it
+			return true
+		}
 	}
-	return !dec.More()
+	return false
+}
+
+func isLow(r rune) bool { return r >= 0xdc00 && r <= 0xdfff }
+
+// hex4 decodes the four hex digits of a \u escape (checked by the JSON parser).
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		}
+	}
+	return r
+}
+
+// isObject reports whether b is exactly one JSON object (json.Valid also refuses
+// anything after it, which Decoder.More would let through before a '}' or ']').
+func isObject(b json.RawMessage) bool {
+	t := bytes.TrimLeft(b, " \t\r\n")
+	return len(t) > 0 && t[0] == '{' && json.Valid(b)
 }
 
 func compact(b json.RawMessage) json.RawMessage {

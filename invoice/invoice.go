@@ -153,6 +153,7 @@ var (
 	ErrOutOfRange   = errors.New("is out of range")
 	ErrBadFormat    = errors.New("has an invalid format")
 	ErrNotObject    = errors.New("must be a JSON object")
+	ErrNotUnicode   = errors.New("must be valid Unicode text")
 	ErrFiatTarget   = errors.New("must be a crypto currency, not fiat")
 )
 

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"net"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/internal/netguard"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
 )
@@ -29,6 +31,18 @@ type Config struct {
 	MonitoringWindow time.Duration
 	Now              func() time.Time
 	Logger           *slog.Logger
+	// Resolver looks up the host of an invoice's url_callback when it is created
+	// (default net.DefaultResolver; each lookup has a 5 s timeout).
+	Resolver Resolver
+	// AllowPrivate accepts a url_callback whose host is, or resolves to, a loopback,
+	// private or reserved address (tests, local development), as
+	// webhook.Options.AllowPrivate does for endpoints. Never set it in production.
+	AllowPrivate bool
+}
+
+// Resolver looks up hosts; *net.Resolver is one.
+type Resolver interface {
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
 }
 
 // Service implements invoices on a storage Tx. Its methods take the transaction from
@@ -36,6 +50,8 @@ type Config struct {
 // commit together.
 type Service struct {
 	cfg Config
+	// callbacks checks url_callback as the webhook dialler will: the same SSRF guard.
+	callbacks netguard.Guard
 }
 
 // New returns a Service.
@@ -52,7 +68,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{cfg: cfg}, nil
+	return &Service{cfg: cfg, callbacks: netguard.Guard{Resolver: cfg.Resolver, AllowPrivate: cfg.AllowPrivate}}, nil
 }
 
 func (s *Service) enabled(m asset.Mode) map[string]bool { return s.cfg.Enabled(m) }

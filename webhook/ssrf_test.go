@@ -22,7 +22,7 @@ func (f fakeResolver) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr
 func TestGuard_RefusesPrivateAndBadURLs(t *testing.T) {
 	g := guard{resolver: fakeResolver{"shop.example": "93.184.216.34", "evil.example": "127.0.0.1", "meta.example": "169.254.169.254"}}
 	ctx := context.Background()
-	if _, err := g.check(ctx, "https://shop.example/hooks"); err != nil {
+	if err := g.check(ctx, "https://shop.example/hooks"); err != nil {
 		t.Fatalf("public URL refused: %v", err)
 	}
 	cases := map[string]error{
@@ -45,17 +45,17 @@ func TestGuard_RefusesPrivateAndBadURLs(t *testing.T) {
 		"":                               ErrBadURL,
 	}
 	for u, want := range cases {
-		if _, err := g.check(ctx, u); !errors.Is(err, want) {
+		if err := g.check(ctx, u); !errors.Is(err, want) {
 			t.Errorf("%q: %v, want %v", u, err, want)
 		}
 	}
 	// The real resolver: "localhost" resolves to loopback.
 	real := guard{resolver: net.DefaultResolver}
-	if _, err := real.check(ctx, "http://localhost:9999/"); !errors.Is(err, ErrPrivateAddress) {
+	if err := real.check(ctx, "http://localhost:9999/"); !errors.Is(err, ErrPrivateAddress) {
 		t.Errorf("localhost: %v", err)
 	}
 	// Allowed for tests and local development.
-	if _, err := (guard{allowPrivate: true, resolver: g.resolver}).check(ctx, "http://127.0.0.1:1/"); err != nil {
+	if err := (guard{allowPrivate: true, resolver: g.resolver}).check(ctx, "http://127.0.0.1:1/"); err != nil {
 		t.Errorf("allowPrivate: %v", err)
 	}
 }
@@ -63,7 +63,7 @@ func TestGuard_RefusesPrivateAndBadURLs(t *testing.T) {
 func TestGuard_DialRefusesWhenDNSChanges(t *testing.T) {
 	r := fakeResolver{"shop.example": "93.184.216.34"}
 	g := guard{resolver: r}
-	if _, err := g.check(context.Background(), "http://shop.example/"); err != nil {
+	if err := g.check(context.Background(), "http://shop.example/"); err != nil {
 		t.Fatal(err)
 	}
 	r["shop.example"] = "127.0.0.1" // rebinding after the check
@@ -77,5 +77,38 @@ func TestPublicIP(t *testing.T) {
 		if got := PublicIP(netip.MustParseAddr(ip)); got != want {
 			t.Errorf("%s: %v", ip, got)
 		}
+	}
+}
+
+// askedResolver fails every lookup and records the hosts it was asked for.
+type askedResolver struct{ asked []string }
+
+func (a *askedResolver) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr, error) {
+	a.asked = append(a.asked, host)
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+// TestGuard_DialRefusesWhatTheCheckRefuses: at delivery the dialler refuses hosts that
+// are numbers in a form other than a.b.c.d without resolving them (also with private
+// addresses allowed: a C resolver would read 2130706433 as 127.0.0.1), and the special
+// IPv6 forms that lead to IPv4 addresses.
+func TestGuard_DialRefusesWhatTheCheckRefuses(t *testing.T) {
+	r := &askedResolver{}
+	for _, allow := range []bool{false, true} {
+		g := guard{resolver: r, allowPrivate: allow}
+		for _, addr := range []string{"2130706433:80", "0x7f000001:80", "0177.0.0.1:80", "127.1:80", "127.0.0.1.:80"} {
+			if _, err := g.dial(context.Background(), "tcp", addr); !errors.Is(err, ErrBadURL) {
+				t.Errorf("allowPrivate %t, dial %s: %v", allow, addr, err)
+			}
+		}
+	}
+	g := guard{resolver: r}
+	for _, addr := range []string{"[::127.0.0.1]:80", "[::ffff:0:7f00:1]:80", "[64:ff9b:1::a00:1]:80", "[2002:7f00:1::1]:80", "[fec0::1]:80", "localhost:80"} {
+		if _, err := g.dial(context.Background(), "tcp", addr); !errors.Is(err, ErrPrivateAddress) {
+			t.Errorf("dial %s: %v", addr, err)
+		}
+	}
+	if len(r.asked) != 0 {
+		t.Fatalf("the resolver was asked for %v", r.asked)
 	}
 }

@@ -19,9 +19,13 @@
 // endpoint that fails continuously for DisableAfter (default 5 days) is disabled, with
 // a webhook_endpoint.disabled event.
 //
-// The SSRF guard refuses endpoint URLs that are not http(s) or whose host resolves to
-// a loopback, private, link-local (cloud metadata) or reserved address, at creation and
-// again at every connection, unless AllowPrivate is set (tests, local development).
+// The SSRF guard refuses endpoint URLs that are not http(s), that carry credentials,
+// whose host is a number not written a.b.c.d (2130706433, 0x7f000001, never resolved),
+// or whose host is or resolves to a loopback, private, link-local (cloud metadata),
+// documentation or reserved address, or an IPv6 form that translates or tunnels to
+// IPv4 (see PublicIP), at creation and again at every connection, unless AllowPrivate
+// is set (tests, local development). Invoice creation checks url_callback with the
+// same guard.
 package webhook
 
 import (
@@ -163,7 +167,8 @@ type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) e
 // Options tune delivery. The zero value is the production default.
 type Options struct {
 	// AllowPrivate lets endpoints resolve to loopback and private addresses (tests,
-	// local development). Never set it in production.
+	// local development). A Gateway applies it, with Resolver, to invoices'
+	// url_callback as well. Never set it in production.
 	AllowPrivate bool
 	// Workers is the number of concurrent deliveries (default 8).
 	Workers int
@@ -182,7 +187,8 @@ type Options struct {
 	RotationWindow time.Duration
 	// MaxEndpoints per mode (default 16).
 	MaxEndpoints int
-	// Resolver resolves endpoint hosts (default net.DefaultResolver).
+	// Resolver resolves endpoint hosts, and through a Gateway the hosts of invoices'
+	// url_callback (default net.DefaultResolver); each lookup gives up after 5 s.
 	Resolver Resolver
 }
 
@@ -272,7 +278,7 @@ type CreateParams struct {
 
 func (s *Service[T]) checkParams(ctx context.Context, url, description string, events []string) (validation.Error, []string) {
 	var v validation.Error
-	if _, err := s.guard.check(ctx, url); err != nil {
+	if err := s.guard.check(ctx, url); err != nil {
 		v.Add("url", err)
 	}
 	if len(description) > 1000 {
