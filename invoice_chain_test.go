@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,10 +16,12 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/rates"
 )
 
 // registry with BTC needing 3 confirmations, so tests can stand between blocks.
@@ -500,5 +504,45 @@ func TestClose_StopsRunAndWaitsForIt(t *testing.T) {
 	}
 	if err := env.Gateway.Run(context.Background()); !errors.Is(err, kassa.ErrClosed) {
 		t.Fatalf("Run after Close: %v", err)
+	}
+}
+
+// TestCreate_BareCurrencyMeansItsEnabledNetworks (issue 14.14): accepted_assets
+// ["USDT"] failed whole when some USDT networks had no backend in the mode; it means
+// every enabled one. A network named explicitly must still be enabled.
+func TestCreate_BareCurrencyMeansItsEnabledNetworks(t *testing.T) {
+	var backends []chains.Backend
+	for _, n := range []asset.NetworkID{asset.Ethereum, asset.Tron} {
+		backends = append(backends, sim.New(chains.NetworkRef{ID: n, Mode: asset.Test}))
+	}
+	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: ":memory:", Chains: backends, Rates: cache,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ctx := context.Background()
+	inv, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"USDT"}})
+	if err != nil {
+		t.Fatalf("accepted USDT with USDT on bsc and polygon not enabled: %v", err)
+	}
+	var codes []string
+	for _, m := range inv.Methods {
+		codes = append(codes, m.Asset)
+	}
+	if len(codes) != 2 || codes[0] != "USDT_ETHEREUM" || codes[1] != "USDT_TRON" {
+		t.Fatalf("methods %v", codes)
+	}
+	_, err = g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"USDT_BSC"}})
+	if !errors.Is(err, invoice.ErrNotEnabled) {
+		t.Fatalf("a named network that is not enabled: %v", err)
+	}
+	_, err = g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"BTC"}})
+	if !errors.Is(err, invoice.ErrNotEnabled) {
+		t.Fatalf("BTC without a bitcoin backend: %v", err)
 	}
 }

@@ -118,6 +118,11 @@ type Asset struct {
 	Contract map[Mode]string
 	// MinInvoice is the smallest amount an invoice may ask in this asset.
 	MinInvoice decimal.Decimal
+	// MaxInvoice is the most an invoice may ask in this asset (its quote of a fiat
+	// price included): a bound against typos and absurd amounts, far above any real
+	// sale (about 50 to 100 million USD), set with Registry.SetMaxInvoice. Zero means no
+	// bound.
+	MaxInvoice decimal.Decimal
 	// MinPayout is the smallest payout in this asset.
 	MinPayout decimal.Decimal
 	// DefaultFee is the network fee estimate used when the chain gives none.
@@ -266,6 +271,19 @@ func (r *Registry) SetConfirmations(code string, n int) error {
 	}
 	a.Confirmations = n
 	a.ConfirmationTiers = nil
+	return nil
+}
+
+// SetMaxInvoice sets the most an invoice may ask in asset code (zero: no bound).
+func (r *Registry) SetMaxInvoice(code string, max decimal.Decimal) error {
+	a, ok := r.assets[code]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAsset, code)
+	}
+	if max.IsNegative() {
+		return fmt.Errorf("max invoice for %s: %w", code, ErrNegativeAmount)
+	}
+	a.MaxInvoice = max
 	return nil
 }
 

@@ -55,6 +55,9 @@ func toAPIError(err error, log *slog.Logger) *apiError {
 	}
 	var ve *validation.Error
 	if errors.As(err, &ve) {
+		if errors.Is(err, invoice.ErrOrderConflict) {
+			return &apiError{status: http.StatusConflict, code: "conflict", message: ve.Error(), details: ve.Fields}
+		}
 		code := "validation_error"
 		switch {
 		case errors.Is(err, invoice.ErrAmountSmall):

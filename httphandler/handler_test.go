@@ -219,10 +219,19 @@ func TestAPI_FullFlowInTestMode(t *testing.T) {
 	if list := txs.body["data"].([]any); len(list) != 1 || list[0].(map[string]any)["status"] != "confirmed" {
 		t.Fatalf("transactions %s", txs.raw)
 	}
-	// The same order id returns the same invoice.
-	again := a.do("POST", "/v1/invoices", map[string]any{"amount": "10", "currency": "USD", "order_id": "ORD-500"}, nil)
-	if again.data()["id"] != id {
-		t.Fatalf("order id not idempotent: %s", again.raw)
+	// The same order id with the same parameters returns the same invoice (200); with
+	// other parameters it is a conflict naming order_id (issue 14.21: it answered 201
+	// with the old invoice).
+	first := map[string]any{"amount": "10", "currency": "USD", "to_currency": "USDT", "network": "TRC20",
+		"order_id": "ORD-500", "customer_id": "user_1", "metadata": map[string]any{"order_id": "ORD-500"}, "description": "Premium"}
+	again := a.do("POST", "/v1/invoices", first, nil)
+	if again.code != 200 || again.data()["id"] != id {
+		t.Fatalf("order id not idempotent: %d %s", again.code, again.raw)
+	}
+	other := a.do("POST", "/v1/invoices", map[string]any{"amount": "10", "currency": "USD", "order_id": "ORD-500"}, nil)
+	want(t, other, 409, "conflict")
+	if d, _ := other.body["error"].(map[string]any)["details"].(map[string]any); d["order_id"] == nil {
+		t.Fatalf("the conflict does not name order_id: %s", other.raw)
 	}
 	// The public status page shows no metadata or customer data.
 	pub := a.do("GET", "/checkout/"+id+"/status", nil, map[string]string{"Authorization": "", "X-Kassa-Signature": "", "X-Kassa-Timestamp": ""})
@@ -340,7 +349,8 @@ func TestAPI_Idempotency(t *testing.T) {
 		return err
 	})
 	retry := a.do("POST", "/v1/invoices", ordered, map[string]string{"Idempotency-Key": "k-dead"})
-	if retry.code != 201 || retry.data()["id"] != made.data()["id"] || retry.header.Get("Idempotent-Replayed") != "" {
+	// The invoice of that order id exists with these parameters: it is answered (200).
+	if retry.code != 200 || retry.data()["id"] != made.data()["id"] || retry.header.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("retry of a dead request's key: %d %s (first %s)", retry.code, retry.raw, made.data()["id"])
 	}
 	want(t, a.do("POST", "/v1/invoices", body, map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}), 422, "validation_error")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/kassatest"
 )
 
 // TestAPI_TransferConfirmationsKeepCounting (issue 14.12): after a payment with one
@@ -67,4 +68,61 @@ func TestAPI_PaymentsListCountsPaymentsOnly(t *testing.T) {
 	if l := a.do("GET", "/v1/invoices", nil, nil); l.body["pagination"].(map[string]any)["total"] != float64(4) {
 		t.Fatalf("/v1/invoices lists every kind: %s", l.raw)
 	}
+}
+
+// TestAPI_CreateInvoiceAsAPIWritesIt covers issue 14.13, 14.14, 14.21 and 14.22 over
+// HTTP: currency + network names an asset; a fiat invoice offers every method that can
+// be priced and meets its minimum; the same order_id with other parameters is a
+// conflict; absurd amounts are refused.
+func TestAPI_CreateInvoiceAsAPIWritesIt(t *testing.T) {
+	rates := kassatest.DefaultRates()
+	delete(rates, "LINK") // no rate for one enabled asset
+	a := newAPI(t, httphandler.Options{}, kassatest.WithRates(rates))
+	methods := func(r resp) map[string]bool {
+		out := map[string]bool{}
+		for _, m := range r.data()["payment_methods"].([]any) {
+			out[m.(map[string]any)["code"].(string)] = true
+		}
+		return out
+	}
+	// 14.13: API.md allows currency + network.
+	for _, body := range []map[string]any{
+		{"amount": "25", "currency": "USDT", "network": "ethereum"},
+		{"amount": "25", "currency": "USDT", "network": "ethereum", "to_currency": "USDT"},
+		{"amount": "25", "currency": "usdt", "network": "ERC20"},
+	} {
+		r := a.do("POST", "/v1/invoices", body, nil)
+		want(t, r, 201, "")
+		if m := methods(r); len(m) != 1 || !m["USDT_ETHEREUM"] || r.data()["currency"] != "USDT_ETHEREUM" {
+			t.Fatalf("%v: %s", body, r.raw)
+		}
+	}
+	// 14.14: LINK has no rate and is left out; the rest is offered.
+	r := a.do("POST", "/v1/invoices", map[string]any{"amount": "20", "currency": "USD"}, nil)
+	want(t, r, 201, "")
+	if m := methods(r); m["LINK_ETHEREUM"] || !m["BTC"] || !m["USDT_TRON"] || len(m) < 10 {
+		t.Fatalf("methods of a fiat invoice with one rate missing: %v", m)
+	}
+	// Below an asset's minimum, an asset is left out: 0.60 USD is 0.00000924 BTC, under
+	// BTC's 0.00001.
+	r = a.do("POST", "/v1/invoices", map[string]any{"amount": "0.6", "currency": "USD"}, nil)
+	want(t, r, 201, "")
+	if m := methods(r); m["BTC"] || !m["USDT_TRON"] {
+		t.Fatalf("methods of a 0.60 USD invoice: %v", m)
+	}
+	// None left: 422 naming the reasons.
+	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "0.01", "currency": "USD"}, nil), 422, "amount_too_small")
+	// 14.22: a maximum per asset.
+	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "1e30", "currency": "BTC"}, nil), 422, "amount_too_large")
+	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "1001", "currency": "BTC"}, nil), 422, "amount_too_large")
+	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "1000000000000000", "currency": "USD"}, nil), 422, "amount_too_large")
+	// 14.21: the same order_id with other parameters.
+	first := a.do("POST", "/v1/invoices", map[string]any{"amount": "0.001", "currency": "BTC", "order_id": "A-1"}, nil)
+	want(t, first, 201, "")
+	same := a.do("POST", "/v1/invoices", map[string]any{"amount": "0.0010", "currency": "BTC", "order_id": "A-1"}, nil)
+	if same.code != 200 || same.data()["id"] != first.data()["id"] {
+		t.Fatalf("same parameters: %d %s", same.code, same.raw)
+	}
+	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "BTC", "order_id": "A-1"}, nil), 409, "conflict")
+	want(t, a.do("POST", "/v1/payments", map[string]any{"amount": "5", "fiat_currency": "USD", "order_id": "A-1"}, nil), 409, "conflict")
 }

@@ -293,13 +293,22 @@ func (h *Handler) create(r *http.Request, kind invoice.Kind) (*invoice.Invoice, 
 	return h.gw.CreateInvoice(r.Context(), mode(r), p)
 }
 
+// created is the status of a create's answer: 201, or 200 when its order_id named an
+// invoice made before with the same parameters.
+func created(inv *invoice.Invoice) int {
+	if inv.Existing {
+		return http.StatusOK
+	}
+	return http.StatusCreated
+}
+
 func (h *Handler) createInvoice(kind invoice.Kind) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		inv, err := h.create(r, kind)
 		if err != nil {
 			return err
 		}
-		ok(w, http.StatusCreated, h.invoiceJSON(inv))
+		ok(w, created(inv), h.invoiceJSON(inv))
 		return nil
 	}
 }
@@ -471,7 +480,7 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok(w, http.StatusCreated, h.sessionJSON(inv, false))
+	ok(w, created(inv), h.sessionJSON(inv, false))
 	return nil
 }
 
@@ -586,7 +595,7 @@ func (h *Handler) createPayment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok(w, http.StatusCreated, h.paymentJSON(inv))
+	ok(w, created(inv), h.paymentJSON(inv))
 	return nil
 }
 

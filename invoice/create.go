@@ -3,6 +3,8 @@ package invoice
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,7 +108,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	currency := strings.ToUpper(strings.TrimSpace(p.Currency))
 	if f, err := asset.ParseFiat(currency); err == nil {
 		priceDecimals, currency = f.MinorUnits, f.Code
-	} else if a, err := s.cfg.Assets.Parse(p.Currency, ""); err == nil {
+	} else if a, err := s.priceAsset(p); err == nil {
 		if !enabled[a.Code] {
 			v.Add("currency", fmt.Errorf("%s %w in %s mode", a.Code, ErrNotEnabled, m))
 		}
@@ -202,6 +204,10 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	default:
 		methods = s.acceptable(&v, m, enabled, p.AcceptedAssets, p.ExceptCurrencies)
 	}
+	// One method the caller named (a crypto price, to_currency): it must be quotable.
+	// Several (a fiat price): every one that can be quoted is offered; only none is
+	// an error.
+	single := len(methods) == 1 && (priceAsset != nil || p.ToCurrency != "")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -222,7 +228,13 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(lifetime),
 	}
 	inv.MonitorUntil = inv.ExpiresAt.Add(s.cfg.MonitoringWindow)
+	inv.ParamsHash = paramsHash(kind, amount, currency, lifetime, multiple, p)
+	var left validation.Error // why methods were left out of a multi-method invoice
 	for _, a := range methods {
+		out := &v
+		if !single {
+			out = &left
+		}
 		rate := decimal.NewFromInt(1)
 		if a.Code != currency && !(a.Stable && currency == "USD") {
 			quote := currency
@@ -231,7 +243,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 			}
 			r, err := s.cfg.Rates.Rate(ctx, a.Currency, quote)
 			if err != nil {
-				v.Add("currency", fmt.Errorf("%w for %s/%s: %v", ErrNoRate, a.Currency, currency, err))
+				out.Add("currency", fmt.Errorf("%w for %s/%s: %v", ErrNoRate, a.Currency, currency, err))
 				continue
 			}
 			rate = r.Value
@@ -241,11 +253,16 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 			amt = amt.Add(asset.DivRoundUp(a.DefaultFee.Mul(p.SubtractPercent), hundred, a.Decimals))
 		}
 		if amt.LessThan(a.MinInvoice) {
-			v.Add("amount", fmt.Errorf("%w: %s %s is below %s %s", ErrAmountSmall, amt, a.Code, a.MinInvoice, a.Code))
+			out.Add("amount", fmt.Errorf("%w: %s %s is below %s %s", ErrAmountSmall, amt, a.Code, a.MinInvoice, a.Code))
+			continue
+		}
+		if a.MaxInvoice.IsPositive() && amt.GreaterThan(a.MaxInvoice) {
+			out.Add("amount", fmt.Errorf("%w: %s %s is above the most an invoice may ask, %s %s", asset.ErrAmountTooLarge,
+				amt, a.Code, a.MaxInvoice, a.Code))
 			continue
 		}
 		if _, err := a.ToBaseUnits(amt); err != nil {
-			v.Add("amount", err)
+			out.Add("amount", err)
 			continue
 		}
 		n, _ := s.cfg.Assets.Network(a.Network)
@@ -258,7 +275,38 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	if len(inv.Methods) == 0 {
+		return nil, left.Err() // no method could be quoted: every reason, per field
+	}
+	if err := left.Err(); err != nil {
+		s.cfg.Logger.InfoContext(ctx, "invoice: payment methods left out", "mode", m, "currency", currency,
+			"amount", amount, "offered", len(inv.Methods), "reasons", err.Error())
+	}
 	return &draft{inv: inv, methods: methods}, nil
+}
+
+// paramsHash is a digest of everything a create asks for (not its RequestKey): a
+// second create with the same OrderID must give the same digest to be answered with
+// the first invoice; otherwise it is a conflict.
+func paramsHash(kind Kind, amount decimal.Decimal, currency string, lifetime time.Duration, multiple bool, p CreateParams) string {
+	b, _ := json.Marshal([]any{kind, amount.String(), currency, p.ToCurrency, p.Network, p.AcceptedAssets, p.ExceptCurrencies,
+		lifetime, p.AccuracyPercent.String(), p.UnderpaymentThreshold.String(), multiple, p.SubtractPercent.String(),
+		p.DiscountPercent.String(), p.CustomerID, p.CustomerEmail, p.Description, p.SuccessURL, p.CancelURL, p.CallbackURL,
+		string(compact(p.Metadata))})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// priceAsset parses a crypto price currency: "BTC", "USDT_TRON", or a currency with
+// the network field ("USDT" + "ethereum", API.md's currency + network). The network
+// names the price currency's network only when the currency alone is ambiguous, or
+// when no to_currency takes it.
+func (s *Service) priceAsset(p CreateParams) (asset.Asset, error) {
+	a, err := s.cfg.Assets.Parse(p.Currency, "")
+	if err == nil || p.Network == "" || (p.ToCurrency != "" && !errors.Is(err, asset.ErrAmbiguousAsset)) {
+		return a, err
+	}
+	return s.cfg.Assets.Parse(p.Currency, p.Network)
 }
 
 // acceptable returns the enabled assets a fiat invoice offers.
@@ -267,13 +315,16 @@ func (s *Service) acceptable(v *validation.Error, m asset.Mode, enabled map[stri
 		out := map[string]bool{}
 		for i, c := range list {
 			if a, err := s.cfg.Assets.Parse(c, ""); err == nil {
-				out[a.Code] = true
+				out[a.Code] = true // named: it must be enabled
 				continue
 			}
-			found := false // a bare currency means all its networks
+			found := false // a bare currency means all its networks that are enabled
 			for _, a := range s.cfg.Assets.Assets() {
 				if strings.EqualFold(a.Currency, strings.TrimSpace(c)) {
-					out[a.Code], found = true, true
+					found = true
+					if _, named := out[a.Code]; !named {
+						out[a.Code] = false
+					}
 				}
 			}
 			if !found {
@@ -285,13 +336,15 @@ func (s *Service) acceptable(v *validation.Error, m asset.Mode, enabled map[stri
 	acc, exc := match(accepted, "accepted_assets"), match(except, "except_currencies")
 	var out []asset.Asset
 	for _, a := range s.cfg.Assets.Assets() {
-		if !enabled[a.Code] || exc[a.Code] || (len(accepted) > 0 && !acc[a.Code]) {
+		_, accepts := acc[a.Code]
+		_, excepted := exc[a.Code]
+		if !enabled[a.Code] || excepted || (len(accepted) > 0 && !accepts) {
 			continue
 		}
 		out = append(out, a)
 	}
-	for code := range acc {
-		if !enabled[code] {
+	for code, named := range acc {
+		if named && !enabled[code] {
 			v.Add("accepted_assets", fmt.Errorf("%s %w in %s mode", code, ErrNotEnabled, m))
 		}
 	}

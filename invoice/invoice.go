@@ -90,6 +90,12 @@ type Invoice struct {
 
 	OrderID       string          `json:"order_id,omitempty"`
 	RequestKey    string          `json:"-"` // CreateParams.RequestKey; kept by the store, not read back
+	// ParamsHash is a digest of the parameters the invoice was created with, kept by the
+	// store: a second create with its OrderID must have the same ones.
+	ParamsHash string `json:"-"`
+	// Existing is set on the invoice a create returns when its OrderID named an invoice
+	// made before with the same parameters (nothing was created). Never stored.
+	Existing bool `json:"-"`
 	CustomerID    string          `json:"customer_id"`
 	CustomerEmail string          `json:"customer_email,omitempty"`
 	Description   string          `json:"description,omitempty"`
@@ -155,6 +161,8 @@ var (
 	ErrNotObject    = errors.New("must be a JSON object")
 	ErrNotUnicode   = errors.New("must be valid Unicode text")
 	ErrFiatTarget   = errors.New("must be a crypto currency, not fiat")
+	// ErrOrderConflict: an invoice with this order id exists with other parameters.
+	ErrOrderConflict = errors.New("an invoice with this order id exists with other parameters")
 )
 
 // Payment is a transfer matched to one of an invoice's methods.

@@ -17,6 +17,7 @@ import (
 	"github.com/kassapay/kassa/internal/netguard"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/validation"
 )
 
 // Config configures a Service.
@@ -102,6 +103,12 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 		}
 		existing, err := by.find(ctx, src.Mode, by.key)
 		if err == nil {
+			if by.key == src.OrderID {
+				if existing.ParamsHash != "" && existing.ParamsHash != src.ParamsHash {
+					return nil, false, validation.Field("order_id", fmt.Errorf("%w: %s", ErrOrderConflict, existing.ID))
+				}
+				existing.Existing = true
+			}
 			return existing, false, nil
 		}
 		if !errors.Is(err, ErrNotFound) {

@@ -27,9 +27,9 @@ func (t *tx) InsertInvoice(ctx context.Context, inv *invoice.Invoice) error {
 		return err
 	}
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO invoices (id, mode, kind, status, order_id, customer_id, created_at,
-		expires_at, monitor_until, watching, body, request_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		expires_at, monitor_until, watching, body, request_key, params_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
 		inv.ID, string(inv.Mode), string(inv.Kind), string(inv.Status), nullable(inv.OrderID), inv.CustomerID,
-		micros(inv.CreatedAt), micros(inv.ExpiresAt), micros(inv.MonitorUntil), string(body), inv.RequestKey); err != nil {
+		micros(inv.CreatedAt), micros(inv.ExpiresAt), micros(inv.MonitorUntil), string(body), inv.RequestKey, inv.ParamsHash); err != nil {
 		return err
 	}
 	for i, m := range inv.Methods {
@@ -62,8 +62,8 @@ func (t *tx) UpdateInvoice(ctx context.Context, inv *invoice.Invoice, watching b
 }
 
 func (t *tx) invoiceWhere(ctx context.Context, q string, args ...any) (*invoice.Invoice, error) {
-	var body string
-	err := t.tx.QueryRowContext(ctx, `SELECT body FROM invoices WHERE `+q, args...).Scan(&body)
+	var body, hash string
+	err := t.tx.QueryRowContext(ctx, `SELECT body, params_hash FROM invoices WHERE `+q, args...).Scan(&body, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, invoice.ErrNotFound
 	}
@@ -74,6 +74,7 @@ func (t *tx) invoiceWhere(ctx context.Context, q string, args ...any) (*invoice.
 	if err := json.Unmarshal([]byte(body), &inv); err != nil {
 		return nil, fmt.Errorf("sqlite: stored invoice: %w", err)
 	}
+	inv.ParamsHash = hash
 	return &inv, nil
 }
 
