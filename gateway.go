@@ -172,6 +172,10 @@ type Gateway struct {
 	runMu   sync.Mutex
 	closed  bool
 	runs    sync.WaitGroup
+
+	// rescanned: invoice id -> when Rescan last scanned for it (RescanCooldown).
+	rescanMu  sync.Mutex
+	rescanned map[string]time.Time
 }
 
 // Errors of the Gateway.
@@ -208,7 +212,7 @@ func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring, now: cfg.Now,
 		kick: make(chan struct{}, 1), subs: map[string]*subscriber{},
 		enabled:  map[asset.Mode]map[string]bool{asset.Live: {}, asset.Test: {}},
-		chainIDs: map[chains.NetworkRef]uint64{}}
+		chainIDs: map[chains.NetworkRef]uint64{}, rescanned: map[string]time.Time{}}
 	g.closing, g.close = context.WithCancel(context.Background())
 	if g.assets == nil {
 		g.assets = asset.Default()

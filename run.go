@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sync"
 	"time"
 
@@ -446,16 +447,32 @@ func (g *Gateway) depthOf(ctx context.Context, tx storage.Tx) func(r *chains.Rec
 	}
 }
 
+// RescanCooldown is how long after a rescan of an invoice another one only reads its
+// state: the checkout's "I have paid" may be pressed again and again.
+const RescanCooldown = 30 * time.Second
+
 // Rescan looks again at the last depth blocks of each network of the invoice for
-// payments to its addresses (the checkout's "I have paid"), then recomputes it.
+// payments to its addresses (the checkout's "I have paid"), then recomputes it. Each
+// network is scanned once for all the invoice's addresses on it, an invoice at most
+// once per RescanCooldown, and the watcher keeps stepping meanwhile.
 func (g *Gateway) Rescan(ctx context.Context, m asset.Mode, id string, depth uint64) (*invoice.Invoice, error) {
 	inv, err := g.GetInvoice(ctx, m, id)
 	if err != nil {
 		return nil, err
 	}
+	if !g.rescanDue(inv.ID) {
+		return inv, nil
+	}
+	byNet := map[chains.NetworkRef][]string{}
 	for _, meth := range inv.Methods {
-		if w, ok := g.watchers[chains.NetworkRef{ID: meth.Network, Mode: m}]; ok {
-			if err := w.Rescan(ctx, []string{meth.Address}, depth); err != nil {
+		n := chains.NetworkRef{ID: meth.Network, Mode: m}
+		if !slices.Contains(byNet[n], meth.Address) {
+			byNet[n] = append(byNet[n], meth.Address)
+		}
+	}
+	for n, addrs := range byNet {
+		if w, ok := g.watchers[n]; ok {
+			if err := w.Rescan(ctx, addrs, depth); err != nil {
 				return nil, err
 			}
 		}
@@ -465,6 +482,28 @@ func (g *Gateway) Rescan(ctx context.Context, m asset.Mode, id string, depth uin
 		return err
 	})
 	return inv, err
+}
+
+// rescanDue reports whether invoice id may be rescanned now, and if so records it.
+//
+// NOTE: the record is in this process's memory: with several instances, each allows
+// one rescan per cooldown.
+func (g *Gateway) rescanDue(id string) bool {
+	g.rescanMu.Lock()
+	defer g.rescanMu.Unlock()
+	now := time.Now()
+	if last, ok := g.rescanned[id]; ok && now.Sub(last) < RescanCooldown {
+		return false
+	}
+	if len(g.rescanned) > 10_000 {
+		for k, t := range g.rescanned {
+			if now.Sub(t) >= RescanCooldown {
+				delete(g.rescanned, k)
+			}
+		}
+	}
+	g.rescanned[id] = now
+	return true
 }
 
 // Watch adds addresses to the running watcher of network n (for example a payout's

@@ -605,10 +605,9 @@ func (w *Watcher[T]) settle(ctx context.Context, tip BlockRef, pending []Transfe
 
 // Rescan scans the last depth blocks up to the cursor for transfers to addrs only (the
 // checkout's "I have paid" button, or an address added after its payment was mined). It
-// records what it finds like any scan.
+// records what it finds like any scan. It holds the watcher's lock only while it
+// records a block, never while it reads one from the node, so Step is not starved.
 func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) error {
-	w.stepMu.Lock()
-	defer w.stepMu.Unlock()
 	cur, ok, err := w.cursor(ctx)
 	if err != nil || !ok {
 		return err
@@ -630,10 +629,11 @@ func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) e
 		if len(blk.Transfers) == 0 {
 			continue
 		}
+		w.stepMu.Lock()
 		err = w.update(ctx, func(ctx context.Context, tx T) error {
 			stored, ok, err := tx.BlockHash(ctx, w.net, h)
 			if err != nil || (ok && stored != blk.Ref.Hash) {
-				return err // a reorg is under way; the next Step handles it
+				return err // no longer the block we processed there: a reorg is under way; Step handles it
 			}
 			changed, err := w.observeAll(ctx, tx, blk.Transfers, blk.Ref, tip)
 			if err != nil {
@@ -641,6 +641,7 @@ func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) e
 			}
 			return w.notify(ctx, tx, changed)
 		})
+		w.stepMu.Unlock()
 		if err != nil {
 			return err
 		}

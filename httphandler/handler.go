@@ -36,6 +36,14 @@ type Options struct {
 	// RateLimit is the default per-key limit in requests per hour (default 1000);
 	// Burst is how many may come at once (default 100).
 	RateLimit, Burst int
+	// FailedAuthLimit is how many requests with a missing or wrong API key a client
+	// address may make per hour (default 100, bursts of 20) before it gets 429.
+	FailedAuthLimit int
+	// PublicRateLimit is how many requests a client address may make per hour to the
+	// routes that take no key: the hosted checkout page, its status (polled every 2
+	// s by an open page), its test-payment button and static files (default 7200,
+	// bursts of 120).
+	PublicRateLimit int
 	// IdempotencyLease is how long a request holds its Idempotency-Key (default 1 min).
 	// A key still held after it belongs to a request whose process died (a crash, a
 	// kill): a retry runs again. Every create is safe to run again: invoices,
@@ -58,6 +66,9 @@ type Handler struct {
 	mux      *http.ServeMux
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+	// authFailures and publicLimits are per client address (Options.FailedAuthLimit,
+	// Options.PublicRateLimit).
+	authFailures, publicLimits *ipLimits
 }
 
 // New returns the handler. The Gateway must have a MasterKey (API keys and webhook
@@ -72,6 +83,12 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 	if opts.Burst <= 0 {
 		opts.Burst = 100
 	}
+	if opts.FailedAuthLimit <= 0 {
+		opts.FailedAuthLimit = 100
+	}
+	if opts.PublicRateLimit <= 0 {
+		opts.PublicRateLimit = 7200
+	}
 	if opts.IdempotencyLease <= 0 {
 		opts.IdempotencyLease = time.Minute
 	}
@@ -79,7 +96,8 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 		opts.Now = time.Now
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux(), limiters: map[string]*rate.Limiter{}}
+	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux(), limiters: map[string]*rate.Limiter{},
+		authFailures: newIPLimits(opts.FailedAuthLimit, 20), publicLimits: newIPLimits(opts.PublicRateLimit, 120)}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -89,7 +107,9 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 				writeError(w, toAPIError(err, h.log))
 			}
 		})
-		if !rt.public {
+		if rt.public {
+			next = h.public(next)
+		} else {
 			next = h.authenticate(h.idempotent(next))
 		}
 		h.mux.Handle(rt.method+" "+rt.path, h.secure(next))

@@ -81,20 +81,28 @@ func (h *Handler) secure(next http.Handler) http.Handler {
 }
 
 // authenticate checks the key (Bearer, or Basic with the key as user name), the IP
-// allowlist, the rate limit and the request signature, in that order.
+// allowlist, the rate limit and the request signature, in that order. A missing or
+// wrong key costs its client address a token of Options.FailedAuthLimit; with none
+// left it is answered 429 instead of 401.
 func (h *Handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret := keyFromHeader(r.Header.Get("Authorization"))
-		if secret == "" {
-			writeError(w, errUnauthorized)
-			return
-		}
-		key, err := h.gw.APIKeys().Authenticate(r.Context(), secret)
-		if err != nil {
-			writeError(w, toAPIError(err, h.log))
-			return
-		}
 		ip := h.clientIP(r)
+		secret := keyFromHeader(r.Header.Get("Authorization"))
+		var key apikey.Key
+		var err error = errUnauthorized
+		if secret != "" {
+			key, err = h.gw.APIKeys().Authenticate(r.Context(), secret)
+		}
+		if err != nil {
+			// Each failure costs the client address a token; with none left the answer
+			// is 429 instead of 401 (a valid key from the same address still works).
+			if e := toAPIError(err, h.log); e.status != http.StatusUnauthorized || h.authFailures.allow(w, ip) {
+				writeError(w, e)
+			} else {
+				writeError(w, errRateLimited)
+			}
+			return
+		}
 		if len(key.AllowedIPs) > 0 && !allowed(ip, key.AllowedIPs) {
 			writeError(w, errf(http.StatusForbidden, "ip_not_allowed",
 				fmt.Sprintf("The IP address %s is not whitelisted for this API key.", ip)))

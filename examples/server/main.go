@@ -26,6 +26,10 @@
 //	                            died (default 2×timeout + 1m)
 //	KASSA_RATE_LIMIT, KASSA_RATE_BURST  default per-key limit: requests per hour (1000)
 //	                            and burst (100)
+//	KASSA_FAILED_AUTH_LIMIT     requests with a missing or wrong key per hour per client
+//	                            address before 429 (100)
+//	KASSA_PUBLIC_RATE_LIMIT     requests per hour per client address to the hosted pages
+//	                            and their status (7200)
 //	KASSA_IDEMPOTENCY_LEASE     an Idempotency-Key still held after this belongs to a
 //	                            request whose process died; a retry runs (default 1m)
 //	KASSA_POLL_INTERVAL         how often nodes that do not push are polled (default 10s)
@@ -98,8 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	addr := env(getenv, "KASSA_ADDR", "127.0.0.1:8080")
 	public := env(getenv, "KASSA_PUBLIC_URL", "http://"+addr)
-	var limits [2]int
-	for i, name := range []string{"KASSA_RATE_LIMIT", "KASSA_RATE_BURST"} {
+	var limits [4]int
+	for i, name := range []string{"KASSA_RATE_LIMIT", "KASSA_RATE_BURST", "KASSA_FAILED_AUTH_LIMIT", "KASSA_PUBLIC_RATE_LIMIT"} {
 		if v := getenv(name); v != "" {
 			if limits[i], err = strconv.Atoi(v); err != nil || limits[i] <= 0 {
 				return fmt.Errorf("%s: want a positive integer, got %q", name, v)
@@ -113,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	h, err := httphandler.New(g, httphandler.Options{PublicURL: public, Logger: log, RateLimit: limits[0], Burst: limits[1],
-		IdempotencyLease: lease})
+		FailedAuthLimit: limits[2], PublicRateLimit: limits[3], IdempotencyLease: lease})
 	if err != nil {
 		return err
 	}

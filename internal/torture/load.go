@@ -53,7 +53,8 @@ func ms(d time.Duration) string {
 // API's GET and the checkout page's public /status) for cfg.Duration. It reports
 // throughput, p50/p99 per kind, errors, and the server's memory over time.
 func Load(ctx context.Context, dir string, cfg LoadConfig, log *slog.Logger) (string, error) {
-	srv, key, err := launch(ctx, dir, simEnv(map[string]string{"KASSA_RATE_LIMIT": "1000000000", "KASSA_RATE_BURST": "100000"}), false)
+	srv, key, err := launch(ctx, dir, simEnv(map[string]string{"KASSA_RATE_LIMIT": "1000000000", "KASSA_RATE_BURST": "100000",
+		"KASSA_PUBLIC_RATE_LIMIT": "1000000000"}), false)
 	if err != nil {
 		return "", err
 	}

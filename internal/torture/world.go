@@ -92,6 +92,7 @@ func (n *nodes) serverEnv() map[string]string {
 		"KASSA_IDEMPOTENCY_LEASE":        "2s",
 		"KASSA_PAYOUT_APPROVAL_USD":      "1000000000",
 		"KASSA_RATE_LIMIT":               "1000000000",
+		"KASSA_PUBLIC_RATE_LIMIT":        "1000000000",
 		"KASSA_RATE_BURST":               "100000",
 	}
 }
