@@ -346,29 +346,46 @@ type UpdateParams struct {
 	Enabled     *bool
 }
 
-// Update changes an endpoint. Enabling it clears DisabledReason and FailingSince.
+// Update changes an endpoint. Enabling it clears DisabledReason and FailingSince. The
+// new URL is checked (and its host looked up) before the storage transaction.
 func (s *Service[T]) Update(ctx context.Context, m asset.Mode, id string, p UpdateParams) (Endpoint, error) {
+	// The new values are checked before the write transaction: checking a URL looks its
+	// host up in DNS, and a slow resolver must never hold the database's writer (every
+	// invoice and payout waits for it).
+	cur, err := s.Get(ctx, m, id)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	url, desc, events := cur.URL, cur.Description, cur.Events
+	if p.URL != nil {
+		url = *p.URL
+	}
+	if p.Description != nil {
+		desc = *p.Description
+	}
+	if p.Events != nil {
+		events = p.Events
+	}
+	v, clean := s.checkParams(ctx, url, desc, events)
+	if err := v.Err(); err != nil {
+		return Endpoint{}, err
+	}
 	var out Endpoint
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err = s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
 		rec, err := tx.GetEndpoint(ctx, m, id)
 		if err != nil {
 			return err
 		}
-		url, desc, events := rec.URL, rec.Description, rec.Events
+		// Only the fields this call sets change: another update in between keeps its own.
 		if p.URL != nil {
-			url = *p.URL
+			rec.URL = url
 		}
 		if p.Description != nil {
-			desc = *p.Description
+			rec.Description = desc
 		}
 		if p.Events != nil {
-			events = p.Events
+			rec.Events = clean
 		}
-		v, clean := s.checkParams(ctx, url, desc, events)
-		if err := v.Err(); err != nil {
-			return err
-		}
-		rec.URL, rec.Description, rec.Events = url, desc, clean
 		if p.Enabled != nil {
 			rec.Enabled = *p.Enabled
 			if rec.Enabled {
