@@ -88,14 +88,14 @@ type Invoice struct {
 	Currency  string          `json:"currency"`   // price currency: fiat code or asset code
 	AmountDue decimal.Decimal `json:"amount_due"` // the price after discount
 
-	OrderID       string          `json:"order_id,omitempty"`
-	RequestKey    string          `json:"-"` // CreateParams.RequestKey; kept by the store, not read back
+	OrderID    string `json:"order_id,omitempty"`
+	RequestKey string `json:"-"` // CreateParams.RequestKey; kept by the store, not read back
 	// ParamsHash is a digest of the parameters the invoice was created with, kept by the
 	// store: a second create with its OrderID must have the same ones.
 	ParamsHash string `json:"-"`
 	// Existing is set on the invoice a create returns when its OrderID named an invoice
 	// made before with the same parameters (nothing was created). Never stored.
-	Existing bool `json:"-"`
+	Existing      bool            `json:"-"`
 	CustomerID    string          `json:"customer_id"`
 	CustomerEmail string          `json:"customer_email,omitempty"`
 	Description   string          `json:"description,omitempty"`
