@@ -110,6 +110,7 @@ func TestServer(t *testing.T) {
 	// Issue 14.7: the sandbox's sim chains keep their payments across a restart (the
 	// paid invoice used to go back to pending, its block gone with the process).
 	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
 	done = make(chan error, 1)
 	go func() { done <- run(ctx, nil, getenv, io.Discard, io.Discard, ready) }()
 	addr = <-ready
