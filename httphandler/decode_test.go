@@ -133,6 +133,7 @@ type embeddedKeys struct {
 
 type keyShapes struct {
 	embeddedKeys
+	//lint:ignore U1000 never set: the embedded cycle is what the walk must not loop on
 	*keyShapes        // a cycle: must not loop
 	Skip       int    `json:"-"`
 	Plain      string // no tag: the Go name, exactly

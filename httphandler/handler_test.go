@@ -172,7 +172,7 @@ func TestAPI_FullFlowInTestMode(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err := webhook.Verify(secret, r.Header, body, 365*24*time.Hour); err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		var e map[string]any

@@ -31,6 +31,7 @@ func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error)
 		}
 	}
 	handlers := &rpcclient.NotificationHandlers{
+		//lint:ignore SA1019 btcd sends blockconnected unless filtered notifications are asked for: both are handled
 		OnBlockConnected: func(_ *chainhash.Hash, height int32, _ time.Time) { send(height) },
 		OnFilteredBlockConnected: func(height int32, _ *wire.BlockHeader, _ []*btcutil.Tx) {
 			send(height)
