@@ -11,9 +11,7 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
-	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/invoice"
-	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/storage/storagetest"
 	"github.com/kassapay/kassa/webhook"
 )
@@ -44,14 +42,7 @@ func (m *mapResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAd
 // and a Bitcoin test chain, resolving hosts with r.
 func guardedGateway(t *testing.T, r webhook.Resolver) *kassa.Gateway {
 	t.Helper()
-	g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: ":memory:", MasterKey: kassatest.MasterKey,
-		Chains: []chains.Backend{sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test})}, Logger: quiet,
-		Webhooks: webhook.Options{Resolver: r}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close() })
-	return g
+	return gatewayWith(t, kassa.Config{Chains: []chains.Backend{simChain(asset.Bitcoin, asset.Test)}, Webhooks: webhook.Options{Resolver: r}})
 }
 
 // TestInvoice_CallbackURLMustBePublic: a url_callback the webhook dialler would refuse

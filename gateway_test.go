@@ -14,14 +14,55 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/chains/sim"
+	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
+	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
 )
 
 const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// gatewayWith builds a Gateway for a test from cfg, filling in what it leaves out:
+// kassatest's mnemonic, an in-memory database, kassatest's fixed rates, its master
+// key and a silent logger. The Gateway is closed when the test ends.
+func gatewayWith(t *testing.T, cfg kassa.Config) *kassa.Gateway {
+	t.Helper()
+	if cfg.Mnemonic == "" && cfg.Keyring == nil && len(cfg.XPubs) == 0 {
+		cfg.Mnemonic = kassatest.Mnemonic
+	}
+	if cfg.DatabasePath == "" && cfg.Store == nil {
+		cfg.DatabasePath = ":memory:"
+	}
+	if cfg.Rates == nil {
+		cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Rates = cache
+	}
+	if cfg.MasterKey == nil {
+		cfg.MasterKey = kassatest.MasterKey
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = quiet
+	}
+	g, err := kassa.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g
+}
+
+// simChain is a sim chain standing in for network n in mode m.
+func simChain(n asset.NetworkID, m asset.Mode) *sim.Chain {
+	return sim.New(chains.NetworkRef{ID: n, Mode: m})
+}
 
 func newGateway(t *testing.T) *kassa.Gateway {
 	t.Helper()

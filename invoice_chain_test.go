@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,12 +14,10 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
-	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/payout"
-	"github.com/kassapay/kassa/rates"
 )
 
 // registry with BTC needing 3 confirmations, so tests can stand between blocks.
@@ -511,20 +507,7 @@ func TestClose_StopsRunAndWaitsForIt(t *testing.T) {
 // ["USDT"] failed whole when some USDT networks had no backend in the mode; it means
 // every enabled one. A network named explicitly must still be enabled.
 func TestCreate_BareCurrencyMeansItsEnabledNetworks(t *testing.T) {
-	var backends []chains.Backend
-	for _, n := range []asset.NetworkID{asset.Ethereum, asset.Tron} {
-		backends = append(backends, sim.New(chains.NetworkRef{ID: n, Mode: asset.Test}))
-	}
-	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: ":memory:", Chains: backends, Rates: cache,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := gatewayWith(t, kassa.Config{Chains: []chains.Backend{simChain(asset.Ethereum, asset.Test), simChain(asset.Tron, asset.Test)}})
 	ctx := context.Background()
 	inv, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"USDT"}})
 	if err != nil {

@@ -3,8 +3,6 @@ package kassa_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"math/big"
 	"path/filepath"
 	"slices"
@@ -23,7 +21,6 @@ import (
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
-	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/validation"
 )
@@ -716,17 +713,8 @@ func TestPayout_RollingLimitIsConfigurableAndHoldsUnderConcurrency(t *testing.T)
 // A live payout that needs a code is refused when no Notifier would send it (the code
 // would only be logged), and holds nothing.
 func TestPayout_LiveApprovalWithoutNotifierIsRefused(t *testing.T) {
-	chain := sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Live})
-	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: ":memory:", Chains: []chains.Backend{chain},
-		Rates: cache, MasterKey: kassatest.MasterKey, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	chain := simChain(asset.Bitcoin, asset.Live)
+	g := gatewayWith(t, kassa.Config{Chains: []chains.Backend{chain}})
 	ctx := context.Background()
 	inv, err := g.CreateInvoice(ctx, asset.Live, invoice.CreateParams{Amount: dec("1"), Currency: "BTC"})
 	if err != nil {

@@ -2,8 +2,6 @@ package kassa_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"math/big"
 	"sync"
 	"testing"
@@ -14,8 +12,6 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/invoice"
-	"github.com/kassapay/kassa/kassatest"
-	"github.com/kassapay/kassa/rates"
 )
 
 // heldScans is a sim chain that counts the blocks it is asked for and can hold scans
@@ -56,18 +52,9 @@ func (c *heldScans) count() int {
 // the checkout's "I have paid" rescanned 200 blocks per payment method, again for
 // methods on the same network, holding the watcher's lock all along.
 func TestRescan_OncePerNetworkWithACooldownAndNeverStarvingTheWatcher(t *testing.T) {
-	chain := &heldScans{Chain: sim.New(chains.NetworkRef{ID: asset.Ethereum, Mode: asset.Test}),
+	chain := &heldScans{Chain: simChain(asset.Ethereum, asset.Test),
 		held: make(chan struct{}, 1), release: make(chan struct{})}
-	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: ":memory:", Chains: []chains.Backend{chain},
-		Rates: cache, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := gatewayWith(t, kassa.Config{Chains: []chains.Backend{chain}})
 	ctx := context.Background()
 	chain.Mine(100)
 	if err := g.Sync(ctx); err != nil {

@@ -350,11 +350,7 @@ func TestWebhook_BadEndpointsAreRefused(t *testing.T) {
 
 // TestWebhook_SSRFWithoutAllowPrivate uses a Gateway with the production setting.
 func TestWebhook_SSRFWithoutAllowPrivate(t *testing.T) {
-	g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: ":memory:", MasterKey: kassatest.MasterKey, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := gatewayWith(t, kassa.Config{})
 	for _, u := range []string{"http://127.0.0.1:8080/", "http://localhost/hook", "http://10.0.0.7/", "http://169.254.169.254/latest/meta-data", "http://[::1]/"} {
 		_, err := g.Webhooks().Create(context.Background(), asset.Test, webhook.CreateParams{URL: u, Events: []string{"*"}})
 		if !errors.Is(err, webhook.ErrPrivateAddress) {

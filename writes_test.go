@@ -13,7 +13,6 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/invoice"
-	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/webhook"
 )
 
@@ -69,14 +68,9 @@ func (c slowNode) Tip(ctx context.Context) (chains.BlockRef, error) {
 // still created at once.
 func TestWrites_SlowResolverOrNodeNeverDelaysCreates(t *testing.T) {
 	dns, node := newGate(), newGate()
-	chain := slowNode{sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}), node}
-	g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: filepath.Join(t.TempDir(), "kassa.db"),
-		Chains: []chains.Backend{chain}, MasterKey: kassatest.MasterKey, Logger: quiet,
+	chain := slowNode{simChain(asset.Bitcoin, asset.Test), node}
+	g := gatewayWith(t, kassa.Config{DatabasePath: filepath.Join(t.TempDir(), "kassa.db"), Chains: []chains.Backend{chain},
 		Webhooks: webhook.Options{Resolver: slowResolver{dns}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
 	ctx := context.Background()
 	ep, err := g.Webhooks().Create(ctx, asset.Test, webhook.CreateParams{URL: "https://hooks.shop.example/a", Events: []string{"*"}})
 	if err != nil {

@@ -144,6 +144,12 @@ func (a *api) do(method, path string, body any, hdr map[string]string) resp {
 			req.Header.Set(k, v)
 		}
 	}
+	return a.exec(req)
+}
+
+// exec sends req and reads the answer.
+func (a *api) exec(req *http.Request) resp {
+	a.t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
-	"io"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -44,15 +42,7 @@ func (a *api) send(r raw) resp {
 	a.t.Helper()
 	req, _ := http.NewRequest(r.method, a.srv.URL+"/pay"+r.path, bytes.NewReader(r.body))
 	req.Header = r.header.Clone()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out := resp{code: res.StatusCode, header: res.Header}
-	out.raw, _ = io.ReadAll(res.Body)
-	json.Unmarshal(out.raw, &out.body)
-	return out
+	return a.exec(req)
 }
 
 // TestAPI_SignedPayoutReplayedAfterRestartIsRefused (issue 14.2): a signed POST

@@ -37,42 +37,30 @@ func (t *tx) LookupAddress(ctx context.Context, f asset.Family, m asset.Mode, en
 
 // SpendableOutputs implements bitcoin.WalletTx.
 func (t *tx) SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]bitcoin.Output, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT c.txid, c.idx, c.amount, c.address, w.branch, w.idx, w.pubkey
+	return t.outputs(ctx, n, f, `SELECT c.txid, c.idx, c.amount, c.address, w.branch, w.idx, w.pubkey, 0, 'confirmed'
 		FROM chain_transfers c JOIN wallet_addresses w ON w.family = ? AND w.mode = c.mode AND w.address = c.address
 		WHERE c.network = ? AND c.mode = ? AND c.status = 'confirmed' AND NOT EXISTS (
 			SELECT 1 FROM wallet_spends s WHERE s.network = c.network AND s.mode = c.mode AND s.txid = c.txid AND s.idx = c.idx)
-		ORDER BY c.block_height, c.txid, c.idx`, string(f), string(n.ID), string(n.Mode))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []bitcoin.Output
-	for rows.Next() {
-		var o bitcoin.Output
-		var amt string
-		o.Address.Family, o.Address.Mode = f, n.Mode
-		if err := rows.Scan(&o.TxID, &o.Index, &amt, &o.Address.Encoded, &o.Address.Branch, &o.Address.Index, &o.Address.PubKey); err != nil {
-			return nil, err
-		}
-		if o.Amount, err = strconv.ParseInt(amt, 10, 64); err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+		ORDER BY c.block_height, c.txid, c.idx`)
 }
 
 // UnconfirmedChange implements bitcoin.WalletTx.
 func (t *tx) UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]bitcoin.Output, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT s.txid, s.change_index, s.change_amount, s.change_addr, w.branch, w.idx, w.pubkey,
-		s.depth, s.status
+	return t.outputs(ctx, n, f, `SELECT s.txid, s.change_index, CAST(s.change_amount AS TEXT), s.change_addr, w.branch, w.idx,
+		w.pubkey, s.depth, s.status
 		FROM wallet_sends s JOIN wallet_addresses w ON w.family = ? AND w.mode = s.mode AND w.address = s.change_addr
 		WHERE s.network = ? AND s.mode = ? AND s.status IN ('signed', 'broadcast') AND s.change_amount > 0
 		AND NOT EXISTS (SELECT 1 FROM wallet_spends p WHERE p.network = s.network AND p.mode = s.mode AND p.txid = s.txid
 			AND p.idx = s.change_index)
 		AND NOT EXISTS (SELECT 1 FROM chain_transfers c WHERE c.network = s.network AND c.mode = s.mode AND c.txid = s.txid
 			AND c.idx = s.change_index AND c.status = 'confirmed')
-		ORDER BY s.created_at, s.txid`, string(f), string(n.ID), string(n.Mode))
+		ORDER BY s.created_at, s.txid`)
+}
+
+// outputs runs a query of outputs to our addresses of family f on n: txid, index,
+// amount, address, branch, index, public key, depth and the status of what made it.
+func (t *tx) outputs(ctx context.Context, n chains.NetworkRef, f asset.Family, query string) ([]bitcoin.Output, error) {
+	rows, err := t.tx.QueryContext(ctx, query, string(f), string(n.ID), string(n.Mode))
 	if err != nil {
 		return nil, err
 	}
@@ -80,10 +68,13 @@ func (t *tx) UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset
 	var out []bitcoin.Output
 	for rows.Next() {
 		var o bitcoin.Output
-		var status string
+		var amt, status string
 		o.Address.Family, o.Address.Mode = f, n.Mode
-		if err := rows.Scan(&o.TxID, &o.Index, &o.Amount, &o.Address.Encoded, &o.Address.Branch, &o.Address.Index,
+		if err := rows.Scan(&o.TxID, &o.Index, &amt, &o.Address.Encoded, &o.Address.Branch, &o.Address.Index,
 			&o.Address.PubKey, &o.Depth, &status); err != nil {
+			return nil, err
+		}
+		if o.Amount, err = strconv.ParseInt(amt, 10, 64); err != nil {
 			return nil, err
 		}
 		o.Unsent = status == string(bitcoin.SendSigned)
