@@ -7,8 +7,8 @@ import (
 	"github.com/btcsuite/btcd/address/v2/base58"
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg/v2"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/kassapay/kassa/asset"
+	"golang.org/x/crypto/sha3"
 )
 
 // encoder turns a public key into the address text of one family and network.
@@ -28,7 +28,47 @@ func p2wpkh(params *chaincfg.Params) encoder {
 // evmAddress encodes the EIP-55 checksummed address: the last 20 bytes of the Keccak-256
 // of the uncompressed public key.
 func evmAddress(pub *btcec.PublicKey) (string, error) {
-	return crypto.PubkeyToAddress(*pub.ToECDSA()).Hex(), nil
+	return ChecksumEVM(evmBytes(pub)), nil
+}
+
+// evmBytes are an EVM (and Tron) account's 20 address bytes: the last 20 of the
+// Keccak-256 of the uncompressed public key without its 0x04 prefix.
+func evmBytes(pub *btcec.PublicKey) [20]byte {
+	var out [20]byte
+	copy(out[:], keccak256(pub.SerializeUncompressed()[1:])[12:])
+	return out
+}
+
+// keccak256 is Ethereum's Keccak-256 (the original padding, not FIPS 202 SHA3-256).
+func keccak256(b []byte) []byte {
+	h := sha3.NewLegacyKeccak256()
+	h.Write(b)
+	return h.Sum(nil)
+}
+
+// ChecksumEVM spells 20 address bytes as EIP-55 does: "0x" and 40 hex digits, a letter
+// in upper case where the matching nibble of the Keccak-256 of the lower-case hex is 8
+// or more.
+func ChecksumEVM(addr [20]byte) string {
+	const digits = "0123456789abcdef"
+	lower := make([]byte, 40)
+	for i, b := range addr {
+		lower[2*i], lower[2*i+1] = digits[b>>4], digits[b&0xf]
+	}
+	hash := keccak256(lower)
+	out := make([]byte, 42)
+	out[0], out[1] = '0', 'x'
+	for i, c := range lower {
+		nibble := hash[i/2] >> 4
+		if i%2 == 1 {
+			nibble = hash[i/2] & 0xf
+		}
+		if c >= 'a' && nibble >= 8 {
+			c -= 'a' - 'A'
+		}
+		out[i+2] = c
+	}
+	return string(out)
 }
 
 // TronVersion is the version byte of Tron addresses (they start with T).
@@ -36,7 +76,8 @@ const TronVersion = 0x41
 
 // tronAddress encodes the EVM address bytes with version 0x41 in base58check.
 func tronAddress(pub *btcec.PublicKey) (string, error) {
-	return base58.CheckEncode(crypto.PubkeyToAddress(*pub.ToECDSA()).Bytes(), TronVersion), nil
+	b := evmBytes(pub)
+	return base58.CheckEncode(b[:], TronVersion), nil
 }
 
 // LitecoinParams returns Litecoin's parameters for mode (regtest selects the regtest
