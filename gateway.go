@@ -107,10 +107,11 @@ type Config struct {
 
 	// Payouts tunes payouts: approval threshold, service fee, where one-time codes go.
 	Payouts PayoutOptions
-	// PayoutSenders pay out on real chains (adapters over bitcoin.Wallet and
-	// evm.Wallet), one per network and mode that has a backend in Chains. Sim backends
-	// pay out by themselves.
-	PayoutSenders map[chains.NetworkRef]payout.Sender
+	// Wallets pay out on networks whose backend is not a chains.Payer, or replace
+	// the wallet of one that is (each network and mode must have a backend in
+	// Chains). Backends that are Payers (chains/bitcoin, chains/evm, chains/sim) make
+	// their own.
+	Wallets map[chains.NetworkRef]chains.Wallet
 
 	// Assets is the asset registry. Default: asset.Default().
 	Assets *asset.Registry
@@ -155,8 +156,8 @@ type Gateway struct {
 	invoices  *invoice.Service
 	webhooks  *webhook.Service[storage.Tx]
 	apiKeys   *apikey.Service[storage.Tx]
-	payouts   *payout.Service[storage.Tx]
-	senders   map[chains.NetworkRef]payout.Sender
+	payouts   *payout.Service
+	wallets   map[chains.NetworkRef]chains.Wallet
 	watchers  map[chains.NetworkRef]*chains.Watcher[storage.Tx]
 	backends  map[chains.NetworkRef]chains.Backend
 	enabled   map[asset.Mode]map[string]bool
@@ -324,13 +325,13 @@ func New(cfg Config) (*Gateway, error) {
 		g.watchers[b.Network()] = w
 		g.backends[b.Network()] = b
 	}
-	if err := g.newSenders(cfg); err != nil {
+	if err := g.newWallets(cfg); err != nil {
 		g.Close()
 		return nil, err
 	}
 	// A watch-only keyring gets the service too: its creates fail with ErrWatchOnly.
-	g.payouts, err = payout.New(payout.Config[storage.Tx]{Assets: g.assets, Keys: g.keys, Update: g.store.Update,
-		View: g.store.View, Senders: g.sender, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
+	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, Update: storage.Runner[payout.Tx](g.store.Update),
+		View: storage.Runner[payout.Tx](g.store.View), Wallets: g.wallet, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
 		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
 		Approver: cfg.Payouts.Approver, Now: g.now, Logger: g.log})
 	if err != nil {
@@ -338,7 +339,7 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	if cfg.Payouts.Notifier == nil {
-		for n := range g.senders {
+		for n := range g.wallets {
 			if n.Mode == asset.Live {
 				g.log.ErrorContext(ctx, "kassa: live payouts that need approval are refused: no PayoutOptions.Notifier sends their one-time codes",
 					"approval_usd", cfg.Payouts.ApprovalUSD, "network", n)

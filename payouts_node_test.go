@@ -576,8 +576,8 @@ func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *test
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := bitcoin.NewWallet(bitcoin.WalletConfig[storage.Tx]{Backend: btc, Keyring: e.keys, Update: e.g.Store().Update,
-		View: e.g.Store().View, Logger: e.quiet})
+	w, err := bitcoin.NewWallet(bitcoin.WalletConfig{Backend: btc, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.g.Store().Update),
+		View: storage.Runner[chains.WalletTx](e.g.Store().View), Logger: e.quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 //
 // A Backend only reports blocks and the transfers in them to watched addresses
 // (Tip, Scan). Optional interfaces add a mempool (Mempool), push notifications of new
-// blocks (Notifier) and sending (Sender). Everything hard is written once, in Watcher:
+// blocks (Notifier) and paying out (Payer, wallet.go). Everything hard is written once, in Watcher:
 // the stored cursor, the hash of every processed block, reorg detection by parent hash
 // with a walk back to the fork point, confirmations counted from the tip, mempool
 // transfers and their disappearance, backoff while a node is down, and targeted rescans.
@@ -23,9 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/kassapay/kassa/asset"
-	"github.com/kassapay/kassa/keys"
 )
 
 // NetworkRef names a network in a mode: bitcoin in test mode is a regtest or testnet
@@ -132,39 +130,6 @@ type Notifier interface {
 	// NewBlocks returns a channel that receives each new tip, closed when ctx ends or
 	// the subscription breaks (the watcher then polls and subscribes again).
 	NewBlocks(ctx context.Context) (<-chan BlockRef, error)
-}
-
-// PayoutSpec is one payout to send.
-type PayoutSpec struct {
-	ID     string // idempotency: sending the same ID twice returns the first SentTx
-	Asset  string
-	To     string
-	Amount *big.Int
-}
-
-// Fee is a network fee estimate in base units of Asset (the network's native coin).
-type Fee struct {
-	Asset  string
-	Amount *big.Int
-}
-
-// SentTx is a signed and broadcast transaction.
-type SentTx struct {
-	TxID string
-	Raw  []byte
-	Fee  *big.Int
-}
-
-// Signer gives a backend the key of one of our addresses, at the moment it signs.
-type Signer interface {
-	SigningKey(f asset.Family, m asset.Mode, b keys.Branch, index uint32) (*btcec.PrivateKey, error)
-}
-
-// Sender is implemented by backends that can pay out.
-type Sender interface {
-	EstimateFee(ctx context.Context, p PayoutSpec) (Fee, error)
-	// Send signs and broadcasts p. It is idempotent by p.ID.
-	Send(ctx context.Context, p PayoutSpec, s Signer) (SentTx, error)
 }
 
 // Errors.

@@ -25,7 +25,7 @@ var ErrNoNotifier = errors.New("needs approval with a one-time code, but no Noti
 
 // valueUSD is what p is worth in USD now (stablecoins at par), rounded up to the cent;
 // nil when no rate is known.
-func (s *Service[T]) valueUSD(ctx context.Context, p *Payout) *decimal.Decimal {
+func (s *Service) valueUSD(ctx context.Context, p *Payout) *decimal.Decimal {
 	a, _ := s.cfg.Assets.Get(p.Asset)
 	usd := p.Amount
 	if !a.Stable {
@@ -44,7 +44,7 @@ func (s *Service[T]) valueUSD(ctx context.Context, p *Payout) *decimal.Decimal {
 
 // needsVerification: at or above the USD threshold on its own, of unknown value, or
 // by the Approver. The batch total and the rolling window are checked by approve.
-func (s *Service[T]) needsVerification(ctx context.Context, p *Payout) bool {
+func (s *Service) needsVerification(ctx context.Context, p *Payout) bool {
 	if s.cfg.Approver != nil && s.cfg.Approver(ctx, p) {
 		return true
 	}
@@ -61,7 +61,7 @@ func cents(usd *decimal.Decimal) int64 {
 
 // holdBatch reports whether a batch must wait for a code as a whole: its total
 // reaches the approval threshold, or the value of one of its payouts is unknown.
-func (s *Service[T]) holdBatch(plans []*plan) bool {
+func (s *Service) holdBatch(plans []*plan) bool {
 	total := decimal.Zero
 	for _, pl := range plans {
 		if pl.p.ValueUSD == nil {
@@ -78,7 +78,7 @@ func (s *Service[T]) holdBatch(plans []*plan) bool {
 // batch is held whole). Read in the write transaction, so concurrent creates cannot
 // both slip under the limit. A live payout that needs a code fails with
 // ErrNoNotifier when no Notifier is configured.
-func (s *Service[T]) approve(ctx context.Context, tx T, m asset.Mode, plans []*plan) error {
+func (s *Service) approve(ctx context.Context, tx Tx, m asset.Mode, plans []*plan) error {
 	var auto []*plan
 	add := int64(0)
 	for _, pl := range plans {

@@ -32,7 +32,7 @@
 // returns the first payout, also after a crash lost the first answer.
 //
 // Mass payouts: BTC destinations of one batch that need no code share one transaction
-// (Payout.SendID names it, BatchSender sends it); its fee F is split as F/n base units
+// (Payout.SendID names it, chains.BatchWallet sends it); its fee F is split as F/n base units
 // each, the remainder one unit each to the first payouts in creation order.
 package payout
 
@@ -40,11 +40,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
-	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
@@ -170,34 +168,4 @@ type Tx interface {
 	// at or after since with Approval ApprovalAutomatic that did not fail or get
 	// cancelled: what left without a code in the approval window.
 	AutoApprovedCents(ctx context.Context, m asset.Mode, since time.Time) (int64, error)
-}
-
-// BatchSender is a Sender that pays several destinations in one transaction (the
-// Bitcoin wallet). SendBatch is idempotent by id like Send.
-type BatchSender interface {
-	SendBatch(ctx context.Context, id string, specs []chains.PayoutSpec) (chains.SentTx, error)
-}
-
-// SendState is what a chain says about a sent payout.
-type SendState struct {
-	Mined  bool
-	Failed bool     // mined and reverted (or dropped for good)
-	Fee    *big.Int // actual fee in the fee asset's base units, when known
-}
-
-// Sender pays out on one network in one mode: the Gateway makes one per chain backend
-// from the chain wallets (bitcoin.Wallet, evm.Wallet, or a sim chain).
-type Sender interface {
-	// FeeAsset is the asset code fees are paid in (the network's coin).
-	FeeAsset() string
-	// EstimateFee estimates the network fee of paying amount of code to to.
-	EstimateFee(ctx context.Context, code, to string, amount *big.Int) (*big.Int, error)
-	// Send signs, stores and broadcasts; the same spec id always gives the same
-	// transaction. It returns ErrRejected-style errors (wrapped) when the node refuses.
-	Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error)
-	// Status says whether the transaction of a payout is mined, and its fee.
-	Status(ctx context.Context, specID, txid string) (SendState, error)
-	// Rejected reports whether err from Send means the node refused the transaction
-	// for good (as opposed to being unreachable).
-	Rejected(err error) bool
 }

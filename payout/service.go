@@ -40,15 +40,16 @@ func (f NotifierFunc) Notify(ctx context.Context, p *Payout, code string) error 
 }
 
 // Runner runs fn in a storage transaction.
-type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
+type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
 // Config configures a Service.
-type Config[T Tx] struct {
+type Config struct {
 	Assets  *asset.Registry
 	Keys    *keys.Keyring
-	Update  Runner[T]
-	View    Runner[T]
-	Senders func(n chains.NetworkRef) (Sender, bool)
+	Update  chains.Runner[Tx] // read-write transactions
+	View    chains.Runner[Tx] // read-only transactions
+	// Wallets returns the wallet that pays out on a network in a mode.
+	Wallets func(n chains.NetworkRef) (chains.Wallet, bool)
 	// Rates values payouts in USD for the approval threshold (stablecoins need none).
 	Rates invoice.Rater
 	// ApprovalUSD: payouts worth this much or more wait for a one-time code (default
@@ -76,8 +77,8 @@ type Config[T Tx] struct {
 }
 
 // Service manages payouts.
-type Service[T Tx] struct {
-	cfg Config[T]
+type Service struct {
+	cfg Config
 	// resent: payout id -> when its unmined transaction was last sent again.
 	resent sync.Map
 }
@@ -91,7 +92,7 @@ const RebroadcastAfter = time.Minute
 
 // rebroadcast sends p's stored transaction again once it has waited RebroadcastAfter
 // (never a new signature: the wallet sends the bytes it stored).
-func (s *Service[T]) rebroadcast(ctx context.Context, p *Payout) {
+func (s *Service) rebroadcast(ctx context.Context, p *Payout) {
 	now := s.cfg.Now()
 	last := p.UpdatedAt
 	if v, ok := s.resent.Load(p.ID); ok {
@@ -109,9 +110,9 @@ func (s *Service[T]) rebroadcast(ctx context.Context, p *Payout) {
 }
 
 // New returns a Service.
-func New[T Tx](cfg Config[T]) (*Service[T], error) {
-	if cfg.Assets == nil || cfg.Keys == nil || cfg.Update == nil || cfg.View == nil || cfg.Senders == nil {
-		return nil, errors.New("payout: Assets, Keys, Update, View and Senders are required")
+func New(cfg Config) (*Service, error) {
+	if cfg.Assets == nil || cfg.Keys == nil || cfg.Update == nil || cfg.View == nil || cfg.Wallets == nil {
+		return nil, errors.New("payout: Assets, Keys, Update, View and Wallets are required")
 	}
 	if cfg.ApprovalUSD.IsZero() {
 		cfg.ApprovalUSD = decimal.NewFromInt(5000)
@@ -131,7 +132,7 @@ func New[T Tx](cfg Config[T]) (*Service[T], error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service[T]{cfg: cfg}, nil
+	return &Service{cfg: cfg}, nil
 }
 
 // OperatorAccount receives service fees.
@@ -161,12 +162,12 @@ type plan struct {
 	p                      *Payout
 	a, feeAsset            asset.Asset
 	amount, fee, net, serv *big.Int
-	sender                 Sender
+	sender                 chains.Wallet
 	verify                 bool
 }
 
 // prepare validates one payout; errors are added to v under prefix.
-func (s *Service[T]) prepare(ctx context.Context, m asset.Mode, c CreateParams, prefix string, v *validation.Error) *plan {
+func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, prefix string, v *validation.Error) *plan {
 	field := func(f string) string {
 		if prefix == "" {
 			return f
@@ -182,7 +183,7 @@ func (s *Service[T]) prepare(ctx context.Context, m asset.Mode, c CreateParams, 
 		v.Add(field("currency"), err)
 		return nil
 	}
-	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: a.Network, Mode: m})
+	snd, ok := s.cfg.Wallets(chains.NetworkRef{ID: a.Network, Mode: m})
 	if !ok {
 		v.Add(field("network"), fmt.Errorf("%w: %s in %s mode", ErrNoSender, a.Network, m))
 		return nil
@@ -239,27 +240,20 @@ func (s *Service[T]) prepare(ctx context.Context, m asset.Mode, c CreateParams, 
 	return pl
 }
 
-// validateAddress checks addr for the sender's network and returns its canonical
-// spelling (chains.Canonicalizer), which the payout keeps. One of our own addresses,
-// however it is written (bech32 in upper case, EVM hex without its checksum), is
+// validateAddress checks addr for the wallet's network and returns its canonical
+// spelling (chains.Wallet.CanonicalAddress), which the payout keeps. One of our own
+// addresses, however it is written (bech32 in upper case, EVM hex without its checksum), is
 // refused with ErrOwnAddress: the address book is searched by the canonical spelling,
 // the one Kassa stores.
-func (s *Service[T]) validateAddress(ctx context.Context, snd Sender, m asset.Mode, a asset.Asset, addr string) (string, error) {
-	if v, ok := snd.(interface{ ValidateAddress(string) error }); ok {
-		if err := v.ValidateAddress(addr); err != nil {
-			return "", err
-		}
+func (s *Service) validateAddress(ctx context.Context, snd chains.Wallet, m asset.Mode, a asset.Asset, addr string) (string, error) {
+	canon, err := snd.CanonicalAddress(addr)
+	if err != nil {
+		return "", err
 	}
-	if c, ok := snd.(chains.Canonicalizer); ok {
-		canon, err := c.CanonicalAddress(addr)
-		if err != nil {
-			return "", err
-		}
-		addr = canon
-	}
+	addr = canon
 	n, _ := s.cfg.Assets.Network(a.Network)
 	var own bool
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err = s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		_, found, err := tx.LookupAddress(ctx, n.Family, m, addr)
 		own = found
 		return err
@@ -276,7 +270,7 @@ func (s *Service[T]) validateAddress(ctx context.Context, snd Sender, m asset.Mo
 // Create validates, holds and (unless it needs a code) broadcasts one payout. Bad input
 // returns a *validation.Error and holds nothing; a node refusal returns
 // *BroadcastError with the hold voided.
-func (s *Service[T]) Create(ctx context.Context, m asset.Mode, c CreateParams) (*Payout, error) {
+func (s *Service) Create(ctx context.Context, m asset.Mode, c CreateParams) (*Payout, error) {
 	if p, err := s.byRequestKey(ctx, m, c.RequestKey); p != nil || err != nil {
 		return p, err
 	}
@@ -301,7 +295,7 @@ type existing struct{ p *Payout }
 func (e existing) Error() string { return "payout: request key already used by " + e.p.ID }
 
 // byRequestKey returns the payout made with key (nil when key is "" or unused).
-func (s *Service[T]) byRequestKey(ctx context.Context, m asset.Mode, key string) (*Payout, error) {
+func (s *Service) byRequestKey(ctx context.Context, m asset.Mode, key string) (*Payout, error) {
 	if key == "" {
 		return nil, nil
 	}
@@ -309,7 +303,7 @@ func (s *Service[T]) byRequestKey(ctx context.Context, m asset.Mode, key string)
 		return nil, validation.Field("request_key", invoice.ErrTooLarge)
 	}
 	var p *Payout
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		p, err = tx.PayoutByRequestKey(ctx, m, key)
 		return err
@@ -332,7 +326,7 @@ type MassParams struct {
 // CreateMass validates every destination before any is accepted, checks the funds of
 // the whole batch per asset, and creates one payout per destination in one
 // transaction: all or none.
-func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams) (string, []*Payout, error) {
+func (s *Service) CreateMass(ctx context.Context, m asset.Mode, mp MassParams) (string, []*Payout, error) {
 	if first, err := s.byRequestKey(ctx, m, requestKey(mp.RequestKey, 0)); err != nil {
 		return "", nil, err
 	} else if first != nil {
@@ -370,7 +364,7 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 	groups := map[asset.NetworkID][]*plan{}
 	for _, pl := range plans {
 		pl.p.BatchID, pl.p.BatchRef = batch, mp.BatchReference
-		if _, ok := pl.sender.(BatchSender); ok && (held || !pl.verify) {
+		if _, ok := pl.sender.(chains.BatchWallet); ok && (held || !pl.verify) {
 			groups[pl.a.Network] = append(groups[pl.a.Network], pl)
 		}
 	}
@@ -409,9 +403,9 @@ func (s *Service[T]) CreateMass(ctx context.Context, m asset.Mode, mp MassParams
 }
 
 // batch returns the payouts of a batch.
-func (s *Service[T]) batch(ctx context.Context, m asset.Mode, id string) (string, []*Payout, error) {
+func (s *Service) batch(ctx context.Context, m asset.Mode, id string) (string, []*Payout, error) {
 	var out []*Payout
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		out, err = tx.BatchPayouts(ctx, m, id)
 		return err
@@ -428,8 +422,8 @@ func requestKey(key string, i int) string {
 }
 
 // store creates the payouts and their holds in one transaction.
-func (s *Service[T]) store(ctx context.Context, plans []*plan, batch string) error {
-	return s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+func (s *Service) store(ctx context.Context, plans []*plan, batch string) error {
+	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		if k := plans[0].p.RequestKey; k != "" {
 			// Checked again inside the transaction: two concurrent retries make one.
 			p, err := tx.PayoutByRequestKey(ctx, plans[0].p.Mode, k)
@@ -493,7 +487,7 @@ func (s *Service[T]) store(ctx context.Context, plans []*plan, batch string) err
 }
 
 // after sends the code of a payout that needs one, or broadcasts it.
-func (s *Service[T]) after(ctx context.Context, pl *plan) (*Payout, error) {
+func (s *Service) after(ctx context.Context, pl *plan) (*Payout, error) {
 	if pl.verify {
 		return pl.p, s.sendCodes(ctx, []*plan{pl})
 	}
@@ -510,7 +504,7 @@ func codeHash(id, code string) []byte {
 // sendCodes makes one 6-digit code for every plan that waits for verification (a
 // batch is approved with one code), stores its hash per payout and sends it once,
 // naming the first of them.
-func (s *Service[T]) sendCodes(ctx context.Context, plans []*plan) error {
+func (s *Service) sendCodes(ctx context.Context, plans []*plan) error {
 	var wait []*Payout
 	for _, pl := range plans {
 		if pl.verify {
@@ -524,7 +518,7 @@ func (s *Service[T]) sendCodes(ctx context.Context, plans []*plan) error {
 	rand.Read(b[:])
 	code := fmt.Sprintf("%06d", binary.BigEndian.Uint64(b[:])%1_000_000)
 	expires := s.cfg.Now().Add(codeLifetime)
-	if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	if err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		for _, p := range wait {
 			if err := tx.SetPayoutCode(ctx, p.ID, codeHash(p.ID, code), expires); err != nil {
 				return err
@@ -547,11 +541,11 @@ func (s *Service[T]) sendCodes(ctx context.Context, plans []*plan) error {
 // and the payout is cancelled. Cancelling voids the hold. The payouts of a batch that
 // waited for one code together are released (or cancelled) together: verifying any
 // of them verifies all.
-func (s *Service[T]) Verify(ctx context.Context, m asset.Mode, id, code string) (*Payout, error) {
+func (s *Service) Verify(ctx context.Context, m asset.Mode, id, code string) (*Payout, error) {
 	var p *Payout
 	var released []*Payout
 	var verr error
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if p, err = tx.GetPayout(ctx, m, id); err != nil {
 			return err
@@ -626,7 +620,7 @@ func (s *Service[T]) Verify(ctx context.Context, m asset.Mode, id, code string) 
 
 // codeGroup returns p and the other payouts of its batch waiting for the same code
 // (issued together: the same expiry).
-func (s *Service[T]) codeGroup(ctx context.Context, tx T, p *Payout, expires time.Time) ([]*Payout, error) {
+func (s *Service) codeGroup(ctx context.Context, tx Tx, p *Payout, expires time.Time) ([]*Payout, error) {
 	group := []*Payout{p}
 	if p.BatchID == "" {
 		return group, nil
@@ -652,7 +646,7 @@ func (s *Service[T]) codeGroup(ctx context.Context, tx T, p *Payout, expires tim
 
 // end closes a payout that did not (or will not) pay: its holds are voided, it moves to
 // status (failed or cancelled) with the reason, and payout.failed is emitted.
-func (s *Service[T]) end(ctx context.Context, tx T, p *Payout, status Status, reason string) error {
+func (s *Service) end(ctx context.Context, tx Tx, p *Payout, status Status, reason string) error {
 	if err := s.voidHolds(ctx, tx, p); err != nil {
 		return err
 	}
@@ -663,7 +657,7 @@ func (s *Service[T]) end(ctx context.Context, tx T, p *Payout, status Status, re
 	return s.emit(ctx, tx, p, EventFailed)
 }
 
-func (s *Service[T]) voidHolds(ctx context.Context, tx T, p *Payout) error {
+func (s *Service) voidHolds(ctx context.Context, tx Tx, p *Payout) error {
 	if err := ledger.VoidHold(ctx, tx, p.ID); err != nil && !errors.Is(err, ledger.ErrHoldClosed) {
 		return err
 	}
@@ -679,9 +673,9 @@ func (s *Service[T]) voidHolds(ctx context.Context, tx T, p *Payout) error {
 // share its transaction (SendID). A node that is down leaves them processing (the
 // background step retries); a refusal fails them, voids their holds and returns
 // *BroadcastError. It returns p as stored afterwards.
-func (s *Service[T]) process(ctx context.Context, p *Payout) (*Payout, error) {
+func (s *Service) process(ctx context.Context, p *Payout) (*Payout, error) {
 	err := s.send(ctx, p)
-	if gerr := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	if gerr := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
 		if err == nil {
 			*p = *cur
@@ -693,22 +687,22 @@ func (s *Service[T]) process(ctx context.Context, p *Payout) (*Payout, error) {
 	return p, err
 }
 
-// send signs and broadcasts p's transaction: its own (Sender.Send under p.ID), or the
-// one it shares with its group (BatchSender.SendBatch under p.SendID), and records the
+// send signs and broadcasts p's transaction: its own (Wallet.Send under p.ID), or the
+// one it shares with its group (BatchWallet.SendBatch under p.SendID), and records the
 // outcome for every processing payout of the group in one storage transaction.
 //
 // Fee shares of a shared transaction: its fee F is split over the n payouts as F/n
 // base units each (integer division), the remainder going one unit each to the first
 // payouts in creation order, so the shares add up to F exactly.
-func (s *Service[T]) send(ctx context.Context, p *Payout) error {
-	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
+func (s *Service) send(ctx context.Context, p *Payout) error {
+	snd, ok := s.cfg.Wallets(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
 	if !ok {
 		return ErrNoSender
 	}
 	group := []*Payout{p}
 	if p.SendID != "" {
 		group = nil
-		if err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 			all, err := tx.BatchPayouts(ctx, p.Mode, p.BatchID)
 			for _, q := range all {
 				if q.SendID == p.SendID {
@@ -730,7 +724,7 @@ func (s *Service[T]) send(ctx context.Context, p *Payout) error {
 	var sendErr error
 	if p.SendID == "" {
 		sent, sendErr = snd.Send(ctx, specs[0])
-	} else if bs, ok := snd.(BatchSender); ok {
+	} else if bs, ok := snd.(chains.BatchWallet); ok {
 		sent, sendErr = bs.SendBatch(ctx, p.SendID, specs)
 	} else {
 		return fmt.Errorf("payout %s: the %s sender cannot batch", p.ID, p.Network)
@@ -745,7 +739,7 @@ func (s *Service[T]) send(ctx context.Context, p *Payout) error {
 		// release the hold rather than keep the merchant's money held.
 		sendErr = fmt.Errorf("waited %s for the wallet's funds to confirm: %w", waited.Round(time.Second), sendErr)
 	}
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		n := big.NewInt(int64(len(group)))
 		for i, q := range group {
 			cur, err := tx.GetPayout(ctx, q.Mode, q.ID)
@@ -792,14 +786,14 @@ func (s *Service[T]) send(ctx context.Context, p *Payout) error {
 
 // Step moves payouts along: broadcasts those left processing, completes or fails those
 // broadcast, and cancels those whose code expired. Gateway.Run and Sync call it.
-func (s *Service[T]) Step(ctx context.Context) error {
+func (s *Service) Step(ctx context.Context) error {
 	var errs []error
 	// Every open payout, a page at a time: payouts waiting for a block never keep
 	// newer ones from being broadcast.
 	var after *Payout
 	for {
 		var ps []*Payout
-		if err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 			var err error
 			ps, err = tx.PayoutsIn(ctx, []Status{StatusProcessing, StatusBroadcast, StatusPendingVerification}, after, stepPage)
 			return err
@@ -818,7 +812,7 @@ func (s *Service[T]) Step(ctx context.Context) error {
 const stepPage = 500
 
 // step moves one page of open payouts along.
-func (s *Service[T]) step(ctx context.Context, ps []*Payout) []error {
+func (s *Service) step(ctx context.Context, ps []*Payout) []error {
 	var errs []error
 	for _, p := range ps {
 		var err error
@@ -832,7 +826,7 @@ func (s *Service[T]) step(ctx context.Context, ps []*Payout) []error {
 		case StatusBroadcast:
 			err = s.settle(ctx, p)
 		case StatusPendingVerification:
-			err = s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+			err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 				_, expires, _, err := tx.PayoutCode(ctx, p.ID)
 				if err != nil || s.cfg.Now().Before(expires) {
 					return err
@@ -852,8 +846,8 @@ func (s *Service[T]) step(ctx context.Context, ps []*Payout) []error {
 }
 
 // settle completes a mined payout with its actual fee, or fails a reverted one.
-func (s *Service[T]) settle(ctx context.Context, p *Payout) error {
-	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
+func (s *Service) settle(ctx context.Context, p *Payout) error {
+	snd, ok := s.cfg.Wallets(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
 	if !ok {
 		return ErrNoSender
 	}
@@ -868,7 +862,7 @@ func (s *Service[T]) settle(ctx context.Context, p *Payout) error {
 	s.resent.Delete(p.ID)
 	a, _ := s.cfg.Assets.Get(p.Asset)
 	fa, _ := s.cfg.Assets.Get(p.FeeCurrency)
-	return s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
 		if err != nil || cur.Status != StatusBroadcast {
 			return err
@@ -944,9 +938,9 @@ func (s *Service[T]) settle(ctx context.Context, p *Payout) error {
 }
 
 // Get returns a payout of mode.
-func (s *Service[T]) Get(ctx context.Context, m asset.Mode, id string) (*Payout, error) {
+func (s *Service) Get(ctx context.Context, m asset.Mode, id string) (*Payout, error) {
 	var p *Payout
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		p, err = tx.GetPayout(ctx, m, id)
 		return err
@@ -955,10 +949,10 @@ func (s *Service[T]) Get(ctx context.Context, m asset.Mode, id string) (*Payout,
 }
 
 // List returns payouts of mode, newest first.
-func (s *Service[T]) List(ctx context.Context, m asset.Mode, st Status, page, limit int) ([]*Payout, int, error) {
+func (s *Service) List(ctx context.Context, m asset.Mode, st Status, page, limit int) ([]*Payout, int, error) {
 	var out []*Payout
 	var total int
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		out, total, err = tx.ListPayouts(ctx, m, st, page, limit)
 		return err
@@ -976,14 +970,14 @@ type Estimate struct {
 }
 
 // EstimateFee estimates the fees of paying amount of currency on network.
-func (s *Service[T]) EstimateFee(ctx context.Context, m asset.Mode, currency, network string, amount decimal.Decimal) (Estimate, error) {
+func (s *Service) EstimateFee(ctx context.Context, m asset.Mode, currency, network string, amount decimal.Decimal) (Estimate, error) {
 	var v validation.Error
 	a, err := s.cfg.Assets.Parse(currency, network)
 	if err != nil {
 		v.Add("currency", err)
 		return Estimate{}, v.Err()
 	}
-	snd, ok := s.cfg.Senders(chains.NetworkRef{ID: a.Network, Mode: m})
+	snd, ok := s.cfg.Wallets(chains.NetworkRef{ID: a.Network, Mode: m})
 	if !ok {
 		v.Add("network", ErrNoSender)
 		return Estimate{}, v.Err()
@@ -1010,7 +1004,7 @@ func (s *Service[T]) EstimateFee(ctx context.Context, m asset.Mode, currency, ne
 	return e, nil
 }
 
-func (s *Service[T]) emit(ctx context.Context, tx T, p *Payout, t event.Type) error {
+func (s *Service) emit(ctx context.Context, tx Tx, p *Payout, t event.Type) error {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return err

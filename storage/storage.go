@@ -15,12 +15,11 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/kassapay/kassa/apikey"
 
 	"github.com/kassapay/kassa/chains"
-	"github.com/kassapay/kassa/chains/bitcoin"
-	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/webhook"
@@ -32,8 +31,7 @@ type Tx interface {
 	invoice.Tx // with ledger.Tx, keys.IndexAllocator, keys.AddressBook and event.Tx
 	chains.Tx
 	chains.JournalTx
-	bitcoin.WalletTx
-	evm.WalletTx
+	chains.WalletTx
 	webhook.Tx
 	apikey.Tx
 	payout.Tx
@@ -48,6 +46,21 @@ type SettingsTx interface {
 	// SetSettingOnce stores value under name unless a value is there already; it
 	// reports whether it stored it.
 	SetSettingOnce(ctx context.Context, name string, value []byte) (bool, error)
+}
+
+// Runner adapts a store's Update or View to the transactions of a domain package: T
+// is the small interface the package declares (invoice.Tx, payout.Tx, ...), which Tx
+// implements, so services take only what they use.
+func Runner[T any](run func(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error) func(ctx context.Context, fn func(ctx context.Context, tx T) error) error {
+	return func(ctx context.Context, fn func(ctx context.Context, tx T) error) error {
+		return run(ctx, func(ctx context.Context, tx Tx) error {
+			t, ok := any(tx).(T)
+			if !ok {
+				panic(fmt.Sprintf("storage: %T does not implement %T", tx, (*T)(nil)))
+			}
+			return fn(ctx, t)
+		})
+	}
 }
 
 // Store is a database.

@@ -2,7 +2,7 @@ package bitcoin
 
 // WithBeforeBroadcast sets the test hook that runs between storing a signed
 // transaction and broadcasting it.
-func WithBeforeBroadcast[T WalletTx](cfg WalletConfig[T], f func() error) WalletConfig[T] {
+func WithBeforeBroadcast(cfg WalletConfig, f func() error) WalletConfig {
 	cfg.beforeBroadcast = f
 	return cfg
 }

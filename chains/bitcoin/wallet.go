@@ -31,86 +31,34 @@ var (
 // limit at the default relay fee; it is conservative for segwit outputs).
 const DustLimit = 546
 
-// Output is an output paid to one of our addresses: confirmed, or the change of one
-// of our own sends not yet confirmed (Depth > 0).
-type Output struct {
-	TxID    string
-	Index   uint32
-	Amount  int64
-	Address keys.Address
-	// Depth is how many unconfirmed transactions of ours this output's transaction
-	// and its unconfirmed ancestors make: 0 for a confirmed output.
-	Depth int
-	// Unsent is set for the change of a send the node has not accepted yet: it cannot
-	// be spent before that send is broadcast.
-	Unsent bool
-}
+// Output is an output paid to one of our addresses (chains.UTXO).
+type Output = chains.UTXO
 
 // MaxUnconfirmedDepth is how long a chain of our own unconfirmed transactions may
 // grow when payouts spend the change of earlier ones (as Bitcoin Core's wallet does):
 // below the 25 unconfirmed ancestors that Bitcoin Core's mempool accepts by default.
 const MaxUnconfirmedDepth = 20
 
-// SendStatus is a stored send's state.
-type SendStatus string
+// SendStatus is a stored send's state (chains.SendStatus): signed, broadcast or failed.
+type SendStatus = chains.SendStatus
 
+// Send states.
 const (
-	SendSigned    SendStatus = "signed"    // stored, not yet accepted by the node
-	SendBroadcast SendStatus = "broadcast" // the node accepted it
-	SendFailed    SendStatus = "failed"    // the node rejected it; its inputs are free again
+	SendSigned    = chains.SendSigned    // stored, not yet accepted by the node
+	SendBroadcast = chains.SendBroadcast // the node accepted it
+	SendFailed    = chains.SendFailed    // the node rejected it; its inputs are free again
 )
 
-// Sent is a transaction the wallet signed.
-type Sent struct {
-	Network     chains.NetworkRef
-	SpecID      string
-	TxID        string
-	Raw         []byte
-	Fee         int64
-	Amount      int64  // sum of the outputs paid (all of a batch), without change
-	Destination string // the address paid; a batch's addresses joined by ","
-	Change      string // change address, "" if none
-	// ChangeIndex and ChangeAmount locate the change output (when Change is set), so
-	// later sends can spend it before it confirms.
-	ChangeIndex  uint32
-	ChangeAmount int64
-	// Depth is the number of unconfirmed transactions of ours this one and its
-	// unconfirmed ancestors make (1 when every input was confirmed).
-	Depth     int
-	Status    SendStatus
-	CreatedAt time.Time
-}
-
-// WalletTx is the storage the wallet needs inside one transaction.
-type WalletTx interface {
-	keys.IndexAllocator
-	keys.AddressBook
-	// SpendableOutputs returns confirmed transfers of n to addresses of family in our
-	// address book that no send of ours spends.
-	SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]Output, error)
-	// UnconfirmedChange returns the change outputs of our sends on n (signed or
-	// broadcast, not failed) that are not confirmed yet and that no send of ours
-	// spends, with Depth set to their send's depth and Unsent for signed ones.
-	UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]Output, error)
-	// MarkSpent records that spentBy spends the outputs; ReleaseSpends forgets it.
-	MarkSpent(ctx context.Context, n chains.NetworkRef, outs []wire.OutPoint, spentBy string) error
-	ReleaseSpends(ctx context.Context, n chains.NetworkRef, spentBy string) error
-	InsertSend(ctx context.Context, s Sent) error
-	SendByID(ctx context.Context, n chains.NetworkRef, specID string) (Sent, bool, error)
-	SetSendStatus(ctx context.Context, n chains.NetworkRef, specID string, s SendStatus) error
-	// PendingSends returns sends in SendSigned or SendBroadcast.
-	PendingSends(ctx context.Context, n chains.NetworkRef) ([]Sent, error)
-	// WatchAddress adds a change address to the watched set.
-	WatchAddress(ctx context.Context, n chains.NetworkRef, address, owner string) error
-}
+// Sent is a transaction the wallet signed (chains.UTXOSend).
+type Sent = chains.UTXOSend
 
 // WalletConfig configures a Wallet.
-type WalletConfig[T WalletTx] struct {
+type WalletConfig struct {
 	Backend *Backend
 	// Keyring derives change addresses and signs; it must not be watch-only.
 	Keyring *keys.Keyring
-	Update  chains.Runner[T]
-	View    chains.Runner[T]
+	Update  chains.Runner[chains.WalletTx]
+	View    chains.Runner[chains.WalletTx]
 	// Watch adds a new change address to the running watcher (Gateway.Watch).
 	Watch  func(addr string)
 	Logger *slog.Logger
@@ -122,14 +70,14 @@ type WalletConfig[T WalletTx] struct {
 // Wallet spends the outputs Kassa received on one network: coin selection, P2WPKH
 // signing, change to our /1/i branch, RBF, the signed transaction stored before it is
 // broadcast and rebroadcast (never re-signed) after a crash.
-type Wallet[T WalletTx] struct {
-	cfg    WalletConfig[T]
+type Wallet struct {
+	cfg    WalletConfig
 	net    chains.NetworkRef
 	family asset.Family
 }
 
 // NewWallet returns a wallet on the backend's network.
-func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
+func NewWallet(cfg WalletConfig) (*Wallet, error) {
 	if cfg.Backend == nil || cfg.Keyring == nil || cfg.Update == nil || cfg.View == nil {
 		return nil, errors.New("bitcoin: wallet needs Backend, Keyring, Update and View")
 	}
@@ -146,7 +94,7 @@ func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
 	if cfg.Backend.net.ID == asset.Litecoin {
 		f = asset.FamilyLTC
 	}
-	return &Wallet[T]{cfg: cfg, net: cfg.Backend.net, family: f}, nil
+	return &Wallet{cfg: cfg, net: cfg.Backend.net, family: f}, nil
 }
 
 // Send pays spec.Amount satoshi to spec.To. The first call with a spec ID selects
@@ -155,7 +103,7 @@ func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
 // txid. It returns ErrInsufficientFunds, ErrDust, chains.ErrInvalidAddress (also for
 // another network's address) or ErrRejected (the node refused it: its inputs are
 // released and the send is failed).
-func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+func (w *Wallet) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
 	return w.SendBatch(ctx, spec.ID, []chains.PayoutSpec{spec})
 }
 
@@ -169,7 +117,7 @@ type payment struct {
 // SendBatch pays every spec in one transaction (one fee, one change output), stored
 // under id like Send: a later call with the same id broadcasts the stored transaction
 // again, whatever specs it is given. The specs' own IDs are not used.
-func (w *Wallet[T]) SendBatch(ctx context.Context, id string, specs []chains.PayoutSpec) (chains.SentTx, error) {
+func (w *Wallet) SendBatch(ctx context.Context, id string, specs []chains.PayoutSpec) (chains.SentTx, error) {
 	if id == "" || len(id) > 200 {
 		return chains.SentTx{}, fmt.Errorf("%w: spec id must be 1..200 bytes", ErrBadSpec)
 	}
@@ -193,7 +141,7 @@ func (w *Wallet[T]) SendBatch(ctx context.Context, id string, specs []chains.Pay
 	var s Sent
 	var found bool
 	var err error
-	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 		s, found, err = tx.SendByID(ctx, w.net, id)
 		return err
 	}); err != nil {
@@ -216,7 +164,7 @@ func (w *Wallet[T]) SendBatch(ctx context.Context, id string, specs []chains.Pay
 
 // signAndStore selects coins, signs and stores the transaction in one storage
 // transaction, marking its inputs spent.
-func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment, rate int64) (Sent, error) {
+func (w *Wallet) signAndStore(ctx context.Context, id string, pays []payment, rate int64) (Sent, error) {
 	var s Sent
 	amount := int64(0)
 	destLens := make([]int, len(pays))
@@ -226,7 +174,7 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment,
 		destLens[i] = len(p.script)
 		dests[i] = p.to
 	}
-	err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 		if prev, ok, err := tx.SendByID(ctx, w.net, id); err != nil || ok {
 			s = prev // a concurrent Send stored it first
 			return err
@@ -241,7 +189,7 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment,
 		}
 		msg := wire.NewMsgTx(2)
 		prev := txscript.NewMultiPrevOutFetcher(nil)
-		var outpoints []wire.OutPoint
+		var outpoints []chains.OutPoint
 		for _, u := range sel {
 			h, err := chainhash.NewHashFromStr(u.TxID)
 			if err != nil {
@@ -256,7 +204,7 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment,
 				return err
 			}
 			prev.AddPrevOut(op, wire.NewTxOut(u.Amount, script))
-			outpoints = append(outpoints, op)
+			outpoints = append(outpoints, chains.OutPoint{TxID: u.TxID, Index: u.Index})
 		}
 		for _, p := range pays {
 			msg.AddTxOut(wire.NewTxOut(p.amount, p.script))
@@ -327,7 +275,7 @@ func (w *Wallet[T]) signAndStore(ctx context.Context, id string, pays []payment,
 // coins are its own unconfirmed change. When even that falls short but change still
 // unsent, or deeper, would cover it, it returns chains.ErrFundsUnconfirmed: the
 // payout waits. Otherwise ErrInsufficientFunds.
-func (w *Wallet[T]) choose(ctx context.Context, tx T, amount int64, destLens []int, rate int64) ([]Output, int64, int64, error) {
+func (w *Wallet) choose(ctx context.Context, tx chains.WalletTx, amount int64, destLens []int, rate int64) ([]Output, int64, int64, error) {
 	confirmed, err := tx.SpendableOutputs(ctx, w.net, w.family)
 	if err != nil {
 		return nil, 0, 0, err
@@ -363,7 +311,7 @@ func (w *Wallet[T]) choose(ctx context.Context, tx T, amount int64, destLens []i
 }
 
 // broadcast sends the stored bytes. "Already known" answers are success.
-func (w *Wallet[T]) broadcast(ctx context.Context, s Sent) (chains.SentTx, error) {
+func (w *Wallet) broadcast(ctx context.Context, s Sent) (chains.SentTx, error) {
 	out := chains.SentTx{TxID: s.TxID, Raw: s.Raw, Fee: big.NewInt(s.Fee)}
 	if w.cfg.beforeBroadcast != nil {
 		if err := w.cfg.beforeBroadcast(); err != nil {
@@ -377,7 +325,7 @@ func (w *Wallet[T]) broadcast(ctx context.Context, s Sent) (chains.SentTx, error
 	case err == nil, alreadyKnown(err):
 	case errors.As(err, &re) && (re.Code == -25 || re.Code == -26):
 		// Rejected for good (invalid, conflicting, fee too low): free the inputs.
-		uerr := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		uerr := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 			if err := tx.ReleaseSpends(ctx, w.net, s.TxID); err != nil {
 				return err
 			}
@@ -388,7 +336,7 @@ func (w *Wallet[T]) broadcast(ctx context.Context, s Sent) (chains.SentTx, error
 		return out, fmt.Errorf("%w: broadcast %s: %v", chains.ErrUnavailable, s.TxID, err)
 	}
 	if s.Status == SendSigned {
-		if err := w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		if err := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 			return tx.SetSendStatus(ctx, w.net, s.SpecID, SendBroadcast)
 		}); err != nil {
 			return out, err
@@ -409,9 +357,9 @@ func alreadyKnown(err error) bool {
 
 // Rebroadcast broadcasts every stored send that is not known to be mined, as Run does
 // on start: a send signed before a crash is broadcast, not signed again.
-func (w *Wallet[T]) Rebroadcast(ctx context.Context) error {
+func (w *Wallet) Rebroadcast(ctx context.Context) error {
 	var sends []Sent
-	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 		var err error
 		sends, err = tx.PendingSends(ctx, w.net)
 		return err
@@ -429,7 +377,7 @@ func (w *Wallet[T]) Rebroadcast(ctx context.Context) error {
 
 // Confirmations returns how many confirmations txid has (0 in the mempool). It needs a
 // node that can find the transaction (a mempool entry, or txindex for mined ones).
-func (w *Wallet[T]) Confirmations(ctx context.Context, txid string) (int64, error) {
+func (w *Wallet) Confirmations(ctx context.Context, txid string) (int64, error) {
 	var v struct {
 		Confirmations int64 `json:"confirmations"`
 	}
@@ -443,7 +391,7 @@ func (w *Wallet[T]) Confirmations(ctx context.Context, txid string) (int64, erro
 // fee rate (bounded as FeeRate says) and the coins the wallet would select. While the
 // wallet cannot cover the amount yet, it prices a spend of two inputs with change. An
 // empty or unparseable to is priced as the longest standard output (P2WSH, P2TR).
-func (w *Wallet[T]) EstimateFee(ctx context.Context, to string, amount *big.Int) (int64, error) {
+func (w *Wallet) EstimateFee(ctx context.Context, to string, amount *big.Int) (int64, error) {
 	rate, err := w.cfg.Backend.FeeRate(ctx)
 	if err != nil {
 		return 0, err
@@ -453,7 +401,7 @@ func (w *Wallet[T]) EstimateFee(ctx context.Context, to string, amount *big.Int)
 		destLen = len(script)
 	}
 	var utxos []Output
-	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 		utxos, err = tx.SpendableOutputs(ctx, w.net, w.family)
 		return err
 	}); err != nil {

@@ -19,10 +19,10 @@ import (
 	"github.com/kassapay/kassa/storage"
 )
 
-func (e *env) wallet(hook func() error) *bitcoin.Wallet[storage.Tx] {
+func (e *env) wallet(hook func() error) *bitcoin.Wallet {
 	e.t.Helper()
-	cfg := bitcoin.WalletConfig[storage.Tx]{Backend: e.backend, Keyring: e.keys, Update: e.g.Store().Update,
-		View: e.g.Store().View, Watch: func(a string) { e.g.Watch(e.backend.Network(), a) }, Logger: quiet}
+	cfg := bitcoin.WalletConfig{Backend: e.backend, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.g.Store().Update),
+		View: storage.Runner[chains.WalletTx](e.g.Store().View), Watch: func(a string) { e.g.Watch(e.backend.Network(), a) }, Logger: quiet}
 	if hook != nil {
 		cfg = bitcoin.WithBeforeBroadcast(cfg, hook)
 	}

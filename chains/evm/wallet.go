@@ -15,7 +15,6 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/keys"
-	"github.com/kassapay/kassa/ledger"
 )
 
 // Wallet errors.
@@ -26,56 +25,30 @@ var (
 	ErrNotMined          = errors.New("transaction is not mined yet")
 )
 
-// SendStatus is the state of a stored EVM send attempt.
-type SendStatus string
+// SendStatus is the state of a stored EVM send attempt (chains.SendStatus).
+type SendStatus = chains.SendStatus
 
+// Send states.
 const (
-	SendSigned    SendStatus = "signed"
-	SendBroadcast SendStatus = "broadcast"
-	SendConfirmed SendStatus = "confirmed" // mined and succeeded
-	SendFailed    SendStatus = "failed"    // mined and reverted (gas spent), or rejected
-	SendReplaced  SendStatus = "replaced"  // superseded by a fee bump
+	SendSigned    = chains.SendSigned
+	SendBroadcast = chains.SendBroadcast
+	SendConfirmed = chains.SendConfirmed // mined and succeeded
+	SendFailed    = chains.SendFailed    // mined and reverted (gas spent), or rejected
+	SendReplaced  = chains.SendReplaced  // superseded by a fee bump
 )
 
-// Send is one signed attempt of a payout, sweep or gas top-up.
-type Send struct {
-	Network chains.NetworkRef
-	SpecID  string
-	Attempt int
-	Kind    string // "payout", "sweep", "gas"
-	From    string
-	To      string
-	Asset   string
-	Amount  *big.Int
-	Nonce   uint64
-	TxID    string
-	Raw     []byte
-	MaxFee  *big.Int
-	Status  SendStatus
-	Fee     *big.Int // actual fee once mined (nil before)
-	At      time.Time
-}
-
-// WalletTx is the storage the EVM wallet needs inside one transaction.
-type WalletTx interface {
-	ledger.Tx
-	// NextNonce returns the nonce to use for from: the larger of the stored next nonce
-	// and chainNext (the node's pending count), and stores it plus one.
-	NextNonce(ctx context.Context, n chains.NetworkRef, from string, chainNext uint64) (uint64, error)
-	InsertEVMSend(ctx context.Context, s Send) error
-	// LatestEVMSend returns the latest attempt of specID.
-	LatestEVMSend(ctx context.Context, n chains.NetworkRef, specID string) (Send, bool, error)
-	SetEVMSendStatus(ctx context.Context, n chains.NetworkRef, specID string, attempt int, s SendStatus, fee *big.Int) error
-	// OpenEVMSends returns the latest attempts in SendSigned or SendBroadcast.
-	OpenEVMSends(ctx context.Context, n chains.NetworkRef) ([]Send, error)
-}
+// Send is one signed attempt of a payout, sweep or gas top-up (chains.AccountSend).
+type Send = chains.AccountSend
 
 // WalletConfig configures a Wallet.
-type WalletConfig[T WalletTx] struct {
+type WalletConfig struct {
 	Backend *Backend
 	Keyring *keys.Keyring
-	Update  chains.Runner[T]
-	View    chains.Runner[T]
+	Update  chains.Runner[chains.WalletTx]
+	View    chains.Runner[chains.WalletTx]
+	// Book books the gas of what is not a successful payout (sweeps, top-ups, reverted
+	// payouts) in the wallet's transaction; nil books nothing (tests of the wallet alone).
+	Book func(ctx context.Context, tx chains.WalletTx, f chains.FeeSpent) error
 	// MaxFeePerGas bounds the fee cap of any transaction (wei; default 500 gwei).
 	MaxFeePerGas *big.Int
 	// GasMargin is added to estimates, in percent (default 20).
@@ -91,14 +64,14 @@ type WalletConfig[T WalletTx] struct {
 // addresses into it. Every transaction is stored before it is broadcast; a retry, or
 // Rebroadcast after a crash, sends the stored bytes again and never signs a second
 // transaction for the same id. Nonces are kept in storage per sending address.
-type Wallet[T WalletTx] struct {
-	cfg WalletConfig[T]
+type Wallet struct {
+	cfg WalletConfig
 	net chains.NetworkRef
 	hot keys.Address
 }
 
 // NewWallet returns a wallet for the backend's network.
-func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
+func NewWallet(cfg WalletConfig) (*Wallet, error) {
 	if cfg.Backend == nil || cfg.Keyring == nil || cfg.Update == nil || cfg.View == nil {
 		return nil, errors.New("evm: wallet needs Backend, Keyring, Update and View")
 	}
@@ -114,7 +87,7 @@ func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	w := &Wallet[T]{cfg: cfg, net: cfg.Backend.net}
+	w := &Wallet{cfg: cfg, net: cfg.Backend.net}
 	var err error
 	if w.hot, err = cfg.Keyring.Address(asset.FamilyEVM, w.net.Mode, keys.Change, 0); err != nil {
 		return nil, err
@@ -123,11 +96,11 @@ func NewWallet[T WalletTx](cfg WalletConfig[T]) (*Wallet[T], error) {
 }
 
 // HotAddress is the address payouts are sent from and sweeps go to.
-func (w *Wallet[T]) HotAddress() string { return w.hot.Encoded }
+func (w *Wallet) HotAddress() string { return w.hot.Encoded }
 
 // fees returns the tip and the fee cap for a new transaction: the node's suggested
 // tip, and twice the latest base fee plus the tip, bounded by MaxFeePerGas.
-func (w *Wallet[T]) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
+func (w *Wallet) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
 	var t hexutil.Big
 	if err := w.cfg.Backend.rpc.CallContext(ctx, &t, "eth_maxPriorityFeePerGas"); err != nil {
 		return nil, nil, fmt.Errorf("%w: eth_maxPriorityFeePerGas: %v", chains.ErrUnavailable, err)
@@ -160,7 +133,7 @@ const tokenTransferGas = 65_000
 // wei: the gas of a typical transfer plus the margin, times the fee cap Send would
 // sign with. The fee actually paid (gas used times the effective price) is lower or
 // equal for a standard token.
-func (w *Wallet[T]) EstimateFee(ctx context.Context, code string) (*big.Int, error) {
+func (w *Wallet) EstimateFee(ctx context.Context, code string) (*big.Int, error) {
 	gas := uint64(plainTransferGas)
 	if code != w.cfg.Backend.native {
 		if _, _, err := w.callFor(code, w.hot.Encoded, big.NewInt(1)); err != nil {
@@ -187,7 +160,7 @@ type call struct {
 // plainTransferGas is the gas of a value transfer to an account without code.
 const plainTransferGas = 21_000
 
-func (w *Wallet[T]) callFor(code, to string, amount *big.Int) (call, string, error) {
+func (w *Wallet) callFor(code, to string, amount *big.Int) (call, string, error) {
 	if code == w.cfg.Backend.native {
 		return call{to: common.HexToAddress(to), value: new(big.Int).Set(amount)}, code, nil
 	}
@@ -208,7 +181,7 @@ func transferData(to common.Address, amount *big.Int) []byte {
 // Send pays spec from the hot wallet. The first call with an id estimates gas, takes
 // the next nonce, signs, stores and broadcasts; later calls with the same id broadcast
 // the stored bytes of the latest attempt again.
-func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+func (w *Wallet) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
 	if spec.ID == "" || len(spec.ID) > 200 {
 		return chains.SentTx{}, fmt.Errorf("%w: id must be 1..200 bytes", ErrBadSpec)
 	}
@@ -231,7 +204,7 @@ func (w *Wallet[T]) Send(ctx context.Context, spec chains.PayoutSpec) (chains.Se
 }
 
 // send signs (once per id), stores and broadcasts a transaction from key from.
-func (w *Wallet[T]) send(ctx context.Context, id, kind string, from keys.Address, to, code string, amount *big.Int, c call) (Send, error) {
+func (w *Wallet) send(ctx context.Context, id, kind string, from keys.Address, to, code string, amount *big.Int, c call) (Send, error) {
 	p, err := w.latest(ctx, id)
 	if err != nil {
 		return Send{}, err
@@ -255,8 +228,8 @@ func (w *Wallet[T]) send(ctx context.Context, id, kind string, from keys.Address
 		if err := w.cfg.Backend.rpc.CallContext(ctx, &pending, "eth_getTransactionCount", from.Encoded, "pending"); err != nil {
 			return Send{}, fmt.Errorf("%w: nonce: %v", chains.ErrUnavailable, err)
 		}
-		err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-			if prev, ok, err := tx.LatestEVMSend(ctx, w.net, id); err != nil || ok {
+		err = w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+			if prev, ok, err := tx.LatestAccountSend(ctx, w.net, id); err != nil || ok {
 				s, found = prev, ok
 				return err
 			}
@@ -268,7 +241,7 @@ func (w *Wallet[T]) send(ctx context.Context, id, kind string, from keys.Address
 			if err != nil {
 				return err
 			}
-			return tx.InsertEVMSend(ctx, s)
+			return tx.InsertAccountSend(ctx, s)
 		})
 		if err != nil {
 			return Send{}, err
@@ -277,7 +250,7 @@ func (w *Wallet[T]) send(ctx context.Context, id, kind string, from keys.Address
 	return s, w.broadcast(ctx, s)
 }
 
-func (w *Wallet[T]) estimate(ctx context.Context, from string, c call) (uint64, error) {
+func (w *Wallet) estimate(ctx context.Context, from string, c call) (uint64, error) {
 	msg := map[string]any{"from": from, "to": c.to, "value": (*hexutil.Big)(c.value)}
 	if len(c.data) > 0 {
 		msg["data"] = hexutil.Bytes(c.data)
@@ -292,7 +265,7 @@ func (w *Wallet[T]) estimate(ctx context.Context, from string, c call) (uint64, 
 	return uint64(gas) * uint64(100+w.cfg.GasMargin) / 100, nil
 }
 
-func (w *Wallet[T]) sign(from keys.Address, id, kind, to, code string, amount *big.Int, c call, nonce, gas uint64, tip, feeCap *big.Int, attempt int) (Send, error) {
+func (w *Wallet) sign(from keys.Address, id, kind, to, code string, amount *big.Int, c call, nonce, gas uint64, tip, feeCap *big.Int, attempt int) (Send, error) {
 	key, err := w.cfg.Keyring.SigningKey(asset.FamilyEVM, w.net.Mode, from.Branch, from.Index)
 	if err != nil {
 		return Send{}, err
@@ -314,7 +287,7 @@ func (w *Wallet[T]) sign(from keys.Address, id, kind, to, code string, amount *b
 }
 
 // broadcast sends the stored bytes; "already known" is success.
-func (w *Wallet[T]) broadcast(ctx context.Context, s Send) error {
+func (w *Wallet) broadcast(ctx context.Context, s Send) error {
 	switch s.Status {
 	case SendConfirmed, SendFailed, SendReplaced:
 		return nil // settled: nothing to send
@@ -349,19 +322,19 @@ func (w *Wallet[T]) broadcast(ctx context.Context, s Send) error {
 		}
 	}
 	if s.Status == SendSigned {
-		return w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-			return tx.SetEVMSendStatus(ctx, w.net, s.SpecID, s.Attempt, SendBroadcast, nil)
+		return w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+			return tx.SetAccountSendStatus(ctx, w.net, s.SpecID, s.Attempt, SendBroadcast, nil)
 		})
 	}
 	return nil
 }
 
 // Rebroadcast broadcasts every stored attempt that is not settled (after a crash).
-func (w *Wallet[T]) Rebroadcast(ctx context.Context) error {
+func (w *Wallet) Rebroadcast(ctx context.Context) error {
 	var open []Send
-	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 		var err error
-		open, err = tx.OpenEVMSends(ctx, w.net)
+		open, err = tx.OpenAccountSends(ctx, w.net)
 		return err
 	}); err != nil {
 		return err
@@ -378,7 +351,7 @@ func (w *Wallet[T]) Rebroadcast(ctx context.Context) error {
 // Bump re-signs the latest attempt of id with the same nonce and fees raised by 12.5%
 // (geth needs at least 10% on both caps), stores it and broadcasts it. Use it for a
 // transaction stuck in the mempool.
-func (w *Wallet[T]) Bump(ctx context.Context, id string) (Send, error) {
+func (w *Wallet) Bump(ctx context.Context, id string) (Send, error) {
 	prev, err := w.existing(ctx, id)
 	if err != nil {
 		return Send{}, err
@@ -398,17 +371,17 @@ func (w *Wallet[T]) Bump(ctx context.Context, id string) (Send, error) {
 	}
 	from := w.hot
 	var next Send
-	err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err = w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 		var err error
 		next, err = w.sign(from, id, prev.Kind, prev.To, prev.Asset, prev.Amount, call{to: *old.To(), value: old.Value(), data: old.Data()},
 			prev.Nonce, old.Gas(), bump(old.GasTipCap()), bump(old.GasFeeCap()), prev.Attempt+1)
 		if err != nil {
 			return err
 		}
-		if err := tx.SetEVMSendStatus(ctx, w.net, id, prev.Attempt, SendReplaced, nil); err != nil {
+		if err := tx.SetAccountSendStatus(ctx, w.net, id, prev.Attempt, SendReplaced, nil); err != nil {
 			return err
 		}
-		return tx.InsertEVMSend(ctx, next)
+		return tx.InsertAccountSend(ctx, next)
 	})
 	if err != nil {
 		return Send{}, err
@@ -419,7 +392,7 @@ func (w *Wallet[T]) Bump(ctx context.Context, id string) (Send, error) {
 // Confirm checks the latest attempt of id and records the outcome: SendConfirmed, or
 // SendFailed for a reverted transaction, with the fee actually paid. It returns
 // ErrNotMined while it is not mined.
-func (w *Wallet[T]) Confirm(ctx context.Context, id string) (Send, error) {
+func (w *Wallet) Confirm(ctx context.Context, id string) (Send, error) {
 	s, err := w.existing(ctx, id)
 	if err != nil {
 		return Send{}, err
@@ -439,8 +412,8 @@ func (w *Wallet[T]) Confirm(ctx context.Context, id string) (Send, error) {
 	if r.Status != 1 {
 		s.Status = SendFailed
 	}
-	err = w.cfg.Update(ctx, func(ctx context.Context, tx T) error {
-		if err := tx.SetEVMSendStatus(ctx, w.net, id, s.Attempt, s.Status, s.Fee); err != nil {
+	err = w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+		if err := tx.SetAccountSendStatus(ctx, w.net, id, s.Attempt, s.Status, s.Fee); err != nil {
 			return err
 		}
 		// A successful payout's amount and fee are booked by the payout service with its
@@ -453,29 +426,14 @@ func (w *Wallet[T]) Confirm(ctx context.Context, id string) (Send, error) {
 	return s, err
 }
 
-// bookFee records the gas a transaction spent: from the merchant's available native
-// coin, or, if that is short (gas the operator put in the hot wallet by hand, which the
-// ledger never saw), from the world account.
-func (w *Wallet[T]) bookFee(ctx context.Context, tx T, s Send) error {
-	code := w.cfg.Backend.native
-	if err := ledger.EnsureStandardAccounts(ctx, tx, w.net.Mode, code); err != nil {
-		return err
-	}
-	entry := func(from string) ledger.Entry {
-		return ledger.Entry{Key: fmt.Sprintf("evm-fee:%s:%s:%s", w.net.ID, w.net.Mode, s.TxID),
-			Description: fmt.Sprintf("gas of %s %s", s.Kind, s.TxID), Postings: []ledger.Posting{
-				{Account: from, Amount: new(big.Int).Neg(s.Fee)},
-				{Account: ledger.NetworkFees(w.net.Mode, code), Amount: new(big.Int).Set(s.Fee)},
-			}}
-	}
-	_, err := ledger.Post(ctx, tx, entry(ledger.MerchantAvailable(w.net.Mode, code)))
-	if errors.Is(err, ledger.ErrInsufficientFunds) {
-		_, err = ledger.Post(ctx, tx, entry(ledger.World(w.net.Mode, code)))
-	}
-	if errors.Is(err, ledger.ErrDuplicate) {
+// bookFee reports the gas a transaction spent to the Gateway's booking function, in
+// the transaction that records its outcome.
+func (w *Wallet) bookFee(ctx context.Context, tx chains.WalletTx, s Send) error {
+	if w.cfg.Book == nil {
 		return nil
 	}
-	return err
+	return w.cfg.Book(ctx, tx, chains.FeeSpent{Network: w.net, Key: fmt.Sprintf("evm-fee:%s:%s:%s", w.net.ID, w.net.Mode, s.TxID),
+		Asset: w.cfg.Backend.native, Amount: s.Fee, What: fmt.Sprintf("gas of %s %s", s.Kind, s.TxID)})
 }
 
 // ErrNotWorth is returned by a sweep whose gas would exceed MaxFeeShare of the value.
@@ -491,7 +449,7 @@ type Deposit struct {
 // SweepNative moves a deposit of the native coin to the hot wallet: the amount minus
 // the most its gas can cost (21,000 x fee cap). It refuses (ErrNotWorth) when that gas
 // exceeds maxShare percent of the amount.
-func (w *Wallet[T]) SweepNative(ctx context.Context, d Deposit, maxShare int64) (Send, error) {
+func (w *Wallet) SweepNative(ctx context.Context, d Deposit, maxShare int64) (Send, error) {
 	if d.Asset != w.cfg.Backend.native || d.Amount == nil || d.Amount.Sign() <= 0 {
 		return Send{}, fmt.Errorf("%w: native sweep of %s", ErrBadSpec, d.Asset)
 	}
@@ -513,7 +471,7 @@ func (w *Wallet[T]) SweepNative(ctx context.Context, d Deposit, maxShare int64) 
 // sends the deposit address the gas it needs from the hot wallet; once that is mined,
 // the next call sends the tokens. It returns the send of the step it took (its Kind
 // says which) and is idempotent for the same deposit.
-func (w *Wallet[T]) SweepToken(ctx context.Context, d Deposit) (Send, error) {
+func (w *Wallet) SweepToken(ctx context.Context, d Deposit) (Send, error) {
 	c, code, err := w.callFor(d.Asset, w.hot.Encoded, d.Amount)
 	if err != nil || code == w.cfg.Backend.native || d.Amount == nil || d.Amount.Sign() <= 0 {
 		return Send{}, fmt.Errorf("%w: token sweep of %s", ErrBadSpec, d.Asset)
@@ -549,7 +507,7 @@ func (w *Wallet[T]) SweepToken(ctx context.Context, d Deposit) (Send, error) {
 }
 
 // existing returns the latest attempt of id, or ErrBadSpec if there is none.
-func (w *Wallet[T]) existing(ctx context.Context, id string) (Send, error) {
+func (w *Wallet) existing(ctx context.Context, id string) (Send, error) {
 	p, err := w.latest(ctx, id)
 	if err != nil {
 		return Send{}, err
@@ -561,12 +519,12 @@ func (w *Wallet[T]) existing(ctx context.Context, id string) (Send, error) {
 }
 
 // latest returns the latest attempt of id, nil if there is none.
-func (w *Wallet[T]) latest(ctx context.Context, id string) (*Send, error) {
+func (w *Wallet) latest(ctx context.Context, id string) (*Send, error) {
 	var s Send
 	var found bool
-	err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := w.cfg.View(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 		var err error
-		s, found, err = tx.LatestEVMSend(ctx, w.net, id)
+		s, found, err = tx.LatestAccountSend(ctx, w.net, id)
 		return err
 	})
 	if err != nil || !found {

@@ -24,9 +24,15 @@ import (
 	"github.com/kassapay/kassa/storage"
 )
 
-func (e *env) wallet(hook func() error) *evm.Wallet[storage.Tx] {
+// bookFee books what the wallet reports, as the Gateway does.
+func bookFee(ctx context.Context, tx chains.WalletTx, f chains.FeeSpent) error {
+	return ledger.BookNetworkFee(ctx, tx, f.Network.Mode, f.Asset, f.Amount, f.Key, f.What)
+}
+
+func (e *env) wallet(hook func() error) *evm.Wallet {
 	e.t.Helper()
-	cfg := evm.WalletConfig[storage.Tx]{Backend: e.backend, Keyring: e.keys, Update: e.g.Store().Update, View: e.g.Store().View, Logger: quiet}
+	cfg := evm.WalletConfig{Backend: e.backend, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.g.Store().Update),
+		View: storage.Runner[chains.WalletTx](e.g.Store().View), Book: bookFee, Logger: quiet}
 	if hook != nil {
 		cfg = evm.WithBeforeBroadcast(cfg, hook)
 	}
@@ -37,7 +43,7 @@ func (e *env) wallet(hook func() error) *evm.Wallet[storage.Tx] {
 	return w
 }
 
-func (e *env) confirm(w *evm.Wallet[storage.Tx], id string, want evm.SendStatus) evm.Send {
+func (e *env) confirm(w *evm.Wallet, id string, want evm.SendStatus) evm.Send {
 	e.t.Helper()
 	s, err := w.Confirm(context.Background(), id)
 	if err != nil || s.Status != want {
@@ -280,7 +286,8 @@ func TestWallet_NonceTooLowFromAStalePoolIsNotABroadcast(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	w, err := evm.NewWallet(evm.WalletConfig[storage.Tx]{Backend: b, Keyring: e.keys, Update: e.g.Store().Update, View: e.g.Store().View, Logger: quiet})
+	w, err := evm.NewWallet(evm.WalletConfig{Backend: b, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.g.Store().Update),
+		View: storage.Runner[chains.WalletTx](e.g.Store().View), Book: bookFee, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

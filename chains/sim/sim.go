@@ -1,5 +1,5 @@
 // Package sim is a deterministic in-memory blockchain implementing every chains
-// interface (Backend, Mempool, Notifier, Sender). Tests and sandbox mode use it to pay
+// interface (Backend, Mempool, Notifier, Payer). Tests and sandbox mode use it to pay
 // addresses, mine, reorganise, replace or double-spend unconfirmed payments, include
 // failed transfers, take the node offline and refuse payouts (RejectSends), in
 // microseconds and without sleeps.
@@ -108,7 +108,7 @@ var (
 	_ chains.Backend  = (*Chain)(nil)
 	_ chains.Mempool  = (*Chain)(nil)
 	_ chains.Notifier = (*Chain)(nil)
-	_ chains.Sender   = (*Chain)(nil)
+	_ chains.Payer    = (*Chain)(nil)
 
 	_ chains.Canonicalizer = (*Chain)(nil)
 	_ chains.Journaled     = (*Chain)(nil)
@@ -374,19 +374,10 @@ func (c *Chain) ValidateAddress(addr string) error {
 // CanonicalAddress implements chains.Canonicalizer with the same rules.
 func (c *Chain) CanonicalAddress(addr string) (string, error) { return c.canonical(addr) }
 
-// EstimateFee implements chains.Sender: a flat 1000 base units.
-func (c *Chain) EstimateFee(ctx context.Context, p chains.PayoutSpec) (chains.Fee, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.check(); err != nil {
-		return chains.Fee{}, err
-	}
-	return chains.Fee{Asset: p.Asset, Amount: new(big.Int).Set(c.fee)}, nil
-}
-
-// Send implements chains.Sender: the payout becomes a mempool transaction; sending the
-// same spec ID again returns the first one.
-func (c *Chain) Send(ctx context.Context, p chains.PayoutSpec, _ chains.Signer) (chains.SentTx, error) {
+// send makes a payout a mempool transaction; sending the same spec ID again returns
+// the first one (and puts it back if it left the mempool, as a rebroadcast of the
+// stored bytes does).
+func (c *Chain) send(p chains.PayoutSpec) (chains.SentTx, error) {
 	if err := c.ValidateAddress(p.To); err != nil {
 		return chains.SentTx{}, err
 	}

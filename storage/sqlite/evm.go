@@ -9,10 +9,9 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
-	"github.com/kassapay/kassa/chains/evm"
 )
 
-// NextNonce implements evm.WalletTx.
+// NextNonce implements chains.AccountTx.
 func (t *tx) NextNonce(ctx context.Context, n chains.NetworkRef, from string, chainNext uint64) (uint64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
@@ -29,8 +28,8 @@ func (t *tx) NextNonce(ctx context.Context, n chains.NetworkRef, from string, ch
 	return nonce, err
 }
 
-// InsertEVMSend implements evm.WalletTx.
-func (t *tx) InsertEVMSend(ctx context.Context, s evm.Send) error {
+// InsertAccountSend implements chains.AccountTx.
+func (t *tx) InsertAccountSend(ctx context.Context, s chains.AccountSend) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
@@ -43,43 +42,43 @@ func (t *tx) InsertEVMSend(ctx context.Context, s evm.Send) error {
 
 const evmSendCols = `network, mode, spec_id, attempt, kind, from_addr, to_addr, asset, amount, nonce, txid, raw, max_fee, status, fee, created_at`
 
-func scanEVMSend(row interface{ Scan(...any) error }) (evm.Send, error) {
-	var s evm.Send
+func scanEVMSend(row interface{ Scan(...any) error }) (chains.AccountSend, error) {
+	var s chains.AccountSend
 	var net, mode, amount, maxFee, status, fee string
 	var at int64
 	if err := row.Scan(&net, &mode, &s.SpecID, &s.Attempt, &s.Kind, &s.From, &s.To, &s.Asset, &amount, &s.Nonce, &s.TxID,
 		&s.Raw, &maxFee, &status, &fee, &at); err != nil {
-		return evm.Send{}, err
+		return chains.AccountSend{}, err
 	}
 	s.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
-	s.Status, s.At = evm.SendStatus(status), time.UnixMicro(at).UTC()
+	s.Status, s.At = chains.SendStatus(status), time.UnixMicro(at).UTC()
 	var err error
 	if s.Amount, err = parseInt(amount); err != nil {
-		return evm.Send{}, err
+		return chains.AccountSend{}, err
 	}
 	if s.MaxFee, err = parseInt(maxFee); err != nil {
-		return evm.Send{}, err
+		return chains.AccountSend{}, err
 	}
 	if fee != "" {
 		if s.Fee, err = parseInt(fee); err != nil {
-			return evm.Send{}, err
+			return chains.AccountSend{}, err
 		}
 	}
 	return s, nil
 }
 
-// LatestEVMSend implements evm.WalletTx.
-func (t *tx) LatestEVMSend(ctx context.Context, n chains.NetworkRef, specID string) (evm.Send, bool, error) {
+// LatestAccountSend implements chains.AccountTx.
+func (t *tx) LatestAccountSend(ctx context.Context, n chains.NetworkRef, specID string) (chains.AccountSend, bool, error) {
 	s, err := scanEVMSend(t.tx.QueryRowContext(ctx, `SELECT `+evmSendCols+` FROM evm_sends
 		WHERE network = ? AND mode = ? AND spec_id = ? ORDER BY attempt DESC LIMIT 1`, string(n.ID), string(n.Mode), specID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return evm.Send{}, false, nil
+		return chains.AccountSend{}, false, nil
 	}
 	return s, err == nil, err
 }
 
-// SetEVMSendStatus implements evm.WalletTx.
-func (t *tx) SetEVMSendStatus(ctx context.Context, n chains.NetworkRef, specID string, attempt int, s evm.SendStatus, fee *big.Int) error {
+// SetAccountSendStatus implements chains.AccountTx.
+func (t *tx) SetAccountSendStatus(ctx context.Context, n chains.NetworkRef, specID string, attempt int, s chains.SendStatus, fee *big.Int) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
@@ -92,15 +91,15 @@ func (t *tx) SetEVMSendStatus(ctx context.Context, n chains.NetworkRef, specID s
 	return err
 }
 
-// OpenEVMSends implements evm.WalletTx.
-func (t *tx) OpenEVMSends(ctx context.Context, n chains.NetworkRef) ([]evm.Send, error) {
+// OpenAccountSends implements chains.AccountTx.
+func (t *tx) OpenAccountSends(ctx context.Context, n chains.NetworkRef) ([]chains.AccountSend, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+evmSendCols+` FROM evm_sends WHERE network = ? AND mode = ?
 		AND status IN ('signed', 'broadcast') ORDER BY nonce, attempt`, string(n.ID), string(n.Mode))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []evm.Send
+	var out []chains.AccountSend
 	for rows.Next() {
 		s, err := scanEVMSend(rows)
 		if err != nil {

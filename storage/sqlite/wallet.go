@@ -7,10 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
-	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/keys"
 )
 
@@ -35,8 +33,8 @@ func (t *tx) LookupAddress(ctx context.Context, f asset.Family, m asset.Mode, en
 	return a, err == nil, err
 }
 
-// SpendableOutputs implements bitcoin.WalletTx.
-func (t *tx) SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]bitcoin.Output, error) {
+// SpendableOutputs implements chains.UTXOTx.
+func (t *tx) SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]chains.UTXO, error) {
 	return t.outputs(ctx, n, f, `SELECT c.txid, c.idx, c.amount, c.address, w.branch, w.idx, w.pubkey, 0, 'confirmed'
 		FROM chain_transfers c JOIN wallet_addresses w ON w.family = ? AND w.mode = c.mode AND w.address = c.address
 		WHERE c.network = ? AND c.mode = ? AND c.status = 'confirmed' AND NOT EXISTS (
@@ -44,8 +42,8 @@ func (t *tx) SpendableOutputs(ctx context.Context, n chains.NetworkRef, f asset.
 		ORDER BY c.block_height, c.txid, c.idx`)
 }
 
-// UnconfirmedChange implements bitcoin.WalletTx.
-func (t *tx) UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]bitcoin.Output, error) {
+// UnconfirmedChange implements chains.UTXOTx.
+func (t *tx) UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset.Family) ([]chains.UTXO, error) {
 	return t.outputs(ctx, n, f, `SELECT s.txid, s.change_index, CAST(s.change_amount AS TEXT), s.change_addr, w.branch, w.idx,
 		w.pubkey, s.depth, s.status
 		FROM wallet_sends s JOIN wallet_addresses w ON w.family = ? AND w.mode = s.mode AND w.address = s.change_addr
@@ -59,15 +57,15 @@ func (t *tx) UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset
 
 // outputs runs a query of outputs to our addresses of family f on n: txid, index,
 // amount, address, branch, index, public key, depth and the status of what made it.
-func (t *tx) outputs(ctx context.Context, n chains.NetworkRef, f asset.Family, query string) ([]bitcoin.Output, error) {
+func (t *tx) outputs(ctx context.Context, n chains.NetworkRef, f asset.Family, query string) ([]chains.UTXO, error) {
 	rows, err := t.tx.QueryContext(ctx, query, string(f), string(n.ID), string(n.Mode))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []bitcoin.Output
+	var out []chains.UTXO
 	for rows.Next() {
-		var o bitcoin.Output
+		var o chains.UTXO
 		var amt, status string
 		o.Address.Family, o.Address.Mode = f, n.Mode
 		if err := rows.Scan(&o.TxID, &o.Index, &amt, &o.Address.Encoded, &o.Address.Branch, &o.Address.Index,
@@ -77,27 +75,27 @@ func (t *tx) outputs(ctx context.Context, n chains.NetworkRef, f asset.Family, q
 		if o.Amount, err = strconv.ParseInt(amt, 10, 64); err != nil {
 			return nil, err
 		}
-		o.Unsent = status == string(bitcoin.SendSigned)
+		o.Unsent = status == string(chains.SendSigned)
 		out = append(out, o)
 	}
 	return out, rows.Err()
 }
 
-// MarkSpent implements bitcoin.WalletTx.
-func (t *tx) MarkSpent(ctx context.Context, n chains.NetworkRef, outs []wire.OutPoint, spentBy string) error {
+// MarkSpent implements chains.UTXOTx.
+func (t *tx) MarkSpent(ctx context.Context, n chains.NetworkRef, outs []chains.OutPoint, spentBy string) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
 	for _, o := range outs {
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO wallet_spends (network, mode, txid, idx, spent_by) VALUES (?, ?, ?, ?, ?)`,
-			string(n.ID), string(n.Mode), o.Hash.String(), o.Index, spentBy); err != nil {
+			string(n.ID), string(n.Mode), o.TxID, o.Index, spentBy); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ReleaseSpends implements bitcoin.WalletTx.
+// ReleaseSpends implements chains.UTXOTx.
 func (t *tx) ReleaseSpends(ctx context.Context, n chains.NetworkRef, spentBy string) error {
 	if err := t.writable(); err != nil {
 		return err
@@ -107,8 +105,8 @@ func (t *tx) ReleaseSpends(ctx context.Context, n chains.NetworkRef, spentBy str
 	return err
 }
 
-// InsertSend implements bitcoin.WalletTx.
-func (t *tx) InsertSend(ctx context.Context, s bitcoin.Sent) error {
+// InsertSend implements chains.UTXOTx.
+func (t *tx) InsertSend(ctx context.Context, s chains.UTXOSend) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
@@ -123,36 +121,36 @@ func (t *tx) InsertSend(ctx context.Context, s bitcoin.Sent) error {
 const sendCols = `network, mode, spec_id, txid, raw, fee, amount, destination, change_addr, status, created_at, change_index,
 	change_amount, depth`
 
-func scanSend(row interface{ Scan(...any) error }) (bitcoin.Sent, error) {
-	var s bitcoin.Sent
+func scanSend(row interface{ Scan(...any) error }) (chains.UTXOSend, error) {
+	var s chains.UTXOSend
 	var net, mode, fee, amt, status string
 	var at int64
 	if err := row.Scan(&net, &mode, &s.SpecID, &s.TxID, &s.Raw, &fee, &amt, &s.Destination, &s.Change, &status, &at,
 		&s.ChangeIndex, &s.ChangeAmount, &s.Depth); err != nil {
-		return bitcoin.Sent{}, err
+		return chains.UTXOSend{}, err
 	}
 	s.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
-	s.Status, s.CreatedAt = bitcoin.SendStatus(status), time.UnixMicro(at).UTC()
+	s.Status, s.CreatedAt = chains.SendStatus(status), time.UnixMicro(at).UTC()
 	var err error
 	if s.Fee, err = strconv.ParseInt(fee, 10, 64); err != nil {
-		return bitcoin.Sent{}, err
+		return chains.UTXOSend{}, err
 	}
 	s.Amount, err = strconv.ParseInt(amt, 10, 64)
 	return s, err
 }
 
-// SendByID implements bitcoin.WalletTx.
-func (t *tx) SendByID(ctx context.Context, n chains.NetworkRef, specID string) (bitcoin.Sent, bool, error) {
+// SendByID implements chains.UTXOTx.
+func (t *tx) SendByID(ctx context.Context, n chains.NetworkRef, specID string) (chains.UTXOSend, bool, error) {
 	s, err := scanSend(t.tx.QueryRowContext(ctx, `SELECT `+sendCols+` FROM wallet_sends WHERE network = ? AND mode = ? AND spec_id = ?`,
 		string(n.ID), string(n.Mode), specID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return bitcoin.Sent{}, false, nil
+		return chains.UTXOSend{}, false, nil
 	}
 	return s, err == nil, err
 }
 
-// SetSendStatus implements bitcoin.WalletTx.
-func (t *tx) SetSendStatus(ctx context.Context, n chains.NetworkRef, specID string, s bitcoin.SendStatus) error {
+// SetSendStatus implements chains.UTXOTx.
+func (t *tx) SetSendStatus(ctx context.Context, n chains.NetworkRef, specID string, s chains.SendStatus) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
@@ -161,15 +159,15 @@ func (t *tx) SetSendStatus(ctx context.Context, n chains.NetworkRef, specID stri
 	return err
 }
 
-// PendingSends implements bitcoin.WalletTx.
-func (t *tx) PendingSends(ctx context.Context, n chains.NetworkRef) ([]bitcoin.Sent, error) {
+// PendingSends implements chains.UTXOTx.
+func (t *tx) PendingSends(ctx context.Context, n chains.NetworkRef) ([]chains.UTXOSend, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+sendCols+` FROM wallet_sends WHERE network = ? AND mode = ?
 		AND status IN ('signed', 'broadcast') ORDER BY created_at`, string(n.ID), string(n.Mode))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []bitcoin.Sent
+	var out []chains.UTXOSend
 	for rows.Next() {
 		s, err := scanSend(rows)
 		if err != nil {

@@ -1,0 +1,71 @@
+package bitcoin
+
+import (
+	"context"
+	"errors"
+	"math/big"
+
+	"github.com/kassapay/kassa/chains"
+)
+
+// NewWallet implements chains.Payer: the Gateway's payouts on this network go
+// through a Wallet over its storage and keyring.
+func (b *Backend) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
+	w, err := NewWallet(WalletConfig{Backend: b, Keyring: cfg.Keyring, Update: cfg.Update, View: cfg.View,
+		Watch: cfg.Watch, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return payer{w}, nil
+}
+
+var (
+	_ chains.Payer         = (*Backend)(nil)
+	_ chains.Wallet        = payer{}
+	_ chains.Canonicalizer = payer{}
+	_ chains.BatchWallet   = payer{}
+)
+
+// payer is a Wallet as chains.Wallet.
+type payer struct{ w *Wallet }
+
+// CanonicalAddress implements chains.Canonicalizer: payout destinations are checked
+// and compared with our own addresses by what they pay to.
+func (p payer) CanonicalAddress(addr string) (string, error) {
+	return p.w.cfg.Backend.CanonicalAddress(addr)
+}
+
+func (p payer) FeeAsset() string { return p.w.cfg.Backend.native }
+
+func (p payer) EstimateFee(ctx context.Context, _, to string, amount *big.Int) (*big.Int, error) {
+	f, err := p.w.EstimateFee(ctx, to, amount)
+	return big.NewInt(f), err
+}
+
+func (p payer) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+	return p.w.Send(ctx, spec)
+}
+
+// SendBatch implements chains.BatchWallet: BTC destinations of one mass payout share
+// a transaction.
+func (p payer) SendBatch(ctx context.Context, id string, specs []chains.PayoutSpec) (chains.SentTx, error) {
+	return p.w.SendBatch(ctx, id, specs)
+}
+
+// Status: mined at one confirmation; the fee is the one signed (recorded at
+// broadcast).
+func (p payer) Status(ctx context.Context, _, txid string) (chains.SendState, error) {
+	n, err := p.w.Confirmations(ctx, txid)
+	if err != nil {
+		return chains.SendState{}, err
+	}
+	return chains.SendState{Mined: n >= 1}, nil
+}
+
+// Rejected: the node refused the signed transaction (its inputs are released), or it
+// could not be built at all. A node that is down is not a refusal, nor are coins that
+// are not spendable yet (chains.ErrFundsUnconfirmed).
+func (p payer) Rejected(err error) bool {
+	return errors.Is(err, ErrRejected) || errors.Is(err, ErrInsufficientFunds) ||
+		errors.Is(err, ErrDust) || errors.Is(err, ErrBadSpec) || errors.Is(err, chains.ErrInvalidAddress)
+}

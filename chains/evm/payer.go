@@ -1,0 +1,75 @@
+package evm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/kassapay/kassa/chains"
+)
+
+// NewWallet implements chains.Payer: the Gateway's payouts on this network leave from
+// the hot wallet (branch 1, index 0 of the EVM account).
+func (b *Backend) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
+	w, err := NewWallet(WalletConfig{Backend: b, Keyring: cfg.Keyring, Update: cfg.Update, View: cfg.View,
+		Book: cfg.Book, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return payer{w}, nil
+}
+
+var (
+	_ chains.Payer         = (*Backend)(nil)
+	_ chains.Wallet        = payer{}
+	_ chains.Canonicalizer = payer{}
+)
+
+// payer is a Wallet as chains.Wallet.
+type payer struct{ w *Wallet }
+
+// CanonicalAddress implements chains.Canonicalizer: payout destinations are checked
+// and compared with our own addresses by what they pay to.
+func (p payer) CanonicalAddress(addr string) (string, error) { return CanonicalAddress(addr) }
+
+func (p payer) FeeAsset() string { return p.w.cfg.Backend.native }
+
+func (p payer) EstimateFee(ctx context.Context, code, _ string, _ *big.Int) (*big.Int, error) {
+	return p.w.EstimateFee(ctx, code)
+}
+
+// Send: once a transaction is signed and stored, no error is a refusal any more: its
+// nonce is taken and the stored bytes will be broadcast again, so the payout must stay
+// held (processing) until the chain settles it.
+func (p payer) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+	sent, err := p.w.Send(ctx, spec)
+	// The wallet reports the most the transaction can cost (gas limit x fee cap); what
+	// it costs is known from the receipt (Status), so none is reported before.
+	sent.Fee = nil
+	if err != nil && sent.TxID != "" {
+		return sent, fmt.Errorf("%w: %s signed, broadcast deferred: %v", errSignedNotSent, sent.TxID, err)
+	}
+	return sent, err
+}
+
+var errSignedNotSent = errors.New("payout transaction is signed")
+
+func (p payer) Status(ctx context.Context, specID, _ string) (chains.SendState, error) {
+	sent, err := p.w.Confirm(ctx, specID)
+	if errors.Is(err, ErrNotMined) {
+		return chains.SendState{}, nil
+	}
+	if err != nil {
+		return chains.SendState{}, err
+	}
+	return chains.SendState{Mined: true, Failed: sent.Status == SendFailed, Fee: sent.Fee}, nil
+}
+
+func (p payer) Rejected(err error) bool {
+	if errors.Is(err, errSignedNotSent) {
+		return false
+	}
+	return errors.Is(err, ErrBadSpec) || errors.Is(err, ErrInsufficientFunds) ||
+		errors.Is(err, ErrRejected) || errors.Is(err, chains.ErrInvalidAddress)
+}

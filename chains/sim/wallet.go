@@ -1,0 +1,74 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/kassapay/kassa/chains"
+)
+
+// NewWallet implements chains.Payer: a sim chain pays out by itself, each payout a
+// transaction of its own with a flat fee (1000 base units of the network's coin).
+func (c *Chain) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
+	if cfg.Assets == nil {
+		return nil, errors.New("sim: NewWallet needs the asset registry")
+	}
+	n, err := cfg.Assets.Network(c.net.ID)
+	if err != nil {
+		return nil, err
+	}
+	native, err := cfg.Assets.Parse(n.Native, string(n.ID))
+	if err != nil {
+		return nil, fmt.Errorf("sim: native asset of %s: %w", n.ID, err)
+	}
+	return wallet{c: c, fee: native.Code}, nil
+}
+
+var (
+	_ chains.Wallet        = wallet{}
+	_ chains.Canonicalizer = wallet{}
+)
+
+// wallet pays out on a sim chain.
+type wallet struct {
+	c   *Chain
+	fee string
+}
+
+func (w wallet) FeeAsset() string { return w.fee }
+
+func (w wallet) CanonicalAddress(addr string) (string, error) { return w.c.CanonicalAddress(addr) }
+
+func (w wallet) Rejected(err error) bool { return errors.Is(err, ErrRejected) }
+
+// EstimateFee is the chain's flat fee.
+func (w wallet) EstimateFee(context.Context, string, string, *big.Int) (*big.Int, error) {
+	w.c.mu.Lock()
+	defer w.c.mu.Unlock()
+	if err := w.c.check(); err != nil {
+		return nil, err
+	}
+	return new(big.Int).Set(w.c.fee), nil
+}
+
+func (w wallet) Send(_ context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+	return w.c.send(spec)
+}
+
+func (w wallet) Status(ctx context.Context, _, txid string) (chains.SendState, error) {
+	conf, failed, known := w.c.TxStatus(txid)
+	if !known {
+		return chains.SendState{}, nil
+	}
+	st := chains.SendState{Mined: conf > 0, Failed: failed}
+	if st.Mined {
+		f, err := w.EstimateFee(ctx, "", "", nil)
+		if err != nil {
+			return chains.SendState{}, err
+		}
+		st.Fee = f
+	}
+	return st, nil
+}
