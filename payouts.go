@@ -57,4 +57,3 @@ func (g *Gateway) newWallets(cfg Config) error {
 func bookFee(ctx context.Context, tx chains.WalletTx, f chains.FeeSpent) error {
 	return ledger.BookNetworkFee(ctx, tx, f.Network.Mode, f.Asset, f.Amount, f.Key, f.What)
 }
-

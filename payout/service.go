@@ -44,10 +44,10 @@ type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx Tx) 
 
 // Config configures a Service.
 type Config struct {
-	Assets  *asset.Registry
-	Keys    *keys.Keyring
-	Update  chains.Runner[Tx] // read-write transactions
-	View    chains.Runner[Tx] // read-only transactions
+	Assets *asset.Registry
+	Keys   *keys.Keyring
+	Update chains.Runner[Tx] // read-write transactions
+	View   chains.Runner[Tx] // read-only transactions
 	// Wallets returns the wallet that pays out on a network in a mode.
 	Wallets func(n chains.NetworkRef) (chains.Wallet, bool)
 	// Rates values payouts in USD for the approval threshold (stablecoins need none).
