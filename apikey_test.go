@@ -15,7 +15,7 @@ import (
 func TestAPIKeys_CreateAuthenticateRevoke(t *testing.T) {
 	env := kassatest.New(t)
 	ctx := context.Background()
-	keys := env.Gateway.APIKeys()
+	keys := env.Gateway.Keys()
 	test, err := keys.Create(ctx, apikey.CreateParams{Mode: asset.Test, Label: "ci", AllowedIPs: []string{"10.0.0.0/8", "192.0.2.7"}})
 	if err != nil {
 		t.Fatal(err)

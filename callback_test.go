@@ -40,7 +40,7 @@ func (m *mapResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAd
 
 // guardedGateway is a Gateway with the production webhook setting (AllowPrivate off)
 // and a Bitcoin test chain, resolving hosts with r.
-func guardedGateway(t *testing.T, r webhook.Resolver) *kassa.Gateway {
+func guardedGateway(t *testing.T, r webhook.Resolver) testGateway {
 	t.Helper()
 	return gatewayWith(t, kassa.Config{Chains: []chains.Backend{simChain(asset.Bitcoin, asset.Test)}, Webhooks: webhook.Options{Resolver: r}})
 }
@@ -53,7 +53,7 @@ func TestInvoice_CallbackURLMustBePublic(t *testing.T) {
 	r := &mapResolver{addrs: map[string]string{"shop.example": "93.184.216.34", "inside.example": "10.0.0.7"}}
 	g := guardedGateway(t, r)
 	ctx := context.Background()
-	before, err := storagetest.Digest(ctx, g.Store())
+	before, err := storagetest.Digest(ctx, g.store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,13 +68,13 @@ func TestInvoice_CallbackURLMustBePublic(t *testing.T) {
 		"https://user:pw@shop.example": webhook.ErrBadURL,
 		"http://nowhere.example/cb":    webhook.ErrUnresolvable,
 	} {
-		inv, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC", CallbackURL: u})
+		inv, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC", CallbackURL: u})
 		var ve *kassa.ValidationError
 		if !errors.As(err, &ve) || len(ve.Fields["url_callback"]) == 0 || len(ve.Fields) != 1 || !errors.Is(err, cause) {
 			t.Errorf("%s: created %t, error %v; want a validation error on url_callback (%v)", u, inv != nil, err, cause)
 		}
 	}
-	after, err := storagetest.Digest(ctx, g.Store())
+	after, err := storagetest.Digest(ctx, g.store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestInvoice_CallbackURLMustBePublic(t *testing.T) {
 			t.Errorf("a url_callback lookup ran with deadline %v, want at most 5 s", d)
 		}
 	}
-	inv, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC", CallbackURL: "https://shop.example/cb"})
+	inv, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC", CallbackURL: "https://shop.example/cb"})
 	if err != nil || inv.CallbackURL != "https://shop.example/cb" {
 		t.Fatalf("public url_callback: %v, %v", inv, err)
 	}
@@ -103,11 +103,11 @@ func TestInvoice_CallbackLookupEndsWithTheRequest(t *testing.T) {
 	g := guardedGateway(t, blockUntilDone{})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC", CallbackURL: "https://slow.example/"})
+	_, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC", CallbackURL: "https://slow.example/"})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("create with a hanging resolver: %v", err)
 	}
-	if l, _, err := g.ListInvoices(context.Background(), invoice.ListParams{Mode: asset.Test, Limit: 10}); err != nil || len(l) != 0 {
+	if l, _, err := g.Invoices().List(context.Background(), invoice.ListParams{Mode: asset.Test, Limit: 10}); err != nil || len(l) != 0 {
 		t.Fatalf("invoices %v, %v", l, err)
 	}
 }

@@ -154,11 +154,11 @@ type Gateway struct {
 	log       *slog.Logger
 	now       func() time.Time
 	invoices  *invoice.Service
-	webhooks  *webhook.Service[storage.Tx]
-	apiKeys   *apikey.Service[storage.Tx]
+	webhooks  *webhook.Service
+	apiKeys   *apikey.Service
 	payouts   *payout.Service
 	wallets   map[chains.NetworkRef]chains.Wallet
-	watchers  map[chains.NetworkRef]*chains.Watcher[storage.Tx]
+	watchers  map[chains.NetworkRef]*chains.Watcher
 	backends  map[chains.NetworkRef]chains.Backend
 	enabled   map[asset.Mode]map[string]bool
 	chainIDs  map[chains.NetworkRef]uint64 // EVM chain ids the backends verified with their nodes
@@ -173,10 +173,6 @@ type Gateway struct {
 	runMu   sync.Mutex
 	closed  bool
 	runs    sync.WaitGroup
-
-	// rescanned: invoice id -> when Rescan last scanned for it (RescanCooldown).
-	rescanMu  sync.Mutex
-	rescanned map[string]time.Time
 }
 
 // Errors of the Gateway.
@@ -213,7 +209,7 @@ func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring, now: cfg.Now,
 		kick: make(chan struct{}, 1), subs: map[string]*subscriber{},
 		enabled:  map[asset.Mode]map[string]bool{asset.Live: {}, asset.Test: {}},
-		chainIDs: map[chains.NetworkRef]uint64{}, rescanned: map[string]time.Time{}}
+		chainIDs: map[chains.NetworkRef]uint64{}}
 	g.closing, g.close = context.WithCancel(context.Background())
 	if g.assets == nil {
 		g.assets = asset.Default()
@@ -278,7 +274,10 @@ func New(cfg Config) (*Gateway, error) {
 	if rater == nil {
 		rater = noRates{}
 	}
+	g.watchers = map[chains.NetworkRef]*chains.Watcher{}
 	g.invoices, err = invoice.New(invoice.Config{Assets: g.assets, Keys: g.keys, Rates: rater,
+		Update: storage.Runner[invoice.Tx](g.store.Update), View: storage.Runner[invoice.Tx](g.store.View),
+		Watch: g.Watch, Unwatch: g.unwatch, Rescan: g.rescan,
 		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, MonitoringWindow: cfg.MonitoringWindow,
 		Now: g.now, Logger: g.log, Resolver: cfg.Webhooks.Resolver, AllowPrivate: cfg.Webhooks.AllowPrivate})
 	if err != nil {
@@ -286,13 +285,13 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	if cfg.MasterKey != nil {
-		g.webhooks, err = webhook.New(webhook.Config[storage.Tx]{MasterKey: cfg.MasterKey, Update: g.store.Update,
-			View: g.store.View, Options: cfg.Webhooks, Now: g.now, Logger: g.log})
+		g.webhooks, err = webhook.New(webhook.Config{MasterKey: cfg.MasterKey, Update: webhook.Runner(storage.Runner[webhook.Tx](g.store.Update)),
+			View: webhook.Runner(storage.Runner[webhook.Tx](g.store.View)), Options: cfg.Webhooks, Now: g.now, Logger: g.log})
 		if err != nil {
 			g.Close()
 			return nil, err
 		}
-		if g.apiKeys, err = apikey.New(cfg.MasterKey, g.store.Update, g.store.View, g.now); err != nil {
+		if g.apiKeys, err = apikey.New(cfg.MasterKey, storage.Runner[apikey.Tx](g.store.Update), storage.Runner[apikey.Tx](g.store.View), g.now); err != nil {
 			g.Close()
 			return nil, err
 		}
@@ -301,7 +300,6 @@ func New(cfg Config) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	g.watchers = map[chains.NetworkRef]*chains.Watcher[storage.Tx]{}
 	g.backends = map[chains.NetworkRef]chains.Backend{}
 	for _, b := range cfg.Chains {
 		if j, ok := b.(chains.Journaled); ok {
@@ -310,9 +308,10 @@ func New(cfg Config) (*Gateway, error) {
 				return nil, err
 			}
 		}
-		w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{
-			Backend: b, Assets: g.assets, Update: g.store.Update, View: g.store.View,
-			Sink: sink{g}, PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log, OnCommit: g.wake,
+		w, err := chains.NewWatcher(chains.WatcherConfig{
+			Backend: b, Assets: g.assets, Update: storage.Runner[chains.Tx](g.store.Update),
+			View: storage.Runner[chains.Tx](g.store.View), Sink: sink{g.invoices},
+			PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log, OnCommit: g.wake,
 		})
 		if err != nil {
 			g.Close()
@@ -399,63 +398,28 @@ func (g *Gateway) Close() error {
 	return nil
 }
 
-// Store returns the Gateway's database.
-func (g *Gateway) Store() storage.Store { return g.store }
+// Invoices returns the invoice service: invoices, payments and checkout sessions.
+func (g *Gateway) Invoices() *invoice.Service { return g.invoices }
 
 // Webhooks returns the webhook service (endpoints, events, redelivery), or nil when
 // the Gateway has no MasterKey.
-func (g *Gateway) Webhooks() *webhook.Service[storage.Tx] { return g.webhooks }
+func (g *Gateway) Webhooks() *webhook.Service { return g.webhooks }
 
-// APIKeys returns the API key service (create, list, revoke, authenticate), or nil when
-// the Gateway has no MasterKey.
-func (g *Gateway) APIKeys() *apikey.Service[storage.Tx] { return g.apiKeys }
+// Keys returns the API key service (create, list, revoke, authenticate; request
+// signatures and idempotency), or nil when the Gateway has no MasterKey.
+func (g *Gateway) Keys() *apikey.Service { return g.apiKeys }
 
 // Assets returns the Gateway's asset registry.
 func (g *Gateway) Assets() *asset.Registry { return g.assets }
 
-// Keys returns the Gateway's keyring.
-func (g *Gateway) Keys() *keys.Keyring { return g.keys }
+// Keyring returns the Gateway's keyring.
+func (g *Gateway) Keyring() *keys.Keyring { return g.keys }
 
-// modeAsset validates a mode and an asset code together, naming each wrong field.
-func (g *Gateway) modeAsset(m asset.Mode, code string) (asset.Asset, error) {
-	var v ValidationError
-	if !m.Valid() {
-		v.Add("mode", asset.ErrUnknownMode)
-	}
-	a, err := g.assets.Parse(code, "")
-	if err != nil {
-		v.Add("currency", err)
-	}
-	return a, v.Err()
-}
-
-// NewDepositAddress allocates the next receive index of the family of asset code in
-// mode and derives its address. The index is consumed only if the allocation commits,
-// and never reused.
-func (g *Gateway) NewDepositAddress(ctx context.Context, m asset.Mode, code string) (keys.Address, error) {
-	a, err := g.modeAsset(m, code)
-	if err != nil {
-		return keys.Address{}, err
-	}
-	n, _ := g.assets.Network(a.Network)
-	var addr keys.Address
-	err = g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-		for {
-			i, err := tx.AllocateIndex(ctx, n.Family, m)
-			if err != nil {
-				return err
-			}
-			addr, err = g.keys.Address(n.Family, m, keys.Receive, i)
-			if errors.Is(err, keys.ErrInvalidChildAtIndex) {
-				continue // BIP32: skip the (astronomically rare) invalid index
-			}
-			return err
-		}
-	})
-	if err != nil {
-		return keys.Address{}, fmt.Errorf("kassa: new deposit address: %w", err)
-	}
-	return addr, nil
+// VerifyLedger checks every invariant of the ledger (ledger.Verify): every entry
+// balances, every balance equals the sum of its postings, no account that may not go
+// negative is, and every open hold is held.
+func (g *Gateway) VerifyLedger(ctx context.Context) error {
+	return g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) })
 }
 
 // Balance is the merchant's balance of one asset in one mode.
@@ -469,30 +433,25 @@ type Balance struct {
 // Balance returns the merchant's balance of asset code in mode. An asset never used
 // has a zero balance.
 func (g *Gateway) Balance(ctx context.Context, m asset.Mode, code string) (Balance, error) {
-	a, err := g.modeAsset(m, code)
+	var v ValidationError
+	if !m.Valid() {
+		v.Add("mode", asset.ErrUnknownMode)
+	}
+	a, err := g.assets.Parse(code, "")
 	if err != nil {
+		v.Add("currency", err)
+	}
+	if err := v.Err(); err != nil {
 		return Balance{}, err
 	}
-	b := Balance{Asset: a.Code}
+	var mb ledger.MerchantBalances
 	err = g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		for name, dst := range map[string]*decimal.Decimal{
-			ledger.MerchantAvailable(m, a.Code): &b.Available,
-			ledger.MerchantPending(m, a.Code):   &b.Pending,
-			ledger.Holds(m, a.Code):             &b.Held,
-		} {
-			acct, err := tx.Account(ctx, name)
-			switch {
-			case errors.Is(err, ledger.ErrAccountNotFound):
-				*dst = decimal.Zero
-			case err != nil:
-				return err
-			default:
-				*dst = a.FromBaseUnits(acct.Balance)
-			}
-		}
-		return nil
+		var err error
+		mb, err = ledger.Merchant(ctx, tx, m, a.Code)
+		return err
 	})
-	return b, err
+	return Balance{Asset: a.Code, Available: a.FromBaseUnits(mb.Available), Pending: a.FromBaseUnits(mb.Pending),
+		Held: a.FromBaseUnits(mb.Held)}, err
 }
 
 // noRates is the Rater of a Gateway configured without rates.

@@ -21,22 +21,39 @@ import (
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/sqlite"
 )
 
 const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testGateway is a Gateway with the database it runs on.
+type testGateway struct {
+	*kassa.Gateway
+	store storage.Store
+}
+
 // gatewayWith builds a Gateway for a test from cfg, filling in what it leaves out:
-// kassatest's mnemonic, an in-memory database, kassatest's fixed rates, its master
-// key and a silent logger. The Gateway is closed when the test ends.
-func gatewayWith(t *testing.T, cfg kassa.Config) *kassa.Gateway {
+// kassatest's mnemonic, a database (in memory, or the file of cfg.DatabasePath),
+// kassatest's fixed rates, its master key and a silent logger. The Gateway and its
+// database are closed when the test ends.
+func gatewayWith(t *testing.T, cfg kassa.Config) testGateway {
 	t.Helper()
 	if cfg.Mnemonic == "" && cfg.Keyring == nil && len(cfg.XPubs) == 0 {
 		cfg.Mnemonic = kassatest.Mnemonic
 	}
-	if cfg.DatabasePath == "" && cfg.Store == nil {
-		cfg.DatabasePath = ":memory:"
+	if cfg.Store == nil {
+		path := cfg.DatabasePath
+		if path == "" {
+			path = ":memory:"
+		}
+		s, err := sqlite.Open(t.Context(), path, sqlite.Options{Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		cfg.Store, cfg.DatabasePath = s, ""
 	}
 	if cfg.Rates == nil {
 		cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}, Logger: quiet})
@@ -56,7 +73,7 @@ func gatewayWith(t *testing.T, cfg kassa.Config) *kassa.Gateway {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { g.Close() })
-	return g
+	return testGateway{g, cfg.Store}
 }
 
 // simChain is a sim chain standing in for network n in mode m.
@@ -64,14 +81,9 @@ func simChain(n asset.NetworkID, m asset.Mode) *sim.Chain {
 	return sim.New(chains.NetworkRef{ID: n, Mode: m})
 }
 
-func newGateway(t *testing.T) *kassa.Gateway {
+func newGateway(t *testing.T) testGateway {
 	t.Helper()
-	g, err := kassa.New(kassa.Config{Mnemonic: demoMnemonic, DatabasePath: filepath.Join(t.TempDir(), "kassa.db"), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close() })
-	return g
+	return gatewayWith(t, kassa.Config{Mnemonic: demoMnemonic, DatabasePath: filepath.Join(t.TempDir(), "kassa.db")})
 }
 
 func TestNew_RejectsBadConfig(t *testing.T) {
@@ -115,7 +127,7 @@ func TestNewDepositAddress_UniqueAndSharedAcrossEVM(t *testing.T) {
 		{"USDT_TRON", asset.FamilyTron, 0}, {"BTC", asset.FamilyBTC, 2},
 	}
 	for _, s := range steps {
-		a, err := g.NewDepositAddress(ctx, asset.Test, s.code)
+		a, err := g.Invoices().NewDepositAddress(ctx, asset.Test, s.code)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,11 +145,11 @@ func TestNewDepositAddress_BadInputConsumesNoIndex(t *testing.T) {
 		code string
 		want error
 	}{{asset.Test, "DOGE", asset.ErrUnknownAsset}, {asset.Test, "USDT", asset.ErrAmbiguousAsset}, {"prod", "BTC", asset.ErrUnknownMode}} {
-		if _, err := g.NewDepositAddress(ctx, c.mode, c.code); !errors.Is(err, c.want) {
+		if _, err := g.Invoices().NewDepositAddress(ctx, c.mode, c.code); !errors.Is(err, c.want) {
 			t.Errorf("%s %s: %v, want %v", c.mode, c.code, err, c.want)
 		}
 	}
-	a, err := g.NewDepositAddress(ctx, asset.Test, "BTC")
+	a, err := g.Invoices().NewDepositAddress(ctx, asset.Test, "BTC")
 	if err != nil || a.Index != 0 {
 		t.Fatalf("first good address at %d (%v), want 0", a.Index, err)
 	}
@@ -151,7 +163,7 @@ func TestBalance_ReflectsLedger(t *testing.T) {
 		t.Fatalf("unused asset: %+v, %v", b, err)
 	}
 	amount, _ := new(big.Int).SetString("12345000000000000000", 10) // 12.345 USDT at 18 decimals
-	err = g.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err = g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if err := ledger.EnsureStandardAccounts(ctx, tx, asset.Test, "USDT_BSC"); err != nil {
 			return err
 		}
@@ -184,8 +196,8 @@ func Example() {
 		panic(err)
 	}
 	defer g.Close()
-	a, _ := g.NewDepositAddress(context.Background(), asset.Live, "BTC")
-	e, _ := g.NewDepositAddress(context.Background(), asset.Live, "USDT_BSC")
+	a, _ := g.Invoices().NewDepositAddress(context.Background(), asset.Live, "BTC")
+	e, _ := g.Invoices().NewDepositAddress(context.Background(), asset.Live, "USDT_BSC")
 	fmt.Println(a.Encoded, a.Path())
 	fmt.Println(e.Encoded, e.Path())
 	// Output:
@@ -207,7 +219,7 @@ func TestNew_RefusesAWrongMasterKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.APIKeys().Create(t.Context(), apikey.CreateParams{Mode: asset.Test}); err != nil {
+	if _, err := g.Keys().Create(t.Context(), apikey.CreateParams{Mode: asset.Test}); err != nil {
 		t.Fatal(err)
 	}
 	g.Close()

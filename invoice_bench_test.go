@@ -57,7 +57,7 @@ func BenchmarkCreateInvoice(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				p := c.p
 				p.OrderID = fmt.Sprintf("%s-%d-%d", c.name, run, i)
-				if _, err := env.Gateway.CreateInvoice(ctx, asset.Test, p); err != nil {
+				if _, err := env.Gateway.Invoices().Create(ctx, asset.Test, p); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -73,7 +73,7 @@ func BenchmarkHeapPerWatchedInvoice(b *testing.B) {
 	ctx := context.Background()
 	before := liveHeap()
 	for i := 0; b.Loop(); i++ {
-		if _, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: decimal.NewFromInt(int64(10 + i%7)),
+		if _, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: decimal.NewFromInt(int64(10 + i%7)),
 			Currency: "USD", Lifetime: time.Hour}); err != nil {
 			b.Fatal(err)
 		}

@@ -247,7 +247,7 @@ func TestCreate_RequestKeyIsIdempotentAcrossRestarts(t *testing.T) {
 		t.Fatal("without a key or order id every create is a new invoice")
 	}
 	// The key is per mode: the same key in live mode is another invoice.
-	live, err := env.Gateway.CreateInvoice(context.Background(), asset.Live, invoice.CreateParams{Amount: dec("10"), Currency: "BTC", RequestKey: "req-1"})
+	live, err := env.Gateway.Invoices().Create(context.Background(), asset.Live, invoice.CreateParams{Amount: dec("10"), Currency: "BTC", RequestKey: "req-1"})
 	if err == nil && live.ID == a.ID {
 		t.Fatal("a test-mode request key found from live mode")
 	}
@@ -257,7 +257,7 @@ func TestCreate_RequestKeyIsIdempotentAcrossRestarts(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range got {
 		wg.Go(func() {
-			inv, err := env.Gateway.CreateInvoice(context.Background(), asset.Test, p)
+			inv, err := env.Gateway.Invoices().Create(context.Background(), asset.Test, p)
 			if err != nil {
 				t.Error(err)
 				return
@@ -271,7 +271,7 @@ func TestCreate_RequestKeyIsIdempotentAcrossRestarts(t *testing.T) {
 			t.Fatalf("concurrent creates with one request key made %v", got)
 		}
 	}
-	invs, _, err := env.Gateway.ListInvoices(context.Background(), invoice.ListParams{Mode: asset.Test, Limit: 100})
+	invs, _, err := env.Gateway.Invoices().List(context.Background(), invoice.ListParams{Mode: asset.Test, Limit: 100})
 	if err != nil || len(invs) != 5 {
 		t.Fatalf("%d invoices (%v), want 5", len(invs), err)
 	}
@@ -315,13 +315,13 @@ func TestCreate_BadInputCreatesNothing(t *testing.T) {
 		{"no rate", invoice.CreateParams{Amount: dec("10"), Currency: "CHF", ToCurrency: "BTC"}, "currency"},
 	}
 	for _, c := range cases {
-		_, err := env.Gateway.CreateInvoice(ctx, asset.Test, c.p)
+		_, err := env.Gateway.Invoices().Create(ctx, asset.Test, c.p)
 		var ve *kassa.ValidationError
 		if !errors.As(err, &ve) || len(ve.Fields[c.field]) == 0 {
 			t.Errorf("%s: %v (fields %v), want a validation error on %s", c.name, err, fieldsOf(ve), c.field)
 		}
 	}
-	if _, total, _ := env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test}); total != 0 {
+	if _, total, _ := env.Gateway.Invoices().List(ctx, invoice.ListParams{Mode: asset.Test}); total != 0 {
 		t.Fatalf("%d invoices created by bad input", total)
 	}
 	// No address index was consumed: the first good invoice gets index 0.
@@ -342,14 +342,14 @@ func TestModes_AreSeparate(t *testing.T) {
 	env := kassatest.New(t)
 	ctx := context.Background()
 	inv := create(t, env, invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
-	if _, err := env.Gateway.GetInvoice(ctx, asset.Live, inv.ID); !errors.Is(err, invoice.ErrNotFound) {
+	if _, err := env.Gateway.Invoices().Get(ctx, asset.Live, inv.ID); !errors.Is(err, invoice.ErrNotFound) {
 		t.Fatalf("test invoice visible in live mode: %v", err)
 	}
-	if _, total, _ := env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Live}); total != 0 {
+	if _, total, _ := env.Gateway.Invoices().List(ctx, invoice.ListParams{Mode: asset.Live}); total != 0 {
 		t.Fatal("live list shows test invoices")
 	}
 	// No live backend: nothing can be invoiced live.
-	_, err := env.Gateway.CreateInvoice(ctx, asset.Live, invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	_, err := env.Gateway.Invoices().Create(ctx, asset.Live, invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
 	var ve *kassa.ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("live invoice without live chains: %v", err)
@@ -365,20 +365,20 @@ func TestList_FiltersAndPages(t *testing.T) {
 		ids = append(ids, inv.ID)
 		env.Clock.Advance(1e9)
 	}
-	page, total, err := env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test, Limit: 2, Page: 1})
+	page, total, err := env.Gateway.Invoices().List(ctx, invoice.ListParams{Mode: asset.Test, Limit: 2, Page: 1})
 	if err != nil || total != 5 || len(page) != 2 || page[0].ID != ids[4] || page[1].ID != ids[3] {
 		t.Fatalf("page 1: %d of %d, %v", len(page), total, err)
 	}
-	page, _, _ = env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test, Limit: 2, Page: 3})
+	page, _, _ = env.Gateway.Invoices().List(ctx, invoice.ListParams{Mode: asset.Test, Limit: 2, Page: 3})
 	if len(page) != 1 || page[0].ID != ids[0] {
 		t.Fatalf("page 3: %d", len(page))
 	}
-	page, total, _ = env.Gateway.ListInvoices(ctx, invoice.ListParams{Mode: asset.Test, CustomerID: "c1"})
+	page, total, _ = env.Gateway.Invoices().List(ctx, invoice.ListParams{Mode: asset.Test, CustomerID: "c1"})
 	if total != 2 || len(page) != 2 {
 		t.Fatalf("customer filter: %d", total)
 	}
 	for _, bad := range []invoice.ListParams{{Mode: asset.Test, Limit: 101}, {Mode: asset.Test, Page: -1}, {Mode: "x"}} {
-		if _, _, err := env.Gateway.ListInvoices(ctx, bad); err == nil {
+		if _, _, err := env.Gateway.Invoices().List(ctx, bad); err == nil {
 			t.Errorf("ListInvoices(%+v) accepted", bad)
 		}
 	}
@@ -509,7 +509,7 @@ func TestClose_StopsRunAndWaitsForIt(t *testing.T) {
 func TestCreate_BareCurrencyMeansItsEnabledNetworks(t *testing.T) {
 	g := gatewayWith(t, kassa.Config{Chains: []chains.Backend{simChain(asset.Ethereum, asset.Test), simChain(asset.Tron, asset.Test)}})
 	ctx := context.Background()
-	inv, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"USDT"}})
+	inv, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"USDT"}})
 	if err != nil {
 		t.Fatalf("accepted USDT with USDT on bsc and polygon not enabled: %v", err)
 	}
@@ -520,11 +520,11 @@ func TestCreate_BareCurrencyMeansItsEnabledNetworks(t *testing.T) {
 	if len(codes) != 2 || codes[0] != "USDT_ETHEREUM" || codes[1] != "USDT_TRON" {
 		t.Fatalf("methods %v", codes)
 	}
-	_, err = g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"USDT_BSC"}})
+	_, err = g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"USDT_BSC"}})
 	if !errors.Is(err, invoice.ErrNotEnabled) {
 		t.Fatalf("a named network that is not enabled: %v", err)
 	}
-	_, err = g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"BTC"}})
+	_, err = g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USD", AcceptedAssets: []string{"BTC"}})
 	if !errors.Is(err, invoice.ErrNotEnabled) {
 		t.Fatalf("BTC without a bitcoin backend: %v", err)
 	}

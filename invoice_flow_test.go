@@ -19,7 +19,7 @@ func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 func create(t *testing.T, env *kassatest.Env, p invoice.CreateParams) *invoice.Invoice {
 	t.Helper()
-	inv, err := env.Gateway.CreateInvoice(context.Background(), asset.Test, p)
+	inv, err := env.Gateway.Invoices().Create(context.Background(), asset.Test, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,20 +224,20 @@ func TestInvoice_Cancel(t *testing.T) {
 	env := kassatest.New(t)
 	ctx := context.Background()
 	inv := create(t, env, invoice.CreateParams{Amount: dec("5"), Currency: "USD"})
-	got, err := env.Gateway.CancelInvoice(ctx, asset.Test, inv.ID)
+	got, err := env.Gateway.Invoices().Cancel(ctx, asset.Test, inv.ID)
 	if err != nil || got.Status != invoice.StatusCancelled {
 		t.Fatalf("cancel: %+v %v", got, err)
 	}
-	if _, err := env.Gateway.CancelInvoice(ctx, asset.Test, inv.ID); !errors.Is(err, invoice.ErrInvalidState) {
+	if _, err := env.Gateway.Invoices().Cancel(ctx, asset.Test, inv.ID); !errors.Is(err, invoice.ErrInvalidState) {
 		t.Fatalf("cancel twice: %v", err)
 	}
 	paid := create(t, env, invoice.CreateParams{Amount: dec("5"), Currency: "USDT_TRON"})
 	env.Pay(paid, "USDT_TRON", "5")
 	env.Sync()
-	if _, err := env.Gateway.CancelInvoice(ctx, asset.Test, paid.ID); !errors.Is(err, invoice.ErrInvalidState) {
+	if _, err := env.Gateway.Invoices().Cancel(ctx, asset.Test, paid.ID); !errors.Is(err, invoice.ErrInvalidState) {
 		t.Fatalf("cancel confirming: %v", err)
 	}
-	if _, err := env.Gateway.CancelInvoice(ctx, asset.Live, inv.ID); !errors.Is(err, invoice.ErrNotFound) {
+	if _, err := env.Gateway.Invoices().Cancel(ctx, asset.Live, inv.ID); !errors.Is(err, invoice.ErrNotFound) {
 		t.Fatalf("cancel from the other mode: %v", err)
 	}
 	// A payment to a cancelled invoice is still the merchant's money.

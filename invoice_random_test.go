@@ -102,7 +102,7 @@ func randomRun(t *testing.T, seed uint64) {
 	confirmed := map[string]*big.Int{}
 	seen := map[string]bool{}
 	for _, inv := range invs {
-		pays, err := env.Gateway.Payments(ctx, asset.Test, inv.ID)
+		pays, err := env.Gateway.Invoices().Payments(ctx, asset.Test, inv.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestConcurrent_ThousandInvoicesPaid(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
-				inv, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{
+				inv, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{
 					Amount: dec("1.5"), Currency: "USDT_TRON", OrderID: fmt.Sprintf("order-%d", i)})
 				if err != nil {
 					errs <- err

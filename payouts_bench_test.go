@@ -21,7 +21,7 @@ func BenchmarkCreatePayout(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "bench.db")
 	env := kassatest.New(b, kassatest.WithDatabase(path))
 	ctx := context.Background()
-	inv, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoiceParams("100", "BTC"))
+	inv, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoiceParams("100", "BTC"))
 	if err != nil {
 		b.Fatal(err)
 	}

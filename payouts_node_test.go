@@ -31,9 +31,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
-	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
-	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
 	"github.com/shopspring/decimal"
 )
@@ -42,6 +40,7 @@ import (
 // go-ethereum node (JSON-RPC on 127.0.0.1), with no sim chain.
 type nodesEnv struct {
 	t     *testing.T
+	kt    *kassatest.Env // the Gateway on the nodes, and its database
 	g     *kassa.Gateway
 	db    string
 	clock *kassatest.Clock
@@ -51,21 +50,13 @@ type nodesEnv struct {
 	eth   *evmtest.Node
 	reg   *asset.Registry
 	keys  *keys.Keyring
-	mu    sync.Mutex
-	codes map[string]string // one-time codes sent, by payout id
-}
-
-func (e *nodesEnv) code(id string) string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.codes[id]
 }
 
 var regtest = &chaincfg.RegressionNetParams
 
 func newNodesEnv(t *testing.T) *nodesEnv {
 	t.Helper()
-	e := &nodesEnv{t: t, btc: btcdtest.Start(t), eth: evmtest.Start(t, nil), reg: asset.Default(), codes: map[string]string{}}
+	e := &nodesEnv{t: t, btc: btcdtest.Start(t), eth: evmtest.Start(t, nil), reg: asset.Default()}
 	if err := e.reg.SetContract("USDT_ETHEREUM", asset.Test, evmtest.USDT.Hex()); err != nil {
 		t.Fatal(err)
 	}
@@ -95,25 +86,12 @@ func (e *nodesEnv) open(rpc *bitcoin.RPC) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}, Now: e.clock.Now, Logger: e.quiet})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: e.db,
-		Chains: []chains.Backend{btc, e.ethB}, Rates: cache, Now: e.clock.Now, Assets: e.reg, Logger: e.quiet,
-		Payouts: kassa.PayoutOptions{Notifier: payout.NotifierFunc(func(_ context.Context, p *payout.Payout, code string) error {
-			e.mu.Lock()
-			e.codes[p.ID] = code
-			e.mu.Unlock()
-			return nil
-		})}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.g = g
-	e.t.Cleanup(func() { g.Close() })
-	e.sync()
+	e.kt = kassatest.New(e.t, kassatest.WithBackends(btc, e.ethB), kassatest.WithKeyring(e.keys), kassatest.WithClock(e.clock),
+		kassatest.WithAssets(e.reg), kassatest.WithDatabase(e.db), kassatest.WithLogger(e.quiet))
+	e.g = e.kt.Gateway
 }
+
+func (e *nodesEnv) code(id string) string { return e.kt.Code(id) }
 
 func (e *nodesEnv) sync() {
 	e.t.Helper()
@@ -147,7 +125,7 @@ func (e *nodesEnv) available(code string) decimal.Decimal {
 // credit pays an invoice of amount code on its chain and confirms it.
 func (e *nodesEnv) credit(code, amount string) {
 	e.t.Helper()
-	inv, err := e.g.CreateInvoice(context.Background(), asset.Test, invoice.CreateParams{Amount: dec(amount), Currency: code})
+	inv, err := e.g.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{Amount: dec(amount), Currency: code})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -169,16 +147,14 @@ func (e *nodesEnv) credit(code, amount string) {
 		e.eth.Mine(2)
 	}
 	e.sync()
-	if got, _ := e.g.GetInvoice(context.Background(), asset.Test, inv.ID); got.Status != invoice.StatusPaid {
+	if got, _ := e.g.Invoices().Get(context.Background(), asset.Test, inv.ID); got.Status != invoice.StatusPaid {
 		e.t.Fatalf("funding invoice of %s %s is %s", amount, code, got.Status)
 	}
 }
 
 func (e *nodesEnv) verify() {
 	e.t.Helper()
-	if err := e.g.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) }); err != nil {
-		e.t.Fatal(err)
-	}
+	e.kt.Verify()
 }
 
 // TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes pays one batch of BTC (btcd regtest),
@@ -552,12 +528,12 @@ func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *test
 	e := newNodesEnv(t)
 	ctx := context.Background()
 	e.credit("BTC", "0.05")
-	inv, err := e.g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	inv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	own := inv.Methods[0].Address
-	ethInv, err := e.g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.1"), Currency: "ETH"})
+	ethInv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.1"), Currency: "ETH"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -576,8 +552,8 @@ func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *test
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := bitcoin.NewWallet(bitcoin.WalletConfig{Backend: btc, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.g.Store().Update),
-		View: storage.Runner[chains.WalletTx](e.g.Store().View), Logger: e.quiet})
+	w, err := bitcoin.NewWallet(bitcoin.WalletConfig{Backend: btc, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.kt.Store.Update),
+		View: storage.Runner[chains.WalletTx](e.kt.Store.View), Logger: e.quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -587,7 +563,7 @@ func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *test
 	e.sync() // seen in the mempool
 	e.btc.Generate(1)
 	e.sync()
-	got, err := e.g.GetInvoice(ctx, asset.Test, inv.ID)
+	got, err := e.g.Invoices().Get(ctx, asset.Test, inv.ID)
 	if err != nil || got.Status != invoice.StatusPending || !got.AmountPaid.IsZero() {
 		t.Fatalf("invoice after our own transaction paid its address: %s paid %s (%v)", got.Status, got.AmountPaid, err)
 	}
@@ -715,7 +691,7 @@ func TestGateway_PaymentURIsNameTheChainTheNodeIsOn(t *testing.T) {
 	ctx := context.Background()
 	chain := "@" + strconv.Itoa(evmtest.ChainID)
 	for _, code := range []string{"ETH", "USDT_ETHEREUM"} {
-		inv, err := e.g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("1"), Currency: code})
+		inv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("1"), Currency: code})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -732,16 +708,11 @@ func TestGateway_PaymentURIsNameTheChainTheNodeIsOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bare.Close()
-	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: filepath.Join(t.TempDir(), "bare.db"), Chains: []chains.Backend{bare},
-		Logger: e.quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := gatewayWith(t, kassa.Config{Keyring: e.keys, Chains: []chains.Backend{bare}})
 	if g.Enabled(asset.Test, "USDT_ETHEREUM") || !g.Enabled(asset.Test, "ETH") {
 		t.Fatal("a token without a contract in the mode is offered")
 	}
-	if _, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USDT_ETHEREUM"}); !errors.Is(err, invoice.ErrNotEnabled) {
+	if _, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USDT_ETHEREUM"}); !errors.Is(err, invoice.ErrNotEnabled) {
 		t.Fatalf("invoice in a token without a contract: %v", err)
 	}
 }

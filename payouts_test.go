@@ -63,7 +63,7 @@ func getPayout(t *testing.T, env *kassatest.Env, id string) *kassa.Payout {
 func accountBalance(t *testing.T, env *kassatest.Env, name string) string {
 	t.Helper()
 	var s string
-	err := env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+	err := env.Store.Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		acc, err := tx.LockAccount(ctx, name)
 		if err != nil {
 			return err
@@ -716,7 +716,7 @@ func TestPayout_LiveApprovalWithoutNotifierIsRefused(t *testing.T) {
 	chain := simChain(asset.Bitcoin, asset.Live)
 	g := gatewayWith(t, kassa.Config{Chains: []chains.Backend{chain}})
 	ctx := context.Background()
-	inv, err := g.CreateInvoice(ctx, asset.Live, invoice.CreateParams{Amount: dec("1"), Currency: "BTC"})
+	inv, err := g.Invoices().Create(ctx, asset.Live, invoice.CreateParams{Amount: dec("1"), Currency: "BTC"})
 	if err != nil {
 		t.Fatal(err)
 	}

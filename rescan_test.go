@@ -60,26 +60,26 @@ func TestRescan_OncePerNetworkWithACooldownAndNeverStarvingTheWatcher(t *testing
 	if err := g.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	inv, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("20"), Currency: "USD",
+	inv, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("20"), Currency: "USD",
 		AcceptedAssets: []string{"ETH", "USDT_ETHEREUM", "USDC_ETHEREUM"}})
 	if err != nil || len(inv.Methods) != 3 {
 		t.Fatalf("invoice: %v", err)
 	}
 	chain.count()
-	if _, err := g.Rescan(ctx, asset.Test, inv.ID, 50); err != nil {
+	if _, err := g.Invoices().Rescan(ctx, asset.Test, inv.ID, 50); err != nil {
 		t.Fatal(err)
 	}
 	if n := chain.count(); n != 50 {
 		t.Fatalf("a rescan of 50 blocks for 3 methods on one network read %d blocks, want 50", n)
 	}
-	if _, err := g.Rescan(ctx, asset.Test, inv.ID, 50); err != nil {
+	if _, err := g.Invoices().Rescan(ctx, asset.Test, inv.ID, 50); err != nil {
 		t.Fatal(err)
 	}
 	if n := chain.count(); n != 0 {
 		t.Fatalf("a second rescan within the cooldown read %d blocks", n)
 	}
 	// A slow rescan of another invoice does not hold the watcher back.
-	other, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "ETH"})
+	other, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "ETH"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestRescan_OncePerNetworkWithACooldownAndNeverStarvingTheWatcher(t *testing
 	chain.mu.Unlock()
 	rescanned := make(chan error, 1)
 	go func() {
-		_, err := g.Rescan(ctx, asset.Test, other.ID, 50)
+		_, err := g.Invoices().Rescan(ctx, asset.Test, other.ID, 50)
 		rescanned <- err
 	}()
 	<-chain.held // the rescan waits for the node
@@ -104,7 +104,7 @@ func TestRescan_OncePerNetworkWithACooldownAndNeverStarvingTheWatcher(t *testing
 	case <-time.After(10 * time.Second):
 		t.Fatal("the watcher waited for a rescan")
 	}
-	if got, _ := g.GetInvoice(ctx, asset.Test, other.ID); got.AmountPaid.IsZero() {
+	if got, _ := g.Invoices().Get(ctx, asset.Test, other.ID); got.AmountPaid.IsZero() {
 		t.Fatal("the payment mined during the rescan was not seen")
 	}
 	close(chain.release)

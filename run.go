@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"slices"
 	"sync"
 	"time"
 
@@ -17,11 +16,12 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// sink hands the watchers' changes to the invoice service, in the watcher's transaction.
-type sink struct{ g *Gateway }
+// sink hands the watchers' changes to the invoice service, in the watcher's
+// transaction (storage.Tx, which implements invoice.Tx).
+type sink struct{ invoices *invoice.Service }
 
-func (s sink) Changed(ctx context.Context, tx storage.Tx, n chains.NetworkRef, changed []chains.Record) error {
-	return s.g.invoices.Apply(ctx, tx, n, changed) // the watcher's OnCommit wakes the dispatcher
+func (s sink) Changed(ctx context.Context, tx chains.Tx, n chains.NetworkRef, changed []chains.Record) error {
+	return s.invoices.Apply(ctx, tx.(invoice.Tx), n, changed) // the watcher's OnCommit wakes the dispatcher
 }
 
 func (g *Gateway) wake() {
@@ -130,42 +130,9 @@ func (g *Gateway) deliverTo(ctx context.Context, name string, sub *subscriber) e
 
 // expire recomputes the invoices whose lifetime or monitoring window has passed.
 func (g *Gateway) expire(ctx context.Context) error {
-	for _, m := range []asset.Mode{asset.Live, asset.Test} {
-		for {
-			var due []string
-			err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-				var err error
-				due, err = g.invoices.Due(ctx, tx, m, 200)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			progressed := false
-			for _, id := range due {
-				var before, after *invoice.Invoice
-				err := g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-					var err error
-					if before, err = tx.GetInvoice(ctx, m, id); err != nil {
-						return err
-					}
-					after, err = g.invoices.Recompute(ctx, tx, m, id)
-					return err
-				})
-				if err != nil {
-					return err
-				}
-				if after.Status != before.Status || after.UpdatedAt != before.UpdatedAt {
-					progressed = true
-				}
-			}
-			if len(due) < 200 || !progressed {
-				break
-			}
-		}
-	}
+	err := g.invoices.Expire(ctx)
 	g.wake()
-	return nil
+	return err
 }
 
 // Sync runs one pass of every background job, in order: each watcher's step, the
@@ -305,213 +272,28 @@ func (g *Gateway) Run(ctx context.Context) error {
 	return nil
 }
 
-// CreateInvoice validates p, quotes it and creates the invoice with its deposit
-// addresses. Bad input returns a *ValidationError naming each wrong field, and nothing
-// is written (no address index is used). With an order id that exists in the mode, it
-// returns the existing invoice.
-func (g *Gateway) CreateInvoice(ctx context.Context, m asset.Mode, p invoice.CreateParams) (*invoice.Invoice, error) {
-	prep, err := g.invoices.Prepare(ctx, m, p)
-	if err != nil {
-		return nil, err
-	}
-	var inv *invoice.Invoice
-	var created bool
-	err = g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-		inv, created, err = g.invoices.Insert(ctx, tx, prep)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("kassa: create invoice: %w", err)
-	}
-	if created {
-		for _, meth := range inv.Methods {
-			if w, ok := g.watchers[chains.NetworkRef{ID: meth.Network, Mode: m}]; ok {
-				w.Watch(meth.Address)
-			}
-		}
-		g.wake()
-	}
-	return inv, nil
-}
-
-// GetInvoice returns the invoice with id in mode, or invoice.ErrNotFound (also for an
-// id of the other mode).
-func (g *Gateway) GetInvoice(ctx context.Context, m asset.Mode, id string) (*invoice.Invoice, error) {
-	var inv *invoice.Invoice
-	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		var err error
-		inv, err = tx.GetInvoice(ctx, m, id)
-		return err
-	})
-	return inv, err
-}
-
-// ListInvoices returns a page of invoices, newest first, and the total that match.
-func (g *Gateway) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice.Invoice, int, error) {
-	var v ValidationError
-	if !p.Mode.Valid() {
-		v.Add("mode", asset.ErrUnknownMode)
-	}
-	switch p.Kind {
-	case "", invoice.KindInvoice, invoice.KindPayment, invoice.KindCheckoutSession:
-	default:
-		v.Add("kind", invoice.ErrBadFormat)
-	}
-	if p.Page == 0 {
-		p.Page = 1
-	}
-	if p.Limit == 0 {
-		p.Limit = 20
-	}
-	if p.Page < 1 {
-		v.Add("page", invoice.ErrOutOfRange)
-	}
-	if p.Limit < 1 || p.Limit > 100 {
-		v.Add("limit", fmt.Errorf("%w: 1..100", invoice.ErrOutOfRange))
-	}
-	if err := v.Err(); err != nil {
-		return nil, 0, err
-	}
-	var out []*invoice.Invoice
-	var total int
-	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		var err error
-		out, total, err = tx.ListInvoices(ctx, p)
-		return err
-	})
-	return out, total, err
-}
-
-// CancelInvoice cancels a pending invoice; any other state returns
-// invoice.ErrInvalidState.
-func (g *Gateway) CancelInvoice(ctx context.Context, m asset.Mode, id string) (*invoice.Invoice, error) {
-	var inv *invoice.Invoice
-	err := g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-		var err error
-		inv, err = g.invoices.Cancel(ctx, tx, m, id)
-		return err
-	})
-	if err == nil {
-		g.wake()
-	}
-	return inv, err
-}
-
-// Payments returns the on-chain transfers that pay an invoice (never an output of a
-// transaction Kassa's own wallets sent).
-func (g *Gateway) Payments(ctx context.Context, m asset.Mode, id string) ([]invoice.Payment, error) {
-	var out []invoice.Payment
-	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		inv, err := tx.GetInvoice(ctx, m, id)
-		if err != nil {
-			return err
-		}
-		if out, err = g.invoices.Payments(ctx, tx, inv); err != nil {
-			return err
-		}
-		depth := g.depthOf(ctx, tx)
-		for i := range out {
-			if err := depth(&out[i].Record); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// depthOf returns a function that sets a mined record's Confirmations to its current
-// depth below the watcher's last processed block. The watcher stops recounting a
-// transfer once it has the confirmations it needs; its depth keeps growing.
-func (g *Gateway) depthOf(ctx context.Context, tx storage.Tx) func(r *chains.Record) error {
-	tips := map[chains.NetworkRef]uint64{}
-	return func(r *chains.Record) error {
-		if r.Status != chains.StatusConfirmed && r.Status != chains.StatusConfirming {
-			return nil
-		}
-		tip, ok := tips[r.Network]
-		if !ok {
-			b, found, err := tx.Cursor(ctx, r.Network)
-			if err != nil {
-				return err
-			}
-			if found {
-				tip = b.Height
-			}
-			tips[r.Network] = tip
-		}
-		if tip >= r.Block.Height && int(tip-r.Block.Height+1) > r.Confirmations {
-			r.Confirmations = int(tip - r.Block.Height + 1)
-		}
-		return nil
-	}
-}
-
-// RescanCooldown is how long after a rescan of an invoice another one only reads its
-// state: the checkout's "I have paid" may be pressed again and again.
-const RescanCooldown = 30 * time.Second
-
-// Rescan looks again at the last depth blocks of each network of the invoice for
-// payments to its addresses (the checkout's "I have paid"), then recomputes it. Each
-// network is scanned once for all the invoice's addresses on it, an invoice at most
-// once per RescanCooldown, and the watcher keeps stepping meanwhile.
-func (g *Gateway) Rescan(ctx context.Context, m asset.Mode, id string, depth uint64) (*invoice.Invoice, error) {
-	inv, err := g.GetInvoice(ctx, m, id)
-	if err != nil {
-		return nil, err
-	}
-	if !g.rescanDue(inv.ID) {
-		return inv, nil
-	}
-	byNet := map[chains.NetworkRef][]string{}
-	for _, meth := range inv.Methods {
-		n := chains.NetworkRef{ID: meth.Network, Mode: m}
-		if !slices.Contains(byNet[n], meth.Address) {
-			byNet[n] = append(byNet[n], meth.Address)
-		}
-	}
-	for n, addrs := range byNet {
-		if w, ok := g.watchers[n]; ok {
-			if err := w.Rescan(ctx, addrs, depth); err != nil {
-				return nil, err
-			}
-		}
-	}
-	err = g.store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
-		inv, err = g.invoices.Recompute(ctx, tx, m, id)
-		return err
-	})
-	return inv, err
-}
-
-// rescanDue reports whether invoice id may be rescanned now, and if so records it.
-//
-// NOTE: the record is in this process's memory: with several instances, each allows
-// one rescan per cooldown.
-func (g *Gateway) rescanDue(id string) bool {
-	g.rescanMu.Lock()
-	defer g.rescanMu.Unlock()
-	now := time.Now()
-	if last, ok := g.rescanned[id]; ok && now.Sub(last) < RescanCooldown {
-		return false
-	}
-	if len(g.rescanned) > 10_000 {
-		for k, t := range g.rescanned {
-			if now.Sub(t) >= RescanCooldown {
-				delete(g.rescanned, k)
-			}
-		}
-	}
-	g.rescanned[id] = now
-	return true
-}
-
 // Watch adds addresses to the running watcher of network n (for example a payout's
 // change address). Storage must already list them (so a restart keeps them).
 func (g *Gateway) Watch(n chains.NetworkRef, addrs ...string) {
 	if w, ok := g.watchers[n]; ok {
 		w.Watch(addrs...)
 	}
+	g.wake()
+}
+
+// unwatch removes addresses from the running watcher of network n.
+func (g *Gateway) unwatch(n chains.NetworkRef, addrs ...string) {
+	if w, ok := g.watchers[n]; ok {
+		w.Unwatch(addrs...)
+	}
+}
+
+// rescan is the invoice service's targeted rescan of network n.
+func (g *Gateway) rescan(ctx context.Context, n chains.NetworkRef, addrs []string, depth uint64) error {
+	if w, ok := g.watchers[n]; ok {
+		return w.Rescan(ctx, addrs, depth)
+	}
+	return nil
 }
 
 // Balances returns the merchant's balance of every enabled asset of mode, and of any
@@ -544,7 +326,7 @@ var ErrCannotTestPay = errors.New("this test-mode chain cannot simulate payments
 // method's asset to its address, mined with the given number of blocks (0 leaves it in
 // the mempool), then runs one Sync so the invoice, ledger and events follow at once.
 func (g *Gateway) TestPay(ctx context.Context, id, code string, amount decimal.Decimal, blocks int) (*invoice.Invoice, error) {
-	inv, err := g.GetInvoice(ctx, asset.Test, id)
+	inv, err := g.invoices.Get(ctx, asset.Test, id)
 	if err != nil {
 		return nil, err
 	}
@@ -593,7 +375,7 @@ func (g *Gateway) TestPay(ctx context.Context, id, code string, amount decimal.D
 	if err := g.Sync(ctx); err != nil {
 		g.log.WarnContext(ctx, "kassa: sync after test payment", "err", err)
 	}
-	return g.GetInvoice(ctx, asset.Test, id)
+	return g.invoices.Get(ctx, asset.Test, id)
 }
 
 // Enabled reports whether asset code can be invoiced in mode (a backend serves its
@@ -612,26 +394,5 @@ func (g *Gateway) Events(ctx context.Context, m asset.Mode, typ string, page, li
 	if out == nil {
 		out = []Event{}
 	}
-	return out, total, err
-}
-
-// Transfers lists the on-chain transfers to our addresses in mode, newest first, each
-// with its current number of confirmations.
-func (g *Gateway) Transfers(ctx context.Context, m asset.Mode, f invoice.TransferFilter, page, limit int) ([]chains.Record, int, error) {
-	var out []chains.Record
-	var total int
-	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		var err error
-		if out, total, err = tx.ListTransfers(ctx, m, f, page, limit); err != nil {
-			return err
-		}
-		depth := g.depthOf(ctx, tx)
-		for i := range out {
-			if err := depth(&out[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 	return out, total, err
 }

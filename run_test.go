@@ -35,7 +35,7 @@ func TestRun_WatchesDeliversAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- env.Gateway.Run(ctx) }()
 
-	inv, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.001"), Currency: "BTC"})
+	inv, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.001"), Currency: "BTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestRun_WatchesDeliversAndStops(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Run did not stop")
 	}
-	if got, _ := env.Gateway.GetInvoice(context.Background(), asset.Test, inv.ID); got.Status != invoice.StatusPaid {
+	if got, _ := env.Gateway.Invoices().Get(context.Background(), asset.Test, inv.ID); got.Status != invoice.StatusPaid {
 		t.Fatalf("status %s", got.Status)
 	}
 }

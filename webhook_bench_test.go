@@ -63,7 +63,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		run++
 		b.StopTimer()
 		n := b.N
-		err := env.Gateway.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+		err := env.Store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
 			for i := range n {
 				if _, err := tx.InsertEvent(ctx, event.Event{ID: fmt.Sprintf("evt_b%d_%d", run, i), Type: event.InvoiceCreated,
 					CreatedAt: env.Clock.Now(), Mode: asset.Test, ObjectID: "inv_b", Data: []byte(`{"body":"` + string(body) + `"}`)}); err != nil {

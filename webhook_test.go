@@ -223,7 +223,7 @@ func TestWebhook_AlwaysFailingEndsFailedThenRedelivered(t *testing.T) {
 // createdEvents returns the invoice.created events of test mode, newest first.
 func createdEvents(t *testing.T, env *kassatest.Env) []event.Event {
 	var evs []event.Event
-	err := env.Gateway.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+	err := env.Store.View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		evs, _, err = tx.ListEvents(ctx, asset.Test, string(event.InvoiceCreated), 1, 100)
 		return err
@@ -237,7 +237,7 @@ func createdEvents(t *testing.T, env *kassatest.Env) []event.Event {
 func webhookEvents(t *testing.T, env *kassatest.Env) ([]event.Event, int, error) {
 	var evs []event.Event
 	var total int
-	err := env.Gateway.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+	err := env.Store.View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		evs, total, err = tx.ListEvents(ctx, asset.Test, "", 1, 100)
 		return err
@@ -260,7 +260,7 @@ func TestWebhook_KilledBetweenCommitAndDelivery(t *testing.T) {
 	if _, err := env.Gateway.Webhooks().Fanout(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	err := env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+	err := env.Store.Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		got, err := tx.ClaimDeliveries(ctx, env.Clock.Now(), env.Clock.Now().Add(5*time.Minute), 10)
 		if len(got) != 1 {
 			return fmt.Errorf("claimed %d", len(got))
@@ -482,7 +482,7 @@ func TestWebhook_ThousandEventsThreeEndpoints(t *testing.T) {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := range 250 {
-				err := env.Gateway.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+				err := env.Store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
 					_, err := tx.InsertEvent(ctx, event.Event{ID: fmt.Sprintf("evt_load%d_%d", w, i), Type: event.InvoiceCreated,
 						CreatedAt: env.Clock.Now(), Mode: asset.Test, ObjectID: "inv_" + strconv.Itoa(i), Data: []byte(`{}`)})
 					return err

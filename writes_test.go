@@ -92,7 +92,7 @@ func TestWrites_SlowResolverOrNodeNeverDelaysCreates(t *testing.T) {
 	created := make(chan error, 3)
 	go func() {
 		for range 3 {
-			_, err := g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.001"), Currency: "BTC"})
+			_, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.001"), Currency: "BTC"})
 			created <- err
 		}
 	}()

@@ -65,12 +65,12 @@ type Tx interface {
 }
 
 // Runner runs fn in a storage transaction.
-type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
+type Runner func(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
 // Service creates, lists, revokes and authenticates keys, and keeps what the API
 // remembers between requests: seen request signatures and Idempotency-Key records.
-type Service[T Tx] struct {
-	update, view Runner[T]
+type Service struct {
+	update, view Runner
 	box          *secretbox.Box
 	// idem seals stored responses (they may carry secrets, such as a new webhook
 	// endpoint's), bound to the API key and Idempotency-Key they answer.
@@ -79,7 +79,7 @@ type Service[T Tx] struct {
 }
 
 // New returns a Service.
-func New[T Tx](masterKey []byte, update, view Runner[T], now func() time.Time) (*Service[T], error) {
+func New(masterKey []byte, update, view Runner, now func() time.Time) (*Service, error) {
 	box, err := secretbox.New(masterKey, "api-key")
 	if err != nil {
 		return nil, fmt.Errorf("apikey: %w", err)
@@ -91,7 +91,7 @@ func New[T Tx](masterKey []byte, update, view Runner[T], now func() time.Time) (
 	if now == nil {
 		now = time.Now
 	}
-	return &Service[T]{update: update, view: view, box: box, idem: idem, now: now}, nil
+	return &Service{update: update, view: view, box: box, idem: idem, now: now}, nil
 }
 
 var enc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -105,7 +105,7 @@ type CreateParams struct {
 }
 
 // Create makes a key and returns it with its secret, which is never shown again.
-func (s *Service[T]) Create(ctx context.Context, p CreateParams) (Key, error) {
+func (s *Service) Create(ctx context.Context, p CreateParams) (Key, error) {
 	var v validation.Error
 	if !p.Mode.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
@@ -138,7 +138,7 @@ func (s *Service[T]) Create(ctx context.Context, p CreateParams) (Key, error) {
 	k := Key{ID: ids.New("key"), Mode: p.Mode, Label: p.Label, Prefix: secret[:len("sk_"+string(p.Mode)+"_")+4],
 		AllowedIPs: prefixes, RateLimit: p.RateLimit, CreatedAt: s.now().UTC()}
 	hash := sha256.Sum256([]byte(secret))
-	err := s.update(ctx, func(ctx context.Context, tx T) error {
+	err := s.update(ctx, func(ctx context.Context, tx Tx) error {
 		return tx.InsertAPIKey(ctx, Record{Key: k, Hash: hash[:], Sealed: s.box.Seal([]byte(secret), []byte(k.ID))})
 	})
 	if err != nil {
@@ -161,14 +161,14 @@ func ModeOf(secret string) (asset.Mode, error) {
 
 // Authenticate returns the key whose secret this is. It fails with ErrMalformed,
 // ErrNotFound or ErrRevoked, and never says more.
-func (s *Service[T]) Authenticate(ctx context.Context, secret string) (Key, error) {
+func (s *Service) Authenticate(ctx context.Context, secret string) (Key, error) {
 	mode, err := ModeOf(secret)
 	if err != nil || len(secret) > 100 {
 		return Key{}, ErrMalformed
 	}
 	hash := sha256.Sum256([]byte(secret))
 	var r Record
-	if err := s.view(ctx, func(ctx context.Context, tx T) error {
+	if err := s.view(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		r, err = tx.APIKeyByHash(ctx, hash[:])
 		return err
@@ -185,9 +185,9 @@ func (s *Service[T]) Authenticate(ctx context.Context, secret string) (Key, erro
 }
 
 // List returns every key, without secrets.
-func (s *Service[T]) List(ctx context.Context) ([]Key, error) {
+func (s *Service) List(ctx context.Context) ([]Key, error) {
 	var out []Key
-	err := s.view(ctx, func(ctx context.Context, tx T) error {
+	err := s.view(ctx, func(ctx context.Context, tx Tx) error {
 		rs, err := tx.ListAPIKeys(ctx)
 		for _, r := range rs {
 			out = append(out, r.Key)
@@ -198,8 +198,8 @@ func (s *Service[T]) List(ctx context.Context) ([]Key, error) {
 }
 
 // Revoke makes a key unusable at once.
-func (s *Service[T]) Revoke(ctx context.Context, id string) error {
-	return s.update(ctx, func(ctx context.Context, tx T) error { return tx.RevokeAPIKey(ctx, id, s.now().UTC()) })
+func (s *Service) Revoke(ctx context.Context, id string) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.RevokeAPIKey(ctx, id, s.now().UTC()) })
 }
 
 // IdempotencyState is what BeginIdempotent found.

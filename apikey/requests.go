@@ -15,9 +15,9 @@ const IdempotencyTTL = 24 * time.Hour
 // expires (the end of its timestamp's window) and reports whether it was new: false
 // means a replay. The record is in the database, so a replay is refused after a
 // restart and by every instance that shares it.
-func (s *Service[T]) FirstUse(ctx context.Context, keyID string, sig []byte, expires, now time.Time) (bool, error) {
+func (s *Service) FirstUse(ctx context.Context, keyID string, sig []byte, expires, now time.Time) (bool, error) {
 	var first bool
-	err := s.update(ctx, func(ctx context.Context, tx T) error {
+	err := s.update(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		first, err = tx.RememberSignature(ctx, keyID, sig, expires, now)
 		return err
@@ -37,11 +37,11 @@ type Idempotency struct {
 // (method, path and body) is hash, or reports the first request's state. A key held
 // for longer than lease belongs to a request whose process died: it is held again.
 // Records belong to one API key: another key, even of the same mode, never sees them.
-func (s *Service[T]) BeginIdempotent(ctx context.Context, keyID, key string, hash []byte, lease time.Duration) (Idempotency, error) {
+func (s *Service) BeginIdempotent(ctx context.Context, keyID, key string, hash []byte, lease time.Duration) (Idempotency, error) {
 	now := s.now()
 	var out Idempotency
 	var sealed []byte
-	err := s.update(ctx, func(ctx context.Context, tx T) error {
+	err := s.update(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		out.State, out.Code, sealed, err = tx.BeginIdempotent(ctx, keyID, key, hash, now, now.Add(-IdempotencyTTL), now.Add(-lease))
 		return err
@@ -57,24 +57,24 @@ func (s *Service[T]) BeginIdempotent(ctx context.Context, keyID, key string, has
 
 // FinishIdempotent stores the response to a held key, sealed under the master key
 // (a response may carry a secret shown only once, such as a webhook endpoint's).
-func (s *Service[T]) FinishIdempotent(ctx context.Context, keyID, key string, code int, body []byte) error {
+func (s *Service) FinishIdempotent(ctx context.Context, keyID, key string, code int, body []byte) error {
 	sealed := s.idem.Seal(body, idemAD(keyID, key))
-	return s.update(ctx, func(ctx context.Context, tx T) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error {
 		return tx.FinishIdempotent(ctx, keyID, key, code, sealed)
 	})
 }
 
 // AbandonIdempotent releases a held key, so that a retry runs again.
-func (s *Service[T]) AbandonIdempotent(ctx context.Context, keyID, key string) error {
-	return s.update(ctx, func(ctx context.Context, tx T) error {
+func (s *Service) AbandonIdempotent(ctx context.Context, keyID, key string) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error {
 		return tx.AbandonIdempotent(ctx, keyID, key)
 	})
 }
 
 // Purge deletes the signatures whose window ended before now and the Idempotency-Key
 // records older than IdempotencyTTL. Gateway.Run calls it every minute.
-func (s *Service[T]) Purge(ctx context.Context, now time.Time) error {
-	return s.update(ctx, func(ctx context.Context, tx T) error {
+func (s *Service) Purge(ctx context.Context, now time.Time) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error {
 		_, err1 := tx.PurgeSignatures(ctx, now)
 		_, err2 := tx.PurgeIdempotent(ctx, now.Add(-IdempotencyTTL))
 		return errors.Join(err1, err2)
@@ -85,8 +85,8 @@ func idemAD(keyID, key string) []byte { return []byte("idempotency\x00" + keyID 
 
 // CheckSealed opens the secret of the first stored key: an error means the master key
 // is not the one the keys were sealed with. With no key stored it returns nil.
-func (s *Service[T]) CheckSealed(ctx context.Context) error {
-	return s.view(ctx, func(ctx context.Context, tx T) error {
+func (s *Service) CheckSealed(ctx context.Context) error {
+	return s.view(ctx, func(ctx context.Context, tx Tx) error {
 		rs, err := tx.ListAPIKeys(ctx)
 		if err != nil || len(rs) == 0 {
 			return err

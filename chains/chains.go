@@ -239,6 +239,20 @@ func (s *Set) Add(addrs ...string) {
 	s.mu.Unlock()
 }
 
+// Remove removes addrs.
+func (s *Set) Remove(addrs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range addrs {
+		delete(s.m, a)
+		if s.keyer != nil {
+			if key, ok := s.keyer.WatchKey(a); ok {
+				delete(s.keys, key)
+			}
+		}
+	}
+}
+
 // Replace replaces the whole set.
 func (s *Set) Replace(addrs []string) {
 	n := NewKeyedSet(s.keyer, addrs...)

@@ -69,20 +69,20 @@ type Tx interface {
 
 // Sink receives the records whose status or confirmations changed, inside the
 // transaction that changed them. An error rolls the whole step back; it will be retried.
-type Sink[T Tx] interface {
-	Changed(ctx context.Context, tx T, n NetworkRef, changed []Record) error
+type Sink interface {
+	Changed(ctx context.Context, tx Tx, n NetworkRef, changed []Record) error
 }
 
 // Runner runs fn in a storage transaction (read-write or read-only).
 type Runner[T any] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
 
 // WatcherConfig configures a Watcher.
-type WatcherConfig[T Tx] struct {
+type WatcherConfig struct {
 	Backend Backend
 	Assets  *asset.Registry
-	Update  Runner[T] // read-write transactions
-	View    Runner[T] // read-only transactions
-	Sink    Sink[T]
+	Update  Runner[Tx] // read-write transactions
+	View    Runner[Tx] // read-only transactions
+	Sink    Sink
 	// StartHeight is where a fresh deployment starts scanning. 0 means the tip at the
 	// first step (not genesis: a new merchant has nothing in old blocks), or, when
 	// addresses were handed out before that step (invoices created while the node
@@ -114,10 +114,10 @@ const FirstScanSlack = 2 * time.Hour
 // block not older than the oldest watched address minus FirstScanSlack. It looks
 // back from the tip in doubling steps, then bisects, so it reads O(log n) recent
 // blocks (a pruned node keeps those).
-func (w *Watcher[T]) firstHeight(ctx context.Context, tip BlockRef) (uint64, error) {
+func (w *Watcher) firstHeight(ctx context.Context, tip BlockRef) (uint64, error) {
 	var since time.Time
 	var found bool
-	if err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		since, found, err = tx.WatchedSince(ctx, w.net)
 		return err
@@ -174,16 +174,17 @@ func (w *Watcher[T]) firstHeight(ctx context.Context, tip BlockRef) (uint64, err
 // NOTE: Step and Rescan are serialised by the watcher itself (Run steps in its own
 // goroutine while Gateway.Rescan may be called from a request). Watch may be called at
 // any time.
-type Watcher[T Tx] struct {
-	cfg   WatcherConfig[T]
+type Watcher struct {
+	cfg   WatcherConfig
 	net   NetworkRef
 	watch *Set
 
 	// reloadMu guards the adds made while a Reload reads storage, so that replacing
 	// the set does not lose an address watched in between.
-	reloadMu   sync.Mutex
-	reloading  int
-	addedSince []string
+	reloadMu     sync.Mutex
+	reloading    int
+	addedSince   []string
+	removedSince []string
 
 	// stepMu serialises Step and Rescan; notified is set by notify inside a
 	// transaction and read by update after it committed, under stepMu.
@@ -193,7 +194,7 @@ type Watcher[T Tx] struct {
 
 // update runs fn in a read-write transaction and calls OnCommit if fn handed changes
 // to the sink and the transaction committed.
-func (w *Watcher[T]) update(ctx context.Context, fn func(ctx context.Context, tx T) error) error {
+func (w *Watcher) update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
 	w.notified = false
 	err := w.cfg.Update(ctx, fn)
 	if err == nil && w.notified && w.cfg.OnCommit != nil {
@@ -204,7 +205,7 @@ func (w *Watcher[T]) update(ctx context.Context, fn func(ctx context.Context, tx
 }
 
 // NewWatcher returns a watcher. Call Reload (or Run, which does) before the first Step.
-func NewWatcher[T Tx](cfg WatcherConfig[T]) (*Watcher[T], error) {
+func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	if cfg.Backend == nil || cfg.Assets == nil || cfg.Update == nil || cfg.View == nil || cfg.Sink == nil {
 		return nil, errors.New("chains: watcher needs Backend, Assets, Update, View and Sink")
 	}
@@ -226,23 +227,23 @@ func NewWatcher[T Tx](cfg WatcherConfig[T]) (*Watcher[T], error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	w := &Watcher[T]{cfg: cfg, net: cfg.Backend.Network()}
+	w := &Watcher{cfg: cfg, net: cfg.Backend.Network()}
 	w.watch = w.newSet()
 	return w, nil
 }
 
 // newSet returns a set keyed the backend's way, if it has one.
-func (w *Watcher[T]) newSet(addrs ...string) *Set {
+func (w *Watcher) newSet(addrs ...string) *Set {
 	k, _ := w.cfg.Backend.(Keyer)
 	return NewKeyedSet(k, addrs...)
 }
 
 // Network returns the watched network.
-func (w *Watcher[T]) Network() NetworkRef { return w.net }
+func (w *Watcher) Network() NetworkRef { return w.net }
 
 // Watch adds addresses to the watched set (for example a new invoice's, after its
 // creation committed).
-func (w *Watcher[T]) Watch(addrs ...string) {
+func (w *Watcher) Watch(addrs ...string) {
 	w.reloadMu.Lock()
 	defer w.reloadMu.Unlock()
 	w.watch.Add(addrs...)
@@ -251,19 +252,30 @@ func (w *Watcher[T]) Watch(addrs ...string) {
 	}
 }
 
+// Unwatch removes addresses from the watched set (an invoice past its monitoring
+// window, once that commits).
+func (w *Watcher) Unwatch(addrs ...string) {
+	w.reloadMu.Lock()
+	defer w.reloadMu.Unlock()
+	w.watch.Remove(addrs...)
+	if w.reloading > 0 {
+		w.removedSince = append(w.removedSince, addrs...)
+	}
+}
+
 // Watched returns the number of watched addresses.
-func (w *Watcher[T]) Watched() int { return w.watch.Len() }
+func (w *Watcher) Watched() int { return w.watch.Len() }
 
 // Reload replaces the watched set with what storage says should be watched.
 //
-// NOTE: addresses passed to Watch while Reload reads storage are kept, whether or not
-// the read saw them.
-func (w *Watcher[T]) Reload(ctx context.Context) error {
+// NOTE: addresses passed to Watch while Reload reads storage are kept, and those
+// passed to Unwatch are dropped, whether or not the read saw them.
+func (w *Watcher) Reload(ctx context.Context) error {
 	w.reloadMu.Lock()
 	w.reloading++
 	w.reloadMu.Unlock()
 	var addrs []string
-	err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := w.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		addrs, err = tx.WatchedAddresses(ctx, w.net)
 		return err
@@ -273,9 +285,10 @@ func (w *Watcher[T]) Reload(ctx context.Context) error {
 	w.reloading--
 	if err == nil {
 		w.watch.Replace(append(addrs, w.addedSince...))
+		w.watch.Remove(w.removedSince...)
 	}
 	if w.reloading == 0 {
-		w.addedSince = nil
+		w.addedSince, w.removedSince = nil, nil
 	}
 	return err
 }
@@ -283,7 +296,7 @@ func (w *Watcher[T]) Reload(ctx context.Context) error {
 // Step does one poll: mempool, new blocks (following reorgs), confirmations. It returns
 // ErrUnavailable (wrapped) when the node cannot be reached; nothing is lost, the next
 // Step continues from the stored cursor.
-func (w *Watcher[T]) Step(ctx context.Context) error {
+func (w *Watcher) Step(ctx context.Context) error {
 	w.stepMu.Lock()
 	defer w.stepMu.Unlock()
 	var pending []Transfer
@@ -350,10 +363,10 @@ func (w *Watcher[T]) Step(ctx context.Context) error {
 	return w.settle(ctx, tip, pending, hasMempool)
 }
 
-func (w *Watcher[T]) cursor(ctx context.Context) (BlockRef, bool, error) {
+func (w *Watcher) cursor(ctx context.Context) (BlockRef, bool, error) {
 	var b BlockRef
 	var ok bool
-	err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := w.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		b, ok, err = tx.Cursor(ctx, w.net)
 		return err
@@ -364,10 +377,10 @@ func (w *Watcher[T]) cursor(ctx context.Context) (BlockRef, bool, error) {
 // applyBlock records blk if it extends our chain. If its parent is not the block we
 // processed at the height below, it finds the fork point, orphans what was above it and
 // returns the fork height with reorg true.
-func (w *Watcher[T]) applyBlock(ctx context.Context, blk Block, tip BlockRef) (fork uint64, reorg bool, err error) {
+func (w *Watcher) applyBlock(ctx context.Context, blk Block, tip BlockRef) (fork uint64, reorg bool, err error) {
 	h := blk.Ref.Height
 	var mismatch bool
-	err = w.update(ctx, func(ctx context.Context, tx T) error {
+	err = w.update(ctx, func(ctx context.Context, tx Tx) error {
 		if h > 0 {
 			prev, ok, err := tx.BlockHash(ctx, w.net, h-1)
 			if err != nil {
@@ -408,12 +421,12 @@ const deepReorgRescan = 100
 
 // findFork walks back from height to the highest block whose stored hash the backend
 // still has at that height.
-func (w *Watcher[T]) findFork(ctx context.Context, height uint64) (uint64, error) {
+func (w *Watcher) findFork(ctx context.Context, height uint64) (uint64, error) {
 	empty := w.newSet()
 	for k := height; ; k-- {
 		var stored string
 		var ok bool
-		err := w.cfg.View(ctx, func(ctx context.Context, tx T) error {
+		err := w.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 			var err error
 			stored, ok, err = tx.BlockHash(ctx, w.net, k)
 			return err
@@ -449,8 +462,8 @@ func (w *Watcher[T]) findFork(ctx context.Context, height uint64) (uint64, error
 }
 
 // rewind orphans every transfer above fork and moves the cursor back to it.
-func (w *Watcher[T]) rewind(ctx context.Context, fork uint64) error {
-	return w.update(ctx, func(ctx context.Context, tx T) error {
+func (w *Watcher) rewind(ctx context.Context, fork uint64) error {
+	return w.update(ctx, func(ctx context.Context, tx Tx) error {
 		recs, err := tx.TransfersAbove(ctx, w.net, fork)
 		if err != nil {
 			return err
@@ -482,7 +495,7 @@ func (w *Watcher[T]) rewind(ctx context.Context, fork uint64) error {
 
 // observe records transfer t seen in block b (or in the mempool when b is zero) and
 // returns the record if anything about it changed.
-func (w *Watcher[T]) observe(ctx context.Context, tx T, t Transfer, b BlockRef, tip BlockRef) (*Record, error) {
+func (w *Watcher) observe(ctx context.Context, tx Tx, t Transfer, b BlockRef, tip BlockRef) (*Record, error) {
 	if t.Amount == nil || t.Amount.Sign() <= 0 {
 		return nil, nil // nothing arrives: not money
 	}
@@ -529,7 +542,7 @@ func (w *Watcher[T]) observe(ctx context.Context, tx T, t Transfer, b BlockRef, 
 
 // observeAll observes every transfer of one block (or of the mempool) and returns the
 // records that changed.
-func (w *Watcher[T]) observeAll(ctx context.Context, tx T, ts []Transfer, b, tip BlockRef) ([]Record, error) {
+func (w *Watcher) observeAll(ctx context.Context, tx Tx, ts []Transfer, b, tip BlockRef) ([]Record, error) {
 	var changed []Record
 	for _, t := range ts {
 		r, err := w.observe(ctx, tx, t, b, tip)
@@ -544,7 +557,7 @@ func (w *Watcher[T]) observeAll(ctx context.Context, tx T, ts []Transfer, b, tip
 }
 
 // notify hands changed records to the sink, in the transaction that changed them.
-func (w *Watcher[T]) notify(ctx context.Context, tx T, changed []Record) error {
+func (w *Watcher) notify(ctx context.Context, tx Tx, changed []Record) error {
 	if len(changed) == 0 {
 		return nil
 	}
@@ -561,8 +574,8 @@ func confirmations(tip, height uint64) int {
 
 // settle records mempool transfers, drops mempool records that left the mempool, and
 // recounts confirmations of open transfers from the tip.
-func (w *Watcher[T]) settle(ctx context.Context, tip BlockRef, pending []Transfer, hasMempool bool) error {
-	return w.update(ctx, func(ctx context.Context, tx T) error {
+func (w *Watcher) settle(ctx context.Context, tip BlockRef, pending []Transfer, hasMempool bool) error {
+	return w.update(ctx, func(ctx context.Context, tx Tx) error {
 		inPool := map[string]bool{}
 		for _, t := range pending {
 			inPool[t.Key()] = true
@@ -607,7 +620,7 @@ func (w *Watcher[T]) settle(ctx context.Context, tip BlockRef, pending []Transfe
 // checkout's "I have paid" button, or an address added after its payment was mined). It
 // records what it finds like any scan. It holds the watcher's lock only while it
 // records a block, never while it reads one from the node, so Step is not starved.
-func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) error {
+func (w *Watcher) Rescan(ctx context.Context, addrs []string, depth uint64) error {
 	cur, ok, err := w.cursor(ctx)
 	if err != nil || !ok {
 		return err
@@ -630,7 +643,7 @@ func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) e
 			continue
 		}
 		w.stepMu.Lock()
-		err = w.update(ctx, func(ctx context.Context, tx T) error {
+		err = w.update(ctx, func(ctx context.Context, tx Tx) error {
 			stored, ok, err := tx.BlockHash(ctx, w.net, h)
 			if err != nil || (ok && stored != blk.Ref.Hash) {
 				return err // no longer the block we processed there: a reorg is under way; Step handles it
@@ -653,7 +666,7 @@ func (w *Watcher[T]) Rescan(ctx context.Context, addrs []string, depth uint64) e
 // backend is a Notifier, and every PollInterval in any case. While the node is down it
 // backs off exponentially up to MaxBackoff; nothing is missed once it is back because
 // every step resumes from the stored cursor.
-func (w *Watcher[T]) Run(ctx context.Context) error {
+func (w *Watcher) Run(ctx context.Context) error {
 	if err := w.Reload(ctx); err != nil {
 		return err
 	}

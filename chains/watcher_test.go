@@ -30,7 +30,7 @@ type recorder struct {
 	batches chan struct{}
 }
 
-func (r *recorder) Changed(_ context.Context, _ storage.Tx, _ chains.NetworkRef, changed []chains.Record) error {
+func (r *recorder) Changed(_ context.Context, _ chains.Tx, _ chains.NetworkRef, changed []chains.Record) error {
 	r.mu.Lock()
 	r.changes = append(r.changes, changed...)
 	r.mu.Unlock()
@@ -52,7 +52,7 @@ func (r *recorder) last(txid string) (chains.Record, bool) {
 	return chains.Record{}, false
 }
 
-func setup(t *testing.T, c *sim.Chain, cfg func(*chains.WatcherConfig[storage.Tx])) (*chains.Watcher[storage.Tx], *recorder, storage.Store) {
+func setup(t *testing.T, c *sim.Chain, cfg func(*chains.WatcherConfig)) (*chains.Watcher, *recorder, storage.Store) {
 	t.Helper()
 	s, err := sqlite.Open(t.Context(), ":memory:", sqlite.Options{Logger: quiet})
 	if err != nil {
@@ -60,7 +60,7 @@ func setup(t *testing.T, c *sim.Chain, cfg func(*chains.WatcherConfig[storage.Tx
 	}
 	t.Cleanup(func() { s.Close() })
 	rec := &recorder{batches: make(chan struct{}, 100)}
-	wc := chains.WatcherConfig[storage.Tx]{Backend: c, Assets: asset.Default(), Update: s.Update, View: s.View, Sink: rec, Logger: quiet}
+	wc := chains.WatcherConfig{Backend: c, Assets: asset.Default(), Update: storage.Runner[chains.Tx](s.Update), View: storage.Runner[chains.Tx](s.View), Sink: rec, Logger: quiet}
 	if cfg != nil {
 		cfg(&wc)
 	}
@@ -147,7 +147,7 @@ func TestWatcher_FreshDeploymentStartsBelowAddressesHandedOutBeforeIt(t *testing
 		t.Fatal(err)
 	}
 	rec := &recorder{batches: make(chan struct{}, 100)}
-	w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{Backend: counting, Assets: asset.Default(), Update: s.Update, View: s.View, Sink: rec, Logger: quiet})
+	w, err := chains.NewWatcher(chains.WatcherConfig{Backend: counting, Assets: asset.Default(), Update: storage.Runner[chains.Tx](s.Update), View: storage.Runner[chains.Tx](s.View), Sink: rec, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestWatcher_StartHeightAndPruning(t *testing.T) {
 	c.Mine(5)
 	tx := c.Pay("a", "BTC", btc(1))
 	c.Mine(30)
-	w, rec, s := setup(t, c, func(wc *chains.WatcherConfig[storage.Tx]) { wc.StartHeight = 3; wc.KeepBlocks = 10 })
+	w, rec, s := setup(t, c, func(wc *chains.WatcherConfig) { wc.StartHeight = 3; wc.KeepBlocks = 10 })
 	w.Watch("a")
 	if err := w.Step(t.Context()); err != nil {
 		t.Fatal(err)
@@ -299,7 +299,7 @@ func TestWatcher_RejectsChangedTransfer(t *testing.T) {
 	}
 	defer s.Close()
 	rec := &recorder{batches: make(chan struct{}, 100)}
-	w, _ := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{Backend: l, Assets: asset.Default(), Update: s.Update, View: s.View, Sink: rec, Logger: quiet})
+	w, _ := chains.NewWatcher(chains.WatcherConfig{Backend: l, Assets: asset.Default(), Update: storage.Runner[chains.Tx](s.Update), View: storage.Runner[chains.Tx](s.View), Sink: rec, Logger: quiet})
 	w.Watch("a")
 	w.Step(t.Context())
 	tx := c.Pay("a", "BTC", btc(100))
@@ -320,7 +320,7 @@ func TestWatcher_RejectsChangedTransfer(t *testing.T) {
 func TestWatcher_RunUsesPushAndSurvivesOutage(t *testing.T) {
 	c := sim.New(net)
 	failures := make(chan struct{}, 10)
-	w, rec, store := setup(t, c, func(wc *chains.WatcherConfig[storage.Tx]) {
+	w, rec, store := setup(t, c, func(wc *chains.WatcherConfig) {
 		wc.PollInterval = time.Hour // only pushes (and retries) can wake it
 		wc.MaxBackoff = 50 * time.Millisecond
 		wc.Logger = slog.New(signalHandler{failures})
@@ -396,7 +396,7 @@ func TestWatcher_WatchDuringReloadIsKept(t *testing.T) {
 	}
 	defer s.Close()
 	inRead, release := make(chan struct{}), make(chan struct{})
-	view := func(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	view := func(ctx context.Context, fn func(context.Context, chains.Tx) error) error {
 		return s.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 			err := fn(ctx, tx)
 			close(inRead)
@@ -405,7 +405,7 @@ func TestWatcher_WatchDuringReloadIsKept(t *testing.T) {
 		})
 	}
 	rec := &recorder{batches: make(chan struct{}, 10)}
-	w, _ := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{Backend: c, Assets: asset.Default(), Update: s.Update, View: view, Sink: rec, Logger: quiet})
+	w, _ := chains.NewWatcher(chains.WatcherConfig{Backend: c, Assets: asset.Default(), Update: storage.Runner[chains.Tx](s.Update), View: view, Sink: rec, Logger: quiet})
 	done := make(chan error, 1)
 	go func() { done <- w.Reload(t.Context()) }()
 	<-inRead

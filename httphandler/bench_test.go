@@ -35,7 +35,7 @@ func BenchmarkCreateInvoiceHTTP(b *testing.B) {
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	key, err := env.Gateway.APIKeys().Create(context.Background(), apikey.CreateParams{Mode: asset.Test, RateLimit: 1_000_000})
+	key, err := env.Gateway.Keys().Create(context.Background(), apikey.CreateParams{Mode: asset.Test, RateLimit: 1_000_000})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func BenchmarkCreateInvoiceHTTP(b *testing.B) {
 	}
 	b.Run("baseline=gateway-direct", func(b *testing.B) {
 		run(b, func(i int) error {
-			_, err := env.Gateway.CreateInvoice(context.Background(), asset.Test, invoice.CreateParams{
+			_, err := env.Gateway.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{
 				Amount: decimal.NewFromInt(5), Currency: "USDT_TRON"})
 			return err
 		})

@@ -193,7 +193,7 @@ func statusKey(inv *invoice.Invoice, conf int) string {
 // progress returns the confirmations of the least-confirmed payment of inv that still
 // waits for its required count: what the page shows as "2 of 6 confirmations".
 func (h *Handler) progress(r *http.Request, inv *invoice.Invoice) (current, required int, ok bool) {
-	pays, err := h.gw.Payments(r.Context(), inv.Mode, inv.ID)
+	pays, err := h.gw.Invoices().Payments(r.Context(), inv.Mode, inv.ID)
 	if err != nil {
 		return 0, 0, false
 	}
@@ -211,7 +211,7 @@ func (h *Handler) findInvoice(r *http.Request) (*invoice.Invoice, error) {
 	var err error
 	for _, m := range []asset.Mode{asset.Test, asset.Live} {
 		var inv *invoice.Invoice
-		if inv, err = h.gw.GetInvoice(r.Context(), m, id); err == nil {
+		if inv, err = h.gw.Invoices().Get(r.Context(), m, id); err == nil {
 			return inv, nil
 		}
 	}

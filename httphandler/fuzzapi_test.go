@@ -62,7 +62,7 @@ func FuzzAPI(f *testing.F) {
 	}
 	env := kassatest.New(f)
 	ctx := context.Background()
-	inv, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.5"), Currency: "BTC"})
+	inv, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.5"), Currency: "BTC"})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func FuzzAPI(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	k, err := env.Gateway.APIKeys().Create(ctx, apikey.CreateParams{Mode: asset.Test})
+	k, err := env.Gateway.Keys().Create(ctx, apikey.CreateParams{Mode: asset.Test})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func FuzzAPI(f *testing.F) {
 // digest is storagetest.Digest of env's store: every stored thing a request could change.
 func digest(t *testing.T, env *kassatest.Env) string {
 	t.Helper()
-	d, err := storagetest.Digest(context.Background(), env.Gateway.Store())
+	d, err := storagetest.Digest(context.Background(), env.Store)
 	if err != nil {
 		t.Fatal(err)
 	}

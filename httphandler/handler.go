@@ -74,7 +74,7 @@ type Handler struct {
 // New returns the handler. The Gateway must have a MasterKey (API keys and webhook
 // secrets are sealed under it).
 func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
-	if gw == nil || gw.APIKeys() == nil {
+	if gw == nil || gw.Keys() == nil {
 		return nil, errors.New("httphandler: the Gateway needs a MasterKey")
 	}
 	if opts.RateLimit <= 0 {

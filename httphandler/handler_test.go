@@ -73,7 +73,7 @@ func (a *api) restart() {
 
 // keyID is the id of the API key do signs with.
 func (a *api) keyID() string {
-	k, err := a.env.Gateway.APIKeys().Authenticate(context.Background(), a.key)
+	k, err := a.env.Gateway.Keys().Authenticate(context.Background(), a.key)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func (a *api) keyID() string {
 }
 
 func (a *api) newKey(p apikey.CreateParams) string {
-	k, err := a.env.Gateway.APIKeys().Create(context.Background(), p)
+	k, err := a.env.Gateway.Keys().Create(context.Background(), p)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestAPI_Idempotency(t *testing.T) {
 	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "4", "currency": "USD"}, map[string]string{"Idempotency-Key": "k-1"}), 422, "idempotency_key_reused")
 	// Another mode's key does not share the record.
 	keyID := a.keyID()
-	a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+	a.env.Store.Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		now := a.env.Clock.Now() // the Gateway's clock keeps Idempotency-Key records
 		_, _, _, err := tx.BeginIdempotent(ctx, keyID, "k-running", idemHash("POST", "/v1/invoices", body), now, now.Add(-time.Hour), now.Add(-time.Hour))
 		return err
@@ -349,7 +349,7 @@ func TestAPI_Idempotency(t *testing.T) {
 	ordered := map[string]any{"amount": "3", "currency": "USD", "order_id": "o-crash"}
 	made := a.do("POST", "/v1/invoices", ordered, nil)
 	want(t, made, 201, "")
-	a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+	a.env.Store.Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		began := a.env.Clock.Now().Add(-2 * time.Minute)
 		_, _, _, err := tx.BeginIdempotent(ctx, keyID, "k-dead", idemHash("POST", "/v1/invoices", ordered), began, began.Add(-time.Hour), began.Add(-time.Hour))
 		return err
@@ -373,7 +373,7 @@ func TestAPI_IdempotencyKeyLostWithItsProcess(t *testing.T) {
 	keyID := a.keyID()
 	expire := func(key string, body any, path string, began time.Time) {
 		t.Helper()
-		err := a.env.Gateway.Store().Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+		err := a.env.Store.Update(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 			future := a.env.Clock.Now().Add(time.Hour) // everything older is gone: overwrite
 			_, _, _, err := tx.BeginIdempotent(ctx, keyID, key, idemHash("POST", path, body), began, future, future)
 			return err
@@ -410,7 +410,7 @@ func TestAPI_IdempotencyKeyLostWithItsProcess(t *testing.T) {
 			t.Fatalf("%s: a reused key for another request answered the old %v", c.path, id)
 		}
 	}
-	invs, _, err := a.env.Gateway.ListInvoices(context.Background(), listAll())
+	invs, _, err := a.env.Gateway.Invoices().List(context.Background(), listAll())
 	if err != nil || len(invs) != 1+3*2 { // fundBTC's, then two of each kind
 		t.Fatalf("%d invoices (%v), want 7", len(invs), err)
 	}
@@ -470,7 +470,7 @@ func TestAPI_BadInput(t *testing.T) {
 			}
 		})
 	}
-	if n, _, _ := a.env.Gateway.ListInvoices(context.Background(), listAll()); n != nil {
+	if n, _, _ := a.env.Gateway.Invoices().List(context.Background(), listAll()); n != nil {
 		t.Fatalf("bad input created %d invoices", len(n))
 	}
 	// invalid_state: cancel a confirming invoice.

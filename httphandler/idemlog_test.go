@@ -78,7 +78,7 @@ func TestAPI_IdempotencyStoreFailuresAreLogged(t *testing.T) {
 	mux.Handle("/pay/", http.StripPrefix("/pay", h))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	k, err := g.APIKeys().Create(ctx, apikey.CreateParams{Mode: asset.Test})
+	k, err := g.Keys().Create(ctx, apikey.CreateParams{Mode: asset.Test})
 	if err != nil {
 		t.Fatal(err)
 	}

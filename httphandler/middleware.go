@@ -91,7 +91,7 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 		var key apikey.Key
 		var err error = errUnauthorized
 		if secret != "" {
-			key, err = h.gw.APIKeys().Authenticate(r.Context(), secret)
+			key, err = h.gw.Keys().Authenticate(r.Context(), secret)
 		}
 		if err != nil {
 			// Each failure costs the client address a token; with none left the answer
@@ -236,7 +236,7 @@ func (h *Handler) verifySignature(r *http.Request, key apikey.Key, secret string
 	if err != nil || !hmac.Equal(got, wantRaw) {
 		return errBadSignature
 	}
-	first, err := h.gw.APIKeys().FirstUse(r.Context(), key.ID, wantRaw, at.Add(signatureWindow), now)
+	first, err := h.gw.Keys().FirstUse(r.Context(), key.ID, wantRaw, at.Add(signatureWindow), now)
 	if err != nil {
 		return toAPIError(err, h.log)
 	}
@@ -288,7 +288,7 @@ func (h *Handler) idempotent(next http.Handler) http.Handler {
 		c := callOf(r)
 		rk := sha256.Sum256(append([]byte(key+"\x00"), hash...))
 		c.requestKey = hex.EncodeToString(rk[:])
-		keys := h.gw.APIKeys()
+		keys := h.gw.Keys()
 		idem, err := keys.BeginIdempotent(r.Context(), c.key.ID, key, hash, h.opts.IdempotencyLease)
 		if err != nil {
 			writeError(w, toAPIError(err, h.log))

@@ -4,11 +4,10 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/webhook"
 )
 
-type webhookService = webhook.Service[storage.Tx]
+type webhookService = webhook.Service
 
 // openAPI serves an OpenAPI 3.1 document made from the route table.
 func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request) error {

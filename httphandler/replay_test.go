@@ -67,7 +67,7 @@ func TestAPI_SignedPayoutReplayedAfterRestartIsRefused(t *testing.T) {
 // ended, so the table holds only the last 5 minutes of signed requests.
 func TestAPI_SignaturesAreForgottenAfterTheirWindow(t *testing.T) {
 	a := newAPI(t, httphandler.Options{}, kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")))
-	keys := a.env.Gateway.APIKeys()
+	keys := a.env.Gateway.Keys()
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	window := 5 * time.Minute
@@ -131,7 +131,7 @@ func TestAPI_IdempotencyRecordsAreBoundToTheirKeyAndSealed(t *testing.T) {
 	if got := a.count(`SELECT count(*) FROM idempotency`); got != 2 {
 		t.Fatalf("%d idempotency records, want 2", got)
 	}
-	if err := a.env.Gateway.APIKeys().Purge(context.Background(), a.env.Clock.Now().Add(25*time.Hour)); err != nil {
+	if err := a.env.Gateway.Keys().Purge(context.Background(), a.env.Clock.Now().Add(25*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if got := a.count(`SELECT count(*) FROM idempotency`); got != 0 {

@@ -290,7 +290,7 @@ func (h *Handler) create(r *http.Request, kind invoice.Kind) (*invoice.Invoice, 
 	// The service stores the request's key with the invoice: a retry that runs again
 	// (its first attempt died holding the Idempotency-Key) finds the invoice.
 	p.RequestKey = requestKey(r)
-	return h.gw.CreateInvoice(r.Context(), mode(r), p)
+	return h.gw.Invoices().Create(r.Context(), mode(r), p)
 }
 
 // created is the status of a create's answer: 201, or 200 when its order_id named an
@@ -316,7 +316,7 @@ func (h *Handler) createInvoice(kind invoice.Kind) func(http.ResponseWriter, *ht
 // own returns the invoice of the key's mode with id and kind; another mode's or kind's
 // id is not found (never forbidden: that would say it exists).
 func (h *Handler) own(r *http.Request, kind invoice.Kind) (*invoice.Invoice, error) {
-	inv, err := h.gw.GetInvoice(r.Context(), mode(r), r.PathValue("id"))
+	inv, err := h.gw.Invoices().Get(r.Context(), mode(r), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +345,7 @@ func (h *Handler) list(r *http.Request, kind invoice.Kind) ([]*invoice.Invoice, 
 	if err := v.Err(); err != nil {
 		return nil, pagination{}, err
 	}
-	invs, total, err := h.gw.ListInvoices(r.Context(), p)
+	invs, total, err := h.gw.Invoices().List(r.Context(), p)
 	if err != nil {
 		return nil, pagination{}, err
 	}
@@ -375,7 +375,7 @@ func (h *Handler) getInvoice(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) cancelInvoice(w http.ResponseWriter, r *http.Request) error {
-	inv, err := h.gw.CancelInvoice(r.Context(), mode(r), r.PathValue("id"))
+	inv, err := h.gw.Invoices().Cancel(r.Context(), mode(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -412,7 +412,7 @@ func (h *Handler) invoiceTransactions(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	pays, err := h.gw.Payments(r.Context(), mode(r), inv.ID)
+	pays, err := h.gw.Invoices().Payments(r.Context(), mode(r), inv.ID)
 	if err != nil {
 		return err
 	}
@@ -445,7 +445,7 @@ func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request) error
 	if err := v.Err(); err != nil {
 		return err
 	}
-	recs, total, err := h.gw.Transfers(r.Context(), mode(r), f, page, limit)
+	recs, total, err := h.gw.Invoices().Transfers(r.Context(), mode(r), f, page, limit)
 	if err != nil {
 		return err
 	}
@@ -458,7 +458,7 @@ func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h *Handler) getTransaction(w http.ResponseWriter, r *http.Request) error {
-	recs, _, err := h.gw.Transfers(r.Context(), mode(r), invoice.TransferFilter{TxID: r.PathValue("txid")}, 1, 100)
+	recs, _, err := h.gw.Invoices().Transfers(r.Context(), mode(r), invoice.TransferFilter{TxID: r.PathValue("txid")}, 1, 100)
 	if err != nil {
 		return err
 	}
@@ -534,7 +534,7 @@ func (h *Handler) verifySession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if inv, err = h.gw.Rescan(r.Context(), mode(r), inv.ID, 200); err != nil {
+	if inv, err = h.gw.Invoices().Rescan(r.Context(), mode(r), inv.ID, 200); err != nil {
 		return err
 	}
 	status := "pending"
@@ -545,7 +545,7 @@ func (h *Handler) verifySession(w http.ResponseWriter, r *http.Request) error {
 	case invoice.StatusPaid:
 		status, msg = "paid", "Payment confirmed."
 	}
-	pays, _ := h.gw.Payments(r.Context(), mode(r), inv.ID)
+	pays, _ := h.gw.Invoices().Payments(r.Context(), mode(r), inv.ID)
 	var wallets []map[string]any
 	for _, m := range inv.Methods {
 		if req.Currency != "" && !strings.EqualFold(req.Currency, m.Asset) {

@@ -47,7 +47,7 @@ func TestAPI_KeysMatchExactlyOnce(t *testing.T) {
 			}
 		})
 	}
-	if l, _, _ := a.env.Gateway.ListInvoices(context.Background(), listAll()); len(l) != 0 {
+	if l, _, _ := a.env.Gateway.Invoices().List(context.Background(), listAll()); len(l) != 0 {
 		t.Fatalf("refused requests created %d invoices", len(l))
 	}
 	if l := a.do("GET", "/v1/payouts", nil, nil); len(l.body["data"].([]any)) != 0 {
@@ -111,7 +111,7 @@ func TestAPI_LifetimeIsRangeCheckedBeforeConversion(t *testing.T) {
 			t.Fatalf("lifetime %s: %s", lt, r.raw)
 		}
 	}
-	if l, _, _ := a.env.Gateway.ListInvoices(context.Background(), listAll()); len(l) != 0 {
+	if l, _, _ := a.env.Gateway.Invoices().List(context.Background(), listAll()); len(l) != 0 {
 		t.Fatalf("refused lifetimes created %d invoices", len(l))
 	}
 	for _, lt := range []int{300, 43200} {

@@ -206,6 +206,12 @@ type Tx interface {
 	keys.IndexAllocator
 	keys.AddressBook
 	event.Tx
+	// AfterCommit runs fn once the transaction has committed (never if it rolls back):
+	// the watchers' address sets change only with what storage says.
+	AfterCommit(fn func())
+	// Cursor returns the watcher's last processed block of n (confirmations are
+	// counted from it).
+	Cursor(ctx context.Context, n chains.NetworkRef) (chains.BlockRef, bool, error)
 	// OwnTx reports whether txid is a transaction our own wallet sent (its outputs to
 	// our addresses are change, not deposits).
 	OwnTx(ctx context.Context, n chains.NetworkRef, txid string) (bool, error)

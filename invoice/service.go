@@ -25,6 +25,14 @@ type Config struct {
 	Assets *asset.Registry
 	Keys   *keys.Keyring
 	Rates  Rater
+	// Update and View run storage transactions.
+	Update, View chains.Runner[Tx]
+	// Watch and Unwatch change the running watchers' address sets; the service calls
+	// them once the transaction that decided it has committed.
+	Watch, Unwatch func(n chains.NetworkRef, addrs ...string)
+	// Rescan scans the last depth blocks of n for transfers to addrs (the watcher's
+	// Rescan). Optional.
+	Rescan func(ctx context.Context, n chains.NetworkRef, addrs []string, depth uint64) error
 	// Enabled returns the asset codes that can be paid in mode (a chain backend runs
 	// for their network).
 	Enabled func(m asset.Mode) map[string]bool
@@ -46,19 +54,27 @@ type Resolver interface {
 	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
 }
 
-// Service implements invoices on a storage Tx. Its methods take the transaction from
-// the caller (the Gateway), so an invoice change, its ledger entries and its events
-// commit together.
+// Service implements invoices, each change in one storage transaction with its ledger
+// entries and its events. Apply and Recompute take the caller's transaction (the
+// chain watcher's), so a block's meaning commits with the block.
 type Service struct {
 	cfg Config
 	// callbacks checks url_callback as the webhook dialler will: the same SSRF guard.
 	callbacks netguard.Guard
+	// rescans keeps Rescan to once per RescanCooldown per invoice.
+	rescans cooldowns
 }
 
 // New returns a Service.
 func New(cfg Config) (*Service, error) {
-	if cfg.Assets == nil || cfg.Keys == nil || cfg.Rates == nil || cfg.Enabled == nil {
-		return nil, errors.New("invoice: Assets, Keys, Rates and Enabled are required")
+	if cfg.Assets == nil || cfg.Keys == nil || cfg.Rates == nil || cfg.Enabled == nil || cfg.Update == nil || cfg.View == nil {
+		return nil, errors.New("invoice: Assets, Keys, Rates, Enabled, Update and View are required")
+	}
+	if cfg.Watch == nil {
+		cfg.Watch = func(chains.NetworkRef, ...string) {}
+	}
+	if cfg.Unwatch == nil {
+		cfg.Unwatch = func(chains.NetworkRef, ...string) {}
 	}
 	if cfg.MonitoringWindow <= 0 {
 		cfg.MonitoringWindow = 24 * time.Hour
@@ -124,19 +140,9 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 		m := &inv.Methods[i]
 		a, ok := addrs[m.Family]
 		if !ok {
-			for {
-				idx, err := tx.AllocateIndex(ctx, m.Family, inv.Mode)
-				if err != nil {
-					return nil, false, err
-				}
-				a, err = s.cfg.Keys.Address(m.Family, inv.Mode, keys.Receive, idx)
-				if errors.Is(err, keys.ErrInvalidChildAtIndex) {
-					continue
-				}
-				if err != nil {
-					return nil, false, err
-				}
-				break
+			var err error
+			if a, err = s.allocate(ctx, tx, m.Family, inv.Mode); err != nil {
+				return nil, false, err
 			}
 			addrs[m.Family] = a
 			if err := tx.RecordAddress(ctx, a); err != nil {
@@ -152,9 +158,11 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 		return nil, false, err
 	}
 	for _, m := range inv.Methods {
-		if err := tx.WatchAddress(ctx, chains.NetworkRef{ID: m.Network, Mode: inv.Mode}, m.Address, inv.ID); err != nil {
+		n := chains.NetworkRef{ID: m.Network, Mode: inv.Mode}
+		if err := tx.WatchAddress(ctx, n, m.Address, inv.ID); err != nil {
 			return nil, false, err
 		}
+		tx.AfterCommit(func() { s.cfg.Watch(n, m.Address) })
 	}
 	if err := s.emit(ctx, tx, inv, event.InvoiceCreated); err != nil {
 		return nil, false, err
@@ -172,9 +180,7 @@ func idPrefix(k Kind) string {
 	return "inv"
 }
 
-// Cancel cancels a pending invoice with no payment seen. Otherwise it returns
-// ErrInvalidState.
-func (s *Service) Cancel(ctx context.Context, tx Tx, m asset.Mode, id string) (*Invoice, error) {
+func (s *Service) cancel(ctx context.Context, tx Tx, m asset.Mode, id string) (*Invoice, error) {
 	inv, err := tx.GetInvoice(ctx, m, id)
 	if err != nil {
 		return nil, err
@@ -288,7 +294,7 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 	if err != nil {
 		return nil, err
 	}
-	pays, err := s.Payments(ctx, tx, inv)
+	pays, err := s.payments(ctx, tx, inv)
 	if err != nil {
 		return nil, err
 	}
@@ -346,6 +352,10 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 		if err := tx.UnwatchInvoice(ctx, inv.ID); err != nil {
 			return nil, err
 		}
+		for _, m := range inv.Methods {
+			n := chains.NetworkRef{ID: m.Network, Mode: inv.Mode}
+			tx.AfterCommit(func() { s.cfg.Unwatch(n, m.Address) })
+		}
 	}
 	for _, t := range events {
 		if err := s.emit(ctx, tx, inv, t); err != nil {
@@ -355,10 +365,10 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 	return inv, nil
 }
 
-// Payments returns the transfers that pay inv: those to its addresses, less the
+// payments returns the transfers that pay inv: those to its addresses, less the
 // outputs of transactions our own wallets signed (a payout, sweep or top-up that
 // reached one of its addresses is the merchant's own money, never the payer's).
-func (s *Service) Payments(ctx context.Context, tx Tx, inv *Invoice) ([]Payment, error) {
+func (s *Service) payments(ctx context.Context, tx Tx, inv *Invoice) ([]Payment, error) {
 	all, err := tx.Payments(ctx, inv)
 	if err != nil {
 		return nil, err

@@ -3,7 +3,7 @@
 // so an application can test its payment flow end to end in milliseconds.
 //
 //	env := kassatest.New(t)
-//	inv, _ := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: d("10"), Currency: "USD"})
+//	inv, _ := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: d("10"), Currency: "USD"})
 //	env.Pay(inv, "USDT_TRON", "10")
 //	env.Mine(asset.Tron, 19)
 //	env.Invoice(inv.ID).Status // "paid"
@@ -18,6 +18,7 @@ package kassatest
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"math/big"
@@ -31,10 +32,10 @@ import (
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/keys"
-	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -81,9 +82,12 @@ func (c *Clock) Advance(d time.Duration) {
 type Env struct {
 	T       testing.TB
 	Gateway *kassa.Gateway
-	Clock   *Clock
-	Chains  map[asset.NetworkID]*sim.Chain
-	Assets  *asset.Registry
+	// Store is the Gateway's database (a SQLite file with WithDatabase, else in
+	// memory), for tests that look into it.
+	Store  storage.Store
+	Clock  *Clock
+	Chains map[asset.NetworkID]*sim.Chain
+	Assets *asset.Registry
 
 	opts   options
 	mu     sync.Mutex
@@ -101,6 +105,11 @@ type options struct {
 	logger   *slog.Logger
 	registry *asset.Registry
 	payouts  kassa.PayoutOptions
+	backends []chains.Backend
+	keyring  *keys.Keyring
+	clock    *Clock
+	poll     time.Duration
+	noSync   bool
 }
 
 // Option configures New.
@@ -132,6 +141,27 @@ var MasterKey = []byte("kassatest master key, 32 bytes!!")
 // WithAssets uses a registry of the test's own (for example with fewer confirmations).
 func WithAssets(r *asset.Registry) Option { return func(o *options) { o.registry = r } }
 
+// WithBackends runs the Gateway on these chain backends (real nodes: btcd, the
+// go-ethereum node) instead of kassatest's sim chains; Chain returns nil for their
+// networks.
+func WithBackends(bs ...chains.Backend) Option {
+	return func(o *options) { o.backends = append(o.backends, bs...) }
+}
+
+// WithKeyring uses k instead of a keyring from Mnemonic (for example with regtest's
+// Bitcoin parameters).
+func WithKeyring(k *keys.Keyring) Option { return func(o *options) { o.keyring = k } }
+
+// WithClock uses c as the Gateway's clock (real nodes' blocks carry real times).
+func WithClock(c *Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithPollInterval sets how often Run polls nodes that do not push.
+func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll = d } }
+
+// WithoutSync leaves the first Sync to the test (a deployment whose node is down at
+// its start, say).
+func WithoutSync() Option { return func(o *options) { o.noSync = true } }
+
 // New starts an Env; it is closed when the test ends.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
@@ -142,13 +172,25 @@ func New(t testing.TB, opts ...Option) *Env {
 	if o.registry == nil {
 		o.registry = asset.Default()
 	}
+	if o.clock == nil {
+		o.clock = NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	}
 	e := &Env{T: t, opts: o, codes: map[string]string{}, Assets: o.registry, Chains: map[asset.NetworkID]*sim.Chain{},
-		Clock: &Clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
+		Clock: o.clock}
+	e.newSims()
+	e.start()
+	return e
+}
+
+// newSims makes a sim chain for every network of Networks, unless the Env runs on
+// real backends.
+func (e *Env) newSims() {
+	if len(e.opts.backends) > 0 {
+		return
+	}
 	for _, n := range Networks {
 		e.Chains[n] = sim.New(chains.NetworkRef{ID: n, Mode: asset.Test})
 	}
-	e.start()
-	return e
 }
 
 func (e *Env) start() {
@@ -157,12 +199,24 @@ func (e *Env) start() {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	var backends []chains.Backend
-	for _, n := range Networks {
-		backends = append(backends, e.Chains[n])
+	backends := e.opts.backends
+	if len(backends) == 0 {
+		for _, n := range Networks {
+			backends = append(backends, e.Chains[n])
+		}
+	}
+	store, err := sqlite.Open(context.Background(), e.opts.db, sqlite.Options{Logger: e.opts.logger})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.Store = store
+	e.T.Cleanup(func() { store.Close() })
+	cfg := kassa.Config{Mnemonic: Mnemonic, Keyring: e.opts.keyring}
+	if cfg.Keyring != nil {
+		cfg.Mnemonic = ""
 	}
 	g, err := kassa.New(kassa.Config{
-		Mnemonic: Mnemonic, DatabasePath: e.opts.db, Chains: backends, Rates: cache,
+		Mnemonic: cfg.Mnemonic, Keyring: cfg.Keyring, Store: store, Chains: backends, Rates: cache, PollInterval: e.opts.poll,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
 		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(),
 	})
@@ -179,17 +233,25 @@ func (e *Env) start() {
 	}); err != nil {
 		e.T.Fatal(err)
 	}
-	e.Sync()
+	if !e.opts.noSync {
+		e.Sync()
+	}
 }
 
 // Restart closes the Gateway and opens a new one on the same database and chains, as a
 // process restart would (use WithDatabase: an in-memory database does not survive).
 func (e *Env) Restart() {
 	e.T.Helper()
-	if err := e.Gateway.Close(); err != nil {
+	e.close()
+	e.start()
+}
+
+// close closes the Gateway and its database.
+func (e *Env) close() {
+	e.T.Helper()
+	if err := errors.Join(e.Gateway.Close(), e.Store.Close()); err != nil {
 		e.T.Fatal(err)
 	}
-	e.start()
 }
 
 // RestartProcess is Restart as a new process sees it: the sim chains are new values
@@ -197,12 +259,8 @@ func (e *Env) Restart() {
 // WithDatabase). Chains returned by Chain before are stale afterwards.
 func (e *Env) RestartProcess() {
 	e.T.Helper()
-	if err := e.Gateway.Close(); err != nil {
-		e.T.Fatal(err)
-	}
-	for _, n := range Networks {
-		e.Chains[n] = sim.New(chains.NetworkRef{ID: n, Mode: asset.Test})
-	}
+	e.close()
+	e.newSims()
 	e.start()
 }
 
@@ -296,7 +354,7 @@ func (e *Env) Advance(d time.Duration) {
 // Invoice returns the stored invoice.
 func (e *Env) Invoice(id string) *invoice.Invoice {
 	e.T.Helper()
-	inv, err := e.Gateway.GetInvoice(context.Background(), asset.Test, id)
+	inv, err := e.Gateway.Invoices().Get(context.Background(), asset.Test, id)
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -313,10 +371,7 @@ func (e *Env) Events() []kassa.Event {
 // Verify checks the ledger's invariants and fails the test if any is broken.
 func (e *Env) Verify() {
 	e.T.Helper()
-	err := e.Gateway.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
-		return ledger.Verify(ctx, tx)
-	})
-	if err != nil {
+	if err := e.Gateway.VerifyLedger(context.Background()); err != nil {
 		e.T.Fatal(err)
 	}
 }

@@ -35,3 +35,32 @@ func BookNetworkFee(ctx context.Context, tx Tx, m asset.Mode, code string, amoun
 	}
 	return err
 }
+
+// MerchantBalances are the merchant's balances of one asset in one mode, in base units.
+type MerchantBalances struct {
+	Available *big.Int // confirmed, can be paid out
+	Pending   *big.Int // detected, awaiting confirmations
+	Held      *big.Int // reserved by payouts in flight
+}
+
+// Merchant reads the merchant's balances of asset code in mode; accounts never used
+// read as zero.
+func Merchant(ctx context.Context, r Reader, m asset.Mode, code string) (MerchantBalances, error) {
+	b := MerchantBalances{}
+	for name, dst := range map[string]**big.Int{
+		MerchantAvailable(m, code): &b.Available,
+		MerchantPending(m, code):   &b.Pending,
+		Holds(m, code):             &b.Held,
+	} {
+		acct, err := r.Account(ctx, name)
+		switch {
+		case errors.Is(err, ErrAccountNotFound):
+			*dst = new(big.Int)
+		case err != nil:
+			return MerchantBalances{}, err
+		default:
+			*dst = acct.Balance
+		}
+	}
+	return b, nil
+}

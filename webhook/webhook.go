@@ -162,7 +162,7 @@ type Tx interface {
 }
 
 // Runner runs fn in a storage transaction.
-type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx T) error) error
+type Runner func(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
 // Options tune delivery. The zero value is the production default.
 type Options struct {
@@ -193,18 +193,18 @@ type Options struct {
 }
 
 // Config configures a Service.
-type Config[T Tx] struct {
+type Config struct {
 	MasterKey []byte
-	Update    Runner[T]
-	View      Runner[T]
+	Update    Runner // read-write transactions
+	View      Runner // read-only transactions
 	Options   Options
 	Now       func() time.Time
 	Logger    *slog.Logger
 }
 
 // Service manages endpoints and delivers events.
-type Service[T Tx] struct {
-	cfg    Config[T]
+type Service struct {
+	cfg    Config
 	opts   Options
 	box    *secretbox.Box
 	guard  guard
@@ -213,7 +213,7 @@ type Service[T Tx] struct {
 }
 
 // New returns a Service.
-func New[T Tx](cfg Config[T]) (*Service[T], error) {
+func New(cfg Config) (*Service, error) {
 	box, err := secretbox.New(cfg.MasterKey, "webhook-secret")
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
@@ -266,7 +266,7 @@ func New[T Tx](cfg Config[T]) (*Service[T], error) {
 	}
 	client := &http.Client{Transport: transport, Timeout: o.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &Service[T]{cfg: cfg, opts: o, box: box, guard: g, client: client}, nil
+	return &Service{cfg: cfg, opts: o, box: box, guard: g, client: client}, nil
 }
 
 // CreateParams create an endpoint.
@@ -276,7 +276,7 @@ type CreateParams struct {
 	Events      []string
 }
 
-func (s *Service[T]) checkParams(ctx context.Context, url, description string, events []string) (validation.Error, []string) {
+func (s *Service) checkParams(ctx context.Context, url, description string, events []string) (validation.Error, []string) {
 	var v validation.Error
 	if err := s.guard.check(ctx, url); err != nil {
 		v.Add("url", err)
@@ -309,7 +309,7 @@ func (s *Service[T]) checkParams(ctx context.Context, url, description string, e
 
 // Create validates p and stores a new enabled endpoint. The answer carries the secret,
 // which is never shown again.
-func (s *Service[T]) Create(ctx context.Context, m asset.Mode, p CreateParams) (Endpoint, error) {
+func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (Endpoint, error) {
 	v, events := s.checkParams(ctx, p.URL, p.Description, p.Events)
 	if !m.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
@@ -321,7 +321,7 @@ func (s *Service[T]) Create(ctx context.Context, m asset.Mode, p CreateParams) (
 	secret := NewSecret()
 	e := Endpoint{ID: ids.New("we"), Mode: m, URL: p.URL, Description: p.Description, Events: events, Enabled: true,
 		CreatedAt: now, UpdatedAt: now}
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		all, err := tx.ListEndpoints(ctx, m)
 		if err != nil {
 			return err
@@ -348,7 +348,7 @@ type UpdateParams struct {
 
 // Update changes an endpoint. Enabling it clears DisabledReason and FailingSince. The
 // new URL is checked (and its host looked up) before the storage transaction.
-func (s *Service[T]) Update(ctx context.Context, m asset.Mode, id string, p UpdateParams) (Endpoint, error) {
+func (s *Service) Update(ctx context.Context, m asset.Mode, id string, p UpdateParams) (Endpoint, error) {
 	// The new values are checked before the write transaction: checking a URL looks its
 	// host up in DNS, and a slow resolver must never hold the database's writer (every
 	// invoice and payout waits for it).
@@ -371,7 +371,7 @@ func (s *Service[T]) Update(ctx context.Context, m asset.Mode, id string, p Upda
 		return Endpoint{}, err
 	}
 	var out Endpoint
-	err = s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		rec, err := tx.GetEndpoint(ctx, m, id)
 		if err != nil {
 			return err
@@ -401,9 +401,9 @@ func (s *Service[T]) Update(ctx context.Context, m asset.Mode, id string, p Upda
 
 // RotateSecret gives the endpoint a new secret, returned once. The old one keeps
 // signing (beside the new one) for the rotation window.
-func (s *Service[T]) RotateSecret(ctx context.Context, m asset.Mode, id string) (Endpoint, error) {
+func (s *Service) RotateSecret(ctx context.Context, m asset.Mode, id string) (Endpoint, error) {
 	var out Endpoint
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		rec, err := tx.GetEndpoint(ctx, m, id)
 		if err != nil {
 			return err
@@ -422,9 +422,9 @@ func (s *Service[T]) RotateSecret(ctx context.Context, m asset.Mode, id string) 
 }
 
 // Get, List and Delete manage endpoints of a mode.
-func (s *Service[T]) Get(ctx context.Context, m asset.Mode, id string) (Endpoint, error) {
+func (s *Service) Get(ctx context.Context, m asset.Mode, id string) (Endpoint, error) {
 	var out Endpoint
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		rec, err := tx.GetEndpoint(ctx, m, id)
 		out = rec.Endpoint
 		return err
@@ -433,9 +433,9 @@ func (s *Service[T]) Get(ctx context.Context, m asset.Mode, id string) (Endpoint
 }
 
 // List returns the endpoints of a mode.
-func (s *Service[T]) List(ctx context.Context, m asset.Mode) ([]Endpoint, error) {
+func (s *Service) List(ctx context.Context, m asset.Mode) ([]Endpoint, error) {
 	var out []Endpoint
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		recs, err := tx.ListEndpoints(ctx, m)
 		for _, r := range recs {
 			out = append(out, r.Endpoint)
@@ -446,8 +446,8 @@ func (s *Service[T]) List(ctx context.Context, m asset.Mode) ([]Endpoint, error)
 }
 
 // Delete removes an endpoint; its pending deliveries are dropped when they come due.
-func (s *Service[T]) Delete(ctx context.Context, m asset.Mode, id string) error {
-	return s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+func (s *Service) Delete(ctx context.Context, m asset.Mode, id string) error {
+	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		if _, err := tx.GetEndpoint(ctx, m, id); err != nil {
 			return err
 		}
@@ -457,9 +457,9 @@ func (s *Service[T]) Delete(ctx context.Context, m asset.Mode, id string) error 
 
 // CallbackSecret returns the secret that signs invoice url_callback deliveries of mode,
 // creating it on first use.
-func (s *Service[T]) CallbackSecret(ctx context.Context, m asset.Mode) (string, error) {
+func (s *Service) CallbackSecret(ctx context.Context, m asset.Mode) (string, error) {
 	var secret string
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		secret, err = s.callbackSecret(ctx, tx, m)
 		return err
@@ -467,7 +467,7 @@ func (s *Service[T]) CallbackSecret(ctx context.Context, m asset.Mode) (string, 
 	return secret, err
 }
 
-func (s *Service[T]) callbackSecret(ctx context.Context, tx T, m asset.Mode) (string, error) {
+func (s *Service) callbackSecret(ctx context.Context, tx Tx, m asset.Mode) (string, error) {
 	sealed, ok, err := tx.CallbackSecret(ctx, m)
 	if err != nil {
 		return "", err
@@ -485,9 +485,9 @@ const fanoutCursor = "webhooks"
 // Fanout records a delivery for every new event and every endpoint subscribed to it
 // (and the invoice's url_callback), in one transaction with the outbox cursor. It
 // returns the number of events it processed.
-func (s *Service[T]) Fanout(ctx context.Context) (int, error) {
+func (s *Service) Fanout(ctx context.Context) (int, error) {
 	n := 0
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		cursor, err := tx.SubscriberCursor(ctx, fanoutCursor)
 		if err != nil {
 			return err
@@ -537,7 +537,7 @@ func newDelivery(e event.Event, target, url string, now time.Time) Delivery {
 
 // Dispatch delivers every delivery due now, with Workers concurrent POSTs, and returns
 // how many attempts it made. It stops claiming when nothing is due.
-func (s *Service[T]) Dispatch(ctx context.Context) (int, error) {
+func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	s.claim.Lock()
 	defer s.claim.Unlock()
 	total := 0
@@ -545,7 +545,7 @@ func (s *Service[T]) Dispatch(ctx context.Context) (int, error) {
 		now := s.cfg.Now().UTC()
 		lease := now.Add(s.opts.Lease)
 		var batch []Delivery
-		if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		if err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 			var err error
 			batch, err = tx.ClaimDeliveries(ctx, now, lease, s.opts.Workers*4)
 			return err
@@ -572,7 +572,7 @@ func (s *Service[T]) Dispatch(ctx context.Context) (int, error) {
 		}
 		// One transaction records the whole batch (group commit). A crash before it
 		// commits leaves the deliveries leased: they are sent again after the lease.
-		if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		if err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 			for _, r := range results {
 				if err := s.finish(ctx, tx, r); err != nil {
 					return err
@@ -603,11 +603,11 @@ const maxResponse = 64 << 10
 
 // attempt makes one attempt of d. Only storage errors are returned; an endpoint that
 // fails is the normal case, recorded in the result.
-func (s *Service[T]) attempt(ctx context.Context, d Delivery) (result, error) {
+func (s *Service) attempt(ctx context.Context, d Delivery) (result, error) {
 	var e event.Event
 	var secrets []string
 	var gone bool
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if e, err = tx.GetEvent(ctx, d.Mode, d.EventID); err != nil {
 			return err
@@ -651,7 +651,7 @@ func (s *Service[T]) attempt(ctx context.Context, d Delivery) (result, error) {
 		return result{}, err
 	}
 	if d.Target == CallbackTarget && len(secrets) == 0 {
-		if err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+		if err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 			sec, err := s.callbackSecret(ctx, tx, d.Mode)
 			secrets = []string{sec}
 			return err
@@ -688,7 +688,7 @@ func (s *Service[T]) attempt(ctx context.Context, d Delivery) (result, error) {
 }
 
 // finish records an attempt and the delivery's new state.
-func (s *Service[T]) finish(ctx context.Context, tx T, r result) error {
+func (s *Service) finish(ctx context.Context, tx Tx, r result) error {
 	if err := tx.FinishAttempt(ctx, r.d, r.a); err != nil {
 		return err
 	}
@@ -705,7 +705,7 @@ func attemptError(a Attempt) string {
 	return fmt.Sprintf("HTTP %d", a.StatusCode)
 }
 
-func (s *Service[T]) post(ctx context.Context, d Delivery, e event.Event, secrets []string, a *Attempt) {
+func (s *Service) post(ctx context.Context, d Delivery, e event.Event, secrets []string, a *Attempt) {
 	body, err := json.Marshal(e)
 	if err != nil {
 		a.Error = err.Error()
@@ -747,7 +747,7 @@ func (s *Service[T]) post(ctx context.Context, d Delivery, e event.Event, secret
 }
 
 // trackHealth keeps FailingSince and disables an endpoint failing for DisableAfter.
-func (s *Service[T]) trackHealth(ctx context.Context, tx T, d Delivery, ok bool, now time.Time) error {
+func (s *Service) trackHealth(ctx context.Context, tx Tx, d Delivery, ok bool, now time.Time) error {
 	ep, err := tx.GetEndpoint(ctx, d.Mode, d.Target)
 	if err != nil {
 		return err
@@ -776,9 +776,9 @@ func (s *Service[T]) trackHealth(ctx context.Context, tx T, d Delivery, ok bool,
 }
 
 // Redeliver makes every delivery of an event pending again, due now.
-func (s *Service[T]) Redeliver(ctx context.Context, m asset.Mode, eventID string) (int, error) {
+func (s *Service) Redeliver(ctx context.Context, m asset.Mode, eventID string) (int, error) {
 	n := 0
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		if _, err := tx.GetEvent(ctx, m, eventID); err != nil {
 			return err
 		}
@@ -802,9 +802,9 @@ type DeliveryDetail struct {
 }
 
 // Event returns an event of mode with its deliveries and every attempt.
-func (s *Service[T]) Event(ctx context.Context, m asset.Mode, id string) (EventDetail, error) {
+func (s *Service) Event(ctx context.Context, m asset.Mode, id string) (EventDetail, error) {
 	var out EventDetail
-	err := s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if out.Event, err = tx.GetEvent(ctx, m, id); err != nil {
 			return err
@@ -828,8 +828,8 @@ func (s *Service[T]) Event(ctx context.Context, m asset.Mode, id string) (EventD
 // CheckSealed opens the stored secrets of the first endpoint of each mode and the
 // url_callback secrets: an error means the master key is not the one they were
 // sealed with. With nothing stored it returns nil.
-func (s *Service[T]) CheckSealed(ctx context.Context) error {
-	return s.cfg.View(ctx, func(ctx context.Context, tx T) error {
+func (s *Service) CheckSealed(ctx context.Context) error {
+	return s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		for _, m := range []asset.Mode{asset.Live, asset.Test} {
 			eps, err := tx.ListEndpoints(ctx, m)
 			if err != nil {

@@ -123,7 +123,7 @@ func BenchmarkDetectionLatency(b *testing.B) {
 func detectionLatencies(tb testing.TB, n int, poll time.Duration) []time.Duration {
 	e := newEnvTB(tb, 1, poll)
 	return latencytest.Measure(tb, e.g, n, func() (string, func()) {
-		inv, err := e.g.CreateInvoice(context.Background(), asset.Test, invoice.CreateParams{Amount: btcs("0.001"), Currency: "BTC"})
+		inv, err := e.g.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{Amount: btcs("0.001"), Currency: "BTC"})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -220,7 +220,7 @@ func TestEsplora_WatcherFollowsReorg(t *testing.T) {
 	}
 	defer s.Close()
 	rec := &recorder{}
-	w, err := chains.NewWatcher(chains.WatcherConfig[storage.Tx]{Backend: e, Assets: asset.Default(), Update: s.Update, View: s.View, Sink: rec, Logger: quiet})
+	w, err := chains.NewWatcher(chains.WatcherConfig{Backend: e, Assets: asset.Default(), Update: storage.Runner[chains.Tx](s.Update), View: storage.Runner[chains.Tx](s.View), Sink: rec, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestEsplora_WatcherFollowsReorg(t *testing.T) {
 
 type recorder struct{ got []chains.Record }
 
-func (r *recorder) Changed(_ context.Context, _ storage.Tx, _ chains.NetworkRef, c []chains.Record) error {
+func (r *recorder) Changed(_ context.Context, _ chains.Tx, _ chains.NetworkRef, c []chains.Record) error {
 	r.got = append(r.got, c...)
 	return nil
 }

@@ -17,8 +17,6 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
-	"github.com/kassapay/kassa/ledger"
-	"github.com/kassapay/kassa/storage"
 	"github.com/shopspring/decimal"
 )
 
@@ -30,6 +28,7 @@ type env struct {
 	poll    time.Duration
 	node    *btcdtest.Node
 	backend *bitcoin.Backend
+	kt      *kassatest.Env // the Gateway on btcd, and its database
 	g       *kassa.Gateway
 	clock   *kassatest.Clock
 	keys    *keys.Keyring
@@ -59,16 +58,13 @@ func newEnvTB(t testing.TB, confirmations int, poll time.Duration) *env {
 	return e
 }
 
-func (e *env) open() {
+// open starts a Gateway on the env's database and backend, as a process would.
+func (e *env) open(opts ...kassatest.Option) {
 	e.t.Helper()
-	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: e.db, Chains: []chains.Backend{e.backend},
-		Now: e.clock.Now, Assets: e.reg, Logger: quiet, PollInterval: e.poll})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.g = g
-	e.t.Cleanup(func() { g.Close() })
-	e.sync()
+	e.kt = kassatest.New(e.t, append([]kassatest.Option{kassatest.WithBackends(e.backend), kassatest.WithKeyring(e.keys),
+		kassatest.WithClock(e.clock), kassatest.WithAssets(e.reg), kassatest.WithDatabase(e.db),
+		kassatest.WithPollInterval(e.poll), kassatest.WithLogger(quiet)}, opts...)...)
+	e.g = e.kt.Gateway
 }
 
 func (e *env) sync() {
@@ -80,7 +76,7 @@ func (e *env) sync() {
 
 func (e *env) invoice(btc string, lifetime time.Duration) *invoice.Invoice {
 	e.t.Helper()
-	inv, err := e.g.CreateInvoice(context.Background(), asset.Test, invoice.CreateParams{
+	inv, err := e.g.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{
 		Amount: decimal.RequireFromString(btc), Currency: "BTC", Lifetime: lifetime})
 	if err != nil {
 		e.t.Fatal(err)
@@ -99,7 +95,7 @@ func (e *env) out(inv *invoice.Invoice, sats int64) btcdtest.Output {
 
 func (e *env) want(inv *invoice.Invoice, s invoice.Status, ex invoice.Exception) *invoice.Invoice {
 	e.t.Helper()
-	got, err := e.g.GetInvoice(context.Background(), asset.Test, inv.ID)
+	got, err := e.g.Invoices().Get(context.Background(), asset.Test, inv.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -120,10 +116,7 @@ func (e *env) balance() kassa.Balance {
 
 func (e *env) verify() {
 	e.t.Helper()
-	err := e.g.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) })
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	e.kt.Verify()
 }
 
 func btcs(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -135,13 +128,7 @@ func TestNode_FreshDeploymentFindsPaymentsMadeBeforeItsFirstScan(t *testing.T) {
 	e := newEnv(t, 2)
 	e.clock = kassatest.NewClock(time.Now()) // btcd's blocks carry real times
 	e.db = filepath.Join(t.TempDir(), "fresh.db")
-	g, err := kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: e.db, Chains: []chains.Backend{e.backend},
-		Now: e.clock.Now, Assets: e.reg, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	e.g = g
+	e.open(kassatest.WithoutSync()) // no scan yet: the node was unreachable
 	inv := e.invoice("0.01", time.Hour)
 	e.node.Payer().Pay(e.out(inv, 1_000_000))
 	e.node.Generate(10)

@@ -21,8 +21,8 @@ import (
 
 func (e *env) wallet(hook func() error) *bitcoin.Wallet {
 	e.t.Helper()
-	cfg := bitcoin.WalletConfig{Backend: e.backend, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.g.Store().Update),
-		View: storage.Runner[chains.WalletTx](e.g.Store().View), Watch: func(a string) { e.g.Watch(e.backend.Network(), a) }, Logger: quiet}
+	cfg := bitcoin.WalletConfig{Backend: e.backend, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.kt.Store.Update),
+		View: storage.Runner[chains.WalletTx](e.kt.Store.View), Watch: func(a string) { e.g.Watch(e.backend.Network(), a) }, Logger: quiet}
 	if hook != nil {
 		cfg = bitcoin.WithBeforeBroadcast(cfg, hook)
 	}

@@ -19,8 +19,6 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
-	"github.com/kassapay/kassa/ledger"
-	"github.com/kassapay/kassa/storage"
 	"github.com/shopspring/decimal"
 )
 
@@ -30,6 +28,7 @@ type env struct {
 	t       testing.TB
 	node    *evmtest.Node
 	backend *evm.Backend
+	kt      *kassatest.Env // the Gateway on the node, and its database
 	g       *kassa.Gateway
 	clock   *kassatest.Clock
 	keys    *keys.Keyring
@@ -63,13 +62,10 @@ func newEnvPoll(t testing.TB, poll time.Duration) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.backend.Close)
-	e.g, err = kassa.New(kassa.Config{Keyring: e.keys, DatabasePath: filepath.Join(t.TempDir(), "kassa.db"),
-		Chains: []chains.Backend{e.backend}, Now: e.clock.Now, Assets: e.reg, Logger: quiet, PollInterval: poll})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.g.Close() })
-	e.sync()
+	e.kt = kassatest.New(t, kassatest.WithBackends(e.backend), kassatest.WithKeyring(e.keys), kassatest.WithClock(e.clock),
+		kassatest.WithAssets(e.reg), kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")),
+		kassatest.WithPollInterval(poll), kassatest.WithLogger(quiet))
+	e.g = e.kt.Gateway
 	return e
 }
 
@@ -88,7 +84,7 @@ func (e *env) mine(n int) {
 
 func (e *env) invoice(amount, currency string) *invoice.Invoice {
 	e.t.Helper()
-	inv, err := e.g.CreateInvoice(context.Background(), asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString(amount), Currency: currency})
+	inv, err := e.g.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString(amount), Currency: currency})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -97,7 +93,7 @@ func (e *env) invoice(amount, currency string) *invoice.Invoice {
 
 func (e *env) want(inv *invoice.Invoice, s invoice.Status, ex invoice.Exception) *invoice.Invoice {
 	e.t.Helper()
-	got, err := e.g.GetInvoice(context.Background(), asset.Test, inv.ID)
+	got, err := e.g.Invoices().Get(context.Background(), asset.Test, inv.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -118,9 +114,7 @@ func (e *env) balance(code string) kassa.Balance {
 
 func (e *env) verify() {
 	e.t.Helper()
-	if err := e.g.Store().View(context.Background(), func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) }); err != nil {
-		e.t.Fatal(err)
-	}
+	e.kt.Verify()
 }
 
 // units converts an amount of code to base units.
@@ -283,7 +277,7 @@ func TestNode_TokenPaymentMinedAgainAtAnotherLogIndexIsOnePayment(t *testing.T) 
 	}
 	e.mine(3)
 	e.want(inv, invoice.StatusPaid, "")
-	pays, err := e.g.Payments(ctx, asset.Test, inv.ID)
+	pays, err := e.g.Invoices().Payments(ctx, asset.Test, inv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +338,7 @@ func TestNode_InternalTransferCaughtByReconciliation(t *testing.T) {
 	if b := e.balance("ETH"); !b.Available.Equal(dec("0.3")) {
 		t.Fatalf("balance %+v", b)
 	}
-	pays, _ := e.g.Payments(context.Background(), asset.Test, inv.ID)
+	pays, _ := e.g.Invoices().Payments(context.Background(), asset.Test, inv.ID)
 	if len(pays) != 1 || pays[0].Index != evm.InternalIndex || pays[0].TxID[:9] != "internal:" {
 		t.Fatalf("payments %+v", pays)
 	}

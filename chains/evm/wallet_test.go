@@ -31,8 +31,8 @@ func bookFee(ctx context.Context, tx chains.WalletTx, f chains.FeeSpent) error {
 
 func (e *env) wallet(hook func() error) *evm.Wallet {
 	e.t.Helper()
-	cfg := evm.WalletConfig{Backend: e.backend, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.g.Store().Update),
-		View: storage.Runner[chains.WalletTx](e.g.Store().View), Book: bookFee, Logger: quiet}
+	cfg := evm.WalletConfig{Backend: e.backend, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.kt.Store.Update),
+		View: storage.Runner[chains.WalletTx](e.kt.Store.View), Book: bookFee, Logger: quiet}
 	if hook != nil {
 		cfg = evm.WithBeforeBroadcast(cfg, hook)
 	}
@@ -176,7 +176,7 @@ func TestWallet_RevertedPayoutFailsWithGasBooked(t *testing.T) {
 		t.Fatalf("a reverted payout still costs gas: %s", failed.Fee)
 	}
 	var fees *big.Int
-	e.g.Store().View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	e.kt.Store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		a, err := tx.Account(ctx, ledger.NetworkFees(asset.Test, "ETH"))
 		fees = a.Balance
 		return err
@@ -286,8 +286,8 @@ func TestWallet_NonceTooLowFromAStalePoolIsNotABroadcast(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	w, err := evm.NewWallet(evm.WalletConfig{Backend: b, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.g.Store().Update),
-		View: storage.Runner[chains.WalletTx](e.g.Store().View), Book: bookFee, Logger: quiet})
+	w, err := evm.NewWallet(evm.WalletConfig{Backend: b, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.kt.Store.Update),
+		View: storage.Runner[chains.WalletTx](e.kt.Store.View), Book: bookFee, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

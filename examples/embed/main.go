@@ -61,7 +61,7 @@ func (s *Shop) Routes(api http.Handler) http.Handler {
 }
 
 func (s *Shop) buy(w http.ResponseWriter, r *http.Request) {
-	inv, err := s.gw.CreateInvoice(r.Context(), asset.Test, invoice.CreateParams{
+	inv, err := s.gw.Invoices().Create(r.Context(), asset.Test, invoice.CreateParams{
 		Amount: decimal.NewFromInt(25), Currency: "USD", Description: "Kassa T-shirt"})
 	if err != nil {
 		http.Error(w, "cannot create the invoice", http.StatusInternalServerError)

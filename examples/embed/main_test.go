@@ -47,7 +47,7 @@ func TestEmbed_ShopFlow(t *testing.T) {
 	paid := shop.orders[id].Paid
 	shop.mu.Unlock()
 	if !paid {
-		inv, _ := shop.gw.GetInvoice(context.Background(), asset.Test, id)
+		inv, _ := shop.gw.Invoices().Get(context.Background(), asset.Test, id)
 		t.Fatalf("order not marked paid (invoice %s)", inv.Status)
 	}
 	cancel()

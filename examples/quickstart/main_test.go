@@ -37,7 +37,7 @@ func TestQuickstartSmoke(t *testing.T) {
 	if err != nil || b.Available.String() != "25" || !b.Pending.IsZero() {
 		t.Fatalf("balance: %+v, %v (want 25 available)", b, err)
 	}
-	_, total, err := g.ListInvoices(t.Context(), invoice.ListParams{Mode: asset.Test, Status: invoice.StatusPaid})
+	_, total, err := g.Invoices().List(t.Context(), invoice.ListParams{Mode: asset.Test, Status: invoice.StatusPaid})
 	if err != nil || total != 1 {
 		t.Fatalf("paid invoices: %d, %v", total, err)
 	}

@@ -52,7 +52,7 @@ func (s *shop) routes(mux *http.ServeMux) {
 // buy creates the order's invoice and sends the customer to Kassa's checkout page.
 func (s *shop) buy(w http.ResponseWriter, r *http.Request) {
 	order := fmt.Sprintf("ORD-%d", time.Now().UnixNano())
-	inv, err := s.g.CreateInvoice(r.Context(), asset.Test, invoice.CreateParams{
+	inv, err := s.g.Invoices().Create(r.Context(), asset.Test, invoice.CreateParams{
 		Amount: decimal.NewFromInt(25), Currency: "USD", OrderID: order, Description: "Kassa T-shirt",
 		AcceptedAssets: []string{"ETH", "USDT_ETHEREUM", "BTC"},
 		SuccessURL:     s.base + "/thanks?order=" + url.QueryEscape(order), CancelURL: s.base + "/",

@@ -168,7 +168,7 @@ func command(ctx context.Context, g *kassa.Gateway, args []string, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	k, err := g.APIKeys().Create(ctx, apikey.CreateParams{Mode: m, Label: *label})
+	k, err := g.Keys().Create(ctx, apikey.CreateParams{Mode: m, Label: *label})
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "kassa.db")
 	env := kassatest.New(t, kassatest.WithDatabase(db))
 	ctx := context.Background()
-	inv, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString("0.01"), Currency: "BTC"})
+	inv, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString("0.01"), Currency: "BTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 
 	// A credit nobody paid for, written into the ledger behind Kassa's back: the ledger
 	// still balances, the world account does not add up.
-	if err := env.Gateway.Store().Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+	if err := env.Store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
 		_, err := ledger.Post(ctx, tx, ledger.Entry{Key: "forged", Postings: []ledger.Posting{
 			{Account: ledger.World(asset.Test, "BTC"), Amount: big.NewInt(-7)},
 			{Account: ledger.MerchantAvailable(asset.Test, "BTC"), Amount: big.NewInt(7)}}})
@@ -126,7 +126,7 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 	// One client request, two invoices (as a retry without order_id or request key
 	// would make): the checker names the reference.
 	for range 2 {
-		if _, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString("0.01"),
+		if _, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString("0.01"),
 			Currency: "BTC", Metadata: []byte(`{"ref":"c1-o1"}`)}); err != nil {
 			t.Fatal(err)
 		}

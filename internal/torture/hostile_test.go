@@ -22,7 +22,7 @@ import (
 func TestHostile_EveryRequestRefusedNothingStored(t *testing.T) {
 	env := kassatest.New(t)
 	ctx := context.Background()
-	inv, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString("0.5"), Currency: "BTC"})
+	inv, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString("0.5"), Currency: "BTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +34,11 @@ func TestHostile_EveryRequestRefusedNothingStored(t *testing.T) {
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	k, err := env.Gateway.APIKeys().Create(ctx, apikey.CreateParams{Mode: asset.Test})
+	k, err := env.Gateway.Keys().Create(ctx, apikey.CreateParams{Mode: asset.Test})
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest := func() (string, error) { return storagetest.Digest(ctx, env.Gateway.Store()) }
+	digest := func() (string, error) { return storagetest.Digest(ctx, env.Store) }
 	n, err := hostile(ctx, srv.URL, k.Secret, false, digest)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestHostile_EveryRequestRefusedNothingStored(t *testing.T) {
 		t.Fatalf("%d hostile requests", n)
 	}
 	before, _ := digest()
-	if _, err := env.Gateway.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: decimal.NewFromInt(1), Currency: "USD"}); err != nil {
+	if _, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: decimal.NewFromInt(1), Currency: "USD"}); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := digest(); after == before {

@@ -28,6 +28,7 @@ import (
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -115,13 +116,15 @@ func reorgOn(ctx context.Context, dir string, net reorgNet, n int, seed uint64, 
 	if err != nil {
 		return "", err
 	}
-	cfg := kassa.Config{Keyring: kr, DatabasePath: filepath.Join(dir, "kassa.db"), Chains: []chains.Backend{b},
+	cfg := kassa.Config{Keyring: kr, Chains: []chains.Backend{b},
 		Rates: cache, Assets: reg, Logger: quiet, MasterKey: masterKeyBytes(), Webhooks: webhook.Options{AllowPrivate: true}}
-	g, err := kassa.New(cfg)
-	if err != nil {
+	r := &reorger{cfg: cfg, db: filepath.Join(dir, "kassa.db"), net: net, codes: codes, reg: reg, f: newFacts(), rng: rng,
+		restarts: rand.New(rand.NewPCG(seed, 3)), deep: map[string]string{}}
+	if err := r.open(ctx); err != nil {
 		return "", err
 	}
-	f := newFacts()
+	defer r.close()
+	g, f := r.g, r.f
 	rcv, err := startReceiver(f, log)
 	if err != nil {
 		return "", err
@@ -132,10 +135,6 @@ func reorgOn(ctx context.Context, dir string, net reorgNet, n int, seed uint64, 
 		return "", err
 	}
 	rcv.secret.Store(ep.Secret)
-	// Restarts draw from their own stream, so seeds replay the reorgs they did before.
-	r := &reorger{g: g, cfg: cfg, net: net, codes: codes, reg: reg, f: f, rng: rng, restarts: rand.New(rand.NewPCG(seed, 3)),
-		deep: map[string]string{}}
-	defer func() { r.g.Close() }()
 	if err := r.sync(ctx); err != nil {
 		return "", err
 	}
@@ -177,7 +176,7 @@ func reorgOn(ctx context.Context, dir string, net reorgNet, n int, seed uint64, 
 		}
 	}
 	var rep report
-	err = r.g.Store().View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err = r.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		rep, err = check(ctx, tx, f, func(string, string) (int, *big.Int, error) { return 0, new(big.Int), nil }, true)
 		return err
@@ -204,6 +203,8 @@ func depthList(m map[int]int) []int {
 // reorger drives one reorg campaign.
 type reorger struct {
 	g        *kassa.Gateway
+	store    *sqlite.Store
+	db       string // the database file
 	cfg      kassa.Config
 	restarts *rand.Rand
 	down     int // reorgs that happened while the Gateway was closed
@@ -216,6 +217,27 @@ type reorger struct {
 	seq      int
 	deep     map[string]string // txid -> the block it was seen 3 deep in
 }
+
+// open opens the database and a Gateway on it, as a process starting would; close
+// closes both. Restarts draw from their own stream (restarts), so seeds replay the
+// reorgs they did before.
+func (r *reorger) open(ctx context.Context) error {
+	s, err := sqlite.Open(ctx, r.db, sqlite.Options{Logger: r.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	cfg := r.cfg
+	cfg.Store = s
+	g, err := kassa.New(cfg)
+	if err != nil {
+		s.Close()
+		return err
+	}
+	r.g, r.store = g, s
+	return nil
+}
+
+func (r *reorger) close() error { return errors.Join(r.g.Close(), r.store.Close()) }
 
 func (r *reorger) sync(ctx context.Context) error {
 	if err := r.g.Sync(ctx); err != nil {
@@ -241,7 +263,7 @@ func (r *reorger) pay(ctx context.Context) error {
 	if len(r.codes) > 1 { // one chain's seeds replay as they did before EVM was added
 		code = r.codes[r.rng.IntN(len(r.codes))]
 	}
-	inv, err := r.g.CreateInvoice(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString(reorgPrices[code]), Currency: code,
+	inv, err := r.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: decimal.RequireFromString(reorgPrices[code]), Currency: code,
 		OrderID: fmt.Sprintf("reorg-%d", r.seq), Lifetime: time.Hour})
 	if err != nil {
 		return err
@@ -282,17 +304,15 @@ func (r *reorger) reorg(ctx context.Context, depth int) error {
 		// next process finds the reorg from what the last one stored.
 		down := r.restarts.IntN(4) == 0
 		if down {
-			if err := r.g.Close(); err != nil {
+			if err := r.close(); err != nil {
 				panic(fatal{err.Error()})
 			}
 		}
 		r.net.mine(depth + 1)
 		if down {
-			g, err := kassa.New(r.cfg)
-			if err != nil {
+			if err := r.open(ctx); err != nil {
 				panic(fatal{err.Error()})
 			}
-			r.g = g
 			r.down++
 		}
 		if err := r.sync(ctx); err != nil {
@@ -337,7 +357,7 @@ func (r *reorger) checkCredit(ctx context.Context) error {
 		}
 	}
 	var problems []string
-	err := r.g.Store().View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := r.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		for _, code := range r.codes {
 			got := new(big.Int)
 			a, err := tx.Account(ctx, ledger.MerchantAvailable(asset.Test, code))

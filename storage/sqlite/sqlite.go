@@ -269,16 +269,19 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(cont
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(ctx, &tx{tx: sqlTx, readOnly: readOnly}); err != nil {
+	t := &tx{tx: sqlTx, readOnly: readOnly}
+	if err := fn(ctx, t); err != nil {
 		return err
 	}
 	if readOnly {
-		return nil
-	}
-	if err := sqlTx.Commit(); err != nil {
+		_ = sqlTx.Rollback() // nothing to keep: end the snapshot
+	} else if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	committed = true
+	for _, f := range t.after {
+		f()
+	}
 	return nil
 }
 

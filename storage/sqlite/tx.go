@@ -18,7 +18,11 @@ import (
 type tx struct {
 	tx       *sql.Tx
 	readOnly bool
+	after    []func() // AfterCommit
 }
+
+// AfterCommit runs fn after the transaction commits (storage.Tx).
+func (t *tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
 
 var _ storage.Tx = (*tx)(nil)
 
