@@ -424,10 +424,15 @@ func (g *Gateway) VerifyLedger(ctx context.Context) error {
 
 // Balance is the merchant's balance of one asset in one mode.
 type Balance struct {
-	Asset     string
-	Available decimal.Decimal // confirmed, can be paid out
+	Asset string
+	// Available is confirmed money that can be paid out, less any Deficit: negative
+	// when a reorg took back more than is left.
+	Available decimal.Decimal
 	Pending   decimal.Decimal // detected, awaiting confirmations
 	Held      decimal.Decimal // reserved by payouts in flight
+	// Deficit is what a reorg or a double-spend took back after it had been paid out
+	// (zero or positive): payouts of the asset are refused until deposits cover it.
+	Deficit decimal.Decimal
 }
 
 // Balance returns the merchant's balance of asset code in mode. An asset never used
@@ -450,8 +455,11 @@ func (g *Gateway) Balance(ctx context.Context, m asset.Mode, code string) (Balan
 		mb, err = ledger.Merchant(ctx, tx, m, a.Code)
 		return err
 	})
-	return Balance{Asset: a.Code, Available: a.FromBaseUnits(mb.Available), Pending: a.FromBaseUnits(mb.Pending),
-		Held: a.FromBaseUnits(mb.Held)}, err
+	if err != nil {
+		return Balance{}, err
+	}
+	return Balance{Asset: a.Code, Available: a.FromBaseUnits(new(big.Int).Add(mb.Available, mb.Deficit)),
+		Pending: a.FromBaseUnits(mb.Pending), Held: a.FromBaseUnits(mb.Held), Deficit: a.FromBaseUnits(new(big.Int).Neg(mb.Deficit))}, nil
 }
 
 // noRates is the Rater of a Gateway configured without rates.

@@ -529,3 +529,59 @@ func TestCreate_BareCurrencyMeansItsEnabledNetworks(t *testing.T) {
 		t.Fatalf("BTC without a bitcoin backend: %v", err)
 	}
 }
+
+// TestReorg_TakingBackSpentMoneyIsBookedAsADeficit (issue 15): a deposit double-spent
+// away by a reorg after a payout had spent it used to leave the credit in place ("cannot
+// take back a reorged payment: funds already spent"). The reversal is booked anyway:
+// the available balance goes negative as a deficit, an event says so, payouts of the
+// asset are refused, and the next deposits cover the deficit first.
+func TestReorg_TakingBackSpentMoneyIsBookedAsADeficit(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithAssets(threeConfs(t)))
+	btc := env.Chain(asset.Bitcoin)
+	inv := create(t, env, invoice.CreateParams{Amount: dec("0.05"), Currency: "BTC"})
+	txid := env.Pay(inv, "BTC", "0.05")
+	env.Mine(asset.Bitcoin, 3)
+	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.04"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 1)})
+	btc.Mine(1) // the payout is mined above the deposit
+	env.Sync()
+	if got := getPayout(t, env, p.ID); got.Status != payout.StatusCompleted {
+		t.Fatalf("payout is %s", got.Status)
+	}
+	// A reorg of 4 blocks takes the deposit away (double-spent); the payout came back in.
+	if err := btc.Disconnect(4); err != nil {
+		t.Fatal(err)
+	}
+	btc.Drop(txid)
+	env.Mine(asset.Bitcoin, 5)
+	wantStatus(t, env, inv.ID, invoice.StatusPending, "")
+	b := balance(t, env, "BTC")
+	// 0.05 in, 0.04 out (0.03999 to the recipient, 0.00001 fee): 0.01 left of the 0.05
+	// taken back.
+	if !b.Deficit.Equal(dec("0.04")) || !b.Available.Equal(dec("-0.04")) {
+		t.Fatalf("balance after the reversal: %+v", b)
+	}
+	var deficits int
+	for _, e := range env.Events() {
+		if e.Type == event.BalanceDeficit {
+			deficits++
+		}
+	}
+	if deficits != 1 {
+		t.Fatalf("%d balance.deficit events", deficits)
+	}
+	_, err := env.Gateway.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC",
+		Destination: env.Recipient(asset.Bitcoin, 2)})
+	if !errors.Is(err, payout.ErrDeficit) {
+		t.Fatalf("payout while in deficit: %v", err)
+	}
+	env.Verify()
+	// A new deposit covers the deficit first.
+	more := create(t, env, invoice.CreateParams{Amount: dec("0.05"), Currency: "BTC"})
+	env.Pay(more, "BTC", "0.05")
+	env.Mine(asset.Bitcoin, 3)
+	if b := balance(t, env, "BTC"); !b.Deficit.IsZero() || !b.Available.Equal(dec("0.01")) {
+		t.Fatalf("balance after covering: %+v", b)
+	}
+	newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 3)})
+	env.Verify()
+}

@@ -305,7 +305,7 @@ func (g *Gateway) Balances(ctx context.Context, m asset.Mode) ([]Balance, error)
 		if err != nil {
 			return nil, err
 		}
-		if g.enabled[m][a.Code] || !b.Available.IsZero() || !b.Pending.IsZero() || !b.Held.IsZero() {
+		if g.enabled[m][a.Code] || !b.Available.IsZero() || !b.Pending.IsZero() || !b.Held.IsZero() || !b.Deficit.IsZero() {
 			out = append(out, b)
 		}
 	}

@@ -30,6 +30,9 @@ const (
 	InvoiceExpired         Type = "invoice.expired"
 	InvoiceCancelled       Type = "invoice.cancelled"
 	InvoiceRefunded        Type = "invoice.refunded"
+	// BalanceDeficit: a reorg or a double-spend took back money the merchant had
+	// already paid out; new payouts of the asset wait until deposits cover it.
+	BalanceDeficit Type = "balance.deficit"
 )
 
 // Event is one outbox entry. Its JSON form is the webhook envelope:

@@ -68,7 +68,7 @@ func toAPIError(err error, log *slog.Logger) *apiError {
 			code = "unsupported_asset"
 		case errors.Is(err, webhook.ErrTooManyEndpoints):
 			code = "validation_error"
-		case errors.Is(err, payout.ErrInsufficientFunds):
+		case errors.Is(err, payout.ErrInsufficientFunds), errors.Is(err, payout.ErrDeficit):
 			code = "insufficient_funds"
 		case errors.Is(err, chains.ErrInvalidAddress), errors.Is(err, payout.ErrOwnAddress):
 			code = "invalid_address"

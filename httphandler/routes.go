@@ -629,13 +629,18 @@ func (h *Handler) balance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	type bal struct {
-		Available decimal.Decimal `json:"available"`
-		Pending   decimal.Decimal `json:"pending"`
+		Available decimal.Decimal  `json:"available"` // negative in a deficit
+		Pending   decimal.Decimal  `json:"pending"`
+		Deficit   *decimal.Decimal `json:"deficit,omitempty"` // what a reorg took back after it was paid out
 	}
 	out := map[string]bal{}
 	usd := decimal.Zero
 	for _, b := range bs {
 		out[b.Asset] = bal{Available: b.Available, Pending: b.Pending}
+		if b.Deficit.IsPositive() {
+			d := b.Deficit
+			out[b.Asset] = bal{Available: b.Available, Pending: b.Pending, Deficit: &d}
+		}
 		if a, _ := h.gw.Assets().Get(b.Asset); a.Stable {
 			usd = usd.Add(b.Available)
 		}

@@ -191,13 +191,14 @@ type TransferFilter struct {
 	TxID    string
 }
 
-// Booking is where the ledger holds a transfer's money.
-type Booking string
+// Booking is where the ledger holds a transfer's money (ledger.Place).
+type Booking = ledger.Place
 
+// Bookings.
 const (
-	BookedNone      Booking = "none"
-	BookedPending   Booking = "pending"
-	BookedAvailable Booking = "available"
+	BookedNone      = ledger.InWorld
+	BookedPending   = ledger.InPending
+	BookedAvailable = ledger.InAvailable
 )
 
 // Tx is the storage the invoice package needs inside one transaction.

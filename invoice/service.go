@@ -254,35 +254,19 @@ func (s *Service) book(ctx context.Context, tx Tx, n chains.NetworkRef, r chains
 	if own, err := tx.OwnTx(ctx, n, r.TxID); err != nil || own {
 		return err // change of our own payout: the payout's entry accounts for it
 	}
-	if err := ledger.EnsureStandardAccounts(ctx, tx, n.Mode, r.Asset); err != nil {
-		return err
-	}
-	account := func(b Booking) string {
-		switch b {
-		case BookedPending:
-			return ledger.MerchantPending(n.Mode, r.Asset)
-		case BookedAvailable:
-			return ledger.MerchantAvailable(n.Mode, r.Asset)
-		}
-		return ledger.World(n.Mode, r.Asset)
-	}
-	_, err = ledger.Post(ctx, tx, ledger.Entry{
-		Key:         fmt.Sprintf("transfer:%s:%s:%s:%d:%d", n.ID, n.Mode, r.TxID, r.Index, seq+1),
-		Description: fmt.Sprintf("%s %s %s -> %s", r.Asset, r.Key(), have, want),
-		Postings: []ledger.Posting{
-			{Account: account(have), Amount: new(big.Int).Neg(r.Amount)},
-			{Account: account(want), Amount: new(big.Int).Set(r.Amount)},
-		},
-	})
-	if errors.Is(err, ledger.ErrInsufficientFunds) {
-		// A confirmed payment was taken back by a reorg deeper than its confirmations,
-		// and the money is already spent. Leave the booking; an operator must look.
-		s.cfg.Logger.ErrorContext(ctx, "invoice: cannot take back a reorged payment: funds already spent",
-			"network", n, "tx", r.Key(), "asset", r.Asset, "amount", r.Amount)
-		return nil
-	}
+	short, err := ledger.MoveDeposit(ctx, tx, n.Mode, r.Asset, fmt.Sprintf("transfer:%s:%s:%s:%d:%d", n.ID, n.Mode, r.TxID, r.Index, seq+1),
+		fmt.Sprintf("%s %s %s -> %s", r.Asset, r.Key(), have, want), have, want, r.Amount)
 	if err != nil {
 		return err
+	}
+	if short.Sign() > 0 {
+		// A confirmed payment was taken back after the money had been paid out: the
+		// ledger books it as the merchant's deficit, and says so.
+		s.cfg.Logger.ErrorContext(ctx, "invoice: a reorg took back a payment already spent: the balance is in deficit",
+			"network", n, "tx", r.Key(), "asset", r.Asset, "amount", r.Amount, "deficit", short)
+		if err := s.emitDeficit(ctx, tx, n.Mode, r, short); err != nil {
+			return err
+		}
 	}
 	return tx.SetBooking(ctx, n, r.TxID, r.Index, want, seq+1)
 }
@@ -390,6 +374,29 @@ func (s *Service) payments(ctx context.Context, tx Tx, inv *Invoice) ([]Payment,
 // passed; the Gateway recomputes each in its own transaction.
 func (s *Service) Due(ctx context.Context, tx Tx, m asset.Mode, limit int) ([]string, error) {
 	return tx.DueInvoices(ctx, m, s.cfg.Now().UTC(), limit)
+}
+
+// Deficit is the data of a balance.deficit event.
+type Deficit struct {
+	Asset    string          `json:"code"`
+	Shortage string          `json:"shortage"` // in the asset, decimal
+	TxID     string          `json:"txid"`
+	Index    uint32          `json:"index"`
+	Network  asset.NetworkID `json:"network"`
+}
+
+// emitDeficit writes a balance.deficit event: a reorg or a double-spend took back
+// money the merchant had already paid out.
+func (s *Service) emitDeficit(ctx context.Context, tx Tx, m asset.Mode, r chains.Record, short *big.Int) error {
+	a, _ := s.cfg.Assets.Get(r.Asset)
+	data, err := json.Marshal(Deficit{Asset: r.Asset, Shortage: a.FromBaseUnits(short).String(), TxID: r.TxID, Index: r.Index,
+		Network: r.Network.ID})
+	if err != nil {
+		return err
+	}
+	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: event.BalanceDeficit, CreatedAt: s.cfg.Now().UTC(), Mode: m,
+		Livemode: m == asset.Live, ObjectID: r.Asset, Data: data})
+	return err
 }
 
 // emit writes an event about inv to the outbox.

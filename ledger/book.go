@@ -36,11 +36,96 @@ func BookNetworkFee(ctx context.Context, tx Tx, m asset.Mode, code string, amoun
 	return err
 }
 
+// Place is where a chain transfer's money is booked.
+type Place string
+
+const (
+	InWorld     Place = "none"      // not the merchant's (not seen, or taken back)
+	InPending   Place = "pending"   // seen, not confirmed enough
+	InAvailable Place = "available" // confirmed
+)
+
+func (p Place) account(m asset.Mode, code string) string {
+	switch p {
+	case InPending:
+		return MerchantPending(m, code)
+	case InAvailable:
+		return MerchantAvailable(m, code)
+	}
+	return World(m, code)
+}
+
+// MoveDeposit moves amount of a chain transfer's money from where it was booked to
+// where it now belongs, in one entry keyed by key (unique per move: the caller counts
+// the moves of each transfer). Money taken back from available that is no longer
+// there (a reorg or a double-spend after it was paid out) is booked anyway: what is
+// missing goes on the merchant's deficit, and the shortfall is returned (zero
+// otherwise), so the ledger always says what the chain says. Money that becomes
+// available covers a deficit first.
+func MoveDeposit(ctx context.Context, tx Tx, m asset.Mode, code, key, description string, from, to Place, amount *big.Int) (*big.Int, error) {
+	short := new(big.Int)
+	if from == to || amount.Sign() <= 0 {
+		return short, nil
+	}
+	if err := EnsureStandardAccounts(ctx, tx, m, code); err != nil {
+		return nil, err
+	}
+	postings := []Posting{{Account: to.account(m, code), Amount: new(big.Int).Set(amount)}}
+	take := new(big.Int).Set(amount)
+	if from == InAvailable {
+		avail, err := tx.LockAccount(ctx, MerchantAvailable(m, code))
+		if err != nil {
+			return nil, err
+		}
+		if avail.Balance.Cmp(amount) < 0 {
+			take = new(big.Int).Set(avail.Balance)
+			short.Sub(amount, take)
+			postings = append(postings, Posting{Account: MerchantDeficit(m, code), Amount: new(big.Int).Neg(short)})
+		}
+	}
+	if take.Sign() > 0 {
+		postings = append(postings, Posting{Account: from.account(m, code), Amount: new(big.Int).Neg(take)})
+	}
+	if to == InAvailable {
+		// Cover a deficit first: the merchant owes it.
+		def, err := tx.LockAccount(ctx, MerchantDeficit(m, code))
+		if err != nil {
+			return nil, err
+		}
+		if def.Balance.Sign() < 0 {
+			cover := new(big.Int).Neg(def.Balance)
+			if cover.Cmp(amount) > 0 {
+				cover.Set(amount)
+			}
+			postings[0].Amount.Sub(postings[0].Amount, cover)
+			postings = append(postings, Posting{Account: MerchantDeficit(m, code), Amount: cover})
+		}
+	}
+	_, err := Post(ctx, tx, Entry{Key: key, Description: description, Postings: nonZero(postings)})
+	if err != nil && !errors.Is(err, ErrDuplicate) {
+		return nil, err
+	}
+	return short, nil
+}
+
+// nonZero drops postings of zero (an entry may not have them).
+func nonZero(ps []Posting) []Posting {
+	out := ps[:0]
+	for _, p := range ps {
+		if p.Amount.Sign() != 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // MerchantBalances are the merchant's balances of one asset in one mode, in base units.
 type MerchantBalances struct {
 	Available *big.Int // confirmed, can be paid out
 	Pending   *big.Int // detected, awaiting confirmations
 	Held      *big.Int // reserved by payouts in flight
+	// Deficit is what a reorg took back after it was spent: zero or negative.
+	Deficit *big.Int
 }
 
 // Merchant reads the merchant's balances of asset code in mode; accounts never used
@@ -51,6 +136,7 @@ func Merchant(ctx context.Context, r Reader, m asset.Mode, code string) (Merchan
 		MerchantAvailable(m, code): &b.Available,
 		MerchantPending(m, code):   &b.Pending,
 		Holds(m, code):             &b.Held,
+		MerchantDeficit(m, code):   &b.Deficit,
 	} {
 		acct, err := r.Account(ctx, name)
 		switch {

@@ -5,9 +5,13 @@
 //
 // Amounts are signed integers in the asset's base units (*big.Int: wei do not fit in
 // int64). A positive posting increases an account's balance. Deposits from a chain are
-// taken from the "world" account of that mode and asset, which is the only kind of
-// account allowed to go negative: its balance is minus what the outside world has paid
-// in, net of what was paid out.
+// taken from the "world" account of that mode and asset, which may go negative: its
+// balance is minus what the outside world has paid in, net of what was paid out. The
+// merchant's deficit is the only other: what a reorg took back after it was spent.
+//
+// Booking functions (book.go) are how the rest of Kassa moves money: MoveDeposit for
+// a chain transfer's money, PlaceHold, PostHold and VoidHold for payouts,
+// BookNetworkFee for fees no payout covers. Nothing outside this package calls Post.
 //
 // Accounts are named with colons (see MerchantAvailable and friends) and belong to one
 // asset and one mode. An account created NonNegative can never be overdrawn: an entry
@@ -171,6 +175,11 @@ func World(m asset.Mode, code string) string { return name("world", m, code, "")
 // NetworkFees accumulates the network fees Kassa paid.
 func NetworkFees(m asset.Mode, code string) string { return name("fees", m, code, "network") }
 
+// MerchantDeficit is what the merchant owes: money a reorg or a double-spend took
+// back after it had already left (paid out). Its balance is zero or negative; deposits
+// cover it before they become available again.
+func MerchantDeficit(m asset.Mode, code string) string { return name("merchant", m, code, "deficit") }
+
 // Holds is the holding account for funds reserved by payouts being broadcast.
 func Holds(m asset.Mode, code string) string { return name("holds", m, code, "") }
 
@@ -182,12 +191,13 @@ func name(kind string, m asset.Mode, code, sub string) string {
 	return s
 }
 
-// StandardAccounts are the accounts Kassa uses for an asset in a mode. Only world may go
-// negative.
+// StandardAccounts are the accounts Kassa uses for an asset in a mode. Only world and
+// the merchant's deficit may go negative.
 func StandardAccounts(m asset.Mode, code string) []Account {
 	return []Account{
 		{Name: MerchantAvailable(m, code), Asset: code, Mode: m, NonNegative: true},
 		{Name: MerchantPending(m, code), Asset: code, Mode: m, NonNegative: true},
+		{Name: MerchantDeficit(m, code), Asset: code, Mode: m},
 		{Name: World(m, code), Asset: code, Mode: m},
 		{Name: NetworkFees(m, code), Asset: code, Mode: m, NonNegative: true},
 		{Name: Holds(m, code), Asset: code, Mode: m, NonNegative: true},

@@ -82,6 +82,9 @@ var (
 	ErrBadCode           = errors.New("the code is wrong")
 	ErrCodeExpired       = errors.New("the code expired")
 	ErrInvalidState      = errors.New("the payout is not in a state that allows this")
+	// ErrDeficit: a reorg or a double-spend took back money already paid out, and
+	// payouts of the asset wait until deposits cover it (ledger.MerchantDeficit).
+	ErrDeficit = errors.New("the balance is in deficit: a reorg took back money already paid out")
 )
 
 // BroadcastError is returned when the node refused a payout: the hold was voided and

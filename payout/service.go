@@ -446,6 +446,20 @@ func (s *Service) store(ctx context.Context, plans []*plan, batch string) error 
 			if err := ledger.EnsureAccount(ctx, tx, ledger.Account{Name: OperatorAccount(m, pl.a.Code), Asset: pl.a.Code, Mode: m, NonNegative: true}); err != nil {
 				return err
 			}
+			for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
+				b, err := ledger.Merchant(ctx, tx, m, code)
+				if err != nil {
+					return err
+				}
+				if b.Deficit.Sign() < 0 {
+					f := "amount"
+					if batch != "" {
+						f = fmt.Sprintf("destinations[%d].amount", i)
+					}
+					a, _ := s.cfg.Assets.Get(code)
+					return validation.Field(f, fmt.Errorf("%w: %s %s", ErrDeficit, a.FromBaseUnits(new(big.Int).Neg(b.Deficit)), code))
+				}
+			}
 			hold := func(id, code string, units *big.Int) error {
 				err := ledger.PlaceHold(ctx, tx, id, ledger.MerchantAvailable(m, code), ledger.Holds(m, code), units)
 				if errors.Is(err, ledger.ErrInsufficientFunds) {
@@ -916,15 +930,7 @@ func (s *Service) settle(ctx context.Context, p *Payout) error {
 		if over := new(big.Int).Sub(fee, covered); over.Sign() > 0 {
 			// The fee came out higher than held: from available, else from the world
 			// (gas the operator put in the wallet by hand).
-			entry := func(from string) ledger.Entry {
-				return ledger.Entry{Key: "payout-fee-overrun:" + cur.ID, Description: "fee above estimate " + cur.ID, Postings: []ledger.Posting{
-					{Account: from, Amount: new(big.Int).Neg(over)}, {Account: ledger.NetworkFees(m, fa.Code), Amount: over}}}
-			}
-			if _, err := ledger.Post(ctx, tx, entry(ledger.MerchantAvailable(m, fa.Code))); errors.Is(err, ledger.ErrInsufficientFunds) {
-				if _, err := ledger.Post(ctx, tx, entry(ledger.World(m, fa.Code))); err != nil {
-					return err
-				}
-			} else if err != nil {
+			if err := ledger.BookNetworkFee(ctx, tx, m, fa.Code, over, "payout-fee-overrun:"+cur.ID, "fee above estimate "+cur.ID); err != nil {
 				return err
 			}
 		}

@@ -66,7 +66,7 @@ var EventTypes = []event.Type{
 	event.InvoiceCreated, event.InvoicePaymentDetected, event.InvoicePaymentReversed, event.InvoicePartiallyPaid,
 	event.InvoiceConfirming, event.InvoicePaid, event.InvoiceExpired, event.InvoiceCancelled, event.InvoiceRefunded,
 	"payout.created", "payout.pending_verification", "payout.broadcast", "payout.completed", "payout.failed",
-	EndpointDisabled,
+	event.BalanceDeficit, EndpointDisabled,
 }
 
 // Endpoint is a webhook endpoint.
