@@ -143,6 +143,15 @@ type PayoutOptions struct {
 	Notifier payout.Notifier
 	// Approver, if set, can ask for a code on any payout (manual review rules).
 	Approver func(ctx context.Context, p *payout.Payout) bool
+	// Confirmations is how many confirmations a payout's transaction needs before the
+	// payout is completed, per network (default: what a deposit of the network's coin
+	// needs, asset.Asset.Confirmations). The chain watcher follows payouts through
+	// reorgs like deposits: one taken out of the chain goes back to broadcast and its
+	// signed transaction is sent again.
+	Confirmations map[asset.NetworkID]int
+	// FollowFor is how long a completed payout's transaction is still followed, in
+	// case a reorg deeper than its confirmations takes it away (default 24 h).
+	FollowFor time.Duration
 }
 
 // Gateway is a running Kassa instance. It is safe for concurrent use.
@@ -310,8 +319,8 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		w, err := chains.NewWatcher(chains.WatcherConfig{
 			Backend: b, Assets: g.assets, Update: storage.Runner[chains.Tx](g.store.Update),
-			View: storage.Runner[chains.Tx](g.store.View), Sink: sink{g.invoices},
-			PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log, OnCommit: g.wake,
+			View: storage.Runner[chains.Tx](g.store.View), Sink: sink{g},
+			SendConfirmations: cfg.Payouts.Confirmations[b.Network().ID], PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log, OnCommit: g.wake,
 		})
 		if err != nil {
 			g.Close()
@@ -332,7 +341,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, Update: storage.Runner[payout.Tx](g.store.Update),
 		View: storage.Runner[payout.Tx](g.store.View), Wallets: g.wallet, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
 		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
-		Approver: cfg.Payouts.Approver, Now: g.now, Logger: g.log})
+		Approver: cfg.Payouts.Approver, Follow: g.follow, FollowFor: cfg.Payouts.FollowFor, Now: g.now, Logger: g.log})
 	if err != nil {
 		g.Close()
 		return nil, err

@@ -206,7 +206,7 @@ func TestRestart_TestChainKeepsItsPaymentsAcrossAProcessRestart(t *testing.T) {
 	}
 	env.Mine(asset.Bitcoin, 1)
 	wantStatus(t, env, waiting.ID, invoice.StatusPaid, "")
-	env.Mine(asset.Tron, 1)
+	env.Mine(asset.Tron, 19) // a payout's confirmations: TRX's
 	if got := getPayout(t, env, p.ID); got.Status != payout.StatusCompleted {
 		t.Fatalf("payout after the restart: %s", got.Status)
 	}
@@ -542,17 +542,17 @@ func TestReorg_TakingBackSpentMoneyIsBookedAsADeficit(t *testing.T) {
 	txid := env.Pay(inv, "BTC", "0.05")
 	env.Mine(asset.Bitcoin, 3)
 	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.04"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 1)})
-	btc.Mine(1) // the payout is mined above the deposit
+	btc.Mine(3) // the payout is mined above the deposit, with its 3 confirmations
 	env.Sync()
 	if got := getPayout(t, env, p.ID); got.Status != payout.StatusCompleted {
 		t.Fatalf("payout is %s", got.Status)
 	}
-	// A reorg of 4 blocks takes the deposit away (double-spent); the payout came back in.
-	if err := btc.Disconnect(4); err != nil {
+	// A reorg of 6 blocks takes the deposit away (double-spent); the payout came back in.
+	if err := btc.Disconnect(6); err != nil {
 		t.Fatal(err)
 	}
 	btc.Drop(txid)
-	env.Mine(asset.Bitcoin, 5)
+	env.Mine(asset.Bitcoin, 7)
 	wantStatus(t, env, inv.ID, invoice.StatusPending, "")
 	b := balance(t, env, "BTC")
 	// 0.05 in, 0.04 out (0.03999 to the recipient, 0.00001 fee): 0.01 left of the 0.05

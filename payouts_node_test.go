@@ -197,7 +197,7 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 		}
 	}
 	e.btc.Generate(1)
-	e.eth.Mine(1)
+	e.eth.Mine(12) // ETH payouts complete at 12 confirmations, BTC ones at 1
 	e.sync()
 	got := map[string]*kassa.Payout{}
 	var btcPs []*kassa.Payout
@@ -459,7 +459,7 @@ func TestPayout_RevertedTokenPayoutFailsWithItsGasBooked(t *testing.T) {
 		}
 		ps = append(ps, p)
 	}
-	e.eth.Mine(1)
+	e.eth.Mine(12)
 	e.sync()
 	first, _ := e.g.Payouts().Get(ctx, asset.Test, ps[0].ID)
 	second, _ := e.g.Payouts().Get(ctx, asset.Test, ps[1].ID)

@@ -267,7 +267,7 @@ func TestPayout_TokenHoldsGasInTheNativeCoin(t *testing.T) {
 	if b := balance(t, env, "ETH"); !b.Held.Equal(p.EstimatedFee) {
 		t.Fatalf("gas hold %s, want %s", b.Held, p.EstimatedFee)
 	}
-	env.Mine(asset.Ethereum, 1)
+	env.Mine(asset.Ethereum, 12) // ETH payouts complete at 12 confirmations
 	got := getPayout(t, env, p.ID)
 	if got.Status != payout.StatusCompleted {
 		t.Fatalf("token payout is %s", got.Status)

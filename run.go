@@ -12,16 +12,32 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
 	"github.com/shopspring/decimal"
 )
 
-// sink hands the watchers' changes to the invoice service, in the watcher's
-// transaction (storage.Tx, which implements invoice.Tx).
-type sink struct{ invoices *invoice.Service }
+// sink hands the watchers' changes to the invoice and payout services, in the
+// watcher's transaction (storage.Tx, which implements invoice.Tx and payout.Tx):
+// deposits to invoices, our own transactions (chains.Transfer.Out) to payouts. The
+// watcher's OnCommit wakes the dispatcher.
+type sink struct{ g *Gateway }
 
 func (s sink) Changed(ctx context.Context, tx chains.Tx, n chains.NetworkRef, changed []chains.Record) error {
-	return s.invoices.Apply(ctx, tx.(invoice.Tx), n, changed) // the watcher's OnCommit wakes the dispatcher
+	if err := s.g.invoices.Apply(ctx, tx.(invoice.Tx), n, changed); err != nil {
+		return err
+	}
+	if s.g.payouts == nil {
+		return nil // New sets it before any watcher steps
+	}
+	return s.g.payouts.Apply(ctx, tx.(payout.Tx), n, changed)
+}
+
+// follow hands a payout's transaction to the watcher of its network.
+func (g *Gateway) follow(n chains.NetworkRef, t chains.Sent) {
+	if w, ok := g.watchers[n]; ok {
+		w.Follow(t)
+	}
 }
 
 func (g *Gateway) wake() {

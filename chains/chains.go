@@ -54,6 +54,36 @@ type Transfer struct {
 	Index uint32
 	// Block is the block the transfer is in; zero for a mempool transfer.
 	Block BlockRef
+
+	// Out marks a transaction of our own being followed to its confirmations (a payout,
+	// a sweep): Index is OutIndex, To is empty, and Amount is the fee it paid when the
+	// backend knows it (an EVM receipt), else zero. Failed is set when it was mined but
+	// reverted (EVM). A record with Index ConflictIndex says that another transaction,
+	// ConflictedBy, spends an input of ours: ours can never confirm while that one
+	// stays in the chain.
+	Out          bool
+	Failed       bool
+	ConflictedBy string
+}
+
+// Indexes of the records of our own transactions (Transfer.Out).
+const (
+	OutIndex      uint32 = 1<<32 - 2
+	ConflictIndex uint32 = 1<<32 - 3
+)
+
+// SentSet is implemented by watched sets that also follow our own transactions: the
+// watcher's Set. Backends report the transactions it names (Transfer.Out).
+type SentSet interface {
+	// SentTx reports whether txid is a transaction of ours being followed.
+	SentTx(txid string) bool
+	// SpentBy returns our transaction that spends the output (txid, index), if any: a
+	// UTXO backend finds our transactions, and those that double-spend them, by their
+	// inputs, without hashing every transaction of a block.
+	SpentBy(txid string, index uint32) (ours string, ok bool)
+	// Following reports whether any transaction of ours is followed (backends skip the
+	// work otherwise).
+	Following() bool
 }
 
 // Key is the transfer's identity on its network: "txid:index".
@@ -161,12 +191,62 @@ type KeyedSet interface {
 }
 
 // Set is a concurrency-safe AddressSet backed by hash maps. With a Keyer it is also a
-// KeyedSet.
+// KeyedSet. It is a SentSet too.
 type Set struct {
 	mu    sync.RWMutex
 	m     map[string]struct{}
 	keyer Keyer
-	keys  map[string]string // key -> address
+	keys  map[string]string   // key -> address
+	sent  map[string]struct{} // our transactions followed
+	spent map[OutPoint]string // outpoint -> our transaction that spends it
+}
+
+// SentTx implements SentSet.
+func (s *Set) SentTx(txid string) bool {
+	s.mu.RLock()
+	_, ok := s.sent[txid]
+	s.mu.RUnlock()
+	return ok
+}
+
+// SpentBy implements SentSet.
+func (s *Set) SpentBy(txid string, index uint32) (string, bool) {
+	s.mu.RLock()
+	ours, ok := s.spent[OutPoint{TxID: txid, Index: index}]
+	s.mu.RUnlock()
+	return ours, ok
+}
+
+// Following implements SentSet.
+func (s *Set) Following() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.sent) > 0
+}
+
+// Follow adds our transaction txid, spending inputs, to the set.
+func (s *Set) Follow(txid string, inputs ...OutPoint) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sent == nil {
+		s.sent, s.spent = map[string]struct{}{}, map[OutPoint]string{}
+	}
+	s.sent[txid] = struct{}{}
+	for _, in := range inputs {
+		s.spent[in] = txid
+	}
+}
+
+// Unfollow stops following our transaction txid.
+func (s *Set) Unfollow(txid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sent, txid)
+	for op, t := range s.spent {
+		if t == txid {
+			delete(s.spent, op)
+		}
+	}
 }
 
 // NewSet returns a Set holding addrs.
@@ -253,10 +333,19 @@ func (s *Set) Remove(addrs ...string) {
 	}
 }
 
-// Replace replaces the whole set.
-func (s *Set) Replace(addrs []string) {
+// Replace replaces the whole set: its addresses, and the transactions it follows.
+func (s *Set) Replace(addrs []string, sent []Sent) {
 	n := NewKeyedSet(s.keyer, addrs...)
+	for _, t := range sent {
+		n.Follow(t.TxID, t.Inputs...)
+	}
 	s.mu.Lock()
-	s.m, s.keys = n.m, n.keys
+	s.m, s.keys, s.sent, s.spent = n.m, n.keys, n.sent, n.spent
 	s.mu.Unlock()
+}
+
+// Sent is a transaction of ours to follow, with the outputs it spends (UTXO chains).
+type Sent struct {
+	TxID   string
+	Inputs []OutPoint
 }

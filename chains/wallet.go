@@ -28,8 +28,6 @@ type Wallet interface {
 	// Send signs, stores and broadcasts; the same spec id always gives the same
 	// transaction (a retry sends the stored bytes again, never a second signature).
 	Send(ctx context.Context, spec PayoutSpec) (SentTx, error)
-	// Status says whether the transaction of a payout is mined, and its fee.
-	Status(ctx context.Context, specID, txid string) (SendState, error)
 	// Rejected reports whether err from Send means the node refused the transaction
 	// for good (as opposed to being unreachable, or waiting: ErrFundsUnconfirmed).
 	Rejected(err error) bool
@@ -41,11 +39,12 @@ type BatchWallet interface {
 	SendBatch(ctx context.Context, id string, specs []PayoutSpec) (SentTx, error)
 }
 
-// SendState is what a chain says about a sent payout.
-type SendState struct {
-	Mined  bool
-	Failed bool     // mined and reverted (or dropped for good)
-	Fee    *big.Int // actual fee in the fee asset's base units, when known
+// Abandoner is a Wallet whose transactions can become impossible (a UTXO wallet: a
+// confirmed double-spend took one of their inputs). Abandon marks the send stored
+// under specID failed and frees the inputs it spent that still exist, so the next
+// attempt may use them (and then conflicts with the old one: at most one confirms).
+type Abandoner interface {
+	Abandon(ctx context.Context, specID string) error
 }
 
 // PayoutSpec is one payout to send.
@@ -61,6 +60,9 @@ type SentTx struct {
 	TxID string
 	Raw  []byte
 	Fee  *big.Int
+	// Inputs are the outputs it spends (UTXO chains): the watcher finds a double-spend
+	// of any of them.
+	Inputs []OutPoint
 }
 
 // Payer is implemented by backends that can pay out: the Gateway gives them the

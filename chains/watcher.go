@@ -62,6 +62,14 @@ type Tx interface {
 	TransfersAbove(ctx context.Context, n NetworkRef, height uint64) ([]Record, error)
 	// WatchedAddresses returns every address to watch on n.
 	WatchedAddresses(ctx context.Context, n NetworkRef) ([]string, error)
+	// FollowTx records that our transaction t on n is to be followed (it is loaded by
+	// FollowedTxs until UnfollowTx's time passes).
+	FollowTx(ctx context.Context, n NetworkRef, t Sent) error
+	// UnfollowTx stops following txid on n once after has passed (a reorg can still
+	// take a confirmed transaction away until then).
+	UnfollowTx(ctx context.Context, n NetworkRef, txid string, after time.Time) error
+	// FollowedTxs returns our transactions on n still followed at now.
+	FollowedTxs(ctx context.Context, n NetworkRef, now time.Time) ([]Sent, error)
 	// WatchedSince returns when the oldest address still watched on n was handed out
 	// (its invoice's creation); ok is false when none is watched.
 	WatchedSince(ctx context.Context, n NetworkRef) (at time.Time, ok bool, err error)
@@ -89,6 +97,9 @@ type WatcherConfig struct {
 	// was down), the first block less than FirstScanSlack older than the oldest of
 	// them, so their payments are found.
 	StartHeight uint64
+	// SendConfirmations is how many confirmations our own transactions (Out records:
+	// payouts) need to count as confirmed (default: the network's coin's).
+	SendConfirmations int
 	// KeepBlocks is how many processed block hashes are kept for reorg detection
 	// (default 1000; the deepest reorg the watcher can follow).
 	KeepBlocks uint64
@@ -181,10 +192,11 @@ type Watcher struct {
 
 	// reloadMu guards the adds made while a Reload reads storage, so that replacing
 	// the set does not lose an address watched in between.
-	reloadMu     sync.Mutex
-	reloading    int
-	addedSince   []string
-	removedSince []string
+	reloadMu      sync.Mutex
+	reloading     int
+	addedSince    []string
+	removedSince  []string
+	followedSince []Sent
 
 	// stepMu serialises Step and Rescan; notified is set by notify inside a
 	// transaction and read by update after it committed, under stepMu.
@@ -263,6 +275,18 @@ func (w *Watcher) Unwatch(addrs ...string) {
 	}
 }
 
+// Follow adds a transaction of ours to follow to its confirmations (a payout just
+// broadcast, after that commits): the backend reports it, and those that spend its
+// inputs, as Out records.
+func (w *Watcher) Follow(t Sent) {
+	w.reloadMu.Lock()
+	defer w.reloadMu.Unlock()
+	w.watch.Follow(t.TxID, t.Inputs...)
+	if w.reloading > 0 {
+		w.followedSince = append(w.followedSince, t)
+	}
+}
+
 // Watched returns the number of watched addresses.
 func (w *Watcher) Watched() int { return w.watch.Len() }
 
@@ -275,20 +299,24 @@ func (w *Watcher) Reload(ctx context.Context) error {
 	w.reloading++
 	w.reloadMu.Unlock()
 	var addrs []string
+	var sent []Sent
 	err := w.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
-		addrs, err = tx.WatchedAddresses(ctx, w.net)
+		if addrs, err = tx.WatchedAddresses(ctx, w.net); err != nil {
+			return err
+		}
+		sent, err = tx.FollowedTxs(ctx, w.net, w.cfg.Now())
 		return err
 	})
 	w.reloadMu.Lock()
 	defer w.reloadMu.Unlock()
 	w.reloading--
 	if err == nil {
-		w.watch.Replace(append(addrs, w.addedSince...))
+		w.watch.Replace(append(addrs, w.addedSince...), append(sent, w.followedSince...))
 		w.watch.Remove(w.removedSince...)
 	}
 	if w.reloading == 0 {
-		w.addedSince, w.removedSince = nil, nil
+		w.addedSince, w.removedSince, w.followedSince = nil, nil, nil
 	}
 	return err
 }
@@ -496,7 +524,19 @@ func (w *Watcher) rewind(ctx context.Context, fork uint64) error {
 // observe records transfer t seen in block b (or in the mempool when b is zero) and
 // returns the record if anything about it changed.
 func (w *Watcher) observe(ctx context.Context, tx Tx, t Transfer, b BlockRef, tip BlockRef) (*Record, error) {
-	if t.Amount == nil || t.Amount.Sign() <= 0 {
+	if t.Out {
+		if t.Amount == nil {
+			t.Amount = new(big.Int)
+		}
+		if t.Asset == "" { // fees are paid in the network's coin
+			n, _ := w.cfg.Assets.Network(w.net.ID)
+			native, err := w.cfg.Assets.Parse(n.Native, string(n.ID))
+			if err != nil {
+				return nil, err
+			}
+			t.Asset = native.Code
+		}
+	} else if t.Amount == nil || t.Amount.Sign() <= 0 {
 		return nil, nil // nothing arrives: not money
 	}
 	a, err := w.cfg.Assets.Get(t.Asset)
@@ -512,12 +552,22 @@ func (w *Watcher) observe(ctx context.Context, tx Tx, t Transfer, b BlockRef, ti
 	r.Transfer.Amount = new(big.Int).Set(t.Amount)
 	if ok {
 		r.SeenAt = old.SeenAt
-		if old.Amount.Cmp(t.Amount) != 0 || old.To != t.To || old.Asset != t.Asset {
+		switch {
+		case t.Out && t.Amount.Sign() == 0:
+			r.Transfer.Amount = old.Amount // the fee is known once mined: keep it
+		case t.Out:
+		case old.Amount.Cmp(t.Amount) != 0 || old.To != t.To || old.Asset != t.Asset:
 			// The same outpoint cannot carry other money; a backend bug or a hostile node.
 			return nil, fmt.Errorf("%s: transfer %s changed content (%s %s -> %s %s)", w.net, t.Key(), old.Amount, old.Asset, t.Amount, t.Asset)
 		}
 	}
 	r.Required = a.ConfirmationsFor(a.FromBaseUnits(t.Amount))
+	if t.Out {
+		r.Required = w.cfg.SendConfirmations
+		if r.Required <= 0 {
+			r.Required = a.Confirmations
+		}
+	}
 	r.Block = b
 	if b.Hash == "" {
 		if ok && (old.Status == StatusConfirming || old.Status == StatusConfirmed) {
@@ -531,7 +581,8 @@ func (w *Watcher) observe(ctx context.Context, tx Tx, t Transfer, b BlockRef, ti
 			r.Status = StatusConfirmed
 		}
 	}
-	if ok && old.Status == r.Status && old.Confirmations == r.Confirmations && old.Block.Hash == r.Block.Hash {
+	if ok && old.Status == r.Status && old.Confirmations == r.Confirmations && old.Block.Hash == r.Block.Hash &&
+		old.Amount.Cmp(r.Amount) == 0 && old.Failed == r.Failed {
 		return nil, nil
 	}
 	if err := tx.SaveTransfer(ctx, r); err != nil {

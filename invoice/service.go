@@ -202,6 +202,9 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 	affected := map[string]bool{}
 	var order []string
 	for _, r := range changed {
+		if r.Out {
+			continue // our own transaction: the payout service follows it
+		}
 		if err := s.book(ctx, tx, n, r); err != nil {
 			return err
 		}

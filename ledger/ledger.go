@@ -519,3 +519,50 @@ func add(m map[string]*big.Int, k string, v *big.Int) {
 	}
 	s.Add(s, v)
 }
+
+// ReopenHold books that money a posted hold sent out never left: the transaction that
+// paid it was double-spent away, so the payment is to be made again. The legs the
+// hold was posted with come back from the accounts they went to into the holding
+// account, as a new pending hold id of their sum from the same account; posted stays
+// posted. What the first posting returned to the account (an over-reserved estimate)
+// stays there.
+func ReopenHold(ctx context.Context, tx Tx, posted, id string, legs []Posting) error {
+	h, err := tx.LockHold(ctx, posted)
+	if err != nil {
+		return err
+	}
+	if h.State != HoldPosted {
+		return fmt.Errorf("%w: %s is %s, not posted", ErrHoldClosed, posted, h.State)
+	}
+	total := new(big.Int)
+	var postings []Posting
+	for i, l := range legs {
+		if l.Amount == nil || l.Amount.Sign() <= 0 {
+			return fmt.Errorf("%w: leg %d must be positive", ErrInvalidEntry, i)
+		}
+		total.Add(total, l.Amount)
+		postings = append(postings, Posting{Account: l.Account, Amount: new(big.Int).Neg(l.Amount)})
+	}
+	if total.Sign() == 0 || total.Cmp(h.Amount) > 0 {
+		return fmt.Errorf("%w: legs total %s, hold %s was %s", ErrInvalidEntry, total, posted, h.Amount)
+	}
+	postings = append(postings, Posting{Account: h.Holding, Amount: total})
+	if _, err := Post(ctx, tx, Entry{Key: "hold:" + id, Description: "reopen hold " + posted + " as " + id, Postings: postings}); err != nil {
+		return err
+	}
+	return tx.InsertHold(ctx, Hold{ID: id, From: h.From, Holding: h.Holding, Amount: total, State: HoldPending, At: time.Now().UTC()})
+}
+
+// MoveHold closes the pending hold posted as voided and opens id with the same amount
+// from the same account, in one transaction (the money never leaves the holding
+// account's side: the void returns it, the new hold takes it again).
+func MoveHold(ctx context.Context, tx Tx, from, id string) error {
+	h, err := tx.LockHold(ctx, from)
+	if err != nil {
+		return err
+	}
+	if err := VoidHold(ctx, tx, from); err != nil {
+		return err
+	}
+	return PlaceHold(ctx, tx, id, h.From, h.Holding, h.Amount)
+}

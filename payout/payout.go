@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
@@ -120,7 +121,10 @@ type Payout struct {
 	TxHash string           `json:"tx_hash,omitempty"`
 	// SendID names the transaction this payout shares with others of its batch (BTC
 	// destinations of one mass payout are paid in one transaction); "" if its own.
-	SendID        string `json:"send_id,omitempty"`
+	SendID string `json:"send_id,omitempty"`
+	// Attempt counts the transactions signed for it after the first: a new one is
+	// signed only when a confirmed double-spend made the last impossible.
+	Attempt       int    `json:"attempt,omitempty"`
 	FailureReason string `json:"failure_reason,omitempty"`
 	// ValueUSD is what the payout was worth in USD when it was created (rounded up to
 	// the cent); nil when no rate was known (such a payout always waits for a code).
@@ -167,6 +171,16 @@ type Tx interface {
 	// PayoutCode returns the code's hash, expiry and attempts so far.
 	PayoutCode(ctx context.Context, id string) (hash []byte, expires time.Time, attempts int, err error)
 	SetPayoutCodeAttempts(ctx context.Context, id string, attempts int) error
+	// PayoutsByTx returns the payouts of n's mode on n's network whose transaction is
+	// txid, in creation order.
+	PayoutsByTx(ctx context.Context, n chains.NetworkRef, txid string) ([]*Payout, error)
+	// FollowTx, UnfollowTx and Transfer are the watcher's (chains.Tx): the payout's
+	// transaction is followed from its broadcast until it is confirmed deep enough.
+	FollowTx(ctx context.Context, n chains.NetworkRef, t chains.Sent) error
+	UnfollowTx(ctx context.Context, n chains.NetworkRef, txid string, after time.Time) error
+	Transfer(ctx context.Context, n chains.NetworkRef, txid string, index uint32) (r chains.Record, ok bool, err error)
+	// AfterCommit runs fn once the transaction has committed (never if it rolls back).
+	AfterCommit(fn func())
 	// AutoApprovedCents sums, in US cents, the ValueUSD of the payouts of mode created
 	// at or after since with Approval ApprovalAutomatic that did not fail or get
 	// cancelled: what left without a code in the approval window.

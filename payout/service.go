@@ -39,9 +39,6 @@ func (f NotifierFunc) Notify(ctx context.Context, p *Payout, code string) error 
 	return f(ctx, p, code)
 }
 
-// Runner runs fn in a storage transaction.
-type Runner[T Tx] func(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-
 // Config configures a Service.
 type Config struct {
 	Assets *asset.Registry
@@ -70,6 +67,12 @@ type Config struct {
 	// funds to become spendable (chains.ErrFundsUnconfirmed: its own change not yet
 	// confirmed) before it fails with its hold released (default 1 h).
 	FundsWait time.Duration
+	// Follow hands a payout's transaction, once its broadcast is recorded, to the
+	// running chain watcher of its network, which reports it back to Apply.
+	Follow func(n chains.NetworkRef, t chains.Sent)
+	// FollowFor is how long a completed payout's transaction is still followed, in
+	// case a reorg takes it out of the chain (default 24 h).
+	FollowFor time.Duration
 	// Approver, if set, may require verification of any payout (manual review).
 	Approver func(ctx context.Context, p *Payout) bool
 	Now      func() time.Time
@@ -81,32 +84,6 @@ type Service struct {
 	cfg Config
 	// resent: payout id -> when its unmined transaction was last sent again.
 	resent sync.Map
-}
-
-// RebroadcastAfter is how long a broadcast payout's transaction may stay unmined
-// before the background pass sends the stored transaction again (and again at this
-// interval): nodes drop transactions from their mempools (restarts, eviction, a
-// stale pool answering "nonce too low"), and one dropped EVM transaction would hold
-// back every later nonce of the hot wallet.
-const RebroadcastAfter = time.Minute
-
-// rebroadcast sends p's stored transaction again once it has waited RebroadcastAfter
-// (never a new signature: the wallet sends the bytes it stored).
-func (s *Service) rebroadcast(ctx context.Context, p *Payout) {
-	now := s.cfg.Now()
-	last := p.UpdatedAt
-	if v, ok := s.resent.Load(p.ID); ok {
-		last = v.(time.Time)
-	}
-	if now.Sub(last) < RebroadcastAfter {
-		return
-	}
-	s.resent.Store(p.ID, now)
-	if err := s.send(ctx, p); err != nil {
-		s.cfg.Logger.WarnContext(ctx, "payout: rebroadcast failed", "payout", p.ID, "tx", p.TxHash, "err", err)
-		return
-	}
-	s.cfg.Logger.InfoContext(ctx, "payout: transaction not mined yet, sent again", "payout", p.ID, "tx", p.TxHash)
 }
 
 // New returns a Service.
@@ -122,6 +99,12 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Window <= 0 {
 		cfg.Window = 24 * time.Hour
+	}
+	if cfg.Follow == nil {
+		cfg.Follow = func(chains.NetworkRef, chains.Sent) {}
+	}
+	if cfg.FollowFor <= 0 {
+		cfg.FollowFor = 24 * time.Hour
 	}
 	if cfg.FundsWait <= 0 {
 		cfg.FundsWait = time.Hour
@@ -476,11 +459,11 @@ func (s *Service) store(ctx context.Context, plans []*plan, batch string) error 
 				}
 				return err
 			}
-			if err := hold(pl.p.ID, pl.a.Code, pl.amount); err != nil {
+			if err := hold(holdID(pl.p), pl.a.Code, pl.amount); err != nil {
 				return err
 			}
 			if pl.p.gasHold() {
-				if err := hold(pl.p.ID+"-gas", pl.feeAsset.Code, pl.fee); err != nil {
+				if err := hold(gasHoldID(pl.p), pl.feeAsset.Code, pl.fee); err != nil {
 					return err
 				}
 			}
@@ -577,7 +560,7 @@ func (s *Service) Verify(ctx context.Context, m asset.Mode, id, code string) (*P
 		}
 		cancel := func(reason string) error {
 			for _, q := range group {
-				if err := s.end(ctx, tx, q, StatusCancelled, reason); err != nil {
+				if err := s.end(ctx, tx, q, ChangeCodeFailed, reason); err != nil {
 					return err
 				}
 			}
@@ -595,10 +578,8 @@ func (s *Service) Verify(ctx context.Context, m asset.Mode, id, code string) (*P
 			}
 			return tx.SetPayoutCodeAttempts(ctx, id, attempts)
 		}
-		now := s.cfg.Now().UTC()
 		for _, q := range group {
-			q.Status, q.UpdatedAt = StatusProcessing, now
-			if err := tx.UpdatePayout(ctx, q); err != nil {
+			if err := s.move(ctx, tx, q, ChangeVerified); err != nil {
 				return err
 			}
 			released = append(released, q)
@@ -656,291 +637,6 @@ func (s *Service) codeGroup(ctx context.Context, tx Tx, p *Payout, expires time.
 		}
 	}
 	return group, nil
-}
-
-// end closes a payout that did not (or will not) pay: its holds are voided, it moves to
-// status (failed or cancelled) with the reason, and payout.failed is emitted.
-func (s *Service) end(ctx context.Context, tx Tx, p *Payout, status Status, reason string) error {
-	if err := s.voidHolds(ctx, tx, p); err != nil {
-		return err
-	}
-	p.Status, p.FailureReason, p.UpdatedAt = status, reason, s.cfg.Now().UTC()
-	if err := tx.UpdatePayout(ctx, p); err != nil {
-		return err
-	}
-	return s.emit(ctx, tx, p, EventFailed)
-}
-
-func (s *Service) voidHolds(ctx context.Context, tx Tx, p *Payout) error {
-	if err := ledger.VoidHold(ctx, tx, p.ID); err != nil && !errors.Is(err, ledger.ErrHoldClosed) {
-		return err
-	}
-	if p.gasHold() {
-		if err := ledger.VoidHold(ctx, tx, p.ID+"-gas"); err != nil && !errors.Is(err, ledger.ErrHoldClosed) {
-			return err
-		}
-	}
-	return nil
-}
-
-// process broadcasts a processing payout, with the other payouts of its batch that
-// share its transaction (SendID). A node that is down leaves them processing (the
-// background step retries); a refusal fails them, voids their holds and returns
-// *BroadcastError. It returns p as stored afterwards.
-func (s *Service) process(ctx context.Context, p *Payout) (*Payout, error) {
-	err := s.send(ctx, p)
-	if gerr := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
-		cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
-		if err == nil {
-			*p = *cur
-		}
-		return err
-	}); gerr != nil && err == nil {
-		err = gerr
-	}
-	return p, err
-}
-
-// send signs and broadcasts p's transaction: its own (Wallet.Send under p.ID), or the
-// one it shares with its group (BatchWallet.SendBatch under p.SendID), and records the
-// outcome for every processing payout of the group in one storage transaction.
-//
-// Fee shares of a shared transaction: its fee F is split over the n payouts as F/n
-// base units each (integer division), the remainder going one unit each to the first
-// payouts in creation order, so the shares add up to F exactly.
-func (s *Service) send(ctx context.Context, p *Payout) error {
-	snd, ok := s.cfg.Wallets(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
-	if !ok {
-		return ErrNoSender
-	}
-	group := []*Payout{p}
-	if p.SendID != "" {
-		group = nil
-		if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
-			all, err := tx.BatchPayouts(ctx, p.Mode, p.BatchID)
-			for _, q := range all {
-				if q.SendID == p.SendID {
-					group = append(group, q)
-				}
-			}
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	a, _ := s.cfg.Assets.Get(p.Asset)
-	specs := make([]chains.PayoutSpec, len(group))
-	for i, q := range group {
-		net, _ := a.ToBaseUnits(q.NetAmount)
-		specs[i] = chains.PayoutSpec{ID: q.ID, Asset: q.Asset, To: q.Destination, Amount: net}
-	}
-	var sent chains.SentTx
-	var sendErr error
-	if p.SendID == "" {
-		sent, sendErr = snd.Send(ctx, specs[0])
-	} else if bs, ok := snd.(chains.BatchWallet); ok {
-		sent, sendErr = bs.SendBatch(ctx, p.SendID, specs)
-	} else {
-		return fmt.Errorf("payout %s: the %s sender cannot batch", p.ID, p.Network)
-	}
-	if sendErr != nil && !snd.Rejected(sendErr) {
-		waited := s.cfg.Now().Sub(p.UpdatedAt)
-		if !errors.Is(sendErr, chains.ErrFundsUnconfirmed) || waited < s.cfg.FundsWait {
-			s.cfg.Logger.WarnContext(ctx, "payout: broadcast deferred", "payout", p.ID, "send", p.SendID, "err", sendErr)
-			return nil
-		}
-		// The wallet's funds did not become spendable within FundsWait: give up and
-		// release the hold rather than keep the merchant's money held.
-		sendErr = fmt.Errorf("waited %s for the wallet's funds to confirm: %w", waited.Round(time.Second), sendErr)
-	}
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
-		n := big.NewInt(int64(len(group)))
-		for i, q := range group {
-			cur, err := tx.GetPayout(ctx, q.Mode, q.ID)
-			if err != nil {
-				return err
-			}
-			if cur.Status != StatusProcessing {
-				continue // settled by a concurrent pass
-			}
-			if sendErr != nil {
-				if err := s.end(ctx, tx, cur, StatusFailed, sendErr.Error()); err != nil {
-					return err
-				}
-				continue
-			}
-			cur.Status, cur.TxHash, cur.UpdatedAt = StatusBroadcast, sent.TxID, s.cfg.Now().UTC()
-			// The fee is known now only when it is paid in the payout's own asset (a
-			// token's gas is known once mined).
-			if sent.Fee != nil && cur.FeeCurrency == cur.Asset {
-				share := new(big.Int).Quo(sent.Fee, n)
-				if big.NewInt(int64(i)).Cmp(new(big.Int).Rem(sent.Fee, n)) < 0 {
-					share.Add(share, big.NewInt(1))
-				}
-				f := a.FromBaseUnits(share)
-				cur.Fee = &f
-			}
-			if err := tx.UpdatePayout(ctx, cur); err != nil {
-				return err
-			}
-			if err := s.emit(ctx, tx, cur, EventBroadcast); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if sendErr != nil {
-		return &BroadcastError{PayoutID: p.ID, Reason: sendErr.Error()}
-	}
-	return nil
-}
-
-// Step moves payouts along: broadcasts those left processing, completes or fails those
-// broadcast, and cancels those whose code expired. Gateway.Run and Sync call it.
-func (s *Service) Step(ctx context.Context) error {
-	var errs []error
-	// Every open payout, a page at a time: payouts waiting for a block never keep
-	// newer ones from being broadcast.
-	var after *Payout
-	for {
-		var ps []*Payout
-		if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
-			var err error
-			ps, err = tx.PayoutsIn(ctx, []Status{StatusProcessing, StatusBroadcast, StatusPendingVerification}, after, stepPage)
-			return err
-		}); err != nil {
-			return errors.Join(append(errs, err)...)
-		}
-		errs = append(errs, s.step(ctx, ps)...)
-		if len(ps) < stepPage || ctx.Err() != nil {
-			return errors.Join(errs...)
-		}
-		after = ps[len(ps)-1]
-	}
-}
-
-// stepPage is how many open payouts Step reads at a time.
-const stepPage = 500
-
-// step moves one page of open payouts along.
-func (s *Service) step(ctx context.Context, ps []*Payout) []error {
-	var errs []error
-	for _, p := range ps {
-		var err error
-		switch p.Status {
-		case StatusProcessing:
-			_, err = s.process(ctx, p)
-			var be *BroadcastError
-			if errors.As(err, &be) {
-				err = nil // recorded as failed
-			}
-		case StatusBroadcast:
-			err = s.settle(ctx, p)
-		case StatusPendingVerification:
-			err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
-				_, expires, _, err := tx.PayoutCode(ctx, p.ID)
-				if err != nil || s.cfg.Now().Before(expires) {
-					return err
-				}
-				cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
-				if err != nil || cur.Status != StatusPendingVerification {
-					return err
-				}
-				return s.end(ctx, tx, cur, StatusCancelled, "verification code expired")
-			})
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("payout %s: %w", p.ID, err))
-		}
-	}
-	return errs
-}
-
-// settle completes a mined payout with its actual fee, or fails a reverted one.
-func (s *Service) settle(ctx context.Context, p *Payout) error {
-	snd, ok := s.cfg.Wallets(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
-	if !ok {
-		return ErrNoSender
-	}
-	st, err := snd.Status(ctx, p.ID, p.TxHash)
-	if err != nil {
-		return err
-	}
-	if !st.Mined {
-		s.rebroadcast(ctx, p)
-		return nil
-	}
-	s.resent.Delete(p.ID)
-	a, _ := s.cfg.Assets.Get(p.Asset)
-	fa, _ := s.cfg.Assets.Get(p.FeeCurrency)
-	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
-		cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
-		if err != nil || cur.Status != StatusBroadcast {
-			return err
-		}
-		now := s.cfg.Now().UTC()
-		if st.Failed {
-			if st.Fee != nil {
-				f := fa.FromBaseUnits(st.Fee)
-				cur.Fee = &f
-			}
-			return s.end(ctx, tx, cur, StatusFailed, "the transaction failed on chain")
-		}
-		fee := st.Fee
-		if fee == nil && cur.Fee != nil {
-			fee, _ = fa.ToBaseUnits(*cur.Fee)
-		}
-		if fee == nil {
-			fee = new(big.Int)
-		}
-		m := cur.Mode
-		net, _ := a.ToBaseUnits(cur.NetAmount)
-		serv, _ := a.ToBaseUnits(cur.ServiceFee)
-		amount, _ := a.ToBaseUnits(cur.Amount)
-		legs := []ledger.Posting{{Account: ledger.World(m, a.Code), Amount: net}}
-		if serv.Sign() > 0 {
-			legs = append(legs, ledger.Posting{Account: OperatorAccount(m, a.Code), Amount: serv})
-		}
-		feeHold, feeHeld := cur.ID, new(big.Int).Sub(amount, new(big.Int).Add(net, serv))
-		if cur.gasHold() {
-			feeHold = cur.ID + "-gas"
-			feeHeld, _ = fa.ToBaseUnits(cur.EstimatedFee)
-			if err := ledger.PostHold(ctx, tx, cur.ID, legs); err != nil {
-				return err
-			}
-			legs = nil
-		}
-		covered := new(big.Int).Set(fee)
-		if covered.Cmp(feeHeld) > 0 {
-			covered.Set(feeHeld)
-		}
-		if covered.Sign() > 0 {
-			legs = append(legs, ledger.Posting{Account: ledger.NetworkFees(m, fa.Code), Amount: covered})
-		}
-		if len(legs) > 0 {
-			if err := ledger.PostHold(ctx, tx, feeHold, legs); err != nil {
-				return err
-			}
-		} else if err := ledger.VoidHold(ctx, tx, feeHold); err != nil {
-			return err
-		}
-		if over := new(big.Int).Sub(fee, covered); over.Sign() > 0 {
-			// The fee came out higher than held: from available, else from the world
-			// (gas the operator put in the wallet by hand).
-			if err := ledger.BookNetworkFee(ctx, tx, m, fa.Code, over, "payout-fee-overrun:"+cur.ID, "fee above estimate "+cur.ID); err != nil {
-				return err
-			}
-		}
-		f := fa.FromBaseUnits(fee)
-		cur.Status, cur.Fee, cur.UpdatedAt, cur.CompletedAt = StatusCompleted, &f, now, &now
-		if err := tx.UpdatePayout(ctx, cur); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, cur, EventCompleted)
-	})
 }
 
 // Get returns a payout of mode.

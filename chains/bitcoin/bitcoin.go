@@ -151,7 +151,7 @@ type Backend struct {
 	log *slog.Logger
 
 	mu      sync.Mutex
-	mempool map[string][]chains.Transfer // txid -> its outputs to any script (filtered per call)
+	mempool map[string]mempoolTx // txid -> the transaction and its outputs to any script (filtered per call)
 }
 
 var (
@@ -175,7 +175,7 @@ func New(cfg Config) (*Backend, error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.Params, cfg.Fees = c.params, c.fees
-	return &Backend{common: c, cfg: cfg, log: cfg.Logger, mempool: map[string][]chains.Transfer{}}, nil
+	return &Backend{common: c, cfg: cfg, log: cfg.Logger, mempool: map[string]mempoolTx{}}, nil
 }
 
 // DefaultParams returns the parameters of network in mode: mainnet for live, testnet
@@ -251,10 +251,15 @@ func scanRaw(raw []byte, height uint64, native string, watch chains.AddressSet) 
 	return out, nil
 }
 
-// match appends tx's outputs to watched scripts.
+// match appends tx's outputs to watched scripts, and, when watch follows transactions
+// of ours, tx itself if it is one of them (found by its inputs) or a record that it
+// double-spends one of them.
 func match(tx *wire.MsgTx, ref chains.BlockRef, native string, watch chains.AddressSet, dst []chains.Transfer) []chains.Transfer {
 	keyed, _ := watch.(chains.KeyedSet)
 	txid := ""
+	if sent, ok := watch.(chains.SentSet); ok && sent.Following() {
+		dst = matchOurs(tx, ref, sent, dst)
+	}
 	for i, o := range tx.TxOut {
 		var addr string
 		var ok bool
@@ -272,6 +277,24 @@ func match(tx *wire.MsgTx, ref chains.BlockRef, native string, watch chains.Addr
 	return dst
 }
 
+// matchOurs finds whether tx is one of our followed transactions, or spends an input
+// of one (a double-spend: ours can never confirm while tx stays in the chain), by one
+// map lookup per input; only a match is hashed.
+func matchOurs(tx *wire.MsgTx, ref chains.BlockRef, sent chains.SentSet, dst []chains.Transfer) []chains.Transfer {
+	for _, in := range tx.TxIn {
+		ours, ok := sent.SpentBy(in.PreviousOutPoint.Hash.String(), in.PreviousOutPoint.Index)
+		if !ok {
+			continue
+		}
+		txid := tx.TxHash().String()
+		if txid == ours {
+			return append(dst, chains.Transfer{Out: true, TxID: ours, Index: chains.OutIndex, Block: ref})
+		}
+		return append(dst, chains.Transfer{Out: true, TxID: ours, Index: chains.ConflictIndex, ConflictedBy: txid, Block: ref})
+	}
+	return dst
+}
+
 // Pending implements chains.Mempool. Transactions are fetched once each and kept while
 // they stay in the mempool.
 func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chains.Transfer, error) {
@@ -284,9 +307,10 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 	now := make(map[string]bool, len(ids))
 	var out []chains.Transfer
 	all := allScripts{params: b.params}
+	sent, _ := watch.(chains.SentSet)
 	for _, id := range ids {
 		now[id] = true
-		ts, ok := b.mempool[id]
+		m, ok := b.mempool[id]
 		if !ok {
 			var hx string
 			err := b.cfg.RPC.Call(ctx, "getrawtransaction", &hx, id, 0)
@@ -304,13 +328,16 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 			if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
 				return nil, fmt.Errorf("decode mempool tx %s: %w", id, err)
 			}
-			ts = match(&tx, chains.BlockRef{}, b.native, all, nil)
-			b.mempool[id] = ts
+			m = mempoolTx{outs: match(&tx, chains.BlockRef{}, b.native, all, nil)}
+			b.mempool[id] = m
 		}
-		for _, t := range ts {
+		for _, t := range m.outs {
 			if watch.Contains(t.To) {
 				out = append(out, t)
 			}
+		}
+		if sent != nil && sent.SentTx(id) {
+			out = append(out, chains.Transfer{Out: true, TxID: id, Index: chains.OutIndex})
 		}
 	}
 	for id := range b.mempool {
@@ -319,6 +346,11 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 		}
 	}
 	return out, nil
+}
+
+// mempoolTx is a mempool transaction as Pending keeps it: its outputs to any script.
+type mempoolTx struct {
+	outs []chains.Transfer
 }
 
 // allScripts is a KeyedSet that matches every standard output, decoding its address,

@@ -24,6 +24,7 @@ var (
 	_ chains.Wallet        = payer{}
 	_ chains.Canonicalizer = payer{}
 	_ chains.BatchWallet   = payer{}
+	_ chains.Abandoner     = payer{}
 )
 
 // payer is a Wallet as chains.Wallet.
@@ -52,15 +53,9 @@ func (p payer) SendBatch(ctx context.Context, id string, specs []chains.PayoutSp
 	return p.w.SendBatch(ctx, id, specs)
 }
 
-// Status: mined at one confirmation; the fee is the one signed (recorded at
-// broadcast).
-func (p payer) Status(ctx context.Context, _, txid string) (chains.SendState, error) {
-	n, err := p.w.Confirmations(ctx, txid)
-	if err != nil {
-		return chains.SendState{}, err
-	}
-	return chains.SendState{Mined: n >= 1}, nil
-}
+// Abandon implements chains.Abandoner: a send a double-spend made impossible is
+// failed and its inputs freed.
+func (p payer) Abandon(ctx context.Context, specID string) error { return p.w.Abandon(ctx, specID) }
 
 // Rejected: the node refused the signed transaction (its inputs are released), or it
 // could not be built at all. A node that is down is not a refusal, nor are coins that

@@ -313,6 +313,13 @@ func (w *Wallet) choose(ctx context.Context, tx chains.WalletTx, amount int64, d
 // broadcast sends the stored bytes. "Already known" answers are success.
 func (w *Wallet) broadcast(ctx context.Context, s Sent) (chains.SentTx, error) {
 	out := chains.SentTx{TxID: s.TxID, Raw: s.Raw, Fee: big.NewInt(s.Fee)}
+	var msg wire.MsgTx
+	if err := msg.Deserialize(bytes.NewReader(s.Raw)); err != nil {
+		return out, fmt.Errorf("bitcoin: stored send %s: %w", s.SpecID, err)
+	}
+	for _, in := range msg.TxIn {
+		out.Inputs = append(out.Inputs, chains.OutPoint{TxID: in.PreviousOutPoint.Hash.String(), Index: in.PreviousOutPoint.Index})
+	}
 	if w.cfg.beforeBroadcast != nil {
 		if err := w.cfg.beforeBroadcast(); err != nil {
 			return out, err
@@ -353,6 +360,23 @@ func alreadyKnown(err error) bool {
 	// -27: already in the block chain (bitcoind) / already have transaction (btcd);
 	// bitcoind also answers -26 "txn-already-in-mempool".
 	return re.Code == -27 || (re.Code == -26 && bytes.Contains([]byte(re.Message), []byte("already")))
+}
+
+// Abandon fails the send stored under id, which a confirmed double-spend made
+// impossible, and frees its inputs for the next attempt. A send already failed, or
+// unknown, is left as it is.
+func (w *Wallet) Abandon(ctx context.Context, id string) error {
+	return w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+		s, ok, err := tx.SendByID(ctx, w.net, id)
+		if err != nil || !ok || s.Status == SendFailed {
+			return err
+		}
+		w.cfg.Logger.WarnContext(ctx, "bitcoin: send abandoned: a double-spend made it impossible", "network", w.net, "send", id, "tx", s.TxID)
+		if err := tx.ReleaseSpends(ctx, w.net, s.TxID); err != nil {
+			return err
+		}
+		return tx.SetSendStatus(ctx, w.net, id, SendFailed)
+	})
 }
 
 // Rebroadcast broadcasts every stored send that is not known to be mined, as Run does

@@ -285,13 +285,16 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 	}
 	out := chains.Block{Ref: blk.ref()}
 	lookup := lookupIn(watch)
-	// Native value to watched addresses: confirm each with its receipt.
+	// Native value to watched addresses: confirm each with its receipt. Transactions
+	// of ours being followed: their receipts say their fee and whether they reverted.
 	candidates := b.nativeCandidates(blk, out.Ref, lookup)
-	if len(candidates) > 0 {
-		hashes := make([]string, len(candidates))
-		for i, c := range candidates {
-			hashes[i] = c.TxID
+	ours := oursIn(blk, watch)
+	if len(candidates)+len(ours) > 0 {
+		hashes := make([]string, 0, len(candidates)+len(ours))
+		for _, c := range candidates {
+			hashes = append(hashes, c.TxID)
 		}
+		hashes = append(hashes, ours...)
 		receipts, err := b.receipts(ctx, hashes, blk.Hash)
 		if err != nil {
 			return chains.Block{}, err
@@ -300,6 +303,15 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 			if receipts[i].Status == 1 {
 				out.Transfers = append(out.Transfers, c)
 			}
+		}
+		for i, id := range ours {
+			r := receipts[len(candidates)+i]
+			fee := new(big.Int)
+			if r.EffectiveGasPrice != nil {
+				fee.Mul(new(big.Int).SetUint64(uint64(r.GasUsed)), r.EffectiveGasPrice.ToInt())
+			}
+			out.Transfers = append(out.Transfers, chains.Transfer{Out: true, TxID: id, Index: chains.OutIndex, Amount: fee,
+				Failed: r.Status != 1, Block: out.Ref})
 		}
 	}
 	if r, ok := watch.(interface{ Range(func(string) bool) }); ok && b.cfg.ReconcileLimit > 0 && watch.Len() <= b.cfg.ReconcileLimit {
@@ -345,6 +357,21 @@ func (b *Backend) matchLogs(logs []rpcLog, block common.Hash, ref chains.BlockRe
 			continue
 		}
 		out = append(out, chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: l.TxHash.Hex(), Index: index, Block: ref})
+	}
+	return out
+}
+
+// oursIn returns the hashes of the block's transactions that watch follows.
+func oursIn(blk *rpcBlock, watch chains.AddressSet) []string {
+	sent, ok := watch.(chains.SentSet)
+	if !ok || !sent.Following() {
+		return nil
+	}
+	var out []string
+	for _, tx := range blk.Transactions {
+		if h := tx.Hash.Hex(); sent.SentTx(h) {
+			out = append(out, h)
+		}
 	}
 	return out
 }

@@ -55,17 +55,6 @@ func (p payer) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx,
 
 var errSignedNotSent = errors.New("payout transaction is signed")
 
-func (p payer) Status(ctx context.Context, specID, _ string) (chains.SendState, error) {
-	sent, err := p.w.Confirm(ctx, specID)
-	if errors.Is(err, ErrNotMined) {
-		return chains.SendState{}, nil
-	}
-	if err != nil {
-		return chains.SendState{}, err
-	}
-	return chains.SendState{Mined: true, Failed: sent.Status == SendFailed, Fee: sent.Fee}, nil
-}
-
 func (p payer) Rejected(err error) bool {
 	if errors.Is(err, errSignedNotSent) {
 		return false

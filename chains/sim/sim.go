@@ -308,13 +308,19 @@ func (c *Chain) Scan(ctx context.Context, height uint64, watch chains.AddressSet
 	}
 	b := c.blocks[height]
 	out := chains.Block{Ref: b.ref}
-	out.Transfers = transfers(b.txs, b.ref, watch)
+	out.Transfers = c.transfers(b.txs, b.ref, watch)
 	return out, nil
 }
 
-func transfers(txs []*tx, ref chains.BlockRef, watch chains.AddressSet) []chains.Transfer {
+func (c *Chain) transfers(txs []*tx, ref chains.BlockRef, watch chains.AddressSet) []chains.Transfer {
 	var out []chains.Transfer
+	sent, _ := watch.(chains.SentSet)
 	for _, t := range txs {
+		if sent != nil && sent.SentTx(t.id) {
+			// One of ours: the watcher follows it (the network's coin, its flat fee).
+			out = append(out, chains.Transfer{Out: true, TxID: t.id, Index: chains.OutIndex, Amount: new(big.Int).Set(c.fee),
+				Failed: t.failed, Block: ref})
+		}
 		if t.failed {
 			continue
 		}
@@ -335,7 +341,7 @@ func (c *Chain) Pending(ctx context.Context, watch chains.AddressSet) ([]chains.
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	return transfers(c.mempool, chains.BlockRef{}, watch), nil
+	return c.transfers(c.mempool, chains.BlockRef{}, watch), nil
 }
 
 // NewBlocks implements chains.Notifier.

@@ -57,18 +57,3 @@ func (w wallet) Send(_ context.Context, spec chains.PayoutSpec) (chains.SentTx, 
 	return w.c.send(spec)
 }
 
-func (w wallet) Status(ctx context.Context, _, txid string) (chains.SendState, error) {
-	conf, failed, known := w.c.TxStatus(txid)
-	if !known {
-		return chains.SendState{}, nil
-	}
-	st := chains.SendState{Mined: conf > 0, Failed: failed}
-	if st.Mined {
-		f, err := w.EstimateFee(ctx, "", "", nil)
-		if err != nil {
-			return chains.SendState{}, err
-		}
-		st.Fee = f
-	}
-	return st, nil
-}

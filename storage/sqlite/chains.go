@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -73,7 +75,8 @@ func (t *tx) ForgetBlocksBelow(ctx context.Context, n chains.NetworkRef, height 
 	return err
 }
 
-const transferCols = `network, mode, txid, idx, asset, address, amount, block_height, block_hash, status, confirmations, required, seen_at`
+const transferCols = `network, mode, txid, idx, asset, address, amount, block_height, block_hash, status, confirmations, required,
+	seen_at, out, failed, conflicted_by`
 
 func scanTransfer(row interface{ Scan(...any) error }) (chains.Record, error) {
 	var r chains.Record
@@ -82,7 +85,7 @@ func scanTransfer(row interface{ Scan(...any) error }) (chains.Record, error) {
 	var hash sql.NullString
 	var seen int64
 	if err := row.Scan(&net, &mode, &r.TxID, &r.Index, &r.Asset, &r.To, &amt, &height, &hash, &status,
-		&r.Confirmations, &r.Required, &seen); err != nil {
+		&r.Confirmations, &r.Required, &seen, &r.Out, &r.Failed, &r.ConflictedBy); err != nil {
 		return chains.Record{}, err
 	}
 	r.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
@@ -117,12 +120,13 @@ func (t *tx) SaveTransfer(ctx context.Context, r chains.Record) error {
 		height, hash = sql.NullInt64{Int64: int64(r.Block.Height), Valid: true}, sql.NullString{String: r.Block.Hash, Valid: true}
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO chain_transfers (id, `+transferCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (network, mode, txid, idx) DO UPDATE SET block_height = excluded.block_height,
 		block_hash = excluded.block_hash, status = excluded.status, confirmations = excluded.confirmations,
-		required = excluded.required`,
+		required = excluded.required, amount = CASE WHEN excluded.out = 1 THEN excluded.amount ELSE amount END,
+		failed = excluded.failed, conflicted_by = excluded.conflicted_by`,
 		ids.New("tx"), string(r.Network.ID), string(r.Network.Mode), r.TxID, r.Index, r.Asset, r.To, r.Amount.String(),
-		height, hash, string(r.Status), r.Confirmations, r.Required, micros(r.SeenAt))
+		height, hash, string(r.Status), r.Confirmations, r.Required, micros(r.SeenAt), r.Out, r.Failed, r.ConflictedBy)
 	return err
 }
 
@@ -228,7 +232,7 @@ func (t *tx) SetBooking(ctx context.Context, n chains.NetworkRef, txid string, i
 
 // ListTransfers implements invoice.Tx.
 func (t *tx) ListTransfers(ctx context.Context, m asset.Mode, f invoice.TransferFilter, page, limit int) ([]chains.Record, int, error) {
-	where, args := `mode = ?`, []any{string(m)}
+	where, args := `mode = ? AND out = 0`, []any{string(m)}
 	for col, v := range map[string]string{"asset": f.Asset, "network": string(f.Network), "status": string(f.Status), "txid": f.TxID} {
 		if v != "" {
 			where += ` AND ` + col + ` = ?`
@@ -270,4 +274,51 @@ func (t *tx) AppendJournal(ctx context.Context, n chains.NetworkRef, entry []byt
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO chain_journal (network, mode, entry) VALUES (?, ?, ?)`,
 		string(n.ID), string(n.Mode), entry)
 	return err
+}
+
+// FollowTx implements chains.Tx.
+func (t *tx) FollowTx(ctx context.Context, n chains.NetworkRef, s chains.Sent) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	inputs, err := json.Marshal(s.Inputs)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO chain_followed (network, mode, txid, inputs) VALUES (?, ?, ?, ?)
+		ON CONFLICT (network, mode, txid) DO UPDATE SET until = NULL`, string(n.ID), string(n.Mode), s.TxID, string(inputs))
+	return err
+}
+
+// UnfollowTx implements chains.Tx.
+func (t *tx) UnfollowTx(ctx context.Context, n chains.NetworkRef, txid string, after time.Time) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `UPDATE chain_followed SET until = ? WHERE network = ? AND mode = ? AND txid = ?`,
+		micros(after), string(n.ID), string(n.Mode), txid)
+	return err
+}
+
+// FollowedTxs implements chains.Tx.
+func (t *tx) FollowedTxs(ctx context.Context, n chains.NetworkRef, now time.Time) ([]chains.Sent, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT txid, inputs FROM chain_followed WHERE network = ? AND mode = ?
+		AND (until IS NULL OR until > ?) ORDER BY txid`, string(n.ID), string(n.Mode), micros(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []chains.Sent
+	for rows.Next() {
+		var s chains.Sent
+		var inputs string
+		if err := rows.Scan(&s.TxID, &inputs); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(inputs), &s.Inputs); err != nil {
+			return nil, fmt.Errorf("sqlite: followed %s: %w", s.TxID, err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

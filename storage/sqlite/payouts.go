@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/payout"
 )
 
@@ -73,7 +74,8 @@ func (t *tx) UpdatePayout(ctx context.Context, p *payout.Payout) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(ctx, `UPDATE payouts SET status = ?, body = ? WHERE id = ? AND mode = ?`, string(p.Status), string(body), p.ID, string(p.Mode))
+	res, err := t.tx.ExecContext(ctx, `UPDATE payouts SET status = ?, body = ?, tx_hash = ? WHERE id = ? AND mode = ?`,
+		string(p.Status), string(body), p.TxHash, p.ID, string(p.Mode))
 	if err != nil {
 		return err
 	}
@@ -159,6 +161,18 @@ func (t *tx) PayoutsIn(ctx context.Context, states []payout.Status, after *payou
 // BatchPayouts implements payout.Tx.
 func (t *tx) BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]*payout.Payout, error) {
 	return t.payouts(ctx, `SELECT body FROM payouts WHERE batch_id = ? AND mode = ? ORDER BY created_at, id`, batchID, string(m))
+}
+
+// PayoutsByTx implements payout.Tx.
+func (t *tx) PayoutsByTx(ctx context.Context, n chains.NetworkRef, txid string) ([]*payout.Payout, error) {
+	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE tx_hash = ? AND mode = ? ORDER BY created_at, id`, txid, string(n.Mode))
+	out := all[:0]
+	for _, p := range all {
+		if p.Network == n.ID {
+			out = append(out, p)
+		}
+	}
+	return out, err
 }
 
 // SetPayoutCode implements payout.Tx.

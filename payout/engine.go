@@ -1,0 +1,358 @@
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/ledger"
+)
+
+// holdID names the hold of p's current attempt: a new attempt moves (or reopens) the
+// money under a new id, so every hold is placed, posted or voided once.
+func holdID(p *Payout) string { return specID(p.ID, p.Attempt) }
+
+// gasHoldID names the separate hold of a token payout's gas.
+func gasHoldID(p *Payout) string { return holdID(p) + "-gas" }
+
+// move applies change c to p with Next and stores it, emitting payout.broadcast when it
+// becomes broadcast from another status, payout.completed when it completes.
+func (s *Service) move(ctx context.Context, tx Tx, p *Payout, c Change) error {
+	to, err := Next(p.Status, c)
+	if err != nil {
+		return err
+	}
+	from := p.Status
+	p.Status, p.UpdatedAt = to, s.cfg.Now().UTC()
+	if err := tx.UpdatePayout(ctx, p); err != nil {
+		return err
+	}
+	switch {
+	case to == StatusBroadcast && from != StatusBroadcast:
+		return s.emit(ctx, tx, p, EventBroadcast)
+	case to == StatusCompleted && from != StatusCompleted:
+		return s.emit(ctx, tx, p, EventCompleted)
+	}
+	return nil
+}
+
+// end closes a payout that did not (or will not) pay, on change c (refused, reverted,
+// code failed): its holds are voided, it moves to failed or cancelled with the reason,
+// and payout.failed is emitted.
+func (s *Service) end(ctx context.Context, tx Tx, p *Payout, c Change, reason string) error {
+	to, err := Next(p.Status, c)
+	if err != nil {
+		return err
+	}
+	if err := s.voidHolds(ctx, tx, p); err != nil {
+		return err
+	}
+	p.Status, p.FailureReason, p.UpdatedAt = to, reason, s.cfg.Now().UTC()
+	if err := tx.UpdatePayout(ctx, p); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, p, EventFailed)
+}
+
+// voidHolds voids p's pending holds (closed ones are left as they are).
+func (s *Service) voidHolds(ctx context.Context, tx Tx, p *Payout) error {
+	if err := ledger.VoidHold(ctx, tx, holdID(p)); err != nil && !errors.Is(err, ledger.ErrHoldClosed) {
+		return err
+	}
+	if p.gasHold() {
+		if err := ledger.VoidHold(ctx, tx, gasHoldID(p)); err != nil && !errors.Is(err, ledger.ErrHoldClosed) {
+			return err
+		}
+	}
+	return nil
+}
+
+// changeOf is what a record of the watcher says about our transaction; ok is false
+// when it says nothing a payout acts on.
+func changeOf(r chains.Record) (Change, bool) {
+	if r.Index == chains.ConflictIndex {
+		// A conflict acts only once it is buried as deep as a payout must be.
+		return ChangeConflicted, r.Status == chains.StatusConfirmed
+	}
+	switch r.Status {
+	case chains.StatusMempool, chains.StatusConfirming:
+		return ChangeSeen, true
+	case chains.StatusConfirmed:
+		if r.Failed {
+			return ChangeReverted, true
+		}
+		return ChangeConfirmed, true
+	case chains.StatusOrphaned, chains.StatusDropped:
+		return ChangeDropped, true
+	}
+	return "", false
+}
+
+// Apply is the payout side of the chain watcher: it moves the payouts whose
+// transactions the changed records of n are about (chains.Transfer.Out), in the
+// watcher's transaction. Seen in the mempool or a block: broadcast. Confirmed as deep
+// as the network's payout confirmations: completed, the holds posted with the fee
+// paid. Mined and reverted (EVM): failed, the amount's hold voided and the gas booked.
+// Orphaned by a reorg or dropped from the mempool: back to broadcast (a completed
+// payout too), and Step sends the same signed transaction again. Conflicted by a
+// confirmed transaction that spends one of its inputs, or whose inputs no longer
+// exist: it can never confirm, so it goes back to processing with its holds (posted
+// ones reopened) under a new attempt, and Step signs a new transaction.
+func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed []chains.Record) error {
+	for _, r := range changed {
+		if !r.Out {
+			continue
+		}
+		c, ok := changeOf(r)
+		if !ok {
+			continue
+		}
+		ps, err := tx.PayoutsByTx(ctx, n, r.TxID)
+		if err != nil {
+			return err
+		}
+		if c == ChangeConflicted && len(ps) > 0 {
+			// Our transaction came back (the conflict's block was reorged out and ours
+			// mined, or it is in the mempool again): nothing to do.
+			out, ok, err := tx.Transfer(ctx, n, r.TxID, chains.OutIndex)
+			if err != nil {
+				return err
+			}
+			if ok && (out.Status == chains.StatusMempool || out.Status == chains.StatusConfirming || out.Status == chains.StatusConfirmed) {
+				continue
+			}
+		}
+		for i, p := range ps {
+			if err := s.apply(ctx, tx, n, p, c, r, i, len(ps)); err != nil {
+				return fmt.Errorf("payout %s: %w", p.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// apply applies one record's change to p, the i-th of the count payouts that share
+// the transaction.
+func (s *Service) apply(ctx context.Context, tx Tx, n chains.NetworkRef, p *Payout, c Change, r chains.Record, i, count int) error {
+	if _, err := Next(p.Status, c); err != nil {
+		// Not a change for it (a record of a failed payout's transaction, or one seen
+		// again): nothing moves.
+		return nil
+	}
+	if p.Status == StatusBroadcast && (c == ChangeSeen || c == ChangeDropped) {
+		return nil // it stays broadcast; Step sends a dropped transaction again
+	}
+	switch c {
+	case ChangeConfirmed:
+		if err := s.settle(ctx, tx, p, r, i, count); err != nil {
+			return err
+		}
+		if p.CompletedAt == nil {
+			now := s.cfg.Now().UTC()
+			p.CompletedAt = &now
+		}
+		// Followed while a reorg can still take it away.
+		if err := tx.UnfollowTx(ctx, n, r.TxID, s.cfg.Now().Add(s.cfg.FollowFor)); err != nil {
+			return err
+		}
+	case ChangeDropped, ChangeSeen:
+		if p.Status == StatusCompleted {
+			s.cfg.Logger.WarnContext(ctx, "payout: a reorg took a completed payout's transaction out of the chain; it is sent again",
+				"payout", p.ID, "tx", p.TxHash, "status", r.Status)
+			if err := tx.FollowTx(ctx, n, chains.Sent{TxID: r.TxID}); err != nil {
+				return err
+			}
+		}
+	case ChangeReverted:
+		fee := r.Amount
+		f := s.feeAsset(p).FromBaseUnits(fee)
+		p.Fee = &f
+		if err := s.bookRevertedGas(ctx, tx, p, fee); err != nil {
+			return err
+		}
+		return s.end(ctx, tx, p, c, "the transaction failed on chain")
+	case ChangeConflicted:
+		return s.conflicted(ctx, tx, n, p, r)
+	}
+	return s.move(ctx, tx, p, c)
+}
+
+// settle posts p's holds when its transaction confirms: the net amount to the world,
+// the service fee to the operator, the network fee paid (its share of a batch's) to
+// fees, and what the estimate over-reserved back to available. A payout completed
+// before (then reorged out and confirmed again) is booked once.
+func (s *Service) settle(ctx context.Context, tx Tx, p *Payout, r chains.Record, i, count int) error {
+	fee := p.feeUnits(s)
+	if r.Amount != nil && r.Amount.Sign() > 0 && p.gasHold() {
+		// A token's gas is known from its receipt.
+		fee = new(big.Int).Set(r.Amount)
+	} else if fee == nil && r.Amount != nil && r.Amount.Sign() > 0 {
+		// The transaction's whole fee, shared like at broadcast.
+		fee = share(r.Amount, i, count)
+	}
+	if fee == nil {
+		fee = new(big.Int)
+	}
+	f := s.feeAsset(p).FromBaseUnits(fee)
+	p.Fee = &f
+	amountLegs, gasLegs, over := s.legs(p, fee)
+	post := func(id string, legs []ledger.Posting) error {
+		var err error
+		if len(legs) > 0 {
+			err = ledger.PostHold(ctx, tx, id, legs)
+		} else {
+			err = ledger.VoidHold(ctx, tx, id)
+		}
+		return err
+	}
+	if err := post(holdID(p), amountLegs); errors.Is(err, ledger.ErrHoldClosed) {
+		return nil // booked when it first completed
+	} else if err != nil {
+		return err
+	}
+	if p.gasHold() {
+		if err := post(gasHoldID(p), gasLegs); err != nil {
+			return err
+		}
+	}
+	if over.Sign() > 0 {
+		// The fee came out higher than held: from available, else from the world
+		// (coin the operator put in the wallet by hand).
+		return ledger.BookNetworkFee(ctx, tx, p.Mode, p.FeeCurrency, over, "payout-fee-overrun:"+holdID(p), "fee above estimate "+p.ID)
+	}
+	return nil
+}
+
+// legs are the postings of p's holds when it pays fee: the amount hold's (net amount,
+// service fee, and the fee when it is paid in the payout's asset), the gas hold's (a
+// token's fee), and what the fee exceeds the held estimate by.
+func (s *Service) legs(p *Payout, fee *big.Int) (amount, gas []ledger.Posting, over *big.Int) {
+	a, _ := s.cfg.Assets.Get(p.Asset)
+	fa := s.feeAsset(p)
+	m := p.Mode
+	net, _ := a.ToBaseUnits(p.NetAmount)
+	serv, _ := a.ToBaseUnits(p.ServiceFee)
+	total, _ := a.ToBaseUnits(p.Amount)
+	amount = []ledger.Posting{{Account: ledger.World(m, a.Code), Amount: net}}
+	if serv.Sign() > 0 {
+		amount = append(amount, ledger.Posting{Account: OperatorAccount(m, a.Code), Amount: serv})
+	}
+	held := new(big.Int).Sub(total, new(big.Int).Add(net, serv))
+	if p.gasHold() {
+		held, _ = fa.ToBaseUnits(p.EstimatedFee)
+	}
+	covered := new(big.Int).Set(fee)
+	if covered.Cmp(held) > 0 {
+		covered.Set(held)
+	}
+	if covered.Sign() > 0 {
+		leg := ledger.Posting{Account: ledger.NetworkFees(m, fa.Code), Amount: covered}
+		if p.gasHold() {
+			gas = append(gas, leg)
+		} else {
+			amount = append(amount, leg)
+		}
+	}
+	return amount, gas, new(big.Int).Sub(fee, covered)
+}
+
+// bookRevertedGas books the gas a reverted payout's transaction spent: from its gas
+// hold (a token payout), or from its amount hold (the network's coin), what the hold
+// does not cover from available, else the world. end voids what is left.
+func (s *Service) bookRevertedGas(ctx context.Context, tx Tx, p *Payout, fee *big.Int) error {
+	if fee == nil || fee.Sign() <= 0 {
+		return nil
+	}
+	id := holdID(p)
+	if p.gasHold() {
+		id = gasHoldID(p)
+	}
+	h, err := tx.LockHold(ctx, id)
+	if err != nil {
+		return err
+	}
+	if h.State != ledger.HoldPending {
+		return nil // booked already
+	}
+	covered := new(big.Int).Set(fee)
+	if covered.Cmp(h.Amount) > 0 {
+		covered.Set(h.Amount)
+	}
+	if err := ledger.PostHold(ctx, tx, id, []ledger.Posting{{Account: ledger.NetworkFees(p.Mode, p.FeeCurrency), Amount: covered}}); err != nil {
+		return err
+	}
+	return ledger.BookNetworkFee(ctx, tx, p.Mode, p.FeeCurrency, new(big.Int).Sub(fee, covered), "payout-gas-overrun:"+id, "gas of reverted payout "+p.ID)
+}
+
+// conflicted sends p back to processing under a new attempt: its transaction can
+// never confirm. Pending holds move to the new attempt's ids; posted ones (it had
+// completed) are reopened, so the ledger takes back a payment that did not happen.
+func (s *Service) conflicted(ctx context.Context, tx Tx, n chains.NetworkRef, p *Payout, r chains.Record) error {
+	prev := *p
+	if err := s.move(ctx, tx, p, ChangeConflicted); err != nil {
+		return err
+	}
+	p.Attempt++
+	s.cfg.Logger.WarnContext(ctx, "payout: its transaction can never confirm (an input was double-spent); a new one will be signed",
+		"payout", p.ID, "tx", prev.TxHash, "conflicted_by", r.ConflictedBy, "attempt", p.Attempt)
+	if prev.Status == StatusCompleted {
+		fee := prev.feeUnits(s)
+		if fee == nil {
+			fee = new(big.Int)
+		}
+		amountLegs, gasLegs, _ := s.legs(&prev, fee)
+		if err := ledger.ReopenHold(ctx, tx, holdID(&prev), holdID(p), amountLegs); err != nil {
+			return err
+		}
+		if p.gasHold() {
+			if len(gasLegs) > 0 {
+				if err := ledger.ReopenHold(ctx, tx, gasHoldID(&prev), gasHoldID(p), gasLegs); err != nil {
+					return err
+				}
+			}
+		}
+	} else {
+		if err := ledger.MoveHold(ctx, tx, holdID(&prev), holdID(p)); err != nil {
+			return err
+		}
+		if p.gasHold() {
+			if err := ledger.MoveHold(ctx, tx, gasHoldID(&prev), gasHoldID(p)); err != nil {
+				return err
+			}
+		}
+	}
+	p.TxHash, p.Fee, p.CompletedAt = "", nil, nil
+	if err := tx.UpdatePayout(ctx, p); err != nil {
+		return err
+	}
+	return tx.UnfollowTx(ctx, n, r.TxID, s.cfg.Now())
+}
+
+// feeAsset is the asset p's network fee is paid in.
+func (s *Service) feeAsset(p *Payout) asset.Asset {
+	a, _ := s.cfg.Assets.Get(p.FeeCurrency)
+	return a
+}
+
+// feeUnits is p's recorded fee in base units of its fee asset (nil when unknown).
+func (p *Payout) feeUnits(s *Service) *big.Int {
+	if p.Fee == nil {
+		return nil
+	}
+	u, _ := s.feeAsset(p).ToBaseUnits(*p.Fee)
+	return u
+}
+
+// share is the i-th of count shares of fee: fee/count base units each (integer
+// division), the remainder one unit each to the first.
+func share(fee *big.Int, i, count int) *big.Int {
+	n := big.NewInt(int64(count))
+	sh := new(big.Int).Quo(fee, n)
+	if big.NewInt(int64(i)).Cmp(new(big.Int).Rem(fee, n)) < 0 {
+		sh.Add(sh, big.NewInt(1))
+	}
+	return sh
+}
