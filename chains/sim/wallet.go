@@ -56,4 +56,3 @@ func (w wallet) EstimateFee(context.Context, string, string, *big.Int) (*big.Int
 func (w wallet) Send(_ context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
 	return w.c.send(spec)
 }
-
