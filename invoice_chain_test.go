@@ -476,12 +476,14 @@ func TestSubscribe_DeliveryIsOneAtATimeInOrder(t *testing.T) {
 func TestClose_StopsRunAndWaitsForIt(t *testing.T) {
 	env := kassatest.New(t)
 	entered := make(chan struct{}, 1)
+	var returned atomic.Bool
 	if err := env.Gateway.Subscribe("blocking", func(ctx context.Context, e kassa.Event) error {
 		select {
 		case entered <- struct{}{}:
 		default:
 		}
 		<-ctx.Done() // Run's context: only Close ends it here
+		returned.Store(true)
 		return ctx.Err()
 	}); err != nil {
 		t.Fatal(err)
@@ -493,10 +495,13 @@ func TestClose_StopsRunAndWaitsForIt(t *testing.T) {
 	if err := env.Gateway.Close(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-runDone:
-	default:
-		t.Fatal("Close returned while Run was still running")
+	// Close returned: the delivery Run was in the middle of has returned too (Run's
+	// goroutine itself may still be on its way to the channel).
+	if !returned.Load() {
+		t.Fatal("Close returned while Run's subscriber delivery was still running")
+	}
+	if err := <-runDone; !errors.Is(err, context.Canceled) && err != nil {
+		t.Fatalf("Run after Close: %v", err)
 	}
 	if err := env.Gateway.Run(context.Background()); !errors.Is(err, kassa.ErrClosed) {
 		t.Fatalf("Run after Close: %v", err)

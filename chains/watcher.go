@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/big"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -197,6 +198,9 @@ type Watcher struct {
 	addedSince    []string
 	removedSince  []string
 	followedSince []Sent
+	// suspect is set when one of our transactions left the chain or the mempool (and
+	// at start): doomed looks for those that can never confirm.
+	suspect atomic.Bool
 
 	// stepMu serialises Step and Rescan; notified is set by notify inside a
 	// transaction and read by update after it committed, under stepMu.
@@ -241,6 +245,7 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	}
 	w := &Watcher{cfg: cfg, net: cfg.Backend.Network()}
 	w.watch = w.newSet()
+	w.suspect.Store(true)
 	return w, nil
 }
 
@@ -388,7 +393,84 @@ func (w *Watcher) Step(ctx context.Context) error {
 			w.cfg.Logger.InfoContext(ctx, "chains: scanning", "network", w.net, "height", h, "tip", tip.Height)
 		}
 	}
-	return w.settle(ctx, tip, pending, hasMempool)
+	doomed, err := w.doomed(ctx, pending, hasMempool)
+	if err != nil {
+		return err
+	}
+	return w.settle(ctx, tip, pending, hasMempool, doomed)
+}
+
+// InputChecker is implemented by UTXO backends (bitcoin): Missing returns those of
+// outs that no longer exist unspent, on the chain or in the mempool (spent by another
+// transaction, or their own transaction gone: a deposit double-spent away by a reorg).
+type InputChecker interface {
+	Missing(ctx context.Context, outs []OutPoint) ([]OutPoint, error)
+}
+
+// doomed returns our followed transactions that can never confirm: neither in the
+// mempool nor in a block, with an input that no longer exists (InputChecker). It
+// looks only after one of ours left the chain or the mempool (suspect), so it costs
+// nothing while everything confirms. The node is asked outside any storage
+// transaction.
+func (w *Watcher) doomed(ctx context.Context, pending []Transfer, hasMempool bool) ([]Sent, error) {
+	ic, ok := w.cfg.Backend.(InputChecker)
+	if !ok || !w.watch.Following() || !w.suspect.Load() {
+		return nil, nil
+	}
+	inPool := map[string]bool{}
+	for _, t := range pending {
+		if t.Out && t.Index == OutIndex {
+			inPool[t.TxID] = true
+		}
+	}
+	var suspects []Sent
+	err := w.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+		followed, err := tx.FollowedTxs(ctx, w.net, w.cfg.Now())
+		if err != nil {
+			return err
+		}
+		for _, f := range followed {
+			if len(f.Inputs) == 0 || inPool[f.TxID] {
+				continue
+			}
+			r, ok, err := tx.Transfer(ctx, w.net, f.TxID, OutIndex)
+			if err != nil {
+				return err
+			}
+			if (!ok && !hasMempool) || (ok && r.Status != StatusOrphaned && r.Status != StatusDropped) {
+				continue // seen, or never reported (no mempool to say it was accepted)
+			}
+			c, ok, err := tx.Transfer(ctx, w.net, f.TxID, ConflictIndex)
+			if err != nil {
+				return err
+			}
+			if ok && c.Status == StatusConfirming {
+				continue // recorded; counting its confirmations
+			}
+			suspects = append(suspects, f)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(suspects) == 0 {
+		w.suspect.Store(false)
+		return nil, nil
+	}
+	var out []Sent
+	for _, f := range suspects {
+		missing, err := ic.Missing(ctx, f.Inputs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: check inputs of %s: %w", w.net, f.TxID, unavailable(err))
+		}
+		if len(missing) > 0 {
+			w.cfg.Logger.WarnContext(ctx, "chains: a transaction of ours can never confirm: an input no longer exists",
+				"network", w.net, "tx", f.TxID, "input", missing[0].TxID, "index", missing[0].Index)
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 func (w *Watcher) cursor(ctx context.Context) (BlockRef, bool, error) {
@@ -504,6 +586,9 @@ func (w *Watcher) rewind(ctx context.Context, fork uint64) error {
 			r.Status, r.Confirmations = StatusOrphaned, 0
 			if err := tx.SaveTransfer(ctx, r); err != nil {
 				return err
+			}
+			if r.Out {
+				w.suspect.Store(true)
 			}
 			changed = append(changed, r)
 		}
@@ -623,9 +708,10 @@ func confirmations(tip, height uint64) int {
 	return int(tip - height + 1)
 }
 
-// settle records mempool transfers, drops mempool records that left the mempool, and
+// settle records mempool transfers, drops mempool records that left the mempool,
+// records a conflict for each of our doomed transactions (counted from the tip), and
 // recounts confirmations of open transfers from the tip.
-func (w *Watcher) settle(ctx context.Context, tip BlockRef, pending []Transfer, hasMempool bool) error {
+func (w *Watcher) settle(ctx context.Context, tip BlockRef, pending []Transfer, hasMempool bool, doomed []Sent) error {
 	return w.update(ctx, func(ctx context.Context, tx Tx) error {
 		inPool := map[string]bool{}
 		for _, t := range pending {
@@ -635,6 +721,15 @@ func (w *Watcher) settle(ctx context.Context, tip BlockRef, pending []Transfer, 
 		if err != nil {
 			return err
 		}
+		var conflicts []Transfer
+		for _, f := range doomed {
+			conflicts = append(conflicts, Transfer{Out: true, TxID: f.TxID, Index: ConflictIndex, Block: tip})
+		}
+		more, err := w.observeAll(ctx, tx, conflicts, tip, tip)
+		if err != nil {
+			return err
+		}
+		changed = append(changed, more...)
 		open, err := tx.OpenTransfers(ctx, w.net)
 		if err != nil {
 			return err
@@ -646,6 +741,9 @@ func (w *Watcher) settle(ctx context.Context, tip BlockRef, pending []Transfer, 
 					continue
 				}
 				r.Status = StatusDropped
+				if r.Out {
+					w.suspect.Store(true)
+				}
 			case StatusConfirming:
 				c := confirmations(tip.Height, r.Block.Height)
 				if c == r.Confirmations {

@@ -196,21 +196,23 @@ func (s *Service) settle(ctx context.Context, tx Tx, p *Payout, r chains.Record,
 	if fee == nil {
 		fee = new(big.Int)
 	}
-	f := s.feeAsset(p).FromBaseUnits(fee)
-	p.Fee = &f
-	amountLegs, gasLegs, over := s.legs(p, fee)
-	post := func(id string, legs []ledger.Posting) error {
-		var err error
-		if len(legs) > 0 {
-			err = ledger.PostHold(ctx, tx, id, legs)
-		} else {
-			err = ledger.VoidHold(ctx, tx, id)
-		}
+	held, state, err := s.feeHeld(ctx, tx, p)
+	if err != nil {
 		return err
 	}
-	if err := post(holdID(p), amountLegs); errors.Is(err, ledger.ErrHoldClosed) {
-		return nil // booked when it first completed
-	} else if err != nil {
+	if state != ledger.HoldPending {
+		return nil // booked, with its fee, when it first completed
+	}
+	f := s.feeAsset(p).FromBaseUnits(fee)
+	p.Fee = &f
+	amountLegs, gasLegs, over := s.legs(p, fee, held)
+	post := func(id string, legs []ledger.Posting) error {
+		if len(legs) > 0 {
+			return ledger.PostHold(ctx, tx, id, legs)
+		}
+		return ledger.VoidHold(ctx, tx, id)
+	}
+	if err := post(holdID(p), amountLegs); err != nil {
 		return err
 	}
 	if p.gasHold() {
@@ -226,23 +228,36 @@ func (s *Service) settle(ctx context.Context, tx Tx, p *Payout, r chains.Record,
 	return nil
 }
 
-// legs are the postings of p's holds when it pays fee: the amount hold's (net amount,
-// service fee, and the fee when it is paid in the payout's asset), the gas hold's (a
-// token's fee), and what the fee exceeds the held estimate by.
-func (s *Service) legs(p *Payout, fee *big.Int) (amount, gas []ledger.Posting, over *big.Int) {
+// feeHeld is what p's holds keep for the network fee: the gas hold (a token), or
+// what the amount hold keeps beyond the net amount and the service fee; and the
+// amount hold's state.
+func (s *Service) feeHeld(ctx context.Context, tx Tx, p *Payout) (*big.Int, ledger.HoldState, error) {
+	h, err := tx.LockHold(ctx, holdID(p))
+	if err != nil {
+		return nil, "", err
+	}
+	if p.gasHold() {
+		g, err := tx.LockHold(ctx, gasHoldID(p))
+		return g.Amount, h.State, err
+	}
+	a, _ := s.cfg.Assets.Get(p.Asset)
+	net, _ := a.ToBaseUnits(p.NetAmount)
+	serv, _ := a.ToBaseUnits(p.ServiceFee)
+	return new(big.Int).Sub(h.Amount, new(big.Int).Add(net, serv)), h.State, nil
+}
+
+// legs are the postings of p's holds when it pays fee with held kept for it: the
+// amount hold's (net amount, service fee, and the fee when it is paid in the payout's
+// asset), the gas hold's (a token's fee), and what the fee exceeds held by.
+func (s *Service) legs(p *Payout, fee, held *big.Int) (amount, gas []ledger.Posting, over *big.Int) {
 	a, _ := s.cfg.Assets.Get(p.Asset)
 	fa := s.feeAsset(p)
 	m := p.Mode
 	net, _ := a.ToBaseUnits(p.NetAmount)
 	serv, _ := a.ToBaseUnits(p.ServiceFee)
-	total, _ := a.ToBaseUnits(p.Amount)
 	amount = []ledger.Posting{{Account: ledger.World(m, a.Code), Amount: net}}
 	if serv.Sign() > 0 {
 		amount = append(amount, ledger.Posting{Account: OperatorAccount(m, a.Code), Amount: serv})
-	}
-	held := new(big.Int).Sub(total, new(big.Int).Add(net, serv))
-	if p.gasHold() {
-		held, _ = fa.ToBaseUnits(p.EstimatedFee)
 	}
 	covered := new(big.Int).Set(fee)
 	if covered.Cmp(held) > 0 {
@@ -298,20 +313,24 @@ func (s *Service) conflicted(ctx context.Context, tx Tx, n chains.NetworkRef, p 
 	p.Attempt++
 	s.cfg.Logger.WarnContext(ctx, "payout: its transaction can never confirm (an input was double-spent); a new one will be signed",
 		"payout", p.ID, "tx", prev.TxHash, "conflicted_by", r.ConflictedBy, "attempt", p.Attempt)
-	if prev.Status == StatusCompleted {
+	held, state, err := s.feeHeld(ctx, tx, &prev)
+	if err != nil {
+		return err
+	}
+	if state == ledger.HoldPosted {
+		// It had completed (and may have been reorged out since): the payment the
+		// ledger booked did not happen.
 		fee := prev.feeUnits(s)
 		if fee == nil {
 			fee = new(big.Int)
 		}
-		amountLegs, gasLegs, _ := s.legs(&prev, fee)
+		amountLegs, gasLegs, _ := s.legs(&prev, fee, held)
 		if err := ledger.ReopenHold(ctx, tx, holdID(&prev), holdID(p), amountLegs); err != nil {
 			return err
 		}
-		if p.gasHold() {
-			if len(gasLegs) > 0 {
-				if err := ledger.ReopenHold(ctx, tx, gasHoldID(&prev), gasHoldID(p), gasLegs); err != nil {
-					return err
-				}
+		if p.gasHold() && len(gasLegs) > 0 {
+			if err := ledger.ReopenHold(ctx, tx, gasHoldID(&prev), gasHoldID(p), gasLegs); err != nil {
+				return err
 			}
 		}
 	} else {

@@ -11,21 +11,35 @@
 // confirms, the hold is posted with the actual fee: NetAmount to the world, the
 // service fee to the operator account, the network fee to fees, and what the estimate
 // over-reserved back to available. A transaction the node rejects voids the hold
-// (rollback confirmed); a transaction that fails on chain (a reverted EVM call) voids
-// it too, its gas booked by the wallet.
+// (rollback confirmed); one mined and reverted (EVM) voids it too, its gas booked
+// from the gas hold.
 //
-// States:
+// Confirmations: the chain watcher follows a payout's transaction like a deposit
+// (chains.Transfer.Out records) and hands what it sees to Apply, in its own storage
+// transaction. Statuses change only through Next, one pure function:
 //
-//	pending_verification --code--> processing --broadcast--> broadcast --confirmed--> completed
+//	pending_verification --code--> processing --sent--> broadcast --confirmed--> completed
 //	pending_verification --5 wrong codes, or 10 minutes--> cancelled (hold voided)
-//	processing|broadcast --rejected or reverted--> failed (hold voided)
+//	processing --refused--> failed        broadcast --reverted--> failed (holds voided)
+//	completed --reorged out or dropped--> broadcast (the same transaction is sent again)
+//	broadcast|completed --conflicted--> processing (a new transaction, a new attempt)
 //
-// A payout is signed once: the chain wallets store the signed transaction before
-// broadcasting and answer a retry with the same id with the same transaction. A node
-// that is down is not a refusal: the payout stays processing, held, and Step sends the
-// stored transaction again. A broadcast transaction still unmined after
-// RebroadcastAfter is sent again too (nodes drop transactions), every interval until
-// mined. Step pages through every open payout, so waiting ones never starve new ones.
+// A payout completes at its network's payout confirmations. A reorg that takes its
+// block away sends it back to broadcast; its money stays booked as paid (the signed
+// transaction is still valid) and it completes again, booked once, when a block
+// holds it again. Only when its transaction can never confirm (a confirmed
+// transaction spends one of its inputs, or an input's own transaction was
+// double-spent away: chains.InputChecker) does it go back to processing: the posted
+// holds are reopened (ledger.ReopenHold) or the pending ones moved, under a new
+// Attempt, and Step signs a new transaction from the wallet's other coins.
+//
+// A payout is signed once per attempt: the chain wallets store the signed transaction
+// before broadcasting and answer a retry with the same id with the same transaction.
+// A node that is down is not a refusal: the payout stays processing, held, and Step
+// sends the stored transaction again. A broadcast transaction the watcher has not seen
+// (in the mempool or a block) for RebroadcastAfter is sent again too (nodes drop
+// transactions). Step pages through every open payout, so waiting ones never starve
+// new ones.
 //
 // Idempotency: CreateParams.RequestKey (from the API's Idempotency-Key) is stored with the
 // payout in the transaction that creates it; a second create with the same key

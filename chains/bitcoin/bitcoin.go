@@ -22,6 +22,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -229,6 +230,24 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 	}
 	return scanRaw(raw, height, b.native, watch)
 }
+
+// Missing implements chains.InputChecker with gettxout (mempool included): an output
+// the node does not return is spent, or its transaction no longer exists.
+func (b *Backend) Missing(ctx context.Context, outs []chains.OutPoint) ([]chains.OutPoint, error) {
+	var missing []chains.OutPoint
+	for _, o := range outs {
+		var out *json.RawMessage
+		if err := b.cfg.RPC.Call(ctx, "gettxout", &out, o.TxID, o.Index, true); err != nil {
+			return nil, err
+		}
+		if out == nil || string(*out) == "null" {
+			missing = append(missing, o)
+		}
+	}
+	return missing, nil
+}
+
+var _ chains.InputChecker = (*Backend)(nil)
 
 // ScanRaw decodes a serialized block and returns its transfers to watched addresses.
 // Its cost is the decoding plus one hash lookup per output; only matching transactions
