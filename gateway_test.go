@@ -14,19 +14,18 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
-	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
-	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage"
-	"github.com/kassapay/kassa/storage/sqlite"
 )
 
 const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+var dec = kassatest.Dec
 
 // testGateway is a Gateway with the database it runs on.
 type testGateway struct {
@@ -34,52 +33,15 @@ type testGateway struct {
 	store storage.Store
 }
 
-// gatewayWith builds a Gateway for a test from cfg, filling in what it leaves out:
-// kassatest's mnemonic, a database (in memory, or the file of cfg.DatabasePath),
-// kassatest's fixed rates, its master key and a silent logger. The Gateway and its
-// database are closed when the test ends.
+// gatewayWith builds a Gateway for a test from cfg (kassatest.Gateway).
 func gatewayWith(t *testing.T, cfg kassa.Config) testGateway {
 	t.Helper()
-	if cfg.Mnemonic == "" && cfg.Keyring == nil && len(cfg.XPubs) == 0 {
-		cfg.Mnemonic = kassatest.Mnemonic
-	}
-	if cfg.Store == nil {
-		path := cfg.DatabasePath
-		if path == "" {
-			path = ":memory:"
-		}
-		s, err := sqlite.Open(t.Context(), path, sqlite.Options{Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		cfg.Store, cfg.DatabasePath = s, ""
-	}
-	if cfg.Rates == nil {
-		cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{kassatest.DefaultRates()}, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Rates = cache
-	}
-	if cfg.MasterKey == nil {
-		cfg.MasterKey = kassatest.MasterKey
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = quiet
-	}
-	g, err := kassa.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close() })
-	return testGateway{g, cfg.Store}
+	g, store := kassatest.Gateway(t, cfg)
+	return testGateway{g, store}
 }
 
 // simChain is a sim chain standing in for network n in mode m.
-func simChain(n asset.NetworkID, m asset.Mode) *sim.Chain {
-	return sim.New(chains.NetworkRef{ID: n, Mode: m})
-}
+func simChain(n asset.NetworkID, m asset.Mode) *sim.Chain { return kassatest.SimChain(n, m) }
 
 func newGateway(t *testing.T) testGateway {
 	t.Helper()

@@ -1,4 +1,4 @@
-package kassa_test
+package payout_test
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"math/big"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -125,12 +124,12 @@ func (e *nodesEnv) available(code string) decimal.Decimal {
 // credit pays an invoice of amount code on its chain and confirms it.
 func (e *nodesEnv) credit(code, amount string) {
 	e.t.Helper()
-	inv, err := e.g.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{Amount: dec(amount), Currency: code})
+	inv, err := e.g.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{Amount: kassatest.Dec(amount), Currency: code})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	addr := inv.Methods[0].Address
-	units := e.units(code, dec(amount))
+	units := e.units(code, kassatest.Dec(amount))
 	switch code {
 	case "BTC":
 		script, err := bitcoin.AddressScript(addr, regtest)
@@ -172,18 +171,18 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.eth.PayETH(hot.Encoded, e.units("ETH", dec("1")))
-	e.eth.PayToken(evmtest.USDT, hot.Encoded, e.units("USDT_ETHEREUM", dec("100")))
+	e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("1")))
+	e.eth.PayToken(evmtest.USDT, hot.Encoded, e.units("USDT_ETHEREUM", kassatest.Dec("100")))
 	e.eth.Mine(1)
 
 	btcDest, _ := address.NewAddressWitnessPubKeyHash(address.Hash160(e.btc.Miner.PubKey().SerializeCompressed()), regtest)
 	btcDest2, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{7}, 20), regtest)
 	ethDest := common.HexToAddress("0x00000000000000000000000000000000000000bb").Hex()
 	batch, ps, err := e.g.Payouts().CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "suppliers", Destinations: []payout.CreateParams{
-		{Amount: dec("0.02"), Currency: "BTC", Destination: btcDest.EncodeAddress()},
-		{Amount: dec("0.007"), Currency: "BTC", Destination: btcDest2.EncodeAddress()},
-		{Amount: dec("0.3"), Currency: "ETH", Destination: ethDest},
-		{Amount: dec("40"), Currency: "USDT", Network: "ethereum", Destination: ethDest},
+		{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: btcDest.EncodeAddress()},
+		{Amount: kassatest.Dec("0.007"), Currency: "BTC", Destination: btcDest2.EncodeAddress()},
+		{Amount: kassatest.Dec("0.3"), Currency: "ETH", Destination: ethDest},
+		{Amount: kassatest.Dec("40"), Currency: "USDT", Network: "ethereum", Destination: ethDest},
 	}})
 	if err != nil || len(ps) != 4 {
 		t.Fatalf("mass payout: %v (%d payouts)", err, len(ps))
@@ -199,8 +198,8 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 	e.btc.Generate(1)
 	e.eth.Mine(12) // ETH payouts complete at 12 confirmations, BTC ones at 1
 	e.sync()
-	got := map[string]*kassa.Payout{}
-	var btcPs []*kassa.Payout
+	got := map[string]*payout.Payout{}
+	var btcPs []*payout.Payout
 	for _, p := range ps {
 		g, err := e.g.Payouts().Get(ctx, asset.Test, p.ID)
 		if err != nil || g.Status != payout.StatusCompleted || g.Fee == nil || !g.Fee.IsPositive() {
@@ -249,22 +248,22 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 	if b := e.eth.Balance(ethDest); b.Cmp(e.units("ETH", ethP.NetAmount)) != 0 {
 		t.Fatalf("destination has %s wei, want %s ETH", b, ethP.NetAmount)
 	}
-	if b := e.eth.TokenBalance(evmtest.USDT, ethDest); b.Cmp(e.units("USDT_ETHEREUM", dec("40"))) != 0 || !usdtP.NetAmount.Equal(dec("40")) {
+	if b := e.eth.TokenBalance(evmtest.USDT, ethDest); b.Cmp(e.units("USDT_ETHEREUM", kassatest.Dec("40"))) != 0 || !usdtP.NetAmount.Equal(kassatest.Dec("40")) {
 		t.Fatalf("destination has %s USDT units, net %s", b, usdtP.NetAmount)
 	}
 	// The hot wallet paid exactly the net amounts and the two fees the payouts report.
 	spent := ethP.NetAmount.Add(*ethP.Fee).Add(*usdtP.Fee)
-	if b := e.eth.Balance(hot.Encoded); b.Cmp(e.units("ETH", dec("1").Sub(spent))) != 0 {
+	if b := e.eth.Balance(hot.Encoded); b.Cmp(e.units("ETH", kassatest.Dec("1").Sub(spent))) != 0 {
 		t.Fatalf("hot wallet has %s wei, want 1 ETH - %s", b, spent)
 	}
 	// The ledger: what left is the net amount plus the actual fee, nothing more.
-	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(btcSpent)) {
+	if a := e.available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(btcSpent)) {
 		t.Fatalf("BTC available %s, want 0.05 - %s", a, btcSpent)
 	}
-	if a := e.available("ETH"); !a.Equal(dec("1").Sub(spent)) {
+	if a := e.available("ETH"); !a.Equal(kassatest.Dec("1").Sub(spent)) {
 		t.Fatalf("ETH available %s, want 1 - %s", a, spent)
 	}
-	if a := e.available("USDT_ETHEREUM"); !a.Equal(dec("60")) {
+	if a := e.available("USDT_ETHEREUM"); !a.Equal(kassatest.Dec("60")) {
 		t.Fatalf("USDT available %s", a)
 	}
 	e.verify()
@@ -272,7 +271,7 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 	e.btc.Generate(1)
 	e.eth.Mine(1)
 	e.sync()
-	if a := e.available("ETH"); !a.Equal(dec("1").Sub(spent)) {
+	if a := e.available("ETH"); !a.Equal(kassatest.Dec("1").Sub(spent)) {
 		t.Fatalf("ETH available moved to %s", a)
 	}
 	e.verify()
@@ -294,7 +293,7 @@ func TestPayout_RefusalOnRealNodeRollsBack(t *testing.T) {
 	e := newNodesEnv(t)
 	e.credit("ETH", "1")
 	dest := common.HexToAddress("0x00000000000000000000000000000000000000cc").Hex()
-	_, err := e.g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("0.3"), Currency: "ETH", Destination: dest})
+	_, err := e.g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.3"), Currency: "ETH", Destination: dest})
 	var be *payout.BroadcastError
 	if !errors.As(err, &be) {
 		t.Fatalf("payout from an empty hot wallet: %v", err)
@@ -303,7 +302,7 @@ func TestPayout_RefusalOnRealNodeRollsBack(t *testing.T) {
 	if err != nil || p.Status != payout.StatusFailed || p.TxHash != "" || !strings.Contains(p.FailureReason, "insufficient funds") {
 		t.Fatalf("refused payout: %+v, %v", p, err)
 	}
-	if a := e.available("ETH"); !a.Equal(dec("1")) {
+	if a := e.available("ETH"); !a.Equal(kassatest.Dec("1")) {
 		t.Fatalf("ETH available after the refusal: %s", a)
 	}
 	if b := e.eth.Balance(dest); b.Sign() != 0 {
@@ -350,7 +349,7 @@ func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testin
 	e.g.Close()
 	e.open(rpc)
 	dest, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{9}, 20), regtest)
-	p, err := e.g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: dest.EncodeAddress()})
+	p, err := e.g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: dest.EncodeAddress()})
 	if err != nil || p.Status != payout.StatusProcessing || len(drop.raw) != 1 {
 		t.Fatalf("payout with a lost broadcast: %+v, %v, %d broadcasts", p, err, len(drop.raw))
 	}
@@ -377,7 +376,7 @@ func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testin
 	if got.Status != payout.StatusCompleted {
 		t.Fatalf("payout is %s", got.Status)
 	}
-	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
+	if a := e.available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
 		t.Fatalf("BTC available %s", a)
 	}
 	e.verify()
@@ -392,11 +391,11 @@ func TestPayout_CodesOnRealNodes(t *testing.T) {
 	e.credit("BTC", "0.3")
 	svc := e.g.Payouts()
 	dest, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{5}, 20), regtest)
-	create := func(amount string) *kassa.Payout {
+	create := func(amount string) *payout.Payout {
 		t.Helper()
-		p, err := svc.Create(ctx, asset.Test, payout.CreateParams{Amount: dec(amount), Currency: "BTC", Destination: dest.EncodeAddress()})
+		p, err := svc.Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec(amount), Currency: "BTC", Destination: dest.EncodeAddress()})
 		if err != nil || p.Status != payout.StatusPendingVerification || len(e.code(p.ID)) != 6 {
-			t.Fatalf("payout of %s BTC (%s USD): %+v, %v", amount, dec(amount).Mul(dec("65000")), p, err)
+			t.Fatalf("payout of %s BTC (%s USD): %+v, %v", amount, kassatest.Dec(amount).Mul(kassatest.Dec("65000")), p, err)
 		}
 		return p
 	}
@@ -431,7 +430,7 @@ func TestPayout_CodesOnRealNodes(t *testing.T) {
 		}
 	}
 	got, _ := svc.Get(ctx, asset.Test, a.ID)
-	if av := e.available("BTC"); !av.Equal(dec("0.3").Sub(got.NetAmount).Sub(*got.Fee)) {
+	if av := e.available("BTC"); !av.Equal(kassatest.Dec("0.3").Sub(got.NetAmount).Sub(*got.Fee)) {
 		t.Fatalf("BTC available %s", av)
 	}
 	e.verify()
@@ -447,13 +446,13 @@ func TestPayout_RevertedTokenPayoutFailsWithItsGasBooked(t *testing.T) {
 	e.credit("USDT_ETHEREUM", "100")
 	e.credit("ETH", "1")
 	hot, _ := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
-	e.eth.PayETH(hot.Encoded, e.units("ETH", dec("1")))
-	e.eth.PayToken(evmtest.USDT, hot.Encoded, e.units("USDT_ETHEREUM", dec("100")))
+	e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("1")))
+	e.eth.PayToken(evmtest.USDT, hot.Encoded, e.units("USDT_ETHEREUM", kassatest.Dec("100")))
 	e.eth.Mine(1)
 	dest := common.HexToAddress("0x00000000000000000000000000000000000000dd").Hex()
-	var ps []*kassa.Payout
+	var ps []*payout.Payout
 	for range 2 {
-		p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("80"), Currency: "USDT", Network: "ethereum", Destination: dest})
+		p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("80"), Currency: "USDT", Network: "ethereum", Destination: dest})
 		if err != nil || p.Status != payout.StatusBroadcast {
 			t.Fatalf("payout: %+v, %v", p, err)
 		}
@@ -466,17 +465,17 @@ func TestPayout_RevertedTokenPayoutFailsWithItsGasBooked(t *testing.T) {
 	if first.Status != payout.StatusCompleted || second.Status != payout.StatusFailed || second.Fee == nil || !second.Fee.IsPositive() {
 		t.Fatalf("payouts: %s, %s (fee %v)", first.Status, second.Status, second.Fee)
 	}
-	if b := e.eth.TokenBalance(evmtest.USDT, dest); b.Cmp(e.units("USDT_ETHEREUM", dec("80"))) != 0 {
+	if b := e.eth.TokenBalance(evmtest.USDT, dest); b.Cmp(e.units("USDT_ETHEREUM", kassatest.Dec("80"))) != 0 {
 		t.Fatalf("destination has %s USDT units", b)
 	}
-	if a := e.available("USDT_ETHEREUM"); !a.Equal(dec("120")) {
+	if a := e.available("USDT_ETHEREUM"); !a.Equal(kassatest.Dec("120")) {
 		t.Fatalf("USDT available %s, want 120", a)
 	}
 	gas := first.Fee.Add(*second.Fee)
-	if a := e.available("ETH"); !a.Equal(dec("1").Sub(gas)) {
+	if a := e.available("ETH"); !a.Equal(kassatest.Dec("1").Sub(gas)) {
 		t.Fatalf("ETH available %s, want 1 - %s", a, gas)
 	}
-	if b := e.eth.Balance(hot.Encoded); b.Cmp(e.units("ETH", dec("1").Sub(gas))) != 0 {
+	if b := e.eth.Balance(hot.Encoded); b.Cmp(e.units("ETH", kassatest.Dec("1").Sub(gas))) != 0 {
 		t.Fatalf("hot wallet has %s wei, want 1 ETH - %s", b, gas)
 	}
 	e.verify()
@@ -497,11 +496,11 @@ func TestPayout_AddressesOfAnotherNetworkOrWithBadChecksums(t *testing.T) {
 		mutated[len(mutated)-1] = 'q'
 	}
 	for name, c := range map[string]payout.CreateParams{
-		"mainnet address on regtest": {Amount: dec("0.01"), Currency: "BTC", Destination: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"},
-		"EVM address for BTC":        {Amount: dec("0.01"), Currency: "BTC", Destination: "0x00000000000000000000000000000000000000dd"},
-		"bech32 checksum":            {Amount: dec("0.01"), Currency: "BTC", Destination: string(mutated)},
-		"EIP-55 checksum":            {Amount: dec("0.1"), Currency: "ETH", Destination: "0x9858EfFD232B4033E47d90003D41EC34EcaEda95"},
-		"BTC address for ETH":        {Amount: dec("0.1"), Currency: "ETH", Destination: good},
+		"mainnet address on regtest": {Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"},
+		"EVM address for BTC":        {Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: "0x00000000000000000000000000000000000000dd"},
+		"bech32 checksum":            {Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: string(mutated)},
+		"EIP-55 checksum":            {Amount: kassatest.Dec("0.1"), Currency: "ETH", Destination: "0x9858EfFD232B4033E47d90003D41EC34EcaEda95"},
+		"BTC address for ETH":        {Amount: kassatest.Dec("0.1"), Currency: "ETH", Destination: good},
 	} {
 		_, err := e.g.Payouts().Create(context.Background(), asset.Test, c)
 		if !errors.Is(err, chains.ErrInvalidAddress) || !hasField(err, "destination_address") {
@@ -528,19 +527,19 @@ func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *test
 	e := newNodesEnv(t)
 	ctx := context.Background()
 	e.credit("BTC", "0.05")
-	inv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
+	inv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	own := inv.Methods[0].Address
-	ethInv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("0.1"), Currency: "ETH"})
+	ethInv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.1"), Currency: "ETH"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []payout.CreateParams{
-		{Amount: dec("0.01"), Currency: "BTC", Destination: strings.ToUpper(own)},
-		{Amount: dec("0.01"), Currency: "BTC", Destination: own},
-		{Amount: dec("0.01"), Currency: "ETH", Destination: strings.ToLower(ethInv.Methods[0].Address)},
+		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: strings.ToUpper(own)},
+		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: own},
+		{Amount: kassatest.Dec("0.01"), Currency: "ETH", Destination: strings.ToLower(ethInv.Methods[0].Address)},
 	} {
 		if _, err := e.g.Payouts().Create(ctx, asset.Test, c); !errors.Is(err, payout.ErrOwnAddress) || !hasField(err, "destination_address") {
 			t.Fatalf("payout to our own %s: %v", c.Destination, err)
@@ -567,7 +566,7 @@ func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *test
 	if err != nil || got.Status != invoice.StatusPending || !got.AmountPaid.IsZero() {
 		t.Fatalf("invoice after our own transaction paid its address: %s paid %s (%v)", got.Status, got.AmountPaid, err)
 	}
-	if b, _ := e.g.Balance(ctx, asset.Test, "BTC"); !b.Pending.IsZero() || !b.Available.Equal(dec("0.05")) {
+	if b, _ := e.g.Balance(ctx, asset.Test, "BTC"); !b.Pending.IsZero() || !b.Available.Equal(kassatest.Dec("0.05")) {
 		t.Fatalf("our own output was booked: %+v", b)
 	}
 	e.verify()
@@ -583,15 +582,15 @@ func TestPayout_ConcurrentBTCPayoutsSpendTheirOwnUnconfirmedChange(t *testing.T)
 	e.credit("BTC", "0.05")
 	const n = 10
 	var wg sync.WaitGroup
-	ps := make([]*kassa.Payout, n)
+	ps := make([]*payout.Payout, n)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			ps[i], errs[i] = e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: regtestDest(i)})
+			ps[i], errs[i] = e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: regtestDest(i)})
 		})
 	}
 	wg.Wait()
-	var accepted []*kassa.Payout
+	var accepted []*payout.Payout
 	for i, err := range errs {
 		switch {
 		case err == nil:
@@ -624,7 +623,7 @@ func TestPayout_ConcurrentBTCPayoutsSpendTheirOwnUnconfirmedChange(t *testing.T)
 		}
 		spent = spent.Add(got.NetAmount).Add(*got.Fee)
 	}
-	if a := e.available("BTC"); !a.Equal(dec("0.05").Sub(spent)) {
+	if a := e.available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(spent)) {
 		t.Fatalf("BTC available %s, want 0.05 - %s", a, spent)
 	}
 	e.verify()
@@ -638,9 +637,9 @@ func TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut(t *testing.T) {
 	e := newNodesEnv(t)
 	ctx := context.Background()
 	e.credit("BTC", "0.1")
-	pay := func(i int) *kassa.Payout {
+	pay := func(i int) *payout.Payout {
 		t.Helper()
-		p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: regtestDest(i)})
+		p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC", Destination: regtestDest(i)})
 		if err != nil {
 			t.Fatalf("payout %d: %v", i, err)
 		}
@@ -675,44 +674,10 @@ func TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut(t *testing.T) {
 		t.Fatalf("after FundsWait: %s (%s)", got.Status, got.FailureReason)
 	}
 	b, _ := e.g.Balance(ctx, asset.Test, "BTC")
-	if !b.Held.Equal(dec("0.02")) { // the 20 broadcast ones, none of the failed one
+	if !b.Held.Equal(kassatest.Dec("0.02")) { // the 20 broadcast ones, none of the failed one
 		t.Fatalf("held after the timeout: %+v", b)
 	}
 	e.btc.Generate(1)
 	e.sync()
 	e.verify()
-}
-
-// TestGateway_PaymentURIsNameTheChainTheNodeIsOn (issue 14.11): against a node on
-// chain 1337 the EIP-681 URI said @11155111 (the registry's Sepolia id), and a
-// test-mode token without a contract was offered with "ethereum:@11155111/transfer?".
-func TestGateway_PaymentURIsNameTheChainTheNodeIsOn(t *testing.T) {
-	e := newNodesEnv(t)
-	ctx := context.Background()
-	chain := "@" + strconv.Itoa(evmtest.ChainID)
-	for _, code := range []string{"ETH", "USDT_ETHEREUM"} {
-		inv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("1"), Currency: code})
-		if err != nil {
-			t.Fatal(err)
-		}
-		uri := e.g.PaymentURI(inv, inv.Methods[0])
-		if !strings.HasPrefix(uri, "ethereum:") || !strings.Contains(uri, chain) {
-			t.Fatalf("%s: %q does not name the node's chain %s", code, uri, chain)
-		}
-	}
-	// Without a test-mode contract for USDT the node's backend cannot watch it: not
-	// offered at all.
-	bare, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.eth.URL, ChainID: evmtest.ChainID,
-		Assets: asset.Default(), Logger: e.quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bare.Close()
-	g := gatewayWith(t, kassa.Config{Keyring: e.keys, Chains: []chains.Backend{bare}})
-	if g.Enabled(asset.Test, "USDT_ETHEREUM") || !g.Enabled(asset.Test, "ETH") {
-		t.Fatal("a token without a contract in the mode is offered")
-	}
-	if _, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("10"), Currency: "USDT_ETHEREUM"}); !errors.Is(err, invoice.ErrNotEnabled) {
-		t.Fatalf("invoice in a token without a contract: %v", err)
-	}
 }

@@ -1,4 +1,4 @@
-package kassa_test
+package invoice_test
 
 import (
 	"context"
@@ -48,11 +48,11 @@ func randomRun(t *testing.T, seed uint64) {
 		switch op := rng.IntN(100); {
 		case op < 15:
 			s := specs[rng.IntN(len(specs))]
-			invs = append(invs, create(t, env, invoice.CreateParams{Amount: dec(s.amt), Currency: s.code, Lifetime: 20 * time.Minute}))
+			invs = append(invs, env.Create(invoice.CreateParams{Amount: kassatest.Dec(s.amt), Currency: s.code, Lifetime: 20 * time.Minute}))
 		case op < 45 && len(invs) > 0:
 			inv := invs[rng.IntN(len(invs))]
 			m := inv.Methods[0]
-			share := dec(fmt.Sprint(rng.IntN(9) + 3)).Div(dec("10")) // 0.3 .. 1.1 of the amount due
+			share := kassatest.Dec(fmt.Sprint(rng.IntN(9) + 3)).Div(kassatest.Dec("10")) // 0.3 .. 1.1 of the amount due
 			amt := m.AmountDue.Mul(share).Truncate(m.Decimals)
 			if !amt.IsPositive() {
 				continue
@@ -131,7 +131,7 @@ func randomRun(t *testing.T, seed uint64) {
 	}
 	for _, s := range specs {
 		a, _ := env.Assets.Get(s.code)
-		b := balance(t, env, s.code)
+		b := env.Balance(s.code)
 		want := confirmed[s.code]
 		if want == nil {
 			want = new(big.Int)
@@ -156,7 +156,7 @@ func TestConcurrent_ThousandInvoicesPaid(t *testing.T) {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
 				inv, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{
-					Amount: dec("1.5"), Currency: "USDT_TRON", OrderID: fmt.Sprintf("order-%d", i)})
+					Amount: kassatest.Dec("1.5"), Currency: "USDT_TRON", OrderID: fmt.Sprintf("order-%d", i)})
 				if err != nil {
 					errs <- err
 					return
@@ -180,9 +180,9 @@ func TestConcurrent_ThousandInvoicesPaid(t *testing.T) {
 	}
 	env.Mine(asset.Tron, 19)
 	for _, inv := range invs {
-		wantStatus(t, env, inv.ID, invoice.StatusPaid, "")
+		env.WantStatus(inv.ID, invoice.StatusPaid, "")
 	}
-	if b := balance(t, env, "USDT_TRON"); !b.Available.Equal(dec("1500")) {
+	if b := env.Balance("USDT_TRON"); !b.Available.Equal(kassatest.Dec("1500")) {
 		t.Fatalf("balance %+v, want 1500", b)
 	}
 	env.Verify()

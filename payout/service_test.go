@@ -1,4 +1,4 @@
-package kassa_test
+package payout_test
 
 import (
 	"context"
@@ -24,41 +24,6 @@ import (
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/validation"
 )
-
-// fund credits amount of code to the merchant through a real invoice: paid on the sim
-// chain and confirmed.
-func fund(t *testing.T, env *kassatest.Env, code, amount string) {
-	t.Helper()
-	a, err := env.Assets.Get(code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := balance(t, env, code).Available
-	inv := create(t, env, invoice.CreateParams{Amount: dec(amount), Currency: code})
-	env.Pay(inv, code, amount)
-	env.Mine(a.Network, a.Confirmations)
-	if got := balance(t, env, code).Available; !got.Equal(before.Add(dec(amount))) {
-		t.Fatalf("funding %s %s: available %s", amount, code, got)
-	}
-}
-
-func newPayout(t *testing.T, env *kassatest.Env, c payout.CreateParams) *kassa.Payout {
-	t.Helper()
-	p, err := env.Gateway.Payouts().Create(context.Background(), asset.Test, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func getPayout(t *testing.T, env *kassatest.Env, id string) *kassa.Payout {
-	t.Helper()
-	p, err := env.Gateway.Payouts().Get(context.Background(), asset.Test, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func accountBalance(t *testing.T, env *kassatest.Env, name string) string {
 	t.Helper()
@@ -88,32 +53,32 @@ func hasField(err error, field string) bool {
 }
 
 func TestPayout_BTCIsBroadcastMinedAndBookedExactly(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ServiceFeePercent: dec("1")}))
-	fund(t, env, "BTC", "0.1")
-	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.05"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 1)})
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ServiceFeePercent: kassatest.Dec("1")}))
+	env.Fund("BTC", "0.1")
+	p := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.05"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 1)})
 	// 1% service fee and the sim's flat 1000 sat network fee come out of the amount.
-	if p.Status != payout.StatusBroadcast || p.TxHash == "" || !p.ServiceFee.Equal(dec("0.0005")) ||
-		!p.EstimatedFee.Equal(dec("0.00001")) || !p.NetAmount.Equal(dec("0.04949")) || p.FeeCurrency != "BTC" {
+	if p.Status != payout.StatusBroadcast || p.TxHash == "" || !p.ServiceFee.Equal(kassatest.Dec("0.0005")) ||
+		!p.EstimatedFee.Equal(kassatest.Dec("0.00001")) || !p.NetAmount.Equal(kassatest.Dec("0.04949")) || p.FeeCurrency != "BTC" {
 		t.Fatalf("payout after create: %+v", p)
 	}
 	if conf, failed, known := env.Chain(asset.Bitcoin).TxStatus(p.TxHash); !known || failed || conf != 0 {
 		t.Fatalf("tx %s on chain: conf %d failed %v known %v", p.TxHash, conf, failed, known)
 	}
-	b := balance(t, env, "BTC")
-	if !b.Available.Equal(dec("0.05")) || !b.Held.Equal(dec("0.05")) {
+	b := env.Balance("BTC")
+	if !b.Available.Equal(kassatest.Dec("0.05")) || !b.Held.Equal(kassatest.Dec("0.05")) {
 		t.Fatalf("balance while broadcast: %+v", b)
 	}
 	env.Sync() // not mined yet: nothing changes
-	if got := getPayout(t, env, p.ID); got.Status != payout.StatusBroadcast {
+	if got := env.Payout(p.ID); got.Status != payout.StatusBroadcast {
 		t.Fatalf("unmined payout is %s", got.Status)
 	}
 	env.Mine(asset.Bitcoin, 1)
-	got := getPayout(t, env, p.ID)
-	if got.Status != payout.StatusCompleted || got.Fee == nil || !got.Fee.Equal(dec("0.00001")) || got.CompletedAt == nil {
+	got := env.Payout(p.ID)
+	if got.Status != payout.StatusCompleted || got.Fee == nil || !got.Fee.Equal(kassatest.Dec("0.00001")) || got.CompletedAt == nil {
 		t.Fatalf("payout after mining: %+v", got)
 	}
-	b = balance(t, env, "BTC")
-	if !b.Available.Equal(dec("0.05")) || !b.Held.IsZero() {
+	b = env.Balance("BTC")
+	if !b.Available.Equal(kassatest.Dec("0.05")) || !b.Held.IsZero() {
 		t.Fatalf("balance after completion: %+v", b)
 	}
 	if s := accountBalance(t, env, payout.OperatorAccount(asset.Test, "BTC")); s != "50000" {
@@ -123,7 +88,7 @@ func TestPayout_BTCIsBroadcastMinedAndBookedExactly(t *testing.T) {
 		t.Fatalf("network fee account holds %s sat, want 1000", s)
 	}
 	env.Verify()
-	types := eventTypes(env, p.ID)
+	types := env.EventTypes(p.ID)
 	if !slices.Equal(types, []event.Type{payout.EventCreated, payout.EventBroadcast, payout.EventCompleted}) {
 		t.Fatalf("events %v", types)
 	}
@@ -137,34 +102,34 @@ func TestPayout_BTCIsBroadcastMinedAndBookedExactly(t *testing.T) {
 
 func TestPayout_NodeRefusalRollsBackTheHold(t *testing.T) {
 	env := kassatest.New(t)
-	fund(t, env, "BTC", "0.1")
+	env.Fund("BTC", "0.1")
 	env.Chain(asset.Bitcoin).RejectSends("min relay fee not met")
 	_, err := env.Gateway.Payouts().Create(context.Background(), asset.Test,
-		payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 2)})
+		payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 2)})
 	var be *payout.BroadcastError
 	if !errors.As(err, &be) {
 		t.Fatalf("create with a refusing node: %v", err)
 	}
-	p := getPayout(t, env, be.PayoutID)
+	p := env.Payout(be.PayoutID)
 	if p.Status != payout.StatusFailed || p.FailureReason == "" {
 		t.Fatalf("refused payout: %+v", p)
 	}
-	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.1")) || !b.Held.IsZero() {
+	if b := env.Balance("BTC"); !b.Available.Equal(kassatest.Dec("0.1")) || !b.Held.IsZero() {
 		t.Fatalf("balance after refusal: %+v", b)
 	}
 	env.Chain(asset.Bitcoin).RejectSends("")
 	env.Sync() // a failed payout is never retried
-	if got := getPayout(t, env, p.ID); got.Status != payout.StatusFailed || got.TxHash != "" {
+	if got := env.Payout(p.ID); got.Status != payout.StatusFailed || got.TxHash != "" {
 		t.Fatalf("failed payout moved: %+v", got)
 	}
 	env.Verify()
 }
 
 func TestPayout_NodeDownLeavesItProcessingThenBroadcastsOnce(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100")}))
-	fund(t, env, "BTC", "0.1")
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: kassatest.Dec("100")}))
+	env.Fund("BTC", "0.1")
 	chain := env.Chain(asset.Bitcoin)
-	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 3)})
+	p := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 3)})
 	// The code is right but the node is down: the payout stays processing, still held.
 	chain.SetOffline(true)
 	got, err := env.Gateway.Payouts().Verify(context.Background(), asset.Test, p.ID, env.Code(p.ID))
@@ -174,24 +139,24 @@ func TestPayout_NodeDownLeavesItProcessingThenBroadcastsOnce(t *testing.T) {
 	if err := env.Gateway.Sync(context.Background()); err == nil {
 		t.Fatal("sync with the node down reported no error")
 	}
-	if b := balance(t, env, "BTC"); !b.Held.Equal(dec("0.01")) {
+	if b := env.Balance("BTC"); !b.Held.Equal(kassatest.Dec("0.01")) {
 		t.Fatalf("deferred payout not held: %+v", b)
 	}
 	chain.SetOffline(false)
 	env.Sync() // the background pass broadcasts it
-	got = getPayout(t, env, p.ID)
+	got = env.Payout(p.ID)
 	if got.Status != payout.StatusBroadcast || got.TxHash == "" {
 		t.Fatalf("after the node is back: %+v", got)
 	}
 	env.Sync() // and never twice
-	if again := getPayout(t, env, p.ID); again.TxHash != got.TxHash {
+	if again := env.Payout(p.ID); again.TxHash != got.TxHash {
 		t.Fatalf("sent twice: %s then %s", got.TxHash, again.TxHash)
 	}
 	env.Mine(asset.Bitcoin, 1)
-	if got := getPayout(t, env, p.ID); got.Status != payout.StatusCompleted {
+	if got := env.Payout(p.ID); got.Status != payout.StatusCompleted {
 		t.Fatalf("payout is %s", got.Status)
 	}
-	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.09")) || !b.Held.IsZero() {
+	if b := env.Balance("BTC"); !b.Available.Equal(kassatest.Dec("0.09")) || !b.Held.IsZero() {
 		t.Fatalf("balance: %+v", b)
 	}
 	env.Verify()
@@ -199,10 +164,10 @@ func TestPayout_NodeDownLeavesItProcessingThenBroadcastsOnce(t *testing.T) {
 
 func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
 	env := kassatest.New(t)
-	fund(t, env, "BTC", "0.1")
-	inv := create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "BTC"})
-	own := method(t, inv, "BTC").Address
-	ownETH := method(t, create(t, env, invoice.CreateParams{Amount: dec("0.01"), Currency: "ETH"}), "ETH").Address
+	env.Fund("BTC", "0.1")
+	inv := env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC"})
+	own := env.Method(inv, "BTC").Address
+	ownETH := env.Method(env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "ETH"}), "ETH").Address
 	cases := []struct {
 		name  string
 		mode  asset.Mode
@@ -210,29 +175,29 @@ func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
 		field string
 		is    error
 	}{
-		{"zero", asset.Test, payout.CreateParams{Amount: dec("0"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
-		{"negative", asset.Test, payout.CreateParams{Amount: dec("-1"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
-		{"over-precise", asset.Test, payout.CreateParams{Amount: dec("0.011111111"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
-		{"below minimum", asset.Test, payout.CreateParams{Amount: dec("0.0001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", payout.ErrBelowMinimum},
-		{"more than available", asset.Test, payout.CreateParams{Amount: dec("0.2"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", payout.ErrInsufficientFunds},
-		{"huge", asset.Test, payout.CreateParams{Amount: dec("1e40"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
-		{"unknown asset", asset.Test, payout.CreateParams{Amount: dec("1"), Currency: "DOGE", Destination: env.Recipient(asset.Bitcoin, 4)}, "currency", nil},
-		{"bad address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "two words"}, "destination_address", chains.ErrInvalidAddress},
-		{"empty address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC"}, "destination_address", chains.ErrInvalidAddress},
-		{"own deposit address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: own}, "destination_address", payout.ErrOwnAddress},
+		{"zero", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
+		{"negative", asset.Test, payout.CreateParams{Amount: kassatest.Dec("-1"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
+		{"over-precise", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.011111111"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
+		{"below minimum", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.0001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", payout.ErrBelowMinimum},
+		{"more than available", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.2"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", payout.ErrInsufficientFunds},
+		{"huge", asset.Test, payout.CreateParams{Amount: kassatest.Dec("1e40"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "amount", nil},
+		{"unknown asset", asset.Test, payout.CreateParams{Amount: kassatest.Dec("1"), Currency: "DOGE", Destination: env.Recipient(asset.Bitcoin, 4)}, "currency", nil},
+		{"bad address", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: "two words"}, "destination_address", chains.ErrInvalidAddress},
+		{"empty address", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC"}, "destination_address", chains.ErrInvalidAddress},
+		{"own deposit address", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: own}, "destination_address", payout.ErrOwnAddress},
 		// Issue 14.5: compared by what they pay to, not by their spelling.
-		{"own deposit address in upper case", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: strings.ToUpper(own)}, "destination_address", payout.ErrOwnAddress},
-		{"own EVM deposit address in lower case", asset.Test, payout.CreateParams{Amount: dec("1"), Currency: "USDT", Network: "ethereum", Destination: strings.ToLower(ownETH)}, "destination_address", payout.ErrOwnAddress},
+		{"own deposit address in upper case", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: strings.ToUpper(own)}, "destination_address", payout.ErrOwnAddress},
+		{"own EVM deposit address in lower case", asset.Test, payout.CreateParams{Amount: kassatest.Dec("1"), Currency: "USDT", Network: "ethereum", Destination: strings.ToLower(ownETH)}, "destination_address", payout.ErrOwnAddress},
 		// Issue 14.15: the sim chain checks addresses as the network it stands in for.
-		{"not an address", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "not-an-address"}, "destination_address", chains.ErrInvalidAddress},
-		{"mainnet address in test mode", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"}, "destination_address", chains.ErrInvalidAddress},
-		{"live mode without a live chain", asset.Live, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "network", payout.ErrNoSender},
-		{"metadata not an object", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), Metadata: []byte(`[1]`)}, "metadata", invoice.ErrNotObject},
-		{"metadata not JSON", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), Metadata: []byte(`{"a":`)}, "metadata", invoice.ErrNotObject},
-		{"customer id too long", asset.Test, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), CustomerID: strings.Repeat("c", 129)}, "customer_id", invoice.ErrTooLarge},
-		{"token without gas", asset.Test, payout.CreateParams{Amount: dec("10"), Currency: "USDT", Network: "ethereum", Destination: env.Recipient(asset.Ethereum, 1)}, "amount", nil},
+		{"not an address", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: "not-an-address"}, "destination_address", chains.ErrInvalidAddress},
+		{"mainnet address in test mode", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"}, "destination_address", chains.ErrInvalidAddress},
+		{"live mode without a live chain", asset.Live, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}, "network", payout.ErrNoSender},
+		{"metadata not an object", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), Metadata: []byte(`[1]`)}, "metadata", invoice.ErrNotObject},
+		{"metadata not JSON", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), Metadata: []byte(`{"a":`)}, "metadata", invoice.ErrNotObject},
+		{"customer id too long", asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4), CustomerID: strings.Repeat("c", 129)}, "customer_id", invoice.ErrTooLarge},
+		{"token without gas", asset.Test, payout.CreateParams{Amount: kassatest.Dec("10"), Currency: "USDT", Network: "ethereum", Destination: env.Recipient(asset.Ethereum, 1)}, "amount", nil},
 	}
-	fund(t, env, "USDT_ETHEREUM", "20")
+	env.Fund("USDT_ETHEREUM", "20")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := env.Gateway.Payouts().Create(context.Background(), tc.mode, tc.c)
@@ -249,7 +214,7 @@ func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
 		t.Fatalf("bad input created payouts: %d, %v", total, err)
 	}
 	for _, code := range []string{"BTC", "USDT_ETHEREUM", "ETH"} {
-		if b := balance(t, env, code); !b.Held.IsZero() {
+		if b := env.Balance(code); !b.Held.IsZero() {
 			t.Fatalf("bad input held %s: %+v", code, b)
 		}
 	}
@@ -258,39 +223,39 @@ func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
 
 func TestPayout_TokenHoldsGasInTheNativeCoin(t *testing.T) {
 	env := kassatest.New(t)
-	fund(t, env, "USDT_ETHEREUM", "50")
-	fund(t, env, "ETH", "0.01")
-	p := newPayout(t, env, payout.CreateParams{Amount: dec("20"), Currency: "USDT", Network: "ethereum", Destination: env.Recipient(asset.Ethereum, 1)})
-	if p.Status != payout.StatusBroadcast || !p.NetAmount.Equal(dec("20")) || p.FeeCurrency != "ETH" {
+	env.Fund("USDT_ETHEREUM", "50")
+	env.Fund("ETH", "0.01")
+	p := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("20"), Currency: "USDT", Network: "ethereum", Destination: env.Recipient(asset.Ethereum, 1)})
+	if p.Status != payout.StatusBroadcast || !p.NetAmount.Equal(kassatest.Dec("20")) || p.FeeCurrency != "ETH" {
 		t.Fatalf("token payout: %+v", p)
 	}
-	if b := balance(t, env, "ETH"); !b.Held.Equal(p.EstimatedFee) {
+	if b := env.Balance("ETH"); !b.Held.Equal(p.EstimatedFee) {
 		t.Fatalf("gas hold %s, want %s", b.Held, p.EstimatedFee)
 	}
 	env.Mine(asset.Ethereum, 12) // ETH payouts complete at 12 confirmations
-	got := getPayout(t, env, p.ID)
+	got := env.Payout(p.ID)
 	if got.Status != payout.StatusCompleted {
 		t.Fatalf("token payout is %s", got.Status)
 	}
-	if b := balance(t, env, "USDT_ETHEREUM"); !b.Available.Equal(dec("30")) || !b.Held.IsZero() {
+	if b := env.Balance("USDT_ETHEREUM"); !b.Available.Equal(kassatest.Dec("30")) || !b.Held.IsZero() {
 		t.Fatalf("USDT after payout: %+v", b)
 	}
-	if b := balance(t, env, "ETH"); !b.Available.Equal(dec("0.01").Sub(*got.Fee)) || !b.Held.IsZero() {
+	if b := env.Balance("ETH"); !b.Available.Equal(kassatest.Dec("0.01").Sub(*got.Fee)) || !b.Held.IsZero() {
 		t.Fatalf("ETH after payout (fee %s): %+v", got.Fee, b)
 	}
 	env.Verify()
 }
 
 func TestPayout_AboveThresholdWaitsForTheCode(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("1000")}))
-	fund(t, env, "BTC", "0.2")
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: kassatest.Dec("1000")}))
+	env.Fund("BTC", "0.2")
 	ctx := context.Background()
 	svc := env.Gateway.Payouts()
-	small := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}) // 650 USD
+	small := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}) // 650 USD
 	if small.Status != payout.StatusBroadcast {
 		t.Fatalf("small payout is %s", small.Status)
 	}
-	big := newPayout(t, env, payout.CreateParams{Amount: dec("0.05"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}) // 3250 USD
+	big := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.05"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)}) // 3250 USD
 	code := env.Code(big.ID)
 	if big.Status != payout.StatusPendingVerification || big.TxHash != "" || len(code) != 6 {
 		t.Fatalf("big payout: %+v, code %q", big, code)
@@ -317,11 +282,11 @@ func TestPayout_AboveThresholdWaitsForTheCode(t *testing.T) {
 }
 
 func TestPayout_FiveWrongCodesOrExpiryCancelAndRelease(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100")}))
-	fund(t, env, "BTC", "0.1")
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: kassatest.Dec("100")}))
+	env.Fund("BTC", "0.1")
 	ctx := context.Background()
 	svc := env.Gateway.Payouts()
-	a := newPayout(t, env, payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)})
+	a := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)})
 	code := env.Code(a.ID)
 	wrong := "000000"
 	if code == wrong {
@@ -332,18 +297,18 @@ func TestPayout_FiveWrongCodesOrExpiryCancelAndRelease(t *testing.T) {
 			t.Fatalf("wrong code: %v", err)
 		}
 	}
-	if got := getPayout(t, env, a.ID); got.Status != payout.StatusCancelled {
+	if got := env.Payout(a.ID); got.Status != payout.StatusCancelled {
 		t.Fatalf("after five wrong codes: %s", got.Status)
 	}
 	if _, err := svc.Verify(ctx, asset.Test, a.ID, code); !errors.Is(err, payout.ErrInvalidState) {
 		t.Fatalf("right code after cancel: %v", err)
 	}
-	b := newPayout(t, env, payout.CreateParams{Amount: dec("0.03"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)})
+	b := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.03"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 4)})
 	env.Advance(11 * time.Minute) // syncs: the expired code cancels the payout
-	if got := getPayout(t, env, b.ID); got.Status != payout.StatusCancelled {
+	if got := env.Payout(b.ID); got.Status != payout.StatusCancelled {
 		t.Fatalf("after expiry: %s", got.Status)
 	}
-	if bal := balance(t, env, "BTC"); !bal.Available.Equal(dec("0.1")) || !bal.Held.IsZero() {
+	if bal := env.Balance("BTC"); !bal.Available.Equal(kassatest.Dec("0.1")) || !bal.Held.IsZero() {
 		t.Fatalf("balance after cancels: %+v", bal)
 	}
 	env.Verify()
@@ -351,42 +316,42 @@ func TestPayout_FiveWrongCodesOrExpiryCancelAndRelease(t *testing.T) {
 
 func TestPayout_MassIsAllOrNothing(t *testing.T) {
 	env := kassatest.New(t)
-	fund(t, env, "BTC", "0.1")
+	env.Fund("BTC", "0.1")
 	ctx := context.Background()
 	svc := env.Gateway.Payouts()
 	dests := []payout.CreateParams{
-		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)},
-		{Amount: dec("0.01"), Currency: "BTC", Destination: "b c"},
-		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 6)},
+		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)},
+		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: "b c"},
+		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 6)},
 	}
 	_, _, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
 	if !hasField(err, "destinations[1].destination_address") {
 		t.Fatalf("mass with a bad address: %v", err)
 	}
 	dests[1].Destination = env.Recipient(asset.Bitcoin, 7)
-	dests[2].Amount = dec("0.09") // together more than available
+	dests[2].Amount = kassatest.Dec("0.09") // together more than available
 	_, _, err = svc.CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
 	if !errors.Is(err, payout.ErrInsufficientFunds) {
 		t.Fatalf("mass above the balance: %v", err)
 	}
-	if b := balance(t, env, "BTC"); !b.Held.IsZero() {
+	if b := env.Balance("BTC"); !b.Held.IsZero() {
 		t.Fatalf("refused mass held money: %+v", b)
 	}
 	if _, _, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{}); !errors.Is(err, payout.ErrTooManyDest) {
 		t.Fatalf("empty mass: %v", err)
 	}
-	dests[2].Amount = dec("0.02")
+	dests[2].Amount = kassatest.Dec("0.02")
 	batch, ps, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "june", Destinations: dests})
 	if err != nil || len(ps) != 3 || batch == "" {
 		t.Fatalf("mass: %v, %d payouts", err, len(ps))
 	}
 	env.Mine(asset.Bitcoin, 1)
 	for _, p := range ps {
-		if got := getPayout(t, env, p.ID); got.Status != payout.StatusCompleted || got.BatchID != batch || got.BatchRef != "june" {
+		if got := env.Payout(p.ID); got.Status != payout.StatusCompleted || got.BatchID != batch || got.BatchRef != "june" {
 			t.Fatalf("batch payout: %+v", got)
 		}
 	}
-	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.06")) || !b.Held.IsZero() {
+	if b := env.Balance("BTC"); !b.Available.Equal(kassatest.Dec("0.06")) || !b.Held.IsZero() {
 		t.Fatalf("balance after mass: %+v", b)
 	}
 	env.Verify()
@@ -402,18 +367,14 @@ func TestPayout_WatchOnlyGatewayCannotPayOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := sim.New(chains.NetworkRef{ID: asset.Ethereum, Mode: asset.Test})
-	g, err := kassa.New(kassa.Config{XPubs: []keys.XPub{{Family: asset.FamilyEVM, Mode: asset.Test, Key: xpub}},
-		DatabasePath: ":memory:", Chains: []chains.Backend{c}, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	_, err = g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("1"), Currency: "ETH", Destination: "x"})
+	g, _ := kassatest.Gateway(t, kassa.Config{XPubs: []keys.XPub{{Family: asset.FamilyEVM, Mode: asset.Test, Key: xpub}},
+		Chains: []chains.Backend{c}})
+	_, err = g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("1"), Currency: "ETH", Destination: "x"})
 	if !errors.Is(err, payout.ErrWatchOnly) || !hasField(err, "currency") {
 		t.Fatalf("payout from a watch-only gateway: %v", err)
 	}
 	_, _, err = g.Payouts().CreateMass(context.Background(), asset.Test, payout.MassParams{Destinations: []payout.CreateParams{
-		{Amount: dec("1"), Currency: "ETH", Destination: "x"}}})
+		{Amount: kassatest.Dec("1"), Currency: "ETH", Destination: "x"}}})
 	if !errors.Is(err, payout.ErrWatchOnly) {
 		t.Fatalf("mass payout from a watch-only gateway: %v", err)
 	}
@@ -422,15 +383,15 @@ func TestPayout_WatchOnlyGatewayCannotPayOut(t *testing.T) {
 func TestPayout_ConcurrentPayoutsNeverOverdraw(t *testing.T) {
 	// The rolling approval limit is set out of the way: this test is about the ledger.
 	env := kassatest.New(t, kassatest.WithDatabase(t.TempDir()+"/kassa.db"),
-		kassatest.WithPayoutOptions(kassa.PayoutOptions{WindowUSD: dec("1000000")}))
-	fund(t, env, "BTC", "0.1")
+		kassatest.WithPayoutOptions(kassa.PayoutOptions{WindowUSD: kassatest.Dec("1000000")}))
+	env.Fund("BTC", "0.1")
 	const n = 12 // 12 x 0.01 > 0.1: at most 10 can be accepted
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
 			_, errs[i] = env.Gateway.Payouts().Create(context.Background(), asset.Test,
-				payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(100+i))})
+				payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(100+i))})
 		})
 	}
 	wg.Wait()
@@ -447,7 +408,7 @@ func TestPayout_ConcurrentPayoutsNeverOverdraw(t *testing.T) {
 		t.Fatalf("%d payouts accepted from a balance for 10", ok)
 	}
 	env.Mine(asset.Bitcoin, 1)
-	if b := balance(t, env, "BTC"); !b.Available.IsZero() || !b.Held.IsZero() {
+	if b := env.Balance("BTC"); !b.Available.IsZero() || !b.Held.IsZero() {
 		t.Fatalf("balance after concurrent payouts: %+v", b)
 	}
 	env.Verify()
@@ -459,24 +420,24 @@ func TestPayout_ConcurrentPayoutsNeverOverdraw(t *testing.T) {
 // finds the first payout or batch instead of paying twice; another mode does not.
 func TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts(t *testing.T) {
 	env := kassatest.New(t, kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")))
-	fund(t, env, "BTC", "0.1")
+	env.Fund("BTC", "0.1")
 	ctx := context.Background()
-	c := payout.CreateParams{RequestKey: "req-1", Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)}
-	first := newPayout(t, env, c)
+	c := payout.CreateParams{RequestKey: "req-1", Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)}
+	first := env.NewPayout(c)
 	env.Restart()
 	again, err := env.Gateway.Payouts().Create(ctx, asset.Test, c)
 	if err != nil || again.ID != first.ID {
 		t.Fatalf("retry after restart: %v, %+v (first %s)", err, again, first.ID)
 	}
-	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.09")) || !b.Held.Equal(dec("0.01")) {
+	if b := env.Balance("BTC"); !b.Available.Equal(kassatest.Dec("0.09")) || !b.Held.Equal(kassatest.Dec("0.01")) {
 		t.Fatalf("one payout of 0.01 from 0.1, balance %+v", b)
 	}
 	if _, err := env.Gateway.Payouts().Create(ctx, asset.Test, payout.CreateParams{RequestKey: strings.Repeat("k", 256),
-		Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)}); !hasField(err, "request_key") {
+		Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 5)}); !hasField(err, "request_key") {
 		t.Fatalf("a 256-character key: %v", err)
 	}
 	mp := payout.MassParams{RequestKey: "req-2", Destinations: []payout.CreateParams{
-		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 7)}, {Amount: dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 8)}}}
+		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 7)}, {Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 8)}}}
 	batch, ps, err := env.Gateway.Payouts().CreateMass(ctx, asset.Test, mp)
 	if err != nil || len(ps) != 2 {
 		t.Fatalf("mass: %v", err)
@@ -486,7 +447,7 @@ func TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts(t *testing.T) {
 		t.Fatalf("mass retry: %v, %s vs %s", err, batch2, batch)
 	}
 	env.Mine(asset.Bitcoin, 1)
-	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.06")) || !b.Held.IsZero() {
+	if b := env.Balance("BTC"); !b.Available.Equal(kassatest.Dec("0.06")) || !b.Held.IsZero() {
 		t.Fatalf("balance after one payout and one batch: %+v", b)
 	}
 	env.Verify()
@@ -497,20 +458,20 @@ func TestPayout_RequestKeyMakesCreateIdempotentAcrossRestarts(t *testing.T) {
 // left processing by a node outage is still broadcast when the node is back (the pass
 // used to read only the oldest 500, which starved it).
 func TestPayout_StepReachesEveryOpenPayout(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("100"), WindowUSD: dec("1000000")}))
-	fund(t, env, "BTC", "1")
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: kassatest.Dec("100"), WindowUSD: kassatest.Dec("1000000")}))
+	env.Fund("BTC", "1")
 	for i := range 501 {
-		newPayout(t, env, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(1000+i))})
+		env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(1000+i))})
 	}
 	chain := env.Chain(asset.Bitcoin)
-	last := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 9)}) // above 100 USD: a code
+	last := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 9)}) // above 100 USD: a code
 	chain.SetOffline(true)
 	if p, err := env.Gateway.Payouts().Verify(context.Background(), asset.Test, last.ID, env.Code(last.ID)); err != nil || p.Status != payout.StatusProcessing {
 		t.Fatalf("verify with the node down: %+v, %v", p, err)
 	}
 	chain.SetOffline(false)
 	env.Sync()
-	if p := getPayout(t, env, last.ID); p.Status != payout.StatusBroadcast {
+	if p := env.Payout(last.ID); p.Status != payout.StatusBroadcast {
 		t.Fatalf("the 502nd open payout is %s after a pass", p.Status)
 	}
 	env.Mine(asset.Bitcoin, 1)
@@ -526,9 +487,9 @@ func TestPayout_StepReachesEveryOpenPayout(t *testing.T) {
 // paid once.
 func TestPayout_UnminedTransactionIsSentAgain(t *testing.T) {
 	env := kassatest.New(t)
-	fund(t, env, "BTC", "0.1")
+	env.Fund("BTC", "0.1")
 	chain := env.Chain(asset.Bitcoin)
-	p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 10)})
+	p := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 10)})
 	if !chain.Drop(p.TxHash) {
 		t.Fatalf("payout tx %s not in the mempool", p.TxHash)
 	}
@@ -542,11 +503,11 @@ func TestPayout_UnminedTransactionIsSentAgain(t *testing.T) {
 		t.Fatalf("after RebroadcastAfter: known %v, %d confirmations", known, c)
 	}
 	env.Mine(asset.Bitcoin, 1)
-	got := getPayout(t, env, p.ID)
+	got := env.Payout(p.ID)
 	if got.Status != payout.StatusCompleted || got.TxHash != p.TxHash {
 		t.Fatalf("payout %s, tx %s (first %s)", got.Status, got.TxHash, p.TxHash)
 	}
-	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.09")) || !b.Held.IsZero() {
+	if b := env.Balance("BTC"); !b.Available.Equal(kassatest.Dec("0.09")) || !b.Held.IsZero() {
 		t.Fatalf("balance %+v: paid once", b)
 	}
 	env.Verify()
@@ -557,12 +518,12 @@ func TestPayout_UnminedTransactionIsSentAgain(t *testing.T) {
 // out without a code).
 func TestPayout_MassWhoseTotalReachesTheThresholdWaitsForOneCode(t *testing.T) {
 	env := kassatest.New(t) // approval at the default 5,000 USD; BTC at 65,000 USD
-	fund(t, env, "BTC", "0.5")
+	env.Fund("BTC", "0.5")
 	ctx := context.Background()
 	svc := env.Gateway.Payouts()
 	var dests []payout.CreateParams
 	for i := range 14 {
-		dests = append(dests, payout.CreateParams{Amount: dec("0.007"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(i))})
+		dests = append(dests, payout.CreateParams{Amount: kassatest.Dec("0.007"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(i))})
 	}
 	// 14 x 0.007 BTC = 0.098 BTC = 6,370 USD: each 455 USD, the batch over 5,000.
 	batch, ps, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "split", Destinations: dests})
@@ -578,7 +539,7 @@ func TestPayout_MassWhoseTotalReachesTheThresholdWaitsForOneCode(t *testing.T) {
 			t.Fatalf("batch payout went out without a code: %+v", p)
 		}
 	}
-	if b := balance(t, env, "BTC"); !b.Held.Equal(dec("0.098")) {
+	if b := env.Balance("BTC"); !b.Held.Equal(kassatest.Dec("0.098")) {
 		t.Fatalf("held while waiting: %+v", b)
 	}
 	// The code, given with any payout of the batch, releases all of them.
@@ -587,13 +548,13 @@ func TestPayout_MassWhoseTotalReachesTheThresholdWaitsForOneCode(t *testing.T) {
 		t.Fatalf("verify the batch: %+v, %v", p, err)
 	}
 	for _, q := range ps {
-		if got := getPayout(t, env, q.ID); got.Status != payout.StatusBroadcast || got.TxHash == "" {
+		if got := env.Payout(q.ID); got.Status != payout.StatusBroadcast || got.TxHash == "" {
 			t.Fatalf("after the batch code, %s is %s", q.ID, got.Status)
 		}
 	}
 	env.Mine(asset.Bitcoin, 1)
 	for _, q := range ps {
-		if got := getPayout(t, env, q.ID); got.Status != payout.StatusCompleted {
+		if got := env.Payout(q.ID); got.Status != payout.StatusCompleted {
 			t.Fatalf("after mining, %s is %s", q.ID, got.Status)
 		}
 	}
@@ -602,13 +563,13 @@ func TestPayout_MassWhoseTotalReachesTheThresholdWaitsForOneCode(t *testing.T) {
 
 // Five wrong codes for a batch that waits as a whole cancel all of it.
 func TestPayout_WrongCodesCancelAWaitingBatchWhole(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: dec("1000")}))
-	fund(t, env, "BTC", "0.1")
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: kassatest.Dec("1000")}))
+	env.Fund("BTC", "0.1")
 	ctx := context.Background()
 	svc := env.Gateway.Payouts()
 	dests := []payout.CreateParams{
-		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 1)},
-		{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 2)},
+		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 1)},
+		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 2)},
 	} // 650 USD each, 1,300 together
 	batch, ps, err := svc.CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
 	if err != nil || len(ps) != 2 || ps[0].Status != payout.StatusPendingVerification || ps[1].Status != payout.StatusPendingVerification {
@@ -624,11 +585,11 @@ func TestPayout_WrongCodesCancelAWaitingBatchWhole(t *testing.T) {
 		}
 	}
 	for _, p := range ps {
-		if got := getPayout(t, env, p.ID); got.Status != payout.StatusCancelled {
+		if got := env.Payout(p.ID); got.Status != payout.StatusCancelled {
 			t.Fatalf("after five wrong codes %s is %s", p.ID, got.Status)
 		}
 	}
-	if b := balance(t, env, "BTC"); !b.Available.Equal(dec("0.1")) || !b.Held.IsZero() {
+	if b := env.Balance("BTC"); !b.Available.Equal(kassatest.Dec("0.1")) || !b.Held.IsZero() {
 		t.Fatalf("balance after the batch was cancelled: %+v", b)
 	}
 	env.Verify()
@@ -639,12 +600,12 @@ func TestPayout_WrongCodesCancelAWaitingBatchWhole(t *testing.T) {
 // threshold bypassed it). Payouts that failed do not count; the window slides.
 func TestPayout_SplitSinglePayoutsReachTheRollingLimit(t *testing.T) {
 	env := kassatest.New(t) // 5,000 USD in 24 h by default
-	fund(t, env, "BTC", "0.5")
-	pay := func(i uint32) *kassa.Payout { // 0.02 BTC = 1,300 USD
-		return newPayout(t, env, payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, i)})
+	env.Fund("BTC", "0.5")
+	pay := func(i uint32) *payout.Payout { // 0.02 BTC = 1,300 USD
+		return env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, i)})
 	}
 	for i := range uint32(3) {
-		if p := pay(i); p.Status != payout.StatusBroadcast || p.Approval != payout.ApprovalAutomatic || !p.ValueUSD.Equal(dec("1300")) {
+		if p := pay(i); p.Status != payout.StatusBroadcast || p.Approval != payout.ApprovalAutomatic || !p.ValueUSD.Equal(kassatest.Dec("1300")) {
 			t.Fatalf("payout %d of 3,900 USD so far: %+v", i, p)
 		}
 	}
@@ -657,13 +618,13 @@ func TestPayout_SplitSinglePayoutsReachTheRollingLimit(t *testing.T) {
 	// A payout the node refused gave nothing away: it does not count.
 	env.Chain(asset.Bitcoin).RejectSends("fee too low")
 	env.Advance(11 * time.Minute) // the held payout's code expires
-	_, err := env.Gateway.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: dec("0.001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 9)})
+	_, err := env.Gateway.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 9)})
 	var be *payout.BroadcastError
 	if !errors.As(err, &be) {
 		t.Fatalf("refused payout: %v", err)
 	}
 	env.Chain(asset.Bitcoin).RejectSends("")
-	if p := newPayout(t, env, payout.CreateParams{Amount: dec("0.0015"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 10)}); p.Status != payout.StatusBroadcast {
+	if p := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.0015"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 10)}); p.Status != payout.StatusBroadcast {
 		t.Fatalf("97.50 USD on top of 3,900 (the refused one not counted): %+v", p)
 	}
 	// A day after the first three, they leave the window.
@@ -679,14 +640,14 @@ func TestPayout_SplitSinglePayoutsReachTheRollingLimit(t *testing.T) {
 // under the limit: the sum is read in the transaction that stores the payout.
 func TestPayout_RollingLimitIsConfigurableAndHoldsUnderConcurrency(t *testing.T) {
 	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{
-		ApprovalUSD: dec("1000"), WindowUSD: dec("2000"), Window: time.Hour}))
-	fund(t, env, "BTC", "1")
+		ApprovalUSD: kassatest.Dec("1000"), WindowUSD: kassatest.Dec("2000"), Window: time.Hour}))
+	env.Fund("BTC", "1")
 	var wg sync.WaitGroup
-	results := make([]*kassa.Payout, 8)
+	results := make([]*payout.Payout, 8)
 	for i := range 8 { // 0.01 BTC = 650 USD each: at most three fit under 2,000
 		wg.Go(func() {
 			p, err := env.Gateway.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{
-				Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(i))})
+				Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, uint32(i))})
 			if err != nil {
 				t.Error(err)
 			}
@@ -704,7 +665,7 @@ func TestPayout_RollingLimitIsConfigurableAndHoldsUnderConcurrency(t *testing.T)
 		t.Fatalf("%d payouts of 650 USD went out without a code under a 2,000 USD window, want 3", auto)
 	}
 	env.Advance(61 * time.Minute)
-	if p := newPayout(t, env, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 20)}); p.Approval != payout.ApprovalAutomatic {
+	if p := env.NewPayout(payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 20)}); p.Approval != payout.ApprovalAutomatic {
 		t.Fatalf("after the one-hour window: %+v", p)
 	}
 	env.Verify()
@@ -713,10 +674,10 @@ func TestPayout_RollingLimitIsConfigurableAndHoldsUnderConcurrency(t *testing.T)
 // A live payout that needs a code is refused when no Notifier would send it (the code
 // would only be logged), and holds nothing.
 func TestPayout_LiveApprovalWithoutNotifierIsRefused(t *testing.T) {
-	chain := simChain(asset.Bitcoin, asset.Live)
-	g := gatewayWith(t, kassa.Config{Chains: []chains.Backend{chain}})
+	chain := kassatest.SimChain(asset.Bitcoin, asset.Live)
+	g, _ := kassatest.Gateway(t, kassa.Config{Chains: []chains.Backend{chain}})
 	ctx := context.Background()
-	inv, err := g.Invoices().Create(ctx, asset.Live, invoice.CreateParams{Amount: dec("1"), Currency: "BTC"})
+	inv, err := g.Invoices().Create(ctx, asset.Live, invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "BTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -729,15 +690,15 @@ func TestPayout_LiveApprovalWithoutNotifierIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	const dest = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
-	_, err = g.Payouts().Create(ctx, asset.Live, payout.CreateParams{Amount: dec("0.5"), Currency: "BTC", Destination: dest})
+	_, err = g.Payouts().Create(ctx, asset.Live, payout.CreateParams{Amount: kassatest.Dec("0.5"), Currency: "BTC", Destination: dest})
 	if !errors.Is(err, payout.ErrNoNotifier) || !hasField(err, "amount") {
 		t.Fatalf("live payout of 32,500 USD without a notifier: %v", err)
 	}
-	if b, err := g.Balance(ctx, asset.Live, "BTC"); err != nil || !b.Held.IsZero() || !b.Available.Equal(dec("1")) {
+	if b, err := g.Balance(ctx, asset.Live, "BTC"); err != nil || !b.Held.IsZero() || !b.Available.Equal(kassatest.Dec("1")) {
 		t.Fatalf("balance after the refusal: %+v, %v", b, err)
 	}
 	// Small payouts still go out.
-	if p, err := g.Payouts().Create(ctx, asset.Live, payout.CreateParams{Amount: dec("0.01"), Currency: "BTC", Destination: dest}); err != nil || p.Status != payout.StatusBroadcast {
+	if p, err := g.Payouts().Create(ctx, asset.Live, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: dest}); err != nil || p.Status != payout.StatusBroadcast {
 		t.Fatalf("small live payout: %+v, %v", p, err)
 	}
 }

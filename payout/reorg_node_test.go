@@ -1,4 +1,4 @@
-package kassa_test
+package payout_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains/bitcoin"
+	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
@@ -145,7 +146,7 @@ func TestPayout_BTCPayoutReorgedOutAfterCompletionCompletesOnce(t *testing.T) {
 	ctx := context.Background()
 	e.credit("BTC", "0.05")
 	dest := regtestDest(11)
-	p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("0.02"), Currency: "BTC", Destination: dest})
+	p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: dest})
 	if err != nil || p.Status != payout.StatusBroadcast {
 		t.Fatalf("payout: %+v, %v", p, err)
 	}
@@ -155,7 +156,7 @@ func TestPayout_BTCPayoutReorgedOutAfterCompletionCompletesOnce(t *testing.T) {
 	if done.Status != payout.StatusCompleted || done.Fee == nil {
 		t.Fatalf("payout after its block: %+v", done)
 	}
-	want := dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
+	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
 	if a := e.available("BTC"); !a.Equal(want) {
 		t.Fatalf("available %s, want %s", a, want)
 	}
@@ -206,7 +207,7 @@ func TestPayout_InputDoubleSpentAwayIsSentAgainWithNewInputs(t *testing.T) {
 	e.credit("BTC", "0.05")
 	e.credit("BTC", "0.05")
 	dest := regtestDest(12)
-	p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("0.04"), Currency: "BTC", Destination: dest})
+	p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.04"), Currency: "BTC", Destination: dest})
 	if err != nil || p.Status != payout.StatusBroadcast {
 		t.Fatalf("payout: %+v, %v", p, err)
 	}
@@ -247,7 +248,7 @@ func TestPayout_InputDoubleSpentAwayIsSentAgainWithNewInputs(t *testing.T) {
 		t.Fatalf("payout after the new transaction confirmed: %+v", done)
 	}
 	// One deposit of 0.05 is left, minus one payout.
-	want := dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
+	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
 	if a := e.available("BTC"); !a.Equal(want) {
 		t.Fatalf("available %s, want %s", a, want)
 	}
@@ -270,10 +271,10 @@ func TestPayout_ETHPayoutReorgedOutAfterCompletionIsSentAgainAndCompletesOnce(t 
 	ctx := context.Background()
 	e.credit("ETH", "1")
 	hot, _ := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
-	e.eth.PayETH(hot.Encoded, e.units("ETH", dec("1")))
+	e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("1")))
 	e.eth.Mine(1)
 	dest := common.HexToAddress("0x00000000000000000000000000000000000000e1").Hex()
-	p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("0.3"), Currency: "ETH", Network: "ethereum", Destination: dest})
+	p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.3"), Currency: "ETH", Network: "ethereum", Destination: dest})
 	if err != nil || p.Status != payout.StatusBroadcast {
 		t.Fatalf("payout: %+v, %v", p, err)
 	}
@@ -284,7 +285,7 @@ func TestPayout_ETHPayoutReorgedOutAfterCompletionIsSentAgainAndCompletesOnce(t 
 	if done.Status != payout.StatusCompleted || done.Fee == nil {
 		t.Fatalf("payout after 2 blocks: %+v", done)
 	}
-	want := dec("1").Sub(done.NetAmount).Sub(*done.Fee)
+	want := kassatest.Dec("1").Sub(done.NetAmount).Sub(*done.Fee)
 	if a := e.available("ETH"); !a.Equal(want) {
 		t.Fatalf("available %s, want %s", a, want)
 	}
