@@ -1,4 +1,4 @@
-package kassa_test
+package apikey_test
 
 import (
 	"context"

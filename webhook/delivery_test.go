@@ -1,4 +1,4 @@
-package kassa_test
+package webhook_test
 
 import (
 	"context"
@@ -115,7 +115,7 @@ func TestWebhook_DeliveredAndSignedPerSpec(t *testing.T) {
 		t.Fatalf("secret %q", ep.Secret)
 	}
 	r.secrets = []string{ep.Secret}
-	inv := env.Create(invoice.CreateParams{Amount: dec("5"), Currency: "USDT_TRON", CustomerID: "cus_9", Metadata: []byte(`{"order":"A-1"}`)})
+	inv := env.Create(invoice.CreateParams{Amount: kassatest.Dec("5"), Currency: "USDT_TRON", CustomerID: "cus_9", Metadata: []byte(`{"order":"A-1"}`)})
 	env.Sync()
 	if _, ok := r.count(); ok != 1 || len(r.bad) != 0 {
 		t.Fatalf("deliveries %d, bad %v", ok, r.bad)
@@ -160,7 +160,7 @@ func TestWebhook_RetriesOnTheSchedule(t *testing.T) {
 	r.fail = 3
 	ep := endpoint(t, env, r.srv.URL, "invoice.created")
 	r.secrets = []string{ep.Secret}
-	env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD"})
 	env.Sync()
 	steps := []struct {
 		advance time.Duration
@@ -191,7 +191,7 @@ func TestWebhook_AlwaysFailingEndsFailedThenRedelivered(t *testing.T) {
 	r.fail = 1 << 30
 	ep := endpoint(t, env, r.srv.URL, "invoice.created")
 	r.secrets = []string{ep.Secret}
-	env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD"})
 	env.Sync()
 	for range 10 {
 		env.Advance(7 * time.Hour)
@@ -250,13 +250,13 @@ func TestWebhook_KilledBetweenCommitAndDelivery(t *testing.T) {
 	r := newReceiver(t)
 	ep := endpoint(t, env, r.srv.URL)
 	r.secrets = []string{ep.Secret}
-	env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD"}) // committed, not delivered
-	env.Restart()                                                       // Restart syncs: delivered now
+	env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD"}) // committed, not delivered
+	env.Restart()                                                                 // Restart syncs: delivered now
 	if _, ok := r.count(); ok != 1 {
 		t.Fatalf("delivered %d after restart, want 1", ok)
 	}
 	// A dispatcher that claimed a delivery and died: the lease must expire first.
-	env.Create(invoice.CreateParams{Amount: dec("2"), Currency: "USD"})
+	env.Create(invoice.CreateParams{Amount: kassatest.Dec("2"), Currency: "USD"})
 	if _, err := env.Gateway.Webhooks().Fanout(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +293,7 @@ func TestWebhook_RotationWindow(t *testing.T) {
 		r.mu.Lock()
 		r.secrets = []string{secret}
 		r.mu.Unlock()
-		env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+		env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD"})
 		env.Sync()
 	}
 	if _, ok := r.count(); ok != 2 || len(r.bad) != 0 {
@@ -303,7 +303,7 @@ func TestWebhook_RotationWindow(t *testing.T) {
 	r.mu.Lock()
 	r.secrets = []string{old}
 	r.mu.Unlock()
-	env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD"})
 	env.Sync()
 	if len(r.bad) != 1 {
 		t.Fatal("the old secret still signs after the rotation window")
@@ -350,7 +350,7 @@ func TestWebhook_BadEndpointsAreRefused(t *testing.T) {
 
 // TestWebhook_SSRFWithoutAllowPrivate uses a Gateway with the production setting.
 func TestWebhook_SSRFWithoutAllowPrivate(t *testing.T) {
-	g := gatewayWith(t, kassa.Config{})
+	g, _ := kassatest.Gateway(t, kassa.Config{})
 	for _, u := range []string{"http://127.0.0.1:8080/", "http://localhost/hook", "http://10.0.0.7/", "http://169.254.169.254/latest/meta-data", "http://[::1]/"} {
 		_, err := g.Webhooks().Create(context.Background(), asset.Test, webhook.CreateParams{URL: u, Events: []string{"*"}})
 		if !errors.Is(err, webhook.ErrPrivateAddress) {
@@ -395,7 +395,7 @@ func TestWebhook_HostileReceivers(t *testing.T) {
 		t.Cleanup(srv.Close)
 		ids[name] = endpoint(t, env, srv.URL).ID
 	}
-	env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD"})
 	start := time.Now()
 	env.Sync()
 	if time.Since(start) > 10*time.Second {
@@ -430,7 +430,7 @@ func TestWebhook_CallbackURLGetsSignedEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.secrets = []string{secret}
-	env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD", CallbackURL: r.srv.URL + "/order/77"})
+	env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD", CallbackURL: r.srv.URL + "/order/77"})
 	env.Sync()
 	if _, ok := r.count(); ok != 1 || r.got[0]["type"] != "invoice.created" {
 		t.Fatalf("callback deliveries %d, bad %v", ok, r.bad)
@@ -442,11 +442,11 @@ func TestWebhook_FailingEndpointIsDisabled(t *testing.T) {
 	r := newReceiver(t)
 	r.fail = 1 << 30
 	ep := endpoint(t, env, r.srv.URL)
-	env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+	env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD"})
 	env.Sync()
 	for range 6 {
 		env.Advance(45 * time.Minute)
-		env.Create(invoice.CreateParams{Amount: dec("1"), Currency: "USD"})
+		env.Create(invoice.CreateParams{Amount: kassatest.Dec("1"), Currency: "USD"})
 		env.Sync()
 	}
 	got, _ := env.Gateway.Webhooks().Get(context.Background(), asset.Test, ep.ID)
