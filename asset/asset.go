@@ -80,6 +80,10 @@ const (
 	Polygon  NetworkID = "polygon"
 	Base     NetworkID = "base"
 	Tron     NetworkID = "tron"
+)
+
+// Networks whose assets are known but that have no chain backend yet.
+const (
 	Solana   NetworkID = "solana"
 	Stacks   NetworkID = "stacks"
 	Polkadot NetworkID = "polkadot"

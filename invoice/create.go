@@ -456,3 +456,16 @@ func httpURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
+
+// Errors of fields, each reading as a sentence after the field's name (a
+// validation.FieldError names it).
+var (
+	ErrAmountSmall = errors.New("is below the minimum for the asset")
+	ErrNotEnabled  = errors.New("is not enabled")
+	ErrTooLarge    = errors.New("is too large")
+	ErrOutOfRange  = errors.New("is out of range")
+	ErrBadFormat   = errors.New("has an invalid format")
+	ErrNotObject   = errors.New("must be a JSON object")
+	ErrNotUnicode  = errors.New("must be valid Unicode text")
+	ErrFiatTarget  = errors.New("must be a crypto currency, not fiat")
+)

@@ -148,19 +148,11 @@ func (inv *Invoice) Livemode() bool { return inv.Mode == asset.Live }
 // cancelled; expired invoices still take late payments until MonitorUntil).
 func (inv *Invoice) Final() bool { return inv.Status == StatusPaid || inv.Status == StatusCancelled }
 
-// Errors.
+// Errors of lookups and state.
 var (
 	ErrNotFound     = errors.New("invoice not found")
 	ErrInvalidState = errors.New("invoice is not in a state that allows this")
 	ErrNoRate       = errors.New("no exchange rate available")
-	ErrAmountSmall  = errors.New("is below the minimum for the asset")
-	ErrNotEnabled   = errors.New("is not enabled")
-	ErrTooLarge     = errors.New("is too large")
-	ErrOutOfRange   = errors.New("is out of range")
-	ErrBadFormat    = errors.New("has an invalid format")
-	ErrNotObject    = errors.New("must be a JSON object")
-	ErrNotUnicode   = errors.New("must be valid Unicode text")
-	ErrFiatTarget   = errors.New("must be a crypto currency, not fiat")
 	// ErrOrderConflict: an invoice with this order id exists with other parameters.
 	ErrOrderConflict = errors.New("an invoice with this order id exists with other parameters")
 )

@@ -3,6 +3,7 @@ package keys
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -213,3 +214,16 @@ func versionIn(v []byte, list [][]byte) bool {
 	}
 	return false
 }
+
+// Errors of the keys a keyring is built from. Every constructor returns one of these,
+// wrapped with detail.
+var (
+	ErrMnemonicWordCount = errors.New("mnemonic must have 12, 15, 18, 21 or 24 words")
+	ErrMnemonicWord      = errors.New("mnemonic has a word that is not in the BIP39 English list")
+	ErrMnemonicChecksum  = errors.New("mnemonic checksum does not match")
+	ErrInvalidXPub       = errors.New("not a valid extended public key")
+	ErrPrivateKeyGiven   = errors.New("an extended private key was given where a public key belongs")
+	ErrWrongNetwork      = errors.New("extended key is for another network")
+	ErrXPubDepth         = errors.New("extended key is not an account key (depth 3, m/purpose'/coin'/account')")
+	ErrDuplicateAccount  = errors.New("two extended keys for the same family and mode")
+)

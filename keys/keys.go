@@ -49,16 +49,8 @@ const (
 // children, which cannot be derived from a public key.
 const MaxIndex = hdkeychain.HardenedKeyStart - 1
 
-// Errors. Every constructor and derivation returns one of these, wrapped with detail.
+// Errors of derivation and signing, wrapped with detail.
 var (
-	ErrMnemonicWordCount   = errors.New("mnemonic must have 12, 15, 18, 21 or 24 words")
-	ErrMnemonicWord        = errors.New("mnemonic has a word that is not in the BIP39 English list")
-	ErrMnemonicChecksum    = errors.New("mnemonic checksum does not match")
-	ErrInvalidXPub         = errors.New("not a valid extended public key")
-	ErrPrivateKeyGiven     = errors.New("an extended private key was given where a public key belongs")
-	ErrWrongNetwork        = errors.New("extended key is for another network")
-	ErrXPubDepth           = errors.New("extended key is not an account key (depth 3, m/purpose'/coin'/account')")
-	ErrDuplicateAccount    = errors.New("two extended keys for the same family and mode")
 	ErrUnsupportedFamily   = errors.New("address family is not supported by the keyring")
 	ErrNoAccount           = errors.New("keyring has no key for this family and mode")
 	ErrIndexOutOfRange     = errors.New("address index must be below 2^31")

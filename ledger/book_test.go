@@ -29,7 +29,9 @@ func newBook(t *testing.T) *book {
 	}
 	t.Cleanup(func() { s.Close() })
 	b := &book{t: t, s: s}
-	b.do(func(ctx context.Context, tx ledger.Tx) error { return ledger.EnsureStandardAccounts(ctx, tx, asset.Test, "BTC") })
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.EnsureStandardAccounts(ctx, tx, asset.Test, "BTC")
+	})
 	return b
 }
 
@@ -175,12 +177,16 @@ func TestReopenHold_APaymentThatNeverHappenedIsHeldAgain(t *testing.T) {
 	avail, holds := ledger.MerchantAvailable(asset.Test, "BTC"), ledger.Holds(asset.Test, "BTC")
 	world, fees := ledger.World(asset.Test, "BTC"), ledger.NetworkFees(asset.Test, "BTC")
 	legs := []ledger.Posting{{Account: world, Amount: big.NewInt(590)}, {Account: fees, Amount: big.NewInt(7)}}
-	b.do(func(ctx context.Context, tx ledger.Tx) error { return ledger.PlaceHold(ctx, tx, "po", avail, holds, big.NewInt(600)) })
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.PlaceHold(ctx, tx, "po", avail, holds, big.NewInt(600))
+	})
 	b.do(func(ctx context.Context, tx ledger.Tx) error { return ledger.PostHold(ctx, tx, "po", legs) })
 	want(t, "available after the payout", b.balances().Available, 403)
 
 	// Only a posted hold can be reopened, with legs it could have posted.
-	b.do(func(ctx context.Context, tx ledger.Tx) error { return ledger.PlaceHold(ctx, tx, "open", avail, holds, big.NewInt(1)) })
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.PlaceHold(ctx, tx, "open", avail, holds, big.NewInt(1))
+	})
 	if err := b.try(func(ctx context.Context, tx ledger.Tx) error { return ledger.ReopenHold(ctx, tx, "open", "x", legs) }); !errors.Is(err, ledger.ErrHoldClosed) {
 		t.Fatalf("reopening a pending hold: %v", err)
 	}

@@ -49,8 +49,8 @@ import (
 	"github.com/kassapay/kassa/asset"
 )
 
-// Errors. Storage implementations return ErrAccountNotFound, ErrHoldNotFound and
-// ErrDuplicate as documented on Tx.
+// Errors of accounts and entries. Storage implementations return
+// ErrAccountNotFound and ErrDuplicate as documented on Tx.
 var (
 	ErrAccountNotFound   = errors.New("ledger account not found")
 	ErrAccountExists     = errors.New("ledger account exists with other settings")
@@ -59,9 +59,6 @@ var (
 	ErrInvalidEntry      = errors.New("invalid ledger entry")
 	ErrDuplicate         = errors.New("entry with this idempotency key is already posted")
 	ErrKeyConflict       = errors.New("idempotency key was used for a different entry")
-	ErrHoldNotFound      = errors.New("hold not found")
-	ErrHoldClosed        = errors.New("hold is already posted or voided")
-	ErrInvariant         = errors.New("ledger invariant violated")
 )
 
 // Account is a ledger account.
@@ -340,6 +337,13 @@ func entryHash(ps []Posting) []byte {
 	}
 	return h.Sum(nil)
 }
+
+// Errors of holds (storage returns ErrHoldNotFound) and of Verify.
+var (
+	ErrHoldNotFound = errors.New("hold not found")
+	ErrHoldClosed   = errors.New("hold is already posted or voided")
+	ErrInvariant    = errors.New("ledger invariant violated")
+)
 
 // PlaceHold moves amount from the account from to the holding account and records a
 // pending hold with id (the caller's id, such as a payout id, so that placing it again is

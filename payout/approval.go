@@ -115,3 +115,14 @@ func (s *Service) approve(ctx context.Context, tx Tx, m asset.Mode, plans []*pla
 	}
 	return nil
 }
+
+// Errors of a payout's approval and state.
+var (
+	ErrNotFound     = errors.New("payout not found")
+	ErrBadCode      = errors.New("the code is wrong")
+	ErrCodeExpired  = errors.New("the code expired")
+	ErrInvalidState = errors.New("the payout is not in a state that allows this")
+	// ErrDeficit: a reorg or a double-spend took back money already paid out, and
+	// payouts of the asset wait until deposits cover it (ledger.MerchantDeficit).
+	ErrDeficit = errors.New("the balance is in deficit: a reorg took back money already paid out")
+)

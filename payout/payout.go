@@ -85,21 +85,15 @@ const (
 	EventFailed              event.Type = "payout.failed"
 )
 
-// Errors.
+// Errors of a payout's fields, each reading as a sentence after the field's name (a
+// validation.FieldError names it).
 var (
-	ErrNotFound          = errors.New("payout not found")
 	ErrInsufficientFunds = errors.New("insufficient funds")
 	ErrBelowMinimum      = errors.New("is below the minimum payout")
 	ErrOwnAddress        = errors.New("is one of our own deposit addresses")
 	ErrNoSender          = errors.New("payouts are not available on this network in this mode")
 	ErrWatchOnly         = errors.New("the keyring is watch-only: it cannot sign payouts")
 	ErrTooManyDest       = errors.New("a mass payout has 1 to 50 destinations")
-	ErrBadCode           = errors.New("the code is wrong")
-	ErrCodeExpired       = errors.New("the code expired")
-	ErrInvalidState      = errors.New("the payout is not in a state that allows this")
-	// ErrDeficit: a reorg or a double-spend took back money already paid out, and
-	// payouts of the asset wait until deposits cover it (ledger.MerchantDeficit).
-	ErrDeficit = errors.New("the balance is in deficit: a reorg took back money already paid out")
 )
 
 // BroadcastError is returned when the node refused a payout: the hold was voided and

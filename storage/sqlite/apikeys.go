@@ -25,7 +25,7 @@ func (t *tx) InsertAPIKey(ctx context.Context, r apikey.Record) error {
 
 const apiKeyCols = `id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at, revoked_at`
 
-func scanAPIKey(row interface{ Scan(...any) error }) (apikey.Record, error) {
+func scanAPIKey(row scanner) (apikey.Record, error) {
 	var r apikey.Record
 	var mode, ips string
 	var created int64
@@ -53,20 +53,7 @@ func (t *tx) APIKeyByHash(ctx context.Context, hash []byte) (apikey.Record, erro
 
 // ListAPIKeys implements apikey.Tx.
 func (t *tx) ListAPIKeys(ctx context.Context) ([]apikey.Record, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+apiKeyCols+` FROM api_keys ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []apikey.Record
-	for rows.Next() {
-		r, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return all(ctx, t, scanAPIKey, `SELECT `+apiKeyCols+` FROM api_keys ORDER BY created_at, id`)
 }
 
 // RevokeAPIKey implements apikey.Tx.

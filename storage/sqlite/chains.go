@@ -78,7 +78,7 @@ func (t *tx) ForgetBlocksBelow(ctx context.Context, n chains.NetworkRef, height 
 const transferCols = `network, mode, txid, idx, asset, address, amount, block_height, block_hash, status, confirmations, required,
 	seen_at, out, failed, conflicted_by`
 
-func scanTransfer(row interface{ Scan(...any) error }) (chains.Record, error) {
+func scanTransfer(row scanner) (chains.Record, error) {
 	var r chains.Record
 	var net, mode, amt, status string
 	var height sql.NullInt64
@@ -131,20 +131,7 @@ func (t *tx) SaveTransfer(ctx context.Context, r chains.Record) error {
 }
 
 func (t *tx) transfers(ctx context.Context, q string, args ...any) ([]chains.Record, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+transferCols+` FROM chain_transfers WHERE `+q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []chains.Record
-	for rows.Next() {
-		r, err := scanTransfer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return all(ctx, t, scanTransfer, `SELECT `+transferCols+` FROM chain_transfers WHERE `+q, args...)
 }
 
 // OpenTransfers implements chains.Tx.
@@ -161,21 +148,8 @@ func (t *tx) TransfersAbove(ctx context.Context, n chains.NetworkRef, height uin
 
 // WatchedAddresses implements chains.Tx.
 func (t *tx) WatchedAddresses(ctx context.Context, n chains.NetworkRef) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT address FROM watched_addresses WHERE network = ? AND mode = ?`,
+	return all(ctx, t, scanOne[string], `SELECT address FROM watched_addresses WHERE network = ? AND mode = ?`,
 		string(n.ID), string(n.Mode))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 // WatchedSince implements chains.Tx.
@@ -249,21 +223,8 @@ func (t *tx) ListTransfers(ctx context.Context, m asset.Mode, f invoice.Transfer
 
 // JournalEntries implements chains.JournalTx.
 func (t *tx) JournalEntries(ctx context.Context, n chains.NetworkRef) ([][]byte, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT entry FROM chain_journal WHERE network = ? AND mode = ? ORDER BY seq`,
+	return all(ctx, t, scanOne[[]byte], `SELECT entry FROM chain_journal WHERE network = ? AND mode = ? ORDER BY seq`,
 		string(n.ID), string(n.Mode))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out [][]byte
-	for rows.Next() {
-		var e []byte
-		if err := rows.Scan(&e); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // AppendJournal implements chains.JournalTx.
@@ -302,23 +263,18 @@ func (t *tx) UnfollowTx(ctx context.Context, n chains.NetworkRef, txid string, a
 
 // FollowedTxs implements chains.Tx.
 func (t *tx) FollowedTxs(ctx context.Context, n chains.NetworkRef, now time.Time) ([]chains.Sent, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT txid, inputs FROM chain_followed WHERE network = ? AND mode = ?
+	return all(ctx, t, scanFollowed, `SELECT txid, inputs FROM chain_followed WHERE network = ? AND mode = ?
 		AND (until IS NULL OR until > ?) ORDER BY txid`, string(n.ID), string(n.Mode), micros(now))
-	if err != nil {
-		return nil, err
+}
+
+func scanFollowed(row scanner) (chains.Sent, error) {
+	var s chains.Sent
+	var inputs string
+	if err := row.Scan(&s.TxID, &inputs); err != nil {
+		return s, err
 	}
-	defer rows.Close()
-	var out []chains.Sent
-	for rows.Next() {
-		var s chains.Sent
-		var inputs string
-		if err := rows.Scan(&s.TxID, &inputs); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(inputs), &s.Inputs); err != nil {
-			return nil, fmt.Errorf("sqlite: followed %s: %w", s.TxID, err)
-		}
-		out = append(out, s)
+	if err := json.Unmarshal([]byte(inputs), &s.Inputs); err != nil {
+		return s, fmt.Errorf("sqlite: followed %s: %w", s.TxID, err)
 	}
-	return out, rows.Err()
+	return s, nil
 }

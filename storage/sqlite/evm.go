@@ -42,7 +42,7 @@ func (t *tx) InsertAccountSend(ctx context.Context, s chains.AccountSend) error 
 
 const evmSendCols = `network, mode, spec_id, attempt, kind, from_addr, to_addr, asset, amount, nonce, txid, raw, max_fee, status, fee, created_at`
 
-func scanEVMSend(row interface{ Scan(...any) error }) (chains.AccountSend, error) {
+func scanEVMSend(row scanner) (chains.AccountSend, error) {
 	var s chains.AccountSend
 	var net, mode, amount, maxFee, status, fee string
 	var at int64
@@ -93,19 +93,6 @@ func (t *tx) SetAccountSendStatus(ctx context.Context, n chains.NetworkRef, spec
 
 // OpenAccountSends implements chains.AccountTx.
 func (t *tx) OpenAccountSends(ctx context.Context, n chains.NetworkRef) ([]chains.AccountSend, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+evmSendCols+` FROM evm_sends WHERE network = ? AND mode = ?
+	return all(ctx, t, scanEVMSend, `SELECT `+evmSendCols+` FROM evm_sends WHERE network = ? AND mode = ?
 		AND status IN ('signed', 'broadcast') ORDER BY nonce, attempt`, string(n.ID), string(n.Mode))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []chains.AccountSend
-	for rows.Next() {
-		s, err := scanEVMSend(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

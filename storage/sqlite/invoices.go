@@ -129,25 +129,15 @@ func (t *tx) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM invoices WHERE `+w, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := t.tx.QueryContext(ctx, `SELECT body FROM invoices WHERE `+w+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-		append(args, p.Limit, (p.Page-1)*p.Limit)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []*invoice.Invoice
-	for rows.Next() {
-		var body string
-		if err := rows.Scan(&body); err != nil {
-			return nil, 0, err
+	out, err := all(ctx, t, func(row scanner) (*invoice.Invoice, error) {
+		body, err := scanOne[string](row)
+		if err != nil {
+			return nil, err
 		}
 		var inv invoice.Invoice
-		if err := json.Unmarshal([]byte(body), &inv); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, &inv)
-	}
-	return out, total, rows.Err()
+		return &inv, json.Unmarshal([]byte(body), &inv)
+	}, `SELECT body FROM invoices WHERE `+w+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, p.Limit, (p.Page-1)*p.Limit)...)
+	return out, total, err
 }
 
 // Payments implements invoice.Tx.
@@ -168,22 +158,9 @@ func (t *tx) Payments(ctx context.Context, inv *invoice.Invoice) ([]invoice.Paym
 
 // DueInvoices implements invoice.Tx.
 func (t *tx) DueInvoices(ctx context.Context, m asset.Mode, now time.Time, limit int) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id FROM invoices WHERE mode = ? AND (
+	return all(ctx, t, scanOne[string], `SELECT id FROM invoices WHERE mode = ? AND (
 		(status IN ('pending', 'partially_paid') AND expires_at <= ?) OR (watching = 1 AND monitor_until <= ?))
 		ORDER BY expires_at LIMIT ?`, string(m), micros(now), micros(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // InsertEvent implements event.Tx.
@@ -199,26 +176,7 @@ func (t *tx) InsertEvent(ctx context.Context, e event.Event) (int64, error) {
 
 // EventsAfter implements event.Tx.
 func (t *tx) EventsAfter(ctx context.Context, after int64, limit int) ([]event.Event, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT seq, id, type, mode, object_id, created_at, data FROM events
-		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []event.Event
-	for rows.Next() {
-		var e event.Event
-		var typ, mode, data string
-		var at int64
-		if err := rows.Scan(&e.Seq, &e.ID, &typ, &mode, &e.ObjectID, &at, &data); err != nil {
-			return nil, err
-		}
-		e.Type, e.Mode, e.Data = event.Type(typ), asset.Mode(mode), json.RawMessage(data)
-		e.Livemode = e.Mode == asset.Live
-		e.CreatedAt = time.UnixMicro(at).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return all(ctx, t, scanEvent, `SELECT `+eventCols+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 }
 
 // SubscriberCursor implements event.Tx.

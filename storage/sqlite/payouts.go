@@ -108,24 +108,13 @@ func (t *tx) GetPayout(ctx context.Context, m asset.Mode, id string) (*payout.Pa
 }
 
 func (t *tx) payouts(ctx context.Context, q string, args ...any) ([]*payout.Payout, error) {
-	rows, err := t.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*payout.Payout
-	for rows.Next() {
-		var body string
-		if err := rows.Scan(&body); err != nil {
-			return nil, err
-		}
-		p, err := decodePayout(body)
+	return all(ctx, t, func(row scanner) (*payout.Payout, error) {
+		body, err := scanOne[string](row)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return decodePayout(body)
+	}, q, args...)
 }
 
 // ListPayouts implements payout.Tx.

@@ -70,7 +70,7 @@ func (t *tx) AllocateIndex(ctx context.Context, f asset.Family, m asset.Mode) (u
 
 const accountCols = `name, asset, mode, non_negative, balance`
 
-func scanAccount(row interface{ Scan(...any) error }) (ledger.Account, error) {
+func scanAccount(row scanner) (ledger.Account, error) {
 	var a ledger.Account
 	var mode, bal string
 	if err := row.Scan(&a.Name, &a.Asset, &mode, &a.NonNegative, &bal); err != nil {
@@ -101,20 +101,7 @@ func (t *tx) LockAccount(ctx context.Context, name string) (ledger.Account, erro
 
 // Accounts implements ledger.Reader.
 func (t *tx) Accounts(ctx context.Context) ([]ledger.Account, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return all(ctx, t, scanAccount, `SELECT `+accountCols+` FROM ledger_accounts ORDER BY name`)
 }
 
 // CreateAccount implements ledger.Tx.
@@ -207,7 +194,7 @@ func (t *tx) ForEachPosting(ctx context.Context, fn func(int64, ledger.Posting) 
 
 const holdCols = `id, from_account, holding_account, amount, state, created_at`
 
-func scanHold(row interface{ Scan(...any) error }) (ledger.Hold, error) {
+func scanHold(row scanner) (ledger.Hold, error) {
 	var h ledger.Hold
 	var amt, state string
 	var at int64
@@ -260,18 +247,5 @@ func (t *tx) Holds(ctx context.Context, state ledger.HoldState) ([]ledger.Hold, 
 		q += ` WHERE state = ?`
 		args = append(args, string(state))
 	}
-	rows, err := t.tx.QueryContext(ctx, q+` ORDER BY created_at, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Hold
-	for rows.Next() {
-		h, err := scanHold(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return all(ctx, t, scanHold, q+` ORDER BY created_at, id`, args...)
 }

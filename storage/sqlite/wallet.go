@@ -58,27 +58,19 @@ func (t *tx) UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset
 // outputs runs a query of outputs to our addresses of family f on n: txid, index,
 // amount, address, branch, index, public key, depth and the status of what made it.
 func (t *tx) outputs(ctx context.Context, n chains.NetworkRef, f asset.Family, query string) ([]chains.UTXO, error) {
-	rows, err := t.tx.QueryContext(ctx, query, string(f), string(n.ID), string(n.Mode))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []chains.UTXO
-	for rows.Next() {
+	return all(ctx, t, func(row scanner) (chains.UTXO, error) {
 		var o chains.UTXO
 		var amt, status string
 		o.Address.Family, o.Address.Mode = f, n.Mode
-		if err := rows.Scan(&o.TxID, &o.Index, &amt, &o.Address.Encoded, &o.Address.Branch, &o.Address.Index,
+		if err := row.Scan(&o.TxID, &o.Index, &amt, &o.Address.Encoded, &o.Address.Branch, &o.Address.Index,
 			&o.Address.PubKey, &o.Depth, &status); err != nil {
-			return nil, err
-		}
-		if o.Amount, err = strconv.ParseInt(amt, 10, 64); err != nil {
-			return nil, err
+			return o, err
 		}
 		o.Unsent = status == string(chains.SendSigned)
-		out = append(out, o)
-	}
-	return out, rows.Err()
+		var err error
+		o.Amount, err = strconv.ParseInt(amt, 10, 64)
+		return o, err
+	}, query, string(f), string(n.ID), string(n.Mode))
 }
 
 // MarkSpent implements chains.UTXOTx.
@@ -121,7 +113,7 @@ func (t *tx) InsertSend(ctx context.Context, s chains.UTXOSend) error {
 const sendCols = `network, mode, spec_id, txid, raw, fee, amount, destination, change_addr, status, created_at, change_index,
 	change_amount, depth`
 
-func scanSend(row interface{ Scan(...any) error }) (chains.UTXOSend, error) {
+func scanSend(row scanner) (chains.UTXOSend, error) {
 	var s chains.UTXOSend
 	var net, mode, fee, amt, status string
 	var at int64
@@ -161,21 +153,8 @@ func (t *tx) SetSendStatus(ctx context.Context, n chains.NetworkRef, specID stri
 
 // PendingSends implements chains.UTXOTx.
 func (t *tx) PendingSends(ctx context.Context, n chains.NetworkRef) ([]chains.UTXOSend, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+sendCols+` FROM wallet_sends WHERE network = ? AND mode = ?
+	return all(ctx, t, scanSend, `SELECT `+sendCols+` FROM wallet_sends WHERE network = ? AND mode = ?
 		AND status IN ('signed', 'broadcast') ORDER BY created_at`, string(n.ID), string(n.Mode))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []chains.UTXOSend
-	for rows.Next() {
-		s, err := scanSend(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // OwnTx implements invoice.Tx: whether txid is a transaction one of our wallets sent.

@@ -64,7 +64,7 @@ func (t *tx) DeleteEndpoint(ctx context.Context, m asset.Mode, id string) error 
 
 const endpointCols = `id, mode, url, description, events, enabled, disabled_reason, secret, old_secret, old_until, failing_since, created_at, updated_at`
 
-func scanEndpoint(row interface{ Scan(...any) error }) (webhook.EndpointRecord, error) {
+func scanEndpoint(row scanner) (webhook.EndpointRecord, error) {
 	var e webhook.EndpointRecord
 	var mode, events string
 	var oldUntil, failing sql.NullInt64
@@ -90,20 +90,7 @@ func (t *tx) GetEndpoint(ctx context.Context, m asset.Mode, id string) (webhook.
 
 // ListEndpoints implements webhook.Tx.
 func (t *tx) ListEndpoints(ctx context.Context, m asset.Mode) ([]webhook.EndpointRecord, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints WHERE mode = ? ORDER BY created_at, id`, string(m))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []webhook.EndpointRecord
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return all(ctx, t, scanEndpoint, `SELECT `+endpointCols+` FROM webhook_endpoints WHERE mode = ? ORDER BY created_at, id`, string(m))
 }
 
 // InsertDelivery implements webhook.Tx.
@@ -119,7 +106,7 @@ func (t *tx) InsertDelivery(ctx context.Context, d webhook.Delivery) error {
 
 const deliveryCols = `id, event_id, target, url, mode, status, attempts, next_at, claimed_until, last_error, created_at, updated_at`
 
-func scanDelivery(row interface{ Scan(...any) error }) (webhook.Delivery, error) {
+func scanDelivery(row scanner) (webhook.Delivery, error) {
 	var d webhook.Delivery
 	var mode, status string
 	var next, claimed, created, updated int64
@@ -135,20 +122,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (webhook.Delivery, error)
 }
 
 func (t *tx) deliveries(ctx context.Context, q string, args ...any) ([]webhook.Delivery, error) {
-	rows, err := t.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []webhook.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return all(ctx, t, scanDelivery, q, args...)
 }
 
 // ClaimDeliveries implements webhook.Tx.
@@ -182,23 +156,14 @@ func (t *tx) Deliveries(ctx context.Context, eventID string) ([]webhook.Delivery
 
 // Attempts implements webhook.Tx.
 func (t *tx) Attempts(ctx context.Context, deliveryID string) ([]webhook.Attempt, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT delivery_id, n, at, status_code, latency_us, error, response FROM webhook_attempts
-		WHERE delivery_id = ? ORDER BY n`, deliveryID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []webhook.Attempt
-	for rows.Next() {
+	return all(ctx, t, func(row scanner) (webhook.Attempt, error) {
 		var a webhook.Attempt
 		var at, lat int64
-		if err := rows.Scan(&a.DeliveryID, &a.N, &at, &a.StatusCode, &lat, &a.Error, &a.Response); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&a.DeliveryID, &a.N, &at, &a.StatusCode, &lat, &a.Error, &a.Response)
 		a.At, a.Latency = time.UnixMicro(at).UTC(), time.Duration(lat)*time.Microsecond
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	}, `SELECT delivery_id, n, at, status_code, latency_us, error, response FROM webhook_attempts
+		WHERE delivery_id = ? ORDER BY n`, deliveryID)
 }
 
 // ResetDeliveries implements webhook.Tx.
@@ -215,7 +180,7 @@ func (t *tx) ResetDeliveries(ctx context.Context, eventID string, now time.Time)
 	return int(n), err
 }
 
-func scanEvent(row interface{ Scan(...any) error }) (event.Event, error) {
+func scanEvent(row scanner) (event.Event, error) {
 	var e event.Event
 	var typ, mode, data string
 	var at int64
@@ -249,21 +214,9 @@ func (t *tx) ListEvents(ctx context.Context, m asset.Mode, typ string, page, lim
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE `+where+` ORDER BY seq DESC LIMIT ? OFFSET ?`,
+	out, err := all(ctx, t, scanEvent, `SELECT `+eventCols+` FROM events WHERE `+where+` ORDER BY seq DESC LIMIT ? OFFSET ?`,
 		append(args, limit, (page-1)*limit)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []event.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, e)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
 
 // CallbackSecret implements webhook.Tx.
