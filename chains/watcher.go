@@ -374,6 +374,7 @@ func (w *Watcher) Step(ctx context.Context) error {
 	if tip.Height >= next && tip.Height-next > 10 {
 		w.cfg.Logger.InfoContext(ctx, "chains: catching up", "network", w.net, "from", next, "to", tip.Height, "blocks", tip.Height-next+1)
 	}
+	reorgs := 0
 	for h := next; h <= tip.Height; h++ {
 		blk, err := w.cfg.Backend.Scan(ctx, h, w.watch)
 		if errors.Is(err, ErrNoBlock) {
@@ -387,6 +388,13 @@ func (w *Watcher) Step(ctx context.Context) error {
 			return err
 		}
 		if reorg {
+			// A node whose answers keep disagreeing (blocks of two branches behind one
+			// load balancer) would send this loop round forever: give the step up and
+			// let Run back off.
+			if reorgs++; reorgs > maxReorgsPerStep {
+				return fmt.Errorf("%s: %w: %d reorgs in one step (last fork at %d): the node's blocks disagree with each other",
+					w.net, ErrUnavailable, reorgs, fork)
+			}
 			h = fork // the loop's h++ continues at fork+1 on the new chain
 		}
 		if (h-next)%1000 == 999 {
@@ -524,6 +532,9 @@ func (w *Watcher) applyBlock(ctx context.Context, blk Block, tip BlockRef) (fork
 	}
 	return fork, true, w.rewind(ctx, fork)
 }
+
+// maxReorgsPerStep bounds the reorgs one Step follows.
+const maxReorgsPerStep = 8
 
 // deepReorgRescan is how far below its kept history the watcher rescans when a reorg
 // reaches past it.

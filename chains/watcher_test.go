@@ -418,3 +418,58 @@ func TestWatcher_WatchDuringReloadIsKept(t *testing.T) {
 		t.Fatalf("an address watched during Reload was lost (%d watched)", w.Watched())
 	}
 }
+
+// disagreeing is a node whose block above from always names a parent that is not
+// the block it serves below it (two branches behind one load balancer).
+type disagreeing struct {
+	*sim.Chain
+	from uint64
+}
+
+func (d disagreeing) Scan(ctx context.Context, h uint64, watch chains.AddressSet) (chains.Block, error) {
+	b, err := d.Chain.Scan(ctx, h, watch)
+	if err == nil && h >= d.from {
+		b.Ref.Parent = "not-the-block-below"
+	}
+	return b, err
+}
+
+// TestWatcher_NodeWhoseBlocksDisagreeEndsTheStep: such a node used to send Step round
+// its reorg loop forever; the step now gives up with ErrUnavailable (Run backs off)
+// and the cursor stays on the last block that agreed.
+func TestWatcher_NodeWhoseBlocksDisagreeEndsTheStep(t *testing.T) {
+	c := sim.New(net)
+	c.Mine(5)
+	var w *chains.Watcher
+	w, _, s := setup(t, c, func(wc *chains.WatcherConfig) { wc.Backend = disagreeing{Chain: c, from: 1000} })
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tip, _ := c.Tip(t.Context())
+	w, _, _ = setupOn(t, s, disagreeing{Chain: c, from: tip.Height + 1})
+	c.Mine(3)
+	err := w.Step(t.Context())
+	if !errors.Is(err, chains.ErrUnavailable) || !strings.Contains(err.Error(), "disagree") {
+		t.Fatalf("a node whose blocks disagree: %v", err)
+	}
+	var cur chains.BlockRef
+	s.View(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		cur, _, err = tx.Cursor(ctx, net)
+		return err
+	})
+	if cur.Height != tip.Height || cur.Hash != tip.Hash {
+		t.Fatalf("cursor %+v, want the last agreeing block %+v", cur, tip)
+	}
+}
+
+// setupOn is a watcher over store s and backend b.
+func setupOn(t *testing.T, s storage.Store, b chains.Backend) (*chains.Watcher, *recorder, storage.Store) {
+	t.Helper()
+	rec := &recorder{batches: make(chan struct{}, 100)}
+	w, err := chains.NewWatcher(chains.WatcherConfig{Backend: b, Assets: asset.Default(), Update: storage.Runner[chains.Tx](s.Update),
+		View: storage.Runner[chains.Tx](s.View), Sink: rec, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, rec, s
+}
