@@ -1,0 +1,170 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/storage"
+)
+
+var keysTests = []test{
+	{"Index_SequentialPerFamilyAndMode", testIndexSequential},
+	{"Index_RollbackDoesNotConsume", testIndexRollback},
+	{"Index_ConcurrentAreUnique", testIndexConcurrent},
+	{"Keys_AddressBook", testAddressBook},
+}
+
+func allocate(t *testing.T, s storage.Store, f asset.Family, m asset.Mode) uint32 {
+	t.Helper()
+	var i uint32
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		i, err = tx.AllocateIndex(ctx, f, m)
+		return err
+	})
+	return i
+}
+
+func testIndexSequential(t *testing.T, s storage.Store) {
+	for want := uint32(0); want < 3; want++ {
+		if got := allocate(t, s, asset.FamilyEVM, asset.Test); got != want {
+			t.Fatalf("evm/test index %d, want %d", got, want)
+		}
+	}
+	if got := allocate(t, s, asset.FamilyEVM, asset.Live); got != 0 {
+		t.Fatalf("evm/live starts at %d", got)
+	}
+	if got := allocate(t, s, asset.FamilyBTC, asset.Test); got != 0 {
+		t.Fatalf("btc/test starts at %d", got)
+	}
+	if got := allocate(t, s, asset.FamilyEVM, asset.Test); got != 3 {
+		t.Fatalf("evm/test continues at %d, want 3", got)
+	}
+	err := update(t, s, func(ctx context.Context, tx storage.Tx) error {
+		_, err := tx.AllocateIndex(ctx, asset.FamilyEVM, "prod")
+		return err
+	})
+	if err == nil {
+		t.Fatal("bad mode accepted")
+	}
+}
+
+func testIndexRollback(t *testing.T, s storage.Store) {
+	allocate(t, s, asset.FamilyBTC, asset.Live)
+	_ = update(t, s, func(ctx context.Context, tx storage.Tx) error {
+		if _, err := tx.AllocateIndex(ctx, asset.FamilyBTC, asset.Live); err != nil {
+			return err
+		}
+		return errors.New("invoice validation failed")
+	})
+	if got := allocate(t, s, asset.FamilyBTC, asset.Live); got != 1 {
+		t.Fatalf("after rollback got index %d, want 1 (the rolled-back one was not used)", got)
+	}
+}
+
+func testIndexConcurrent(t *testing.T, s storage.Store) {
+	const workers, each = 8, 40
+	var mu sync.Mutex
+	seen := map[uint32]bool{}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				var i uint32
+				err := s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+					var err error
+					i, err = tx.AllocateIndex(ctx, asset.FamilyTron, asset.Live)
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				if seen[i] {
+					errs <- fmt.Errorf("index %d handed out twice", i)
+				}
+				seen[i] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := range uint32(workers * each) {
+		if !seen[i] {
+			t.Fatalf("index %d skipped", i)
+		}
+	}
+}
+
+// pubKey returns a 33-byte compressed public key shape, distinct per seed.
+func pubKey(seed byte) []byte {
+	k := make([]byte, 33)
+	k[0] = 0x02
+	for i := 1; i < len(k); i++ {
+		k[i] = seed ^ byte(i*7)
+	}
+	return k
+}
+
+// testAddressBook checks RecordAddress (idempotent) and LookupAddress, which finds an
+// address only in its own family and mode.
+func testAddressBook(t *testing.T, s storage.Store) {
+	recv := keys.Address{Family: asset.FamilyBTC, Mode: asset.Test, Branch: keys.Receive, Index: 7,
+		Encoded: "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx", PubKey: pubKey(1)}
+	change := keys.Address{Family: asset.FamilyBTC, Mode: asset.Test, Branch: keys.Change, Index: keys.MaxIndex,
+		Encoded: "tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7", PubKey: pubKey(2)}
+	evm := keys.Address{Family: asset.FamilyEVM, Mode: asset.Live, Branch: keys.Receive, Index: 0,
+		Encoded: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", PubKey: pubKey(3)}
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		for _, a := range []keys.Address{recv, change, evm, recv} { // recv twice: idempotent
+			if err := tx.RecordAddress(ctx, a); err != nil {
+				return fmt.Errorf("RecordAddress %s: %w", a.Encoded, err)
+			}
+		}
+		return nil
+	})
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.RecordAddress(ctx, recv) })
+	lookup := func(f asset.Family, m asset.Mode, encoded string) (keys.Address, bool) {
+		var a keys.Address
+		var ok bool
+		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
+			var err error
+			a, ok, err = tx.LookupAddress(ctx, f, m, encoded)
+			return err
+		})
+		return a, ok
+	}
+	for _, want := range []keys.Address{recv, change, evm} {
+		got, ok := lookup(want.Family, want.Mode, want.Encoded)
+		if !ok {
+			t.Errorf("LookupAddress(%s): not found", want.Encoded)
+			continue
+		}
+		sameJSON(t, "LookupAddress "+want.Encoded, got, want)
+	}
+	for _, c := range []struct {
+		f       asset.Family
+		m       asset.Mode
+		encoded string
+	}{
+		{asset.FamilyBTC, asset.Live, recv.Encoded},         // other mode
+		{asset.FamilyLTC, asset.Test, recv.Encoded},         // other family
+		{asset.FamilyEVM, asset.Test, evm.Encoded},          // other mode
+		{asset.FamilyBTC, asset.Test, "tb1qunknownaddress"}, // never recorded
+	} {
+		if a, ok := lookup(c.f, c.m, c.encoded); ok {
+			t.Errorf("LookupAddress(%s, %s, %s) found %+v", c.f, c.m, c.encoded, a)
+		}
+	}
+}
