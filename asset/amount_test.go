@@ -9,12 +9,15 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// decCase is an amount, a number of decimals and the expected result.
+type decCase struct {
+	amount   string
+	decimals int32
+	want     string
+}
+
 func TestToBaseUnits_Exact(t *testing.T) {
-	cases := []struct {
-		amount   string
-		decimals int32
-		want     string
-	}{
+	cases := []decCase{
 		{"1", 8, "100000000"},
 		{"0.00000001", 8, "1"},
 		{"21000000", 8, "2100000000000000"},
@@ -112,11 +115,7 @@ func TestCheckPositive(t *testing.T) {
 }
 
 func TestRoundUp(t *testing.T) {
-	cases := []struct {
-		in       string
-		decimals int32
-		want     string
-	}{
+	cases := []decCase{
 		{"0.000012341", 8, "0.00001235"},
 		{"0.00001234", 8, "0.00001234"},
 		{"1.0000000000000000001", 18, "1.000000000000000001"},
@@ -125,12 +124,12 @@ func TestRoundUp(t *testing.T) {
 		{"-1.005", 2, "-1"}, // toward +inf: never below the exact value
 	}
 	for _, c := range cases {
-		got := asset.RoundUp(decimal.RequireFromString(c.in), c.decimals)
+		got := asset.RoundUp(decimal.RequireFromString(c.amount), c.decimals)
 		if !got.Equal(decimal.RequireFromString(c.want)) {
-			t.Errorf("RoundUp(%s, %d) = %s, want %s", c.in, c.decimals, got, c.want)
+			t.Errorf("RoundUp(%s, %d) = %s, want %s", c.amount, c.decimals, got, c.want)
 		}
-		if got.LessThan(decimal.RequireFromString(c.in)) {
-			t.Errorf("RoundUp(%s) went down", c.in)
+		if got.LessThan(decimal.RequireFromString(c.amount)) {
+			t.Errorf("RoundUp(%s) went down", c.amount)
 		}
 	}
 }

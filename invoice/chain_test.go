@@ -28,22 +28,30 @@ func threeConfs(t *testing.T) *asset.Registry {
 	return r
 }
 
-func TestReorg_BeforeThresholdDropsPayment(t *testing.T) {
-	env := kassatest.New(t, kassatest.WithAssets(threeConfs(t)))
+// doubleSpentAway pays an invoice of 0.01 BTC, mines mined blocks (the status is
+// before, the invoice's status then), and has a reorg of that depth take the payment's
+// block away while the payer double-spends it: the invoice is pending again.
+func doubleSpentAway(t *testing.T, env *kassatest.Env, mined int, before invoice.Status) *invoice.Invoice {
+	t.Helper()
 	btc := env.Chain(asset.Bitcoin)
 	inv := env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC"})
 	txid := env.Pay(inv, "BTC", "0.01")
-	env.Mine(asset.Bitcoin, 1)
-	env.WantStatus(inv.ID, invoice.StatusConfirming, "")
-	// The block is reorganised away and the payment double-spent before it is mined again.
-	if err := btc.Disconnect(1); err != nil {
+	env.Mine(asset.Bitcoin, mined)
+	env.WantStatus(inv.ID, before, "")
+	if err := btc.Disconnect(mined); err != nil {
 		t.Fatal(err)
 	}
 	btc.Drop(txid)
-	env.Mine(asset.Bitcoin, 2)
-	got := env.WantStatus(inv.ID, invoice.StatusPending, "")
-	if !got.AmountPaid.IsZero() {
-		t.Fatalf("paid %s after the payment vanished", got.AmountPaid)
+	env.Mine(asset.Bitcoin, mined+1)
+	return env.WantStatus(inv.ID, invoice.StatusPending, "")
+}
+
+func TestReorg_BeforeThresholdDropsPayment(t *testing.T) {
+	env := kassatest.New(t, kassatest.WithAssets(threeConfs(t)))
+	// The block is reorganised away and the payment double-spent before it is mined again.
+	inv := doubleSpentAway(t, env, 1, invoice.StatusConfirming)
+	if !inv.AmountPaid.IsZero() {
+		t.Fatalf("paid %s after the payment vanished", inv.AmountPaid)
 	}
 	if b := env.Balance("BTC"); !b.Pending.IsZero() || !b.Available.IsZero() {
 		t.Fatalf("balance after the payment vanished: %+v", b)
@@ -87,17 +95,7 @@ func TestReorg_PaymentReminedCountsOnce(t *testing.T) {
 
 func TestReorg_AfterThresholdTakesBackTheCredit(t *testing.T) {
 	env := kassatest.New(t, kassatest.WithAssets(threeConfs(t)))
-	btc := env.Chain(asset.Bitcoin)
-	inv := env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC"})
-	txid := env.Pay(inv, "BTC", "0.01")
-	env.Mine(asset.Bitcoin, 3)
-	env.WantStatus(inv.ID, invoice.StatusPaid, "")
-	if err := btc.Disconnect(3); err != nil {
-		t.Fatal(err)
-	}
-	btc.Drop(txid)
-	env.Mine(asset.Bitcoin, 4)
-	env.WantStatus(inv.ID, invoice.StatusPending, "")
+	doubleSpentAway(t, env, 3, invoice.StatusPaid)
 	if b := env.Balance("BTC"); !b.Available.IsZero() {
 		t.Fatalf("a reorged-out payment stayed available: %+v", b)
 	}

@@ -170,15 +170,7 @@ func checkConfirmations(t *testing.T, c *Chain) {
 		t.Fatalf("the payment is recorded in block %d, mined before it (the tip was %d)", r.Block.Height, start.Height)
 	}
 	r = e.untilConfirmed(r, func(rs []chains.Record) []chains.Record { return payments(rs, txid) })
-	c.Mine(1)
-	if got := payments(e.step(), txid); len(got) != 0 {
-		t.Fatalf("a confirmed payment changed again: %s", records(got))
-	}
-	recs := e.stored(byTx(txid))
-	if len(recs) != 1 {
-		t.Fatalf("%d stored records of the payment, want 1: %s", len(recs), records(recs))
-	}
-	wantStatus(t, recs[0], chains.StatusConfirmed, required)
+	recs := e.wantSettled(txid, "a confirmed payment changed again", chains.StatusConfirmed, required)
 	if recs[0].Block.Hash != r.Block.Hash {
 		t.Fatalf("stored in block %s, confirmed in %s", recs[0].Block.Hash, r.Block.Hash)
 	}
@@ -241,15 +233,7 @@ func checkReorgOrphans(t *testing.T, c *Chain) {
 	}
 	wantSame(t, got[0], r)
 	wantStatus(t, got[0], chains.StatusOrphaned, 0)
-	c.Mine(1)
-	if got := payments(e.step(), txid); len(got) != 0 {
-		t.Fatalf("an orphaned payment changed while the branch without it grew: %s", records(got))
-	}
-	recs := e.stored(byTx(txid))
-	if len(recs) != 1 {
-		t.Fatalf("%d stored records of the payment, want 1: %s", len(recs), records(recs))
-	}
-	wantStatus(t, recs[0], chains.StatusOrphaned, 0)
+	e.wantSettled(txid, "an orphaned payment changed while the branch without it grew", chains.StatusOrphaned, 0)
 }
 
 // checkReorgMinedAgain: a payment whose block leaves the chain is orphaned at once, the
@@ -312,15 +296,7 @@ func checkDropped(t *testing.T, c *Chain) {
 	}
 	wantSame(t, got[0], seen)
 	wantStatus(t, got[0], chains.StatusDropped, 0)
-	c.Mine(1)
-	if got := payments(e.step(), txid); len(got) != 0 {
-		t.Fatalf("a dropped payment changed when a block was mined: %s", records(got))
-	}
-	recs := e.stored(byTx(txid))
-	if len(recs) != 1 {
-		t.Fatalf("%d stored records of the payment, want 1: %s", len(recs), records(recs))
-	}
-	wantStatus(t, recs[0], chains.StatusDropped, 0)
+	e.wantSettled(txid, "a dropped payment changed when a block was mined", chains.StatusDropped, 0)
 }
 
 // pushTimeout bounds the wait for a pushed block (a real node on a busy machine).

@@ -158,3 +158,20 @@ func byAddress(addr string) func(chains.Record) bool {
 func not(f func(chains.Record) bool) func(chains.Record) bool {
 	return func(r chains.Record) bool { return !f(r) }
 }
+
+// wantSettled mines a block and checks that payment txid's record did not change
+// (failing with what), and that it is the only record of the payment, in status st
+// with conf confirmations. It returns the stored records.
+func (e *env) wantSettled(txid, what string, st chains.Status, conf int) []chains.Record {
+	e.t.Helper()
+	e.c.Mine(1)
+	if got := payments(e.step(), txid); len(got) != 0 {
+		e.t.Fatalf("%s: %s", what, records(got))
+	}
+	recs := e.stored(byTx(txid))
+	if len(recs) != 1 {
+		e.t.Fatalf("%d stored records of the payment, want 1: %s", len(recs), records(recs))
+	}
+	wantStatus(e.t, recs[0], st, conf)
+	return recs
+}

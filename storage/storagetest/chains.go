@@ -25,14 +25,7 @@ func blockRef(height uint64, fork string) chains.BlockRef {
 
 func blockHash(t *testing.T, s storage.Store, n chains.NetworkRef, height uint64) (string, bool) {
 	t.Helper()
-	var h string
-	var ok bool
-	mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-		var err error
-		h, ok, err = tx.BlockHash(ctx, n, height)
-		return err
-	})
-	return h, ok
+	return find(t, s, func(ctx context.Context, tx storage.Tx) (string, bool, error) { return tx.BlockHash(ctx, n, height) })
 }
 
 // testCursorAndBlockHashes checks the watcher's cursor (none before the first
@@ -40,14 +33,7 @@ func blockHash(t *testing.T, s storage.Store, n chains.NetworkRef, height uint64
 // ForgetBlocksBelow, each per network and mode.
 func testCursorAndBlocks(t *testing.T, s storage.Store) {
 	cursor := func(n chains.NetworkRef) (chains.BlockRef, bool) {
-		var b chains.BlockRef
-		var ok bool
-		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			var err error
-			b, ok, err = tx.Cursor(ctx, n)
-			return err
-		})
-		return b, ok
+		return find(t, s, func(ctx context.Context, tx storage.Tx) (chains.BlockRef, bool, error) { return tx.Cursor(ctx, n) })
 	}
 	if b, ok := cursor(btcTest); ok {
 		t.Fatalf("Cursor of a fresh store: %+v", b)
@@ -118,14 +104,9 @@ func testCursorAndBlocks(t *testing.T, s storage.Store) {
 // block.
 func testTransferRecords(t *testing.T, s storage.Store) {
 	find := func(n chains.NetworkRef, txid string, index uint32) (chains.Record, bool) {
-		var r chains.Record
-		var ok bool
-		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			var err error
-			r, ok, err = tx.Transfer(ctx, n, txid, index)
-			return err
+		return find(t, s, func(ctx context.Context, tx storage.Tx) (chains.Record, bool, error) {
+			return tx.Transfer(ctx, n, txid, index)
 		})
-		return r, ok
 	}
 	if r, ok := find(bscTest, "0xdeposit", 7); ok {
 		t.Fatalf("Transfer in a fresh store: %+v", r)

@@ -491,14 +491,7 @@ func testWatchAddresses(t *testing.T, s storage.Store) {
 	l := newInvoice("inv_L", asset.Live, at(-time.Hour))
 	insertInvoices(t, s, a, b, l)
 	since := func(n chains.NetworkRef) (time.Time, bool) {
-		var at time.Time
-		var ok bool
-		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			var err error
-			at, ok, err = tx.WatchedSince(ctx, n)
-			return err
-		})
-		return at, ok
+		return find(t, s, func(ctx context.Context, tx storage.Tx) (time.Time, bool, error) { return tx.WatchedSince(ctx, n) })
 	}
 	if _, ok := since(btcTest); ok {
 		t.Fatal("WatchedSince reports a watched address in an empty store")

@@ -18,14 +18,7 @@ var settingsTests = []test{
 // instances starting on one database agree on the first value.
 func testSettings(t *testing.T, s storage.Store) {
 	setting := func(name string) ([]byte, bool) {
-		var v []byte
-		var ok bool
-		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			var err error
-			v, ok, err = tx.Setting(ctx, name)
-			return err
-		})
-		return v, ok
+		return find(t, s, func(ctx context.Context, tx storage.Tx) ([]byte, bool, error) { return tx.Setting(ctx, name) })
 	}
 	if v, ok := setting("masterkey.check"); ok {
 		t.Fatalf("Setting in a fresh store: %q", v)

@@ -135,6 +135,20 @@ func get[T any](t *testing.T, s storage.Store, fn func(context.Context, storage.
 	return v
 }
 
+// find returns what fn reads in a View with whether it was found, failing the test on
+// an error.
+func find[T any](t *testing.T, s storage.Store, fn func(context.Context, storage.Tx) (T, bool, error)) (T, bool) {
+	t.Helper()
+	var v T
+	var ok bool
+	mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		v, ok, err = fn(ctx, tx)
+		return err
+	})
+	return v, ok
+}
+
 // t0 is the suite's clock.
 var t0 = time.Date(2025, time.March, 14, 15, 9, 26, 535897000, time.UTC)
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,34 +91,9 @@ func testNextNonce(t *testing.T, s storage.Store) {
 // other on the chain).
 func testNextNonceConcurrent(t *testing.T, s storage.Store) {
 	const workers, each = 6, 15
-	var mu sync.Mutex
-	seen := map[uint64]int{}
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			for range each {
-				var nonce uint64
-				err := s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
-					var err error
-					nonce, err = tx.NextNonce(ctx, ethTest, hotWallet, 0)
-					return err
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-				mu.Lock()
-				seen[nonce]++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	seen := takeConcurrently(t, s, workers, each, func(ctx context.Context, tx storage.Tx) (uint64, error) {
+		return tx.NextNonce(ctx, ethTest, hotWallet, 0)
+	})
 	for i := range uint64(workers * each) {
 		if seen[i] != 1 {
 			t.Errorf("nonce %d handed out %d times", i, seen[i])
@@ -144,14 +118,9 @@ func testAccountSends(t *testing.T, s storage.Store) {
 		})
 	}
 	latest := func(n chains.NetworkRef, spec string) (chains.AccountSend, bool) {
-		var send chains.AccountSend
-		var ok bool
-		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			var err error
-			send, ok, err = tx.LatestAccountSend(ctx, n, spec)
-			return err
+		return find(t, s, func(ctx context.Context, tx storage.Tx) (chains.AccountSend, bool, error) {
+			return tx.LatestAccountSend(ctx, n, spec)
 		})
-		return send, ok
 	}
 	setStatus := func(spec string, attempt int, st chains.SendStatus, fee *big.Int) {
 		mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {

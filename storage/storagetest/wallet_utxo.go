@@ -219,14 +219,9 @@ func testUTXOSends(t *testing.T, s storage.Store) {
 		return nil
 	})
 	byID := func(n chains.NetworkRef, spec string) (chains.UTXOSend, bool) {
-		var send chains.UTXOSend
-		var ok bool
-		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			var err error
-			send, ok, err = tx.SendByID(ctx, n, spec)
-			return err
+		return find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
+			return tx.SendByID(ctx, n, spec)
 		})
-		return send, ok
 	}
 	if got, ok := byID(btcTest, "po_full"); !ok {
 		t.Error("SendByID(po_full): not found")

@@ -496,14 +496,7 @@ func testGetListEvents(t *testing.T, s storage.Store) {
 // SetCallbackSecret, per mode.
 func testCallbackSecret(t *testing.T, s storage.Store) {
 	secret := func(m asset.Mode) ([]byte, bool) {
-		var v []byte
-		var ok bool
-		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			var err error
-			v, ok, err = tx.CallbackSecret(ctx, m)
-			return err
-		})
-		return v, ok
+		return find(t, s, func(ctx context.Context, tx storage.Tx) ([]byte, bool, error) { return tx.CallbackSecret(ctx, m) })
 	}
 	if v, ok := secret(asset.Test); ok {
 		t.Fatalf("CallbackSecret in a fresh store: %q", v)
