@@ -16,11 +16,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/kassapay/kassa/apikey"
 
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/lease"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/webhook"
 )
@@ -35,6 +37,7 @@ type Tx interface {
 	webhook.Tx
 	apikey.Tx
 	payout.Tx
+	lease.Tx
 	SettingsTx
 }
 
@@ -61,6 +64,43 @@ func Runner[T any](run func(ctx context.Context, fn func(ctx context.Context, tx
 			return fn(ctx, t)
 		})
 	}
+}
+
+// Listener is implemented by stores that several instances share (storage/postgres):
+// it tells every instance, at once, what another committed that its running jobs must
+// hear of: an address to watch, a transaction of ours to follow, a new event. Changes
+// are delivered only for transactions that committed, in commit order.
+type Listener interface {
+	// Listen delivers the changes committed from now on, by any instance, until ctx
+	// ends (then the channel is closed). A ChangeReset says that some may have been
+	// missed (the connection was lost and is back): reload what depends on them.
+	Listen(ctx context.Context) (<-chan Change, error)
+}
+
+// ChangeKind is what a Change is about.
+type ChangeKind string
+
+const (
+	ChangeWatch  ChangeKind = "watch"  // Network watches Value, an address
+	ChangeFollow ChangeKind = "follow" // Network follows Value, a transaction of ours
+	ChangeEvent  ChangeKind = "event"  // a new event is in the outbox
+	ChangeReset  ChangeKind = "reset"  // changes may have been missed: reload
+)
+
+// Change is one committed change a Listener delivers.
+type Change struct {
+	Kind    ChangeKind
+	Network chains.NetworkRef // for ChangeWatch and ChangeFollow
+	Value   string
+}
+
+// RateLimiter is implemented by stores that several instances share: token buckets
+// kept in the database, so a limit holds across every instance behind a load balancer.
+type RateLimiter interface {
+	// Take takes one token from bucket key, which holds at most burst tokens and gains
+	// perHour an hour (a new bucket starts full), and reports whether there was one;
+	// when there was not, retry is how long until there is.
+	Take(ctx context.Context, key string, perHour, burst int) (ok bool, retry time.Duration, err error)
 }
 
 // Store is a database.

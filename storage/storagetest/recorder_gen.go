@@ -537,6 +537,13 @@ func (r *recordingTx) RecordAddress(p0 context.Context, p1 keys.Address) error {
 	return r0
 }
 
+func (r *recordingTx) ReleaseLease(p0 context.Context, p1 string, p2 string) error {
+	c := r.cov.enter("ReleaseLease")
+	r0 := r.tx.ReleaseLease(p0, p1, p2)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) ReleaseSpends(p0 context.Context, p1 chains.NetworkRef, p2 string) error {
 	c := r.cov.enter("ReleaseSpends")
 	r0 := r.tx.ReleaseSpends(p0, p1, p2)
@@ -687,6 +694,13 @@ func (r *recordingTx) Transfer(p0 context.Context, p1 chains.NetworkRef, p2 stri
 func (r *recordingTx) TransfersAbove(p0 context.Context, p1 chains.NetworkRef, p2 uint64) ([]chains.Record, error) {
 	c := r.cov.enter("TransfersAbove")
 	r0, r1 := r.tx.TransfersAbove(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
+func (r *recordingTx) TryLease(p0 context.Context, p1 string, p2 string, p3 time.Duration) (bool, error) {
+	c := r.cov.enter("TryLease")
+	r0, r1 := r.tx.TryLease(p0, p1, p2, p3)
 	c.exit(r1)
 	return r0, r1
 }

@@ -1,0 +1,110 @@
+package storagetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/storage"
+)
+
+var sharedTests = []test{
+	{"Listener_DeliversCommittedChangesOnly", testListener},
+	{"RateLimiter_BucketsAreExact", testRateLimiter},
+}
+
+// testListener checks storage.Listener, for stores that implement it: a watched
+// address, a followed transaction and an event, committed by a transaction, are
+// delivered; nothing from a transaction that rolled back is.
+func testListener(t *testing.T, s storage.Store) {
+	l, ok := s.(storage.Listener)
+	if !ok {
+		t.Skip("the store is not shared by several instances (no storage.Listener)")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ch, err := l.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}
+	_ = update(t, s, func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.WatchAddress(ctx, n, "tb1qrolledback", "inv_rolled"); err != nil {
+			return err
+		}
+		return context.Canceled // rolled back
+	})
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.WatchAddress(ctx, n, "tb1qwatched", "inv_1"); err != nil {
+			return err
+		}
+		if err := tx.FollowTx(ctx, n, chains.Sent{TxID: "f00d", Inputs: []chains.OutPoint{{TxID: "beef", Index: 1}}}); err != nil {
+			return err
+		}
+		_, err := tx.InsertEvent(ctx, newEvent("evt_listen", event.InvoiceCreated, asset.Test, "inv_1", t0))
+		return err
+	})
+	want := map[storage.Change]bool{
+		{Kind: storage.ChangeWatch, Network: n, Value: "tb1qwatched"}: true,
+		{Kind: storage.ChangeFollow, Network: n, Value: "f00d"}:       true,
+		{Kind: storage.ChangeEvent}:                                   true,
+	}
+	timeout := time.After(30 * time.Second) // a bound on a broken store, not a wait for time
+	for len(want) > 0 {
+		select {
+		case c, ok := <-ch:
+			if !ok {
+				t.Fatal("the channel closed before the changes came")
+			}
+			if c.Kind == storage.ChangeEvent {
+				c.Value, c.Network = "", chains.NetworkRef{}
+			}
+			if c.Value == "tb1qrolledback" {
+				t.Fatal("a change of a rolled-back transaction was delivered")
+			}
+			if c.Kind == storage.ChangeReset {
+				continue
+			}
+			if !want[c] {
+				t.Fatalf("unexpected change %+v", c)
+			}
+			delete(want, c)
+		case <-timeout:
+			t.Fatalf("changes never delivered: %v", want)
+		}
+	}
+	cancel()
+	for range ch { // closed when ctx ends
+	}
+}
+
+// testRateLimiter checks storage.RateLimiter, for stores that implement it: a new
+// bucket holds burst tokens, then refuses with a retry time, per key.
+func testRateLimiter(t *testing.T, s storage.Store) {
+	rl, ok := s.(storage.RateLimiter)
+	if !ok {
+		t.Skip("the store is not shared by several instances (no storage.RateLimiter)")
+	}
+	take := func(key string) (bool, time.Duration) {
+		ok, retry, err := rl.Take(t.Context(), key, 3600, 3) // one token a second
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok, retry
+	}
+	for i := range 3 {
+		if ok, _ := take("ip:192.0.2.1"); !ok {
+			t.Fatalf("token %d of a burst of 3 refused", i+1)
+		}
+	}
+	ok, retry := take("ip:192.0.2.1")
+	if ok || retry <= 0 || retry > time.Second {
+		t.Fatalf("fourth token: ok %v, retry %s; want refused, retry within a second", ok, retry)
+	}
+	if ok, _ := take("ip:192.0.2.2"); !ok {
+		t.Fatal("another key's bucket was empty")
+	}
+}
