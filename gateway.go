@@ -48,6 +48,7 @@ import (
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/lease"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
@@ -113,6 +114,14 @@ type Config struct {
 	// their own.
 	Wallets map[chains.NetworkRef]chains.Wallet
 
+	// Instance names this process among the instances that share the database (its
+	// leases carry it; default: host name, process id and a random suffix).
+	Instance string
+	// LeaseTTL is how long a job's lease lasts without renewal (default 3 s): when the
+	// instance running a job dies, another takes the job over within LeaseTTL and one
+	// renewal interval (LeaseTTL/3). See Run.
+	LeaseTTL time.Duration
+
 	// Assets is the asset registry. Default: asset.Default().
 	Assets *asset.Registry
 	// Logger receives the Gateway's structured logs. Default: slog.Default().
@@ -172,6 +181,7 @@ type Gateway struct {
 	enabled   map[asset.Mode]map[string]bool
 	chainIDs  map[chains.NetworkRef]uint64 // EVM chain ids the backends verified with their nodes
 	kick      chan struct{}                // wakes the event dispatcher
+	leases    *lease.Manager               // the jobs this instance runs (Run)
 
 	subMu sync.Mutex
 	subs  map[string]*subscriber
@@ -355,7 +365,15 @@ func New(cfg Config) (*Gateway, error) {
 			}
 		}
 	}
-	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "chains", len(g.watchers))
+	if g.leases, err = lease.New(lease.Runner(storage.Runner[lease.Tx](g.store.Update)), instanceName(cfg.Instance), cfg.LeaseTTL, g.log); err != nil {
+		g.Close()
+		return nil, err
+	}
+	for n := range g.watchers {
+		g.leases.Add(watchLease(n))
+	}
+	g.leases.Add(leaseExpiry, leasePayouts, leasePurge, leaseFanout)
+	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "chains", len(g.watchers), "instance", g.leases.Holder())
 	return g, nil
 }
 

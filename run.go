@@ -84,12 +84,14 @@ func (g *Gateway) Subscribe(name string, fn Subscriber) error {
 		return &FieldError{Field: "name", Err: fmt.Errorf("a subscriber named %q exists", name)}
 	}
 	g.subs[name] = &subscriber{fn: fn}
+	g.leases.Add(subscriberLease(name))
 	g.wake()
 	return nil
 }
 
-// deliver runs each subscriber over the events it has not processed.
-func (g *Gateway) deliver(ctx context.Context) error {
+// deliver runs each subscriber over the events it has not processed; under Run, only
+// those whose lease this instance holds (mine).
+func (g *Gateway) deliver(ctx context.Context, mine func(lease string) bool) error {
 	g.subMu.Lock()
 	subs := make(map[string]*subscriber, len(g.subs))
 	for k, v := range g.subs {
@@ -98,6 +100,9 @@ func (g *Gateway) deliver(ctx context.Context) error {
 	g.subMu.Unlock()
 	var errs []error
 	for name, sub := range subs {
+		if !mine(subscriberLease(name)) {
+			continue
+		}
 		if err := g.deliverTo(ctx, name, sub); err != nil {
 			errs = append(errs, err)
 		}
@@ -170,10 +175,10 @@ func (g *Gateway) Sync(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("payouts: %w", err))
 		}
 	}
-	if err := g.deliver(ctx); err != nil {
+	if err := g.deliver(ctx, all); err != nil {
 		errs = append(errs, err)
 	}
-	if err := g.dispatchWebhooks(ctx); err != nil {
+	if err := g.dispatchWebhooks(ctx, all); err != nil {
 		errs = append(errs, err)
 	}
 	if err := g.purge(ctx); err != nil {
@@ -194,12 +199,14 @@ func (g *Gateway) purge(ctx context.Context) error {
 	return nil
 }
 
-// dispatchWebhooks fans new events out to deliveries and delivers what is due.
-func (g *Gateway) dispatchWebhooks(ctx context.Context) error {
+// dispatchWebhooks fans new events out to deliveries (under Run, on the instance that
+// holds the fan-out's lease) and delivers what is due (on every instance: each claims
+// different deliveries).
+func (g *Gateway) dispatchWebhooks(ctx context.Context, mine func(lease string) bool) error {
 	if g.webhooks == nil {
 		return nil
 	}
-	for {
+	for mine(leaseFanout) {
 		n, err := g.webhooks.Fanout(ctx)
 		if err != nil {
 			return fmt.Errorf("webhooks: fan-out: %w", err)
@@ -214,10 +221,21 @@ func (g *Gateway) dispatchWebhooks(ctx context.Context) error {
 	return nil
 }
 
+// all is Sync's answer to "is this job mine": every job is.
+func all(string) bool { return true }
+
 // Run runs the background jobs until ctx ends or Close is called: one watcher per
-// chain backend, the expiry scheduler (every second), event delivery to subscribers,
-// and webhook fan-out and delivery (woken by new events, and every second for
-// retries). It returns after every job has stopped.
+// chain backend, the expiry scheduler and the payout pass (every second), event
+// delivery to subscribers, and webhook fan-out and delivery (woken by new events, and
+// every second for retries). It returns after every job has stopped.
+//
+// Several instances may Run on one database (storage/postgres). The jobs that must
+// run once (each watcher, expiry, payouts, the purge, webhook fan-out, each
+// subscriber) run under a lease (package lease) on one instance at a time, and move
+// to another within Config.LeaseTTL and a renewal interval when it dies. Webhook
+// delivery runs on every instance, each claiming other deliveries. What one instance
+// commits that another's jobs must hear of at once (an address to watch, a payout to
+// follow, a new event) reaches them through the store's storage.Listener.
 func (g *Gateway) Run(ctx context.Context) error {
 	g.runMu.Lock()
 	if g.closed {
@@ -231,13 +249,35 @@ func (g *Gateway) Run(ctx context.Context) error {
 	defer cancel()
 	defer context.AfterFunc(g.closing, cancel)() // Close stops Run
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := g.leases.Run(ctx); err != nil {
+			g.log.WarnContext(ctx, "kassa: releasing leases", "err", err)
+		}
+	})
+	wg.Go(func() { // a lease taken or lost: the delivery loop looks again at once
+		for {
+			changed := g.leases.Changed()
+			select {
+			case <-ctx.Done():
+				return
+			case <-changed:
+				g.wake()
+			}
+		}
+	})
+	if l, ok := g.store.(storage.Listener); ok {
+		wg.Go(func() { g.listen(ctx, l) })
+	}
 	for n, w := range g.watchers {
 		wg.Go(func() {
-			if err := w.Run(ctx); err != nil && ctx.Err() == nil {
-				g.log.ErrorContext(ctx, "kassa: watcher stopped", "network", n, "err", err)
-			}
+			g.whileHeld(ctx, watchLease(n), func(ctx context.Context) {
+				if err := w.Run(ctx); err != nil && ctx.Err() == nil {
+					g.log.ErrorContext(ctx, "kassa: watcher stopped", "network", n, "err", err)
+				}
+			})
 		})
 	}
+	mine := g.leases.Held
 	wg.Go(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -248,14 +288,19 @@ func (g *Gateway) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case <-purge.C:
+				if !mine(leasePurge) {
+					continue
+				}
 				if err := g.purge(ctx); err != nil && ctx.Err() == nil {
 					g.log.WarnContext(ctx, "kassa: purge failed", "err", err)
 				}
 			case <-t.C:
-				if err := g.expire(ctx); err != nil && ctx.Err() == nil {
-					g.log.WarnContext(ctx, "kassa: expiry pass failed", "err", err)
+				if mine(leaseExpiry) {
+					if err := g.expire(ctx); err != nil && ctx.Err() == nil {
+						g.log.WarnContext(ctx, "kassa: expiry pass failed", "err", err)
+					}
 				}
-				if g.payouts != nil {
+				if g.payouts != nil && mine(leasePayouts) {
 					if err := g.payouts.Step(ctx); err != nil && ctx.Err() == nil {
 						g.log.WarnContext(ctx, "kassa: payout pass failed", "err", err)
 					}
@@ -273,15 +318,15 @@ func (g *Gateway) Run(ctx context.Context) error {
 			case <-g.kick:
 			case <-retry.C:
 			}
-			if err := g.deliver(ctx); err != nil && ctx.Err() == nil {
+			if err := g.deliver(ctx, mine); err != nil && ctx.Err() == nil {
 				g.log.WarnContext(ctx, "kassa: event delivery", "err", err)
 			}
-			if err := g.dispatchWebhooks(ctx); err != nil && ctx.Err() == nil {
+			if err := g.dispatchWebhooks(ctx, mine); err != nil && ctx.Err() == nil {
 				g.log.WarnContext(ctx, "kassa: webhook delivery", "err", err)
 			}
 		}
 	})
-	g.log.InfoContext(ctx, "kassa: running", "watchers", len(g.watchers))
+	g.log.InfoContext(ctx, "kassa: running", "watchers", len(g.watchers), "instance", g.leases.Holder())
 	<-ctx.Done()
 	wg.Wait()
 	g.log.Info("kassa: stopped")

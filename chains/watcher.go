@@ -292,6 +292,23 @@ func (w *Watcher) Follow(t Sent) {
 	}
 }
 
+// ReloadFollowed adds the transactions of ours that storage says are followed (one
+// that another instance broadcast): cheaper than Reload, which reads every address.
+func (w *Watcher) ReloadFollowed(ctx context.Context) error {
+	var sent []Sent
+	if err := w.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		sent, err = tx.FollowedTxs(ctx, w.net, w.cfg.Now())
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, t := range sent {
+		w.Follow(t)
+	}
+	return nil
+}
+
 // Watched returns the number of watched addresses.
 func (w *Watcher) Watched() int { return w.watch.Len() }
 

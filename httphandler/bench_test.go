@@ -13,13 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"net/http/httptest"
+
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/shopspring/decimal"
-	"net/http/httptest"
 )
 
 // BenchmarkCreateInvoiceHTTP creates invoices over HTTP on loopback from 32 concurrent

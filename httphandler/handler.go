@@ -22,11 +22,9 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kassapay/kassa"
-	"golang.org/x/time/rate"
 )
 
 // Options configure the handler.
@@ -60,15 +58,12 @@ type Options struct {
 
 // Handler is the API.
 type Handler struct {
-	gw       *kassa.Gateway
-	opts     Options
-	log      *slog.Logger
-	mux      *http.ServeMux
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
-	// authFailures and publicLimits are per client address (Options.FailedAuthLimit,
-	// Options.PublicRateLimit).
-	authFailures, publicLimits *ipLimits
+	gw   *kassa.Gateway
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+	// limits are the token buckets of every rate limit (per key, per client address).
+	limits limiter
 }
 
 // New returns the handler. The Gateway must have a MasterKey (API keys and webhook
@@ -96,10 +91,14 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 		opts.Now = time.Now
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux(), limiters: map[string]*rate.Limiter{},
-		authFailures: newIPLimits(opts.FailedAuthLimit, 20), publicLimits: newIPLimits(opts.PublicRateLimit, 120)}
+	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if rl := gw.SharedLimiter(); rl != nil {
+		h.limits = sharedLimits{rl: rl, log: h.log}
+	} else {
+		h.limits = newMemoryLimits()
 	}
 	for _, rt := range h.routes() {
 		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/apikey"
-	"golang.org/x/time/rate"
 )
 
 // maxBody is the request body limit.
@@ -96,7 +94,7 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 		if err != nil {
 			// Each failure costs the client address a token; with none left the answer
 			// is 429 instead of 401 (a valid key from the same address still works).
-			if e := toAPIError(err, h.log); e.status != http.StatusUnauthorized || h.authFailures.allow(w, ip) {
+			if e := toAPIError(err, h.log); e.status != http.StatusUnauthorized || h.allowIP(w, r, "auth", h.opts.FailedAuthLimit, 20) {
 				writeError(w, e)
 			} else {
 				writeError(w, errRateLimited)
@@ -108,7 +106,7 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 				fmt.Sprintf("The IP address %s is not whitelisted for this API key.", ip)))
 			return
 		}
-		if !h.limit(w, key) {
+		if !h.limit(w, r, key) {
 			writeError(w, errRateLimited)
 			return
 		}
@@ -175,32 +173,20 @@ func allowed(ip netip.Addr, prefixes []netip.Prefix) bool {
 
 // limit applies the key's rate limit (token bucket: RateLimit per hour, bursts up to
 // Burst) and sets the X-RateLimit headers; false means over the limit.
-func (h *Handler) limit(w http.ResponseWriter, key apikey.Key) bool {
+func (h *Handler) limit(w http.ResponseWriter, r *http.Request, key apikey.Key) bool {
 	perHour := key.RateLimit
 	if perHour == 0 {
 		perHour = h.opts.RateLimit
 	}
-	h.mu.Lock()
-	l, ok := h.limiters[key.ID]
-	if !ok {
-		l = rate.NewLimiter(rate.Limit(float64(perHour)/3600), min(h.opts.Burst, perHour))
-		h.limiters[key.ID] = l
-	}
-	h.mu.Unlock()
-	now := time.Now()
-	allow := l.AllowN(now, 1)
-	tokens := l.TokensAt(now)
-	missing := float64(l.Burst()) - tokens
-	reset := now.Add(time.Duration(missing / float64(l.Limit()) * float64(time.Second)))
+	b := h.limits.take(r.Context(), "key:"+key.ID, perHour, min(h.opts.Burst, perHour))
 	hd := w.Header()
 	hd.Set("X-RateLimit-Limit", strconv.Itoa(perHour))
-	hd.Set("X-RateLimit-Remaining", strconv.Itoa(int(math.Max(0, math.Floor(tokens)))))
-	hd.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
-	if !allow {
-		wait := time.Duration((1 - tokens) / float64(l.Limit()) * float64(time.Second))
-		hd.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	hd.Set("X-RateLimit-Remaining", strconv.Itoa(b.Remaining))
+	hd.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(b.Full).Unix(), 10))
+	if !b.OK {
+		retryAfter(w, b)
 	}
-	return allow
+	return b.OK
 }
 
 // verifySignature checks X-Kassa-Signature: required on POST, PUT, PATCH and DELETE,

@@ -98,9 +98,16 @@ type Change struct {
 // kept in the database, so a limit holds across every instance behind a load balancer.
 type RateLimiter interface {
 	// Take takes one token from bucket key, which holds at most burst tokens and gains
-	// perHour an hour (a new bucket starts full), and reports whether there was one;
-	// when there was not, retry is how long until there is.
-	Take(ctx context.Context, key string, perHour, burst int) (ok bool, retry time.Duration, err error)
+	// perHour an hour (a new bucket starts full), and says what it found.
+	Take(ctx context.Context, key string, perHour, burst int) (Bucket, error)
+}
+
+// Bucket is what RateLimiter.Take found.
+type Bucket struct {
+	OK        bool          // a token was there and was taken
+	Remaining int           // whole tokens left
+	Retry     time.Duration // when refused, how long until a token is there
+	Full      time.Duration // how long until the bucket is full again
 }
 
 // Store is a database.

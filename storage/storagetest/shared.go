@@ -88,23 +88,24 @@ func testRateLimiter(t *testing.T, s storage.Store) {
 	if !ok {
 		t.Skip("the store is not shared by several instances (no storage.RateLimiter)")
 	}
-	take := func(key string) (bool, time.Duration) {
-		ok, retry, err := rl.Take(t.Context(), key, 3600, 3) // one token a second
+	take := func(key string) storage.Bucket {
+		b, err := rl.Take(t.Context(), key, 3600, 3) // one token a second
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ok, retry
+		return b
 	}
 	for i := range 3 {
-		if ok, _ := take("ip:192.0.2.1"); !ok {
-			t.Fatalf("token %d of a burst of 3 refused", i+1)
+		b := take("ip:192.0.2.1")
+		if !b.OK || b.Remaining != 2-i || b.Full <= 0 || b.Full > time.Duration(i+1)*time.Second {
+			t.Fatalf("token %d of a burst of 3: %+v", i+1, b)
 		}
 	}
-	ok, retry := take("ip:192.0.2.1")
-	if ok || retry <= 0 || retry > time.Second {
-		t.Fatalf("fourth token: ok %v, retry %s; want refused, retry within a second", ok, retry)
+	b := take("ip:192.0.2.1")
+	if b.OK || b.Remaining != 0 || b.Retry <= 0 || b.Retry > time.Second {
+		t.Fatalf("fourth token: %+v; want refused, retry within a second", b)
 	}
-	if ok, _ := take("ip:192.0.2.2"); !ok {
-		t.Fatal("another key's bucket was empty")
+	if b := take("ip:192.0.2.2"); !b.OK || b.Remaining != 2 {
+		t.Fatalf("another key's bucket: %+v", b)
 	}
 }

@@ -1,0 +1,131 @@
+package kassa
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/storage"
+)
+
+// The leases of the jobs that run on one instance at a time (package lease).
+const (
+	leaseExpiry  = "expiry"
+	leasePayouts = "payouts"
+	leasePurge   = "purge"
+	leaseFanout  = "webhook-fanout"
+)
+
+// watchLease is the lease of the watcher of network n.
+func watchLease(n chains.NetworkRef) string { return "watch:" + string(n.ID) + ":" + string(n.Mode) }
+
+// subscriberLease is the lease of the in-process subscriber name: with several
+// instances, each registers its subscribers and one of them delivers.
+func subscriberLease(name string) string { return "subscriber:" + name }
+
+// instanceName is name, or the host name, process id and a random suffix.
+func instanceName(name string) string {
+	if name != "" {
+		return name
+	}
+	host, _ := os.Hostname()
+	var b [3]byte
+	rand.Read(b[:])
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
+}
+
+// whileHeld runs fn with a context that ends when this instance loses lease name (or
+// ctx ends), and again each time it takes the lease back, until ctx ends.
+func (g *Gateway) whileHeld(ctx context.Context, name string, fn func(ctx context.Context)) {
+	for {
+		if !g.waitHeld(ctx, name, true) {
+			return
+		}
+		held, cancel := context.WithCancel(ctx)
+		go func() {
+			defer cancel()
+			g.waitHeld(held, name, false)
+		}()
+		fn(held)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// waitHeld waits until this instance holds lease name (want true) or does not (want
+// false); false when ctx ended first.
+func (g *Gateway) waitHeld(ctx context.Context, name string, want bool) bool {
+	for {
+		changed := g.leases.Changed() // before Held: a change in between closes it
+		if g.leases.Held(name) == want {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-changed:
+		}
+	}
+}
+
+// listen applies what other instances commit, when the store is shared
+// (storage.Listener): an address to watch, a transaction of ours to follow (to the
+// watcher of its network, if this instance runs it), a new event (wakes delivery).
+// After a lost connection every watcher reloads from storage.
+func (g *Gateway) listen(ctx context.Context, l storage.Listener) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		ch, err := l.Listen(ctx)
+		if err != nil {
+			g.log.WarnContext(ctx, "kassa: listening for other instances' changes", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Minute)
+			continue
+		}
+		backoff = time.Second
+		for c := range ch {
+			g.apply(ctx, c)
+		}
+	}
+}
+
+// apply applies one change another instance committed.
+func (g *Gateway) apply(ctx context.Context, c storage.Change) {
+	switch c.Kind {
+	case storage.ChangeWatch:
+		if w, ok := g.watchers[c.Network]; ok {
+			w.Watch(c.Value)
+		}
+	case storage.ChangeFollow:
+		if w, ok := g.watchers[c.Network]; ok {
+			if err := w.ReloadFollowed(ctx); err != nil && ctx.Err() == nil {
+				g.log.WarnContext(ctx, "kassa: loading followed transactions", "network", c.Network, "err", err)
+			}
+		}
+	case storage.ChangeReset:
+		for n, w := range g.watchers {
+			if err := w.Reload(ctx); err != nil && ctx.Err() == nil {
+				g.log.WarnContext(ctx, "kassa: reloading a watcher", "network", n, "err", err)
+			}
+		}
+	}
+	g.wake()
+}
+
+// SharedLimiter returns the store's shared token buckets when several instances may
+// share it (storage.RateLimiter: PostgreSQL), nil otherwise: httphandler then keeps
+// its rate limits in memory.
+func (g *Gateway) SharedLimiter() storage.RateLimiter {
+	rl, _ := g.store.(storage.RateLimiter)
+	return rl
+}
