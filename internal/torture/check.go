@@ -114,8 +114,13 @@ func checkStore(ctx context.Context, path string, f *facts, chain onChain, final
 		return report{}, fmt.Errorf("open after crash: %w", err)
 	}
 	defer st.Close()
+	return checkIn(ctx, st, f, chain, final)
+}
+
+// checkIn checks the store against the facts and the chains, in one consistent view.
+func checkIn(ctx context.Context, st storage.Store, f *facts, chain onChain, final bool) (report, error) {
 	var rep report
-	err = st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		rep, err = check(ctx, tx, f, chain, final)
 		return err

@@ -22,6 +22,12 @@ type CrashConfig struct {
 	MaxUptime time.Duration // the server is killed after a random uptime up to this
 	Race      bool          // build the server with the race detector
 	Seed      uint64
+	// Instances is how many servers share the database (default 1). With more than
+	// one, DatabaseURL names the PostgreSQL server they share (a fresh database is
+	// made on it), each kill takes down one random instance while the others go on,
+	// and the clients spread their requests over the instances that answer.
+	Instances   int
+	DatabaseURL string
 }
 
 // crashStats counts what the clients did.
@@ -54,20 +60,26 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	if err != nil {
 		return "", err
 	}
-	log.Info("crash: building the server", "race", cfg.Race)
-	srv, key, err := launch(ctx, dir, n.serverEnv(), cfg.Race)
+	db, err := newTarget(ctx, dir, cfg.DatabaseURL)
 	if err != nil {
 		return "", err
 	}
-	defer srv.kill()
+	defer db.drop()
+	instances := max(cfg.Instances, 1)
+	log.Info("crash: building the server", "race", cfg.Race, "instances", instances, "database", db.name())
+	fl, key, err := launchFleet(ctx, dir, db.env(n.serverEnv()), cfg.Race, instances)
+	if err != nil {
+		return "", err
+	}
+	defer fl.kill()
 	f := newFacts()
 	rcv, err := startReceiver(f, log)
 	if err != nil {
 		return "", err
 	}
 	defer rcv.close()
-	api := newClient(srv.base(), key)
-	if err := rcv.register(ctx, api); err != nil {
+	api := fl.client(key)
+	if err := rcv.register(ctx, api.first()); err != nil {
 		return "", err
 	}
 
@@ -121,17 +133,18 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		if runCtx.Err() != nil {
 			break
 		}
-		srv.kill()
-		rep, err := checkView(ctx, srv.db(), f, n, false)
+		victim := rng.IntN(len(fl.servers))
+		fl.servers[victim].kill()
+		rep, err := checkView(ctx, db, f, n, false)
 		checks++
 		if err != nil {
-			fail(fmt.Errorf("after kill %d: %w", k, err))
+			fail(fmt.Errorf("after kill %d (instance %d): %w", k, victim, err))
 			break
 		}
-		log.Info("crash: killed and checked", "kill", k, "of", cfg.Kills, "uptime", up.Round(time.Millisecond),
+		log.Info("crash: killed and checked", "kill", k, "of", cfg.Kills, "instance", victim, "uptime", up.Round(time.Millisecond),
 			"invoices", rep.Invoices, "transfers", rep.Transfers, "payouts", rep.Payouts)
-		if err := srv.start(ctx); err != nil {
-			fail(fmt.Errorf("restart %d: %w", k, err))
+		if err := fl.servers[victim].start(ctx); err != nil {
+			fail(fmt.Errorf("restart %d (instance %d): %w", k, victim, err))
 			break
 		}
 	}
@@ -147,7 +160,7 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	deadline := time.Now().Add(3 * time.Minute)
 	var rep report
 	for {
-		rep, err = checkView(ctx, srv.db(), f, n, true)
+		rep, err = checkView(ctx, db, f, n, true)
 		if err == nil || time.Now().After(deadline) || runCtx.Err() != nil {
 			break
 		}
@@ -164,10 +177,10 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	if err, _ := failed.Load().(error); err != nil {
 		return "", err
 	}
-	if err := srv.stop(); err != nil {
+	if err := fl.stop(); err != nil {
 		return "", fmt.Errorf("graceful stop: %w", err)
 	}
-	if rep, err = checkView(ctx, srv.db(), f, n, true); err != nil {
+	if rep, err = checkView(ctx, db, f, n, true); err != nil {
 		return "", fmt.Errorf("after the last stop: %w", err)
 	}
 	checks++
@@ -177,8 +190,12 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	if b := rcv.bad.Load(); b > 0 {
 		return "", fmt.Errorf("the receiver refused %d deliveries (bad signature or body)", b)
 	}
-	return fmt.Sprintf("crash: %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts asked (%d completed, %d refused for funds, %d unknown after a kill); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
-		cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), rep.Completed, st.refused.Load(), st.unknown.Load(),
+	where := "SQLite"
+	if instances > 1 || cfg.DatabaseURL != "" {
+		where = fmt.Sprintf("%d instances on PostgreSQL", instances)
+	}
+	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts asked (%d completed, %d refused for funds, %d unknown after a kill); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
+		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), rep.Completed, st.refused.Load(), st.unknown.Load(),
 		rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
 }
 
@@ -203,7 +220,7 @@ func scanLogs(dir string) error {
 // crashClient is one shop: it creates invoices and pays them, and asks for payouts.
 type crashClient struct {
 	id  int
-	api *client
+	api caller
 	n   *nodes
 	f   *facts
 	st  *crashStats
@@ -382,10 +399,15 @@ func (c *crashClient) findPayout(ctx context.Context, ref string) string {
 }
 
 // checkView checks the database against the facts and a fresh view of the chains.
-func checkView(ctx context.Context, db string, f *facts, n *nodes, final bool) (report, error) {
+func checkView(ctx context.Context, db target, f *facts, n *nodes, final bool) (report, error) {
 	chain, err := n.view()
 	if err != nil {
 		return report{}, err
 	}
-	return checkStore(ctx, db, f, chain, final)
+	st, err := db.open(ctx)
+	if err != nil {
+		return report{}, fmt.Errorf("open after crash: %w", err)
+	}
+	defer st.Close()
+	return checkIn(ctx, st, f, chain, final)
 }

@@ -2,6 +2,7 @@ package torture
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,9 +14,13 @@ import (
 
 // Config is a whole harness run.
 type Config struct {
-	Campaigns []string // "crash", "reorg", "load", "badinput"
+	Campaigns []string // "crash", "crash-pg", "reorg", "load", "badinput"
 	Seed      uint64
 	Crash     CrashConfig
+	// CrashPG is the crash campaign on several instances sharing one PostgreSQL
+	// (its DatabaseURL; without one the campaign is skipped, or fails when
+	// KASSA_POSTGRES=required).
+	CrashPG CrashConfig
 	Reorgs    int
 	Load      LoadConfig
 	FuzzExecs int
@@ -25,6 +30,7 @@ type Config struct {
 func Full() Config {
 	return Config{
 		Crash:     CrashConfig{Kills: 25, Clients: 8, MaxUptime: 4 * time.Second},
+		CrashPG:   CrashConfig{Kills: 25, Clients: 8, MaxUptime: 4 * time.Second, Instances: 3, DatabaseURL: os.Getenv("KASSA_TEST_DATABASE_URL")},
 		Reorgs:    60,
 		Load:      LoadConfig{Duration: 60 * time.Second, Clients: 32},
 		FuzzExecs: 1_000_000,
@@ -35,6 +41,7 @@ func Full() Config {
 func Short() Config {
 	return Config{
 		Crash:     CrashConfig{Kills: 4, Clients: 4, MaxUptime: 3 * time.Second},
+		CrashPG:   CrashConfig{Kills: 4, Clients: 4, MaxUptime: 3 * time.Second, Instances: 3, DatabaseURL: os.Getenv("KASSA_TEST_DATABASE_URL")},
 		Reorgs:    12,
 		Load:      LoadConfig{Duration: 10 * time.Second, Clients: 32},
 		FuzzExecs: 100_000,
@@ -45,13 +52,22 @@ func Short() Config {
 // reports whether all held. Each campaign works in its own directory under dir.
 func Run(ctx context.Context, dir string, cfg Config, out io.Writer, log *slog.Logger) bool {
 	ok := true
-	cfg.Crash.Seed = cfg.Seed
+	cfg.Crash.Seed, cfg.CrashPG.Seed = cfg.Seed, cfg.Seed
 	type campaign struct {
 		name string
 		run  func(ctx context.Context, dir string) (string, error)
 	}
 	all := []campaign{
 		{"crash", func(ctx context.Context, dir string) (string, error) { return Crash(ctx, dir, cfg.Crash, log) }},
+		{"crash-pg", func(ctx context.Context, dir string) (string, error) {
+			if cfg.CrashPG.DatabaseURL == "" {
+				if os.Getenv("KASSA_POSTGRES") == "required" {
+					return "", errors.New("KASSA_TEST_DATABASE_URL is not set and KASSA_POSTGRES=required")
+				}
+				return "crash-pg: skipped (no KASSA_TEST_DATABASE_URL: see README, Running several instances)", nil
+			}
+			return Crash(ctx, dir, cfg.CrashPG, log)
+		}},
 		{"reorg", func(ctx context.Context, dir string) (string, error) {
 			return Reorg(ctx, dir, cfg.Reorgs, cfg.Seed, log)
 		}},

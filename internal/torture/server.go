@@ -51,6 +51,8 @@ type server struct {
 	cmd  *exec.Cmd
 	done chan error
 	runs int
+	// logName prefixes its logs (default "server"): <logName>-<run>.log.
+	logName string
 }
 
 func newServer(bin, dir string, vars map[string]string) (*server, error) {
@@ -59,7 +61,9 @@ func newServer(bin, dir string, vars map[string]string) (*server, error) {
 		return nil, err
 	}
 	vars["KASSA_ADDR"] = addr
-	vars["KASSA_DB"] = filepath.Join(dir, "kassa.db")
+	if vars["KASSA_DATABASE_URL"] == "" && vars["KASSA_DB"] == "" {
+		vars["KASSA_DB"] = filepath.Join(dir, "kassa.db")
+	}
 	env := os.Environ()
 	for k, v := range vars {
 		env = append(env, k+"="+v)
@@ -91,7 +95,11 @@ func (s *server) createKey(ctx context.Context) (string, error) {
 // answers HTTP.
 func (s *server) start(ctx context.Context) error {
 	s.runs++
-	logf, err := os.Create(filepath.Join(s.dir, "server-"+strconv.Itoa(s.runs)+".log"))
+	name := s.logName
+	if name == "" {
+		name = "server"
+	}
+	logf, err := os.Create(filepath.Join(s.dir, name+"-"+strconv.Itoa(s.runs)+".log"))
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ import (
 func main() {
 	cfg := torture.Full()
 	short := flag.Bool("short", false, "CI's short form: fewer kills, reorgs and seconds")
-	campaigns := flag.String("campaigns", "crash,reorg,load,badinput", "campaigns to run, comma-separated")
+	campaigns := flag.String("campaigns", "crash,crash-pg,reorg,load,badinput", "campaigns to run, comma-separated (crash-pg: three instances on the PostgreSQL server of KASSA_TEST_DATABASE_URL)")
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "random seed (printed; pass it again to repeat a run's choices)")
 	kills := flag.Int("kills", 0, "crash: SIGKILLs (default 25, short 4)")
 	clients := flag.Int("clients", 0, "crash: concurrent clients (default 8, short 4)")
@@ -48,15 +48,17 @@ func main() {
 	}
 	set(&cfg.Crash.Kills, *kills)
 	set(&cfg.Crash.Clients, *clients)
+	set(&cfg.CrashPG.Kills, *kills)
+	set(&cfg.CrashPG.Clients, *clients)
 	set(&cfg.Reorgs, *reorgs)
 	set(&cfg.Load.Clients, *loadClients)
 	set(&cfg.FuzzExecs, *fuzzExecs)
 	if *loadFor > 0 {
 		cfg.Load.Duration = *loadFor
 	}
-	cfg.Crash.Race = *race
+	cfg.Crash.Race, cfg.CrashPG.Race = *race, *race
 	if *uptime > 0 {
-		cfg.Crash.MaxUptime = *uptime
+		cfg.Crash.MaxUptime, cfg.CrashPG.MaxUptime = *uptime, *uptime
 	}
 	cfg.Campaigns = strings.Split(*campaigns, ",")
 	level := slog.LevelInfo
