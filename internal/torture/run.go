@@ -20,7 +20,7 @@ type Config struct {
 	// CrashPG is the crash campaign on several instances sharing one PostgreSQL
 	// (its DatabaseURL; without one the campaign is skipped, or fails when
 	// KASSA_POSTGRES=required).
-	CrashPG CrashConfig
+	CrashPG   CrashConfig
 	Reorgs    int
 	Load      LoadConfig
 	FuzzExecs int
