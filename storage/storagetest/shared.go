@@ -16,11 +16,20 @@ var sharedTests = []test{
 	{"RateLimiter_BucketsAreExact", testRateLimiter},
 }
 
+// unwrap returns the backend's own store under the suite's recording proxy, whose
+// other interfaces the proxy hides.
+func unwrap(s storage.Store) storage.Store {
+	if r, ok := s.(recordingStore); ok {
+		return r.Store
+	}
+	return s
+}
+
 // testListener checks storage.Listener, for stores that implement it: a watched
 // address, a followed transaction and an event, committed by a transaction, are
 // delivered; nothing from a transaction that rolled back is.
 func testListener(t *testing.T, s storage.Store) {
-	l, ok := s.(storage.Listener)
+	l, ok := unwrap(s).(storage.Listener)
 	if !ok {
 		t.Skip("the store is not shared by several instances (no storage.Listener)")
 	}
@@ -84,7 +93,7 @@ func testListener(t *testing.T, s storage.Store) {
 // testRateLimiter checks storage.RateLimiter, for stores that implement it: a new
 // bucket holds burst tokens, then refuses with a retry time, per key.
 func testRateLimiter(t *testing.T, s storage.Store) {
-	rl, ok := s.(storage.RateLimiter)
+	rl, ok := unwrap(s).(storage.RateLimiter)
 	if !ok {
 		t.Skip("the store is not shared by several instances (no storage.RateLimiter)")
 	}
