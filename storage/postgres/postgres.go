@@ -107,7 +107,7 @@ type Store struct {
 	log         *slog.Logger
 	maxAttempts int
 	closed      atomic.Bool
-	mu          sync.Mutex // orders Close after each Listen's start
+	mu          sync.Mutex      // orders Close after each Listen's start
 	done        context.Context // ends with Close: stops the listeners
 	stop        context.CancelFunc
 	listeners   sync.WaitGroup

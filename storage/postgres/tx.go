@@ -20,7 +20,7 @@ import (
 type tx struct {
 	tx       pgx.Tx
 	readOnly bool
-	after    []func()         // AfterCommit
+	after    []func()        // AfterCommit
 	failed   *pgconn.PgError // the first error the server returned: the transaction is aborted
 }
 
