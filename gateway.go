@@ -115,7 +115,8 @@ type Config struct {
 	Wallets map[chains.NetworkRef]chains.Wallet
 
 	// Instance names this process among the instances that share the database (its
-	// leases carry it; default: host name, process id and a random suffix).
+	// leases carry it with a random suffix of each process's own; default: host name
+	// and process id).
 	Instance string
 	// LeaseTTL is how long a job's lease lasts without renewal (default 3 s): when the
 	// instance running a job dies, another takes the job over within LeaseTTL and one

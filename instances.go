@@ -27,15 +27,18 @@ func watchLease(n chains.NetworkRef) string { return "watch:" + string(n.ID) + "
 // instances, each registers its subscribers and one of them delivers.
 func subscriberLease(name string) string { return "subscriber:" + name }
 
-// instanceName is name, or the host name, process id and a random suffix.
+// instanceName is the holder name of this process's leases: name (default: the host
+// name and process id) and a random suffix, so that two processes never share a
+// holder, even when an operator gives both the same name or a restarted process its
+// predecessor's: the predecessor's leases expire before anyone else runs its jobs.
 func instanceName(name string) string {
-	if name != "" {
-		return name
+	if name == "" {
+		host, _ := os.Hostname()
+		name = host + "-" + strconv.Itoa(os.Getpid())
 	}
-	host, _ := os.Hostname()
 	var b [3]byte
 	rand.Read(b[:])
-	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
+	return name + "-" + hex.EncodeToString(b[:])
 }
 
 // whileHeld runs fn with a context that ends when this instance loses lease name (or

@@ -8,6 +8,11 @@
 //
 //	KASSA_ADDR                  listen address (default 127.0.0.1:8080)
 //	KASSA_DB                    SQLite file (default ./kassa.db)
+//	KASSA_DATABASE_URL          PostgreSQL instead (postgres://user:pass@host/db); several
+//	                            instances may then share it (README: Running several instances)
+//	KASSA_DATABASE_MAX_CONNS    pooled PostgreSQL connections (default 10; one more listens)
+//	KASSA_INSTANCE              this instance's name among those sharing the database
+//	                            (default host:pid); shown as the holder of its jobs' leases
 //	KASSA_MASTER_KEY            64 hex characters, required (seals stored secrets)
 //	KASSA_MNEMONIC_FILE         file with the BIP39 words; without it only test mode runs,
 //	                            on the public test mnemonic (never for real money)
@@ -72,6 +77,7 @@ import (
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/rates"
+	"github.com/kassapay/kassa/storage/postgres"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -320,9 +326,30 @@ func gateway(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 			}
 		}
 	}
-	g, err := kassa.New(kassa.Config{Keyring: kr, DatabasePath: env(getenv, "KASSA_DB", "./kassa.db"), Chains: backends,
+	cfg := kassa.Config{Keyring: kr, Chains: backends, Instance: getenv("KASSA_INSTANCE"),
 		Rates: cache, MasterKey: master, Assets: reg, Logger: log, Payouts: po, PollInterval: durs[2],
-		Webhooks: webhook.Options{AllowPrivate: getenv("KASSA_ALLOW_PRIVATE_WEBHOOKS") == "1", Timeout: durs[0], Lease: durs[1]}})
+		Webhooks: webhook.Options{AllowPrivate: getenv("KASSA_ALLOW_PRIVATE_WEBHOOKS") == "1", Timeout: durs[0], Lease: durs[1]}}
+	if url := getenv("KASSA_DATABASE_URL"); url != "" {
+		conns := 0
+		if v := getenv("KASSA_DATABASE_MAX_CONNS"); v != "" {
+			if conns, err = strconv.Atoi(v); err != nil || conns <= 0 {
+				err = fmt.Errorf("KASSA_DATABASE_MAX_CONNS: want a positive number, got %q", v)
+			}
+		}
+		if err == nil {
+			var store *postgres.Store
+			if store, err = postgres.Open(ctx, url, postgres.Options{MaxConns: conns, Logger: log}); err == nil {
+				closers = append(closers, func() { store.Close() })
+				cfg.Store = store
+			}
+		}
+	} else {
+		cfg.DatabasePath = env(getenv, "KASSA_DB", "./kassa.db")
+	}
+	var g *kassa.Gateway
+	if err == nil {
+		g, err = kassa.New(cfg)
+	}
 	if err != nil {
 		for _, c := range closers {
 			c()

@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -34,36 +35,51 @@ func URL(t testing.TB) string {
 		}
 		t.Skipf("pgtest: %s is not set (see README: Running the tests on PostgreSQL)", Env)
 	}
+	name, drop, err := Create(context.Background(), base)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("pgtest: %v", err)
+		}
+	})
+	return name
+}
+
+// Create creates a new, empty database on the server at base (a postgres:// URL)
+// and returns its URL and a function that drops it (closing its connections).
+func Create(ctx context.Context, base string) (string, func() error, error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("pgtest: %s: %v", Env, err)
+		return "", nil, fmt.Errorf("%s: %w", Env, err)
 	}
 	var b [6]byte
 	rand.Read(b[:])
 	name := "kassa_test_" + hex.EncodeToString(b[:])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatalf("pgtest: connect to %s: %v", u.Redacted(), err)
+		return "", nil, fmt.Errorf("connect to %s: %w", u.Redacted(), err)
 	}
 	defer admin.Close(ctx)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
+		return "", nil, fmt.Errorf("create database: %w", err)
 	}
-	t.Cleanup(func() {
+	drop := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		c, err := pgx.Connect(ctx, base)
 		if err != nil {
-			t.Errorf("pgtest: connect to drop %s: %v", name, err)
-			return
+			return fmt.Errorf("connect to drop %s: %w", name, err)
 		}
 		defer c.Close(ctx)
 		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("pgtest: drop %s: %v", name, err)
+			return fmt.Errorf("drop %s: %w", name, err)
 		}
-	})
+		return nil
+	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), drop, nil
 }
