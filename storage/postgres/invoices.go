@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -226,16 +225,6 @@ func jsonText(b json.RawMessage) string {
 		return "null"
 	}
 	return string(b)
-}
-
-// compactJSON returns a stored JSON document without the spaces jsonb's text form
-// puts after colons and commas.
-func compactJSON(b []byte) json.RawMessage {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		return json.RawMessage(b)
-	}
-	return json.RawMessage(buf.Bytes())
 }
 
 // EventsAfter implements event.Tx.

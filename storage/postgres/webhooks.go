@@ -180,7 +180,7 @@ func scanEvent(row scanner) (event.Event, error) {
 	if err := row.Scan(&e.Seq, &e.ID, &typ, &mode, &e.ObjectID, &e.CreatedAt, &data); err != nil {
 		return event.Event{}, err
 	}
-	e.Type, e.Mode, e.Data = event.Type(typ), asset.Mode(mode), compactJSON(data)
+	e.Type, e.Mode, e.Data = event.Type(typ), asset.Mode(mode), json.RawMessage(data)
 	e.Livemode = e.Mode == asset.Live
 	e.CreatedAt = e.CreatedAt.UTC()
 	return e, nil

@@ -56,7 +56,7 @@ func newInvoice(id string, m asset.Mode, created time.Time, methods ...invoice.M
 		Amount: dec("100.50"), Currency: "USD", AmountDue: dec("95.48"), CustomerID: "cus_1",
 		CustomerEmail: "buyer@example.com", Description: "Two coffees", SuccessURL: "https://shop.example.com/thanks",
 		CancelURL: "https://shop.example.com/cart", CallbackURL: "https://shop.example.com/kassa/callback",
-		Metadata:        json.RawMessage(`{"note":"café ☕","order_id":"ORD-500"}`),
+		Metadata:        json.RawMessage(`{"order_id":"ORD-500","note":"café ☕"}`), // keys out of jsonb order: kept as given
 		AccuracyPercent: dec("0.5"), UnderpaymentThreshold: dec("0.10"), PaymentMultiple: true,
 		SubtractPercent: dec("0"), DiscountPercent: dec("5"), Methods: methods,
 		AmountPaid: dec("0"), AmountConfirmed: dec("0"), AmountRefunded: dec("0"),

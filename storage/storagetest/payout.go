@@ -33,7 +33,7 @@ func newPayout(id string, m asset.Mode, created time.Time) *payout.Payout {
 	return &payout.Payout{ID: id, Mode: m, Status: payout.StatusProcessing, Asset: "USDT_TRON", Currency: "USDT",
 		Network: asset.Tron, Destination: "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf", Amount: dec("250.00"), ServiceFee: dec("1.25"),
 		EstimatedFee: dec("13.5"), FeeCurrency: "TRX", NetAmount: dec("248.75"), ValueUSD: ptr(dec("250.03")),
-		Approval: payout.ApprovalAutomatic, CustomerID: "cus_1", Metadata: json.RawMessage(`{"note":"refund ☕","invoice":"inv_1"}`),
+		Approval: payout.ApprovalAutomatic, CustomerID: "cus_1", Metadata: json.RawMessage(`{"invoice":"inv_1","note":"refund ☕"}`),
 		CreatedAt: created, UpdatedAt: created}
 }
 

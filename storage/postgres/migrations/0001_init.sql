@@ -4,7 +4,8 @@
 -- Amounts are NUMERIC integers in base units (wei and 18-decimal stablecoins do not
 -- fit in 64 bits); the int64 amounts of UTXO wallets are BIGINT. Times are
 -- TIMESTAMPTZ (microseconds, read back in UTC). Documents the services keep whole
--- (invoices, payouts) and JSON lists are JSONB: their key order is PostgreSQL's.
+-- (invoices, payouts, events) and JSON lists are JSON, not JSONB: validated, and kept
+-- byte for byte, so a merchant's metadata reads back exactly as on SQLite.
 -- Indexes and unsigned 32-bit values (an output index may be near 2^32) are BIGINT.
 -- Text is COLLATE "C": compared and ordered by bytes as on SQLite, whatever the
 -- database's locale, and immune to a C library's collation changing under an index.
@@ -127,7 +128,7 @@ CREATE TABLE chain_followed (
     network TEXT COLLATE "C" NOT NULL,
     mode    TEXT COLLATE "C" NOT NULL,
     txid    TEXT COLLATE "C" NOT NULL,
-    inputs  JSONB            NOT NULL, -- array of {"TxID","Index"}
+    inputs  JSON             NOT NULL, -- array of {"TxID","Index"}
     until   TIMESTAMPTZ,      -- followed until then (NULL: until told otherwise)
     PRIMARY KEY (network, mode, txid)
 );
@@ -154,7 +155,7 @@ CREATE TABLE invoices (
     expires_at    TIMESTAMPTZ      NOT NULL,
     monitor_until TIMESTAMPTZ      NOT NULL,
     watching      BOOLEAN          NOT NULL,
-    body          JSONB            NOT NULL, -- the whole invoice
+    body          JSON             NOT NULL, -- the whole invoice
     request_key   TEXT COLLATE "C" NOT NULL DEFAULT '',
     params_hash   TEXT COLLATE "C" NOT NULL DEFAULT '',
     UNIQUE (mode, order_id)
@@ -189,7 +190,7 @@ CREATE TABLE events (
     mode       TEXT COLLATE "C" NOT NULL,
     object_id  TEXT COLLATE "C" NOT NULL,
     created_at TIMESTAMPTZ      NOT NULL,
-    data       JSONB            NOT NULL
+    data       JSON             NOT NULL
 );
 
 CREATE INDEX events_object ON events (object_id, seq);
@@ -286,7 +287,7 @@ CREATE TABLE webhook_endpoints (
     mode            TEXT COLLATE "C" NOT NULL CHECK (mode IN ('live', 'test')),
     url             TEXT COLLATE "C" NOT NULL,
     description     TEXT COLLATE "C" NOT NULL,
-    events          JSONB            NOT NULL, -- array of event types, or ["*"]
+    events          JSON             NOT NULL, -- array of event types, or ["*"]
     enabled         BOOLEAN          NOT NULL,
     disabled_reason TEXT COLLATE "C" NOT NULL DEFAULT '',
     secret          BYTEA            NOT NULL, -- sealed under the master key
@@ -342,7 +343,7 @@ CREATE TABLE api_keys (
     prefix      TEXT COLLATE "C" NOT NULL,
     hash        BYTEA            NOT NULL UNIQUE, -- SHA-256 of the secret
     sealed      BYTEA            NOT NULL,        -- the secret under the master key
-    allowed_ips JSONB            NOT NULL,        -- array of CIDR prefixes
+    allowed_ips JSON             NOT NULL,        -- array of CIDR prefixes
     rate_limit  INTEGER          NOT NULL,
     created_at  TIMESTAMPTZ      NOT NULL,
     revoked_at  TIMESTAMPTZ
@@ -385,7 +386,7 @@ CREATE TABLE payouts (
     batch_id       TEXT COLLATE "C" NOT NULL DEFAULT '',
     status         TEXT COLLATE "C" NOT NULL,
     created_at     TIMESTAMPTZ      NOT NULL,
-    body           JSONB            NOT NULL, -- the whole payout
+    body           JSON             NOT NULL, -- the whole payout
     request_key    TEXT COLLATE "C" NOT NULL DEFAULT '',
     auto_usd_cents BIGINT           NOT NULL DEFAULT 0,
     tx_hash        TEXT COLLATE "C" NOT NULL DEFAULT ''
