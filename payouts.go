@@ -37,7 +37,7 @@ func (g *Gateway) newWallets(cfg Config) error {
 			ref := b.Network()
 			w, err := p.NewWallet(chains.WalletConfig{Assets: g.assets, Keyring: g.keys,
 				Update: storage.Runner[chains.WalletTx](g.store.Update), View: storage.Runner[chains.WalletTx](g.store.View),
-				Watch: func(a string) { g.Watch(ref, a) }, Book: bookFee, Logger: g.log})
+				Watch: func(a string) { g.Watch(ref, a) }, Follow: func(t chains.Sent) { g.follow(ref, t) }, Book: bookFee, Logger: g.log})
 			if err != nil {
 				return fmt.Errorf("kassa: wallet of %s: %w", ref, err)
 			}

@@ -81,6 +81,12 @@ type WalletConfig struct {
 	View    Runner[WalletTx] // read-only transactions
 	// Watch adds an address of ours (a new change address) to the running watcher.
 	Watch func(addr string)
+	// Follow hands a payout's transaction to the running watcher once it is signed,
+	// before it is broadcast. The wallet records it as followed (WalletTx.FollowTx) in
+	// the storage transaction that stores it, so no block can mine it unseen: not even
+	// when the process dies, or the node's answer is lost, before the payout records
+	// its broadcast, and the block is scanned before the payout is sent again.
+	Follow func(t Sent)
 	// Book books, in the wallet's transaction, a fee only the wallet knows of (the
 	// gas of a reverted payout, a sweep or a gas top-up): wallets report money, the
 	// ledger's booking functions book it.
@@ -107,6 +113,8 @@ type WalletTx interface {
 	AccountTx
 	// WatchAddress adds address on n to the watched set for owner.
 	WatchAddress(ctx context.Context, n NetworkRef, address, owner string) error
+	// FollowTx records that our transaction t on n is to be followed (Tx.FollowTx).
+	FollowTx(ctx context.Context, n NetworkRef, t Sent) error
 }
 
 // OutPoint names a transaction output.

@@ -10,6 +10,9 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -380,6 +383,127 @@ func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testin
 		t.Fatalf("BTC available %s", a)
 	}
 	e.verify()
+}
+
+// answerLost is a transport that delivers every broadcast (sendrawtransaction,
+// eth_sendRawTransaction) to the node but loses its answer, as a process killed
+// between broadcasting a payout and recording it would, or a connection cut after the
+// request went out.
+type answerLost struct {
+	mu   sync.Mutex
+	sent int
+}
+
+func (a *answerLost) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var call struct {
+		Method string `json:"method"`
+	}
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && json.Unmarshal(body, &call) == nil && (call.Method == "sendrawtransaction" || call.Method == "eth_sendRawTransaction") {
+		resp.Body.Close()
+		a.mu.Lock()
+		a.sent++
+		a.mu.Unlock()
+		return nil, errors.New("connection lost")
+	}
+	return resp, err
+}
+
+// TestPayout_BroadcastMinedBeforeItIsRecordedCompletes: the node takes a payout's
+// transaction but the answer is lost (the process dies before recording it), a block
+// mines it, and only then does the restarted Gateway's pass send it again and record
+// it, after its watcher scanned that block. The payout completes, paid once, rather
+// than waiting at broadcast for a block the watcher has passed.
+func TestPayout_BroadcastMinedBeforeItIsRecordedCompletes(t *testing.T) {
+	for _, code := range []string{"BTC", "ETH"} {
+		t.Run(code, func(t *testing.T) {
+			e := newNodesEnv(t)
+			ctx := context.Background()
+			lost := &answerLost{}
+			ethB, dest := e.ethB, regtestDest(13)
+			if code == "BTC" {
+				e.credit("BTC", "0.05")
+				rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: e.btc.URL, User: e.btc.User, Pass: e.btc.Pass, Transport: lost})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.g.Close()
+				e.open(rpc)
+			} else {
+				e.credit("ETH", "0.05")
+				hot, _ := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+				e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("0.05")))
+				e.eth.Mine(1)
+				proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+					u, _ := url.Parse(e.eth.URL)
+					r.SetURL(u)
+				}, Transport: lost, ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }})
+				t.Cleanup(proxy.Close)
+				b, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: proxy.URL,
+					ChainID: evmtest.ChainID, Assets: e.reg, Logger: e.quiet})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(b.Close)
+				e.g.Close()
+				e.ethB = b
+				e.open(e.btc.RPC)
+				dest = common.HexToAddress("0x00000000000000000000000000000000000000e2").Hex()
+			}
+			p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: code, Destination: dest})
+			if err != nil || p.Status != payout.StatusProcessing || lost.sent != 1 {
+				t.Fatalf("payout whose broadcast answer was lost: %+v, %v, %d broadcasts", p, err, lost.sent)
+			}
+			var txid string
+			if code == "BTC" {
+				mp := e.btc.Mempool()
+				if len(mp) != 1 {
+					t.Fatalf("mempool %v: the broadcast should have reached the node", mp)
+				}
+				txid = mp[0]
+				e.btc.Generate(1) // mined before the payout knows its transaction
+			} else {
+				blk := e.eth.Commit() // mined before the payout knows its transaction
+				b, err := e.eth.Client.BlockByHash(ctx, blk)
+				if err != nil || len(b.Transactions()) != 1 {
+					t.Fatalf("block with the payout: %v", err)
+				}
+				txid = b.Transactions()[0].Hash().Hex()
+			}
+			e.g.Close() // the crash; the restart's first pass scans the block, then sends again
+			e.ethB = ethB
+			e.open(e.btc.RPC)
+			got, _ := e.g.Payouts().Get(ctx, asset.Test, p.ID)
+			if !strings.EqualFold(got.TxHash, txid) {
+				t.Fatalf("after restart: %s %q, mined %s", got.Status, got.TxHash, txid)
+			}
+			if code == "BTC" {
+				e.btc.Generate(2)
+			} else {
+				e.eth.Mine(2)
+			}
+			e.sync()
+			e.clock.Advance(payout.RebroadcastAfter + time.Second)
+			e.sync()
+			got, _ = e.g.Payouts().Get(ctx, asset.Test, p.ID)
+			if got.Status != payout.StatusCompleted || got.Fee == nil {
+				t.Fatalf("payout mined before it was recorded is %s (fee %v), want completed", got.Status, got.Fee)
+			}
+			if code == "BTC" {
+				if paid := e.paidOnChain(dest); paid != e.sats(got.NetAmount) {
+					t.Fatalf("the recipient has %d sat, want %d once", paid, e.sats(got.NetAmount))
+				}
+			} else if b := e.eth.Balance(dest); b.Cmp(e.units("ETH", got.NetAmount)) != 0 {
+				t.Fatalf("the recipient has %s wei, want %s once", b, e.units("ETH", got.NetAmount))
+			}
+			if a := e.available(code); !a.Equal(kassatest.Dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
+				t.Fatalf("%s available %s", code, a)
+			}
+			e.verify()
+		})
+	}
 }
 
 // TestPayout_CodesOnRealNodes: above 5,000 USD a BTC payout waits for its code; a wrong

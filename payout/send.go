@@ -68,7 +68,10 @@ func (s *Service) group(ctx context.Context, p *Payout) ([]*Payout, error) {
 // send signs and broadcasts p's transaction: its own (Wallet.Send under p's spec id),
 // or the one it shares with its group (BatchWallet.SendBatch under p.SendID), and
 // records the outcome for every payout of the group in one storage transaction, with
-// the transaction followed by the chain watcher from then on.
+// the transaction followed by the chain watcher from then on. The wallet follows it
+// from its signature on, so the watcher may have recorded it already (the node took
+// it but its answer, or the process, was lost, and a block mined it before this
+// retry): what it recorded is applied at once, as Apply would have.
 //
 // Fee shares of a shared transaction: its fee F is split over the n payouts as F/n
 // base units each (integer division), the remainder going one unit each to the first
@@ -123,7 +126,18 @@ func (s *Service) send(ctx context.Context, p *Payout) error {
 				return err
 			}
 		}
-		return nil
+		if sendErr != nil {
+			if sent.TxID == "" {
+				return nil
+			}
+			// Signed (and followed by the wallet) but refused for good: nothing to follow.
+			return tx.UnfollowTx(ctx, n, sent.TxID, s.cfg.Now())
+		}
+		r, ok, err := tx.Transfer(ctx, n, sent.TxID, chains.OutIndex)
+		if err != nil || !ok {
+			return err
+		}
+		return s.Apply(ctx, tx, n, []chains.Record{r})
 	})
 	if err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 // through a Wallet over its storage and keyring.
 func (b *Backend) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
 	w, err := NewWallet(WalletConfig{Backend: b, Keyring: cfg.Keyring, Update: cfg.Update, View: cfg.View,
-		Watch: cfg.Watch, Logger: cfg.Logger})
+		Watch: cfg.Watch, Follow: cfg.Follow, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

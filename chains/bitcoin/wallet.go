@@ -60,7 +60,10 @@ type WalletConfig struct {
 	Update  chains.Runner[chains.WalletTx]
 	View    chains.Runner[chains.WalletTx]
 	// Watch adds a new change address to the running watcher (Gateway.Watch).
-	Watch  func(addr string)
+	Watch func(addr string)
+	// Follow hands a transaction just signed to the running watcher, before it is
+	// broadcast (chains.WalletConfig.Follow).
+	Follow func(t chains.Sent)
 	Logger *slog.Logger
 	// beforeBroadcast is a test hook: an error from it stops Send after the signed
 	// transaction is stored, as a crash would.
@@ -89,6 +92,9 @@ func NewWallet(cfg WalletConfig) (*Wallet, error) {
 	}
 	if cfg.Watch == nil {
 		cfg.Watch = func(string) {}
+	}
+	if cfg.Follow == nil {
+		cfg.Follow = func(chains.Sent) {}
 	}
 	f := asset.FamilyBTC
 	if cfg.Backend.net.ID == asset.Litecoin {
@@ -163,9 +169,10 @@ func (w *Wallet) SendBatch(ctx context.Context, id string, specs []chains.Payout
 }
 
 // signAndStore selects coins, signs and stores the transaction in one storage
-// transaction, marking its inputs spent.
+// transaction, marking its inputs spent and following it (chains.WalletConfig.Follow).
 func (w *Wallet) signAndStore(ctx context.Context, id string, pays []payment, rate int64) (Sent, error) {
 	var s Sent
+	var follow *chains.Sent
 	amount := int64(0)
 	destLens := make([]int, len(pays))
 	dests := make([]string, len(pays))
@@ -261,10 +268,17 @@ func (w *Wallet) signAndStore(ctx context.Context, id string, pays []payment, ra
 		if err := tx.MarkSpent(ctx, w.net, outpoints, s.TxID); err != nil {
 			return err
 		}
+		follow = &chains.Sent{TxID: s.TxID, Inputs: outpoints}
+		if err := tx.FollowTx(ctx, w.net, *follow); err != nil {
+			return err
+		}
 		return tx.InsertSend(ctx, s)
 	})
 	if err == nil && s.Change != "" {
 		w.cfg.Watch(s.Change)
+	}
+	if err == nil && follow != nil {
+		w.cfg.Follow(*follow)
 	}
 	return s, err
 }

@@ -13,7 +13,7 @@ import (
 // the hot wallet (branch 1, index 0 of the EVM account).
 func (b *Backend) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
 	w, err := NewWallet(WalletConfig{Backend: b, Keyring: cfg.Keyring, Update: cfg.Update, View: cfg.View,
-		Book: cfg.Book, Logger: cfg.Logger})
+		Book: cfg.Book, Follow: cfg.Follow, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

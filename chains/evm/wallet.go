@@ -49,6 +49,9 @@ type WalletConfig struct {
 	// Book books the gas of what is not a successful payout (sweeps, top-ups, reverted
 	// payouts) in the wallet's transaction; nil books nothing (tests of the wallet alone).
 	Book func(ctx context.Context, tx chains.WalletTx, f chains.FeeSpent) error
+	// Follow hands a payout's transaction just signed to the running watcher, before
+	// it is broadcast (chains.WalletConfig.Follow).
+	Follow func(t chains.Sent)
 	// MaxFeePerGas bounds the fee cap of any transaction (wei; default 500 gwei).
 	MaxFeePerGas *big.Int
 	// GasMargin is added to estimates, in percent (default 20).
@@ -83,6 +86,9 @@ func NewWallet(cfg WalletConfig) (*Wallet, error) {
 	}
 	if cfg.GasMargin <= 0 {
 		cfg.GasMargin = 20
+	}
+	if cfg.Follow == nil {
+		cfg.Follow = func(chains.Sent) {}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -203,7 +209,9 @@ func (w *Wallet) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentT
 	return chains.SentTx{TxID: s.TxID, Raw: s.Raw, Fee: s.MaxFee}, err
 }
 
-// send signs (once per id), stores and broadcasts a transaction from key from.
+// send signs (once per id), stores and broadcasts a transaction from key from. A
+// payout's is followed from the storage transaction that stores it on
+// (chains.WalletConfig.Follow).
 func (w *Wallet) send(ctx context.Context, id, kind string, from keys.Address, to, code string, amount *big.Int, c call) (Send, error) {
 	p, err := w.latest(ctx, id)
 	if err != nil {
@@ -241,10 +249,18 @@ func (w *Wallet) send(ctx context.Context, id, kind string, from keys.Address, t
 			if err != nil {
 				return err
 			}
+			if kind == "payout" {
+				if err := tx.FollowTx(ctx, w.net, chains.Sent{TxID: s.TxID}); err != nil {
+					return err
+				}
+			}
 			return tx.InsertAccountSend(ctx, s)
 		})
 		if err != nil {
 			return Send{}, err
+		}
+		if !found && kind == "payout" {
+			w.cfg.Follow(chains.Sent{TxID: s.TxID})
 		}
 	}
 	return s, w.broadcast(ctx, s)
