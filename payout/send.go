@@ -280,10 +280,23 @@ func (s *Service) rebroadcast(ctx context.Context, p *Payout) error {
 	if v, ok := s.resent.Load(p.ID); ok {
 		last = v.(time.Time)
 	}
-	if seen || now.Sub(last) < RebroadcastAfter {
+	if now.Sub(last) < RebroadcastAfter {
 		return nil
 	}
 	s.resent.Store(p.ID, now)
+	if seen {
+		// The watcher has the transaction, yet the payout has not moved for a while:
+		// where writers do not serialise (PostgreSQL), the watcher's first record and
+		// the payout's broadcast may have committed at once, each missing the other.
+		// Apply the record now (Apply is idempotent: a payout already past it stays).
+		return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+			r, ok, err := tx.Transfer(ctx, n, p.TxHash, chains.OutIndex)
+			if err != nil || !ok {
+				return err
+			}
+			return s.Apply(ctx, tx, n, []chains.Record{r})
+		})
+	}
 	_, _, sent, err, serr := s.transmit(ctx, p)
 	if serr != nil {
 		return serr
