@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,6 +126,7 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 1<<32))
 	checks := 0
+	var failovers []time.Duration
 	for k := 1; k <= cfg.Kills && runCtx.Err() == nil; k++ {
 		up := time.Duration(rng.Int64N(int64(cfg.MaxUptime-cfg.MaxUptime/10))) + cfg.MaxUptime/10
 		select {
@@ -134,7 +137,21 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 			break
 		}
 		victim := rng.IntN(len(fl.servers))
+		var held map[string]string // the victim's leases, on a shared database
+		if lr, ok := db.(leaseReader); ok && instances > 1 {
+			if k%2 == 0 { // every other kill takes the instance running the most jobs
+				if victim, err = busiest(ctx, lr, instances); err != nil {
+					fail(err)
+					break
+				}
+			}
+			if held, err = victimLeases(ctx, lr, victim); err != nil {
+				fail(err)
+				break
+			}
+		}
 		fl.servers[victim].kill()
+		killed := time.Now()
 		rep, err := checkView(ctx, db, f, n, false)
 		checks++
 		if err != nil {
@@ -143,6 +160,16 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		}
 		log.Info("crash: killed and checked", "kill", k, "of", cfg.Kills, "instance", victim, "uptime", up.Round(time.Millisecond),
 			"invoices", rep.Invoices, "transfers", rep.Transfers, "payouts", rep.Payouts)
+		if len(held) > 0 {
+			// Before the victim comes back: how long until the others run its jobs.
+			d, err := takeover(ctx, db.(leaseReader), held, killed)
+			if err != nil {
+				fail(fmt.Errorf("after kill %d (instance %d): %w", k, victim, err))
+				break
+			}
+			failovers = append(failovers, d)
+			log.Info("crash: the other instances took the victim's jobs over", "jobs", len(held), "after", d.Round(time.Millisecond))
+		}
 		if err := fl.servers[victim].start(ctx); err != nil {
 			fail(fmt.Errorf("restart %d (instance %d): %w", k, victim, err))
 			break
@@ -193,6 +220,11 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	where := "SQLite"
 	if instances > 1 || cfg.DatabaseURL != "" {
 		where = fmt.Sprintf("%d instances on PostgreSQL", instances)
+	}
+	if len(failovers) > 0 {
+		slices.Sort(failovers)
+		where += fmt.Sprintf("; a killed instance's jobs taken over in %s (median) to %s (max) after %d of the kills",
+			failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond), len(failovers))
 	}
 	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts asked (%d completed, %d refused for funds, %d unknown after a kill); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
 		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), rep.Completed, st.refused.Load(), st.unknown.Load(),
@@ -410,4 +442,71 @@ func checkView(ctx context.Context, db target, f *facts, n *nodes, final bool) (
 	}
 	defer st.Close()
 	return checkIn(ctx, st, f, chain, final)
+}
+
+// leaseReader reads the leases of a shared database (pgTarget).
+type leaseReader interface {
+	leases(ctx context.Context) (map[string]string, error)
+}
+
+// victimLeases returns the leases instance i holds, name to holder (its holder names
+// start with its KASSA_INSTANCE, instance-i).
+func victimLeases(ctx context.Context, lr leaseReader, i int) (map[string]string, error) {
+	all, err := lr.leases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mine := map[string]string{}
+	prefix := "instance-" + strconv.Itoa(i) + "-"
+	for name, holder := range all {
+		if strings.HasPrefix(holder, prefix) {
+			mine[name] = holder
+		}
+	}
+	return mine, nil
+}
+
+// busiest returns the instance that holds the most leases.
+func busiest(ctx context.Context, lr leaseReader, instances int) (int, error) {
+	best, most := 0, -1
+	for i := range instances {
+		held, err := victimLeases(ctx, lr, i)
+		if err != nil {
+			return 0, err
+		}
+		if len(held) > most {
+			best, most = i, len(held)
+		}
+	}
+	return best, nil
+}
+
+// takeover waits until every lease of held is held by another holder, and returns
+// how long after killed that was. The bound is generous: a lease expires within its
+// TTL (3 s) and is taken at the next renewal round (1 s).
+func takeover(ctx context.Context, lr leaseReader, held map[string]string, killed time.Time) (time.Duration, error) {
+	deadline := killed.Add(30 * time.Second)
+	for {
+		now, err := lr.leases(ctx)
+		if err != nil {
+			return 0, err
+		}
+		done := true
+		for name, old := range held {
+			if h, ok := now[name]; !ok || h == old {
+				done = false
+			}
+		}
+		if done {
+			return time.Since(killed), nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("the killed instance's jobs %v were not taken over within 30 s", held)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
 }

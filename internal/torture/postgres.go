@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/kassapay/kassa/internal/pgtest"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/postgres"
@@ -42,3 +44,26 @@ func (t pgTarget) open(ctx context.Context) (storage.Store, error) {
 }
 
 func (t pgTarget) drop() { _ = t.dropDB() }
+
+// leases returns the leases held now (unexpired), name to holder, on the database's
+// clock.
+func (t pgTarget) leases(ctx context.Context) (map[string]string, error) {
+	conn, err := pgx.Connect(ctx, t.url)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT name, holder FROM leases WHERE expires_at > now()`)
+	if err != nil {
+		return nil, err
+	}
+	held := map[string]string{}
+	for rows.Next() {
+		var name, holder string
+		if err := rows.Scan(&name, &holder); err != nil {
+			return nil, err
+		}
+		held[name] = holder
+	}
+	return held, rows.Err()
+}
