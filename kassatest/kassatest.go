@@ -110,10 +110,18 @@ type options struct {
 	clock    *Clock
 	poll     time.Duration
 	noSync   bool
+	open     func(ctx context.Context) (storage.Store, error)
 }
 
 // Option configures New.
 type Option func(*options)
+
+// WithStore runs the Env on the databases open returns (one per start: New, Restart
+// and RestartProcess close the previous one), instead of SQLite: a PostgreSQL
+// database of storage/postgres, say. WithDatabase is then ignored.
+func WithStore(open func(ctx context.Context) (storage.Store, error)) Option {
+	return func(o *options) { o.open = open }
+}
 
 // WithPayoutOptions tunes payouts. Its Notifier is replaced: one-time codes are kept
 // by the Env (see Code).
@@ -205,7 +213,12 @@ func (e *Env) start() {
 			backends = append(backends, e.Chains[n])
 		}
 	}
-	store, err := sqlite.Open(context.Background(), e.opts.db, sqlite.Options{Logger: e.opts.logger})
+	var store storage.Store
+	if e.opts.open != nil {
+		store, err = e.opts.open(context.Background())
+	} else {
+		store, err = sqlite.Open(context.Background(), e.opts.db, sqlite.Options{Logger: e.opts.logger})
+	}
 	if err != nil {
 		e.T.Fatal(err)
 	}
