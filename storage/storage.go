@@ -7,9 +7,9 @@
 // read-write work (serialised, committed when the function returns nil and rolled back
 // otherwise), View for consistent reads.
 //
-// Backends: storage/sqlite (modernc.org/sqlite, pure Go, the embedded default). A
-// PostgreSQL backend is planned for multi-instance deployments and will run the same
-// storagetest suite.
+// Backends: storage/sqlite (modernc.org/sqlite, pure Go, the embedded default, one
+// process) and storage/postgres (pgx, for several instances on one database; it also
+// implements Listener and RateLimiter). Both pass the storagetest suite unchanged.
 package storage
 
 import (
@@ -114,7 +114,12 @@ type Bucket struct {
 type Store interface {
 	// Update runs fn in a read-write transaction. It commits when fn returns nil and
 	// rolls back when fn returns an error or panics; it returns fn's error unchanged, so
-	// errors.Is works on it. Read-write transactions are serialised.
+	// errors.Is works on it. Read-write transactions exclude each other where the Tx
+	// methods say so (Lock* methods, lookups inside Update, counters): SQLite runs
+	// them one at a time, PostgreSQL concurrently under row locks. A backend may run
+	// fn again after a serialization failure or deadlock, so fn must have no effect
+	// outside the transaction but its AfterCommit hooks, which run once, after the
+	// commit that succeeded.
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// View runs fn in a read-only transaction that sees one consistent snapshot. Writes
 	// inside it fail.
