@@ -1,11 +1,14 @@
 package kassa_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -22,12 +25,14 @@ import (
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/postgres"
+	"github.com/kassapay/kassa/webhook"
 )
 
 // BenchmarkPostgres measures the hot paths on a PostgreSQL database (the server of
 // KASSA_TEST_DATABASE_URL), each against one bare single-row INSERT per transaction
 // on the same database in the same run: invoices created through the Go API, a
-// balanced ledger entry, and creates from 16 concurrent clients spread over 1, 2 and
+// balanced ledger entry, signed webhook deliveries to a local receiver (fan-out,
+// claim with SKIP LOCKED, sign, POST, attempt log; 8 workers), and creates from 16 concurrent clients spread over 1, 2 and
 // 3 Gateways sharing the database (with the bare INSERT from 16 clients as their
 // baseline), reporting invoices/s and the p50 and p99 latency.
 func BenchmarkPostgres(b *testing.B) {
@@ -36,7 +41,7 @@ func BenchmarkPostgres(b *testing.B) {
 	open := func(ctx context.Context) (storage.Store, error) {
 		return postgres.Open(ctx, url, postgres.Options{MaxConns: 16, Logger: quiet})
 	}
-	env := kassatest.New(b, kassatest.WithStore(open))
+	env := kassatest.New(b, kassatest.WithStore(open), kassatest.WithWebhookOptions(webhook.Options{Workers: 8}))
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
@@ -65,7 +70,6 @@ func BenchmarkPostgres(b *testing.B) {
 			}
 		}
 	})
-	run := time.Now().UnixNano()
 	for _, c := range []struct {
 		name string
 		p    invoice.CreateParams
@@ -74,6 +78,7 @@ func BenchmarkPostgres(b *testing.B) {
 		{"fiat-all-methods", invoice.CreateParams{Amount: dec("25"), Currency: "USD"}},
 	} {
 		b.Run("invoice/"+c.name, func(b *testing.B) {
+			run := time.Now().UnixNano() // order ids stay new across -count repetitions
 			for i := 0; b.Loop(); i++ {
 				p := c.p
 				p.OrderID = fmt.Sprintf("%s-%d-%d", c.name, run, i)
@@ -90,6 +95,7 @@ func BenchmarkPostgres(b *testing.B) {
 	}
 	b.Run("ledger-entry", func(b *testing.B) {
 		amt := big.NewInt(1000)
+		run := time.Now().UnixNano()
 		for i := 0; b.Loop(); i++ {
 			err := env.Store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
 				_, err := ledger.Post(ctx, tx, ledger.Entry{Key: fmt.Sprintf("bench-%d-%d", run, i), Postings: []ledger.Posting{
@@ -103,6 +109,16 @@ func BenchmarkPostgres(b *testing.B) {
 			}
 		}
 	})
+
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer recv.Close()
+	if _, err := env.Gateway.Webhooks().Create(ctx, asset.Test, webhook.CreateParams{URL: recv.URL, Events: []string{"*"}}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("webhook-delivery-8-workers", func(b *testing.B) { benchDeliveries(b, env, bytes.Repeat([]byte("x"), 1500)) })
 
 	const clients = 16
 	b.Run("baseline=bare-insert-16-clients", func(b *testing.B) {
@@ -120,6 +136,7 @@ func BenchmarkPostgres(b *testing.B) {
 		gs = append(gs, g)
 		var seq atomic.Int64
 		b.Run(fmt.Sprintf("invoice-16-clients/instances=%d", n), func(b *testing.B) {
+			run := time.Now().UnixNano()
 			concurrently(b, clients, func(client int) error {
 				i := seq.Add(1)
 				_, err := gs[client%n].Invoices().Create(ctx, asset.Test, invoice.CreateParams{
