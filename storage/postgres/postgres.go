@@ -59,13 +59,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"math/rand/v2"
-	"path"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +70,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -166,7 +163,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 
 // migrate applies the migrations the database lacks, one transaction each.
 func (s *Store) migrate(ctx context.Context) error {
-	migs, err := migrations()
+	migs, err := loadMigrations()
 	if err != nil {
 		return err
 	}
@@ -180,7 +177,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // migrateOne applies the next migration the database lacks under the migration lock,
 // and reports done when there was none.
-func (s *Store) migrateOne(ctx context.Context, migs []migration) (done bool, err error) {
+func (s *Store) migrateOne(ctx context.Context, migs []migrations.Migration) (done bool, err error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return false, fmt.Errorf("postgres: %w", err)
@@ -217,7 +214,7 @@ func (s *Store) migrateOne(ctx context.Context, migs []migration) (done bool, er
 		return true, nil
 	}
 	m := migs[version]
-	s.log.InfoContext(ctx, "kassa: migrating database", "schema", *schema, "from", version, "to", version+1, "migration", m.name)
+	s.log.InfoContext(ctx, "kassa: migrating database", "schema", *schema, "from", version, "to", version+1, "migration", m.Name)
 	if !known {
 		if _, err := tx.Exec(ctx, `CREATE TABLE kassa_schema (
 			version    INTEGER     NOT NULL PRIMARY KEY,
@@ -226,47 +223,30 @@ func (s *Store) migrateOne(ctx context.Context, migs []migration) (done bool, er
 			return false, fmt.Errorf("postgres: creating kassa_schema: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return false, fmt.Errorf("postgres: migration %s: %w", m.name, err)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO kassa_schema (version, name) VALUES ($1, $2)`, version+1, m.name); err != nil {
-		return false, fmt.Errorf("postgres: migration %s: %w", m.name, err)
+	if _, err := tx.Exec(ctx, `INSERT INTO kassa_schema (version, name) VALUES ($1, $2)`, version+1, m.Name); err != nil {
+		return false, fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("postgres: migration %s: %w", m.name, err)
+		return false, fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 	}
 	return false, nil
 }
 
-type migration struct{ name, sql string }
-
-// migrations returns the embedded migrations in version order; file NNNN_name.sql is
-// version NNNN, and versions must run 1, 2, 3... without gaps.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// loadMigrations returns the embedded migrations in version order.
+func loadMigrations() ([]migrations.Migration, error) {
+	m, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	sort.Strings(names)
-	out := make([]migration, 0, len(names))
-	for i, n := range names {
-		base := path.Base(n)
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("postgres: migration %s is out of sequence (want version %d)", base, i+1)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{name: base, sql: string(b)})
-	}
-	return out, nil
+	return m, nil
 }
 
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int {
-	m, _ := migrations()
+	m, _ := loadMigrations()
 	return len(m)
 }
 

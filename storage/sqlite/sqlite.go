@@ -22,16 +22,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
-	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/internal/migrations"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -146,7 +144,7 @@ func (s *Store) prepare(ctx context.Context, path string, memory, skipCheck bool
 	if appID != applicationID && (appID != 0 || tables > 0) {
 		return fmt.Errorf("sqlite: %s: %w (application_id %#x, %d schema objects)", path, storage.ErrForeignDatabase, appID, tables)
 	}
-	migs, err := migrations()
+	migs, err := loadMigrations()
 	if err != nil {
 		return err
 	}
@@ -173,9 +171,9 @@ func (s *Store) prepare(ctx context.Context, path string, memory, skipCheck bool
 		}
 	}
 	for v := version; v < latest; v++ {
-		s.log.InfoContext(ctx, "kassa: migrating database", "path", path, "from", v, "to", v+1, "migration", migs[v].name)
-		if err := s.migrate(ctx, v+1, migs[v].sql); err != nil {
-			return fmt.Errorf("sqlite: %s: migration %s: %w", path, migs[v].name, err)
+		s.log.InfoContext(ctx, "kassa: migrating database", "path", path, "from", v, "to", v+1, "migration", migs[v].Name)
+		if err := s.migrate(ctx, v+1, migs[v].SQL); err != nil {
+			return fmt.Errorf("sqlite: %s: migration %s: %w", path, migs[v].Name, err)
 		}
 	}
 	return nil
@@ -200,35 +198,18 @@ func (s *Store) migrate(ctx context.Context, version int, script string) error {
 	return tx.Commit()
 }
 
-type migration struct{ name, sql string }
-
-// migrations returns the embedded migrations in version order; file NNNN_name.sql is
-// version NNNN, and versions must run 1, 2, 3... without gaps.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// loadMigrations returns the embedded migrations in version order.
+func loadMigrations() ([]migrations.Migration, error) {
+	m, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	sort.Strings(names)
-	out := make([]migration, 0, len(names))
-	for i, n := range names {
-		base := path.Base(n)
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("sqlite: migration %s is out of sequence (want version %d)", base, i+1)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{name: base, sql: string(b)})
-	}
-	return out, nil
+	return m, nil
 }
 
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int {
-	m, _ := migrations()
+	m, _ := loadMigrations()
 	return len(m)
 }
 
