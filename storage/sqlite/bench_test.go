@@ -13,6 +13,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/storagetest"
 )
 
 // BenchmarkLedgerEntry measures one balanced two-posting ledger entry per transaction
@@ -66,4 +67,16 @@ func BenchmarkLedgerEntry(b *testing.B) {
 		})
 		s.Close()
 	}
+}
+
+// BenchmarkDueInvoices: an expiry tick's read with 1,000 to 100,000 pending invoices
+// on a SQLite file (see storagetest.BenchDueInvoices).
+func BenchmarkDueInvoices(b *testing.B) {
+	storagetest.BenchDueInvoices(b, func(b *testing.B) storage.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
 }
