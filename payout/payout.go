@@ -173,14 +173,17 @@ type Tx interface {
 	// creation order, after the payout after (nil: from the first). The background
 	// job pages through all of them.
 	PayoutsIn(ctx context.Context, states []Status, after *Payout, limit int) ([]*Payout, error)
-	// BatchPayouts returns the payouts of a batch in creation order.
+	// BatchPayouts returns the payouts of a batch in creation order. In a read-write
+	// transaction it returns them as the transactions that changed them committed
+	// (waiting for any still open: a row lock on a shared database).
 	BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]*Payout, error)
 	SetPayoutCode(ctx context.Context, id string, hash []byte, expires time.Time) error
 	// PayoutCode returns the code's hash, expiry and attempts so far.
 	PayoutCode(ctx context.Context, id string) (hash []byte, expires time.Time, attempts int, err error)
 	SetPayoutCodeAttempts(ctx context.Context, id string, attempts int) error
 	// PayoutsByTx returns the payouts of n's mode on n's network whose transaction is
-	// txid, in creation order.
+	// txid, in creation order; in a read-write transaction as committed, like
+	// BatchPayouts.
 	PayoutsByTx(ctx context.Context, n chains.NetworkRef, txid string) ([]*Payout, error)
 	// FollowTx, UnfollowTx and Transfer are the watcher's (chains.Tx): the payout's
 	// transaction is followed from its broadcast until it is confirmed deep enough.
@@ -191,6 +194,10 @@ type Tx interface {
 	AfterCommit(fn func())
 	// AutoApprovedCents sums, in US cents, the ValueUSD of the payouts of mode created
 	// at or after since with Approval ApprovalAutomatic that did not fail or get
-	// cancelled: what left without a code in the approval window.
+	// cancelled: what left without a code in the approval window. In a read-write
+	// transaction it first waits for every other transaction that called it to end
+	// (a lock until commit on a shared database), so that the window is read and the
+	// new payouts inserted as one step: two creates, in any assets, never both find
+	// it under the limit.
 	AutoApprovedCents(ctx context.Context, m asset.Mode, since time.Time) (int64, error)
 }

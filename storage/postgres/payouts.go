@@ -38,8 +38,20 @@ func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	return err
 }
 
-// AutoApprovedCents implements payout.Tx.
+// AutoApprovedCents implements payout.Tx. Inside Update it first takes the mode's
+// approval lock (a transaction-scoped advisory lock, held until commit): payout
+// creates on every instance decide on the rolling window one after another, each
+// summing the payouts of those that committed before it, whatever their assets.
 func (t *tx) AutoApprovedCents(ctx context.Context, m asset.Mode, since time.Time) (int64, error) {
+	if !t.readOnly {
+		key := approvalLockLive
+		if m != asset.Live {
+			key = approvalLockTest
+		}
+		if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
+			return 0, err
+		}
+	}
 	var sum int64
 	err := t.queryRow(ctx, `SELECT COALESCE(SUM(auto_usd_cents), 0)::bigint FROM payouts
 		WHERE mode = $1 AND created_at >= $2 AND auto_usd_cents > 0 AND status NOT IN ('failed', 'cancelled')`,
@@ -154,14 +166,18 @@ func (t *tx) PayoutsIn(ctx context.Context, states []payout.Status, after *payou
 		w.args...)
 }
 
-// BatchPayouts implements payout.Tx.
+// BatchPayouts implements payout.Tx; inside Update the payouts are locked, in
+// creation order (Verify releases or cancels a batch's payouts from what it reads).
 func (t *tx) BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]*payout.Payout, error) {
-	return t.payouts(ctx, `SELECT body FROM payouts WHERE batch_id = $1 AND mode = $2 ORDER BY created_at, id`, batchID, string(m))
+	return t.payouts(ctx, `SELECT body FROM payouts WHERE batch_id = $1 AND mode = $2 ORDER BY created_at, id`+t.forUpdate(),
+		batchID, string(m))
 }
 
-// PayoutsByTx implements payout.Tx.
+// PayoutsByTx implements payout.Tx; inside Update the payouts are locked, in creation
+// order (Apply moves them from what it reads).
 func (t *tx) PayoutsByTx(ctx context.Context, n chains.NetworkRef, txid string) ([]*payout.Payout, error) {
-	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE tx_hash = $1 AND mode = $2 ORDER BY created_at, id`, txid, string(n.Mode))
+	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE tx_hash = $1 AND mode = $2 ORDER BY created_at, id`+t.forUpdate(),
+		txid, string(n.Mode))
 	out := all[:0]
 	for _, p := range all {
 		if p.Network == n.ID {

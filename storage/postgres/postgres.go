@@ -5,9 +5,11 @@
 //
 // Transactions: Update runs its function in a READ COMMITTED read-write transaction.
 // Writers are not serialised as on SQLite; they exclude each other where the
-// interfaces ask: LockAccount, LockHold and the lookups of invoices, payouts and
-// webhook endpoints inside Update take row locks (SELECT ... FOR UPDATE), so a
-// read-modify-write of one of them sees the previous writer's result; AllocateIndex,
+// interfaces ask: LockAccount, LockHold and the lookups of invoices, payouts (by id,
+// request key, batch and transaction) and webhook endpoints inside Update take row
+// locks (SELECT ... FOR UPDATE), so a read-modify-write of one of them sees the
+// previous writer's result; AutoApprovedCents takes a per-mode advisory lock held until
+// commit, so two payout creates never both find the approval window open; AllocateIndex,
 // NextNonce, TryLease, RememberSignature and the other counters are single atomic
 // statements (UPDATE ... RETURNING, upserts); ClaimDeliveries claims with FOR UPDATE
 // SKIP LOCKED, so several instances deliver different webhooks at once. Unique
@@ -80,6 +82,9 @@ var migrationFiles embed.FS
 const (
 	migrateLock int64 = 0x4B415353_00000001 // "KASS" 1: migrations
 	eventsLock  int64 = 0x4B415353_00000002 // "KASS" 2: the outbox's sequence
+	// The payout approval window of each mode (AutoApprovedCents).
+	approvalLockLive int64 = 0x4B415353_00000003 // "KASS" 3
+	approvalLockTest int64 = 0x4B415353_00000004 // "KASS" 4
 )
 
 // Options configure Open. The zero value is a sensible default.

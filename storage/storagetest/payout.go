@@ -25,6 +25,9 @@ var payoutTests = []test{
 	{"Payout_Codes", testPayoutCodes},
 	{"Payout_PayoutsByTx", testPayoutsByTx},
 	{"Payout_AutoApprovedCents", testAutoApprovedCents},
+	{"Payout_AutoApprovedCentsWaitsForAConcurrentCreate", testAutoApprovedCentsConcurrent},
+	{"Payout_BatchPayoutsWaitsForAConcurrentWriter", testBatchPayoutsConcurrent},
+	{"Payout_PayoutsByTxWaitsForAConcurrentWriter", testPayoutsByTxConcurrent},
 }
 
 // newPayout returns a processing payout of mode created at created, with every field
