@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -63,6 +64,16 @@ type Service struct {
 	callbacks netguard.Guard
 	// rescans keeps Rescan to once per RescanCooldown per invoice.
 	rescans cooldowns
+	// accounts holds the mode/asset pairs whose ledger accounts a committed
+	// transaction made sure of: accounts are never deleted, so a create does not read
+	// them again (six reads per asset, most of a fiat invoice's statements).
+	accounts sync.Map
+}
+
+// known reports whether the ledger accounts of key (mode/asset) are known to exist.
+func (s *Service) known(key string) bool {
+	_, ok := s.accounts.Load(key)
+	return ok
 }
 
 // New returns a Service.
@@ -150,8 +161,11 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 			}
 		}
 		m.Address, m.Index = a.Encoded, a.Index
-		if err := ledger.EnsureStandardAccounts(ctx, tx, inv.Mode, m.Asset); err != nil {
-			return nil, false, err
+		if key := string(inv.Mode) + "/" + m.Asset; !s.known(key) {
+			if err := ledger.EnsureStandardAccounts(ctx, tx, inv.Mode, m.Asset); err != nil {
+				return nil, false, err
+			}
+			tx.AfterCommit(func() { s.accounts.Store(key, true) })
 		}
 	}
 	if err := tx.InsertInvoice(ctx, inv); err != nil {
