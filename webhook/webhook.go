@@ -158,6 +158,9 @@ type Tx interface {
 	ListEvents(ctx context.Context, m asset.Mode, typ string, page, limit int) ([]event.Event, int, error)
 	// CallbackSecret returns the sealed url_callback secret of mode.
 	CallbackSecret(ctx context.Context, m asset.Mode) ([]byte, bool, error)
+	// SetCallbackSecret stores the sealed url_callback secret of mode, which has none
+	// yet (the caller read CallbackSecret in the same transaction). It never replaces
+	// one a concurrent transaction stored first: deliveries may be signed with it.
 	SetCallbackSecret(ctx context.Context, m asset.Mode, sealed []byte) error
 }
 

@@ -223,12 +223,15 @@ func (t *tx) CallbackSecret(ctx context.Context, m asset.Mode) ([]byte, bool, er
 	return s, err == nil, err
 }
 
-// SetCallbackSecret implements webhook.Tx.
+// SetCallbackSecret implements webhook.Tx. A plain insert, never an upsert: when a
+// concurrent transaction stored the mode's secret first (two instances' first use at
+// once), this one fails with a unique violation and Update runs it again, and the
+// rerun finds that secret (which may already have signed deliveries) instead of
+// replacing it.
 func (t *tx) SetCallbackSecret(ctx context.Context, m asset.Mode, sealed []byte) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, `INSERT INTO webhook_callback_secrets (mode, secret) VALUES ($1, $2)
-		ON CONFLICT (mode) DO UPDATE SET secret = excluded.secret`, string(m), orEmpty(sealed))
+	_, err := t.exec(ctx, `INSERT INTO webhook_callback_secrets (mode, secret) VALUES ($1, $2)`, string(m), orEmpty(sealed))
 	return err
 }

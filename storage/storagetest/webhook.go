@@ -24,6 +24,7 @@ var webhookTests = []test{
 	{"Webhook_ResetDeliveries", testResetDeliveries},
 	{"Webhook_GetAndListEvents", testGetListEvents},
 	{"Webhook_CallbackSecret", testCallbackSecret},
+	{"Webhook_CallbackSecretFirstUseConcurrent", testCallbackSecretConcurrent},
 }
 
 // endpoint returns an endpoint record with every field set as the service stores it.
@@ -508,5 +509,36 @@ func testCallbackSecret(t *testing.T, s storage.Store) {
 	}
 	if v, ok := secret(asset.Live); ok {
 		t.Errorf("CallbackSecret(live) = %x: only test mode's was set", v)
+	}
+}
+
+// testCallbackSecretConcurrent: two transactions make the url_callback secret on
+// first use at once, as webhook's callbackSecret does (read it, store a new one when
+// there is none). The second must end with the secret the first committed, not
+// replace it: the first has already signed deliveries with it, or shown it to the
+// merchant, who could then never verify another callback. On a store that does not
+// serialise writers, the second store fails (a concurrent one stored it first) and
+// the transaction runs again, finding it.
+func testCallbackSecretConcurrent(t *testing.T, s storage.Store) {
+	firstUse := func(secret string, got *string) func(context.Context, storage.Tx) error {
+		return func(ctx context.Context, tx storage.Tx) error {
+			sealed, ok, err := tx.CallbackSecret(ctx, asset.Live)
+			if err != nil || ok {
+				*got = string(sealed)
+				return err
+			}
+			*got = secret
+			return tx.SetCallbackSecret(ctx, asset.Live, []byte(secret))
+		}
+	}
+	var first, second string
+	overlap(t, s, firstUse("sealed first", &first), firstUse("sealed second", &second))
+	sealed, _ := find(t, s, func(ctx context.Context, tx storage.Tx) ([]byte, bool, error) {
+		return tx.CallbackSecret(ctx, asset.Live)
+	})
+	stored := string(sealed)
+	if first != "sealed first" || second != first || stored != first {
+		t.Fatalf("first use at once: the first made %q, the second ended with %q, %q is stored; want the first's everywhere",
+			first, second, stored)
 	}
 }
