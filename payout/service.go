@@ -430,6 +430,11 @@ func (s *Service) store(ctx context.Context, plans []*plan, batch string) error 
 				return err
 			}
 			for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
+				// Locked, so that a reorg booking a deficit on another instance is seen,
+				// not slipped past (a deadlock with it is detected and run again).
+				if _, err := tx.LockAccount(ctx, ledger.MerchantDeficit(m, code)); err != nil {
+					return err
+				}
 				b, err := ledger.Merchant(ctx, tx, m, code)
 				if err != nil {
 					return err
