@@ -825,7 +825,17 @@ func (w *Watcher) Rescan(ctx context.Context, addrs []string, depth uint64) erro
 			if err != nil || (ok && stored != blk.Ref.Hash) {
 				return err // no longer the block we processed there: a reorg is under way; Step handles it
 			}
-			changed, err := w.observeAll(ctx, tx, blk.Transfers, blk.Ref, tip)
+			// A Step may have processed newer blocks since tip was read (in this process
+			// between two of these transactions, or on another instance): count from
+			// its cursor then, never fewer confirmations than it recorded. (Cursor locks
+			// the cursor's row on PostgreSQL, so a Step on another instance waits.)
+			at := tip
+			if cur, ok, err := tx.Cursor(ctx, w.net); err != nil {
+				return err
+			} else if ok && cur.Height > at.Height {
+				at = cur
+			}
+			changed, err := w.observeAll(ctx, tx, blk.Transfers, blk.Ref, at)
 			if err != nil {
 				return err
 			}

@@ -473,3 +473,54 @@ func setupOn(t *testing.T, s storage.Store, b chains.Backend) (*chains.Watcher, 
 	}
 	return w, rec, s
 }
+
+// hookedScans runs hook once, at the first Scan after it is set.
+type hookedScans struct {
+	*sim.Chain
+	hook func()
+}
+
+func (c *hookedScans) Scan(ctx context.Context, h uint64, watch chains.AddressSet) (chains.Block, error) {
+	if f := c.hook; f != nil {
+		c.hook = nil
+		f()
+	}
+	return c.Chain.Scan(ctx, h, watch)
+}
+
+// TestWatcher_RescanNeverCountsConfirmationsBack: a Step that processes new blocks
+// while a Rescan reads the chain (here, while it scans; on PostgreSQL, on another
+// instance) has counted more confirmations than the tip the Rescan read; the Rescan
+// must not save the transfer back with fewer (it moved money from available to
+// pending). It counts from the watcher's cursor when that is ahead of its tip.
+func TestWatcher_RescanNeverCountsConfirmationsBack(t *testing.T) {
+	c := &hookedScans{Chain: sim.New(net)}
+	s, err := sqlite.Open(t.Context(), ":memory:", sqlite.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	w, rec, _ := setupOn(t, s, c)
+	w.Watch("addr1")
+	c.Mine(5)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	paid := c.Pay("addr1", "BTC", btc(7000))
+	c.Mine(1)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c.hook = func() { // the Rescan has read its tip: two blocks come and are processed
+		c.Mine(2)
+		if err := w.Step(t.Context()); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := w.Rescan(t.Context(), []string{"addr1"}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := rec.last(paid); !ok || r.Confirmations != 3 {
+		t.Fatalf("after a Rescan beside a Step: %+v; want 3 confirmations", r)
+	}
+}

@@ -15,10 +15,11 @@ import (
 	"github.com/kassapay/kassa/invoice"
 )
 
-// Cursor implements chains.Tx.
+// Cursor implements chains.Tx. Inside Update it locks the cursor's row, so a Rescan
+// and a Step on another instance take turns.
 func (t *tx) Cursor(ctx context.Context, n chains.NetworkRef) (chains.BlockRef, bool, error) {
 	var b chains.BlockRef
-	err := t.queryRow(ctx, `SELECT height, hash FROM chain_cursors WHERE network = $1 AND mode = $2`,
+	err := t.queryRow(ctx, `SELECT height, hash FROM chain_cursors WHERE network = $1 AND mode = $2`+t.forUpdate(),
 		string(n.ID), string(n.Mode)).Scan(&b.Height, &b.Hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return chains.BlockRef{}, false, nil
