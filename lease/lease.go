@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -49,6 +50,7 @@ type Manager struct {
 	mu     sync.Mutex
 	names  []string
 	held   map[string]bool
+	until  time.Time     // held is true until then: the start of the last renewal + TTL
 	change chan struct{} // closed and replaced whenever held changes
 }
 
@@ -80,11 +82,13 @@ func (m *Manager) Add(names ...string) {
 	m.names = append(m.names, names...)
 }
 
-// Held reports whether this instance holds lease name now.
+// Held reports whether this instance holds lease name now: it took or renewed it in
+// a round that started less than TTL ago (by this process's monotonic clock, so a
+// round that hangs cannot make it act as holder after the lease expired).
 func (m *Manager) Held(name string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.held[name]
+	return m.held[name] && time.Now().Before(m.until)
 }
 
 // Changed returns a channel closed the next time a lease is taken or lost.
@@ -97,12 +101,20 @@ func (m *Manager) Changed() <-chan struct{} {
 // Round tries to take or renew every lease once. A storage error counts as losing
 // the leases it could not renew: a holder that cannot reach the database must stop
 // acting as one.
+//
+// A round takes the leases in name order (instances that lock the same rows in one
+// order cannot deadlock) and gives up after TTL/3: its answer must come while the
+// leases it renews are still valid.
 func (m *Manager) Round(ctx context.Context) error {
 	m.mu.Lock()
-	names := append([]string(nil), m.names...)
+	names := sortedCopy(m.names)
 	m.mu.Unlock()
+	started := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, m.ttl/3)
+	defer cancel()
 	got := make(map[string]bool, len(names))
 	err := m.update(ctx, func(ctx context.Context, tx Tx) error {
+		clear(got) // a rerun of the transaction starts afresh
 		for _, n := range names {
 			ok, err := tx.TryLease(ctx, n, m.holder, m.ttl)
 			if err != nil {
@@ -115,14 +127,22 @@ func (m *Manager) Round(ctx context.Context) error {
 	if err != nil {
 		got = map[string]bool{}
 	}
-	m.set(ctx, got)
+	m.set(ctx, got, started.Add(m.ttl))
 	return err
 }
 
+// sortedCopy returns the names sorted, without duplicates.
+func sortedCopy(names []string) []string {
+	out := slices.Clone(names)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // set records what this instance holds, logging and signalling changes.
-func (m *Manager) set(ctx context.Context, got map[string]bool) {
+func (m *Manager) set(ctx context.Context, got map[string]bool, until time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.until = until
 	changed := false
 	for _, n := range m.names {
 		if m.held[n] == got[n] {
@@ -163,7 +183,7 @@ func (m *Manager) Run(ctx context.Context) error {
 // for, since a renewal may have committed after its answer was lost.
 func (m *Manager) release() error {
 	m.mu.Lock()
-	names := append([]string(nil), m.names...)
+	names := sortedCopy(m.names)
 	m.held = map[string]bool{}
 	close(m.change)
 	m.change = make(chan struct{})

@@ -86,3 +86,40 @@ func TestManager_StorageErrorsLoseTheLeases(t *testing.T) {
 		t.Fatal("the lease is still held after the database became unreachable")
 	}
 }
+
+// TestManager_AHungRenewalStopsHoldingBeforeTheLeaseExpires: a renewal that hangs (a
+// half-open connection, a row lock that never comes) gives up after TTL/3, and the
+// instance no longer holds the lease: it must not act as holder once another may.
+func TestManager_AHungRenewalStopsHoldingBeforeTheLeaseExpires(t *testing.T) {
+	hang := false
+	update := func(ctx context.Context, fn func(ctx context.Context, tx lease.Tx) error) error {
+		if hang {
+			<-ctx.Done() // the database never answers
+			return ctx.Err()
+		}
+		return fn(ctx, grantAll{})
+	}
+	const ttl = 3 * time.Second
+	m, _ := lease.New(update, "a", ttl, quiet)
+	m.Add("payouts")
+	if err := m.Round(t.Context()); err != nil || !m.Held("payouts") {
+		t.Fatalf("first round: %v, held %v", err, m.Held("payouts"))
+	}
+	hang = true
+	began := time.Now()
+	err := m.Round(t.Context())
+	if err == nil || m.Held("payouts") {
+		t.Fatalf("a hung renewal: %v, held %v", err, m.Held("payouts"))
+	}
+	if took := time.Since(began); took >= ttl {
+		t.Fatalf("the hung renewal gave up after %s, not within the TTL (%s)", took, ttl)
+	}
+}
+
+// grantAll is a lease.Tx that grants every lease.
+type grantAll struct{}
+
+func (grantAll) TryLease(context.Context, string, string, time.Duration) (bool, error) {
+	return true, nil
+}
+func (grantAll) ReleaseLease(context.Context, string, string) error { return nil }
