@@ -548,6 +548,7 @@ func (s *Service) Verify(ctx context.Context, m asset.Mode, id, code string) (*P
 	var released []*Payout
 	var verr error
 	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		released, verr = nil, nil // a rerun (PostgreSQL retries conflicts) starts afresh
 		var err error
 		if p, err = tx.GetPayout(ctx, m, id); err != nil {
 			return err

@@ -119,7 +119,8 @@ type Store interface {
 	// them one at a time, PostgreSQL concurrently under row locks. A backend may run
 	// fn again after a serialization failure or deadlock, so fn must have no effect
 	// outside the transaction but its AfterCommit hooks, which run once, after the
-	// commit that succeeded.
+	// commit that succeeded; and variables fn assigns outside itself must be reset at
+	// its start (a rerun must not see what a failed run left).
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// View runs fn in a read-only transaction that sees one consistent snapshot. Writes
 	// inside it fail.

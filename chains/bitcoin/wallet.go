@@ -182,6 +182,7 @@ func (w *Wallet) signAndStore(ctx context.Context, id string, pays []payment, ra
 		dests[i] = p.to
 	}
 	err := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+		s, follow = Sent{}, nil // a rerun (PostgreSQL retries conflicts) starts afresh
 		if prev, ok, err := tx.SendByID(ctx, w.net, id); err != nil || ok {
 			s = prev // a concurrent Send stored it first
 			return err

@@ -237,6 +237,7 @@ func (w *Wallet) send(ctx context.Context, id, kind string, from keys.Address, t
 			return Send{}, fmt.Errorf("%w: nonce: %v", chains.ErrUnavailable, err)
 		}
 		err = w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+			s, found = Send{}, false // a rerun (PostgreSQL retries conflicts) starts afresh
 			if prev, ok, err := tx.LatestAccountSend(ctx, w.net, id); err != nil || ok {
 				s, found = prev, ok
 				return err
