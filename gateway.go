@@ -39,6 +39,7 @@ import (
 	"log/slog"
 	"math/big"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kassapay/kassa/chains"
@@ -193,6 +194,7 @@ type Gateway struct {
 	runMu   sync.Mutex
 	closed  bool
 	runs    sync.WaitGroup
+	running atomic.Int32 // Runs running: Sync then runs only the jobs this instance holds
 }
 
 // Errors of the Gateway.

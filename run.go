@@ -160,29 +160,44 @@ func (g *Gateway) expire(ctx context.Context) error {
 // expiry pass, event delivery to subscribers, and webhook fan-out and delivery of what
 // is due. Run does the same continuously; tests call Sync to
 // move the Gateway forward deterministically. It returns the errors of the pass joined.
+//
+// While Run runs, Sync runs only the jobs whose leases this instance holds, as Run
+// does: a test payment from the checkout page on one instance must not run another
+// instance's watcher, payout pass or subscribers beside it.
 func (g *Gateway) Sync(ctx context.Context) error {
+	mine := all
+	if g.running.Load() > 0 {
+		mine = g.leases.Held
+	}
 	var errs []error
-	for _, w := range g.watchers {
+	for n, w := range g.watchers {
+		if !mine(watchLease(n)) {
+			continue
+		}
 		if err := w.Step(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if err := g.expire(ctx); err != nil {
-		errs = append(errs, err)
+	if mine(leaseExpiry) {
+		if err := g.expire(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if g.payouts != nil {
+	if g.payouts != nil && mine(leasePayouts) {
 		if err := g.payouts.Step(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("payouts: %w", err))
 		}
 	}
-	if err := g.deliver(ctx, all); err != nil {
+	if err := g.deliver(ctx, mine); err != nil {
 		errs = append(errs, err)
 	}
-	if err := g.dispatchWebhooks(ctx, all); err != nil {
+	if err := g.dispatchWebhooks(ctx, mine); err != nil {
 		errs = append(errs, err)
 	}
-	if err := g.purge(ctx); err != nil {
-		errs = append(errs, err)
+	if mine(leasePurge) {
+		if err := g.purge(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -243,8 +258,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return ErrClosed
 	}
 	g.runs.Add(1)
+	g.running.Add(1)
 	g.runMu.Unlock()
 	defer g.runs.Done()
+	defer g.running.Add(-1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(g.closing, cancel)() // Close stops Run

@@ -59,6 +59,8 @@ type Tx interface {
 	EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error)
 	// SubscriberCursor returns the Seq a named subscriber has processed (0 if new).
 	SubscriberCursor(ctx context.Context, name string) (int64, error)
-	// SetSubscriberCursor records that the named subscriber processed up to seq.
+	// SetSubscriberCursor records that the named subscriber processed up to seq; a
+	// cursor never moves back (two deliverers overlapping for a moment cannot undo
+	// each other).
 	SetSubscriberCursor(ctx context.Context, name string, seq int64) error
 }

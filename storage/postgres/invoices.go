@@ -258,6 +258,6 @@ func (t *tx) SetSubscriberCursor(ctx context.Context, name string, seq int64) er
 		return err
 	}
 	_, err := t.exec(ctx, `INSERT INTO event_subscribers (name, seq) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, seq)
+		ON CONFLICT (name) DO UPDATE SET seq = GREATEST(event_subscribers.seq, excluded.seq)`, name, seq)
 	return err
 }

@@ -205,6 +205,6 @@ func (t *tx) SetSubscriberCursor(ctx context.Context, name string, seq int64) er
 		return err
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO event_subscribers (name, seq) VALUES (?, ?)
-		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, seq)
+		ON CONFLICT (name) DO UPDATE SET seq = max(event_subscribers.seq, excluded.seq)`, name, seq)
 	return err
 }

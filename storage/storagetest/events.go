@@ -104,7 +104,7 @@ func testOutbox(t *testing.T, s storage.Store) {
 }
 
 // testSubscriberCursor checks SubscriberCursor (0 for a new subscriber) and
-// SetSubscriberCursor (an upsert, per name, undone by a rollback).
+// SetSubscriberCursor (an upsert, per name, never backwards, undone by a rollback).
 func testSubscriberCursor(t *testing.T, s storage.Store) {
 	cursor := func(name string) int64 {
 		return get(t, s, func(ctx context.Context, tx storage.Tx) (int64, error) { return tx.SubscriberCursor(ctx, name) })
@@ -117,6 +117,7 @@ func testSubscriberCursor(t *testing.T, s storage.Store) {
 	}
 	set("webhook.fanout", 7)
 	set("webhook.fanout", 12)
+	set("webhook.fanout", 9) // a deliverer that overlapped for a moment: never back
 	set("gateway.subscribers", 3)
 	_ = update(t, s, func(ctx context.Context, tx storage.Tx) error {
 		if err := tx.SetSubscriberCursor(ctx, "webhook.fanout", 99); err != nil {
