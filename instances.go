@@ -77,28 +77,44 @@ func (g *Gateway) waitHeld(ctx context.Context, name string, want bool) bool {
 	}
 }
 
+// resetRescanDepth is how many blocks each watcher this instance runs reads again
+// after its store's Listener reconnected (storage.ChangeReset): addresses handed out
+// by other instances meanwhile were not in its set while it stepped. The listener
+// reconnects within seconds (backoff up to 30 s), and a watcher commits no step while
+// the database is out of reach, so the gap is a few blocks on the fastest chains; 30
+// covers a minute of 2-second blocks with room to spare.
+const resetRescanDepth = 30
+
 // listen applies what other instances commit, when the store is shared
 // (storage.Listener): an address to watch, a transaction of ours to follow (to the
 // watcher of its network, if this instance runs it), a new event (wakes delivery).
-// After a lost connection every watcher reloads from storage.
-func (g *Gateway) listen(ctx context.Context, l storage.Listener) {
+// first is the Listen that Run opened before starting the watchers (nil if it
+// failed). After a lost connection (a reset, or a Listen that succeeds after a failed
+// one) every watcher reloads from storage and the ones this instance runs read their
+// last blocks again.
+func (g *Gateway) listen(ctx context.Context, l storage.Listener, first <-chan storage.Change) {
 	backoff := time.Second
+	ch := first
 	for ctx.Err() == nil {
-		ch, err := l.Listen(ctx)
-		if err != nil {
-			g.log.WarnContext(ctx, "kassa: listening for other instances' changes", "err", err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backoff):
+		if ch == nil {
+			var err error
+			if ch, err = l.Listen(ctx); err != nil {
+				g.log.WarnContext(ctx, "kassa: listening for other instances' changes", "err", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(backoff):
+				}
+				backoff = min(2*backoff, time.Minute)
+				continue
 			}
-			backoff = min(2*backoff, time.Minute)
-			continue
+			g.apply(ctx, storage.Change{Kind: storage.ChangeReset}) // what came while not listening
 		}
 		backoff = time.Second
 		for c := range ch {
 			g.apply(ctx, c)
 		}
+		ch = nil
 	}
 }
 
@@ -119,6 +135,14 @@ func (g *Gateway) apply(ctx context.Context, c storage.Change) {
 		for n, w := range g.watchers {
 			if err := w.Reload(ctx); err != nil && ctx.Err() == nil {
 				g.log.WarnContext(ctx, "kassa: reloading a watcher", "network", n, "err", err)
+				continue
+			}
+			if !g.leases.Held(watchLease(n)) {
+				continue
+			}
+			g.log.InfoContext(ctx, "kassa: reading the last blocks again after a gap in other instances' changes", "network", n, "blocks", resetRescanDepth)
+			if err := w.RescanWatched(ctx, resetRescanDepth); err != nil && ctx.Err() == nil {
+				g.log.WarnContext(ctx, "kassa: rescanning after a gap", "network", n, "err", err)
 			}
 		}
 	}

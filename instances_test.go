@@ -23,6 +23,7 @@ import (
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/postgres"
 )
 
@@ -351,3 +352,106 @@ type addressSet map[string]bool
 
 func (s addressSet) Contains(a string) bool { return s[a] }
 func (s addressSet) Len() int               { return len(s) }
+
+// deafStore is a PostgreSQL store whose Listener hears nothing but what the test
+// sends: a gap in the notifications, as while a listener reconnects.
+type deafStore struct {
+	*postgres.Store
+	ch chan storage.Change
+}
+
+func (d deafStore) Listen(ctx context.Context) (<-chan storage.Change, error) {
+	out := make(chan storage.Change)
+	go func() {
+		defer close(out) // as a real Listener's channel, closed when ctx ends
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case c := <-d.ch:
+				select {
+				case out <- c:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// TestInstances_AGapInNotificationsIsCaughtUpOnReset: instance B hands out an address
+// and it is paid while the watcher's instance A hears nothing (its listener is
+// reconnecting), so A's watcher steps past the payment's block without the address
+// in its set. The reset the listener delivers once it is back makes A reload and
+// read its last blocks again: the payment is credited. (Reloading alone left it
+// uncredited.)
+func TestInstances_AGapInNotificationsIsCaughtUpOnReset(t *testing.T) {
+	url := pgtest.URL(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	btc := kassatest.SimChain(asset.Bitcoin, asset.Test)
+	ctx := t.Context()
+	openStore := func() *postgres.Store {
+		s, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 4, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	deaf := deafStore{Store: openStore(), ch: make(chan storage.Change, 1)}
+	a, _ := kassatest.Gateway(t, kassa.Config{Store: deaf, Chains: []chains.Backend{btc}, Instance: "a",
+		LeaseTTL: 600 * time.Millisecond, PollInterval: 20 * time.Millisecond})
+	b, _ := kassatest.Gateway(t, kassa.Config{Store: openStore(), Chains: []chains.Backend{btc}, Instance: "b"}) // b does not Run
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	n := chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}
+	cursor := func() uint64 {
+		var h uint64
+		if err := deaf.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+			c, _, err := tx.Cursor(ctx, n)
+			h = c.Height
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute) // a bound on a broken build, not a wait for time
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within a minute", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	btc.Mine(1)
+	waitFor("A's watcher runs", func() bool { return cursor() >= btc.Height() })
+
+	inv, err := b.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, _ := asset.Default().Get("BTC")
+	due, _ := units.ToBaseUnits(inv.Methods[0].AmountDue)
+	btc.Pay(inv.Methods[0].Address, "BTC", due)
+	btc.Mine(6)
+	waitFor("A's watcher steps past the payment", func() bool { return cursor() >= btc.Height() })
+	status := func() invoice.Status {
+		got, err := a.Invoices().Get(ctx, asset.Test, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status
+	}
+	if s := status(); s != invoice.StatusPending {
+		t.Fatalf("the invoice is %s before the reset; the test needs the watcher not to know its address", s)
+	}
+	deaf.ch <- storage.Change{Kind: storage.ChangeReset}
+	waitFor("the payment credited after the reset", func() bool { return status() == invoice.StatusPaid })
+}

@@ -283,7 +283,13 @@ func (g *Gateway) Run(ctx context.Context) error {
 		}
 	})
 	if l, ok := g.store.(storage.Listener); ok {
-		wg.Go(func() { g.listen(ctx, l) })
+		// Listening before any watcher starts (each reloads its set when it starts), so
+		// that no address another instance hands out falls between the two.
+		first, err := l.Listen(ctx)
+		if err != nil {
+			g.log.WarnContext(ctx, "kassa: listening for other instances' changes", "err", err)
+		}
+		wg.Go(func() { g.listen(ctx, l, first) })
 	}
 	for n, w := range g.watchers {
 		wg.Go(func() {

@@ -798,6 +798,18 @@ func (w *Watcher) settle(ctx context.Context, tip BlockRef, pending []Transfer, 
 // records what it finds like any scan. It holds the watcher's lock only while it
 // records a block, never while it reads one from the node, so Step is not starved.
 func (w *Watcher) Rescan(ctx context.Context, addrs []string, depth uint64) error {
+	return w.rescan(ctx, w.newSet(addrs...), depth)
+}
+
+// RescanWatched is Rescan for every address the watcher watches: after a time in which
+// some addresses may have been missing from its set (another instance handed them
+// out while this one could not hear of it), the last depth blocks are read again with
+// the whole set. A block's scan costs the same whatever the set's size.
+func (w *Watcher) RescanWatched(ctx context.Context, depth uint64) error {
+	return w.rescan(ctx, w.watch, depth)
+}
+
+func (w *Watcher) rescan(ctx context.Context, set AddressSet, depth uint64) error {
 	cur, ok, err := w.cursor(ctx)
 	if err != nil || !ok {
 		return err
@@ -806,7 +818,6 @@ func (w *Watcher) Rescan(ctx context.Context, addrs []string, depth uint64) erro
 	if err != nil {
 		return fmt.Errorf("%s: tip: %w", w.net, unavailable(err))
 	}
-	set := w.newSet(addrs...)
 	from := uint64(0)
 	if cur.Height+1 > depth {
 		from = cur.Height + 1 - depth
