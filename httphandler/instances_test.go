@@ -71,9 +71,9 @@ func TestAPI_InstancesOnPostgresShareReplaysIdempotencyAndLimits(t *testing.T) {
 		t.Fatalf("invoices after a replay and a retry: %s", l.raw)
 	}
 
-	// The burst of 6 is shared: 5 requests have taken from it (the replay may or may
-	// not have), so at most one more passes, on either instance. Two buckets in memory
-	// would let 3 more through on one and 4 on the other.
+	// The burst of 6 is shared: 5 requests have taken from it, 6 if the refused replay
+	// did, so the first or the second request from now on is refused, on either
+	// instance. Two buckets in memory would let 3 or more through on each.
 	refusedAt := 0
 	for i := 1; i <= 8 && refusedAt == 0; i++ {
 		srv := one

@@ -12,7 +12,7 @@
 //	                            instances may then share it (README: Running several instances)
 //	KASSA_DATABASE_MAX_CONNS    pooled PostgreSQL connections (default 10; one more listens)
 //	KASSA_INSTANCE              this instance's name among those sharing the database
-//	                            (default host:pid); shown as the holder of its jobs' leases
+//	                            (default host-pid); with a random suffix, the holder of its jobs' leases
 //	KASSA_MASTER_KEY            64 hex characters, required (seals stored secrets)
 //	KASSA_MNEMONIC_FILE         file with the BIP39 words; without it only test mode runs,
 //	                            on the public test mnemonic (never for real money)

@@ -152,6 +152,18 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		}
 		fl.servers[victim].kill()
 		killed := time.Now()
+		type failover struct {
+			d   time.Duration
+			err error
+		}
+		var over chan failover
+		if len(held) > 0 { // measured beside the check, from the kill on
+			over = make(chan failover, 1)
+			go func() {
+				d, err := takeover(ctx, db.(leaseReader), held, killed)
+				over <- failover{d, err}
+			}()
+		}
 		rep, err := checkView(ctx, db, f, n, false)
 		checks++
 		if err != nil {
@@ -160,15 +172,15 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		}
 		log.Info("crash: killed and checked", "kill", k, "of", cfg.Kills, "instance", victim, "uptime", up.Round(time.Millisecond),
 			"invoices", rep.Invoices, "transfers", rep.Transfers, "payouts", rep.Payouts)
-		if len(held) > 0 {
+		if over != nil {
 			// Before the victim comes back: how long until the others run its jobs.
-			d, err := takeover(ctx, db.(leaseReader), held, killed)
-			if err != nil {
-				fail(fmt.Errorf("after kill %d (instance %d): %w", k, victim, err))
+			r := <-over
+			if r.err != nil {
+				fail(fmt.Errorf("after kill %d (instance %d): %w", k, victim, r.err))
 				break
 			}
-			failovers = append(failovers, d)
-			log.Info("crash: the other instances took the victim's jobs over", "jobs", len(held), "after", d.Round(time.Millisecond))
+			failovers = append(failovers, r.d)
+			log.Info("crash: the other instances took the victim's jobs over and processed a block", "jobs", len(held), "after", r.d.Round(time.Millisecond))
 		}
 		if err := fl.servers[victim].start(ctx); err != nil {
 			fail(fmt.Errorf("restart %d (instance %d): %w", k, victim, err))
@@ -223,7 +235,7 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	}
 	if len(failovers) > 0 {
 		slices.Sort(failovers)
-		where += fmt.Sprintf("; a killed instance's jobs taken over in %s (median) to %s (max) after %d of the kills",
+		where += fmt.Sprintf("; a killed instance's jobs taken over and a block processed by another in %s (median) to %s (max) after %d of the kills",
 			failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond), len(failovers))
 	}
 	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts asked (%d completed, %d refused for funds, %d unknown after a kill); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
@@ -447,6 +459,7 @@ func checkView(ctx context.Context, db target, f *facts, n *nodes, final bool) (
 // leaseReader reads the leases of a shared database (pgTarget).
 type leaseReader interface {
 	leases(ctx context.Context) (map[string]string, error)
+	cursors(ctx context.Context) (map[string]uint64, error)
 }
 
 // victimLeases returns the leases instance i holds, name to holder (its holder names
@@ -481,19 +494,32 @@ func busiest(ctx context.Context, lr leaseReader, instances int) (int, error) {
 	return best, nil
 }
 
-// takeover waits until every lease of held is held by another holder, and returns
-// how long after killed that was. The bound is generous: a lease expires within its
-// TTL (3 s) and is taken at the next renewal round (1 s).
+// takeover waits until every lease of held is held by another holder and every
+// watcher among them has processed a block past where the killed one left it (blocks
+// come every 250 ms in the campaign), and returns how long after killed that was.
+// The bound is generous: a lease expires within its TTL (3 s) and is taken at the
+// next renewal round (1 s).
 func takeover(ctx context.Context, lr leaseReader, held map[string]string, killed time.Time) (time.Duration, error) {
 	deadline := killed.Add(30 * time.Second)
+	start, err := lr.cursors(ctx)
+	if err != nil {
+		return 0, err
+	}
 	for {
 		now, err := lr.leases(ctx)
+		if err != nil {
+			return 0, err
+		}
+		cur, err := lr.cursors(ctx)
 		if err != nil {
 			return 0, err
 		}
 		done := true
 		for name, old := range held {
 			if h, ok := now[name]; !ok || h == old {
+				done = false
+			}
+			if strings.HasPrefix(name, "watch:") && cur[name] <= start[name] {
 				done = false
 			}
 		}

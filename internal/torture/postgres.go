@@ -67,3 +67,27 @@ func (t pgTarget) leases(ctx context.Context) (map[string]string, error) {
 	}
 	return held, rows.Err()
 }
+
+// cursors returns each watcher's processed height, keyed by its lease's name
+// (watch:network:mode).
+func (t pgTarget) cursors(ctx context.Context) (map[string]uint64, error) {
+	conn, err := pgx.Connect(ctx, t.url)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT network, mode, height FROM chain_cursors`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]uint64{}
+	for rows.Next() {
+		var network, mode string
+		var h uint64
+		if err := rows.Scan(&network, &mode, &h); err != nil {
+			return nil, err
+		}
+		out["watch:"+network+":"+mode] = h
+	}
+	return out, rows.Err()
+}

@@ -14,6 +14,14 @@ import (
 	"github.com/kassapay/kassa/storage"
 )
 
+// channelPrefix names the NOTIFY channel of a schema (with the schema's name, as the
+// triggers of migrations/0001 send it); maxIdentifier is PostgreSQL's longest
+// identifier, a channel name included.
+const (
+	channelPrefix = "kassa_changes:"
+	maxIdentifier = 63
+)
+
 // listenerName is the application_name of Listen's connections, which tells them
 // apart from the pool's in pg_stat_activity.
 const listenerName = "kassa-listener"
@@ -80,7 +88,7 @@ func (s *Store) listenConn(ctx context.Context) (*pgx.Conn, string, error) {
 		}
 		return nil, "", fmt.Errorf("postgres: listen: %w", err)
 	}
-	channel := "kassa_changes:" + *schema
+	channel := channelPrefix + *schema
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, "", fmt.Errorf("postgres: listen: %w", err)

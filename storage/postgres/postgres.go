@@ -187,7 +187,11 @@ func (s *Store) migrateOne(ctx context.Context, migs []migrations.Migration) (do
 	if err != nil {
 		return false, fmt.Errorf("postgres: %w", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = tx.Rollback(rctx) // after a commit, a no-op
+		cancel()
+	}()
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
 		return false, fmt.Errorf("postgres: waiting for the migration lock: %w", err)
 	}
@@ -202,6 +206,11 @@ func (s *Store) migrateOne(ctx context.Context, migs []migrations.Migration) (do
 	}
 	if schema == nil {
 		return false, errors.New("postgres: no current schema: the search_path names no schema that exists")
+	}
+	if len(channelPrefix)+len(*schema) > maxIdentifier {
+		// NOTIFY refuses a longer channel name (and LISTEN would truncate it).
+		return false, fmt.Errorf("postgres: schema name %q is longer than %d bytes, which the change notifications' channel allows",
+			*schema, maxIdentifier-len(channelPrefix))
 	}
 	version := 0
 	if known {
