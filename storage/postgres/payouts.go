@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,20 +10,15 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/storage/internal/storeutil"
 )
-
-// storedPayout keeps the mode, which the API form leaves out.
-type storedPayout struct {
-	*payout.Payout
-	Mode asset.Mode `json:"mode"`
-}
 
 // InsertPayout implements payout.Tx.
 func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	body, err := json.Marshal(storedPayout{Payout: p, Mode: p.Mode})
+	body, err := storeutil.EncodePayout(p)
 	if err != nil {
 		return err
 	}
@@ -86,7 +80,7 @@ func (t *tx) UpdatePayout(ctx context.Context, p *payout.Payout) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	body, err := json.Marshal(storedPayout{Payout: p, Mode: p.Mode})
+	body, err := storeutil.EncodePayout(p)
 	if err != nil {
 		return err
 	}
@@ -102,12 +96,11 @@ func (t *tx) UpdatePayout(ctx context.Context, p *payout.Payout) error {
 }
 
 func decodePayout(body []byte) (*payout.Payout, error) {
-	sp := storedPayout{Payout: &payout.Payout{}}
-	if err := json.Unmarshal(body, &sp); err != nil {
-		return nil, fmt.Errorf("postgres: stored payout: %w", err)
+	p, err := storeutil.DecodePayout(body)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	sp.Payout.Mode = sp.Mode
-	return sp.Payout, nil
+	return p, nil
 }
 
 // GetPayout implements payout.Tx.

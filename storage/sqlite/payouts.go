@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/storage/internal/storeutil"
 )
 
 // InsertPayout implements payout.Tx.
@@ -19,7 +19,7 @@ func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	body, err := json.Marshal(storedPayout{Payout: p, Mode: p.Mode})
+	body, err := storeutil.EncodePayout(p)
 	if err != nil {
 		return err
 	}
@@ -59,18 +59,12 @@ func (t *tx) PayoutByRequestKey(ctx context.Context, m asset.Mode, key string) (
 	return p, err
 }
 
-// storedPayout keeps the mode, which the API form leaves out.
-type storedPayout struct {
-	*payout.Payout
-	Mode asset.Mode `json:"mode"`
-}
-
 // UpdatePayout implements payout.Tx.
 func (t *tx) UpdatePayout(ctx context.Context, p *payout.Payout) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	body, err := json.Marshal(storedPayout{Payout: p, Mode: p.Mode})
+	body, err := storeutil.EncodePayout(p)
 	if err != nil {
 		return err
 	}
@@ -86,12 +80,11 @@ func (t *tx) UpdatePayout(ctx context.Context, p *payout.Payout) error {
 }
 
 func decodePayout(body string) (*payout.Payout, error) {
-	sp := storedPayout{Payout: &payout.Payout{}}
-	if err := json.Unmarshal([]byte(body), &sp); err != nil {
-		return nil, fmt.Errorf("sqlite: stored payout: %w", err)
+	p, err := storeutil.DecodePayout([]byte(body))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	sp.Payout.Mode = sp.Mode
-	return sp.Payout, nil
+	return p, nil
 }
 
 // GetPayout implements payout.Tx.
