@@ -157,7 +157,8 @@ type Mempool interface {
 
 // Notifier is implemented by backends that push new blocks.
 type Notifier interface {
-	// NewBlocks returns a channel that receives each new tip, closed when ctx ends or
+	// NewBlocks returns a channel that receives each new tip (or a zero BlockRef when
+	// the node's mempool changed: a reason to step now too), closed when ctx ends or
 	// the subscription breaks (the watcher then polls and subscribes again).
 	NewBlocks(ctx context.Context) (<-chan BlockRef, error)
 }

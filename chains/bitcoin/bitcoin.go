@@ -52,6 +52,12 @@ type Config struct {
 	// ("127.0.0.1:18334"); empty means poll. User and Pass are the RPC credentials.
 	WebsocketHost string
 	User, Pass    string
+	// MempoolPush, with WebsocketHost, also subscribes to the transactions btcd
+	// accepts into its mempool (notifynewtransactions) and wakes the watcher at most
+	// every MempoolPushDelay after one, instead of waiting for the next poll: payments
+	// are seen in a fraction of a second. Each wake reads the node's mempool, so on a
+	// busy mainnet node weigh it against the poll interval.
+	MempoolPush bool
 	// Fees bounds the fee rates the backend reports.
 	Fees   FeePolicy
 	Logger *slog.Logger

@@ -40,6 +40,13 @@ func newEnv(t *testing.T, confirmations int) *env { return newEnvTB(t, confirmat
 
 func newEnvTB(t testing.TB, confirmations int, poll time.Duration) *env {
 	t.Helper()
+	return newEnvWith(t, confirmations, poll, false)
+}
+
+// newEnvWith is newEnvTB whose backend, with push, takes btcd's websocket
+// notifications of blocks and mempool transactions (Config.MempoolPush).
+func newEnvWith(t testing.TB, confirmations int, poll time.Duration, push bool) *env {
+	t.Helper()
 	e := &env{t: t, poll: poll, node: btcdtest.Start(t), clock: kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)),
 		reg: asset.Default(), db: filepath.Join(t.TempDir(), "kassa.db")}
 	if err := e.reg.SetConfirmations("BTC", confirmations); err != nil {
@@ -50,7 +57,11 @@ func newEnvTB(t testing.TB, confirmations int, poll time.Duration) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.backend, err = bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: e.node.RPC, Logger: quiet})
+	cfg := bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: e.node.RPC, Logger: quiet}
+	if push {
+		cfg.WebsocketHost, cfg.User, cfg.Pass, cfg.MempoolPush = e.node.Host, e.node.User, e.node.Pass, true
+	}
+	e.backend, err = bitcoin.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
@@ -16,25 +18,51 @@ import (
 // errNoPush says the backend has no websocket configured; the watcher polls.
 var errNoPush = errors.New("bitcoin: no websocket configured; polling")
 
+// MempoolPushDelay is the most a transaction btcd accepted into its mempool waits
+// before it wakes the watcher (Config.MempoolPush): the wakes of a burst of
+// transactions are folded into one, so a busy node costs at most one mempool read
+// per delay.
+const MempoolPushDelay = 100 * time.Millisecond
+
 // NewBlocks implements chains.Notifier over btcd's websocket "notifyblocks" (btcd's
-// own rpcclient, which reconnects by itself). Without Config.WebsocketHost it returns
-// an error and the watcher polls. The channel closes when ctx ends.
+// own rpcclient, which reconnects by itself), and with Config.MempoolPush
+// "notifynewtransactions": a new mempool transaction sends a zero BlockRef, which
+// wakes the watcher like a block does (each step reads the mempool). Without
+// Config.WebsocketHost it returns an error and the watcher polls. The channel closes
+// when ctx ends.
 func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error) {
 	if b.cfg.WebsocketHost == "" {
 		return nil, errNoPush
 	}
 	ch := make(chan chains.BlockRef, 16)
-	send := func(height int32) {
+	var mu sync.Mutex
+	closed := false
+	send := func(ref chains.BlockRef) {
+		mu.Lock()
+		defer mu.Unlock()
+		if closed {
+			return
+		}
 		select {
-		case ch <- chains.BlockRef{Height: uint64(height)}:
+		case ch <- ref:
 		default: // the watcher is busy; it scans up to the tip anyway
 		}
 	}
+	var wakePending atomic.Bool
+	mempool := func() { // folds a burst of transactions into one wake
+		if wakePending.CompareAndSwap(false, true) {
+			time.AfterFunc(MempoolPushDelay, func() {
+				wakePending.Store(false)
+				send(chains.BlockRef{})
+			})
+		}
+	}
 	handlers := &rpcclient.NotificationHandlers{
+		OnTxAccepted: func(*chainhash.Hash, btcutil.Amount) { mempool() },
 		//lint:ignore SA1019 btcd sends blockconnected unless filtered notifications are asked for: both are handled
-		OnBlockConnected: func(_ *chainhash.Hash, height int32, _ time.Time) { send(height) },
+		OnBlockConnected: func(_ *chainhash.Hash, height int32, _ time.Time) { send(chains.BlockRef{Height: uint64(height)}) },
 		OnFilteredBlockConnected: func(height int32, _ *wire.BlockHeader, _ []*btcutil.Tx) {
-			send(height)
+			send(chains.BlockRef{Height: uint64(height)})
 		},
 	}
 	client, err := rpcclient.New(&rpcclient.ConnConfig{Host: b.cfg.WebsocketHost, Endpoint: "ws",
@@ -46,11 +74,20 @@ func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error)
 		client.Shutdown()
 		return nil, fmt.Errorf("bitcoin: notifyblocks: %w", err)
 	}
+	if b.cfg.MempoolPush {
+		if err := client.NotifyNewTransactions(false); err != nil {
+			client.Shutdown()
+			return nil, fmt.Errorf("bitcoin: notifynewtransactions: %w", err)
+		}
+	}
 	go func() {
 		<-ctx.Done()
 		client.Shutdown()
 		client.WaitForShutdown()
+		mu.Lock()
+		closed = true // a wake still pending finds the channel closed and drops
 		close(ch)
+		mu.Unlock()
 	}()
 	return ch, nil
 }

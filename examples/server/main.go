@@ -20,6 +20,10 @@
 //	KASSA_TEST_CHAINS=sim       test-mode networks with no node run on sim chains
 //	KASSA_BTC_RPC_URL, KASSA_BTC_RPC_USER, KASSA_BTC_RPC_PASS
 //	KASSA_BTC_NETWORK           mainnet (live mode) | testnet | regtest (test mode)
+//	KASSA_BTC_WS                btcd's websocket host:port for pushed blocks and mempool
+//	                            transactions (default: the RPC URL's; "off" to poll only)
+//	KASSA_BTC_MEMPOOL_PUSH=0    take pushed blocks only (each pushed transaction reads
+//	                            the node's mempool, at most every 100 ms)
 //	KASSA_EVM_RPC_<NETWORK>     live-mode EVM node, e.g. KASSA_EVM_RPC_ETHEREUM
 //	KASSA_TEST_EVM_RPC_<NETWORK> test-mode EVM node (any chain id)
 //	KASSA_TEST_TOKEN_<CURRENCY>_<NETWORK>  test-mode token contract, e.g. ..._USDT_ETHEREUM
@@ -58,6 +62,7 @@ import (
 	"net"
 	"net/http"
 	"net/smtp"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -240,7 +245,20 @@ func gateway(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 		if err != nil {
 			return nil, nil, err
 		}
-		b, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: mode, Params: params, RPC: rpc, Logger: log})
+		bc := bitcoin.Config{Network: asset.Bitcoin, Mode: mode, Params: params, RPC: rpc, Logger: log,
+			User: getenv("KASSA_BTC_RPC_USER"), Pass: getenv("KASSA_BTC_RPC_PASS"), MempoolPush: getenv("KASSA_BTC_MEMPOOL_PUSH") != "0"}
+		switch ws := getenv("KASSA_BTC_WS"); ws {
+		case "off":
+		case "":
+			// btcd serves its websocket on the RPC port; a node without one (Bitcoin
+			// Core) refuses it and the watcher polls.
+			if pu, perr := url.Parse(u); perr == nil && pu.Host != "" {
+				bc.WebsocketHost = pu.Host
+			}
+		default:
+			bc.WebsocketHost = ws
+		}
+		b, err := bitcoin.New(bc)
 		if err != nil {
 			return nil, nil, err
 		}
