@@ -61,6 +61,28 @@ func (g *Gateway) whileHeld(ctx context.Context, name string, fn func(ctx contex
 	}
 }
 
+// heldCtx returns a context that ends when ctx does or when this instance loses lease
+// name, for a pass that runs under the lease: a holder that lost it stops at the next
+// statement rather than finishing beside the new holder.
+func (g *Gateway) heldCtx(ctx context.Context, name string) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(ctx)
+	go func() {
+		g.waitHeld(c, name, false)
+		cancel()
+	}()
+	return c, cancel
+}
+
+// underLease runs pass with heldCtx while Run runs (under Sync alone, with ctx).
+func (g *Gateway) underLease(ctx context.Context, name string, pass func(context.Context) error) error {
+	if g.running.Load() == 0 {
+		return pass(ctx)
+	}
+	c, cancel := g.heldCtx(ctx, name)
+	defer cancel()
+	return pass(c)
+}
+
 // waitHeld waits until this instance holds lease name (want true) or does not (want
 // false); false when ctx ended first.
 func (g *Gateway) waitHeld(ctx context.Context, name string, want bool) bool {

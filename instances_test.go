@@ -2,12 +2,14 @@ package kassa_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -454,4 +456,59 @@ func TestInstances_AGapInNotificationsIsCaughtUpOnReset(t *testing.T) {
 	}
 	deaf.ch <- storage.Change{Kind: storage.ChangeReset}
 	waitFor("the payment credited after the reset", func() bool { return status() == invoice.StatusPaid })
+}
+
+// TestInstances_ALostLeaseStopsItsRunningPass: a subscriber's delivery runs under its
+// lease; when another instance holds the lease (here written into the database, as
+// after this one stalled past its TTL), the delivery's context ends at once instead
+// of the pass going on beside the new holder.
+func TestInstances_ALostLeaseStopsItsRunningPass(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	g, _ := kassatest.Gateway(t, kassa.Config{DatabasePath: path, Chains: []chains.Backend{kassatest.SimChain(asset.Bitcoin, asset.Test)},
+		LeaseTTL: 600 * time.Millisecond})
+	started, ended := make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	if err := g.Subscribe("slow", func(ctx context.Context, _ kassa.Event) error {
+		once.Do(func() { close(started) })
+		<-ctx.Done() // a pass that would go on for as long as it is let
+		select {
+		case ended <- ctx.Err():
+		default:
+		}
+		return ctx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	if _, err := g.Invoices().Create(t.Context(), asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second): // a bound on a broken build
+		t.Fatal("the subscriber never got the event")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE leases SET holder = 'another-instance', expires_at = ? WHERE name = 'subscriber:slow'`,
+		time.Now().Add(time.Hour).UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the pass ended with %v", err)
+		}
+	case <-time.After(30 * time.Second): // a bound on a broken build
+		t.Fatal("the pass went on after its lease was lost")
+	}
+	if err := ctx.Err(); err != nil {
+		t.Fatal("Run itself stopped")
+	}
 }

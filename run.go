@@ -103,7 +103,8 @@ func (g *Gateway) deliver(ctx context.Context, mine func(lease string) bool) err
 		if !mine(subscriberLease(name)) {
 			continue
 		}
-		if err := g.deliverTo(ctx, name, sub); err != nil {
+		err := g.underLease(ctx, subscriberLease(name), func(ctx context.Context) error { return g.deliverTo(ctx, name, sub) })
+		if err != nil && !errors.Is(err, context.Canceled) { // canceled: the lease was lost, or Run stops
 			errs = append(errs, err)
 		}
 	}
@@ -319,12 +320,12 @@ func (g *Gateway) Run(ctx context.Context) error {
 				}
 			case <-t.C:
 				if mine(leaseExpiry) {
-					if err := g.expire(ctx); err != nil && ctx.Err() == nil {
+					if err := g.underLease(ctx, leaseExpiry, g.expire); err != nil && ctx.Err() == nil && mine(leaseExpiry) {
 						g.log.WarnContext(ctx, "kassa: expiry pass failed", "err", err)
 					}
 				}
 				if g.payouts != nil && mine(leasePayouts) {
-					if err := g.payouts.Step(ctx); err != nil && ctx.Err() == nil {
+					if err := g.underLease(ctx, leasePayouts, g.payouts.Step); err != nil && ctx.Err() == nil && mine(leasePayouts) {
 						g.log.WarnContext(ctx, "kassa: payout pass failed", "err", err)
 					}
 				}
