@@ -195,6 +195,12 @@ type Gateway struct {
 	closed  bool
 	runs    sync.WaitGroup
 	running atomic.Int32 // Runs running: Sync then runs only the jobs this instance holds
+	// listening counts running listen loops; marks are the tokens this instance's
+	// watchers wait to hear back (current); rescans are the rescans after a reset.
+	listening atomic.Int32
+	marksMu   sync.Mutex
+	marks     map[string]chan struct{}
+	rescans   sync.WaitGroup
 }
 
 // Errors of the Gateway.
@@ -228,7 +234,7 @@ func New(cfg Config) (*Gateway, error) {
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	g := &Gateway{assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring, now: cfg.Now,
+	g := &Gateway{marks: map[string]chan struct{}{}, assets: cfg.Assets, log: cfg.Logger, keys: cfg.Keyring, now: cfg.Now,
 		kick: make(chan struct{}, 1), subs: map[string]*subscriber{},
 		enabled:  map[asset.Mode]map[string]bool{asset.Live: {}, asset.Test: {}},
 		chainIDs: map[chains.NetworkRef]uint64{}}
@@ -334,6 +340,7 @@ func New(cfg Config) (*Gateway, error) {
 			Backend: b, Assets: g.assets, Update: storage.Runner[chains.Tx](g.store.Update),
 			View: storage.Runner[chains.Tx](g.store.View), Sink: sink{g},
 			SendConfirmations: cfg.Payouts.Confirmations[b.Network().ID], PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log, OnCommit: g.wake,
+			Current: g.current,
 		})
 		if err != nil {
 			g.Close()

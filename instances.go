@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"strconv"
 	"time"
@@ -115,6 +116,8 @@ const resetRescanDepth = 30
 // one) every watcher reloads from storage and the ones this instance runs read their
 // last blocks again.
 func (g *Gateway) listen(ctx context.Context, l storage.Listener, first <-chan storage.Change) {
+	g.listening.Add(1)
+	defer g.listening.Add(-1)
 	backoff := time.Second
 	ch := first
 	for ctx.Err() == nil {
@@ -153,6 +156,14 @@ func (g *Gateway) apply(ctx context.Context, c storage.Change) {
 				g.log.WarnContext(ctx, "kassa: loading followed transactions", "network", c.Network, "err", err)
 			}
 		}
+	case storage.ChangeMark:
+		g.marksMu.Lock()
+		if ch, ok := g.marks[c.Value]; ok {
+			close(ch)
+			delete(g.marks, c.Value)
+		}
+		g.marksMu.Unlock()
+		return
 	case storage.ChangeReset:
 		for n, w := range g.watchers {
 			if err := w.Reload(ctx); err != nil && ctx.Err() == nil {
@@ -162,13 +173,56 @@ func (g *Gateway) apply(ctx context.Context, c storage.Change) {
 			if !g.leases.Held(watchLease(n)) {
 				continue
 			}
-			g.log.InfoContext(ctx, "kassa: reading the last blocks again after a gap in other instances' changes", "network", n, "blocks", resetRescanDepth)
-			if err := w.RescanWatched(ctx, resetRescanDepth); err != nil && ctx.Err() == nil {
-				g.log.WarnContext(ctx, "kassa: rescanning after a gap", "network", n, "err", err)
-			}
+			// Not on this goroutine: the rescan waits for a mark, which this one applies.
+			g.rescans.Go(func() {
+				g.log.InfoContext(ctx, "kassa: reading the last blocks again after a gap in other instances' changes", "network", n, "blocks", resetRescanDepth)
+				if err := w.RescanWatched(ctx, resetRescanDepth); err != nil && ctx.Err() == nil {
+					g.log.WarnContext(ctx, "kassa: rescanning after a gap", "network", n, "err", err)
+				}
+			})
 		}
 	}
 	g.wake()
+}
+
+// markTimeout bounds the wait for this instance's own mark: a listener that is not
+// connected never delivers it, and the watcher's step fails and is tried again.
+const markTimeout = 5 * time.Second
+
+// current is the watchers' WatcherConfig.Current on a store several instances share,
+// while Run listens: it sends a mark through the store's notifications and waits until
+// this instance's listener has applied it, and with it every address committed
+// before. Without a listener (Sync alone, or SQLite) there is nothing to wait for.
+func (g *Gateway) current(ctx context.Context) error {
+	l, ok := g.store.(storage.Listener)
+	if !ok || g.listening.Load() == 0 {
+		return nil
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	token := g.leases.Holder() + "/" + hex.EncodeToString(b[:])
+	ch := make(chan struct{})
+	g.marksMu.Lock()
+	g.marks[token] = ch
+	g.marksMu.Unlock()
+	defer func() {
+		g.marksMu.Lock()
+		delete(g.marks, token)
+		g.marksMu.Unlock()
+	}()
+	if err := l.Mark(ctx, token); err != nil {
+		return err
+	}
+	timer := time.NewTimer(markTimeout)
+	defer timer.Stop()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return errors.New("this instance did not hear its own mark: not listening to other instances' changes")
+	}
 }
 
 // SharedLimiter returns the store's shared token buckets when several instances may

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -362,6 +363,16 @@ type deafStore struct {
 	ch chan storage.Change
 }
 
+// Mark is heard (the listener is connected); only the changes are lost.
+func (d deafStore) Mark(ctx context.Context, token string) error {
+	select {
+	case d.ch <- storage.Change{Kind: storage.ChangeMark, Value: token}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func (d deafStore) Listen(ctx context.Context) (<-chan storage.Change, error) {
 	out := make(chan storage.Change)
 	go func() {
@@ -401,7 +412,7 @@ func TestInstances_AGapInNotificationsIsCaughtUpOnReset(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
-	deaf := deafStore{Store: openStore(), ch: make(chan storage.Change, 1)}
+	deaf := deafStore{Store: openStore(), ch: make(chan storage.Change, 16)}
 	a, _ := kassatest.Gateway(t, kassa.Config{Store: deaf, Chains: []chains.Backend{btc}, Instance: "a",
 		LeaseTTL: 600 * time.Millisecond, PollInterval: 20 * time.Millisecond})
 	b, _ := kassatest.Gateway(t, kassa.Config{Store: openStore(), Chains: []chains.Backend{btc}, Instance: "b"}) // b does not Run
@@ -510,5 +521,114 @@ func TestInstances_ALostLeaseStopsItsRunningPass(t *testing.T) {
 	}
 	if err := ctx.Err(); err != nil {
 		t.Fatal("Run itself stopped")
+	}
+}
+
+// gatedStore delivers its real notifications in order, but holds them back while its
+// gate is shut: a listener that lags (a busy instance, a slow network).
+type gatedStore struct {
+	*postgres.Store
+	gate *atomic.Pointer[chan struct{}] // closed channel: notifications flow
+}
+
+func (g gatedStore) Listen(ctx context.Context) (<-chan storage.Change, error) {
+	in, err := g.Store.Listen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan storage.Change)
+	go func() {
+		defer close(out)
+		for c := range in {
+			select {
+			case <-*g.gate.Load():
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// TestInstances_AWatcherNeverStepsAheadOfItsNotifications: instance B hands out an
+// address and it is paid and mined while the watcher's instance A has not yet heard
+// of it (its notifications lag). A's watcher must not scan that block with a set
+// that lacks the address: before each step it waits until it hears its own mark,
+// sent after everything committed before. (Without the mark, the watcher polled past
+// the block and the payment was never credited.)
+func TestInstances_AWatcherNeverStepsAheadOfItsNotifications(t *testing.T) {
+	url := pgtest.URL(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	btc := kassatest.SimChain(asset.Bitcoin, asset.Test)
+	ctx := t.Context()
+	openStore := func() *postgres.Store {
+		s, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 4, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	flowing := make(chan struct{})
+	close(flowing)
+	var gate atomic.Pointer[chan struct{}]
+	gate.Store(&flowing)
+	lagging := gatedStore{Store: openStore(), gate: &gate}
+	a, _ := kassatest.Gateway(t, kassa.Config{Store: lagging, Chains: []chains.Backend{btc}, Instance: "a",
+		LeaseTTL: 600 * time.Millisecond, PollInterval: 20 * time.Millisecond})
+	b, _ := kassatest.Gateway(t, kassa.Config{Store: openStore(), Chains: []chains.Backend{btc}, Instance: "b"}) // b does not Run
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	n := chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}
+	cursor := func() uint64 {
+		var h uint64
+		if err := lagging.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+			c, _, err := tx.Cursor(ctx, n)
+			h = c.Height
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	deadline := time.Now().Add(time.Minute) // a bound on a broken build, not a wait for time
+	for btc.Mine(1); cursor() < btc.Height(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("A's watcher never stepped")
+		}
+	}
+
+	shut := make(chan struct{}) // A's notifications lag from now on
+	gate.Store(&shut)
+	inv, err := b.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, _ := asset.Default().Get("BTC")
+	due, _ := units.ToBaseUnits(inv.Methods[0].AmountDue)
+	btc.Pay(inv.Methods[0].Address, "BTC", due)
+	btc.Mine(6)
+	time.Sleep(time.Second) // many poll intervals with the notification held back
+	close(shut)
+	deadline = time.Now().Add(time.Minute)
+	for {
+		got, err := a.Invoices().Get(ctx, asset.Test, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == invoice.StatusPaid {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the payment was never credited: the invoice is %s", got.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -353,6 +353,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	g.log.InfoContext(ctx, "kassa: running", "watchers", len(g.watchers), "instance", g.leases.Holder())
 	<-ctx.Done()
 	wg.Wait()
+	g.rescans.Wait()
 	g.log.Info("kassa: stopped")
 	return nil
 }

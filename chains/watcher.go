@@ -113,8 +113,15 @@ type WatcherConfig struct {
 	// OnCommit is called after a transaction that handed changes to the Sink has
 	// committed (the Gateway wakes its event dispatcher with it). Optional.
 	OnCommit func()
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Current, when set, is called before each Step and Rescan reads the chain: it
+	// returns once the watched set holds every address storage had when it was called
+	// (on a store several instances share, an address another instance handed out
+	// reaches this one's set through a notification: Current waits until every
+	// earlier one is applied). An error fails the Step, which is tried again: the
+	// watcher never scans a block with a set it cannot vouch for. Optional.
+	Current func(ctx context.Context) error
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // FirstScanSlack is how much older than the oldest watched address a fresh
@@ -347,6 +354,9 @@ func (w *Watcher) Reload(ctx context.Context) error {
 // ErrUnavailable (wrapped) when the node cannot be reached; nothing is lost, the next
 // Step continues from the stored cursor.
 func (w *Watcher) Step(ctx context.Context) error {
+	if err := w.current(ctx); err != nil {
+		return err
+	}
 	w.stepMu.Lock()
 	defer w.stepMu.Unlock()
 	var pending []Transfer
@@ -809,7 +819,22 @@ func (w *Watcher) RescanWatched(ctx context.Context, depth uint64) error {
 	return w.rescan(ctx, w.watch, depth)
 }
 
+// current makes the watched set current (WatcherConfig.Current), before stepMu is
+// taken: what it waits for may itself need the watcher.
+func (w *Watcher) current(ctx context.Context) error {
+	if w.cfg.Current == nil {
+		return nil
+	}
+	if err := w.cfg.Current(ctx); err != nil {
+		return fmt.Errorf("%s: %w: the watched set may lack addresses handed out elsewhere: %v", w.net, ErrUnavailable, err)
+	}
+	return nil
+}
+
 func (w *Watcher) rescan(ctx context.Context, set AddressSet, depth uint64) error {
+	if err := w.current(ctx); err != nil {
+		return err
+	}
 	cur, ok, err := w.cursor(ctx)
 	if err != nil || !ok {
 		return err

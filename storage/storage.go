@@ -75,6 +75,11 @@ type Listener interface {
 	// ends (then the channel is closed). A ChangeReset says that some may have been
 	// missed (the connection was lost and is back): reload what depends on them.
 	Listen(ctx context.Context) (<-chan Change, error)
+	// Mark sends a marker through every Listen channel, after the changes of every
+	// transaction that committed before Mark was called: a ChangeMark whose Value is
+	// token (the caller's, unique). An instance that receives its mark has heard of
+	// everything committed before it.
+	Mark(ctx context.Context, token string) error
 }
 
 // ChangeKind is what a Change is about.
@@ -85,6 +90,7 @@ const (
 	ChangeFollow ChangeKind = "follow" // Network follows Value, a transaction of ours
 	ChangeEvent  ChangeKind = "event"  // a new event is in the outbox
 	ChangeReset  ChangeKind = "reset"  // changes may have been missed: reload
+	ChangeMark   ChangeKind = "mark"   // Value is a token Mark returned
 )
 
 // Change is one committed change a Listener delivers.

@@ -182,6 +182,25 @@ func parseChange(payload string) (storage.Change, error) {
 		return storage.Change{Kind: storage.ChangeEvent}, nil
 	case storage.ChangeReset:
 		return storage.Change{Kind: storage.ChangeReset}, nil
+	case storage.ChangeMark:
+		return storage.Change{Kind: storage.ChangeMark, Value: n.Value}, nil
 	}
 	return storage.Change{}, fmt.Errorf("unknown kind %q", n.Kind)
+}
+
+// Mark implements storage.Listener: one NOTIFY on the schema's channel, outside any
+// transaction, so it is delivered after the notifications of every transaction that
+// committed before it (PostgreSQL delivers them in commit order).
+func (s *Store) Mark(ctx context.Context, token string) error {
+	if s.closed.Load() {
+		return storage.ErrClosed
+	}
+	payload, err := json.Marshal(notification{Kind: string(storage.ChangeMark), Value: token})
+	if err != nil {
+		return err
+	}
+	if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1 || current_schema(), $2)`, channelPrefix, string(payload)); err != nil {
+		return fmt.Errorf("postgres: mark: %w", err)
+	}
+	return nil
 }

@@ -27,7 +27,8 @@ func unwrap(s storage.Store) storage.Store {
 
 // testListener checks storage.Listener, for stores that implement it: a watched
 // address, a followed transaction and an event, committed by a transaction, are
-// delivered; nothing from a transaction that rolled back is.
+// delivered, before a mark sent after the commit; nothing from a transaction that
+// rolled back is.
 func testListener(t *testing.T, s storage.Store) {
 	l, ok := unwrap(s).(storage.Listener)
 	if !ok {
@@ -56,10 +57,15 @@ func testListener(t *testing.T, s storage.Store) {
 		_, err := tx.InsertEvent(ctx, newEvent("evt_listen", event.InvoiceCreated, asset.Test, "inv_1", t0))
 		return err
 	})
+	// A mark sent after the commit comes after its changes.
+	if err := l.Mark(t.Context(), "mark-1"); err != nil {
+		t.Fatal(err)
+	}
 	want := map[storage.Change]bool{
 		{Kind: storage.ChangeWatch, Network: n, Value: "tb1qwatched"}: true,
 		{Kind: storage.ChangeFollow, Network: n, Value: "f00d"}:       true,
 		{Kind: storage.ChangeEvent}:                                   true,
+		{Kind: storage.ChangeMark, Value: "mark-1"}:                   true,
 	}
 	timeout := time.After(30 * time.Second) // a bound on a broken store, not a wait for time
 	for len(want) > 0 {
@@ -81,6 +87,9 @@ func testListener(t *testing.T, s storage.Store) {
 				t.Fatalf("unexpected change %+v", c)
 			}
 			delete(want, c)
+			if c.Kind == storage.ChangeMark && len(want) > 0 {
+				t.Fatalf("the mark came before changes committed earlier: %v", want)
+			}
 		case <-timeout:
 			t.Fatalf("changes never delivered: %v", want)
 		}
