@@ -38,7 +38,10 @@
 // channel. Triggers in the schema send the notifications (a watched address, a
 // followed transaction, a new event), so they are transactional and no writer has to
 // remember them. When the connection is lost, Listen reconnects with backoff and
-// delivers storage.ChangeReset once it listens again.
+// delivers storage.ChangeReset once it listens again. Mark sends a marker through the
+// same channel outside any transaction: delivered in commit order, it tells an
+// instance that it has heard everything committed before (the Gateway's watchers wait
+// for it before each step).
 //
 // Sizing: each instance holds up to Options.MaxConns pooled connections (default 10)
 // plus one per running Listen (the Gateway runs one); the server's max_connections
