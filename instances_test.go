@@ -400,73 +400,107 @@ func (d deafStore) Listen(ctx context.Context) (<-chan storage.Change, error) {
 // read its last blocks again: the payment is credited. (Reloading alone left it
 // uncredited.)
 func TestInstances_AGapInNotificationsIsCaughtUpOnReset(t *testing.T) {
+	var deaf deafStore
+	p := newPair(t, func(s *postgres.Store) storage.Store {
+		deaf = deafStore{Store: s, ch: make(chan storage.Change, 16)}
+		return deaf
+	})
+	p.btc.Mine(1)
+	waitFor(t, "A's watcher runs", func() bool { return p.cursor() >= p.btc.Height() })
+	inv := p.payOnB()
+	waitFor(t, "A's watcher steps past the payment", func() bool { return p.cursor() >= p.btc.Height() })
+	if s := p.status(inv); s != invoice.StatusPending {
+		t.Fatalf("the invoice is %s before the reset; the test needs the watcher not to know its address", s)
+	}
+	deaf.ch <- storage.Change{Kind: storage.ChangeReset}
+	waitFor(t, "the payment credited after the reset", func() bool { return p.status(inv) == invoice.StatusPaid })
+}
+
+// pair is two instances on one PostgreSQL database and one sim chain: A runs (its
+// store wrapped by the test), B does not (it only hands out invoices).
+type pair struct {
+	t    *testing.T
+	a, b *kassa.Gateway
+	aDB  storage.Store
+	btc  *sim.Chain
+}
+
+func newPair(t *testing.T, wrap func(*postgres.Store) storage.Store) *pair {
 	url := pgtest.URL(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	btc := kassatest.SimChain(asset.Bitcoin, asset.Test)
-	ctx := t.Context()
 	openStore := func() *postgres.Store {
-		s, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 4, Logger: quiet})
+		s, err := postgres.Open(t.Context(), url, postgres.Options{MaxConns: 4, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
-	deaf := deafStore{Store: openStore(), ch: make(chan storage.Change, 16)}
-	a, _ := kassatest.Gateway(t, kassa.Config{Store: deaf, Chains: []chains.Backend{btc}, Instance: "a",
+	p := &pair{t: t, btc: kassatest.SimChain(asset.Bitcoin, asset.Test)}
+	p.aDB = wrap(openStore())
+	p.a, _ = kassatest.Gateway(t, kassa.Config{Store: p.aDB, Chains: []chains.Backend{p.btc}, Instance: "a",
 		LeaseTTL: 600 * time.Millisecond, PollInterval: 20 * time.Millisecond})
-	b, _ := kassatest.Gateway(t, kassa.Config{Store: openStore(), Chains: []chains.Backend{btc}, Instance: "b"}) // b does not Run
+	p.b, _ = kassatest.Gateway(t, kassa.Config{Store: openStore(), Chains: []chains.Backend{p.btc}, Instance: "b"})
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
+	go func() { done <- p.a.Run(runCtx) }()
 	t.Cleanup(func() { stop(); <-done })
+	return p
+}
 
+// cursor is the height A's Bitcoin watcher has processed.
+func (p *pair) cursor() uint64 {
+	var h uint64
 	n := chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}
-	cursor := func() uint64 {
-		var h uint64
-		if err := deaf.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-			c, _, err := tx.Cursor(ctx, n)
-			h = c.Height
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return h
+	if err := p.aDB.View(p.t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		c, _, err := tx.Cursor(ctx, n)
+		h = c.Height
+		return err
+	}); err != nil {
+		p.t.Fatal(err)
 	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(time.Minute) // a bound on a broken build, not a wait for time
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within a minute", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	btc.Mine(1)
-	waitFor("A's watcher runs", func() bool { return cursor() >= btc.Height() })
+	return h
+}
 
-	inv, err := b.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC"})
+// payOnB creates a BTC invoice on B, pays it exactly and mines it 6 deep.
+func (p *pair) payOnB() *invoice.Invoice {
+	inv, err := p.b.Invoices().Create(p.t.Context(), asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC"})
 	if err != nil {
-		t.Fatal(err)
+		p.t.Fatal(err)
 	}
-	units, _ := asset.Default().Get("BTC")
-	due, _ := units.ToBaseUnits(inv.Methods[0].AmountDue)
-	btc.Pay(inv.Methods[0].Address, "BTC", due)
-	btc.Mine(6)
-	waitFor("A's watcher steps past the payment", func() bool { return cursor() >= btc.Height() })
-	status := func() invoice.Status {
-		got, err := a.Invoices().Get(ctx, asset.Test, inv.ID)
-		if err != nil {
-			t.Fatal(err)
+	a, err := asset.Default().Get("BTC")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	due, err := a.ToBaseUnits(inv.Methods[0].AmountDue)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.btc.Pay(inv.Methods[0].Address, "BTC", due)
+	p.btc.Mine(6)
+	return inv
+}
+
+// status is the invoice's status as A reads it.
+func (p *pair) status(inv *invoice.Invoice) invoice.Status {
+	got, err := p.a.Invoices().Get(p.t.Context(), asset.Test, inv.ID)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return got.Status
+}
+
+// waitFor polls cond until it holds, failing the test after a minute (a bound on a
+// broken build, not a wait for time).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within a minute", what)
 		}
-		return got.Status
+		time.Sleep(20 * time.Millisecond)
 	}
-	if s := status(); s != invoice.StatusPending {
-		t.Fatalf("the invoice is %s before the reset; the test needs the watcher not to know its address", s)
-	}
-	deaf.ch <- storage.Change{Kind: storage.ChangeReset}
-	waitFor("the payment credited after the reset", func() bool { return status() == invoice.StatusPaid })
 }
 
 // TestInstances_ALostLeaseStopsItsRunningPass: a subscriber's delivery runs under its
@@ -562,73 +596,18 @@ func (g gatedStore) Listen(ctx context.Context) (<-chan storage.Change, error) {
 // sent after everything committed before. (Without the mark, the watcher polled past
 // the block and the payment was never credited.)
 func TestInstances_AWatcherNeverStepsAheadOfItsNotifications(t *testing.T) {
-	url := pgtest.URL(t)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	btc := kassatest.SimChain(asset.Bitcoin, asset.Test)
-	ctx := t.Context()
-	openStore := func() *postgres.Store {
-		s, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 4, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
 	flowing := make(chan struct{})
 	close(flowing)
 	var gate atomic.Pointer[chan struct{}]
 	gate.Store(&flowing)
-	lagging := gatedStore{Store: openStore(), gate: &gate}
-	a, _ := kassatest.Gateway(t, kassa.Config{Store: lagging, Chains: []chains.Backend{btc}, Instance: "a",
-		LeaseTTL: 600 * time.Millisecond, PollInterval: 20 * time.Millisecond})
-	b, _ := kassatest.Gateway(t, kassa.Config{Store: openStore(), Chains: []chains.Backend{btc}, Instance: "b"}) // b does not Run
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
-	n := chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}
-	cursor := func() uint64 {
-		var h uint64
-		if err := lagging.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-			c, _, err := tx.Cursor(ctx, n)
-			h = c.Height
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
-	deadline := time.Now().Add(time.Minute) // a bound on a broken build, not a wait for time
-	for btc.Mine(1); cursor() < btc.Height(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("A's watcher never stepped")
-		}
-	}
+	p := newPair(t, func(s *postgres.Store) storage.Store { return gatedStore{Store: s, gate: &gate} })
+	p.btc.Mine(1)
+	waitFor(t, "A's watcher runs", func() bool { return p.cursor() >= p.btc.Height() })
 
 	shut := make(chan struct{}) // A's notifications lag from now on
 	gate.Store(&shut)
-	inv, err := b.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	units, _ := asset.Default().Get("BTC")
-	due, _ := units.ToBaseUnits(inv.Methods[0].AmountDue)
-	btc.Pay(inv.Methods[0].Address, "BTC", due)
-	btc.Mine(6)
+	inv := p.payOnB()
 	time.Sleep(time.Second) // many poll intervals with the notification held back
 	close(shut)
-	deadline = time.Now().Add(time.Minute)
-	for {
-		got, err := a.Invoices().Get(ctx, asset.Test, inv.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status == invoice.StatusPaid {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the payment was never credited: the invoice is %s", got.Status)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, "the payment credited", func() bool { return p.status(inv) == invoice.StatusPaid })
 }
