@@ -359,6 +359,8 @@ func gateway(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 			if store, err = postgres.Open(ctx, url, postgres.Options{MaxConns: conns, Logger: log}); err == nil {
 				closers = append(closers, func() { store.Close() })
 				cfg.Store = store
+			} else {
+				err = fmt.Errorf("KASSA_DATABASE_URL: %w", err)
 			}
 		}
 	} else {

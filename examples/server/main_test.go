@@ -46,6 +46,26 @@ func TestServer(t *testing.T) {
 			t.Fatalf("%s=%s: %v", name, bad, err)
 		}
 	}
+	// PostgreSQL settings: a malformed URL and a bad pool size are named, before any
+	// connection is tried.
+	for _, bad := range []map[string]string{
+		{"KASSA_DATABASE_URL": "postgres://kassa@%zz/db"},
+		{"KASSA_DATABASE_URL": "postgres://kassa@127.0.0.1:1/db", "KASSA_DATABASE_MAX_CONNS": "-3"},
+	} {
+		err := run(context.Background(), nil, func(k string) string {
+			if v, ok := bad[k]; ok {
+				return v
+			}
+			return getenv(k)
+		}, io.Discard, io.Discard, nil)
+		name := "KASSA_DATABASE_URL"
+		if _, ok := bad["KASSA_DATABASE_MAX_CONNS"]; ok {
+			name = "KASSA_DATABASE_MAX_CONNS"
+		}
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Fatalf("%v: %v", bad, err)
+		}
+	}
 	// A lease shorter than two POST timeouts would let a live dispatcher's deliveries be
 	// claimed again while it still sends them.
 	short := func(k string) string {

@@ -126,4 +126,12 @@ func testRateLimiter(t *testing.T, s storage.Store) {
 	if b := take("ip:192.0.2.2"); !b.OK || b.Remaining != 2 {
 		t.Fatalf("another key's bucket: %+v", b)
 	}
+	for _, bad := range [][2]int{{0, 3}, {3600, 0}, {-1, 3}} {
+		if _, err := rl.Take(t.Context(), "ip:192.0.2.3", bad[0], bad[1]); err == nil {
+			t.Fatalf("a limit of %d an hour with a burst of %d was taken", bad[0], bad[1])
+		}
+	}
+	if b := take("ip:192.0.2.3"); !b.OK || b.Remaining != 2 { // the refused calls took nothing
+		t.Fatalf("after refused calls: %+v", b)
+	}
 }
