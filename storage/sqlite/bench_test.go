@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"math/big"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +66,31 @@ func BenchmarkLedgerEntry(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+		b.Run("sync="+sync+"/ledger-entry-32-writers", func(b *testing.B) {
+			// Wall time per entry with 32 concurrent writers: they share commits.
+			amt := big.NewInt(1000)
+			run := time.Now().UnixNano()
+			var n atomic.Int64
+			commits := s.commits.Load()
+			b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					err := s.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+						_, err := ledger.Post(ctx, tx, ledger.Entry{Key: fmt.Sprintf("%s-%d-par-%d", sync, run, i), Postings: []ledger.Posting{
+							{Account: ledger.World(asset.Test, "BTC"), Amount: new(big.Int).Neg(amt)},
+							{Account: ledger.MerchantAvailable(asset.Test, "BTC"), Amount: amt},
+						}})
+						return err
+					})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/float64(max(1, s.commits.Load()-commits)), "entries/commit")
 		})
 		s.Close()
 	}

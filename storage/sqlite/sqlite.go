@@ -61,6 +61,16 @@ type Store struct {
 	w, r   *sql.DB
 	closed atomic.Bool
 	log    *slog.Logger
+
+	// The writer (group.go): sem is held by the Update running fn or ending a batch;
+	// cur is the open batch, guarded by sem.
+	sem     chan struct{}
+	waiting atomic.Int32
+	cur     *batch
+	groupStats
+	stmts, rstmts *stmtCache // prepared statements of the writer and of the readers
+
+	testHookDecided func() // after a member decided whether to end its batch
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -89,6 +99,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	params.Set("_foreign_keys", "1")
 	params.Set("_synchronous", sync)
 	params.Set("_txlock", "immediate")
+	// Each Update of a batch runs under a savepoint (group.go), whose journal of the
+	// pages it changed would spill to a temporary file past 64 KiB: keep it in memory.
+	params.Add("_pragma", "temp_store(memory)")
 	dsn := "file:" + path
 	if memory {
 		// Every connection to ":memory:" is its own database; the writer's single,
@@ -103,7 +116,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, r: w, log: log}
+	s := &Store{w: w, r: w, log: log, sem: make(chan struct{}, 1)}
 	if err := s.prepare(ctx, path, memory, opts.SkipIntegrityCheck); err != nil {
 		w.Close()
 		return nil, err
@@ -124,6 +137,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		s.r = r
+	}
+	s.stmts = newStmtCache(s.w)
+	s.rstmts = s.stmts
+	if s.r != s.w {
+		s.rstmts = newStmtCache(s.r)
 	}
 	return s, nil
 }
@@ -226,40 +244,36 @@ func classify(path string, err error) error {
 	return fmt.Errorf("sqlite: %s: %w", path, err)
 }
 
-// Update runs fn in a read-write transaction (see storage.Store).
+// Update runs fn in a read-write transaction (see storage.Store). Concurrent Updates
+// share a commit (group.go).
 func (s *Store) Update(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
-	return s.run(ctx, s.w, false, fn)
+	if s.closed.Load() {
+		return storage.ErrClosed
+	}
+	return s.update(ctx, fn)
 }
 
 // View runs fn in a read-only transaction (see storage.Store).
 func (s *Store) View(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
-	return s.run(ctx, s.r, true, fn)
-}
-
-func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(context.Context, storage.Tx) error) (err error) {
 	if s.closed.Load() {
 		return storage.ErrClosed
 	}
-	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && db != s.w})
+	err := s.view(ctx, fn)
+	s.rstmts.fill(ctx)
+	return err
+}
+
+func (s *Store) view(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	sqlTx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.r != s.w})
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = sqlTx.Rollback()
-		}
-	}()
-	t := &tx{tx: sqlTx, readOnly: readOnly}
+	// Nothing to keep: rolling back ends the snapshot (also when fn panics).
+	defer func() { _ = sqlTx.Rollback() }()
+	t := &tx{tx: conn{tx: sqlTx, stmts: s.rstmts}, readOnly: true}
 	if err := fn(ctx, t); err != nil {
 		return err
 	}
-	if readOnly {
-		_ = sqlTx.Rollback() // nothing to keep: end the snapshot
-	} else if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	committed = true
 	for _, f := range t.after {
 		f()
 	}
@@ -271,6 +285,8 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stmts.close()
+	s.rstmts.close()
 	var errs []error
 	if s.r != s.w {
 		errs = append(errs, s.r.Close())

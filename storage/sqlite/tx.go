@@ -16,7 +16,7 @@ import (
 
 // tx implements storage.Tx on one SQLite transaction.
 type tx struct {
-	tx       *sql.Tx
+	tx       conn
 	readOnly bool
 	after    []func() // AfterCommit
 }

@@ -1,0 +1,267 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa/storage"
+)
+
+func openGroup(t *testing.T) (*Store, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	s, err := Open(t.Context(), path, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	// Another connection to the file: it sees only what is committed.
+	other, err := sql.Open("sqlite", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return s, other
+}
+
+// until spins until cond holds, failing the test after 10 s.
+func until(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10 s")
+		}
+		runtime.Gosched()
+	}
+}
+
+func committed(t *testing.T, db *sql.DB, name string) bool {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM settings WHERE name = ?`, name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+func set(name string) func(context.Context, storage.Tx) error {
+	return func(ctx context.Context, tx storage.Tx) error {
+		_, err := tx.SetSettingOnce(ctx, name, []byte("v"))
+		return err
+	}
+}
+
+// hold is an Update that holds the writer from started until release (when run again,
+// it does not wait).
+func hold(started, release chan struct{}, name string) func(context.Context, storage.Tx) error {
+	var once sync.Once
+	return func(ctx context.Context, tx storage.Tx) error {
+		once.Do(func() { close(started) })
+		<-release
+		return set(name)(ctx, tx)
+	}
+}
+
+var errRefused = errors.New("refused by the test")
+
+// A batch of 32 Updates that arrive while one runs: they share one commit, the ones
+// whose fn fails leave nothing, and each that succeeds is committed (seen from another
+// connection) by the time its Update returns, and its AfterCommit hook has run.
+func TestGroupCommit_MembersShareACommitAndSucceedOrFailAlone(t *testing.T) {
+	s, other := openGroup(t)
+	const n = 32
+	started, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.Update(t.Context(), hold(started, release, "first"))
+	}()
+	<-started
+	before := s.commits.Load()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	hooked := make([]bool, n)
+	for i := range n {
+		wg.Go(func() {
+			name := fmt.Sprint("m", i)
+			errs[i] = s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+				hooked[i] = false
+				if err := set(name)(ctx, tx); err != nil {
+					return err
+				}
+				tx.AfterCommit(func() { hooked[i] = true })
+				if i%3 == 0 {
+					return errRefused // after writing: the write must go
+				}
+				return nil
+			})
+			if errs[i] == nil && !committed(t, other, name) {
+				t.Errorf("member %d: Update returned before its commit was visible", i)
+			}
+		})
+	}
+	until(t, func() bool { return s.waiting.Load() == n })
+	close(release)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		name := fmt.Sprint("m", i)
+		switch {
+		case i%3 == 0 && !errors.Is(errs[i], errRefused):
+			t.Errorf("member %d: %v, want its own error", i, errs[i])
+		case i%3 == 0 && committed(t, other, name):
+			t.Errorf("member %d failed but its write was kept", i)
+		case i%3 == 0 && hooked[i]:
+			t.Errorf("member %d failed but its AfterCommit hook ran", i)
+		case i%3 != 0 && errs[i] != nil:
+			t.Errorf("member %d: %v", i, errs[i])
+		case i%3 != 0 && !hooked[i]:
+			t.Errorf("member %d: AfterCommit hook did not run", i)
+		}
+	}
+	// The first Update saw the others waiting and left its batch open for them.
+	if c := s.commits.Load() - before; c != 1 {
+		t.Errorf("%d commits for 33 Updates that arrived together, want 1", c)
+	}
+}
+
+// A member that panics loses its own writes; the panic reaches its caller, and the
+// others of its batch commit.
+func TestGroupCommit_APanicUndoesOnlyItsPart(t *testing.T) {
+	s, other := openGroup(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- s.Update(t.Context(), hold(started, release, "first")) }()
+	<-started
+	var wg sync.WaitGroup
+	var panicked any
+	wg.Go(func() {
+		defer func() { panicked = recover() }()
+		s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+			set("panics")(ctx, tx)
+			panic("boom")
+		})
+	})
+	var errAfter error
+	wg.Go(func() { errAfter = s.Update(t.Context(), set("after")) })
+	until(t, func() bool { return s.waiting.Load() == 2 })
+	close(release)
+	wg.Wait()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if panicked != "boom" {
+		t.Errorf("recovered %v, want the panic", panicked)
+	}
+	if errAfter != nil {
+		t.Fatal(errAfter)
+	}
+	if committed(t, other, "panics") || !committed(t, other, "first") || !committed(t, other, "after") {
+		t.Error("the panicking member's write was kept or another's was lost")
+	}
+	// The writer is free again.
+	if err := s.Update(t.Context(), set("later")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// When a member ends the shared transaction under the others (here by a ROLLBACK of its
+// own; SQLite does it on some I/O errors), nobody's work of that batch is kept: each
+// member runs again in a transaction of its own, so the others still commit.
+func TestGroupCommit_ABrokenBatchRunsEachMemberAlone(t *testing.T) {
+	s, other := openGroup(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- s.Update(t.Context(), hold(started, release, "first")) }()
+	<-started
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range 4 {
+		wg.Go(func() {
+			errs[i] = s.Update(t.Context(), func(ctx context.Context, stx storage.Tx) error {
+				if err := set(fmt.Sprint("m", i))(ctx, stx); err != nil {
+					return err
+				}
+				if i == 2 {
+					_, err := stx.(*tx).tx.ExecContext(ctx, "ROLLBACK")
+					return err
+				}
+				return nil
+			})
+		})
+	}
+	until(t, func() bool { return s.waiting.Load() == 4 })
+	close(release)
+	wg.Wait()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs {
+		if i == 2 {
+			if err == nil || committed(t, other, "m2") {
+				t.Errorf("the member that ended the transaction: %v, kept %v", err, committed(t, other, "m2"))
+			}
+			continue
+		}
+		if err != nil || !committed(t, other, fmt.Sprint("m", i)) {
+			t.Errorf("member %d: %v, committed %v", i, err, committed(t, other, fmt.Sprint("m", i)))
+		}
+	}
+	if s.retries.Load() == 0 {
+		t.Error("no member ran again alone")
+	}
+}
+
+// A caller that gives up waiting for the writer, as the last one waiting, commits the
+// batch the holder left open for it: the holder's Update returns.
+func TestGroupCommit_AWaiterThatGivesUpLeavesNoBatchOpen(t *testing.T) {
+	s, other := openGroup(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	started, release := make(chan struct{}), make(chan struct{})
+	var waiterErr error
+	waiterDone := make(chan struct{})
+	s.testHookDecided = func() {
+		s.testHookDecided = nil
+		// The holder saw the waiter and left the batch open for it; now the waiter
+		// gives up before it gets the writer.
+		cancel()
+		until(t, func() bool { return s.waiting.Load() == 0 })
+	}
+	holder := make(chan error, 1)
+	go func() {
+		holder <- s.Update(t.Context(), hold(started, release, "holder"))
+	}()
+	<-started
+	go func() {
+		defer close(waiterDone)
+		waiterErr = s.Update(ctx, set("waiter"))
+	}()
+	until(t, func() bool { return s.waiting.Load() == 1 })
+	close(release)
+	select {
+	case err := <-holder:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the holder's batch was left open: its Update did not return")
+	}
+	<-waiterDone
+	if !errors.Is(waiterErr, context.Canceled) {
+		t.Errorf("waiter: %v, want context.Canceled", waiterErr)
+	}
+	if !committed(t, other, "holder") || committed(t, other, "waiter") {
+		t.Error("holder's write not committed, or the waiter's was")
+	}
+}
