@@ -29,8 +29,10 @@ import (
 	"log/slog"
 	"math"
 	"math/big"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -50,6 +52,12 @@ type Config struct {
 	Mode    asset.Mode
 	// URL of the node's JSON-RPC: http(s) for polling, ws(s) for newHeads pushes too.
 	URL string
+	// PushURL, when URL is http(s), is the node's websocket endpoint for newHeads
+	// pushes, so a payment's block is seen as it arrives rather than at the next poll.
+	// Default: URL with the ws(s) scheme (geth serving websockets on its HTTP port,
+	// or a provider serving both on one URL); "off" never pushes. A node that refuses
+	// it is polled, and asked again after PushRetry.
+	PushURL string
 	// ChainID is the EIP-155 chain id; default: the registry's for Network and Mode.
 	// New refuses a node that reports another one.
 	ChainID uint64
@@ -77,6 +85,10 @@ type Backend struct {
 	cfg       Config
 	net       chains.NetworkRef
 	rpc       *rpc.Client
+	pushMu    sync.Mutex
+	push      *rpc.Client // the websocket of PushURL, once dialled
+	pushAfter time.Time   // no dial before (after a refusal)
+	pushSaid  bool        // a refusal was logged
 	native    string
 	tokens    map[common.Address]token
 	contracts []common.Address
@@ -149,8 +161,16 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 	return b, nil
 }
 
-// Close closes the RPC connection.
-func (b *Backend) Close() { b.rpc.Close() }
+// Close closes the RPC connections.
+func (b *Backend) Close() {
+	b.rpc.Close()
+	b.pushMu.Lock()
+	defer b.pushMu.Unlock()
+	if b.push != nil {
+		b.push.Close()
+	}
+	b.pushAfter = time.Now().Add(100 * 365 * 24 * time.Hour)
+}
 
 // Network implements chains.Backend.
 func (b *Backend) Network() chains.NetworkRef { return b.net }
@@ -512,18 +532,87 @@ func (b *Backend) reconcile(ctx context.Context, blk *rpcBlock, visible []chains
 
 var _ chains.Notifier = (*Backend)(nil)
 
-// errNoPush says the URL is not a websocket; the watcher polls.
-var errNoPush = errors.New("evm: not a websocket URL; polling")
+// errNoPush says there is no websocket to push blocks; the watcher polls.
+var errNoPush = errors.New("evm: no websocket for pushed blocks; polling")
 
-// NewBlocks implements chains.Notifier with an eth_subscribe("newHeads") subscription
-// when the URL is ws:// or wss://. The channel closes when ctx ends or the
-// subscription breaks (the watcher then polls and subscribes again).
-func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error) {
-	if !strings.HasPrefix(b.cfg.URL, "ws://") && !strings.HasPrefix(b.cfg.URL, "wss://") {
+// PushRetry is how long a backend whose PushURL was refused polls before it dials
+// again.
+const PushRetry = time.Minute
+
+func isWS(u string) bool { return strings.HasPrefix(u, "ws://") || strings.HasPrefix(u, "wss://") }
+
+// pushURL is the websocket that pushes blocks, "" for none.
+func (b *Backend) pushURL() string {
+	switch {
+	case isWS(b.cfg.URL):
+		return b.cfg.URL
+	case b.cfg.PushURL == "off":
+		return ""
+	case b.cfg.PushURL != "":
+		return b.cfg.PushURL
+	case strings.HasPrefix(b.cfg.URL, "https://"):
+		return "wss://" + strings.TrimPrefix(b.cfg.URL, "https://")
+	case strings.HasPrefix(b.cfg.URL, "http://"):
+		return "ws://" + strings.TrimPrefix(b.cfg.URL, "http://")
+	}
+	return ""
+}
+
+// pushClient returns the client to subscribe on: the RPC connection when it is a
+// websocket, else the PushURL's, dialled on first use.
+func (b *Backend) pushClient(ctx context.Context) (*rpc.Client, error) {
+	u := b.pushURL()
+	switch {
+	case u == "":
+		return nil, errNoPush
+	case u == b.cfg.URL:
+		return b.rpc, nil
+	}
+	b.pushMu.Lock()
+	defer b.pushMu.Unlock()
+	if b.push != nil {
+		return b.push, nil
+	}
+	if time.Now().Before(b.pushAfter) {
 		return nil, errNoPush
 	}
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := rpc.DialContext(dctx, u)
+	if err != nil {
+		b.pushAfter = time.Now().Add(PushRetry)
+		if !b.pushSaid {
+			b.pushSaid = true
+			b.log.InfoContext(ctx, "evm: no websocket for pushed blocks; polling (set PushURL, or \"off\")",
+				"network", b.net, "push_url", redactURL(u), "err", err)
+		}
+		return nil, fmt.Errorf("%w: %v", errNoPush, err)
+	}
+	b.push = c
+	b.log.InfoContext(ctx, "evm: blocks are pushed", "network", b.net, "push_url", redactURL(u))
+	return c, nil
+}
+
+// redactURL drops credentials and query (API keys) from u for logs.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return p.Scheme + "://" + p.Host
+}
+
+// NewBlocks implements chains.Notifier with an eth_subscribe("newHeads") subscription
+// on the node's websocket (URL when it is ws:// or wss://, else PushURL). The channel
+// closes when ctx ends or the subscription breaks (the watcher then polls and
+// subscribes again).
+func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error) {
+	c, err := b.pushClient(ctx)
+	if err != nil {
+		return nil, err
+	}
 	heads := make(chan *rpcHeader, 16)
-	sub, err := b.rpc.EthSubscribe(ctx, heads, "newHeads")
+	sub, err := c.EthSubscribe(ctx, heads, "newHeads")
 	if err != nil {
 		return nil, fmt.Errorf("evm: newHeads: %w", err)
 	}

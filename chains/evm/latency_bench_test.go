@@ -11,19 +11,44 @@ import (
 // BenchmarkDetectionLatency measures, over 20 USDT payments on the in-process node, the
 // time from the block that includes a payment being mined to the
 // invoice.payment_detected event, with the Gateway running (Run) and polling every
-// 100 ms and every 10 ms. (EVM payments are seen in blocks, not in the mempool.)
+// 100 ms and every 10 ms, and at the defaults: a 10 s poll with blocks pushed over
+// the node's websocket (newHeads) beside its HTTP URL. (EVM payments are seen in
+// blocks, not in the mempool.)
 func BenchmarkDetectionLatency(b *testing.B) {
-	for _, poll := range []time.Duration{100 * time.Millisecond, 10 * time.Millisecond} {
-		b.Run("poll="+poll.String(), func(b *testing.B) {
+	for _, c := range []struct {
+		poll time.Duration
+		push string
+	}{{100 * time.Millisecond, "off"}, {10 * time.Millisecond, "off"}, {10 * time.Second, "ws"}} {
+		b.Run("poll="+c.poll.String()+"/push="+c.push, func(b *testing.B) {
 			for b.Loop() {
-				latencytest.Report(b, evmLatencies(b, 20, poll))
+				latencytest.Report(b, evmLatencies(b, 20, c.poll, c.push))
 			}
 		})
 	}
 }
 
-func evmLatencies(tb testing.TB, n int, poll time.Duration) []time.Duration {
-	e := newEnvPoll(tb, poll)
+// TestPush_NewHeadsWakeTheWatcher: with a websocket beside the HTTP URL the watcher
+// hears of each block from newHeads, not its poll: with an hour between polls, each
+// of three payments is detected (within latencytest's 30 s bound).
+func TestPush_NewHeadsWakeTheWatcher(t *testing.T) {
+	for _, d := range evmLatencies(t, 3, time.Hour, "ws") {
+		if d > 10*time.Second {
+			t.Fatalf("detected after %s with an hour between polls", d)
+		}
+	}
+}
+
+// A PushURL that refuses is polled (the node is still read over HTTP), not an error.
+func TestPush_ARefusedWebsocketFallsBackToPolling(t *testing.T) {
+	for _, d := range evmLatencies(t, 2, 20*time.Millisecond, "ws://127.0.0.1:1") {
+		if d > 10*time.Second {
+			t.Fatalf("detected after %s polling every 20 ms", d)
+		}
+	}
+}
+
+func evmLatencies(tb testing.TB, n int, poll time.Duration, push string) []time.Duration {
+	e := newEnvPush(tb, poll, push)
 	return latencytest.Measure(tb, e.g, n, func() (string, func()) {
 		inv := e.invoice("5", "USDT_ETHEREUM")
 		e.node.PayToken(evmtest.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "5"))

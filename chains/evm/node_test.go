@@ -40,7 +40,11 @@ type env struct {
 // confirmations for everything.
 func newEnv(t testing.TB) *env { return newEnvPoll(t, 0) }
 
-func newEnvPoll(t testing.TB, poll time.Duration) *env {
+func newEnvPoll(t testing.TB, poll time.Duration) *env { return newEnvPush(t, poll, "off") }
+
+// newEnvPush is newEnvPoll with the backend on the node's HTTP URL and push as its
+// PushURL ("off": none).
+func newEnvPush(t testing.TB, poll time.Duration, push string) *env {
 	t.Helper()
 	e := &env{t: t, node: evmtest.Start(t, nil), clock: kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)), reg: asset.Default()}
 	for code, c := range map[string]common.Address{"USDT_ETHEREUM": evmtest.USDT, "LINK_ETHEREUM": evmtest.LINK} {
@@ -56,8 +60,11 @@ func newEnvPoll(t testing.TB, poll time.Duration) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if push == "ws" {
+		push = e.node.WSURL
+	}
 	e.backend, err = evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.node.URL,
-		ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet})
+		PushURL: push, ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

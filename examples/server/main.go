@@ -26,6 +26,10 @@
 //	                            the node's mempool, at most every 100 ms)
 //	KASSA_EVM_RPC_<NETWORK>     live-mode EVM node, e.g. KASSA_EVM_RPC_ETHEREUM
 //	KASSA_TEST_EVM_RPC_<NETWORK> test-mode EVM node (any chain id)
+//	KASSA_EVM_WS_<NETWORK>, KASSA_TEST_EVM_WS_<NETWORK>  the node's websocket for pushed
+//	                            blocks (newHeads) when its RPC URL is http(s) (default: the
+//	                            RPC URL with the ws scheme; "off" to poll only; a ws:// RPC
+//	                            URL pushes by itself)
 //	KASSA_TEST_TOKEN_<CURRENCY>_<NETWORK>  test-mode token contract, e.g. ..._USDT_ETHEREUM
 //	KASSA_CONFIRMATIONS_<NETWORK>          confirmations of every asset of a network
 //	KASSA_FIXED_RATES           e.g. BTC:USD=65000,ETH:USD=3000 (else the real sources)
@@ -275,7 +279,8 @@ func gateway(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 			if u == "" {
 				continue
 			}
-			b, err := evm.New(ctx, evm.Config{Network: n, Mode: m, URL: u, Assets: reg, AnyChainID: m == asset.Test, Logger: log})
+			push := getenv(strings.Replace(name, "_RPC_", "_WS_", 1))
+			b, err := evm.New(ctx, evm.Config{Network: n, Mode: m, URL: u, PushURL: push, Assets: reg, AnyChainID: m == asset.Test, Logger: log})
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", name, err)
 			}
