@@ -12,3 +12,9 @@ import (
 func BenchmarkDueInvoices(b *testing.B) {
 	storagetest.BenchDueInvoices(b, func(b *testing.B) storage.Store { return open(b) })
 }
+
+// BenchmarkPassReads: what the payout and webhook passes read per tick beside 1,000 to
+// 100,000 rows that are not due (see storagetest.BenchPassReads).
+func BenchmarkPassReads(b *testing.B) {
+	storagetest.BenchPassReads(b, func(b *testing.B) storage.Store { return open(b) })
+}

@@ -107,3 +107,15 @@ func BenchmarkDueInvoices(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkPassReads: what the payout and webhook passes read per tick beside 1,000 to
+// 100,000 rows that are not due (see storagetest.BenchPassReads).
+func BenchmarkPassReads(b *testing.B) {
+	storagetest.BenchPassReads(b, func(b *testing.B) storage.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
