@@ -192,10 +192,11 @@ type KeyedSet interface {
 }
 
 // Set is a concurrency-safe AddressSet backed by hash maps. With a Keyer it is also a
-// KeyedSet. It is a SentSet too.
+// KeyedSet, and keeps each address once, under its key (a watched address costs one
+// map entry, which matters with a million of them). It is a SentSet too.
 type Set struct {
 	mu    sync.RWMutex
-	m     map[string]struct{}
+	m     map[string]struct{} // addresses without a key (every address of a plain set)
 	keyer Keyer
 	keys  map[string]string   // key -> address
 	sent  map[string]struct{} // our transactions followed
@@ -256,9 +257,11 @@ func NewSet(addrs ...string) *Set { return NewKeyedSet(nil, addrs...) }
 // NewKeyedSet returns a Set holding addrs that also indexes them by k's keys (k may be
 // nil for a plain set).
 func NewKeyedSet(k Keyer, addrs ...string) *Set {
-	s := &Set{m: make(map[string]struct{}, len(addrs)), keyer: k}
+	s := &Set{m: map[string]struct{}{}, keyer: k}
 	if k != nil {
 		s.keys = make(map[string]string, len(addrs))
+	} else {
+		s.m = make(map[string]struct{}, len(addrs))
 	}
 	s.add(addrs)
 	return s
@@ -266,12 +269,13 @@ func NewKeyedSet(k Keyer, addrs ...string) *Set {
 
 func (s *Set) add(addrs []string) {
 	for _, a := range addrs {
-		s.m[a] = struct{}{}
 		if s.keyer != nil {
 			if key, ok := s.keyer.WatchKey(a); ok {
 				s.keys[key] = a
+				continue
 			}
 		}
+		s.m[a] = struct{}{}
 	}
 }
 
@@ -285,6 +289,14 @@ func (s *Set) ByKey(key string) (string, bool) {
 
 // Contains implements AddressSet.
 func (s *Set) Contains(addr string) bool {
+	if s.keyer != nil {
+		if key, ok := s.keyer.WatchKey(addr); ok {
+			s.mu.RLock()
+			a, ok := s.keys[key]
+			s.mu.RUnlock()
+			return ok && a == addr
+		}
+	}
 	s.mu.RLock()
 	_, ok := s.m[addr]
 	s.mu.RUnlock()
@@ -294,8 +306,11 @@ func (s *Set) Contains(addr string) bool {
 // Range calls fn for each address until it returns false.
 func (s *Set) Range(fn func(addr string) bool) {
 	s.mu.RLock()
-	addrs := make([]string, 0, len(s.m))
+	addrs := make([]string, 0, len(s.m)+len(s.keys))
 	for a := range s.m {
+		addrs = append(addrs, a)
+	}
+	for _, a := range s.keys {
 		addrs = append(addrs, a)
 	}
 	s.mu.RUnlock()
@@ -310,7 +325,7 @@ func (s *Set) Range(fn func(addr string) bool) {
 func (s *Set) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.m)
+	return len(s.m) + len(s.keys)
 }
 
 // Add adds addrs.
@@ -327,7 +342,7 @@ func (s *Set) Remove(addrs ...string) {
 	for _, a := range addrs {
 		delete(s.m, a)
 		if s.keyer != nil {
-			if key, ok := s.keyer.WatchKey(a); ok {
+			if key, ok := s.keyer.WatchKey(a); ok && s.keys[key] == a {
 				delete(s.keys, key)
 			}
 		}

@@ -2,8 +2,11 @@ package chains_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"math/big"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/kassapay/kassa/chains"
@@ -43,4 +46,42 @@ func BenchmarkScan(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/perBlock, "ns/transfer")
 		})
 	}
+}
+
+// hexKeyer keys an address "0x" + 40 hex digits by its 20 bytes, as the EVM backend does.
+type hexKeyer struct{}
+
+func (hexKeyer) WatchKey(addr string) (string, bool) {
+	b, err := hex.DecodeString(strings.TrimPrefix(addr, "0x"))
+	if err != nil || len(b) != 20 {
+		return "", false
+	}
+	return string(b), true
+}
+
+// BenchmarkSetHeap reports the live heap one watched address costs in a Set, plain
+// (the sim chains') and keyed (every node backend's), with b.N addresses, the address
+// strings included.
+func BenchmarkSetHeap(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		keyer chains.Keyer
+	}{{"plain", nil}, {"keyed", hexKeyer{}}} {
+		b.Run(c.name, func(b *testing.B) {
+			before := liveHeap()
+			s := chains.NewKeyedSet(c.keyer)
+			for i := range b.N {
+				s.Add(fmt.Sprintf("0x%040x", i+1))
+			}
+			b.ReportMetric(float64(liveHeap()-before)/float64(b.N), "heap-B/address")
+			runtime.KeepAlive(s)
+		})
+	}
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

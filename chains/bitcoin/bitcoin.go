@@ -333,6 +333,7 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 	var out []chains.Transfer
 	all := allScripts{params: b.params}
 	sent, _ := watch.(chains.SentSet)
+	keyed, _ := watch.(chains.KeyedSet)
 	for _, id := range ids {
 		now[id] = true
 		m, ok := b.mempool[id]
@@ -354,10 +355,21 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 				return nil, fmt.Errorf("decode mempool tx %s: %w", id, err)
 			}
 			m = mempoolTx{outs: match(&tx, chains.BlockRef{}, b.native, all, nil)}
+			for _, t := range m.outs {
+				m.scripts = append(m.scripts, string(tx.TxOut[t.Index].PkScript))
+			}
 			b.mempool[id] = m
 		}
-		for _, t := range m.outs {
-			if watch.Contains(t.To) {
+		for i, t := range m.outs {
+			var ok bool
+			if keyed != nil {
+				var a string
+				a, ok = keyed.ByKey(m.scripts[i])
+				ok = ok && a == t.To
+			} else {
+				ok = watch.Contains(t.To)
+			}
+			if ok {
 				out = append(out, t)
 			}
 		}
@@ -375,7 +387,8 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 
 // mempoolTx is a mempool transaction as Pending keeps it: its outputs to any script.
 type mempoolTx struct {
-	outs []chains.Transfer
+	outs    []chains.Transfer
+	scripts []string // outs[i]'s output script, the watched set's key
 }
 
 // allScripts is a KeyedSet that matches every standard output, decoding its address,
