@@ -68,13 +68,20 @@ func (t *tx) InsertInvoice(ctx context.Context, inv *invoice.Invoice) error {
 		ts(inv.CreatedAt), ts(inv.ExpiresAt), ts(inv.MonitorUntil), string(body), inv.RequestKey, inv.ParamsHash); err != nil {
 		return err
 	}
-	for i, m := range inv.Methods {
-		if _, err := t.exec(ctx, `INSERT INTO invoice_methods (invoice_id, seq, network, mode, asset, address)
-			VALUES ($1, $2, $3, $4, $5, $6)`, inv.ID, i, string(m.Network), string(inv.Mode), m.Asset, m.Address); err != nil {
-			return err
-		}
+	if len(inv.Methods) == 0 {
+		return nil
 	}
-	return nil
+	// One round trip for every method (a fiat invoice has one per enabled asset).
+	seqs := make([]int32, len(inv.Methods))
+	nets, assets, addrs := make([]string, len(inv.Methods)), make([]string, len(inv.Methods)), make([]string, len(inv.Methods))
+	for i, m := range inv.Methods {
+		seqs[i], nets[i], assets[i], addrs[i] = int32(i), string(m.Network), m.Asset, m.Address
+	}
+	_, err = t.exec(ctx, `INSERT INTO invoice_methods (invoice_id, seq, network, mode, asset, address)
+		SELECT $1, u.seq, u.network, $2, u.asset, u.address
+		FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS u (seq, network, asset, address)`,
+		inv.ID, string(inv.Mode), seqs, nets, assets, addrs)
+	return err
 }
 
 // UpdateInvoice implements invoice.Tx.

@@ -33,13 +33,17 @@ func (t *tx) InsertInvoice(ctx context.Context, inv *invoice.Invoice) error {
 		micros(inv.CreatedAt), micros(inv.ExpiresAt), micros(inv.MonitorUntil), string(body), inv.RequestKey, inv.ParamsHash); err != nil {
 		return err
 	}
-	for i, m := range inv.Methods {
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO invoice_methods (invoice_id, seq, network, mode, asset, address)
-			VALUES (?, ?, ?, ?, ?, ?)`, inv.ID, i, string(m.Network), string(inv.Mode), m.Asset, m.Address); err != nil {
-			return err
-		}
+	if len(inv.Methods) == 0 {
+		return nil
 	}
-	return nil
+	// One statement for every method (a fiat invoice has one per enabled asset).
+	args := make([]any, 0, 6*len(inv.Methods))
+	for i, m := range inv.Methods {
+		args = append(args, inv.ID, i, string(m.Network), string(inv.Mode), m.Asset, m.Address)
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO invoice_methods (invoice_id, seq, network, mode, asset, address) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(inv.Methods)), ", "), args...)
+	return err
 }
 
 // UpdateInvoice implements invoice.Tx.
