@@ -153,9 +153,15 @@ func memoryCurve(kb []int64) string {
 	if len(kb) == 0 {
 		return "unknown"
 	}
+	// Five points, or eleven (one a minute in a 10-minute run) for runs of two
+	// minutes and more.
+	parts := 4
+	if len(kb) >= 120 {
+		parts = 10
+	}
 	var pts []string
-	for _, q := range []int{0, 1, 2, 3, 4} {
-		i := min(len(kb)-1, q*(len(kb)-1)/4)
+	for q := range parts + 1 {
+		i := min(len(kb)-1, q*(len(kb)-1)/parts)
 		pts = append(pts, strconv.FormatInt(kb[i]>>10, 10))
 	}
 	return strings.Join(pts, "→") + " MB (peak " + strconv.FormatInt(slices.Max(kb)>>10, 10) + ")"
