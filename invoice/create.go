@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
@@ -83,6 +84,7 @@ type Rater interface {
 type draft struct {
 	inv     *Invoice
 	methods []asset.Asset
+	addrs   map[asset.Family]keys.Address // derived by Create before its transaction
 }
 
 // prepare validates p and quotes every method. It does no storage I/O and consumes no

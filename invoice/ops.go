@@ -24,13 +24,23 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*In
 	if err != nil {
 		return nil, err
 	}
+	// The addresses are derived before the transaction (addresses.go).
+	if prep.d.addrs, err = s.deriveAddresses(ctx, prep.d); err != nil {
+		return nil, fmt.Errorf("invoice: create: %w", err)
+	}
 	var inv *Invoice
+	var created bool
 	err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
-		inv, _, err = s.Insert(ctx, tx, prep)
+		inv, created, err = s.Insert(ctx, tx, prep)
 		return err
 	})
 	if err != nil {
+		// Whether the transaction committed may be unknown (a connection lost during
+		// COMMIT): the indexes are not given back.
 		return nil, fmt.Errorf("invoice: create: %w", err)
+	}
+	if !created {
+		s.putAddresses(m, prep.d.addrs) // an existing invoice answered: they were not used
 	}
 	return inv, nil
 }

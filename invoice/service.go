@@ -68,6 +68,8 @@ type Service struct {
 	// transaction made sure of: accounts are never deleted, so a create does not read
 	// them again (six reads per asset, most of a fiat invoice's statements).
 	accounts sync.Map
+	// indexes keeps address indexes reserved for creates (addresses.go).
+	indexes indexPool
 }
 
 // known reports whether the ledger accounts of key (mode/asset) are known to exist.
@@ -151,9 +153,11 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 		m := &inv.Methods[i]
 		a, ok := addrs[m.Family]
 		if !ok {
-			var err error
-			if a, err = s.allocate(ctx, tx, m.Family, inv.Mode); err != nil {
-				return nil, false, err
+			if a, ok = p.d.addrs[m.Family]; !ok { // derived before the transaction
+				var err error
+				if a, err = s.allocate(ctx, tx, m.Family, inv.Mode); err != nil {
+					return nil, false, err
+				}
 			}
 			addrs[m.Family] = a
 			if err := tx.RecordAddress(ctx, a); err != nil {

@@ -274,6 +274,9 @@ var ErrIndexExhausted = errors.New("all address indexes of this family and mode 
 // across crashes.
 type IndexAllocator interface {
 	AllocateIndex(ctx context.Context, f asset.Family, m asset.Mode) (uint32, error)
+	// AllocateIndexes takes n (at least 1) consecutive indexes at once and returns the
+	// first; ErrIndexExhausted if the last would pass MaxIndex (nothing is taken).
+	AllocateIndexes(ctx context.Context, f asset.Family, m asset.Mode, n uint32) (first uint32, err error)
 }
 
 // AddressBook remembers every address Kassa hands out with its derivation, so a payout

@@ -47,25 +47,29 @@ func parseInt(s string) (*big.Int, error) {
 
 // AllocateIndex implements keys.IndexAllocator.
 func (t *tx) AllocateIndex(ctx context.Context, f asset.Family, m asset.Mode) (uint32, error) {
+	return t.AllocateIndexes(ctx, f, m, 1)
+}
+
+// AllocateIndexes implements keys.IndexAllocator.
+func (t *tx) AllocateIndexes(ctx context.Context, f asset.Family, m asset.Mode, n uint32) (uint32, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	if f == "" || !m.Valid() {
-		return 0, fmt.Errorf("sqlite: allocate index: bad family %q or mode %q", f, m)
+	if f == "" || !m.Valid() || n == 0 {
+		return 0, fmt.Errorf("sqlite: allocate index: bad family %q, mode %q or count %d", f, m, n)
 	}
 	var next int64
 	err := t.tx.QueryRowContext(ctx, `
-		INSERT INTO key_indexes (family, mode, next_index) VALUES (?, ?, 1)
-		ON CONFLICT (family, mode) DO UPDATE SET next_index = next_index + 1
-		RETURNING next_index`, string(f), string(m)).Scan(&next)
+		INSERT INTO key_indexes (family, mode, next_index) VALUES (?, ?, ?)
+		ON CONFLICT (family, mode) DO UPDATE SET next_index = next_index + excluded.next_index
+		RETURNING next_index`, string(f), string(m), int64(n)).Scan(&next)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: allocate index: %w", err)
 	}
-	idx := next - 1
-	if idx > int64(keys.MaxIndex) {
+	if next-1 > int64(keys.MaxIndex) {
 		return 0, keys.ErrIndexExhausted
 	}
-	return uint32(idx), nil
+	return uint32(next - int64(n)), nil
 }
 
 const accountCols = `name, asset, mode, non_negative, balance`

@@ -16,6 +16,7 @@ var keysTests = []test{
 	{"Index_SequentialPerFamilyAndMode", testIndexSequential},
 	{"Index_RollbackDoesNotConsume", testIndexRollback},
 	{"Index_ConcurrentAreUnique", testIndexConcurrent},
+	{"Index_BlocksAreConsecutiveAndNeverOverlap", testIndexBlocks},
 	{"Keys_AddressBook", testAddressBook},
 }
 
@@ -168,5 +169,47 @@ func testAddressBook(t *testing.T, s storage.Store) {
 		if a, ok := lookup(c.f, c.m, c.encoded); ok {
 			t.Errorf("LookupAddress(%s, %s, %s) found %+v", c.f, c.m, c.encoded, a)
 		}
+	}
+}
+
+// AllocateIndexes takes a block of consecutive indexes from the same sequence as
+// AllocateIndex: blocks and single indexes never overlap, a block of 0 is refused, and a
+// rolled-back block is not consumed.
+func testIndexBlocks(t *testing.T, s storage.Store) {
+	block := func(n uint32) (uint32, error) {
+		var first uint32
+		err := update(t, s, func(ctx context.Context, tx storage.Tx) error {
+			var err error
+			first, err = tx.AllocateIndexes(ctx, asset.FamilyBTC, asset.Test, n)
+			return err
+		})
+		return first, err
+	}
+	if got := allocate(t, s, asset.FamilyBTC, asset.Test); got != 0 {
+		t.Fatalf("first index %d", got)
+	}
+	if first, err := block(16); err != nil || first != 1 {
+		t.Fatalf("block of 16 = %d, %v; want 1", first, err)
+	}
+	if got := allocate(t, s, asset.FamilyBTC, asset.Test); got != 17 {
+		t.Fatalf("after a block of 16 from 1: %d, want 17", got)
+	}
+	if _, err := block(0); err == nil {
+		t.Fatal("a block of 0 indexes was accepted")
+	}
+	_ = update(t, s, func(ctx context.Context, tx storage.Tx) error {
+		if _, err := tx.AllocateIndexes(ctx, asset.FamilyBTC, asset.Test, 5); err != nil {
+			return err
+		}
+		return errors.New("rolled back")
+	})
+	if first, err := block(3); err != nil || first != 18 {
+		t.Fatalf("block after a rolled-back one = %d, %v; want 18", first, err)
+	}
+	if first, err := block(keys.MaxIndex); !errors.Is(err, keys.ErrIndexExhausted) {
+		t.Fatalf("a block past MaxIndex = %d, %v; want ErrIndexExhausted", first, err)
+	}
+	if got := allocate(t, s, asset.FamilyBTC, asset.Test); got != 21 {
+		t.Fatalf("after the refused block: %d, want 21 (nothing taken)", got)
 	}
 }

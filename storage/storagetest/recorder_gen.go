@@ -68,6 +68,13 @@ func (r *recordingTx) AllocateIndex(p0 context.Context, p1 asset.Family, p2 asse
 	return r0, r1
 }
 
+func (r *recordingTx) AllocateIndexes(p0 context.Context, p1 asset.Family, p2 asset.Mode, p3 uint32) (uint32, error) {
+	c := r.cov.enter("AllocateIndexes")
+	r0, r1 := r.tx.AllocateIndexes(p0, p1, p2, p3)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) AppendJournal(p0 context.Context, p1 chains.NetworkRef, p2 []byte) error {
 	c := r.cov.enter("AppendJournal")
 	r0 := r.tx.AppendJournal(p0, p1, p2)
