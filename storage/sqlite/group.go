@@ -100,6 +100,7 @@ func (s *Store) finishLocked(broken bool) {
 		b.err = fmt.Errorf("sqlite: commit: %w", err)
 	} else {
 		s.commits.Add(1)
+		s.wakeCheckpoints()
 	}
 	close(b.done)
 	s.stmts.fill(context.Background())

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -263,5 +264,51 @@ func TestGroupCommit_AWaiterThatGivesUpLeavesNoBatchOpen(t *testing.T) {
 	}
 	if !committed(t, other, "holder") || committed(t, other, "waiter") {
 		t.Error("holder's write not committed, or the waiter's was")
+	}
+}
+
+// The writer never checkpoints; the store's checkpointer does, beside it, and holds the
+// writers for one checkpoint when the log passes its cap: under continuous writes the
+// log stays bounded and starts over.
+func TestCheckpoints_KeepTheLogBoundedUnderContinuousWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	s, err := Open(t.Context(), path, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.walCap = 500 // frames
+	blob := make([]byte, 3000)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 400 {
+				err := s.Update(t.Context(), func(ctx context.Context, stx storage.Tx) error {
+					_, err := stx.SetSettingOnce(ctx, fmt.Sprintf("w%d-%d", w, i), blob)
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// 3,200 commits of a page or more each: without checkpoints the log would hold
+	// them all (over 12 MB).
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.checkpointsRun.Load() == 0 || fi.Size() > 8<<20 {
+		t.Fatalf("%d checkpoints (%d with the writers held); the log is %d bytes", s.checkpointsRun.Load(), s.heldCheckpoints.Load(), fi.Size())
+	}
+	t.Logf("%d checkpoints, %d with the writers held; log %d KB", s.checkpointsRun.Load(), s.heldCheckpoints.Load(), fi.Size()>>10)
+	var n int
+	if err := s.View(t.Context(), func(ctx context.Context, stx storage.Tx) error {
+		return stx.(*tx).tx.QueryRowContext(ctx, `SELECT count(*) FROM settings WHERE name LIKE 'w%'`).Scan(&n)
+	}); err != nil || n != 3200 {
+		t.Fatalf("%d settings, %v", n, err)
 	}
 }

@@ -71,6 +71,15 @@ type Store struct {
 	stmts, rstmts *stmtCache // prepared statements of the writer and of the readers
 
 	testHookDecided func() // after a member decided whether to end its batch
+
+	// The checkpointer (checkpoint.go), for files.
+	ck              *sql.DB
+	ckWake          chan struct{}
+	ckStop          context.CancelFunc
+	ckDone          chan struct{}
+	walCap          int
+	checkpointsRun  atomic.Int64
+	heldCheckpoints atomic.Int64
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -103,6 +112,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// pages it changed would spill to a temporary file past 64 KiB: keep it in memory.
 	params.Add("_pragma", "temp_store(memory)")
 	dsn := "file:" + path
+	if !memory {
+		// The store's checkpointer does it beside the writer (checkpoint.go).
+		params.Add("_pragma", "wal_autocheckpoint(0)")
+	}
 	if memory {
 		// Every connection to ":memory:" is its own database; the writer's single,
 		// never-recycled connection is the whole store.
@@ -137,6 +150,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		s.r = r
+		cp := url.Values{}
+		cp.Set("_busy_timeout", "10000")
+		cp.Set("_synchronous", sync) // the checkpoint's writes to the file are synced as commits are
+		if err := s.startCheckpoints(dsn + "?" + cp.Encode()); err != nil {
+			r.Close()
+			w.Close()
+			return nil, fmt.Errorf("sqlite: open checkpointer %s: %w", path, err)
+		}
 	}
 	s.stmts = newStmtCache(s.w)
 	s.rstmts = s.stmts
@@ -285,9 +306,10 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	var errs []error
+	errs = append(errs, s.stopCheckpoints())
 	s.stmts.close()
 	s.rstmts.close()
-	var errs []error
 	if s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}
