@@ -193,6 +193,11 @@ func TestInstances_ThreeGatewaysOnOnePostgresCreditAndPayOnce(t *testing.T) {
 	lease := "watch:bitcoin:test"
 	f.until("a watcher lease is held", func() bool { return f.holder(lease) != "" })
 	f.until("half the invoices are created", func() bool {
+		select {
+		case err := <-errs: // a worker stopped: say why rather than wait out the bound
+			t.Fatal(err)
+		default:
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		return len(invs) >= workers*perWorker/2

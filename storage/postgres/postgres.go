@@ -22,12 +22,13 @@
 // Retries: a transaction that fails with a serialization failure (SQLSTATE 40001) or
 // a deadlock (40P01) is rolled back and its whole function run again, with the same
 // input, up to Options.MaxAttempts times in all, after a jittered exponential backoff
-// (2 ms doubling up to 250 ms). A unique violation (23505) is retried once: in READ
-// COMMITTED it usually means that a concurrent transaction committed the row this one
-// looked for and did not find (two instances ensuring one ledger account, two retries
-// of one request creating one invoice), and the second run finds it, as a serialised
-// store would have; when the duplicate is the caller's own, the second run fails the
-// same way and that error is returned. The function must therefore have no effects
+// (2 ms doubling up to 250 ms). A unique violation (23505) is retried once per
+// constraint: in READ COMMITTED it usually means that a concurrent transaction
+// committed the row this one looked for and did not find (two instances ensuring one
+// ledger account, two retries of one request creating one invoice: one transaction
+// can meet both, one after the other), and the next run finds it, as a serialised
+// store would have; when the duplicate is the caller's own, the next run fails on the
+// same constraint and that error is returned. The function must therefore have no effects
 // outside the transaction but its AfterCommit hooks, which run once, after the commit
 // that succeeded, before Update returns; never after a rollback.
 //
@@ -284,7 +285,7 @@ var (
 
 // run runs fn in a transaction, again when it failed in a way a new run can fix.
 func (s *Store) run(ctx context.Context, readOnly bool, fn func(context.Context, storage.Tx) error) error {
-	uniqueRetried := false
+	var uniqueRetried map[string]bool // constraints whose violation was run again
 	for attempt := 1; ; attempt++ {
 		t, err := s.attempt(ctx, readOnly, fn)
 		if err == nil {
@@ -293,15 +294,18 @@ func (s *Store) run(ctx context.Context, readOnly bool, fn func(context.Context,
 			}
 			return nil
 		}
-		code := t.retryCode(err)
+		code, constraint := t.retryCode(err)
 		switch {
 		case code == "" || attempt >= s.maxAttempts || ctx.Err() != nil:
 			return err
 		case code == pgerrUniqueViolation:
-			if uniqueRetried {
+			if uniqueRetried[constraint] {
 				return err
 			}
-			uniqueRetried = true
+			if uniqueRetried == nil {
+				uniqueRetried = map[string]bool{}
+			}
+			uniqueRetried[constraint] = true
 		}
 		d := backoff(attempt)
 		s.log.DebugContext(ctx, "kassa: retrying a transaction", "sqlstate", code, "attempt", attempt, "backoff", d)
@@ -375,24 +379,25 @@ const (
 
 // retryCode returns the SQLSTATE that makes a new run of the transaction worth it, or
 // "": the first error of the transaction (a function may have wrapped or swallowed it,
-// and every statement after it failed), else the error it returned.
-func (t *tx) retryCode(err error) string {
+// and every statement after it failed), else the error it returned; for a unique
+// violation, with the constraint violated.
+func (t *tx) retryCode(err error) (code, constraint string) {
 	var pe *pgconn.PgError
 	if t.failed != nil {
 		pe = t.failed
 	} else if !errors.As(err, &pe) {
-		return ""
+		return "", ""
 	}
 	switch pe.Code {
 	case pgerrSerialization, pgerrDeadlock:
-		return pe.Code
+		return pe.Code, ""
 	case pgerrUniqueViolation:
 		if t.readOnly {
-			return ""
+			return "", ""
 		}
-		return pe.Code
+		return pe.Code, pe.ConstraintName
 	}
-	return ""
+	return "", ""
 }
 
 // Close closes the pool and stops every Listen. It is safe to call more than once.

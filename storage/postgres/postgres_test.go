@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/internal/pgtest"
@@ -224,4 +225,38 @@ func connect(t *testing.T, url string) *pgx.Conn {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
+}
+
+// A unique violation is run again once per constraint: a transaction that meets two
+// concurrent creations one after the other (an invoice's ledger accounts, then its
+// order id) gets a run for each, and one that meets the same constraint twice (the
+// duplicate is its own) gets that error back.
+func TestUpdate_AUniqueViolationRunsAgainOncePerConstraint(t *testing.T) {
+	s := open(t)
+	violation := func(constraint string) error {
+		return fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: "23505", ConstraintName: constraint})
+	}
+	runs := 0
+	err := s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		runs++
+		switch runs {
+		case 1:
+			return violation("ledger_accounts_pkey")
+		case 2:
+			return violation("invoices_mode_order_id_key")
+		}
+		return nil
+	})
+	if err != nil || runs != 3 {
+		t.Fatalf("two constraints met in turn: %v after %d runs, want success after 3", err, runs)
+	}
+	runs = 0
+	err = s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		runs++
+		return violation("invoices_mode_order_id_key")
+	})
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.ConstraintName != "invoices_mode_order_id_key" || runs != 2 {
+		t.Fatalf("the same constraint twice: %v after %d runs, want its violation after 2", err, runs)
+	}
 }
