@@ -8,6 +8,12 @@
 // read-only connections serves View in parallel with the writer. Foreign keys are on and
 // a busy timeout waits out other processes.
 //
+// Throughput: Updates that arrive while another runs share its commit, each under a
+// savepoint of its own (group commit, group.go: each succeeds or fails alone and
+// returns only once its commit is durable); statements are prepared once and reused
+// (stmts.go); and the write-ahead log is checkpointed by a goroutine of the store on a
+// connection of its own, not inside the writer's commits (checkpoint.go).
+//
 // Schema: versioned SQL migrations embedded in the binary run on Open, each in its own
 // transaction, recorded in PRAGMA user_version. A database whose version is newer than
 // this build knows is refused with storage.ErrNewerSchema; a file that is not a
