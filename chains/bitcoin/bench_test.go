@@ -143,7 +143,7 @@ func btcdOut(script []byte, sats int64) btcdtest.Output {
 	return btcdtest.Output{Script: script, Sats: sats}
 }
 
-// TestPush_AMempoolTransactionWakesTheWatcher: with MempoolPush the watcher hears of
+// TestPush_AMempoolTransactionWakesTheWatcher: with a websocket the watcher hears of
 // a payment from btcd's websocket, not its poll: with an hour between polls, each of
 // three payments is detected (within latencytest's 30 s bound, in ~0.1 s here).
 func TestPush_AMempoolTransactionWakesTheWatcher(t *testing.T) {

@@ -44,7 +44,7 @@ func newEnvTB(t testing.TB, confirmations int, poll time.Duration) *env {
 }
 
 // newEnvWith is newEnvTB whose backend, with push, takes btcd's websocket
-// notifications of blocks and mempool transactions (Config.MempoolPush).
+// notifications of blocks and mempool transactions (the default with a WebsocketHost).
 func newEnvWith(t testing.TB, confirmations int, poll time.Duration, push bool) *env {
 	t.Helper()
 	e := &env{t: t, poll: poll, node: btcdtest.Start(t), clock: kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)),
@@ -59,7 +59,7 @@ func newEnvWith(t testing.TB, confirmations int, poll time.Duration, push bool) 
 	}
 	cfg := bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: e.node.RPC, Logger: quiet}
 	if push {
-		cfg.WebsocketHost, cfg.User, cfg.Pass, cfg.MempoolPush = e.node.Host, e.node.User, e.node.Pass, true
+		cfg.WebsocketHost, cfg.User, cfg.Pass = e.node.Host, e.node.User, e.node.Pass
 	}
 	e.backend, err = bitcoin.New(cfg)
 	if err != nil {

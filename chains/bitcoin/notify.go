@@ -19,13 +19,13 @@ import (
 var errNoPush = errors.New("bitcoin: no websocket configured; polling")
 
 // MempoolPushDelay is the most a transaction btcd accepted into its mempool waits
-// before it wakes the watcher (Config.MempoolPush): the wakes of a burst of
+// before it wakes the watcher (unless Config.BlocksOnly): the wakes of a burst of
 // transactions are folded into one, so a busy node costs at most one mempool read
 // per delay.
 const MempoolPushDelay = 100 * time.Millisecond
 
 // NewBlocks implements chains.Notifier over btcd's websocket "notifyblocks" (btcd's
-// own rpcclient, which reconnects by itself), and with Config.MempoolPush
+// own rpcclient, which reconnects by itself), and unless Config.BlocksOnly
 // "notifynewtransactions": a new mempool transaction sends a zero BlockRef, which
 // wakes the watcher like a block does (each step reads the mempool). Without
 // Config.WebsocketHost it returns an error and the watcher polls. The channel closes
@@ -74,7 +74,7 @@ func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error)
 		client.Shutdown()
 		return nil, fmt.Errorf("bitcoin: notifyblocks: %w", err)
 	}
-	if b.cfg.MempoolPush {
+	if !b.cfg.BlocksOnly {
 		if err := client.NotifyNewTransactions(false); err != nil {
 			client.Shutdown()
 			return nil, fmt.Errorf("bitcoin: notifynewtransactions: %w", err)

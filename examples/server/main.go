@@ -250,7 +250,7 @@ func gateway(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 			return nil, nil, err
 		}
 		bc := bitcoin.Config{Network: asset.Bitcoin, Mode: mode, Params: params, RPC: rpc, Logger: log,
-			User: getenv("KASSA_BTC_RPC_USER"), Pass: getenv("KASSA_BTC_RPC_PASS"), MempoolPush: getenv("KASSA_BTC_MEMPOOL_PUSH") != "0"}
+			User: getenv("KASSA_BTC_RPC_USER"), Pass: getenv("KASSA_BTC_RPC_PASS"), BlocksOnly: getenv("KASSA_BTC_MEMPOOL_PUSH") == "0"}
 		switch ws := getenv("KASSA_BTC_WS"); ws {
 		case "off":
 		case "":
