@@ -576,7 +576,7 @@ func (b *Backend) pushClient(ctx context.Context) (*rpc.Client, error) {
 	if time.Now().Before(b.pushAfter) {
 		return nil, errNoPush
 	}
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	dctx, cancel := context.WithTimeout(ctx, subscribeTimeout)
 	defer cancel()
 	c, err := rpc.DialContext(dctx, u)
 	if err != nil {
@@ -591,6 +591,21 @@ func (b *Backend) pushClient(ctx context.Context) (*rpc.Client, error) {
 	b.push = c
 	b.log.InfoContext(ctx, "evm: blocks are pushed", "network", b.net, "push_url", redactURL(u))
 	return c, nil
+}
+
+// subscribeTimeout bounds eth_subscribe (and the dial of PushURL).
+const subscribeTimeout = 5 * time.Second
+
+// dropPush closes the push connection c after a failed subscription; the next is
+// dialled after PushRetry, and the watcher polls meanwhile.
+func (b *Backend) dropPush(c *rpc.Client) {
+	b.pushMu.Lock()
+	defer b.pushMu.Unlock()
+	if b.push == c {
+		b.push = nil
+		b.pushAfter = time.Now().Add(PushRetry)
+	}
+	c.Close()
 }
 
 // redactURL drops credentials and query (API keys) from u for logs.
@@ -612,8 +627,16 @@ func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error)
 		return nil, err
 	}
 	heads := make(chan *rpcHeader, 16)
-	sub, err := c.EthSubscribe(ctx, heads, "newHeads")
+	// A node that takes the websocket but never answers must not hold up the
+	// watcher, which subscribes before it steps: the call is bounded (the
+	// subscription, once made, lives until ctx ends).
+	sctx, cancel := context.WithTimeout(ctx, subscribeTimeout)
+	sub, err := c.EthSubscribe(sctx, heads, "newHeads")
+	cancel()
 	if err != nil {
+		if c != b.rpc {
+			b.dropPush(c) // dial again after PushRetry
+		}
 		return nil, fmt.Errorf("evm: newHeads: %w", err)
 	}
 	out := make(chan chains.BlockRef, 16)

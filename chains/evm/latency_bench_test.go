@@ -1,6 +1,14 @@
 package evm_test
 
 import (
+	"bufio"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +53,58 @@ func TestPush_ARefusedWebsocketFallsBackToPolling(t *testing.T) {
 			t.Fatalf("detected after %s polling every 20 ms", d)
 		}
 	}
+}
+
+// A websocket that takes the connection and never answers eth_subscribe (a hung node,
+// a proxy that swallows frames) must not stop the watcher: the subscription gives up
+// after 5 s and the watcher polls (before, it waited for ever and never stepped).
+func TestPush_ASilentWebsocketFallsBackToPolling(t *testing.T) {
+	for _, d := range evmLatencies(t, 2, 20*time.Millisecond, silentWebsocket(t)) {
+		if d > 20*time.Second {
+			t.Fatalf("detected after %s polling every 20 ms", d)
+		}
+	}
+}
+
+// silentWebsocket serves websocket handshakes and then says nothing; it returns its URL.
+func silentWebsocket(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go func() {
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				sum := sha1.Sum([]byte(req.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+				fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+					base64.StdEncoding.EncodeToString(sum[:]))
+				io.Copy(io.Discard, c) // read frames, answer none
+			}()
+		}
+	}()
+	return "ws://" + ln.Addr().String()
 }
 
 func evmLatencies(tb testing.TB, n int, poll time.Duration, push string) []time.Duration {
