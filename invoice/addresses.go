@@ -65,15 +65,16 @@ func (s *Service) takeIndex(ctx context.Context, f asset.Family, m asset.Mode) (
 	p.block[k], p.last[k] = n, time.Now()
 	p.mu.Unlock()
 	var first uint32
-	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+	reserve := func(ctx context.Context, tx Tx) error {
 		var err error
 		first, err = tx.AllocateIndexes(ctx, f, m, n)
-		if errors.Is(err, keys.ErrIndexExhausted) && n > 1 {
-			n = 1 // the last few indexes, one at a time
-			first, err = tx.AllocateIndexes(ctx, f, m, n)
-		}
 		return err
-	})
+	}
+	err := s.cfg.Update(ctx, reserve)
+	if errors.Is(err, keys.ErrIndexExhausted) && n > 1 {
+		n = 1 // the last few indexes, one at a time (in a transaction of its own)
+		err = s.cfg.Update(ctx, reserve)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,8 @@
 package invoice_test
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
+	_ "modernc.org/sqlite"
 )
 
 type seenIndexes map[asset.Family]map[uint32]string
@@ -63,8 +66,9 @@ func TestCreate_ReservedIndexesAreNeverHandedOutTwice(t *testing.T) {
 	}
 }
 
-// A create answered by an existing invoice (the same order_id) gives its reserved
-// indexes back: the next invoice takes them, so repeated requests leave no gaps.
+// A create answered by an existing invoice (the same order_id), or refused inside its
+// transaction (the same order_id with other parameters), gives its reserved indexes
+// back: the next invoice takes them, so repeated requests leave no gaps.
 func TestCreate_AnExistingInvoiceLeavesNoGap(t *testing.T) {
 	env := kassatest.New(t)
 	create := func(order string) *invoice.Invoice {
@@ -82,7 +86,53 @@ func TestCreate_AnExistingInvoiceLeavesNoGap(t *testing.T) {
 			t.Fatalf("order-a made %s and %s", first.ID, again.ID)
 		}
 	}
+	for range 3 { // the same order id with another amount: refused, its transaction rolled back
+		_, err := env.Gateway.Invoices().Create(t.Context(), asset.Test, invoice.CreateParams{
+			Amount: kassatest.Dec("11"), Currency: "BTC", OrderID: "order-a"})
+		if !errors.Is(err, invoice.ErrOrderConflict) {
+			t.Fatalf("a conflicting order: %v", err)
+		}
+	}
 	if next := create("order-b"); next.Methods[0].Index != first.Methods[0].Index+1 {
-		t.Fatalf("the invoice after five repeated requests got index %d, want %d", next.Methods[0].Index, first.Methods[0].Index+1)
+		t.Fatalf("the invoice after repeated and conflicting requests got index %d, want %d", next.Methods[0].Index, first.Methods[0].Index+1)
+	}
+}
+
+// The last indexes of a family are all used, one at a time once a block would pass
+// the end (the refused block taken in a transaction of its own), and then creates fail
+// with keys.ErrIndexExhausted.
+func TestCreate_TheLastIndexesAreAllUsed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	env := kassatest.New(t, kassatest.WithDatabase(path))
+	create := func(i int) error {
+		_, err := env.Gateway.Invoices().Create(t.Context(), asset.Test, invoice.CreateParams{
+			Amount: kassatest.Dec("0.001"), Currency: "BTC", OrderID: fmt.Sprint("last-", i)})
+		return err
+	}
+	if err := create(0); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Five indexes left: MaxIndex-4 .. MaxIndex.
+	if _, err := db.Exec(`UPDATE key_indexes SET next_index = ? WHERE family = 'btc' AND mode = 'test'`, int64(keys.MaxIndex)-4); err != nil {
+		t.Fatal(err)
+	}
+	made := 0
+	for i := 1; ; i++ {
+		err := create(i)
+		if errors.Is(err, keys.ErrIndexExhausted) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		made++
+	}
+	if made != 5 {
+		t.Fatalf("%d invoices on the last five indexes", made)
 	}
 }

@@ -30,13 +30,18 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*In
 	}
 	var inv *Invoice
 	var created bool
+	var fnErr error
 	err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
-		inv, created, err = s.Insert(ctx, tx, prep)
-		return err
+		inv, created, fnErr = s.Insert(ctx, tx, prep)
+		return fnErr
 	})
 	if err != nil {
-		// Whether the transaction committed may be unknown (a connection lost during
-		// COMMIT): the indexes are not given back.
+		if err == fnErr {
+			// Insert refused (an order id conflict, ...): its transaction rolled back.
+			s.putAddresses(m, prep.d.addrs)
+		}
+		// Otherwise whether the transaction committed may be unknown (a connection
+		// lost during COMMIT): the indexes are not given back.
 		return nil, fmt.Errorf("invoice: create: %w", err)
 	}
 	if !created {

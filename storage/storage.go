@@ -126,7 +126,10 @@ type Store interface {
 	// fn again after a serialization failure or deadlock, so fn must have no effect
 	// outside the transaction but its AfterCommit hooks, which run once, after the
 	// commit that succeeded; and variables fn assigns outside itself must be reset at
-	// its start (a rerun must not see what a failed run left).
+	// its start (a rerun must not see what a failed run left). On SQLite concurrent
+	// Updates share one commit (group commit), so an Update returns only once those
+	// that joined its batch after it have run too: fn must not wait for anything
+	// another Update's caller does after its Update returns.
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// View runs fn in a read-only transaction that sees one consistent snapshot. Writes
 	// inside it fail.

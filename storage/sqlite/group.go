@@ -51,6 +51,7 @@ var errBatchBroken = errors.New("sqlite: transaction ended inside a batch")
 // batch is one open SQLite transaction shared by the Updates that join it.
 type batch struct {
 	tx      *sql.Tx
+	cancel  context.CancelFunc // releases the transaction's context once it ended
 	members int
 	done    chan struct{} // closed once err is set
 	err     error         // nil: committed
@@ -102,8 +103,30 @@ func (s *Store) finishLocked(broken bool) {
 		s.commits.Add(1)
 		s.wakeCheckpoints()
 	}
+	b.cancel()
 	close(b.done)
 	s.stmts.fill(context.Background())
+}
+
+// begin opens a batch. Waiting for the connection (in memory, a View may hold it)
+// ends with ctx; the transaction, once open, outlives it: other members share it.
+func (s *Store) begin(ctx context.Context) (*batch, error) {
+	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, cancel)
+	t, err := s.w.BeginTx(tctx, nil)
+	if !stop() {
+		// ctx ended while beginning: the transaction, if any, is being rolled back.
+		if err == nil {
+			_ = t.Rollback()
+		}
+		cancel()
+		return nil, fmt.Errorf("sqlite: begin: %w", ctx.Err())
+	}
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	return &batch{tx: t, cancel: cancel, done: make(chan struct{})}, nil
 }
 
 // update runs fn as a member of the open batch (or of a new one), and when that batch
@@ -130,16 +153,18 @@ func (s *Store) member(ctx context.Context, fn func(context.Context, storage.Tx)
 			<-s.sem
 		}
 	}()
+	if s.closed.Load() {
+		return storage.ErrClosed
+	}
 	if alone && s.cur != nil {
 		s.finishLocked(false)
 	}
 	if s.cur == nil {
-		// The transaction outlives this caller's context: other members share it.
-		t, err := s.w.BeginTx(context.WithoutCancel(ctx), nil)
+		b, err := s.begin(ctx)
 		if err != nil {
-			return fmt.Errorf("sqlite: begin: %w", err)
+			return err
 		}
-		s.cur = &batch{tx: t, done: make(chan struct{})}
+		s.cur = b
 	}
 	b := s.cur
 	bg := context.Background()

@@ -312,3 +312,99 @@ func TestCheckpoints_KeepTheLogBoundedUnderContinuousWrites(t *testing.T) {
 		t.Fatalf("%d settings, %v", n, err)
 	}
 }
+
+// In memory the readers share the writer's one connection: an Update that waits for it
+// while a View holds it gives up when its context ends (it held the writer for good
+// before), and a View's hook, which runs once the View gave the connection back, may
+// write.
+func TestGroupCommit_InMemoryAWaitForTheConnectionEndsWithTheContext(t *testing.T) {
+	s, err := Open(t.Context(), ":memory:", Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	inView, release := make(chan struct{}), make(chan struct{})
+	viewDone := make(chan error, 1)
+	go func() {
+		viewDone <- s.View(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+			close(inView)
+			<-release
+			return nil
+		})
+	}()
+	<-inView
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	updated := make(chan error, 1)
+	go func() { updated <- s.Update(ctx, set("blocked")) }()
+	select {
+	case err := <-updated:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Update while a View holds the connection: %v, want the deadline", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an Update waiting for the connection ignored its context")
+	}
+	close(release)
+	if err := <-viewDone; err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		tx.AfterCommit(func() {
+			if err := s.Update(t.Context(), set("from a hook")); err != nil {
+				t.Error(err)
+			}
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	if err := s.View(t.Context(), func(ctx context.Context, tx storage.Tx) error {
+		_, found, err = tx.Setting(ctx, "from a hook")
+		return err
+	}); err != nil || !found {
+		t.Fatalf("the hook's write: found %v, %v", found, err)
+	}
+}
+
+// Close waits for the Update running and commits its batch; Updates that get the
+// writer afterwards fail with ErrClosed and write nothing.
+func TestGroupCommit_CloseCommitsTheBatchAndRefusesTheRest(t *testing.T) {
+	s, other := openGroup(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() { first <- s.Update(t.Context(), hold(started, release, "first")) }()
+	<-started
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	late := make(chan error, 1)
+	go func() { late <- s.Update(t.Context(), set("late")) }()
+	until(t, func() bool { return s.closed.Load() })
+	close(release)
+	if err := within(t, first); err != nil {
+		t.Fatalf("the Update running when Close was called: %v", err)
+	}
+	if err := within(t, closed); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-late; !errors.Is(err, storage.ErrClosed) {
+		t.Fatalf("an Update after Close: %v, want ErrClosed", err)
+	}
+	if !committed(t, other, "first") || committed(t, other, "late") {
+		t.Fatal("the running Update was lost, or the late one written")
+	}
+}
+
+// within receives from ch, failing the test after 10 s.
+func within(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer in 10 s")
+		return nil
+	}
+}

@@ -295,25 +295,35 @@ func (s *Store) view(ctx context.Context, fn func(context.Context, storage.Tx) e
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	// Nothing to keep: rolling back ends the snapshot (also when fn panics).
+	// Nothing to keep: rolling back ends the snapshot (also when fn panics), and gives
+	// the connection back before any hook runs (in memory it is the writer's).
 	defer func() { _ = sqlTx.Rollback() }()
 	t := &tx{tx: conn{tx: sqlTx, stmts: s.rstmts}, readOnly: true}
 	if err := fn(ctx, t); err != nil {
 		return err
 	}
+	_ = sqlTx.Rollback()
 	for _, f := range t.after {
 		f()
 	}
 	return nil
 }
 
-// Close closes the database. It is safe to call more than once.
+// Close closes the database once the Update in progress, if any, has committed. It is
+// safe to call more than once.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
 	var errs []error
 	errs = append(errs, s.stopCheckpoints())
+	// Wait for the Update running fn, and commit the batch its members wait on; an
+	// Update that gets the writer after this fails with ErrClosed.
+	s.sem <- struct{}{}
+	if s.cur != nil {
+		s.finishLocked(false)
+	}
+	<-s.sem
 	s.stmts.close()
 	s.rstmts.close()
 	if s.r != s.w {

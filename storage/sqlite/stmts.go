@@ -32,6 +32,11 @@ func (c conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 	return c.tx.ExecContext(ctx, q, args...)
 }
 
+// QueryUncached is sql.Tx.QueryContext on a statement of its own.
+func (c conn) QueryUncached(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return c.tx.QueryContext(c.ctx(ctx), q, args...)
+}
+
 // QueryContext is sql.Tx.QueryContext.
 func (c conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	ctx = c.ctx(ctx)
@@ -49,6 +54,11 @@ func (c conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 	}
 	return c.tx.QueryRowContext(ctx, q, args...)
 }
+
+// A cached statement is one compiled statement per connection: the same SQL must not
+// run again on a transaction while a Rows of it is still open there (every reader here
+// reads its rows to the end and closes them before the next statement; ForEachPosting,
+// which calls back while its rows are open, runs its query uncached).
 
 // maxStmts bounds the cache; the store's statements are a fixed set well under it.
 const maxStmts = 512

@@ -174,7 +174,7 @@ func (t *tx) InsertPosting(ctx context.Context, entry int64, seq int, p ledger.P
 
 // ForEachPosting implements ledger.Reader.
 func (t *tx) ForEachPosting(ctx context.Context, fn func(int64, ledger.Posting) error) error {
-	rows, err := t.tx.QueryContext(ctx, `SELECT entry_id, account, amount FROM ledger_postings ORDER BY entry_id, seq`)
+	rows, err := t.tx.QueryUncached(ctx, `SELECT entry_id, account, amount FROM ledger_postings ORDER BY entry_id, seq`)
 	if err != nil {
 		return err
 	}
