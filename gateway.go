@@ -100,8 +100,10 @@ type Config struct {
 	Now func() time.Time
 
 	// MasterKey (32 bytes, e.g. from a secrets manager) encrypts the secrets Kassa
-	// stores, such as webhook signing secrets. Without it webhooks are unavailable
-	// (Webhooks returns nil). Keep it out of the database.
+	// stores: API keys, webhook signing secrets, Idempotency-Key responses. Without it
+	// webhooks and API keys are unavailable (Webhooks and Keys return nil) and
+	// httphandler.New refuses the Gateway: only the Go API runs. Keep it out of the
+	// database; a Gateway started with another key than before is refused.
 	MasterKey []byte
 	// Webhooks tunes webhook delivery (see webhook.Options; the zero value is the
 	// production default).

@@ -1,9 +1,9 @@
 // Package event is Kassa's transactional outbox: every state change that others must
 // hear about (an invoice paid, a payout broadcast) writes an Event in the same storage
 // transaction as the change, so an event exists if and only if its change committed.
-// In-process subscribers (Gateway.Subscribe) and, later, the webhook dispatcher read
-// the outbox in order and remember how far they got, so delivery is at least once and
-// survives crashes.
+// In-process subscribers (Gateway.Subscribe) and the webhook dispatcher (package
+// webhook) read the outbox in order and remember how far they got, so delivery is at
+// least once and survives crashes.
 package event
 
 import (

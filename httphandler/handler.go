@@ -1,7 +1,12 @@
 // Package httphandler serves Kassa's HTTP API v1 (../shared/API.md) and the public
-// checkout status as one http.Handler that a host mounts under any prefix:
+// checkout status as one http.Handler that a host mounts under any prefix (the Gateway
+// needs a Config.MasterKey: API keys and webhook secrets are sealed under it):
 //
-//	mux.Handle("/pay/", http.StripPrefix("/pay", httphandler.New(gw, httphandler.Options{})))
+//	h, err := httphandler.New(gw, httphandler.Options{PublicURL: "https://shop.example/pay"})
+//	if err != nil {
+//		return err
+//	}
+//	mux.Handle("/pay/", http.StripPrefix("/pay", h))
 //
 // It uses the standard library router. Authentication (Bearer or Basic with the secret
 // key), HMAC request signing with a 5-minute window and replay rejection, per-key IP
