@@ -163,3 +163,34 @@ func (e *Env) Method(inv *invoice.Invoice, code string) invoice.Method {
 	e.T.Fatalf("kassatest: invoice %s has no %s method", inv.ID, code)
 	return invoice.Method{}
 }
+
+// PayInFull pays what inv's method in asset code asks (its AmountDue, to its address)
+// into the mempool of the method's sim chain, syncs, and returns the transaction id:
+// the invoice is then confirming. Confirm mines it to paid.
+func (e *Env) PayInFull(inv *invoice.Invoice, code string) string {
+	e.T.Helper()
+	m := e.Method(inv, code)
+	a, err := e.Assets.Get(code)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	units, err := a.ToBaseUnits(m.AmountDue)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	txid := e.Chains[m.Network].Pay(m.Address, m.Asset, units)
+	e.Sync()
+	return txid
+}
+
+// Confirm mines, on the network of inv's method in asset code, as many blocks as a
+// payment of its amount needs (the asset's confirmations, or its tier's), and syncs.
+func (e *Env) Confirm(inv *invoice.Invoice, code string) {
+	e.T.Helper()
+	m := e.Method(inv, code)
+	a, err := e.Assets.Get(code)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.Mine(m.Network, a.ConfirmationsFor(m.AmountDue))
+}
