@@ -5,12 +5,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kassapay/kassa/event"
 )
 
 // SecretPrefix starts every signing secret.
@@ -79,10 +82,12 @@ func Headers(id string, timestamp time.Time, body []byte, secrets ...string) (ht
 // signatures must match body under secret (compared in constant time). Use it in a Go
 // receiver before trusting the body.
 func Verify(secret string, header http.Header, body []byte, tolerance time.Duration) error {
-	return verifyAt(secret, header, body, tolerance, time.Now())
+	return VerifyAt(secret, header, body, tolerance, time.Now())
 }
 
-func verifyAt(secret string, header http.Header, body []byte, tolerance time.Duration, now time.Time) error {
+// VerifyAt is Verify with now given: a receiver in a test whose Gateway runs on a fake
+// clock (kassatest's) passes that clock's time.
+func VerifyAt(secret string, header http.Header, body []byte, tolerance time.Duration, now time.Time) error {
 	key, err := secretKey(secret)
 	if err != nil {
 		return err
@@ -117,4 +122,29 @@ func verifyAt(secret string, header http.Header, body []byte, tolerance time.Dur
 		}
 	}
 	return ErrBadSignature
+}
+
+// ErrIDMismatch means the webhook-id header is not the id of the event in the body.
+var ErrIDMismatch = errors.New("webhook: webhook-id is not the event's id")
+
+// Parse verifies a received webhook as Verify does and decodes its event: one call for
+// a Go receiver. The event's Data is the object as the API shows it (an invoice, a
+// payout); Mode and ObjectID, which are not sent, are empty.
+func Parse(secret string, header http.Header, body []byte, tolerance time.Duration) (event.Event, error) {
+	return ParseAt(secret, header, body, tolerance, time.Now())
+}
+
+// ParseAt is Parse with now given (see VerifyAt).
+func ParseAt(secret string, header http.Header, body []byte, tolerance time.Duration, now time.Time) (event.Event, error) {
+	if err := VerifyAt(secret, header, body, tolerance, now); err != nil {
+		return event.Event{}, err
+	}
+	var e event.Event
+	if err := json.Unmarshal(body, &e); err != nil {
+		return event.Event{}, fmt.Errorf("webhook: decode event: %w", err)
+	}
+	if e.ID != header.Get("webhook-id") {
+		return event.Event{}, ErrIDMismatch
+	}
+	return e, nil
 }
