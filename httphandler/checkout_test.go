@@ -16,6 +16,8 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/kassatest"
 	"github.com/makiuchi-d/gozxing"
 	gozqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/shopspring/decimal"
@@ -450,5 +452,21 @@ func TestCheckoutPage_Overpaid(t *testing.T) {
 		if status == "confirming" {
 			a.env.Mine(asset.Tron, int(st["confirmations_required"].(float64)-st["confirmations"].(float64)))
 		}
+	}
+}
+
+// A shop that creates invoices through the Go API gets the same checkout URL from the
+// handler as the API's hosted_url, and the page is there.
+func TestCheckoutURL_IsTheHostedURL(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	inv := a.env.Create(invoice.CreateParams{Amount: kassatest.Dec("20"), Currency: "USD"})
+	got := a.h.Load().CheckoutURL(inv.ID)
+	res := a.do("GET", "/v1/invoices/"+inv.ID, nil, nil)
+	want(t, res, 200, "")
+	if hosted := res.data()["hosted_url"]; got != hosted || got != "https://shop.example/pay/checkout/"+inv.ID {
+		t.Fatalf("CheckoutURL %q, hosted_url %v", got, hosted)
+	}
+	if code, _, _ := a.page(strings.TrimPrefix(got, "https://shop.example/pay"), ""); code != 200 {
+		t.Fatalf("the checkout URL's page: %d", code)
 	}
 }

@@ -244,6 +244,11 @@ type invoiceJSON struct {
 
 func (h *Handler) hostedURL(id string) string { return h.opts.PublicURL + "/checkout/" + id }
 
+// CheckoutURL returns the hosted checkout page of invoice id (its API hosted_url):
+// where a shop sends its customer after creating an invoice through the Go API.
+// Options.PublicURL is its base.
+func (h *Handler) CheckoutURL(id string) string { return h.hostedURL(id) }
+
 func (h *Handler) methodsJSON(inv *invoice.Invoice) []methodJSON {
 	out := []methodJSON{}
 	for _, m := range inv.Methods {
