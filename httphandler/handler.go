@@ -1,6 +1,7 @@
-// Package httphandler serves Kassa's HTTP API v1 (../shared/API.md) and the public
-// checkout status as one http.Handler that a host mounts under any prefix (the Gateway
-// needs a Config.MasterKey: API keys and webhook secrets are sealed under it):
+// Package httphandler serves Kassa's HTTP API v1 (described by its own GET
+// /openapi.json) and the public checkout pages as one http.Handler that a host mounts
+// under any prefix (the Gateway needs a Config.MasterKey: API keys and webhook secrets
+// are sealed under it):
 //
 //	h, err := httphandler.New(gw, httphandler.Options{PublicURL: "https://shop.example/pay"})
 //	if err != nil {
