@@ -161,7 +161,20 @@ func amounts(inv *invoice.Invoice) (received, due string) {
 	if len(paid) == 1 {
 		return paid[0].AmountPaid.String() + " " + paid[0].Currency, paid[0].AmountDue.String() + " " + paid[0].Currency
 	}
-	return inv.AmountPaid.String() + " " + inv.Currency, inv.AmountDue.String() + " " + inv.Currency
+	return price(inv.AmountPaid, inv.Currency), price(inv.AmountDue, inv.Currency)
+}
+
+// price writes an amount with its currency (see digits).
+func price(d decimal.Decimal, currency string) string { return digits(d, currency) + " " + currency }
+
+// digits writes an amount of an invoice's price currency: a fiat one with its minor
+// units ("25.00" USD, "3000" JPY), a crypto one as it is (its digits are what a wallet
+// sends).
+func digits(d decimal.Decimal, currency string) string {
+	if f, err := asset.ParseFiat(currency); err == nil {
+		return d.StringFixed(f.MinorUnits)
+	}
+	return d.String()
 }
 
 // qrSVG renders text as an SVG QR code (error correction M, 4-module quiet zone).
@@ -232,7 +245,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := pageView{T: t, ID: inv.ID, Product: inv.Description, Amount: inv.Amount.String(), Currency: inv.Currency,
+	v := pageView{T: t, ID: inv.ID, Product: inv.Description, Amount: digits(inv.Amount, inv.Currency), Currency: inv.Currency,
 		Status: string(inv.Status), StatusURL: inv.ID + "/status", Static: "../static",
 		Key:        statusKey(inv, -1),
 		SuccessURL: safeURL(inv.SuccessURL), CancelURL: safeURL(inv.CancelURL), Test: !inv.Livemode(),

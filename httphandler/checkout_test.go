@@ -470,3 +470,17 @@ func TestCheckoutURL_IsTheHostedURL(t *testing.T) {
 		t.Fatalf("the checkout URL's page: %d", code)
 	}
 }
+
+// A fiat price keeps its minor units on the page ("25.00 USD", not "25 USD"); a crypto
+// price keeps its digits as they are.
+func TestCheckoutPage_FiatAmountsKeepTheirMinorUnits(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	fiat := a.env.Create(invoice.CreateParams{Amount: kassatest.Dec("25"), Currency: "USD"})
+	if _, _, page := a.page("/checkout/"+fiat.ID, ""); !strings.Contains(page, "25.00") {
+		t.Fatal("the page of a 25 USD invoice does not show 25.00")
+	}
+	crypto := a.env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.0015"), Currency: "BTC"})
+	if _, _, page := a.page("/checkout/"+crypto.ID, ""); !strings.Contains(page, "0.0015") || strings.Contains(page, "0.00150000") {
+		t.Fatal("the page of a 0.0015 BTC invoice does not show 0.0015 as it is")
+	}
+}
