@@ -53,6 +53,11 @@ func decodePNG(t *testing.T, png []byte) string {
 // reads the address and amount, decodes the QR code from a screenshot, pays on the
 // test chain behind the page's back, watches the page turn paid by itself, and follows
 // the redirect to success_url.
+// addressWhole says whether the address field shows its whole address, with nothing
+// scrolled out of sight.
+const addressWhole = `(() => { const e = document.getElementById("address");
+	return e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight + 1 })()`
+
 func TestBrowser_CheckoutPaidAndRedirected(t *testing.T) {
 	ctx := browser(t, 375, 812)
 	env := kassatest.New(t)
@@ -75,7 +80,7 @@ func TestBrowser_CheckoutPaidAndRedirected(t *testing.T) {
 
 	var addr, amount string
 	var shot []byte
-	var fits bool
+	var fits, whole bool
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(srv.URL+"/pay/checkout/"+id),
 		chromedp.WaitVisible("#address", chromedp.ByID),
@@ -83,11 +88,15 @@ func TestBrowser_CheckoutPaidAndRedirected(t *testing.T) {
 		chromedp.Text("#amount", &amount, chromedp.ByID),
 		chromedp.Screenshot("figure.qr svg", &shot, chromedp.ByQuery),
 		chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fits),
+		chromedp.Evaluate(addressWhole, &whole),
 	); err != nil {
 		t.Fatal(err)
 	}
 	if !fits {
 		t.Fatal("the page scrolls sideways at 375 px")
+	}
+	if !whole {
+		t.Fatal("the address is cut off at 375 px")
 	}
 	if addr != m["address"] || amount != m["amount_due"] {
 		t.Fatalf("page shows %s %s, want %s %s", addr, amount, m["address"], m["amount_due"])
@@ -122,12 +131,17 @@ func TestBrowser_PartialExpiredAndWide(t *testing.T) {
 	id := inv.data()["id"].(string)
 	want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "USDT_TRON", "amount": "10", "confirmations": 19}, nil), 200, "")
 	var partial, png string
+	var whole bool
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+id),
 		chromedp.WaitVisible("#partial", chromedp.ByID),
 		chromedp.Text("#partial", &partial, chromedp.ByID),
+		chromedp.Evaluate(addressWhole, &whole),
 	); err != nil {
 		t.Fatal(err)
+	}
+	if !whole {
+		t.Fatal("the address is cut off at 1280 px")
 	}
 	if !strings.Contains(partial, "10 USDT") || !strings.Contains(partial, "15 USDT") {
 		t.Fatalf("partial notice %q", partial)

@@ -100,6 +100,9 @@ func language(header string) texts {
 
 type methodView struct {
 	Code, Currency, NetworkName, Address, URI, URL string
+	// AddressRows shows the whole address at phone width (where field-sizing is not
+	// supported; elsewhere the field takes the lines its address needs).
+	AddressRows int
 	Wallet                                         template.URL // URI as a link; "" for none
 	Due, Paid                                      string
 	Selected                                       bool
@@ -163,6 +166,10 @@ func amounts(inv *invoice.Invoice) (received, due string) {
 	}
 	return price(inv.AmountPaid, inv.Currency), price(inv.AmountDue, inv.Currency)
 }
+
+// addressColumns is how many characters of an address fit on one line of its field at
+// 375 px.
+const addressColumns = 22
 
 // price writes an amount with its currency (see digits).
 func price(d decimal.Decimal, currency string) string { return digits(d, currency) + " " + currency }
@@ -290,6 +297,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		uri, wallet := h.paymentURI(inv, m) // asks for what is still due
 		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
+			AddressRows: max(1, (len(m.Address)+addressColumns-1)/addressColumns),
 			Due: due.String(), Paid: m.AmountPaid.String(), URI: uri, Wallet: wallet,
 			URL:      inv.ID + "?method=" + url.QueryEscape(m.Asset),
 			Selected: m.Asset == want || (want == "" && i == 0)})
