@@ -103,9 +103,9 @@ type methodView struct {
 	// AddressRows shows the whole address at phone width (where field-sizing is not
 	// supported; elsewhere the field takes the lines its address needs).
 	AddressRows int
-	Wallet                                         template.URL // URI as a link; "" for none
-	Due, Paid                                      string
-	Selected                                       bool
+	Wallet      template.URL // URI as a link; "" for none
+	Due, Paid   string
+	Selected    bool
 }
 
 type pageView struct {
@@ -298,7 +298,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		uri, wallet := h.paymentURI(inv, m) // asks for what is still due
 		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
 			AddressRows: max(1, (len(m.Address)+addressColumns-1)/addressColumns),
-			Due: due.String(), Paid: m.AmountPaid.String(), URI: uri, Wallet: wallet,
+			Due:         due.String(), Paid: m.AmountPaid.String(), URI: uri, Wallet: wallet,
 			URL:      inv.ID + "?method=" + url.QueryEscape(m.Asset),
 			Selected: m.Asset == want || (want == "" && i == 0)})
 	}
