@@ -80,7 +80,7 @@ func TestBrowser_CheckoutPaidAndRedirected(t *testing.T) {
 
 	var addr, amount string
 	var shot []byte
-	var fits, whole bool
+	var fits, whole, fold bool
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(srv.URL+"/pay/checkout/"+id),
 		chromedp.WaitVisible("#address", chromedp.ByID),
@@ -89,11 +89,15 @@ func TestBrowser_CheckoutPaidAndRedirected(t *testing.T) {
 		chromedp.Screenshot("figure.qr svg", &shot, chromedp.ByQuery),
 		chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fits),
 		chromedp.Evaluate(addressWhole, &whole),
+		chromedp.Evaluate(`document.getElementById("countdown").getBoundingClientRect().bottom <= window.innerHeight`, &fold),
 	); err != nil {
 		t.Fatal(err)
 	}
 	if !fits {
 		t.Fatal("the page scrolls sideways at 375 px")
+	}
+	if !fold {
+		t.Fatal("the countdown is below the fold at 375x812")
 	}
 	if !whole {
 		t.Fatal("the address is cut off at 375 px")

@@ -100,6 +100,9 @@ func language(header string) texts {
 
 type methodView struct {
 	Code, Currency, NetworkName, Address, URI, URL string
+	// Rate is the locked rate, "1 BTC = 50000.00 USD", when the price is in another
+	// currency.
+	Rate string
 	// AddressRows shows the whole address at phone width (where field-sizing is not
 	// supported; elsewhere the field takes the lines its address needs).
 	AddressRows int
@@ -165,6 +168,14 @@ func amounts(inv *invoice.Invoice) (received, due string) {
 		return paid[0].AmountPaid.String() + " " + paid[0].Currency, paid[0].AmountDue.String() + " " + paid[0].Currency
 	}
 	return price(inv.AmountPaid, inv.Currency), price(inv.AmountDue, inv.Currency)
+}
+
+// lockedRate writes m's locked rate in the price currency, "" when m is in that currency.
+func lockedRate(m invoice.Method, currency string) string {
+	if m.Currency == currency || m.Asset == currency || !m.Rate.IsPositive() {
+		return ""
+	}
+	return "1 " + m.Currency + " = " + price(m.Rate, currency)
 }
 
 // addressColumns is how many characters of an address fit on one line of its field at
@@ -297,8 +308,8 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		uri, wallet := h.paymentURI(inv, m) // asks for what is still due
 		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
-			AddressRows: max(1, (len(m.Address)+addressColumns-1)/addressColumns),
-			Due:         due.String(), Paid: m.AmountPaid.String(), URI: uri, Wallet: wallet,
+			AddressRows: max(1, (len(m.Address)+addressColumns-1)/addressColumns), Rate: lockedRate(m, inv.Currency),
+			Due: due.String(), Paid: m.AmountPaid.String(), URI: uri, Wallet: wallet,
 			URL:      inv.ID + "?method=" + url.QueryEscape(m.Asset),
 			Selected: m.Asset == want || (want == "" && i == 0)})
 	}

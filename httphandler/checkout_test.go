@@ -484,3 +484,21 @@ func TestCheckoutPage_FiatAmountsKeepTheirMinorUnits(t *testing.T) {
 		t.Fatal("the page of a 0.0015 BTC invoice does not show 0.0015 as it is")
 	}
 }
+
+// The countdown and the locked rate come right under what to send, before the QR code
+// and the fields; a crypto-priced invoice shows no rate.
+func TestCheckoutPage_CountdownAndRateAtTheTop(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	fiat := a.env.Create(invoice.CreateParams{Amount: kassatest.Dec("25"), Currency: "USD", AcceptedAssets: []string{"BTC"}})
+	m := fiat.Methods[0]
+	_, _, page := a.page("/checkout/"+fiat.ID, "")
+	wantRate := "1 BTC = " + m.Rate.StringFixed(2) + " USD"
+	timer, qr := strings.Index(page, `id="countdown"`), strings.Index(page, `class="qr"`)
+	if !strings.Contains(page, wantRate) || timer < 0 || qr < 0 || timer > qr {
+		t.Fatalf("rate %q shown: %v; countdown at %d, QR code at %d", wantRate, strings.Contains(page, wantRate), timer, qr)
+	}
+	crypto := a.env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC"})
+	if _, _, page := a.page("/checkout/"+crypto.ID, ""); strings.Contains(page, `id="rate"`) {
+		t.Fatal("a BTC-priced invoice shows a rate")
+	}
+}
