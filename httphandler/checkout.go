@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ type texts struct {
 	Lang, Title, TestMode, Total, Paid, PaidText, Continue, Cancelled, CancelledText, Expired, ExpiredText,
 	Choose, Send, Partial, Remaining, Confirming, SendOnly, On, OtherLost, Scan, Address,
 	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay, Of, ConfirmationsWord,
-	Detected, NothingToPay, Waiting, Received, Return string
+	Detected, NothingToPay, Waiting, Received, Return, Transaction string
 	// ExpiredPartial and Overpaid are formats of what was received (%[1]s) and what was
 	// due (%[2]s), both with their currency.
 	ExpiredPartial, Overpaid string
@@ -55,7 +56,7 @@ var languages = map[string]texts{
 		Footer: "Payments by Kassa", NotFound: "Not found", NotFoundText: "There is no payment here.",
 		TestPay: "Pay with test funds", Of: "of", ConfirmationsWord: "confirmations",
 		Detected: "Payment detected", NothingToPay: "Nothing more to pay: this page updates by itself until the payment is confirmed.",
-		Waiting: "Waiting for the network's confirmations", Received: "Received:", Return: "Return to the shop",
+		Waiting: "Waiting for the network's confirmations", Received: "Received:", Return: "Return to the shop", Transaction: "Transaction:",
 		ExpiredPartial: "We received %[1]s of %[2]s before the time ran out. Do not send more to this address. " +
 			"Contact the shop about the amount you sent.",
 		Overpaid: "We received %[1]s, more than the %[2]s due. The merchant will return the difference: contact the shop to arrange it."},
@@ -71,7 +72,7 @@ var languages = map[string]texts{
 		Footer: "Zahlungen mit Kassa", NotFound: "Nicht gefunden", NotFoundText: "Hier gibt es keine Zahlung.",
 		TestPay: "Mit Testgeld bezahlen", Of: "von", ConfirmationsWord: "Bestätigungen",
 		Detected: "Zahlung erkannt", NothingToPay: "Sie müssen nichts mehr zahlen: Diese Seite aktualisiert sich selbst, bis die Zahlung bestätigt ist.",
-		Waiting: "Warte auf Bestätigungen des Netzwerks", Received: "Erhalten:", Return: "Zurück zum Shop",
+		Waiting: "Warte auf Bestätigungen des Netzwerks", Received: "Erhalten:", Return: "Zurück zum Shop", Transaction: "Transaktion:",
 		ExpiredPartial: "Wir haben %[1]s von %[2]s erhalten, bevor die Zeit abgelaufen ist. Senden Sie nichts mehr an diese Adresse. " +
 			"Wenden Sie sich wegen des gesendeten Betrags an den Shop.",
 		Overpaid: "Wir haben %[1]s erhalten, mehr als die fälligen %[2]s. Der Händler erstattet die Differenz: Wenden Sie sich dafür an den Shop."},
@@ -127,6 +128,8 @@ type pageView struct {
 	// What was received (Received), and the notices of an expired underpaid invoice
 	// and of an overpaid one: plain text, escaped by the template.
 	Received, ExpiredPartial, Overpaid string
+	// TxIDs are the transactions that paid (the receipt of a paid or confirming page).
+	TxIDs []string
 }
 
 // safeURL keeps http(s) URLs only: anything else is dropped, never rendered.
@@ -236,6 +239,21 @@ func (h *Handler) progress(r *http.Request, inv *invoice.Invoice) (current, requ
 	return current, required, ok
 }
 
+// txids returns the transactions that paid inv, each once, in the order they were seen.
+func (h *Handler) txids(r *http.Request, inv *invoice.Invoice) []string {
+	pays, err := h.gw.Invoices().Payments(r.Context(), inv.Mode, inv.ID)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range pays {
+		if !slices.Contains(out, p.Record.TxID) {
+			out = append(out, p.Record.TxID)
+		}
+	}
+	return out
+}
+
 // findInvoice looks an id up in both modes (ids are unguessable and unique).
 func (h *Handler) findInvoice(r *http.Request) (*invoice.Invoice, error) {
 	id := r.PathValue("id")
@@ -294,6 +312,9 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if inv.Exception == invoice.ExceptionOverpaid && (v.State == "confirming" || v.State == "paid") {
 		v.Overpaid = fmt.Sprintf(t.Overpaid, received, due)
+	}
+	if v.State == "paid" || v.State == "confirming" {
+		v.TxIDs = h.txids(r, inv)
 	}
 	if c, req, ok := h.progress(r, inv); ok && inv.Status != invoice.StatusPaid {
 		v.Conf, v.ConfRequired, v.Confirming = c, req, true

@@ -502,3 +502,19 @@ func TestCheckoutPage_CountdownAndRateAtTheTop(t *testing.T) {
 		t.Fatal("a BTC-priced invoice shows a rate")
 	}
 }
+
+// The receipt: a confirming and a paid page name the transaction that paid.
+func TestCheckoutPage_ReceiptNamesTheTransaction(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	inv := a.env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC"})
+	txid := a.env.PayInFull(inv, "BTC")
+	for _, state := range []string{"confirming", "paid"} {
+		if state == "paid" {
+			a.env.Confirm(inv, "BTC")
+		}
+		_, _, page := a.page("/checkout/"+inv.ID, "")
+		if !strings.Contains(page, `id="txids"`) || !strings.Contains(page, "<code>"+txid+"</code>") {
+			t.Fatalf("the %s page does not name transaction %s", state, txid)
+		}
+	}
+}
