@@ -200,6 +200,26 @@ func TestBrowser_WalletLink(t *testing.T) {
 	want(t, inv, 201, "")
 	id := inv.data()["id"].(string)
 	_, methods := a.statusMethods(id)
+	// Every method is in sight at once (no dropdown), on the page's width, and
+	// following one makes it the one to pay.
+	var shown int
+	var inside bool
+	var title string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(base+id),
+		chromedp.WaitVisible("#method", chromedp.ByID),
+		chromedp.Evaluate(`document.querySelectorAll("#method a").length`, &shown),
+		chromedp.Evaluate(`[...document.querySelectorAll("#method a")].every(a => { const r = a.getBoundingClientRect();
+			return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth })`, &inside),
+		chromedp.Click(`#method a[href$="method=USDC_ETHEREUM"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#method a[aria-current][href$="method=USDC_ETHEREUM"]`, chromedp.ByQuery),
+		chromedp.Text("#pay-title", &title, chromedp.ByID),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if shown != len(methods) || !inside || !strings.Contains(title, "USDC") {
+		t.Fatalf("%d of %d methods shown, all inside the page: %v; after choosing USDC: %q", shown, len(methods), inside, title)
+	}
 	for code, m := range methods {
 		var href, resolved string
 		var ok bool

@@ -14,8 +14,6 @@
       else { document.execCommand("copy"); done(); }
     });
   });
-  var nav = document.querySelector("[data-nav]");
-  if (nav) nav.addEventListener("change", function () { window.location.href = nav.value; });
   var cd = document.getElementById("countdown");
   // Counted from the server's clock at render time, so a payer's wrong clock does not matter.
   var expires = Date.now() + parseInt(root.getAttribute("data-left"), 10) * 1000;
