@@ -115,6 +115,7 @@ type methodView struct {
 type pageView struct {
 	T                                    texts
 	ID, Product, Amount, Currency, State string
+	Store                                string
 	Status, Key, StatusURL, Static       string
 	SuccessURL, CancelURL                string
 	SecondsLeft                          int64
@@ -281,7 +282,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := pageView{T: t, ID: inv.ID, Product: inv.Description, Amount: digits(inv.Amount, inv.Currency), Currency: inv.Currency,
+	v := pageView{T: t, ID: inv.ID, Product: inv.Description, Store: h.opts.StoreName, Amount: digits(inv.Amount, inv.Currency), Currency: inv.Currency,
 		Status: string(inv.Status), StatusURL: inv.ID + "/status", Static: "../static",
 		Key:        statusKey(inv, -1),
 		SuccessURL: safeURL(inv.SuccessURL), CancelURL: safeURL(inv.CancelURL), Test: !inv.Livemode(),

@@ -518,3 +518,18 @@ func TestCheckoutPage_ReceiptNamesTheTransaction(t *testing.T) {
 		}
 	}
 }
+
+// The store's name (Options.StoreName) is on the page and in its title, escaped.
+func TestCheckoutPage_StoreName(t *testing.T) {
+	a := newAPI(t, httphandler.Options{StoreName: `Tee & <Co>`})
+	inv := a.env.Create(invoice.CreateParams{Amount: kassatest.Dec("20"), Currency: "USD"})
+	_, _, page := a.page("/checkout/"+inv.ID, "")
+	if !strings.Contains(page, `<p class="store" id="store">Tee &amp; &lt;Co&gt;</p>`) || !strings.Contains(page, "<title>Tee &amp; &lt;Co&gt; · ") {
+		t.Fatal("the store's name is not on the page and in its title, escaped")
+	}
+	b := newAPI(t, httphandler.Options{})
+	inv = b.env.Create(invoice.CreateParams{Amount: kassatest.Dec("20"), Currency: "USD"})
+	if _, _, page := b.page("/checkout/"+inv.ID, ""); strings.Contains(page, `id="store"`) {
+		t.Fatal("a store name shown without one configured")
+	}
+}

@@ -37,6 +37,9 @@ import (
 type Options struct {
 	// PublicURL is the base of hosted_url and checkout_url ("https://shop.example/pay").
 	PublicURL string
+	// StoreName is shown on the hosted checkout page, above what is bought, and in its
+	// title, so the payer sees whom they pay (default: none).
+	StoreName string
 	// RateLimit is the default per-key limit in requests per hour (default 1000);
 	// Burst is how many may come at once (default 100).
 	RateLimit, Burst int

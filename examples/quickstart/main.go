@@ -161,7 +161,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 	defer g.Close()
-	api, err := httphandler.New(g, httphandler.Options{PublicURL: base + "/pay", Logger: cfg.log})
+	api, err := httphandler.New(g, httphandler.Options{PublicURL: base + "/pay", StoreName: "Kassa demo shop", Logger: cfg.log})
 	if err != nil {
 		return err
 	}
