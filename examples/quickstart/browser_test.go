@@ -38,7 +38,7 @@ func TestQuickstartInABrowser(t *testing.T) {
 		chromedp.Navigate(base+"/"),
 		chromedp.Click("#buy", chromedp.ByID),
 		chromedp.WaitVisible("#method", chromedp.ByID),
-		chromedp.Evaluate(`(function(){var s=document.getElementById("method");for(var i=0;i<s.options.length;i++){if(s.options[i].text.indexOf("USDT")===0){s.selectedIndex=i;s.dispatchEvent(new Event("change"));return true}}return false})()`, nil),
+		chromedp.Click(`#method a[href$="method=USDT_ETHEREUM"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`//strong[contains(., "Send only USDT on Ethereum")]`),
 		chromedp.Click("#testpay", chromedp.ByID),
 		chromedp.WaitVisible("#thanks", chromedp.ByID),
