@@ -76,6 +76,38 @@ var languages = map[string]texts{
 		ExpiredPartial: "Wir haben %[1]s von %[2]s erhalten, bevor die Zeit abgelaufen ist. Senden Sie nichts mehr an diese Adresse. " +
 			"Wenden Sie sich wegen des gesendeten Betrags an den Shop.",
 		Overpaid: "Wir haben %[1]s erhalten, mehr als die fälligen %[2]s. Der Händler erstattet die Differenz: Wenden Sie sich dafür an den Shop."},
+	"es": {Lang: "es", Title: "Pago", TestMode: "Modo de prueba: no se mueve dinero real.", Total: "Total",
+		Paid: "Pago recibido", PaidText: "Gracias, su pago está confirmado.", Continue: "Continuar",
+		Cancelled: "Pago cancelado", CancelledText: "Este pago se canceló. No envíe nada a su dirección.",
+		Expired: "Pago caducado", ExpiredText: "El plazo para pagar terminó. No envíe nada a su dirección; vuelva a empezar desde la tienda.",
+		Choose: "Pagar con", Send: "Envíe", Partial: "Hemos recibido", Remaining: "Falta por pagar:",
+		Confirming: "Pago detectado, esperando las confirmaciones de la red",
+		SendOnly:   "Envíe solo", On: "en", OtherLost: "Cualquier otra moneda o red se perderá.",
+		Scan: "Escanee con su billetera: incluye la dirección y el importe exacto.", Address: "Dirección", Amount: "Importe",
+		Copy: "Copiar", OpenWallet: "Abrir en la billetera", ExpiresIn: "Tiempo restante:", Back: "Cancelar y volver a la tienda",
+		Footer: "Pagos con Kassa", NotFound: "No encontrado", NotFoundText: "Aquí no hay ningún pago.",
+		TestPay: "Pagar con fondos de prueba", Of: "de", ConfirmationsWord: "confirmaciones",
+		Detected: "Pago detectado", NothingToPay: "No queda nada por pagar: esta página se actualiza sola hasta que el pago se confirme.",
+		Waiting: "Esperando las confirmaciones de la red", Received: "Recibido:", Return: "Volver a la tienda", Transaction: "Transacción:",
+		ExpiredPartial: "Recibimos %[1]s de %[2]s antes de que se acabara el tiempo. No envíe más a esta dirección. " +
+			"Contacte con la tienda por el importe que envió.",
+		Overpaid: "Recibimos %[1]s, más de los %[2]s debidos. El comercio le devolverá la diferencia: contacte con la tienda para acordarlo."},
+	"fr": {Lang: "fr", Title: "Paiement", TestMode: "Mode test : aucun argent réel ne circule.", Total: "Total",
+		Paid: "Paiement reçu", PaidText: "Merci, votre paiement est confirmé.", Continue: "Continuer",
+		Cancelled: "Paiement annulé", CancelledText: "Ce paiement a été annulé. N'envoyez rien à son adresse.",
+		Expired: "Paiement expiré", ExpiredText: "Le délai de paiement est dépassé. N'envoyez rien à son adresse ; recommencez depuis la boutique.",
+		Choose: "Payer avec", Send: "Envoyez", Partial: "Nous avons reçu", Remaining: "Reste à payer :",
+		Confirming: "Paiement détecté, en attente des confirmations du réseau",
+		SendOnly:   "N'envoyez que des", On: "sur", OtherLost: "Toute autre monnaie ou tout autre réseau sera perdu.",
+		Scan: "Scannez avec votre portefeuille : adresse et montant exact inclus.", Address: "Adresse", Amount: "Montant",
+		Copy: "Copier", OpenWallet: "Ouvrir dans le portefeuille", ExpiresIn: "Temps restant :", Back: "Annuler et revenir à la boutique",
+		Footer: "Paiements par Kassa", NotFound: "Introuvable", NotFoundText: "Il n'y a aucun paiement ici.",
+		TestPay: "Payer avec des fonds de test", Of: "sur", ConfirmationsWord: "confirmations",
+		Detected: "Paiement détecté", NothingToPay: "Plus rien à payer : cette page se met à jour d'elle-même jusqu'à la confirmation du paiement.",
+		Waiting: "En attente des confirmations du réseau", Received: "Reçu :", Return: "Revenir à la boutique", Transaction: "Transaction :",
+		ExpiredPartial: "Nous avons reçu %[1]s sur %[2]s avant la fin du délai. N'envoyez plus rien à cette adresse. " +
+			"Contactez la boutique au sujet du montant envoyé.",
+		Overpaid: "Nous avons reçu %[1]s, plus que les %[2]s dus. Le marchand vous rendra la différence : contactez la boutique pour l'organiser."},
 }
 
 // language picks the first supported language of an Accept-Language header (q-values

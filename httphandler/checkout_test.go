@@ -121,7 +121,7 @@ func TestCheckoutPage(t *testing.T) {
 		t.Fatalf("USDT_TRON page wrong")
 	}
 	// Another language.
-	if _, hdr, html := a.page("/checkout/"+id, "fr;q=0.9, de-DE;q=0.8, en;q=0.5"); !strings.Contains(html, `lang="de"`) ||
+	if _, hdr, html := a.page("/checkout/"+id, "nl;q=0.9, de-DE;q=0.8, en;q=0.5"); !strings.Contains(html, `lang="de"`) ||
 		!strings.Contains(html, "Kopieren") || hdr.Get("Content-Language") != "de" {
 		t.Fatal("German page not chosen")
 	}
