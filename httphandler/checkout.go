@@ -301,11 +301,12 @@ const addressColumns = 22
 // price writes an amount with its currency (see digits).
 func price(d decimal.Decimal, currency string) string { return digits(d, currency) + " " + currency }
 
-// digits writes an amount of an invoice's price currency: a fiat one with its minor
-// units ("25.00" USD, "3000" JPY), a crypto one as it is (its digits are what a wallet
-// sends).
+// digits writes an amount of an invoice's price currency, never rounded: a fiat one
+// padded to its minor units ("25.00" USD, "3000" JPY) unless it has more digits (a
+// received amount or a rate converted from crypto: "24.995" stays), a crypto one as it
+// is (its digits are what a wallet sends).
 func digits(d decimal.Decimal, currency string) string {
-	if f, err := asset.ParseFiat(currency); err == nil {
+	if f, err := asset.ParseFiat(currency); err == nil && d.Equal(d.Truncate(f.MinorUnits)) {
 		return d.StringFixed(f.MinorUnits)
 	}
 	return d.String()

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 // Every language has every text, and the formats name what was received and what was
@@ -30,5 +32,20 @@ func TestLanguages_AreComplete(t *testing.T) {
 	}
 	if len(languages) < 4 {
 		t.Errorf("%d languages", len(languages))
+	}
+}
+
+// Amounts on the page are padded to the fiat currency's minor units and never rounded:
+// a received 24.995 USD is not shown as 25.00 (it would hide an underpayment), a rate
+// keeps its digits.
+func TestDigits_PadButNeverRound(t *testing.T) {
+	for _, c := range []struct{ amount, currency, want string }{
+		{"25", "USD", "25.00"}, {"25.5", "EUR", "25.50"}, {"3000", "JPY", "3000"},
+		{"24.995", "USD", "24.995"}, {"65000.123456", "USD", "65000.123456"}, {"2999.5", "JPY", "2999.5"},
+		{"0.0015", "BTC", "0.0015"}, {"15", "USDT", "15"},
+	} {
+		if got := digits(decimal.RequireFromString(c.amount), c.currency); got != c.want {
+			t.Errorf("digits(%s %s) = %s, want %s", c.amount, c.currency, got, c.want)
+		}
 	}
 }

@@ -116,6 +116,11 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 	if cfg.AnyChainID && cfg.Mode == asset.Live {
 		return nil, errors.New("evm: AnyChainID is for test mode only")
 	}
+	if p := cfg.PushURL; p != "" && p != "off" {
+		if u, err := url.Parse(p); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			return nil, fmt.Errorf("evm: PushURL %q: want a ws:// or wss:// URL, or \"off\"", redactURL(p))
+		}
+	}
 	if cfg.ChainID == 0 {
 		cfg.ChainID = n.ChainID[cfg.Mode]
 	}

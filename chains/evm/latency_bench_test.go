@@ -8,10 +8,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/internal/evmtest"
 	"github.com/kassapay/kassa/internal/latencytest"
 )
@@ -114,4 +117,16 @@ func evmLatencies(tb testing.TB, n int, poll time.Duration, push string) []time.
 		e.node.PayToken(evmtest.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "5"))
 		return inv.ID, func() { e.node.Commit() }
 	})
+}
+
+// A PushURL that is not a websocket URL is refused by New, naming the field, before
+// any node is dialled.
+func TestNew_RefusesAPushURLThatIsNotAWebsocket(t *testing.T) {
+	for _, bad := range []string{"http://127.0.0.1:8546", "127.0.0.1:8546", "ws://", "ftp://node"} {
+		_, err := evm.New(t.Context(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: "http://127.0.0.1:1",
+			PushURL: bad, Assets: asset.Default()})
+		if err == nil || !strings.Contains(err.Error(), "PushURL") {
+			t.Errorf("PushURL %q: %v", bad, err)
+		}
+	}
 }

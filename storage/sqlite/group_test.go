@@ -73,6 +73,17 @@ func hold(started, release chan struct{}, name string) func(context.Context, sto
 	}
 }
 
+// holdWriter starts an Update writing name that holds the writer until release is
+// closed, and returns once it holds it; done receives the Update's result.
+func holdWriter(t *testing.T, s *Store, name string) (release chan struct{}, done <-chan error) {
+	t.Helper()
+	started, release := make(chan struct{}), make(chan struct{})
+	ch := make(chan error, 1)
+	go func() { ch <- s.Update(t.Context(), hold(started, release, name)) }()
+	<-started
+	return release, ch
+}
+
 var errRefused = errors.New("refused by the test")
 
 // A batch of 32 Updates that arrive while one runs: they share one commit, the ones
@@ -81,12 +92,7 @@ var errRefused = errors.New("refused by the test")
 func TestGroupCommit_MembersShareACommitAndSucceedOrFailAlone(t *testing.T) {
 	s, other := openGroup(t)
 	const n = 32
-	started, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- s.Update(t.Context(), hold(started, release, "first"))
-	}()
-	<-started
+	release, first := holdWriter(t, s, "first")
 	before := s.commits.Load()
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -141,10 +147,7 @@ func TestGroupCommit_MembersShareACommitAndSucceedOrFailAlone(t *testing.T) {
 // others of its batch commit.
 func TestGroupCommit_APanicUndoesOnlyItsPart(t *testing.T) {
 	s, other := openGroup(t)
-	started, release := make(chan struct{}), make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- s.Update(t.Context(), hold(started, release, "first")) }()
-	<-started
+	release, done := holdWriter(t, s, "first")
 	var wg sync.WaitGroup
 	var panicked any
 	wg.Go(func() {
@@ -182,10 +185,7 @@ func TestGroupCommit_APanicUndoesOnlyItsPart(t *testing.T) {
 // member runs again in a transaction of its own, so the others still commit.
 func TestGroupCommit_ABrokenBatchRunsEachMemberAlone(t *testing.T) {
 	s, other := openGroup(t)
-	started, release := make(chan struct{}), make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- s.Update(t.Context(), hold(started, release, "first")) }()
-	<-started
+	release, done := holdWriter(t, s, "first")
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range 4 {
@@ -229,7 +229,6 @@ func TestGroupCommit_ABrokenBatchRunsEachMemberAlone(t *testing.T) {
 func TestGroupCommit_AWaiterThatGivesUpLeavesNoBatchOpen(t *testing.T) {
 	s, other := openGroup(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	started, release := make(chan struct{}), make(chan struct{})
 	var waiterErr error
 	waiterDone := make(chan struct{})
 	s.testHookDecided = func() {
@@ -239,11 +238,7 @@ func TestGroupCommit_AWaiterThatGivesUpLeavesNoBatchOpen(t *testing.T) {
 		cancel()
 		until(t, func() bool { return s.waiting.Load() == 0 })
 	}
-	holder := make(chan error, 1)
-	go func() {
-		holder <- s.Update(t.Context(), hold(started, release, "holder"))
-	}()
-	<-started
+	release, holder := holdWriter(t, s, "holder")
 	go func() {
 		defer close(waiterDone)
 		waiterErr = s.Update(ctx, set("waiter"))
@@ -373,10 +368,7 @@ func TestGroupCommit_InMemoryAWaitForTheConnectionEndsWithTheContext(t *testing.
 // writer afterwards fail with ErrClosed and write nothing.
 func TestGroupCommit_CloseCommitsTheBatchAndRefusesTheRest(t *testing.T) {
 	s, other := openGroup(t)
-	started, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() { first <- s.Update(t.Context(), hold(started, release, "first")) }()
-	<-started
+	release, first := holdWriter(t, s, "first")
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
 	late := make(chan error, 1)
