@@ -11,15 +11,15 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/evm"
-	"github.com/kassapay/kassa/internal/evmtest"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/invoice"
 )
 
 // evmGateway is a Gateway on an in-process go-ethereum node (JSON-RPC on 127.0.0.1),
 // its backend built on reg.
-func evmGateway(t *testing.T, node *evmtest.Node, reg *asset.Registry) *kassa.Gateway {
+func evmGateway(t *testing.T, node *evmdevnet.Node, reg *asset.Registry) *kassa.Gateway {
 	t.Helper()
-	b, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmtest.ChainID,
+	b, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmdevnet.ChainID,
 		Assets: reg, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -32,14 +32,14 @@ func evmGateway(t *testing.T, node *evmtest.Node, reg *asset.Registry) *kassa.Ga
 // chain 1337 the EIP-681 URI said @11155111 (the registry's Sepolia id), and a
 // test-mode token without a contract was offered with "ethereum:@11155111/transfer?".
 func TestGateway_PaymentURIsNameTheChainTheNodeIsOn(t *testing.T) {
-	node := evmtest.Start(t, nil)
+	node := evmdevnet.Start(t, nil)
 	ctx := context.Background()
 	reg := asset.Default()
-	if err := reg.SetContract("USDT_ETHEREUM", asset.Test, evmtest.USDT.Hex()); err != nil {
+	if err := reg.SetContract("USDT_ETHEREUM", asset.Test, evmdevnet.USDT.Hex()); err != nil {
 		t.Fatal(err)
 	}
 	g := evmGateway(t, node, reg)
-	chain := "@" + strconv.Itoa(evmtest.ChainID)
+	chain := "@" + strconv.Itoa(evmdevnet.ChainID)
 	for _, code := range []string{"ETH", "USDT_ETHEREUM"} {
 		inv, err := g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("1"), Currency: code})
 		if err != nil {

@@ -28,8 +28,8 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/chains/evm"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/internal/btcdtest"
-	"github.com/kassapay/kassa/internal/evmtest"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
@@ -49,7 +49,7 @@ type nodesEnv struct {
 	ethB  *evm.Backend
 	quiet *slog.Logger
 	btc   *btcdtest.Node
-	eth   *evmtest.Node
+	eth   *evmdevnet.Node
 	reg   *asset.Registry
 	keys  *keys.Keyring
 }
@@ -58,8 +58,8 @@ var regtest = &chaincfg.RegressionNetParams
 
 func newNodesEnv(t *testing.T) *nodesEnv {
 	t.Helper()
-	e := &nodesEnv{t: t, btc: btcdtest.Start(t), eth: evmtest.Start(t, nil), reg: asset.Default()}
-	if err := e.reg.SetContract("USDT_ETHEREUM", asset.Test, evmtest.USDT.Hex()); err != nil {
+	e := &nodesEnv{t: t, btc: btcdtest.Start(t), eth: evmdevnet.Start(t, nil), reg: asset.Default()}
+	if err := e.reg.SetContract("USDT_ETHEREUM", asset.Test, evmdevnet.USDT.Hex()); err != nil {
 		t.Fatal(err)
 	}
 	e.reg.SetConfirmations("BTC", 1)
@@ -73,7 +73,7 @@ func newNodesEnv(t *testing.T) *nodesEnv {
 	e.quiet, e.db = quiet, filepath.Join(t.TempDir(), "kassa.db")
 	e.clock = kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
 	if e.ethB, err = evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.eth.URL,
-		ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet}); err != nil {
+		ChainID: evmdevnet.ChainID, Assets: e.reg, Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.ethB.Close)
@@ -145,7 +145,7 @@ func (e *nodesEnv) credit(code, amount string) {
 		e.eth.PayETH(addr, units)
 		e.eth.Mine(2)
 	case "USDT_ETHEREUM":
-		e.eth.PayToken(evmtest.USDT, addr, units)
+		e.eth.PayToken(evmdevnet.USDT, addr, units)
 		e.eth.Mine(2)
 	}
 	e.sync()
@@ -175,7 +175,7 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("1")))
-	e.eth.PayToken(evmtest.USDT, hot.Encoded, e.units("USDT_ETHEREUM", kassatest.Dec("100")))
+	e.eth.PayToken(evmdevnet.USDT, hot.Encoded, e.units("USDT_ETHEREUM", kassatest.Dec("100")))
 	e.eth.Mine(1)
 
 	btcDest, _ := address.NewAddressWitnessPubKeyHash(address.Hash160(e.btc.Miner.PubKey().SerializeCompressed()), regtest)
@@ -251,7 +251,7 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 	if b := e.eth.Balance(ethDest); b.Cmp(e.units("ETH", ethP.NetAmount)) != 0 {
 		t.Fatalf("destination has %s wei, want %s ETH", b, ethP.NetAmount)
 	}
-	if b := e.eth.TokenBalance(evmtest.USDT, ethDest); b.Cmp(e.units("USDT_ETHEREUM", kassatest.Dec("40"))) != 0 || !usdtP.NetAmount.Equal(kassatest.Dec("40")) {
+	if b := e.eth.TokenBalance(evmdevnet.USDT, ethDest); b.Cmp(e.units("USDT_ETHEREUM", kassatest.Dec("40"))) != 0 || !usdtP.NetAmount.Equal(kassatest.Dec("40")) {
 		t.Fatalf("destination has %s USDT units, net %s", b, usdtP.NetAmount)
 	}
 	// The hot wallet paid exactly the net amounts and the two fees the payouts report.
@@ -442,7 +442,7 @@ func TestPayout_BroadcastMinedBeforeItIsRecordedCompletes(t *testing.T) {
 				}, Transport: lost, ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }})
 				t.Cleanup(proxy.Close)
 				b, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: proxy.URL,
-					ChainID: evmtest.ChainID, Assets: e.reg, Logger: e.quiet})
+					ChainID: evmdevnet.ChainID, Assets: e.reg, Logger: e.quiet})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -571,7 +571,7 @@ func TestPayout_RevertedTokenPayoutFailsWithItsGasBooked(t *testing.T) {
 	e.credit("ETH", "1")
 	hot, _ := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
 	e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("1")))
-	e.eth.PayToken(evmtest.USDT, hot.Encoded, e.units("USDT_ETHEREUM", kassatest.Dec("100")))
+	e.eth.PayToken(evmdevnet.USDT, hot.Encoded, e.units("USDT_ETHEREUM", kassatest.Dec("100")))
 	e.eth.Mine(1)
 	dest := common.HexToAddress("0x00000000000000000000000000000000000000dd").Hex()
 	var ps []*payout.Payout
@@ -589,7 +589,7 @@ func TestPayout_RevertedTokenPayoutFailsWithItsGasBooked(t *testing.T) {
 	if first.Status != payout.StatusCompleted || second.Status != payout.StatusFailed || second.Fee == nil || !second.Fee.IsPositive() {
 		t.Fatalf("payouts: %s, %s (fee %v)", first.Status, second.Status, second.Fee)
 	}
-	if b := e.eth.TokenBalance(evmtest.USDT, dest); b.Cmp(e.units("USDT_ETHEREUM", kassatest.Dec("80"))) != 0 {
+	if b := e.eth.TokenBalance(evmdevnet.USDT, dest); b.Cmp(e.units("USDT_ETHEREUM", kassatest.Dec("80"))) != 0 {
 		t.Fatalf("destination has %s USDT units", b)
 	}
 	if a := e.available("USDT_ETHEREUM"); !a.Equal(kassatest.Dec("120")) {

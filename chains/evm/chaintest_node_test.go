@@ -9,7 +9,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains/chaintest"
 	"github.com/kassapay/kassa/chains/evm"
-	"github.com/kassapay/kassa/internal/evmtest"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
 )
@@ -26,8 +26,8 @@ func TestChaintest_Node(t *testing.T) {
 
 func newNodeChain(t *testing.T) *chaintest.Chain {
 	ctx := context.Background()
-	node := evmtest.Start(t, nil)
-	b, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.WSURL, ChainID: evmtest.ChainID,
+	node := evmdevnet.Start(t, nil)
+	b, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.WSURL, ChainID: evmdevnet.ChainID,
 		Assets: asset.Default(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func newNodeChain(t *testing.T) *chaintest.Chain {
 	return &chaintest.Chain{
 		Backend: b,
 		Asset:   "ETH",
-		Amount:  new(big.Int).Div(evmtest.Ether, big.NewInt(100)),
+		Amount:  new(big.Int).Div(evmdevnet.Ether, big.NewInt(100)),
 		Address: address,
 		// EVM addresses are the same on every EVM network: other networks' are other
 		// families' (Tron, Bitcoin).

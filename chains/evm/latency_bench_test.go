@@ -15,7 +15,7 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains/evm"
-	"github.com/kassapay/kassa/internal/evmtest"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/internal/latencytest"
 )
 
@@ -114,7 +114,7 @@ func evmLatencies(tb testing.TB, n int, poll time.Duration, push string) []time.
 	e := newEnvPush(tb, poll, push)
 	return latencytest.Measure(tb, e.g, n, func() (string, func()) {
 		inv := e.invoice("5", "USDT_ETHEREUM")
-		e.node.PayToken(evmtest.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "5"))
+		e.node.PayToken(evmdevnet.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "5"))
 		return inv.ID, func() { e.node.Commit() }
 	})
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/evm"
-	"github.com/kassapay/kassa/internal/evmtest"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
@@ -26,7 +26,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 type env struct {
 	t       testing.TB
-	node    *evmtest.Node
+	node    *evmdevnet.Node
 	backend *evm.Backend
 	kt      *kassatest.Env // the Gateway on the node, and its database
 	g       *kassa.Gateway
@@ -46,8 +46,8 @@ func newEnvPoll(t testing.TB, poll time.Duration) *env { return newEnvPush(t, po
 // PushURL ("off": none).
 func newEnvPush(t testing.TB, poll time.Duration, push string) *env {
 	t.Helper()
-	e := &env{t: t, node: evmtest.Start(t, nil), clock: kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)), reg: asset.Default()}
-	for code, c := range map[string]common.Address{"USDT_ETHEREUM": evmtest.USDT, "LINK_ETHEREUM": evmtest.LINK} {
+	e := &env{t: t, node: evmdevnet.Start(t, nil), clock: kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)), reg: asset.Default()}
+	for code, c := range map[string]common.Address{"USDT_ETHEREUM": evmdevnet.USDT, "LINK_ETHEREUM": evmdevnet.LINK} {
 		if err := e.reg.SetContract(code, asset.Test, c.Hex()); err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func newEnvPush(t testing.TB, poll time.Duration, push string) *env {
 		push = e.node.WSURL
 	}
 	e.backend, err = evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.node.URL,
-		PushURL: push, ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet})
+		PushURL: push, ChainID: evmdevnet.ChainID, Assets: e.reg, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,8 +156,8 @@ func TestNode_TokensOfSixAndEighteenDecimals(t *testing.T) {
 	e := newEnv(t)
 	usdt := e.invoice("100.5", "USDT_ETHEREUM")
 	link := e.invoice("12.000000000000000001", "LINK_ETHEREUM")
-	e.node.PayToken(evmtest.USDT, usdt.Methods[0].Address, e.units("USDT_ETHEREUM", "100.5"))
-	e.node.PayToken(evmtest.LINK, link.Methods[0].Address, e.units("LINK_ETHEREUM", "12.000000000000000001"))
+	e.node.PayToken(evmdevnet.USDT, usdt.Methods[0].Address, e.units("USDT_ETHEREUM", "100.5"))
+	e.node.PayToken(evmdevnet.LINK, link.Methods[0].Address, e.units("LINK_ETHEREUM", "12.000000000000000001"))
 	e.mine(3)
 	e.want(usdt, invoice.StatusPaid, "")
 	e.want(link, invoice.StatusPaid, "")
@@ -173,10 +173,10 @@ func TestNode_TokensOfSixAndEighteenDecimals(t *testing.T) {
 func TestNode_UnderpayTopUpOverpayAndManyInvoicesInOneBlock(t *testing.T) {
 	e := newEnv(t)
 	under := e.invoice("50", "USDT_ETHEREUM")
-	e.node.PayToken(evmtest.USDT, under.Methods[0].Address, e.units("USDT_ETHEREUM", "20"))
+	e.node.PayToken(evmdevnet.USDT, under.Methods[0].Address, e.units("USDT_ETHEREUM", "20"))
 	e.mine(1)
 	e.want(under, invoice.StatusPartiallyPaid, "")
-	e.node.PayToken(evmtest.USDT, under.Methods[0].Address, e.units("USDT_ETHEREUM", "30"))
+	e.node.PayToken(evmdevnet.USDT, under.Methods[0].Address, e.units("USDT_ETHEREUM", "30"))
 	e.mine(3)
 	e.want(under, invoice.StatusPaid, "")
 
@@ -189,7 +189,7 @@ func TestNode_UnderpayTopUpOverpayAndManyInvoicesInOneBlock(t *testing.T) {
 	for range 10 {
 		inv := e.invoice("1", "USDT_ETHEREUM")
 		many = append(many, inv)
-		e.node.PayToken(evmtest.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "1"))
+		e.node.PayToken(evmdevnet.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "1"))
 	}
 	e.mine(3)
 	for _, inv := range many {
@@ -204,7 +204,7 @@ func TestNode_UnderpayTopUpOverpayAndManyInvoicesInOneBlock(t *testing.T) {
 func TestNode_RevertedTokenTransferNeverCredits(t *testing.T) {
 	e := newEnv(t)
 	inv := e.invoice("5", "USDT_ETHEREUM")
-	h := e.node.PayTokenReverting(evmtest.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "5"))
+	h := e.node.PayTokenReverting(evmdevnet.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "5"))
 	e.mine(5)
 	if r := e.node.Receipt(h); r.Status != 0 {
 		t.Fatalf("the transfer did not revert (status %d)", r.Status)
@@ -256,10 +256,10 @@ func TestNode_ReorgDropsThenReincludesCreditsOnce(t *testing.T) {
 func TestNode_TokenPaymentMinedAgainAtAnotherLogIndexIsOnePayment(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.node.PayToken(evmtest.USDT, e.node.PoorFrom.Hex(), e.units("USDT_ETHEREUM", "100"))
+	e.node.PayToken(evmdevnet.USDT, e.node.PoorFrom.Hex(), e.units("USDT_ETHEREUM", "100"))
 	e.mine(1)
 	inv := e.invoice("10", "USDT_ETHEREUM")
-	h := e.node.PayToken(evmtest.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "10"))
+	h := e.node.PayToken(evmdevnet.USDT, inv.Methods[0].Address, e.units("USDT_ETHEREUM", "10"))
 	paid := e.node.Commit()
 	if r := e.node.Receipt(h); len(r.Logs) != 1 || r.Logs[0].Index != 0 {
 		t.Fatalf("first block: logs %v", r.Logs)
@@ -276,7 +276,7 @@ func TestNode_TokenPaymentMinedAgainAtAnotherLogIndexIsOnePayment(t *testing.T) 
 		t.Fatal(err)
 	}
 	e.node.Rollback()
-	e.node.PayTokenFrom(e.node.Poor, evmtest.USDT, recipient, e.units("USDT_ETHEREUM", "1"))
+	e.node.PayTokenFrom(e.node.Poor, evmdevnet.USDT, recipient, e.units("USDT_ETHEREUM", "1"))
 	e.node.Resend(signed)
 	e.node.Commit()
 	if r := e.node.Receipt(h); len(r.Logs) != 1 || r.Logs[0].Index != 1 {
@@ -353,9 +353,9 @@ func TestNode_InternalTransferCaughtByReconciliation(t *testing.T) {
 }
 
 func TestNode_NewHeadsOverWebsocket(t *testing.T) {
-	node := evmtest.Start(t, nil)
+	node := evmdevnet.Start(t, nil)
 	b, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.WSURL,
-		ChainID: evmtest.ChainID, Assets: asset.Default(), Logger: quiet})
+		ChainID: evmdevnet.ChainID, Assets: asset.Default(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +376,7 @@ func TestNode_NewHeadsOverWebsocket(t *testing.T) {
 		t.Fatal("no head pushed")
 	}
 	// Over HTTP there is nothing to subscribe to: the watcher polls.
-	hb, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmtest.ChainID, Assets: asset.Default()})
+	hb, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmdevnet.ChainID, Assets: asset.Default()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/evm"
-	"github.com/kassapay/kassa/internal/evmtest"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
@@ -59,7 +59,7 @@ func TestWallet_PayoutsOfETHAndUSDTArrive(t *testing.T) {
 	w := e.wallet(nil)
 	ctx := context.Background()
 	e.node.PayETH(w.HotAddress(), e.units("ETH", "2"))
-	e.node.PayToken(evmtest.USDT, w.HotAddress(), e.units("USDT_ETHEREUM", "1000"))
+	e.node.PayToken(evmdevnet.USDT, w.HotAddress(), e.units("USDT_ETHEREUM", "1000"))
 	e.node.Commit()
 	if _, err := w.Send(ctx, chains.PayoutSpec{ID: "po_eth", Asset: "ETH", To: recipient, Amount: e.units("ETH", "0.7")}); err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestWallet_PayoutsOfETHAndUSDTArrive(t *testing.T) {
 	if got := e.node.Balance(recipient); got.Cmp(e.units("ETH", "0.7")) != 0 {
 		t.Fatalf("recipient ETH %s", got)
 	}
-	if got := e.node.TokenBalance(evmtest.USDT, recipient); got.Cmp(e.units("USDT_ETHEREUM", "300.500001")) != 0 {
+	if got := e.node.TokenBalance(evmdevnet.USDT, recipient); got.Cmp(e.units("USDT_ETHEREUM", "300.500001")) != 0 {
 		t.Fatalf("recipient USDT %s", got)
 	}
 	for _, id := range []string{"po_eth", "po_usdt_a", "po_usdt_b", "po_usdt_c"} {
@@ -161,7 +161,7 @@ func TestWallet_RevertedPayoutFailsWithGasBooked(t *testing.T) {
 	ctx := context.Background()
 	w := e.wallet(nil)
 	e.node.PayETH(w.HotAddress(), e.units("ETH", "1"))
-	e.node.PayToken(evmtest.USDT, w.HotAddress(), e.units("USDT_ETHEREUM", "1000"))
+	e.node.PayToken(evmdevnet.USDT, w.HotAddress(), e.units("USDT_ETHEREUM", "1000"))
 	e.node.Commit()
 	// Both estimate against 1000 USDT; mined in order, the second reverts.
 	for _, id := range []string{"po_a", "po_b"} {
@@ -194,7 +194,7 @@ func TestWallet_SweepsLeaveTheHotWalletWithTheExpectedBalance(t *testing.T) {
 	ethInv := e.invoice("1", "ETH")
 	usdtInv := e.invoice("100", "USDT_ETHEREUM")
 	e.node.PayETH(ethInv.Methods[0].Address, e.units("ETH", "1"))
-	e.node.PayToken(evmtest.USDT, usdtInv.Methods[0].Address, e.units("USDT_ETHEREUM", "100"))
+	e.node.PayToken(evmdevnet.USDT, usdtInv.Methods[0].Address, e.units("USDT_ETHEREUM", "100"))
 	e.mine(3)
 	e.want(ethInv, invoice.StatusPaid, "")
 	e.want(usdtInv, invoice.StatusPaid, "")
@@ -231,7 +231,7 @@ func TestWallet_SweepsLeaveTheHotWalletWithTheExpectedBalance(t *testing.T) {
 	if got := e.node.Balance(w.HotAddress()); got.Cmp(want) != 0 {
 		t.Fatalf("hot wallet ETH %s, want %s", got, want)
 	}
-	if got := e.node.TokenBalance(evmtest.USDT, w.HotAddress()); got.Cmp(e.units("USDT_ETHEREUM", "100")) != 0 {
+	if got := e.node.TokenBalance(evmdevnet.USDT, w.HotAddress()); got.Cmp(e.units("USDT_ETHEREUM", "100")) != 0 {
 		t.Fatalf("hot wallet USDT %s", got)
 	}
 	// Our own gas top-up to a deposit address is not a deposit: nothing pending, and
@@ -281,7 +281,7 @@ func TestWallet_NonceTooLowFromAStalePoolIsNotABroadcast(t *testing.T) {
 		io.Copy(w, res.Body)
 	}))
 	defer proxy.Close()
-	b, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: proxy.URL, ChainID: evmtest.ChainID, Assets: e.reg, Logger: quiet})
+	b, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: proxy.URL, ChainID: evmdevnet.ChainID, Assets: e.reg, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,9 +35,9 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/evm"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/chains/sim"
 	"github.com/kassapay/kassa/httphandler"
-	"github.com/kassapay/kassa/internal/evmtest"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
@@ -69,33 +69,18 @@ type config struct {
 	ready chan<- string
 }
 
-// demoTB gives evmtest what it needs outside a test: Fatal stops the demo with an
-// error, cleanups run when the demo ends.
-type demoTB struct{ cleanups []func() }
-
-type fatal struct{ err error }
-
-func (d *demoTB) Helper()           {}
-func (d *demoTB) Fatal(args ...any) { panic(fatal{fmt.Errorf("devnet: %s", fmt.Sprint(args...))}) }
-func (d *demoTB) Cleanup(f func())  { d.cleanups = append(d.cleanups, f) }
-func (d *demoTB) close() {
-	for i := len(d.cleanups) - 1; i >= 0; i-- {
-		d.cleanups[i]()
-	}
-}
-
 // devnetChain is the EVM backend on the devnet, able to pay like a test chain: the
 // devnet's funded account sends ETH or USDT, then blocks are mined.
 type devnetChain struct {
 	*evm.Backend
-	node *evmtest.Node
+	node *evmdevnet.Node
 }
 
 func (d devnetChain) Pay(to, code string, amount *big.Int) string {
 	if code == "ETH" {
 		return d.node.PayETH(to, amount).Hex()
 	}
-	return d.node.PayToken(evmtest.USDT, to, amount).Hex()
+	return d.node.PayToken(evmdevnet.USDT, to, amount).Hex()
 }
 
 func (d devnetChain) Mine(n int) chains.BlockRef {
@@ -104,18 +89,18 @@ func (d devnetChain) Mine(n int) chains.BlockRef {
 	return tip
 }
 
+// run serves the demo until ctx ends. The devnet's helpers report a failure by
+// panicking (they are written for tests); Catch turns that back into an error.
 func run(ctx context.Context, cfg config) (err error) {
-	tb := &demoTB{}
-	defer tb.close()
-	defer func() {
-		if p := recover(); p != nil {
-			f, ok := p.(fatal)
-			if !ok {
-				panic(p)
-			}
-			err = f.err
-		}
-	}()
+	tb := &evmdevnet.Standalone{}
+	defer tb.Close()
+	if cerr := evmdevnet.Catch(func() { err = serve(ctx, cfg, tb) }); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+func serve(ctx context.Context, cfg config, tb *evmdevnet.Standalone) error {
 	if cfg.db == "" {
 		dir, err := os.MkdirTemp("", "kassa-quickstart-")
 		if err != nil {
@@ -131,15 +116,15 @@ func run(ctx context.Context, cfg config) (err error) {
 	base := "http://" + ln.Addr().String()
 
 	cfg.log.Info("quickstart: starting the EVM devnet (go-ethereum, in process)")
-	node := evmtest.Start(tb, nil)
+	node := evmdevnet.Start(tb, nil)
 	reg := asset.Default()
-	if err := reg.SetContract("USDT_ETHEREUM", asset.Test, evmtest.USDT.Hex()); err != nil {
+	if err := reg.SetContract("USDT_ETHEREUM", asset.Test, evmdevnet.USDT.Hex()); err != nil {
 		return err
 	}
 	for _, code := range []string{"ETH", "USDT_ETHEREUM"} {
 		reg.SetConfirmations(code, 2) // a demo does not wait for 12 blocks
 	}
-	eth, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmtest.ChainID,
+	eth, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmdevnet.ChainID,
 		Assets: reg, Logger: cfg.log})
 	if err != nil {
 		return err

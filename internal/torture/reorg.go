@@ -21,8 +21,8 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/chains/evm"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/internal/btcdtest"
-	"github.com/kassapay/kassa/internal/evmtest"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
@@ -477,18 +477,18 @@ func (b *btcNet) view(ctx context.Context, f *facts) chainView {
 }
 
 // evmNet is go-ethereum's simulated node, paid in ETH and a 6-decimal USDT.
-type evmNet struct{ node *evmtest.Node }
+type evmNet struct{ node *evmdevnet.Node }
 
 func (e *evmNet) label() string { return "go-ethereum" }
 
 func (e *evmNet) start(tb *harnessTB, reg *asset.Registry, log *slog.Logger) (chains.Backend, []string) {
-	e.node = evmtest.Start(tb, nil)
+	e.node = evmdevnet.Start(tb, nil)
 	e.node.Mine(20) // room below the first reorg
-	if err := reg.SetContract("USDT_ETHEREUM", asset.Test, evmtest.USDT.Hex()); err != nil {
+	if err := reg.SetContract("USDT_ETHEREUM", asset.Test, evmdevnet.USDT.Hex()); err != nil {
 		tb.Fatal(err)
 	}
 	be, err := evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.node.URL,
-		ChainID: evmtest.ChainID, Assets: reg, Logger: log})
+		ChainID: evmdevnet.ChainID, Assets: reg, Logger: log})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -499,7 +499,7 @@ func (e *evmNet) pay(code, addr string, units *big.Int) string {
 	if code == "ETH" {
 		return e.node.PayETH(addr, units).Hex()
 	}
-	return e.node.PayToken(evmtest.USDT, addr, units).Hex()
+	return e.node.PayToken(evmdevnet.USDT, addr, units).Hex()
 }
 
 func (e *evmNet) mine(blocks int) { e.node.Mine(blocks) }

@@ -26,8 +26,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains/bitcoin"
+	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/internal/btcdtest"
-	"github.com/kassapay/kassa/internal/evmtest"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/webhook"
 )
@@ -40,7 +40,7 @@ const testMnemonic = "abandon abandon abandon abandon abandon abandon abandon ab
 // go-ethereum simulated backend with a 6-decimal USDT, both on 127.0.0.1.
 type nodes struct {
 	btc *btcdtest.Node
-	eth *evmtest.Node
+	eth *evmdevnet.Node
 	// start is the first block height the harness looks at for payouts.
 	start int64
 
@@ -66,8 +66,8 @@ func startNodes(tb *harnessTB) (*nodes, error) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		n.eth = evmtest.Start(tb, types.GenesisAlloc{common.HexToAddress(hot.Encoded): {Balance: new(big.Int).Mul(big.NewInt(100), evmtest.Ether)}})
-		n.eth.PayToken(evmtest.USDT, hot.Encoded, big.NewInt(1_000_000*1_000_000))
+		n.eth = evmdevnet.Start(tb, types.GenesisAlloc{common.HexToAddress(hot.Encoded): {Balance: new(big.Int).Mul(big.NewInt(100), evmdevnet.Ether)}})
+		n.eth.PayToken(evmdevnet.USDT, hot.Encoded, big.NewInt(1_000_000*1_000_000))
 		n.eth.Commit()
 	})
 	return n, err
@@ -81,7 +81,7 @@ func (n *nodes) serverEnv() map[string]string {
 		"KASSA_BTC_RPC_USER": n.btc.User, "KASSA_BTC_RPC_PASS": n.btc.Pass,
 		"KASSA_BTC_NETWORK":              "regtest",
 		"KASSA_TEST_EVM_RPC_ETHEREUM":    n.eth.URL,
-		"KASSA_TEST_TOKEN_USDT_ETHEREUM": evmtest.USDT.Hex(),
+		"KASSA_TEST_TOKEN_USDT_ETHEREUM": evmdevnet.USDT.Hex(),
 		"KASSA_CONFIRMATIONS_BITCOIN":    "2",
 		"KASSA_CONFIRMATIONS_ETHEREUM":   "2",
 		"KASSA_FIXED_RATES":              "BTC:USD=65000,ETH:USD=3000",
@@ -114,7 +114,7 @@ func (n *nodes) pay(code, addr string, units *big.Int) (txid string, err error) 
 		case "ETH":
 			txid = n.eth.PayETH(addr, units).Hex()
 		case "USDT_ETHEREUM":
-			txid = n.eth.PayToken(evmtest.USDT, addr, units).Hex()
+			txid = n.eth.PayToken(evmdevnet.USDT, addr, units).Hex()
 		default:
 			panic(fatal{"cannot pay " + code})
 		}
@@ -199,7 +199,7 @@ func (n *nodes) received(code, dest string) (count int, total *big.Int, err erro
 		case "ETH":
 			total = n.eth.Balance(dest)
 		case "USDT_ETHEREUM":
-			total = n.eth.TokenBalance(evmtest.USDT, dest)
+			total = n.eth.TokenBalance(evmdevnet.USDT, dest)
 		default:
 			panic(fatal{"no balance view for " + code})
 		}

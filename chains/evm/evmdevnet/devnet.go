@@ -1,7 +1,10 @@
-// Package evmtest runs go-ethereum's own node code in process for tests and the demo: an
-// ethclient/simulated backend serving real JSON-RPC on a free loopback port, with a
-// funded payer, two ERC-20 tokens and a forwarder contract in its genesis, and helpers
-// to pay, mine and reorganise. Nothing leaves 127.0.0.1.
+// Package evmdevnet runs go-ethereum's own node code in process, for tests and demos: an
+// ethclient/simulated backend serving real JSON-RPC (and websockets) on free loopback
+// ports, with a funded payer, two ERC-20 tokens and a forwarder contract in its
+// genesis, and helpers to pay, mine and reorganise. Nothing leaves 127.0.0.1. Point
+// chains/evm at it with evm.Config{URL: node.URL, ChainID: evmdevnet.ChainID} and set
+// the test-mode contract of USDT_ETHEREUM to evmdevnet.USDT (examples/quickstart does
+// exactly this). In a test, pass the *testing.T to Start; in a program, a *Standalone.
 //
 // The contracts are built with go-ethereum's core/vm/program, so no solc is needed:
 //
@@ -14,7 +17,7 @@
 //   - Forwarder: forwards the call's value to the address in the first 32 bytes of
 //     calldata with an internal CALL, like a smart-contract wallet paying: the native
 //     transfer appears in no transaction's "to" and in no log.
-package evmtest
+package evmdevnet
 
 import (
 	"context"
@@ -39,8 +42,8 @@ import (
 	"github.com/ethereum/go-ethereum/params"
 )
 
-// TB is what Start needs of its caller: a *testing.T, or the demo's own (see
-// examples/quickstart), which stops the program on Fatal and runs cleanups on exit.
+// TB is what Start needs of its caller: a *testing.T, or a *Standalone in a program,
+// which panics on Fatal (see Catch) and runs the cleanups at Close.
 type TB interface {
 	Helper()
 	Fatal(args ...any)
@@ -213,10 +216,10 @@ func (n *Node) Commit() common.Hash {
 				mined, _ := n.Client.NonceAt(ctx, from, head.Number)
 				var status map[string]any
 				n.Client.Client().CallContext(ctx, &status, "txpool_status")
-				n.t.Fatal(fmt.Sprintf("evmtest: transaction %s (nonce %d, in the pool %v; the sender's mined nonce %d; pool %v) sent before the commit is not in block %d %s (%d gas used of %d)",
+				n.t.Fatal(fmt.Sprintf("evmdevnet: transaction %s (nonce %d, in the pool %v; the sender's mined nonce %d; pool %v) sent before the commit is not in block %d %s (%d gas used of %d)",
 					tx, t.Nonce(), pending, mined, status, head.Number, h, head.GasUsed, head.GasLimit))
 			default:
-				n.t.Fatal(fmt.Sprintf("evmtest: transaction %s sent before the commit is neither in block %d nor known: %v", tx, head.Number, err))
+				n.t.Fatal(fmt.Sprintf("evmdevnet: transaction %s sent before the commit is neither in block %d nor known: %v", tx, head.Number, err))
 			}
 		}
 		if len(lagging) == 0 {
