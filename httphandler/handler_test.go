@@ -3,9 +3,7 @@ package httphandler_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -86,14 +84,6 @@ func (a *api) newKey(p apikey.CreateParams) string {
 		a.t.Fatal(err)
 	}
 	return k.Secret
-}
-
-// sign is written from API.md alone: hex HMAC-SHA256(secret, timestamp + METHOD + path + body).
-func sign(secret, ts, method, path string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(ts + method + path))
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
 }
 
 type resp struct {
@@ -292,7 +282,7 @@ func TestAPI_Signatures(t *testing.T) {
 	h := map[string]string{"X-Kassa-Timestamp": ts, "X-Kassa-Signature": sign(a.key, ts, "POST", "/pay/v1/invoices", raw)}
 	want(t, a.do("POST", "/v1/invoices", raw, h), 201, "")
 	want(t, a.do("POST", "/v1/invoices", raw, h), 401, "replayed_request")
-	// The Go snippet of README computes the same signature.
+	// The signing docs/http-api.md shows (sign) computes the same signature.
 	if got := httphandler.Sign(a.key, ts, "POST", "/pay/v1/invoices", raw); got != h["X-Kassa-Signature"] {
 		t.Fatal("httphandler.Sign disagrees with API.md")
 	}

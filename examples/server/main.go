@@ -9,7 +9,7 @@
 //	KASSA_ADDR                  listen address (default 127.0.0.1:8080)
 //	KASSA_DB                    SQLite file (default ./kassa.db)
 //	KASSA_DATABASE_URL          PostgreSQL instead (postgres://user:pass@host/db); several
-//	                            instances may then share it (README: Running several instances)
+//	                            instances may then share it (docs/several-instances.md)
 //	KASSA_DATABASE_MAX_CONNS    pooled PostgreSQL connections (default 10; one more listens)
 //	KASSA_INSTANCE              this instance's name among those sharing the database
 //	                            (default host-pid); with a random suffix, the holder of its jobs' leases

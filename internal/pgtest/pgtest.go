@@ -33,7 +33,7 @@ func URL(t testing.TB) string {
 		if os.Getenv("KASSA_POSTGRES") == "required" {
 			t.Fatalf("pgtest: %s is not set and KASSA_POSTGRES=required", Env)
 		}
-		t.Skipf("pgtest: %s is not set (see README: Running the tests on PostgreSQL)", Env)
+		t.Skipf("pgtest: %s is not set (see README: Developing Kassa)", Env)
 	}
 	name, drop, err := Create(context.Background(), base)
 	if err != nil {

@@ -64,7 +64,7 @@ func Run(ctx context.Context, dir string, cfg Config, out io.Writer, log *slog.L
 				if os.Getenv("KASSA_POSTGRES") == "required" {
 					return "", errors.New("KASSA_TEST_DATABASE_URL is not set and KASSA_POSTGRES=required")
 				}
-				return "crash-pg: skipped (no KASSA_TEST_DATABASE_URL: see README, Running several instances)", nil
+				return "crash-pg: skipped (no KASSA_TEST_DATABASE_URL: see README, Developing Kassa)", nil
 			}
 			return Crash(ctx, dir, cfg.CrashPG, log)
 		}},
