@@ -22,7 +22,7 @@ func markdownFiles(t *testing.T) []string {
 
 var (
 	goMarker = regexp.MustCompile(`^<!-- go: (\S+) -->$`)
-	mdLink   = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	mdLink   = regexp.MustCompile(`\]\(([^)\s]+)\)|<img src="([^"]+)"`)
 )
 
 // TestDocs_GoSnippetsCompile: every Go snippet in the documents is a verbatim excerpt
@@ -123,7 +123,7 @@ func TestDocs_LinksResolve(t *testing.T) {
 				continue
 			}
 			for _, m := range mdLink.FindAllStringSubmatch(line, -1) {
-				target := m[1]
+				target := m[1] + m[2]
 				if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
 					continue
 				}

@@ -8,8 +8,6 @@ import (
 	_ "image/png"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,8 +122,7 @@ func TestBrowser_CheckoutPaidAndRedirected(t *testing.T) {
 }
 
 // TestBrowser_PartialExpiredAndWide: the test-funds button, a partial payment's page,
-// an expired page, and the page at 1280 px (saved as docs/checkout.png with
-// KASSA_SCREENSHOT=1).
+// an expired page, at 1280 px.
 func TestBrowser_PartialExpiredAndWide(t *testing.T) {
 	ctx := browser(t, 1280, 900)
 	a := newAPI(t, httphandler.Options{})
@@ -134,7 +131,7 @@ func TestBrowser_PartialExpiredAndWide(t *testing.T) {
 		"accepted_assets": []string{"USDT_TRON", "BTC"}, "cancel_url": "https://shop.example/cart"}, nil)
 	id := inv.data()["id"].(string)
 	want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "USDT_TRON", "amount": "10", "confirmations": 19}, nil), 200, "")
-	var partial, png string
+	var partial string
 	var whole bool
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+id),
@@ -149,17 +146,6 @@ func TestBrowser_PartialExpiredAndWide(t *testing.T) {
 	}
 	if !strings.Contains(partial, "10 USDT") || !strings.Contains(partial, "15 USDT") {
 		t.Fatalf("partial notice %q", partial)
-	}
-	if os.Getenv("KASSA_SCREENSHOT") == "1" {
-		png = filepath.Join("..", "docs", "checkout.png")
-		var wide []byte
-		if err := chromedp.Run(ctx, chromedp.Navigate(base+id), chromedp.WaitVisible("#address", chromedp.ByID), chromedp.FullScreenshot(&wide, 100)); err != nil {
-			t.Fatal(err)
-		}
-		os.MkdirAll(filepath.Dir(png), 0o755)
-		if err := os.WriteFile(png, wide, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	// The button pays the rest on the test chain.
 	var paid string

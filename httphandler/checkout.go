@@ -241,8 +241,10 @@ type pageView struct {
 	// What was received (Received), and the notices of an expired underpaid invoice
 	// and of an overpaid one: plain text, escaped by the template.
 	Received, ExpiredPartial, Overpaid string
-	// TxIDs are the transactions that paid (the receipt of a paid or confirming page).
-	TxIDs []string
+	// Txs are the transactions that paid (the receipt of a paid or confirming page).
+	Txs []txView
+	// Logo is the URL of the store's logo ("" without one).
+	Logo string
 }
 
 // safeURL keeps http(s) URLs only: anything else is dropped, never rendered.
@@ -353,17 +355,21 @@ func (h *Handler) progress(r *http.Request, inv *invoice.Invoice) (current, requ
 	return current, required, ok
 }
 
-// txids returns the transactions that paid inv, each once, in the order they were seen.
-func (h *Handler) txids(r *http.Request, inv *invoice.Invoice) []string {
+// txView is a transaction on the receipt: its id and, if there is one, its explorer page.
+type txView struct{ ID, URL string }
+
+// txs returns the transactions that paid inv, each once, in the order they were seen.
+func (h *Handler) txs(r *http.Request, inv *invoice.Invoice) []txView {
 	pays, err := h.gw.Invoices().Payments(r.Context(), inv.Mode, inv.ID)
 	if err != nil {
 		return nil
 	}
-	var out []string
+	var out []txView
 	for _, p := range pays {
-		if !slices.Contains(out, p.Record.TxID) {
-			out = append(out, p.Record.TxID)
+		if slices.ContainsFunc(out, func(t txView) bool { return t.ID == p.Record.TxID }) || p.Method >= len(inv.Methods) {
+			continue
 		}
+		out = append(out, txView{ID: p.Record.TxID, URL: h.txLink(inv.Methods[p.Method].Network, inv.Mode, p.Record.TxID)})
 	}
 	return out
 }
@@ -400,6 +406,9 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		Key:        statusKey(inv, -1),
 		SuccessURL: safeURL(inv.SuccessURL), CancelURL: safeURL(inv.CancelURL), Test: !inv.Livemode(),
 		ExpiresISO: inv.ExpiresAt.UTC().Format(time.RFC3339)}
+	if h.logoType != "" {
+		v.Logo = "../static/logo"
+	}
 	left := max(0, inv.ExpiresAt.Sub(h.gw.Now())).Round(time.Second)
 	v.Remaining = fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)
 	v.SecondsLeft = int64(left.Seconds())
@@ -428,7 +437,7 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		v.Overpaid = fmt.Sprintf(t.Overpaid, received, due)
 	}
 	if v.State == "paid" || v.State == "confirming" {
-		v.TxIDs = h.txids(r, inv)
+		v.Txs = h.txs(r, inv)
 	}
 	if c, req, ok := h.progress(r, inv); ok && inv.Status != invoice.StatusPaid {
 		v.Conf, v.ConfRequired, v.Confirming = c, req, true
@@ -487,6 +496,14 @@ var notFoundTmpl = template.Must(template.New("404").Parse(`<!doctype html><html
 
 func (h *Handler) static(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("file")
+	if name == "logo" && h.logoType != "" {
+		w.Header().Set("Content-Type", h.logoType)
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		// An SVG opened on its own is a document: no script or anything else may run.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+		_, err := w.Write(h.opts.Logo)
+		return err
+	}
 	types := map[string]string{"checkout.css": "text/css; charset=utf-8", "checkout.js": "text/javascript; charset=utf-8"}
 	ct, ok := types[name]
 	if !ok {

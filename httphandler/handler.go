@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/asset"
 )
 
 // Options configure the handler.
@@ -40,6 +41,14 @@ type Options struct {
 	// StoreName is shown on the hosted checkout page, above what is bought, and in its
 	// title, so the payer sees whom they pay (default: none).
 	StoreName string
+	// Logo is the store's logo, shown above StoreName on the checkout page: a PNG,
+	// JPEG, GIF, WebP or SVG image of at most 256 KiB, served by the handler itself
+	// (/static/logo) so the page loads nothing from elsewhere. Default: none.
+	Logo []byte
+	// TxURL links a transaction on the checkout page's receipt to a block explorer:
+	// it returns an http(s) URL for the transaction, or "" for no link. Default:
+	// DefaultTxURL (public explorers in live mode, no links in test mode).
+	TxURL func(network asset.NetworkID, mode asset.Mode, txid string) string
 	// RateLimit is the default per-key limit in requests per hour (default 1000);
 	// Burst is how many may come at once (default 100).
 	RateLimit, Burst int
@@ -73,6 +82,8 @@ type Handler struct {
 	mux  *http.ServeMux
 	// limits are the token buckets of every rate limit (per key, per client address).
 	limits limiter
+	// logoType is the Content-Type of Options.Logo ("" without a logo).
+	logoType string
 }
 
 // New returns the handler. The Gateway must have a MasterKey (API keys and webhook
@@ -96,11 +107,18 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 	if opts.IdempotencyLease <= 0 {
 		opts.IdempotencyLease = time.Minute
 	}
+	if opts.TxURL == nil {
+		opts.TxURL = DefaultTxURL
+	}
+	logoType, err := logoContentType(opts.Logo)
+	if err != nil {
+		return nil, err
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	h := &Handler{gw: gw, opts: opts, log: opts.Logger, mux: http.NewServeMux(), logoType: logoType}
 	if h.log == nil {
 		h.log = slog.Default()
 	}

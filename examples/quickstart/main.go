@@ -17,6 +17,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +43,11 @@ import (
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
+
+// logo is the demo shop's logo on Kassa's checkout page (httphandler.Options.Logo).
+//
+//go:embed logo.svg
+var logo []byte
 
 // demoMnemonic is the BIP39 test mnemonic. Never receive real money on it.
 const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
@@ -146,7 +152,7 @@ func serve(ctx context.Context, cfg config, tb *evmdevnet.Standalone) error {
 		return err
 	}
 	defer g.Close()
-	api, err := httphandler.New(g, httphandler.Options{PublicURL: base + "/pay", StoreName: "Kassa demo shop", Logger: cfg.log})
+	api, err := httphandler.New(g, httphandler.Options{PublicURL: base + "/pay", StoreName: "Kassa demo shop", Logo: logo, Logger: cfg.log})
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@
 //	                            on the public test mnemonic (never for real money)
 //	KASSA_PUBLIC_URL            base of hosted_url (default http://KASSA_ADDR)
 //	KASSA_STORE_NAME            the store's name on the hosted checkout page (default none)
+//	KASSA_LOGO_FILE             the store's logo on it: a PNG, JPEG, GIF, WebP or SVG file of at most 256 KiB
 //	KASSA_TEST_CHAINS=sim       test-mode networks with no node run on sim chains
 //	KASSA_BTC_RPC_URL, KASSA_BTC_RPC_USER, KASSA_BTC_RPC_PASS
 //	KASSA_BTC_NETWORK           mainnet (live mode) | testnet | regtest (test mode)
@@ -132,8 +133,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("KASSA_IDEMPOTENCY_LEASE: want a positive Go duration, got %q", v)
 		}
 	}
-	h, err := httphandler.New(g, httphandler.Options{PublicURL: public, StoreName: getenv("KASSA_STORE_NAME"), Logger: log, RateLimit: limits[0], Burst: limits[1],
-		FailedAuthLimit: limits[2], PublicRateLimit: limits[3], IdempotencyLease: lease})
+	var logo []byte
+	if f := getenv("KASSA_LOGO_FILE"); f != "" {
+		if logo, err = os.ReadFile(f); err != nil {
+			return fmt.Errorf("KASSA_LOGO_FILE: %w", err)
+		}
+	}
+	h, err := httphandler.New(g, httphandler.Options{PublicURL: public, StoreName: getenv("KASSA_STORE_NAME"), Logo: logo, Logger: log,
+		RateLimit: limits[0], Burst: limits[1], FailedAuthLimit: limits[2], PublicRateLimit: limits[3], IdempotencyLease: lease})
 	if err != nil {
 		return err
 	}
