@@ -169,16 +169,7 @@ func (e *Env) Method(inv *invoice.Invoice, code string) invoice.Method {
 // the invoice is then confirming. Confirm mines it to paid.
 func (e *Env) PayInFull(inv *invoice.Invoice, code string) string {
 	e.T.Helper()
-	m := e.Method(inv, code)
-	a, err := e.Assets.Get(code)
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	units, err := a.ToBaseUnits(m.AmountDue)
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	txid := e.Chains[m.Network].Pay(m.Address, m.Asset, units)
+	txid := e.PayAmount(inv, code, e.Method(inv, code).AmountDue)
 	e.Sync()
 	return txid
 }

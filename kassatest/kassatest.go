@@ -304,6 +304,23 @@ func (e *Env) Pay(inv *invoice.Invoice, code, amount string) string {
 	return ""
 }
 
+// PayAmount is Pay with the amount as a decimal, as invoices give them
+// (Method.AmountDue, a part of it): an amount finer than the asset's precision fails
+// the test.
+func (e *Env) PayAmount(inv *invoice.Invoice, code string, amount decimal.Decimal) string {
+	e.T.Helper()
+	m := e.Method(inv, code)
+	a, err := e.Assets.Get(code)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	units, err := a.ToBaseUnits(amount)
+	if err != nil {
+		e.T.Fatalf("kassatest: paying %s %s: %v", amount, code, err)
+	}
+	return e.Chains[m.Network].Pay(m.Address, m.Asset, units)
+}
+
 // RecipientMnemonic is the seed of Recipient's addresses: someone else's wallet.
 const RecipientMnemonic = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 

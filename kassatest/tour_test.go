@@ -62,7 +62,7 @@ func TestTour(t *testing.T) {
 	d := kassatest.Dec
 	env := kassatest.New(t)
 	inv, _ := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: d("10"), Currency: "USD"})
-	env.Pay(inv, "USDT_TRON", "4")                                // any amount: under- and overpayments
+	env.PayAmount(inv, "USDT_TRON", d("4"))                       // any amount: under- and overpayments
 	env.Mine(asset.Tron, 19)                                      // mines and syncs
 	got := env.Invoice(inv.ID)                                    // read it again
 	env.Advance(2 * time.Hour)                                    // expiries happen
