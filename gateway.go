@@ -59,7 +59,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// ValidationError lists every wrong input field of a call (DESIGN.md §10).
+// ValidationError lists every wrong input field of a call.
 type ValidationError = validation.Error
 
 // FieldError says one input field is wrong and why.

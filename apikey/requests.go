@@ -8,7 +8,7 @@ import (
 )
 
 // IdempotencyTTL is how long the first response to an Idempotency-Key is kept and
-// returned again (API.md: 24 hours).
+// returned again (24 hours).
 const IdempotencyTTL = 24 * time.Hour
 
 // FirstUse records the signature sig of a request made with API key keyID until

@@ -2,8 +2,8 @@ package asset
 
 import "github.com/shopspring/decimal"
 
-// The built-in table. Sources: CHAINS.md §3.8 and §4.2 for contracts and decimals, §6 for
-// confirmations; minimums follow the gateways our users know (0.5 USDT per invoice,
+// The built-in table. Contracts and decimals are the issuers' published ones;
+// confirmations are what the gateways our users know ask for; minimums follow the gateways our users know (0.5 USDT per invoice,
 // 5 USDT per payout). Test-mode contracts are Circle's and Chainlink's official testnet
 // deployments where they exist; elsewhere they are empty and must be configured with
 // Registry.SetContract (a regtest or simulated chain deploys its own token anyway).

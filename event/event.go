@@ -18,7 +18,7 @@ import (
 // Type is an event type, "invoice.paid".
 type Type string
 
-// Invoice events (DESIGN.md §6), plus payment_reversed for a payment a reorg or a
+// Invoice events, plus payment_reversed for a payment a reorg or a
 // double-spend took back.
 const (
 	InvoiceCreated         Type = "invoice.created"

@@ -15,7 +15,7 @@ import (
 	"github.com/kassapay/kassa/webhook"
 )
 
-// apiError is an error answer of API.md.
+// apiError is an error answer of the API.
 type apiError struct {
 	status  int
 	code    string

@@ -15,7 +15,7 @@
 // after which a key held by a request that died with its process runs again), a 1 MiB
 // body limit, strict JSON (unknown fields are a validation error; a body declared as
 // anything but JSON is 415 unsupported_media_type) and security headers are
-// middleware inside it. Errors map to API.md's codes in one table (errors.go); an
+// middleware inside it. Errors map to the API's error codes in one table (errors.go); an
 // internal error never shows its cause.
 //
 // The route table (routes.go) drives both the router and GET /openapi.json, so the

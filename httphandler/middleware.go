@@ -232,7 +232,7 @@ func (h *Handler) verifySignature(r *http.Request, key apikey.Key, secret string
 	return nil
 }
 
-// Sign is the request signature of API.md: the lower-case hex HMAC-SHA256, keyed with
+// Sign is the API's request signature: the lower-case hex HMAC-SHA256, keyed with
 // the secret key, of timestamp (Unix milliseconds) + METHOD + path (as sent, with the
 // mount prefix and the query string) + body.
 func Sign(secret, timestamp, method, path string, body []byte) string {

@@ -17,7 +17,7 @@ func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request) error {
 			"summary":     rt.summary,
 			"operationId": strings.ToLower(rt.method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(rt.path),
 			"responses": map[string]any{
-				"default": map[string]any{"description": "The envelope of API.md: {status, data} or {status, error}."},
+				"default": map[string]any{"description": "The envelope of every answer: {status, data} or {status, error}."},
 			},
 		}
 		if rt.public {

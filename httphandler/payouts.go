@@ -13,7 +13,7 @@ import (
 )
 
 // payoutRequest is one payout of POST /v1/payouts or one destination of a mass payout
-// ("address" is accepted for "destination_address" there, as API.md writes it).
+// ("address" is accepted for "destination_address" there, as the API reference writes it).
 type payoutRequest struct {
 	Amount             Amount          `json:"amount"`
 	Currency           string          `json:"currency"`

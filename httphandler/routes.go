@@ -140,7 +140,7 @@ func (h *Handler) supported(w http.ResponseWriter, r *http.Request) error {
 
 // ---- invoices
 
-// createRequest is the union of the create parameters (DESIGN.md §6 and the seeds).
+// createRequest is the union of the create parameters (invoices, checkout sessions and payments).
 type createRequest struct {
 	Amount                Amount          `json:"amount"`
 	Currency              string          `json:"currency"`

@@ -22,7 +22,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// CreateParams are the parameters of a new invoice (DESIGN.md §6). Amount and
+// CreateParams are the parameters of a new invoice. Amount and
 // Currency are required; everything else is optional.
 type CreateParams struct {
 	Kind     Kind            // default KindInvoice
@@ -300,7 +300,7 @@ func paramsHash(kind Kind, amount decimal.Decimal, currency string, lifetime tim
 }
 
 // priceAsset parses a crypto price currency: "BTC", "USDT_TRON", or a currency with
-// the network field ("USDT" + "ethereum", API.md's currency + network). The network
+// the network field ("USDT" + "ethereum", the API's currency + network). The network
 // names the price currency's network only when the currency alone is ambiguous, or
 // when no to_currency takes it.
 func (s *Service) priceAsset(p CreateParams) (asset.Asset, error) {

@@ -7,7 +7,7 @@
 // the standard derivation (not the pre-fix "issue 172" one) and accepts every SLIP-132
 // version prefix.
 //
-// Accounts and paths (DESIGN.md §3; test mode uses BIP44 coin type 1 for bitcoin and
+// Accounts and paths (test mode uses BIP44 coin type 1 for bitcoin and
 // litecoin):
 //
 //	btc  m/84'/0'/0'   P2WPKH bech32 (bc1, tb1 on testnet, bcrt1 on regtest)

@@ -42,7 +42,7 @@ func (e *FieldError) Error() string {
 
 func (e *FieldError) Unwrap() error { return e.Err }
 
-// Error is a set of field errors from one call. It is what DESIGN.md calls
+// Error is a set of field errors from one call, re-exported as
 // kassa.ValidationError: Fields maps each wrong field to its messages, the shape of the
 // API's error "details".
 type Error struct {

@@ -16,7 +16,7 @@
 // never an orphan beside a copy). For tokens it is the log's place among the
 // transaction's Transfer logs of the network's supported token contracts (0, 1, ...),
 // not the block-wide log index, which changes with the block. For native value it is
-// NativeIndex (2^32-1), not 0 as DESIGN.md sketched, so a transaction that both sends
+// NativeIndex (2^32-1), not 0, so a transaction that both sends
 // ether to an address and emits a token Transfer to it never gives two transfers one
 // identity.
 package evm

@@ -1,6 +1,6 @@
 // Package postgres is Kassa's storage backend on PostgreSQL (pgx v5 and its pool), for
 // deployments that run several instances of the host application on one shared
-// database (DESIGN.md §13). It implements storage.Store, storage.Listener and
+// database. It implements storage.Store, storage.Listener and
 // storage.RateLimiter, and passes the same storagetest suite as storage/sqlite.
 //
 // Transactions: Update runs its function in a READ COMMITTED read-write transaction.

@@ -3,7 +3,7 @@
 //
 // Durability and concurrency: the database runs in WAL mode with synchronous=FULL by
 // default, so a committed ledger entry or signed payout survives power loss, not only a
-// crash (DESIGN.md §12). One writer connection serialises read-write transactions, which
+// crash. One writer connection serialises read-write transactions, which
 // begin IMMEDIATE so they never fail halfway on a lock upgrade; a separate pool of
 // read-only connections serves View in parallel with the writer. Foreign keys are on and
 // a busy timeout waits out other processes.

@@ -165,7 +165,7 @@ func testInvoiceInsertGetUpdate(t *testing.T, s storage.Store) {
 }
 
 // testInvoiceByOrderID checks InvoiceByOrderID, with ParamsHash (the service
-// compares it), and that an order id names one invoice per mode (DESIGN.md §6).
+// compares it), and that an order id names one invoice per mode.
 func testInvoiceByOrderID(t *testing.T, s storage.Store) {
 	a := newInvoice("inv_A", asset.Test, t0, btcMethod("tb1qa0", 0))
 	a.OrderID = "ORD-1"
@@ -305,7 +305,7 @@ func listInvoices(t *testing.T, s storage.Store, p invoice.ListParams) ([]string
 	return ids, total
 }
 
-// testInvoiceList checks ListInvoices: newest first (API.md), pages of Limit from
+// testInvoiceList checks ListInvoices: newest first, pages of Limit from
 // Page 1, the total of every page, each filter, and one mode only.
 func testInvoiceList(t *testing.T, s storage.Store) {
 	var invs []*invoice.Invoice
@@ -551,7 +551,7 @@ func testWatchAddresses(t *testing.T, s storage.Store) {
 	}
 }
 
-// testListTransfers checks ListTransfers: one mode, newest first (API.md), each
+// testListTransfers checks ListTransfers: one mode, newest first, each
 // filter, paging and the total. Our own transactions' records (Out) are not
 // transfers to list: the doc is silent, storage/sqlite leaves them out, and the
 // transactions API lists deposits.

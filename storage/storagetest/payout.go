@@ -166,7 +166,7 @@ func testPayoutByRequestKey(t *testing.T, s storage.Store) {
 	wantNotFound(t, "the refused payout", err, payout.ErrNotFound)
 }
 
-// testPayoutList checks ListPayouts: one mode, newest first (API.md), filtered by
+// testPayoutList checks ListPayouts: one mode, newest first, filtered by
 // status, paged, with the total.
 func testPayoutList(t *testing.T, s storage.Store) {
 	var ps []*payout.Payout

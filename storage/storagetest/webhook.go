@@ -413,7 +413,7 @@ func testResetDeliveries(t *testing.T, s storage.Store) {
 }
 
 // testGetListEvents checks GetEvent (ErrNotFound for an unknown id or one of the other
-// mode) and ListEvents: one mode, newest first (API.md), filtered by type, paged, with
+// mode) and ListEvents: one mode, newest first, filtered by type, paged, with
 // the total.
 func testGetListEvents(t *testing.T, s storage.Store) {
 	var evs []event.Event
