@@ -11,12 +11,6 @@ import (
 	"github.com/kassapay/kassa/validation"
 )
 
-// massRequest has the shape of the POST /v1/payouts/mass body: structs inside a slice.
-type massRequest struct {
-	BatchReference string          `json:"batch_reference"`
-	Destinations   []payoutRequest `json:"destinations"`
-}
-
 // decodeBody runs decode on body as a request with the body limit of the middleware.
 func decodeBody(body string, v any) error {
 	r := httptest.NewRequest(http.MethodPost, "/v1/invoices", strings.NewReader(body))
@@ -31,7 +25,7 @@ func TestDecode_KeysAreExactAndUnique(t *testing.T) {
 	cases := []struct {
 		name string
 		body string
-		mass bool // decode into massRequest instead of createRequest
+		mass bool // decode into massRequest (the mass payout's body: structs in a slice) instead of createRequest
 		// want: "" accepted; "dup:KEY" a 400 bad_request naming KEY; "field:NAME" a
 		// validation error on NAME.
 		want string

@@ -42,6 +42,36 @@ func (p payoutRequest) params(field string, v *validation.Error) payout.CreatePa
 		CustomerID: p.CustomerID, Metadata: p.Metadata}
 }
 
+// massRequest is a mass payout: 1 to 50 destinations, all accepted or none.
+type massRequest struct {
+	BatchReference string          `json:"batch_reference" example:"Payroll-Q3"`
+	Destinations   []payoutRequest `json:"destinations" required:"true"`
+}
+
+// massJSON answers a mass payout.
+type massJSON struct {
+	BatchID        string           `json:"batch_id"`
+	BatchReference string           `json:"batch_reference"`
+	Status         string           `json:"status" enum:"processing,pending_verification"`
+	TotalPayouts   int              `json:"total_payouts"`
+	TotalAmount    decimal.Decimal  `json:"total_amount"`
+	Payouts        []*payout.Payout `json:"payouts"`
+}
+
+// verifyPayoutRequest carries a payout's one-time code.
+type verifyPayoutRequest struct {
+	OTPCode string `json:"otp_code" required:"true" example:"482913"`
+}
+
+// minAmountJSON is the minimum payout of an asset, with its network fee.
+type minAmountJSON struct {
+	Currency    string          `json:"currency"`
+	Network     string          `json:"network"`
+	MinAmount   decimal.Decimal `json:"min_amount"`
+	NetworkFee  decimal.Decimal `json:"network_fee"`
+	FeeCurrency string          `json:"fee_currency"`
+}
+
 func join(prefix, field string) string {
 	if prefix == "" {
 		return field
@@ -86,10 +116,7 @@ func (h *Handler) createPayout(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) createMassPayout(w http.ResponseWriter, r *http.Request) error {
 	svc := h.gw.Payouts()
-	var req struct {
-		BatchReference string          `json:"batch_reference"`
-		Destinations   []payoutRequest `json:"destinations"`
-	}
+	var req massRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -118,16 +145,14 @@ func (h *Handler) createMassPayout(w http.ResponseWriter, r *http.Request) error
 			status = string(payout.StatusPendingVerification)
 		}
 	}
-	ok(w, http.StatusCreated, map[string]any{"batch_id": batch, "batch_reference": req.BatchReference, "status": status,
-		"total_payouts": len(ps), "total_amount": total, "payouts": ps})
+	ok(w, http.StatusCreated, massJSON{BatchID: batch, BatchReference: req.BatchReference, Status: status,
+		TotalPayouts: len(ps), TotalAmount: total, Payouts: ps})
 	return nil
 }
 
 func (h *Handler) verifyPayout(w http.ResponseWriter, r *http.Request) error {
 	svc := h.gw.Payouts()
-	var req struct {
-		OTPCode string `json:"otp_code"`
-	}
+	var req verifyPayoutRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -205,8 +230,8 @@ func (h *Handler) minAmount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok(w, http.StatusOK, map[string]any{"currency": a.Currency, "network": a.Network, "min_amount": e.MinAmount,
-		"network_fee": e.NetworkFee, "fee_currency": e.FeeCurrency})
+	ok(w, http.StatusOK, minAmountJSON{Currency: a.Currency, Network: string(a.Network), MinAmount: e.MinAmount,
+		NetworkFee: e.NetworkFee, FeeCurrency: e.FeeCurrency})
 	return nil
 }
 

@@ -489,13 +489,42 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) sessionJSON(inv *invoice.Invoice, details bool) map[string]any {
-	out := map[string]any{"id": inv.ID, "checkout_url": h.hostedURL(inv.ID), "status": inv.Status, "amount": inv.Amount,
-		"currency": inv.Currency, "product_name": inv.Description, "success_url": inv.SuccessURL, "cancel_url": inv.CancelURL,
-		"customer_id": inv.CustomerID, "order_id": inv.OrderID, "metadata": json.RawMessage(nonNull(inv.Metadata)), "expires_at": inv.ExpiresAt,
-		"created_at": inv.CreatedAt, "livemode": inv.Livemode()}
+// sessionJSON is a checkout session.
+type sessionJSON struct {
+	ID          string          `json:"id"`
+	CheckoutURL string          `json:"checkout_url"`
+	Status      invoice.Status  `json:"status"`
+	Amount      decimal.Decimal `json:"amount"`
+	Currency    string          `json:"currency"`
+	ProductName string          `json:"product_name"`
+	SuccessURL  string          `json:"success_url"`
+	CancelURL   string          `json:"cancel_url"`
+	CustomerID  string          `json:"customer_id"`
+	OrderID     string          `json:"order_id"`
+	Metadata    json.RawMessage `json:"metadata"`
+	ExpiresAt   time.Time       `json:"expires_at"`
+	CreatedAt   time.Time       `json:"created_at"`
+	Livemode    bool            `json:"livemode"`
+	// PaymentDetails are given when a session is read (not at creation).
+	PaymentDetails []sessionMethodJSON `json:"payment_details,omitempty"`
+}
+
+// sessionMethodJSON is one payment method of a checkout session.
+type sessionMethodJSON struct {
+	Currency string          `json:"currency"`
+	Network  string          `json:"network"`
+	Code     string          `json:"code"`
+	Address  string          `json:"address"`
+	Amount   decimal.Decimal `json:"amount"`
+	Status   string          `json:"status" enum:"pending,confirming,paid"`
+}
+
+func (h *Handler) sessionJSON(inv *invoice.Invoice, details bool) sessionJSON {
+	out := sessionJSON{ID: inv.ID, CheckoutURL: h.hostedURL(inv.ID), Status: inv.Status, Amount: inv.Amount,
+		Currency: inv.Currency, ProductName: inv.Description, SuccessURL: inv.SuccessURL, CancelURL: inv.CancelURL,
+		CustomerID: inv.CustomerID, OrderID: inv.OrderID, Metadata: nonNull(inv.Metadata), ExpiresAt: inv.ExpiresAt,
+		CreatedAt: inv.CreatedAt, Livemode: inv.Livemode()}
 	if details {
-		var pd []map[string]any
 		for _, m := range inv.Methods {
 			st := "pending"
 			switch {
@@ -504,15 +533,14 @@ func (h *Handler) sessionJSON(inv *invoice.Invoice, details bool) map[string]any
 			case m.AmountPaid.IsPositive():
 				st = "confirming"
 			}
-			pd = append(pd, map[string]any{"currency": m.Currency, "network": m.Network, "code": m.Asset, "address": m.Address,
-				"amount": m.AmountDue, "status": st})
+			out.PaymentDetails = append(out.PaymentDetails, sessionMethodJSON{Currency: m.Currency, Network: string(m.Network),
+				Code: m.Asset, Address: m.Address, Amount: m.AmountDue, Status: st})
 		}
-		out["payment_details"] = pd
 	}
 	return out
 }
 
-func nonNull(b json.RawMessage) []byte {
+func nonNull(b json.RawMessage) json.RawMessage {
 	if len(b) == 0 {
 		return []byte("null")
 	}
@@ -528,10 +556,28 @@ func (h *Handler) getSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// verifyRequest asks to rescan a checkout session's addresses now.
+type verifyRequest struct {
+	// Currency limits the answer to one method ("USDT_TRON"); empty: every method.
+	Currency string `json:"currency" example:"USDT_TRON"`
+}
+
+// verifyJSON is what a rescan found.
+type verifyJSON struct {
+	Status  string       `json:"status" enum:"pending,confirming,paid"`
+	Message string       `json:"message"`
+	Wallets []walletJSON `json:"wallets"`
+}
+
+// walletJSON is one method's state after a rescan.
+type walletJSON struct {
+	Currency string `json:"currency"`
+	Status   string `json:"status" enum:"pending,confirming,paid"`
+	TxHash   string `json:"tx_hash"`
+}
+
 func (h *Handler) verifySession(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Currency string `json:"currency"`
-	}
+	var req verifyRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -551,7 +597,7 @@ func (h *Handler) verifySession(w http.ResponseWriter, r *http.Request) error {
 		status, msg = "paid", "Payment confirmed."
 	}
 	pays, _ := h.gw.Invoices().Payments(r.Context(), mode(r), inv.ID)
-	var wallets []map[string]any
+	wallets := []walletJSON{}
 	for _, m := range inv.Methods {
 		if req.Currency != "" && !strings.EqualFold(req.Currency, m.Asset) {
 			continue
@@ -569,13 +615,28 @@ func (h *Handler) verifySession(w http.ResponseWriter, r *http.Request) error {
 		if m.AmountConfirmed.GreaterThanOrEqual(m.AmountDue) {
 			st = "paid"
 		}
-		wallets = append(wallets, map[string]any{"currency": m.Asset, "status": st, "tx_hash": tx})
+		wallets = append(wallets, walletJSON{Currency: m.Asset, Status: st, TxHash: tx})
 	}
-	ok(w, http.StatusOK, map[string]any{"status": status, "message": msg, "wallets": wallets})
+	ok(w, http.StatusOK, verifyJSON{Status: status, Message: msg, Wallets: wallets})
 	return nil
 }
 
-func (h *Handler) paymentJSON(inv *invoice.Invoice) map[string]any {
+// paymentJSON is a payment (a white-label invoice: addresses without a hosted page).
+type paymentJSON struct {
+	PaymentID    string            `json:"payment_id"`
+	Status       string            `json:"status" enum:"awaiting_payment,confirming,paid,expired,cancelled"`
+	Amount       decimal.Decimal   `json:"amount"`
+	FiatCurrency string            `json:"fiat_currency"`
+	Addresses    map[string]string `json:"addresses"`
+	CustomerID   string            `json:"customer_id"`
+	OrderID      string            `json:"order_id"`
+	Metadata     json.RawMessage   `json:"metadata"`
+	ExpiresAt    time.Time         `json:"expires_at"`
+	CreatedAt    time.Time         `json:"created_at"`
+	Livemode     bool              `json:"livemode"`
+}
+
+func (h *Handler) paymentJSON(inv *invoice.Invoice) paymentJSON {
 	addrs := map[string]string{}
 	for _, m := range inv.Methods {
 		addrs[m.Asset] = m.Address
@@ -589,10 +650,9 @@ func (h *Handler) paymentJSON(inv *invoice.Invoice) map[string]any {
 	case invoice.StatusExpired, invoice.StatusCancelled:
 		status = string(inv.Status)
 	}
-	return map[string]any{"payment_id": inv.ID, "status": status, "amount": inv.Amount, "fiat_currency": inv.Currency,
-		"addresses": addrs, "customer_id": inv.CustomerID, "order_id": inv.OrderID,
-		"metadata": json.RawMessage(nonNull(inv.Metadata)), "expires_at": inv.ExpiresAt,
-		"created_at": inv.CreatedAt, "livemode": inv.Livemode()}
+	return paymentJSON{PaymentID: inv.ID, Status: status, Amount: inv.Amount, FiatCurrency: inv.Currency,
+		Addresses: addrs, CustomerID: inv.CustomerID, OrderID: inv.OrderID, Metadata: nonNull(inv.Metadata),
+		ExpiresAt: inv.ExpiresAt, CreatedAt: inv.CreatedAt, Livemode: inv.Livemode()}
 }
 
 func (h *Handler) createPayment(w http.ResponseWriter, r *http.Request) error {
@@ -609,7 +669,7 @@ func (h *Handler) listPayments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []map[string]any{}
+	out := []paymentJSON{}
 	for _, inv := range invs {
 		out = append(out, h.paymentJSON(inv))
 	}
@@ -628,29 +688,40 @@ func (h *Handler) getPayment(w http.ResponseWriter, r *http.Request) error {
 
 // ---- balance
 
+// balanceJSON is the balance of every asset of a mode.
+type balanceJSON struct {
+	// Balances are by asset code ("BTC", "USDT_TRON").
+	Balances map[string]assetBalanceJSON `json:"balances"`
+	// TotalUSD is the sum of the stablecoins' available balances, two decimals.
+	TotalUSD      string `json:"total_usd" example:"125.50"`
+	TotalUSDBasis string `json:"total_usd_basis" enum:"stablecoins"`
+}
+
+// assetBalanceJSON is one asset's balance.
+type assetBalanceJSON struct {
+	Available decimal.Decimal  `json:"available"` // negative in a deficit
+	Pending   decimal.Decimal  `json:"pending"`
+	Deficit   *decimal.Decimal `json:"deficit,omitempty"` // what a reorg took back after it was paid out
+}
+
 func (h *Handler) balance(w http.ResponseWriter, r *http.Request) error {
 	bs, err := h.gw.Balances(r.Context(), mode(r))
 	if err != nil {
 		return err
 	}
-	type bal struct {
-		Available decimal.Decimal  `json:"available"` // negative in a deficit
-		Pending   decimal.Decimal  `json:"pending"`
-		Deficit   *decimal.Decimal `json:"deficit,omitempty"` // what a reorg took back after it was paid out
-	}
-	out := map[string]bal{}
+	out := map[string]assetBalanceJSON{}
 	usd := decimal.Zero
 	for _, b := range bs {
-		out[b.Asset] = bal{Available: b.Available, Pending: b.Pending}
+		out[b.Asset] = assetBalanceJSON{Available: b.Available, Pending: b.Pending}
 		if b.Deficit.IsPositive() {
 			d := b.Deficit
-			out[b.Asset] = bal{Available: b.Available, Pending: b.Pending, Deficit: &d}
+			out[b.Asset] = assetBalanceJSON{Available: b.Available, Pending: b.Pending, Deficit: &d}
 		}
 		if a, _ := h.gw.Assets().Get(b.Asset); a.Stable {
 			usd = usd.Add(b.Available)
 		}
 	}
-	ok(w, http.StatusOK, map[string]any{"balances": out, "total_usd": usd.StringFixed(2), "total_usd_basis": "stablecoins"})
+	ok(w, http.StatusOK, balanceJSON{Balances: out, TotalUSD: usd.StringFixed(2), TotalUSDBasis: "stablecoins"})
 	return nil
 }
 
@@ -663,12 +734,36 @@ func (h *Handler) webhooks() (*webhookService, error) {
 	return nil, errNoWebhooks
 }
 
+// endpointRequest creates a webhook endpoint.
+type endpointRequest struct {
+	URL string `json:"url" required:"true" example:"https://shop.example/hooks"`
+	// Events are the event types to deliver, or ["*"] for every type.
+	Events      []string `json:"events" required:"true" example:"invoice.paid"`
+	Description string   `json:"description"`
+}
+
+// endpointUpdate changes a webhook endpoint; what is absent stays.
+type endpointUpdate struct {
+	URL         *string  `json:"url"`
+	Events      []string `json:"events"`
+	Description *string  `json:"description"`
+	Enabled     *bool    `json:"enabled"`
+}
+
+// deletedJSON answers a delete.
+type deletedJSON struct {
+	ID      string `json:"id"`
+	Deleted bool   `json:"deleted"`
+}
+
+// redeliveredJSON answers a redelivery: how many deliveries were queued again.
+type redeliveredJSON struct {
+	ID         string `json:"id"`
+	Deliveries int    `json:"deliveries"`
+}
+
 func (h *Handler) createEndpoint(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		URL         string   `json:"url"`
-		Events      []string `json:"events"`
-		Description string   `json:"description"`
-	}
+	var req endpointRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -714,12 +809,7 @@ func (h *Handler) getEndpoint(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		URL         *string  `json:"url"`
-		Events      []string `json:"events"`
-		Description *string  `json:"description"`
-		Enabled     *bool    `json:"enabled"`
-	}
+	var req endpointUpdate
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -744,7 +834,7 @@ func (h *Handler) deleteEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Delete(r.Context(), mode(r), r.PathValue("id")); err != nil {
 		return err
 	}
-	ok(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deleted": true})
+	ok(w, http.StatusOK, deletedJSON{ID: r.PathValue("id"), Deleted: true})
 	return nil
 }
 
@@ -797,21 +887,26 @@ func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deliveries": n})
+	ok(w, http.StatusOK, redeliveredJSON{ID: r.PathValue("id"), Deliveries: n})
 	return nil
 }
 
 // ---- test mode
 
+// testPayRequest makes the test chain pay an invoice.
+type testPayRequest struct {
+	// Currency is the method's asset code ("USDT_TRON").
+	Currency string `json:"currency" required:"true" example:"USDT_TRON"`
+	Amount   Amount `json:"amount" required:"true" example:"10"`
+	// Confirmations are the blocks mined on top (default 1).
+	Confirmations *int `json:"confirmations" example:"19"`
+}
+
 func (h *Handler) testPay(w http.ResponseWriter, r *http.Request) error {
 	if mode(r) != asset.Test {
 		return errForbiddenLive
 	}
-	var req struct {
-		Currency      string `json:"currency"`
-		Amount        Amount `json:"amount"`
-		Confirmations *int   `json:"confirmations"`
-	}
+	var req testPayRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -832,6 +927,25 @@ func (h *Handler) testPay(w http.ResponseWriter, r *http.Request) error {
 
 // ---- public
 
+// checkoutStatusJSON is the public status of a checkout page.
+type checkoutStatusJSON struct {
+	ID              string          `json:"id"`
+	Status          invoice.Status  `json:"status"`
+	Exception       *string         `json:"exception" enum:"overpaid,underpaid,paid_late"`
+	Amount          decimal.Decimal `json:"amount"`
+	Currency        string          `json:"currency"`
+	AmountPaid      decimal.Decimal `json:"amount_paid"`
+	AmountConfirmed decimal.Decimal `json:"amount_confirmed"`
+	PaymentMethods  []methodJSON    `json:"payment_methods"`
+	ExpiresAt       time.Time       `json:"expires_at"`
+	SuccessURL      string          `json:"success_url"`
+	CancelURL       string          `json:"cancel_url"`
+	Livemode        bool            `json:"livemode"`
+	// Confirmations of the least-confirmed payment still waiting; -1 when none waits.
+	Confirmations         int `json:"confirmations"`
+	ConfirmationsRequired int `json:"confirmations_required"`
+}
+
 // checkoutStatus is the public view of an invoice for its hosted page: never metadata,
 // customer data or other invoices.
 func (h *Handler) checkoutStatus(w http.ResponseWriter, r *http.Request) error {
@@ -845,10 +959,10 @@ func (h *Handler) checkoutStatus(w http.ResponseWriter, r *http.Request) error {
 	if !waiting || inv.Status == invoice.StatusPaid {
 		conf, req = -1, 0
 	}
-	ok(w, http.StatusOK, map[string]any{"id": inv.ID, "status": inv.Status, "exception": ex, "amount": inv.Amount,
-		"currency": inv.Currency, "amount_paid": inv.AmountPaid, "amount_confirmed": inv.AmountConfirmed,
-		"payment_methods": h.methodsJSON(inv), "expires_at": inv.ExpiresAt, "success_url": inv.SuccessURL,
-		"cancel_url": inv.CancelURL, "livemode": inv.Livemode(), "confirmations": conf, "confirmations_required": req})
+	ok(w, http.StatusOK, checkoutStatusJSON{ID: inv.ID, Status: inv.Status, Exception: ex, Amount: inv.Amount,
+		Currency: inv.Currency, AmountPaid: inv.AmountPaid, AmountConfirmed: inv.AmountConfirmed,
+		PaymentMethods: h.methodsJSON(inv), ExpiresAt: inv.ExpiresAt, SuccessURL: inv.SuccessURL,
+		CancelURL: inv.CancelURL, Livemode: inv.Livemode(), Confirmations: conf, ConfirmationsRequired: req})
 	return nil
 }
 
