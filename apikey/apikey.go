@@ -60,6 +60,9 @@ type Tx interface {
 	APIKeyByHash(ctx context.Context, hash []byte) (Record, error)
 	ListAPIKeys(ctx context.Context) ([]Record, error)
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+	// SetAPIKeyAllowedIPs replaces the allowed client addresses of a key that is not
+	// revoked (nil allows all); ErrNotFound when no such key is.
+	SetAPIKeyAllowedIPs(ctx context.Context, id string, allowed []netip.Prefix) error
 	IdempotencyTx
 	ReplayTx
 }
@@ -67,8 +70,9 @@ type Tx interface {
 // Runner runs fn in a storage transaction.
 type Runner func(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
-// Service creates, lists, revokes and authenticates keys, and keeps what the API
-// remembers between requests: seen request signatures and Idempotency-Key records.
+// Service creates, lists, restricts, revokes and authenticates keys, and keeps what
+// the API remembers between requests: seen request signatures and Idempotency-Key
+// records.
 type Service struct {
 	update, view Runner
 	box          *secretbox.Box
@@ -116,19 +120,7 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Key, error) {
 	if p.RateLimit < 0 || p.RateLimit > 1_000_000 {
 		v.Add("rate_limit", errors.New("must be 0..1000000 requests per hour"))
 	}
-	var prefixes []netip.Prefix
-	for i, a := range p.AllowedIPs {
-		pfx, err := netip.ParsePrefix(a)
-		if err != nil {
-			addr, aerr := netip.ParseAddr(a)
-			if aerr != nil {
-				v.Add(fmt.Sprintf("allowed_ips[%d]", i), errors.New("is not an IP address or CIDR prefix"))
-				continue
-			}
-			pfx = netip.PrefixFrom(addr, addr.BitLen())
-		}
-		prefixes = append(prefixes, pfx.Masked())
-	}
+	prefixes := parseAllowedIPs(p.AllowedIPs, &v)
 	if err := v.Err(); err != nil {
 		return Key{}, err
 	}
@@ -146,6 +138,25 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Key, error) {
 	}
 	k.Secret = secret
 	return k, nil
+}
+
+// parseAllowedIPs reads CIDR prefixes or single addresses (a /32 or /128), adding a
+// field error to v for each that is neither.
+func parseAllowedIPs(list []string, v *validation.Error) []netip.Prefix {
+	var prefixes []netip.Prefix
+	for i, a := range list {
+		pfx, err := netip.ParsePrefix(a)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(a)
+			if aerr != nil {
+				v.Add(fmt.Sprintf("allowed_ips[%d]", i), errors.New("is not an IP address or CIDR prefix"))
+				continue
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		prefixes = append(prefixes, pfx.Masked())
+	}
+	return prefixes
 }
 
 // ModeOf returns the mode a secret's prefix claims (before it is authenticated).
@@ -200,6 +211,35 @@ func (s *Service) List(ctx context.Context) ([]Key, error) {
 // Revoke makes a key unusable at once.
 func (s *Service) Revoke(ctx context.Context, id string) error {
 	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.RevokeAPIKey(ctx, id, s.now().UTC()) })
+}
+
+// SetAllowedIPs replaces the client addresses a key accepts requests from, as
+// CreateParams.AllowedIPs gives them (CIDR prefixes or single addresses); an empty
+// list allows every address. It applies to the next request. It returns the key as
+// stored, or ErrNotFound when no key that is not revoked has this id.
+func (s *Service) SetAllowedIPs(ctx context.Context, id string, allowed []string) (Key, error) {
+	var v validation.Error
+	prefixes := parseAllowedIPs(allowed, &v)
+	if err := v.Err(); err != nil {
+		return Key{}, err
+	}
+	var k Key
+	err := s.update(ctx, func(ctx context.Context, tx Tx) error {
+		if err := tx.SetAPIKeyAllowedIPs(ctx, id, prefixes); err != nil {
+			return err
+		}
+		rs, err := tx.ListAPIKeys(ctx)
+		for _, r := range rs {
+			if r.ID == id {
+				k = r.Key
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return Key{}, err
+	}
+	return k, nil
 }
 
 // IdempotencyState is what BeginIdempotent found.

@@ -3,6 +3,7 @@ package apikey_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -59,5 +60,47 @@ func TestAPIKeys_CreateAuthenticateRevoke(t *testing.T) {
 	var ve *kassa.ValidationError
 	if _, err := keys.Create(ctx, apikey.CreateParams{Mode: "prod", AllowedIPs: []string{"nope"}}); !errors.As(err, &ve) || len(ve.Fields) != 2 {
 		t.Fatalf("bad params: %v", err)
+	}
+}
+
+// TestAPIKeys_SetAllowedIPs: the list is replaced (single addresses become /32 or
+// /128), applies to the next lookup, and clears with an empty list; a bad entry is a
+// field error and changes nothing; a revoked or unknown key is ErrNotFound.
+func TestAPIKeys_SetAllowedIPs(t *testing.T) {
+	env := kassatest.New(t)
+	ctx := context.Background()
+	keys := env.Gateway.Keys()
+	k, err := keys.Create(ctx, apikey.CreateParams{Mode: asset.Test, AllowedIPs: []string{"10.0.0.0/8"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := keys.SetAllowedIPs(ctx, k.ID, []string{"192.0.2.7", "2001:db8::/32"})
+	if err != nil || got.ID != k.ID || fmt.Sprint(got.AllowedIPs) != "[192.0.2.7/32 2001:db8::/32]" || got.Secret != "" {
+		t.Fatalf("set: %+v, %v", got, err)
+	}
+	if auth, err := keys.Authenticate(ctx, k.Secret); err != nil || fmt.Sprint(auth.AllowedIPs) != "[192.0.2.7/32 2001:db8::/32]" {
+		t.Fatalf("authenticated after the change: %+v, %v", auth, err)
+	}
+	var ve *kassa.ValidationError
+	if _, err := keys.SetAllowedIPs(ctx, k.ID, []string{"192.0.2.8", "office"}); !errors.As(err, &ve) || len(ve.Fields) != 1 {
+		t.Fatalf("a bad entry: %v", err)
+	}
+	if auth, _ := keys.Authenticate(ctx, k.Secret); len(auth.AllowedIPs) != 2 {
+		t.Fatalf("a refused change applied: %v", auth.AllowedIPs)
+	}
+	if got, err := keys.SetAllowedIPs(ctx, k.ID, nil); err != nil || len(got.AllowedIPs) != 0 {
+		t.Fatalf("clear: %+v, %v", got, err)
+	}
+	if auth, _ := keys.Authenticate(ctx, k.Secret); len(auth.AllowedIPs) != 0 {
+		t.Fatalf("cleared list still %v", auth.AllowedIPs)
+	}
+	if _, err := keys.SetAllowedIPs(ctx, "key_nope", nil); !errors.Is(err, apikey.ErrNotFound) {
+		t.Fatalf("unknown key: %v", err)
+	}
+	if err := keys.Revoke(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.SetAllowedIPs(ctx, k.ID, []string{"192.0.2.9"}); !errors.Is(err, apikey.ErrNotFound) {
+		t.Fatalf("revoked key: %v", err)
 	}
 }

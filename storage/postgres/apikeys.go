@@ -72,6 +72,22 @@ func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
 	return nil
 }
 
+// SetAPIKeyAllowedIPs implements apikey.Tx.
+func (t *tx) SetAPIKeyAllowedIPs(ctx context.Context, id string, allowed []netip.Prefix) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	ips, _ := json.Marshal(allowed)
+	n, err := t.exec(ctx, `UPDATE api_keys SET allowed_ips = $1 WHERE id = $2 AND revoked_at IS NULL`, string(ips), id)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return apikey.ErrNotFound
+	}
+	return nil
+}
+
 // BeginIdempotent implements apikey.IdempotencyTx. A new key is inserted by one
 // statement that does nothing when the key exists (waiting for a concurrent
 // transaction that inserted it to end); an existing record is read locked, so two

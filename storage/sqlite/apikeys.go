@@ -71,6 +71,22 @@ func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
 	return nil
 }
 
+// SetAPIKeyAllowedIPs implements apikey.Tx.
+func (t *tx) SetAPIKeyAllowedIPs(ctx context.Context, id string, allowed []netip.Prefix) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	ips, _ := json.Marshal(allowed)
+	res, err := t.tx.ExecContext(ctx, `UPDATE api_keys SET allowed_ips = ? WHERE id = ? AND revoked_at IS NULL`, string(ips), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apikey.ErrNotFound
+	}
+	return nil
+}
+
 // BeginIdempotent implements apikey.IdempotencyTx.
 func (t *tx) BeginIdempotent(ctx context.Context, keyID, key string, hash []byte, now, since, stale time.Time) (apikey.IdempotencyState, int, []byte, error) {
 	if err := t.writable(); err != nil {

@@ -16,6 +16,7 @@ import (
 var apikeyTests = []test{
 	{"APIKey_InsertLookupList", testAPIKeys},
 	{"APIKey_Revoke", testRevokeAPIKey},
+	{"APIKey_SetAllowedIPs", testSetAPIKeyAllowedIPs},
 	{"APIKey_IdempotencyRecords", testIdempotency},
 	{"APIKey_ReplayedSignatures", testSignatures},
 }
@@ -120,6 +121,45 @@ func testRevokeAPIKey(t *testing.T, s storage.Store) {
 	sameJSON(t, "ListAPIKeys: the revoked key keeps its first revocation", all["key_test"], want)
 	if all["key_live"].RevokedAt != nil {
 		t.Errorf("revoking key_test revoked key_live: %v", all["key_live"].RevokedAt)
+	}
+}
+
+// testSetAPIKeyAllowedIPs checks SetAPIKeyAllowedIPs: it replaces one key's list and
+// nothing else, nil clears it, and a revoked or unknown key is apikey.ErrNotFound.
+func testSetAPIKeyAllowedIPs(t *testing.T, s storage.Store) {
+	test, other := apiKey("key_test", asset.Test, testSecret, t0), apiKey("key_live", asset.Live, liveSecret, t0)
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.InsertAPIKey(ctx, test); err != nil {
+			return err
+		}
+		return tx.InsertAPIKey(ctx, other)
+	})
+	set := func(id string, allowed []netip.Prefix) error {
+		return update(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.SetAPIKeyAllowedIPs(ctx, id, allowed) })
+	}
+	narrow := []netip.Prefix{netip.MustParsePrefix("198.51.100.7/32")}
+	if err := set("key_test", narrow); err != nil {
+		t.Fatal(err)
+	}
+	want := test
+	want.AllowedIPs = narrow
+	all := listKeys(t, s)
+	sameJSON(t, "ListAPIKeys after SetAPIKeyAllowedIPs", all["key_test"], want)
+	sameJSON(t, "ListAPIKeys: the other key is unchanged", all["key_live"], other)
+	if err := set("key_test", nil); err != nil {
+		t.Fatal(err)
+	}
+	want.AllowedIPs = nil
+	if got, err := keyByHash(t, s, test.Hash); err != nil {
+		t.Fatal(err)
+	} else {
+		sameJSON(t, "APIKeyByHash after the list is cleared", got, want)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.RevokeAPIKey(ctx, "key_live", at(time.Hour)) })
+	wantNotFound(t, "restricting a revoked key", set("key_live", narrow), apikey.ErrNotFound)
+	wantNotFound(t, "restricting an unknown key", set("key_nope", narrow), apikey.ErrNotFound)
+	if got := listKeys(t, s)["key_live"]; len(got.AllowedIPs) != len(other.AllowedIPs) {
+		t.Errorf("the revoked key's list changed: %v", got.AllowedIPs)
 	}
 }
 

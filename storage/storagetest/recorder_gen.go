@@ -5,6 +5,7 @@ package storagetest
 import (
 	"context"
 	"math/big"
+	"net/netip"
 	"time"
 
 	"github.com/kassapay/kassa/apikey"
@@ -591,6 +592,13 @@ func (r *recordingTx) SendByID(p0 context.Context, p1 chains.NetworkRef, p2 stri
 	r0, r1, r2 := r.tx.SendByID(p0, p1, p2)
 	c.exit(r2)
 	return r0, r1, r2
+}
+
+func (r *recordingTx) SetAPIKeyAllowedIPs(p0 context.Context, p1 string, p2 []netip.Prefix) error {
+	c := r.cov.enter("SetAPIKeyAllowedIPs")
+	r0 := r.tx.SetAPIKeyAllowedIPs(p0, p1, p2)
+	c.exit(r0)
+	return r0
 }
 
 func (r *recordingTx) SetAccountSendStatus(p0 context.Context, p1 chains.NetworkRef, p2 string, p3 int, p4 chains.SendStatus, p5 *big.Int) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sort"
 	"sync"
 	"testing"
@@ -477,6 +478,9 @@ func testViewRejectsEveryWrite(t *testing.T, s storage.Store) {
 			return tx.InsertAPIKey(ctx, apiKey("key_view", asset.Live, liveSecret, t0))
 		}},
 		{"RevokeAPIKey", func(ctx context.Context, tx storage.Tx) error { return tx.RevokeAPIKey(ctx, "key_seed", t0) }},
+		{"SetAPIKeyAllowedIPs", func(ctx context.Context, tx storage.Tx) error {
+			return tx.SetAPIKeyAllowedIPs(ctx, "key_seed", []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")})
+		}},
 		{"BeginIdempotent", func(ctx context.Context, tx storage.Tx) error { return beginIdem(ctx, tx, "view-req") }},
 		{"FinishIdempotent", func(ctx context.Context, tx storage.Tx) error {
 			return tx.FinishIdempotent(ctx, "key_seed", "seed-running", 200, []byte("view"))
