@@ -148,6 +148,7 @@ func (a *api) exec(req *http.Request) resp {
 	out := resp{code: res.StatusCode, header: res.Header}
 	out.raw, _ = io.ReadAll(res.Body)
 	json.Unmarshal(out.raw, &out.body)
+	a.checkAnswer(res, out.raw)
 	return out
 }
 

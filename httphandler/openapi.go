@@ -2,6 +2,8 @@ package httphandler
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kassapay/kassa/webhook"
@@ -9,16 +11,38 @@ import (
 
 type webhookService = webhook.Service
 
-// openAPI serves an OpenAPI 3.1 document made from the route table.
-func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request) error {
+// errorCodes are the error answers every authenticated route may give, by status.
+var errorCodes = []struct {
+	status int
+	desc   string
+}{
+	{400, "bad_request: malformed JSON, a key twice, a body over 1 MiB; broadcast_failure for a payout the node refused"},
+	{401, "unauthorized, invalid_signature, stale_timestamp or replayed_request"},
+	{403, "ip_not_allowed: the client's address is not on the key's allowlist; forbidden: a test-mode route with a live key"},
+	{404, "not_found: no such object in the key's mode"},
+	{409, "conflict, invalid_state or idempotency_in_progress"},
+	{415, "unsupported_media_type: the body is not JSON"},
+	{422, "validation_error (each wrong field in details), amount_too_small, amount_too_large, unsupported_asset, insufficient_funds, invalid_address, idempotency_key_reused"},
+	{429, "rate_limited: retry after Retry-After seconds"},
+	{500, "internal_error"},
+}
+
+// document is the OpenAPI 3.1 document of the handler's routes: every path with its
+// parameters, request body and answers, their schemas made from the Go types the
+// handlers decode and encode.
+func (h *Handler) document() map[string]any {
+	sc := newSchemas()
 	paths := map[string]map[string]any{}
+	errs := map[string]any{}
+	for _, e := range errorCodes {
+		errs[strconv.Itoa(e.status)] = map[string]any{"$ref": "#/components/responses/Error" + strconv.Itoa(e.status)}
+	}
 	for _, rt := range h.routes() {
+		d := rt.doc
 		op := map[string]any{
 			"summary":     rt.summary,
-			"operationId": strings.ToLower(rt.method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(rt.path),
-			"responses": map[string]any{
-				"default": map[string]any{"description": "The envelope of every answer: {status, data} or {status, error}."},
-			},
+			"operationId": operationID(rt.method, rt.path),
+			"tags":        []string{tag(rt.path)},
 		}
 		if rt.public {
 			op["security"] = []any{}
@@ -30,25 +54,162 @@ func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request) error {
 					"schema": map[string]any{"type": "string"}})
 			}
 		}
+		for _, q := range d.query {
+			p := map[string]any{"name": q.name, "in": "query", "schema": q.schema}
+			if q.desc != "" {
+				p["description"] = q.desc
+			}
+			params = append(params, p)
+		}
+		if !rt.public && rt.method != "GET" {
+			params = append(params,
+				map[string]any{"$ref": "#/components/parameters/Timestamp"},
+				map[string]any{"$ref": "#/components/parameters/Signature"})
+			if rt.method == "POST" {
+				params = append(params, map[string]any{"$ref": "#/components/parameters/IdempotencyKey"})
+			}
+		}
 		if params != nil {
 			op["parameters"] = params
 		}
+		if d.body != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": sc.ref(d.body, true)}}}
+		}
+		responses := map[string]any{}
+		status := d.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		var ok map[string]any
+		switch {
+		case d.content != "":
+			ok = map[string]any{"description": rt.summary, "content": map[string]any{d.content: map[string]any{}}}
+		case d.list:
+			ok = envelope(rt.summary, map[string]any{"type": "array", "items": sc.ref(d.data, false)}, sc.ref(pagination{}, false))
+		default:
+			ok = envelope(rt.summary, sc.ref(d.data, false), nil)
+		}
+		for _, s := range append([]int{status}, d.also...) {
+			responses[strconv.Itoa(s)] = ok
+		}
+		for code, ref := range errs {
+			if errorApplies(rt, code) {
+				responses[code] = ref
+			}
+		}
+		op["responses"] = responses
 		if paths[rt.path] == nil {
 			paths[rt.path] = map[string]any{}
 		}
 		paths[rt.path][strings.ToLower(rt.method)] = op
 	}
-	doc := map[string]any{
+	errorResponses := map[string]any{}
+	for _, e := range errorCodes {
+		errorResponses["Error"+strconv.Itoa(e.status)] = map[string]any{"description": e.desc,
+			"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
+	}
+	sc.defs["Error"] = map[string]any{
+		"type":     "object",
+		"required": []string{"status", "error"},
+		"properties": map[string]any{
+			"status": map[string]any{"const": "error"},
+			"error": map[string]any{
+				"type":     "object",
+				"required": []string{"code", "message"},
+				"properties": map[string]any{
+					"code":    map[string]any{"type": "string", "examples": []any{"validation_error"}},
+					"message": map[string]any{"type": "string"},
+					"details": map[string]any{"type": "object", "description": "The wrong fields, each with its messages.",
+						"additionalProperties": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
+					"rollback_confirmed": map[string]any{"type": "boolean", "description": "broadcast_failure: nothing is held any more."},
+					"payout_id":          map[string]any{"type": "string", "description": "broadcast_failure: the refused payout."},
+				},
+			},
+		},
+	}
+	var servers []any
+	if h.opts.PublicURL != "" {
+		servers = []any{map[string]any{"url": h.opts.PublicURL}}
+	} else {
+		servers = []any{map[string]any{"url": "/"}}
+	}
+	return map[string]any{
 		"openapi": "3.1.0",
-		"info":    map[string]any{"title": "Kassa API", "version": "v1"},
-		"servers": []any{map[string]any{"url": h.opts.PublicURL + "/"}},
-		"components": map[string]any{"securitySchemes": map[string]any{
-			"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "sk_live_... or sk_test_..."},
-			"basic":  map[string]any{"type": "http", "scheme": "basic", "description": "the key as user name, empty password"},
-		}},
+		"info": map[string]any{"title": "Kassa API", "version": "v1",
+			"description": "Crypto payments: invoices, checkout sessions, payments, payouts, webhooks. " +
+				"Every request carries a secret API key (its mode, test or live, is the mode of everything it sees). " +
+				"POST, PUT, PATCH and DELETE are signed: X-Kassa-Signature is the lower-case hex HMAC-SHA256, keyed with " +
+				"the secret key, of X-Kassa-Timestamp + METHOD + path (as sent, with any prefix and query) + body. " +
+				"Amounts are decimal strings."},
+		"servers": servers,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "sk_live_... or sk_test_..."},
+				"basic":  map[string]any{"type": "http", "scheme": "basic", "description": "the key as user name, empty password"},
+			},
+			"parameters": map[string]any{
+				"Timestamp": map[string]any{"name": "X-Kassa-Timestamp", "in": "header", "required": true,
+					"description": "Unix milliseconds; at most 5 minutes from the server's clock.", "schema": map[string]any{"type": "string", "pattern": "^[0-9]+$"}},
+				"Signature": map[string]any{"name": "X-Kassa-Signature", "in": "header", "required": true,
+					"description": "hex HMAC-SHA256(secret key, timestamp + METHOD + path + body); each is accepted once.",
+					"schema":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+				"IdempotencyKey": map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
+					"description": "Makes a retry return the first answer (kept 24 hours per API key).",
+					"schema":      map[string]any{"type": "string", "maxLength": 255}},
+			},
+			"responses": errorResponses,
+			"schemas":   sc.defs,
+		},
 		"security": []any{map[string]any{"bearer": []any{}}, map[string]any{"basic": []any{}}},
 		"paths":    paths,
 	}
-	writeJSON(w, http.StatusOK, doc)
+}
+
+// errorApplies says whether a route may answer with an error status: a public page
+// never asks for a key.
+func errorApplies(rt route, code string) bool {
+	switch {
+	case rt.public && rt.method == "GET":
+		return code == "404" || code == "429" || code == "500"
+	case rt.public:
+		return code != "401"
+	}
+	return true
+}
+
+// envelope is a success answer: {"status":"success","data":...}, with pagination for
+// a list.
+func envelope(desc string, data, page map[string]any) map[string]any {
+	props := map[string]any{"status": map[string]any{"const": "success"}, "data": data}
+	required := []string{"status", "data"}
+	if page != nil {
+		props["pagination"] = page
+		required = append(required, "pagination")
+	}
+	return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{
+		"schema": map[string]any{"type": "object", "required": required, "properties": props}}}}
+}
+
+// operationID names an operation after its method and path: "post_v1_invoices_id_cancel".
+func operationID(method, path string) string {
+	return strings.ToLower(method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(path)
+}
+
+// tag groups operations by their first path segment after /v1.
+func tag(path string) string {
+	segs := strings.Split(strings.TrimPrefix(path, "/v1"), "/")
+	if len(segs) > 1 && slices.Contains([]string{"checkout", "static", "openapi.json"}, segs[1]) && !strings.HasPrefix(path, "/v1") {
+		return "hosted"
+	}
+	if len(segs) > 1 {
+		return segs[1]
+	}
+	return "other"
+}
+
+// openAPI serves the document.
+func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, h.document())
 	return nil
 }

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
@@ -23,50 +26,79 @@ type route struct {
 	public       bool // no API key (hosted pages, the OpenAPI document)
 	summary      string
 	h            func(w http.ResponseWriter, r *http.Request) error
+	doc          routeDoc
+}
+
+// invoiceFilters are the query parameters of the invoice and payment lists.
+var invoiceFilters = append([]param{
+	enumParam("status", "Only invoices in this state.", enums[reflect.TypeFor[invoice.Status]()]...),
+	named("customer_id", str("Only this customer's.")),
+	named("order_id", str("Only the invoice of this order id.")),
+	{name: "created_from", desc: "Created at or after (RFC 3339).", schema: map[string]any{"type": "string", "format": "date-time"}},
+	{name: "created_to", desc: "Created before (RFC 3339).", schema: map[string]any{"type": "string", "format": "date-time"}},
+}, paging...)
+
+// assetParams name an asset: a currency and, when it is on several networks, a network.
+var assetParams = []param{
+	named("currency", str("Currency (\"USDT\") or asset code (\"USDT_TRON\").")),
+	named("network", str("Network of the currency (\"tron\"), when the currency is on several.")),
 }
 
 func (h *Handler) routes() []route {
+	created := routeDoc{status: http.StatusCreated, also: []int{http.StatusOK}} // 200: the same order id again
 	return []route{
-		{"GET", "/v1/currencies", false, "Every enabled asset", h.currencies},
-		{"GET", "/v1/currencies/pairs", false, "Currency and network pairs for invoices and payouts", h.pairs},
-		{"GET", "/v1/wallets/supported", false, "Networks per currency", h.supported},
-		{"POST", "/v1/invoices", false, "Create an invoice", h.createInvoice(invoice.KindInvoice)},
-		{"GET", "/v1/invoices", false, "List invoices", h.listInvoices},
-		{"GET", "/v1/invoices/{id}", false, "Get an invoice", h.getInvoice},
-		{"POST", "/v1/invoices/{id}/cancel", false, "Cancel a pending invoice", h.cancelInvoice},
-		{"GET", "/v1/invoices/{id}/transactions", false, "On-chain transfers matched to an invoice", h.invoiceTransactions},
-		{"POST", "/v1/checkout/sessions", false, "Create a checkout session", h.createSession},
-		{"GET", "/v1/checkout/sessions/{id}", false, "Get a checkout session", h.getSession},
-		{"POST", "/v1/checkout/sessions/{id}/verify", false, "The payer says they paid: rescan now", h.verifySession},
-		{"POST", "/v1/payments", false, "Create a payment", h.createPayment},
-		{"GET", "/v1/payments", false, "List payments", h.listPayments},
-		{"GET", "/v1/payments/{id}", false, "Get a payment", h.getPayment},
-		{"GET", "/v1/balance", false, "Balances of the key's mode", h.balance},
-		{"GET", "/v1/transactions", false, "On-chain transfers to our addresses", h.listTransactions},
-		{"GET", "/v1/transactions/{txid}", false, "The transfers of one transaction", h.getTransaction},
-		{"POST", "/v1/payouts", false, "Create a payout", h.createPayout},
-		{"POST", "/v1/payouts/mass", false, "Create 1 to 50 payouts at once", h.createMassPayout},
-		{"GET", "/v1/payouts", false, "List payouts", h.listPayouts},
-		{"GET", "/v1/payouts/{id}", false, "Get a payout", h.getPayout},
-		{"POST", "/v1/payouts/{id}/verify", false, "Confirm a payout with its one-time code", h.verifyPayout},
-		{"GET", "/v1/withdrawals/min-amount", false, "Minimum payout of an asset", h.minAmount},
-		{"GET", "/v1/withdrawals/fee-estimate", false, "Fees of a payout", h.feeEstimate},
-		{"POST", "/v1/webhook-endpoints", false, "Create a webhook endpoint", h.createEndpoint},
-		{"GET", "/v1/webhook-endpoints", false, "List webhook endpoints", h.listEndpoints},
-		{"GET", "/v1/webhook-endpoints/{id}", false, "Get a webhook endpoint", h.getEndpoint},
-		{"PUT", "/v1/webhook-endpoints/{id}", false, "Change a webhook endpoint", h.updateEndpoint},
-		{"DELETE", "/v1/webhook-endpoints/{id}", false, "Delete a webhook endpoint", h.deleteEndpoint},
-		{"POST", "/v1/webhook-endpoints/{id}/rotate-secret", false, "Rotate a webhook endpoint's secret", h.rotateEndpoint},
-		{"GET", "/v1/events", false, "List events", h.listEvents},
-		{"GET", "/v1/events/{id}", false, "Get an event with its delivery attempts", h.getEvent},
-		{"POST", "/v1/events/{id}/redeliver", false, "Deliver an event again", h.redeliver},
-		{"POST", "/v1/test/invoices/{id}/pay", false, "Test mode: make the test chain pay an invoice", h.testPay},
-		{"GET", "/checkout/{id}", true, "The hosted checkout page (HTML)", h.checkoutPage},
-		{"GET", "/checkout/{id}/status", true, "Public status of a checkout page", h.checkoutStatus},
-		{"POST", "/checkout/{id}/test-pay", true, "Test mode: the page's \"Pay with test funds\" button", h.checkoutTestPay},
-		{"GET", "/static/{file}", true, "The checkout page's CSS and JS", h.static},
-		{"GET", "/openapi.json", true, "This document", h.openAPI},
+		{"GET", "/v1/currencies", false, "Every enabled asset", h.currencies, routeDoc{data: []currencyJSON{}}},
+		{"GET", "/v1/currencies/pairs", false, "Currency and network pairs for invoices and payouts", h.pairs, routeDoc{data: []pairJSON{}}},
+		{"GET", "/v1/wallets/supported", false, "Networks per currency", h.supported, routeDoc{data: []supportedJSON{}}},
+		{"POST", "/v1/invoices", false, "Create an invoice", h.createInvoice(invoice.KindInvoice), created.with(createRequest{}, invoiceJSON{})},
+		{"GET", "/v1/invoices", false, "List invoices", h.listInvoices, routeDoc{data: invoiceJSON{}, list: true, query: invoiceFilters}},
+		{"GET", "/v1/invoices/{id}", false, "Get an invoice", h.getInvoice, routeDoc{data: invoiceJSON{}}},
+		{"POST", "/v1/invoices/{id}/cancel", false, "Cancel a pending invoice", h.cancelInvoice, routeDoc{data: invoiceJSON{}}},
+		{"GET", "/v1/invoices/{id}/transactions", false, "On-chain transfers matched to an invoice", h.invoiceTransactions, routeDoc{data: []transferJSON{}}},
+		{"POST", "/v1/checkout/sessions", false, "Create a checkout session", h.createSession, created.with(createRequest{}, sessionJSON{})},
+		{"GET", "/v1/checkout/sessions/{id}", false, "Get a checkout session", h.getSession, routeDoc{data: sessionJSON{}}},
+		{"POST", "/v1/checkout/sessions/{id}/verify", false, "The payer says they paid: rescan now", h.verifySession, routeDoc{body: verifyRequest{}, data: verifyJSON{}}},
+		{"POST", "/v1/payments", false, "Create a payment", h.createPayment, created.with(createRequest{}, paymentJSON{})},
+		{"GET", "/v1/payments", false, "List payments", h.listPayments, routeDoc{data: paymentJSON{}, list: true, query: invoiceFilters}},
+		{"GET", "/v1/payments/{id}", false, "Get a payment", h.getPayment, routeDoc{data: paymentJSON{}}},
+		{"GET", "/v1/balance", false, "Balances of the key's mode", h.balance, routeDoc{data: balanceJSON{}}},
+		{"GET", "/v1/transactions", false, "On-chain transfers to our addresses", h.listTransactions, routeDoc{data: transferJSON{}, list: true,
+			query: append(append([]param{enumParam("status", "Only transfers in this state.", enums[reflect.TypeFor[chains.Status]()]...)}, assetParams...), paging...)}},
+		{"GET", "/v1/transactions/{txid}", false, "The transfers of one transaction", h.getTransaction, routeDoc{data: []transferJSON{}}},
+		{"POST", "/v1/payouts", false, "Create a payout", h.createPayout, routeDoc{status: http.StatusCreated, body: payoutRequest{}, data: payout.Payout{}}},
+		{"POST", "/v1/payouts/mass", false, "Create 1 to 50 payouts at once", h.createMassPayout, routeDoc{status: http.StatusCreated, body: massRequest{}, data: massJSON{}}},
+		{"GET", "/v1/payouts", false, "List payouts", h.listPayouts, routeDoc{data: payout.Payout{}, list: true,
+			query: append([]param{enumParam("status", "Only payouts in this state.", enums[reflect.TypeFor[payout.Status]()]...)}, paging...)}},
+		{"GET", "/v1/payouts/{id}", false, "Get a payout", h.getPayout, routeDoc{data: payout.Payout{}}},
+		{"POST", "/v1/payouts/{id}/verify", false, "Confirm a payout with its one-time code", h.verifyPayout, routeDoc{body: verifyPayoutRequest{}, data: payout.Payout{}}},
+		{"GET", "/v1/withdrawals/min-amount", false, "Minimum payout of an asset", h.minAmount, routeDoc{data: minAmountJSON{}, query: assetParams}},
+		{"GET", "/v1/withdrawals/fee-estimate", false, "Fees of a payout", h.feeEstimate, routeDoc{data: payout.Estimate{},
+			query: append(append([]param{}, assetParams...), param{name: "amount", desc: "The payout's amount (for the service fee).",
+				schema: map[string]any{"type": "string", "pattern": decimalPattern}})}},
+		{"POST", "/v1/webhook-endpoints", false, "Create a webhook endpoint", h.createEndpoint, routeDoc{status: http.StatusCreated, body: endpointRequest{}, data: webhook.Endpoint{}}},
+		{"GET", "/v1/webhook-endpoints", false, "List webhook endpoints", h.listEndpoints, routeDoc{data: webhook.Endpoint{}, list: true}},
+		{"GET", "/v1/webhook-endpoints/{id}", false, "Get a webhook endpoint", h.getEndpoint, routeDoc{data: webhook.Endpoint{}}},
+		{"PUT", "/v1/webhook-endpoints/{id}", false, "Change a webhook endpoint", h.updateEndpoint, routeDoc{body: endpointUpdate{}, data: webhook.Endpoint{}}},
+		{"DELETE", "/v1/webhook-endpoints/{id}", false, "Delete a webhook endpoint", h.deleteEndpoint, routeDoc{data: deletedJSON{}}},
+		{"POST", "/v1/webhook-endpoints/{id}/rotate-secret", false, "Rotate a webhook endpoint's secret", h.rotateEndpoint, routeDoc{data: webhook.Endpoint{}}},
+		{"GET", "/v1/events", false, "List events", h.listEvents, routeDoc{data: event.Event{}, list: true,
+			query: append([]param{named("type", str("Only events of this type (\"invoice.paid\")."))}, paging...)}},
+		{"GET", "/v1/events/{id}", false, "Get an event with its delivery attempts", h.getEvent, routeDoc{data: webhook.EventDetail{}}},
+		{"POST", "/v1/events/{id}/redeliver", false, "Deliver an event again", h.redeliver, routeDoc{data: redeliveredJSON{}}},
+		{"POST", "/v1/test/invoices/{id}/pay", false, "Test mode: make the test chain pay an invoice", h.testPay, routeDoc{body: testPayRequest{}, data: invoiceJSON{}}},
+		{"GET", "/checkout/{id}", true, "The hosted checkout page (HTML)", h.checkoutPage, routeDoc{content: "text/html",
+			query: []param{named("method", str("The payment method shown first (\"USDT_TRON\")."))}}},
+		{"GET", "/checkout/{id}/status", true, "Public status of a checkout page", h.checkoutStatus, routeDoc{data: checkoutStatusJSON{}}},
+		{"POST", "/checkout/{id}/test-pay", true, "Test mode: the page's \"Pay with test funds\" button", h.checkoutTestPay, routeDoc{status: http.StatusSeeOther, content: "text/html"}},
+		{"GET", "/static/{file}", true, "The checkout page's CSS, JS and logo", h.static, routeDoc{content: "*/*"}},
+		{"GET", "/openapi.json", true, "This document", h.openAPI, routeDoc{content: "application/json"}},
 	}
+}
+
+// with returns d for a request body of type body answered with data.
+func (d routeDoc) with(body, data any) routeDoc {
+	d.body, d.data = body, data
+	return d
 }
 
 func mode(r *http.Request) asset.Mode { return callOf(r).key.Mode }
@@ -81,6 +113,19 @@ type currencyJSON struct {
 	MinAmount     string `json:"min_amount"`
 	Confirmations int    `json:"confirmations"`
 	TokenContract string `json:"token_contract,omitempty"`
+}
+
+// pairJSON is a currency on a network.
+type pairJSON struct {
+	Currency  string `json:"currency"`
+	Network   string `json:"network"`
+	Precision int32  `json:"precision"`
+}
+
+// supportedJSON is a currency with its networks.
+type supportedJSON struct {
+	Currency string   `json:"currency"`
+	Networks []string `json:"networks"`
 }
 
 func (h *Handler) enabled(m asset.Mode) []asset.Asset {
@@ -104,35 +149,26 @@ func (h *Handler) currencies(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) pairs(w http.ResponseWriter, r *http.Request) error {
-	type pair struct {
-		Currency  string `json:"currency"`
-		Network   string `json:"network"`
-		Precision int32  `json:"precision"`
-	}
-	out := []pair{}
+	out := []pairJSON{}
 	for _, a := range h.enabled(mode(r)) {
-		out = append(out, pair{a.Currency, string(a.Network), a.Decimals})
+		out = append(out, pairJSON{a.Currency, string(a.Network), a.Decimals})
 	}
 	ok(w, http.StatusOK, out)
 	return nil
 }
 
 func (h *Handler) supported(w http.ResponseWriter, r *http.Request) error {
-	type entry struct {
-		Currency string   `json:"currency"`
-		Networks []string `json:"networks"`
-	}
-	var out []entry
+	var out []supportedJSON
 	for _, a := range h.enabled(mode(r)) {
-		i := slices.IndexFunc(out, func(e entry) bool { return e.Currency == a.Currency })
+		i := slices.IndexFunc(out, func(e supportedJSON) bool { return e.Currency == a.Currency })
 		if i < 0 {
-			out = append(out, entry{Currency: a.Currency})
+			out = append(out, supportedJSON{Currency: a.Currency})
 			i = len(out) - 1
 		}
 		out[i].Networks = append(out[i].Networks, string(a.Network))
 	}
 	if out == nil {
-		out = []entry{}
+		out = []supportedJSON{}
 	}
 	ok(w, http.StatusOK, out)
 	return nil
@@ -433,7 +469,8 @@ func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request) error
 	var v validation.Error
 	q := r.URL.Query()
 	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
-	f := invoice.TransferFilter{Status: chains.Status(q.Get("status"))}
+	f := invoice.TransferFilter{Status: queryEnum(r, "status", &v, chains.StatusMempool, chains.StatusConfirming, chains.StatusConfirmed,
+		chains.StatusOrphaned)}
 	if c := q.Get("currency"); c != "" {
 		a, err := h.gw.Assets().Parse(c, q.Get("network"))
 		if err != nil {

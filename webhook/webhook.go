@@ -806,7 +806,7 @@ type DeliveryDetail struct {
 
 // Event returns an event of mode with its deliveries and every attempt.
 func (s *Service) Event(ctx context.Context, m asset.Mode, id string) (EventDetail, error) {
-	var out EventDetail
+	out := EventDetail{Deliveries: []DeliveryDetail{}}
 	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if out.Event, err = tx.GetEvent(ctx, m, id); err != nil {
@@ -820,6 +820,9 @@ func (s *Service) Event(ctx context.Context, m asset.Mode, id string) (EventDeta
 			as, err := tx.Attempts(ctx, d.ID)
 			if err != nil {
 				return err
+			}
+			if as == nil {
+				as = []Attempt{} // a list, never null, in JSON
 			}
 			out.Deliveries = append(out.Deliveries, DeliveryDetail{Delivery: d, AttemptLog: as})
 		}

@@ -1,0 +1,263 @@
+package httphandler_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/kassatest"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// docCheck validates answers against the OpenAPI document the handler serves: every
+// request the package's tests send through api.do is checked (see exec), so the
+// document is held to every answer those tests see, errors included.
+type docCheck struct {
+	once  sync.Once
+	err   error
+	doc   map[string]any
+	c     *jsonschema.Compiler
+	mu    sync.Mutex
+	cache map[string]*jsonschema.Schema
+	// seen records the documented answers that were met: "POST /v1/invoices 201".
+	seen map[string]bool
+}
+
+var theDoc docCheck
+
+// load reads the document from a handler once.
+func (d *docCheck) load(h http.Handler) error {
+	d.once.Do(func() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.json", nil))
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(rec.Body.Bytes()))
+		if err != nil {
+			d.err = err
+			return
+		}
+		d.doc = v.(map[string]any)
+		d.c = jsonschema.NewCompiler()
+		d.c.DefaultDraft(jsonschema.Draft2020)
+		d.c.AssertFormat()
+		if d.err = d.c.AddResource("kassa.json", v); d.err != nil {
+			return
+		}
+		d.cache, d.seen = map[string]*jsonschema.Schema{}, map[string]bool{}
+	})
+	return d.err
+}
+
+// template returns the document's path that matches path ("/v1/invoices/inv_1" ->
+// "/v1/invoices/{id}"), preferring literal segments.
+func (d *docCheck) template(path string) string {
+	segs := strings.Split(path, "/")
+	best, bestLiteral := "", -1
+	for tmpl := range d.doc["paths"].(map[string]any) {
+		ts := strings.Split(tmpl, "/")
+		if len(ts) != len(segs) {
+			continue
+		}
+		literal, ok := 0, true
+		for i := range ts {
+			switch {
+			case strings.HasPrefix(ts[i], "{"):
+				ok = ok && segs[i] != ""
+			case ts[i] == segs[i]:
+				literal++
+			default:
+				ok = false
+			}
+		}
+		if ok && literal > bestLiteral {
+			best, bestLiteral = tmpl, literal
+		}
+	}
+	return best
+}
+
+// check validates one answer: its status must be documented for the operation, and a
+// JSON answer must match the documented schema.
+func (d *docCheck) check(method, path string, status int, contentType string, body []byte) error {
+	tmpl := d.template(path)
+	if tmpl == "" {
+		if status == http.StatusNotFound {
+			return nil // no such route: the router's 404
+		}
+		return fmt.Errorf("%s %s: no documented path", method, path)
+	}
+	op, ok := d.doc["paths"].(map[string]any)[tmpl].(map[string]any)[strings.ToLower(method)].(map[string]any)
+	if !ok {
+		if status == http.StatusMethodNotAllowed || status == http.StatusNotFound {
+			return nil
+		}
+		return fmt.Errorf("%s %s: no documented operation", method, tmpl)
+	}
+	code := strconv.Itoa(status)
+	r, ok := op["responses"].(map[string]any)[code].(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s %s: status %d is not documented: %s", method, tmpl, status, body)
+	}
+	d.mu.Lock()
+	d.seen[method+" "+tmpl+" "+code] = true
+	d.mu.Unlock()
+	if !strings.HasPrefix(contentType, "application/json") || tmpl == "/openapi.json" {
+		return nil
+	}
+	var loc string
+	if ref, ok := r["$ref"].(string); ok {
+		name := strings.TrimPrefix(ref, "#/components/responses/")
+		loc = "kassa.json#/components/responses/" + name + "/content/application~1json/schema"
+	} else {
+		loc = "kassa.json#/paths/" + strings.ReplaceAll(strings.ReplaceAll(tmpl, "~", "~0"), "/", "~1") + "/" +
+			strings.ToLower(method) + "/responses/" + code + "/content/application~1json/schema"
+	}
+	d.mu.Lock()
+	sch, ok := d.cache[loc]
+	if !ok {
+		var err error
+		if sch, err = d.c.Compile(loc); err != nil {
+			d.mu.Unlock()
+			return fmt.Errorf("%s %s %d: the document's schema does not compile: %v", method, tmpl, status, err)
+		}
+		d.cache[loc] = sch
+	}
+	d.mu.Unlock()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%s %s %d: the answer is not JSON: %v", method, tmpl, status, err)
+	}
+	if err := sch.Validate(v); err != nil {
+		return fmt.Errorf("%s %s %d: the answer does not match the document: %v\n%s", method, tmpl, status, err, body)
+	}
+	return nil
+}
+
+// checkAnswer is exec's hook: it validates res (read into body) against the document,
+// as the answer to res.Request (the last request, after any redirect).
+func (a *api) checkAnswer(res *http.Response, body []byte) {
+	a.t.Helper()
+	h := a.h.Load()
+	if h == nil {
+		return
+	}
+	if err := theDoc.load(h); err != nil {
+		a.t.Fatalf("the OpenAPI document: %v", err)
+	}
+	req := res.Request
+	u, _ := url.Parse(req.URL.String())
+	path := strings.TrimPrefix(u.Path, "/pay")
+	if err := theDoc.check(req.Method, path, res.StatusCode, res.Header.Get("Content-Type"), body); err != nil {
+		a.t.Error(err)
+	}
+}
+
+// TestOpenAPI_EveryOperationAnswersAsDocumented runs every operation of the document
+// to a success answer (a whole test-mode flow) and checks each answer against its
+// schema, then that no documented operation was left out.
+func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
+	a := newAPI(t, httphandler.Options{}, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: kassatest.Dec("100")}))
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "25.00", "currency": "USD", "order_id": "ORD-1",
+		"metadata": map[string]any{"cart": 7}}, nil)
+	want(t, inv, 201, "")
+	id := inv.data()["id"].(string)
+	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "25.00", "currency": "USD", "order_id": "ORD-1",
+		"metadata": map[string]any{"cart": 7}}, nil), 200, "") // the same order again
+	want(t, a.do("GET", "/v1/currencies", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/currencies/pairs", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/wallets/supported", nil, nil), 200, "")
+	want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "USDT_TRON", "amount": "25", "confirmations": 19}, nil), 200, "")
+	want(t, a.do("GET", "/v1/invoices?status=paid&limit=5", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/invoices/"+id, nil, nil), 200, "")
+	txs := a.do("GET", "/v1/invoices/"+id+"/transactions", nil, nil)
+	want(t, txs, 200, "")
+	txid := txs.body["data"].([]any)[0].(map[string]any)["txid"].(string)
+	want(t, a.do("GET", "/v1/transactions?currency=USDT_TRON", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/transactions/"+txid, nil, nil), 200, "")
+	other := a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "USD"}, nil)
+	want(t, a.do("POST", "/v1/invoices/"+other.data()["id"].(string)+"/cancel", nil, nil), 200, "")
+
+	ses := a.do("POST", "/v1/checkout/sessions", map[string]any{"amount": "10", "currency": "USD", "product_name": "Tee", "order_id": "S-1"}, nil)
+	want(t, ses, 201, "")
+	want(t, a.do("POST", "/v1/checkout/sessions", map[string]any{"amount": "10", "currency": "USD", "product_name": "Tee", "order_id": "S-1"}, nil), 200, "")
+	sid := ses.data()["id"].(string)
+	want(t, a.do("GET", "/v1/checkout/sessions/"+sid, nil, nil), 200, "")
+	want(t, a.do("POST", "/v1/checkout/sessions/"+sid+"/verify", map[string]any{}, nil), 200, "")
+	pay := a.do("POST", "/v1/payments", map[string]any{"amount": "10", "fiat_currency": "EUR", "order_id": "P-1"}, nil)
+	want(t, pay, 201, "")
+	want(t, a.do("POST", "/v1/payments", map[string]any{"amount": "10", "fiat_currency": "EUR", "order_id": "P-1"}, nil), 200, "")
+	want(t, a.do("GET", "/v1/payments", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/payments/"+pay.data()["payment_id"].(string), nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/balance", nil, nil), 200, "")
+
+	a.env.Fund("BTC", "1")
+	dest := a.env.Recipient("bitcoin", 0)
+	po := a.do("POST", "/v1/payouts", map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": dest}, nil)
+	want(t, po, 201, "")
+	poID := po.data()["payout_id"].(string)
+	want(t, a.do("POST", "/v1/payouts/"+poID+"/verify", map[string]any{"otp_code": a.env.Code(poID)}, nil), 200, "")
+	want(t, a.do("POST", "/v1/payouts/mass", map[string]any{"batch_reference": "B-1", "destinations": []any{
+		map[string]any{"amount": "0.02", "currency": "BTC", "address": dest}}}, nil), 201, "")
+	want(t, a.do("GET", "/v1/payouts?limit=10", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/payouts/"+po.data()["payout_id"].(string), nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/withdrawals/min-amount?currency=USDT&network=tron", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/withdrawals/fee-estimate?currency=USDT_TRON&amount=5", nil, nil), 200, "")
+
+	ep := a.do("POST", "/v1/webhook-endpoints", map[string]any{"url": "https://shop.example/hooks", "events": []string{"*"}}, nil)
+	want(t, ep, 201, "")
+	eid := ep.data()["id"].(string)
+	want(t, a.do("GET", "/v1/webhook-endpoints", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/webhook-endpoints/"+eid, nil, nil), 200, "")
+	want(t, a.do("PUT", "/v1/webhook-endpoints/"+eid, map[string]any{"description": "shop"}, nil), 200, "")
+	want(t, a.do("POST", "/v1/webhook-endpoints/"+eid+"/rotate-secret", nil, nil), 200, "")
+	evs := a.do("GET", "/v1/events?type=invoice.paid", nil, nil)
+	want(t, evs, 200, "")
+	evid := evs.body["data"].([]any)[0].(map[string]any)["id"].(string)
+	want(t, a.do("GET", "/v1/events/"+evid, nil, nil), 200, "")
+	want(t, a.do("POST", "/v1/events/"+evid+"/redeliver", nil, nil), 200, "")
+	want(t, a.do("DELETE", "/v1/webhook-endpoints/"+eid, nil, nil), 200, "")
+
+	// The hosted routes.
+	for _, path := range []string{"/checkout/" + sid, "/checkout/" + sid + "/status", "/static/checkout.css", "/openapi.json"} {
+		want(t, a.do("GET", path, nil, nil), 200, "")
+	}
+	form, _ := http.NewRequest("POST", a.srv.URL+"/pay/checkout/"+sid+"/test-pay", strings.NewReader("method=BTC"))
+	form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Do(form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if err := theDoc.check("POST", "/checkout/"+sid+"/test-pay", res.StatusCode, res.Header.Get("Content-Type"), nil); err != nil || res.StatusCode != 303 {
+		t.Fatalf("test-pay: %d %v", res.StatusCode, err)
+	}
+
+	// And some errors, each answered as documented.
+	want(t, a.do("GET", "/v1/invoices/inv_nothing", nil, nil), 404, "not_found")
+	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "-1", "currency": "USD"}, nil), 422, "validation_error")
+	want(t, a.do("GET", "/v1/transactions?status=lost", nil, nil), 422, "validation_error")
+
+	if err := theDoc.load(a.h.Load()); err != nil {
+		t.Fatal(err)
+	}
+	for tmpl, ops := range theDoc.doc["paths"].(map[string]any) {
+		for method, op := range ops.(map[string]any) {
+			for code := range op.(map[string]any)["responses"].(map[string]any) {
+				if code[0] != '2' && code[0] != '3' {
+					continue
+				}
+				if key := strings.ToUpper(method) + " " + tmpl + " " + code; !theDoc.seen[key] {
+					t.Errorf("%s: documented, never answered in this test", key)
+				}
+			}
+		}
+	}
+}
