@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"math"
 	"math/big"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -58,6 +59,10 @@ type Config struct {
 	// or a provider serving both on one URL); "off" never pushes. A node that refuses
 	// it is polled, and asked again after PushRetry.
 	PushURL string
+	// HTTPHeaders are sent with every request to URL and with the handshake of the
+	// push websocket: the API key of a node provider that wants one in a header
+	// ("X-Api-Key"). Nil sends none.
+	HTTPHeaders http.Header
 	// ChainID is the EIP-155 chain id; default: the registry's for Network and Mode.
 	// New refuses a node that reports another one.
 	ChainID uint64
@@ -124,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 	if cfg.ChainID == 0 {
 		cfg.ChainID = n.ChainID[cfg.Mode]
 	}
+	cfg.HTTPHeaders = cfg.HTTPHeaders.Clone() // the caller's map may change after New
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -148,7 +154,7 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 		b.tokens[addr] = token{code: a.Code, decimals: a.Decimals}
 		b.contracts = append(b.contracts, addr)
 	}
-	if b.rpc, err = rpc.DialContext(ctx, cfg.URL); err != nil {
+	if b.rpc, err = rpc.DialOptions(ctx, cfg.URL, b.dialOptions()...); err != nil {
 		return nil, fmt.Errorf("evm: dial %s: %w", cfg.Network, err)
 	}
 	var id hexutil.Big
@@ -164,6 +170,14 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 		return nil, fmt.Errorf("evm: %s %s: node is on chain %s, configured %d", cfg.Network, cfg.Mode, (*big.Int)(&id), cfg.ChainID)
 	}
 	return b, nil
+}
+
+// dialOptions are the options of every dial: Config.HTTPHeaders.
+func (b *Backend) dialOptions() []rpc.ClientOption {
+	if len(b.cfg.HTTPHeaders) == 0 {
+		return nil
+	}
+	return []rpc.ClientOption{rpc.WithHeaders(b.cfg.HTTPHeaders)}
 }
 
 // Close closes the RPC connections.
@@ -583,7 +597,7 @@ func (b *Backend) pushClient(ctx context.Context) (*rpc.Client, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, subscribeTimeout)
 	defer cancel()
-	c, err := rpc.DialContext(dctx, u)
+	c, err := rpc.DialOptions(dctx, u, b.dialOptions()...)
 	if err != nil {
 		b.pushAfter = time.Now().Add(PushRetry)
 		if !b.pushSaid {
