@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"math"
 	"math/big"
+	"net/http"
 	"sync"
 	"time"
 
@@ -52,6 +53,10 @@ type Config struct {
 	// ("127.0.0.1:18334"); empty means poll. User and Pass are the RPC credentials.
 	WebsocketHost string
 	User, Pass    string
+	// WebsocketHeaders are sent with the websocket's handshake, besides the basic
+	// authentication of User and Pass: a node provider's API key (the RPC's own
+	// requests carry theirs through RPCConfig.Transport). Nil sends none.
+	WebsocketHeaders http.Header
 	// With WebsocketHost the backend also subscribes to the transactions btcd accepts
 	// into its mempool (notifynewtransactions) and wakes the watcher at most every
 	// MempoolPushDelay after one, instead of waiting for the next poll: payments are
@@ -183,6 +188,7 @@ func New(cfg Config) (*Backend, error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.Params, cfg.Fees = c.params, c.fees
+	cfg.WebsocketHeaders = cfg.WebsocketHeaders.Clone() // the caller's map may change after New
 	return &Backend{common: c, cfg: cfg, log: cfg.Logger, mempool: map[string]mempoolTx{}}, nil
 }
 

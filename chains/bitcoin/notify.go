@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,8 +66,15 @@ func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error)
 			send(chains.BlockRef{Height: uint64(height)})
 		},
 	}
+	var extra map[string]string
+	for name, values := range b.cfg.WebsocketHeaders {
+		if extra == nil {
+			extra = map[string]string{}
+		}
+		extra[name] = strings.Join(values, ", ")
+	}
 	client, err := rpcclient.New(&rpcclient.ConnConfig{Host: b.cfg.WebsocketHost, Endpoint: "ws",
-		User: b.cfg.User, Pass: b.cfg.Pass, DisableTLS: true}, handlers)
+		User: b.cfg.User, Pass: b.cfg.Pass, DisableTLS: true, ExtraHeaders: extra}, handlers)
 	if err != nil {
 		return nil, fmt.Errorf("bitcoin: websocket: %w", err)
 	}
