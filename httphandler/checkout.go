@@ -36,7 +36,7 @@ const pageCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-sr
 type texts struct {
 	Lang, Title, TestMode, Total, Paid, PaidText, Continue, Cancelled, CancelledText, Expired, ExpiredText,
 	Choose, Send, Partial, Remaining, Confirming, SendOnly, On, OtherLost, Scan, Address,
-	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay, Of, ConfirmationsWord,
+	Amount, Copy, OpenWallet, ExpiresIn, Back, Footer, NotFound, NotFoundText, TestPay, Of,
 	Detected, NothingToPay, Waiting, Received, Return, Transaction string
 	// ExpiredPartial and Overpaid are formats of what was received (%[1]s) and what was
 	// due (%[2]s), both with their currency.
@@ -54,7 +54,7 @@ var languages = map[string]texts{
 		Scan: "Scan with your wallet: address and exact amount included.", Address: "Address", Amount: "Amount",
 		Copy: "Copy", OpenWallet: "Open in wallet", ExpiresIn: "Time left:", Back: "Cancel and return to the shop",
 		Footer: "Payments by Kassa", NotFound: "Not found", NotFoundText: "There is no payment here.",
-		TestPay: "Pay with test funds", Of: "of", ConfirmationsWord: "confirmations",
+		TestPay: "Pay with test funds", Of: "of",
 		Detected: "Payment detected", NothingToPay: "Nothing more to pay: this page updates by itself until the payment is confirmed.",
 		Waiting: "Waiting for the network's confirmations", Received: "Received:", Return: "Return to the shop", Transaction: "Transaction:",
 		ExpiredPartial: "We received %[1]s of %[2]s before the time ran out. Do not send more to this address. " +
@@ -70,7 +70,7 @@ var languages = map[string]texts{
 		Scan: "Mit Ihrer Wallet scannen: Adresse und genauer Betrag sind enthalten.", Address: "Adresse", Amount: "Betrag",
 		Copy: "Kopieren", OpenWallet: "In Wallet öffnen", ExpiresIn: "Verbleibende Zeit:", Back: "Abbrechen und zurück zum Shop",
 		Footer: "Zahlungen mit Kassa", NotFound: "Nicht gefunden", NotFoundText: "Hier gibt es keine Zahlung.",
-		TestPay: "Mit Testgeld bezahlen", Of: "von", ConfirmationsWord: "Bestätigungen",
+		TestPay: "Mit Testgeld bezahlen", Of: "von",
 		Detected: "Zahlung erkannt", NothingToPay: "Sie müssen nichts mehr zahlen: Diese Seite aktualisiert sich selbst, bis die Zahlung bestätigt ist.",
 		Waiting: "Warte auf Bestätigungen des Netzwerks", Received: "Erhalten:", Return: "Zurück zum Shop", Transaction: "Transaktion:",
 		ExpiredPartial: "Wir haben %[1]s von %[2]s erhalten, bevor die Zeit abgelaufen ist. Senden Sie nichts mehr an diese Adresse. " +
@@ -86,7 +86,7 @@ var languages = map[string]texts{
 		Scan: "Escanee con su billetera: incluye la dirección y el importe exacto.", Address: "Dirección", Amount: "Importe",
 		Copy: "Copiar", OpenWallet: "Abrir en la billetera", ExpiresIn: "Tiempo restante:", Back: "Cancelar y volver a la tienda",
 		Footer: "Pagos con Kassa", NotFound: "No encontrado", NotFoundText: "Aquí no hay ningún pago.",
-		TestPay: "Pagar con fondos de prueba", Of: "de", ConfirmationsWord: "confirmaciones",
+		TestPay: "Pagar con fondos de prueba", Of: "de",
 		Detected: "Pago detectado", NothingToPay: "No queda nada por pagar: esta página se actualiza sola hasta que el pago se confirme.",
 		Waiting: "Esperando las confirmaciones de la red", Received: "Recibido:", Return: "Volver a la tienda", Transaction: "Transacción:",
 		ExpiredPartial: "Recibimos %[1]s de %[2]s antes de que se acabara el tiempo. No envíe más a esta dirección. " +
@@ -102,7 +102,7 @@ var languages = map[string]texts{
 		Scan: "Scannez avec votre portefeuille : adresse et montant exact inclus.", Address: "Adresse", Amount: "Montant",
 		Copy: "Copier", OpenWallet: "Ouvrir dans le portefeuille", ExpiresIn: "Temps restant :", Back: "Annuler et revenir à la boutique",
 		Footer: "Paiements par Kassa", NotFound: "Introuvable", NotFoundText: "Il n'y a aucun paiement ici.",
-		TestPay: "Payer avec des fonds de test", Of: "sur", ConfirmationsWord: "confirmations",
+		TestPay: "Payer avec des fonds de test", Of: "sur",
 		Detected: "Paiement détecté", NothingToPay: "Plus rien à payer : cette page se met à jour d'elle-même jusqu'à la confirmation du paiement.",
 		Waiting: "En attente des confirmations du réseau", Received: "Reçu :", Return: "Revenir à la boutique", Transaction: "Transaction :",
 		ExpiredPartial: "Nous avons reçu %[1]s sur %[2]s avant la fin du délai. N'envoyez plus rien à cette adresse. " +
@@ -118,7 +118,7 @@ var languages = map[string]texts{
 		Scan: "Leia com a sua carteira: endereço e valor exato incluídos.", Address: "Endereço", Amount: "Valor",
 		Copy: "Copiar", OpenWallet: "Abrir na carteira", ExpiresIn: "Tempo restante:", Back: "Cancelar e voltar à loja",
 		Footer: "Pagamentos por Kassa", NotFound: "Não encontrado", NotFoundText: "Não há nenhum pagamento aqui.",
-		TestPay: "Pagar com fundos de teste", Of: "de", ConfirmationsWord: "confirmações",
+		TestPay: "Pagar com fundos de teste", Of: "de",
 		Detected: "Pagamento detetado", NothingToPay: "Nada mais a pagar: esta página atualiza-se sozinha até o pagamento ser confirmado.",
 		Waiting: "A aguardar as confirmações da rede", Received: "Recebido:", Return: "Voltar à loja", Transaction: "Transação:",
 		ExpiredPartial: "Recebemos %[1]s de %[2]s antes de o tempo acabar. Não envie mais nada para este endereço. " +
@@ -134,7 +134,7 @@ var languages = map[string]texts{
 		Scan: "Отсканируйте кошельком: адрес и точная сумма уже внутри.", Address: "Адрес", Amount: "Сумма",
 		Copy: "Копировать", OpenWallet: "Открыть в кошельке", ExpiresIn: "Осталось времени:", Back: "Отменить и вернуться в магазин",
 		Footer: "Платежи через Kassa", NotFound: "Не найдено", NotFoundText: "Здесь нет платежа.",
-		TestPay: "Оплатить тестовыми средствами", Of: "из", ConfirmationsWord: "подтверждений",
+		TestPay: "Оплатить тестовыми средствами", Of: "из",
 		Detected: "Платёж обнаружен", NothingToPay: "Больше ничего платить не нужно: страница обновится сама, пока платёж не будет подтверждён.",
 		Waiting: "Ждём подтверждений сети", Received: "Получено:", Return: "Вернуться в магазин", Transaction: "Транзакция:",
 		ExpiredPartial: "Мы получили %[1]s из %[2]s до истечения срока. Больше ничего не отправляйте на этот адрес. " +
@@ -150,7 +150,7 @@ var languages = map[string]texts{
 		Scan: "用钱包扫描：已包含地址和准确金额。", Address: "地址", Amount: "金额",
 		Copy: "复制", OpenWallet: "在钱包中打开", ExpiresIn: "剩余时间：", Back: "取消并返回商店",
 		Footer: "由 Kassa 提供支付", NotFound: "未找到", NotFoundText: "这里没有付款。",
-		TestPay: "用测试资金付款", Of: "/", ConfirmationsWord: "个确认",
+		TestPay: "用测试资金付款", Of: "/",
 		Detected: "已检测到付款", NothingToPay: "无需再付款：此页面会自动更新，直到付款确认。",
 		Waiting: "正在等待网络确认", Received: "已收到：", Return: "返回商店", Transaction: "交易：",
 		ExpiredPartial: "在时间结束前，我们收到了 %[1]s（应付 %[2]s）。请勿再向此地址发送。" +
@@ -166,7 +166,7 @@ var languages = map[string]texts{
 		Scan: "ウォレットで読み取ってください：アドレスと正確な金額が含まれています。", Address: "アドレス", Amount: "金額",
 		Copy: "コピー", OpenWallet: "ウォレットで開く", ExpiresIn: "残り時間：", Back: "キャンセルしてショップに戻る",
 		Footer: "Kassa による決済", NotFound: "見つかりません", NotFoundText: "ここにお支払いはありません。",
-		TestPay: "テスト資金で支払う", Of: "/", ConfirmationsWord: "承認",
+		TestPay: "テスト資金で支払う", Of: "/",
 		Detected: "お支払いを検出しました", NothingToPay: "これ以上のお支払いは不要です。承認されるまでこのページは自動で更新されます。",
 		Waiting: "ネットワークの承認を待っています", Received: "受け取り：", Return: "ショップに戻る", Transaction: "取引：",
 		ExpiredPartial: "期限までに %[2]s のうち %[1]s を受け取りました。このアドレスにはこれ以上送らないでください。" +
@@ -182,7 +182,7 @@ var languages = map[string]texts{
 		Scan: "Cüzdanınızla tarayın: adres ve tam tutar dahildir.", Address: "Adres", Amount: "Tutar",
 		Copy: "Kopyala", OpenWallet: "Cüzdanda aç", ExpiresIn: "Kalan süre:", Back: "İptal et ve mağazaya dön",
 		Footer: "Ödemeler Kassa ile", NotFound: "Bulunamadı", NotFoundText: "Burada bir ödeme yok.",
-		TestPay: "Test parasıyla öde", Of: "/", ConfirmationsWord: "onay",
+		TestPay: "Test parasıyla öde", Of: "/",
 		Detected: "Ödeme algılandı", NothingToPay: "Ödenecek başka bir şey yok: bu sayfa ödeme onaylanana kadar kendiliğinden güncellenir.",
 		Waiting: "Ağ onayları bekleniyor", Received: "Alınan:", Return: "Mağazaya dön", Transaction: "İşlem:",
 		ExpiredPartial: "Süre dolmadan %[2]s tutarın %[1]s kadarını aldık. Bu adrese daha fazla göndermeyin. " +
@@ -241,6 +241,8 @@ type pageView struct {
 	// What was received (Received), and the notices of an expired underpaid invoice
 	// and of an overpaid one: plain text, escaped by the template.
 	Received, ExpiredPartial, Overpaid string
+	// ReceivedOn is the network Received came on, when it came on one.
+	ReceivedOn string
 	// Txs are the transactions that paid (the receipt of a paid or confirming page).
 	Txs []txView
 	// Logo is the URL of the store's logo ("" without one).
@@ -429,6 +431,12 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	received, due := amounts(inv)
 	if inv.AmountPaid.IsPositive() {
 		v.Received = received
+		for _, m := range inv.Methods {
+			if m.AmountPaid.IsPositive() && received == m.AmountPaid.String()+" "+m.Currency {
+				n, _ := h.gw.Assets().Network(m.Network)
+				v.ReceivedOn = n.Name // the receipt names the network paid on
+			}
+		}
 	}
 	if v.State == "expired-partial" {
 		v.ExpiredPartial = fmt.Sprintf(t.ExpiredPartial, received, due)

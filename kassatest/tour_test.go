@@ -56,37 +56,41 @@ func TestWebhookReceiver_Retry(t *testing.T) {
 	}
 }
 
-// TestTour is the README's tour of kassatest, with what each line promises checked.
-func TestTour(t *testing.T) {
-	ctx := context.Background()
-	d := kassatest.Dec
+// TestTour_UnderpaidThenExpired is the README's tour of kassatest: an invoice paid in
+// part, then expired.
+func TestTour_UnderpaidThenExpired(t *testing.T) {
+	ctx, d := context.Background(), kassatest.Dec
 	env := kassatest.New(t)
-	inv, _ := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: d("10"), Currency: "USD"})
-	env.PayAmount(inv, "USDT_TRON", d("4"))                       // any amount: under- and overpayments
-	env.Mine(asset.Tron, 19)                                      // mines and syncs
-	got := env.Invoice(inv.ID)                                    // read it again
-	env.Advance(2 * time.Hour)                                    // expiries happen
-	env.Chain(asset.Bitcoin).Mine(1)                              // any sim chain operation (Reorg, RejectSends, ...)
-	env.Events()                                                  // what the Gateway's subscribers got, in order
-	env.Verify()                                                  // the ledger's invariants hold
-	env.Chain(asset.Bitcoin).RejectSends("min relay fee not met") // the node refuses payouts from now on
-	if got.Status != invoice.StatusPartiallyPaid {
-		t.Fatalf("after 4 of 10 USD: %s", got.Status)
+	inv, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: d("10"), Currency: "USD"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if s := env.Invoice(inv.ID).Status; s != invoice.StatusExpired {
-		t.Fatalf("two hours later: %s", s)
-	}
-	types := env.EventTypes(inv.ID)
+	env.PayAmount(inv, "USDT_TRON", d("4")) // any amount: under- and overpayments
+	env.Mine(asset.Tron, 19)                // mines and syncs
+	env.WantStatus(inv.ID, invoice.StatusPartiallyPaid, "")
+	env.Advance(2 * time.Hour) // expiries happen
+	env.WantStatus(inv.ID, invoice.StatusExpired, invoice.ExceptionUnderpaid)
+	types := env.EventTypes(inv.ID) // what the Gateway's subscribers got, in order
 	if !slices.Contains(types, event.InvoicePartiallyPaid) || types[len(types)-1] != event.InvoiceExpired {
 		t.Fatalf("events %v", types)
 	}
+	env.Chain(asset.Bitcoin).Reorg(1) // any sim chain operation (Mine, RejectSends, ...)
+	env.Verify()                      // the ledger's invariants hold
+}
 
-	env = kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: d("1000")}))
+// TestTour_PayoutWithCode is the README's payout: above the approval threshold, it
+// waits for the one-time code the owner was sent.
+func TestTour_PayoutWithCode(t *testing.T) {
+	ctx, d := context.Background(), kassatest.Dec
+	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: d("1000")}))
 	env.Fund("BTC", "0.2") // a real invoice, paid and confirmed
-	p, _ := env.Gateway.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: d("0.05"), Currency: "BTC",
+	p, err := env.Gateway.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: d("0.05"), Currency: "BTC",
 		Destination: env.Recipient(asset.Bitcoin, 0)}) // a valid test-network address that is not ours
-	p, _ = env.Gateway.Payouts().Verify(ctx, asset.Test, p.ID, env.Code(p.ID)) // the one-time code the owner got
-	if p.Status == payout.StatusPendingVerification || p.Approval != "code" {
-		t.Fatalf("payout %s after its code (approval %q)", p.Status, p.Approval)
+	if err != nil || p.Status != payout.StatusPendingVerification {
+		t.Fatalf("payout %v, %v: want it waiting for its code", p, err)
+	}
+	p, err = env.Gateway.Payouts().Verify(ctx, asset.Test, p.ID, env.Code(p.ID)) // the code the owner got
+	if err != nil || p.Status == payout.StatusPendingVerification || p.Approval != "code" {
+		t.Fatalf("payout %v after its code: %v", p, err)
 	}
 }

@@ -130,7 +130,7 @@ func serve(ctx context.Context, cfg config, tb *evmdevnet.Standalone) error {
 	for _, code := range []string{"ETH", "USDT_ETHEREUM"} {
 		reg.SetConfirmations(code, 2) // a demo does not wait for 12 blocks
 	}
-	eth, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, ChainID: evmdevnet.ChainID,
+	eth, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: node.URL, PushURL: node.WSURL, ChainID: evmdevnet.ChainID,
 		Assets: reg, Logger: cfg.log})
 	if err != nil {
 		return err

@@ -131,6 +131,7 @@ func smoke(ctx context.Context, base string, events <-chan string, out io.Writer
 		case typ := <-events:
 			fmt.Fprintf(out, "shop: webhook %s (signature verified)\n", typ)
 			if typ == "invoice.paid" {
+				fmt.Fprintln(out, "smoke: OK, the invoice is paid")
 				return nil
 			}
 		case <-timeout:

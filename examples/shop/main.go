@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"log"
 	"net/http"
@@ -26,55 +27,88 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	master, err := hex.DecodeString(os.Getenv("KASSA_MASTER_KEY")) // 32 bytes that seal stored secrets
-	check(err)
-	rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: os.Getenv("BITCOIN_RPC_URL"),
-		User: os.Getenv("BITCOIN_RPC_USER"), Pass: os.Getenv("BITCOIN_RPC_PASS")})
-	check(err)
+	if err := run(ctx, os.Getenv); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string) error {
+	master, err := hex.DecodeString(getenv("KASSA_MASTER_KEY")) // 32 bytes that seal stored secrets
+	if err != nil {
+		return err
+	}
+	// The assets, their contracts and confirmations: BTC counts at 2 blocks here.
+	reg := asset.Default()
+	if err := reg.SetConfirmations("BTC", 2); err != nil {
+		return err
+	}
+	rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: getenv("BITCOIN_RPC_URL"),
+		User: getenv("BITCOIN_RPC_USER"), Pass: getenv("BITCOIN_RPC_PASS")})
+	if err != nil {
+		return err
+	}
 	btc, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Live, RPC: rpc})
-	check(err)
-	eth, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Live, URL: os.Getenv("ETH_RPC_URL")})
-	check(err)
+	if err != nil {
+		return err
+	}
+	eth, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Live, URL: getenv("ETH_RPC_URL"), Assets: reg})
+	if err != nil {
+		return err
+	}
 	prices, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{rates.Kraken{}, rates.Coinbase{}}})
-	check(err)
+	if err != nil {
+		return err
+	}
 	g, err := kassa.New(kassa.Config{
-		Mnemonic:     os.Getenv("KASSA_MNEMONIC"), // from keys.NewMnemonic(), kept offline
+		Mnemonic:     getenv("KASSA_MNEMONIC"), // from keys.NewMnemonic(), kept offline
 		MasterKey:    master,
 		DatabasePath: "kassa.db",
 		Chains:       []chains.Backend{btc, eth},
 		Rates:        prices,
+		Assets:       reg,
 	})
-	check(err)
+	if err != nil {
+		return err
+	}
 	defer g.Close()
-	check(g.Subscribe("orders", func(ctx context.Context, e kassa.Event) error {
-		if e.Type == event.InvoicePaid {
-			log.Printf("invoice %s paid: ship the order", e.ObjectID) // runs at least once per event
+	err = g.Subscribe("orders", func(ctx context.Context, e kassa.Event) error {
+		if e.Type != event.InvoicePaid {
+			return nil
 		}
-		return nil // an error means: deliver this event again later
-	}))
+		inv, err := g.Invoices().Get(ctx, e.Mode, e.ObjectID)
+		if err != nil {
+			return err // an error means: deliver this event again later
+		}
+		log.Printf("order %s paid: ship it", inv.OrderID) // at least once per event: make it idempotent
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	pay, err := httphandler.New(g, httphandler.Options{PublicURL: "https://shop.example/pay", StoreName: "Tee shop"})
-	check(err)
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/pay/", http.StripPrefix("/pay", pay)) // the REST API and the checkout pages
 	mux.HandleFunc("POST /buy", func(w http.ResponseWriter, r *http.Request) {
 		inv, err := g.Invoices().Create(r.Context(), asset.Live, invoice.CreateParams{
-			Amount: decimal.RequireFromString("25.00"), Currency: "USD", OrderID: "ORD-1001"})
+			Amount: decimal.RequireFromString("25.00"), Currency: "USD",
+			OrderID: "ORD-" + rand.Text()}) // your order's id: creating twice with it returns the same invoice
 		if err != nil {
 			http.Error(w, "cannot take payment now", http.StatusServiceUnavailable)
 			return
 		}
 		http.Redirect(w, r, pay.CheckoutURL(inv.ID), http.StatusSeeOther)
 	})
-	go g.Run(ctx) // watches the chains, expires invoices, delivers events
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- g.Run(ctx); cancel() }() // watches the chains, expires invoices, delivers events
 	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux}
-	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
+	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }() // when the process or Run stops
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
-		log.Fatal(err)
+		return err
 	}
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
+	return <-ran
 }

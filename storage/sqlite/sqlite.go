@@ -216,10 +216,14 @@ func (s *Store) prepare(ctx context.Context, path string, memory, skipCheck bool
 		}
 	}
 	for v := version; v < latest; v++ {
-		s.log.InfoContext(ctx, "kassa: migrating database", "path", path, "from", v, "to", v+1, "migration", migs[v].Name)
+		s.log.DebugContext(ctx, "kassa: migrating database", "path", path, "from", v, "to", v+1, "migration", migs[v].Name)
 		if err := s.migrate(ctx, v+1, migs[v].SQL); err != nil {
 			return fmt.Errorf("sqlite: %s: migration %s: %w", path, migs[v].Name, err)
 		}
+	}
+	if version < latest {
+		// One line for the whole upgrade (each step is logged at debug level).
+		s.log.InfoContext(ctx, "kassa: database migrated", "path", path, "from", version, "to", latest)
 	}
 	return nil
 }
