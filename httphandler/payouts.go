@@ -15,8 +15,8 @@ import (
 // payoutRequest is one payout of POST /v1/payouts or one destination of a mass payout
 // ("address" is accepted for "destination_address" there, as the API reference writes it).
 type payoutRequest struct {
-	Amount             Amount          `json:"amount"`
-	Currency           string          `json:"currency"`
+	Amount             Amount          `json:"amount" required:"true" example:"0.25"`
+	Currency           string          `json:"currency" required:"true" example:"BTC"`
 	Network            string          `json:"network"`
 	DestinationAddress string          `json:"destination_address"`
 	Address            string          `json:"address"`

@@ -178,8 +178,8 @@ func (h *Handler) supported(w http.ResponseWriter, r *http.Request) error {
 
 // createRequest is the union of the create parameters (invoices, checkout sessions and payments).
 type createRequest struct {
-	Amount                Amount          `json:"amount"`
-	Currency              string          `json:"currency"`
+	Amount                Amount          `json:"amount" required:"true" example:"100.50"`
+	Currency              string          `json:"currency" example:"USD"`
 	FiatCurrency          string          `json:"fiat_currency"`
 	OrderID               string          `json:"order_id"`
 	ToCurrency            string          `json:"to_currency"`
