@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kassapay/kassa/asset"
+
 	"github.com/kassapay/kassa/apikey"
 
 	"github.com/kassapay/kassa/chains"
@@ -39,6 +41,22 @@ type Tx interface {
 	payout.Tx
 	lease.Tx
 	SettingsTx
+	StatsTx
+}
+
+// StatsTx counts what the Gateway's metrics report.
+type StatsTx interface {
+	// CountByStatus returns how many invoices and payouts there are per mode and
+	// status (only the pairs that have any).
+	CountByStatus(ctx context.Context) ([]StatusCount, error)
+}
+
+// StatusCount is how many objects of one kind are in one status in one mode.
+type StatusCount struct {
+	Kind   string // "invoice" (invoices, checkout sessions and payments) or "payout"
+	Mode   asset.Mode
+	Status string
+	N      int64
 }
 
 // SettingsTx keeps small named values of the Gateway itself (such as the check value

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/storage"
 )
 
 // InsertAPIKey implements apikey.Tx.
@@ -198,4 +199,14 @@ func (t *tx) SetSettingOnce(ctx context.Context, name string, value []byte) (boo
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// CountByStatus implements storage.StatsTx.
+func (t *tx) CountByStatus(ctx context.Context) ([]storage.StatusCount, error) {
+	return all(ctx, t, func(r scanner) (storage.StatusCount, error) {
+		var c storage.StatusCount
+		err := r.Scan(&c.Kind, &c.Mode, &c.Status, &c.N)
+		return c, err
+	}, `SELECT 'invoice', mode, status, count(*) FROM invoices GROUP BY mode, status
+UNION ALL SELECT 'payout', mode, status, count(*) FROM payouts GROUP BY mode, status`)
 }

@@ -139,6 +139,13 @@ func (r *recordingTx) ClaimDeliveries(p0 context.Context, p1 time.Time, p2 time.
 	return r0, r1
 }
 
+func (r *recordingTx) CountByStatus(p0 context.Context) ([]storage.StatusCount, error) {
+	c := r.cov.enter("CountByStatus")
+	r0, r1 := r.tx.CountByStatus(p0)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) CreateAccount(p0 context.Context, p1 ledger.Account) error {
 	c := r.cov.enter("CreateAccount")
 	r0 := r.tx.CreateAccount(p0, p1)

@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"testing"
+	"time"
 
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
 )
 
 var settingsTests = []test{
 	{"Settings_SetOnce", testSettings},
+	{"Stats_CountByStatus", testCountByStatus},
 }
 
 // testSettings checks Setting (ok false when none is stored) and SetSettingOnce,
@@ -53,5 +59,47 @@ func testSettings(t *testing.T, s storage.Store) {
 	}
 	if v, ok := setting("other"); !ok || string(v) != "x" {
 		t.Errorf("Setting(other) = %q, %v", v, ok)
+	}
+}
+
+// testCountByStatus checks CountByStatus: invoices (of every kind) and payouts, per
+// mode and status, only the pairs that have any, and what a rolled-back transaction
+// wrote is not counted.
+func testCountByStatus(t *testing.T, s storage.Store) {
+	count := func() map[storage.StatusCount]bool {
+		cs := get(t, s, func(ctx context.Context, tx storage.Tx) ([]storage.StatusCount, error) { return tx.CountByStatus(ctx) })
+		out := map[storage.StatusCount]bool{}
+		for _, c := range cs {
+			out[c] = true
+		}
+		return out
+	}
+	if got := count(); len(got) != 0 {
+		t.Fatalf("a fresh store counts %v", got)
+	}
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	paid := newInvoice("inv_c2", asset.Test, at)
+	paid.Status = invoice.StatusPaid
+	session := newInvoice("inv_c3", asset.Test, at)
+	session.Kind = invoice.KindCheckoutSession
+	insertInvoices(t, s, newInvoice("inv_c1", asset.Test, at), paid, session, newInvoice("inv_c4", asset.Live, at))
+	done := newPayout("po_c2", asset.Test, at)
+	done.Status = payout.StatusCompleted
+	insertPayouts(t, s, newPayout("po_c1", asset.Test, at), done)
+	_ = update(t, s, func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.InsertInvoice(ctx, newInvoice("inv_c5", asset.Live, at)); err != nil {
+			return err
+		}
+		return errors.New("crash before commit")
+	})
+	want := map[storage.StatusCount]bool{
+		{Kind: "invoice", Mode: asset.Test, Status: "pending", N: 2}:   true,
+		{Kind: "invoice", Mode: asset.Test, Status: "paid", N: 1}:      true,
+		{Kind: "invoice", Mode: asset.Live, Status: "pending", N: 1}:   true,
+		{Kind: "payout", Mode: asset.Test, Status: "processing", N: 1}: true,
+		{Kind: "payout", Mode: asset.Test, Status: "completed", N: 1}:  true,
+	}
+	if got := count(); !maps.Equal(got, want) {
+		t.Fatalf("CountByStatus = %v, want %v", got, want)
 	}
 }
