@@ -120,8 +120,34 @@ type WatcherConfig struct {
 	// earlier one is applied). An error fails the Step, which is tried again: the
 	// watcher never scans a block with a set it cannot vouch for. Optional.
 	Current func(ctx context.Context) error
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Observer hears of each deposit's detection and confirmation once its
+	// transaction committed (the Gateway's metrics). Optional.
+	Observer Observer
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Observer hears how fast deposits are seen and credited.
+type Observer interface {
+	// Detected: a deposit was first seen in a block, after the block's timestamp.
+	Detected(n NetworkRef, afterBlock time.Duration)
+	// Confirmed: a deposit reached its confirmations, after it was first seen.
+	Confirmed(n NetworkRef, afterSeen time.Duration)
+}
+
+// WatcherStatus is what a watcher saw at its last step: health checks and metrics
+// read it.
+type WatcherStatus struct {
+	Network NetworkRef
+	// Height is the last block processed, Tip the node's best block then.
+	Height, Tip uint64
+	// Stepped is when a step last succeeded (zero before the first).
+	Stepped time.Time
+	// Err is why the last step failed, and Failed when; both empty once a step
+	// succeeds again.
+	Err     string
+	Failed  time.Time
+	Watched int
 }
 
 // FirstScanSlack is how much older than the oldest watched address a fresh
@@ -210,20 +236,51 @@ type Watcher struct {
 	suspect atomic.Bool
 
 	// stepMu serialises Step and Rescan; notified is set by notify inside a
-	// transaction and read by update after it committed, under stepMu.
+	// transaction and read by update after it committed, under stepMu, as are
+	// observed (the Observer's calls, made once the transaction committed).
 	stepMu   sync.Mutex
 	notified bool
+	observed []func()
+
+	statusMu sync.Mutex
+	status   WatcherStatus
+}
+
+// Status returns what the watcher saw at its last step.
+func (w *Watcher) Status() WatcherStatus {
+	w.statusMu.Lock()
+	defer w.statusMu.Unlock()
+	st := w.status
+	st.Network, st.Watched = w.net, w.watch.Len()
+	return st
+}
+
+// stepped records the outcome of a step: the height processed and the tip, or err.
+func (w *Watcher) stepped(height, tip uint64, err error) {
+	w.statusMu.Lock()
+	defer w.statusMu.Unlock()
+	if err != nil {
+		w.status.Err, w.status.Failed = err.Error(), w.cfg.Now()
+		return
+	}
+	w.status.Height, w.status.Tip, w.status.Stepped = height, tip, w.cfg.Now()
+	w.status.Err, w.status.Failed = "", time.Time{}
 }
 
 // update runs fn in a read-write transaction and calls OnCommit if fn handed changes
 // to the sink and the transaction committed.
 func (w *Watcher) update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
-	w.notified = false
+	w.notified, w.observed = false, w.observed[:0]
 	err := w.cfg.Update(ctx, fn)
 	if err == nil && w.notified && w.cfg.OnCommit != nil {
 		w.cfg.OnCommit()
 	}
-	w.notified = false
+	if err == nil {
+		for _, f := range w.observed {
+			f()
+		}
+	}
+	w.notified, w.observed = false, w.observed[:0]
 	return err
 }
 
@@ -354,27 +411,34 @@ func (w *Watcher) Reload(ctx context.Context) error {
 // ErrUnavailable (wrapped) when the node cannot be reached; nothing is lost, the next
 // Step continues from the stored cursor.
 func (w *Watcher) Step(ctx context.Context) error {
+	height, tip, err := w.step(ctx)
+	w.stepped(height, tip, err)
+	return err
+}
+
+// step is Step; it returns the last block processed and the node's tip.
+func (w *Watcher) step(ctx context.Context) (height, tipHeight uint64, err error) {
 	if err := w.current(ctx); err != nil {
-		return err
+		return 0, 0, err
 	}
 	w.stepMu.Lock()
 	defer w.stepMu.Unlock()
 	var pending []Transfer
 	mp, hasMempool := w.cfg.Backend.(Mempool)
 	if hasMempool {
-		var err error
 		if pending, err = mp.Pending(ctx, w.watch); err != nil {
-			return fmt.Errorf("%s: mempool: %w", w.net, unavailable(err))
+			return 0, 0, fmt.Errorf("%s: mempool: %w", w.net, unavailable(err))
 		}
 	}
 	tip, err := w.cfg.Backend.Tip(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: tip: %w", w.net, unavailable(err))
+		return 0, 0, fmt.Errorf("%s: tip: %w", w.net, unavailable(err))
 	}
 	cur, ok, err := w.cursor(ctx)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
+	height = cur.Height
 	next := cur.Height + 1
 	if ok && (tip.Height < cur.Height || (tip.Height == cur.Height && tip.Hash != cur.Hash)) {
 		// The node's best chain is shorter than what we processed, or ends in another
@@ -382,18 +446,18 @@ func (w *Watcher) Step(ctx context.Context) error {
 		// than when the chain grows past our cursor again.
 		fork, err := w.findFork(ctx, tip.Height)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		if err := w.rewind(ctx, fork); err != nil {
-			return err
+			return 0, 0, err
 		}
-		next = fork + 1
+		next, height = fork+1, fork
 	}
 	if !ok {
 		next = w.cfg.StartHeight
 		if next == 0 {
 			if next, err = w.firstHeight(ctx, tip); err != nil {
-				return fmt.Errorf("%s: first scan: %w", w.net, unavailable(err))
+				return 0, 0, fmt.Errorf("%s: first scan: %w", w.net, unavailable(err))
 			}
 		}
 		w.cfg.Logger.InfoContext(ctx, "chains: first scan", "network", w.net, "from", next, "tip", tip.Height)
@@ -408,21 +472,22 @@ func (w *Watcher) Step(ctx context.Context) error {
 			break // the chain got shorter since Tip (a reorg); the next step sees it
 		}
 		if err != nil {
-			return fmt.Errorf("%s: scan %d: %w", w.net, h, unavailable(err))
+			return 0, 0, fmt.Errorf("%s: scan %d: %w", w.net, h, unavailable(err))
 		}
 		fork, reorg, err := w.applyBlock(ctx, blk, tip)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
+		height = h
 		if reorg {
 			// A node whose answers keep disagreeing (blocks of two branches behind one
 			// load balancer) would send this loop round forever: give the step up and
 			// let Run back off.
 			if reorgs++; reorgs > maxReorgsPerStep {
-				return fmt.Errorf("%s: %w: %d reorgs in one step (last fork at %d): the node's blocks disagree with each other",
+				return 0, 0, fmt.Errorf("%s: %w: %d reorgs in one step (last fork at %d): the node's blocks disagree with each other",
 					w.net, ErrUnavailable, reorgs, fork)
 			}
-			h = fork // the loop's h++ continues at fork+1 on the new chain
+			h, height = fork, fork // the loop's h++ continues at fork+1 on the new chain
 		}
 		if (h-next)%1000 == 999 {
 			w.cfg.Logger.InfoContext(ctx, "chains: scanning", "network", w.net, "height", h, "tip", tip.Height)
@@ -430,9 +495,9 @@ func (w *Watcher) Step(ctx context.Context) error {
 	}
 	doomed, err := w.doomed(ctx, pending, hasMempool)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
-	return w.settle(ctx, tip, pending, hasMempool, doomed)
+	return height, tip.Height, w.settle(ctx, tip, pending, hasMempool, doomed)
 }
 
 // InputChecker is implemented by UTXO backends (bitcoin): Missing returns those of
@@ -710,6 +775,17 @@ func (w *Watcher) observe(ctx context.Context, tx Tx, t Transfer, b BlockRef, ti
 	}
 	if err := tx.SaveTransfer(ctx, r); err != nil {
 		return nil, err
+	}
+	if o := w.cfg.Observer; o != nil && !t.Out {
+		now := w.cfg.Now()
+		if !ok && b.Hash != "" && !b.Time.IsZero() {
+			after := max(0, now.Sub(b.Time))
+			w.observed = append(w.observed, func() { o.Detected(w.net, after) })
+		}
+		if r.Status == StatusConfirmed && (!ok || old.Status != StatusConfirmed) {
+			after := max(0, now.Sub(r.SeenAt))
+			w.observed = append(w.observed, func() { o.Confirmed(w.net, after) })
+		}
 	}
 	return &r, nil
 }

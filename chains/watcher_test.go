@@ -524,3 +524,100 @@ func TestWatcher_RescanNeverCountsConfirmationsBack(t *testing.T) {
 		t.Fatalf("after a Rescan beside a Step: %+v; want 3 confirmations", r)
 	}
 }
+
+// observer records the Observer's calls.
+type observer struct {
+	mu                  sync.Mutex
+	detected, confirmed []time.Duration
+}
+
+func (o *observer) Detected(_ chains.NetworkRef, d time.Duration) {
+	o.mu.Lock()
+	o.detected = append(o.detected, d)
+	o.mu.Unlock()
+}
+
+func (o *observer) Confirmed(_ chains.NetworkRef, d time.Duration) {
+	o.mu.Lock()
+	o.confirmed = append(o.confirmed, d)
+	o.mu.Unlock()
+}
+
+// TestWatcher_StatusAndObserver: Status says the height processed and the tip of the
+// last step, and a failed step's error until one succeeds; the Observer hears a
+// deposit first seen in a block (after the block's time), and each deposit's
+// confirmation (after it was first seen), once each.
+func TestWatcher_StatusAndObserver(t *testing.T) {
+	c := sim.New(net)
+	c.Mine(3)
+	now := time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC) // the sim chain's blocks are 10 minutes apart from midnight
+	clock := func() time.Time { return now }
+	obs := &observer{}
+	w, _, _ := setup(t, c, func(wc *chains.WatcherConfig) { wc.Observer, wc.Now = obs, clock })
+	w.Watch("addr1", "addr2")
+	if st := w.Status(); !st.Stepped.IsZero() || st.Watched != 2 || st.Network != net {
+		t.Fatalf("status before a step: %+v", st)
+	}
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Status(); st.Height != 3 || st.Tip != 3 || !st.Stepped.Equal(now) || st.Err != "" {
+		t.Fatalf("status after a step: %+v", st)
+	}
+
+	c.Pay("addr1", "BTC", btc(5000)) // seen in the mempool first: no detection latency
+	now = now.Add(time.Minute)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	mined := c.Mine(1)
+	c.Pay("addr2", "BTC", btc(6000))
+	c.Mine(1) // addr2's payment is first seen in this block
+	now = now.Add(30 * time.Second)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Status(); st.Height != 5 || st.Tip != 5 {
+		t.Fatalf("status after two blocks: %+v", st)
+	}
+	obs.mu.Lock()
+	detected, confirmed := append([]time.Duration(nil), obs.detected...), append([]time.Duration(nil), obs.confirmed...)
+	obs.mu.Unlock()
+	blockTime := mined.Time.Add(10 * time.Minute) // the block after mined
+	if len(detected) != 1 || detected[0] != max(0, now.Sub(blockTime)) {
+		t.Fatalf("detected %v, want one after the block's time (%v)", detected, now.Sub(blockTime))
+	}
+	if len(confirmed) != 2 || !slicesContain(confirmed, 30*time.Second) || !slicesContain(confirmed, 0) {
+		t.Fatalf("confirmed %v, want 30s (seen in the mempool before) and 0 (seen confirmed)", confirmed)
+	}
+
+	c.SetOffline(true)
+	now = now.Add(time.Minute)
+	if err := w.Step(t.Context()); err == nil {
+		t.Fatal("a step against an offline node succeeded")
+	}
+	if st := w.Status(); st.Err == "" || !st.Failed.Equal(now) || st.Height != 5 {
+		t.Fatalf("status after a failed step: %+v", st)
+	}
+	c.SetOffline(false)
+	if err := w.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Status(); st.Err != "" || !st.Failed.IsZero() {
+		t.Fatalf("status after recovery: %+v", st)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if len(obs.detected) != 1 || len(obs.confirmed) != 2 {
+		t.Fatalf("steps with nothing new observed again: %v %v", obs.detected, obs.confirmed)
+	}
+}
+
+func slicesContain(ds []time.Duration, d time.Duration) bool {
+	for _, x := range ds {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
