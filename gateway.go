@@ -45,6 +45,7 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/rates"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
@@ -130,6 +131,12 @@ type Config struct {
 	Assets *asset.Registry
 	// Logger receives the Gateway's structured logs. Default: slog.Default().
 	Logger *slog.Logger
+	// Metrics, if set, receives the Gateway's Prometheus metrics: invoices and
+	// payouts by mode and status, each chain watcher's height, tip, lag and health,
+	// how fast deposits are detected and confirmed, webhook deliveries by outcome
+	// and their latency. Serve them with promhttp (the standalone server does at
+	// /metrics). Default: none.
+	Metrics prometheus.Registerer
 }
 
 // PayoutOptions tune payouts (see package payout).
@@ -203,6 +210,17 @@ type Gateway struct {
 	marksMu   sync.Mutex
 	marks     map[string]chan struct{}
 	rescans   sync.WaitGroup
+
+	metrics      *metrics      // nil without Config.Metrics
+	pollInterval time.Duration // Config.PollInterval with its default
+}
+
+// observer is the watchers' chains.Observer: the metrics, or none.
+func (g *Gateway) observer() chains.Observer {
+	if g.metrics == nil {
+		return nil
+	}
+	return g.metrics
 }
 
 // Errors of the Gateway.
@@ -305,6 +323,16 @@ func New(cfg Config) (*Gateway, error) {
 		rater = noRates{}
 	}
 	g.watchers = map[chains.NetworkRef]*chains.Watcher{}
+	g.pollInterval = cfg.PollInterval
+	if g.pollInterval <= 0 {
+		g.pollInterval = chains.DefaultPollInterval
+	}
+	if cfg.Metrics != nil {
+		if g.metrics, err = newMetrics(g, cfg.Metrics); err != nil {
+			g.Close()
+			return nil, fmt.Errorf("kassa: Metrics: %w", err)
+		}
+	}
 	g.invoices, err = invoice.New(invoice.Config{Assets: g.assets, Keys: g.keys, Rates: rater,
 		Update: storage.Runner[invoice.Tx](g.store.Update), View: storage.Runner[invoice.Tx](g.store.View),
 		Watch: g.Watch, Unwatch: g.unwatch, Rescan: g.rescan,
@@ -315,8 +343,12 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	if cfg.MasterKey != nil {
-		g.webhooks, err = webhook.New(webhook.Config{MasterKey: cfg.MasterKey, Update: webhook.Runner(storage.Runner[webhook.Tx](g.store.Update)),
-			View: webhook.Runner(storage.Runner[webhook.Tx](g.store.View)), Options: cfg.Webhooks, Now: g.now, Logger: g.log})
+		wc := webhook.Config{MasterKey: cfg.MasterKey, Update: webhook.Runner(storage.Runner[webhook.Tx](g.store.Update)),
+			View: webhook.Runner(storage.Runner[webhook.Tx](g.store.View)), Options: cfg.Webhooks, Now: g.now, Logger: g.log}
+		if g.metrics != nil {
+			wc.Observe = g.metrics.delivered
+		}
+		g.webhooks, err = webhook.New(wc)
 		if err != nil {
 			g.Close()
 			return nil, err
@@ -342,7 +374,7 @@ func New(cfg Config) (*Gateway, error) {
 			Backend: b, Assets: g.assets, Update: storage.Runner[chains.Tx](g.store.Update),
 			View: storage.Runner[chains.Tx](g.store.View), Sink: sink{g},
 			SendConfirmations: cfg.Payouts.Confirmations[b.Network().ID], PollInterval: cfg.PollInterval, Now: g.now, Logger: g.log, OnCommit: g.wake,
-			Current: g.current,
+			Current: g.current, Observer: g.observer(),
 		})
 		if err != nil {
 			g.Close()
@@ -431,6 +463,9 @@ func (g *Gateway) Close() error {
 	}
 	g.close()
 	g.runs.Wait()
+	if g.metrics != nil {
+		g.metrics.unregister()
+	}
 	if g.ownsStore && g.store != nil {
 		return g.store.Close()
 	}

@@ -150,6 +150,9 @@ type WatcherStatus struct {
 	Watched int
 }
 
+// DefaultPollInterval is WatcherConfig.PollInterval's default.
+const DefaultPollInterval = 10 * time.Second
+
 // FirstScanSlack is how much older than the oldest watched address a fresh
 // deployment's first scan may start: block timestamps may run behind real time (on
 // Bitcoin up to about two hours).
@@ -255,6 +258,13 @@ func (w *Watcher) Status() WatcherStatus {
 	return st
 }
 
+// progress records the height a step has reached, while it catches up.
+func (w *Watcher) progress(height, tip uint64) {
+	w.statusMu.Lock()
+	w.status.Height, w.status.Tip = height, tip
+	w.statusMu.Unlock()
+}
+
 // stepped records the outcome of a step: the height processed and the tip, or err.
 func (w *Watcher) stepped(height, tip uint64, err error) {
 	w.statusMu.Lock()
@@ -293,7 +303,7 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 		cfg.KeepBlocks = 1000
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 10 * time.Second
+		cfg.PollInterval = DefaultPollInterval
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = time.Minute
@@ -479,6 +489,7 @@ func (w *Watcher) step(ctx context.Context) (height, tipHeight uint64, err error
 			return 0, 0, err
 		}
 		height = h
+		w.progress(h, tip.Height)
 		if reorg {
 			// A node whose answers keep disagreeing (blocks of two branches behind one
 			// load balancer) would send this loop round forever: give the step up and

@@ -37,6 +37,7 @@ import (
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/webhook"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
 )
 
@@ -111,6 +112,7 @@ type options struct {
 	poll     time.Duration
 	noSync   bool
 	open     func(ctx context.Context) (storage.Store, error)
+	metrics  prometheus.Registerer
 }
 
 // Option configures New.
@@ -165,6 +167,9 @@ func WithClock(c *Clock) Option { return func(o *options) { o.clock = c } }
 
 // WithPollInterval sets how often Run polls nodes that do not push.
 func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll = d } }
+
+// WithMetrics gives the Gateway a Prometheus registerer (kassa.Config.Metrics).
+func WithMetrics(r prometheus.Registerer) Option { return func(o *options) { o.metrics = r } }
 
 // WithoutSync leaves the first Sync to the test (a deployment whose node is down at
 // its start, say).
@@ -231,7 +236,7 @@ func (e *Env) start() {
 	g, err := kassa.New(kassa.Config{
 		Mnemonic: cfg.Mnemonic, Keyring: cfg.Keyring, Store: store, Chains: backends, Rates: cache, PollInterval: e.opts.poll,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
-		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(),
+		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(), Metrics: e.opts.metrics,
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -203,6 +203,10 @@ type Config struct {
 	Options   Options
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Observe hears each attempt once it is recorded: the delivery's new status
+	// (succeeded; pending: it will be retried; failed: no more retries) and how long
+	// the POST took. Optional (the Gateway's metrics).
+	Observe func(status DeliveryStatus, took time.Duration)
 }
 
 // Service manages endpoints and delivers events.
@@ -584,6 +588,11 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 			return nil
 		}); err != nil {
 			return total, err
+		}
+		if s.cfg.Observe != nil {
+			for _, r := range results {
+				s.cfg.Observe(r.d.Status, r.a.Latency)
+			}
 		}
 		total += len(batch)
 		if ctx.Err() != nil {
