@@ -1,6 +1,7 @@
 package httphandler
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -48,7 +49,7 @@ var (
 )
 
 // toAPIError maps any error to its API answer: one table, errors.Is only.
-func toAPIError(err error, log *slog.Logger) *apiError {
+func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
@@ -81,7 +82,7 @@ func toAPIError(err error, log *slog.Logger) *apiError {
 	if errors.As(err, &fe) {
 		var v validation.Error
 		v.Add("", fe)
-		return toAPIError(&v, log)
+		return toAPIError(ctx, &v, log)
 	}
 	switch {
 	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound):
@@ -91,7 +92,7 @@ func toAPIError(err error, log *slog.Logger) *apiError {
 	case errors.Is(err, apikey.ErrNotFound), errors.Is(err, apikey.ErrRevoked), errors.Is(err, apikey.ErrMalformed):
 		return errUnauthorized
 	}
-	log.Error("httphandler: internal error", "err", err)
+	log.ErrorContext(ctx, "httphandler: internal error", "err", err)
 	return errf(http.StatusInternalServerError, "internal_error", "Something went wrong on our side.")
 }
 

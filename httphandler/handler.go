@@ -24,6 +24,7 @@ package httphandler
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options configure the handler.
@@ -70,8 +72,14 @@ type Options struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// Now is the clock of the signature window (default time.Now).
-	Now    func() time.Time
+	Now func() time.Time
+	// Logger receives the handler's logs, each with the request's request_id
+	// (default slog.Default()).
 	Logger *slog.Logger
+	// Metrics, if set, receives request metrics: kassa_http_requests_total by route
+	// (the path template), method and status code, and
+	// kassa_http_request_duration_seconds by route and method. Default: none.
+	Metrics prometheus.Registerer
 }
 
 // Handler is the API.
@@ -122,6 +130,13 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	h.log = slog.New(LogHandler(h.log.Handler()))
+	var metrics *httpMetrics
+	if opts.Metrics != nil {
+		if metrics, err = newHTTPMetrics(opts.Metrics); err != nil {
+			return nil, fmt.Errorf("httphandler: Options.Metrics: %w", err)
+		}
+	}
 	if rl := gw.SharedLimiter(); rl != nil {
 		h.limits = sharedLimits{rl: rl, log: h.log}
 	} else {
@@ -130,7 +145,7 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 	for _, rt := range h.routes() {
 		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := rt.h(w, r); err != nil {
-				writeError(w, toAPIError(err, h.log))
+				writeError(w, toAPIError(r.Context(), err, h.log))
 			}
 		})
 		if rt.public {
@@ -138,11 +153,11 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 		} else {
 			next = h.authenticate(h.idempotent(next))
 		}
-		h.mux.Handle(rt.method+" "+rt.path, h.secure(next))
+		h.mux.Handle(rt.method+" "+rt.path, metrics.instrument(rt.method, rt.path, h.secure(next)))
 	}
-	h.mux.Handle("/", h.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h.mux.Handle("/", metrics.instrument("", "other", h.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errMethodNotFound)
-	})))
+	}))))
 	return h, nil
 }
 

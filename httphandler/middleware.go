@@ -65,12 +65,13 @@ func (h *Handler) secure(next http.Handler) http.Handler {
 			hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		r = withRequestID(w, r)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				h.log.Error("httphandler: panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
+				h.log.ErrorContext(r.Context(), "httphandler: panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
 				writeError(w, errf(http.StatusInternalServerError, "internal_error", "Something went wrong on our side."))
 			}
 		}()
@@ -94,7 +95,7 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 		if err != nil {
 			// Each failure costs the client address a token; with none left the answer
 			// is 429 instead of 401 (a valid key from the same address still works).
-			if e := toAPIError(err, h.log); e.status != http.StatusUnauthorized || h.allowIP(w, r, "auth", h.opts.FailedAuthLimit, 20) {
+			if e := toAPIError(r.Context(), err, h.log); e.status != http.StatusUnauthorized || h.allowIP(w, r, "auth", h.opts.FailedAuthLimit, 20) {
 				writeError(w, e)
 			} else {
 				writeError(w, errRateLimited)
@@ -224,7 +225,7 @@ func (h *Handler) verifySignature(r *http.Request, key apikey.Key, secret string
 	}
 	first, err := h.gw.Keys().FirstUse(r.Context(), key.ID, wantRaw, at.Add(signatureWindow), now)
 	if err != nil {
-		return toAPIError(err, h.log)
+		return toAPIError(r.Context(), err, h.log)
 	}
 	if !first {
 		return errReplayed
@@ -277,7 +278,7 @@ func (h *Handler) idempotent(next http.Handler) http.Handler {
 		keys := h.gw.Keys()
 		idem, err := keys.BeginIdempotent(r.Context(), c.key.ID, key, hash, h.opts.IdempotencyLease)
 		if err != nil {
-			writeError(w, toAPIError(err, h.log))
+			writeError(w, toAPIError(r.Context(), err, h.log))
 			return
 		}
 		switch idem.State {

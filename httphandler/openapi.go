@@ -88,6 +88,8 @@ func (h *Handler) document() map[string]any {
 		switch {
 		case d.content != "":
 			ok = map[string]any{"description": rt.summary, "content": map[string]any{d.content: map[string]any{}}}
+		case d.bare:
+			ok = map[string]any{"description": rt.summary, "content": map[string]any{"application/json": map[string]any{"schema": sc.ref(d.data, false)}}}
 		case d.list:
 			ok = envelope(rt.summary, map[string]any{"type": "array", "items": sc.ref(d.data, false)}, sc.ref(pagination{}, false))
 		default:
@@ -234,6 +236,8 @@ var operationIDs = map[string]string{
 	"POST /checkout/{id}/test-pay":                  "checkoutTestPay",
 	"GET /static/{file}":                            "getStaticFile",
 	"GET /openapi.json":                             "getOpenAPI",
+	"GET /healthz":                                  "liveness",
+	"GET /readyz":                                   "readiness",
 }
 
 // operationID names an operation; a route without a name is a programming error,

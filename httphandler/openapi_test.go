@@ -225,7 +225,7 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("DELETE", "/v1/webhook-endpoints/"+eid, nil, nil), 200, "")
 
 	// The hosted routes.
-	for _, path := range []string{"/checkout/" + sid, "/checkout/" + sid + "/status", "/static/checkout.css", "/openapi.json"} {
+	for _, path := range []string{"/checkout/" + sid, "/checkout/" + sid + "/status", "/static/checkout.css", "/openapi.json", "/healthz", "/readyz"} {
 		want(t, a.do("GET", path, nil, nil), 200, "")
 	}
 	form, _ := http.NewRequest("POST", a.srv.URL+"/pay/checkout/"+sid+"/test-pay", strings.NewReader("method=BTC"))

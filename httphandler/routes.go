@@ -1,6 +1,7 @@
 package httphandler
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
@@ -92,7 +94,34 @@ func (h *Handler) routes() []route {
 		{"POST", "/checkout/{id}/test-pay", true, "Test mode: the page's \"Pay with test funds\" button", h.checkoutTestPay, routeDoc{status: http.StatusSeeOther, content: "text/html"}},
 		{"GET", "/static/{file}", true, "The checkout page's CSS, JS and logo", h.static, routeDoc{content: "*/*"}},
 		{"GET", "/openapi.json", true, "This document", h.openAPI, routeDoc{content: "application/json"}},
+		{"GET", "/healthz", true, "Liveness: the process answers", h.healthz, routeDoc{data: healthzJSON{}, bare: true}},
+		{"GET", "/readyz", true, "Readiness: the database answers and every chain watcher this instance runs is current (503 when not)",
+			h.readyz, routeDoc{data: kassa.Health{}, bare: true, also: []int{http.StatusServiceUnavailable}}},
 	}
+}
+
+// healthzJSON answers a liveness probe.
+type healthzJSON struct {
+	Status string `json:"status" enum:"ok"`
+}
+
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, healthzJSON{Status: "ok"})
+	return nil
+}
+
+// readyz answers a readiness probe: 200 when the Gateway is ready, 503 when not,
+// with what it found either way.
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	health := h.gw.Ready(ctx)
+	status := http.StatusOK
+	if !health.Ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, health)
+	return nil
 }
 
 // with returns d for a request body of type body answered with data.

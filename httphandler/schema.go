@@ -25,6 +25,8 @@ type routeDoc struct {
 	status int     // the success status; default 200
 	also   []int   // other success statuses with the same answer (200 for a repeated create)
 	query  []param // query parameters
+	// bare: the answer is data itself, not in the envelope (health probes)
+	bare bool
 	// content is the media type of a success answer that is not the JSON envelope
 	// (the hosted page, its static files, this document); data is then ignored.
 	content string
@@ -92,6 +94,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[testPayRequest]():      "TestPayRequest",
 	reflect.TypeFor[checkoutStatusJSON]():  "CheckoutStatus",
 	reflect.TypeFor[pagination]():          "Pagination",
+	reflect.TypeFor[healthzJSON]():         "Liveness",
 }
 
 var (
