@@ -3,6 +3,15 @@
 //
 //	go run ./examples/server                          serve until SIGINT/SIGTERM
 //	go run ./examples/server keys create --mode test  print a new secret key (last line); --label L
+//	go run ./examples/server keys list [--mode test|live]  id, prefix, mode, created, revoked,
+//	                                                  allowed IPs and label of each key (never a secret)
+//	go run ./examples/server keys revoke <id>         the key authenticates nothing from then on
+//	go run ./examples/server keys allowlist <id> <cidr,...>  the client addresses the key is
+//	                                                  accepted from ("" accepts any again)
+//	go run ./examples/server backup <file>            a consistent copy of KASSA_DB while it serves
+//	                                                  (VACUUM INTO a new file; PostgreSQL: use pg_dump)
+//
+// The key commands act on the database at once, a running server included.
 //
 // Every variable is checked before anything starts: a wrong value stops the server with
 // a message naming the variable, before any node is dialled or database opened. What
@@ -122,6 +131,9 @@ func main() {
 // anything starts.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(args) > 0 && args[0] == "backup" {
+		return backup(ctx, args[1:], getenv, stdout)
+	}
 	var cmd command
 	if len(args) > 0 {
 		var err error
