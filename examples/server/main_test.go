@@ -23,7 +23,9 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/internal/btcdtest"
 	"github.com/kassapay/kassa/keys"
 )
 
@@ -565,4 +567,59 @@ func TestServer_DefaultRateLimitLetsAClientPoll(t *testing.T) {
 			t.Fatalf("request %d: %d, X-RateLimit-Limit %q", i+2, code, h.Get("X-RateLimit-Limit"))
 		}
 	}
+}
+
+// TestServer_BtcdPushSeesAPaymentBeforeThePoll (issue 19): the server on a real btcd
+// (regtest) with its default settings (btcd's websocket on the RPC URL's host, mempool
+// push on) and a 30 s poll interval sees payments on the API, their invoices
+// confirming, long before the next poll could have found them. Two payments: the first
+// right after start (it may wait for the watcher's first scan of the chain, about 200
+// blocks here), the second once the server is steady. It logs the measured latency of
+// each, from before the payment is built to the API showing it; only a bound far below
+// the poll interval is asserted (a time is not, on a loaded machine).
+func TestServer_BtcdPushSeesAPaymentBeforeThePoll(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs btcd")
+	}
+	node := btcdtest.Start(t)
+	const poll = 30 * time.Second
+	vars := map[string]string{"KASSA_ADDR": "127.0.0.1:0", "KASSA_DB": filepath.Join(t.TempDir(), "kassa.db"),
+		"KASSA_MASTER_KEY": strings.Repeat("ab", 32), "KASSA_FIXED_RATES": "BTC:USD=65000", "KASSA_POLL_INTERVAL": poll.String(),
+		"KASSA_BTC_RPC_URL": node.URL, "KASSA_BTC_RPC_USER": node.User, "KASSA_BTC_RPC_PASS": node.Pass, "KASSA_BTC_NETWORK": "regtest"}
+	getenv := getenvOf(vars)
+	if s, err := loadSettings(getenv); err != nil || s.btc.ws != node.Host || s.btc.blocksOnly {
+		t.Fatalf("push is not on by default: %+v, %v", s.btc, err)
+	}
+	_, key := newKey(t, getenv, "--mode", "test")
+	srv := startServer(t, getenv)
+	for _, which := range []string{"first, after start", "second, steady"} {
+		inv := srv.mustCall(key, "POST", "/v1/invoices", map[string]any{"amount": "0.001", "currency": "BTC"})
+		addr := inv["payment_methods"].([]any)[0].(map[string]any)["address"].(string)
+		script, err := bitcoin.AddressScript(addr, node.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/v1/invoices/" + inv["id"].(string)
+		sent := time.Now() // before the payment is built and broadcast: the latency is an upper bound
+		node.Payer().Pay(btcdtest.Output{Script: script, Sats: 100_000})
+		deadline := sent.Add(poll / 2)
+		// The API is polled every 10 ms at first, backing off to 250 ms: fine enough to
+		// measure, and within the default rate limit for the whole deadline.
+		for wait := 10 * time.Millisecond; ; wait = min(wait*5/4, 250*time.Millisecond) {
+			got := srv.mustCall(key, "GET", path, nil)
+			if got["status"] != "pending" {
+				t.Logf("%s payment: seen on the API %v after it was sent (status %s); the next poll was %v away",
+					which, time.Since(sent).Round(time.Millisecond), got["status"], poll)
+				if got["status"] != "confirming" || got["amount_paid"] != "0.001" {
+					t.Errorf("after the payment: %v", got)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s payment: not seen within %v of its broadcast: push is not working", which, poll/2)
+			}
+			time.Sleep(wait) // a bounded poll of the API
+		}
+	}
+	srv.stop()
 }
