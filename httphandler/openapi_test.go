@@ -168,6 +168,15 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 		"metadata": map[string]any{"cart": 7}}, nil)
 	want(t, inv, 201, "")
 	id := inv.data()["id"].(string)
+	// Each method says who priced it: the fixed test rates, or par for a stablecoin.
+	sources := map[string]any{}
+	for _, m := range inv.data()["payment_methods"].([]any) {
+		mm := m.(map[string]any)
+		sources[mm["code"].(string)] = mm["rate_source"]
+	}
+	if sources["BTC"] != "fixed+par" || sources["USDT_TRON"] != "par" { // BTC in USD: the fixed BTC price, over USD at par
+		t.Fatalf("rate sources %v", sources)
+	}
 	want(t, a.do("POST", "/v1/invoices", map[string]any{"amount": "25.00", "currency": "USD", "order_id": "ORD-1",
 		"metadata": map[string]any{"cart": 7}}, nil), 200, "") // the same order again
 	want(t, a.do("GET", "/v1/currencies", nil, nil), 200, "")
@@ -189,6 +198,9 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("POST", "/v1/checkout/sessions", map[string]any{"amount": "10", "currency": "USD", "product_name": "Tee", "order_id": "S-1"}, nil), 200, "")
 	sid := ses.data()["id"].(string)
 	want(t, a.do("GET", "/v1/checkout/sessions/"+sid, nil, nil), 200, "")
+	if l := a.do("GET", "/v1/checkout/sessions?limit=10", nil, nil); l.code != 200 || len(l.body["data"].([]any)) != 1 {
+		t.Fatalf("list sessions: %d %s", l.code, l.raw)
+	}
 	want(t, a.do("POST", "/v1/checkout/sessions/"+sid+"/verify", map[string]any{}, nil), 200, "")
 	pay := a.do("POST", "/v1/payments", map[string]any{"amount": "10", "fiat_currency": "EUR", "order_id": "P-1"}, nil)
 	want(t, pay, 201, "")
@@ -210,9 +222,14 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("GET", "/v1/withdrawals/min-amount?currency=USDT&network=tron", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/withdrawals/fee-estimate?currency=USDT_TRON&amount=5", nil, nil), 200, "")
 
-	ep := a.do("POST", "/v1/webhook-endpoints", map[string]any{"url": "https://shop.example/hooks", "events": []string{"*"}}, nil)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer receiver.Close()
+	ep := a.do("POST", "/v1/webhook-endpoints", map[string]any{"url": receiver.URL + "/hooks", "events": []string{"*"}}, nil)
 	want(t, ep, 201, "")
 	eid := ep.data()["id"].(string)
+	if ping := a.do("POST", "/v1/webhook-endpoints/"+eid+"/ping", nil, nil); ping.code != 200 || ping.data()["ok"] != true {
+		t.Fatalf("ping: %d %s", ping.code, ping.raw)
+	}
 	want(t, a.do("GET", "/v1/webhook-endpoints", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/webhook-endpoints/"+eid, nil, nil), 200, "")
 	want(t, a.do("PUT", "/v1/webhook-endpoints/"+eid, map[string]any{"description": "shop"}, nil), 200, "")

@@ -58,6 +58,7 @@ func (h *Handler) routes() []route {
 		{"POST", "/v1/invoices/{id}/cancel", false, "Cancel a pending invoice", h.cancelInvoice, routeDoc{data: invoiceJSON{}}},
 		{"GET", "/v1/invoices/{id}/transactions", false, "On-chain transfers matched to an invoice", h.invoiceTransactions, routeDoc{data: []transferJSON{}}},
 		{"POST", "/v1/checkout/sessions", false, "Create a checkout session", h.createSession, created.with(createRequest{}, sessionJSON{})},
+		{"GET", "/v1/checkout/sessions", false, "List checkout sessions", h.listSessions, routeDoc{data: sessionJSON{}, list: true, query: invoiceFilters}},
 		{"GET", "/v1/checkout/sessions/{id}", false, "Get a checkout session", h.getSession, routeDoc{data: sessionJSON{}}},
 		{"POST", "/v1/checkout/sessions/{id}/verify", false, "The payer says they paid: rescan now", h.verifySession, routeDoc{body: verifyRequest{}, data: verifyJSON{}}},
 		{"POST", "/v1/payments", false, "Create a payment", h.createPayment, created.with(createRequest{}, paymentJSON{})},
@@ -82,6 +83,7 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/webhook-endpoints/{id}", false, "Get a webhook endpoint", h.getEndpoint, routeDoc{data: webhook.Endpoint{}}},
 		{"PUT", "/v1/webhook-endpoints/{id}", false, "Change a webhook endpoint", h.updateEndpoint, routeDoc{body: endpointUpdate{}, data: webhook.Endpoint{}}},
 		{"DELETE", "/v1/webhook-endpoints/{id}", false, "Delete a webhook endpoint", h.deleteEndpoint, routeDoc{data: deletedJSON{}}},
+		{"POST", "/v1/webhook-endpoints/{id}/ping", false, "Send a test event to a webhook endpoint now", h.pingEndpoint, routeDoc{data: webhook.PingResult{}}},
 		{"POST", "/v1/webhook-endpoints/{id}/rotate-secret", false, "Rotate a webhook endpoint's secret", h.rotateEndpoint, routeDoc{data: webhook.Endpoint{}}},
 		{"GET", "/v1/events", false, "List events", h.listEvents, routeDoc{data: event.Event{}, list: true,
 			query: append([]param{named("type", str("Only events of this type (\"invoice.paid\")."))}, paging...)}},
@@ -276,6 +278,8 @@ type methodJSON struct {
 	AmountPaid      decimal.Decimal `json:"amount_paid"`
 	AmountConfirmed decimal.Decimal `json:"amount_confirmed"`
 	Rate            decimal.Decimal `json:"rate"`
+	RateSource      string          `json:"rate_source,omitempty" example:"coingecko"`
+	RatedAt         *time.Time      `json:"rated_at,omitempty"`
 	PaymentURI      string          `json:"payment_uri"`
 	Confirmations   int             `json:"confirmations_required"`
 }
@@ -319,6 +323,7 @@ func (h *Handler) methodsJSON(inv *invoice.Invoice) []methodJSON {
 	for _, m := range inv.Methods {
 		out = append(out, methodJSON{Currency: m.Currency, Network: string(m.Network), Code: m.Asset, Address: m.Address,
 			AmountDue: m.AmountDue, AmountPaid: m.AmountPaid, AmountConfirmed: m.AmountConfirmed, Rate: m.Rate,
+			RateSource: m.RateSource, RatedAt: m.RatedAt,
 			PaymentURI: h.gw.PaymentURI(inv, m), Confirmations: m.Confirmations})
 	}
 	return out
@@ -613,6 +618,19 @@ func nonNull(b json.RawMessage) json.RawMessage {
 	return b
 }
 
+func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request) error {
+	invs, p, err := h.list(r, invoice.KindCheckoutSession)
+	if err != nil {
+		return err
+	}
+	out := []sessionJSON{}
+	for _, inv := range invs {
+		out = append(out, h.sessionJSON(inv, true))
+	}
+	okList(w, out, p)
+	return nil
+}
+
 func (h *Handler) getSession(w http.ResponseWriter, r *http.Request) error {
 	inv, err := h.own(r, invoice.KindCheckoutSession)
 	if err != nil {
@@ -901,6 +919,19 @@ func (h *Handler) deleteEndpoint(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ok(w, http.StatusOK, deletedJSON{ID: r.PathValue("id"), Deleted: true})
+	return nil
+}
+
+func (h *Handler) pingEndpoint(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.webhooks()
+	if err != nil {
+		return err
+	}
+	res, err := s.Ping(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, res)
 	return nil
 }
 

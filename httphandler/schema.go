@@ -95,6 +95,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[checkoutStatusJSON]():  "CheckoutStatus",
 	reflect.TypeFor[pagination]():          "Pagination",
 	reflect.TypeFor[healthzJSON]():         "Liveness",
+	reflect.TypeFor[webhook.PingResult]():  "WebhookPing",
 }
 
 var (

@@ -237,7 +237,8 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 		if !single {
 			out = &left
 		}
-		rate := decimal.NewFromInt(1)
+		rate, source := decimal.NewFromInt(1), "par"
+		var ratedAt *time.Time
 		if a.Code != currency && !(a.Stable && currency == "USD") {
 			quote := currency
 			if priceAsset != nil {
@@ -248,7 +249,11 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 				out.Add("currency", fmt.Errorf("%w for %s/%s: %v", ErrNoRate, a.Currency, currency, err))
 				continue
 			}
-			rate = r.Value
+			rate, source = r.Value, r.Source
+			if !r.At.IsZero() {
+				at := r.At.UTC()
+				ratedAt = &at
+			}
 		}
 		amt := asset.DivRoundUp(due, rate, a.Decimals)
 		if p.SubtractPercent.IsPositive() {
@@ -270,7 +275,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 		n, _ := s.cfg.Assets.Network(a.Network)
 		inv.Methods = append(inv.Methods, Method{
 			Asset: a.Code, Currency: a.Currency, Network: a.Network, Family: n.Family, Decimals: a.Decimals,
-			Rate: rate, AmountDue: amt, AmountPaid: decimal.Zero, AmountConfirmed: decimal.Zero,
+			Rate: rate, RateSource: source, RatedAt: ratedAt, AmountDue: amt, AmountPaid: decimal.Zero, AmountConfirmed: decimal.Zero,
 			Confirmations: a.ConfirmationsFor(amt),
 		})
 	}

@@ -133,8 +133,14 @@ type Method struct {
 	Family   asset.Family    `json:"family"`
 	Decimals int32           `json:"precision"`
 	Index    uint32          `json:"address_index"`
-	// Rate is the locked price of one unit of the asset in the price currency.
+	// Rate is the locked price of one unit of the asset in the price currency;
+	// RateSource names who priced it ("coingecko", "kraken", "fixed"; a cross rate
+	// names both of its prices' sources, "kraken+par"; "par" alone for
+	// the asset itself or a USD stablecoin in USD, priced 1 by definition) and RatedAt
+	// when its prices were fetched (zero at par).
 	Rate            decimal.Decimal `json:"rate"`
+	RateSource      string          `json:"rate_source,omitempty"`
+	RatedAt         *time.Time      `json:"rated_at,omitempty"`
 	AmountDue       decimal.Decimal `json:"amount_due"`
 	AmountPaid      decimal.Decimal `json:"amount_paid"`
 	AmountConfirmed decimal.Decimal `json:"amount_confirmed"`

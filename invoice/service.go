@@ -19,6 +19,7 @@ import (
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/validation"
+	"github.com/shopspring/decimal"
 )
 
 // Config configures a Service.
@@ -182,7 +183,7 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 		}
 		tx.AfterCommit(func() { s.cfg.Watch(n, m.Address) })
 	}
-	if err := s.emit(ctx, tx, inv, event.InvoiceCreated); err != nil {
+	if err := s.emit(ctx, tx, inv, event.InvoiceCreated, nil); err != nil {
 		return nil, false, err
 	}
 	return inv, true, nil
@@ -211,7 +212,7 @@ func (s *Service) cancel(ctx context.Context, tx Tx, m asset.Mode, id string) (*
 	if err := tx.UpdateInvoice(ctx, inv, now.Before(inv.MonitorUntil)); err != nil {
 		return nil, err
 	}
-	return inv, s.emit(ctx, tx, inv, event.InvoiceCancelled)
+	return inv, s.emit(ctx, tx, inv, event.InvoiceCancelled, nil) // a pending invoice has no payments
 }
 
 // Apply is the chain watcher's sink: it books each changed transfer in the ledger and
@@ -362,8 +363,16 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 			tx.AfterCommit(func() { s.cfg.Unwatch(n, m.Address) })
 		}
 	}
+	if len(events) > 0 {
+		depth := depthOf(ctx, tx)
+		for i := range pays {
+			if err := depth(&pays[i].Record); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, t := range events {
-		if err := s.emit(ctx, tx, inv, t); err != nil {
+		if err := s.emit(ctx, tx, inv, t, pays); err != nil {
 			return nil, err
 		}
 	}
@@ -420,9 +429,45 @@ func (s *Service) emitDeficit(ctx context.Context, tx Tx, m asset.Mode, r chains
 	return err
 }
 
-// emit writes an event about inv to the outbox.
-func (s *Service) emit(ctx context.Context, tx Tx, inv *Invoice, t event.Type) error {
-	data, err := json.Marshal(inv)
+// EventData is the data of an invoice's events: the invoice, and the payments it
+// has had so far, each with its transaction and current confirmations.
+type EventData struct {
+	*Invoice
+	Payments []EventPayment `json:"payments"`
+}
+
+// EventPayment is one payment of an invoice, as its events show it.
+type EventPayment struct {
+	TxHash  string          `json:"tx_hash"`
+	Index   uint32          `json:"index"`
+	Code    string          `json:"code"`
+	Network asset.NetworkID `json:"network"`
+	Amount  decimal.Decimal `json:"amount"`
+	// Status is mempool, confirming, confirmed, orphaned or dropped.
+	Status                chains.Status `json:"status"`
+	Confirmations         int           `json:"confirmations"`
+	ConfirmationsRequired int           `json:"confirmations_required"`
+	BlockHeight           *uint64       `json:"block_height,omitempty"`
+	SeenAt                time.Time     `json:"seen_at"`
+}
+
+// emit writes an event about inv, with its payments pays, to the outbox.
+func (s *Service) emit(ctx context.Context, tx Tx, inv *Invoice, t event.Type, pays []Payment) error {
+	d := EventData{Invoice: inv, Payments: []EventPayment{}}
+	for _, p := range pays {
+		a, err := s.cfg.Assets.Get(p.Asset)
+		if err != nil {
+			return err
+		}
+		ep := EventPayment{TxHash: p.TxID, Index: p.Index, Code: p.Asset, Network: p.Network.ID, Amount: a.FromBaseUnits(p.Amount),
+			Status: p.Status, Confirmations: p.Confirmations, ConfirmationsRequired: p.Required, SeenAt: p.SeenAt.UTC()}
+		if p.Block.Hash != "" {
+			h := p.Block.Height
+			ep.BlockHeight = &h
+		}
+		d.Payments = append(d.Payments, ep)
+	}
+	data, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}

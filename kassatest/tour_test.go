@@ -2,6 +2,8 @@ package kassatest_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/webhook"
 )
 
 // TestCustomerPaysInThreeLines is the README's first kassatest snippet.
@@ -92,5 +95,66 @@ func TestTour_PayoutWithCode(t *testing.T) {
 	p, err = env.Gateway.Payouts().Verify(ctx, asset.Test, p.ID, env.Code(p.ID)) // the code the owner got
 	if err != nil || p.Status == payout.StatusPendingVerification || p.Approval != "code" {
 		t.Fatalf("payout %v after its code: %v", p, err)
+	}
+}
+
+// TestWebhookPayloadsCarryPayments: an invoice's events name each payment's
+// transaction, amount and confirmations as they stood when the event was written.
+func TestWebhookPayloadsCarryPayments(t *testing.T) {
+	env := kassatest.New(t)
+	hooks := env.WebhookReceiver("invoice.confirming", "invoice.paid")
+	inv := env.Create(invoice.CreateParams{Amount: kassatest.Dec("25.00"), Currency: "USD"})
+	txid := env.PayInFull(inv, "BTC")
+	env.Confirm(inv, "BTC")
+	type payment struct {
+		TxHash                string `json:"tx_hash"`
+		Code, Amount, Status  string
+		Confirmations         int
+		ConfirmationsRequired int `json:"confirmations_required"`
+	}
+	got := map[event.Type]payment{}
+	for _, ev := range hooks.Events() {
+		var data struct {
+			ID       string    `json:"id"`
+			Payments []payment `json:"payments"`
+		}
+		if err := json.Unmarshal(ev.Data, &data); err != nil || data.ID != inv.ID || len(data.Payments) != 1 {
+			t.Fatalf("%s: %v %s", ev.Type, err, ev.Data)
+		}
+		got[ev.Type] = data.Payments[0]
+	}
+	due := env.Method(inv, "BTC").AmountDue.String()
+	c, p := got[event.InvoiceConfirming], got[event.InvoicePaid]
+	if c.TxHash != txid || c.Status != "mempool" || c.Confirmations != 0 || c.Amount != due || c.Code != "BTC" {
+		t.Errorf("confirming: %+v", c)
+	}
+	if p.TxHash != txid || p.Status != "confirmed" || p.Confirmations < p.ConfirmationsRequired || p.ConfirmationsRequired < 1 {
+		t.Errorf("paid: %+v", p)
+	}
+}
+
+// TestWebhookPing: a ping reaches the endpoint at once, signed, and says what it got;
+// it is not an event anyone else hears of, and another mode's endpoint is not found.
+func TestWebhookPing(t *testing.T) {
+	env := kassatest.New(t)
+	hooks := env.WebhookReceiver("invoice.paid")
+	before := len(env.Events())
+	res, err := env.Gateway.Webhooks().Ping(t.Context(), asset.Test, hooks.Endpoint.ID)
+	if err != nil || !res.OK || res.StatusCode != 200 || res.EventID == "" {
+		t.Fatalf("ping: %+v, %v", res, err)
+	}
+	if got := hooks.Types(); len(got) != 1 || got[0] != webhook.EndpointPing || hooks.Events()[0].ID != res.EventID {
+		t.Fatalf("the receiver got %v", got)
+	}
+	env.Sync()
+	if len(env.Events()) != before || len(hooks.Events()) != 1 {
+		t.Fatal("a ping reached the outbox, or was delivered again")
+	}
+	hooks.FailNext(1)
+	if res, err := env.Gateway.Webhooks().Ping(t.Context(), asset.Test, hooks.Endpoint.ID); err != nil || res.OK || res.StatusCode != 500 {
+		t.Fatalf("a ping the endpoint refused: %+v, %v", res, err)
+	}
+	if _, err := env.Gateway.Webhooks().Ping(t.Context(), asset.Live, hooks.Endpoint.ID); !errors.Is(err, webhook.ErrNotFound) {
+		t.Fatalf("a test endpoint pinged with a live key: %v", err)
 	}
 }
