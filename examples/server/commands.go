@@ -19,6 +19,7 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/keys"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, for backup
 )
 
@@ -28,7 +29,8 @@ const usage = `usage:
   server keys list [--mode test|live]
   server keys revoke <id>
   server keys allowlist <id> <cidr,...>     "" allows every address again
-  server backup <file>                      copy KASSA_DB while it serves`
+  server backup <file>                      copy KASSA_DB while it serves
+  server mnemonic                           print a new 24-word BIP39 mnemonic (for KASSA_MNEMONIC_FILE)`
 
 // command is a subcommand, to run on the Gateway.
 type command func(ctx context.Context, g *kassa.Gateway) error
@@ -259,4 +261,18 @@ func sqliteURI(path string, q url.Values) (string, error) {
 		return "", err
 	}
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}).String(), nil
+}
+
+// mnemonic prints a new BIP39 mnemonic of 24 words from crypto/rand: the seed of a
+// live deployment's keys. It touches no database and no node.
+func mnemonic(args []string, stdout io.Writer) error {
+	if len(args) != 0 {
+		return fmt.Errorf("mnemonic takes no arguments\n%s", usage)
+	}
+	words, err := keys.NewMnemonic()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, words)
+	return nil
 }

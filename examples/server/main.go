@@ -10,6 +10,12 @@
 //	                                                  accepted from ("" accepts any again)
 //	go run ./examples/server backup <file>            a consistent copy of KASSA_DB while it serves
 //	                                                  (VACUUM INTO a new file; PostgreSQL: use pg_dump)
+//	go run ./examples/server mnemonic                 print a new 24-word BIP39 mnemonic (for KASSA_MNEMONIC_FILE)
+//
+// Besides the API and the hosted pages, KASSA_ADDR serves /healthz (liveness) and
+// /readyz (200 when the database answers and every chain watcher is current, 503
+// with each network's state when not). Every log line is JSON on stderr; those of a
+// request carry its request_id (X-Request-Id).
 //
 // The key commands act on the database at once, a running server included.
 //
@@ -87,6 +93,8 @@
 //	                            address before 429 (100)
 //	KASSA_PUBLIC_RATE_LIMIT     requests per hour per client address to the hosted pages
 //	                            and their status (7200)
+//	KASSA_METRICS_ADDR          serve Prometheus metrics at /metrics on this host:port (default
+//	                            none; keep it private: counts of invoices and payouts)
 //	KASSA_IDEMPOTENCY_LEASE     an Idempotency-Key still held after this belongs to a
 //	                            request whose process died; a retry runs (default 1m)
 //	KASSA_POLL_INTERVAL         how often nodes that do not push are polled (default 10s)
@@ -112,6 +120,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/httphandler"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // testMnemonic is the public BIP39 test mnemonic: anyone can spend what it receives.
@@ -130,9 +139,13 @@ func main() {
 // address once the server accepts connections. Every setting is checked before
 // anything starts.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Every log line of a request (the handler's and the Gateway's) carries its request_id.
+	log := slog.New(httphandler.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if len(args) > 0 && args[0] == "backup" {
 		return backup(ctx, args[1:], getenv, stdout)
+	}
+	if len(args) > 0 && args[0] == "mnemonic" {
+		return mnemonic(args[1:], stdout)
 	}
 	var cmd command
 	if len(args) > 0 {
@@ -165,6 +178,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	var metricsSrv *http.Server
+	if s.metrics != nil {
+		mln, err := net.Listen("tcp", s.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return &settingError{Var: "KASSA_METRICS_ADDR", Err: err}
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go metricsSrv.Serve(mln)
+		defer metricsSrv.Close()
+		log.Info("kassa: metrics", "addr", mln.Addr().String(), "path", "/metrics")
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { g.Run(runCtx); close(done) }()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -244,6 +245,7 @@ func TestSettings_RefusedAtStart(t *testing.T) {
 		substring string
 	}{
 		{map[string]string{"KASSA_MASTER_KEY": "short"}, "KASSA_MASTER_KEY", "64 hex"},
+		{map[string]string{"KASSA_METRICS_ADDR": "9090"}, "KASSA_METRICS_ADDR", "host:port"},
 		// Networks.
 		{map[string]string{"KASSA_BTC_RPC_URL": btc, "KASSA_BTC_NETWORK": "testnet5"}, "KASSA_BTC_NETWORK", "testnet, testnet4, signet or regtest"},
 		{map[string]string{"KASSA_LTC_RPC_URL": btc, "KASSA_LTC_NETWORK": "signet"}, "KASSA_LTC_NETWORK", "testnet or regtest"},
@@ -622,4 +624,63 @@ func TestServer_BtcdPushSeesAPaymentBeforeThePoll(t *testing.T) {
 		}
 	}
 	srv.stop()
+}
+
+// TestServer_MetricsProbesAndMnemonic: with KASSA_METRICS_ADDR the server serves
+// Prometheus metrics there (the Gateway's, the API's, the process's), never on the
+// API's address; /healthz and /readyz answer on the API's address; mnemonic prints a
+// valid 24-word mnemonic.
+func TestServer_MetricsProbesAndMnemonic(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+	vars := simVars(t.TempDir())
+	vars["KASSA_METRICS_ADDR"] = metricsAddr
+	getenv := getenvOf(vars)
+	_, key := newKey(t, getenv)
+	s := startServer(t, getenv)
+	s.mustCall(key, "POST", "/v1/invoices", map[string]any{"amount": "10", "currency": "USD"})
+	for _, probe := range []string{"/healthz", "/readyz"} {
+		res, err := http.Get("http://" + s.addr + probe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s: %d", probe, res.StatusCode)
+		}
+	}
+	if res, err := http.Get("http://" + s.addr + "/metrics"); err != nil || res.StatusCode != 404 {
+		t.Errorf("/metrics on the API's address: %v %v", res.StatusCode, err)
+	}
+	res, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`kassa_invoices{mode="test",status="pending"} 1`, `kassa_http_requests_total{code="201",method="POST",route="/v1/invoices"} 1`,
+		"kassa_watcher_up", "go_goroutines", "process_start_time_seconds"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	out, err := runCommand(getenv, "mnemonic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := strings.TrimSpace(out)
+	if len(strings.Fields(words)) != 24 {
+		t.Fatalf("mnemonic printed %q", words)
+	}
+	if _, err := keys.FromMnemonic(words, ""); err != nil {
+		t.Fatalf("the printed mnemonic is not valid: %v", err)
+	}
+	if again, _ := runCommand(getenv, "mnemonic"); strings.TrimSpace(again) == words {
+		t.Fatal("two mnemonics are the same")
+	}
 }

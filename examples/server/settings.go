@@ -31,6 +31,8 @@ import (
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/storage/postgres"
 	"github.com/kassapay/kassa/webhook"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/shopspring/decimal"
 )
 
@@ -75,6 +77,9 @@ type settings struct {
 	dbConns        int
 	addr, public   string
 	http           httphandler.Options // without its Logger
+	// metricsAddr serves /metrics (KASSA_METRICS_ADDR; "" for none) from metrics.
+	metricsAddr string
+	metrics     *prometheus.Registry
 }
 
 // nodeSettings are a Bitcoin-like network's: a node's JSON-RPC or an Esplora API.
@@ -223,6 +228,14 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 	s.addr = env(getenv, "KASSA_ADDR", "127.0.0.1:8080")
 	if _, _, err := net.SplitHostPort(s.addr); err != nil {
 		return nil, bad("KASSA_ADDR", "want host:port such as 127.0.0.1:8080, got %q", s.addr)
+	}
+	if s.metricsAddr = getenv("KASSA_METRICS_ADDR"); s.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(s.metricsAddr); err != nil {
+			return nil, bad("KASSA_METRICS_ADDR", "want host:port such as 127.0.0.1:9090, got %q", s.metricsAddr)
+		}
+		s.metrics = prometheus.NewRegistry()
+		s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		s.http.Metrics = s.metrics
 	}
 	s.public = env(getenv, "KASSA_PUBLIC_URL", "http://"+s.addr)
 	s.http.PublicURL, s.http.StoreName = s.public, getenv("KASSA_STORE_NAME")
@@ -601,6 +614,9 @@ func (s *settings) gateway(ctx context.Context, log *slog.Logger) (*kassa.Gatewa
 	cfg := kassa.Config{Keyring: s.keyring, Chains: backends, Instance: s.instance,
 		Rates: cache, MasterKey: s.master, Assets: s.reg, Logger: log, Payouts: s.payouts, PollInterval: s.poll,
 		Webhooks: webhook.Options{AllowPrivate: s.allowPrivate, Timeout: s.webhookTimeout, Lease: s.webhookLease}}
+	if s.metrics != nil {
+		cfg.Metrics = s.metrics
+	}
 	if s.dbURL != "" {
 		store, err := postgres.Open(ctx, s.dbURL, postgres.Options{MaxConns: s.dbConns, Logger: log})
 		if err != nil {
