@@ -54,6 +54,11 @@ type Transfer struct {
 	Index uint32
 	// Block is the block the transfer is in; zero for a mempool transfer.
 	Block BlockRef
+	// From is the payer's address when the chain tells it: an ERC-20 Transfer's
+	// sender, or the sender of a transaction that sends ether. Empty when it does not
+	// (a Bitcoin output has inputs, not a sender; ether sent by a contract's internal
+	// call).
+	From string
 
 	// Out marks a transaction of our own being followed to its confirmations (a payout,
 	// a sweep): Index is OutIndex, To is empty, and Amount is the fee it paid when the

@@ -469,12 +469,15 @@ type transferJSON struct {
 	Confirmations int             `json:"confirmations"`
 	Status        string          `json:"status"`
 	BlockHeight   *uint64         `json:"block_height"`
+	// From is the payer's address when the chain tells it (EVM; not Bitcoin).
+	From string `json:"from,omitempty"`
 }
 
 func (h *Handler) transferJSON(p chains.Record) transferJSON {
 	a, _ := h.gw.Assets().Get(p.Asset)
 	t := transferJSON{ID: "tx_" + shortHash(string(p.Network.ID)+p.Key()), TxID: p.TxID, Index: p.Index, Currency: a.Currency,
-		Network: string(p.Network.ID), Code: p.Asset, Amount: a.FromBaseUnits(p.Amount), Confirmations: p.Confirmations, Status: string(p.Status)}
+		Network: string(p.Network.ID), Code: p.Asset, Amount: a.FromBaseUnits(p.Amount), Confirmations: p.Confirmations, Status: string(p.Status),
+		From: p.From}
 	if p.Block.Hash != "" {
 		hgt := p.Block.Height
 		t.BlockHeight = &hgt

@@ -449,6 +449,8 @@ type EventPayment struct {
 	ConfirmationsRequired int           `json:"confirmations_required"`
 	BlockHeight           *uint64       `json:"block_height,omitempty"`
 	SeenAt                time.Time     `json:"seen_at"`
+	// From is the payer's address when the chain tells it (EVM; not Bitcoin).
+	From string `json:"from,omitempty"`
 }
 
 // emit writes an event about inv, with its payments pays, to the outbox.
@@ -460,7 +462,7 @@ func (s *Service) emit(ctx context.Context, tx Tx, inv *Invoice, t event.Type, p
 			return err
 		}
 		ep := EventPayment{TxHash: p.TxID, Index: p.Index, Code: p.Asset, Network: p.Network.ID, Amount: a.FromBaseUnits(p.Amount),
-			Status: p.Status, Confirmations: p.Confirmations, ConfirmationsRequired: p.Required, SeenAt: p.SeenAt.UTC()}
+			Status: p.Status, Confirmations: p.Confirmations, ConfirmationsRequired: p.Required, SeenAt: p.SeenAt.UTC(), From: p.From}
 		if p.Block.Hash != "" {
 			h := p.Block.Height
 			ep.BlockHeight = &h

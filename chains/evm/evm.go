@@ -395,7 +395,8 @@ func (b *Backend) matchLogs(logs []rpcLog, block common.Hash, ref chains.BlockRe
 		if amount.Sign() == 0 {
 			continue
 		}
-		out = append(out, chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: l.TxHash.Hex(), Index: index, Block: ref})
+		out = append(out, chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: l.TxHash.Hex(), Index: index, Block: ref,
+			From: common.BytesToAddress(l.Topics[1].Bytes()).Hex()})
 	}
 	return out
 }
@@ -425,7 +426,7 @@ func (b *Backend) nativeCandidates(blk *rpcBlock, ref chains.BlockRef, lookup fu
 		}
 		if addr, ok := lookup(*tx.To); ok {
 			out = append(out, chains.Transfer{Asset: b.native, To: addr, Amount: new(big.Int).Set(tx.Value.ToInt()),
-				TxID: tx.Hash.Hex(), Index: NativeIndex, Block: ref})
+				TxID: tx.Hash.Hex(), Index: NativeIndex, Block: ref, From: tx.From.Hex()})
 		}
 	}
 	return out

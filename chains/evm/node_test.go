@@ -149,7 +149,22 @@ func TestNode_ETHExactPaymentPaidAfterConfirmations(t *testing.T) {
 	if b := e.balance("ETH"); !b.Available.Equal(dec("0.25")) {
 		t.Fatalf("balance %+v", b)
 	}
+	e.wantPayer(inv, e.node.From.Hex())
 	e.verify()
+}
+
+// wantPayer checks that inv's payments name the address that sent them.
+func (e *env) wantPayer(inv *invoice.Invoice, from string) {
+	e.t.Helper()
+	pays, err := e.g.Invoices().Payments(context.Background(), asset.Test, inv.ID)
+	if err != nil || len(pays) == 0 {
+		e.t.Fatalf("payments of %s: %v %v", inv.ID, pays, err)
+	}
+	for _, p := range pays {
+		if p.From != from {
+			e.t.Errorf("payment %s names the payer %q, want %q", p.Key(), p.From, from)
+		}
+	}
 }
 
 func TestNode_TokensOfSixAndEighteenDecimals(t *testing.T) {
@@ -167,6 +182,8 @@ func TestNode_TokensOfSixAndEighteenDecimals(t *testing.T) {
 	if b := e.balance("LINK_ETHEREUM"); !b.Available.Equal(dec("12.000000000000000001")) {
 		t.Fatalf("LINK %+v", b)
 	}
+	e.wantPayer(usdt, e.node.From.Hex()) // the Transfer log's from
+	e.wantPayer(link, e.node.From.Hex())
 	e.verify()
 }
 
@@ -346,8 +363,8 @@ func TestNode_InternalTransferCaughtByReconciliation(t *testing.T) {
 		t.Fatalf("balance %+v", b)
 	}
 	pays, _ := e.g.Invoices().Payments(context.Background(), asset.Test, inv.ID)
-	if len(pays) != 1 || pays[0].Index != evm.InternalIndex || pays[0].TxID[:9] != "internal:" {
-		t.Fatalf("payments %+v", pays)
+	if len(pays) != 1 || pays[0].Index != evm.InternalIndex || pays[0].TxID[:9] != "internal:" || pays[0].From != "" {
+		t.Fatalf("payments %+v (an internal transfer's payer is not known)", pays)
 	}
 	e.verify()
 }

@@ -643,14 +643,24 @@ func TestServer_MetricsProbesAndMnemonic(t *testing.T) {
 	_, key := newKey(t, getenv)
 	s := startServer(t, getenv)
 	s.mustCall(key, "POST", "/v1/invoices", map[string]any{"amount": "10", "currency": "USD"})
-	for _, probe := range []string{"/healthz", "/readyz"} {
-		res, err := http.Get("http://" + s.addr + probe)
+	probe := func(path string) int {
+		res, err := http.Get("http://" + s.addr + path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		res.Body.Close()
-		if res.StatusCode != 200 {
-			t.Errorf("%s: %d", probe, res.StatusCode)
+		return res.StatusCode
+	}
+	if code := probe("/healthz"); code != 200 {
+		t.Errorf("/healthz: %d", code)
+	}
+	// Ready once every watcher has stepped (503 "starting" until then): polled five
+	// times a second, within the public rate limit's burst.
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(20 * time.Second); probe("/readyz") != 200; <-tick.C {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never answered 200")
 		}
 	}
 	if res, err := http.Get("http://" + s.addr + "/metrics"); err != nil || res.StatusCode != 404 {

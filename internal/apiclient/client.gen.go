@@ -1003,16 +1003,17 @@ type TestPayRequest struct {
 // Transfer defines model for Transfer.
 type Transfer struct {
 	// Amount A decimal number, written as a string to keep it exact.
-	Amount        string `json:"amount"`
-	BlockHeight   *int   `json:"block_height"`
-	Code          string `json:"code"`
-	Confirmations int    `json:"confirmations"`
-	Currency      string `json:"currency"`
-	Id            string `json:"id"`
-	Index         int    `json:"index"`
-	Network       string `json:"network"`
-	Status        string `json:"status"`
-	Txid          string `json:"txid"`
+	Amount        string  `json:"amount"`
+	BlockHeight   *int    `json:"block_height"`
+	Code          string  `json:"code"`
+	Confirmations int     `json:"confirmations"`
+	Currency      string  `json:"currency"`
+	From          *string `json:"from,omitempty"`
+	Id            string  `json:"id"`
+	Index         int     `json:"index"`
+	Network       string  `json:"network"`
+	Status        string  `json:"status"`
+	Txid          string  `json:"txid"`
 }
 
 // UpdateWebhookEndpointRequest defines model for UpdateWebhookEndpointRequest.

@@ -78,7 +78,7 @@ func (t *tx) ForgetBlocksBelow(ctx context.Context, n chains.NetworkRef, height 
 }
 
 const transferCols = `network, mode, txid, idx, asset, address, amount, block_height, block_hash, status, confirmations, required,
-	seen_at, out, failed, conflicted_by`
+	seen_at, out, failed, conflicted_by, sender`
 
 func scanTransfer(row scanner) (chains.Record, error) {
 	var r chains.Record
@@ -87,7 +87,7 @@ func scanTransfer(row scanner) (chains.Record, error) {
 	var height *int64
 	var hash *string
 	if err := row.Scan(&net, &mode, &r.TxID, &r.Index, &r.Asset, &r.To, &amt, &height, &hash, &status,
-		&r.Confirmations, &r.Required, &r.SeenAt, &r.Out, &r.Failed, &r.ConflictedBy); err != nil {
+		&r.Confirmations, &r.Required, &r.SeenAt, &r.Out, &r.Failed, &r.ConflictedBy, &r.From); err != nil {
 		return chains.Record{}, err
 	}
 	r.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
@@ -127,13 +127,14 @@ func (t *tx) SaveTransfer(ctx context.Context, r chains.Record) error {
 		height, hash = &r.Block.Height, &r.Block.Hash
 	}
 	_, err := t.exec(ctx, `INSERT INTO chain_transfers AS c (id, `+transferCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (network, mode, txid, idx) DO UPDATE SET block_height = excluded.block_height,
 		block_hash = excluded.block_hash, status = excluded.status, confirmations = excluded.confirmations,
 		required = excluded.required, amount = CASE WHEN excluded.out THEN excluded.amount ELSE c.amount END,
-		failed = excluded.failed, conflicted_by = excluded.conflicted_by`,
+		failed = excluded.failed, conflicted_by = excluded.conflicted_by,
+		sender = CASE WHEN excluded.sender <> '' THEN excluded.sender ELSE c.sender END`,
 		ids.New("tx"), string(r.Network.ID), string(r.Network.Mode), r.TxID, r.Index, r.Asset, r.To, numeric(r.Amount),
-		height, hash, string(r.Status), r.Confirmations, r.Required, ts(r.SeenAt), r.Out, r.Failed, r.ConflictedBy)
+		height, hash, string(r.Status), r.Confirmations, r.Required, ts(r.SeenAt), r.Out, r.Failed, r.ConflictedBy, r.From)
 	return err
 }
 

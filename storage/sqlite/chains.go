@@ -76,7 +76,7 @@ func (t *tx) ForgetBlocksBelow(ctx context.Context, n chains.NetworkRef, height 
 }
 
 const transferCols = `network, mode, txid, idx, asset, address, amount, block_height, block_hash, status, confirmations, required,
-	seen_at, out, failed, conflicted_by`
+	seen_at, out, failed, conflicted_by, sender`
 
 func scanTransfer(row scanner) (chains.Record, error) {
 	var r chains.Record
@@ -85,7 +85,7 @@ func scanTransfer(row scanner) (chains.Record, error) {
 	var hash sql.NullString
 	var seen int64
 	if err := row.Scan(&net, &mode, &r.TxID, &r.Index, &r.Asset, &r.To, &amt, &height, &hash, &status,
-		&r.Confirmations, &r.Required, &seen, &r.Out, &r.Failed, &r.ConflictedBy); err != nil {
+		&r.Confirmations, &r.Required, &seen, &r.Out, &r.Failed, &r.ConflictedBy, &r.From); err != nil {
 		return chains.Record{}, err
 	}
 	r.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
@@ -120,13 +120,14 @@ func (t *tx) SaveTransfer(ctx context.Context, r chains.Record) error {
 		height, hash = sql.NullInt64{Int64: int64(r.Block.Height), Valid: true}, sql.NullString{String: r.Block.Hash, Valid: true}
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO chain_transfers (id, `+transferCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (network, mode, txid, idx) DO UPDATE SET block_height = excluded.block_height,
 		block_hash = excluded.block_hash, status = excluded.status, confirmations = excluded.confirmations,
 		required = excluded.required, amount = CASE WHEN excluded.out = 1 THEN excluded.amount ELSE amount END,
-		failed = excluded.failed, conflicted_by = excluded.conflicted_by`,
+		failed = excluded.failed, conflicted_by = excluded.conflicted_by,
+		sender = CASE WHEN excluded.sender <> '' THEN excluded.sender ELSE sender END`,
 		ids.New("tx"), string(r.Network.ID), string(r.Network.Mode), r.TxID, r.Index, r.Asset, r.To, r.Amount.String(),
-		height, hash, string(r.Status), r.Confirmations, r.Required, micros(r.SeenAt), r.Out, r.Failed, r.ConflictedBy)
+		height, hash, string(r.Status), r.Confirmations, r.Required, micros(r.SeenAt), r.Out, r.Failed, r.ConflictedBy, r.From)
 	return err
 }
 

@@ -101,7 +101,7 @@ func testCursorAndBlocks(t *testing.T, s storage.Store) {
 // testTransferRecords checks SaveTransfer (an upsert by network, mode, txid and
 // index) and Transfer, with every field of a record: amounts beyond 64 bits, the
 // indexes of our own transactions' records (near 2^32), a mempool record without a
-// block.
+// block, the payer's address (kept when a later save does not know it).
 func testTransferRecords(t *testing.T, s storage.Store) {
 	find := func(n chains.NetworkRef, txid string, index uint32) (chains.Record, bool) {
 		return find(t, s, func(ctx context.Context, tx storage.Tx) (chains.Record, bool, error) {
@@ -112,6 +112,7 @@ func testTransferRecords(t *testing.T, s storage.Store) {
 		t.Fatalf("Transfer in a fresh store: %+v", r)
 	}
 	dep := record(bscTest, "USDT_BSC", "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", "0xdeposit", 7, big30(), chains.StatusMempool, 0, t0)
+	dep.From = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed" // the payer, as the chain tells it
 	out := record(btcTest, "BTC", "", "payout-tx", chains.OutIndex, n(0), chains.StatusMempool, 0, t0)
 	out.Out = true
 	conflict := record(btcTest, "BTC", "", "payout-tx", chains.ConflictIndex, n(0), chains.StatusConfirmed, 812_345, t0)
@@ -134,7 +135,9 @@ func testTransferRecords(t *testing.T, s storage.Store) {
 	dep.Block = chains.BlockRef{Height: 48_000_000, Hash: "0x" + fmt.Sprintf("%064x", 48_000_000)}
 	out.Status, out.Confirmations, out.Amount, out.Failed = chains.StatusConfirmed, 6, n(2_240), true
 	out.Block = chains.BlockRef{Height: 812_345, Hash: fmt.Sprintf("%064x", 812_345)}
-	saveTransfers(t, s, dep, out)
+	again := dep
+	again.From = "" // a later sighting that does not know the payer keeps the one known
+	saveTransfers(t, s, again, out)
 	for _, want := range []chains.Record{dep, out, other} {
 		got, ok := find(want.Network, want.TxID, want.Index)
 		if !ok {
