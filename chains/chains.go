@@ -55,9 +55,11 @@ type Transfer struct {
 	// Block is the block the transfer is in; zero for a mempool transfer.
 	Block BlockRef
 	// From is the payer's address when the chain tells it: an ERC-20 Transfer's
-	// sender, or the sender of a transaction that sends ether. Empty when it does not
-	// (a Bitcoin output has inputs, not a sender; ether sent by a contract's internal
-	// call).
+	// sender, the sender of a transaction that sends ether, or on Bitcoin and
+	// Litecoin the address of the output the paying transaction's first input spends
+	// (found on a node that has the transaction: in its mempool, or mined with a
+	// transaction index). Empty when unknown (ether sent by a contract's internal
+	// call, Esplora backends, a node without the index).
 	From string
 
 	// Out marks a transaction of our own being followed to its confirmations (a payout,

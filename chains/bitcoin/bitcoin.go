@@ -165,6 +165,9 @@ type Backend struct {
 
 	mu      sync.Mutex
 	mempool map[string]mempoolTx // txid -> the transaction and its outputs to any script (filtered per call)
+
+	payerMu sync.Mutex
+	payerOf map[string]string // txid -> its payer's address, "" when unknown (see payers)
 }
 
 var (
@@ -189,7 +192,7 @@ func New(cfg Config) (*Backend, error) {
 	}
 	cfg.Params, cfg.Fees = c.params, c.fees
 	cfg.WebsocketHeaders = cfg.WebsocketHeaders.Clone() // the caller's map may change after New
-	return &Backend{common: c, cfg: cfg, log: cfg.Logger, mempool: map[string]mempoolTx{}}, nil
+	return &Backend{common: c, cfg: cfg, log: cfg.Logger, mempool: map[string]mempoolTx{}, payerOf: map[string]string{}}, nil
 }
 
 // DefaultParams returns the parameters of network in mode: mainnet for live, testnet
@@ -241,7 +244,11 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 	if err != nil {
 		return chains.Block{}, fmt.Errorf("getblock %s: %w", hash, err)
 	}
-	return scanRaw(raw, height, b.native, watch)
+	blk, err := scanRaw(raw, height, b.native, watch)
+	if err == nil {
+		b.payers(ctx, blk.Transfers, nil)
+	}
+	return blk, err
 }
 
 // Missing implements chains.InputChecker with gettxout (mempool included): an output
@@ -341,6 +348,7 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 	all := allScripts{params: b.params}
 	sent, _ := watch.(chains.SentSet)
 	keyed, _ := watch.(chains.KeyedSet)
+	fetched := map[string]*wire.MsgTx{} // the transactions fetched in this call
 	for _, id := range ids {
 		now[id] = true
 		m, ok := b.mempool[id]
@@ -366,6 +374,7 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 				m.scripts = append(m.scripts, string(tx.TxOut[t.Index].PkScript))
 			}
 			b.mempool[id] = m
+			fetched[id] = &tx
 		}
 		for i, t := range m.outs {
 			var ok bool
@@ -389,6 +398,7 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 			delete(b.mempool, id)
 		}
 	}
+	b.payers(ctx, out, fetched)
 	return out, nil
 }
 

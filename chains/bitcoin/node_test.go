@@ -175,6 +175,12 @@ func TestNode_ExactPaymentFromMempoolToPaid(t *testing.T) {
 	if b := e.balance(); !b.Available.Equal(btcs("0.015")) || !b.Pending.IsZero() {
 		t.Fatalf("balance %+v", b)
 	}
+	// The payment names its payer: the address of the coinbase output the payer spent.
+	miner, ok := bitcoin.ScriptAddress(e.node.MinerPk, e.node.Params)
+	pays, err := e.g.Invoices().Payments(context.Background(), asset.Test, inv.ID)
+	if !ok || err != nil || len(pays) != 1 || pays[0].From != miner {
+		t.Fatalf("payer of %+v: want %s (%v)", pays, miner, err)
+	}
 	e.verify()
 }
 
