@@ -328,10 +328,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.pollInterval = chains.DefaultPollInterval
 	}
 	if cfg.Metrics != nil {
-		if g.metrics, err = newMetrics(g, cfg.Metrics); err != nil {
-			g.Close()
-			return nil, fmt.Errorf("kassa: Metrics: %w", err)
-		}
+		g.metrics = newMetrics(g) // registered once the Gateway is whole (below): a scrape reads its watchers
 	}
 	g.invoices, err = invoice.New(invoice.Config{Assets: g.assets, Keys: g.keys, Rates: rater,
 		Update: storage.Runner[invoice.Tx](g.store.Update), View: storage.Runner[invoice.Tx](g.store.View),
@@ -417,6 +414,12 @@ func New(cfg Config) (*Gateway, error) {
 		g.leases.Add(watchLease(n))
 	}
 	g.leases.Add(leaseExpiry, leasePayouts, leasePurge, leaseFanout)
+	if g.metrics != nil {
+		if err := g.metrics.register(cfg.Metrics); err != nil {
+			g.Close()
+			return nil, fmt.Errorf("kassa: Metrics: %w", err)
+		}
+	}
 	g.log.InfoContext(ctx, "kassa: gateway ready", "keys", g.keys, "chains", len(g.watchers), "instance", g.leases.Holder())
 	return g, nil
 }

@@ -1,8 +1,10 @@
 package kassa
 
 import (
+	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kassapay/kassa/storage"
@@ -23,10 +25,14 @@ type Health struct {
 type NetworkHealth struct {
 	Network string `json:"network"`
 	Mode    string `json:"mode"`
-	// State is "ok"; "behind" (more than MaxLag blocks to process); "failing" (the
-	// last step failed); "stale" (no successful step for longer than three polls);
-	// "starting" (this instance runs it and has not stepped yet); or "elsewhere"
-	// (another instance runs it: its state is that instance's to report).
+	// State is "ok" (a step failed since the last success, within three polls, is
+	// still ok: Error says why); "behind" (more than MaxLag blocks to process);
+	// "failing" (no successful step for longer than three polls, and the last one
+	// failed); "stale" (no step, successful or not, for that long); "starting" (this
+	// instance runs it and has not stepped yet); "elsewhere" (another instance runs
+	// it: its state is that instance's to report); or "idle" (no Run in this process:
+	// nothing here steps it). Only starting, failing, stale and behind make the
+	// instance not ready: one failed call to a node does not take the API away.
 	State string `json:"state"`
 	// Height is the last block processed, Tip the node's best block then, Lag the
 	// difference.
@@ -43,8 +49,8 @@ type NetworkHealth struct {
 const MaxLag = 3
 
 // Ready reports whether this instance can take payments: its database answers and
-// each watcher it runs has stepped recently, successfully, and is at most MaxLag
-// blocks behind its node. Watchers another instance runs (several instances on
+// each watcher it runs has stepped successfully within three polls (and a little) and
+// is at most MaxLag blocks behind its node. Watchers another instance runs (several instances on
 // one database) do not count. For a readiness probe (httphandler serves it at
 // /readyz); it makes one small read and no network calls.
 func (g *Gateway) Ready(ctx context.Context) Health {
@@ -66,29 +72,27 @@ func (g *Gateway) Ready(ctx context.Context) Health {
 			t := st.Stepped
 			nh.LastStep = &t
 		}
-		mine := !running || g.leases.Held(watchLease(n))
 		switch {
-		case !mine:
+		case running && !g.leases.Held(watchLease(n)):
 			nh.State = "elsewhere"
-		case st.Err != "":
-			nh.State = "failing"
+		case st.Stepped.IsZero() && !running:
+			nh.State = "idle" // nothing steps it in this process (no Run): not this instance's to vouch for
 		case st.Stepped.IsZero():
 			nh.State = "starting"
+		case now.Sub(st.Stepped) > stale && st.Err != "":
+			nh.State = "failing"
 		case now.Sub(st.Stepped) > stale:
 			nh.State = "stale"
 		case nh.Lag > MaxLag:
 			nh.State = "behind"
 		}
-		if nh.State != "ok" && nh.State != "elsewhere" {
+		if nh.State == "starting" || nh.State == "failing" || nh.State == "stale" || nh.State == "behind" {
 			h.Ready = false
 		}
 		h.Networks = append(h.Networks, nh)
 	}
 	slices.SortFunc(h.Networks, func(a, b NetworkHealth) int {
-		if a.Network+a.Mode < b.Network+b.Mode {
-			return -1
-		}
-		return 1
+		return cmp.Or(strings.Compare(a.Network, b.Network), strings.Compare(a.Mode, b.Mode))
 	})
 	return h
 }

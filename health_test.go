@@ -22,10 +22,10 @@ func network(h kassa.Health, id asset.NetworkID) kassa.NetworkHealth {
 	return kassa.NetworkHealth{}
 }
 
-// TestReady: ready once every watcher has stepped; a node that is down makes its
-// network failing and the instance not ready, until it is back; a watcher with no
-// successful step for three polls is stale; blocks left to process beyond MaxLag
-// make it behind.
+// TestReady: ready once every watcher has stepped; one failed step is not enough to
+// be unready, a node down for three polls makes its network failing and the
+// instance not ready, until it is back; a watcher with no step at all for three
+// polls is stale.
 func TestReady(t *testing.T) {
 	env := kassatest.New(t) // syncs once: every watcher has stepped
 	h := env.Gateway.Ready(t.Context())
@@ -41,8 +41,16 @@ func TestReady(t *testing.T) {
 		t.Fatal("a sync with the node down succeeded")
 	}
 	h = env.Gateway.Ready(t.Context())
+	if n := network(h, asset.Bitcoin); !h.Ready || n.State != "ok" || n.Error == "" {
+		t.Fatalf("one failed step is not enough to be unready: ready %v, bitcoin %+v", h.Ready, n)
+	}
+	env.Clock.Advance(time.Minute + 30*time.Second) // three default polls and the slack
+	if err := env.Gateway.Sync(t.Context()); err == nil {
+		t.Fatal("a sync with the node down succeeded")
+	}
+	h = env.Gateway.Ready(t.Context())
 	if n := network(h, asset.Bitcoin); h.Ready || n.State != "failing" || n.Error == "" {
-		t.Fatalf("node down: ready %v, bitcoin %+v", h.Ready, n)
+		t.Fatalf("node down for three polls: ready %v, bitcoin %+v", h.Ready, n)
 	}
 	env.Chain(asset.Bitcoin).SetOffline(false)
 	env.Sync()
@@ -50,7 +58,7 @@ func TestReady(t *testing.T) {
 		t.Fatalf("node back: %+v", h)
 	}
 
-	env.Clock.Advance(time.Minute + 30*time.Second) // three default polls and the slack, without a step
+	env.Clock.Advance(time.Minute + 31*time.Second) // three default polls and the slack, without a step
 	h = env.Gateway.Ready(t.Context())
 	if n := network(h, asset.Bitcoin); h.Ready || n.State != "stale" {
 		t.Fatalf("no step for three polls: ready %v, bitcoin %+v", h.Ready, n)

@@ -32,7 +32,7 @@ type metrics struct {
 	counts []storage.StatusCount // the last read, reported when a read fails
 }
 
-func newMetrics(g *Gateway, reg prometheus.Registerer) (*metrics, error) {
+func newMetrics(g *Gateway) *metrics {
 	net := []string{"network", "mode"}
 	m := &metrics{
 		g: g,
@@ -54,18 +54,23 @@ func newMetrics(g *Gateway, reg prometheus.Registerer) (*metrics, error) {
 		stepped:  prometheus.NewDesc("kassa_watcher_last_success_timestamp_seconds", "When the watcher's last step succeeded.", net, nil),
 		up:       prometheus.NewDesc("kassa_watcher_up", "1 if the watcher's last step succeeded, 0 if it failed.", net, nil),
 	}
+	for _, o := range []string{string(webhook.DeliverySucceeded), string(webhook.DeliveryPending), string(webhook.DeliveryFailed)} {
+		m.deliveries.WithLabelValues(o) // every outcome is reported from the start, at 0
+	}
+	return m
+}
+
+// register puts the metrics on reg; on an error none stays registered.
+func (m *metrics) register(reg prometheus.Registerer) error {
 	m.reg = reg
 	for _, c := range []prometheus.Collector{m.detection, m.confirmation, m.deliveries, m.deliveryTime, m} {
 		if err := reg.Register(c); err != nil {
 			m.unregister()
-			return nil, err
+			return err
 		}
 		m.collectors = append(m.collectors, c)
 	}
-	for _, o := range []string{string(webhook.DeliverySucceeded), string(webhook.DeliveryPending), string(webhook.DeliveryFailed)} {
-		m.deliveries.WithLabelValues(o) // every outcome is reported from the start, at 0
-	}
-	return m, nil
+	return nil
 }
 
 // unregister takes the metrics off the registerer (Close), so that a new Gateway may
@@ -110,10 +115,14 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(c.N), string(c.Mode), c.Status)
 	}
-	for _, w := range m.g.watchers {
+	running := m.g.running.Load() > 0
+	for n, w := range m.g.watchers {
 		st := w.Status()
 		if st.Stepped.IsZero() && st.Failed.IsZero() {
-			continue // another instance runs it, or it has not stepped yet
+			continue // it has not stepped yet
+		}
+		if running && !m.g.leases.Held(watchLease(n)) {
+			continue // another instance runs it now: its numbers are that instance's
 		}
 		labels := []string{string(st.Network.ID), string(st.Network.Mode)}
 		up := 1.0

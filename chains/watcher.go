@@ -1,6 +1,7 @@
 package chains
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -280,8 +281,12 @@ func (w *Watcher) stepped(height, tip uint64, err error) {
 // update runs fn in a read-write transaction and calls OnCommit if fn handed changes
 // to the sink and the transaction committed.
 func (w *Watcher) update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
-	w.notified, w.observed = false, w.observed[:0]
-	err := w.cfg.Update(ctx, fn)
+	err := w.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		// A store may run fn again (a serialization failure): only the last run's
+		// notifications and observations count.
+		w.notified, w.observed = false, w.observed[:0]
+		return fn(ctx, tx)
+	})
 	if err == nil && w.notified && w.cfg.OnCommit != nil {
 		w.cfg.OnCommit()
 	}
@@ -422,7 +427,9 @@ func (w *Watcher) Reload(ctx context.Context) error {
 // Step continues from the stored cursor.
 func (w *Watcher) Step(ctx context.Context) error {
 	height, tip, err := w.step(ctx)
-	w.stepped(height, tip, err)
+	if err == nil || ctx.Err() == nil { // a step cut short by its context says nothing of the node
+		w.stepped(height, tip, err)
+	}
 	return err
 }
 
@@ -751,6 +758,7 @@ func (w *Watcher) observe(ctx context.Context, tx Tx, t Transfer, b BlockRef, ti
 	r.Transfer.Amount = new(big.Int).Set(t.Amount)
 	if ok {
 		r.SeenAt = old.SeenAt
+		r.From = cmp.Or(t.From, old.From) // a later sighting that does not know the payer keeps it
 		switch {
 		case t.Out && t.Amount.Sign() == 0:
 			r.Transfer.Amount = old.Amount // the fee is known once mined: keep it

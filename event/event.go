@@ -30,6 +30,9 @@ const (
 	InvoiceExpired         Type = "invoice.expired"
 	InvoiceCancelled       Type = "invoice.cancelled"
 	InvoiceRefunded        Type = "invoice.refunded"
+	// InvoiceRefreshed: an invoice that expired unpaid is pending again, with new
+	// quotes and a new lifetime (invoice.Service.Refresh).
+	InvoiceRefreshed Type = "invoice.refreshed"
 	// BalanceDeficit: a reorg or a double-spend took back money the merchant had
 	// already paid out; new payouts of the asset wait until deposits cover it.
 	BalanceDeficit Type = "balance.deficit"

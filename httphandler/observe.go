@@ -40,7 +40,12 @@ func withRequestID(w http.ResponseWriter, r *http.Request) *http.Request {
 // LogHandler wraps a slog.Handler so that records logged with a request's context
 // carry its request_id. The handler's own logs go through it; give it to the
 // Gateway's logger too (kassa.Config.Logger) to tie the services' logs to requests.
-func LogHandler(next slog.Handler) slog.Handler { return requestIDHandler{next} }
+func LogHandler(next slog.Handler) slog.Handler {
+	if _, ok := next.(requestIDHandler); ok {
+		return next // wrapped already: the id once per line
+	}
+	return requestIDHandler{next}
+}
 
 type requestIDHandler struct{ slog.Handler }
 

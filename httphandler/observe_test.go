@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/httphandler"
@@ -14,9 +15,11 @@ import (
 )
 
 // TestProbes: /healthz answers while the process does; /readyz answers 200 with the
-// watchers' state, and 503 when a node is down, as documented.
+// watchers' state, and 503 when a node has been down for three polls, with states
+// only (a node's error may carry a provider's key in its URL: never shown to an
+// unauthenticated client); neither is rate limited like the public pages.
 func TestProbes(t *testing.T) {
-	a := newAPI(t, httphandler.Options{})
+	a := newAPI(t, httphandler.Options{PublicRateLimit: 1})
 	want(t, a.do("GET", "/healthz", nil, nil), 200, "")
 	r := a.do("GET", "/readyz", nil, nil)
 	want(t, r, 200, "")
@@ -24,12 +27,20 @@ func TestProbes(t *testing.T) {
 		t.Fatalf("readyz: %s", r.raw)
 	}
 	a.env.Chain(asset.Bitcoin).SetOffline(true)
-	a.env.Gateway.Sync(t.Context()) // fails: the node is down
+	a.env.Clock.Advance(2 * time.Minute)
+	if err := a.env.Gateway.Sync(t.Context()); err == nil { // the bitcoin step fails, three polls after the last success
+		t.Fatal("a sync with the node down succeeded")
+	}
 	r = a.do("GET", "/readyz", nil, nil)
 	if r.code != http.StatusServiceUnavailable || r.body["ready"] != false || !strings.Contains(string(r.raw), `"state":"failing"`) {
 		t.Fatalf("readyz with a node down: %d %s", r.code, r.raw)
 	}
-	want(t, a.do("GET", "/healthz", nil, nil), 200, "")
+	if strings.Contains(string(r.raw), "offline") || strings.Contains(string(r.raw), "error") {
+		t.Fatalf("readyz shows the node's error to anyone: %s", r.raw)
+	}
+	for range 50 { // PublicRateLimit 1 an hour: a checkout page would be refused by now
+		want(t, a.do("GET", "/healthz", nil, nil), 200, "")
+	}
 }
 
 // TestRequestIDs: every answer has an X-Request-Id (the client's when sane, else a

@@ -203,6 +203,8 @@ var operationIDs = map[string]string{
 	"POST /v1/invoices":                             "createInvoice",
 	"GET /v1/invoices":                              "listInvoices",
 	"GET /v1/invoices/{id}":                         "getInvoice",
+	"POST /v1/invoices/{id}/refresh":                "refreshInvoice",
+	"POST /v1/payments/{id}/cancel":                 "cancelPayment",
 	"POST /v1/invoices/{id}/cancel":                 "cancelInvoice",
 	"GET /v1/invoices/{id}/transactions":            "listInvoiceTransactions",
 	"POST /v1/checkout/sessions":                    "createCheckoutSession",

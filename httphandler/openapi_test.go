@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/httphandler"
@@ -192,6 +193,12 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("GET", "/v1/transactions/"+txid, nil, nil), 200, "")
 	other := a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "USD"}, nil)
 	want(t, a.do("POST", "/v1/invoices/"+other.data()["id"].(string)+"/cancel", nil, nil), 200, "")
+	short := a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "USD", "lifetime": 300}, nil)
+	want(t, a.do("POST", "/v1/invoices/"+short.data()["id"].(string)+"/refresh", nil, nil), 409, "invalid_state") // not expired yet
+	a.env.Advance(6 * time.Minute)
+	if r := a.do("POST", "/v1/invoices/"+short.data()["id"].(string)+"/refresh", nil, nil); r.code != 200 || r.data()["status"] != "pending" {
+		t.Fatalf("refresh: %d %s", r.code, r.raw)
+	}
 
 	ses := a.do("POST", "/v1/checkout/sessions", map[string]any{"amount": "10", "currency": "USD", "product_name": "Tee", "order_id": "S-1"}, nil)
 	want(t, ses, 201, "")
@@ -207,6 +214,10 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("POST", "/v1/payments", map[string]any{"amount": "10", "fiat_currency": "EUR", "order_id": "P-1"}, nil), 200, "")
 	want(t, a.do("GET", "/v1/payments", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/payments/"+pay.data()["payment_id"].(string), nil, nil), 200, "")
+	if r := a.do("POST", "/v1/payments/"+pay.data()["payment_id"].(string)+"/cancel", nil, nil); r.code != 200 || r.data()["status"] != "cancelled" {
+		t.Fatalf("cancel a payment: %d %s", r.code, r.raw)
+	}
+	want(t, a.do("POST", "/v1/payments/"+id+"/cancel", nil, nil), 404, "not_found") // an invoice is not a payment
 	want(t, a.do("GET", "/v1/balance", nil, nil), 200, "")
 
 	a.env.Fund("BTC", "1")

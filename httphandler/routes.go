@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
@@ -56,6 +55,7 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/invoices", false, "List invoices", h.listInvoices, routeDoc{data: invoiceJSON{}, list: true, query: invoiceFilters}},
 		{"GET", "/v1/invoices/{id}", false, "Get an invoice", h.getInvoice, routeDoc{data: invoiceJSON{}}},
 		{"POST", "/v1/invoices/{id}/cancel", false, "Cancel a pending invoice", h.cancelInvoice, routeDoc{data: invoiceJSON{}}},
+		{"POST", "/v1/invoices/{id}/refresh", false, "Make an invoice that expired unpaid pending again, with new quotes", h.refreshInvoice, routeDoc{data: invoiceJSON{}}},
 		{"GET", "/v1/invoices/{id}/transactions", false, "On-chain transfers matched to an invoice", h.invoiceTransactions, routeDoc{data: []transferJSON{}}},
 		{"POST", "/v1/checkout/sessions", false, "Create a checkout session", h.createSession, created.with(createRequest{}, sessionJSON{})},
 		{"GET", "/v1/checkout/sessions", false, "List checkout sessions", h.listSessions, routeDoc{data: sessionJSON{}, list: true, query: invoiceFilters}},
@@ -64,6 +64,7 @@ func (h *Handler) routes() []route {
 		{"POST", "/v1/payments", false, "Create a payment", h.createPayment, created.with(createRequest{}, paymentJSON{})},
 		{"GET", "/v1/payments", false, "List payments", h.listPayments, routeDoc{data: paymentJSON{}, list: true, query: invoiceFilters}},
 		{"GET", "/v1/payments/{id}", false, "Get a payment", h.getPayment, routeDoc{data: paymentJSON{}}},
+		{"POST", "/v1/payments/{id}/cancel", false, "Cancel a pending payment", h.cancelPayment, routeDoc{data: paymentJSON{}}},
 		{"GET", "/v1/balance", false, "Balances of the key's mode", h.balance, routeDoc{data: balanceJSON{}}},
 		{"GET", "/v1/transactions", false, "On-chain transfers to our addresses", h.listTransactions, routeDoc{data: transferJSON{}, list: true,
 			query: append(append([]param{enumParam("status", "Only transfers in this state.", enums[reflect.TypeFor[chains.Status]()]...)}, assetParams...), paging...)}},
@@ -98,7 +99,7 @@ func (h *Handler) routes() []route {
 		{"GET", "/openapi.json", true, "This document", h.openAPI, routeDoc{content: "application/json"}},
 		{"GET", "/healthz", true, "Liveness: the process answers", h.healthz, routeDoc{data: healthzJSON{}, bare: true}},
 		{"GET", "/readyz", true, "Readiness: the database answers and every chain watcher this instance runs is current (503 when not)",
-			h.readyz, routeDoc{data: kassa.Health{}, bare: true, also: []int{http.StatusServiceUnavailable}}},
+			h.readyz, routeDoc{data: readyJSON{}, bare: true, also: []int{http.StatusServiceUnavailable}}},
 	}
 }
 
@@ -112,17 +113,49 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// readyJSON is the public answer of a readiness probe: states only. The errors
+// behind them (a node's URL, which may carry a provider's key; the database's host)
+// go to the logs and to Gateway.Ready, never to an unauthenticated client.
+type readyJSON struct {
+	Ready bool `json:"ready"`
+	// Database is "ok" or "unavailable".
+	Database string             `json:"database" enum:"ok,unavailable"`
+	Networks []readyNetworkJSON `json:"networks"`
+}
+
+// readyNetworkJSON is one chain watcher's state (kassa.NetworkHealth without its error).
+type readyNetworkJSON struct {
+	Network string `json:"network"`
+	Mode    string `json:"mode"`
+	State   string `json:"state" enum:"ok,behind,failing,stale,starting,elsewhere,idle"`
+	Height  uint64 `json:"height"`
+	Tip     uint64 `json:"tip"`
+	Lag     uint64 `json:"lag"`
+}
+
 // readyz answers a readiness probe: 200 when the Gateway is ready, 503 when not,
-// with what it found either way.
+// with each network's state either way.
 func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	health := h.gw.Ready(ctx)
+	out := readyJSON{Ready: health.Ready, Database: "ok", Networks: []readyNetworkJSON{}}
+	if health.Database != "ok" {
+		out.Database = "unavailable"
+		h.log.WarnContext(ctx, "httphandler: not ready: the database does not answer", "err", health.Database)
+	}
+	for _, n := range health.Networks {
+		out.Networks = append(out.Networks, readyNetworkJSON{Network: n.Network, Mode: n.Mode, State: n.State,
+			Height: n.Height, Tip: n.Tip, Lag: n.Lag})
+		if n.State != "ok" && n.State != "elsewhere" && n.State != "idle" {
+			h.log.WarnContext(ctx, "httphandler: not ready", "network", n.Network, "mode", n.Mode, "state", n.State, "err", n.Error)
+		}
+	}
 	status := http.StatusOK
 	if !health.Ready {
 		status = http.StatusServiceUnavailable
 	}
-	writeJSON(w, status, health)
+	writeJSON(w, status, out)
 	return nil
 }
 
@@ -449,6 +482,30 @@ func (h *Handler) getInvoice(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (h *Handler) refreshInvoice(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.own(r, ""); err != nil {
+		return err
+	}
+	inv, err := h.gw.Invoices().Refresh(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.invoiceJSON(inv))
+	return nil
+}
+
+func (h *Handler) cancelPayment(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.own(r, invoice.KindPayment); err != nil {
+		return err
+	}
+	inv, err := h.gw.Invoices().Cancel(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.paymentJSON(inv))
+	return nil
+}
+
 func (h *Handler) cancelInvoice(w http.ResponseWriter, r *http.Request) error {
 	inv, err := h.gw.Invoices().Cancel(r.Context(), mode(r), r.PathValue("id"))
 	if err != nil {
@@ -457,6 +514,10 @@ func (h *Handler) cancelInvoice(w http.ResponseWriter, r *http.Request) error {
 	ok(w, http.StatusOK, h.invoiceJSON(inv))
 	return nil
 }
+
+// transferStatuses are the states of a transfer, as the list filter takes them.
+var transferStatuses = []chains.Status{chains.StatusMempool, chains.StatusConfirming, chains.StatusConfirmed,
+	chains.StatusOrphaned, chains.StatusDropped}
 
 type transferJSON struct {
 	ID            string          `json:"id"`
@@ -469,7 +530,9 @@ type transferJSON struct {
 	Confirmations int             `json:"confirmations"`
 	Status        string          `json:"status"`
 	BlockHeight   *uint64         `json:"block_height"`
-	// From is the payer's address when the chain tells it (EVM; not Bitcoin).
+	// From is the payer's address when the chain tells it (see chains.Transfer.From):
+	// often an exchange's or a custodian's hot wallet, so never send a refund there
+	// without asking the payer.
 	From string `json:"from,omitempty"`
 }
 
@@ -506,8 +569,7 @@ func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request) error
 	var v validation.Error
 	q := r.URL.Query()
 	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
-	f := invoice.TransferFilter{Status: queryEnum(r, "status", &v, chains.StatusMempool, chains.StatusConfirming, chains.StatusConfirmed,
-		chains.StatusOrphaned)}
+	f := invoice.TransferFilter{Status: queryEnum(r, "status", &v, transferStatuses...)}
 	if c := q.Get("currency"); c != "" {
 		a, err := h.gw.Assets().Parse(c, q.Get("network"))
 		if err != nil {

@@ -62,8 +62,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[invoice.Kind](): {string(invoice.KindInvoice), string(invoice.KindCheckoutSession), string(invoice.KindPayment)},
 	reflect.TypeFor[payout.Status](): {string(payout.StatusPendingVerification), string(payout.StatusProcessing), string(payout.StatusBroadcast),
 		string(payout.StatusCompleted), string(payout.StatusFailed), string(payout.StatusCancelled)},
-	reflect.TypeFor[chains.Status](): {string(chains.StatusMempool), string(chains.StatusConfirming), string(chains.StatusConfirmed),
-		string(chains.StatusOrphaned)},
+	reflect.TypeFor[chains.Status]():          stringsOf(transferStatuses),
 	reflect.TypeFor[webhook.DeliveryStatus](): webhookDeliveryStatuses,
 }
 
@@ -296,4 +295,13 @@ func example(t reflect.Type, s string) any {
 		return []any{s}
 	}
 	return s
+}
+
+// stringsOf returns the values of a named string type as strings.
+func stringsOf[S ~string](vs []S) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }

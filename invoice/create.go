@@ -237,46 +237,20 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 		if !single {
 			out = &left
 		}
-		rate, source := decimal.NewFromInt(1), "par"
-		var ratedAt *time.Time
-		if a.Code != currency && !(a.Stable && currency == "USD") {
-			quote := currency
-			if priceAsset != nil {
-				quote = priceAsset.Currency
-			}
-			r, err := s.cfg.Rates.Rate(ctx, a.Currency, quote)
-			if err != nil {
-				out.Add("currency", fmt.Errorf("%w for %s/%s: %v", ErrNoRate, a.Currency, currency, err))
-				continue
-			}
-			rate, source = r.Value, r.Source
-			if !r.At.IsZero() {
-				at := r.At.UTC()
-				ratedAt = &at
-			}
+		quoteIn := currency
+		if priceAsset != nil {
+			quoteIn = priceAsset.Currency
 		}
-		amt := asset.DivRoundUp(due, rate, a.Decimals)
-		if p.SubtractPercent.IsPositive() {
-			amt = amt.Add(asset.DivRoundUp(a.DefaultFee.Mul(p.SubtractPercent), hundred, a.Decimals))
-		}
-		if amt.LessThan(a.MinInvoice) {
-			out.Add("amount", fmt.Errorf("%w: %s %s is below %s %s", ErrAmountSmall, amt, a.Code, a.MinInvoice, a.Code))
-			continue
-		}
-		if a.MaxInvoice.IsPositive() && amt.GreaterThan(a.MaxInvoice) {
-			out.Add("amount", fmt.Errorf("%w: %s %s is above the most an invoice may ask, %s %s", asset.ErrAmountTooLarge,
-				amt, a.Code, a.MaxInvoice, a.Code))
-			continue
-		}
-		if _, err := a.ToBaseUnits(amt); err != nil {
-			out.Add("amount", err)
+		q, err := s.quote(ctx, a, currency, quoteIn, due, p.SubtractPercent)
+		if err != nil {
+			out.Add(quoteField(err), err)
 			continue
 		}
 		n, _ := s.cfg.Assets.Network(a.Network)
 		inv.Methods = append(inv.Methods, Method{
 			Asset: a.Code, Currency: a.Currency, Network: a.Network, Family: n.Family, Decimals: a.Decimals,
-			Rate: rate, RateSource: source, RatedAt: ratedAt, AmountDue: amt, AmountPaid: decimal.Zero, AmountConfirmed: decimal.Zero,
-			Confirmations: a.ConfirmationsFor(amt),
+			Rate: q.rate, RateSource: q.source, RatedAt: q.ratedAt, AmountDue: q.amount, AmountPaid: decimal.Zero,
+			AmountConfirmed: decimal.Zero, Confirmations: a.ConfirmationsFor(q.amount),
 		})
 	}
 	if err := v.Err(); err != nil {
@@ -290,6 +264,57 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 			"amount", amount, "offered", len(inv.Methods), "reasons", err.Error())
 	}
 	return &draft{inv: inv, methods: methods}, nil
+}
+
+// quoted is one asset's price for an invoice.
+type quoted struct {
+	rate, amount decimal.Decimal
+	source       string
+	ratedAt      *time.Time
+}
+
+// quote prices due (in currency; quoteIn is the currency the rate is asked in) in asset
+// a: the locked rate (par for the asset itself or a USD stablecoin in USD), rounded up
+// to a's decimals with exact arithmetic, plus subtract percent of a's default network
+// fee; refused under a's minimum or over its maximum. It may fetch prices: call it
+// outside any write transaction.
+func (s *Service) quote(ctx context.Context, a asset.Asset, currency, quoteIn string, due, subtract decimal.Decimal) (quoted, error) {
+	q := quoted{rate: decimal.NewFromInt(1), source: "par"}
+	if a.Code != currency && !(a.Stable && currency == "USD") {
+		r, err := s.cfg.Rates.Rate(ctx, a.Currency, quoteIn)
+		if err != nil {
+			return q, fmt.Errorf("%w for %s/%s: %v", ErrNoRate, a.Currency, currency, err)
+		}
+		q.rate, q.source = r.Value, r.Source
+		if !r.At.IsZero() {
+			at := r.At.UTC()
+			q.ratedAt = &at
+		}
+	}
+	hundred := decimal.NewFromInt(100)
+	q.amount = asset.DivRoundUp(due, q.rate, a.Decimals)
+	if subtract.IsPositive() {
+		q.amount = q.amount.Add(asset.DivRoundUp(a.DefaultFee.Mul(subtract), hundred, a.Decimals))
+	}
+	if q.amount.LessThan(a.MinInvoice) {
+		return q, fmt.Errorf("%w: %s %s is below %s %s", ErrAmountSmall, q.amount, a.Code, a.MinInvoice, a.Code)
+	}
+	if a.MaxInvoice.IsPositive() && q.amount.GreaterThan(a.MaxInvoice) {
+		return q, fmt.Errorf("%w: %s %s is above the most an invoice may ask, %s %s", asset.ErrAmountTooLarge,
+			q.amount, a.Code, a.MaxInvoice, a.Code)
+	}
+	if _, err := a.ToBaseUnits(q.amount); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+// quoteField is the input field a quoting error is about.
+func quoteField(err error) string {
+	if errors.Is(err, ErrNoRate) {
+		return "currency"
+	}
+	return "amount"
 }
 
 // paramsHash is a digest of everything a create asks for (not its RequestKey): a

@@ -121,7 +121,9 @@ type Invoice struct {
 	MonitorUntil time.Time  `json:"monitor_until"` // late payments count until then
 	PaidAt       *time.Time `json:"paid_at,omitempty"`
 	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// Refreshes counts how often the invoice was refreshed after expiring unpaid.
+	Refreshes int       `json:"refreshes,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Method is one way to pay an invoice: an asset, an address and the amount due in it.
@@ -215,7 +217,8 @@ type Tx interface {
 	// our addresses are change, not deposits).
 	OwnTx(ctx context.Context, n chains.NetworkRef, txid string) (bool, error)
 	InsertInvoice(ctx context.Context, inv *Invoice) error
-	// UpdateInvoice stores inv's state; watching says whether its addresses are still
+	// UpdateInvoice stores inv's state, its expiry and monitoring window included (a
+	// refreshed invoice expires anew); watching says whether its addresses are still
 	// watched.
 	UpdateInvoice(ctx context.Context, inv *Invoice, watching bool) error
 	// GetInvoice returns ErrNotFound for an unknown id or one of the other mode.

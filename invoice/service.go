@@ -40,8 +40,11 @@ type Config struct {
 	Enabled func(m asset.Mode) map[string]bool
 	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
 	MonitoringWindow time.Duration
-	Now              func() time.Time
-	Logger           *slog.Logger
+	// MaxRefreshes is how often one invoice may be refreshed (Refresh; default 1;
+	// negative: never).
+	MaxRefreshes int
+	Now          func() time.Time
+	Logger       *slog.Logger
 	// Resolver looks up the host of an invoice's url_callback when it is created
 	// (default net.DefaultResolver; each lookup has a 5 s timeout).
 	Resolver Resolver
@@ -363,14 +366,6 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 			tx.AfterCommit(func() { s.cfg.Unwatch(n, m.Address) })
 		}
 	}
-	if len(events) > 0 {
-		depth := depthOf(ctx, tx)
-		for i := range pays {
-			if err := depth(&pays[i].Record); err != nil {
-				return nil, err
-			}
-		}
-	}
 	for _, t := range events {
 		if err := s.emit(ctx, tx, inv, t, pays); err != nil {
 			return nil, err
@@ -429,12 +424,18 @@ func (s *Service) emitDeficit(ctx context.Context, tx Tx, m asset.Mode, r chains
 	return err
 }
 
-// EventData is the data of an invoice's events: the invoice, and the payments it
-// has had so far, each with its transaction and current confirmations.
+// EventData is the data of an invoice's events: the invoice, and its latest payments
+// (at most MaxEventPayments, newest last), each with its transaction and its
+// confirmations as the watcher last counted them; PaymentsTotal counts them all.
 type EventData struct {
 	*Invoice
-	Payments []EventPayment `json:"payments"`
+	Payments      []EventPayment `json:"payments"`
+	PaymentsTotal int            `json:"payments_total"`
 }
+
+// MaxEventPayments bounds the payments an event carries: an invoice paid in a
+// thousand dust transfers does not make a thousand events of a thousand payments.
+const MaxEventPayments = 20
 
 // EventPayment is one payment of an invoice, as its events show it.
 type EventPayment struct {
@@ -449,19 +450,21 @@ type EventPayment struct {
 	ConfirmationsRequired int           `json:"confirmations_required"`
 	BlockHeight           *uint64       `json:"block_height,omitempty"`
 	SeenAt                time.Time     `json:"seen_at"`
-	// From is the payer's address when the chain tells it (EVM; not Bitcoin).
+	// From is the payer's address when the chain tells it (see chains.Transfer.From):
+	// often an exchange's hot wallet; never refund there without asking.
 	From string `json:"from,omitempty"`
 }
 
 // emit writes an event about inv, with its payments pays, to the outbox.
 func (s *Service) emit(ctx context.Context, tx Tx, inv *Invoice, t event.Type, pays []Payment) error {
-	d := EventData{Invoice: inv, Payments: []EventPayment{}}
-	for _, p := range pays {
-		a, err := s.cfg.Assets.Get(p.Asset)
-		if err != nil {
-			return err
+	d := EventData{Invoice: inv, Payments: []EventPayment{}, PaymentsTotal: len(pays)}
+	for _, p := range pays[max(0, len(pays)-MaxEventPayments):] {
+		if p.Method < 0 || p.Method >= len(inv.Methods) || p.Amount == nil {
+			continue
 		}
-		ep := EventPayment{TxHash: p.TxID, Index: p.Index, Code: p.Asset, Network: p.Network.ID, Amount: a.FromBaseUnits(p.Amount),
+		// The method's own decimals: an event never depends on the registry of today.
+		amount := decimal.NewFromBigInt(p.Amount, -inv.Methods[p.Method].Decimals)
+		ep := EventPayment{TxHash: p.TxID, Index: p.Index, Code: p.Asset, Network: p.Network.ID, Amount: amount,
 			Status: p.Status, Confirmations: p.Confirmations, ConfirmationsRequired: p.Required, SeenAt: p.SeenAt.UTC(), From: p.From}
 		if p.Block.Hash != "" {
 			h := p.Block.Height

@@ -31,7 +31,9 @@ type PingResult struct {
 }
 
 // Ping sends a test event (webhook_endpoint.ping) to endpoint id of mode at once,
-// signed with its current secret like a delivery, and returns what it got. It is not
+// signed with its current secret (during a rotation window deliveries carry the
+// previous secret's signature too; a ping does not, so it proves the receiver has
+// the new one), and returns what it got. It is not
 // stored and not retried, and no subscriber or other endpoint hears of it. A disabled
 // endpoint is pinged too, so it can be checked before it is enabled again.
 func (s *Service) Ping(ctx context.Context, m asset.Mode, id string) (PingResult, error) {

@@ -64,7 +64,7 @@ const EndpointDisabled event.Type = "webhook_endpoint.disabled"
 // EventTypes are the event types an endpoint may subscribe to.
 var EventTypes = []event.Type{
 	event.InvoiceCreated, event.InvoicePaymentDetected, event.InvoicePaymentReversed, event.InvoicePartiallyPaid,
-	event.InvoiceConfirming, event.InvoicePaid, event.InvoiceExpired, event.InvoiceCancelled, event.InvoiceRefunded,
+	event.InvoiceConfirming, event.InvoicePaid, event.InvoiceExpired, event.InvoiceCancelled, event.InvoiceRefunded, event.InvoiceRefreshed,
 	"payout.created", "payout.pending_verification", "payout.broadcast", "payout.completed", "payout.failed",
 	event.BalanceDeficit, EndpointDisabled,
 }

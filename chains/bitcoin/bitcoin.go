@@ -29,6 +29,7 @@ import (
 	"math"
 	"math/big"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -374,7 +375,9 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 				m.scripts = append(m.scripts, string(tx.TxOut[t.Index].PkScript))
 			}
 			b.mempool[id] = m
-			fetched[id] = &tx
+			if len(m.outs) > 0 {
+				fetched[id] = &tx // kept for this call's payer lookups, dropped if not watched below
+			}
 		}
 		for i, t := range m.outs {
 			var ok bool
@@ -396,6 +399,11 @@ func (b *Backend) Pending(ctx context.Context, watch chains.AddressSet) ([]chain
 	for id := range b.mempool {
 		if !now[id] {
 			delete(b.mempool, id)
+		}
+	}
+	for id := range fetched {
+		if !slices.ContainsFunc(out, func(t chains.Transfer) bool { return t.TxID == id }) {
+			delete(fetched, id)
 		}
 	}
 	b.payers(ctx, out, fetched)

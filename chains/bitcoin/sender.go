@@ -29,54 +29,60 @@ func (b *Backend) payers(ctx context.Context, ts []chains.Transfer, known map[st
 		from, ok := b.payerOf[t.TxID]
 		b.payerMu.Unlock()
 		if !ok {
-			tx := known[t.TxID]
+			tx, final := known[t.TxID], true
 			if tx == nil {
-				tx = b.rawTx(ctx, t.TxID)
+				tx, final = b.rawTx(ctx, t.TxID)
 			}
-			from = b.firstInputAddress(ctx, tx)
-			b.payerMu.Lock()
-			if len(b.payerOf) >= maxPayers {
-				clear(b.payerOf)
+			var sure bool
+			from, sure = b.firstInputAddress(ctx, tx)
+			if final && sure { // a timeout or a cancelled call is asked again next time
+				b.payerMu.Lock()
+				if len(b.payerOf) >= maxPayers {
+					clear(b.payerOf)
+				}
+				b.payerOf[t.TxID] = from
+				b.payerMu.Unlock()
 			}
-			b.payerOf[t.TxID] = from
-			b.payerMu.Unlock()
 		}
 		t.From = from
 	}
 }
 
-// rawTx returns a transaction from the node, or nil if it cannot find it.
-func (b *Backend) rawTx(ctx context.Context, txid string) *wire.MsgTx {
+// rawTx returns a transaction from the node, or nil if it cannot find it; final is
+// false when the answer may be different next time (the node did not answer, as
+// opposed to saying it does not know the transaction).
+func (b *Backend) rawTx(ctx context.Context, txid string) (tx *wire.MsgTx, final bool) {
 	var hx string
 	if err := b.cfg.RPC.Call(ctx, "getrawtransaction", &hx, txid, 0); err != nil {
 		b.log.DebugContext(ctx, "bitcoin: payer unknown: no transaction", "tx", txid, "err", err)
-		return nil
+		return nil, IsCode(err, codeNoInformation)
 	}
 	raw, err := hex.DecodeString(hx)
 	if err != nil {
-		return nil
+		return nil, true
 	}
-	var tx wire.MsgTx
-	if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
-		return nil
+	var t wire.MsgTx
+	if err := t.Deserialize(bytes.NewReader(raw)); err != nil {
+		return nil, true
 	}
-	return &tx
+	return &t, true
 }
 
 // firstInputAddress returns the address of the output tx's first input spends ("" for
-// a coinbase, an unknown transaction or a script with no single address).
-func (b *Backend) firstInputAddress(ctx context.Context, tx *wire.MsgTx) string {
+// a coinbase, an unknown transaction or a script with no single address); sure is
+// false when asking again may tell more.
+func (b *Backend) firstInputAddress(ctx context.Context, tx *wire.MsgTx) (addr string, sure bool) {
 	if tx == nil || len(tx.TxIn) == 0 {
-		return ""
+		return "", true
 	}
 	prev := tx.TxIn[0].PreviousOutPoint
 	if prev.Index == wire.MaxPrevOutIndex {
-		return "" // a coinbase
+		return "", true // a coinbase
 	}
-	ptx := b.rawTx(ctx, prev.Hash.String())
+	ptx, final := b.rawTx(ctx, prev.Hash.String())
 	if ptx == nil || int(prev.Index) >= len(ptx.TxOut) {
-		return ""
+		return "", final
 	}
-	addr, _ := ScriptAddress(ptx.TxOut[prev.Index].PkScript, b.params)
-	return addr
+	addr, _ = ScriptAddress(ptx.TxOut[prev.Index].PkScript, b.params)
+	return addr, true
 }

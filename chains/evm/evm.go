@@ -396,7 +396,7 @@ func (b *Backend) matchLogs(logs []rpcLog, block common.Hash, ref chains.BlockRe
 			continue
 		}
 		out = append(out, chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: l.TxHash.Hex(), Index: index, Block: ref,
-			From: common.BytesToAddress(l.Topics[1].Bytes()).Hex()})
+			From: sender(common.BytesToAddress(l.Topics[1].Bytes()))})
 	}
 	return out
 }
@@ -426,7 +426,7 @@ func (b *Backend) nativeCandidates(blk *rpcBlock, ref chains.BlockRef, lookup fu
 		}
 		if addr, ok := lookup(*tx.To); ok {
 			out = append(out, chains.Transfer{Asset: b.native, To: addr, Amount: new(big.Int).Set(tx.Value.ToInt()),
-				TxID: tx.Hash.Hex(), Index: NativeIndex, Block: ref, From: tx.From.Hex()})
+				TxID: tx.Hash.Hex(), Index: NativeIndex, Block: ref, From: sender(tx.From)})
 		}
 	}
 	return out
@@ -678,4 +678,13 @@ func (b *Backend) NewBlocks(ctx context.Context) (<-chan chains.BlockRef, error)
 		}
 	}()
 	return out, nil
+}
+
+// sender is a transfer's From: "" for the zero address (a token minted to us has no
+// payer).
+func sender(a common.Address) string {
+	if a == (common.Address{}) {
+		return ""
+	}
+	return a.Hex()
 }

@@ -211,13 +211,13 @@ func (e InvoiceStatus) Valid() bool {
 
 // Defines values for LivenessStatus.
 const (
-	Ok LivenessStatus = "ok"
+	LivenessStatusOk LivenessStatus = "ok"
 )
 
 // Valid indicates whether the value is a known member of the LivenessStatus enum.
 func (e LivenessStatus) Valid() bool {
 	switch e {
-	case Ok:
+	case LivenessStatusOk:
 		return true
 	default:
 		return false
@@ -293,6 +293,57 @@ func (e PayoutStatus) Valid() bool {
 	case PayoutStatusPendingVerification:
 		return true
 	case PayoutStatusProcessing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadyDatabase.
+const (
+	ReadyDatabaseOk          ReadyDatabase = "ok"
+	ReadyDatabaseUnavailable ReadyDatabase = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the ReadyDatabase enum.
+func (e ReadyDatabase) Valid() bool {
+	switch e {
+	case ReadyDatabaseOk:
+		return true
+	case ReadyDatabaseUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadyNetworkState.
+const (
+	ReadyNetworkStateBehind    ReadyNetworkState = "behind"
+	ReadyNetworkStateElsewhere ReadyNetworkState = "elsewhere"
+	ReadyNetworkStateFailing   ReadyNetworkState = "failing"
+	ReadyNetworkStateIdle      ReadyNetworkState = "idle"
+	ReadyNetworkStateOk        ReadyNetworkState = "ok"
+	ReadyNetworkStateStale     ReadyNetworkState = "stale"
+	ReadyNetworkStateStarting  ReadyNetworkState = "starting"
+)
+
+// Valid indicates whether the value is a known member of the ReadyNetworkState enum.
+func (e ReadyNetworkState) Valid() bool {
+	switch e {
+	case ReadyNetworkStateBehind:
+		return true
+	case ReadyNetworkStateElsewhere:
+		return true
+	case ReadyNetworkStateFailing:
+		return true
+	case ReadyNetworkStateIdle:
+		return true
+	case ReadyNetworkStateOk:
+		return true
+	case ReadyNetworkStateStale:
+		return true
+	case ReadyNetworkStateStarting:
 		return true
 	default:
 		return false
@@ -465,6 +516,7 @@ func (e ListPayoutsParamsStatus) Valid() bool {
 const (
 	ListTransactionsParamsStatusConfirmed  ListTransactionsParamsStatus = "confirmed"
 	ListTransactionsParamsStatusConfirming ListTransactionsParamsStatus = "confirming"
+	ListTransactionsParamsStatusDropped    ListTransactionsParamsStatus = "dropped"
 	ListTransactionsParamsStatusMempool    ListTransactionsParamsStatus = "mempool"
 	ListTransactionsParamsStatusOrphaned   ListTransactionsParamsStatus = "orphaned"
 )
@@ -475,6 +527,8 @@ func (e ListTransactionsParamsStatus) Valid() bool {
 	case ListTransactionsParamsStatusConfirmed:
 		return true
 	case ListTransactionsParamsStatusConfirming:
+		return true
+	case ListTransactionsParamsStatusDropped:
 		return true
 	case ListTransactionsParamsStatusMempool:
 		return true
@@ -740,13 +794,6 @@ type FeeEstimate struct {
 	TotalEstimatedFee string `json:"total_estimated_fee"`
 }
 
-// Health defines model for Health.
-type Health struct {
-	Database string          `json:"database"`
-	Networks []NetworkHealth `json:"networks"`
-	Ready    bool            `json:"ready"`
-}
-
 // Invoice defines model for Invoice.
 type Invoice struct {
 	// Amount A decimal number, written as a string to keep it exact.
@@ -833,18 +880,6 @@ type MinAmount struct {
 
 	// NetworkFee A decimal number, written as a string to keep it exact.
 	NetworkFee string `json:"network_fee"`
-}
-
-// NetworkHealth defines model for NetworkHealth.
-type NetworkHealth struct {
-	Error    *string    `json:"error,omitempty"`
-	Height   int        `json:"height"`
-	Lag      int        `json:"lag"`
-	LastStep *time.Time `json:"last_step,omitempty"`
-	Mode     string     `json:"mode"`
-	Network  string     `json:"network"`
-	State    string     `json:"state"`
-	Tip      int        `json:"tip"`
 }
 
 // Pagination defines model for Pagination.
@@ -973,6 +1008,29 @@ type PayoutRequest struct {
 	Metadata interface{} `json:"metadata,omitempty"`
 	Network  *string     `json:"network,omitempty"`
 }
+
+// Ready defines model for Ready.
+type Ready struct {
+	Database ReadyDatabase  `json:"database"`
+	Networks []ReadyNetwork `json:"networks"`
+	Ready    bool           `json:"ready"`
+}
+
+// ReadyDatabase defines model for Ready.Database.
+type ReadyDatabase string
+
+// ReadyNetwork defines model for ReadyNetwork.
+type ReadyNetwork struct {
+	Height  int               `json:"height"`
+	Lag     int               `json:"lag"`
+	Mode    string            `json:"mode"`
+	Network string            `json:"network"`
+	State   ReadyNetworkState `json:"state"`
+	Tip     int               `json:"tip"`
+}
+
+// ReadyNetworkState defines model for ReadyNetwork.State.
+type ReadyNetworkState string
 
 // Redelivered defines model for Redelivered.
 type Redelivered struct {
@@ -1214,6 +1272,12 @@ type CancelInvoiceParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// RefreshInvoiceParams defines parameters for RefreshInvoice.
+type RefreshInvoiceParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListPaymentsParams defines parameters for ListPayments.
 type ListPaymentsParams struct {
 	// Status Only invoices in this state.
@@ -1243,6 +1307,12 @@ type ListPaymentsParamsStatus string
 
 // CreatePaymentParams defines parameters for CreatePayment.
 type CreatePaymentParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CancelPaymentParams defines parameters for CancelPayment.
+type CancelPaymentParams struct {
 	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -1582,6 +1652,11 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/invoices/{id}/cancel (the `CancelInvoice` operationId).
 	CancelInvoice(ctx context.Context, id string, params *CancelInvoiceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RefreshInvoice Make an invoice that expired unpaid pending again, with new quotes
+	//
+	// Corresponds with POST /v1/invoices/{id}/refresh (the `RefreshInvoice` operationId).
+	RefreshInvoice(ctx context.Context, id string, params *RefreshInvoiceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListInvoiceTransactions On-chain transfers matched to an invoice
 	//
 	// Corresponds with GET /v1/invoices/{id}/transactions (the `ListInvoiceTransactions` operationId).
@@ -1610,6 +1685,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/payments/{id} (the `GetPayment` operationId).
 	GetPayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelPayment Cancel a pending payment
+	//
+	// Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
+	CancelPayment(ctx context.Context, id string, params *CancelPaymentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPayouts List payouts
 	//
@@ -2128,6 +2208,21 @@ func (c *Client) CancelInvoice(ctx context.Context, id string, params *CancelInv
 	return c.Client.Do(req)
 }
 
+// RefreshInvoice Make an invoice that expired unpaid pending again, with new quotes
+//
+// Corresponds with POST /v1/invoices/{id}/refresh (the `RefreshInvoice` operationId).
+func (c *Client) RefreshInvoice(ctx context.Context, id string, params *RefreshInvoiceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshInvoiceRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListInvoiceTransactions On-chain transfers matched to an invoice
 //
 // Corresponds with GET /v1/invoices/{id}/transactions (the `ListInvoiceTransactions` operationId).
@@ -2197,6 +2292,21 @@ func (c *Client) CreatePayment(ctx context.Context, params *CreatePaymentParams,
 // Corresponds with GET /v1/payments/{id} (the `GetPayment` operationId).
 func (c *Client) GetPayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPaymentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelPayment Cancel a pending payment
+//
+// Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
+func (c *Client) CancelPayment(ctx context.Context, id string, params *CancelPaymentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelPaymentRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3618,6 +3728,55 @@ func NewCancelInvoiceRequest(server string, id string, params *CancelInvoicePara
 	return req, nil
 }
 
+// NewRefreshInvoiceRequest constructs an http.Request for the RefreshInvoice method
+func NewRefreshInvoiceRequest(server string, id string, params *RefreshInvoiceParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/invoices/%s/refresh", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListInvoiceTransactionsRequest constructs an http.Request for the ListInvoiceTransactions method
 func NewListInvoiceTransactionsRequest(server string, id string) (*http.Request, error) {
 	var err error
@@ -3862,6 +4021,55 @@ func NewGetPaymentRequest(server string, id string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelPaymentRequest constructs an http.Request for the CancelPayment method
+func NewCancelPaymentRequest(server string, id string, params *CancelPaymentParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payments/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -5027,6 +5235,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/invoices/{id}/cancel (the `CancelInvoice` operationId).
 	CancelInvoiceWithResponse(ctx context.Context, id string, params *CancelInvoiceParams, reqEditors ...RequestEditorFn) (*CancelInvoiceResponse, error)
 
+	// RefreshInvoiceWithResponse Make an invoice that expired unpaid pending again, with new quotes
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/invoices/{id}/refresh (the `RefreshInvoice` operationId).
+	RefreshInvoiceWithResponse(ctx context.Context, id string, params *RefreshInvoiceParams, reqEditors ...RequestEditorFn) (*RefreshInvoiceResponse, error)
+
 	// ListInvoiceTransactionsWithResponse On-chain transfers matched to an invoice
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -5061,6 +5276,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/payments/{id} (the `GetPayment` operationId).
 	GetPaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPaymentResponse, error)
+
+	// CancelPaymentWithResponse Cancel a pending payment
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
+	CancelPaymentWithResponse(ctx context.Context, id string, params *CancelPaymentParams, reqEditors ...RequestEditorFn) (*CancelPaymentResponse, error)
 
 	// ListPayoutsWithResponse List payouts
 	//
@@ -5565,7 +5787,7 @@ type ReadinessResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Health
+	JSON200 *Ready
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error404
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -5573,11 +5795,11 @@ type ReadinessResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error500
 	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Health
+	JSON503 *Ready
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ReadinessResponse) GetJSON200() *Health {
+func (r ReadinessResponse) GetJSON200() *Ready {
 	return r.JSON200
 }
 
@@ -5597,7 +5819,7 @@ func (r ReadinessResponse) GetJSON500() *Error500 {
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ReadinessResponse) GetJSON503() *Health {
+func (r ReadinessResponse) GetJSON503() *Ready {
 	return r.JSON503
 }
 
@@ -7257,6 +7479,116 @@ func (r CancelInvoiceResponse) ContentType() string {
 	return ""
 }
 
+type RefreshInvoiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   Invoice     `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON200() *struct {
+	Data   Invoice     `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RefreshInvoiceResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RefreshInvoiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RefreshInvoiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RefreshInvoiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RefreshInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListInvoiceTransactionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7706,6 +8038,116 @@ func (r GetPaymentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetPaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CancelPaymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   Payment     `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelPaymentResponse) GetJSON200() *struct {
+	Data   Payment     `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelPaymentResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelPaymentResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelPaymentResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelPaymentResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelPaymentResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CancelPaymentResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CancelPaymentResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelPaymentResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelPaymentResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelPaymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelPaymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelPaymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelPaymentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10010,6 +10452,19 @@ func (c *ClientWithResponses) CancelInvoiceWithResponse(ctx context.Context, id 
 	return ParseCancelInvoiceResponse(rsp)
 }
 
+// RefreshInvoiceWithResponse Make an invoice that expired unpaid pending again, with new quotes
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/invoices/{id}/refresh (the `RefreshInvoice` operationId).
+func (c *ClientWithResponses) RefreshInvoiceWithResponse(ctx context.Context, id string, params *RefreshInvoiceParams, reqEditors ...RequestEditorFn) (*RefreshInvoiceResponse, error) {
+	rsp, err := c.RefreshInvoice(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRefreshInvoiceResponse(rsp)
+}
+
 // ListInvoiceTransactionsWithResponse On-chain transfers matched to an invoice
 //
 // Returns a wrapper object for the known response body format(s).
@@ -10073,6 +10528,19 @@ func (c *ClientWithResponses) GetPaymentWithResponse(ctx context.Context, id str
 		return nil, err
 	}
 	return ParseGetPaymentResponse(rsp)
+}
+
+// CancelPaymentWithResponse Cancel a pending payment
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
+func (c *ClientWithResponses) CancelPaymentWithResponse(ctx context.Context, id string, params *CancelPaymentParams, reqEditors ...RequestEditorFn) (*CancelPaymentResponse, error) {
+	rsp, err := c.CancelPayment(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelPaymentResponse(rsp)
 }
 
 // ListPayoutsWithResponse List payouts
@@ -10654,7 +11122,7 @@ func ParseReadinessResponse(rsp *http.Response) (*ReadinessResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Health
+		var dest Ready
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10682,7 +11150,7 @@ func ParseReadinessResponse(rsp *http.Response) (*ReadinessResponse, error) {
 		response.JSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Health
+		var dest Ready
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12044,6 +12512,98 @@ func ParseCancelInvoiceResponse(rsp *http.Response) (*CancelInvoiceResponse, err
 	return response, nil
 }
 
+// ParseRefreshInvoiceResponse parses an HTTP response from a RefreshInvoiceWithResponse call
+func ParseRefreshInvoiceResponse(rsp *http.Response) (*RefreshInvoiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RefreshInvoiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   Invoice     `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListInvoiceTransactionsResponse parses an HTTP response from a ListInvoiceTransactionsWithResponse call
 func ParseListInvoiceTransactionsResponse(rsp *http.Response) (*ListInvoiceTransactionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12340,6 +12900,98 @@ func ParseGetPaymentResponse(rsp *http.Response) (*GetPaymentResponse, error) {
 	}
 
 	response := &GetPaymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   Payment     `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCancelPaymentResponse parses an HTTP response from a CancelPaymentWithResponse call
+func ParseCancelPaymentResponse(rsp *http.Response) (*CancelPaymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelPaymentResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

@@ -93,8 +93,9 @@ func (t *tx) UpdateInvoice(ctx context.Context, inv *invoice.Invoice, watching b
 	if err != nil {
 		return err
 	}
-	n, err := t.exec(ctx, `UPDATE invoices SET status = $1, watching = $2, body = $3 WHERE id = $4 AND mode = $5`,
-		string(inv.Status), watching, string(body), inv.ID, string(inv.Mode))
+	n, err := t.exec(ctx, `UPDATE invoices SET status = $1, watching = $2, body = $3, expires_at = $4, monitor_until = $5
+		WHERE id = $6 AND mode = $7`,
+		string(inv.Status), watching, string(body), ts(inv.ExpiresAt), ts(inv.MonitorUntil), inv.ID, string(inv.Mode))
 	if err != nil {
 		return err
 	}

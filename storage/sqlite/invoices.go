@@ -55,8 +55,9 @@ func (t *tx) UpdateInvoice(ctx context.Context, inv *invoice.Invoice, watching b
 	if err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(ctx, `UPDATE invoices SET status = ?, watching = ?, body = ? WHERE id = ? AND mode = ?`,
-		string(inv.Status), watching, string(body), inv.ID, string(inv.Mode))
+	res, err := t.tx.ExecContext(ctx, `UPDATE invoices SET status = ?, watching = ?, body = ?, expires_at = ?, monitor_until = ?
+		WHERE id = ? AND mode = ?`,
+		string(inv.Status), watching, string(body), micros(inv.ExpiresAt), micros(inv.MonitorUntil), inv.ID, string(inv.Mode))
 	if err != nil {
 		return err
 	}

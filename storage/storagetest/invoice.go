@@ -162,6 +162,22 @@ func testInvoiceInsertGetUpdate(t *testing.T, s storage.Store) {
 	if _, err := getInvoice(t, s, asset.Test, "inv_ghost"); !errors.Is(err, invoice.ErrNotFound) {
 		t.Errorf("UpdateInvoice of an unknown invoice created it: %v", err)
 	}
+
+	// A new expiry (a refreshed invoice) is the one the expiry pass goes by.
+	moved := upd
+	moved.Status, moved.ExpiresAt, moved.MonitorUntil = invoice.StatusPending, at(5*time.Hour), at(30*time.Hour)
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.UpdateInvoice(ctx, &moved, true) })
+	due := func(now time.Time) []string {
+		return get(t, s, func(ctx context.Context, tx storage.Tx) ([]string, error) {
+			return tx.DueInvoices(ctx, asset.Test, now, 100)
+		})
+	}
+	if ids := due(at(2 * time.Hour)); slices.Contains(ids, "inv_A") {
+		t.Errorf("due at its first expiry after UpdateInvoice moved it: %v", ids)
+	}
+	if ids := due(at(6 * time.Hour)); !slices.Contains(ids, "inv_A") {
+		t.Errorf("not due after its new expiry: %v", ids)
+	}
 }
 
 // testInvoiceByOrderID checks InvoiceByOrderID, with ParamsHash (the service
