@@ -95,6 +95,9 @@ type Config struct {
 	Rates invoice.Rater
 	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
 	MonitoringWindow time.Duration
+	// InvoiceRefreshes is how often one invoice that expired unpaid may be made
+	// pending again (Invoices().Refresh; default 1; negative: never).
+	InvoiceRefreshes int
 	// PollInterval is how often watchers poll nodes that do not push (default 10 s).
 	PollInterval time.Duration
 	// Now is the clock (default time.Now). Tests use a fake one (see kassatest).
@@ -334,7 +337,7 @@ func New(cfg Config) (*Gateway, error) {
 		Update: storage.Runner[invoice.Tx](g.store.Update), View: storage.Runner[invoice.Tx](g.store.View),
 		Watch: g.Watch, Unwatch: g.unwatch, Rescan: g.rescan,
 		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, MonitoringWindow: cfg.MonitoringWindow,
-		Now: g.now, Logger: g.log, Resolver: cfg.Webhooks.Resolver, AllowPrivate: cfg.Webhooks.AllowPrivate})
+		MaxRefreshes: cfg.InvoiceRefreshes, Now: g.now, Logger: g.log, Resolver: cfg.Webhooks.Resolver, AllowPrivate: cfg.Webhooks.AllowPrivate})
 	if err != nil {
 		g.Close()
 		return nil, err
