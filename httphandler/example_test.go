@@ -26,10 +26,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Mount the API and the checkout pages under /pay/ of a shop's own mux, create an
-// invoice in Go and send the customer to its checkout page.
-func Example() {
-	ctx := context.Background()
+// exampleGateway is a test-mode Gateway on a simulated Bitcoin chain, with the
+// master key the handler needs.
+func exampleGateway() *kassa.Gateway {
 	g, err := kassa.New(kassa.Config{
 		Mnemonic:     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
 		MasterKey:    []byte("example master key of 32 bytes!!"),
@@ -40,6 +39,14 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
+	return g
+}
+
+// Mount the API and the checkout pages under /pay/ of a shop's own mux, create an
+// invoice in Go and send the customer to its checkout page.
+func Example() {
+	ctx := context.Background()
+	g := exampleGateway()
 	defer g.Close()
 	shop := http.NewServeMux()
 	srv := httptest.NewServer(shop)
@@ -82,16 +89,7 @@ func sign(secret, timestamp, method, path string, body []byte) string {
 // A client creates an invoice through the REST API with a signed request.
 func Example_signedRequest() {
 	ctx := context.Background()
-	g, err := kassa.New(kassa.Config{
-		Mnemonic:     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
-		MasterKey:    []byte("example master key of 32 bytes!!"),
-		DatabasePath: ":memory:",
-		Chains:       []chains.Backend{sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test})},
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		panic(err)
-	}
+	g := exampleGateway()
 	defer g.Close()
 	key, err := g.Keys().Create(ctx, apikey.CreateParams{Mode: asset.Test, Label: "example"})
 	if err != nil {
