@@ -33,6 +33,9 @@ const (
 	// InvoiceRefreshed: an invoice that expired unpaid is pending again, with new
 	// quotes and a new lifetime (invoice.Service.Refresh).
 	InvoiceRefreshed Type = "invoice.refreshed"
+	// InvoiceClaimFailed: the payer said they had paid (invoice.Service.Claim), and
+	// nothing arrived while the invoice was watched for it.
+	InvoiceClaimFailed Type = "invoice.claim_failed"
 	// BalanceDeficit: a reorg or a double-spend took back money the merchant had
 	// already paid out; new payouts of the asset wait until deposits cover it.
 	BalanceDeficit Type = "balance.deficit"

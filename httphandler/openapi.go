@@ -205,6 +205,8 @@ var operationIDs = map[string]string{
 	"GET /v1/invoices/{id}":                         "getInvoice",
 	"POST /v1/invoices/{id}/refresh":                "refreshInvoice",
 	"POST /v1/payments/{id}/cancel":                 "cancelPayment",
+	"POST /v1/invoices/{id}/verify":                 "verifyInvoice",
+	"POST /v1/payments/{id}/verify":                 "verifyPayment",
 	"POST /v1/invoices/{id}/cancel":                 "cancelInvoice",
 	"GET /v1/invoices/{id}/transactions":            "listInvoiceTransactions",
 	"POST /v1/checkout/sessions":                    "createCheckoutSession",

@@ -193,6 +193,10 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("GET", "/v1/transactions/"+txid, nil, nil), 200, "")
 	other := a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "USD"}, nil)
 	want(t, a.do("POST", "/v1/invoices/"+other.data()["id"].(string)+"/cancel", nil, nil), 200, "")
+	if r := a.do("POST", "/v1/invoices/"+id+"/verify", map[string]any{"currency": "BTC"}, nil); r.code != 200 || r.data()["status"] != "paid" {
+		t.Fatalf("verify a paid invoice: %d %s", r.code, r.raw)
+	}
+	want(t, a.do("POST", "/v1/invoices/"+other.data()["id"].(string)+"/verify", map[string]any{}, nil), 409, "invalid_state") // cancelled
 	short := a.do("POST", "/v1/invoices", map[string]any{"amount": "5", "currency": "USD", "lifetime": 300}, nil)
 	want(t, a.do("POST", "/v1/invoices/"+short.data()["id"].(string)+"/refresh", nil, nil), 409, "invalid_state") // not expired yet
 	a.env.Advance(6 * time.Minute)
@@ -214,6 +218,7 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("POST", "/v1/payments", map[string]any{"amount": "10", "fiat_currency": "EUR", "order_id": "P-1"}, nil), 200, "")
 	want(t, a.do("GET", "/v1/payments", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/payments/"+pay.data()["payment_id"].(string), nil, nil), 200, "")
+	want(t, a.do("POST", "/v1/payments/"+pay.data()["payment_id"].(string)+"/verify", map[string]any{}, nil), 200, "")
 	if r := a.do("POST", "/v1/payments/"+pay.data()["payment_id"].(string)+"/cancel", nil, nil); r.code != 200 || r.data()["status"] != "cancelled" {
 		t.Fatalf("cancel a payment: %d %s", r.code, r.raw)
 	}

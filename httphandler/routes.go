@@ -54,16 +54,18 @@ func (h *Handler) routes() []route {
 		{"POST", "/v1/invoices", false, "Create an invoice", h.createInvoice(invoice.KindInvoice), created.with(createRequest{}, invoiceJSON{})},
 		{"GET", "/v1/invoices", false, "List invoices", h.listInvoices, routeDoc{data: invoiceJSON{}, list: true, query: invoiceFilters}},
 		{"GET", "/v1/invoices/{id}", false, "Get an invoice", h.getInvoice, routeDoc{data: invoiceJSON{}}},
+		{"POST", "/v1/invoices/{id}/verify", false, "The payer says they paid: rescan now, watch for a day", h.verify(invoice.KindInvoice), routeDoc{body: verifyRequest{}, data: verifyJSON{}}},
 		{"POST", "/v1/invoices/{id}/cancel", false, "Cancel a pending invoice", h.cancelInvoice, routeDoc{data: invoiceJSON{}}},
 		{"POST", "/v1/invoices/{id}/refresh", false, "Make an invoice that expired unpaid pending again, with new quotes", h.refreshInvoice, routeDoc{data: invoiceJSON{}}},
 		{"GET", "/v1/invoices/{id}/transactions", false, "On-chain transfers matched to an invoice", h.invoiceTransactions, routeDoc{data: []transferJSON{}}},
 		{"POST", "/v1/checkout/sessions", false, "Create a checkout session", h.createSession, created.with(createRequest{}, sessionJSON{})},
 		{"GET", "/v1/checkout/sessions", false, "List checkout sessions", h.listSessions, routeDoc{data: sessionJSON{}, list: true, query: invoiceFilters}},
 		{"GET", "/v1/checkout/sessions/{id}", false, "Get a checkout session", h.getSession, routeDoc{data: sessionJSON{}}},
-		{"POST", "/v1/checkout/sessions/{id}/verify", false, "The payer says they paid: rescan now", h.verifySession, routeDoc{body: verifyRequest{}, data: verifyJSON{}}},
+		{"POST", "/v1/checkout/sessions/{id}/verify", false, "The payer says they paid: rescan now, watch for a day", h.verify(invoice.KindCheckoutSession), routeDoc{body: verifyRequest{}, data: verifyJSON{}}},
 		{"POST", "/v1/payments", false, "Create a payment", h.createPayment, created.with(createRequest{}, paymentJSON{})},
 		{"GET", "/v1/payments", false, "List payments", h.listPayments, routeDoc{data: paymentJSON{}, list: true, query: invoiceFilters}},
 		{"GET", "/v1/payments/{id}", false, "Get a payment", h.getPayment, routeDoc{data: paymentJSON{}}},
+		{"POST", "/v1/payments/{id}/verify", false, "The payer says they paid: rescan now, watch for a day", h.verify(invoice.KindPayment), routeDoc{body: verifyRequest{}, data: verifyJSON{}}},
 		{"POST", "/v1/payments/{id}/cancel", false, "Cancel a pending payment", h.cancelPayment, routeDoc{data: paymentJSON{}}},
 		{"GET", "/v1/balance", false, "Balances of the key's mode", h.balance, routeDoc{data: balanceJSON{}}},
 		{"GET", "/v1/transactions", false, "On-chain transfers to our addresses", h.listTransactions, routeDoc{data: transferJSON{}, list: true,
@@ -342,6 +344,8 @@ type invoiceJSON struct {
 	CreatedAt       time.Time       `json:"created_at"`
 	PaidAt          *time.Time      `json:"paid_at,omitempty"`
 	Livemode        bool            `json:"livemode"`
+	// Claims are the payer's "I have paid" (POST .../verify), oldest first.
+	Claims []invoice.Claim `json:"claims,omitempty"`
 }
 
 func (h *Handler) hostedURL(id string) string { return h.opts.PublicURL + "/checkout/" + id }
@@ -382,7 +386,7 @@ func (h *Handler) invoiceJSON(inv *invoice.Invoice) invoiceJSON {
 		Metadata: meta, Description: inv.Description, PaymentMethods: h.methodsJSON(inv), AmountPaid: inv.AmountPaid,
 		AmountConfirmed: inv.AmountConfirmed, AmountRefunded: inv.AmountRefunded, HostedURL: h.hostedURL(inv.ID),
 		SuccessURL: inv.SuccessURL, CancelURL: inv.CancelURL, URLCallback: inv.CallbackURL, ExpiresAt: inv.ExpiresAt,
-		CreatedAt: inv.CreatedAt, PaidAt: inv.PaidAt, Livemode: inv.Livemode()}
+		CreatedAt: inv.CreatedAt, PaidAt: inv.PaidAt, Livemode: inv.Livemode(), Claims: inv.Claims}
 }
 
 func (h *Handler) create(r *http.Request, kind invoice.Kind) (*invoice.Invoice, error) {
@@ -725,14 +729,37 @@ type walletJSON struct {
 	TxHash   string `json:"tx_hash"`
 }
 
-func (h *Handler) verifySession(w http.ResponseWriter, r *http.Request) error {
+// verify is the payer's "I have paid" on an invoice of kind: the claim is recorded
+// (the invoice stays watched for a day at least; invoice.claim_failed if nothing
+// comes), the invoice's networks are rescanned once, and the answer says what is
+// there now.
+func (h *Handler) verify(kind invoice.Kind) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error { return h.verifyKind(w, r, kind) }
+}
+
+func (h *Handler) verifyKind(w http.ResponseWriter, r *http.Request, kind invoice.Kind) error {
 	var req verifyRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	inv, err := h.own(r, invoice.KindCheckoutSession)
+	inv, err := h.own(r, kind)
 	if err != nil {
 		return err
+	}
+	if inv.Status != invoice.StatusPaid { // a paid one needs no claim: its answer says paid
+		code := ""
+		if req.Currency != "" {
+			a, err := h.gw.Assets().Parse(req.Currency, "")
+			if err != nil {
+				var v validation.Error
+				v.Add("currency", err)
+				return v.Err()
+			}
+			code = a.Code
+		}
+		if _, err := h.gw.Invoices().Claim(r.Context(), mode(r), inv.ID, code); err != nil {
+			return err
+		}
 	}
 	if inv, err = h.gw.Invoices().Rescan(r.Context(), mode(r), inv.ID, 200); err != nil {
 		return err

@@ -64,6 +64,7 @@ var enums = map[reflect.Type][]string{
 		string(payout.StatusCompleted), string(payout.StatusFailed), string(payout.StatusCancelled)},
 	reflect.TypeFor[chains.Status]():          stringsOf(transferStatuses),
 	reflect.TypeFor[webhook.DeliveryStatus](): webhookDeliveryStatuses,
+	reflect.TypeFor[invoice.ClaimStatus]():    {string(invoice.ClaimOpen), string(invoice.ClaimFound), string(invoice.ClaimFailed)},
 }
 
 var webhookDeliveryStatuses = []string{string(webhook.DeliveryPending), string(webhook.DeliverySucceeded), string(webhook.DeliveryFailed)}
@@ -95,6 +96,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[pagination]():          "Pagination",
 	reflect.TypeFor[healthzJSON]():         "Liveness",
 	reflect.TypeFor[webhook.PingResult]():  "WebhookPing",
+	reflect.TypeFor[invoice.Claim]():       "PaymentClaim",
 }
 
 var (

@@ -122,7 +122,9 @@ type Invoice struct {
 	PaidAt       *time.Time `json:"paid_at,omitempty"`
 	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
 	// Refreshes counts how often the invoice was refreshed after expiring unpaid.
-	Refreshes int       `json:"refreshes,omitempty"`
+	Refreshes int `json:"refreshes,omitempty"`
+	// Claims are the payer's "I have paid" (Claim), oldest first.
+	Claims    []Claim   `json:"claims,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 

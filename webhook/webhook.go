@@ -65,6 +65,7 @@ const EndpointDisabled event.Type = "webhook_endpoint.disabled"
 var EventTypes = []event.Type{
 	event.InvoiceCreated, event.InvoicePaymentDetected, event.InvoicePaymentReversed, event.InvoicePartiallyPaid,
 	event.InvoiceConfirming, event.InvoicePaid, event.InvoiceExpired, event.InvoiceCancelled, event.InvoiceRefunded, event.InvoiceRefreshed,
+	event.InvoiceClaimFailed,
 	"payout.created", "payout.pending_verification", "payout.broadcast", "payout.completed", "payout.failed",
 	event.BalanceDeficit, EndpointDisabled,
 }

@@ -269,6 +269,27 @@ func (e PaymentStatus) Valid() bool {
 	}
 }
 
+// Defines values for PaymentClaimStatus.
+const (
+	PaymentClaimStatusFailed PaymentClaimStatus = "failed"
+	PaymentClaimStatusFound  PaymentClaimStatus = "found"
+	PaymentClaimStatusOpen   PaymentClaimStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the PaymentClaimStatus enum.
+func (e PaymentClaimStatus) Valid() bool {
+	switch e {
+	case PaymentClaimStatusFailed:
+		return true
+	case PaymentClaimStatusFound:
+		return true
+	case PaymentClaimStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PayoutStatus.
 const (
 	PayoutStatusBroadcast           PayoutStatus = "broadcast"
@@ -809,19 +830,20 @@ type Invoice struct {
 	AmountPaid string `json:"amount_paid"`
 
 	// AmountRefunded A decimal number, written as a string to keep it exact.
-	AmountRefunded string      `json:"amount_refunded"`
-	CancelUrl      *string     `json:"cancel_url,omitempty"`
-	CreatedAt      time.Time   `json:"created_at"`
-	Currency       string      `json:"currency"`
-	CustomerEmail  *string     `json:"customer_email,omitempty"`
-	CustomerId     string      `json:"customer_id"`
-	Description    *string     `json:"description,omitempty"`
-	Exception      *string     `json:"exception"`
-	ExpiresAt      time.Time   `json:"expires_at"`
-	HostedUrl      string      `json:"hosted_url"`
-	Id             string      `json:"id"`
-	Kind           InvoiceKind `json:"kind"`
-	Livemode       bool        `json:"livemode"`
+	AmountRefunded string          `json:"amount_refunded"`
+	CancelUrl      *string         `json:"cancel_url,omitempty"`
+	Claims         *[]PaymentClaim `json:"claims,omitempty"`
+	CreatedAt      time.Time       `json:"created_at"`
+	Currency       string          `json:"currency"`
+	CustomerEmail  *string         `json:"customer_email,omitempty"`
+	CustomerId     string          `json:"customer_id"`
+	Description    *string         `json:"description,omitempty"`
+	Exception      *string         `json:"exception"`
+	ExpiresAt      time.Time       `json:"expires_at"`
+	HostedUrl      string          `json:"hosted_url"`
+	Id             string          `json:"id"`
+	Kind           InvoiceKind     `json:"kind"`
+	Livemode       bool            `json:"livemode"`
 
 	// Metadata Any JSON value.
 	Metadata       interface{}     `json:"metadata"`
@@ -918,6 +940,17 @@ type Payment struct {
 
 // PaymentStatus defines model for Payment.Status.
 type PaymentStatus string
+
+// PaymentClaim defines model for PaymentClaim.
+type PaymentClaim struct {
+	Asset   *string            `json:"asset,omitempty"`
+	At      time.Time          `json:"at"`
+	EndedAt *time.Time         `json:"ended_at,omitempty"`
+	Status  PaymentClaimStatus `json:"status"`
+}
+
+// PaymentClaimStatus defines model for PaymentClaim.Status.
+type PaymentClaimStatus string
 
 // PaymentMethod defines model for PaymentMethod.
 type PaymentMethod struct {
@@ -1278,6 +1311,12 @@ type RefreshInvoiceParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// VerifyInvoiceParams defines parameters for VerifyInvoice.
+type VerifyInvoiceParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListPaymentsParams defines parameters for ListPayments.
 type ListPaymentsParams struct {
 	// Status Only invoices in this state.
@@ -1313,6 +1352,12 @@ type CreatePaymentParams struct {
 
 // CancelPaymentParams defines parameters for CancelPayment.
 type CancelPaymentParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// VerifyPaymentParams defines parameters for VerifyPayment.
+type VerifyPaymentParams struct {
 	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -1425,8 +1470,14 @@ type VerifyCheckoutSessionJSONRequestBody = VerifySessionRequest
 // CreateInvoiceJSONRequestBody defines body for CreateInvoice for application/json ContentType.
 type CreateInvoiceJSONRequestBody = CreateInvoiceRequest
 
+// VerifyInvoiceJSONRequestBody defines body for VerifyInvoice for application/json ContentType.
+type VerifyInvoiceJSONRequestBody = VerifySessionRequest
+
 // CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
 type CreatePaymentJSONRequestBody = CreateInvoiceRequest
+
+// VerifyPaymentJSONRequestBody defines body for VerifyPayment for application/json ContentType.
+type VerifyPaymentJSONRequestBody = VerifySessionRequest
 
 // CreatePayoutJSONRequestBody defines body for CreatePayout for application/json ContentType.
 type CreatePayoutJSONRequestBody = PayoutRequest
@@ -1584,14 +1635,14 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/checkout/sessions/{id} (the `GetCheckoutSession` operationId).
 	GetCheckoutSession(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyCheckoutSessionWithBody The payer says they paid: rescan now
+	// VerifyCheckoutSessionWithBody The payer says they paid: rescan now, watch for a day
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/checkout/sessions/{id}/verify (the `VerifyCheckoutSession` operationId).
 	VerifyCheckoutSessionWithBody(ctx context.Context, id string, params *VerifyCheckoutSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyCheckoutSession The payer says they paid: rescan now
+	// VerifyCheckoutSession The payer says they paid: rescan now, watch for a day
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1662,6 +1713,20 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/invoices/{id}/transactions (the `ListInvoiceTransactions` operationId).
 	ListInvoiceTransactions(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// VerifyInvoiceWithBody The payer says they paid: rescan now, watch for a day
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/invoices/{id}/verify (the `VerifyInvoice` operationId).
+	VerifyInvoiceWithBody(ctx context.Context, id string, params *VerifyInvoiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyInvoice The payer says they paid: rescan now, watch for a day
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/invoices/{id}/verify (the `VerifyInvoice` operationId).
+	VerifyInvoice(ctx context.Context, id string, params *VerifyInvoiceParams, body VerifyInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListPayments List payments
 	//
 	// Corresponds with GET /v1/payments (the `ListPayments` operationId).
@@ -1690,6 +1755,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
 	CancelPayment(ctx context.Context, id string, params *CancelPaymentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyPaymentWithBody The payer says they paid: rescan now, watch for a day
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/payments/{id}/verify (the `VerifyPayment` operationId).
+	VerifyPaymentWithBody(ctx context.Context, id string, params *VerifyPaymentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyPayment The payer says they paid: rescan now, watch for a day
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/payments/{id}/verify (the `VerifyPayment` operationId).
+	VerifyPayment(ctx context.Context, id string, params *VerifyPaymentParams, body VerifyPaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPayouts List payouts
 	//
@@ -2020,7 +2099,7 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string, reqEditors .
 	return c.Client.Do(req)
 }
 
-// VerifyCheckoutSessionWithBody The payer says they paid: rescan now
+// VerifyCheckoutSessionWithBody The payer says they paid: rescan now, watch for a day
 //
 // Takes any type of body and a specified content type.
 //
@@ -2037,7 +2116,7 @@ func (c *Client) VerifyCheckoutSessionWithBody(ctx context.Context, id string, p
 	return c.Client.Do(req)
 }
 
-// VerifyCheckoutSession The payer says they paid: rescan now
+// VerifyCheckoutSession The payer says they paid: rescan now, watch for a day
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2238,6 +2317,40 @@ func (c *Client) ListInvoiceTransactions(ctx context.Context, id string, reqEdit
 	return c.Client.Do(req)
 }
 
+// VerifyInvoiceWithBody The payer says they paid: rescan now, watch for a day
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/invoices/{id}/verify (the `VerifyInvoice` operationId).
+func (c *Client) VerifyInvoiceWithBody(ctx context.Context, id string, params *VerifyInvoiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyInvoiceRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyInvoice The payer says they paid: rescan now, watch for a day
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/invoices/{id}/verify (the `VerifyInvoice` operationId).
+func (c *Client) VerifyInvoice(ctx context.Context, id string, params *VerifyInvoiceParams, body VerifyInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyInvoiceRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListPayments List payments
 //
 // Corresponds with GET /v1/payments (the `ListPayments` operationId).
@@ -2307,6 +2420,40 @@ func (c *Client) GetPayment(ctx context.Context, id string, reqEditors ...Reques
 // Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
 func (c *Client) CancelPayment(ctx context.Context, id string, params *CancelPaymentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelPaymentRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyPaymentWithBody The payer says they paid: rescan now, watch for a day
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/payments/{id}/verify (the `VerifyPayment` operationId).
+func (c *Client) VerifyPaymentWithBody(ctx context.Context, id string, params *VerifyPaymentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyPaymentRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyPayment The payer says they paid: rescan now, watch for a day
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/payments/{id}/verify (the `VerifyPayment` operationId).
+func (c *Client) VerifyPayment(ctx context.Context, id string, params *VerifyPaymentParams, body VerifyPaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyPaymentRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3811,6 +3958,68 @@ func NewListInvoiceTransactionsRequest(server string, id string) (*http.Request,
 	return req, nil
 }
 
+// NewVerifyInvoiceRequest calls the generic VerifyInvoice builder with application/json body
+func NewVerifyInvoiceRequest(server string, id string, params *VerifyInvoiceParams, body VerifyInvoiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyInvoiceRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewVerifyInvoiceRequestWithBody constructs an http.Request for the VerifyInvoice method, with any body, and a specified content type
+func NewVerifyInvoiceRequestWithBody(server string, id string, params *VerifyInvoiceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/invoices/%s/verify", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListPaymentsRequest constructs an http.Request for the ListPayments method
 func NewListPaymentsRequest(server string, params *ListPaymentsParams) (*http.Request, error) {
 	var err error
@@ -4056,6 +4265,68 @@ func NewCancelPaymentRequest(server string, id string, params *CancelPaymentPara
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewVerifyPaymentRequest calls the generic VerifyPayment builder with application/json body
+func NewVerifyPaymentRequest(server string, id string, params *VerifyPaymentParams, body VerifyPaymentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyPaymentRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewVerifyPaymentRequestWithBody constructs an http.Request for the VerifyPayment method, with any body, and a specified content type
+func NewVerifyPaymentRequestWithBody(server string, id string, params *VerifyPaymentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payments/%s/verify", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -5151,14 +5422,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/checkout/sessions/{id} (the `GetCheckoutSession` operationId).
 	GetCheckoutSessionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCheckoutSessionResponse, error)
 
-	// VerifyCheckoutSessionWithBodyWithResponse The payer says they paid: rescan now
+	// VerifyCheckoutSessionWithBodyWithResponse The payer says they paid: rescan now, watch for a day
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/checkout/sessions/{id}/verify (the `VerifyCheckoutSession` operationId).
 	VerifyCheckoutSessionWithBodyWithResponse(ctx context.Context, id string, params *VerifyCheckoutSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyCheckoutSessionResponse, error)
 
-	// VerifyCheckoutSessionWithResponse The payer says they paid: rescan now
+	// VerifyCheckoutSessionWithResponse The payer says they paid: rescan now, watch for a day
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5249,6 +5520,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/invoices/{id}/transactions (the `ListInvoiceTransactions` operationId).
 	ListInvoiceTransactionsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ListInvoiceTransactionsResponse, error)
 
+	// VerifyInvoiceWithBodyWithResponse The payer says they paid: rescan now, watch for a day
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/invoices/{id}/verify (the `VerifyInvoice` operationId).
+	VerifyInvoiceWithBodyWithResponse(ctx context.Context, id string, params *VerifyInvoiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyInvoiceResponse, error)
+
+	// VerifyInvoiceWithResponse The payer says they paid: rescan now, watch for a day
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/invoices/{id}/verify (the `VerifyInvoice` operationId).
+	VerifyInvoiceWithResponse(ctx context.Context, id string, params *VerifyInvoiceParams, body VerifyInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyInvoiceResponse, error)
+
 	// ListPaymentsWithResponse List payments
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -5283,6 +5568,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
 	CancelPaymentWithResponse(ctx context.Context, id string, params *CancelPaymentParams, reqEditors ...RequestEditorFn) (*CancelPaymentResponse, error)
+
+	// VerifyPaymentWithBodyWithResponse The payer says they paid: rescan now, watch for a day
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments/{id}/verify (the `VerifyPayment` operationId).
+	VerifyPaymentWithBodyWithResponse(ctx context.Context, id string, params *VerifyPaymentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyPaymentResponse, error)
+
+	// VerifyPaymentWithResponse The payer says they paid: rescan now, watch for a day
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments/{id}/verify (the `VerifyPayment` operationId).
+	VerifyPaymentWithResponse(ctx context.Context, id string, params *VerifyPaymentParams, body VerifyPaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyPaymentResponse, error)
 
 	// ListPayoutsWithResponse List payouts
 	//
@@ -7699,6 +7998,116 @@ func (r ListInvoiceTransactionsResponse) ContentType() string {
 	return ""
 }
 
+type VerifyInvoiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   VerifySessionResult `json:"data"`
+		Status interface{}         `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON200() *struct {
+	Data   VerifySessionResult `json:"data"`
+	Status interface{}         `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyInvoiceResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyInvoiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyInvoiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyInvoiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListPaymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8148,6 +8557,116 @@ func (r CancelPaymentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CancelPaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type VerifyPaymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   VerifySessionResult `json:"data"`
+		Status interface{}         `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyPaymentResponse) GetJSON200() *struct {
+	Data   VerifySessionResult `json:"data"`
+	Status interface{}         `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyPaymentResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyPaymentResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyPaymentResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r VerifyPaymentResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r VerifyPaymentResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r VerifyPaymentResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r VerifyPaymentResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyPaymentResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyPaymentResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyPaymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyPaymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyPaymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyPaymentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10296,7 +10815,7 @@ func (c *ClientWithResponses) GetCheckoutSessionWithResponse(ctx context.Context
 	return ParseGetCheckoutSessionResponse(rsp)
 }
 
-// VerifyCheckoutSessionWithBodyWithResponse The payer says they paid: rescan now
+// VerifyCheckoutSessionWithBodyWithResponse The payer says they paid: rescan now, watch for a day
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10309,7 +10828,7 @@ func (c *ClientWithResponses) VerifyCheckoutSessionWithBodyWithResponse(ctx cont
 	return ParseVerifyCheckoutSessionResponse(rsp)
 }
 
-// VerifyCheckoutSessionWithResponse The payer says they paid: rescan now
+// VerifyCheckoutSessionWithResponse The payer says they paid: rescan now, watch for a day
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10478,6 +10997,32 @@ func (c *ClientWithResponses) ListInvoiceTransactionsWithResponse(ctx context.Co
 	return ParseListInvoiceTransactionsResponse(rsp)
 }
 
+// VerifyInvoiceWithBodyWithResponse The payer says they paid: rescan now, watch for a day
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/invoices/{id}/verify (the `VerifyInvoice` operationId).
+func (c *ClientWithResponses) VerifyInvoiceWithBodyWithResponse(ctx context.Context, id string, params *VerifyInvoiceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyInvoiceResponse, error) {
+	rsp, err := c.VerifyInvoiceWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyInvoiceResponse(rsp)
+}
+
+// VerifyInvoiceWithResponse The payer says they paid: rescan now, watch for a day
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/invoices/{id}/verify (the `VerifyInvoice` operationId).
+func (c *ClientWithResponses) VerifyInvoiceWithResponse(ctx context.Context, id string, params *VerifyInvoiceParams, body VerifyInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyInvoiceResponse, error) {
+	rsp, err := c.VerifyInvoice(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyInvoiceResponse(rsp)
+}
+
 // ListPaymentsWithResponse List payments
 //
 // Returns a wrapper object for the known response body format(s).
@@ -10541,6 +11086,32 @@ func (c *ClientWithResponses) CancelPaymentWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseCancelPaymentResponse(rsp)
+}
+
+// VerifyPaymentWithBodyWithResponse The payer says they paid: rescan now, watch for a day
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments/{id}/verify (the `VerifyPayment` operationId).
+func (c *ClientWithResponses) VerifyPaymentWithBodyWithResponse(ctx context.Context, id string, params *VerifyPaymentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyPaymentResponse, error) {
+	rsp, err := c.VerifyPaymentWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyPaymentResponse(rsp)
+}
+
+// VerifyPaymentWithResponse The payer says they paid: rescan now, watch for a day
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments/{id}/verify (the `VerifyPayment` operationId).
+func (c *ClientWithResponses) VerifyPaymentWithResponse(ctx context.Context, id string, params *VerifyPaymentParams, body VerifyPaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyPaymentResponse, error) {
+	rsp, err := c.VerifyPayment(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyPaymentResponse(rsp)
 }
 
 // ListPayoutsWithResponse List payouts
@@ -12696,6 +13267,98 @@ func ParseListInvoiceTransactionsResponse(rsp *http.Response) (*ListInvoiceTrans
 	return response, nil
 }
 
+// ParseVerifyInvoiceResponse parses an HTTP response from a VerifyInvoiceWithResponse call
+func ParseVerifyInvoiceResponse(rsp *http.Response) (*VerifyInvoiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyInvoiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   VerifySessionResult `json:"data"`
+			Status interface{}         `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListPaymentsResponse parses an HTTP response from a ListPaymentsWithResponse call
 func ParseListPaymentsResponse(rsp *http.Response) (*ListPaymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13001,6 +13664,98 @@ func ParseCancelPaymentResponse(rsp *http.Response) (*CancelPaymentResponse, err
 		var dest struct {
 			Data   Payment     `json:"data"`
 			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseVerifyPaymentResponse parses an HTTP response from a VerifyPaymentWithResponse call
+func ParseVerifyPaymentResponse(rsp *http.Response) (*VerifyPaymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyPaymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   VerifySessionResult `json:"data"`
+			Status interface{}         `json:"status"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
