@@ -159,7 +159,7 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 		}
 		h.mux.Handle(rt.method+" "+rt.path, metrics.instrument(rt.method, rt.path, h.secure(next)))
 	}
-	h.mux.Handle("/", metrics.instrument("", "other", h.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h.mux.Handle("/", metrics.instrument("any", "other", h.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errMethodNotFound)
 	}))))
 	return h, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -79,18 +80,29 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	}
 	// A second handler on one registry (a restarted Gateway, several mounts) counts
 	// into the same series.
-	var are prometheus.AlreadyRegisteredError
-	if err := reg.Register(m.requests); errors.As(err, &are) {
-		m.requests = are.ExistingCollector.(*prometheus.CounterVec)
-	} else if err != nil {
+	var err error
+	if m.requests, err = registerOnce(reg, m.requests); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(m.duration); errors.As(err, &are) {
-		m.duration = are.ExistingCollector.(*prometheus.HistogramVec)
-	} else if err != nil {
+	if m.duration, err = registerOnce(reg, m.duration); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// registerOnce registers c, or returns the collector of its kind registered already
+// under its name; another kind under that name is an error.
+func registerOnce[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	var are prometheus.AlreadyRegisteredError
+	err := reg.Register(c)
+	if !errors.As(err, &are) {
+		return c, err
+	}
+	existing, ok := are.ExistingCollector.(C)
+	if !ok {
+		return c, fmt.Errorf("%w: another kind of collector has its name", err)
+	}
+	return existing, nil
 }
 
 // statusWriter remembers the status an answer was written with.

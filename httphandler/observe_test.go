@@ -122,10 +122,16 @@ func TestHTTPMetrics(t *testing.T) {
 	if n := count("/v1/invoices/{id}", "GET", "404"); n != 2 {
 		t.Errorf("two invoices not found under one route template: %v", n)
 	}
-	if n := count("other", "", "404"); n != 1 {
+	if n := count("other", "any", "404"); n != 1 {
 		t.Errorf("unknown route: %v", n)
 	}
 	if n := testutil.CollectAndCount(reg, "kassa_http_request_duration_seconds"); n < 3 {
 		t.Errorf("%d duration series", n)
+	}
+	// A registry where the name is another kind of metric: refused, not a panic.
+	clash := prometheus.NewRegistry()
+	clash.MustRegister(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kassa_http_requests_total", Help: "x"}, []string{"a"}))
+	if _, err := httphandler.New(a.env.Gateway, httphandler.Options{Metrics: clash}); err == nil {
+		t.Error("a registry with a clashing metric was taken")
 	}
 }
