@@ -19,7 +19,11 @@
 // internal error never shows its cause.
 //
 // The route table (routes.go) drives both the router and GET /openapi.json, so the
-// document cannot name a route that does not exist or miss one that does.
+// document cannot name a route that does not exist or miss one that does; the
+// document's schemas are made from the Go types each route decodes and encodes
+// (schema.go). GET /healthz and /readyz are the probes (not rate limited; /readyz
+// shows states, never errors); Options.Metrics counts requests by route; every
+// answer carries X-Request-Id, and the handler's logs its request_id.
 package httphandler
 
 import (

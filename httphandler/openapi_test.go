@@ -212,7 +212,14 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	if l := a.do("GET", "/v1/checkout/sessions?limit=10", nil, nil); l.code != 200 || len(l.body["data"].([]any)) != 1 {
 		t.Fatalf("list sessions: %d %s", l.code, l.raw)
 	}
+	want(t, a.do("POST", "/v1/checkout/sessions/"+sid+"/verify", map[string]any{"currency": "NOPE"}, nil), 422, "unsupported_asset")
+	if claims := a.env.Invoice(sid).Claims; len(claims) != 0 {
+		t.Fatalf("a refused verify recorded a claim: %+v", claims)
+	}
 	want(t, a.do("POST", "/v1/checkout/sessions/"+sid+"/verify", map[string]any{}, nil), 200, "")
+	if claims := a.env.Invoice(sid).Claims; len(claims) != 1 {
+		t.Fatalf("verify recorded %d claims", len(claims))
+	}
 	pay := a.do("POST", "/v1/payments", map[string]any{"amount": "10", "fiat_currency": "EUR", "order_id": "P-1"}, nil)
 	want(t, pay, 201, "")
 	want(t, a.do("POST", "/v1/payments", map[string]any{"amount": "10", "fiat_currency": "EUR", "order_id": "P-1"}, nil), 200, "")

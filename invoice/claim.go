@@ -73,17 +73,26 @@ func (s *Service) Claim(ctx context.Context, m asset.Mode, id, code string) (*In
 		if err := tx.UpdateInvoice(ctx, inv, true); err != nil {
 			return err
 		}
-		for _, meth := range inv.Methods { // watched again, if the window had closed
-			n := chains.NetworkRef{ID: meth.Network, Mode: inv.Mode}
-			if err := tx.WatchAddress(ctx, n, meth.Address, inv.ID); err != nil {
-				return err
-			}
-			tx.AfterCommit(func() { s.cfg.Watch(n, meth.Address) })
+		if err := s.watchAgain(ctx, tx, inv); err != nil {
+			return err
 		}
 		out = inv
 		return nil
 	})
 	return out, err
+}
+
+// watchAgain watches inv's addresses again (after its monitoring window they were
+// dropped), in tx and, once it commits, in the running watchers.
+func (s *Service) watchAgain(ctx context.Context, tx Tx, inv *Invoice) error {
+	for _, meth := range inv.Methods {
+		n := chains.NetworkRef{ID: meth.Network, Mode: inv.Mode}
+		if err := tx.WatchAddress(ctx, n, meth.Address, inv.ID); err != nil {
+			return err
+		}
+		tx.AfterCommit(func() { s.cfg.Watch(n, meth.Address) })
+	}
+	return nil
 }
 
 func (inv *Invoice) hasMethod(code string) bool {
@@ -96,15 +105,17 @@ func (inv *Invoice) hasMethod(code string) bool {
 }
 
 // settleClaims moves inv's open claims on: found when a payment (of the claimed
-// method, or any) was first seen at or after the claim, failed when the invoice is no
-// longer watched. It returns whether a claim changed and how many failed.
-func settleClaims(inv *Invoice, pays []Payment, watching bool, now time.Time) (changed bool, failed int) {
+// method, or any) was first seen at or after the claim, or when the invoice is
+// confirming or paid (status: what Compute decided now; the payer who claims after
+// paying in full was right); failed when the invoice is no longer watched. It returns
+// whether a claim changed and how many failed.
+func settleClaims(inv *Invoice, status Status, pays []Payment, watching bool, now time.Time) (changed bool, failed int) {
 	for i := range inv.Claims {
 		c := &inv.Claims[i]
 		if c.Status != ClaimOpen {
 			continue
 		}
-		found := false
+		found := status == StatusConfirming || status == StatusPaid
 		for _, p := range pays {
 			if (c.Asset == "" || p.Asset == c.Asset) && !p.SeenAt.Before(c.At) {
 				found = true

@@ -14,6 +14,11 @@
 //	pending --Cancel--> cancelled
 //	confirming --reorg or double-spend takes the payment back--> pending | partially_paid
 //	expired --enough arrives within the monitoring window--> confirming --> paid (paid_late)
+//	expired, nothing received --Refresh--> pending (same addresses, new quotes, new lifetime)
+//
+// The payer's "I have paid" (Claim) keeps an invoice watched a day after it; the
+// claim is found by a payment after it, or by the invoice being confirming or paid,
+// and fails with invoice.claim_failed when the watching ends with nothing.
 //
 // # Money
 //

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/kassapay/kassa/asset"
-	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
 )
 
@@ -68,12 +67,8 @@ func (s *Service) Refresh(ctx context.Context, m asset.Mode, id string) (*Invoic
 		if err := tx.UpdateInvoice(ctx, cur, true); err != nil {
 			return err
 		}
-		for _, meth := range cur.Methods { // watched again, if the window had closed
-			n := chains.NetworkRef{ID: meth.Network, Mode: cur.Mode}
-			if err := tx.WatchAddress(ctx, n, meth.Address, cur.ID); err != nil {
-				return err
-			}
-			tx.AfterCommit(func() { s.cfg.Watch(n, meth.Address) })
+		if err := s.watchAgain(ctx, tx, cur); err != nil { // if the window had closed
+			return err
 		}
 		out = cur
 		return s.emit(ctx, tx, cur, event.InvoiceRefreshed, nil)

@@ -342,7 +342,7 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 	for i := range inv.Methods {
 		changed = changed || !st.MethodPaid[i].Equal(inv.Methods[i].AmountPaid) || !st.MethodConfirmed[i].Equal(inv.Methods[i].AmountConfirmed)
 	}
-	claims, failedClaims := settleClaims(inv, pays, watching, now)
+	claims, failedClaims := settleClaims(inv, st.Status, pays, watching, now)
 	changed = changed || claims
 	events = append(events, claimFailedEvents(failedClaims)...)
 	if !changed && watching {

@@ -74,6 +74,22 @@ func TestClaim(t *testing.T) {
 	env.Confirm(gone, "BTC")
 	env.WantStatus(gone.ID, invoice.StatusPaid, invoice.ExceptionPaidLate)
 
+	// Claimed after paying in full (seen before the claim): found, never failed.
+	full := env.Create(invoice.CreateParams{Amount: kassatest.Dec("10"), Currency: "USD"})
+	env.PayInFull(full, "BTC")
+	env.Advance(time.Minute) // the payment was seen before the claim
+	if _, err := claims.Claim(ctx, asset.Test, full.ID, "BTC"); err != nil {
+		t.Fatal(err)
+	}
+	env.Confirm(full, "BTC")
+	env.Advance(50 * time.Hour)
+	if c := env.Invoice(full.ID).Claims[0]; c.Status != invoice.ClaimFound {
+		t.Fatalf("a claim after paying in full: %+v", c)
+	}
+	if slices.Contains(env.EventTypes(full.ID), event.InvoiceClaimFailed) {
+		t.Fatal("a paid invoice's claim failed")
+	}
+
 	// Refused, with nothing written.
 	if _, err := claims.Claim(ctx, asset.Test, late.ID, ""); !errors.Is(err, invoice.ErrInvalidState) {
 		t.Fatalf("a claim on a paid invoice: %v", err)
