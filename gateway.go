@@ -53,6 +53,7 @@ import (
 	"github.com/kassapay/kassa/lease"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/validation"
@@ -98,6 +99,9 @@ type Config struct {
 	// InvoiceRefreshes is how often one invoice that expired unpaid may be made
 	// pending again (Invoices().Refresh; default 1; negative: never).
 	InvoiceRefreshes int
+	// RefundClaimTTL is how long a refund's claim link works before the refund is
+	// cancelled unclaimed (default 30 days; see package refund).
+	RefundClaimTTL time.Duration
 	// PollInterval is how often watchers poll nodes that do not push (default 10 s).
 	PollInterval time.Duration
 	// Now is the clock (default time.Now). Tests use a fake one (see kassatest).
@@ -189,6 +193,7 @@ type Gateway struct {
 	webhooks  *webhook.Service
 	apiKeys   *apikey.Service
 	payouts   *payout.Service
+	refunds   *refund.Service
 	wallets   map[chains.NetworkRef]chains.Wallet
 	watchers  map[chains.NetworkRef]*chains.Watcher
 	backends  map[chains.NetworkRef]chains.Backend
@@ -395,7 +400,17 @@ func New(cfg Config) (*Gateway, error) {
 	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, Update: storage.Runner[payout.Tx](g.store.Update),
 		View: storage.Runner[payout.Tx](g.store.View), Wallets: g.wallet, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
 		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
-		Approver: cfg.Payouts.Approver, Follow: g.follow, FollowFor: cfg.Payouts.FollowFor, Now: g.now, Logger: g.log})
+		Approver: cfg.Payouts.Approver, Follow: g.follow, FollowFor: cfg.Payouts.FollowFor, Now: g.now, Logger: g.log,
+		Changed: func(ctx context.Context, tx payout.Tx, p *payout.Payout) error {
+			return g.refunds.PayoutChanged(ctx, tx.(refund.Tx), p)
+		}})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	g.refunds, err = refund.New(refund.Config{Assets: g.assets, Keys: g.keys, Payouts: g.payouts, Rates: cfg.Rates,
+		Update: storage.Runner[refund.Tx](g.store.Update), View: storage.Runner[refund.Tx](g.store.View),
+		ClaimTTL: cfg.RefundClaimTTL, Now: g.now, Logger: g.log})
 	if err != nil {
 		g.Close()
 		return nil, err

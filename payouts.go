@@ -2,11 +2,13 @@ package kassa
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
 )
 
@@ -16,6 +18,20 @@ type Payout = payout.Payout
 // Payouts returns the payout service (create, mass, verify, list, fee estimates). With
 // a watch-only keyring every create fails with payout.ErrWatchOnly.
 func (g *Gateway) Payouts() *payout.Service { return g.payouts }
+
+// Refund is a refund resource (see package refund).
+type Refund = refund.Refund
+
+// Refunds returns the refund service (create, claim, cancel, list). Refunds are paid
+// through the payouts: with a watch-only keyring every create fails with
+// payout.ErrWatchOnly.
+func (g *Gateway) Refunds() *refund.Service { return g.refunds }
+
+// stepPayouts is the payout job's pass: payouts moved along, then refunds whose claim
+// link expired cancelled.
+func (g *Gateway) stepPayouts(ctx context.Context) error {
+	return errors.Join(g.payouts.Step(ctx), g.refunds.Step(ctx))
+}
 
 // wallet returns the wallet that pays out on a network in a mode.
 func (g *Gateway) wallet(n chains.NetworkRef) (chains.Wallet, bool) {

@@ -185,7 +185,7 @@ func (g *Gateway) Sync(ctx context.Context) error {
 		}
 	}
 	if g.payouts != nil && mine(leasePayouts) {
-		if err := g.payouts.Step(ctx); err != nil {
+		if err := g.stepPayouts(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("payouts: %w", err))
 		}
 	}
@@ -325,7 +325,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 					}
 				}
 				if g.payouts != nil && mine(leasePayouts) {
-					if err := g.underLease(ctx, leasePayouts, g.payouts.Step); err != nil && ctx.Err() == nil && mine(leasePayouts) {
+					if err := g.underLease(ctx, leasePayouts, g.stepPayouts); err != nil && ctx.Err() == nil && mine(leasePayouts) {
 						g.log.WarnContext(ctx, "kassa: payout pass failed", "err", err)
 					}
 				}

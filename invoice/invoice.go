@@ -119,7 +119,10 @@ type Invoice struct {
 
 	AmountPaid      decimal.Decimal `json:"amount_paid"`      // detected, in the price currency
 	AmountConfirmed decimal.Decimal `json:"amount_confirmed"` // confirmed, in the price currency
-	AmountRefunded  decimal.Decimal `json:"amount_refunded"`
+	// AmountRefunded is what its succeeded refunds gave back, in the price currency
+	// (package refund); Refunded says it covers all that was confirmed.
+	AmountRefunded decimal.Decimal `json:"amount_refunded"`
+	Refunded       bool            `json:"refunded"`
 
 	CreatedAt    time.Time  `json:"created_at"`
 	ExpiresAt    time.Time  `json:"expires_at"`

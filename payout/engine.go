@@ -18,6 +18,18 @@ func holdID(p *Payout) string { return specID(p.ID, p.Attempt) }
 // gasHoldID names the separate hold of a token payout's gas.
 func gasHoldID(p *Payout) string { return holdID(p) + "-gas" }
 
+// save stores p and tells Config.Changed of a payout that pays a refund, in the same
+// transaction.
+func (s *Service) save(ctx context.Context, tx Tx, p *Payout) error {
+	if err := tx.UpdatePayout(ctx, p); err != nil {
+		return err
+	}
+	if p.RefundID != "" && s.cfg.Changed != nil {
+		return s.cfg.Changed(ctx, tx, p)
+	}
+	return nil
+}
+
 // move applies change c to p with Next and stores it, emitting payout.broadcast when it
 // becomes broadcast from another status, payout.completed when it completes.
 func (s *Service) move(ctx context.Context, tx Tx, p *Payout, c Change) error {
@@ -27,7 +39,7 @@ func (s *Service) move(ctx context.Context, tx Tx, p *Payout, c Change) error {
 	}
 	from := p.Status
 	p.Status, p.UpdatedAt = to, s.cfg.Now().UTC()
-	if err := tx.UpdatePayout(ctx, p); err != nil {
+	if err := s.save(ctx, tx, p); err != nil {
 		return err
 	}
 	switch {
@@ -51,7 +63,7 @@ func (s *Service) end(ctx context.Context, tx Tx, p *Payout, c Change, reason st
 		return err
 	}
 	p.Status, p.FailureReason, p.UpdatedAt = to, reason, s.cfg.Now().UTC()
-	if err := tx.UpdatePayout(ctx, p); err != nil {
+	if err := s.save(ctx, tx, p); err != nil {
 		return err
 	}
 	return s.emit(ctx, tx, p, EventFailed)
@@ -344,7 +356,7 @@ func (s *Service) conflicted(ctx context.Context, tx Tx, n chains.NetworkRef, p 
 		}
 	}
 	p.TxHash, p.Fee, p.CompletedAt = "", nil, nil
-	if err := tx.UpdatePayout(ctx, p); err != nil {
+	if err := s.save(ctx, tx, p); err != nil {
 		return err
 	}
 	return tx.UnfollowTx(ctx, n, r.TxID, s.cfg.Now())

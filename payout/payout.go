@@ -139,8 +139,11 @@ type Payout struct {
 	ValueUSD *decimal.Decimal `json:"value_usd"`
 	// Approval is how it was let out: ApprovalAutomatic (under every threshold) or
 	// ApprovalCode (it waits, or waited, for a one-time code).
-	Approval    string          `json:"approval"`
-	CustomerID  string          `json:"customer_id"`
+	Approval   string `json:"approval"`
+	CustomerID string `json:"customer_id"`
+	// RefundID names the refund or rebound (package refund) this payout pays; "" for
+	// the merchant's own payouts.
+	RefundID    string          `json:"refund_id,omitempty"`
 	Metadata    json.RawMessage `json:"metadata"`
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`

@@ -75,8 +75,12 @@ type Config struct {
 	FollowFor time.Duration
 	// Approver, if set, may require verification of any payout (manual review).
 	Approver func(ctx context.Context, p *Payout) bool
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Changed, if set, is told of every change of a payout that pays a refund
+	// (Payout.RefundID), inside the storage transaction that stores it: the refund
+	// follows its payout in the same commit.
+	Changed func(ctx context.Context, tx Tx, p *Payout) error
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Service manages payouts.
@@ -138,6 +142,14 @@ type CreateParams struct {
 	Destination string
 	CustomerID  string
 	Metadata    json.RawMessage
+	// RefundID names the refund or rebound the payout pays (Hold); such a payout
+	// carries no service fee.
+	RefundID string
+	// FeeOnTop adds the network fee to Amount when it is paid in the payout's own
+	// asset: the merchant's balance gives up Amount plus the fee and the recipient
+	// gets Amount. Without it the fee comes out of Amount. (A token's gas is held
+	// apart in the network's coin either way.)
+	FeeOnTop bool
 }
 
 // plan is a validated payout with its units, before storage.
@@ -202,8 +214,15 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 		return nil
 	}
 	pl.fee = fee
+	if c.FeeOnTop && feeAsset.Code == a.Code {
+		units = new(big.Int).Add(units, fee)
+		pl.amount = units
+	}
 	hundred := decimal.NewFromInt(100)
-	service := asset.DivRoundUp(c.Amount.Mul(s.cfg.ServiceFeePercent), hundred, a.Decimals)
+	service := decimal.Zero
+	if c.RefundID == "" {
+		service = asset.DivRoundUp(c.Amount.Mul(s.cfg.ServiceFeePercent), hundred, a.Decimals)
+	}
 	pl.serv, _ = a.ToBaseUnits(service)
 	pl.net = new(big.Int).Sub(units, pl.serv)
 	if feeAsset.Code == a.Code {
@@ -217,7 +236,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 	pl.p = &Payout{ID: ids.New("po"), Mode: m, Status: StatusProcessing, Asset: a.Code, Currency: a.Currency, Network: a.Network,
 		Destination: c.Destination, Amount: a.FromBaseUnits(units), ServiceFee: a.FromBaseUnits(pl.serv),
 		EstimatedFee: feeAsset.FromBaseUnits(fee), FeeCurrency: feeAsset.Code, NetAmount: a.FromBaseUnits(pl.net),
-		CustomerID: c.CustomerID, Metadata: c.Metadata, CreatedAt: now, UpdatedAt: now}
+		CustomerID: c.CustomerID, Metadata: c.Metadata, RefundID: c.RefundID, CreatedAt: now, UpdatedAt: now}
 	pl.p.ValueUSD = s.valueUSD(ctx, pl.p)
 	pl.verify = s.needsVerification(ctx, pl.p)
 	return pl
@@ -407,85 +426,125 @@ func requestKey(key string, i int) string {
 // store creates the payouts and their holds in one transaction.
 func (s *Service) store(ctx context.Context, plans []*plan, batch string) error {
 	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
-		if k := plans[0].p.RequestKey; k != "" {
-			// Checked again inside the transaction: two concurrent retries make one.
-			p, err := tx.PayoutByRequestKey(ctx, plans[0].p.Mode, k)
-			if err == nil {
-				return existing{p}
-			} else if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		if err := s.approve(ctx, tx, plans[0].p.Mode, plans); err != nil {
+		return s.hold(ctx, tx, plans, batch)
+	})
+}
+
+// hold creates the payouts and their holds in tx.
+func (s *Service) hold(ctx context.Context, tx Tx, plans []*plan, batch string) error {
+	if k := plans[0].p.RequestKey; k != "" {
+		// Checked again inside the transaction: two concurrent retries make one.
+		p, err := tx.PayoutByRequestKey(ctx, plans[0].p.Mode, k)
+		if err == nil {
+			return existing{p}
+		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		for i, pl := range plans {
-			m := pl.p.Mode
-			for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
-				if err := ledger.EnsureStandardAccounts(ctx, tx, m, code); err != nil {
-					return err
-				}
-			}
-			if err := ledger.EnsureAccount(ctx, tx, ledger.Account{Name: OperatorAccount(m, pl.a.Code), Asset: pl.a.Code, Mode: m, NonNegative: true}); err != nil {
+	}
+	if err := s.approve(ctx, tx, plans[0].p.Mode, plans); err != nil {
+		return err
+	}
+	for i, pl := range plans {
+		m := pl.p.Mode
+		for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
+			if err := ledger.EnsureStandardAccounts(ctx, tx, m, code); err != nil {
 				return err
-			}
-			for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
-				// Locked, so that a reorg booking a deficit on another instance is seen,
-				// not slipped past (a deadlock with it is detected and run again).
-				if _, err := tx.LockAccount(ctx, ledger.MerchantDeficit(m, code)); err != nil {
-					return err
-				}
-				b, err := ledger.Merchant(ctx, tx, m, code)
-				if err != nil {
-					return err
-				}
-				if b.Deficit.Sign() < 0 {
-					f := "amount"
-					if batch != "" {
-						f = fmt.Sprintf("destinations[%d].amount", i)
-					}
-					a, _ := s.cfg.Assets.Get(code)
-					return validation.Field(f, fmt.Errorf("%w: %s %s", ErrDeficit, a.FromBaseUnits(new(big.Int).Neg(b.Deficit)), code))
-				}
-			}
-			hold := func(id, code string, units *big.Int) error {
-				err := ledger.PlaceHold(ctx, tx, id, ledger.MerchantAvailable(m, code), ledger.Holds(m, code), units)
-				if errors.Is(err, ledger.ErrInsufficientFunds) {
-					f := "amount"
-					if batch != "" {
-						f = fmt.Sprintf("destinations[%d].amount", i)
-					}
-					if code != pl.a.Code {
-						err = fmt.Errorf("%w of %s for the network fee", ErrInsufficientFunds, code)
-					} else {
-						err = ErrInsufficientFunds
-					}
-					return validation.Field(f, err)
-				}
-				return err
-			}
-			if err := hold(holdID(pl.p), pl.a.Code, pl.amount); err != nil {
-				return err
-			}
-			if pl.p.gasHold() {
-				if err := hold(gasHoldID(pl.p), pl.feeAsset.Code, pl.fee); err != nil {
-					return err
-				}
-			}
-			if err := tx.InsertPayout(ctx, pl.p); err != nil {
-				return err
-			}
-			if err := s.emit(ctx, tx, pl.p, EventCreated); err != nil {
-				return err
-			}
-			if pl.verify {
-				if err := s.emit(ctx, tx, pl.p, EventPendingVerification); err != nil {
-					return err
-				}
 			}
 		}
-		return nil
-	})
+		if err := ledger.EnsureAccount(ctx, tx, ledger.Account{Name: OperatorAccount(m, pl.a.Code), Asset: pl.a.Code, Mode: m, NonNegative: true}); err != nil {
+			return err
+		}
+		for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
+			// Locked, so that a reorg booking a deficit on another instance is seen,
+			// not slipped past (a deadlock with it is detected and run again).
+			if _, err := tx.LockAccount(ctx, ledger.MerchantDeficit(m, code)); err != nil {
+				return err
+			}
+			b, err := ledger.Merchant(ctx, tx, m, code)
+			if err != nil {
+				return err
+			}
+			if b.Deficit.Sign() < 0 {
+				f := "amount"
+				if batch != "" {
+					f = fmt.Sprintf("destinations[%d].amount", i)
+				}
+				a, _ := s.cfg.Assets.Get(code)
+				return validation.Field(f, fmt.Errorf("%w: %s %s", ErrDeficit, a.FromBaseUnits(new(big.Int).Neg(b.Deficit)), code))
+			}
+		}
+		hold := func(id, code string, units *big.Int) error {
+			err := ledger.PlaceHold(ctx, tx, id, ledger.MerchantAvailable(m, code), ledger.Holds(m, code), units)
+			if errors.Is(err, ledger.ErrInsufficientFunds) {
+				f := "amount"
+				if batch != "" {
+					f = fmt.Sprintf("destinations[%d].amount", i)
+				}
+				if code != pl.a.Code {
+					err = fmt.Errorf("%w of %s for the network fee", ErrInsufficientFunds, code)
+				} else {
+					err = ErrInsufficientFunds
+				}
+				return validation.Field(f, err)
+			}
+			return err
+		}
+		if err := hold(holdID(pl.p), pl.a.Code, pl.amount); err != nil {
+			return err
+		}
+		if pl.p.gasHold() {
+			if err := hold(gasHoldID(pl.p), pl.feeAsset.Code, pl.fee); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertPayout(ctx, pl.p); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, pl.p, EventCreated); err != nil {
+			return err
+		}
+		if pl.verify {
+			if err := s.emit(ctx, tx, pl.p, EventPendingVerification); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Prepared is a payout validated by Prepare, not yet stored.
+type Prepared struct{ pl *plan }
+
+// Payout is the payout as it will be stored (its Status says whether it waits for a
+// code once Hold has decided).
+func (pp *Prepared) Payout() *Payout { return pp.pl.p }
+
+// Prepare validates a payout and estimates its fee, as Create does, and stores
+// nothing: the caller then holds it with Hold inside its own storage transaction
+// (refunds: the refund, its limit and the payout's hold commit together) and, once
+// that committed, sends it with Release. Bad input is a *validation.Error.
+func (s *Service) Prepare(ctx context.Context, m asset.Mode, c CreateParams) (*Prepared, error) {
+	var v validation.Error
+	pl := s.prepare(ctx, m, c, "", &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return &Prepared{pl: pl}, nil
+}
+
+// Hold decides whether the prepared payout waits for a code (the approval threshold
+// and window apply), places its holds and stores it, in tx. Insufficient funds are a
+// *validation.Error naming "amount".
+func (s *Service) Hold(ctx context.Context, tx Tx, pp *Prepared) error {
+	pp.pl.p.Approval, pp.pl.p.Status = "", StatusProcessing // a rerun (PostgreSQL retries conflicts) decides afresh
+	return s.hold(ctx, tx, []*plan{pp.pl}, "")
+}
+
+// Release sends the one-time code of a held payout that waits for one, or signs and
+// broadcasts it (a node refusal: *BroadcastError, the hold voided). Call it once
+// Hold's transaction committed.
+func (s *Service) Release(ctx context.Context, pp *Prepared) (*Payout, error) {
+	return s.after(ctx, pp.pl)
 }
 
 // after sends the code of a payout that needs one, or broadcasts it.

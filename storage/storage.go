@@ -26,6 +26,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/lease"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/webhook"
 )
 
@@ -39,6 +40,7 @@ type Tx interface {
 	webhook.Tx
 	apikey.Tx
 	payout.Tx
+	refund.Tx
 	lease.Tx
 	SettingsTx
 	StatsTx

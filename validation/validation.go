@@ -123,3 +123,19 @@ func (e *Error) Error() string {
 
 // Unwrap returns every cause, each a *FieldError, so errors.Is and errors.As see them.
 func (e *Error) Unwrap() []error { return e.causes }
+
+// Rename returns the errors of e with field from named to instead (the others as they
+// are), their causes kept for errors.Is: a caller that passed its input on under
+// another name reports it under its own.
+func (e *Error) Rename(from, to string) *Error {
+	var out Error
+	for _, c := range e.causes {
+		var fe *FieldError
+		if errors.As(c, &fe) && fe.Field == from {
+			out.Add(to, fe.Err)
+		} else {
+			out.Add("", c)
+		}
+	}
+	return &out
+}

@@ -412,3 +412,21 @@ func (c *Chain) send(p chains.PayoutSpec) (chains.SentTx, error) {
 	c.sent[p.ID] = s
 	return s, nil
 }
+
+// Received returns what address to has received of asset in blocks (mined
+// transactions that did not fail), in base units: what a payer's wallet would show.
+func (c *Chain) Received(to, asset string) *big.Int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sum := new(big.Int)
+	for _, b := range c.blocks {
+		for _, t := range b.txs {
+			for _, o := range t.outputs {
+				if !t.failed && o.To == to && o.Asset == asset {
+					sum.Add(sum, o.Amount)
+				}
+			}
+		}
+	}
+	return sum
+}

@@ -16,8 +16,10 @@ import (
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/webhook"
+	"github.com/shopspring/decimal"
 )
 
 // recordingTx is a storage.Tx that forwards every call to tx and reports it to cov.
@@ -135,6 +137,13 @@ func (r *recordingTx) CallbackSecret(p0 context.Context, p1 asset.Mode) ([]byte,
 func (r *recordingTx) ClaimDeliveries(p0 context.Context, p1 time.Time, p2 time.Time, p3 int) ([]webhook.Delivery, error) {
 	c := r.cov.enter("ClaimDeliveries")
 	r0, r1 := r.tx.ClaimDeliveries(p0, p1, p2, p3)
+	c.exit(r1)
+	return r0, r1
+}
+
+func (r *recordingTx) ClaimsExpiring(p0 context.Context, p1 time.Time, p2 int) ([]*refund.Refund, error) {
+	c := r.cov.enter("ClaimsExpiring")
+	r0, r1 := r.tx.ClaimsExpiring(p0, p1, p2)
 	c.exit(r1)
 	return r0, r1
 }
@@ -272,6 +281,13 @@ func (r *recordingTx) GetPayout(p0 context.Context, p1 asset.Mode, p2 string) (*
 	return r0, r1
 }
 
+func (r *recordingTx) GetRefund(p0 context.Context, p1 asset.Mode, p2 string) (*refund.Refund, error) {
+	c := r.cov.enter("GetRefund")
+	r0, r1 := r.tx.GetRefund(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) Holds(p0 context.Context, p1 ledger.HoldState) ([]ledger.Hold, error) {
 	c := r.cov.enter("Holds")
 	r0, r1 := r.tx.Holds(p0, p1)
@@ -349,6 +365,13 @@ func (r *recordingTx) InsertPosting(p0 context.Context, p1 int64, p2 int, p3 led
 	return r0
 }
 
+func (r *recordingTx) InsertRefund(p0 context.Context, p1 *refund.Refund) error {
+	c := r.cov.enter("InsertRefund")
+	r0 := r.tx.InsertRefund(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) InsertSend(p0 context.Context, p1 chains.UTXOSend) error {
 	c := r.cov.enter("InsertSend")
 	r0 := r.tx.InsertSend(p0, p1)
@@ -373,6 +396,13 @@ func (r *recordingTx) InvoiceByOrderID(p0 context.Context, p1 asset.Mode, p2 str
 func (r *recordingTx) InvoiceByRequestKey(p0 context.Context, p1 asset.Mode, p2 string) (*invoice.Invoice, error) {
 	c := r.cov.enter("InvoiceByRequestKey")
 	r0, r1 := r.tx.InvoiceByRequestKey(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
+func (r *recordingTx) InvoiceRefunds(p0 context.Context, p1 asset.Mode, p2 string) ([]*refund.Refund, error) {
+	c := r.cov.enter("InvoiceRefunds")
+	r0, r1 := r.tx.InvoiceRefunds(p0, p1, p2)
 	c.exit(r1)
 	return r0, r1
 }
@@ -422,6 +452,13 @@ func (r *recordingTx) ListInvoices(p0 context.Context, p1 invoice.ListParams) ([
 func (r *recordingTx) ListPayouts(p0 context.Context, p1 asset.Mode, p2 payout.Status, p3 int, p4 int) ([]*payout.Payout, int, error) {
 	c := r.cov.enter("ListPayouts")
 	r0, r1, r2 := r.tx.ListPayouts(p0, p1, p2, p3, p4)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) ListRefunds(p0 context.Context, p1 refund.ListParams) ([]*refund.Refund, int, error) {
+	c := r.cov.enter("ListRefunds")
+	r0, r1, r2 := r.tx.ListRefunds(p0, p1)
 	c.exit(r2)
 	return r0, r1, r2
 }
@@ -552,6 +589,27 @@ func (r *recordingTx) RecordAddress(p0 context.Context, p1 keys.Address) error {
 	return r0
 }
 
+func (r *recordingTx) RefundByPayout(p0 context.Context, p1 string) (*refund.Refund, error) {
+	c := r.cov.enter("RefundByPayout")
+	r0, r1 := r.tx.RefundByPayout(p0, p1)
+	c.exit(r1)
+	return r0, r1
+}
+
+func (r *recordingTx) RefundByRequestKey(p0 context.Context, p1 asset.Mode, p2 string) (*refund.Refund, error) {
+	c := r.cov.enter("RefundByRequestKey")
+	r0, r1 := r.tx.RefundByRequestKey(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
+func (r *recordingTx) RefundByToken(p0 context.Context, p1 string) (*refund.Refund, error) {
+	c := r.cov.enter("RefundByToken")
+	r0, r1 := r.tx.RefundByToken(p0, p1)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) ReleaseLease(p0 context.Context, p1 string, p2 string) error {
 	c := r.cov.enter("ReleaseLease")
 	r0 := r.tx.ReleaseLease(p0, p1, p2)
@@ -646,6 +704,13 @@ func (r *recordingTx) SetCursor(p0 context.Context, p1 chains.NetworkRef, p2 cha
 func (r *recordingTx) SetHoldState(p0 context.Context, p1 string, p2 ledger.HoldState, p3 time.Time) error {
 	c := r.cov.enter("SetHoldState")
 	r0 := r.tx.SetHoldState(p0, p1, p2, p3)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) SetInvoiceRefunded(p0 context.Context, p1 asset.Mode, p2 string, p3 decimal.Decimal, p4 bool) error {
+	c := r.cov.enter("SetInvoiceRefunded")
+	r0 := r.tx.SetInvoiceRefunded(p0, p1, p2, p3, p4)
 	c.exit(r0)
 	return r0
 }
@@ -765,6 +830,13 @@ func (r *recordingTx) UpdateInvoice(p0 context.Context, p1 *invoice.Invoice, p2 
 func (r *recordingTx) UpdatePayout(p0 context.Context, p1 *payout.Payout) error {
 	c := r.cov.enter("UpdatePayout")
 	r0 := r.tx.UpdatePayout(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) UpdateRefund(p0 context.Context, p1 *refund.Refund) error {
+	c := r.cov.enter("UpdateRefund")
+	r0 := r.tx.UpdateRefund(p0, p1)
 	c.exit(r0)
 	return r0
 }
