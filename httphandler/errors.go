@@ -12,6 +12,7 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/webhook"
 )
@@ -75,6 +76,8 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 			code = "invalid_address"
 		case errors.Is(err, payout.ErrBelowMinimum):
 			code = "amount_too_small"
+		case errors.Is(err, refund.ErrExceedsPayment):
+			code = "refund_exceeds_payment"
 		}
 		return &apiError{status: http.StatusUnprocessableEntity, code: code, message: ve.Error(), details: ve.Fields}
 	}
@@ -85,9 +88,9 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 		return toAPIError(ctx, &v, log)
 	}
 	switch {
-	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound):
+	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound), errors.Is(err, refund.ErrNotFound):
 		return errNotFound
-	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState):
+	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState), errors.Is(err, refund.ErrInvalidState):
 		return errf(http.StatusConflict, "invalid_state", err.Error())
 	case errors.Is(err, apikey.ErrNotFound), errors.Is(err, apikey.ErrRevoked), errors.Is(err, apikey.ErrMalformed):
 		return errUnauthorized

@@ -24,6 +24,7 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/v1/webhook-endpoints"}, {"POST", "/v1/test/invoices/inv_x/pay"}, {"POST", "/v1/invoices/inv_x/cancel"},
 	{"GET", "/v1/invoices"}, {"GET", "/v1/payouts"}, {"GET", "/v1/events"}, {"GET", "/v1/transactions"},
 	{"GET", "/v1/withdrawals/fee-estimate"}, {"GET", "/v1/withdrawals/min-amount"}, {"GET", "/checkout/inv_x/status"},
+	{"POST", "/v1/refunds"}, {"GET", "/v1/refunds"}, {"POST", "/v1/refunds/re_x/cancel"}, {"POST", "/refunds/tok_x"},
 }
 
 // FuzzAPI sends arbitrary bodies, queries, content types and signature headers to the
@@ -56,6 +57,10 @@ func FuzzAPI(f *testing.F) {
 		{9, "", "limit=1000000000&page=-1", "", 0},
 		{13, "", "currency=BTC&network=bitcoin&amount=1e400", "", 0},
 		{15, "", "", "", 0},
+		{16, `{"invoice_id":"inv_x","amount":"5","destination_address":"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}`, "", "application/json", 0},
+		{16, `{"invoice_id":"inv_x","amount":"-1e30","rate":"current","fee_payer":"merchant"}`, "", "application/json", 0},
+		{17, "", "status=succeeded&invoice_id=' OR 1=1", "", 0},
+		{19, "address=bcrt1q&email=a@b", "", "application/x-www-form-urlencoded", 0},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, []byte(s.body), s.query, s.ctype, s.sig, "deadbeef")

@@ -242,6 +242,35 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 		map[string]any{"amount": "0.02", "currency": "BTC", "address": dest}}}, nil), 201, "")
 	want(t, a.do("GET", "/v1/payouts?limit=10", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/payouts/"+po.data()["payout_id"].(string), nil, nil), 200, "")
+	refunded := a.do("POST", "/v1/invoices", map[string]any{"amount": "1000", "currency": "USD", "accepted_assets": []string{"BTC"}}, nil)
+	want(t, refunded, 201, "")
+	rid := refunded.data()["id"].(string)
+	due := refunded.data()["payment_methods"].([]any)[0].(map[string]any)["amount_due"]
+	want(t, a.do("POST", "/v1/test/invoices/"+rid+"/pay", map[string]any{"currency": "BTC", "amount": due, "confirmations": 6}, nil), 200, "")
+	re := a.do("POST", "/v1/refunds", map[string]any{"invoice_id": rid, "amount": "100", "destination_address": dest, "reason": "requested_by_customer"}, nil)
+	want(t, re, 201, "")
+	want(t, a.do("POST", "/v1/refunds", map[string]any{"invoice_id": rid, "amount": "100000"}, nil), 422, "refund_exceeds_payment")
+	want(t, a.do("GET", "/v1/refunds/"+re.data()["id"].(string), nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/refunds?invoice_id="+rid, nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/invoices/"+rid+"/refunds", nil, nil), 200, "")
+	waiting := a.do("POST", "/v1/refunds", map[string]any{"invoice_id": rid, "amount": "100"}, nil)
+	want(t, waiting, 201, "")
+	want(t, a.do("POST", "/v1/refunds/"+waiting.data()["id"].(string)+"/cancel", nil, nil), 200, "")
+	claimed := a.do("POST", "/v1/refunds", map[string]any{"invoice_id": rid, "amount": "100"}, nil)
+	want(t, claimed, 201, "")
+	claimPath := strings.TrimPrefix(claimed.data()["claim_url"].(string), "https://shop.example/pay")
+	want(t, a.do("GET", claimPath, nil, nil), 200, "")
+	claim, _ := http.NewRequest("POST", a.srv.URL+"/pay"+claimPath, strings.NewReader("address="+url.QueryEscape(a.env.Recipient("bitcoin", 5))))
+	claim.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cres, err := noRedirect.Do(claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cres.Body.Close()
+	if err := theDoc.check("POST", claimPath, cres.StatusCode, cres.Header.Get("Content-Type"), nil); err != nil || cres.StatusCode != 303 {
+		t.Fatalf("claim: %d %v", cres.StatusCode, err)
+	}
 	want(t, a.do("GET", "/v1/withdrawals/min-amount?currency=USDT&network=tron", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/withdrawals/fee-estimate?currency=USDT_TRON&amount=5", nil, nil), 200, "")
 

@@ -16,6 +16,7 @@ import (
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
@@ -77,6 +78,14 @@ func (h *Handler) routes() []route {
 			query: append([]param{enumParam("status", "Only payouts in this state.", enums[reflect.TypeFor[payout.Status]()]...)}, paging...)}},
 		{"GET", "/v1/payouts/{id}", false, "Get a payout", h.getPayout, routeDoc{data: payout.Payout{}}},
 		{"POST", "/v1/payouts/{id}/verify", false, "Confirm a payout with its one-time code", h.verifyPayout, routeDoc{body: verifyPayoutRequest{}, data: payout.Payout{}}},
+		{"POST", "/v1/refunds", false, "Refund an invoice, payment or checkout session, in part or in full", h.createRefund,
+			routeDoc{status: http.StatusCreated, body: refundRequest{}, data: refundJSON{}}},
+		{"GET", "/v1/refunds", false, "List refunds", h.listRefunds, routeDoc{data: refundJSON{}, list: true,
+			query: append([]param{named("invoice_id", str("Only the refunds of this invoice.")),
+				enumParam("status", "Only refunds in this state.", enums[reflect.TypeFor[refund.Status]()]...)}, paging...)}},
+		{"GET", "/v1/refunds/{id}", false, "Get a refund", h.getRefund, routeDoc{data: refundJSON{}}},
+		{"POST", "/v1/refunds/{id}/cancel", false, "Cancel a refund still waiting for the payer's address", h.cancelRefund, routeDoc{data: refundJSON{}}},
+		{"GET", "/v1/invoices/{id}/refunds", false, "The refunds of an invoice, payment or checkout session", h.invoiceRefunds, routeDoc{data: []refundJSON{}}},
 		{"GET", "/v1/withdrawals/min-amount", false, "Minimum payout of an asset", h.minAmount, routeDoc{data: minAmountJSON{}, query: assetParams}},
 		{"GET", "/v1/withdrawals/fee-estimate", false, "Fees of a payout", h.feeEstimate, routeDoc{data: payout.Estimate{},
 			query: append(append([]param{}, assetParams...), param{name: "amount", desc: "The payout's amount (for the service fee).",
@@ -97,6 +106,9 @@ func (h *Handler) routes() []route {
 			query: []param{named("method", str("The payment method shown first (\"USDT_TRON\")."))}}},
 		{"GET", "/checkout/{id}/status", true, "Public status of a checkout page", h.checkoutStatus, routeDoc{data: checkoutStatusJSON{}}},
 		{"POST", "/checkout/{id}/test-pay", true, "Test mode: the page's \"Pay with test funds\" button", h.checkoutTestPay, routeDoc{status: http.StatusSeeOther, content: "text/html"}},
+		{"GET", "/refunds/{token}", true, "The hosted refund claim page (HTML): the payer gives an address", h.refundPage, routeDoc{content: "text/html"}},
+		{"POST", "/refunds/{token}", true, "The claim page's form (address, email): the refund goes out", h.claimRefund,
+			routeDoc{status: http.StatusSeeOther, content: "text/html", also: []int{http.StatusUnprocessableEntity}}},
 		{"GET", "/static/{file}", true, "The checkout page's CSS, JS and logo", h.static, routeDoc{content: "*/*"}},
 		{"GET", "/openapi.json", true, "This document", h.openAPI, routeDoc{content: "application/json"}},
 		{"GET", "/healthz", true, "Liveness: the process answers", h.healthz, routeDoc{data: healthzJSON{}, bare: true}},

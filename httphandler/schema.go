@@ -12,6 +12,7 @@ import (
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -65,6 +66,9 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[chains.Status]():          stringsOf(transferStatuses),
 	reflect.TypeFor[webhook.DeliveryStatus](): webhookDeliveryStatuses,
 	reflect.TypeFor[invoice.ClaimStatus]():    {string(invoice.ClaimOpen), string(invoice.ClaimFound), string(invoice.ClaimFailed)},
+	reflect.TypeFor[refund.Status]():          stringsOf(refundStatuses),
+	reflect.TypeFor[refund.Rate]():            {string(refund.RateInvoice), string(refund.RateCurrent)},
+	reflect.TypeFor[refund.FeePayer]():        {string(refund.FeeCustomer), string(refund.FeeMerchant)},
 }
 
 var webhookDeliveryStatuses = []string{string(webhook.DeliveryPending), string(webhook.DeliverySucceeded), string(webhook.DeliveryFailed)}
@@ -87,6 +91,8 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[massJSON]():            "MassPayout",
 	reflect.TypeFor[massRequest]():         "MassPayoutRequest",
 	reflect.TypeFor[payoutRequest]():       "PayoutRequest",
+	reflect.TypeFor[refundJSON]():          "Refund",
+	reflect.TypeFor[refundRequest]():       "RefundRequest",
 	reflect.TypeFor[endpointRequest]():     "CreateWebhookEndpointRequest",
 	reflect.TypeFor[endpointUpdate]():      "UpdateWebhookEndpointRequest",
 	reflect.TypeFor[deletedJSON]():         "Deleted",

@@ -67,6 +67,7 @@ var EventTypes = []event.Type{
 	event.InvoiceConfirming, event.InvoicePaid, event.InvoiceExpired, event.InvoiceCancelled, event.InvoiceRefunded, event.InvoiceRefreshed,
 	event.InvoiceClaimFailed,
 	"payout.created", "payout.pending_verification", "payout.broadcast", "payout.completed", "payout.failed",
+	"refund.created", "refund.succeeded", "refund.failed", "refund.cancelled",
 	event.BalanceDeficit, EndpointDisabled,
 }
 

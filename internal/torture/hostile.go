@@ -89,6 +89,18 @@ func hostileRequests() []hostileRequest {
 		{name: "test-pay unknown invoice", method: "POST", path: "/v1/test/invoices/inv_doesnotexist/pay", body: `{"currency":"BTC","amount":"1"}`},
 		{name: "verify unknown payout", method: "POST", path: "/v1/payouts/po_nope/verify", body: `{"otp_code":"' OR 1=1"}`},
 		{name: "cancel unknown invoice", method: "POST", path: "/v1/invoices/inv_nope/cancel"},
+		// Refunds.
+		{name: "refund negative", method: "POST", path: "/v1/refunds", body: `{"invoice_id":"inv_x","amount":"-5"}`},
+		{name: "refund zero", method: "POST", path: "/v1/refunds", body: `{"invoice_id":"inv_x","amount":"0"}`},
+		{name: "refund huge", method: "POST", path: "/v1/refunds", body: `{"invoice_id":"inv_x","amount":"1e40"}`},
+		{name: "refund unknown invoice", method: "POST", path: "/v1/refunds", body: `{"invoice_id":"inv_nope","amount":"5"}`},
+		{name: "refund sql in invoice_id", method: "POST", path: "/v1/refunds", body: `{"invoice_id":"inv_1' OR '1'='1"}`},
+		{name: "refund bad rate", method: "POST", path: "/v1/refunds", body: `{"invoice_id":"inv_x","rate":"yesterday"}`},
+		{name: "refund without invoice", method: "POST", path: "/v1/refunds", body: `{"amount":"5"}`},
+		{name: "cancel unknown refund", method: "POST", path: "/v1/refunds/re_nope/cancel"},
+		{name: "claim page of a guessed token", method: "GET", path: "/refunds/AAAAAAAAAAAAAAAAAAAAAA"},
+		{name: "claim with a guessed token", method: "POST", path: "/refunds/AAAAAAAAAAAAAAAAAAAAAA", body: "address=x",
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}},
 		{name: "idempotency key too long", method: "POST", path: "/v1/invoices", body: inv(`"order_id":"ik"`), header: map[string]string{"Idempotency-Key": strings.Repeat("k", 300)}},
 		// Authentication.
 		{name: "no key", method: "GET", path: "/v1/invoices", unsigned: true, header: map[string]string{"Authorization": ""}},

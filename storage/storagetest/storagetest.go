@@ -59,6 +59,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
 	"github.com/shopspring/decimal"
 )
@@ -195,7 +196,7 @@ var (
 )
 
 // Digest summarises everything stored that an API request could change, in both
-// modes: invoices, payouts, events, webhook endpoints, API keys, every ledger balance
+// modes: invoices, payouts, refunds, events, webhook endpoints, API keys, every ledger balance
 // and hold. Tests compare it before and after a request that must change nothing.
 func Digest(ctx context.Context, st storage.Store) (string, error) {
 	var b strings.Builder
@@ -217,7 +218,11 @@ func Digest(ctx context.Context, st storage.Store) (string, error) {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(&b, "%s: invoices %d payouts %d events %d endpoints %d; ", m, invs, pos, evs, len(eps))
+			_, res, err := tx.ListRefunds(ctx, refund.ListParams{Mode: m, Page: 1, Limit: 1})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "%s: invoices %d payouts %d events %d endpoints %d refunds %d; ", m, invs, pos, evs, len(eps), res)
 		}
 		keys, err := tx.ListAPIKeys(ctx)
 		if err != nil {

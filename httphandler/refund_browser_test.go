@@ -1,0 +1,209 @@
+package httphandler_test
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/httphandler"
+)
+
+// paidForRefunds is a 1,000 USD invoice paid in BTC and confirmed, through the API.
+func paidForRefunds(t *testing.T, a *api) (id, ownAddress string) {
+	t.Helper()
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "1000", "currency": "USD", "accepted_assets": []string{"BTC"}}, nil)
+	want(t, inv, 201, "")
+	m := inv.data()["payment_methods"].([]any)[0].(map[string]any)
+	want(t, a.do("POST", "/v1/test/invoices/"+inv.data()["id"].(string)+"/pay",
+		map[string]any{"currency": "BTC", "amount": m["amount_due"], "confirmations": 6}, nil), 200, "")
+	return inv.data()["id"].(string), m["address"].(string)
+}
+
+// claimPage makes a refund of amount USD that waits for the payer's address and
+// returns its claim page's URL on the test server.
+func (a *api) claimPage(invoiceID, amount string) string {
+	a.t.Helper()
+	re := a.do("POST", "/v1/refunds", map[string]any{"invoice_id": invoiceID, "amount": amount, "reason": "requested_by_customer"}, nil)
+	want(a.t, re, 201, "")
+	if re.data()["status"] != "awaiting_address" {
+		a.t.Fatalf("refund without a destination: %s", re.raw)
+	}
+	return a.srv.URL + "/pay" + strings.TrimPrefix(re.data()["claim_url"].(string), "https://shop.example/pay")
+}
+
+// TestBrowser_RefundClaimedThroughThePage: the payer opens the claim link in Chromium,
+// at phone and desktop widths; an Ethereum address and the shop's own deposit address
+// are refused with a message in the page, the field marked invalid and nothing sent;
+// their own address sends the refund, the page says so, and once mined it says the
+// refund was sent, with the transaction. Every state passes the checkout page's
+// accessibility checks. The payer's address receives the refund on the chain.
+func TestBrowser_RefundClaimedThroughThePage(t *testing.T) {
+	a := newAPI(t, httphandler.Options{StoreName: "Kassa demo shop", Logo: demoLogo(t)})
+	inv, own := paidForRefunds(t, a)
+	for i, size := range []struct {
+		name          string
+		width, height int
+	}{{"phone", 375, 812}, {"desktop", 1280, 900}} {
+		ctx := browser(t, size.width, size.height)
+		url := a.claimPage(inv, "300")
+		payer := a.env.Recipient(asset.Bitcoin, uint32(40+i))
+		check := func(state string) {
+			t.Helper()
+			var problems []string
+			var controls int
+			if err := chromedp.Run(ctx, chromedp.WaitVisible("main", chromedp.ByQuery), chromedp.Evaluate(a11yProblems, &problems),
+				chromedp.Evaluate(tabbable, &controls)); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				t.Errorf("refund %s at %s: %s", state, size.name, p)
+			}
+			seen := map[string]bool{}
+			for range controls {
+				var f string
+				if err := chromedp.Run(ctx, chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(focused, &f)); err != nil {
+					t.Fatal(err)
+				}
+				parts := strings.Split(f, "|")
+				if parts[2] != "true" {
+					t.Errorf("refund %s at %s: the focus on %s cannot be seen", state, size.name, parts[1])
+				}
+				seen[parts[0]+parts[1]] = true
+			}
+			if len(seen) != controls {
+				t.Errorf("refund %s at %s: Tab reached %d of the %d controls", state, size.name, len(seen), controls)
+			}
+			if os.Getenv("KASSA_SCREENSHOT") == "1" {
+				var png []byte
+				if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join("..", "docs", "refund-"+state+"-"+size.name+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		submit := func(addr string) {
+			t.Helper()
+			// The old page is marked; the new one (after the POST and its redirect) is not.
+			if err := chromedp.Run(ctx, chromedp.SetValue("#address", addr, chromedp.ByID), chromedp.Evaluate(`window.oldPage = true`, nil),
+				chromedp.Click("#submit", chromedp.ByID)); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			for range 100 { // a poll interrupted by the navigation is polled again
+				if err = chromedp.Run(ctx, chromedp.Poll(`!window.oldPage && document.readyState === "complete"`, nil)); err == nil {
+					break
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var state, label, errText, invalid string
+		if err := chromedp.Run(ctx, chromedp.Navigate(url), chromedp.AttributeValue("#refund", "data-state", &state, nil),
+			chromedp.Text(`label[for="address"]`, &label, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		if state != "form" || label != "Your BTC address on Bitcoin" {
+			t.Fatalf("claim page at %s: state %q, label %q", size.name, state, label)
+		}
+		check("form")
+
+		submit(a.env.Recipient(asset.Ethereum, 1))
+		if err := chromedp.Run(ctx, chromedp.Text("#error", &errText, chromedp.ByID),
+			chromedp.AttributeValue("#address", "aria-invalid", &invalid, nil)); err != nil {
+			t.Fatal(err)
+		}
+		if errText != "This is not a valid BTC address on Bitcoin." || invalid != "true" {
+			t.Fatalf("an Ethereum address at %s: %q, aria-invalid %q", size.name, errText, invalid)
+		}
+		check("error")
+		submit(own)
+		if err := chromedp.Run(ctx, chromedp.Text("#error", &errText, chromedp.ByID)); err != nil {
+			t.Fatal(err)
+		}
+		if errText != "This address belongs to the shop: give one of your own." {
+			t.Fatalf("the shop's own address at %s: %q", size.name, errText)
+		}
+		if got := a.env.Chain(asset.Bitcoin).Received(payer, "BTC"); got.Sign() != 0 {
+			t.Fatalf("something was sent before the claim: %s", got)
+		}
+
+		if err := chromedp.Run(ctx, chromedp.SetValue("#email", "payer@example.com", chromedp.ByID)); err != nil {
+			t.Fatal(err)
+		}
+		submit(payer)
+		var to string
+		if err := chromedp.Run(ctx, chromedp.AttributeValue("#refund", "data-state", &state, nil), chromedp.Text("#to code", &to, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		if state != "processing" || to != payer {
+			t.Fatalf("after the claim at %s: state %q, to %q", size.name, state, to)
+		}
+		check("processing")
+		a.env.Mine(asset.Bitcoin, 1)
+		var tx string
+		if err := chromedp.Run(ctx, chromedp.Reload(), chromedp.AttributeValue("#refund", "data-state", &state, nil),
+			chromedp.Text("#txids code", &tx, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		if state != "succeeded" || tx == "" {
+			t.Fatalf("after mining at %s: state %q, tx %q", size.name, state, tx)
+		}
+		check("succeeded")
+		if got := a.env.Chain(asset.Bitcoin).Received(payer, "BTC"); got.Sign() <= 0 {
+			t.Fatalf("the payer's address received %s", got)
+		}
+	}
+	a.env.Verify()
+}
+
+// TestRefundPage_LanguagesAndDeadLinks: the claim page speaks the payer's language,
+// an unknown token is a 404 page, and a cancelled refund's link shows that it is no
+// longer valid, with no form.
+func TestRefundPage_LanguagesAndDeadLinks(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	inv, _ := paidForRefunds(t, a)
+	url := a.claimPage(inv, "100")
+	get := func(u, lang string) (int, string) {
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("CSP %q", csp)
+		}
+		return res.StatusCode, string(b)
+	}
+	for lang, text := range map[string]string{"de-DE,de;q=0.9": "Ihre BTC-Adresse im Netzwerk Bitcoin", "fr": "Votre adresse BTC sur Bitcoin",
+		"ja": "Bitcoin のあなたの BTC アドレス", "en-US": "Your BTC address on Bitcoin"} {
+		if code, body := get(url, lang); code != 200 || !strings.Contains(body, text) {
+			t.Errorf("claim page in %s: %d, without %q", lang, code, text)
+		}
+	}
+	if code, _ := get(url+"x", "en"); code != 404 {
+		t.Errorf("unknown token: %d", code)
+	}
+	tok := url[strings.LastIndex(url, "/")+1:]
+	var id string
+	for _, r := range a.do("GET", "/v1/invoices/"+inv+"/refunds", nil, nil).body["data"].([]any) {
+		if u, _ := r.(map[string]any)["claim_url"].(string); strings.HasSuffix(u, tok) {
+			id = r.(map[string]any)["id"].(string)
+		}
+	}
+	want(t, a.do("POST", "/v1/refunds/"+id+"/cancel", nil, nil), 200, "")
+	if code, body := get(url, "en"); code != 200 || !strings.Contains(body, "This refund link is no longer valid") || strings.Contains(body, "<form") {
+		t.Errorf("cancelled refund's page: %d %s", code, body)
+	}
+}

@@ -1,0 +1,125 @@
+package httphandler
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/validation"
+)
+
+// refundRequest is POST /v1/refunds.
+type refundRequest struct {
+	InvoiceID string `json:"invoice_id" required:"true" example:"inv_2vq8x3k1m0c7d5f4"`
+	// Amount in the invoice's price currency; omitted: everything still refundable.
+	Amount   Amount `json:"amount" example:"25.00"`
+	Currency string `json:"currency" example:"USD"`
+	Reason   string `json:"reason" enum:"duplicate,fraudulent,requested_by_customer"`
+	// Description is the merchant's note (at most 500 bytes).
+	Description        string          `json:"description"`
+	DestinationAddress string          `json:"destination_address"`
+	Rate               string          `json:"rate" enum:"invoice,current"`
+	FeePayer           string          `json:"fee_payer" enum:"customer,merchant"`
+	Metadata           json.RawMessage `json:"metadata"`
+}
+
+// refundJSON is a refund as the API shows it: with its claim page's URL while it
+// waits for the payer's address.
+type refundJSON struct {
+	refund.Refund
+	ClaimURL *string `json:"claim_url"`
+}
+
+func (h *Handler) refundJSON(r *refund.Refund) refundJSON {
+	out := refundJSON{Refund: *r}
+	if r.ClaimPath != "" {
+		u := h.opts.PublicURL + r.ClaimPath
+		out.ClaimURL = &u
+	}
+	return out
+}
+
+func (h *Handler) refundsJSON(rs []*refund.Refund) []refundJSON {
+	out := make([]refundJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, h.refundJSON(r))
+	}
+	return out
+}
+
+func (h *Handler) createRefund(w http.ResponseWriter, r *http.Request) error {
+	var req refundRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Amount.Set && req.Amount.Value.Sign() == 0 {
+		var v validation.Error
+		v.Add("amount", errors.New("must be positive: leave it out to refund everything"))
+		return v.Err()
+	}
+	p := refund.CreateParams{RequestKey: requestKey(r), InvoiceID: req.InvoiceID, Amount: req.Amount.Value, Currency: req.Currency,
+		Reason: req.Reason, Description: req.Description, Destination: req.DestinationAddress, Rate: refund.Rate(req.Rate),
+		FeePayer: refund.FeePayer(req.FeePayer), Metadata: req.Metadata}
+	rf, err := h.gw.Refunds().Create(r.Context(), mode(r), p)
+	var be *payout.BroadcastError
+	if errors.As(err, &be) {
+		e := broadcastFailure(be)
+		if rf != nil {
+			e.extra["refund_id"] = rf.ID
+		}
+		return e
+	}
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusCreated, h.refundJSON(rf))
+	return nil
+}
+
+func (h *Handler) listRefunds(w http.ResponseWriter, r *http.Request) error {
+	var v validation.Error
+	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
+	status := queryEnum(r, "status", &v, refundStatuses...)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	rs, total, err := h.gw.Refunds().List(r.Context(), refund.ListParams{Mode: mode(r), InvoiceID: r.URL.Query().Get("invoice_id"),
+		Status: status, Page: page, Limit: limit})
+	if err != nil {
+		return err
+	}
+	okList(w, h.refundsJSON(rs), pagination{Page: page, Limit: limit, Total: total, HasMore: page*limit < total})
+	return nil
+}
+
+var refundStatuses = []refund.Status{refund.StatusAwaitingAddress, refund.StatusPendingVerification, refund.StatusProcessing,
+	refund.StatusSucceeded, refund.StatusFailed, refund.StatusCancelled}
+
+func (h *Handler) getRefund(w http.ResponseWriter, r *http.Request) error {
+	rf, err := h.gw.Refunds().Get(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.refundJSON(rf))
+	return nil
+}
+
+func (h *Handler) cancelRefund(w http.ResponseWriter, r *http.Request) error {
+	rf, err := h.gw.Refunds().Cancel(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.refundJSON(rf))
+	return nil
+}
+
+func (h *Handler) invoiceRefunds(w http.ResponseWriter, r *http.Request) error {
+	rs, err := h.gw.Refunds().ForInvoice(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, h.refundsJSON(rs))
+	return nil
+}
