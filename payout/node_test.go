@@ -7,29 +7,25 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/address/v2"
-	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/chains/evm/evmdevnet"
-	"github.com/kassapay/kassa/internal/btcdtest"
+	"github.com/kassapay/kassa/internal/nodetest"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
@@ -38,150 +34,31 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// nodesEnv is a Gateway in test mode on a real btcd regtest node and an in-process
-// go-ethereum node (JSON-RPC on 127.0.0.1), with no sim chain.
-type nodesEnv struct {
-	t     *testing.T
-	kt    *kassatest.Env // the Gateway on the nodes, and its database
-	g     *kassa.Gateway
-	db    string
-	clock *kassatest.Clock
-	ethB  *evm.Backend
-	quiet *slog.Logger
-	btc   *btcdtest.Node
-	eth   *evmdevnet.Node
-	reg   *asset.Registry
-	keys  *keys.Keyring
-}
-
-var regtest = &chaincfg.RegressionNetParams
-
-func newNodesEnv(t *testing.T) *nodesEnv {
-	t.Helper()
-	e := &nodesEnv{t: t, btc: btcdtest.Start(t), eth: evmdevnet.Start(t, nil), reg: asset.Default()}
-	if err := e.reg.SetContract("USDT_ETHEREUM", asset.Test, evmdevnet.USDT.Hex()); err != nil {
-		t.Fatal(err)
-	}
-	e.reg.SetConfirmations("BTC", 1)
-	e.reg.SetConfirmations("ETH", 2)
-	e.reg.SetConfirmations("USDT_ETHEREUM", 2)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var err error
-	if e.keys, err = keys.FromMnemonic(kassatest.Mnemonic, "", keys.WithBitcoinTestParams(regtest)); err != nil {
-		t.Fatal(err)
-	}
-	e.quiet, e.db = quiet, filepath.Join(t.TempDir(), "kassa.db")
-	e.clock = kassatest.NewClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
-	if e.ethB, err = evm.New(context.Background(), evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: e.eth.URL,
-		ChainID: evmdevnet.ChainID, Assets: e.reg, Logger: quiet}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.ethB.Close)
-	e.open(e.btc.RPC)
-	return e
-}
-
-// open starts a Gateway on the env's database, reaching btcd through rpc.
-func (e *nodesEnv) open(rpc *bitcoin.RPC) {
-	e.t.Helper()
-	btc, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: rpc, Logger: e.quiet})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.kt = kassatest.New(e.t, kassatest.WithBackends(btc, e.ethB), kassatest.WithKeyring(e.keys), kassatest.WithClock(e.clock),
-		kassatest.WithAssets(e.reg), kassatest.WithDatabase(e.db), kassatest.WithLogger(e.quiet))
-	e.g = e.kt.Gateway
-}
-
-func (e *nodesEnv) code(id string) string { return e.kt.Code(id) }
-
-func (e *nodesEnv) sync() {
-	e.t.Helper()
-	if err := e.g.Sync(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-func (e *nodesEnv) units(code string, d decimal.Decimal) *big.Int {
-	e.t.Helper()
-	a, _ := e.reg.Get(code)
-	u, err := a.ToBaseUnits(d)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return u
-}
-
-func (e *nodesEnv) available(code string) decimal.Decimal {
-	e.t.Helper()
-	b, err := e.g.Balance(context.Background(), asset.Test, code)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if !b.Held.IsZero() {
-		e.t.Fatalf("%s still held: %+v", code, b)
-	}
-	return b.Available
-}
-
-// credit pays an invoice of amount code on its chain and confirms it.
-func (e *nodesEnv) credit(code, amount string) {
-	e.t.Helper()
-	inv, err := e.g.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{Amount: kassatest.Dec(amount), Currency: code})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	addr := inv.Methods[0].Address
-	units := e.units(code, kassatest.Dec(amount))
-	switch code {
-	case "BTC":
-		script, err := bitcoin.AddressScript(addr, regtest)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		e.btc.Payer().Pay(btcdtest.Output{Script: script, Sats: units.Int64()})
-		e.btc.Generate(1)
-	case "ETH":
-		e.eth.PayETH(addr, units)
-		e.eth.Mine(2)
-	case "USDT_ETHEREUM":
-		e.eth.PayToken(evmdevnet.USDT, addr, units)
-		e.eth.Mine(2)
-	}
-	e.sync()
-	if got, _ := e.g.Invoices().Get(context.Background(), asset.Test, inv.ID); got.Status != invoice.StatusPaid {
-		e.t.Fatalf("funding invoice of %s %s is %s", amount, code, got.Status)
-	}
-}
-
-func (e *nodesEnv) verify() {
-	e.t.Helper()
-	e.kt.Verify()
-}
+var regtest = nodetest.Regtest
 
 // TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes pays one batch of BTC (btcd regtest),
 // ETH and USDT (go-ethereum) and checks what arrived on chain and what the ledger kept,
 // to the base unit.
 func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
-	e := newNodesEnv(t)
+	e := nodetest.New(t)
 	ctx := context.Background()
-	e.credit("BTC", "0.05")
-	e.credit("ETH", "1")
-	e.credit("USDT_ETHEREUM", "100")
+	e.Credit("BTC", "0.05")
+	e.Credit("ETH", "1")
+	e.Credit("USDT_ETHEREUM", "100")
 	// EVM payouts leave from the hot wallet (deposits reach it by sweeping, a separate
 	// job): put the same money there from the node's faucet.
-	hot, err := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+	hot, err := e.Keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("1")))
-	e.eth.PayToken(evmdevnet.USDT, hot.Encoded, e.units("USDT_ETHEREUM", kassatest.Dec("100")))
-	e.eth.Mine(1)
+	e.ETH.PayETH(hot.Encoded, e.Units("ETH", kassatest.Dec("1")))
+	e.ETH.PayToken(evmdevnet.USDT, hot.Encoded, e.Units("USDT_ETHEREUM", kassatest.Dec("100")))
+	e.ETH.Mine(1)
 
-	btcDest, _ := address.NewAddressWitnessPubKeyHash(address.Hash160(e.btc.Miner.PubKey().SerializeCompressed()), regtest)
+	btcDest, _ := address.NewAddressWitnessPubKeyHash(address.Hash160(e.BTC.Miner.PubKey().SerializeCompressed()), regtest)
 	btcDest2, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{7}, 20), regtest)
 	ethDest := common.HexToAddress("0x00000000000000000000000000000000000000bb").Hex()
-	batch, ps, err := e.g.Payouts().CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "suppliers", Destinations: []payout.CreateParams{
+	batch, ps, err := e.G.Payouts().CreateMass(ctx, asset.Test, payout.MassParams{BatchReference: "suppliers", Destinations: []payout.CreateParams{
 		{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: btcDest.EncodeAddress()},
 		{Amount: kassatest.Dec("0.007"), Currency: "BTC", Destination: btcDest2.EncodeAddress()},
 		{Amount: kassatest.Dec("0.3"), Currency: "ETH", Destination: ethDest},
@@ -198,13 +75,13 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 			t.Fatalf("%s payout reports a fee of %s before it is mined", p.Asset, p.Fee)
 		}
 	}
-	e.btc.Generate(1)
-	e.eth.Mine(12) // ETH payouts complete at 12 confirmations, BTC ones at 1
-	e.sync()
+	e.BTC.Generate(1)
+	e.ETH.Mine(12) // ETH payouts complete at 12 confirmations, BTC ones at 1
+	e.Sync()
 	got := map[string]*payout.Payout{}
 	var btcPs []*payout.Payout
 	for _, p := range ps {
-		g, err := e.g.Payouts().Get(ctx, asset.Test, p.ID)
+		g, err := e.G.Payouts().Get(ctx, asset.Test, p.ID)
 		if err != nil || g.Status != payout.StatusCompleted || g.Fee == nil || !g.Fee.IsPositive() {
 			t.Fatalf("%s payout after mining: %+v, %v", p.Asset, g, err)
 		}
@@ -221,7 +98,7 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 		t.Fatalf("BTC payouts of one batch in two transactions: %s, %s", btcPs[0].TxHash, btcPs[1].TxHash)
 	}
 	var btcTx *wire.MsgTx
-	for _, tx := range e.btc.Block(e.lastBTCBlock()).Transactions {
+	for _, tx := range e.BTC.Block(e.LastBTCBlock()).Transactions {
 		if tx.TxHash().String() == btcPs[0].TxHash {
 			btcTx = tx
 		}
@@ -238,80 +115,71 @@ func TestPayout_MassAcrossBTCETHAndUSDTOnRealNodes(t *testing.T) {
 	btcSpent, btcFees := decimal.Zero, decimal.Zero
 	for _, p := range btcPs {
 		script, _ := bitcoin.AddressScript(p.Destination, regtest)
-		if outs[string(script)] != e.units("BTC", p.NetAmount).Int64() {
+		if outs[string(script)] != e.Units("BTC", p.NetAmount).Int64() {
 			t.Fatalf("output to %s is %d sat, want %s BTC", p.Destination, outs[string(script)], p.NetAmount)
 		}
 		btcSpent = btcSpent.Add(p.NetAmount).Add(*p.Fee)
 		btcFees = btcFees.Add(*p.Fee)
 	}
 	// The only input is the 0.05 BTC deposit: fee = input - outputs.
-	if fee := 5_000_000 - totalOut; e.units("BTC", btcFees).Int64() != fee {
+	if fee := 5_000_000 - totalOut; e.Units("BTC", btcFees).Int64() != fee {
 		t.Fatalf("fee shares add up to %s BTC, the transaction paid %d sat", btcFees, fee)
 	}
-	if b := e.eth.Balance(ethDest); b.Cmp(e.units("ETH", ethP.NetAmount)) != 0 {
+	if b := e.ETH.Balance(ethDest); b.Cmp(e.Units("ETH", ethP.NetAmount)) != 0 {
 		t.Fatalf("destination has %s wei, want %s ETH", b, ethP.NetAmount)
 	}
-	if b := e.eth.TokenBalance(evmdevnet.USDT, ethDest); b.Cmp(e.units("USDT_ETHEREUM", kassatest.Dec("40"))) != 0 || !usdtP.NetAmount.Equal(kassatest.Dec("40")) {
+	if b := e.ETH.TokenBalance(evmdevnet.USDT, ethDest); b.Cmp(e.Units("USDT_ETHEREUM", kassatest.Dec("40"))) != 0 || !usdtP.NetAmount.Equal(kassatest.Dec("40")) {
 		t.Fatalf("destination has %s USDT units, net %s", b, usdtP.NetAmount)
 	}
 	// The hot wallet paid exactly the net amounts and the two fees the payouts report.
 	spent := ethP.NetAmount.Add(*ethP.Fee).Add(*usdtP.Fee)
-	if b := e.eth.Balance(hot.Encoded); b.Cmp(e.units("ETH", kassatest.Dec("1").Sub(spent))) != 0 {
+	if b := e.ETH.Balance(hot.Encoded); b.Cmp(e.Units("ETH", kassatest.Dec("1").Sub(spent))) != 0 {
 		t.Fatalf("hot wallet has %s wei, want 1 ETH - %s", b, spent)
 	}
 	// The ledger: what left is the net amount plus the actual fee, nothing more.
-	if a := e.available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(btcSpent)) {
+	if a := e.Available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(btcSpent)) {
 		t.Fatalf("BTC available %s, want 0.05 - %s", a, btcSpent)
 	}
-	if a := e.available("ETH"); !a.Equal(kassatest.Dec("1").Sub(spent)) {
+	if a := e.Available("ETH"); !a.Equal(kassatest.Dec("1").Sub(spent)) {
 		t.Fatalf("ETH available %s, want 1 - %s", a, spent)
 	}
-	if a := e.available("USDT_ETHEREUM"); !a.Equal(kassatest.Dec("60")) {
+	if a := e.Available("USDT_ETHEREUM"); !a.Equal(kassatest.Dec("60")) {
 		t.Fatalf("USDT available %s", a)
 	}
-	e.verify()
+	e.Verify()
 	// Later passes book nothing again.
-	e.btc.Generate(1)
-	e.eth.Mine(1)
-	e.sync()
-	if a := e.available("ETH"); !a.Equal(kassatest.Dec("1").Sub(spent)) {
+	e.BTC.Generate(1)
+	e.ETH.Mine(1)
+	e.Sync()
+	if a := e.Available("ETH"); !a.Equal(kassatest.Dec("1").Sub(spent)) {
 		t.Fatalf("ETH available moved to %s", a)
 	}
-	e.verify()
-}
-
-func (e *nodesEnv) lastBTCBlock() string {
-	e.t.Helper()
-	var hash string
-	if err := e.btc.RPC.Call(context.Background(), "getbestblockhash", &hash); err != nil {
-		e.t.Fatal(err)
-	}
-	return hash
+	e.Verify()
 }
 
 // TestPayout_RefusalOnRealNodeRollsBack: the ledger has the money but the hot wallet on
 // chain does not (nothing swept yet): the node refuses, the hold is voided, and the
 // payout is failed with the node's reason.
 func TestPayout_RefusalOnRealNodeRollsBack(t *testing.T) {
-	e := newNodesEnv(t)
-	e.credit("ETH", "1")
+	e := nodetest.New(t)
+	e.Credit("ETH", "1")
 	dest := common.HexToAddress("0x00000000000000000000000000000000000000cc").Hex()
-	_, err := e.g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.3"), Currency: "ETH", Destination: dest})
+	_, err := e.G.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.3"), Currency: "ETH", Destination: dest})
 	var be *payout.BroadcastError
 	if !errors.As(err, &be) {
 		t.Fatalf("payout from an empty hot wallet: %v", err)
 	}
-	p, err := e.g.Payouts().Get(context.Background(), asset.Test, be.PayoutID)
+	p, err := e.G.Payouts().Get(context.Background(), asset.Test, be.PayoutID)
 	if err != nil || p.Status != payout.StatusFailed || p.TxHash != "" || !strings.Contains(p.FailureReason, "insufficient funds") {
 		t.Fatalf("refused payout: %+v, %v", p, err)
 	}
-	if a := e.available("ETH"); !a.Equal(kassatest.Dec("1")) {
+	if a := e.Available("ETH"); !a.Equal(kassatest.Dec("1")) {
 		t.Fatalf("ETH available after the refusal: %s", a)
 	}
-	if b := e.eth.Balance(dest); b.Sign() != 0 {
+	if b := e.ETH.Balance(dest); b.Sign() != 0 {
 		t.Fatalf("destination received %s", b)
 	}
-	e.verify()
+	e.Verify()
 }
 
 // dropBroadcast is a transport that loses every sendrawtransaction call after the
@@ -342,21 +210,21 @@ func (d *dropBroadcast) RoundTrip(r *http.Request) (*http.Response, error) {
 // signed and stored, the broadcast is lost, the process restarts, and the background
 // pass broadcasts the very transaction that was signed: same txid, paid once.
 func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testing.T) {
-	e := newNodesEnv(t)
-	e.credit("BTC", "0.05")
+	e := nodetest.New(t)
+	e.Credit("BTC", "0.05")
 	drop := &dropBroadcast{}
-	rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: e.btc.URL, User: e.btc.User, Pass: e.btc.Pass, Transport: drop})
+	rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: e.BTC.URL, User: e.BTC.User, Pass: e.BTC.Pass, Transport: drop})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.g.Close()
-	e.open(rpc)
+	e.G.Close()
+	e.Open(rpc)
 	dest, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{9}, 20), regtest)
-	p, err := e.g.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: dest.EncodeAddress()})
+	p, err := e.G.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: dest.EncodeAddress()})
 	if err != nil || p.Status != payout.StatusProcessing || len(drop.raw) != 1 {
 		t.Fatalf("payout with a lost broadcast: %+v, %v, %d broadcasts", p, err, len(drop.raw))
 	}
-	if len(e.btc.Mempool()) != 0 {
+	if len(e.BTC.Mempool()) != 0 {
 		t.Fatal("the lost broadcast reached the node")
 	}
 	raw, _ := hex.DecodeString(drop.raw[0])
@@ -364,25 +232,25 @@ func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testin
 	if err := signed.Deserialize(bytes.NewReader(raw)); err != nil {
 		t.Fatal(err)
 	}
-	e.g.Close() // the crash; then a restart with a working connection
-	e.open(e.btc.RPC)
-	got, _ := e.g.Payouts().Get(context.Background(), asset.Test, p.ID)
+	e.G.Close() // the crash; then a restart with a working connection
+	e.Open(e.BTC.RPC)
+	got, _ := e.G.Payouts().Get(context.Background(), asset.Test, p.ID)
 	if got.Status != payout.StatusBroadcast || got.TxHash != signed.TxHash().String() {
 		t.Fatalf("after restart: %s %s, signed %s", got.Status, got.TxHash, signed.TxHash())
 	}
-	if mp := e.btc.Mempool(); len(mp) != 1 || mp[0] != got.TxHash {
+	if mp := e.BTC.Mempool(); len(mp) != 1 || mp[0] != got.TxHash {
 		t.Fatalf("mempool %v, want only %s", mp, got.TxHash)
 	}
-	e.btc.Generate(1)
-	e.sync()
-	got, _ = e.g.Payouts().Get(context.Background(), asset.Test, p.ID)
+	e.BTC.Generate(1)
+	e.Sync()
+	got, _ = e.G.Payouts().Get(context.Background(), asset.Test, p.ID)
 	if got.Status != payout.StatusCompleted {
 		t.Fatalf("payout is %s", got.Status)
 	}
-	if a := e.available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
+	if a := e.Available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
 		t.Fatalf("BTC available %s", a)
 	}
-	e.verify()
+	e.Verify()
 }
 
 // answerLost is a transport that delivers every broadcast (sendrawtransaction,
@@ -419,89 +287,89 @@ func (a *answerLost) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestPayout_BroadcastMinedBeforeItIsRecordedCompletes(t *testing.T) {
 	for _, code := range []string{"BTC", "ETH"} {
 		t.Run(code, func(t *testing.T) {
-			e := newNodesEnv(t)
+			e := nodetest.New(t)
 			ctx := context.Background()
 			lost := &answerLost{}
-			ethB, dest := e.ethB, regtestDest(13)
+			ethB, dest := e.EthB, regtestDest(13)
 			if code == "BTC" {
-				e.credit("BTC", "0.05")
-				rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: e.btc.URL, User: e.btc.User, Pass: e.btc.Pass, Transport: lost})
+				e.Credit("BTC", "0.05")
+				rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: e.BTC.URL, User: e.BTC.User, Pass: e.BTC.Pass, Transport: lost})
 				if err != nil {
 					t.Fatal(err)
 				}
-				e.g.Close()
-				e.open(rpc)
+				e.G.Close()
+				e.Open(rpc)
 			} else {
-				e.credit("ETH", "0.05")
-				hot, _ := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
-				e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("0.05")))
-				e.eth.Mine(1)
+				e.Credit("ETH", "0.05")
+				hot, _ := e.Keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+				e.ETH.PayETH(hot.Encoded, e.Units("ETH", kassatest.Dec("0.05")))
+				e.ETH.Mine(1)
 				proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-					u, _ := url.Parse(e.eth.URL)
+					u, _ := url.Parse(e.ETH.URL)
 					r.SetURL(u)
 				}, Transport: lost, ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }})
 				t.Cleanup(proxy.Close)
 				b, err := evm.New(ctx, evm.Config{Network: asset.Ethereum, Mode: asset.Test, URL: proxy.URL,
-					ChainID: evmdevnet.ChainID, Assets: e.reg, Logger: e.quiet})
+					ChainID: evmdevnet.ChainID, Assets: e.Reg, Logger: e.Quiet})
 				if err != nil {
 					t.Fatal(err)
 				}
 				t.Cleanup(b.Close)
-				e.g.Close()
-				e.ethB = b
-				e.open(e.btc.RPC)
+				e.G.Close()
+				e.EthB = b
+				e.Open(e.BTC.RPC)
 				dest = common.HexToAddress("0x00000000000000000000000000000000000000e2").Hex()
 			}
-			p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: code, Destination: dest})
+			p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: code, Destination: dest})
 			if err != nil || p.Status != payout.StatusProcessing || lost.sent != 1 {
 				t.Fatalf("payout whose broadcast answer was lost: %+v, %v, %d broadcasts", p, err, lost.sent)
 			}
 			var txid string
 			if code == "BTC" {
-				mp := e.btc.Mempool()
+				mp := e.BTC.Mempool()
 				if len(mp) != 1 {
 					t.Fatalf("mempool %v: the broadcast should have reached the node", mp)
 				}
 				txid = mp[0]
-				e.btc.Generate(1) // mined before the payout knows its transaction
+				e.BTC.Generate(1) // mined before the payout knows its transaction
 			} else {
-				blk := e.eth.Commit() // mined before the payout knows its transaction
-				b, err := e.eth.Client.BlockByHash(ctx, blk)
+				blk := e.ETH.Commit() // mined before the payout knows its transaction
+				b, err := e.ETH.Client.BlockByHash(ctx, blk)
 				if err != nil || len(b.Transactions()) != 1 {
 					t.Fatalf("block with the payout: %v", err)
 				}
 				txid = b.Transactions()[0].Hash().Hex()
 			}
-			e.g.Close() // the crash; the restart's first pass scans the block, then sends again
-			e.ethB = ethB
-			e.open(e.btc.RPC)
-			got, _ := e.g.Payouts().Get(ctx, asset.Test, p.ID)
+			e.G.Close() // the crash; the restart's first pass scans the block, then sends again
+			e.EthB = ethB
+			e.Open(e.BTC.RPC)
+			got, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
 			if !strings.EqualFold(got.TxHash, txid) {
 				t.Fatalf("after restart: %s %q, mined %s", got.Status, got.TxHash, txid)
 			}
 			if code == "BTC" {
-				e.btc.Generate(2)
+				e.BTC.Generate(2)
 			} else {
-				e.eth.Mine(2)
+				e.ETH.Mine(2)
 			}
-			e.sync()
-			e.clock.Advance(payout.RebroadcastAfter + time.Second)
-			e.sync()
-			got, _ = e.g.Payouts().Get(ctx, asset.Test, p.ID)
+			e.Sync()
+			e.Clock.Advance(payout.RebroadcastAfter + time.Second)
+			e.Sync()
+			got, _ = e.G.Payouts().Get(ctx, asset.Test, p.ID)
 			if got.Status != payout.StatusCompleted || got.Fee == nil {
 				t.Fatalf("payout mined before it was recorded is %s (fee %v), want completed", got.Status, got.Fee)
 			}
 			if code == "BTC" {
-				if paid := e.paidOnChain(dest); paid != e.sats(got.NetAmount) {
-					t.Fatalf("the recipient has %d sat, want %d once", paid, e.sats(got.NetAmount))
+				if paid := e.PaidOnChain(dest); paid != e.Sats(got.NetAmount) {
+					t.Fatalf("the recipient has %d sat, want %d once", paid, e.Sats(got.NetAmount))
 				}
-			} else if b := e.eth.Balance(dest); b.Cmp(e.units("ETH", got.NetAmount)) != 0 {
-				t.Fatalf("the recipient has %s wei, want %s once", b, e.units("ETH", got.NetAmount))
+			} else if b := e.ETH.Balance(dest); b.Cmp(e.Units("ETH", got.NetAmount)) != 0 {
+				t.Fatalf("the recipient has %s wei, want %s once", b, e.Units("ETH", got.NetAmount))
 			}
-			if a := e.available(code); !a.Equal(kassatest.Dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
+			if a := e.Available(code); !a.Equal(kassatest.Dec("0.05").Sub(got.NetAmount).Sub(*got.Fee)) {
 				t.Fatalf("%s available %s", code, a)
 			}
-			e.verify()
+			e.Verify()
 		})
 	}
 }
@@ -510,21 +378,21 @@ func TestPayout_BroadcastMinedBeforeItIsRecordedCompletes(t *testing.T) {
 // code is refused, the right one sends it on btcd; five wrong codes, or ten minutes,
 // cancel another and release its hold.
 func TestPayout_CodesOnRealNodes(t *testing.T) {
-	e := newNodesEnv(t)
+	e := nodetest.New(t)
 	ctx := context.Background()
-	e.credit("BTC", "0.3")
-	svc := e.g.Payouts()
+	e.Credit("BTC", "0.3")
+	svc := e.G.Payouts()
 	dest, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{5}, 20), regtest)
 	create := func(amount string) *payout.Payout {
 		t.Helper()
 		p, err := svc.Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec(amount), Currency: "BTC", Destination: dest.EncodeAddress()})
-		if err != nil || p.Status != payout.StatusPendingVerification || len(e.code(p.ID)) != 6 {
+		if err != nil || p.Status != payout.StatusPendingVerification || len(e.Code(p.ID)) != 6 {
 			t.Fatalf("payout of %s BTC (%s USD): %+v, %v", amount, kassatest.Dec(amount).Mul(kassatest.Dec("65000")), p, err)
 		}
 		return p
 	}
 	wrongFor := func(id string) string {
-		if e.code(id) == "000000" {
+		if e.Code(id) == "000000" {
 			return "111111"
 		}
 		return "000000"
@@ -533,11 +401,11 @@ func TestPayout_CodesOnRealNodes(t *testing.T) {
 	if _, err := svc.Verify(ctx, asset.Test, a.ID, wrongFor(a.ID)); !errors.Is(err, payout.ErrBadCode) {
 		t.Fatalf("wrong code: %v", err)
 	}
-	if len(e.btc.Mempool()) != 0 {
+	if len(e.BTC.Mempool()) != 0 {
 		t.Fatal("sent before the code")
 	}
-	p, err := svc.Verify(ctx, asset.Test, a.ID, e.code(a.ID))
-	if err != nil || p.Status != payout.StatusBroadcast || len(e.btc.Mempool()) != 1 {
+	p, err := svc.Verify(ctx, asset.Test, a.ID, e.Code(a.ID))
+	if err != nil || p.Status != payout.StatusBroadcast || len(e.BTC.Mempool()) != 1 {
 		t.Fatalf("right code: %+v, %v", p, err)
 	}
 	b := create("0.08")
@@ -545,72 +413,72 @@ func TestPayout_CodesOnRealNodes(t *testing.T) {
 		svc.Verify(ctx, asset.Test, b.ID, wrongFor(b.ID))
 	}
 	c := create("0.09")
-	e.clock.Advance(10 * time.Minute)
-	e.btc.Generate(1)
-	e.sync()
+	e.Clock.Advance(10 * time.Minute)
+	e.BTC.Generate(1)
+	e.Sync()
 	for id, want := range map[string]payout.Status{a.ID: payout.StatusCompleted, b.ID: payout.StatusCancelled, c.ID: payout.StatusCancelled} {
 		if got, _ := svc.Get(ctx, asset.Test, id); got.Status != want {
 			t.Fatalf("payout %s is %s, want %s", id, got.Status, want)
 		}
 	}
 	got, _ := svc.Get(ctx, asset.Test, a.ID)
-	if av := e.available("BTC"); !av.Equal(kassatest.Dec("0.3").Sub(got.NetAmount).Sub(*got.Fee)) {
+	if av := e.Available("BTC"); !av.Equal(kassatest.Dec("0.3").Sub(got.NetAmount).Sub(*got.Fee)) {
 		t.Fatalf("BTC available %s", av)
 	}
-	e.verify()
+	e.Verify()
 }
 
 // TestPayout_RevertedTokenPayoutFailsWithItsGasBooked: two USDT payouts leave before
 // either is mined, and the hot wallet holds enough for one: the second transaction is
 // mined and reverts. It is failed, its USDT hold released, and the gas it burnt booked.
 func TestPayout_RevertedTokenPayoutFailsWithItsGasBooked(t *testing.T) {
-	e := newNodesEnv(t)
+	e := nodetest.New(t)
 	ctx := context.Background()
-	e.credit("USDT_ETHEREUM", "100")
-	e.credit("USDT_ETHEREUM", "100")
-	e.credit("ETH", "1")
-	hot, _ := e.keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
-	e.eth.PayETH(hot.Encoded, e.units("ETH", kassatest.Dec("1")))
-	e.eth.PayToken(evmdevnet.USDT, hot.Encoded, e.units("USDT_ETHEREUM", kassatest.Dec("100")))
-	e.eth.Mine(1)
+	e.Credit("USDT_ETHEREUM", "100")
+	e.Credit("USDT_ETHEREUM", "100")
+	e.Credit("ETH", "1")
+	hot, _ := e.Keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+	e.ETH.PayETH(hot.Encoded, e.Units("ETH", kassatest.Dec("1")))
+	e.ETH.PayToken(evmdevnet.USDT, hot.Encoded, e.Units("USDT_ETHEREUM", kassatest.Dec("100")))
+	e.ETH.Mine(1)
 	dest := common.HexToAddress("0x00000000000000000000000000000000000000dd").Hex()
 	var ps []*payout.Payout
 	for range 2 {
-		p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("80"), Currency: "USDT", Network: "ethereum", Destination: dest})
+		p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("80"), Currency: "USDT", Network: "ethereum", Destination: dest})
 		if err != nil || p.Status != payout.StatusBroadcast {
 			t.Fatalf("payout: %+v, %v", p, err)
 		}
 		ps = append(ps, p)
 	}
-	e.eth.Mine(12)
-	e.sync()
-	first, _ := e.g.Payouts().Get(ctx, asset.Test, ps[0].ID)
-	second, _ := e.g.Payouts().Get(ctx, asset.Test, ps[1].ID)
+	e.ETH.Mine(12)
+	e.Sync()
+	first, _ := e.G.Payouts().Get(ctx, asset.Test, ps[0].ID)
+	second, _ := e.G.Payouts().Get(ctx, asset.Test, ps[1].ID)
 	if first.Status != payout.StatusCompleted || second.Status != payout.StatusFailed || second.Fee == nil || !second.Fee.IsPositive() {
 		t.Fatalf("payouts: %s, %s (fee %v)", first.Status, second.Status, second.Fee)
 	}
-	if b := e.eth.TokenBalance(evmdevnet.USDT, dest); b.Cmp(e.units("USDT_ETHEREUM", kassatest.Dec("80"))) != 0 {
+	if b := e.ETH.TokenBalance(evmdevnet.USDT, dest); b.Cmp(e.Units("USDT_ETHEREUM", kassatest.Dec("80"))) != 0 {
 		t.Fatalf("destination has %s USDT units", b)
 	}
-	if a := e.available("USDT_ETHEREUM"); !a.Equal(kassatest.Dec("120")) {
+	if a := e.Available("USDT_ETHEREUM"); !a.Equal(kassatest.Dec("120")) {
 		t.Fatalf("USDT available %s, want 120", a)
 	}
 	gas := first.Fee.Add(*second.Fee)
-	if a := e.available("ETH"); !a.Equal(kassatest.Dec("1").Sub(gas)) {
+	if a := e.Available("ETH"); !a.Equal(kassatest.Dec("1").Sub(gas)) {
 		t.Fatalf("ETH available %s, want 1 - %s", a, gas)
 	}
-	if b := e.eth.Balance(hot.Encoded); b.Cmp(e.units("ETH", kassatest.Dec("1").Sub(gas))) != 0 {
+	if b := e.ETH.Balance(hot.Encoded); b.Cmp(e.Units("ETH", kassatest.Dec("1").Sub(gas))) != 0 {
 		t.Fatalf("hot wallet has %s wei, want 1 ETH - %s", b, gas)
 	}
-	e.verify()
+	e.Verify()
 }
 
 // TestPayout_AddressesOfAnotherNetworkOrWithBadChecksums are refused by the real
 // backends' address rules, with nothing held.
 func TestPayout_AddressesOfAnotherNetworkOrWithBadChecksums(t *testing.T) {
-	e := newNodesEnv(t)
-	e.credit("BTC", "0.05")
-	e.credit("ETH", "1")
+	e := nodetest.New(t)
+	e.Credit("BTC", "0.05")
+	e.Credit("ETH", "1")
 	regtestAddr, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{3}, 20), regtest)
 	good := regtestAddr.EncodeAddress()
 	mutated := []byte(good)
@@ -626,14 +494,14 @@ func TestPayout_AddressesOfAnotherNetworkOrWithBadChecksums(t *testing.T) {
 		"EIP-55 checksum":            {Amount: kassatest.Dec("0.1"), Currency: "ETH", Destination: "0x9858EfFD232B4033E47d90003D41EC34EcaEda95"},
 		"BTC address for ETH":        {Amount: kassatest.Dec("0.1"), Currency: "ETH", Destination: good},
 	} {
-		_, err := e.g.Payouts().Create(context.Background(), asset.Test, c)
+		_, err := e.G.Payouts().Create(context.Background(), asset.Test, c)
 		if !errors.Is(err, chains.ErrInvalidAddress) || !hasField(err, "destination_address") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	e.available("BTC") // fails if anything is held
-	e.available("ETH")
-	e.verify()
+	e.Available("BTC") // fails if anything is held
+	e.Available("ETH")
+	e.Verify()
 }
 
 // regtestDest is a regtest P2WPKH address that is not ours, one per i.
@@ -648,15 +516,15 @@ func regtestDest(i int) string {
 // payment. Addresses are now compared by what they pay to, and an output of a
 // transaction our wallet signed never pays an invoice.
 func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *testing.T) {
-	e := newNodesEnv(t)
+	e := nodetest.New(t)
 	ctx := context.Background()
-	e.credit("BTC", "0.05")
-	inv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC"})
+	e.Credit("BTC", "0.05")
+	inv, err := e.G.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	own := inv.Methods[0].Address
-	ethInv, err := e.g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.1"), Currency: "ETH"})
+	ethInv, err := e.G.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.1"), Currency: "ETH"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -665,35 +533,35 @@ func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *test
 		{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: own},
 		{Amount: kassatest.Dec("0.01"), Currency: "ETH", Destination: strings.ToLower(ethInv.Methods[0].Address)},
 	} {
-		if _, err := e.g.Payouts().Create(ctx, asset.Test, c); !errors.Is(err, payout.ErrOwnAddress) || !hasField(err, "destination_address") {
+		if _, err := e.G.Payouts().Create(ctx, asset.Test, c); !errors.Is(err, payout.ErrOwnAddress) || !hasField(err, "destination_address") {
 			t.Fatalf("payout to our own %s: %v", c.Destination, err)
 		}
 	}
 	// Our own wallet pays the invoice's address anyway (as a payout written before
 	// this check would have): the output is ours, never the customer's payment.
-	btc, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: e.btc.RPC, Logger: e.quiet})
+	btc, err := bitcoin.New(bitcoin.Config{Network: asset.Bitcoin, Mode: asset.Test, Params: regtest, RPC: e.BTC.RPC, Logger: e.Quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := bitcoin.NewWallet(bitcoin.WalletConfig{Backend: btc, Keyring: e.keys, Update: storage.Runner[chains.WalletTx](e.kt.Store.Update),
-		View: storage.Runner[chains.WalletTx](e.kt.Store.View), Logger: e.quiet})
+	w, err := bitcoin.NewWallet(bitcoin.WalletConfig{Backend: btc, Keyring: e.Keys, Update: storage.Runner[chains.WalletTx](e.KT.Store.Update),
+		View: storage.Runner[chains.WalletTx](e.KT.Store.View), Logger: e.Quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Send(ctx, chains.PayoutSpec{ID: "own-output", Asset: "BTC", To: strings.ToUpper(own), Amount: big.NewInt(1_000_000)}); err != nil {
 		t.Fatal(err)
 	}
-	e.sync() // seen in the mempool
-	e.btc.Generate(1)
-	e.sync()
-	got, err := e.g.Invoices().Get(ctx, asset.Test, inv.ID)
+	e.Sync() // seen in the mempool
+	e.BTC.Generate(1)
+	e.Sync()
+	got, err := e.G.Invoices().Get(ctx, asset.Test, inv.ID)
 	if err != nil || got.Status != invoice.StatusPending || !got.AmountPaid.IsZero() {
 		t.Fatalf("invoice after our own transaction paid its address: %s paid %s (%v)", got.Status, got.AmountPaid, err)
 	}
-	if b, _ := e.g.Balance(ctx, asset.Test, "BTC"); !b.Pending.IsZero() || !b.Available.Equal(kassatest.Dec("0.05")) {
+	if b, _ := e.G.Balance(ctx, asset.Test, "BTC"); !b.Pending.IsZero() || !b.Available.Equal(kassatest.Dec("0.05")) {
 		t.Fatalf("our own output was booked: %+v", b)
 	}
-	e.verify()
+	e.Verify()
 }
 
 // TestPayout_ConcurrentBTCPayoutsSpendTheirOwnUnconfirmedChange (issue 14.5b): ten
@@ -701,16 +569,16 @@ func TestPayout_OwnAddressInAnySpellingIsRefusedAndOwnOutputsNeverCredit(t *test
 // five, and all five go out, each spending the change of the one before it while it
 // is unconfirmed (two used to fail at the node: "insufficient confirmed funds").
 func TestPayout_ConcurrentBTCPayoutsSpendTheirOwnUnconfirmedChange(t *testing.T) {
-	e := newNodesEnv(t)
+	e := nodetest.New(t)
 	ctx := context.Background()
-	e.credit("BTC", "0.05")
+	e.Credit("BTC", "0.05")
 	const n = 10
 	var wg sync.WaitGroup
 	ps := make([]*payout.Payout, n)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			ps[i], errs[i] = e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: regtestDest(i)})
+			ps[i], errs[i] = e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: regtestDest(i)})
 		})
 	}
 	wg.Wait()
@@ -728,29 +596,29 @@ func TestPayout_ConcurrentBTCPayoutsSpendTheirOwnUnconfirmedChange(t *testing.T)
 		t.Fatalf("%d payouts accepted from a balance for 5", len(accepted))
 	}
 	// Those that waited for a sibling's broadcast go out at the next pass.
-	e.sync()
+	e.Sync()
 	for _, p := range accepted {
-		if got, _ := e.g.Payouts().Get(ctx, asset.Test, p.ID); got.Status != payout.StatusBroadcast {
+		if got, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID); got.Status != payout.StatusBroadcast {
 			t.Fatalf("payout %s is %s (%s) after a pass", p.ID, got.Status, got.FailureReason)
 		}
 	}
-	if mp := e.btc.Mempool(); len(mp) != 5 {
+	if mp := e.BTC.Mempool(); len(mp) != 5 {
 		t.Fatalf("%d transactions in the mempool, want 5 chained ones", len(mp))
 	}
-	e.btc.Generate(1)
-	e.sync()
+	e.BTC.Generate(1)
+	e.Sync()
 	spent := decimal.Zero
 	for _, p := range accepted {
-		got, _ := e.g.Payouts().Get(ctx, asset.Test, p.ID)
+		got, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
 		if got.Status != payout.StatusCompleted {
 			t.Fatalf("payout %s is %s after mining", p.ID, got.Status)
 		}
 		spent = spent.Add(got.NetAmount).Add(*got.Fee)
 	}
-	if a := e.available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(spent)) {
+	if a := e.Available("BTC"); !a.Equal(kassatest.Dec("0.05").Sub(spent)) {
 		t.Fatalf("BTC available %s, want 0.05 - %s", a, spent)
 	}
-	e.verify()
+	e.Verify()
 }
 
 // TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut: a payout whose only coins
@@ -758,12 +626,12 @@ func TestPayout_ConcurrentBTCPayoutsSpendTheirOwnUnconfirmedChange(t *testing.T)
 // of failing, and goes out once a block confirms the chain; one that waits longer
 // than FundsWait fails with its hold released.
 func TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut(t *testing.T) {
-	e := newNodesEnv(t)
+	e := nodetest.New(t)
 	ctx := context.Background()
-	e.credit("BTC", "0.1")
+	e.Credit("BTC", "0.1")
 	pay := func(i int) *payout.Payout {
 		t.Helper()
-		p, err := e.g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC", Destination: regtestDest(i)})
+		p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.001"), Currency: "BTC", Destination: regtestDest(i)})
 		if err != nil {
 			t.Fatalf("payout %d: %v", i, err)
 		}
@@ -778,10 +646,10 @@ func TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut(t *testing.T) {
 	if waiting.Status != payout.StatusProcessing {
 		t.Fatalf("payout beyond the chain limit: %s (%s)", waiting.Status, waiting.FailureReason)
 	}
-	e.btc.Generate(1)
-	e.sync()
-	e.sync() // the confirmed chain's change is spendable at the next pass
-	if got, _ := e.g.Payouts().Get(ctx, asset.Test, waiting.ID); got.Status != payout.StatusBroadcast {
+	e.BTC.Generate(1)
+	e.Sync()
+	e.Sync() // the confirmed chain's change is spendable at the next pass
+	if got, _ := e.G.Payouts().Get(ctx, asset.Test, waiting.ID); got.Status != payout.StatusBroadcast {
 		t.Fatalf("after the chain confirmed, the waiting payout is %s", got.Status)
 	}
 	for i := range bitcoin.MaxUnconfirmedDepth - 1 {
@@ -791,17 +659,17 @@ func TestPayout_DeepChainOfOwnChangeWaitsThenGoesOrTimesOut(t *testing.T) {
 	if timedOut.Status != payout.StatusProcessing {
 		t.Fatalf("second waiting payout: %s", timedOut.Status)
 	}
-	e.clock.Advance(61 * time.Minute)
-	e.sync()
-	got, _ := e.g.Payouts().Get(ctx, asset.Test, timedOut.ID)
+	e.Clock.Advance(61 * time.Minute)
+	e.Sync()
+	got, _ := e.G.Payouts().Get(ctx, asset.Test, timedOut.ID)
 	if got.Status != payout.StatusFailed || !strings.Contains(got.FailureReason, "waited") {
 		t.Fatalf("after FundsWait: %s (%s)", got.Status, got.FailureReason)
 	}
-	b, _ := e.g.Balance(ctx, asset.Test, "BTC")
+	b, _ := e.G.Balance(ctx, asset.Test, "BTC")
 	if !b.Held.Equal(kassatest.Dec("0.02")) { // the 20 broadcast ones, none of the failed one
 		t.Fatalf("held after the timeout: %+v", b)
 	}
-	e.btc.Generate(1)
-	e.sync()
-	e.verify()
+	e.BTC.Generate(1)
+	e.Sync()
+	e.Verify()
 }
