@@ -1,8 +1,11 @@
 package httphandler_test
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +15,12 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/internal/nodetest"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/refund"
+
+	btcaddr "github.com/btcsuite/btcd/address/v2"
 )
 
 // paidForRefunds is a 1,000 USD invoice paid in BTC and confirmed, through the API.
@@ -89,23 +98,7 @@ func TestBrowser_RefundClaimedThroughThePage(t *testing.T) {
 				}
 			}
 		}
-		submit := func(addr string) {
-			t.Helper()
-			// The old page is marked; the new one (after the POST and its redirect) is not.
-			if err := chromedp.Run(ctx, chromedp.SetValue("#address", addr, chromedp.ByID), chromedp.Evaluate(`window.oldPage = true`, nil),
-				chromedp.Click("#submit", chromedp.ByID)); err != nil {
-				t.Fatal(err)
-			}
-			var err error
-			for range 100 { // a poll interrupted by the navigation is polled again
-				if err = chromedp.Run(ctx, chromedp.Poll(`!window.oldPage && document.readyState === "complete"`, nil)); err == nil {
-					break
-				}
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		submit := func(addr string) { t.Helper(); submitClaim(t, ctx, addr) }
 		var state, label, errText, invalid string
 		if err := chromedp.Run(ctx, chromedp.Navigate(url), chromedp.AttributeValue("#refund", "data-state", &state, nil),
 			chromedp.Text(`label[for="address"]`, &label, chromedp.ByQuery)); err != nil {
@@ -163,6 +156,68 @@ func TestBrowser_RefundClaimedThroughThePage(t *testing.T) {
 		}
 	}
 	a.env.Verify()
+}
+
+// submitClaim types addr into the claim form, sends it and waits for the page that
+// answers (the old page is marked; the new one, after the POST and its redirect, is
+// not).
+func submitClaim(t *testing.T, ctx context.Context, addr string) {
+	t.Helper()
+	if err := chromedp.Run(ctx, chromedp.SetValue("#address", addr, chromedp.ByID), chromedp.Evaluate(`window.oldPage = true`, nil),
+		chromedp.Click("#submit", chromedp.ByID)); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	for range 100 { // a poll interrupted by the navigation is polled again
+		if err = chromedp.Run(ctx, chromedp.Poll(`!window.oldPage && document.readyState === "complete"`, nil)); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowser_RefundClaimedOnBtcd: a refund of an invoice paid on btcd regtest is
+// claimed through its page in Chromium; the payer's address holds on chain what the
+// refund says it received, and the page says the refund was sent.
+func TestBrowser_RefundClaimedOnBtcd(t *testing.T) {
+	e := nodetest.New(t)
+	inv, err := e.G.Invoices().Create(t.Context(), asset.Test, invoice.CreateParams{Amount: kassatest.Dec("1000"), Currency: "USD", AcceptedAssets: []string{"BTC"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Pay(inv, "BTC")
+	h, err := httphandler.New(e.G, httphandler.Options{PublicURL: "https://shop.example/pay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.StripPrefix("/pay", h))
+	defer srv.Close()
+	r, err := e.G.Refunds().Create(t.Context(), asset.Test, refund.CreateParams{InvoiceID: inv.ID, Amount: kassatest.Dec("500")})
+	if err != nil || r.ClaimPath == "" {
+		t.Fatalf("refund: %+v, %v", r, err)
+	}
+	payer, _ := btcaddr.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{0x51}, 20), nodetest.Regtest)
+	ctx := browser(t, 375, 812)
+	var state string
+	if err := chromedp.Run(ctx, chromedp.Navigate(srv.URL+"/pay"+r.ClaimPath), chromedp.AttributeValue("#refund", "data-state", &state, nil)); err != nil || state != "form" {
+		t.Fatalf("claim page: %q, %v", state, err)
+	}
+	submitClaim(t, ctx, payer.EncodeAddress())
+	if err := chromedp.Run(ctx, chromedp.AttributeValue("#refund", "data-state", &state, nil)); err != nil || state != "processing" {
+		t.Fatalf("after the claim: %q, %v", state, err)
+	}
+	e.BTC.Generate(1)
+	e.Sync()
+	if err := chromedp.Run(ctx, chromedp.Reload(), chromedp.AttributeValue("#refund", "data-state", &state, nil)); err != nil || state != "succeeded" {
+		t.Fatalf("after mining: %q, %v", state, err)
+	}
+	got, err := e.G.Refunds().Get(t.Context(), asset.Test, r.ID)
+	if err != nil || got.Status != refund.StatusSucceeded || e.PaidOnChain(payer.EncodeAddress()) != e.Units("BTC", *got.AmountReceived).Int64() {
+		t.Fatalf("refund %+v (%v): the payer holds %d sat", got, err, e.PaidOnChain(payer.EncodeAddress()))
+	}
+	e.Verify()
 }
 
 // TestRefundPage_LanguagesAndDeadLinks: the claim page speaks the payer's language,

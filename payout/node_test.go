@@ -182,37 +182,13 @@ func TestPayout_RefusalOnRealNodeRollsBack(t *testing.T) {
 	e.Verify()
 }
 
-// dropBroadcast is a transport that loses every sendrawtransaction call after the
-// request is written, as a crash or a cut connection between signing and broadcast
-// would; it keeps the raw transactions it saw.
-type dropBroadcast struct {
-	mu  sync.Mutex
-	raw []string
-}
-
-func (d *dropBroadcast) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	var call struct {
-		Method string `json:"method"`
-		Params []any  `json:"params"`
-	}
-	if json.Unmarshal(body, &call) == nil && call.Method == "sendrawtransaction" {
-		d.mu.Lock()
-		d.raw = append(d.raw, call.Params[0].(string))
-		d.mu.Unlock()
-		return nil, errors.New("connection lost")
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction: the payout is
 // signed and stored, the broadcast is lost, the process restarts, and the background
 // pass broadcasts the very transaction that was signed: same txid, paid once.
 func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testing.T) {
 	e := nodetest.New(t)
 	e.Credit("BTC", "0.05")
-	drop := &dropBroadcast{}
+	drop := &nodetest.DropBroadcast{}
 	rpc, err := bitcoin.NewRPC(bitcoin.RPCConfig{URL: e.BTC.URL, User: e.BTC.User, Pass: e.BTC.Pass, Transport: drop})
 	if err != nil {
 		t.Fatal(err)
@@ -221,13 +197,13 @@ func TestPayout_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testin
 	e.Open(rpc)
 	dest, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{9}, 20), regtest)
 	p, err := e.G.Payouts().Create(context.Background(), asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: dest.EncodeAddress()})
-	if err != nil || p.Status != payout.StatusProcessing || len(drop.raw) != 1 {
-		t.Fatalf("payout with a lost broadcast: %+v, %v, %d broadcasts", p, err, len(drop.raw))
+	if err != nil || p.Status != payout.StatusProcessing || len(drop.Raw) != 1 {
+		t.Fatalf("payout with a lost broadcast: %+v, %v, %d broadcasts", p, err, len(drop.Raw))
 	}
 	if len(e.BTC.Mempool()) != 0 {
 		t.Fatal("the lost broadcast reached the node")
 	}
-	raw, _ := hex.DecodeString(drop.raw[0])
+	raw, _ := hex.DecodeString(drop.Raw[0])
 	var signed wire.MsgTx
 	if err := signed.Deserialize(bytes.NewReader(raw)); err != nil {
 		t.Fatal(err)

@@ -131,11 +131,16 @@ type Refund struct {
 	// RefundAmount is Amount in the refund's asset: what counts against the crypto
 	// confirmed on the invoice.
 	RefundAmount decimal.Decimal `json:"refund_amount"`
-	// AmountReceived is what the payer's address is sent (RefundAmount less the
-	// network fee when the customer pays it), once a payout is made.
+	// AmountReceived is what the payer's address is sent, once a payout is made:
+	// RefundAmount less EstimatedFee when the customer pays the fee in the refund's
+	// own asset (the output is fixed before the transaction is signed, so the
+	// customer pays the estimate; what the actual fee comes to less stays with the
+	// merchant, more is the merchant's), or RefundAmount when the merchant pays it.
 	AmountReceived *decimal.Decimal `json:"amount_received"`
-	// NetworkFee is the network fee paid, in FeeCurrency, once known.
-	NetworkFee  *decimal.Decimal `json:"network_fee"`
+	// EstimatedFee is the network fee estimated when the payout was made, and
+	// NetworkFee the fee paid, once known; both in FeeCurrency.
+	EstimatedFee *decimal.Decimal `json:"estimated_fee"`
+	NetworkFee   *decimal.Decimal `json:"network_fee"`
 	FeeCurrency string           `json:"fee_currency,omitempty"`
 	Destination *string          `json:"destination_address"`
 	// Email is the payer's, given on the claim page (optional).

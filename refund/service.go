@@ -299,6 +299,8 @@ func (s *Service) follow(r *Refund, p *payout.Payout) {
 	r.PayoutID = &id
 	net := p.NetAmount
 	r.AmountReceived = &net
+	est := p.EstimatedFee
+	r.EstimatedFee = &est
 	r.FeeCurrency = p.FeeCurrency
 	if p.Fee != nil {
 		f := *p.Fee

@@ -106,7 +106,7 @@ func TestRefund_TwoPartialsAndTheRestReachThePayerExactly(t *testing.T) {
 	total, received := decimal.Zero, decimal.Zero
 	for _, r := range rs {
 		if r.Status != refund.StatusSucceeded || r.SucceededAt == nil || r.NetworkFee == nil || r.AmountReceived == nil ||
-			!r.AmountReceived.Equal(r.RefundAmount.Sub(*r.NetworkFee)) {
+			!r.AmountReceived.Equal(r.RefundAmount.Sub(*r.EstimatedFee)) || !r.NetworkFee.Equal(*r.EstimatedFee) {
 			t.Fatalf("refund after mining: %+v", r)
 		}
 		total, received = total.Add(r.RefundAmount), received.Add(*r.AmountReceived)

@@ -8,10 +8,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"math/big"
+	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -302,3 +306,34 @@ func (e *Env) PaidOnChain(addr string) int64 {
 
 // Sats is d BTC in satoshi.
 func (e *Env) Sats(d decimal.Decimal) int64 { return e.Units("BTC", d).Int64() }
+
+// DropBroadcast is an http.RoundTripper that loses every sendrawtransaction call after the
+// request is written, as a crash or a cut connection between signing and broadcast
+// would; it keeps the raw transactions it saw.
+type DropBroadcast struct {
+	mu  sync.Mutex
+	Raw []string // the raw transactions, hex
+}
+
+// RoundTrip implements http.RoundTripper.
+func (d *DropBroadcast) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var call struct {
+		Method string `json:"method"`
+		Params []any  `json:"params"`
+	}
+	if json.Unmarshal(body, &call) == nil && call.Method == "sendrawtransaction" {
+		d.mu.Lock()
+		d.Raw = append(d.Raw, call.Params[0].(string))
+		d.mu.Unlock()
+		return nil, errors.New("connection lost")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// BTCRPC is a client of the env's btcd whose calls go through transport (DropBroadcast
+// loses its broadcasts); Open starts the Gateway on it.
+func (e *Env) BTCRPC(transport http.RoundTripper) (*bitcoin.RPC, error) {
+	return bitcoin.NewRPC(bitcoin.RPCConfig{URL: e.BTC.URL, User: e.BTC.User, Pass: e.BTC.Pass, Transport: transport})
+}
