@@ -141,8 +141,8 @@ type Refund struct {
 	// NetworkFee the fee paid, once known; both in FeeCurrency.
 	EstimatedFee *decimal.Decimal `json:"estimated_fee"`
 	NetworkFee   *decimal.Decimal `json:"network_fee"`
-	FeeCurrency string           `json:"fee_currency,omitempty"`
-	Destination *string          `json:"destination_address"`
+	FeeCurrency  string           `json:"fee_currency,omitempty"`
+	Destination  *string          `json:"destination_address"`
 	// Email is the payer's, given on the claim page (optional).
 	Email       string          `json:"email,omitempty"`
 	PayoutID    *string         `json:"payout_id"`
