@@ -102,6 +102,11 @@ type Config struct {
 	// RefundClaimTTL is how long a refund's claim link works before the refund is
 	// cancelled unclaimed (default 30 days; see package refund).
 	RefundClaimTTL time.Duration
+	// Rebounds turns rebounds on per mode: Kassa then gives back on its own the
+	// overpaid part of a paid invoice, and the whole of a late payment or of an
+	// underpayment when the invoice expired, each behind a claim link the checkout
+	// page shows (see package refund). Default: off in both modes.
+	Rebounds map[asset.Mode]bool
 	// PollInterval is how often watchers poll nodes that do not push (default 10 s).
 	PollInterval time.Duration
 	// Now is the clock (default time.Now). Tests use a fake one (see kassatest).
@@ -342,7 +347,10 @@ func New(cfg Config) (*Gateway, error) {
 		Update: storage.Runner[invoice.Tx](g.store.Update), View: storage.Runner[invoice.Tx](g.store.View),
 		Watch: g.Watch, Unwatch: g.unwatch, Rescan: g.rescan,
 		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, MonitoringWindow: cfg.MonitoringWindow,
-		MaxRefreshes: cfg.InvoiceRefreshes, Now: g.now, Logger: g.log, Resolver: cfg.Webhooks.Resolver, AllowPrivate: cfg.Webhooks.AllowPrivate})
+		MaxRefreshes: cfg.InvoiceRefreshes, Now: g.now, Logger: g.log, Resolver: cfg.Webhooks.Resolver, AllowPrivate: cfg.Webhooks.AllowPrivate,
+		Changed: func(ctx context.Context, tx invoice.Tx, inv *invoice.Invoice, watching bool) error {
+			return g.refunds.InvoiceChanged(ctx, tx.(refund.Tx), inv, watching)
+		}})
 	if err != nil {
 		g.Close()
 		return nil, err
@@ -410,7 +418,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.refunds, err = refund.New(refund.Config{Assets: g.assets, Keys: g.keys, Payouts: g.payouts, Rates: cfg.Rates,
 		Update: storage.Runner[refund.Tx](g.store.Update), View: storage.Runner[refund.Tx](g.store.View),
-		ClaimTTL: cfg.RefundClaimTTL, Now: g.now, Logger: g.log})
+		ClaimTTL: cfg.RefundClaimTTL, Rebounds: cfg.Rebounds, Now: g.now, Logger: g.log})
 	if err != nil {
 		g.Close()
 		return nil, err

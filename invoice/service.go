@@ -35,6 +35,10 @@ type Config struct {
 	// Rescan scans the last depth blocks of n for transfers to addrs (the watcher's
 	// Rescan). Optional.
 	Rescan func(ctx context.Context, n chains.NetworkRef, addrs []string, depth uint64) error
+	// Changed, if set, is told of every change Recompute stores, inside its storage
+	// transaction, with whether the invoice is still watched (rebounds are decided
+	// there: package refund).
+	Changed func(ctx context.Context, tx Tx, inv *Invoice, watching bool) error
 	// Enabled returns the asset codes that can be paid in mode (a chain backend runs
 	// for their network).
 	Enabled func(m asset.Mode) map[string]bool
@@ -371,6 +375,11 @@ func (s *Service) Recompute(ctx context.Context, tx Tx, m asset.Mode, id string)
 	}
 	for _, t := range events {
 		if err := s.emit(ctx, tx, inv, t, pays); err != nil {
+			return nil, err
+		}
+	}
+	if s.cfg.Changed != nil {
+		if err := s.cfg.Changed(ctx, tx, inv, watching); err != nil {
 			return nil, err
 		}
 	}

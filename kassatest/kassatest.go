@@ -113,10 +113,16 @@ type options struct {
 	noSync   bool
 	open     func(ctx context.Context) (storage.Store, error)
 	metrics  prometheus.Registerer
+	rebounds map[asset.Mode]bool
 }
 
 // Option configures New.
 type Option func(*options)
+
+// WithRebounds turns rebounds on in the test mode (kassa.Config.Rebounds).
+func WithRebounds() Option {
+	return func(o *options) { o.rebounds = map[asset.Mode]bool{asset.Test: true} }
+}
 
 // WithStore runs the Env on the databases open returns (one per start: New, Restart
 // and RestartProcess close the previous one), instead of SQLite: a PostgreSQL
@@ -237,6 +243,7 @@ func (e *Env) start() {
 		Mnemonic: cfg.Mnemonic, Keyring: cfg.Keyring, Store: store, Chains: backends, Rates: cache, PollInterval: e.opts.poll,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
 		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(), Metrics: e.opts.metrics,
+		Rebounds: e.opts.rebounds,
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -63,10 +63,28 @@ const (
 	StatusSucceeded           Status = "succeeded"
 	StatusFailed              Status = "failed"
 	StatusCancelled           Status = "cancelled"
+	// StatusRejected: a rebound Kassa did not make (below the asset's minimum payout);
+	// FailureReason says why.
+	StatusRejected Status = "rejected"
 )
 
 // active reports whether a refund in st counts against its invoice's limit.
-func (st Status) active() bool { return st != StatusFailed && st != StatusCancelled }
+func (st Status) active() bool {
+	return st != StatusFailed && st != StatusCancelled && st != StatusRejected
+}
+
+// Objects: what a record is.
+const (
+	ObjectRefund  = "refund"  // asked for by the merchant
+	ObjectRebound = "rebound" // made by Kassa (Config.Rebounds)
+)
+
+// Rebound reasons (Refund.Reason of a rebound).
+const (
+	ReboundOverpaid  = "overpaid"  // the part paid beyond the price
+	ReboundUnderpaid = "underpaid" // the whole of a payment too small, the invoice expired
+	ReboundPaidLate  = "paid_late" // the whole of a payment that came after the invoice expired
+)
 
 // Rate says how a refund's price amount becomes crypto.
 type Rate string
@@ -95,6 +113,11 @@ const (
 	EventSucceeded event.Type = "refund.succeeded"
 	EventFailed    event.Type = "refund.failed"
 	EventCancelled event.Type = "refund.cancelled"
+
+	EventReboundCreated   event.Type = "rebound.created"
+	EventReboundCompleted event.Type = "rebound.completed"
+	EventReboundFailed    event.Type = "rebound.failed"
+	EventReboundCancelled event.Type = "rebound.cancelled"
 )
 
 // Errors.
@@ -114,7 +137,7 @@ var (
 // Refund is the resource.
 type Refund struct {
 	ID        string     `json:"id"`
-	Object    string     `json:"object"` // "refund"
+	Object    string     `json:"object"` // ObjectRefund or ObjectRebound
 	Mode      asset.Mode `json:"-"`
 	Livemode  bool       `json:"livemode"`
 	InvoiceID string     `json:"invoice_id"`
@@ -168,7 +191,9 @@ type Refund struct {
 
 // ListParams filter List.
 type ListParams struct {
-	Mode        asset.Mode
+	Mode asset.Mode
+	// Object is ObjectRefund or ObjectRebound (List: ObjectRefund when "").
+	Object      string
 	InvoiceID   string
 	Status      Status
 	Page, Limit int

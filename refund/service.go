@@ -34,6 +34,8 @@ type Config struct {
 	Rates invoice.Rater
 	// ClaimTTL is how long a claim link works (default 30 days).
 	ClaimTTL time.Duration
+	// Rebounds turns rebounds on per mode (see InvoiceChanged).
+	Rebounds map[asset.Mode]bool
 	Now      func() time.Time
 	Logger   *slog.Logger
 }
@@ -507,6 +509,9 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]*Refund, int, error
 	if p.Page < 1 {
 		p.Page = 1
 	}
+	if p.Object == "" {
+		p.Object = ObjectRefund
+	}
 	var out []*Refund
 	var total int
 	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
@@ -679,7 +684,7 @@ func (s *Service) PayoutChanged(ctx context.Context, tx Tx, p *payout.Payout) er
 			return err
 		}
 	}
-	if (r.Status == StatusSucceeded) != (before.Status == StatusSucceeded) {
+	if r.Object != ObjectRebound && (r.Status == StatusSucceeded) != (before.Status == StatusSucceeded) {
 		return s.bookInvoice(ctx, tx, r)
 	}
 	return nil
@@ -701,7 +706,7 @@ func (s *Service) bookInvoice(ctx context.Context, tx Tx, r *Refund) error {
 		if q.ID == r.ID {
 			q = r
 		}
-		if q.Status == StatusSucceeded {
+		if q.Status == StatusSucceeded && q.Object != ObjectRebound {
 			sum = sum.Add(q.Amount)
 		}
 	}
@@ -748,7 +753,7 @@ func (s *Service) emit(ctx context.Context, tx Tx, r *Refund, t event.Type) erro
 	if err != nil {
 		return err
 	}
-	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: r.Mode,
+	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: eventOf(r, t), CreatedAt: s.cfg.Now().UTC(), Mode: r.Mode,
 		Livemode: r.Livemode, ObjectID: r.ID, Data: data})
 	return err
 }

@@ -299,6 +299,8 @@ func TestSettings_RefusedAtStart(t *testing.T) {
 		{map[string]string{"KASSA_WEBHOOK_LEASE": "-1s"}, "KASSA_WEBHOOK_LEASE", "positive Go duration"},
 		{map[string]string{"KASSA_POLL_INTERVAL": "0s"}, "KASSA_POLL_INTERVAL", "positive Go duration"},
 		{map[string]string{"KASSA_IDEMPOTENCY_LEASE": "1"}, "KASSA_IDEMPOTENCY_LEASE", "positive Go duration"},
+		{map[string]string{"KASSA_REFUND_CLAIM_TTL": "a month"}, "KASSA_REFUND_CLAIM_TTL", "positive Go duration"},
+		{map[string]string{"KASSA_REBOUNDS": "test,production"}, "KASSA_REBOUNDS", "test,live"},
 		{map[string]string{"KASSA_ADDR": "8080"}, "KASSA_ADDR", "host:port"},
 		{map[string]string{"KASSA_FIXED_RATES": "BTC=65000"}, "KASSA_FIXED_RATES", "CODE:USD=price"},
 		{map[string]string{"KASSA_PAYOUT_APPROVAL_USD": "-1"}, "KASSA_PAYOUT_APPROVAL_USD", "positive amount"},

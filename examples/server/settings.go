@@ -68,6 +68,8 @@ type settings struct {
 	publicMnemonic bool // the keyring is the public test mnemonic's
 	fixedRates     rates.Fixed
 	payouts        kassa.PayoutOptions
+	rebounds       map[asset.Mode]bool // KASSA_REBOUNDS
+	claimTTL       time.Duration       // KASSA_REFUND_CLAIM_TTL
 	webhookTimeout time.Duration
 	webhookLease   time.Duration
 	poll           time.Duration
@@ -203,8 +205,18 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 	if s.payouts, err = payoutOptions(getenv); err != nil {
 		return nil, err
 	}
-	durs := []*time.Duration{&s.webhookTimeout, &s.webhookLease, &s.poll, &s.http.IdempotencyLease}
-	for i, name := range []string{"KASSA_WEBHOOK_TIMEOUT", "KASSA_WEBHOOK_LEASE", "KASSA_POLL_INTERVAL", "KASSA_IDEMPOTENCY_LEASE"} {
+	if v := getenv("KASSA_REBOUNDS"); v != "" {
+		s.rebounds = map[asset.Mode]bool{}
+		for _, m := range strings.Split(v, ",") {
+			mode := asset.Mode(strings.TrimSpace(m))
+			if mode != asset.Test && mode != asset.Live {
+				return nil, bad("KASSA_REBOUNDS", "want the modes to give back overpayments in, such as test,live; got %q", v)
+			}
+			s.rebounds[mode] = true
+		}
+	}
+	durs := []*time.Duration{&s.webhookTimeout, &s.webhookLease, &s.poll, &s.http.IdempotencyLease, &s.claimTTL}
+	for i, name := range []string{"KASSA_WEBHOOK_TIMEOUT", "KASSA_WEBHOOK_LEASE", "KASSA_POLL_INTERVAL", "KASSA_IDEMPOTENCY_LEASE", "KASSA_REFUND_CLAIM_TTL"} {
 		if v := getenv(name); v != "" {
 			if *durs[i], err = time.ParseDuration(v); err != nil || *durs[i] <= 0 {
 				return nil, bad(name, "want a positive Go duration like 2s, got %q", v)
@@ -613,6 +625,7 @@ func (s *settings) gateway(ctx context.Context, log *slog.Logger) (*kassa.Gatewa
 	}
 	cfg := kassa.Config{Keyring: s.keyring, Chains: backends, Instance: s.instance,
 		Rates: cache, MasterKey: s.master, Assets: s.reg, Logger: log, Payouts: s.payouts, PollInterval: s.poll,
+		Rebounds: s.rebounds, RefundClaimTTL: s.claimTTL,
 		Webhooks: webhook.Options{AllowPrivate: s.allowPrivate, Timeout: s.webhookTimeout, Lease: s.webhookLease}}
 	if s.metrics != nil {
 		cfg.Metrics = s.metrics

@@ -41,6 +41,22 @@ func scanRefund(row scanner) (*refund.Refund, error) {
 	return &r, nil
 }
 
+// storedObject is what r is stored as: "refund" unless it says "rebound".
+func storedObject(r *refund.Refund) string {
+	if r.Object == refund.ObjectRebound {
+		return refund.ObjectRebound
+	}
+	return refund.ObjectRefund
+}
+
+// listObject is what a list is of: refunds unless it asks for rebounds.
+func listObject(p refund.ListParams) string {
+	if p.Object == refund.ObjectRebound {
+		return refund.ObjectRebound
+	}
+	return refund.ObjectRefund
+}
+
 // InsertRefund implements refund.Tx.
 func (t *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 	if err := t.writable(); err != nil {
@@ -50,8 +66,8 @@ func (t *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO refunds (id, mode, invoice_id, payout_id, status, claim_token, claim_expires_at, request_key, created_at, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(r.Mode), r.InvoiceID, payoutID, string(r.Status), r.ClaimToken, expires,
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO refunds (id, mode, object, invoice_id, payout_id, status, claim_token, claim_expires_at, request_key, created_at, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(r.Mode), storedObject(r), r.InvoiceID, payoutID, string(r.Status), r.ClaimToken, expires,
 		r.RequestKey, micros(r.CreatedAt), string(body))
 	return err
 }
@@ -121,7 +137,7 @@ func (t *tx) InvoiceRefunds(ctx context.Context, m asset.Mode, invoiceID string)
 
 // ListRefunds implements refund.Tx.
 func (t *tx) ListRefunds(ctx context.Context, p refund.ListParams) ([]*refund.Refund, int, error) {
-	where, args := `mode = ?`, []any{string(p.Mode)}
+	where, args := `mode = ? AND object = ?`, []any{string(p.Mode), listObject(p)}
 	if p.InvoiceID != "" {
 		where, args = where+` AND invoice_id = ?`, append(args, p.InvoiceID)
 	}

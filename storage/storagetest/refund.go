@@ -110,8 +110,8 @@ func testRefundLookups(t *testing.T, s storage.Store) {
 	}
 }
 
-// testRefundLists: InvoiceRefunds in creation order, ListRefunds newest first with
-// filters and pages, ClaimsExpiring only of refunds awaiting an address whose link
+// testRefundLists: InvoiceRefunds (refunds and rebounds) in creation order,
+// ListRefunds newest first with filters and pages, of refunds or of rebounds, ClaimsExpiring only of refunds awaiting an address whose link
 // expired by then.
 func testRefundLists(t *testing.T, s storage.Store) {
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -121,7 +121,10 @@ func testRefundLists(t *testing.T, s storage.Store) {
 		newRefund("re_a2", "inv_a", asset.Test, now.Add(time.Second)),
 		newRefund("re_b1", "inv_b", asset.Test, now.Add(2*time.Second)),
 		newRefund("re_l1", "inv_l", asset.Live, now.Add(3*time.Second)),
+		newRefund("rb_a3", "inv_a", asset.Test, now.Add(4*time.Second)),
 	}
+	rs[4].Object, rs[4].Reason, rs[4].Status, rs[4].ClaimPath, rs[4].ClaimExpiresAt, rs[4].ClaimToken =
+		refund.ObjectRebound, refund.ReboundOverpaid, refund.StatusRejected, "", nil, ""
 	rs[1].Status, rs[1].ClaimPath = refund.StatusSucceeded, ""
 	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
 		for _, r := range rs {
@@ -133,7 +136,8 @@ func testRefundLists(t *testing.T, s storage.Store) {
 	})
 	var inv []*refund.Refund
 	var page []*refund.Refund
-	var total, succeeded int
+	var total, succeeded, rebounds int
+	var rebound []*refund.Refund
 	var expiring, early []*refund.Refund
 	err := s.View(t.Context(), func(ctx context.Context, tx storage.Tx) error {
 		var err error
@@ -144,6 +148,9 @@ func testRefundLists(t *testing.T, s storage.Store) {
 			return err
 		}
 		if _, succeeded, err = tx.ListRefunds(ctx, refund.ListParams{Mode: asset.Test, InvoiceID: "inv_a", Status: refund.StatusSucceeded, Page: 1, Limit: 10}); err != nil {
+			return err
+		}
+		if rebound, rebounds, err = tx.ListRefunds(ctx, refund.ListParams{Mode: asset.Test, Object: refund.ObjectRebound, Page: 1, Limit: 10}); err != nil {
 			return err
 		}
 		if expiring, err = tx.ClaimsExpiring(ctx, now.Add(31*24*time.Hour), 10); err != nil {
@@ -161,8 +168,13 @@ func testRefundLists(t *testing.T, s storage.Store) {
 		}
 		return out
 	}
-	if got := ids(inv); len(got) != 2 || got[0] != "re_a1" || got[1] != "re_a2" {
-		t.Errorf("InvoiceRefunds: %v", got)
+	if got := ids(inv); len(got) != 3 || got[0] != "re_a1" || got[1] != "re_a2" || got[2] != "rb_a3" {
+		t.Errorf("InvoiceRefunds (refunds and rebounds): %v", got)
+	}
+	if rebounds != 1 || len(rebound) != 1 {
+		t.Errorf("ListRefunds of rebounds: %v of %d", ids(rebound), rebounds)
+	} else {
+		sameRefund(t, "a listed rebound", rebound[0], rs[4])
 	}
 	if got := ids(page); total != 3 || len(got) != 1 || got[0] != "re_a1" {
 		t.Errorf("ListRefunds page 2 of 2: %v of %d", got, total)
