@@ -15,6 +15,7 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
 	"rsc.io/qr"
@@ -41,10 +42,13 @@ type texts struct {
 	// ExpiredPartial and Overpaid are formats of what was received (%[1]s) and what was
 	// due (%[2]s), both with their currency.
 	ExpiredPartial, Overpaid string
+	// ClaimBack is the rebound claim link's text, a format of the amount (%s) with its
+	// currency.
+	ClaimBack string
 }
 
 var languages = map[string]texts{
-	"en": {Lang: "en", Title: "Payment", TestMode: "Test mode: no real money moves.", Total: "Total",
+	"en": {Lang: "en", ClaimBack: "Get %s back", Title: "Payment", TestMode: "Test mode: no real money moves.", Total: "Total",
 		Paid: "Payment received", PaidText: "Thank you, your payment is confirmed.", Continue: "Continue",
 		Cancelled: "Payment cancelled", CancelledText: "This payment was cancelled. Do not send anything to its address.",
 		Expired: "Payment expired", ExpiredText: "The time to pay is over. Do not send anything to its address; start again from the shop.",
@@ -60,7 +64,7 @@ var languages = map[string]texts{
 		ExpiredPartial: "We received %[1]s of %[2]s before the time ran out. Do not send more to this address. " +
 			"Contact the shop about the amount you sent.",
 		Overpaid: "We received %[1]s, more than the %[2]s due. The merchant will return the difference: contact the shop to arrange it."},
-	"de": {Lang: "de", Title: "Zahlung", TestMode: "Testmodus: Es wird kein echtes Geld bewegt.", Total: "Gesamt",
+	"de": {Lang: "de", ClaimBack: "%s zurückerhalten", Title: "Zahlung", TestMode: "Testmodus: Es wird kein echtes Geld bewegt.", Total: "Gesamt",
 		Paid: "Zahlung erhalten", PaidText: "Vielen Dank, Ihre Zahlung ist bestätigt.", Continue: "Weiter",
 		Cancelled: "Zahlung storniert", CancelledText: "Diese Zahlung wurde storniert. Senden Sie nichts an ihre Adresse.",
 		Expired: "Zahlung abgelaufen", ExpiredText: "Die Zahlungsfrist ist vorbei. Senden Sie nichts an ihre Adresse; beginnen Sie im Shop neu.",
@@ -76,7 +80,7 @@ var languages = map[string]texts{
 		ExpiredPartial: "Wir haben %[1]s von %[2]s erhalten, bevor die Zeit abgelaufen ist. Senden Sie nichts mehr an diese Adresse. " +
 			"Wenden Sie sich wegen des gesendeten Betrags an den Shop.",
 		Overpaid: "Wir haben %[1]s erhalten, mehr als die fälligen %[2]s. Der Händler erstattet die Differenz: Wenden Sie sich dafür an den Shop."},
-	"es": {Lang: "es", Title: "Pago", TestMode: "Modo de prueba: no se mueve dinero real.", Total: "Total",
+	"es": {Lang: "es", ClaimBack: "Recuperar %s", Title: "Pago", TestMode: "Modo de prueba: no se mueve dinero real.", Total: "Total",
 		Paid: "Pago recibido", PaidText: "Gracias, su pago está confirmado.", Continue: "Continuar",
 		Cancelled: "Pago cancelado", CancelledText: "Este pago se canceló. No envíe nada a su dirección.",
 		Expired: "Pago caducado", ExpiredText: "El plazo para pagar terminó. No envíe nada a su dirección; vuelva a empezar desde la tienda.",
@@ -92,7 +96,7 @@ var languages = map[string]texts{
 		ExpiredPartial: "Recibimos %[1]s de %[2]s antes de que se acabara el tiempo. No envíe más a esta dirección. " +
 			"Contacte con la tienda por el importe que envió.",
 		Overpaid: "Recibimos %[1]s, más de los %[2]s debidos. El comercio le devolverá la diferencia: contacte con la tienda para acordarlo."},
-	"fr": {Lang: "fr", Title: "Paiement", TestMode: "Mode test : aucun argent réel ne circule.", Total: "Total",
+	"fr": {Lang: "fr", ClaimBack: "Récupérer %s", Title: "Paiement", TestMode: "Mode test : aucun argent réel ne circule.", Total: "Total",
 		Paid: "Paiement reçu", PaidText: "Merci, votre paiement est confirmé.", Continue: "Continuer",
 		Cancelled: "Paiement annulé", CancelledText: "Ce paiement a été annulé. N'envoyez rien à son adresse.",
 		Expired: "Paiement expiré", ExpiredText: "Le délai de paiement est dépassé. N'envoyez rien à son adresse ; recommencez depuis la boutique.",
@@ -108,7 +112,7 @@ var languages = map[string]texts{
 		ExpiredPartial: "Nous avons reçu %[1]s sur %[2]s avant la fin du délai. N'envoyez plus rien à cette adresse. " +
 			"Contactez la boutique au sujet du montant envoyé.",
 		Overpaid: "Nous avons reçu %[1]s, plus que les %[2]s dus. Le marchand vous rendra la différence : contactez la boutique pour l'organiser."},
-	"pt": {Lang: "pt", Title: "Pagamento", TestMode: "Modo de teste: nenhum dinheiro real é movimentado.", Total: "Total",
+	"pt": {Lang: "pt", ClaimBack: "Receber %s de volta", Title: "Pagamento", TestMode: "Modo de teste: nenhum dinheiro real é movimentado.", Total: "Total",
 		Paid: "Pagamento recebido", PaidText: "Obrigado, o seu pagamento está confirmado.", Continue: "Continuar",
 		Cancelled: "Pagamento cancelado", CancelledText: "Este pagamento foi cancelado. Não envie nada para o seu endereço.",
 		Expired: "Pagamento expirado", ExpiredText: "O prazo para pagar terminou. Não envie nada para o seu endereço; recomece a partir da loja.",
@@ -124,7 +128,7 @@ var languages = map[string]texts{
 		ExpiredPartial: "Recebemos %[1]s de %[2]s antes de o tempo acabar. Não envie mais nada para este endereço. " +
 			"Contacte a loja sobre o valor que enviou.",
 		Overpaid: "Recebemos %[1]s, mais do que os %[2]s devidos. O comerciante devolverá a diferença: contacte a loja para combinar."},
-	"ru": {Lang: "ru", Title: "Оплата", TestMode: "Тестовый режим: настоящие деньги не переводятся.", Total: "Итого",
+	"ru": {Lang: "ru", ClaimBack: "Вернуть %s", Title: "Оплата", TestMode: "Тестовый режим: настоящие деньги не переводятся.", Total: "Итого",
 		Paid: "Платёж получен", PaidText: "Спасибо, ваш платёж подтверждён.", Continue: "Продолжить",
 		Cancelled: "Платёж отменён", CancelledText: "Этот платёж отменён. Ничего не отправляйте на его адрес.",
 		Expired: "Срок платежа истёк", ExpiredText: "Время на оплату вышло. Ничего не отправляйте на его адрес; начните заново в магазине.",
@@ -140,7 +144,7 @@ var languages = map[string]texts{
 		ExpiredPartial: "Мы получили %[1]s из %[2]s до истечения срока. Больше ничего не отправляйте на этот адрес. " +
 			"Свяжитесь с магазином по поводу отправленной суммы.",
 		Overpaid: "Мы получили %[1]s, больше причитающихся %[2]s. Продавец вернёт разницу: свяжитесь с магазином, чтобы договориться."},
-	"zh": {Lang: "zh", Title: "付款", TestMode: "测试模式：不会转移真实资金。", Total: "总计",
+	"zh": {Lang: "zh", ClaimBack: "取回 %s", Title: "付款", TestMode: "测试模式：不会转移真实资金。", Total: "总计",
 		Paid: "已收到付款", PaidText: "谢谢，您的付款已确认。", Continue: "继续",
 		Cancelled: "付款已取消", CancelledText: "此付款已取消。请勿向其地址发送任何款项。",
 		Expired: "付款已过期", ExpiredText: "付款时间已结束。请勿向其地址发送任何款项；请从商店重新开始。",
@@ -156,7 +160,7 @@ var languages = map[string]texts{
 		ExpiredPartial: "在时间结束前，我们收到了 %[1]s（应付 %[2]s）。请勿再向此地址发送。" +
 			"请就您发送的金额联系商店。",
 		Overpaid: "我们收到了 %[1]s，多于应付的 %[2]s。商家将退还差额：请联系商店安排。"},
-	"ja": {Lang: "ja", Title: "お支払い", TestMode: "テストモード：実際のお金は動きません。", Total: "合計",
+	"ja": {Lang: "ja", ClaimBack: "%s を取り戻す", Title: "お支払い", TestMode: "テストモード：実際のお金は動きません。", Total: "合計",
 		Paid: "お支払いを受け取りました", PaidText: "ありがとうございます。お支払いが確認されました。", Continue: "続ける",
 		Cancelled: "お支払いはキャンセルされました", CancelledText: "このお支払いはキャンセルされました。このアドレスには何も送らないでください。",
 		Expired: "お支払いの期限が切れました", ExpiredText: "お支払いの期限が過ぎました。このアドレスには何も送らず、ショップからやり直してください。",
@@ -172,7 +176,7 @@ var languages = map[string]texts{
 		ExpiredPartial: "期限までに %[2]s のうち %[1]s を受け取りました。このアドレスにはこれ以上送らないでください。" +
 			"送った金額についてはショップにお問い合わせください。",
 		Overpaid: "%[1]s を受け取りました。お支払い額 %[2]s より多い金額です。差額は販売者が返金します。ショップにご連絡ください。"},
-	"tr": {Lang: "tr", Title: "Ödeme", TestMode: "Test modu: gerçek para aktarılmaz.", Total: "Toplam",
+	"tr": {Lang: "tr", ClaimBack: "%s geri al", Title: "Ödeme", TestMode: "Test modu: gerçek para aktarılmaz.", Total: "Toplam",
 		Paid: "Ödeme alındı", PaidText: "Teşekkürler, ödemeniz onaylandı.", Continue: "Devam",
 		Cancelled: "Ödeme iptal edildi", CancelledText: "Bu ödeme iptal edildi. Adresine hiçbir şey göndermeyin.",
 		Expired: "Ödemenin süresi doldu", ExpiredText: "Ödeme süresi bitti. Adresine hiçbir şey göndermeyin; mağazadan yeniden başlayın.",
@@ -247,7 +251,13 @@ type pageView struct {
 	Txs []txView
 	// Logo is the URL of the store's logo ("" without one).
 	Logo string
+	// Rebounds are the claim links of what Kassa gives back (an overpaid part, an
+	// underpayment), while they wait for the payer's address.
+	Rebounds []reboundLink
 }
+
+// reboundLink is a rebound's claim link on the checkout page.
+type reboundLink struct{ URL, Text string }
 
 // safeURL keeps http(s) URLs only: anything else is dropped, never rendered.
 func safeURL(s string) string {
@@ -447,6 +457,11 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	if v.State == "paid" || v.State == "confirming" {
 		v.Txs = h.txs(r, inv)
 	}
+	if v.State == "paid" || v.State == "expired-partial" {
+		if v.Rebounds, err = h.reboundLinks(r, inv, t); err != nil {
+			return err
+		}
+	}
 	if c, req, ok := h.progress(r, inv); ok && inv.Status != invoice.StatusPaid {
 		v.Conf, v.ConfRequired, v.Confirming = c, req, true
 		v.Key = statusKey(inv, c)
@@ -496,6 +511,22 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// reboundLinks are the claim links of inv's rebounds that wait for an address.
+func (h *Handler) reboundLinks(r *http.Request, inv *invoice.Invoice, t texts) ([]reboundLink, error) {
+	rs, err := h.gw.Refunds().Rebounds(r.Context(), inv.Mode, inv.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []reboundLink
+	for _, rb := range rs {
+		if rb.Status == refund.StatusAwaitingAddress && rb.ClaimPath != "" {
+			a, _ := h.gw.Assets().Get(rb.Asset)
+			out = append(out, reboundLink{URL: ".." + rb.ClaimPath, Text: fmt.Sprintf(t.ClaimBack, rb.RefundAmount.String()+" "+a.Currency)})
+		}
+	}
+	return out, nil
 }
 
 var notFoundTmpl = template.Must(template.New("404").Parse(`<!doctype html><html lang="{{.Lang}}"><head><meta charset="utf-8">` +

@@ -229,6 +229,7 @@ var operationIDs = map[string]string{
 	"GET /v1/refunds/{id}":                          "getRefund",
 	"POST /v1/refunds/{id}/cancel":                  "cancelRefund",
 	"GET /v1/invoices/{id}/refunds":                 "listInvoiceRefunds",
+	"GET /v1/invoices/{id}/rebounds":                "listInvoiceRebounds",
 	"GET /refunds/{token}":                          "refundClaimPage",
 	"POST /refunds/{token}":                         "claimRefund",
 	"GET /v1/withdrawals/min-amount":                "getMinPayout",

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -218,6 +219,60 @@ func TestBrowser_RefundClaimedOnBtcd(t *testing.T) {
 		t.Fatalf("refund %+v (%v): the payer holds %d sat", got, err, e.PaidOnChain(payer.EncodeAddress()))
 	}
 	e.Verify()
+}
+
+// TestBrowser_ReboundsClaimedFromTheCheckoutPage: with rebounds on, an overpaid
+// invoice and one paid after it expired show a claim link on their checkout page, in
+// Chromium; following it, the payer gives an address and the rebound goes out: the
+// overpaid part, the whole late payment. The API lists them as completed once mined.
+func TestBrowser_ReboundsClaimedFromTheCheckoutPage(t *testing.T) {
+	a := newAPI(t, httphandler.Options{}, kassatest.WithRebounds())
+	ctx := browser(t, 375, 812)
+	over := a.do("POST", "/v1/invoices", map[string]any{"amount": "1000", "currency": "USD", "accepted_assets": []string{"BTC"}}, nil)
+	late := a.do("POST", "/v1/invoices", map[string]any{"amount": "1000", "currency": "USD", "accepted_assets": []string{"BTC"}, "lifetime": 300}, nil)
+	want(t, over, 201, "")
+	want(t, late, 201, "")
+	a.env.Advance(6 * time.Minute) // the second one expires unpaid
+	for i, c := range []struct {
+		inv    resp
+		extra  string
+		reason string
+	}{{over, "0.001", "overpaid"}, {late, "0", "paid_late"}} {
+		id := c.inv.data()["id"].(string)
+		due := kassatest.Dec(c.inv.data()["payment_methods"].([]any)[0].(map[string]any)["amount_due"].(string))
+		want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "BTC", "amount": due.Add(kassatest.Dec(c.extra)).String(), "confirmations": 6}, nil), 200, "")
+		rbs := a.do("GET", "/v1/invoices/"+id+"/rebounds", nil, nil)
+		want(t, rbs, 200, "")
+		list := rbs.body["data"].([]any)
+		if len(list) != 1 || list[0].(map[string]any)["reason"] != c.reason || list[0].(map[string]any)["status"] != "awaiting_address" {
+			t.Fatalf("%s rebounds: %s", c.reason, rbs.raw)
+		}
+		amount := list[0].(map[string]any)["crypto_amount"].(string)
+		var link, state string
+		if err := chromedp.Run(ctx, chromedp.Navigate(a.srv.URL+"/pay/checkout/"+id), chromedp.Text("a.rebound", &link, chromedp.ByQuery),
+			chromedp.Click("a.rebound", chromedp.ByQuery), chromedp.WaitVisible("#refund", chromedp.ByID),
+			chromedp.AttributeValue("#refund", "data-state", &state, nil)); err != nil {
+			t.Fatal(err)
+		}
+		if link != "Get "+amount+" BTC back" || state != "form" {
+			t.Fatalf("%s: link %q, claim page %q", c.reason, link, state)
+		}
+		payer := a.env.Recipient(asset.Bitcoin, uint32(60+i))
+		submitClaim(t, ctx, payer)
+		if err := chromedp.Run(ctx, chromedp.AttributeValue("#refund", "data-state", &state, nil)); err != nil || state != "processing" {
+			t.Fatalf("%s after the claim: %q, %v", c.reason, state, err)
+		}
+		a.env.Mine(asset.Bitcoin, 1)
+		rb := a.do("GET", "/v1/invoices/"+id+"/rebounds", nil, nil).body["data"].([]any)[0].(map[string]any)
+		received := kassatest.Dec(rb["amount_received"].(string))
+		if rb["status"] != "completed" || a.env.Chain(asset.Bitcoin).Received(payer, "BTC").Cmp(a.env.Units("BTC", received.String())) != 0 {
+			t.Fatalf("%s rebound after mining: %v", c.reason, rb)
+		}
+		if c.reason == "paid_late" && !kassatest.Dec(amount).Equal(due) {
+			t.Fatalf("a late payment of %s given back as %s", due, amount)
+		}
+	}
+	a.env.Verify()
 }
 
 // TestRefundPage_LanguagesAndDeadLinks: the claim page speaks the payer's language,

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/validation"
+	"github.com/shopspring/decimal"
 )
 
 // refundRequest is POST /v1/refunds.
@@ -120,6 +122,72 @@ func (h *Handler) invoiceRefunds(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok(w, http.StatusOK, h.refundsJSON(rs))
+	refunds := rs[:0]
+	for _, rf := range rs {
+		if rf.Object != refund.ObjectRebound {
+			refunds = append(refunds, rf)
+		}
+	}
+	ok(w, http.StatusOK, h.refundsJSON(refunds))
+	return nil
+}
+
+// reboundJSON is a rebound as the API shows it.
+type reboundJSON struct {
+	ID        string `json:"id"`
+	Object    string `json:"object" enum:"rebound"`
+	Livemode  bool   `json:"livemode"`
+	InvoiceID string `json:"invoice_id"`
+	Reason    string `json:"reason" enum:"overpaid,underpaid,paid_late"`
+	// Status: awaiting_address, processing (also while its payout waits for a code),
+	// completed, failed, cancelled (the claim link expired or was cancelled),
+	// rejected (not made: FailureReason says why).
+	Status         string           `json:"status" enum:"awaiting_address,processing,completed,failed,cancelled,rejected"`
+	CryptoCurrency string           `json:"crypto_currency"`
+	Network        string           `json:"network"`
+	Code           string           `json:"code"`
+	CryptoAmount   decimal.Decimal  `json:"crypto_amount"`
+	AmountReceived *decimal.Decimal `json:"amount_received"`
+	EstimatedFee   *decimal.Decimal `json:"estimated_fee"`
+	NetworkFee     *decimal.Decimal `json:"network_fee"`
+	Destination    *string          `json:"destination_address"`
+	TxHash         *string          `json:"tx_hash"`
+	PayoutID       *string          `json:"payout_id"`
+	ClaimURL       *string          `json:"claim_url"`
+	ClaimExpiresAt *time.Time       `json:"claim_expires_at,omitempty"`
+	FailureReason  string           `json:"failure_reason,omitempty"`
+	CreatedAt      time.Time        `json:"created_at"`
+	UpdatedAt      time.Time        `json:"updated_at"`
+}
+
+func (h *Handler) reboundJSON(r *refund.Refund) reboundJSON {
+	status := string(r.Status)
+	switch r.Status {
+	case refund.StatusSucceeded:
+		status = "completed"
+	case refund.StatusPendingVerification:
+		status = "processing"
+	}
+	out := reboundJSON{ID: r.ID, Object: refund.ObjectRebound, Livemode: r.Livemode, InvoiceID: r.InvoiceID, Reason: r.Reason, Status: status,
+		CryptoCurrency: r.RefundCurrency, Network: string(r.RefundNetwork), Code: r.Asset, CryptoAmount: r.RefundAmount,
+		AmountReceived: r.AmountReceived, EstimatedFee: r.EstimatedFee, NetworkFee: r.NetworkFee, Destination: r.Destination, TxHash: r.TxHash,
+		PayoutID: r.PayoutID, ClaimExpiresAt: r.ClaimExpiresAt, FailureReason: r.FailureReason, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if r.ClaimPath != "" {
+		u := h.opts.PublicURL + r.ClaimPath
+		out.ClaimURL = &u
+	}
+	return out
+}
+
+func (h *Handler) invoiceRebounds(w http.ResponseWriter, r *http.Request) error {
+	rs, err := h.gw.Refunds().Rebounds(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]reboundJSON, 0, len(rs))
+	for _, rb := range rs {
+		out = append(out, h.reboundJSON(rb))
+	}
+	ok(w, http.StatusOK, out)
 	return nil
 }

@@ -85,6 +85,7 @@ func (h *Handler) routes() []route {
 				enumParam("status", "Only refunds in this state.", enums[reflect.TypeFor[refund.Status]()]...)}, paging...)}},
 		{"GET", "/v1/refunds/{id}", false, "Get a refund", h.getRefund, routeDoc{data: refundJSON{}}},
 		{"POST", "/v1/refunds/{id}/cancel", false, "Cancel a refund still waiting for the payer's address", h.cancelRefund, routeDoc{data: refundJSON{}}},
+		{"GET", "/v1/invoices/{id}/rebounds", false, "What Kassa gives back of an invoice on its own (rebounds)", h.invoiceRebounds, routeDoc{data: []reboundJSON{}}},
 		{"GET", "/v1/invoices/{id}/refunds", false, "The refunds of an invoice, payment or checkout session", h.invoiceRefunds, routeDoc{data: []refundJSON{}}},
 		{"GET", "/v1/withdrawals/min-amount", false, "Minimum payout of an asset", h.minAmount, routeDoc{data: minAmountJSON{}, query: assetParams}},
 		{"GET", "/v1/withdrawals/fee-estimate", false, "Fees of a payout", h.feeEstimate, routeDoc{data: payout.Estimate{},

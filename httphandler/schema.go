@@ -93,6 +93,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[payoutRequest]():       "PayoutRequest",
 	reflect.TypeFor[refundJSON]():          "Refund",
 	reflect.TypeFor[refundRequest]():       "RefundRequest",
+	reflect.TypeFor[reboundJSON]():         "Rebound",
 	reflect.TypeFor[endpointRequest]():     "CreateWebhookEndpointRequest",
 	reflect.TypeFor[endpointUpdate]():      "UpdateWebhookEndpointRequest",
 	reflect.TypeFor[deletedJSON]():         "Deleted",

@@ -68,6 +68,7 @@ var EventTypes = []event.Type{
 	event.InvoiceClaimFailed,
 	"payout.created", "payout.pending_verification", "payout.broadcast", "payout.completed", "payout.failed",
 	"refund.created", "refund.succeeded", "refund.failed", "refund.cancelled",
+	"rebound.created", "rebound.completed", "rebound.failed", "rebound.cancelled",
 	event.BalanceDeficit, EndpointDisabled,
 }
 

@@ -85,22 +85,22 @@ func (e CheckoutSessionMethodStatus) Valid() bool {
 
 // Defines values for CheckoutStatusException.
 const (
-	LessThannil CheckoutStatusException = "<nil>"
-	Overpaid    CheckoutStatusException = "overpaid"
-	PaidLate    CheckoutStatusException = "paid_late"
-	Underpaid   CheckoutStatusException = "underpaid"
+	CheckoutStatusExceptionLessThannil CheckoutStatusException = "<nil>"
+	CheckoutStatusExceptionOverpaid    CheckoutStatusException = "overpaid"
+	CheckoutStatusExceptionPaidLate    CheckoutStatusException = "paid_late"
+	CheckoutStatusExceptionUnderpaid   CheckoutStatusException = "underpaid"
 )
 
 // Valid indicates whether the value is a known member of the CheckoutStatusException enum.
 func (e CheckoutStatusException) Valid() bool {
 	switch e {
-	case LessThannil:
+	case CheckoutStatusExceptionLessThannil:
 		return true
-	case Overpaid:
+	case CheckoutStatusExceptionOverpaid:
 		return true
-	case PaidLate:
+	case CheckoutStatusExceptionPaidLate:
 		return true
-	case Underpaid:
+	case CheckoutStatusExceptionUnderpaid:
 		return true
 	default:
 		return false
@@ -365,6 +365,72 @@ func (e ReadyNetworkState) Valid() bool {
 	case ReadyNetworkStateStale:
 		return true
 	case ReadyNetworkStateStarting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReboundObject.
+const (
+	ReboundObjectRebound ReboundObject = "rebound"
+)
+
+// Valid indicates whether the value is a known member of the ReboundObject enum.
+func (e ReboundObject) Valid() bool {
+	switch e {
+	case ReboundObjectRebound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReboundReason.
+const (
+	ReboundReasonOverpaid  ReboundReason = "overpaid"
+	ReboundReasonPaidLate  ReboundReason = "paid_late"
+	ReboundReasonUnderpaid ReboundReason = "underpaid"
+)
+
+// Valid indicates whether the value is a known member of the ReboundReason enum.
+func (e ReboundReason) Valid() bool {
+	switch e {
+	case ReboundReasonOverpaid:
+		return true
+	case ReboundReasonPaidLate:
+		return true
+	case ReboundReasonUnderpaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReboundStatus.
+const (
+	ReboundStatusAwaitingAddress ReboundStatus = "awaiting_address"
+	ReboundStatusCancelled       ReboundStatus = "cancelled"
+	ReboundStatusCompleted       ReboundStatus = "completed"
+	ReboundStatusFailed          ReboundStatus = "failed"
+	ReboundStatusProcessing      ReboundStatus = "processing"
+	ReboundStatusRejected        ReboundStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the ReboundStatus enum.
+func (e ReboundStatus) Valid() bool {
+	switch e {
+	case ReboundStatusAwaitingAddress:
+		return true
+	case ReboundStatusCancelled:
+		return true
+	case ReboundStatusCompleted:
+		return true
+	case ReboundStatusFailed:
+		return true
+	case ReboundStatusProcessing:
+		return true
+	case ReboundStatusRejected:
 		return true
 	default:
 		return false
@@ -1219,6 +1285,47 @@ type ReadyNetwork struct {
 // ReadyNetworkState defines model for ReadyNetwork.State.
 type ReadyNetworkState string
 
+// Rebound defines model for Rebound.
+type Rebound struct {
+	// AmountReceived A decimal number, written as a string to keep it exact.
+	AmountReceived *string    `json:"amount_received"`
+	ClaimExpiresAt *time.Time `json:"claim_expires_at,omitempty"`
+	ClaimUrl       *string    `json:"claim_url"`
+	Code           string     `json:"code"`
+	CreatedAt      time.Time  `json:"created_at"`
+
+	// CryptoAmount A decimal number, written as a string to keep it exact.
+	CryptoAmount       string  `json:"crypto_amount"`
+	CryptoCurrency     string  `json:"crypto_currency"`
+	DestinationAddress *string `json:"destination_address"`
+
+	// EstimatedFee A decimal number, written as a string to keep it exact.
+	EstimatedFee  *string `json:"estimated_fee"`
+	FailureReason *string `json:"failure_reason,omitempty"`
+	Id            string  `json:"id"`
+	InvoiceId     string  `json:"invoice_id"`
+	Livemode      bool    `json:"livemode"`
+	Network       string  `json:"network"`
+
+	// NetworkFee A decimal number, written as a string to keep it exact.
+	NetworkFee *string       `json:"network_fee"`
+	Object     ReboundObject `json:"object"`
+	PayoutId   *string       `json:"payout_id"`
+	Reason     ReboundReason `json:"reason"`
+	Status     ReboundStatus `json:"status"`
+	TxHash     *string       `json:"tx_hash"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+}
+
+// ReboundObject defines model for Rebound.Object.
+type ReboundObject string
+
+// ReboundReason defines model for Rebound.Reason.
+type ReboundReason string
+
+// ReboundStatus defines model for Rebound.Status.
+type ReboundStatus string
+
 // Redelivered defines model for Redelivered.
 type Redelivered struct {
 	Deliveries int    `json:"deliveries"`
@@ -1231,21 +1338,24 @@ type Refund struct {
 	Amount string `json:"amount"`
 
 	// AmountReceived A decimal number, written as a string to keep it exact.
-	AmountReceived     *string        `json:"amount_received"`
-	ClaimExpiresAt     *time.Time     `json:"claim_expires_at,omitempty"`
-	ClaimPath          *string        `json:"claim_path,omitempty"`
-	ClaimUrl           *string        `json:"claim_url"`
-	CreatedAt          time.Time      `json:"created_at"`
-	Currency           string         `json:"currency"`
-	Description        *string        `json:"description,omitempty"`
-	DestinationAddress *string        `json:"destination_address"`
-	Email              *string        `json:"email,omitempty"`
-	FailureReason      *string        `json:"failure_reason,omitempty"`
-	FeeCurrency        *string        `json:"fee_currency,omitempty"`
-	FeePayer           RefundFeePayer `json:"fee_payer"`
-	Id                 string         `json:"id"`
-	InvoiceId          string         `json:"invoice_id"`
-	Livemode           bool           `json:"livemode"`
+	AmountReceived     *string    `json:"amount_received"`
+	ClaimExpiresAt     *time.Time `json:"claim_expires_at,omitempty"`
+	ClaimPath          *string    `json:"claim_path,omitempty"`
+	ClaimUrl           *string    `json:"claim_url"`
+	CreatedAt          time.Time  `json:"created_at"`
+	Currency           string     `json:"currency"`
+	Description        *string    `json:"description,omitempty"`
+	DestinationAddress *string    `json:"destination_address"`
+	Email              *string    `json:"email,omitempty"`
+
+	// EstimatedFee A decimal number, written as a string to keep it exact.
+	EstimatedFee  *string        `json:"estimated_fee"`
+	FailureReason *string        `json:"failure_reason,omitempty"`
+	FeeCurrency   *string        `json:"fee_currency,omitempty"`
+	FeePayer      RefundFeePayer `json:"fee_payer"`
+	Id            string         `json:"id"`
+	InvoiceId     string         `json:"invoice_id"`
+	Livemode      bool           `json:"livemode"`
 
 	// Metadata Any JSON value.
 	Metadata interface{} `json:"metadata"`
@@ -1983,6 +2093,11 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/invoices/{id}/cancel (the `CancelInvoice` operationId).
 	CancelInvoice(ctx context.Context, id string, params *CancelInvoiceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListInvoiceRebounds What Kassa gives back of an invoice on its own (rebounds)
+	//
+	// Corresponds with GET /v1/invoices/{id}/rebounds (the `ListInvoiceRebounds` operationId).
+	ListInvoiceRebounds(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RefreshInvoice Make an invoice that expired unpaid pending again, with new quotes
 	//
 	// Corresponds with POST /v1/invoices/{id}/refresh (the `RefreshInvoice` operationId).
@@ -2621,6 +2736,21 @@ func (c *Client) GetInvoice(ctx context.Context, id string, reqEditors ...Reques
 // Corresponds with POST /v1/invoices/{id}/cancel (the `CancelInvoice` operationId).
 func (c *Client) CancelInvoice(ctx context.Context, id string, params *CancelInvoiceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelInvoiceRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInvoiceRebounds What Kassa gives back of an invoice on its own (rebounds)
+//
+// Corresponds with GET /v1/invoices/{id}/rebounds (the `ListInvoiceRebounds` operationId).
+func (c *Client) ListInvoiceRebounds(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvoiceReboundsRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -4376,6 +4506,40 @@ func NewCancelInvoiceRequest(server string, id string, params *CancelInvoicePara
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListInvoiceReboundsRequest constructs an http.Request for the ListInvoiceRebounds method
+func NewListInvoiceReboundsRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/invoices/%s/rebounds", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -6287,6 +6451,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/invoices/{id}/cancel (the `CancelInvoice` operationId).
 	CancelInvoiceWithResponse(ctx context.Context, id string, params *CancelInvoiceParams, reqEditors ...RequestEditorFn) (*CancelInvoiceResponse, error)
+
+	// ListInvoiceReboundsWithResponse What Kassa gives back of an invoice on its own (rebounds)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/invoices/{id}/rebounds (the `ListInvoiceRebounds` operationId).
+	ListInvoiceReboundsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ListInvoiceReboundsResponse, error)
 
 	// RefreshInvoiceWithResponse Make an invoice that expired unpaid pending again, with new quotes
 	//
@@ -8741,6 +8912,116 @@ func (r CancelInvoiceResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CancelInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListInvoiceReboundsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   []Rebound   `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON200() *struct {
+	Data   []Rebound   `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListInvoiceReboundsResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInvoiceReboundsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInvoiceReboundsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInvoiceReboundsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInvoiceReboundsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12518,6 +12799,19 @@ func (c *ClientWithResponses) CancelInvoiceWithResponse(ctx context.Context, id 
 	return ParseCancelInvoiceResponse(rsp)
 }
 
+// ListInvoiceReboundsWithResponse What Kassa gives back of an invoice on its own (rebounds)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/invoices/{id}/rebounds (the `ListInvoiceRebounds` operationId).
+func (c *ClientWithResponses) ListInvoiceReboundsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ListInvoiceReboundsResponse, error) {
+	rsp, err := c.ListInvoiceRebounds(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInvoiceReboundsResponse(rsp)
+}
+
 // RefreshInvoiceWithResponse Make an invoice that expired unpaid pending again, with new quotes
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14748,6 +15042,98 @@ func ParseCancelInvoiceResponse(rsp *http.Response) (*CancelInvoiceResponse, err
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			Data   Invoice     `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListInvoiceReboundsResponse parses an HTTP response from a ListInvoiceReboundsWithResponse call
+func ParseListInvoiceReboundsResponse(rsp *http.Response) (*ListInvoiceReboundsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInvoiceReboundsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   []Rebound   `json:"data"`
 			Status interface{} `json:"status"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
