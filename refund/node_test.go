@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/address/v2"
 	"github.com/btcsuite/btcd/wire/v2"
@@ -241,6 +242,50 @@ func TestRefund_CrashBetweenSigningAndBroadcastSendsTheSameTransaction(t *testin
 	got, _ = e.G.Refunds().Get(ctx, asset.Test, r.ID)
 	if got.Status != refund.StatusSucceeded || e.PaidOnChain(payer(t, "BTC", 4)) != e.Units("BTC", *got.AmountReceived).Int64() {
 		t.Fatalf("refund: %+v", got)
+	}
+	e.Verify()
+}
+
+// TestRebound_OverpaymentAndLatePaymentOnRealNodes: with rebounds on, an invoice
+// overpaid on btcd gives back the part beyond its price, and one paid on the
+// go-ethereum node after it expired gives back the whole payment, each through its
+// claim link; the payers' addresses hold on chain what the rebounds say they received.
+func TestRebound_OverpaymentAndLatePaymentOnRealNodes(t *testing.T) {
+	e := nodetest.New(t, kassatest.WithRebounds())
+	fundHot(t, e, "1")
+	over, err := e.G.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("1000"), Currency: "USD", AcceptedAssets: []string{"BTC"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.PayAmount(over, "BTC", over.Methods[0].AmountDue.Add(kassatest.Dec("0.002")))
+	late, err := e.G.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("1000"), Currency: "USD", AcceptedAssets: []string{"ETH"},
+		Lifetime: 5 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(6 * time.Minute)
+	e.Sync()
+	e.PayAmount(late, "ETH", late.Methods[0].AmountDue)
+	for _, c := range []struct {
+		inv    *invoice.Invoice
+		code   string
+		reason string
+		want   decimal.Decimal
+	}{{over, "BTC", refund.ReboundOverpaid, kassatest.Dec("0.002")}, {late, "ETH", refund.ReboundPaidLate, late.Methods[0].AmountDue}} {
+		rs, err := e.G.Refunds().Rebounds(ctx, asset.Test, c.inv.ID)
+		if err != nil || len(rs) != 1 || rs[0].Reason != c.reason || !rs[0].RefundAmount.Equal(c.want) || rs[0].ClaimToken == "" {
+			t.Fatalf("%s rebounds: %+v, %v", c.reason, rs, err)
+		}
+		to := payer(t, c.code, 20)
+		if _, err := e.G.Refunds().Claim(ctx, rs[0].ClaimToken, to, ""); err != nil {
+			t.Fatalf("%s claim: %v", c.reason, err)
+		}
+		mine(e, c.code)
+		got, err := e.G.Refunds().Get(ctx, asset.Test, rs[0].ID)
+		if err != nil || got.Status != refund.StatusSucceeded || received(t, e, c.code, to) != e.Units(c.code, *got.AmountReceived).Int64() ||
+			!got.AmountReceived.Equal(c.want.Sub(*got.EstimatedFee)) {
+			t.Fatalf("%s rebound after mining: %+v, %v; the payer holds %d", c.reason, got, err, received(t, e, c.code, to))
+		}
 	}
 	e.Verify()
 }

@@ -49,6 +49,7 @@ type Env struct {
 	ETH   *evmdevnet.Node
 	Reg   *asset.Registry
 	Keys  *keys.Keyring
+	opts  []kassatest.Option
 }
 
 // Regtest is btcd's regression test network.
@@ -57,10 +58,11 @@ var Regtest = &chaincfg.RegressionNetParams
 var regtest = Regtest
 
 // New starts both nodes and a Gateway on them (a SQLite file in t's temporary
-// directory, a fake clock, BTC at 1 confirmation, ETH and USDT at 2).
-func New(t *testing.T) *Env {
+// directory, a fake clock, BTC at 1 confirmation, ETH and USDT at 2), with opts added
+// to kassatest's (kassatest.WithRebounds, say).
+func New(t *testing.T, opts ...kassatest.Option) *Env {
 	t.Helper()
-	e := &Env{T: t, BTC: btcdtest.Start(t), ETH: evmdevnet.Start(t, nil), Reg: asset.Default()}
+	e := &Env{T: t, BTC: btcdtest.Start(t), ETH: evmdevnet.Start(t, nil), Reg: asset.Default(), opts: opts}
 	if err := e.Reg.SetContract("USDT_ETHEREUM", asset.Test, evmdevnet.USDT.Hex()); err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +93,8 @@ func (e *Env) Open(rpc *bitcoin.RPC) {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	e.KT = kassatest.New(e.T, kassatest.WithBackends(btc, e.EthB), kassatest.WithKeyring(e.Keys), kassatest.WithClock(e.Clock),
-		kassatest.WithAssets(e.Reg), kassatest.WithDatabase(e.DB), kassatest.WithLogger(e.Quiet))
+	e.KT = kassatest.New(e.T, append([]kassatest.Option{kassatest.WithBackends(btc, e.EthB), kassatest.WithKeyring(e.Keys), kassatest.WithClock(e.Clock),
+		kassatest.WithAssets(e.Reg), kassatest.WithDatabase(e.DB), kassatest.WithLogger(e.Quiet)}, e.opts...)...)
 	e.G = e.KT.Gateway
 }
 
@@ -181,6 +183,20 @@ func (e *Env) Pay(inv *invoice.Invoice, code string) {
 	if got, _ := e.G.Invoices().Get(context.Background(), asset.Test, inv.ID); got.Status != invoice.StatusPaid {
 		e.T.Fatalf("invoice %s paid in %s is %s", inv.ID, code, got.Status)
 	}
+}
+
+// PayAmount pays amount of code to inv's method in code on its node, mines the
+// blocks it needs and syncs.
+func (e *Env) PayAmount(inv *invoice.Invoice, code string, amount decimal.Decimal) {
+	e.T.Helper()
+	for _, m := range inv.Methods {
+		if m.Asset == code {
+			e.send(code, m.Address, e.Units(code, amount))
+			e.Sync()
+			return
+		}
+	}
+	e.T.Fatalf("invoice %s has no %s method", inv.ID, code)
 }
 
 // send pays units of code to addr from the node's own funds and mines it past the
