@@ -15,8 +15,10 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
+	"github.com/shopspring/decimal"
 )
 
 // deposit is a payment the harness made to one of Kassa's addresses.
@@ -38,17 +40,27 @@ type payoutReq struct {
 	ID          string // the payout's id once an answer named it
 }
 
+// refundReq is a refund the harness asked for.
+type refundReq struct {
+	Ref         string // the client's reference, in the refund's metadata
+	Invoice     string
+	Asset       string
+	Destination string
+	ID          string // the refund's id once an answer named it
+}
+
 // facts is what the harness did outside Kassa: the truth Kassa's records are checked
 // against. It is safe for concurrent use.
 type facts struct {
 	mu       sync.Mutex
 	deposits map[string]*deposit // by txid
 	payouts  map[string]*payoutReq
+	refunds  map[string]*refundReq
 	events   map[string]int // event id -> deliveries the receiver accepted
 }
 
 func newFacts() *facts {
-	return &facts{deposits: map[string]*deposit{}, payouts: map[string]*payoutReq{}, events: map[string]int{}}
+	return &facts{deposits: map[string]*deposit{}, payouts: map[string]*payoutReq{}, refunds: map[string]*refundReq{}, events: map[string]int{}}
 }
 
 // snapshot copies the facts (deposits by value).
@@ -64,10 +76,27 @@ func (f *facts) snapshot() *facts {
 		cp := *p
 		c.payouts[k] = &cp
 	}
+	for k, r := range f.refunds {
+		cp := *r
+		c.refunds[k] = &cp
+	}
 	for k, n := range f.events {
 		c.events[k] = n
 	}
 	return c
+}
+
+func (f *facts) addRefund(r *refundReq) {
+	f.mu.Lock()
+	f.refunds[r.Ref] = r
+	f.mu.Unlock()
+}
+
+// answeredRefund records the refund the API answered request ref with.
+func (f *facts) answeredRefund(ref, id string) {
+	f.mu.Lock()
+	f.refunds[ref].ID = id
+	f.mu.Unlock()
 }
 
 func (f *facts) addDeposit(d *deposit) {
@@ -102,7 +131,7 @@ type onChain func(code, dest string) (n int, total *big.Int, err error)
 // report is what a check saw, for the summary line.
 type report struct {
 	Invoices, Transfers, Payouts, Events int
-	Completed                            int
+	Completed, Refunds                   int
 }
 
 // checkStore checks Kassa's database at path against the facts. With final false it
@@ -207,6 +236,62 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		}
 	}
 
+	// Refunds: each the harness asked for exists at most once, pays what was asked
+	// where it was asked, follows its payout, and the refunds of an invoice never add
+	// up to more than was confirmed on it.
+	refundOf := map[string]*refund.Refund{} // by payout id
+	refundByRef := map[string]string{}
+	refunded := map[string]decimal.Decimal{} // invoice -> active refunds
+	for page := 1; ; page++ {
+		rs, total, err := tx.ListRefunds(ctx, refund.ListParams{Mode: m, Page: page, Limit: 100})
+		if err != nil {
+			return rep, err
+		}
+		for _, r := range rs {
+			rep.Refunds++
+			ref := metadataRef(r.Metadata)
+			if prev, ok := refundByRef[ref]; ok {
+				bad("refund request %s made two refunds: %s and %s", ref, prev, r.ID)
+			}
+			refundByRef[ref] = r.ID
+			req, ok := f.refunds[ref]
+			switch {
+			case !ok:
+				bad("refund %s (ref %q) was never asked for", r.ID, ref)
+				continue
+			case req.Invoice != r.InvoiceID || req.Asset != r.Asset || r.Destination == nil || *r.Destination != req.Destination:
+				bad("refund %s of %s pays %s to %v; request %s asked %s of %s to %s", r.ID, r.InvoiceID, r.Asset, r.Destination, ref, req.Asset, req.Invoice, req.Destination)
+			case req.ID != "" && req.ID != r.ID:
+				bad("request %s was answered with refund %s but is stored as %s", ref, req.ID, r.ID)
+			}
+			if r.PayoutID == nil {
+				bad("refund %s with a destination has no payout", r.ID)
+				continue
+			}
+			refundOf[*r.PayoutID] = r
+			if r.Status != refund.StatusFailed && r.Status != refund.StatusCancelled {
+				refunded[r.InvoiceID] = refunded[r.InvoiceID].Add(r.Amount)
+			}
+		}
+		if page*100 >= total {
+			break
+		}
+	}
+	for id, sum := range refunded {
+		inv, err := tx.GetInvoice(ctx, m, id)
+		if err != nil {
+			return rep, err
+		}
+		if sum.GreaterThan(inv.AmountConfirmed) {
+			bad("invoice %s: refunds of %s, %s confirmed", id, sum, inv.AmountConfirmed)
+		}
+	}
+	for ref, req := range f.refunds {
+		if req.ID != "" && refundByRef[ref] == "" {
+			bad("refund %s, answered to request %s, is not stored", req.ID, ref)
+		}
+	}
+
 	// Payouts: each the harness asked for exists at most once; money left exactly once.
 	sent := map[string]*big.Int{} // asset -> net units of completed payouts
 	byRef := map[string]string{}
@@ -218,11 +303,27 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		for _, p := range pos {
 			rep.Payouts++
 			ref := payoutRef(p)
-			if prev, ok := byRef[ref]; ok && ref != "" {
-				bad("payout request %s made two payouts: %s and %s", ref, prev, p.ID)
+			if r := refundOf[p.ID]; p.RefundID != "" || r != nil {
+				// A refund's payout: checked against its refund.
+				want := map[payout.Status]refund.Status{payout.StatusCompleted: refund.StatusSucceeded, payout.StatusFailed: refund.StatusFailed,
+					payout.StatusCancelled: refund.StatusFailed, payout.StatusProcessing: refund.StatusProcessing,
+					payout.StatusBroadcast: refund.StatusProcessing, payout.StatusPendingVerification: refund.StatusPendingVerification}
+				switch {
+				case r == nil || r.ID != p.RefundID:
+					bad("payout %s pays refund %q, which does not name it", p.ID, p.RefundID)
+				case *r.Destination != p.Destination || r.Asset != p.Asset:
+					bad("payout %s of refund %s pays %s to %s", p.ID, r.ID, p.Asset, p.Destination)
+				case want[p.Status] != r.Status:
+					bad("refund %s is %s while its payout %s is %s", r.ID, r.Status, p.ID, p.Status)
+				}
+			} else {
+				if prev, ok := byRef[ref]; ok && ref != "" {
+					bad("payout request %s made two payouts: %s and %s", ref, prev, p.ID)
+				}
+				byRef[ref] = p.ID
 			}
-			byRef[ref] = p.ID
 			switch req, ok := f.payouts[ref]; {
+			case p.RefundID != "":
 			case !ok:
 				bad("payout %s (ref %q) was never asked for", p.ID, ref)
 			case req.Asset != p.Asset || req.Destination != p.Destination:

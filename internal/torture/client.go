@@ -115,6 +115,14 @@ type invoiceAnswer struct {
 	Methods []method `json:"payment_methods"`
 }
 
+type refundAnswer struct {
+	ID          string          `json:"id"`
+	InvoiceID   string          `json:"invoice_id"`
+	Status      string          `json:"status"`
+	Destination *string         `json:"destination_address"`
+	Metadata    json.RawMessage `json:"metadata"`
+}
+
 type payoutAnswer struct {
 	ID          string          `json:"payout_id"`
 	Status      string          `json:"status"`

@@ -34,8 +34,8 @@ type CrashConfig struct {
 
 // crashStats counts what the clients did.
 type crashStats struct {
-	invoices, payments, payouts, refused, unknown atomic.Int64
-	retries, heldKeys, staleKeys                  atomic.Int64
+	invoices, payments, payouts, refunds, refused, unknown atomic.Int64
+	retries, heldKeys, staleKeys                           atomic.Int64
 }
 
 // what a client may buy, and pay out.
@@ -49,7 +49,8 @@ var crashAssets = []struct {
 }
 
 // Crash runs the crash campaign: the standalone server on SQLite against btcd and the
-// EVM node, concurrent clients creating invoices, paying them and asking for payouts,
+// EVM node, concurrent clients creating invoices, paying them and asking for payouts
+// and for refunds of what they paid,
 // and the server killed with SIGKILL cfg.Kills times at random moments. After every
 // kill the database is checked before the restart; at the end, once everything is
 // mined, the final invariants are checked. It returns the summary line.
@@ -238,8 +239,8 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		where += fmt.Sprintf("; a killed instance's jobs taken over and a block processed by another in %s (median) to %s (max) after %d of the kills",
 			failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond), len(failovers))
 	}
-	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts asked (%d completed, %d refused for funds, %d unknown after a kill); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
-		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), rep.Completed, st.refused.Load(), st.unknown.Load(),
+	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked (%d payouts completed, %d refunds stored, %d refused for funds, %d unknown after a kill); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
+		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(), rep.Completed, rep.Refunds, st.refused.Load(), st.unknown.Load(),
 		rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
 }
 
@@ -261,7 +262,8 @@ func scanLogs(dir string) error {
 	return nil
 }
 
-// crashClient is one shop: it creates invoices and pays them, and asks for payouts.
+// crashClient is one shop: it creates invoices and pays them, asks for payouts, and
+// refunds some of what it was paid.
 type crashClient struct {
 	id  int
 	api caller
@@ -271,16 +273,24 @@ type crashClient struct {
 	log *slog.Logger
 	rng *rand.Rand
 	seq int
+	// paid are the invoices this client paid (in full), which it may refund.
+	paid []paidInvoice
 }
+
+// paidInvoice is an invoice a client paid.
+type paidInvoice struct{ id, code string }
 
 func (c *crashClient) run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		c.seq++
 		var err error
-		if c.rng.IntN(10) < 7 {
+		switch r := c.rng.IntN(20); {
+		case r < 12:
 			err = c.buy(ctx)
-		} else {
+		case r < 17 || len(c.paid) == 0:
 			err = c.payout(ctx)
+		default:
+			err = c.refund(ctx)
 		}
 		if err != nil {
 			return err
@@ -377,7 +387,75 @@ func (c *crashClient) buy(ctx context.Context) error {
 		c.f.addDeposit(&deposit{Asset: a.code, Invoice: inv.ID, Address: m.Address, TxID: txid, Units: units})
 		c.st.payments.Add(1)
 	}
+	c.paid = append(c.paid, paidInvoice{inv.ID, a.code})
 	return nil
+}
+
+// refund asks for a refund of part of an invoice the client paid, to a new address of
+// the payer's. Refused when the payment is not confirmed yet, when earlier refunds
+// took what there was, or when the balance went to payouts.
+func (c *crashClient) refund(ctx context.Context) error {
+	p := c.paid[c.rng.IntN(len(c.paid))]
+	var a = crashAssets[0]
+	for _, x := range crashAssets {
+		if x.code == p.code {
+			a = x
+		}
+	}
+	ref := fmt.Sprintf("c%d-r%d", c.id, c.seq)
+	dest := newDestination(a.code)
+	c.f.addRefund(&refundReq{Ref: ref, Invoice: p.id, Asset: a.code, Destination: dest})
+	c.st.refunds.Add(1)
+	body := map[string]any{"invoice_id": p.id, "amount": a.payout, "destination_address": dest, "reason": "requested_by_customer",
+		"metadata": map[string]string{"ref": ref}}
+	var r refundAnswer
+	keys, adopted := 0, ""
+	newKey := func() string {
+		// As for payouts: a request a kill interrupted may have made the refund.
+		if id := c.findRefund(ctx, ref); id != "" {
+			adopted = id
+			c.f.answeredRefund(ref, id)
+			c.st.unknown.Add(1)
+			return ""
+		}
+		keys++
+		return fmt.Sprintf("%s-%d", ref, keys)
+	}
+	err := c.call(ctx, "POST", "/v1/refunds", body, ref, &r, newKey)
+	var ae *apiError
+	switch {
+	case err == nil:
+		c.f.answeredRefund(ref, r.ID)
+		if r.Destination == nil || *r.Destination != dest || r.InvoiceID != p.id {
+			return fmt.Errorf("refund %s: %+v, asked %s of %s", r.ID, r, dest, p.id)
+		}
+	case adopted != "":
+	case errors.As(err, &ae) && ae.Status == 422 && (ae.Code == "refund_exceeds_payment" || ae.Code == "insufficient_funds" ||
+		ae.Code == "amount_too_small" || ae.Code == "validation_error"):
+		c.st.refused.Add(1)
+		c.log.Debug("crash: refund refused", "invoice", p.id, "code", ae.Code, "message", ae.Message)
+	default:
+		return fmt.Errorf("refund %s: %w", ref, err)
+	}
+	return nil
+}
+
+// findRefund looks for the refund with ref in its metadata.
+func (c *crashClient) findRefund(ctx context.Context, ref string) string {
+	for page := 1; ; page++ {
+		var list []refundAnswer
+		if err := c.api.do(ctx, "GET", fmt.Sprintf("/v1/refunds?page=%d&limit=100", page), nil, "", &list); err != nil {
+			return ""
+		}
+		for _, r := range list {
+			if metadataRef(r.Metadata) == ref {
+				return r.ID
+			}
+		}
+		if len(list) < 100 {
+			return ""
+		}
+	}
 }
 
 func (c *crashClient) payout(ctx context.Context) error {
