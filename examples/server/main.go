@@ -101,6 +101,10 @@
 //	KASSA_PAYOUT_APPROVAL_USD   payouts at or above this wait for a one-time code (default 5000)
 //	KASSA_PAYOUT_WINDOW_USD     what may leave without a code within KASSA_PAYOUT_WINDOW (default: the approval threshold)
 //	KASSA_PAYOUT_WINDOW         the rolling window of KASSA_PAYOUT_WINDOW_USD (default 24h)
+//	KASSA_REBOUNDS              modes in which overpayments, late payments and expired
+//	                            underpayments are given back on their own: test, live or
+//	                            test,live (default none)
+//	KASSA_REFUND_CLAIM_TTL      how long a refund's claim link works (default 720h)
 //	KASSA_SMTP_ADDR, KASSA_SMTP_FROM, KASSA_OWNER_EMAIL  mail payout codes to the owner
 //	                            (KASSA_SMTP_USER/KASSA_SMTP_PASS for PLAIN auth); without
 //	                            them test-mode codes are logged at WARN with the payout id
