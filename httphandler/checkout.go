@@ -42,13 +42,20 @@ type texts struct {
 	// ExpiredPartial and Overpaid are formats of what was received (%[1]s) and what was
 	// due (%[2]s), both with their currency.
 	ExpiredPartial, Overpaid string
+	// OverpaidBack and ExpiredBack replace Overpaid and ExpiredPartial when Kassa gives
+	// the money back itself (a rebound's claim link follows them).
+	OverpaidBack, ExpiredBack string
+	// LateBack says a late payment is given back (a paid_late invoice's rebound).
+	LateBack string
 	// ClaimBack is the rebound claim link's text, a format of the amount (%s) with its
 	// currency.
 	ClaimBack string
 }
 
 var languages = map[string]texts{
-	"en": {Lang: "en", ClaimBack: "Get %s back", Title: "Payment", TestMode: "Test mode: no real money moves.", Total: "Total",
+	"en": {Lang: "en", LateBack: "This payment came after the time to pay had run out, so it is given back. Tell us where to send it:",
+		OverpaidBack: "We received %[1]s, more than the %[2]s due. Tell us where to send the difference back:", ExpiredBack: "We received %[1]s of %[2]s before the time ran out. Do not send more to this address. Tell us where to send it back:",
+		ClaimBack: "Get %s back", Title: "Payment", TestMode: "Test mode: no real money moves.", Total: "Total",
 		Paid: "Payment received", PaidText: "Thank you, your payment is confirmed.", Continue: "Continue",
 		Cancelled: "Payment cancelled", CancelledText: "This payment was cancelled. Do not send anything to its address.",
 		Expired: "Payment expired", ExpiredText: "The time to pay is over. Do not send anything to its address; start again from the shop.",
@@ -64,7 +71,9 @@ var languages = map[string]texts{
 		ExpiredPartial: "We received %[1]s of %[2]s before the time ran out. Do not send more to this address. " +
 			"Contact the shop about the amount you sent.",
 		Overpaid: "We received %[1]s, more than the %[2]s due. The merchant will return the difference: contact the shop to arrange it."},
-	"de": {Lang: "de", ClaimBack: "%s zurückerhalten", Title: "Zahlung", TestMode: "Testmodus: Es wird kein echtes Geld bewegt.", Total: "Gesamt",
+	"de": {Lang: "de", LateBack: "Diese Zahlung kam nach Ablauf der Zahlungsfrist und wird deshalb zurückgegeben. Sagen Sie uns, wohin wir sie senden sollen:",
+		OverpaidBack: "Wir haben %[1]s erhalten, mehr als die fälligen %[2]s. Sagen Sie uns, wohin wir die Differenz zurücksenden sollen:", ExpiredBack: "Wir haben %[1]s von %[2]s erhalten, bevor die Zeit abgelaufen ist. Senden Sie nichts mehr an diese Adresse. Sagen Sie uns, wohin wir den Betrag zurücksenden sollen:",
+		ClaimBack: "%s zurückerhalten", Title: "Zahlung", TestMode: "Testmodus: Es wird kein echtes Geld bewegt.", Total: "Gesamt",
 		Paid: "Zahlung erhalten", PaidText: "Vielen Dank, Ihre Zahlung ist bestätigt.", Continue: "Weiter",
 		Cancelled: "Zahlung storniert", CancelledText: "Diese Zahlung wurde storniert. Senden Sie nichts an ihre Adresse.",
 		Expired: "Zahlung abgelaufen", ExpiredText: "Die Zahlungsfrist ist vorbei. Senden Sie nichts an ihre Adresse; beginnen Sie im Shop neu.",
@@ -80,7 +89,9 @@ var languages = map[string]texts{
 		ExpiredPartial: "Wir haben %[1]s von %[2]s erhalten, bevor die Zeit abgelaufen ist. Senden Sie nichts mehr an diese Adresse. " +
 			"Wenden Sie sich wegen des gesendeten Betrags an den Shop.",
 		Overpaid: "Wir haben %[1]s erhalten, mehr als die fälligen %[2]s. Der Händler erstattet die Differenz: Wenden Sie sich dafür an den Shop."},
-	"es": {Lang: "es", ClaimBack: "Recuperar %s", Title: "Pago", TestMode: "Modo de prueba: no se mueve dinero real.", Total: "Total",
+	"es": {Lang: "es", LateBack: "Este pago llegó cuando el plazo ya había terminado, por eso se devuelve. Indíquenos adónde enviarlo:",
+		OverpaidBack: "Recibimos %[1]s, más de los %[2]s debidos. Indíquenos adónde devolver la diferencia:", ExpiredBack: "Recibimos %[1]s de %[2]s antes de que se acabara el tiempo. No envíe más a esta dirección. Indíquenos adónde devolverlo:",
+		ClaimBack: "Recuperar %s", Title: "Pago", TestMode: "Modo de prueba: no se mueve dinero real.", Total: "Total",
 		Paid: "Pago recibido", PaidText: "Gracias, su pago está confirmado.", Continue: "Continuar",
 		Cancelled: "Pago cancelado", CancelledText: "Este pago se canceló. No envíe nada a su dirección.",
 		Expired: "Pago caducado", ExpiredText: "El plazo para pagar terminó. No envíe nada a su dirección; vuelva a empezar desde la tienda.",
@@ -96,7 +107,9 @@ var languages = map[string]texts{
 		ExpiredPartial: "Recibimos %[1]s de %[2]s antes de que se acabara el tiempo. No envíe más a esta dirección. " +
 			"Contacte con la tienda por el importe que envió.",
 		Overpaid: "Recibimos %[1]s, más de los %[2]s debidos. El comercio le devolverá la diferencia: contacte con la tienda para acordarlo."},
-	"fr": {Lang: "fr", ClaimBack: "Récupérer %s", Title: "Paiement", TestMode: "Mode test : aucun argent réel ne circule.", Total: "Total",
+	"fr": {Lang: "fr", LateBack: "Ce paiement est arrivé après la fin du délai : il vous est rendu. Indiquez-nous où l'envoyer :",
+		OverpaidBack: "Nous avons reçu %[1]s, plus que les %[2]s dus. Indiquez-nous où renvoyer la différence :", ExpiredBack: "Nous avons reçu %[1]s sur %[2]s avant la fin du délai. N'envoyez plus rien à cette adresse. Indiquez-nous où vous le renvoyer :",
+		ClaimBack: "Récupérer %s", Title: "Paiement", TestMode: "Mode test : aucun argent réel ne circule.", Total: "Total",
 		Paid: "Paiement reçu", PaidText: "Merci, votre paiement est confirmé.", Continue: "Continuer",
 		Cancelled: "Paiement annulé", CancelledText: "Ce paiement a été annulé. N'envoyez rien à son adresse.",
 		Expired: "Paiement expiré", ExpiredText: "Le délai de paiement est dépassé. N'envoyez rien à son adresse ; recommencez depuis la boutique.",
@@ -112,7 +125,9 @@ var languages = map[string]texts{
 		ExpiredPartial: "Nous avons reçu %[1]s sur %[2]s avant la fin du délai. N'envoyez plus rien à cette adresse. " +
 			"Contactez la boutique au sujet du montant envoyé.",
 		Overpaid: "Nous avons reçu %[1]s, plus que les %[2]s dus. Le marchand vous rendra la différence : contactez la boutique pour l'organiser."},
-	"pt": {Lang: "pt", ClaimBack: "Receber %s de volta", Title: "Pagamento", TestMode: "Modo de teste: nenhum dinheiro real é movimentado.", Total: "Total",
+	"pt": {Lang: "pt", LateBack: "Este pagamento chegou depois de o prazo terminar, por isso é devolvido. Diga-nos para onde o enviar:",
+		OverpaidBack: "Recebemos %[1]s, mais do que os %[2]s devidos. Diga-nos para onde devolver a diferença:", ExpiredBack: "Recebemos %[1]s de %[2]s antes de o tempo acabar. Não envie mais nada para este endereço. Diga-nos para onde o devolver:",
+		ClaimBack: "Receber %s de volta", Title: "Pagamento", TestMode: "Modo de teste: nenhum dinheiro real é movimentado.", Total: "Total",
 		Paid: "Pagamento recebido", PaidText: "Obrigado, o seu pagamento está confirmado.", Continue: "Continuar",
 		Cancelled: "Pagamento cancelado", CancelledText: "Este pagamento foi cancelado. Não envie nada para o seu endereço.",
 		Expired: "Pagamento expirado", ExpiredText: "O prazo para pagar terminou. Não envie nada para o seu endereço; recomece a partir da loja.",
@@ -128,7 +143,9 @@ var languages = map[string]texts{
 		ExpiredPartial: "Recebemos %[1]s de %[2]s antes de o tempo acabar. Não envie mais nada para este endereço. " +
 			"Contacte a loja sobre o valor que enviou.",
 		Overpaid: "Recebemos %[1]s, mais do que os %[2]s devidos. O comerciante devolverá a diferença: contacte a loja para combinar."},
-	"ru": {Lang: "ru", ClaimBack: "Вернуть %s", Title: "Оплата", TestMode: "Тестовый режим: настоящие деньги не переводятся.", Total: "Итого",
+	"ru": {Lang: "ru", LateBack: "Этот платёж пришёл после окончания срока оплаты, поэтому он возвращается. Укажите, куда его отправить:",
+		OverpaidBack: "Мы получили %[1]s, больше причитающихся %[2]s. Укажите, куда вернуть разницу:", ExpiredBack: "Мы получили %[1]s из %[2]s до истечения срока. Больше ничего не отправляйте на этот адрес. Укажите, куда вернуть средства:",
+		ClaimBack: "Вернуть %s", Title: "Оплата", TestMode: "Тестовый режим: настоящие деньги не переводятся.", Total: "Итого",
 		Paid: "Платёж получен", PaidText: "Спасибо, ваш платёж подтверждён.", Continue: "Продолжить",
 		Cancelled: "Платёж отменён", CancelledText: "Этот платёж отменён. Ничего не отправляйте на его адрес.",
 		Expired: "Срок платежа истёк", ExpiredText: "Время на оплату вышло. Ничего не отправляйте на его адрес; начните заново в магазине.",
@@ -144,7 +161,9 @@ var languages = map[string]texts{
 		ExpiredPartial: "Мы получили %[1]s из %[2]s до истечения срока. Больше ничего не отправляйте на этот адрес. " +
 			"Свяжитесь с магазином по поводу отправленной суммы.",
 		Overpaid: "Мы получили %[1]s, больше причитающихся %[2]s. Продавец вернёт разницу: свяжитесь с магазином, чтобы договориться."},
-	"zh": {Lang: "zh", ClaimBack: "取回 %s", Title: "付款", TestMode: "测试模式：不会转移真实资金。", Total: "总计",
+	"zh": {Lang: "zh", LateBack: "此付款在付款时间结束后才到账，因此将被退回。请告诉我们退回到哪里：",
+		OverpaidBack: "我们收到了 %[1]s，多于应付的 %[2]s。请告诉我们差额退回到哪里：", ExpiredBack: "在时间结束前，我们收到了 %[1]s（应付 %[2]s）。请勿再向此地址发送。请告诉我们退回到哪里：",
+		ClaimBack: "取回 %s", Title: "付款", TestMode: "测试模式：不会转移真实资金。", Total: "总计",
 		Paid: "已收到付款", PaidText: "谢谢，您的付款已确认。", Continue: "继续",
 		Cancelled: "付款已取消", CancelledText: "此付款已取消。请勿向其地址发送任何款项。",
 		Expired: "付款已过期", ExpiredText: "付款时间已结束。请勿向其地址发送任何款项；请从商店重新开始。",
@@ -160,7 +179,9 @@ var languages = map[string]texts{
 		ExpiredPartial: "在时间结束前，我们收到了 %[1]s（应付 %[2]s）。请勿再向此地址发送。" +
 			"请就您发送的金额联系商店。",
 		Overpaid: "我们收到了 %[1]s，多于应付的 %[2]s。商家将退还差额：请联系商店安排。"},
-	"ja": {Lang: "ja", ClaimBack: "%s を取り戻す", Title: "お支払い", TestMode: "テストモード：実際のお金は動きません。", Total: "合計",
+	"ja": {Lang: "ja", LateBack: "このお支払いは期限後に届いたため返金されます。返金先を入力してください：",
+		OverpaidBack: "%[1]s を受け取りました。お支払い額 %[2]s より多い金額です。差額の返金先を入力してください：", ExpiredBack: "期限までに %[2]s のうち %[1]s を受け取りました。このアドレスにはこれ以上送らないでください。返金先を入力してください：",
+		ClaimBack: "%s を取り戻す", Title: "お支払い", TestMode: "テストモード：実際のお金は動きません。", Total: "合計",
 		Paid: "お支払いを受け取りました", PaidText: "ありがとうございます。お支払いが確認されました。", Continue: "続ける",
 		Cancelled: "お支払いはキャンセルされました", CancelledText: "このお支払いはキャンセルされました。このアドレスには何も送らないでください。",
 		Expired: "お支払いの期限が切れました", ExpiredText: "お支払いの期限が過ぎました。このアドレスには何も送らず、ショップからやり直してください。",
@@ -176,7 +197,9 @@ var languages = map[string]texts{
 		ExpiredPartial: "期限までに %[2]s のうち %[1]s を受け取りました。このアドレスにはこれ以上送らないでください。" +
 			"送った金額についてはショップにお問い合わせください。",
 		Overpaid: "%[1]s を受け取りました。お支払い額 %[2]s より多い金額です。差額は販売者が返金します。ショップにご連絡ください。"},
-	"tr": {Lang: "tr", ClaimBack: "%s geri al", Title: "Ödeme", TestMode: "Test modu: gerçek para aktarılmaz.", Total: "Toplam",
+	"tr": {Lang: "tr", LateBack: "Bu ödeme süre dolduktan sonra geldiği için iade ediliyor. Nereye göndereceğimizi bize bildirin:",
+		OverpaidBack: "%[1]s aldık; bu, ödenmesi gereken %[2]s tutarından fazla. Farkın nereye iade edileceğini bize bildirin:", ExpiredBack: "Süre dolmadan %[2]s tutarın %[1]s kadarını aldık. Bu adrese daha fazla göndermeyin. Nereye iade edeceğimizi bize bildirin:",
+		ClaimBack: "%s geri al", Title: "Ödeme", TestMode: "Test modu: gerçek para aktarılmaz.", Total: "Toplam",
 		Paid: "Ödeme alındı", PaidText: "Teşekkürler, ödemeniz onaylandı.", Continue: "Devam",
 		Cancelled: "Ödeme iptal edildi", CancelledText: "Bu ödeme iptal edildi. Adresine hiçbir şey göndermeyin.",
 		Expired: "Ödemenin süresi doldu", ExpiredText: "Ödeme süresi bitti. Adresine hiçbir şey göndermeyin; mağazadan yeniden başlayın.",
@@ -254,6 +277,8 @@ type pageView struct {
 	// Rebounds are the claim links of what Kassa gives back (an overpaid part, an
 	// underpayment), while they wait for the payer's address.
 	Rebounds []reboundLink
+	// Late says why a paid page offers the payment back (it came late).
+	Late string
 }
 
 // reboundLink is a rebound's claim link on the checkout page.
@@ -461,6 +486,15 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		if v.Rebounds, err = h.reboundLinks(r, inv, t); err != nil {
 			return err
 		}
+	}
+	if len(v.Rebounds) > 0 && v.ExpiredPartial != "" {
+		v.ExpiredPartial = fmt.Sprintf(t.ExpiredBack, received, due)
+	}
+	if len(v.Rebounds) > 0 && v.Overpaid != "" {
+		v.Overpaid = fmt.Sprintf(t.OverpaidBack, received, due)
+	}
+	if len(v.Rebounds) > 0 && inv.Exception == invoice.ExceptionPaidLate {
+		v.Late = t.LateBack
 	}
 	if c, req, ok := h.progress(r, inv); ok && inv.Status != invoice.StatusPaid {
 		v.Conf, v.ConfRequired, v.Confirming = c, req, true

@@ -257,6 +257,15 @@ func TestBrowser_ReboundsClaimedFromTheCheckoutPage(t *testing.T) {
 		if link != "Get "+amount+" BTC back" || state != "form" {
 			t.Fatalf("%s: link %q, claim page %q", c.reason, link, state)
 		}
+		var notice string
+		sel := map[string]string{"overpaid": "#overpaid", "paid_late": "#late"}[c.reason]
+		if err := chromedp.Run(ctx, chromedp.NavigateBack(), chromedp.Text(sel, &notice, chromedp.ByQuery),
+			chromedp.Click("a.rebound", chromedp.ByQuery), chromedp.WaitVisible("#refund", chromedp.ByID)); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(notice, "Tell us where to send") || strings.Contains(notice, "contact the shop") {
+			t.Fatalf("%s: the checkout page says %q beside the link", c.reason, notice)
+		}
 		payer := a.env.Recipient(asset.Bitcoin, uint32(60+i))
 		submitClaim(t, ctx, payer)
 		if err := chromedp.Run(ctx, chromedp.AttributeValue("#refund", "data-state", &state, nil)); err != nil || state != "processing" {
@@ -315,5 +324,36 @@ func TestRefundPage_LanguagesAndDeadLinks(t *testing.T) {
 	want(t, a.do("POST", "/v1/refunds/"+id+"/cancel", nil, nil), 200, "")
 	if code, body := get(url, "en"); code != 200 || !strings.Contains(body, "This refund link is no longer valid") || strings.Contains(body, "<form") {
 		t.Errorf("cancelled refund's page: %d %s", code, body)
+	}
+}
+
+// TestCheckout_ExpiredUnderpaymentOffersItsRebound: an invoice that expired half paid
+// offers, once its watching ended and the rebound was made, the link to get the money
+// back, and says so instead of "contact the shop".
+func TestCheckout_ExpiredUnderpaymentOffersItsRebound(t *testing.T) {
+	a := newAPI(t, httphandler.Options{}, kassatest.WithRebounds(), kassatest.WithMonitoringWindow(time.Hour))
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "1000", "currency": "USD", "accepted_assets": []string{"BTC"}, "lifetime": 300}, nil)
+	want(t, inv, 201, "")
+	id := inv.data()["id"].(string)
+	half := kassatest.Dec(inv.data()["payment_methods"].([]any)[0].(map[string]any)["amount_due"].(string)).Div(kassatest.Dec("2")).RoundFloor(8)
+	want(t, a.do("POST", "/v1/test/invoices/"+id+"/pay", map[string]any{"currency": "BTC", "amount": half.String(), "confirmations": 6}, nil), 200, "")
+	page := func() string {
+		res, err := http.Get(a.srv.URL + "/pay/checkout/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	a.env.Advance(10 * time.Minute) // expired, still watched for late payments
+	if p := page(); !strings.Contains(p, "Contact the shop about the amount you sent") || strings.Contains(p, `class="button secondary rebound"`) {
+		t.Fatalf("expired and still watched: %s", p)
+	}
+	a.env.Advance(2 * time.Hour)
+	p := page()
+	if !strings.Contains(p, "Tell us where to send it back") || !strings.Contains(p, `class="button secondary rebound" href="../refunds/`) ||
+		!strings.Contains(p, "Get "+half.String()+" BTC back") {
+		t.Fatalf("expired once watching ended: %s", p)
 	}
 }
