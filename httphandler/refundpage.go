@@ -159,7 +159,7 @@ func (h *Handler) claimRefund(w http.ResponseWriter, r *http.Request) error {
 	var ve *validation.Error
 	var fe *validation.FieldError
 	if !errors.As(err, &ve) && !errors.As(err, &fe) {
-		h.log.ErrorContext(r.Context(), "httphandler: refund claim failed", "err", err)
+		return err // ours (the database, say): 500, logged; the payer may try again
 	}
 	return h.renderRefund(w, r, http.StatusUnprocessableEntity, rf, addr, email, err)
 }

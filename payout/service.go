@@ -536,7 +536,9 @@ func (s *Service) Prepare(ctx context.Context, m asset.Mode, c CreateParams) (*P
 // and window apply), places its holds and stores it, in tx. Insufficient funds are a
 // *validation.Error naming "amount".
 func (s *Service) Hold(ctx context.Context, tx Tx, pp *Prepared) error {
-	pp.pl.p.Approval, pp.pl.p.Status = "", StatusProcessing // a rerun (PostgreSQL retries conflicts) decides afresh
+	// A rerun (PostgreSQL retries conflicts) decides again; a code asked for by the
+	// rolling window on a first run is still asked for (the safe side).
+	pp.pl.p.Approval, pp.pl.p.Status = "", StatusProcessing
 	return s.hold(ctx, tx, []*plan{pp.pl}, "")
 }
 

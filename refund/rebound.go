@@ -2,12 +2,14 @@ package refund
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/internal/ids"
 	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/payout"
 	"github.com/shopspring/decimal"
 )
 
@@ -15,16 +17,18 @@ import (
 // invoice should not keep, as records of Object ObjectRebound (ids "rb_") that wait
 // for the payer's address behind a claim link like refunds without a destination:
 //
-//   - overpaid: the part of a paid invoice's confirmed payment beyond its price, in the
-//     method that holds the most (exactly what it received beyond its amount due when
-//     one method was paid);
-//   - paid_late: the whole of a payment that made the invoice paid after it expired;
+//   - overpaid: the part of a paid invoice's confirmed payment beyond its price, once
+//     nothing it detected is still confirming, in the method that holds the most
+//     (exactly what it received beyond its amount due when one method was paid);
+//   - paid_late: all that was confirmed on an invoice paid after it expired (its
+//     status stays paid, exception paid_late: the merchant must not ship it);
 //   - underpaid: the whole of what an invoice received when it expired short and its
 //     monitoring window closed (nothing more can count), one rebound per method.
 //
-// The payer receives it less the network fee (FeeCustomer). A rebound below the asset's
-// minimum payout is not made: its record says rejected, with the reason, and its
-// amount stays refundable by hand. An invoice gets its rebounds once, when its state
+// The payer receives it less the network fee (FeeCustomer). Its amount is set aside
+// like a refund's waiting for an address. A rebound below the asset's minimum payout,
+// or that the available balance cannot cover, is not made: its record says rejected,
+// with the reason, and its amount stays refundable by hand. An invoice gets its rebounds once, when its state
 // first calls for them; they count against what is left to refund, like refunds, and
 // do not count in its AmountRefunded. Events: rebound.created, rebound.completed,
 // rebound.failed, rebound.cancelled.
@@ -56,7 +60,8 @@ func (s *Service) InvoiceChanged(ctx context.Context, tx Tx, inv *invoice.Invoic
 	}
 	var reason string
 	switch {
-	case inv.Status == invoice.StatusPaid && inv.Exception == invoice.ExceptionOverpaid:
+	case inv.Status == invoice.StatusPaid && inv.Exception == invoice.ExceptionOverpaid && inv.AmountPaid.Equal(inv.AmountConfirmed):
+		// Once nothing detected is still confirming: the whole excess, once.
 		reason = ReboundOverpaid
 	case inv.Status == invoice.StatusPaid && inv.Exception == invoice.ExceptionPaidLate:
 		reason = ReboundPaidLate
@@ -102,7 +107,8 @@ func (s *Service) InvoiceChanged(ctx context.Context, tx Tx, inv *invoice.Invoic
 		if paid == 1 {
 			cr = m.AmountConfirmed.Sub(m.AmountDue) // exactly what came beyond the amount due
 		}
-		parts = append(parts, part{best, decimal.Min(cr, crypto[best]), decimal.Min(excess.RoundFloor(d), price)})
+		cr = decimal.Min(cr, crypto[best])
+		parts = append(parts, part{best, cr, decimal.Min(methodValue(inv, best, cr, d), price)})
 	} else {
 		for i := range inv.Methods {
 			if crypto[i].IsPositive() {
@@ -127,6 +133,13 @@ func (s *Service) InvoiceChanged(ctx context.Context, tx Tx, inv *invoice.Invoic
 		case s.cfg.Keys.WatchOnly():
 			r.Status, r.FailureReason = StatusRejected, "the keyring is watch-only: it cannot sign payouts"
 		default:
+			if err := s.reserve(ctx, tx, r); err != nil {
+				if !errors.Is(err, payout.ErrInsufficientFunds) {
+					return err
+				}
+				r.Status, r.FailureReason = StatusRejected, "the merchant's available balance does not cover it"
+				break
+			}
 			tok, err := newToken()
 			if err != nil {
 				return err

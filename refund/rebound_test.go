@@ -80,6 +80,14 @@ func TestRebound_OverpaidPartGoesBack(t *testing.T) {
 	if b := env.Balance("BTC"); !b.Available.IsZero() || !b.Held.IsZero() {
 		t.Fatalf("balance after the rebound and the refund: %+v", b)
 	}
+	// The rebound and the refund gave back all that was confirmed: refunded, with its
+	// event, though amount_refunded counts the refund only.
+	if got := env.Invoice(inv.ID); !got.Refunded || !got.AmountRefunded.Equal(kassatest.Dec("1000")) {
+		t.Fatalf("invoice after the rebound and the refund: %s, refunded %v", got.AmountRefunded, got.Refunded)
+	}
+	if n := count(env.EventTypes(inv.ID), event.InvoiceRefunded); n != 1 {
+		t.Fatalf("invoice.refunded %d times", n)
+	}
 	env.Verify()
 }
 

@@ -6,7 +6,8 @@
 // crypto: RateInvoice (the default) gives back the crypto the payer sent, pro rata at
 // the invoice's locked quote, rounded down to the asset's base unit (what is still
 // refundable of a method is given back whole by the refund that takes the rest);
-// RateCurrent converts the amount at today's rate, rounded down too. It is paid in the
+// RateCurrent converts the amount at today's rate, rounded down too, and no further
+// than what is left of what the payer sent in that asset. It is paid in the
 // asset the invoice was paid in: the method with the most confirmed value left to
 // refund. FeePayer says who pays the network fee: FeeCustomer (the default) takes it
 // from the refund; FeeMerchant adds it to what the merchant's balance gives up. A
@@ -28,15 +29,20 @@
 //	pending_verification --code failed--> failed
 //	awaiting_address --cancelled, or the claim link expired--> cancelled
 //
-// A refund without a destination waits in awaiting_address with a claim link
+// A refund without a destination sets its amount aside at once (a hold on the
+// merchant's available balance, handed over to the payout's hold when the payer
+// claims it, released when it is cancelled or its link expires) and waits in
+// awaiting_address with a claim link
 // (ClaimToken, 128 random bits; ClaimPath is "/refunds/<token>" under the hosted
 // pages): the payer enters an address, checked for the network (Claim), and the payout
 // goes out. The link works once and expires (Config.ClaimTTL). A reorg that takes a
 // succeeded refund's transaction away sends it back to processing with its payout;
 // the same signed transaction is sent again and it succeeds again, booked once.
 //
-// The invoice shows AmountRefunded (the refunds that succeeded) and Refunded (all that
-// was confirmed on it was given back); invoice.refunded is emitted when it becomes so.
+// The invoice shows AmountRefunded (the refunds that succeeded; a reorg that sends one
+// back to processing does not take it out, its payout staying booked as paid) and
+// Refunded (they and the succeeded rebounds cover all that was confirmed);
+// invoice.refunded is emitted when it becomes so.
 package refund
 
 import (

@@ -18,6 +18,7 @@ import (
 	"github.com/kassapay/kassa/internal/ids"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
@@ -155,7 +156,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Re
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
-	r := &Refund{ID: ids.New("re"), Object: "refund", Mode: m, Livemode: m == asset.Live, InvoiceID: inv.ID,
+	r := &Refund{ID: ids.New("re"), Object: ObjectRefund, Mode: m, Livemode: m == asset.Live, InvoiceID: inv.ID,
 		Status: StatusAwaitingAddress, Amount: q.amount, Currency: inv.Currency, Rate: p.Rate, FeePayer: p.FeePayer,
 		Asset: q.a.Code, RefundCurrency: q.a.Currency, RefundNetwork: q.a.Network, RefundAmount: q.a.FromBaseUnits(q.units),
 		Reason: p.Reason, Description: p.Description, Metadata: p.Metadata, CreatedAt: now, UpdatedAt: now, RequestKey: p.RequestKey}
@@ -203,6 +204,8 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Re
 				return err
 			}
 			s.follow(r, pp.Payout())
+		} else if err := s.reserve(ctx, tx, r); err != nil {
+			return err
 		}
 		if err := tx.InsertRefund(ctx, r); err != nil {
 			return err
@@ -273,14 +276,24 @@ func (s *Service) gasValue(ctx context.Context, a asset.Asset, po *payout.Payout
 	return u, nil
 }
 
-// checkSender refuses a refund that could never be paid: no wallet on its network.
+// checkSender refuses a refund waiting for an address that could never be paid: no
+// wallet on its network, below the asset's minimum payout, or not more than the network
+// fee the customer would pay. (A refund with a destination is checked by its payout.)
 func (s *Service) checkSender(ctx context.Context, r *Refund) error {
-	if _, err := s.cfg.Payouts.EstimateFee(ctx, r.Mode, r.RefundCurrency, string(r.RefundNetwork), r.RefundAmount); err != nil {
+	a, _ := s.cfg.Assets.Get(r.Asset)
+	if r.RefundAmount.LessThan(a.MinPayout) {
+		return validation.Field("amount", fmt.Errorf("%w (%s %s): it is %s %s", payout.ErrBelowMinimum, a.MinPayout, a.Code, r.RefundAmount, a.Code))
+	}
+	e, err := s.cfg.Payouts.EstimateFee(ctx, r.Mode, r.RefundCurrency, string(r.RefundNetwork), r.RefundAmount)
+	if err != nil {
 		var ve *validation.Error
 		if errors.As(err, &ve) && ve.Fields["network"] != nil {
 			return ve.Rename("network", "invoice_id")
 		}
 		return nil // a node that is down now: the claim waits anyway
+	}
+	if r.FeePayer == FeeCustomer && e.FeeCurrency == a.Code && !r.RefundAmount.GreaterThan(e.NetworkFee) {
+		return validation.Field("amount", fmt.Errorf("%w: it does not cover the network fee (about %s %s)", payout.ErrBelowMinimum, e.NetworkFee, a.Code))
 	}
 	return nil
 }
@@ -304,6 +317,7 @@ func (s *Service) follow(r *Refund, p *payout.Payout) {
 	est := p.EstimatedFee
 	r.EstimatedFee = &est
 	r.FeeCurrency = p.FeeCurrency
+	r.NetworkFee, r.TxHash = nil, nil // as the payout says: a new attempt has neither yet
 	if p.Fee != nil {
 		f := *p.Fee
 		r.NetworkFee = &f
@@ -434,6 +448,12 @@ func (s *Service) quote(ctx context.Context, inv *invoice.Invoice, prior []*Refu
 			return nil, validation.Field("rate", invoice.ErrNoRate)
 		}
 		cr = amount.DivRound(rate, a.Decimals+8).RoundFloor(a.Decimals)
+		if cr.GreaterThan(crypto[best]) {
+			// Never more than the payer sent: a refund worth more in crypto today is a
+			// payout of the merchant's own.
+			return nil, validation.Field("amount", fmt.Errorf("%w: at today's rate %s %s is %s %s, more than the %s %s left of what the payer sent",
+				ErrExceedsPayment, amount, inv.Currency, cr, a.Code, crypto[best], a.Code))
+		}
 	case amount.Equal(bestValue):
 		cr = crypto[best] // the rest of the method, whole
 	default:
@@ -447,19 +467,51 @@ func (s *Service) quote(ctx context.Context, inv *invoice.Invoice, prior []*Refu
 }
 
 // checkLimit is the limit, checked with the invoice locked: r and the active refunds
-// before it add up to no more than was confirmed, in the price currency and, at the
-// invoice's rate, in r's asset.
+// before it add up to no more than was confirmed, in the price currency and in r's
+// asset (what the payer sent in it), whatever their rates.
 func checkLimit(inv *invoice.Invoice, prior []*Refund, r *Refund) error {
 	price, crypto := left(inv, prior)
 	if r.Amount.GreaterThan(price) {
 		return validation.Field("amount", fmt.Errorf("%w: %s %s left", ErrExceedsPayment, decimal.Max(price, decimal.Zero), inv.Currency))
 	}
 	for i, m := range inv.Methods {
-		if m.Asset == r.Asset && r.Rate == RateInvoice && r.RefundAmount.GreaterThan(crypto[i]) {
+		if m.Asset == r.Asset && r.RefundAmount.GreaterThan(crypto[i]) {
 			return validation.Field("amount", fmt.Errorf("%w: %s %s left", ErrExceedsPayment, decimal.Max(crypto[i], decimal.Zero), m.Asset))
 		}
 	}
 	return nil
+}
+
+// reserveID names the hold that sets a refund waiting for an address aside.
+func reserveID(r *Refund) string { return "refund-reserve-" + r.ID }
+
+// reserve sets what r will pay aside from the merchant's available balance while it
+// waits for the payer's address (a hold, released when the payout takes the money
+// over, or when r is cancelled). Not enough available: payout.ErrInsufficientFunds on
+// "amount".
+func (s *Service) reserve(ctx context.Context, tx Tx, r *Refund) error {
+	a, _ := s.cfg.Assets.Get(r.Asset)
+	units, err := a.ToBaseUnits(r.RefundAmount)
+	if err != nil {
+		return err
+	}
+	if err := ledger.EnsureStandardAccounts(ctx, tx, r.Mode, a.Code); err != nil {
+		return err
+	}
+	err = ledger.PlaceHold(ctx, tx, reserveID(r), ledger.MerchantAvailable(r.Mode, a.Code), ledger.Holds(r.Mode, a.Code), units)
+	if errors.Is(err, ledger.ErrInsufficientFunds) {
+		return validation.Field("amount", payout.ErrInsufficientFunds)
+	}
+	return err
+}
+
+// unreserve releases r's reserve (none, or released already: nothing to do).
+func unreserve(ctx context.Context, tx Tx, r *Refund) error {
+	err := ledger.VoidHold(ctx, tx, reserveID(r))
+	if errors.Is(err, ledger.ErrHoldNotFound) || errors.Is(err, ledger.ErrHoldClosed) {
+		return nil
+	}
+	return err
 }
 
 func newToken() (string, error) {
@@ -556,6 +608,9 @@ func (s *Service) Cancel(ctx context.Context, m asset.Mode, id string) (*Refund,
 }
 
 func (s *Service) cancel(ctx context.Context, tx Tx, r *Refund, reason string) error {
+	if err := unreserve(ctx, tx, r); err != nil {
+		return err
+	}
 	r.Status, r.FailureReason, r.UpdatedAt = StatusCancelled, reason, s.cfg.Now().UTC()
 	r.ClaimPath = ""
 	if err := tx.UpdateRefund(ctx, r); err != nil {
@@ -627,6 +682,10 @@ func (s *Service) Claim(ctx context.Context, token, address, email string) (*Ref
 		if err := s.claimable(cur); err != nil {
 			return err
 		}
+		// The reserve's money goes over to the payout's hold.
+		if err := unreserve(ctx, tx, cur); err != nil {
+			return err
+		}
 		if err := s.cfg.Payouts.Hold(ctx, tx, pp); err != nil {
 			return err
 		}
@@ -660,7 +719,7 @@ func (s *Service) claimable(r *Refund) error {
 func (s *Service) PayoutChanged(ctx context.Context, tx Tx, p *payout.Payout) error {
 	r, err := tx.RefundByPayout(ctx, p.ID)
 	if errors.Is(err, ErrNotFound) {
-		return nil // held in the transaction that inserts the refund next
+		return nil // not a refund's (Hold stores a refund's payout before the refund, without calling here)
 	}
 	if err != nil {
 		return err
@@ -684,14 +743,16 @@ func (s *Service) PayoutChanged(ctx context.Context, tx Tx, p *payout.Payout) er
 			return err
 		}
 	}
-	if r.Object != ObjectRebound && (r.Status == StatusSucceeded) != (before.Status == StatusSucceeded) {
+	if ev != "" {
 		return s.bookInvoice(ctx, tx, r)
 	}
 	return nil
 }
 
-// bookInvoice sets the invoice's AmountRefunded from its succeeded refunds, and emits
-// invoice.refunded when it first covers what was confirmed.
+// bookInvoice sets the invoice's AmountRefunded from its refunds that succeeded (a
+// reorg that sends one back to processing does not take it out: its payout stays
+// booked as paid and is sent again), and Refunded when they and the succeeded
+// rebounds cover what was confirmed; invoice.refunded is emitted when it first does.
 func (s *Service) bookInvoice(ctx context.Context, tx Tx, r *Refund) error {
 	inv, err := tx.GetInvoice(ctx, r.Mode, r.InvoiceID)
 	if err != nil {
@@ -701,21 +762,28 @@ func (s *Service) bookInvoice(ctx context.Context, tx Tx, r *Refund) error {
 	if err != nil {
 		return err
 	}
-	sum := decimal.Zero
+	refunded, back := decimal.Zero, decimal.Zero
 	for _, q := range all {
 		if q.ID == r.ID {
 			q = r
 		}
-		if q.Status == StatusSucceeded && q.Object != ObjectRebound {
-			sum = sum.Add(q.Amount)
+		if q.SucceededAt == nil || q.Status == StatusFailed {
+			continue
+		}
+		back = back.Add(q.Amount)
+		if q.Object != ObjectRebound {
+			refunded = refunded.Add(q.Amount)
 		}
 	}
-	full := inv.AmountConfirmed.IsPositive() && sum.GreaterThanOrEqual(inv.AmountConfirmed.RoundFloor(s.priceDecimals(inv.Currency)))
-	if err := tx.SetInvoiceRefunded(ctx, r.Mode, inv.ID, sum, full); err != nil {
+	full := inv.AmountConfirmed.IsPositive() && back.GreaterThanOrEqual(inv.AmountConfirmed.RoundFloor(s.priceDecimals(inv.Currency)))
+	if refunded.Equal(inv.AmountRefunded) && full == inv.Refunded {
+		return nil
+	}
+	if err := tx.SetInvoiceRefunded(ctx, r.Mode, inv.ID, refunded, full); err != nil {
 		return err
 	}
 	if full && !inv.Refunded {
-		inv.AmountRefunded, inv.Refunded = sum, true
+		inv.AmountRefunded, inv.Refunded = refunded, true
 		data, err := json.Marshal(inv)
 		if err != nil {
 			return err

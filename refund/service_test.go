@@ -349,8 +349,13 @@ func TestRefund_ClaimLink(t *testing.T) {
 	if r.Status != refund.StatusAwaitingAddress || len(r.ClaimToken) != 22 || r.ClaimPath != "/refunds/"+r.ClaimToken || r.ClaimExpiresAt == nil || r.PayoutID != nil {
 		t.Fatalf("refund awaiting its address: %+v", r)
 	}
-	if b := env.Balance("BTC"); !b.Held.IsZero() {
-		t.Fatalf("a refund awaiting its address holds %s", b.Held)
+	// Its money is set aside while it waits: a payout cannot take it meanwhile.
+	if b := env.Balance("BTC"); !b.Held.Equal(r.RefundAmount) {
+		t.Fatalf("a refund awaiting its address holds %s, want %s", b.Held, r.RefundAmount)
+	}
+	if _, err := env.Gateway.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: env.Balance("BTC").Available.Add(kassatest.Dec("0.00000001")),
+		Currency: "BTC", Destination: env.Recipient(asset.Bitcoin, 19)}); !errors.Is(err, payout.ErrInsufficientFunds) {
+		t.Fatalf("a payout of more than what is not set aside: %v", err)
 	}
 	tok := r.ClaimToken
 	if _, err := svc.Claim(ctx, tok, env.Recipient(asset.Ethereum, 1), ""); !field(err, "address") {
@@ -385,8 +390,12 @@ func TestRefund_ClaimLink(t *testing.T) {
 	if _, err := svc.Cancel(ctx, asset.Live, w.ID); !errors.Is(err, refund.ErrNotFound) {
 		t.Fatalf("cancel from the other mode: %v", err)
 	}
+	held := env.Balance("BTC").Held
 	if got, err := svc.Cancel(ctx, asset.Test, w.ID); err != nil || got.Status != refund.StatusCancelled {
 		t.Fatalf("cancel: %+v, %v", got, err)
+	}
+	if b := env.Balance("BTC"); !b.Held.Equal(held.Sub(w.RefundAmount)) {
+		t.Fatalf("held %s after the cancel, %s before", b.Held, held)
 	}
 	if _, err := svc.Claim(ctx, w.ClaimToken, env.Recipient(asset.Bitcoin, 12), ""); !errors.Is(err, refund.ErrInvalidState) {
 		t.Fatalf("claim of a cancelled refund: %v", err)
@@ -404,6 +413,9 @@ func TestRefund_ClaimLink(t *testing.T) {
 	env.Sync()
 	if got := get(t, env, e.ID); got.Status != refund.StatusCancelled || got.FailureReason == "" {
 		t.Fatalf("expired refund: %+v", got)
+	}
+	if b := env.Balance("BTC"); !b.Held.IsZero() {
+		t.Fatalf("held %s once every refund is paid or cancelled", b.Held)
 	}
 	if ev := env.EventTypes(e.ID); !slices.Contains(ev, refund.EventCancelled) {
 		t.Fatalf("events of the expired refund: %v", ev)
@@ -440,14 +452,50 @@ func TestRefund_RequestKeyAndApproval(t *testing.T) {
 	env.Verify()
 }
 
-// TestRefund_RateCurrent converts the price amount at today's rate, rounded down.
+// TestRefund_RateCurrent converts the price amount at today's rate, rounded down, and
+// never gives back more crypto than the payer sent: after BTC fell from 65,000 to
+// 20,000 USD, 600 USD of a 1,000 USD invoice is more BTC than was paid and is refused;
+// 200 USD (0.01 BTC) passes.
 func TestRefund_RateCurrent(t *testing.T) {
-	env := kassatest.New(t)
+	fixed := kassatest.DefaultRates()
+	env := kassatest.New(t, kassatest.WithRates(fixed))
 	inv := paid(t, env, "ETH")
 	r := create(t, env, refund.CreateParams{InvoiceID: inv.ID, Amount: kassatest.Dec("100"), Rate: refund.RateCurrent, Destination: env.Recipient(asset.Ethereum, 2)})
 	if want := kassatest.Dec("100").DivRound(kassatest.Dec("3000"), 26).RoundFloor(18); !r.RefundAmount.Equal(want) || r.Rate != refund.RateCurrent {
 		t.Fatalf("refund at the current rate: %s, want %s", r.RefundAmount, want)
 	}
 	env.Mine(asset.Ethereum, 12)
+
+	btc := paid(t, env, "BTC")
+	fixed["BTC"] = kassatest.Dec("20000") // read by the rate cache when it next refreshes
+	env.Advance(time.Hour)
+	_, err := env.Gateway.Refunds().Create(ctx, asset.Test, refund.CreateParams{InvoiceID: btc.ID, Amount: kassatest.Dec("600"), Rate: refund.RateCurrent,
+		Destination: env.Recipient(asset.Bitcoin, 2)})
+	if !errors.Is(err, refund.ErrExceedsPayment) || !field(err, "amount") {
+		t.Fatalf("more BTC than the payer sent: %v", err)
+	}
+	r = create(t, env, refund.CreateParams{InvoiceID: btc.ID, Amount: kassatest.Dec("200"), Rate: refund.RateCurrent, Destination: env.Recipient(asset.Bitcoin, 2)})
+	if !r.RefundAmount.Equal(kassatest.Dec("0.01")) {
+		t.Fatalf("200 USD at 20,000: %s BTC", r.RefundAmount)
+	}
+	env.Mine(asset.Bitcoin, 1)
 	env.Verify()
+}
+
+// TestRefund_ClaimLinkBelowTheMinimumIsRefused: a refund waiting for an address is
+// checked as its payout will be: below the minimum payout it is refused at once,
+// nothing stored, rather than a link that can never pay.
+func TestRefund_ClaimLinkBelowTheMinimumIsRefused(t *testing.T) {
+	env := kassatest.New(t)
+	inv := paid(t, env, "BTC")
+	_, err := env.Gateway.Refunds().Create(ctx, asset.Test, refund.CreateParams{InvoiceID: inv.ID, Amount: kassatest.Dec("5")})
+	if !errors.Is(err, payout.ErrBelowMinimum) || !field(err, "amount") {
+		t.Fatalf("a 5 USD claim link: %v", err)
+	}
+	if rs, _ := env.Gateway.Refunds().ForInvoice(ctx, asset.Test, inv.ID); len(rs) != 0 {
+		t.Fatalf("stored: %+v", rs)
+	}
+	if b := env.Balance("BTC"); !b.Held.IsZero() {
+		t.Fatalf("held %s", b.Held)
+	}
 }
