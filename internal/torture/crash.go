@@ -2,6 +2,7 @@ package torture
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -409,18 +410,8 @@ func (c *crashClient) refund(ctx context.Context) error {
 	body := map[string]any{"invoice_id": p.id, "amount": a.payout, "destination_address": dest, "reason": "requested_by_customer",
 		"metadata": map[string]string{"ref": ref}}
 	var r refundAnswer
-	keys, adopted := 0, ""
-	newKey := func() string {
-		// As for payouts: a request a kill interrupted may have made the refund.
-		if id := c.findRefund(ctx, ref); id != "" {
-			adopted = id
-			c.f.answeredRefund(ref, id)
-			c.st.unknown.Add(1)
-			return ""
-		}
-		keys++
-		return fmt.Sprintf("%s-%d", ref, keys)
-	}
+	adopted := ""
+	newKey := c.rekey(ref, func() string { return c.findRefund(ctx, ref) }, func(id string) { adopted = id; c.f.answeredRefund(ref, id) })
 	err := c.call(ctx, "POST", "/v1/refunds", body, ref, &r, newKey)
 	var ae *apiError
 	switch {
@@ -442,14 +433,37 @@ func (c *crashClient) refund(ctx context.Context) error {
 
 // findRefund looks for the refund with ref in its metadata.
 func (c *crashClient) findRefund(ctx context.Context, ref string) string {
-	for page := 1; ; page++ {
-		var list []refundAnswer
-		if err := c.api.do(ctx, "GET", fmt.Sprintf("/v1/refunds?page=%d&limit=100", page), nil, "", &list); err != nil {
+	return findByRef(ctx, c.api, "/v1/refunds", ref, func(r refundAnswer) (string, []byte) { return r.ID, r.Metadata })
+}
+
+// rekey is a request's newKey for call: the key is held by a request a kill
+// interrupted. If that request made the object, find finds it by the request's ref:
+// adopt is told of it and no new key is made. Otherwise it never happened, and a new
+// key asks again.
+func (c *crashClient) rekey(ref string, find func() string, adopt func(id string)) func() string {
+	keys := 0
+	return func() string {
+		if id := find(); id != "" {
+			adopt(id)
+			c.st.unknown.Add(1)
 			return ""
 		}
-		for _, r := range list {
-			if metadataRef(r.Metadata) == ref {
-				return r.ID
+		keys++
+		return fmt.Sprintf("%s-%d", ref, keys)
+	}
+}
+
+// findByRef pages through the list at path for the object with ref in its metadata
+// and returns its id ("" if none).
+func findByRef[T any](ctx context.Context, api caller, path, ref string, fields func(T) (id string, metadata []byte)) string {
+	for page := 1; ; page++ {
+		var list []T
+		if err := api.do(ctx, "GET", fmt.Sprintf("%s?page=%d&limit=100", path, page), nil, "", &list); err != nil {
+			return ""
+		}
+		for _, x := range list {
+			if id, md := fields(x); metadataRef(md) == ref {
+				return id
 			}
 		}
 		if len(list) < 100 {
@@ -467,20 +481,8 @@ func (c *crashClient) payout(ctx context.Context) error {
 	body := map[string]any{"amount": a.payout, "currency": a.currency, "network": a.network,
 		"destination_address": dest, "metadata": map[string]string{"ref": ref}}
 	var p payoutAnswer
-	keys, adopted := 0, ""
-	newKey := func() string {
-		// The key is held by a request a kill interrupted. If that request made the
-		// payout, it is in the list with our ref: adopt it. Otherwise it never
-		// happened, and a new key asks again.
-		if id := c.findPayout(ctx, ref); id != "" {
-			adopted = id
-			c.f.answered(ref, id)
-			c.st.unknown.Add(1)
-			return ""
-		}
-		keys++
-		return fmt.Sprintf("%s-%d", ref, keys)
-	}
+	adopted := ""
+	newKey := c.rekey(ref, func() string { return c.findPayout(ctx, ref) }, func(id string) { adopted = id; c.f.answered(ref, id) })
 	err := c.call(ctx, "POST", "/v1/payouts", body, ref, &p, newKey)
 	var ae *apiError
 	switch {
@@ -501,23 +503,11 @@ func (c *crashClient) payout(ctx context.Context) error {
 
 // findPayout looks for the payout with ref in its metadata.
 func (c *crashClient) findPayout(ctx context.Context, ref string) string {
-	for page := 1; ; page++ {
-		var list []struct {
-			ID       string         `json:"payout_id"`
-			Metadata map[string]any `json:"metadata"`
-		}
-		if err := c.api.do(ctx, "GET", fmt.Sprintf("/v1/payouts?page=%d&limit=100", page), nil, "", &list); err != nil {
-			return ""
-		}
-		for _, p := range list {
-			if p.Metadata["ref"] == ref {
-				return p.ID
-			}
-		}
-		if len(list) < 100 {
-			return ""
-		}
+	type listed struct {
+		ID       string          `json:"payout_id"`
+		Metadata json.RawMessage `json:"metadata"`
 	}
+	return findByRef(ctx, c.api, "/v1/payouts", ref, func(p listed) (string, []byte) { return p.ID, p.Metadata })
 }
 
 // checkView checks the database against the facts and a fresh view of the chains.
