@@ -54,6 +54,7 @@ import (
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/treasury"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/validation"
@@ -124,6 +125,8 @@ type Config struct {
 
 	// Payouts tunes payouts: approval threshold, service fee, where one-time codes go.
 	Payouts PayoutOptions
+	// Treasury tunes the treasury pass: sweeps of EVM deposits to the hot wallet.
+	Treasury TreasuryOptions
 	// Wallets pay out on networks whose backend is not a chains.Payer, or replace
 	// the wallet of one that is (each network and mode must have a backend in
 	// Chains). Backends that are Payers (chains/bitcoin, chains/evm, chains/sim) make
@@ -199,6 +202,7 @@ type Gateway struct {
 	apiKeys   *apikey.Service
 	payouts   *payout.Service
 	refunds   *refund.Service
+	treasury  *treasury.Service // nil unless Config.Treasury.Sweep
 	wallets   map[chains.NetworkRef]chains.Wallet
 	watchers  map[chains.NetworkRef]*chains.Watcher
 	backends  map[chains.NetworkRef]chains.Backend
@@ -420,6 +424,10 @@ func New(cfg Config) (*Gateway, error) {
 		Update: storage.Runner[refund.Tx](g.store.Update), View: storage.Runner[refund.Tx](g.store.View),
 		ClaimTTL: cfg.RefundClaimTTL, Rebounds: cfg.Rebounds, Now: g.now, Logger: g.log})
 	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	if err := g.newTreasury(cfg); err != nil {
 		g.Close()
 		return nil, err
 	}

@@ -27,10 +27,15 @@ type Refund = refund.Refund
 // payout.ErrWatchOnly.
 func (g *Gateway) Refunds() *refund.Service { return g.refunds }
 
-// stepPayouts is the payout job's pass: payouts moved along, then refunds whose claim
-// link expired cancelled.
+// stepPayouts is the payout job's pass: deposits swept to the hot wallets (when the
+// treasury pass is on), payouts moved along, then refunds whose claim link expired
+// cancelled.
 func (g *Gateway) stepPayouts(ctx context.Context) error {
-	return errors.Join(g.payouts.Step(ctx), g.refunds.Step(ctx))
+	var swept error
+	if g.treasury != nil {
+		swept = g.treasury.Step(ctx)
+	}
+	return errors.Join(swept, g.payouts.Step(ctx), g.refunds.Step(ctx))
 }
 
 // wallet returns the wallet that pays out on a network in a mode.

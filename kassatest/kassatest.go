@@ -114,6 +114,7 @@ type options struct {
 	open     func(ctx context.Context) (storage.Store, error)
 	metrics  prometheus.Registerer
 	rebounds map[asset.Mode]bool
+	treasury kassa.TreasuryOptions
 }
 
 // Option configures New.
@@ -123,6 +124,10 @@ type Option func(*options)
 func WithRebounds() Option {
 	return func(o *options) { o.rebounds = map[asset.Mode]bool{asset.Test: true} }
 }
+
+// WithTreasury tunes the treasury pass (kassa.Config.Treasury): WithTreasury(
+// kassa.TreasuryOptions{Sweep: true}) sweeps EVM deposits to the hot wallet.
+func WithTreasury(t kassa.TreasuryOptions) Option { return func(o *options) { o.treasury = t } }
 
 // WithStore runs the Env on the databases open returns (one per start: New, Restart
 // and RestartProcess close the previous one), instead of SQLite: a PostgreSQL
@@ -243,7 +248,7 @@ func (e *Env) start() {
 		Mnemonic: cfg.Mnemonic, Keyring: cfg.Keyring, Store: store, Chains: backends, Rates: cache, PollInterval: e.opts.poll,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
 		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(), Metrics: e.opts.metrics,
-		Rebounds: e.opts.rebounds,
+		Rebounds: e.opts.rebounds, Treasury: e.opts.treasury,
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"github.com/kassapay/kassa/lease"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/treasury"
 	"github.com/kassapay/kassa/webhook"
 )
 
@@ -41,6 +42,7 @@ type Tx interface {
 	apikey.Tx
 	payout.Tx
 	refund.Tx
+	treasury.Tx
 	lease.Tx
 	SettingsTx
 	StatsTx

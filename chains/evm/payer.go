@@ -33,7 +33,11 @@ type payer struct{ w *Wallet }
 // and compared with our own addresses by what they pay to.
 func (p payer) CanonicalAddress(addr string) (string, error) { return CanonicalAddress(addr) }
 
-func (p payer) FeeAsset() string { return p.w.cfg.Backend.native }
+func (p payer) FeeAsset() string { return p.w.FeeAsset() }
+
+// EVMWallet is the wallet behind the chains.Wallet NewWallet returns: the treasury's
+// sweeps use it.
+func (p payer) EVMWallet() *Wallet { return p.w }
 
 func (p payer) EstimateFee(ctx context.Context, code, _ string, _ *big.Int) (*big.Int, error) {
 	return p.w.EstimateFee(ctx, code)

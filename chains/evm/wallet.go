@@ -101,6 +101,9 @@ func NewWallet(cfg WalletConfig) (*Wallet, error) {
 	return w, nil
 }
 
+// FeeAsset is the asset code fees are paid in: the network's coin.
+func (w *Wallet) FeeAsset() string { return w.cfg.Backend.native }
+
 // HotAddress is the address payouts are sent from and sweeps go to.
 func (w *Wallet) HotAddress() string { return w.hot.Encoded }
 
@@ -471,6 +474,12 @@ func (w *Wallet) SweepNative(ctx context.Context, d Deposit, maxShare int64) (Se
 		return Send{}, fmt.Errorf("%w: native sweep of %s", ErrBadSpec, d.Asset)
 	}
 	id := fmt.Sprintf("sweep:%s:%s:%s", strings.ToLower(d.Address.Encoded), d.Asset, d.Amount)
+	if p, err := w.latest(ctx, id); err != nil || p != nil {
+		if p == nil {
+			return Send{}, err
+		}
+		return *p, w.broadcast(ctx, *p) // signed before: the same transaction, whatever fees do now
+	}
 	_, feeCap, err := w.fees(ctx)
 	if err != nil {
 		return Send{}, err
@@ -548,4 +557,93 @@ func (w *Wallet) latest(ctx context.Context, id string) (*Send, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// ConfirmedBalance is what addr holds of code at the block confirmations deep (the
+// tip counts as one): the deposits that far down, without any still confirming.
+func (w *Wallet) ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error) {
+	var tip hexutil.Uint64
+	if err := w.cfg.Backend.rpc.CallContext(ctx, &tip, "eth_blockNumber"); err != nil {
+		return nil, fmt.Errorf("%w: eth_blockNumber: %v", chains.ErrUnavailable, err)
+	}
+	height := int64(tip) - int64(max(confirmations, 1)) + 1
+	if height < 0 {
+		return new(big.Int), nil
+	}
+	at := hexutil.EncodeUint64(uint64(height))
+	if code == w.cfg.Backend.native {
+		var b hexutil.Big
+		if err := w.cfg.Backend.rpc.CallContext(ctx, &b, "eth_getBalance", common.HexToAddress(addr), at); err != nil {
+			return nil, fmt.Errorf("%w: eth_getBalance: %v", chains.ErrUnavailable, err)
+		}
+		return b.ToInt(), nil
+	}
+	for contract, t := range w.cfg.Backend.tokens {
+		if t.code != code {
+			continue
+		}
+		data := append([]byte{0x70, 0xa0, 0x82, 0x31}, common.LeftPadBytes(common.HexToAddress(addr).Bytes(), 32)...) // balanceOf(addr)
+		var out hexutil.Bytes
+		if err := w.cfg.Backend.rpc.CallContext(ctx, &out, "eth_call", map[string]any{"to": contract, "data": hexutil.Bytes(data)}, at); err != nil {
+			return nil, fmt.Errorf("%w: balanceOf: %v", chains.ErrUnavailable, err)
+		}
+		if len(out) != 32 {
+			return nil, fmt.Errorf("evm: balanceOf of %s answered %d bytes", code, len(out))
+		}
+		return new(big.Int).SetBytes(out), nil
+	}
+	return nil, fmt.Errorf("%w: %s is not an asset of %s", ErrBadSpec, code, w.net)
+}
+
+// SweepStep takes the next step of sweeping units of code from the deposit address d
+// to the hot wallet and says where the sweep stands: the native coin in one
+// transaction (SweepNative), a token in two (SweepToken: the gas, then the tokens).
+// Called again with the same deposit it confirms what it sent and goes on; Done once
+// the sweep's transaction is mined (Failed if it reverted), with Fee, what all its
+// transactions cost (each booked by Confirm).
+func (w *Wallet) SweepStep(ctx context.Context, d Deposit, maxShare int64) (SweepState, error) {
+	var st SweepState
+	var s Send
+	var err error
+	if d.Asset == w.cfg.Backend.native {
+		s, err = w.SweepNative(ctx, d, maxShare)
+	} else {
+		s, err = w.SweepToken(ctx, d)
+	}
+	if err != nil {
+		return st, err
+	}
+	if s.Kind == "gas" {
+		st.GasTx = s.TxID
+		return st, nil // the tokens go once the gas is mined
+	}
+	st.TxID = s.TxID
+	if d.Asset != w.cfg.Backend.native {
+		if g, err := w.latest(ctx, "gas:"+s.SpecID); err == nil && g != nil {
+			st.GasTx = g.TxID
+			if g.Fee != nil {
+				st.Fee = new(big.Int).Set(g.Fee)
+			}
+		}
+	}
+	c, err := w.Confirm(ctx, s.SpecID)
+	if errors.Is(err, ErrNotMined) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	st.Done, st.Failed = true, c.Status == SendFailed
+	if st.Fee == nil {
+		st.Fee = new(big.Int)
+	}
+	st.Fee.Add(st.Fee, c.Fee)
+	return st, nil
+}
+
+// SweepState is where a sweep's transactions stand (SweepStep).
+type SweepState struct {
+	GasTx, TxID  string
+	Done, Failed bool
+	Fee          *big.Int
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/treasury"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -379,6 +380,13 @@ func (r *recordingTx) InsertSend(p0 context.Context, p1 chains.UTXOSend) error {
 	return r0
 }
 
+func (r *recordingTx) InsertSweep(p0 context.Context, p1 *treasury.Sweep) error {
+	c := r.cov.enter("InsertSweep")
+	r0 := r.tx.InsertSweep(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) InvoiceByAddress(p0 context.Context, p1 chains.NetworkRef, p2 string, p3 string) (*invoice.Invoice, error) {
 	c := r.cov.enter("InvoiceByAddress")
 	r0, r1 := r.tx.InvoiceByAddress(p0, p1, p2, p3)
@@ -463,6 +471,13 @@ func (r *recordingTx) ListRefunds(p0 context.Context, p1 refund.ListParams) ([]*
 	return r0, r1, r2
 }
 
+func (r *recordingTx) ListSweeps(p0 context.Context, p1 asset.Mode, p2 int) ([]*treasury.Sweep, error) {
+	c := r.cov.enter("ListSweeps")
+	r0, r1 := r.tx.ListSweeps(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) ListTransfers(p0 context.Context, p1 asset.Mode, p2 invoice.TransferFilter, p3 int, p4 int) ([]chains.Record, int, error) {
 	c := r.cov.enter("ListTransfers")
 	r0, r1, r2 := r.tx.ListTransfers(p0, p1, p2, p3, p4)
@@ -498,6 +513,13 @@ func (r *recordingTx) MarkSpent(p0 context.Context, p1 chains.NetworkRef, p2 []c
 	return r0
 }
 
+func (r *recordingTx) MarkSwept(p0 context.Context, p1 chains.NetworkRef, p2 []string, p3 bool) error {
+	c := r.cov.enter("MarkSwept")
+	r0 := r.tx.MarkSwept(p0, p1, p2, p3)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) NextNonce(p0 context.Context, p1 chains.NetworkRef, p2 string, p3 uint64) (uint64, error) {
 	c := r.cov.enter("NextNonce")
 	r0, r1 := r.tx.NextNonce(p0, p1, p2, p3)
@@ -508,6 +530,13 @@ func (r *recordingTx) NextNonce(p0 context.Context, p1 chains.NetworkRef, p2 str
 func (r *recordingTx) OpenAccountSends(p0 context.Context, p1 chains.NetworkRef) ([]chains.AccountSend, error) {
 	c := r.cov.enter("OpenAccountSends")
 	r0, r1 := r.tx.OpenAccountSends(p0, p1)
+	c.exit(r1)
+	return r0, r1
+}
+
+func (r *recordingTx) OpenSweeps(p0 context.Context, p1 chains.NetworkRef) ([]*treasury.Sweep, error) {
+	c := r.cov.enter("OpenSweeps")
+	r0, r1 := r.tx.OpenSweeps(p0, p1)
 	c.exit(r1)
 	return r0, r1
 }
@@ -771,6 +800,13 @@ func (r *recordingTx) SubscriberCursor(p0 context.Context, p1 string) (int64, er
 	return r0, r1
 }
 
+func (r *recordingTx) SweepCandidates(p0 context.Context, p1 chains.NetworkRef, p2 int) ([]treasury.Candidate, error) {
+	c := r.cov.enter("SweepCandidates")
+	r0, r1 := r.tx.SweepCandidates(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) Transfer(p0 context.Context, p1 chains.NetworkRef, p2 string, p3 uint32) (chains.Record, bool, error) {
 	c := r.cov.enter("Transfer")
 	r0, r1, r2 := r.tx.Transfer(p0, p1, p2, p3)
@@ -837,6 +873,13 @@ func (r *recordingTx) UpdatePayout(p0 context.Context, p1 *payout.Payout) error 
 func (r *recordingTx) UpdateRefund(p0 context.Context, p1 *refund.Refund) error {
 	c := r.cov.enter("UpdateRefund")
 	r0 := r.tx.UpdateRefund(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) UpdateSweep(p0 context.Context, p1 *treasury.Sweep) error {
+	c := r.cov.enter("UpdateSweep")
+	r0 := r.tx.UpdateSweep(p0, p1)
 	c.exit(r0)
 	return r0
 }

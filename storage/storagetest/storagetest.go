@@ -21,6 +21,7 @@
 //	apikey.go          apikey.Tx: keys, Idempotency-Key records, request signatures
 //	payout.go          payout.Tx's own methods
 //	refund.go          refund.Tx's own methods
+//	treasury.go        treasury.Tx's own methods
 //	settings.go        storage.SettingsTx
 //
 // Across them it checks mode isolation (an object of test mode is never found in
@@ -76,7 +77,7 @@ type test struct {
 // tests returns the whole suite, each interface's tests from its file.
 func tests() []test {
 	return slices.Concat(txTests, keysTests, ledgerTests, eventTests, invoiceTests, chainTests, journalTests,
-		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, leaseTests, settingsTests, sharedTests)
+		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, settingsTests, sharedTests)
 }
 
 // Run runs the whole suite, then checks that it exercised every method of storage.Tx.

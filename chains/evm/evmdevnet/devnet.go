@@ -60,7 +60,8 @@ var (
 	Forwarder = common.HexToAddress("0x00000000000000000000000000000000000f0001")
 )
 
-// TokenCode is the runtime code of the test token.
+// TokenCode is the runtime code of the test token: balanceOf(address) answers the
+// holder's balance; any other call is transfer(to, amount).
 func TokenCode() []byte {
 	p := program.New()
 	// amount = calldata[36:68]; bal = sload(caller); if bal < amount: revert
@@ -78,13 +79,23 @@ func TokenCode() []byte {
 	// return true
 	ok.Push(1).Push(0).Op(vm.MSTORE).Return(0, 32)
 	// Layout: [check][PUSH revertDest JUMPI][ok...][JUMPDEST PUSH0 PUSH0 REVERT]
+	// Layout: [balanceOf? PUSH balDest JUMPI][check][PUSH revertDest JUMPI][ok...]
+	// [JUMPDEST PUSH0 PUSH0 REVERT][JUMPDEST balanceOf...]
+	const dispatch = 15 // the balanceOf check below, in bytes
 	head := p.Bytes()
 	body := ok.Bytes()
-	dest := len(head) + 3 + len(body) // PUSH1 dest (2 bytes) + JUMPI (1 byte)
-	code := append([]byte{}, head...)
+	dest := dispatch + len(head) + 3 + len(body) // PUSH1 dest (2 bytes) + JUMPI (1 byte)
+	balDest := dest + 4
+	// selector = calldata[0:4]; if selector == balanceOf(address): jump
+	code := []byte{byte(vm.PUSH1), 0, byte(vm.CALLDATALOAD), byte(vm.PUSH1), 224, byte(vm.SHR),
+		byte(vm.PUSH4), 0x70, 0xa0, 0x82, 0x31, byte(vm.EQ), byte(vm.PUSH1), byte(balDest), byte(vm.JUMPI)}
+	code = append(code, head...)
 	code = append(code, byte(vm.PUSH1), byte(dest), byte(vm.JUMPI))
 	code = append(code, body...)
 	code = append(code, byte(vm.JUMPDEST), byte(vm.PUSH0), byte(vm.PUSH0), byte(vm.REVERT))
+	// balanceOf(holder): return sload(holder)
+	code = append(code, byte(vm.JUMPDEST), byte(vm.PUSH1), 4, byte(vm.CALLDATALOAD), byte(vm.SLOAD), byte(vm.PUSH1), 0, byte(vm.MSTORE),
+		byte(vm.PUSH1), 32, byte(vm.PUSH1), 0, byte(vm.RETURN))
 	return code
 }
 

@@ -1,0 +1,267 @@
+package treasury
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/keys"
+	"github.com/shopspring/decimal"
+)
+
+// Config configures a Service.
+type Config struct {
+	Assets *asset.Registry
+	Update chains.Runner[Tx]
+	View   chains.Runner[Tx]
+	// Sweepers are the wallets that sweep, by network and mode.
+	Sweepers map[chains.NetworkRef]Sweeper
+	// Thresholds: an address's balance of an asset is swept once it reaches this
+	// (default: the asset's minimum payout).
+	Thresholds map[string]decimal.Decimal
+	// MaxFeePercent: a native-coin sweep whose fee would be more than this share of it
+	// waits for more deposits (default 5). Tokens are swept from their threshold on.
+	MaxFeePercent int64
+	Now           func() time.Time
+	Logger        *slog.Logger
+}
+
+// Service runs the sweep pass.
+type Service struct{ cfg Config }
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Assets == nil || cfg.Update == nil || cfg.View == nil {
+		return nil, errors.New("treasury: Assets, Update and View are required")
+	}
+	if cfg.MaxFeePercent <= 0 {
+		cfg.MaxFeePercent = 5
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// candidatesPerPass bounds the candidates Step looks at per network.
+const candidatesPerPass = 200
+
+// Step moves every open sweep along and starts sweeps of new deposits, network by
+// network. Errors of one network do not stop the others.
+func (s *Service) Step(ctx context.Context) error {
+	var errs []error
+	for n, sw := range s.cfg.Sweepers {
+		if err := s.step(ctx, n, sw); err != nil {
+			errs = append(errs, fmt.Errorf("treasury %s: %w", n, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) step(ctx context.Context, n chains.NetworkRef, sw Sweeper) error {
+	var open []*Sweep
+	var cands []Candidate
+	if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		if open, err = tx.OpenSweeps(ctx, n); err != nil {
+			return err
+		}
+		cands, err = tx.SweepCandidates(ctx, n, candidatesPerPass)
+		return err
+	}); err != nil {
+		return err
+	}
+	var errs []error
+	busy := map[string]bool{}
+	for _, sp := range open {
+		busy[sp.Address+"|"+sp.Asset] = true
+		if err := s.advance(ctx, n, sw, sp); err != nil {
+			errs = append(errs, fmt.Errorf("sweep %s: %w", sp.ID, err))
+		}
+	}
+	for _, c := range cands {
+		if busy[c.Address+"|"+c.Asset] {
+			continue // its new deposits wait for the sweep under way
+		}
+		if err := s.start(ctx, n, sw, c); err != nil {
+			errs = append(errs, fmt.Errorf("sweep of %s %s: %w", c.Asset, c.Address, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// start looks at a candidate: its balance at the asset's confirmations, the threshold,
+// then the first step of its sweep, recorded with the transfers it takes.
+func (s *Service) start(ctx context.Context, n chains.NetworkRef, sw Sweeper, c Candidate) error {
+	a, err := s.cfg.Assets.Get(c.Asset)
+	if err != nil {
+		return err
+	}
+	bal, err := sw.ConfirmedBalance(ctx, c.Address, c.Asset, a.Confirmations)
+	if err != nil {
+		return err
+	}
+	threshold, ok := s.cfg.Thresholds[a.Code]
+	if !ok {
+		threshold = a.MinPayout
+	}
+	looked := func(why string) error {
+		s.cfg.Logger.DebugContext(ctx, "treasury: not swept yet", "network", n, "address", c.Address, "asset", a.Code,
+			"balance", a.FromBaseUnits(bal), "why", why)
+		return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error { return tx.MarkSwept(ctx, n, c.Transfers, true) })
+	}
+	if amount := a.FromBaseUnits(bal); bal.Sign() <= 0 || amount.LessThan(threshold) {
+		return looked("below the threshold " + threshold.String())
+	}
+	var addr chainsAddress
+	if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+		k, found, err := tx.LookupAddress(ctx, familyOf(s.cfg.Assets, n), n.Mode, c.Address)
+		addr = chainsAddress{k, found}
+		return err
+	}); err != nil {
+		return err
+	}
+	if !addr.found {
+		return fmt.Errorf("%s is not one of our addresses", c.Address)
+	}
+	st, err := sw.SweepStep(ctx, addr.k, a.Code, bal, s.cfg.MaxFeePercent)
+	if errors.Is(err, ErrNotWorth) {
+		return looked(err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now().UTC()
+	sp := &Sweep{ID: ids.New("sw"), Mode: n.Mode, Network: n.ID, Address: c.Address, Asset: a.Code, Amount: a.FromBaseUnits(bal),
+		Status: SweepToppingUp, Transfers: c.Transfers, CreatedAt: now, UpdatedAt: now}
+	s.apply(sw, sp, st)
+	s.cfg.Logger.InfoContext(ctx, "treasury: sweep started", "sweep", sp.ID, "network", n, "address", c.Address, "asset", a.Code,
+		"amount", sp.Amount, "status", sp.Status)
+	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		if err := tx.MarkSwept(ctx, n, c.Transfers, true); err != nil {
+			return err
+		}
+		if err := tx.InsertSweep(ctx, sp); err != nil {
+			return err
+		}
+		return s.finish(ctx, tx, sp)
+	})
+}
+
+// chainsAddress is a deposit address as the keyring derived it.
+type chainsAddress struct {
+	k     keys.Address
+	found bool
+}
+
+// advance takes an open sweep's next step.
+func (s *Service) advance(ctx context.Context, n chains.NetworkRef, sw Sweeper, sp *Sweep) error {
+	a, err := s.cfg.Assets.Get(sp.Asset)
+	if err != nil {
+		return err
+	}
+	units, err := a.ToBaseUnits(sp.Amount)
+	if err != nil {
+		return err
+	}
+	var addr chainsAddress
+	if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+		k, found, err := tx.LookupAddress(ctx, familyOf(s.cfg.Assets, n), n.Mode, sp.Address)
+		addr = chainsAddress{k, found}
+		return err
+	}); err != nil {
+		return err
+	}
+	st, err := sw.SweepStep(ctx, addr.k, sp.Asset, units, s.cfg.MaxFeePercent)
+	final := errors.Is(err, ErrNotWorth) || errors.Is(err, ErrRejected)
+	if err != nil && !final {
+		return err // the node is down, say: the next pass tries again
+	}
+	before := sp.Status
+	s.apply(sw, sp, st)
+	if final {
+		sp.Status, sp.Reason = SweepFailed, err.Error()
+	}
+	if sp.Status == before && sp.Status != SweepCompleted && sp.Status != SweepFailed {
+		return nil
+	}
+	sp.UpdatedAt = s.cfg.Now().UTC()
+	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		if err := tx.UpdateSweep(ctx, sp); err != nil {
+			return err
+		}
+		if sp.Status == SweepFailed {
+			if err := tx.MarkSwept(ctx, n, sp.Transfers, false); err != nil {
+				return err
+			}
+		}
+		return s.finish(ctx, tx, sp)
+	})
+}
+
+// apply copies what the wallet says of the sweep's transactions into sp.
+func (s *Service) apply(sw Sweeper, sp *Sweep, st Step) {
+	sp.GasTx, sp.TxHash = st.GasTx, st.TxID
+	switch {
+	case st.Done && st.Failed:
+		sp.Status, sp.Reason = SweepFailed, "the sweep's transaction reverted"
+	case st.Done:
+		sp.Status = SweepCompleted
+	case st.TxID != "":
+		sp.Status = SweepSweeping
+	default:
+		sp.Status = SweepToppingUp
+	}
+	if st.Fee != nil {
+		fa, _ := s.cfg.Assets.Get(sw.FeeAsset())
+		f := fa.FromBaseUnits(st.Fee)
+		sp.Fee = &f
+	}
+}
+
+// finish emits a finished sweep's event.
+func (s *Service) finish(ctx context.Context, tx Tx, sp *Sweep) error {
+	var t event.Type
+	switch sp.Status {
+	case SweepCompleted:
+		t = EventSweepCompleted
+	case SweepFailed:
+		t = EventSweepFailed
+	default:
+		return nil
+	}
+	data, err := json.Marshal(sp)
+	if err != nil {
+		return err
+	}
+	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: sp.Mode,
+		Livemode: sp.Mode == asset.Live, ObjectID: sp.ID, Data: data})
+	return err
+}
+
+// Sweeps returns the latest sweeps of mode m, newest first (at most 100).
+func (s *Service) Sweeps(ctx context.Context, m asset.Mode) ([]*Sweep, error) {
+	var out []*Sweep
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		out, err = tx.ListSweeps(ctx, m, 100)
+		return err
+	})
+	return out, err
+}
+
+// familyOf is n's address family.
+func familyOf(r *asset.Registry, n chains.NetworkRef) asset.Family {
+	net, _ := r.Network(n.ID)
+	return net.Family
+}

@@ -1,0 +1,125 @@
+// Package treasury moves the merchant's money between Kassa's own addresses: the sweep
+// pass takes confirmed deposits on account-based chains (EVM) from the deposit
+// addresses to the network's hot wallet, where payouts leave from.
+//
+// A deposit is a sweep candidate once the chain watcher has booked it available
+// (confirmed). Step, the leased background pass (Gateway.Run and Sync call it), looks
+// at the candidates of every network with a Sweeper: an address's asset is swept when
+// its balance at the asset's confirmed depth reaches the asset's threshold and the
+// sweep's fee is at most MaxFeePercent of it; otherwise its transfers are marked as
+// looked at, and the next deposit to the address brings the whole balance back. A
+// token sweep takes two steps: the hot wallet sends the deposit address the gas it
+// needs, and once that is mined the deposit address sends the tokens. Every fee is
+// booked by the wallet when its transaction is confirmed (ledger.BookNetworkFee:
+// from the merchant's available balance of the network's coin).
+//
+// A sweep is a record (Sweep) that follows its steps: topping_up (a token's gas on
+// its way), sweeping (its transaction sent), then completed (sweep.completed) or
+// failed (sweep.failed: its transfers are candidates again). The wallet signs each
+// step once per id and stores it before broadcast, so a crash between two steps
+// resumes where it stopped and never sweeps twice.
+package treasury
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/keys"
+	"github.com/shopspring/decimal"
+)
+
+// SweepStatus is where a sweep stands.
+type SweepStatus string
+
+// Sweep statuses.
+const (
+	SweepToppingUp SweepStatus = "topping_up"
+	SweepSweeping  SweepStatus = "sweeping"
+	SweepCompleted SweepStatus = "completed"
+	SweepFailed    SweepStatus = "failed"
+)
+
+// Events.
+const (
+	EventSweepCompleted event.Type = "sweep.completed"
+	EventSweepFailed    event.Type = "sweep.failed"
+)
+
+// Sweep moves one address's balance of one asset to the hot wallet.
+type Sweep struct {
+	ID      string           `json:"id"`
+	Mode    asset.Mode       `json:"-"`
+	Network asset.NetworkID  `json:"network"`
+	Address string           `json:"address"`
+	Asset   string           `json:"code"`
+	Amount  decimal.Decimal  `json:"amount"`
+	Status  SweepStatus      `json:"status"`
+	TxHash  string           `json:"tx_hash,omitempty"`
+	GasTx   string           `json:"gas_tx_hash,omitempty"` // a token's gas top-up
+	Fee     *decimal.Decimal `json:"fee"`                   // in the network's coin, once known
+	Reason  string           `json:"failure_reason,omitempty"`
+	// Transfers are the deposits it takes (chain transfer ids).
+	Transfers []string  `json:"transfers"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Candidate is an address's asset with deposits not yet swept.
+type Candidate struct {
+	Address, Asset string
+	Transfers      []string // chain transfer ids
+}
+
+// Tx is the storage the treasury needs inside one transaction.
+type Tx interface {
+	event.Tx
+	keys.AddressBook
+	// SweepCandidates returns up to limit (address, asset) pairs of n with transfers
+	// booked available and not yet swept, with those transfers' ids.
+	SweepCandidates(ctx context.Context, n chains.NetworkRef, limit int) ([]Candidate, error)
+	// MarkSwept marks transfers of n as swept (taken by a sweep, or looked at), or
+	// not (a failed sweep gives them back).
+	MarkSwept(ctx context.Context, n chains.NetworkRef, ids []string, swept bool) error
+	InsertSweep(ctx context.Context, s *Sweep) error
+	UpdateSweep(ctx context.Context, s *Sweep) error
+	// OpenSweeps returns the sweeps of n that are topping up or sweeping.
+	OpenSweeps(ctx context.Context, n chains.NetworkRef) ([]*Sweep, error)
+	// ListSweeps returns the latest limit sweeps of mode m, newest first.
+	ListSweeps(ctx context.Context, m asset.Mode, limit int) ([]*Sweep, error)
+}
+
+// Sweeper is a network's wallet as the sweep pass uses it (chains/evm's Wallet, through
+// the Gateway).
+type Sweeper interface {
+	// FeeAsset is the asset code fees are paid in (the network's coin).
+	FeeAsset() string
+	// ConfirmedBalance is what addr holds of code at the given confirmations.
+	ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error)
+	// SweepStep takes the next step of sweeping units of code from addr to the hot
+	// wallet (a token's gas top-up first) and reports it; ErrNotWorth when the fee
+	// would be more than maxFeePercent of it. Called again with the same arguments it
+	// confirms what it sent and goes on, never signing a step twice.
+	SweepStep(ctx context.Context, addr keys.Address, code string, units *big.Int, maxFeePercent int64) (Step, error)
+}
+
+// Step is where a sweep's transactions stand on chain.
+type Step struct {
+	GasTx, TxID string
+	// Done: the sweep's transaction is mined (Failed: reverted); Fee is what all its
+	// transactions cost, in the network's coin.
+	Done, Failed bool
+	Fee          *big.Int
+}
+
+// Errors.
+var (
+	// ErrNotWorth: the sweep's fee would be more than MaxFeePercent of it.
+	ErrNotWorth = errors.New("sweeping this costs too large a share of it in fees")
+	// ErrRejected: the node refused one of the sweep's transactions for good.
+	ErrRejected = errors.New("the node refused the sweep's transaction")
+)
