@@ -63,14 +63,18 @@ func testSweepCandidates(t *testing.T, s storage.Store) {
 	if cs := cands(ethLive, 10); len(cs) != 1 {
 		t.Errorf("SweepCandidates of the live network: %+v", cs)
 	}
-	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.MarkSwept(ctx, ethTest, cs[0].Transfers, true) })
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		return tx.MarkSwept(ctx, ethTest, cs[0].Transfers, true)
+	})
 	if got := cands(ethTest, 10); len(got) != 1 || got[0].Asset != "USDT_ETHEREUM" {
 		t.Errorf("after MarkSwept: %+v", got)
 	}
 	if got := cands(ethLive, 10); len(got) != 1 {
 		t.Errorf("MarkSwept of the test network reached the live one: %+v", got)
 	}
-	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.MarkSwept(ctx, ethTest, cs[0].Transfers[:1], false) })
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		return tx.MarkSwept(ctx, ethTest, cs[0].Transfers[:1], false)
+	})
 	if got := cands(ethTest, 10); len(got) != 2 || !slices.Equal(got[0].Transfers, cs[0].Transfers[:1]) {
 		t.Errorf("after a sweep gave one transfer back: %+v", got)
 	}
