@@ -415,7 +415,7 @@ func New(cfg Config) (*Gateway, error) {
 		Approver: cfg.Payouts.Approver, Follow: g.follow, FollowFor: cfg.Payouts.FollowFor, Now: g.now, Logger: g.log,
 		Changed: func(ctx context.Context, tx payout.Tx, p *payout.Payout) error {
 			return g.refunds.PayoutChanged(ctx, tx.(refund.Tx), p)
-		}})
+		}, FundsShort: fundsShort(cfg)})
 	if err != nil {
 		g.Close()
 		return nil, err

@@ -50,6 +50,15 @@ func (g *Gateway) newTreasury(cfg Config) error {
 	return err
 }
 
+// fundsShort is payout.Config.FundsShort: with sweeps on, a hot wallet without the
+// funds (yet) makes a payout wait for the sweeps, up to PayoutOptions.FundsWait.
+func fundsShort(cfg Config) func(error) bool {
+	if !cfg.Treasury.Sweep {
+		return nil
+	}
+	return func(err error) bool { return errors.Is(err, evm.ErrInsufficientFunds) }
+}
+
 // evmSweeper is an EVM wallet as the sweep pass uses it.
 type evmSweeper struct{ w *evm.Wallet }
 

@@ -82,15 +82,17 @@ func (s *Service) send(ctx context.Context, p *Payout) error {
 		return err
 	}
 	a, _ := s.cfg.Assets.Get(p.Asset)
-	if sendErr != nil && !w.Rejected(sendErr) {
+	short := sendErr != nil && s.cfg.FundsShort != nil && s.cfg.FundsShort(sendErr)
+	if sendErr != nil && (!w.Rejected(sendErr) || short) {
 		waited := s.cfg.Now().Sub(p.UpdatedAt)
-		if !errors.Is(sendErr, chains.ErrFundsUnconfirmed) || waited < s.cfg.FundsWait {
+		if !(errors.Is(sendErr, chains.ErrFundsUnconfirmed) || short) || waited < s.cfg.FundsWait {
 			s.cfg.Logger.WarnContext(ctx, "payout: broadcast deferred", "payout", p.ID, "send", p.SendID, "err", sendErr)
 			return nil
 		}
-		// The wallet's funds did not become spendable within FundsWait: give up and
-		// release the hold rather than keep the merchant's money held.
-		sendErr = fmt.Errorf("waited %s for the wallet's funds to confirm: %w", waited.Round(time.Second), sendErr)
+		// The wallet's funds did not become spendable (or were not swept to it) within
+		// FundsWait: give up and release the hold rather than keep the merchant's money
+		// held.
+		sendErr = fmt.Errorf("waited %s for the wallet's funds: %w", waited.Round(time.Second), sendErr)
 	}
 	n := chains.NetworkRef{ID: p.Network, Mode: p.Mode}
 	err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {

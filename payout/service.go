@@ -65,8 +65,12 @@ type Config struct {
 	Notifier Notifier
 	// FundsWait is how long a payout the ledger covers waits for the chain wallet's
 	// funds to become spendable (chains.ErrFundsUnconfirmed: its own change not yet
-	// confirmed) before it fails with its hold released (default 1 h).
+	// confirmed; or FundsShort) before it fails with its hold released (default 1 h).
 	FundsWait time.Duration
+	// FundsShort, if set, says that a wallet's refusal means its funds are short for
+	// now (an EVM hot wallet that sweeps will fill): the payout waits up to FundsWait
+	// instead of failing at once.
+	FundsShort func(err error) bool
 	// Follow hands a payout's transaction, once its broadcast is recorded, to the
 	// running chain watcher of its network, which reports it back to Apply.
 	Follow func(n chains.NetworkRef, t chains.Sent)

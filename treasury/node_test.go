@@ -3,7 +3,9 @@ package treasury_test
 import (
 	"context"
 	"math/big"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
@@ -12,6 +14,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/treasury"
 	"github.com/shopspring/decimal"
 )
@@ -113,4 +116,123 @@ func TestSweep_DepositsReachTheHotWalletByThePassAlone(t *testing.T) {
 	if a := e.Available("ETH"); !a.Equal(kassatest.Dec("1").Sub(fa)) {
 		t.Fatalf("ETH available moved to %s", a)
 	}
+}
+
+// TestSweep_PayoutWaitsForTheSweep: a USDT payout asked for while the hot wallet has
+// no USDT yet (the deposits are still on their invoice addresses) waits, processing
+// and held, and completes once the sweep pass has brought the tokens; with nothing to
+// sweep (the threshold out of reach) it fails after PayoutOptions.FundsWait with its
+// holds released.
+func TestSweep_PayoutWaitsForTheSweep(t *testing.T) {
+	ctx := context.Background()
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true}))
+	e.Credit("ETH", "1")
+	e.Credit("USDT_ETHEREUM", "100")
+	dest := "0x00000000000000000000000000000000000000dd"
+	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("60"), Currency: "USDT", Network: "ethereum", Destination: dest})
+	if err != nil || p.Status != payout.StatusProcessing {
+		t.Fatalf("a payout before the sweep: %+v, %v", p, err)
+	}
+	for i := 0; ; i++ {
+		got, err := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == payout.StatusCompleted {
+			break
+		}
+		if got.Status == payout.StatusFailed || i == 60 {
+			t.Fatalf("payout after %d blocks: %+v", i, got)
+		}
+		e.ETH.Mine(1)
+		e.Sync()
+	}
+	if b := e.ETH.TokenBalance(evmdevnet.USDT, dest); b.Cmp(e.Units("USDT_ETHEREUM", kassatest.Dec("60"))) != 0 {
+		t.Fatalf("the destination holds %s USDT units", b)
+	}
+	e.Verify()
+
+	f := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true,
+		Thresholds: map[string]decimal.Decimal{"USDT_ETHEREUM": kassatest.Dec("1000000")}}))
+	f.Credit("ETH", "1")
+	f.Credit("USDT_ETHEREUM", "100")
+	p, err = f.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("60"), Currency: "USDT", Network: "ethereum", Destination: dest})
+	if err != nil || p.Status != payout.StatusProcessing {
+		t.Fatalf("a payout nothing will be swept for: %+v, %v", p, err)
+	}
+	f.Clock.Advance(30 * time.Minute)
+	f.Sync()
+	if got, _ := f.G.Payouts().Get(ctx, asset.Test, p.ID); got.Status != payout.StatusProcessing {
+		t.Fatalf("within FundsWait: %s", got.Status)
+	}
+	f.Clock.Advance(31 * time.Minute)
+	f.Sync()
+	got, _ := f.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if got.Status != payout.StatusFailed || !strings.Contains(got.FailureReason, "waited") {
+		t.Fatalf("after FundsWait: %+v", got)
+	}
+	if a := f.Available("USDT_ETHEREUM"); !a.Equal(kassatest.Dec("100")) {
+		t.Fatalf("USDT available %s after the failure", a)
+	}
+	f.Verify()
+}
+
+// TestSweep_RestartBetweenTopUpAndTokenSweepResumes: the Gateway stops after a USDT
+// sweep's gas top-up was sent and before the tokens moved; the restarted one goes on
+// from there: the same top-up (no second one), one token transfer, one sweep record.
+func TestSweep_RestartBetweenTopUpAndTokenSweepResumes(t *testing.T) {
+	ctx := context.Background()
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true}))
+	e.Credit("ETH", "1")
+	for i := 0; ; i++ { // the ETH deposit reaches the hot wallet: it pays the top-ups
+		sw, _ := e.G.Treasury().Sweeps(ctx, asset.Test)
+		if len(sw) == 1 && sw[0].Status == treasury.SweepCompleted {
+			break
+		}
+		if i == 20 {
+			t.Fatalf("ETH sweep: %+v", sw)
+		}
+		e.ETH.Mine(1)
+		e.Sync()
+	}
+	e.Credit("USDT_ETHEREUM", "100")
+	usdt := func() *treasury.Sweep {
+		sw, _ := e.G.Treasury().Sweeps(ctx, asset.Test)
+		var found *treasury.Sweep
+		for _, s := range sw {
+			if s.Asset == "USDT_ETHEREUM" {
+				if found != nil {
+					t.Fatalf("two USDT sweeps: %+v and %+v", found, s)
+				}
+				found = s
+			}
+		}
+		return found
+	}
+	first := usdt()
+	if first == nil || first.Status != treasury.SweepToppingUp || first.GasTx == "" {
+		t.Fatalf("USDT sweep after its first step: %+v", first)
+	}
+	e.G.Close() // stops between the top-up and the token transfer
+	e.ETH.Mine(1)
+	e.Open(e.BTC.RPC)
+	for i := 0; ; i++ {
+		s := usdt()
+		if s.Status == treasury.SweepCompleted {
+			if s.GasTx != first.GasTx || s.ID != first.ID {
+				t.Fatalf("after the restart: %+v, before %+v", s, first)
+			}
+			break
+		}
+		if i == 20 || s.Status == treasury.SweepFailed {
+			t.Fatalf("USDT sweep: %+v", s)
+		}
+		e.ETH.Mine(1)
+		e.Sync()
+	}
+	hot, _ := e.Keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+	if b := e.ETH.TokenBalance(evmdevnet.USDT, hot.Encoded); b.Cmp(e.Units("USDT_ETHEREUM", kassatest.Dec("100"))) != 0 {
+		t.Fatalf("the hot wallet holds %s USDT units", b)
+	}
+	e.Verify()
 }
