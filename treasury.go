@@ -64,6 +64,8 @@ type evmSweeper struct{ w *evm.Wallet }
 
 func (s evmSweeper) FeeAsset() string { return s.w.FeeAsset() }
 
+func (s evmSweeper) HotAddress() string { return s.w.HotAddress() }
+
 func (s evmSweeper) ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error) {
 	return s.w.ConfirmedBalance(ctx, addr, code, confirmations)
 }

@@ -232,6 +232,7 @@ var operationIDs = map[string]string{
 	"GET /v1/invoices/{id}/rebounds":                "listInvoiceRebounds",
 	"GET /refunds/{token}":                          "refundClaimPage",
 	"POST /refunds/{token}":                         "claimRefund",
+	"GET /v1/treasury":                              "getTreasury",
 	"GET /v1/withdrawals/min-amount":                "getMinPayout",
 	"GET /v1/withdrawals/fee-estimate":              "estimatePayoutFee",
 	"POST /v1/webhook-endpoints":                    "createWebhookEndpoint",

@@ -254,6 +254,7 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("GET", "/v1/refunds?invoice_id="+rid, nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/invoices/"+rid+"/refunds", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/invoices/"+rid+"/rebounds", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/treasury", nil, nil), 200, "")
 	waiting := a.do("POST", "/v1/refunds", map[string]any{"invoice_id": rid, "amount": "100"}, nil)
 	want(t, waiting, 201, "")
 	want(t, a.do("POST", "/v1/refunds/"+waiting.data()["id"].(string)+"/cancel", nil, nil), 200, "")

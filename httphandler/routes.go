@@ -87,6 +87,7 @@ func (h *Handler) routes() []route {
 		{"POST", "/v1/refunds/{id}/cancel", false, "Cancel a refund still waiting for the payer's address", h.cancelRefund, routeDoc{data: refundJSON{}}},
 		{"GET", "/v1/invoices/{id}/rebounds", false, "What Kassa gives back of an invoice on its own (rebounds)", h.invoiceRebounds, routeDoc{data: []reboundJSON{}}},
 		{"GET", "/v1/invoices/{id}/refunds", false, "The refunds of an invoice, payment or checkout session", h.invoiceRefunds, routeDoc{data: []refundJSON{}}},
+		{"GET", "/v1/treasury", false, "Hot wallets, sweeps under way and the latest sweeps", h.treasury, routeDoc{data: treasuryJSON{}}},
 		{"GET", "/v1/withdrawals/min-amount", false, "Minimum payout of an asset", h.minAmount, routeDoc{data: minAmountJSON{}, query: assetParams}},
 		{"GET", "/v1/withdrawals/fee-estimate", false, "Fees of a payout", h.feeEstimate, routeDoc{data: payout.Estimate{},
 			query: append(append([]param{}, assetParams...), param{name: "amount", desc: "The payout's amount (for the service fee).",

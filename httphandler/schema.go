@@ -13,6 +13,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/treasury"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -69,6 +70,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[refund.Status]():          stringsOf(refundStatuses),
 	reflect.TypeFor[refund.Rate]():            {string(refund.RateInvoice), string(refund.RateCurrent)},
 	reflect.TypeFor[refund.FeePayer]():        {string(refund.FeeCustomer), string(refund.FeeMerchant)},
+	reflect.TypeFor[treasury.SweepStatus]():   {string(treasury.SweepToppingUp), string(treasury.SweepSweeping), string(treasury.SweepCompleted), string(treasury.SweepFailed)},
 }
 
 var webhookDeliveryStatuses = []string{string(webhook.DeliveryPending), string(webhook.DeliverySucceeded), string(webhook.DeliveryFailed)}
@@ -94,6 +96,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[refundJSON]():          "Refund",
 	reflect.TypeFor[refundRequest]():       "RefundRequest",
 	reflect.TypeFor[reboundJSON]():         "Rebound",
+	reflect.TypeFor[treasuryJSON]():        "Treasury",
 	reflect.TypeFor[endpointRequest]():     "CreateWebhookEndpointRequest",
 	reflect.TypeFor[endpointUpdate]():      "UpdateWebhookEndpointRequest",
 	reflect.TypeFor[deletedJSON]():         "Deleted",

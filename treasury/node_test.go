@@ -107,6 +107,10 @@ func TestSweep_DepositsReachTheHotWalletByThePassAlone(t *testing.T) {
 		t.Fatalf("USDT available %s", a)
 	}
 	e.Verify()
+	ov, err := e.G.Treasury().Overview(ctx, asset.Test)
+	if err != nil || len(ov) != 1 || ov[0].HotAddress != hot.Encoded || !ov[0].Hot["USDT_ETHEREUM"].Equal(kassatest.Dec("500")) || ov[0].OpenSweeps != 0 {
+		t.Fatalf("overview: %+v, %v", ov, err)
+	}
 	// Nothing is swept twice.
 	e.ETH.Mine(3)
 	e.Sync()

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -264,4 +266,53 @@ func (s *Service) Sweeps(ctx context.Context, m asset.Mode) ([]*Sweep, error) {
 func familyOf(r *asset.Registry, n chains.NetworkRef) asset.Family {
 	net, _ := r.Network(n.ID)
 	return net.Family
+}
+
+// Overview is what the treasury holds on one network (Service.Overview).
+type Overview struct {
+	Network asset.NetworkID `json:"network"`
+	// HotAddress is where sweeps go and payouts leave from.
+	HotAddress string `json:"hot_address"`
+	// Hot is what the hot wallet holds per asset code, at one confirmation.
+	Hot map[string]decimal.Decimal `json:"hot"`
+	// Sweeping is what open sweeps are moving to it, per asset code.
+	Sweeping map[string]decimal.Decimal `json:"sweeping"`
+	// OpenSweeps counts the sweeps under way.
+	OpenSweeps int `json:"open_sweeps"`
+}
+
+// Overview reports each network of mode m that sweeps: its hot wallet's balances and
+// the sweeps under way. A node that does not answer leaves its network's balances
+// out (Hot empty) rather than failing the whole report.
+func (s *Service) Overview(ctx context.Context, m asset.Mode) ([]Overview, error) {
+	var out []Overview
+	for n, sw := range s.cfg.Sweepers {
+		if n.Mode != m {
+			continue
+		}
+		o := Overview{Network: n.ID, HotAddress: sw.HotAddress(), Hot: map[string]decimal.Decimal{}, Sweeping: map[string]decimal.Decimal{}}
+		for _, a := range s.cfg.Assets.AssetsOn(n.ID) {
+			b, err := sw.ConfirmedBalance(ctx, o.HotAddress, a.Code, 1)
+			if err != nil {
+				s.cfg.Logger.WarnContext(ctx, "treasury: hot wallet balance unknown", "network", n, "asset", a.Code, "err", err)
+				continue
+			}
+			o.Hot[a.Code] = a.FromBaseUnits(b)
+		}
+		var open []*Sweep
+		if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+			var err error
+			open, err = tx.OpenSweeps(ctx, n)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		o.OpenSweeps = len(open)
+		for _, sp := range open {
+			o.Sweeping[sp.Asset] = o.Sweeping[sp.Asset].Add(sp.Amount)
+		}
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b Overview) int { return strings.Compare(string(a.Network), string(b.Network)) })
+	return out, nil
 }

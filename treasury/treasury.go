@@ -98,6 +98,8 @@ type Tx interface {
 type Sweeper interface {
 	// FeeAsset is the asset code fees are paid in (the network's coin).
 	FeeAsset() string
+	// HotAddress is where sweeps go.
+	HotAddress() string
 	// ConfirmedBalance is what addr holds of code at the given confirmations.
 	ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error)
 	// SweepStep takes the next step of sweeping units of code from addr to the hot

@@ -69,6 +69,7 @@ var EventTypes = []event.Type{
 	"payout.created", "payout.pending_verification", "payout.broadcast", "payout.completed", "payout.failed",
 	"refund.created", "refund.succeeded", "refund.failed", "refund.cancelled",
 	"rebound.created", "rebound.completed", "rebound.failed", "rebound.cancelled",
+	"sweep.completed", "sweep.failed",
 	event.BalanceDeficit, EndpointDisabled,
 }
 

@@ -560,6 +560,30 @@ func (e RefundRequestReason) Valid() bool {
 	}
 }
 
+// Defines values for SweepStatus.
+const (
+	SweepStatusCompleted SweepStatus = "completed"
+	SweepStatusFailed    SweepStatus = "failed"
+	SweepStatusSweeping  SweepStatus = "sweeping"
+	SweepStatusToppingUp SweepStatus = "topping_up"
+)
+
+// Valid indicates whether the value is a known member of the SweepStatus enum.
+func (e SweepStatus) Valid() bool {
+	switch e {
+	case SweepStatusCompleted:
+		return true
+	case SweepStatusFailed:
+		return true
+	case SweepStatusSweeping:
+		return true
+	case SweepStatusToppingUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerifySessionResultStatus.
 const (
 	VerifySessionResultStatusConfirming VerifySessionResultStatus = "confirming"
@@ -1123,6 +1147,15 @@ type MinAmount struct {
 	NetworkFee string `json:"network_fee"`
 }
 
+// Overview defines model for Overview.
+type Overview struct {
+	Hot        map[string]string `json:"hot"`
+	HotAddress string            `json:"hot_address"`
+	Network    string            `json:"network"`
+	OpenSweeps int               `json:"open_sweeps"`
+	Sweeping   map[string]string `json:"sweeping"`
+}
+
 // Pagination defines model for Pagination.
 type Pagination struct {
 	HasMore bool `json:"has_more"`
@@ -1424,6 +1457,30 @@ type Supported struct {
 	Networks []string `json:"networks"`
 }
 
+// Sweep defines model for Sweep.
+type Sweep struct {
+	Address string `json:"address"`
+
+	// Amount A decimal number, written as a string to keep it exact.
+	Amount        string    `json:"amount"`
+	Code          string    `json:"code"`
+	CreatedAt     time.Time `json:"created_at"`
+	FailureReason *string   `json:"failure_reason,omitempty"`
+
+	// Fee A decimal number, written as a string to keep it exact.
+	Fee       *string     `json:"fee"`
+	GasTxHash *string     `json:"gas_tx_hash,omitempty"`
+	Id        string      `json:"id"`
+	Network   string      `json:"network"`
+	Status    SweepStatus `json:"status"`
+	Transfers []string    `json:"transfers"`
+	TxHash    *string     `json:"tx_hash,omitempty"`
+	UpdatedAt time.Time   `json:"updated_at"`
+}
+
+// SweepStatus defines model for Sweep.Status.
+type SweepStatus string
+
 // TestPayRequest defines model for TestPayRequest.
 type TestPayRequest struct {
 	// Amount A decimal number, written as a string to keep it exact.
@@ -1452,6 +1509,13 @@ type Transfer struct {
 	Network       string  `json:"network"`
 	Status        string  `json:"status"`
 	Txid          string  `json:"txid"`
+}
+
+// Treasury defines model for Treasury.
+type Treasury struct {
+	Networks []Overview `json:"networks"`
+	Sweeping bool       `json:"sweeping"`
+	Sweeps   []*Sweep   `json:"sweeps"`
 }
 
 // UpdateWebhookEndpointRequest defines model for UpdateWebhookEndpointRequest.
@@ -2274,6 +2338,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/transactions/{txid} (the `GetTransaction` operationId).
 	GetTransaction(ctx context.Context, txid string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTreasury Hot wallets, sweeps under way and the latest sweeps
+	//
+	// Corresponds with GET /v1/treasury (the `GetTreasury` operationId).
+	GetTreasury(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSupportedNetworks Networks per currency
 	//
@@ -3218,6 +3287,21 @@ func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsP
 // Corresponds with GET /v1/transactions/{txid} (the `GetTransaction` operationId).
 func (c *Client) GetTransaction(ctx context.Context, txid string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTransactionRequest(c.Server, txid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTreasury Hot wallets, sweeps under way and the latest sweeps
+//
+// Corresponds with GET /v1/treasury (the `GetTreasury` operationId).
+func (c *Client) GetTreasury(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTreasuryRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -5760,6 +5844,33 @@ func NewGetTransactionRequest(server string, txid string) (*http.Request, error)
 	return req, nil
 }
 
+// NewGetTreasuryRequest constructs an http.Request for the GetTreasury method
+func NewGetTreasuryRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/treasury")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListSupportedNetworksRequest constructs an http.Request for the ListSupportedNetworks method
 func NewListSupportedNetworksRequest(server string) (*http.Request, error) {
 	var err error
@@ -6661,6 +6772,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/transactions/{txid} (the `GetTransaction` operationId).
 	GetTransactionWithResponse(ctx context.Context, txid string, reqEditors ...RequestEditorFn) (*GetTransactionResponse, error)
+
+	// GetTreasuryWithResponse Hot wallets, sweeps under way and the latest sweeps
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/treasury (the `GetTreasury` operationId).
+	GetTreasuryWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTreasuryResponse, error)
 
 	// ListSupportedNetworksWithResponse Networks per currency
 	//
@@ -11359,6 +11477,116 @@ func (r GetTransactionResponse) ContentType() string {
 	return ""
 }
 
+type GetTreasuryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   Treasury    `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTreasuryResponse) GetJSON200() *struct {
+	Data   Treasury    `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTreasuryResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTreasuryResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetTreasuryResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTreasuryResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetTreasuryResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetTreasuryResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetTreasuryResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetTreasuryResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTreasuryResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTreasuryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTreasuryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTreasuryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTreasuryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListSupportedNetworksResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13187,6 +13415,19 @@ func (c *ClientWithResponses) GetTransactionWithResponse(ctx context.Context, tx
 		return nil, err
 	}
 	return ParseGetTransactionResponse(rsp)
+}
+
+// GetTreasuryWithResponse Hot wallets, sweeps under way and the latest sweeps
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/treasury (the `GetTreasury` operationId).
+func (c *ClientWithResponses) GetTreasuryWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTreasuryResponse, error) {
+	rsp, err := c.GetTreasury(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTreasuryResponse(rsp)
 }
 
 // ListSupportedNetworksWithResponse Networks per currency
@@ -17080,6 +17321,98 @@ func ParseGetTransactionResponse(rsp *http.Response) (*GetTransactionResponse, e
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			Data   []Transfer  `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTreasuryResponse parses an HTTP response from a GetTreasuryWithResponse call
+func ParseGetTreasuryResponse(rsp *http.Response) (*GetTreasuryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTreasuryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   Treasury    `json:"data"`
 			Status interface{} `json:"status"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
