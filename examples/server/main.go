@@ -105,6 +105,11 @@
 //	                            underpayments are given back on their own: test, live or
 //	                            test,live (default none)
 //	KASSA_REFUND_CLAIM_TTL      how long a refund's claim link works (default 720h)
+//	KASSA_SWEEP                 1: sweep confirmed EVM deposits to the hot wallet, where
+//	                            payouts leave from (default 0 in this version)
+//	KASSA_SWEEP_THRESHOLDS      CODE=amount pairs: sweep an address's balance from this
+//	                            amount (default: each asset's minimum payout)
+//	KASSA_SWEEP_MAX_FEE_PERCENT the most a native-coin sweep may cost, in % of it (default 5)
 //	KASSA_SMTP_ADDR, KASSA_SMTP_FROM, KASSA_OWNER_EMAIL  mail payout codes to the owner
 //	                            (KASSA_SMTP_USER/KASSA_SMTP_PASS for PLAIN auth); without
 //	                            them test-mode codes are logged at WARN with the payout id

@@ -146,6 +146,17 @@ func TestServer(t *testing.T) {
 	stop()
 }
 
+func TestTreasuryOptions(t *testing.T) {
+	get := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	o, err := treasuryOptions(get(map[string]string{"KASSA_SWEEP": "1", "KASSA_SWEEP_THRESHOLDS": "usdt_ethereum=50, ETH=0.05", "KASSA_SWEEP_MAX_FEE_PERCENT": "3"}))
+	if err != nil || !o.Sweep || o.Thresholds["USDT_ETHEREUM"].String() != "50" || o.Thresholds["ETH"].String() != "0.05" || o.MaxFeePercent != 3 {
+		t.Fatalf("options %+v, %v", o, err)
+	}
+	if o, err := treasuryOptions(get(nil)); err != nil || o.Sweep || o.Thresholds != nil {
+		t.Fatalf("defaults %+v, %v", o, err)
+	}
+}
+
 func TestPayoutOptions(t *testing.T) {
 	get := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	po, err := payoutOptions(get(map[string]string{"KASSA_PAYOUT_APPROVAL_USD": "250.5", "KASSA_SMTP_ADDR": "127.0.0.1:25",
@@ -301,6 +312,9 @@ func TestSettings_RefusedAtStart(t *testing.T) {
 		{map[string]string{"KASSA_IDEMPOTENCY_LEASE": "1"}, "KASSA_IDEMPOTENCY_LEASE", "positive Go duration"},
 		{map[string]string{"KASSA_REFUND_CLAIM_TTL": "a month"}, "KASSA_REFUND_CLAIM_TTL", "positive Go duration"},
 		{map[string]string{"KASSA_REBOUNDS": "test,production"}, "KASSA_REBOUNDS", "test,live"},
+		{map[string]string{"KASSA_SWEEP": "yes"}, "KASSA_SWEEP", "want 1"},
+		{map[string]string{"KASSA_SWEEP_THRESHOLDS": "USDT=lots"}, "KASSA_SWEEP_THRESHOLDS", "CODE=amount"},
+		{map[string]string{"KASSA_SWEEP_MAX_FEE_PERCENT": "150"}, "KASSA_SWEEP_MAX_FEE_PERCENT", "1 to 100"},
 		{map[string]string{"KASSA_ADDR": "8080"}, "KASSA_ADDR", "host:port"},
 		{map[string]string{"KASSA_FIXED_RATES": "BTC=65000"}, "KASSA_FIXED_RATES", "CODE:USD=price"},
 		{map[string]string{"KASSA_PAYOUT_APPROVAL_USD": "-1"}, "KASSA_PAYOUT_APPROVAL_USD", "positive amount"},

@@ -68,8 +68,9 @@ type settings struct {
 	publicMnemonic bool // the keyring is the public test mnemonic's
 	fixedRates     rates.Fixed
 	payouts        kassa.PayoutOptions
-	rebounds       map[asset.Mode]bool // KASSA_REBOUNDS
-	claimTTL       time.Duration       // KASSA_REFUND_CLAIM_TTL
+	rebounds       map[asset.Mode]bool   // KASSA_REBOUNDS
+	treasury       kassa.TreasuryOptions // KASSA_SWEEP, KASSA_SWEEP_*
+	claimTTL       time.Duration         // KASSA_REFUND_CLAIM_TTL
 	webhookTimeout time.Duration
 	webhookLease   time.Duration
 	poll           time.Duration
@@ -214,6 +215,9 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 			}
 			s.rebounds[mode] = true
 		}
+	}
+	if s.treasury, err = treasuryOptions(getenv); err != nil {
+		return nil, err
 	}
 	durs := []*time.Duration{&s.webhookTimeout, &s.webhookLease, &s.poll, &s.http.IdempotencyLease, &s.claimTTL}
 	for i, name := range []string{"KASSA_WEBHOOK_TIMEOUT", "KASSA_WEBHOOK_LEASE", "KASSA_POLL_INTERVAL", "KASSA_IDEMPOTENCY_LEASE", "KASSA_REFUND_CLAIM_TTL"} {
@@ -625,7 +629,7 @@ func (s *settings) gateway(ctx context.Context, log *slog.Logger) (*kassa.Gatewa
 	}
 	cfg := kassa.Config{Keyring: s.keyring, Chains: backends, Instance: s.instance,
 		Rates: cache, MasterKey: s.master, Assets: s.reg, Logger: log, Payouts: s.payouts, PollInterval: s.poll,
-		Rebounds: s.rebounds, RefundClaimTTL: s.claimTTL,
+		Rebounds: s.rebounds, RefundClaimTTL: s.claimTTL, Treasury: s.treasury,
 		Webhooks: webhook.Options{AllowPrivate: s.allowPrivate, Timeout: s.webhookTimeout, Lease: s.webhookLease}}
 	if s.metrics != nil {
 		cfg.Metrics = s.metrics
@@ -648,6 +652,39 @@ func (s *settings) gateway(ctx context.Context, log *slog.Logger) (*kassa.Gatewa
 		g.Close()
 		closeAll()
 	}, nil
+}
+
+// treasuryOptions reads the sweep settings: KASSA_SWEEP=1 turns sweeps on,
+// KASSA_SWEEP_THRESHOLDS ("USDT_ETHEREUM=50,ETH=0.05") and KASSA_SWEEP_MAX_FEE_PERCENT
+// tune them.
+func treasuryOptions(getenv func(string) string) (kassa.TreasuryOptions, error) {
+	var t kassa.TreasuryOptions
+	switch v := getenv("KASSA_SWEEP"); v {
+	case "", "0":
+	case "1":
+		t.Sweep = true
+	default:
+		return t, bad("KASSA_SWEEP", "want 1 (sweep EVM deposits to the hot wallet) or 0, got %q", v)
+	}
+	if v := getenv("KASSA_SWEEP_THRESHOLDS"); v != "" {
+		t.Thresholds = map[string]decimal.Decimal{}
+		for _, part := range strings.Split(v, ",") {
+			code, amount, ok := strings.Cut(strings.TrimSpace(part), "=")
+			d, err := decimal.NewFromString(amount)
+			if !ok || code == "" || err != nil || d.IsNegative() {
+				return t, bad("KASSA_SWEEP_THRESHOLDS", "want CODE=amount pairs such as USDT_ETHEREUM=50,ETH=0.05, got %q", v)
+			}
+			t.Thresholds[strings.ToUpper(code)] = d
+		}
+	}
+	if v := getenv("KASSA_SWEEP_MAX_FEE_PERCENT"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 || n > 100 {
+			return t, bad("KASSA_SWEEP_MAX_FEE_PERCENT", "want a percentage from 1 to 100, got %q", v)
+		}
+		t.MaxFeePercent = n
+	}
+	return t, nil
 }
 
 // payoutOptions reads the approval threshold and the SMTP settings for payout codes.
