@@ -2,12 +2,16 @@ package kassa
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 
+	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/treasury"
 	"github.com/shopspring/decimal"
@@ -26,6 +30,10 @@ type TreasuryOptions struct {
 	// MaxFeePercent: a native-coin sweep costing more than this share of it in fees
 	// waits for more deposits (default 5).
 	MaxFeePercent int64
+	// Cold forwards, per EVM network and mode, what the hot wallet holds above its
+	// ceilings to a cold wallet, as payouts of the merchant's own (no code; checked at
+	// start: the address must be of the network and not one of ours). Needs Sweep.
+	Cold map[chains.NetworkRef]treasury.Cold
 }
 
 // Treasury returns the treasury pass (its sweeps), nil unless
@@ -43,11 +51,67 @@ func (g *Gateway) newTreasury(cfg Config) error {
 			sweepers[n] = evmSweeper{ew.EVMWallet()}
 		}
 	}
+	cold := map[chains.NetworkRef]treasury.Cold{}
+	for n, c := range cfg.Treasury.Cold {
+		w, ok := g.wallets[n]
+		if _, sweeps := sweepers[n]; !ok || !sweeps {
+			return fmt.Errorf("kassa: Treasury.Cold: %s has no EVM wallet that sweeps", n)
+		}
+		addr, err := w.CanonicalAddress(c.Address)
+		if err != nil {
+			return fmt.Errorf("kassa: Treasury.Cold of %s: %w", n, err)
+		}
+		var own bool
+		if err := g.store.View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+			_, found, err := tx.LookupAddress(ctx, asset.FamilyEVM, n.Mode, addr)
+			own = found
+			return err
+		}); err != nil {
+			return err
+		}
+		if own || addr == sweepers[n].HotAddress() {
+			return fmt.Errorf("kassa: Treasury.Cold of %s: %s is one of our own addresses", n, addr)
+		}
+		for code := range c.Ceilings {
+			if a, err := g.assets.Get(code); err != nil || a.Network != n.ID {
+				return fmt.Errorf("kassa: Treasury.Cold of %s: %q is not an asset of the network", n, code)
+			}
+		}
+		cold[n] = treasury.Cold{Address: addr, Ceilings: c.Ceilings}
+	}
 	var err error
 	g.treasury, err = treasury.New(treasury.Config{Assets: g.assets, Update: storage.Runner[treasury.Tx](g.store.Update),
 		View: storage.Runner[treasury.Tx](g.store.View), Sweepers: sweepers, Thresholds: cfg.Treasury.Thresholds,
-		MaxFeePercent: cfg.Treasury.MaxFeePercent, Now: g.now, Logger: g.log})
+		MaxFeePercent: cfg.Treasury.MaxFeePercent, Cold: cold, Forwarder: forwarder{g}, Now: g.now, Logger: g.log})
 	return err
+}
+
+// forwarder pays the cold wallets with the Gateway's payouts.
+type forwarder struct{ g *Gateway }
+
+func (f forwarder) Forward(ctx context.Context, n chains.NetworkRef, code, dest string, amount decimal.Decimal, key string) (string, error) {
+	a, err := f.g.assets.Get(code)
+	if err != nil {
+		return "", err
+	}
+	p, err := f.g.payouts.Create(ctx, n.Mode, payout.CreateParams{RequestKey: "treasury:" + key, Amount: amount, Currency: a.Currency,
+		Network: string(n.ID), Destination: dest, Internal: true, Metadata: json.RawMessage(`{"treasury":"cold"}`)})
+	var be *payout.BroadcastError
+	if errors.As(err, &be) {
+		return be.PayoutID, nil // refused and failed: Forwarded says so
+	}
+	if err != nil {
+		return "", err
+	}
+	return p.ID, nil
+}
+
+func (f forwarder) Forwarded(ctx context.Context, m asset.Mode, id string) (done, failed bool, err error) {
+	p, err := f.g.payouts.Get(ctx, m, id)
+	if err != nil {
+		return false, false, err
+	}
+	return p.Status == payout.StatusCompleted, p.Status == payout.StatusFailed || p.Status == payout.StatusCancelled, nil
 }
 
 // fundsShort is payout.Config.FundsShort: with sweeps on, a hot wallet without the

@@ -16,6 +16,9 @@ const (
 	ApprovalAutomatic = "automatic"
 	// ApprovalCode: it waited for (or waits for) a one-time code.
 	ApprovalCode = "code"
+	// ApprovalInternal: a move to an address the operator configured (the treasury's
+	// cold storage, CreateParams.Internal): no code.
+	ApprovalInternal = "internal"
 )
 
 // ErrNoNotifier refuses a live payout that needs a one-time code when no Notifier is
@@ -82,7 +85,7 @@ func (s *Service) approve(ctx context.Context, tx Tx, m asset.Mode, plans []*pla
 	var auto []*plan
 	add := int64(0)
 	for _, pl := range plans {
-		if !pl.verify {
+		if !pl.verify && !pl.internal {
 			auto = append(auto, pl)
 			add += cents(pl.p.ValueUSD)
 		}
@@ -102,6 +105,10 @@ func (s *Service) approve(ctx context.Context, tx Tx, m asset.Mode, plans []*pla
 	}
 	for i, pl := range plans {
 		pl.p.Approval = ApprovalAutomatic
+		if pl.internal {
+			pl.p.Approval = ApprovalInternal
+			continue
+		}
 		if pl.verify {
 			if m == asset.Live && s.cfg.Notifier == nil {
 				f := "amount"

@@ -137,8 +137,9 @@ type Payout struct {
 	// ValueUSD is what the payout was worth in USD when it was created (rounded up to
 	// the cent); nil when no rate was known (such a payout always waits for a code).
 	ValueUSD *decimal.Decimal `json:"value_usd"`
-	// Approval is how it was let out: ApprovalAutomatic (under every threshold) or
-	// ApprovalCode (it waits, or waited, for a one-time code).
+	// Approval is how it was let out: ApprovalAutomatic (under every threshold),
+	// ApprovalCode (it waits, or waited, for a one-time code) or ApprovalInternal (the
+	// treasury's cold storage).
 	Approval   string `json:"approval"`
 	CustomerID string `json:"customer_id"`
 	// RefundID names the refund or rebound (package refund) this payout pays; "" for

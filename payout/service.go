@@ -149,6 +149,10 @@ type CreateParams struct {
 	// RefundID names the refund or rebound the payout pays (Hold); such a payout
 	// carries no service fee.
 	RefundID string
+	// Internal marks a move of the merchant's money to an address the operator
+	// configured in code (the treasury's cold storage): no one-time code, not counted
+	// in the rolling window, no service fee. Never set it from outside input.
+	Internal bool
 	// FeeOnTop adds the network fee to Amount when it is paid in the payout's own
 	// asset: the merchant's balance gives up Amount plus the fee and the recipient
 	// gets Amount. Without it the fee comes out of Amount. (A token's gas is held
@@ -163,6 +167,7 @@ type plan struct {
 	amount, fee, net, serv *big.Int
 	sender                 chains.Wallet
 	verify                 bool
+	internal               bool
 }
 
 // prepare validates one payout; errors are added to v under prefix.
@@ -224,7 +229,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 	}
 	hundred := decimal.NewFromInt(100)
 	service := decimal.Zero
-	if c.RefundID == "" {
+	if c.RefundID == "" && !c.Internal {
 		service = asset.DivRoundUp(c.Amount.Mul(s.cfg.ServiceFeePercent), hundred, a.Decimals)
 	}
 	pl.serv, _ = a.ToBaseUnits(service)
@@ -242,7 +247,8 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 		EstimatedFee: feeAsset.FromBaseUnits(fee), FeeCurrency: feeAsset.Code, NetAmount: a.FromBaseUnits(pl.net),
 		CustomerID: c.CustomerID, Metadata: c.Metadata, RefundID: c.RefundID, CreatedAt: now, UpdatedAt: now}
 	pl.p.ValueUSD = s.valueUSD(ctx, pl.p)
-	pl.verify = s.needsVerification(ctx, pl.p)
+	pl.internal = c.Internal
+	pl.verify = !c.Internal && s.needsVerification(ctx, pl.p)
 	return pl
 }
 

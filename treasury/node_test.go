@@ -9,6 +9,7 @@ import (
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/internal/nodetest"
 	"github.com/kassapay/kassa/invoice"
@@ -239,4 +240,51 @@ func TestSweep_RestartBetweenTopUpAndTokenSweepResumes(t *testing.T) {
 		t.Fatalf("the hot wallet holds %s USDT units", b)
 	}
 	e.Verify()
+}
+
+// TestCold_ExcessAboveTheCeilingIsForwarded: with a ceiling of 0.3 ETH, what the sweeps
+// bring to the hot wallet above it goes to the cold wallet as a payout of the
+// merchant's own (no code), followed to completion; the hot wallet keeps the ceiling.
+// A cold address that is one of ours, or not an address, is refused at start.
+func TestCold_ExcessAboveTheCeilingIsForwarded(t *testing.T) {
+	ctx := context.Background()
+	cold := "0x00000000000000000000000000000000000000c0"
+	eth := chains.NetworkRef{ID: asset.Ethereum, Mode: asset.Test}
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true,
+		Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: cold, Ceilings: map[string]decimal.Decimal{"ETH": kassatest.Dec("0.3")}}}}))
+	e.Credit("ETH", "1")
+	var fwd *treasury.Sweep
+	for i := 0; fwd == nil || fwd.Status != treasury.SweepCompleted; i++ {
+		if i == 40 {
+			t.Fatalf("cold forward: %+v", fwd)
+		}
+		e.ETH.Mine(1)
+		e.Sync()
+		sw, _ := e.G.Treasury().Sweeps(ctx, asset.Test)
+		for _, s := range sw {
+			if s.Kind == treasury.KindCold {
+				fwd = s
+			}
+		}
+	}
+	p, err := e.G.Payouts().Get(ctx, asset.Test, fwd.PayoutID)
+	if err != nil || p.Status != payout.StatusCompleted || p.Approval != payout.ApprovalInternal || !p.ServiceFee.IsZero() {
+		t.Fatalf("the forward's payout: %+v, %v", p, err)
+	}
+	if b := e.ETH.Balance(cold); b.Cmp(e.Units("ETH", p.NetAmount)) != 0 {
+		t.Fatalf("the cold wallet holds %s wei, the payout sent %s", b, p.NetAmount)
+	}
+	hot, _ := e.Keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+	if b := decimal.NewFromBigInt(e.ETH.Balance(hot.Encoded), -18); b.LessThan(kassatest.Dec("0.3")) || b.GreaterThan(kassatest.Dec("0.301")) {
+		t.Fatalf("the hot wallet keeps %s ETH, the ceiling is 0.3", b)
+	}
+	e.Verify()
+
+	for _, bad := range []string{"0xnot-an-address", hot.Encoded} {
+		_, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: t.TempDir() + "/k.db", Chains: []chains.Backend{e.EthB},
+			Assets: e.Reg, Treasury: kassa.TreasuryOptions{Sweep: true, Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: bad}}}})
+		if err == nil || !strings.Contains(err.Error(), "Treasury.Cold") {
+			t.Errorf("cold address %q: %v", bad, err)
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/internal/ids"
 	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
 )
 
@@ -31,8 +32,12 @@ type Config struct {
 	// MaxFeePercent: a native-coin sweep whose fee would be more than this share of it
 	// waits for more deposits (default 5). Tokens are swept from their threshold on.
 	MaxFeePercent int64
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// Cold forwards, per network, what the hot wallet holds above its ceilings
+	// (Forwarder pays it).
+	Cold      map[chains.NetworkRef]Cold
+	Forwarder Forwarder
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 // Service runs the sweep pass.
@@ -87,6 +92,12 @@ func (s *Service) step(ctx context.Context, n chains.NetworkRef, sw Sweeper) err
 	busy := map[string]bool{}
 	for _, sp := range open {
 		busy[sp.Address+"|"+sp.Asset] = true
+		if sp.Kind == KindCold {
+			if err := s.advanceCold(ctx, n, sp); err != nil {
+				errs = append(errs, fmt.Errorf("forward %s: %w", sp.ID, err))
+			}
+			continue
+		}
 		if err := s.advance(ctx, n, sw, sp); err != nil {
 			errs = append(errs, fmt.Errorf("sweep %s: %w", sp.ID, err))
 		}
@@ -99,7 +110,91 @@ func (s *Service) step(ctx context.Context, n chains.NetworkRef, sw Sweeper) err
 			errs = append(errs, fmt.Errorf("sweep of %s %s: %w", c.Asset, c.Address, err))
 		}
 	}
+	if cold, ok := s.cfg.Cold[n]; ok && s.cfg.Forwarder != nil {
+		if err := s.forward(ctx, n, sw, cold, busy); err != nil {
+			errs = append(errs, fmt.Errorf("cold storage: %w", err))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// forward sends the cold wallet what the hot wallet holds above each ceiling, one
+// forward per asset at a time.
+func (s *Service) forward(ctx context.Context, n chains.NetworkRef, sw Sweeper, cold Cold, busy map[string]bool) error {
+	var errs []error
+	for code, ceiling := range cold.Ceilings {
+		if busy[cold.Address+"|"+code] {
+			continue // a forward of it is under way (advance follows it)
+		}
+		a, err := s.cfg.Assets.Get(code)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		bal, err := sw.ConfirmedBalance(ctx, sw.HotAddress(), code, 1)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		excess := a.FromBaseUnits(bal).Sub(ceiling)
+		if excess.LessThan(a.MinPayout) || !excess.IsPositive() {
+			continue
+		}
+		now := s.cfg.Now().UTC()
+		sp := &Sweep{ID: ids.New("sw"), Kind: KindCold, Mode: n.Mode, Network: n.ID, Address: cold.Address, Asset: code, Amount: excess,
+			Status: SweepSweeping, Transfers: []string{}, CreatedAt: now, UpdatedAt: now}
+		if err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error { return tx.InsertSweep(ctx, sp) }); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.cfg.Logger.InfoContext(ctx, "treasury: forwarding to cold storage", "sweep", sp.ID, "network", n, "asset", code,
+			"amount", excess, "ceiling", ceiling, "to", cold.Address)
+		if err := s.advanceCold(ctx, n, sp); err != nil {
+			errs = append(errs, fmt.Errorf("forward %s: %w", sp.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// advanceCold pays a cold forward (once: its payout's request key is the record's id)
+// and follows its payout to completed or failed.
+func (s *Service) advanceCold(ctx context.Context, n chains.NetworkRef, sp *Sweep) error {
+	if s.cfg.Forwarder == nil {
+		return nil
+	}
+	before := *sp
+	if sp.PayoutID == "" {
+		id, err := s.cfg.Forwarder.Forward(ctx, n, sp.Asset, sp.Address, sp.Amount, sp.ID)
+		if err != nil {
+			if !isValidation(err) {
+				return err // the node is down, say: the next pass tries again
+			}
+			sp.Status, sp.Reason = SweepFailed, err.Error()
+		}
+		sp.PayoutID = id
+	}
+	if sp.PayoutID != "" && sp.Status == SweepSweeping {
+		done, failed, err := s.cfg.Forwarder.Forwarded(ctx, n.Mode, sp.PayoutID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case failed:
+			sp.Status, sp.Reason = SweepFailed, "its payout failed"
+		case done:
+			sp.Status = SweepCompleted
+		}
+	}
+	if sp.Status == before.Status && sp.PayoutID == before.PayoutID {
+		return nil
+	}
+	sp.UpdatedAt = s.cfg.Now().UTC()
+	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		if err := tx.UpdateSweep(ctx, sp); err != nil {
+			return err
+		}
+		return s.finish(ctx, tx, sp)
+	})
 }
 
 // start looks at a candidate: its balance at the asset's confirmations, the threshold,
@@ -144,7 +239,7 @@ func (s *Service) start(ctx context.Context, n chains.NetworkRef, sw Sweeper, c 
 		return err
 	}
 	now := s.cfg.Now().UTC()
-	sp := &Sweep{ID: ids.New("sw"), Mode: n.Mode, Network: n.ID, Address: c.Address, Asset: a.Code, Amount: a.FromBaseUnits(bal),
+	sp := &Sweep{ID: ids.New("sw"), Kind: KindSweep, Mode: n.Mode, Network: n.ID, Address: c.Address, Asset: a.Code, Amount: a.FromBaseUnits(bal),
 		Status: SweepToppingUp, Transfers: c.Transfers, CreatedAt: now, UpdatedAt: now}
 	s.apply(sw, sp, st)
 	s.cfg.Logger.InfoContext(ctx, "treasury: sweep started", "sweep", sp.ID, "network", n, "address", c.Address, "asset", a.Code,
@@ -260,6 +355,14 @@ func (s *Service) Sweeps(ctx context.Context, m asset.Mode) ([]*Sweep, error) {
 		return err
 	})
 	return out, err
+}
+
+// isValidation reports whether err is a refusal of the payout's input (funds, the
+// address, the minimum): the forward fails rather than being tried again at once.
+func isValidation(err error) bool {
+	var ve *validation.Error
+	var fe *validation.FieldError
+	return errors.As(err, &ve) || errors.As(err, &fe)
 }
 
 // familyOf is n's address family.

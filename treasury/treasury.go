@@ -50,19 +50,29 @@ const (
 	EventSweepFailed    event.Type = "sweep.failed"
 )
 
-// Sweep moves one address's balance of one asset to the hot wallet.
+// Kinds of Sweep records.
+const (
+	KindSweep = "sweep" // a deposit address's balance to the hot wallet
+	KindCold  = "cold"  // the hot wallet's excess over its ceiling to cold storage
+)
+
+// Sweep moves one address's balance of one asset to the hot wallet (KindSweep), or
+// the hot wallet's excess over its ceiling to cold storage (KindCold: a payout of the
+// merchant's own, PayoutID; Address is the cold wallet's).
 type Sweep struct {
-	ID      string           `json:"id"`
-	Mode    asset.Mode       `json:"-"`
-	Network asset.NetworkID  `json:"network"`
-	Address string           `json:"address"`
-	Asset   string           `json:"code"`
-	Amount  decimal.Decimal  `json:"amount"`
-	Status  SweepStatus      `json:"status"`
-	TxHash  string           `json:"tx_hash,omitempty"`
-	GasTx   string           `json:"gas_tx_hash,omitempty"` // a token's gas top-up
-	Fee     *decimal.Decimal `json:"fee"`                   // in the network's coin, once known
-	Reason  string           `json:"failure_reason,omitempty"`
+	ID       string           `json:"id"`
+	Kind     string           `json:"kind"`
+	PayoutID string           `json:"payout_id,omitempty"`
+	Mode     asset.Mode       `json:"-"`
+	Network  asset.NetworkID  `json:"network"`
+	Address  string           `json:"address"`
+	Asset    string           `json:"code"`
+	Amount   decimal.Decimal  `json:"amount"`
+	Status   SweepStatus      `json:"status"`
+	TxHash   string           `json:"tx_hash,omitempty"`
+	GasTx    string           `json:"gas_tx_hash,omitempty"` // a token's gas top-up
+	Fee      *decimal.Decimal `json:"fee"`                   // in the network's coin, once known
+	Reason   string           `json:"failure_reason,omitempty"`
 	// Transfers are the deposits it takes (chain transfer ids).
 	Transfers []string  `json:"transfers"`
 	CreatedAt time.Time `json:"created_at"`
@@ -91,6 +101,25 @@ type Tx interface {
 	OpenSweeps(ctx context.Context, n chains.NetworkRef) ([]*Sweep, error)
 	// ListSweeps returns the latest limit sweeps of mode m, newest first.
 	ListSweeps(ctx context.Context, m asset.Mode, limit int) ([]*Sweep, error)
+}
+
+// Cold is where a network's hot wallet forwards what it holds above its ceilings.
+type Cold struct {
+	// Address is the cold wallet's, checked at start (the network's format, not one
+	// of our own addresses).
+	Address string
+	// Ceilings: the most the hot wallet keeps of each asset code; what is above (by at
+	// least the asset's minimum payout) is forwarded.
+	Ceilings map[string]decimal.Decimal
+}
+
+// Forwarder pays the cold wallet (the Gateway's payouts: CreateParams.Internal).
+type Forwarder interface {
+	// Forward pays amount of code on n from the hot wallet to dest as a payout of the
+	// merchant's own, idempotent by key, and returns its id.
+	Forward(ctx context.Context, n chains.NetworkRef, code, dest string, amount decimal.Decimal, key string) (string, error)
+	// Forwarded says whether payout id completed or failed (neither: still open).
+	Forwarded(ctx context.Context, m asset.Mode, id string) (done, failed bool, err error)
 }
 
 // Sweeper is a network's wallet as the sweep pass uses it (chains/evm's Wallet, through

@@ -84,9 +84,9 @@ func testSweepCandidates(t *testing.T, s storage.Store) {
 // newest first.
 func testSweeps(t *testing.T, s storage.Store) {
 	fee := dec("0.000021")
-	a := &treasury.Sweep{ID: "sw_a", Mode: asset.Test, Network: asset.Ethereum, Address: "0xa1", Asset: "USDT_ETHEREUM", Amount: dec("250.5"),
+	a := &treasury.Sweep{ID: "sw_a", Kind: treasury.KindSweep, Mode: asset.Test, Network: asset.Ethereum, Address: "0xa1", Asset: "USDT_ETHEREUM", Amount: dec("250.5"),
 		Status: treasury.SweepToppingUp, GasTx: "0xgas", Transfers: []string{"tx_1", "tx_2"}, CreatedAt: t0, UpdatedAt: t0}
-	b := &treasury.Sweep{ID: "sw_b", Mode: asset.Test, Network: asset.Ethereum, Address: "0xb2", Asset: "ETH", Amount: dec("1"),
+	b := &treasury.Sweep{ID: "sw_b", Kind: treasury.KindCold, PayoutID: "po_1", Mode: asset.Test, Network: asset.Ethereum, Address: "0xb2", Asset: "ETH", Amount: dec("1"),
 		Status: treasury.SweepSweeping, TxHash: "0xsw", Transfers: []string{"tx_3"}, CreatedAt: t0.Add(time.Second), UpdatedAt: t0}
 	l := &treasury.Sweep{ID: "sw_l", Mode: asset.Live, Network: asset.Ethereum, Address: "0xa1", Asset: "ETH", Amount: dec("2"),
 		Status: treasury.SweepSweeping, Transfers: []string{"tx_4"}, CreatedAt: t0, UpdatedAt: t0}
