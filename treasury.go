@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
-	"github.com/kassapay/kassa/chains/evm"
-	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/treasury"
@@ -47,8 +44,8 @@ func (g *Gateway) newTreasury(cfg Config) error {
 	}
 	sweepers := map[chains.NetworkRef]treasury.Sweeper{}
 	for n, w := range g.wallets {
-		if ew, ok := w.(interface{ EVMWallet() *evm.Wallet }); ok {
-			sweepers[n] = evmSweeper{ew.EVMWallet()}
+		if sw, ok := w.(treasury.Sweeper); ok { // chains/evm's
+			sweepers[n] = sw
 		}
 	}
 	cold := map[chains.NetworkRef]treasury.Cold{}
@@ -106,6 +103,34 @@ func (f forwarder) Forward(ctx context.Context, n chains.NetworkRef, code, dest 
 	return p.ID, nil
 }
 
+func (f forwarder) Committed(ctx context.Context, n chains.NetworkRef, code string) (decimal.Decimal, bool, error) {
+	sum, waiting := decimal.Zero, false
+	for _, st := range []payout.Status{payout.StatusPendingVerification, payout.StatusProcessing, payout.StatusBroadcast} {
+		for page := 1; ; page++ {
+			ps, total, err := f.g.payouts.List(ctx, n.Mode, st, page, 100)
+			if err != nil {
+				return sum, waiting, err
+			}
+			for _, p := range ps {
+				if p.Network != n.ID {
+					continue
+				}
+				if p.Asset == code {
+					sum = sum.Add(p.Amount)
+					waiting = waiting || p.Status == payout.StatusProcessing
+				}
+				if p.FeeCurrency == code && p.FeeCurrency != p.Asset {
+					sum = sum.Add(p.EstimatedFee) // a token's gas, from the coin's balance
+				}
+			}
+			if page*100 >= total {
+				break
+			}
+		}
+	}
+	return sum, waiting, nil
+}
+
 func (f forwarder) Forwarded(ctx context.Context, m asset.Mode, id string) (done, failed bool, err error) {
 	p, err := f.g.payouts.Get(ctx, m, id)
 	if err != nil {
@@ -120,27 +145,5 @@ func fundsShort(cfg Config) func(error) bool {
 	if !cfg.Treasury.Sweep {
 		return nil
 	}
-	return func(err error) bool { return errors.Is(err, evm.ErrInsufficientFunds) }
-}
-
-// evmSweeper is an EVM wallet as the sweep pass uses it.
-type evmSweeper struct{ w *evm.Wallet }
-
-func (s evmSweeper) FeeAsset() string { return s.w.FeeAsset() }
-
-func (s evmSweeper) HotAddress() string { return s.w.HotAddress() }
-
-func (s evmSweeper) ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error) {
-	return s.w.ConfirmedBalance(ctx, addr, code, confirmations)
-}
-
-func (s evmSweeper) SweepStep(ctx context.Context, addr keys.Address, code string, units *big.Int, maxFeePercent int64) (treasury.Step, error) {
-	st, err := s.w.SweepStep(ctx, evm.Deposit{Address: addr, Asset: code, Amount: units}, maxFeePercent)
-	switch {
-	case errors.Is(err, evm.ErrNotWorth):
-		err = errors.Join(treasury.ErrNotWorth, err)
-	case errors.Is(err, evm.ErrRejected), errors.Is(err, evm.ErrInsufficientFunds):
-		err = errors.Join(treasury.ErrRejected, err)
-	}
-	return treasury.Step{GasTx: st.GasTx, TxID: st.TxID, Done: st.Done, Failed: st.Failed, Fee: st.Fee}, err
+	return func(err error) bool { return errors.Is(err, chains.ErrWalletShort) }
 }

@@ -180,6 +180,10 @@ var (
 	// spends, or a transaction not yet accepted by the node): a payout waits and is
 	// sent again, rather than failing.
 	ErrFundsUnconfirmed = errors.New("the wallet's funds are not confirmed yet")
+	// ErrWalletShort means a wallet does not hold the funds now (an EVM hot wallet
+	// that sweeps of deposits have not filled yet): a Gateway that sweeps lets a
+	// payout wait for them.
+	ErrWalletShort = errors.New("the wallet's funds are short")
 )
 
 // Keyer is implemented by backends that match outputs by something other than the

@@ -150,8 +150,9 @@ type CreateParams struct {
 	// carries no service fee.
 	RefundID string
 	// Internal marks a move of the merchant's money to an address the operator
-	// configured in code (the treasury's cold storage): no one-time code, not counted
-	// in the rolling window, no service fee. Never set it from outside input.
+	// configured in code (the treasury's cold storage): no one-time code (the Approver
+	// is not asked either), not counted in the rolling window, no service fee. Never
+	// set it from outside input.
 	Internal bool
 	// FeeOnTop adds the network fee to Amount when it is paid in the payout's own
 	// asset: the merchant's balance gives up Amount plus the fee and the recipient

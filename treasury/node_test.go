@@ -288,3 +288,54 @@ func TestCold_ExcessAboveTheCeilingIsForwarded(t *testing.T) {
 		}
 	}
 }
+
+// TestSweep_TwoEqualDepositsToOneAddressAreBothSwept: a second deposit of the same
+// amount to an address already swept is a new sweep with its own transactions (the
+// sweep's id names them), not the first one's found again.
+func TestSweep_TwoEqualDepositsToOneAddressAreBothSwept(t *testing.T) {
+	ctx := context.Background()
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true}))
+	e.Credit("ETH", "1")
+	multiple := true
+	inv, err := e.G.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("50"), Currency: "USDT_ETHEREUM", PaymentMultiple: &multiple})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := inv.Methods[0].Address
+	settle := func(want int) []*treasury.Sweep {
+		t.Helper()
+		for i := 0; ; i++ {
+			var usdt []*treasury.Sweep
+			sw, _ := e.G.Treasury().Sweeps(ctx, asset.Test)
+			done := 0
+			for _, s := range sw {
+				if s.Asset == "USDT_ETHEREUM" {
+					usdt = append(usdt, s)
+					if s.Status == treasury.SweepCompleted {
+						done++
+					}
+				}
+			}
+			if done == want && len(usdt) == want {
+				return usdt
+			}
+			if i == 30 {
+				t.Fatalf("USDT sweeps: %d of %d done (%d)", done, want, len(usdt))
+			}
+			e.ETH.Mine(1)
+			e.Sync()
+		}
+	}
+	e.PayAmount(inv, "USDT_ETHEREUM", kassatest.Dec("50"))
+	settle(1)
+	e.PayAmount(inv, "USDT_ETHEREUM", kassatest.Dec("50"))
+	sw := settle(2)
+	if sw[0].TxHash == sw[1].TxHash || sw[0].ID == sw[1].ID || sw[0].Address != addr || sw[1].Address != addr {
+		t.Fatalf("two sweeps of one address: %+v and %+v", sw[0], sw[1])
+	}
+	hot, _ := e.Keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+	if b := e.ETH.TokenBalance(evmdevnet.USDT, hot.Encoded); b.Cmp(e.Units("USDT_ETHEREUM", kassatest.Dec("100"))) != 0 {
+		t.Fatalf("the hot wallet holds %s USDT units, 100 came in", b)
+	}
+	e.Verify()
+}

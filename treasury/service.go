@@ -136,7 +136,15 @@ func (s *Service) forward(ctx context.Context, n chains.NetworkRef, sw Sweeper, 
 			errs = append(errs, err)
 			continue
 		}
-		excess := a.FromBaseUnits(bal).Sub(ceiling)
+		committed, waiting, err := s.cfg.Forwarder.Committed(ctx, n, code)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if waiting || s.failedRecently(ctx, n, code) {
+			continue // payouts wait for these funds, or the last forward failed: later
+		}
+		excess := a.FromBaseUnits(bal).Sub(committed).Sub(ceiling)
 		if excess.LessThan(a.MinPayout) || !excess.IsPositive() {
 			continue
 		}
@@ -154,6 +162,28 @@ func (s *Service) forward(ctx context.Context, n chains.NetworkRef, sw Sweeper, 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// coldBackOff is how long after a failed forward of an asset the next is tried.
+const coldBackOff = time.Hour
+
+// failedRecently reports whether the last forward of code on n failed within
+// coldBackOff.
+func (s *Service) failedRecently(ctx context.Context, n chains.NetworkRef, code string) bool {
+	var recent []*Sweep
+	if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		recent, err = tx.ListSweeps(ctx, n.Mode, 100)
+		return err
+	}); err != nil {
+		return true // unknown: wait
+	}
+	for _, sp := range recent {
+		if sp.Kind == KindCold && sp.Network == n.ID && sp.Asset == code {
+			return sp.Status == SweepFailed && s.cfg.Now().Sub(sp.UpdatedAt) < coldBackOff
+		}
+	}
+	return false
 }
 
 // advanceCold pays a cold forward (once: its payout's request key is the record's id)
@@ -217,42 +247,39 @@ func (s *Service) start(ctx context.Context, n chains.NetworkRef, sw Sweeper, c 
 			"balance", a.FromBaseUnits(bal), "why", why)
 		return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error { return tx.MarkSwept(ctx, n, c.Transfers, true) })
 	}
+	if latest, err := sw.ConfirmedBalance(ctx, c.Address, c.Asset, 1); err != nil {
+		return err
+	} else if latest.Cmp(bal) < 0 {
+		bal = latest // a sweep mined fewer blocks ago than the depth took it already
+	}
 	if amount := a.FromBaseUnits(bal); bal.Sign() <= 0 || amount.LessThan(threshold) {
 		return looked("below the threshold " + threshold.String())
 	}
-	var addr chainsAddress
-	if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
-		k, found, err := tx.LookupAddress(ctx, familyOf(s.cfg.Assets, n), n.Mode, c.Address)
-		addr = chainsAddress{k, found}
-		return err
-	}); err != nil {
-		return err
-	}
-	if !addr.found {
-		return fmt.Errorf("%s is not one of our addresses", c.Address)
-	}
-	st, err := sw.SweepStep(ctx, addr.k, a.Code, bal, s.cfg.MaxFeePercent)
-	if errors.Is(err, ErrNotWorth) {
+	if err := sw.SweepWorth(ctx, a.Code, bal, s.cfg.MaxFeePercent); errors.Is(err, ErrNotWorth) {
 		return looked(err.Error())
-	}
-	if err != nil {
+	} else if err != nil {
 		return err
 	}
+	// Recorded, with its transfers taken, before anything is signed: its id names its
+	// transactions, so a crash anywhere after resumes it (advance) and nothing is
+	// signed twice or left unbooked.
 	now := s.cfg.Now().UTC()
 	sp := &Sweep{ID: ids.New("sw"), Kind: KindSweep, Mode: n.Mode, Network: n.ID, Address: c.Address, Asset: a.Code, Amount: a.FromBaseUnits(bal),
 		Status: SweepToppingUp, Transfers: c.Transfers, CreatedAt: now, UpdatedAt: now}
-	s.apply(sw, sp, st)
-	s.cfg.Logger.InfoContext(ctx, "treasury: sweep started", "sweep", sp.ID, "network", n, "address", c.Address, "asset", a.Code,
-		"amount", sp.Amount, "status", sp.Status)
-	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+	if a.Code == sw.FeeAsset() {
+		sp.Status = SweepSweeping
+	}
+	if err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		if err := tx.MarkSwept(ctx, n, c.Transfers, true); err != nil {
 			return err
 		}
-		if err := tx.InsertSweep(ctx, sp); err != nil {
-			return err
-		}
-		return s.finish(ctx, tx, sp)
-	})
+		return tx.InsertSweep(ctx, sp)
+	}); err != nil {
+		return err
+	}
+	s.cfg.Logger.InfoContext(ctx, "treasury: sweep started", "sweep", sp.ID, "network", n, "address", c.Address, "asset", a.Code,
+		"amount", sp.Amount)
+	return s.advance(ctx, n, sw, sp)
 }
 
 // chainsAddress is a deposit address as the keyring derived it.
@@ -279,17 +306,21 @@ func (s *Service) advance(ctx context.Context, n chains.NetworkRef, sw Sweeper, 
 	}); err != nil {
 		return err
 	}
-	st, err := sw.SweepStep(ctx, addr.k, sp.Asset, units, s.cfg.MaxFeePercent)
+	st, err := sw.SweepStep(ctx, sp.ID, addr.k, sp.Asset, units, s.cfg.MaxFeePercent)
+	if errors.Is(err, ErrWaiting) {
+		s.cfg.Logger.InfoContext(ctx, "treasury: sweep waits", "sweep", sp.ID, "network", n, "reason", err)
+		return nil
+	}
 	final := errors.Is(err, ErrNotWorth) || errors.Is(err, ErrRejected)
 	if err != nil && !final {
 		return err // the node is down, say: the next pass tries again
 	}
-	before := sp.Status
+	before := *sp
 	s.apply(sw, sp, st)
 	if final {
 		sp.Status, sp.Reason = SweepFailed, err.Error()
 	}
-	if sp.Status == before && sp.Status != SweepCompleted && sp.Status != SweepFailed {
+	if sp.Status == before.Status && sp.TxHash == before.TxHash && sp.GasTx == before.GasTx {
 		return nil
 	}
 	sp.UpdatedAt = s.cfg.Now().UTC()

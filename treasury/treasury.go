@@ -5,9 +5,11 @@
 // A deposit is a sweep candidate once the chain watcher has booked it available
 // (confirmed). Step, the leased background pass (Gateway.Run and Sync call it), looks
 // at the candidates of every network with a Sweeper: an address's asset is swept when
-// its balance at the asset's confirmed depth reaches the asset's threshold and the
-// sweep's fee is at most MaxFeePercent of it; otherwise its transfers are marked as
-// looked at, and the next deposit to the address brings the whole balance back. A
+// its balance at the asset's confirmed depth (and no more than it holds now) reaches
+// the asset's threshold and, for the network's coin, the sweep's fee is at most
+// MaxFeePercent of it (a token is swept from its threshold on); otherwise its
+// transfers are marked as looked at, and the next deposit to the address brings the
+// whole balance back. A
 // token sweep takes two steps: the hot wallet sends the deposit address the gas it
 // needs, and once that is mined the deposit address sends the tokens. Every fee is
 // booked by the wallet when its transaction is confirmed (ledger.BookNetworkFee:
@@ -15,9 +17,17 @@
 //
 // A sweep is a record (Sweep) that follows its steps: topping_up (a token's gas on
 // its way), sweeping (its transaction sent), then completed (sweep.completed) or
-// failed (sweep.failed: its transfers are candidates again). The wallet signs each
-// step once per id and stores it before broadcast, so a crash between two steps
-// resumes where it stopped and never sweeps twice.
+// failed (sweep.failed: its transfers are candidates again). The record, with its
+// transfers taken, is stored before anything is signed, and its id names its
+// transactions: the wallet signs each step once per id and stores it before
+// broadcast, sends a stored step again while it is not mined, and a crash anywhere
+// resumes where it stopped, never sweeping twice. At most one sweep of an address's
+// asset is open at a time (a unique index, also when two passes overlap).
+//
+// Cold storage: with Config.Cold, what a hot wallet holds above an asset's ceiling,
+// less what open payouts will take, goes to the cold wallet as a payout of the
+// merchant's own (Forwarder), while no payout waits for funds; after a failed forward
+// the next waits an hour.
 package treasury
 
 import (
@@ -120,6 +130,9 @@ type Forwarder interface {
 	Forward(ctx context.Context, n chains.NetworkRef, code, dest string, amount decimal.Decimal, key string) (string, error)
 	// Forwarded says whether payout id completed or failed (neither: still open).
 	Forwarded(ctx context.Context, m asset.Mode, id string) (done, failed bool, err error)
+	// Committed is what the open payouts of code on n will take from the hot wallet
+	// (amounts and fees in code), and whether one of them waits for funds.
+	Committed(ctx context.Context, n chains.NetworkRef, code string) (amount decimal.Decimal, waiting bool, err error)
 }
 
 // Sweeper is a network's wallet as the sweep pass uses it (chains/evm's Wallet, through
@@ -131,11 +144,15 @@ type Sweeper interface {
 	HotAddress() string
 	// ConfirmedBalance is what addr holds of code at the given confirmations.
 	ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error)
-	// SweepStep takes the next step of sweeping units of code from addr to the hot
-	// wallet (a token's gas top-up first) and reports it; ErrNotWorth when the fee
-	// would be more than maxFeePercent of it. Called again with the same arguments it
-	// confirms what it sent and goes on, never signing a step twice.
-	SweepStep(ctx context.Context, addr keys.Address, code string, units *big.Int, maxFeePercent int64) (Step, error)
+	// SweepWorth says whether sweeping units of code is worth its fee now
+	// (ErrNotWorth when the fee would be more than maxFeePercent of it).
+	SweepWorth(ctx context.Context, code string, units *big.Int, maxFeePercent int64) error
+	// SweepStep takes the next step of sweep id: moving units of code from addr to the
+	// hot wallet (a token's gas top-up first), and reports it; ErrNotWorth when the
+	// fee would be more than maxFeePercent of it. Called again with the same id it
+	// sends again what is not mined, confirms what it sent and goes on, never signing
+	// a step twice.
+	SweepStep(ctx context.Context, id string, addr keys.Address, code string, units *big.Int, maxFeePercent int64) (Step, error)
 }
 
 // Step is where a sweep's transactions stand on chain.
@@ -153,4 +170,7 @@ var (
 	ErrNotWorth = errors.New("sweeping this costs too large a share of it in fees")
 	// ErrRejected: the node refused one of the sweep's transactions for good.
 	ErrRejected = errors.New("the node refused the sweep's transaction")
+	// ErrWaiting: the sweep cannot take its next step yet (the hot wallet cannot pay a
+	// token's gas top-up): it stays open and the next pass tries again.
+	ErrWaiting = errors.New("the sweep waits")
 )

@@ -7,6 +7,8 @@ import (
 	"math/big"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/keys"
+	"github.com/kassapay/kassa/treasury"
 )
 
 // NewWallet implements chains.Payer: the Gateway's payouts on this network leave from
@@ -24,6 +26,7 @@ var (
 	_ chains.Payer         = (*Backend)(nil)
 	_ chains.Wallet        = payer{}
 	_ chains.Canonicalizer = payer{}
+	_ treasury.Sweeper     = payer{}
 )
 
 // payer is a Wallet as chains.Wallet.
@@ -35,9 +38,41 @@ func (p payer) CanonicalAddress(addr string) (string, error) { return CanonicalA
 
 func (p payer) FeeAsset() string { return p.w.FeeAsset() }
 
-// EVMWallet is the wallet behind the chains.Wallet NewWallet returns: the treasury's
-// sweeps use it.
-func (p payer) EVMWallet() *Wallet { return p.w }
+// HotAddress implements treasury.Sweeper.
+func (p payer) HotAddress() string { return p.w.HotAddress() }
+
+// ConfirmedBalance implements treasury.Sweeper.
+func (p payer) ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error) {
+	return p.w.ConfirmedBalance(ctx, addr, code, confirmations)
+}
+
+// SweepWorth implements treasury.Sweeper.
+func (p payer) SweepWorth(ctx context.Context, code string, units *big.Int, maxFeePercent int64) error {
+	return sweepError(p.w.SweepWorth(ctx, code, units, maxFeePercent))
+}
+
+// SweepStep implements treasury.Sweeper: Wallet.SweepStep, its errors told as the
+// treasury's.
+func (p payer) SweepStep(ctx context.Context, id string, addr keys.Address, code string, units *big.Int, maxFeePercent int64) (treasury.Step, error) {
+	st, err := p.w.SweepStep(ctx, Deposit{ID: id, Address: addr, Asset: code, Amount: units}, maxFeePercent)
+	return treasury.Step{GasTx: st.GasTx, TxID: st.TxID, Done: st.Done, Failed: st.Failed, Fee: st.Fee}, sweepError(err)
+}
+
+// sweepError tells a sweep's error as the treasury's: not worth it, waiting for the
+// hot wallet, or refused for good; others (a node that is down) as they are.
+func sweepError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotWorth):
+		return errors.Join(treasury.ErrNotWorth, err)
+	case errors.Is(err, ErrHotWalletShort):
+		return errors.Join(treasury.ErrWaiting, err)
+	case errors.Is(err, ErrRejected), errors.Is(err, ErrInsufficientFunds):
+		return errors.Join(treasury.ErrRejected, err)
+	}
+	return err
+}
 
 func (p payer) EstimateFee(ctx context.Context, code, _ string, _ *big.Int) (*big.Int, error) {
 	return p.w.EstimateFee(ctx, code)

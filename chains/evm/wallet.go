@@ -19,10 +19,10 @@ import (
 
 // Wallet errors.
 var (
-	ErrBadSpec           = errors.New("invalid payout")
-	ErrInsufficientFunds = errors.New("insufficient funds in the hot wallet")
-	ErrRejected          = errors.New("the node rejected the transaction")
-	ErrNotMined          = errors.New("transaction is not mined yet")
+	ErrBadSpec                 = errors.New("invalid payout")
+	ErrInsufficientFunds error = shortError("insufficient funds in the hot wallet")
+	ErrRejected                = errors.New("the node rejected the transaction")
+	ErrNotMined                = errors.New("transaction is not mined yet")
 )
 
 // SendStatus is the state of a stored EVM send attempt (chains.SendStatus).
@@ -164,6 +164,8 @@ type call struct {
 	value *big.Int
 	data  []byte
 	gas   uint64 // known gas (a plain transfer to our own address); 0 means estimate
+	// feeCap and tip, when set, are signed instead of the node's current fees.
+	feeCap, tip *big.Int
 }
 
 // plainTransferGas is the gas of a value transfer to an account without code.
@@ -225,9 +227,12 @@ func (w *Wallet) send(ctx context.Context, id, kind string, from keys.Address, t
 	if found {
 		s = *p
 	} else {
-		tip, feeCap, err := w.fees(ctx)
-		if err != nil {
-			return Send{}, err
+		tip, feeCap := c.tip, c.feeCap
+		if feeCap == nil {
+			var err error
+			if tip, feeCap, err = w.fees(ctx); err != nil {
+				return Send{}, err
+			}
 		}
 		gas := c.gas
 		if gas == 0 {
@@ -456,6 +461,16 @@ func (w *Wallet) bookFee(ctx context.Context, tx chains.WalletTx, s Send) error 
 		Asset: w.cfg.Backend.native, Amount: s.Fee, What: fmt.Sprintf("gas of %s %s", s.Kind, s.TxID)})
 }
 
+// shortError is an error that is also chains.ErrWalletShort (errors.Is).
+type shortError string
+
+func (e shortError) Error() string        { return string(e) }
+func (e shortError) Is(target error) bool { return target == chains.ErrWalletShort }
+
+// ErrHotWalletShort is returned by a token sweep whose gas top-up the hot wallet
+// cannot pay yet (nothing is signed: try again once it has the coin).
+var ErrHotWalletShort = errors.New("the hot wallet cannot pay the gas top-up yet")
+
 // ErrNotWorth is returned by a sweep whose gas would exceed MaxFeeShare of the value.
 var ErrNotWorth = errors.New("sweeping this amount costs too large a share of it in gas")
 
@@ -464,6 +479,9 @@ type Deposit struct {
 	Address keys.Address // a receive address of the EVM account
 	Asset   string
 	Amount  *big.Int // what to move: the confirmed deposits not yet swept
+	// ID names the sweep: its transactions are signed once per ID (the treasury's
+	// record id). Empty: derived from the address, asset and amount.
+	ID string
 }
 
 // SweepNative moves a deposit of the native coin to the hot wallet: the amount minus
@@ -473,7 +491,7 @@ func (w *Wallet) SweepNative(ctx context.Context, d Deposit, maxShare int64) (Se
 	if d.Asset != w.cfg.Backend.native || d.Amount == nil || d.Amount.Sign() <= 0 {
 		return Send{}, fmt.Errorf("%w: native sweep of %s", ErrBadSpec, d.Asset)
 	}
-	id := fmt.Sprintf("sweep:%s:%s:%s", strings.ToLower(d.Address.Encoded), d.Asset, d.Amount)
+	id := d.sweepID()
 	if p, err := w.latest(ctx, id); err != nil || p != nil {
 		if p == nil {
 			return Send{}, err
@@ -484,9 +502,9 @@ func (w *Wallet) SweepNative(ctx context.Context, d Deposit, maxShare int64) (Se
 	if err != nil {
 		return Send{}, err
 	}
-	gasCost := new(big.Int).Mul(big.NewInt(plainTransferGas), feeCap)
-	if new(big.Int).Mul(gasCost, big.NewInt(100)).Cmp(new(big.Int).Mul(d.Amount, big.NewInt(maxShare))) > 0 {
-		return Send{}, fmt.Errorf("%w: gas up to %s for %s", ErrNotWorth, gasCost, d.Amount)
+	gasCost, err := nativeSweepCost(feeCap, d.Amount, maxShare)
+	if err != nil {
+		return Send{}, err
 	}
 	value := new(big.Int).Sub(d.Amount, gasCost)
 	return w.send(ctx, id, "sweep", d.Address, w.hot.Encoded, d.Asset, value,
@@ -494,15 +512,18 @@ func (w *Wallet) SweepNative(ctx context.Context, d Deposit, maxShare int64) (Se
 }
 
 // SweepToken moves a token deposit to the hot wallet in two steps: the first call
-// sends the deposit address the gas it needs from the hot wallet; once that is mined,
-// the next call sends the tokens. It returns the send of the step it took (its Kind
-// says which) and is idempotent for the same deposit.
+// sends the deposit address the gas it needs from the hot wallet (refused with
+// ErrHotWalletShort, nothing signed, when the hot wallet cannot pay it); once that
+// is mined, the next call sends the tokens, signed with the top-up's fee cap so that
+// the top-up always covers it. It returns the send of the step it took (its Kind says
+// which), sends the stored top-up again while it is not mined, and is idempotent for
+// the same deposit (Deposit.ID).
 func (w *Wallet) SweepToken(ctx context.Context, d Deposit) (Send, error) {
 	c, code, err := w.callFor(d.Asset, w.hot.Encoded, d.Amount)
 	if err != nil || code == w.cfg.Backend.native || d.Amount == nil || d.Amount.Sign() <= 0 {
 		return Send{}, fmt.Errorf("%w: token sweep of %s", ErrBadSpec, d.Asset)
 	}
-	id := fmt.Sprintf("sweep:%s:%s:%s", strings.ToLower(d.Address.Encoded), d.Asset, d.Amount)
+	id := d.sweepID()
 	gasID := "gas:" + id
 	gs, err := w.latest(ctx, gasID)
 	if err != nil {
@@ -518,18 +539,76 @@ func (w *Wallet) SweepToken(ctx context.Context, d Deposit) (Send, error) {
 			return Send{}, err
 		}
 		topUp := new(big.Int).Mul(new(big.Int).SetUint64(gas), feeCap)
+		// Signed only if the hot wallet can pay it: a top-up it cannot pay would hold
+		// the hot wallet's next nonce, and every payout behind it.
+		var bal hexutil.Big
+		if err := w.cfg.Backend.rpc.CallContext(ctx, &bal, "eth_getBalance", common.HexToAddress(w.hot.Encoded), "pending"); err != nil {
+			return Send{}, fmt.Errorf("%w: eth_getBalance: %v", chains.ErrUnavailable, err)
+		}
+		need := new(big.Int).Add(topUp, new(big.Int).Mul(big.NewInt(plainTransferGas), feeCap))
+		if bal.ToInt().Cmp(need) < 0 {
+			return Send{}, fmt.Errorf("%w: it has %s wei, the top-up needs %s", ErrHotWalletShort, bal.ToInt(), need)
+		}
 		return w.send(ctx, gasID, "gas", w.hot, d.Address.Encoded, w.cfg.Backend.native, topUp,
 			call{to: common.HexToAddress(d.Address.Encoded), value: topUp, gas: plainTransferGas})
 	}
 	if gs.Status != SendConfirmed {
-		if st, err := w.Confirm(ctx, gasID); err != nil || st.Status != SendConfirmed {
-			if err == nil {
-				err = fmt.Errorf("%w: gas top-up %s failed", ErrRejected, st.TxID)
-			}
+		if err := w.broadcast(ctx, *gs); err != nil { // dropped by the node, or never sent: send it again
+			w.cfg.Logger.WarnContext(ctx, "evm: gas top-up not sent", "send", gasID, "tx", gs.TxID, "err", err)
+		}
+		st, err := w.Confirm(ctx, gasID)
+		if errors.Is(err, ErrNotMined) {
+			return st, nil // on its way: the tokens go once it is mined
+		}
+		if err != nil {
 			return *gs, err
 		}
+		if st.Status != SendConfirmed {
+			return st, fmt.Errorf("%w: gas top-up %s failed", ErrRejected, st.TxID)
+		}
+		gs = &st
 	}
+	// The top-up paid gas x fee cap of its own signing: the tokens go with that cap.
+	var top types.Transaction
+	if err := top.UnmarshalBinary(gs.Raw); err != nil {
+		return Send{}, err
+	}
+	c.feeCap, c.tip = top.GasFeeCap(), top.GasTipCap()
+	c.gas = new(big.Int).Div(gs.Amount, c.feeCap).Uint64()
 	return w.send(ctx, id, "sweep", d.Address, w.hot.Encoded, code, d.Amount, c)
+}
+
+// nativeSweepCost is the most a native sweep of amount can cost at feeCap (21,000 x
+// fee cap); ErrNotWorth when that is more than maxShare percent of it.
+func nativeSweepCost(feeCap, amount *big.Int, maxShare int64) (*big.Int, error) {
+	gasCost := new(big.Int).Mul(big.NewInt(plainTransferGas), feeCap)
+	if new(big.Int).Mul(gasCost, big.NewInt(100)).Cmp(new(big.Int).Mul(amount, big.NewInt(maxShare))) > 0 {
+		return nil, fmt.Errorf("%w: gas up to %s for %s", ErrNotWorth, gasCost, amount)
+	}
+	return gasCost, nil
+}
+
+// SweepWorth says whether sweeping units of code now is worth its fee: for the native
+// coin, its gas at most maxShare percent of it (ErrNotWorth otherwise); a token is
+// swept from its threshold on (the caller's).
+func (w *Wallet) SweepWorth(ctx context.Context, code string, units *big.Int, maxShare int64) error {
+	if code != w.cfg.Backend.native {
+		return nil
+	}
+	_, feeCap, err := w.fees(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = nativeSweepCost(feeCap, units, maxShare)
+	return err
+}
+
+// sweepID is the send id of a deposit's sweep ("gas:" + it for a token's top-up).
+func (d Deposit) sweepID() string {
+	if d.ID != "" {
+		return "sweep:" + d.ID
+	}
+	return fmt.Sprintf("sweep:%s:%s:%s", strings.ToLower(d.Address.Encoded), d.Asset, d.Amount)
 }
 
 // existing returns the latest attempt of id, or ErrBadSpec if there is none.
@@ -616,6 +695,9 @@ func (w *Wallet) SweepStep(ctx context.Context, d Deposit, maxShare int64) (Swee
 	if s.Kind == "gas" {
 		st.GasTx = s.TxID
 		return st, nil // the tokens go once the gas is mined
+	}
+	if s.TxID == "" {
+		return st, nil
 	}
 	st.TxID = s.TxID
 	if d.Asset != w.cfg.Backend.native {

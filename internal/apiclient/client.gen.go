@@ -1471,7 +1471,9 @@ type Sweep struct {
 	Fee       *string     `json:"fee"`
 	GasTxHash *string     `json:"gas_tx_hash,omitempty"`
 	Id        string      `json:"id"`
+	Kind      string      `json:"kind"`
 	Network   string      `json:"network"`
+	PayoutId  *string     `json:"payout_id,omitempty"`
 	Status    SweepStatus `json:"status"`
 	Transfers []string    `json:"transfers"`
 	TxHash    *string     `json:"tx_hash,omitempty"`

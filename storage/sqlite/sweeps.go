@@ -64,9 +64,18 @@ func (t *tx) InsertSweep(ctx context.Context, s *treasury.Sweep) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO sweeps (id, network, mode, status, created_at, body) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.ID, string(s.Network), string(s.Mode), string(s.Status), micros(s.CreatedAt), string(body))
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO sweeps (id, network, mode, kind, address, asset, status, created_at, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, string(s.Network), string(s.Mode), sweepKind(s), s.Address, s.Asset, string(s.Status), micros(s.CreatedAt), string(body))
 	return err
+}
+
+// sweepKind is what s is stored as: KindSweep unless it says KindCold.
+func sweepKind(s *treasury.Sweep) string {
+	if s.Kind == treasury.KindCold {
+		return treasury.KindCold
+	}
+	return treasury.KindSweep
 }
 
 // UpdateSweep implements treasury.Tx.

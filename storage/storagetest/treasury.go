@@ -123,4 +123,18 @@ func testSweeps(t *testing.T, s storage.Store) {
 	}); err == nil {
 		t.Error("UpdateSweep of an unknown sweep succeeded")
 	}
+	// One open sweep per address and asset: a second, from a pass that overlapped
+	// another, is refused; once the first is done, a new one is taken.
+	again := *a
+	again.ID = "sw_a2"
+	if err := s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error { return tx.InsertSweep(ctx, &again) }); err == nil {
+		t.Error("a second open sweep of the same address and asset was stored")
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		a.Status = treasury.SweepCompleted
+		if err := tx.UpdateSweep(ctx, a); err != nil {
+			return err
+		}
+		return tx.InsertSweep(ctx, &again)
+	})
 }

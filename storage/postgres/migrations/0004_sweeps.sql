@@ -13,10 +13,15 @@ CREATE TABLE sweeps (
     id         TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     network    TEXT COLLATE "C" NOT NULL,
     mode       TEXT COLLATE "C" NOT NULL CHECK (mode IN ('live', 'test')),
+    kind       TEXT COLLATE "C" NOT NULL CHECK (kind IN ('sweep', 'cold')),
+    address    TEXT COLLATE "C" NOT NULL,
+    asset      TEXT COLLATE "C" NOT NULL,
     status     TEXT COLLATE "C" NOT NULL,
     created_at TIMESTAMPTZ      NOT NULL,
     body       JSON             NOT NULL -- the whole sweep
 );
 
-CREATE INDEX sweeps_open ON sweeps (network, mode) WHERE status IN ('topping_up', 'sweeping');
+-- One open sweep per address and asset: a second pass (several instances, a pass
+-- that overran its lease) cannot start the same one twice.
+CREATE UNIQUE INDEX sweeps_open ON sweeps (network, mode, kind, address, asset) WHERE status IN ('topping_up', 'sweeping');
 CREATE INDEX sweeps_list ON sweeps (mode, created_at DESC, id DESC);

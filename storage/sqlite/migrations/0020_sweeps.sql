@@ -13,10 +13,15 @@ CREATE TABLE sweeps (
 	id         TEXT PRIMARY KEY,
 	network    TEXT NOT NULL,
 	mode       TEXT NOT NULL,
+	kind       TEXT NOT NULL, -- sweep, cold
+	address    TEXT NOT NULL,
+	asset      TEXT NOT NULL,
 	status     TEXT NOT NULL,
 	created_at INTEGER NOT NULL,
 	body       TEXT NOT NULL
 );
 
-CREATE INDEX sweeps_open ON sweeps (network, mode) WHERE status IN ('topping_up', 'sweeping');
+-- One open sweep per address and asset: a second pass (several instances, a pass
+-- that overran its lease) cannot start the same one twice.
+CREATE UNIQUE INDEX sweeps_open ON sweeps (network, mode, kind, address, asset) WHERE status IN ('topping_up', 'sweeping');
 CREATE INDEX sweeps_list ON sweeps (mode, created_at DESC, id DESC);
