@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kassapay/kassa/storage/internal/storeutil"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/refund"
@@ -38,22 +40,6 @@ func scanRefund(row scanner) (*refund.Refund, error) {
 	return &r, nil
 }
 
-// storedObject is what r is stored as: "refund" unless it says "rebound".
-func storedObject(r *refund.Refund) string {
-	if r.Object == refund.ObjectRebound {
-		return refund.ObjectRebound
-	}
-	return refund.ObjectRefund
-}
-
-// listObject is what a list is of: refunds unless it asks for rebounds.
-func listObject(p refund.ListParams) string {
-	if p.Object == refund.ObjectRebound {
-		return refund.ObjectRebound
-	}
-	return refund.ObjectRefund
-}
-
 // InsertRefund implements refund.Tx.
 func (t *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 	if err := t.writable(); err != nil {
@@ -64,7 +50,7 @@ func (t *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 		return err
 	}
 	_, err = t.exec(ctx, `INSERT INTO refunds (id, mode, object, invoice_id, payout_id, status, claim_token, claim_expires_at, request_key, created_at, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, r.ID, string(r.Mode), storedObject(r), r.InvoiceID, payoutID, string(r.Status), r.ClaimToken, expires,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, r.ID, string(r.Mode), storeutil.RefundObject(r), r.InvoiceID, payoutID, string(r.Status), r.ClaimToken, expires,
 		r.RequestKey, ts(r.CreatedAt), string(body))
 	return err
 }
@@ -137,7 +123,7 @@ func (t *tx) InvoiceRefunds(ctx context.Context, m asset.Mode, invoiceID string)
 func (t *tx) ListRefunds(ctx context.Context, p refund.ListParams) ([]*refund.Refund, int, error) {
 	w := where{}
 	w.add("mode", string(p.Mode))
-	w.add("object", listObject(p))
+	w.add("object", storeutil.ListObject(p))
 	if p.InvoiceID != "" {
 		w.add("invoice_id", p.InvoiceID)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/kassapay/kassa/storage/internal/storeutil"
+
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/treasury"
@@ -61,16 +63,8 @@ func (t *tx) InsertSweep(ctx context.Context, s *treasury.Sweep) error {
 	}
 	_, err = t.exec(ctx, `INSERT INTO sweeps (id, network, mode, kind, address, asset, status, created_at, body)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		s.ID, string(s.Network), string(s.Mode), sweepKind(s), s.Address, s.Asset, string(s.Status), ts(s.CreatedAt), string(body))
+		s.ID, string(s.Network), string(s.Mode), storeutil.SweepKind(s), s.Address, s.Asset, string(s.Status), ts(s.CreatedAt), string(body))
 	return err
-}
-
-// sweepKind is what s is stored as: KindSweep unless it says KindCold.
-func sweepKind(s *treasury.Sweep) string {
-	if s.Kind == treasury.KindCold {
-		return treasury.KindCold
-	}
-	return treasury.KindSweep
 }
 
 // UpdateSweep implements treasury.Tx.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kassapay/kassa/storage/internal/storeutil"
+
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/refund"
@@ -41,22 +43,6 @@ func scanRefund(row scanner) (*refund.Refund, error) {
 	return &r, nil
 }
 
-// storedObject is what r is stored as: "refund" unless it says "rebound".
-func storedObject(r *refund.Refund) string {
-	if r.Object == refund.ObjectRebound {
-		return refund.ObjectRebound
-	}
-	return refund.ObjectRefund
-}
-
-// listObject is what a list is of: refunds unless it asks for rebounds.
-func listObject(p refund.ListParams) string {
-	if p.Object == refund.ObjectRebound {
-		return refund.ObjectRebound
-	}
-	return refund.ObjectRefund
-}
-
 // InsertRefund implements refund.Tx.
 func (t *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 	if err := t.writable(); err != nil {
@@ -67,7 +53,7 @@ func (t *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 		return err
 	}
 	_, err = t.tx.ExecContext(ctx, `INSERT INTO refunds (id, mode, object, invoice_id, payout_id, status, claim_token, claim_expires_at, request_key, created_at, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(r.Mode), storedObject(r), r.InvoiceID, payoutID, string(r.Status), r.ClaimToken, expires,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(r.Mode), storeutil.RefundObject(r), r.InvoiceID, payoutID, string(r.Status), r.ClaimToken, expires,
 		r.RequestKey, micros(r.CreatedAt), string(body))
 	return err
 }
@@ -137,7 +123,7 @@ func (t *tx) InvoiceRefunds(ctx context.Context, m asset.Mode, invoiceID string)
 
 // ListRefunds implements refund.Tx.
 func (t *tx) ListRefunds(ctx context.Context, p refund.ListParams) ([]*refund.Refund, int, error) {
-	where, args := `mode = ? AND object = ?`, []any{string(p.Mode), listObject(p)}
+	where, args := `mode = ? AND object = ?`, []any{string(p.Mode), storeutil.ListObject(p)}
 	if p.InvoiceID != "" {
 		where, args = where+` AND invoice_id = ?`, append(args, p.InvoiceID)
 	}

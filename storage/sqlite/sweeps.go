@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kassapay/kassa/storage/internal/storeutil"
+
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/treasury"
@@ -66,16 +68,8 @@ func (t *tx) InsertSweep(ctx context.Context, s *treasury.Sweep) error {
 	}
 	_, err = t.tx.ExecContext(ctx, `INSERT INTO sweeps (id, network, mode, kind, address, asset, status, created_at, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, string(s.Network), string(s.Mode), sweepKind(s), s.Address, s.Asset, string(s.Status), micros(s.CreatedAt), string(body))
+		s.ID, string(s.Network), string(s.Mode), storeutil.SweepKind(s), s.Address, s.Asset, string(s.Status), micros(s.CreatedAt), string(body))
 	return err
-}
-
-// sweepKind is what s is stored as: KindSweep unless it says KindCold.
-func sweepKind(s *treasury.Sweep) string {
-	if s.Kind == treasury.KindCold {
-		return treasury.KindCold
-	}
-	return treasury.KindSweep
 }
 
 // UpdateSweep implements treasury.Tx.

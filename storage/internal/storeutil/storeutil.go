@@ -8,6 +8,8 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/treasury"
 )
 
 // MergeIDs returns the ids of a, then those of b not in a, at most limit in all.
@@ -47,4 +49,30 @@ func DecodePayout(body []byte) (*payout.Payout, error) {
 type storedPayout struct {
 	*payout.Payout
 	Mode asset.Mode `json:"mode"`
+}
+
+// SweepKind is what a sweep is stored as: treasury.KindSweep unless it says
+// treasury.KindCold.
+func SweepKind(s *treasury.Sweep) string {
+	if s.Kind == treasury.KindCold {
+		return treasury.KindCold
+	}
+	return treasury.KindSweep
+}
+
+// RefundObject is what a refund is stored as: refund.ObjectRefund unless it says
+// refund.ObjectRebound.
+func RefundObject(r *refund.Refund) string {
+	if r.Object == refund.ObjectRebound {
+		return refund.ObjectRebound
+	}
+	return refund.ObjectRefund
+}
+
+// ListObject is what a list of refunds is of: refunds unless it asks for rebounds.
+func ListObject(p refund.ListParams) string {
+	if p.Object == refund.ObjectRebound {
+		return refund.ObjectRebound
+	}
+	return refund.ObjectRefund
 }
