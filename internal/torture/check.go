@@ -18,6 +18,7 @@ import (
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
+	"github.com/kassapay/kassa/treasury"
 	"github.com/shopspring/decimal"
 )
 
@@ -132,6 +133,7 @@ type onChain func(code, dest string) (n int, total *big.Int, err error)
 type report struct {
 	Invoices, Transfers, Payouts, Events int
 	Completed, Refunds                   int
+	Sweeps                               int // completed sweeps of deposits to the hot wallet
 }
 
 // checkStore checks Kassa's database at path against the facts. With final false it
@@ -408,6 +410,31 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 			if p, err := tx.Account(ctx, ledger.MerchantPending(m, code)); err == nil && p.Balance.Sign() != 0 {
 				bad("%s: %s still pending after everything was mined", code, p.Balance)
 			}
+		}
+	}
+
+	// Sweeps: no deposit is taken by two sweeps that did not fail; a completed sweep
+	// knows its fee (booked by the wallet, which the ledger check above covers).
+	sweeps, err := tx.ListSweeps(ctx, m, 1_000_000)
+	if err != nil {
+		return rep, err
+	}
+	takenBy := map[string]string{}
+	for _, sw := range sweeps {
+		if sw.Status == treasury.SweepFailed {
+			continue
+		}
+		if sw.Status == treasury.SweepCompleted {
+			rep.Sweeps++
+			if sw.Fee == nil || !sw.Fee.IsPositive() {
+				bad("sweep %s completed without its fee", sw.ID)
+			}
+		}
+		for _, id := range sw.Transfers {
+			if other, ok := takenBy[id]; ok {
+				bad("deposit %s taken by two sweeps: %s and %s", id, other, sw.ID)
+			}
+			takenBy[id] = sw.ID
 		}
 	}
 

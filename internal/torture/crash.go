@@ -50,8 +50,8 @@ var crashAssets = []struct {
 }
 
 // Crash runs the crash campaign: the standalone server on SQLite against btcd and the
-// EVM node, concurrent clients creating invoices, paying them and asking for payouts
-// and for refunds of what they paid,
+// EVM node (sweeping EVM deposits to its hot wallet), concurrent clients creating
+// invoices, paying them and asking for payouts and for refunds of what they paid,
 // and the server killed with SIGKILL cfg.Kills times at random moments. After every
 // kill the database is checked before the restart; at the end, once everything is
 // mined, the final invariants are checked. It returns the summary line.
@@ -240,8 +240,8 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		where += fmt.Sprintf("; a killed instance's jobs taken over and a block processed by another in %s (median) to %s (max) after %d of the kills",
 			failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond), len(failovers))
 	}
-	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked (%d payouts completed, %d refunds stored, %d refused for funds, %d unknown after a kill); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
-		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(), rep.Completed, rep.Refunds, st.refused.Load(), st.unknown.Load(),
+	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked (%d payouts completed, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet; %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
+		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(), rep.Completed, rep.Refunds, st.refused.Load(), st.unknown.Load(), rep.Sweeps,
 		rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
 }
 

@@ -94,6 +94,7 @@ func (n *nodes) serverEnv() map[string]string {
 		"KASSA_RATE_LIMIT":               "1000000000",
 		"KASSA_PUBLIC_RATE_LIMIT":        "1000000000",
 		"KASSA_RATE_BURST":               "100000",
+		"KASSA_SWEEP":                    "1", // deposits swept to the hot wallet while the server is killed
 	}
 }
 
