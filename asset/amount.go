@@ -146,6 +146,22 @@ func DivRoundUp(a, b decimal.Decimal, decimals int32) decimal.Decimal {
 	if b.IsZero() {
 		panic("asset.DivRoundUp: division by zero")
 	}
+	return divExact(a, b, decimals, true)
+}
+
+// DivRoundDown returns a / b rounded toward negative infinity at decimals places,
+// exactly like DivRoundUp: no intermediate rounding can make it one unit too large. b
+// must not be zero. It is how a refund becomes crypto: never more than owed.
+func DivRoundDown(a, b decimal.Decimal, decimals int32) decimal.Decimal {
+	if b.IsZero() {
+		panic("asset.DivRoundDown: division by zero")
+	}
+	return divExact(a, b, decimals, false)
+}
+
+// divExact is a / b at decimals places, rounded up or down, on the integer
+// coefficients.
+func divExact(a, b decimal.Decimal, decimals int32, up bool) decimal.Decimal {
 	// a/b * 10^d = ca*10^ea / (cb*10^eb) * 10^d = ca * 10^(ea+d-eb) / cb
 	num, den := new(big.Int).Set(a.Coefficient()), new(big.Int).Set(b.Coefficient())
 	k := int64(a.Exponent()) + int64(decimals) - int64(b.Exponent())
@@ -159,9 +175,12 @@ func DivRoundUp(a, b decimal.Decimal, decimals int32) decimal.Decimal {
 		num.Neg(num)
 		den.Neg(den)
 	}
-	q, r := new(big.Int).QuoRem(num, den, new(big.Int))
-	if r.Sign() > 0 { // positive remainder: the true quotient is above q
+	q, r := new(big.Int).QuoRem(num, den, new(big.Int)) // truncated toward zero
+	switch {
+	case up && r.Sign() > 0: // the true quotient is above q
 		q.Add(q, big.NewInt(1))
+	case !up && r.Sign() < 0: // the true quotient is below q
+		q.Sub(q, big.NewInt(1))
 	}
 	return decimal.NewFromBigInt(q, -decimals)
 }

@@ -187,3 +187,32 @@ func TestDivRoundUp_Exact(t *testing.T) {
 		}
 	}
 }
+
+// TestDivRoundDown_Exact: a / b rounded toward negative infinity at the precision,
+// on the integer coefficients: got*b <= a < (got + one unit)*b. The case that a
+// rounding division at a few more places gets wrong (1.99999999999 to 2.00) is here.
+func TestDivRoundDown_Exact(t *testing.T) {
+	cases := []struct {
+		a, b     string
+		decimals int32
+		want     string
+	}{
+		{"100", "65000", 8, "0.00153846"},           // 0.0015384615... down
+		{"1.99999999999", "1", 2, "1.99"},           // never rounded up on the way
+		{"199999999999", "100000000000", 2, "1.99"}, // the same as a quotient
+		{"65000", "65000", 8, "1"},                  // exact
+		{"1", "3", 2, "0.33"},
+		{"-1", "3", 2, "-0.34"}, // toward -inf
+		{"250", "1000", 8, "0.25"},
+	}
+	for _, c := range cases {
+		a, b := decimal.RequireFromString(c.a), decimal.RequireFromString(c.b)
+		got := asset.DivRoundDown(a, b, c.decimals)
+		if !got.Equal(decimal.RequireFromString(c.want)) {
+			t.Errorf("DivRoundDown(%s, %s, %d) = %s, want %s", c.a, c.b, c.decimals, got, c.want)
+		}
+		if got.Mul(b).GreaterThan(a) || got.Add(decimal.New(1, -c.decimals)).Mul(b).LessThanOrEqual(a) {
+			t.Errorf("DivRoundDown(%s, %s) = %s is not the floor", c.a, c.b, got)
+		}
+	}
+}

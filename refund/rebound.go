@@ -103,7 +103,7 @@ func (s *Service) InvoiceChanged(ctx context.Context, tx Tx, inv *invoice.Invoic
 		m := inv.Methods[best]
 		excess := inv.AmountConfirmed.Sub(inv.AmountDue)
 		a, _ := s.cfg.Assets.Get(m.Asset)
-		cr := excess.Mul(m.AmountDue).DivRound(inv.AmountDue, a.Decimals+8).RoundFloor(a.Decimals)
+		cr := asset.DivRoundDown(excess.Mul(m.AmountDue), inv.AmountDue, a.Decimals)
 		if paid == 1 {
 			cr = m.AmountConfirmed.Sub(m.AmountDue) // exactly what came beyond the amount due
 		}

@@ -384,7 +384,7 @@ func methodValue(inv *invoice.Invoice, i int, crypto decimal.Decimal, d int32) d
 	if !due.IsPositive() {
 		return decimal.Zero
 	}
-	return crypto.Mul(inv.AmountDue).DivRound(due, d+8).RoundFloor(d)
+	return asset.DivRoundDown(crypto.Mul(inv.AmountDue), due, d)
 }
 
 // quote decides a refund's asset, price amount and crypto amount (checked again,
@@ -447,7 +447,7 @@ func (s *Service) quote(ctx context.Context, inv *invoice.Invoice, prior []*Refu
 		if !rate.IsPositive() {
 			return nil, validation.Field("rate", invoice.ErrNoRate)
 		}
-		cr = amount.DivRound(rate, a.Decimals+8).RoundFloor(a.Decimals)
+		cr = asset.DivRoundDown(amount, rate, a.Decimals)
 		if cr.GreaterThan(crypto[best]) {
 			// Never more than the payer sent: a refund worth more in crypto today is a
 			// payout of the merchant's own.
@@ -457,7 +457,7 @@ func (s *Service) quote(ctx context.Context, inv *invoice.Invoice, prior []*Refu
 	case amount.Equal(bestValue):
 		cr = crypto[best] // the rest of the method, whole
 	default:
-		cr = amount.Mul(m.AmountDue).DivRound(inv.AmountDue, a.Decimals+8).RoundFloor(a.Decimals)
+		cr = asset.DivRoundDown(amount.Mul(m.AmountDue), inv.AmountDue, a.Decimals)
 		cr = decimal.Min(cr, crypto[best])
 	}
 	if q.units, err = a.ToBaseUnits(cr); err != nil || q.units.Sign() <= 0 {
