@@ -43,14 +43,7 @@ func accountBalance(t *testing.T, env *kassatest.Env, name string) string {
 }
 
 // hasField reports whether err is a validation error naming field.
-func hasField(err error, field string) bool {
-	var v *validation.Error
-	if errors.As(err, &v) {
-		return v.Fields[field] != nil
-	}
-	var fe *validation.FieldError
-	return errors.As(err, &fe) && fe.Field == field
-}
+var hasField = validation.HasField
 
 func TestPayout_BTCIsBroadcastMinedAndBookedExactly(t *testing.T) {
 	env := kassatest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{ServiceFeePercent: kassatest.Dec("1")}))

@@ -55,14 +55,7 @@ func get(t *testing.T, env *kassatest.Env, id string) *refund.Refund {
 }
 
 // field reports whether err is a validation error naming field.
-func field(err error, f string) bool {
-	var v *validation.Error
-	if errors.As(err, &v) {
-		return v.Fields[f] != nil
-	}
-	var fe *validation.FieldError
-	return errors.As(err, &fe) && fe.Field == f
-}
+var field = validation.HasField
 
 func units(t *testing.T, env *kassatest.Env, code string, d decimal.Decimal) *big.Int {
 	t.Helper()

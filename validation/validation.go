@@ -139,3 +139,14 @@ func (e *Error) Rename(from, to string) *Error {
 	}
 	return &out
 }
+
+// HasField reports whether err is (or wraps) a validation error naming field: an
+// *Error with it among its Fields, or a *FieldError for it.
+func HasField(err error, field string) bool {
+	var v *Error
+	if errors.As(err, &v) {
+		return v.Fields[field] != nil
+	}
+	var fe *FieldError
+	return errors.As(err, &fe) && fe.Field == field
+}

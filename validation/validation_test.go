@@ -2,6 +2,7 @@ package validation_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/kassapay/kassa/validation"
@@ -59,5 +60,26 @@ func TestError_MergesNestedWithPrefix(t *testing.T) {
 func TestField_NilIsNil(t *testing.T) {
 	if validation.Field("x", nil) != nil {
 		t.Fatal("Field(x, nil) != nil")
+	}
+}
+
+// TestRenameAndHasField: Rename moves one field's errors under another name, keeping
+// their causes for errors.Is and the other fields as they are; HasField finds a field
+// in an *Error or a *FieldError, wrapped or not.
+func TestRenameAndHasField(t *testing.T) {
+	cause := errors.New("bad checksum")
+	var v validation.Error
+	v.Add("destination_address", cause)
+	v.Add("amount", errors.New("too small"))
+	r := v.Rename("destination_address", "address")
+	if !validation.HasField(r, "address") || validation.HasField(r, "destination_address") || !validation.HasField(r, "amount") {
+		t.Fatalf("renamed fields: %v", r.Fields)
+	}
+	if !errors.Is(r, cause) {
+		t.Fatal("the cause was lost in the rename")
+	}
+	if !validation.HasField(fmt.Errorf("wrapped: %w", validation.Field("email", cause)), "email") || validation.HasField(cause, "email") ||
+		validation.HasField(nil, "email") {
+		t.Fatal("HasField on a FieldError, a plain error, nil")
 	}
 }
