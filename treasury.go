@@ -40,7 +40,18 @@ func (g *Gateway) Treasury() *treasury.Service { return g.treasury }
 // newTreasury builds the sweep pass on the EVM wallets (nil when it is off).
 func (g *Gateway) newTreasury(cfg Config) error {
 	if !cfg.Treasury.Sweep {
+		if len(cfg.Treasury.Cold) > 0 || len(cfg.Treasury.Thresholds) > 0 {
+			return errors.New("kassa: Treasury.Cold and Treasury.Thresholds need Treasury.Sweep")
+		}
 		return nil
+	}
+	if p := cfg.Treasury.MaxFeePercent; p < 0 || p > 100 {
+		return fmt.Errorf("kassa: Treasury.MaxFeePercent %d is not a percentage", p)
+	}
+	for code, t := range cfg.Treasury.Thresholds {
+		if _, err := g.assets.Get(code); err != nil || t.IsNegative() {
+			return fmt.Errorf("kassa: Treasury.Thresholds: %q %s: want a known asset code and an amount not below 0", code, t)
+		}
 	}
 	sweepers := map[chains.NetworkRef]treasury.Sweeper{}
 	for n, w := range g.wallets {
@@ -69,9 +80,12 @@ func (g *Gateway) newTreasury(cfg Config) error {
 		if own || addr == sweepers[n].HotAddress() {
 			return fmt.Errorf("kassa: Treasury.Cold of %s: %s is one of our own addresses", n, addr)
 		}
-		for code := range c.Ceilings {
+		for code, ceiling := range c.Ceilings {
 			if a, err := g.assets.Get(code); err != nil || a.Network != n.ID {
 				return fmt.Errorf("kassa: Treasury.Cold of %s: %q is not an asset of the network", n, code)
+			}
+			if ceiling.IsNegative() {
+				return fmt.Errorf("kassa: Treasury.Cold of %s: the ceiling of %s is below 0", n, code)
 			}
 		}
 		cold[n] = treasury.Cold{Address: addr, Ceilings: c.Ceilings}

@@ -287,6 +287,19 @@ func TestCold_ExcessAboveTheCeilingIsForwarded(t *testing.T) {
 			t.Errorf("cold address %q: %v", bad, err)
 		}
 	}
+	// Options that make no sense are refused at start, naming the option.
+	for name, c := range map[string]kassa.TreasuryOptions{
+		"Treasury.Cold":          {Sweep: true, Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: cold, Ceilings: map[string]decimal.Decimal{"ETH": kassatest.Dec("-1")}}}},
+		"Treasury.Thresholds":    {Sweep: true, Thresholds: map[string]decimal.Decimal{"DOGE": kassatest.Dec("1")}},
+		"Treasury.MaxFeePercent": {Sweep: true, MaxFeePercent: 150},
+		"need Treasury.Sweep":    {Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: cold}}},
+	} {
+		_, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: t.TempDir() + "/k.db", Chains: []chains.Backend{e.EthB},
+			Assets: e.Reg, Treasury: c})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }
 
 // TestSweep_TwoEqualDepositsToOneAddressAreBothSwept: a second deposit of the same
