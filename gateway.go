@@ -170,6 +170,11 @@ type PayoutOptions struct {
 	// its own payouts, deeper than bitcoin.MaxUnconfirmedDepth or not yet accepted by
 	// the node) before it fails with its hold released (default 1 h).
 	FundsWait time.Duration
+	// BumpAfter, if set, is how long a payout's transaction may wait unmined before
+	// the payout job replaces it by one paying a higher fee (RBF on Bitcoin, raised
+	// tips on EVM), and again after as long, up to payout.MaxAutoBumps times; 0 (the
+	// default) bumps only on request (Payouts().Bump, POST /v1/payouts/{id}/bump).
+	BumpAfter time.Duration
 	// ServiceFeePercent is kept from each payout for the operator (default 0).
 	ServiceFeePercent decimal.Decimal
 	// Notifier sends one-time codes (payout.SMTPNotifier). Without one, test-mode
@@ -411,7 +416,7 @@ func New(cfg Config) (*Gateway, error) {
 	// A watch-only keyring gets the service too: its creates fail with ErrWatchOnly.
 	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, Update: storage.Runner[payout.Tx](g.store.Update),
 		View: storage.Runner[payout.Tx](g.store.View), Wallets: g.wallet, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
-		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
+		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, BumpAfter: cfg.Payouts.BumpAfter, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
 		Approver: cfg.Payouts.Approver, Follow: g.follow, FollowFor: cfg.Payouts.FollowFor, Now: g.now, Logger: g.log,
 		Changed: func(ctx context.Context, tx payout.Tx, p *payout.Payout) error {
 			return g.refunds.PayoutChanged(ctx, tx.(refund.Tx), p)

@@ -47,6 +47,14 @@ type Abandoner interface {
 	Abandon(ctx context.Context, specID string) error
 }
 
+// Bumper is a Wallet that can replace a stuck transaction by one paying a higher fee
+// (RBF on Bitcoin). Bump signs, stores and broadcasts the replacement of the send
+// stored under specID, which takes its spec id, and returns it; the replaced
+// transaction stays followed, and whichever of the two is mined is the payout's.
+type Bumper interface {
+	Bump(ctx context.Context, specID string) (SentTx, error)
+}
+
 // PayoutSpec is one payout to send.
 type PayoutSpec struct {
 	ID     string // idempotency: sending the same ID twice returns the first SentTx
@@ -187,7 +195,19 @@ type UTXOTx interface {
 	SetSendStatus(ctx context.Context, n NetworkRef, specID string, s SendStatus) error
 	// PendingSends returns sends in SendSigned or SendBroadcast.
 	PendingSends(ctx context.Context, n NetworkRef) ([]UTXOSend, error)
+	// InputsOf returns the outputs of ours (of family f) that the send spentBy spends
+	// (MarkSpent), with their amounts and keys: confirmed transfers, or the change of
+	// our own sends, in outpoint order.
+	InputsOf(ctx context.Context, n NetworkRef, f asset.Family, spentBy string) ([]UTXO, error)
+	// ReplaceSend stores next, a fee bump of the send stored under next.SpecID: that
+	// send keeps its row under ReplacedSpecID(spec id, its txid) with status
+	// SendReplaced, next takes the spec id, and the outputs the old one spent are
+	// spent by next.TxID.
+	ReplaceSend(ctx context.Context, n NetworkRef, next UTXOSend) error
 }
+
+// ReplacedSpecID is the spec id a send replaced by a fee bump is kept under.
+func ReplacedSpecID(specID, txid string) string { return specID + "~" + txid }
 
 // AccountSend is one signed attempt of an account-based wallet (EVM): a payout, a
 // sweep or a gas top-up.

@@ -138,12 +138,68 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 			}
 		}
 		for i, p := range ps {
+			if r.TxID != p.TxHash || (c == ChangeConflicted && p.replaced(r.ConflictedBy) >= 0) {
+				// A transaction a fee bump replaced, or the record that one of them took
+				// the inputs of the other.
+				if !minedRecord(r, c) || r.TxID == p.TxHash {
+					continue // it can never confirm, or is not mined: nothing moves
+				}
+				if err := s.switchTo(ctx, tx, n, p, r.TxID); err != nil {
+					return fmt.Errorf("payout %s: %w", p.ID, err)
+				}
+			}
 			if err := s.apply(ctx, tx, n, p, c, r, i, len(ps)); err != nil {
 				return fmt.Errorf("payout %s: %w", p.ID, err)
 			}
 		}
 	}
 	return nil
+}
+
+// minedRecord reports whether r says its transaction is in a block.
+func minedRecord(r chains.Record, c Change) bool {
+	return c == ChangeConfirmed || c == ChangeReverted || (c == ChangeSeen && r.Status == chains.StatusConfirming)
+}
+
+// replaced returns the index in p.Replaced of txid, or -1.
+func (p *Payout) replaced(txid string) int {
+	for i, r := range p.Replaced {
+		if txid != "" && r.TxHash == txid {
+			return i
+		}
+	}
+	return -1
+}
+
+// switchTo makes txid, a transaction of p's that a fee bump replaced and that a block
+// mined instead of its replacement, p's transaction again: its fee is the one the
+// payout books, the replacement joins Replaced (it can never be mined now, unless a
+// reorg takes txid away; then whichever is mined is switched to), and a UTXO wallet's
+// record of the send follows, so its change and inputs are the mined transaction's.
+func (s *Service) switchTo(ctx context.Context, tx Tx, n chains.NetworkRef, p *Payout, txid string) error {
+	i := p.replaced(txid)
+	if i < 0 {
+		return nil
+	}
+	s.cfg.Logger.WarnContext(ctx, "payout: a transaction a fee bump replaced was mined instead of its replacement",
+		"payout", p.ID, "mined", txid, "replacement", p.TxHash)
+	was := ReplacedTx{TxHash: p.TxHash, Fee: p.Fee}
+	p.TxHash, p.Fee = txid, p.Replaced[i].Fee
+	p.Replaced[i] = was
+	spec := specID(p.ID, p.Attempt)
+	if p.SendID != "" {
+		spec = specID(p.SendID, p.Attempt)
+	}
+	old, ok, err := tx.SendByID(ctx, n, chains.ReplacedSpecID(spec, txid))
+	if err != nil || !ok {
+		return err
+	}
+	cur, ok, err := tx.SendByID(ctx, n, spec)
+	if err != nil || !ok || cur.TxID == txid {
+		return err
+	}
+	old.SpecID, old.Status = spec, chains.SendBroadcast
+	return tx.ReplaceSend(ctx, n, old)
 }
 
 // apply applies one record's change to p, the i-th of the count payouts that share
@@ -166,9 +222,15 @@ func (s *Service) apply(ctx context.Context, tx Tx, n chains.NetworkRef, p *Payo
 			now := s.cfg.Now().UTC()
 			p.CompletedAt = &now
 		}
-		// Followed while a reorg can still take it away.
+		// Followed while a reorg can still take it away, and the transactions a fee bump
+		// replaced with it (a reorg could let one of them be mined instead).
 		if err := tx.UnfollowTx(ctx, n, r.TxID, s.cfg.Now().Add(s.cfg.FollowFor)); err != nil {
 			return err
+		}
+		for _, rp := range p.Replaced {
+			if err := tx.UnfollowTx(ctx, n, rp.TxHash, s.cfg.Now().Add(s.cfg.FollowFor)); err != nil {
+				return err
+			}
 		}
 	case ChangeDropped, ChangeSeen:
 		if p.Status == StatusCompleted {

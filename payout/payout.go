@@ -127,6 +127,10 @@ type Payout struct {
 	// Fee is the network fee actually paid, once known.
 	Fee    *decimal.Decimal `json:"fee"`
 	TxHash string           `json:"tx_hash,omitempty"`
+	// Replaced are the transactions of this attempt that a fee bump replaced, oldest
+	// first: the payout follows them and TxHash alike, and whichever is mined completes
+	// it (its fee is the one booked).
+	Replaced []ReplacedTx `json:"replaced_transactions,omitempty"`
 	// SendID names the transaction this payout shares with others of its batch (BTC
 	// destinations of one mass payout are paid in one transaction); "" if its own.
 	SendID string `json:"send_id,omitempty"`
@@ -152,6 +156,12 @@ type Payout struct {
 	// RequestKey is the key of the request that created it (CreateParams.RequestKey;
 	// "#i" is appended for the i-th payout of a batch). Stored, never shown.
 	RequestKey string `json:"-"`
+}
+
+// ReplacedTx is a transaction a fee bump replaced (Payout.Replaced).
+type ReplacedTx struct {
+	TxHash string           `json:"tx_hash"`
+	Fee    *decimal.Decimal `json:"fee"`
 }
 
 // Livemode reports whether the payout is live.
@@ -186,8 +196,8 @@ type Tx interface {
 	PayoutCode(ctx context.Context, id string) (hash []byte, expires time.Time, attempts int, err error)
 	SetPayoutCodeAttempts(ctx context.Context, id string, attempts int) error
 	// PayoutsByTx returns the payouts of n's mode on n's network whose transaction is
-	// txid, in creation order; in a read-write transaction as committed, like
-	// BatchPayouts.
+	// txid, or was before a fee bump replaced it (Payout.Replaced), in creation order;
+	// in a read-write transaction as committed, like BatchPayouts.
 	PayoutsByTx(ctx context.Context, n chains.NetworkRef, txid string) ([]*Payout, error)
 	// FollowTx, UnfollowTx and Transfer are the watcher's (chains.Tx): the payout's
 	// transaction is followed from its broadcast until it is confirmed deep enough.
@@ -196,6 +206,11 @@ type Tx interface {
 	Transfer(ctx context.Context, n chains.NetworkRef, txid string, index uint32) (r chains.Record, ok bool, err error)
 	// AfterCommit runs fn once the transaction has committed (never if it rolls back).
 	AfterCommit(fn func())
+	// SendByID and ReplaceSend are the UTXO wallets' record of their sends
+	// (chains.UTXOTx): when the transaction a fee bump replaced is mined instead of
+	// its replacement, the wallet's record follows the payout to it.
+	SendByID(ctx context.Context, n chains.NetworkRef, specID string) (chains.UTXOSend, bool, error)
+	ReplaceSend(ctx context.Context, n chains.NetworkRef, next chains.UTXOSend) error
 	// AutoApprovedCents sums, in US cents, the ValueUSD of the payouts of mode created
 	// at or after since with Approval ApprovalAutomatic that did not fail or get
 	// cancelled: what left without a code in the approval window. In a read-write

@@ -221,7 +221,9 @@ func (s *Service) step(ctx context.Context, ps []*Payout) []error {
 				err = nil // recorded as failed
 			}
 		case StatusBroadcast:
-			err = s.rebroadcast(ctx, p)
+			if err = s.rebroadcast(ctx, p); err == nil {
+				err = s.autoBump(ctx, p)
+			}
 		case StatusPendingVerification:
 			err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 				_, expires, _, err := tx.PayoutCode(ctx, p.ID)

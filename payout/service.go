@@ -71,6 +71,10 @@ type Config struct {
 	// now (an EVM hot wallet that sweeps will fill): the payout waits up to FundsWait
 	// instead of failing at once.
 	FundsShort func(err error) bool
+	// BumpAfter, if positive, is how long a broadcast payout's transaction may stay
+	// unmined before Step replaces it by fee (Bump), and again after as long, up to
+	// MaxAutoBumps times per transaction signed; 0 bumps only on request.
+	BumpAfter time.Duration
 	// Follow hands a payout's transaction, once its broadcast is recorded, to the
 	// running chain watcher of its network, which reports it back to Apply.
 	Follow func(n chains.NetworkRef, t chains.Sent)

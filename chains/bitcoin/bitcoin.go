@@ -330,6 +330,11 @@ func matchOurs(tx *wire.MsgTx, ref chains.BlockRef, sent chains.SentSet, dst []c
 		if txid == ours {
 			return append(dst, chains.Transfer{Out: true, TxID: ours, Index: chains.OutIndex, Block: ref})
 		}
+		if sent.SentTx(txid) {
+			// Another transaction of ours spends the same input: a fee bump and the one
+			// it replaced (both followed). The one mined is ours; the other can never be.
+			dst = append(dst, chains.Transfer{Out: true, TxID: txid, Index: chains.OutIndex, Block: ref})
+		}
 		return append(dst, chains.Transfer{Out: true, TxID: ours, Index: chains.ConflictIndex, ConflictedBy: txid, Block: ref})
 	}
 	return dst

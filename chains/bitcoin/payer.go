@@ -57,10 +57,13 @@ func (p payer) SendBatch(ctx context.Context, id string, specs []chains.PayoutSp
 // failed and its inputs freed.
 func (p payer) Abandon(ctx context.Context, specID string) error { return p.w.Abandon(ctx, specID) }
 
+// Bump implements chains.Bumper: a replacement by fee (BIP 125).
+func (p payer) Bump(ctx context.Context, specID string) (chains.SentTx, error) { return p.w.Bump(ctx, specID) }
+
 // Rejected: the node refused the signed transaction (its inputs are released), or it
 // could not be built at all. A node that is down is not a refusal, nor are coins that
 // are not spendable yet (chains.ErrFundsUnconfirmed).
 func (p payer) Rejected(err error) bool {
 	return errors.Is(err, ErrRejected) || errors.Is(err, ErrInsufficientFunds) ||
-		errors.Is(err, ErrDust) || errors.Is(err, ErrBadSpec) || errors.Is(err, chains.ErrInvalidAddress)
+		errors.Is(err, ErrDust) || errors.Is(err, ErrBadSpec) || errors.Is(err, ErrCannotBump) || errors.Is(err, chains.ErrInvalidAddress)
 }

@@ -92,6 +92,14 @@ func (p payer) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx,
 	return sent, err
 }
 
+// Bump implements chains.Bumper: the hot wallet's transaction signed again with the
+// same nonce and tips raised by 12.5% (Wallet.Bump). Its fee is known from the
+// receipt of whichever attempt is mined.
+func (p payer) Bump(ctx context.Context, specID string) (chains.SentTx, error) {
+	s, err := p.w.Bump(ctx, specID)
+	return chains.SentTx{TxID: s.TxID, Raw: s.Raw}, err
+}
+
 var errSignedNotSent = errors.New("payout transaction is signed")
 
 func (p payer) Rejected(err error) bool {

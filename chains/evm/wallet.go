@@ -406,10 +406,19 @@ func (w *Wallet) Bump(ctx context.Context, id string) (Send, error) {
 		if err := tx.SetAccountSendStatus(ctx, w.net, id, prev.Attempt, SendReplaced, nil); err != nil {
 			return err
 		}
+		if next.Kind == "payout" {
+			// Followed like the first: whichever of the two is mined is the payout's.
+			if err := tx.FollowTx(ctx, w.net, chains.Sent{TxID: next.TxID}); err != nil {
+				return err
+			}
+		}
 		return tx.InsertAccountSend(ctx, next)
 	})
 	if err != nil {
 		return Send{}, err
+	}
+	if next.Kind == "payout" {
+		w.cfg.Follow(chains.Sent{TxID: next.TxID})
 	}
 	return next, w.broadcast(ctx, next)
 }

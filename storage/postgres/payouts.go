@@ -92,6 +92,18 @@ func (t *tx) UpdatePayout(ctx context.Context, p *payout.Payout) error {
 	if n != 1 {
 		return payout.ErrNotFound
 	}
+	return t.recordReplaced(ctx, p)
+}
+
+// recordReplaced indexes the transactions a fee bump replaced, so PayoutsByTx finds
+// the payout by any of them.
+func (t *tx) recordReplaced(ctx context.Context, p *payout.Payout) error {
+	for _, r := range p.Replaced {
+		if _, err := t.exec(ctx, `INSERT INTO payout_replaced_txs (mode, txid, payout_id) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, string(p.Mode), r.TxHash, p.ID); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -169,7 +181,8 @@ func (t *tx) BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]
 // PayoutsByTx implements payout.Tx; inside Update the payouts are locked, in creation
 // order (Apply moves them from what it reads).
 func (t *tx) PayoutsByTx(ctx context.Context, n chains.NetworkRef, txid string) ([]*payout.Payout, error) {
-	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE tx_hash = $1 AND mode = $2 ORDER BY created_at, id`+t.forUpdate(),
+	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE mode = $2 AND (tx_hash = $1 OR id IN (
+		SELECT payout_id FROM payout_replaced_txs WHERE mode = $2 AND txid = $1)) ORDER BY created_at, id`+t.forUpdate(),
 		txid, string(n.Mode))
 	out := all[:0]
 	for _, p := range all {

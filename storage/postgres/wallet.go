@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 
 	"github.com/jackc/pgx/v5"
@@ -61,7 +62,7 @@ func (t *tx) UnconfirmedChange(ctx context.Context, n chains.NetworkRef, f asset
 
 // outputs runs a query of outputs to our addresses of family f on n: txid, index,
 // amount, address, branch, index, public key, depth and the status of what made it.
-func (t *tx) outputs(ctx context.Context, n chains.NetworkRef, f asset.Family, query string) ([]chains.UTXO, error) {
+func (t *tx) outputs(ctx context.Context, n chains.NetworkRef, f asset.Family, query string, extra ...any) ([]chains.UTXO, error) {
 	return all(ctx, t, func(row scanner) (chains.UTXO, error) {
 		var o chains.UTXO
 		var status string
@@ -81,7 +82,7 @@ func (t *tx) outputs(ctx context.Context, n chains.NetworkRef, f asset.Family, q
 		}
 		o.Amount = v.Int64()
 		return o, nil
-	}, query, string(f), string(n.ID), string(n.Mode))
+	}, query, append([]any{string(f), string(n.ID), string(n.Mode)}, extra...)...)
 }
 
 // MarkSpent implements chains.UTXOTx. An output already spent by another send is a
@@ -159,6 +160,45 @@ func (t *tx) SetSendStatus(ctx context.Context, n chains.NetworkRef, specID stri
 	_, err := t.exec(ctx, `UPDATE wallet_sends SET status = $1 WHERE network = $2 AND mode = $3 AND spec_id = $4`,
 		string(s), string(n.ID), string(n.Mode), specID)
 	return err
+}
+
+// InputsOf implements chains.UTXOTx.
+func (t *tx) InputsOf(ctx context.Context, n chains.NetworkRef, f asset.Family, spentBy string) ([]chains.UTXO, error) {
+	return t.outputs(ctx, n, f, `SELECT c.txid, c.idx, c.amount, c.address, w.branch, w.idx, w.pubkey, 0, 'confirmed'
+		FROM wallet_spends s JOIN chain_transfers c ON c.network = s.network AND c.mode = s.mode AND c.txid = s.txid AND c.idx = s.idx
+		JOIN wallet_addresses w ON w.family = $1 AND w.mode = c.mode AND w.address = c.address
+		WHERE s.network = $2 AND s.mode = $3 AND s.spent_by = $4 AND c.status = 'confirmed'
+		UNION ALL
+		SELECT d.txid, d.change_index, d.change_amount::numeric, d.change_addr, w.branch, w.idx, w.pubkey, d.depth, d.status
+		FROM wallet_spends s JOIN wallet_sends d ON d.network = s.network AND d.mode = s.mode AND d.txid = s.txid
+			AND d.change_index = s.idx AND d.change_amount > 0 AND d.status != 'replaced'
+		JOIN wallet_addresses w ON w.family = $1 AND w.mode = d.mode AND w.address = d.change_addr
+		WHERE s.network = $2 AND s.mode = $3 AND s.spent_by = $4 AND NOT EXISTS (SELECT 1 FROM chain_transfers c
+			WHERE c.network = s.network AND c.mode = s.mode AND c.txid = s.txid AND c.idx = s.idx AND c.status = 'confirmed')
+		ORDER BY 1, 2`, spentBy)
+}
+
+// ReplaceSend implements chains.UTXOTx.
+func (t *tx) ReplaceSend(ctx context.Context, n chains.NetworkRef, next chains.UTXOSend) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	prev, ok, err := t.SendByID(ctx, n, next.SpecID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("storage: no send %q to replace", next.SpecID)
+	}
+	if _, err := t.exec(ctx, `UPDATE wallet_sends SET spec_id = $1, status = 'replaced' WHERE network = $2 AND mode = $3 AND spec_id = $4`,
+		chains.ReplacedSpecID(prev.SpecID, prev.TxID), string(n.ID), string(n.Mode), prev.SpecID); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `UPDATE wallet_spends SET spent_by = $1 WHERE network = $2 AND mode = $3 AND spent_by = $4`,
+		next.TxID, string(n.ID), string(n.Mode), prev.TxID); err != nil {
+		return err
+	}
+	return t.InsertSend(ctx, next)
 }
 
 // PendingSends implements chains.UTXOTx.

@@ -76,6 +76,18 @@ func (t *tx) UpdatePayout(ctx context.Context, p *payout.Payout) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return payout.ErrNotFound
 	}
+	return t.recordReplaced(ctx, p)
+}
+
+// recordReplaced indexes the transactions a fee bump replaced, so PayoutsByTx finds
+// the payout by any of them.
+func (t *tx) recordReplaced(ctx context.Context, p *payout.Payout) error {
+	for _, r := range p.Replaced {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO payout_replaced_txs (mode, txid, payout_id) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`, string(p.Mode), r.TxHash, p.ID); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -147,7 +159,8 @@ func (t *tx) BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]
 
 // PayoutsByTx implements payout.Tx.
 func (t *tx) PayoutsByTx(ctx context.Context, n chains.NetworkRef, txid string) ([]*payout.Payout, error) {
-	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE tx_hash = ? AND mode = ? ORDER BY created_at, id`, txid, string(n.Mode))
+	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE mode = ?1 AND (tx_hash = ?2 OR id IN (
+		SELECT payout_id FROM payout_replaced_txs WHERE mode = ?1 AND txid = ?2)) ORDER BY created_at, id`, string(n.Mode), txid)
 	out := all[:0]
 	for _, p := range all {
 		if p.Network == n.ID {

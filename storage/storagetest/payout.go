@@ -428,6 +428,27 @@ func testPayoutsByTx(t *testing.T, s storage.Store) {
 	if ids := payoutIDs(by(btcTest, "tx2")); len(ids) != 0 {
 		t.Errorf("PayoutsByTx(tx2) after the update = %v", ids)
 	}
+	// Replaced by a fee bump: found by the replacement and by what it replaced (either
+	// may be mined), once each, in its own mode only.
+	p1 := *ps[1]
+	p1.TxHash, p1.Replaced = "tx1c", []payout.ReplacedTx{{TxHash: "tx1"}, {TxHash: "tx1b"}}
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.UpdatePayout(ctx, &p1); err != nil {
+			return err
+		}
+		return tx.UpdatePayout(ctx, &p1) // saved again: indexed once
+	})
+	for txid, want := range map[string][]string{"tx1": {"po_1", "po_2"}, "tx1b": {"po_1"}, "tx1c": {"po_1"}} {
+		if ids := payoutIDs(by(btcTest, txid)); !slices.Equal(ids, want) {
+			t.Errorf("PayoutsByTx(%s) after a fee bump = %v, want %v", txid, ids, want)
+		}
+	}
+	if ids := payoutIDs(by(btcLive, "tx1b")); len(ids) != 0 {
+		t.Errorf("PayoutsByTx(bitcoin/live, tx1b) = %v: another mode's replaced transaction", ids)
+	}
+	if got := by(btcTest, "tx1b"); len(got) == 1 && (len(got[0].Replaced) != 2 || got[0].Replaced[1].TxHash != "tx1b") {
+		t.Errorf("Replaced read back as %+v", got[0].Replaced)
+	}
 }
 
 // testAutoApprovedCents checks AutoApprovedCents: the USD value in cents of the

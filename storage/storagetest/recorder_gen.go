@@ -296,6 +296,13 @@ func (r *recordingTx) Holds(p0 context.Context, p1 ledger.HoldState) ([]ledger.H
 	return r0, r1
 }
 
+func (r *recordingTx) InputsOf(p0 context.Context, p1 chains.NetworkRef, p2 asset.Family, p3 string) ([]chains.UTXO, error) {
+	c := r.cov.enter("InputsOf")
+	r0, r1 := r.tx.InputsOf(p0, p1, p2, p3)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) InsertAPIKey(p0 context.Context, p1 apikey.Record) error {
 	c := r.cov.enter("InsertAPIKey")
 	r0 := r.tx.InsertAPIKey(p0, p1)
@@ -658,6 +665,13 @@ func (r *recordingTx) RememberSignature(p0 context.Context, p1 string, p2 []byte
 	r0, r1 := r.tx.RememberSignature(p0, p1, p2, p3, p4)
 	c.exit(r1)
 	return r0, r1
+}
+
+func (r *recordingTx) ReplaceSend(p0 context.Context, p1 chains.NetworkRef, p2 chains.UTXOSend) error {
+	c := r.cov.enter("ReplaceSend")
+	r0 := r.tx.ReplaceSend(p0, p1, p2)
+	c.exit(r0)
+	return r0
 }
 
 func (r *recordingTx) ResetDeliveries(p0 context.Context, p1 string, p2 time.Time) (int, error) {

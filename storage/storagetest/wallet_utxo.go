@@ -18,6 +18,7 @@ var utxoTests = []test{
 	{"UTXO_SpendableOutputsAndSpends", testSpendableOutputs},
 	{"UTXO_UnconfirmedChange", testUnconfirmedChange},
 	{"UTXO_Sends", testUTXOSends},
+	{"UTXO_InputsOfAndReplaceSend", testReplaceSend},
 }
 
 // utxoSend returns a send of a UTXO wallet with every field set.
@@ -275,5 +276,102 @@ func testUTXOSends(t *testing.T, s storage.Store) {
 	}
 	if got, _ := byID(btcTest, "po_full"); got.TxID != "txfull" {
 		t.Errorf("after a second InsertSend, SendByID(po_full) is %s, want the first transaction txfull", got.TxID)
+	}
+}
+
+// testReplaceSend checks InputsOf (the outputs a send spends: confirmed transfers with
+// their amounts and keys, and the unconfirmed change of our own sends; not another
+// send's, not another mode's) and ReplaceSend (a fee bump: the replaced send keeps its
+// row under ReplacedSpecID with status replaced and leaves PendingSends and
+// UnconfirmedChange, the replacement takes the spec id, and the outputs are spent by
+// the replacement, so a release of the replacement frees them and one of the old txid
+// frees nothing).
+func testReplaceSend(t *testing.T, s storage.Store) {
+	r0 := btcAddress(asset.Test, keys.Receive, 0, "tb1qr0")
+	c0 := btcAddress(asset.Test, keys.Change, 0, "tb1qc0")
+	c1 := btcAddress(asset.Test, keys.Change, 1, "tb1qc1")
+	lr := btcAddress(asset.Live, keys.Receive, 0, "bc1qr0")
+	recordAddresses(t, s, r0, c0, c1, lr)
+	saveTransfers(t, s,
+		record(btcTest, "BTC", "tb1qr0", "dep1", 2, n(70_000), chains.StatusConfirmed, 100, t0),
+		record(btcTest, "BTC", "tb1qr0", "dep2", 0, n(30_000), chains.StatusConfirmed, 101, t0),
+		record(btcLive, "BTC", "bc1qr0", "dep1", 2, n(99_000), chains.StatusConfirmed, 100, t0))
+	parent := utxoSend(btcTest, "po_p", "txp", chains.SendBroadcast, t0)
+	parent.Change, parent.ChangeIndex, parent.ChangeAmount = c0.Encoded, 1, 20_000
+	first := utxoSend(btcTest, "po_b", "txb", chains.SendBroadcast, at(time.Second))
+	first.Change, first.ChangeIndex, first.ChangeAmount, first.Depth = c1.Encoded, 1, 50_000, 2
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		for _, send := range []chains.UTXOSend{parent, first} {
+			if err := tx.InsertSend(ctx, send); err != nil {
+				return err
+			}
+		}
+		if err := tx.MarkSpent(ctx, btcTest, []chains.OutPoint{{TxID: "dep2", Index: 0}}, "txp"); err != nil {
+			return err
+		}
+		if err := tx.MarkSpent(ctx, btcLive, []chains.OutPoint{{TxID: "dep1", Index: 2}}, "txb"); err != nil {
+			return err
+		}
+		return tx.MarkSpent(ctx, btcTest, []chains.OutPoint{{TxID: "dep1", Index: 2}, {TxID: "txp", Index: 1}}, "txb")
+	})
+	inputs := func(spentBy string) map[string]chains.UTXO {
+		return outputs(t, s, func(ctx context.Context, tx storage.Tx) ([]chains.UTXO, error) {
+			return tx.InputsOf(ctx, btcTest, asset.FamilyBTC, spentBy)
+		})
+	}
+	got := inputs("txb")
+	if ks := outputKeys(got); !slices.Equal(ks, []string{"dep1:2", "txp:1"}) {
+		t.Fatalf("InputsOf(txb) = %v, want dep1:2 and txp:1", ks)
+	}
+	sameJSON(t, "InputsOf dep1:2", got["dep1:2"], chains.UTXO{TxID: "dep1", Index: 2, Amount: 70_000, Address: r0})
+	sameJSON(t, "InputsOf txp:1", got["txp:1"], chains.UTXO{TxID: "txp", Index: 1, Amount: 20_000, Address: c0, Depth: 1})
+
+	next := first
+	next.TxID, next.Fee, next.ChangeAmount, next.Status, next.CreatedAt = "txb2", 4_000, 48_240, chains.SendSigned, at(time.Minute)
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.ReplaceSend(ctx, btcTest, next) })
+	cur, ok := find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
+		return tx.SendByID(ctx, btcTest, "po_b")
+	})
+	if !ok || cur.TxID != "txb2" || cur.Fee != 4_000 || cur.Status != chains.SendSigned {
+		t.Fatalf("SendByID(po_b) after ReplaceSend = %+v, %v", cur, ok)
+	}
+	old, ok := find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
+		return tx.SendByID(ctx, btcTest, chains.ReplacedSpecID("po_b", "txb"))
+	})
+	if !ok || old.TxID != "txb" || old.Status != chains.SendReplaced || old.Fee != first.Fee {
+		t.Fatalf("the replaced send = %+v, %v; want txb kept, replaced", old, ok)
+	}
+	if ks := outputKeys(inputs("txb2")); !slices.Equal(ks, []string{"dep1:2", "txp:1"}) {
+		t.Errorf("InputsOf(txb2) = %v: the replacement spends what the first did", ks)
+	}
+	if ks := outputKeys(inputs("txb")); len(ks) != 0 {
+		t.Errorf("InputsOf(txb) after the replacement = %v, want none", ks)
+	}
+	pending := get(t, s, func(ctx context.Context, tx storage.Tx) ([]chains.UTXOSend, error) { return tx.PendingSends(ctx, btcTest) })
+	var ids []string
+	for _, p := range pending {
+		ids = append(ids, p.TxID)
+	}
+	if !slices.Equal(ids, []string{"txp", "txb2"}) {
+		t.Errorf("PendingSends after the replacement = %v, want txp and txb2", ids)
+	}
+	change := outputs(t, s, func(ctx context.Context, tx storage.Tx) ([]chains.UTXO, error) {
+		return tx.UnconfirmedChange(ctx, btcTest, asset.FamilyBTC)
+	})
+	if ks := outputKeys(change); !slices.Equal(ks, []string{"txb2:1"}) {
+		t.Errorf("UnconfirmedChange after the replacement = %v, want only txb2:1", ks)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.ReleaseSpends(ctx, btcTest, "txb") })
+	if ks := outputKeys(spendable(t, s, btcTest)); len(ks) != 0 {
+		t.Errorf("SpendableOutputs after releasing the replaced txid = %v, want none", ks)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.ReleaseSpends(ctx, btcTest, "txb2") })
+	if ks := outputKeys(spendable(t, s, btcTest)); !slices.Equal(ks, []string{"dep1:2"}) {
+		t.Errorf("SpendableOutputs after releasing the replacement = %v, want dep1:2", ks)
+	}
+	if err := update(t, s, func(ctx context.Context, tx storage.Tx) error {
+		return tx.ReplaceSend(ctx, btcTest, utxoSend(btcTest, "po_none", "txn", chains.SendSigned, t0))
+	}); err == nil {
+		t.Error("ReplaceSend of a spec id never stored succeeded")
 	}
 }

@@ -1,0 +1,233 @@
+package payout_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/internal/nodetest"
+	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/payout"
+)
+
+// onChainFee is what txid pays in fees, in satoshi, from the node's view of its inputs
+// and outputs.
+func onChainFee(t *testing.T, e *nodetest.Env, txid string) int64 {
+	t.Helper()
+	tx := e.RawTx(txid)
+	fee := int64(0)
+	for _, in := range tx.TxIn {
+		fee += e.RawTx(in.PreviousOutPoint.Hash.String()).TxOut[in.PreviousOutPoint.Index].Value
+	}
+	for _, out := range tx.TxOut {
+		fee -= out.Value
+	}
+	return fee
+}
+
+// TestBump_StuckBTCPayoutReplacedByFeeConfirmsOnceBookedOnce (issue 21): a broadcast
+// payout whose transaction waits in the mempool is replaced by fee (BIP 125) on
+// request; btcd takes the replacement in place of the first; the block mines it, and
+// the payout completes once with the replacement's fee, which is all the ledger books:
+// the ledger equals the chain to the satoshi, the recipient is paid once.
+func TestBump_StuckBTCPayoutReplacedByFeeConfirmsOnceBookedOnce(t *testing.T) {
+	e := nodetest.New(t)
+	ctx := context.Background()
+	e.Credit("BTC", "0.05")
+	dest := regtestDest(21)
+	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: dest})
+	if err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("payout: %+v, %v", p, err)
+	}
+	first, firstFee := p.TxHash, e.Sats(*p.Fee)
+	b, err := e.G.Payouts().Bump(ctx, asset.Test, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status != payout.StatusBroadcast || b.TxHash == first || len(b.Replaced) != 1 || b.Replaced[0].TxHash != first ||
+		!b.Replaced[0].Fee.Equal(*p.Fee) {
+		t.Fatalf("bumped payout: %+v", b)
+	}
+	vsize := int64(e.RawTx(b.TxHash).SerializeSizeStripped()*3+e.RawTx(b.TxHash).SerializeSize()+3) / 4
+	if got := e.Sats(*b.Fee); got < firstFee+vsize || got < firstFee+firstFee/4 {
+		t.Fatalf("bumped fee %d sat, first %d sat (vsize %d): BIP 125 wants at least the first plus the size", got, firstFee, vsize)
+	}
+	if got := onChainFee(t, e, b.TxHash); got != e.Sats(*b.Fee) {
+		t.Fatalf("the replacement pays %d sat, the payout says %s", got, b.Fee)
+	}
+	if mp := e.BTC.Mempool(); len(mp) != 1 || mp[0] != b.TxHash {
+		t.Fatalf("mempool %v, want only the replacement %s", mp, b.TxHash)
+	}
+	e.Sync() // the watcher sees the replacement in the mempool and the first gone: nothing moves
+	if got, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID); got.Status != payout.StatusBroadcast || got.TxHash != b.TxHash {
+		t.Fatalf("payout after a pass: %+v", got)
+	}
+
+	e.BTC.Generate(1)
+	e.Sync()
+	done, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if done.Status != payout.StatusCompleted || done.TxHash != b.TxHash || !done.Fee.Equal(*b.Fee) {
+		t.Fatalf("payout after its block: %+v", done)
+	}
+	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
+	if a := e.Available("BTC"); !a.Equal(want) {
+		t.Fatalf("available %s, want %s: the bumped fee booked once, the first never", a, want)
+	}
+	if got, wantSats := e.OwnedOnChain(), e.Sats(want); got != wantSats {
+		t.Fatalf("the wallet holds %d sat on chain, the ledger %d", got, wantSats)
+	}
+	if got := e.PaidOnChain(dest); got != e.Sats(done.NetAmount) {
+		t.Fatalf("the recipient has %d sat, want %d once", got, e.Sats(done.NetAmount))
+	}
+	if ev := payoutEvents(t, e.G, p.ID); ev["payout.broadcast"] != 1 || ev["payout.completed"] != 1 {
+		t.Fatalf("events %v, want one broadcast and one completion", ev)
+	}
+	if _, err := e.G.Payouts().Bump(ctx, asset.Test, p.ID); !errors.Is(err, payout.ErrCannotBump) {
+		t.Fatalf("bumping a completed payout: %v, want ErrCannotBump", err)
+	}
+	// The wallet goes on from the replacement's change.
+	next, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: regtestDest(22)})
+	if err != nil || next.Status != payout.StatusBroadcast {
+		t.Fatalf("next payout: %+v, %v", next, err)
+	}
+	e.BTC.Generate(1)
+	e.Sync()
+	want = want.Sub(next.NetAmount).Sub(*next.Fee)
+	if got, wantSats := e.OwnedOnChain(), e.Sats(want); got != wantSats || !e.Available("BTC").Equal(want) {
+		t.Fatalf("after the next payout the wallet holds %d sat on chain, the ledger %s (%d)", got, e.Available("BTC"), wantSats)
+	}
+	e.Verify()
+}
+
+// dropBroadcasts loses sendrawtransaction calls while on is set, and passes all else.
+type dropBroadcasts struct{ on atomic.Bool }
+
+func (d *dropBroadcasts) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var call struct {
+		Method string `json:"method"`
+	}
+	if d.on.Load() && json.Unmarshal(body, &call) == nil && call.Method == "sendrawtransaction" {
+		return nil, errors.New("connection lost")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestBump_ReplacedTransactionMinedInsteadCompletesThePayout (issue 21): the
+// replacement is signed and stored but never reaches the node (the connection is
+// lost), and a block mines the first transaction. The payout follows whichever is
+// mined: it completes with the first transaction and its fee, booked once; the
+// replacement is recorded as replaced, the wallet's record follows the mined one (its
+// change pays the next payout), and a restart does not disturb it.
+func TestBump_ReplacedTransactionMinedInsteadCompletesThePayout(t *testing.T) {
+	e := nodetest.New(t)
+	ctx := context.Background()
+	drop := &dropBroadcasts{}
+	rpc, err := e.BTCRPC(drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.G.Close()
+	e.Open(rpc)
+	e.Credit("BTC", "0.05")
+	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: regtestDest(23)})
+	if err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("payout: %+v, %v", p, err)
+	}
+	drop.on.Store(true)
+	if _, err := e.G.Payouts().Bump(ctx, asset.Test, p.ID); err == nil {
+		t.Fatal("a bump whose broadcast was lost reported success")
+	}
+	drop.on.Store(false)
+	b, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if b.TxHash == p.TxHash || len(b.Replaced) != 1 || b.Replaced[0].TxHash != p.TxHash {
+		t.Fatalf("the stored replacement is not the payout's: %+v", b)
+	}
+	if mp := e.BTC.Mempool(); len(mp) != 1 || mp[0] != p.TxHash {
+		t.Fatalf("mempool %v, want only the first transaction %s", mp, p.TxHash)
+	}
+	e.BTC.Generate(1)
+	e.Sync()
+	done, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if done.Status != payout.StatusCompleted || done.TxHash != p.TxHash || !done.Fee.Equal(*p.Fee) ||
+		len(done.Replaced) != 1 || done.Replaced[0].TxHash != b.TxHash {
+		t.Fatalf("payout after the first was mined: %+v", done)
+	}
+	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
+	if a := e.Available("BTC"); !a.Equal(want) {
+		t.Fatalf("available %s, want %s: the mined transaction's fee, once", a, want)
+	}
+	if ev := payoutEvents(t, e.G, p.ID); ev["payout.completed"] != 1 || ev["payout.failed"] != 0 {
+		t.Fatalf("events %v", ev)
+	}
+	// A restart rebroadcasts what the wallet holds open, then the next payout spends
+	// the mined transaction's change.
+	e.G.Close()
+	e.Open(e.BTC.RPC)
+	e.Clock.Advance(payout.RebroadcastAfter + time.Second)
+	e.Sync()
+	next, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.025"), Currency: "BTC", Destination: regtestDest(24)})
+	if err != nil || next.Status != payout.StatusBroadcast {
+		t.Fatalf("next payout: %+v, %v", next, err)
+	}
+	e.BTC.Generate(1)
+	e.Sync()
+	if got, _ := e.G.Payouts().Get(ctx, asset.Test, next.ID); got.Status != payout.StatusCompleted {
+		t.Fatalf("next payout is %s", got.Status)
+	}
+	want = want.Sub(next.NetAmount).Sub(*next.Fee)
+	if got, wantSats := e.OwnedOnChain(), e.Sats(want); got != wantSats || !e.Available("BTC").Equal(want) {
+		t.Fatalf("the wallet holds %d sat on chain, the ledger %s (%d)", got, e.Available("BTC"), wantSats)
+	}
+	if again, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID); again.Status != payout.StatusCompleted || again.TxHash != p.TxHash {
+		t.Fatalf("the first payout after a restart: %+v", again)
+	}
+	e.Verify()
+}
+
+// TestBump_AfterBumpAfterThePassReplacesAStuckPayout (issue 21): with
+// PayoutOptions.BumpAfter set, the payout job replaces a transaction left unmined for
+// that long, without a request, and the replacement completes the payout.
+func TestBump_AfterBumpAfterThePassReplacesAStuckPayout(t *testing.T) {
+	e := nodetest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{BumpAfter: 30 * time.Minute}))
+	ctx := context.Background()
+	e.Credit("BTC", "0.05")
+	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: regtestDest(25)})
+	if err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("payout: %+v, %v", p, err)
+	}
+	e.Clock.Advance(29 * time.Minute)
+	e.Sync()
+	if got, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID); got.TxHash != p.TxHash {
+		t.Fatal("bumped before BumpAfter")
+	}
+	e.Clock.Advance(2 * time.Minute)
+	e.Sync()
+	b, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if b.TxHash == p.TxHash || len(b.Replaced) != 1 {
+		t.Fatalf("not bumped after BumpAfter: %+v", b)
+	}
+	if mp := e.BTC.Mempool(); len(mp) != 1 || mp[0] != b.TxHash {
+		t.Fatalf("mempool %v, want the replacement %s", mp, b.TxHash)
+	}
+	e.BTC.Generate(1)
+	e.Sync()
+	done, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if done.Status != payout.StatusCompleted || done.TxHash != b.TxHash {
+		t.Fatalf("payout: %+v", done)
+	}
+	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
+	if got := e.OwnedOnChain(); got != e.Sats(want) || !e.Available("BTC").Equal(want) {
+		t.Fatalf("the wallet holds %d sat on chain, the ledger %s", got, e.Available("BTC"))
+	}
+	e.Verify()
+}
