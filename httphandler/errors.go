@@ -92,6 +92,8 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 		return errNotFound
 	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState), errors.Is(err, refund.ErrInvalidState):
 		return errf(http.StatusConflict, "invalid_state", err.Error())
+	case errors.Is(err, payout.ErrCannotBump):
+		return errf(http.StatusConflict, "cannot_bump", err.Error())
 	case errors.Is(err, apikey.ErrNotFound), errors.Is(err, apikey.ErrRevoked), errors.Is(err, apikey.ErrMalformed):
 		return errUnauthorized
 	}

@@ -238,6 +238,7 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, po, 201, "")
 	poID := po.data()["payout_id"].(string)
 	want(t, a.do("POST", "/v1/payouts/"+poID+"/verify", map[string]any{"otp_code": a.env.Code(poID)}, nil), 200, "")
+	want(t, a.do("POST", "/v1/payouts/"+poID+"/bump", nil, nil), 200, "")
 	want(t, a.do("POST", "/v1/payouts/mass", map[string]any{"batch_reference": "B-1", "destinations": []any{
 		map[string]any{"amount": "0.02", "currency": "BTC", "address": dest}}}, nil), 201, "")
 	want(t, a.do("GET", "/v1/payouts?limit=10", nil, nil), 200, "")

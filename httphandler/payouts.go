@@ -193,6 +193,17 @@ func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// bumpPayout replaces a broadcast payout's unmined transaction by one paying a higher
+// fee (payout.Service.Bump).
+func (h *Handler) bumpPayout(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.gw.Payouts().Bump(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, p)
+	return nil
+}
+
 func (h *Handler) getPayout(w http.ResponseWriter, r *http.Request) error {
 	svc := h.gw.Payouts()
 	p, err := svc.Get(r.Context(), mode(r), r.PathValue("id"))

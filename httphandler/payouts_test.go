@@ -2,6 +2,7 @@ package httphandler_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/kassapay/kassa/apikey"
@@ -128,4 +129,41 @@ func TestAPI_Payouts(t *testing.T) {
 	want(t, a.do("GET", "/v1/withdrawals/fee-estimate?currency=BTC&amount=-1", nil, nil), 422, "")
 	want(t, a.do("GET", "/v1/withdrawals/fee-estimate?currency=NOPE", nil, nil), 422, "unsupported_asset")
 	a.env.Verify()
+}
+
+// TestAPI_PayoutBump: POST /v1/payouts/{id}/bump replaces a broadcast payout's
+// transaction (the sim chain's mempool holds only the replacement, which completes
+// the payout with one fee booked); a completed payout answers 409 cannot_bump, an
+// unknown id or another mode's 404, and a refused bump leaves the payout as it was.
+func TestAPI_PayoutBump(t *testing.T) {
+	a := newAPI(t, httphandler.Options{})
+	a.fundBTC()
+	p := a.do("POST", "/v1/payouts", map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 3)}, nil)
+	want(t, p, 201, "")
+	id, first := p.data()["payout_id"].(string), p.data()["tx_hash"].(string)
+
+	live := a.newKey(apikey.CreateParams{Mode: asset.Live})
+	a.key, live = live, a.key
+	want(t, a.do("POST", "/v1/payouts/"+id+"/bump", nil, nil), 404, "not_found")
+	a.key = live
+	want(t, a.do("POST", "/v1/payouts/po_unknown/bump", nil, nil), 404, "not_found")
+
+	b := a.do("POST", "/v1/payouts/"+id+"/bump", nil, nil)
+	want(t, b, 200, "")
+	replaced, _ := b.data()["replaced_transactions"].([]any)
+	if b.data()["tx_hash"] == first || len(replaced) != 1 || replaced[0].(map[string]any)["tx_hash"] != first {
+		t.Fatalf("bumped payout %s", b.raw)
+	}
+	a.env.Mine(asset.Bitcoin, 1)
+	g := a.do("GET", "/v1/payouts/"+id, nil, nil)
+	if g.data()["status"] != "completed" || g.data()["tx_hash"] != b.data()["tx_hash"] || g.data()["fee"] != "0.00001" {
+		t.Fatalf("payout after its block %s", g.raw)
+	}
+	if bal := a.do("GET", "/v1/balance", nil, nil); !strings.Contains(string(bal.raw), `"BTC":{"available":"0.19"`) {
+		t.Fatalf("balance after one payout of 0.01 (its fee inside it, once): %s", bal.raw)
+	}
+	want(t, a.do("POST", "/v1/payouts/"+id+"/bump", nil, nil), 409, "cannot_bump")
+	if again := a.do("GET", "/v1/payouts/"+id, nil, nil); string(again.raw) != string(g.raw) {
+		t.Fatalf("a refused bump changed the payout:\n%s\n%s", g.raw, again.raw)
+	}
 }

@@ -58,7 +58,9 @@ func (p payer) SendBatch(ctx context.Context, id string, specs []chains.PayoutSp
 func (p payer) Abandon(ctx context.Context, specID string) error { return p.w.Abandon(ctx, specID) }
 
 // Bump implements chains.Bumper: a replacement by fee (BIP 125).
-func (p payer) Bump(ctx context.Context, specID string) (chains.SentTx, error) { return p.w.Bump(ctx, specID) }
+func (p payer) Bump(ctx context.Context, specID string) (chains.SentTx, error) {
+	return p.w.Bump(ctx, specID)
+}
 
 // Rejected: the node refused the signed transaction (its inputs are released), or it
 // could not be built at all. A node that is down is not a refusal, nor are coins that

@@ -430,3 +430,32 @@ func (c *Chain) Received(to, asset string) *big.Int {
 	}
 	return sum
 }
+
+// bump replaces the mempool transaction of spec id by a new one paying the same
+// outputs (Wallet.Bump).
+func (c *Chain) bump(specID string) (chains.SentTx, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.check(); err != nil {
+		return chains.SentTx{}, err
+	}
+	s, ok := c.sent[specID]
+	if !ok {
+		return chains.SentTx{}, fmt.Errorf("%w: no send %q", ErrRejected, specID)
+	}
+	var outs []Output
+	for _, t := range c.mempool {
+		if t.id == s.TxID {
+			outs = t.outputs
+		}
+	}
+	if outs == nil {
+		return chains.SentTx{}, fmt.Errorf("%w: %s is not in the mempool", ErrRejected, s.TxID)
+	}
+	c.drop(s.TxID)
+	id := c.addTx(outs, false, c.hash("bump:"+s.TxID, 0, ""))
+	next := chains.SentTx{TxID: id, Fee: new(big.Int).Set(c.fee)}
+	c.log(op{Op: "sent", ID: specID, TxID: id, Fee: next.Fee})
+	c.sent[specID] = next
+	return next, nil
+}

@@ -56,3 +56,11 @@ func (w wallet) EstimateFee(context.Context, string, string, *big.Int) (*big.Int
 func (w wallet) Send(_ context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
 	return w.c.send(spec)
 }
+
+// Bump implements chains.Bumper: the payout's transaction, still in the mempool, is
+// replaced by one paying the same output (the sim chain's fee is flat, so the
+// replacement pays it too). Either may be mined only while it is in the mempool; a
+// mined or unknown one is refused (ErrRejected).
+func (w wallet) Bump(_ context.Context, specID string) (chains.SentTx, error) {
+	return w.c.bump(specID)
+}

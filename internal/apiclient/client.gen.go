@@ -1257,11 +1257,12 @@ type Payout struct {
 	Metadata interface{} `json:"metadata"`
 
 	// NetAmount A decimal number, written as a string to keep it exact.
-	NetAmount string  `json:"net_amount"`
-	Network   string  `json:"network"`
-	PayoutId  string  `json:"payout_id"`
-	RefundId  *string `json:"refund_id,omitempty"`
-	SendId    *string `json:"send_id,omitempty"`
+	NetAmount            string        `json:"net_amount"`
+	Network              string        `json:"network"`
+	PayoutId             string        `json:"payout_id"`
+	RefundId             *string       `json:"refund_id,omitempty"`
+	ReplacedTransactions *[]ReplacedTx `json:"replaced_transactions,omitempty"`
+	SendId               *string       `json:"send_id,omitempty"`
 
 	// ServiceFee A decimal number, written as a string to keep it exact.
 	ServiceFee string       `json:"service_fee"`
@@ -1450,6 +1451,13 @@ type RefundRequestRate string
 
 // RefundRequestReason defines model for RefundRequest.Reason.
 type RefundRequestReason string
+
+// ReplacedTx defines model for ReplacedTx.
+type ReplacedTx struct {
+	// Fee A decimal number, written as a string to keep it exact.
+	Fee    *string `json:"fee"`
+	TxHash string  `json:"tx_hash"`
+}
 
 // Supported defines model for Supported.
 type Supported struct {
@@ -1798,6 +1806,12 @@ type CreatePayoutParams struct {
 
 // CreateMassPayoutParams defines parameters for CreateMassPayout.
 type CreateMassPayoutParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// BumpPayoutParams defines parameters for BumpPayout.
+type BumpPayoutParams struct {
 	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -2273,6 +2287,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/payouts/{id} (the `GetPayout` operationId).
 	GetPayout(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BumpPayout Replace a broadcast payout's unmined transaction by one paying a higher fee
+	//
+	// Corresponds with POST /v1/payouts/{id}/bump (the `BumpPayout` operationId).
+	BumpPayout(ctx context.Context, id string, params *BumpPayoutParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyPayoutWithBody Confirm a payout with its one-time code
 	//
@@ -3112,6 +3131,21 @@ func (c *Client) CreateMassPayout(ctx context.Context, params *CreateMassPayoutP
 // Corresponds with GET /v1/payouts/{id} (the `GetPayout` operationId).
 func (c *Client) GetPayout(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPayoutRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BumpPayout Replace a broadcast payout's unmined transaction by one paying a higher fee
+//
+// Corresponds with POST /v1/payouts/{id}/bump (the `BumpPayout` operationId).
+func (c *Client) BumpPayout(ctx context.Context, id string, params *BumpPayoutParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBumpPayoutRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5358,6 +5392,55 @@ func NewGetPayoutRequest(server string, id string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewBumpPayoutRequest constructs an http.Request for the BumpPayout method
+func NewBumpPayoutRequest(server string, id string, params *BumpPayoutParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payouts/%s/bump", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewVerifyPayoutRequest calls the generic VerifyPayout builder with application/json body
 func NewVerifyPayoutRequest(server string, id string, params *VerifyPayoutParams, body VerifyPayoutJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6697,6 +6780,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/payouts/{id} (the `GetPayout` operationId).
 	GetPayoutWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPayoutResponse, error)
+
+	// BumpPayoutWithResponse Replace a broadcast payout's unmined transaction by one paying a higher fee
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payouts/{id}/bump (the `BumpPayout` operationId).
+	BumpPayoutWithResponse(ctx context.Context, id string, params *BumpPayoutParams, reqEditors ...RequestEditorFn) (*BumpPayoutResponse, error)
 
 	// VerifyPayoutWithBodyWithResponse Confirm a payout with its one-time code
 	//
@@ -10595,6 +10685,116 @@ func (r GetPayoutResponse) ContentType() string {
 	return ""
 }
 
+type BumpPayoutResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   Payout      `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BumpPayoutResponse) GetJSON200() *struct {
+	Data   Payout      `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r BumpPayoutResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r BumpPayoutResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r BumpPayoutResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r BumpPayoutResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r BumpPayoutResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r BumpPayoutResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r BumpPayoutResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r BumpPayoutResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r BumpPayoutResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r BumpPayoutResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BumpPayoutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BumpPayoutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BumpPayoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type VerifyPayoutResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13274,6 +13474,19 @@ func (c *ClientWithResponses) GetPayoutWithResponse(ctx context.Context, id stri
 		return nil, err
 	}
 	return ParseGetPayoutResponse(rsp)
+}
+
+// BumpPayoutWithResponse Replace a broadcast payout's unmined transaction by one paying a higher fee
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payouts/{id}/bump (the `BumpPayout` operationId).
+func (c *ClientWithResponses) BumpPayoutWithResponse(ctx context.Context, id string, params *BumpPayoutParams, reqEditors ...RequestEditorFn) (*BumpPayoutResponse, error) {
+	rsp, err := c.BumpPayout(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBumpPayoutResponse(rsp)
 }
 
 // VerifyPayoutWithBodyWithResponse Confirm a payout with its one-time code
@@ -16577,6 +16790,98 @@ func ParseGetPayoutResponse(rsp *http.Response) (*GetPayoutResponse, error) {
 	}
 
 	response := &GetPayoutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   Payout      `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseBumpPayoutResponse parses an HTTP response from a BumpPayoutWithResponse call
+func ParseBumpPayoutResponse(rsp *http.Response) (*BumpPayoutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BumpPayoutResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

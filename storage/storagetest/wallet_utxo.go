@@ -347,7 +347,9 @@ func testReplaceSend(t *testing.T, s storage.Store) {
 	if ks := outputKeys(inputs("txb")); len(ks) != 0 {
 		t.Errorf("InputsOf(txb) after the replacement = %v, want none", ks)
 	}
-	pending := get(t, s, func(ctx context.Context, tx storage.Tx) ([]chains.UTXOSend, error) { return tx.PendingSends(ctx, btcTest) })
+	pending := get(t, s, func(ctx context.Context, tx storage.Tx) ([]chains.UTXOSend, error) {
+		return tx.PendingSends(ctx, btcTest)
+	})
 	var ids []string
 	for _, p := range pending {
 		ids = append(ids, p.TxID)
