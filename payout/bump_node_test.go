@@ -6,15 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/big"
 	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/internal/nodetest"
 	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
 )
 
@@ -228,6 +231,67 @@ func TestBump_AfterBumpAfterThePassReplacesAStuckPayout(t *testing.T) {
 	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
 	if got := e.OwnedOnChain(); got != e.Sats(want) || !e.Available("BTC").Equal(want) {
 		t.Fatalf("the wallet holds %d sat on chain, the ledger %s", got, e.Available("BTC"))
+	}
+	e.Verify()
+}
+
+// TestBump_StuckETHPayoutReplacedWithHigherTipsCompletesOnce (issue 21): on
+// go-ethereum, a broadcast ETH payout is replaced on request by the same nonce with
+// tips raised by 12.5%; the node's pool takes the replacement, the block mines it, and
+// the payout completes once with the fee of its receipt, the ledger equal to the hot
+// wallet's balance to the wei.
+func TestBump_StuckETHPayoutReplacedWithHigherTipsCompletesOnce(t *testing.T) {
+	e := nodetest.New(t)
+	ctx := context.Background()
+	e.Credit("ETH", "1")
+	hot, _ := e.Keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
+	e.ETH.PayETH(hot.Encoded, e.Units("ETH", kassatest.Dec("1")))
+	e.ETH.Mine(1)
+	dest := common.HexToAddress("0x00000000000000000000000000000000000000e2").Hex()
+	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.3"), Currency: "ETH", Network: "ethereum", Destination: dest})
+	if err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("payout: %+v, %v", p, err)
+	}
+	b, err := e.G.Payouts().Bump(ctx, asset.Test, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.TxHash == p.TxHash || len(b.Replaced) != 1 || b.Replaced[0].TxHash != p.TxHash {
+		t.Fatalf("bumped payout: %+v", b)
+	}
+	oldTx, _, err := e.ETH.Client.TransactionByHash(ctx, common.HexToHash(p.TxHash))
+	if err == nil {
+		t.Fatalf("the node still has the replaced transaction %s", oldTx.Hash())
+	}
+	newTx, pending, err := e.ETH.Client.TransactionByHash(ctx, common.HexToHash(b.TxHash))
+	if err != nil || !pending {
+		t.Fatalf("the replacement is not pending: %v, %v", pending, err)
+	}
+	e.Sync()
+	e.ETH.Commit()
+	e.ETH.Mine(1) // 2 confirmations
+	e.Sync()
+	done, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if done.Status != payout.StatusCompleted || done.TxHash != b.TxHash || done.Fee == nil {
+		t.Fatalf("payout after its blocks: %+v", done)
+	}
+	r := e.ETH.Receipt(newTx.Hash())
+	fee := new(big.Int).Mul(new(big.Int).SetUint64(r.GasUsed), r.EffectiveGasPrice)
+	if got := e.Units("ETH", *done.Fee); got.Cmp(fee) != 0 {
+		t.Fatalf("booked fee %s wei, the receipt says %s", got, fee)
+	}
+	want := kassatest.Dec("1").Sub(done.NetAmount).Sub(*done.Fee)
+	if a := e.Available("ETH"); !a.Equal(want) {
+		t.Fatalf("available %s, want %s", a, want)
+	}
+	if got := e.ETH.Balance(hot.Encoded); got.Cmp(e.Units("ETH", want)) != 0 {
+		t.Fatalf("the hot wallet holds %s wei, the ledger %s", got, want)
+	}
+	if got := e.ETH.Balance(dest); got.Cmp(e.Units("ETH", done.NetAmount)) != 0 {
+		t.Fatalf("the recipient has %s wei, want %s once", got, done.NetAmount)
+	}
+	if ev := payoutEvents(t, e.G, p.ID); ev["payout.completed"] != 1 {
+		t.Fatalf("events %v", ev)
 	}
 	e.Verify()
 }
