@@ -3,10 +3,12 @@ package keys
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/btcsuite/btcd/address/v2"
 	"github.com/btcsuite/btcd/btcutil/v2/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/kassapay/kassa/asset"
@@ -112,6 +114,11 @@ func FromSeed(seed []byte, opts ...Option) (*Keyring, error) {
 		return nil, fmt.Errorf("keys: master key: %w", err)
 	}
 	defer master.Zero()
+	mpub, err := master.ECPubKey()
+	if err != nil {
+		return nil, fmt.Errorf("keys: master key: %w", err)
+	}
+	fp := [4]byte(address.Hash160(mpub.SerializeCompressed())[:4])
 	k := &Keyring{accounts: map[accountID]*account{}}
 	for _, m := range []asset.Mode{asset.Live, asset.Test} {
 		for _, f := range families {
@@ -122,7 +129,7 @@ func FromSeed(seed []byte, opts ...Option) (*Keyring, error) {
 			if err != nil {
 				return nil, fmt.Errorf("keys: %s %s account: %w", f, m, err)
 			}
-			a := &account{enc: o.encoderFor(f, m)}
+			a := &account{enc: o.encoderFor(f, m), fingerprint: fp}
 			for b := range 2 {
 				if a.priv[b], err = acct.Derive(uint32(b)); err != nil {
 					return nil, fmt.Errorf("keys: %s %s branch %d: %w", f, m, b, err)
@@ -163,6 +170,10 @@ type XPub struct {
 	Family asset.Family
 	Mode   asset.Mode
 	Key    string
+	// Fingerprint is the master key's fingerprint as wallets show it (8 hex digits,
+	// "73c5da0a"), optional: PSBTs name it with each key's path so that a hardware
+	// wallet recognises its inputs and change (zero when unset).
+	Fingerprint string
 }
 
 // FromXPubs builds a watch-only Keyring from account extended public keys. Each key must
@@ -196,6 +207,13 @@ func FromXPubs(xpubs []XPub, opts ...Option) (*Keyring, error) {
 			return nil, fmt.Errorf("keys: xpub %d (%s %s): %w (depth %d)", i, x.Family, x.Mode, ErrXPubDepth, key.Depth())
 		}
 		a := &account{enc: o.encoderFor(x.Family, x.Mode), xpub: key.String()}
+		if x.Fingerprint != "" {
+			fp, err := hex.DecodeString(strings.TrimSpace(x.Fingerprint))
+			if err != nil || len(fp) != 4 {
+				return nil, fmt.Errorf("keys: xpub %d (%s %s): %w: fingerprint %q is not 8 hex digits", i, x.Family, x.Mode, ErrInvalidXPub, x.Fingerprint)
+			}
+			a.fingerprint = [4]byte(fp)
+		}
 		for b := range 2 {
 			if a.pub[b], err = key.Derive(uint32(b)); err != nil {
 				return nil, fmt.Errorf("keys: xpub %d branch %d: %w", i, b, err)

@@ -59,6 +59,19 @@ var (
 	ErrInvalidChildAtIndex = errors.New("BIP32 gives no valid key at this index; skip it")
 )
 
+// Derivation is the BIP32 origin of addr's key: its master key's fingerprint (zero
+// when a watch-only keyring was given none) and its full path, hardened steps with
+// hdkeychain.HardenedKeyStart added, as PSBTs (BIP 174) carry it.
+func (k *Keyring) Derivation(addr Address) (fingerprint [4]byte, path []uint32, err error) {
+	a, err := k.account(addr.Family, addr.Mode, addr.Branch, addr.Index)
+	if err != nil {
+		return fingerprint, nil, err
+	}
+	purpose, coin, _ := accountPath(addr.Family, addr.Mode)
+	const h = hdkeychain.HardenedKeyStart
+	return a.fingerprint, []uint32{h + purpose, h + coin, h, uint32(addr.Branch), addr.Index}, nil
+}
+
 // Address is one derived address.
 type Address struct {
 	Family  asset.Family
@@ -91,6 +104,9 @@ type account struct {
 	priv [2]*hdkeychain.ExtendedKey
 	// xpub is the account extended public key, in the version wallets expect.
 	xpub string
+	// fingerprint is the master key's fingerprint (zero when a watch-only account
+	// was given none).
+	fingerprint [4]byte
 }
 
 // Keyring derives addresses and signing keys. It is safe for concurrent use: it is not

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,15 +224,17 @@ func TestFromXPubs_BadInput(t *testing.T) {
 		xpubs []keys.XPub
 		want  error
 	}{
-		{"testnet key for live", []keys.XPub{{asset.FamilyBTC, asset.Live, vpub}}, keys.ErrWrongNetwork},
-		{"mainnet key for test", []keys.XPub{{asset.FamilyBTC, asset.Test, zpub}}, keys.ErrWrongNetwork},
-		{"private key", []keys.XPub{{asset.FamilyEVM, asset.Live, tv1Xprv}}, keys.ErrPrivateKeyGiven},
-		{"master, not account", []keys.XPub{{asset.FamilyEVM, asset.Live, tv1Master}}, keys.ErrXPubDepth},
-		{"garbage", []keys.XPub{{asset.FamilyEVM, asset.Live, "xpub-not-a-key"}}, keys.ErrInvalidXPub},
-		{"bad checksum", []keys.XPub{{asset.FamilyBTC, asset.Live, badChecksum}}, keys.ErrInvalidXPub},
-		{"duplicate", []keys.XPub{{asset.FamilyEVM, asset.Live, evm}, {asset.FamilyEVM, asset.Live, evm}}, keys.ErrDuplicateAccount},
-		{"unsupported family", []keys.XPub{{asset.FamilySolana, asset.Live, evm}}, keys.ErrUnsupportedFamily},
-		{"bad mode", []keys.XPub{{asset.FamilyEVM, "main", evm}}, asset.ErrUnknownMode},
+		{"testnet key for live", []keys.XPub{{asset.FamilyBTC, asset.Live, vpub, ""}}, keys.ErrWrongNetwork},
+		{"mainnet key for test", []keys.XPub{{asset.FamilyBTC, asset.Test, zpub, ""}}, keys.ErrWrongNetwork},
+		{"private key", []keys.XPub{{asset.FamilyEVM, asset.Live, tv1Xprv, ""}}, keys.ErrPrivateKeyGiven},
+		{"master, not account", []keys.XPub{{asset.FamilyEVM, asset.Live, tv1Master, ""}}, keys.ErrXPubDepth},
+		{"garbage", []keys.XPub{{asset.FamilyEVM, asset.Live, "xpub-not-a-key", ""}}, keys.ErrInvalidXPub},
+		{"bad checksum", []keys.XPub{{asset.FamilyBTC, asset.Live, badChecksum, ""}}, keys.ErrInvalidXPub},
+		{"duplicate", []keys.XPub{{asset.FamilyEVM, asset.Live, evm, ""}, {asset.FamilyEVM, asset.Live, evm, ""}}, keys.ErrDuplicateAccount},
+		{"unsupported family", []keys.XPub{{asset.FamilySolana, asset.Live, evm, ""}}, keys.ErrUnsupportedFamily},
+		{"bad mode", []keys.XPub{{asset.FamilyEVM, "main", evm, ""}}, asset.ErrUnknownMode},
+		{"bad fingerprint", []keys.XPub{{asset.FamilyEVM, asset.Live, evm, "73c5da0"}}, keys.ErrInvalidXPub},
+		{"fingerprint not hex", []keys.XPub{{asset.FamilyEVM, asset.Live, evm, "73c5da0z"}}, keys.ErrInvalidXPub},
 	}
 	for _, c := range cases {
 		if k, err := keys.FromXPubs(c.xpubs); !errors.Is(err, c.want) || k != nil {
@@ -302,5 +305,41 @@ func TestChecksumEVM(t *testing.T) {
 		if got := keys.ChecksumEVM(b); got != want {
 			t.Errorf("ChecksumEVM: %s, want %s", got, want)
 		}
+	}
+}
+
+// TestDerivation_FingerprintAndPath: a key's BIP32 origin, as PSBTs carry it. The
+// master fingerprint of the "abandon ... about" mnemonic is 73c5da0a (BIP 84's test
+// vector, and what every wallet shows for it); a watch-only keyring has it only when
+// given.
+func TestDerivation_FingerprintAndPath(t *testing.T) {
+	k, err := keys.FromMnemonic(abandon, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := k.Address(asset.FamilyBTC, asset.Live, keys.Change, 7)
+	fp, path, err := k.Derivation(a)
+	const h = 0x80000000
+	if err != nil || hex.EncodeToString(fp[:]) != "73c5da0a" || !slices.Equal(path, []uint32{h + 84, h + 0, h + 0, 1, 7}) {
+		t.Fatalf("Derivation = %x %v %v, want 73c5da0a m/84'/0'/0'/1/7", fp, path, err)
+	}
+	tb, _ := k.Address(asset.FamilyBTC, asset.Test, keys.Receive, 2)
+	if _, path, _ := k.Derivation(tb); !slices.Equal(path, []uint32{h + 84, h + 1, h + 0, 0, 2}) {
+		t.Fatalf("test-mode path %v, want m/84'/1'/0'/0/2", path)
+	}
+	xpub, _ := k.AccountXPub(asset.FamilyBTC, asset.Live)
+	for _, c := range []struct{ given, want string }{{"73C5DA0A", "73c5da0a"}, {"", "00000000"}} {
+		w, err := keys.FromXPubs([]keys.XPub{{Family: asset.FamilyBTC, Mode: asset.Live, Key: xpub, Fingerprint: c.given}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wa, _ := w.Address(asset.FamilyBTC, asset.Live, keys.Change, 7)
+		fp, wpath, err := w.Derivation(wa)
+		if err != nil || hex.EncodeToString(fp[:]) != c.want || !slices.Equal(wpath, []uint32{h + 84, h + 0, h + 0, 1, 7}) {
+			t.Errorf("watch-only (fingerprint %q): %x %v %v", c.given, fp, wpath, err)
+		}
+	}
+	if _, _, err := k.Derivation(keys.Address{Family: asset.FamilyBTC, Mode: asset.Live, Branch: 5}); !errors.Is(err, keys.ErrInvalidBranch) {
+		t.Errorf("Derivation of a bad branch: %v", err)
 	}
 }
