@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
@@ -15,8 +16,10 @@ import (
 // Payout is a payout resource (see package payout).
 type Payout = payout.Payout
 
-// Payouts returns the payout service (create, mass, verify, list, fee estimates). With
-// a watch-only keyring every create fails with payout.ErrWatchOnly.
+// Payouts returns the payout service (create, mass, verify, bump, list, fee
+// estimates). With a watch-only keyring, Bitcoin payouts end awaiting_signature with
+// a PSBT to sign elsewhere and submit back (SubmitSigned); other networks' creates
+// fail with payout.ErrWatchOnly.
 func (g *Gateway) Payouts() *payout.Service { return g.payouts }
 
 // Refund is a refund resource (see package refund).
@@ -46,24 +49,26 @@ func (g *Gateway) wallet(n chains.NetworkRef) (chains.Wallet, bool) {
 
 // newWallets asks every backend that can pay out (a chains.Payer: the Bitcoin UTXO
 // wallet, the EVM hot wallet, sim chains) for its wallet; cfg.Wallets adds or
-// replaces some. A watch-only keyring gets none.
+// replaces some. A watch-only keyring gets only the wallets that wait for external
+// signatures (Bitcoin's: PSBTs, payouts awaiting_signature).
 func (g *Gateway) newWallets(cfg Config) error {
 	g.wallets = map[chains.NetworkRef]chains.Wallet{}
-	if !g.keys.WatchOnly() {
-		for _, b := range cfg.Chains {
-			p, ok := b.(chains.Payer)
-			if !ok {
-				continue
-			}
-			ref := b.Network()
-			w, err := p.NewWallet(chains.WalletConfig{Assets: g.assets, Keyring: g.keys,
-				Update: storage.Runner[chains.WalletTx](g.store.Update), View: storage.Runner[chains.WalletTx](g.store.View),
-				Watch: func(a string) { g.Watch(ref, a) }, Follow: func(t chains.Sent) { g.follow(ref, t) }, Book: bookFee, Logger: g.log})
-			if err != nil {
-				return fmt.Errorf("kassa: wallet of %s: %w", ref, err)
-			}
-			g.wallets[ref] = w
+	for _, b := range cfg.Chains {
+		p, ok := b.(chains.Payer)
+		if !ok {
+			continue
 		}
+		ref := b.Network()
+		w, err := p.NewWallet(chains.WalletConfig{Assets: g.assets, Keyring: g.keys,
+			Update: storage.Runner[chains.WalletTx](g.store.Update), View: storage.Runner[chains.WalletTx](g.store.View),
+			Watch: func(a string) { g.Watch(ref, a) }, Follow: func(t chains.Sent) { g.follow(ref, t) }, Book: bookFee, Logger: g.log})
+		if errors.Is(err, keys.ErrWatchOnly) {
+			continue // a watch-only keyring pays out only through wallets that take PSBTs
+		}
+		if err != nil {
+			return fmt.Errorf("kassa: wallet of %s: %w", ref, err)
+		}
+		g.wallets[ref] = w
 	}
 	for n, w := range cfg.Wallets {
 		if _, ok := g.backends[n]; !ok {

@@ -2,6 +2,7 @@ package chains
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/big"
 	"time"
@@ -55,6 +56,22 @@ type Bumper interface {
 	Bump(ctx context.Context, specID string) (SentTx, error)
 }
 
+// ExternalSigner is a Wallet on a watch-only keyring whose transactions are signed
+// elsewhere (a hardware wallet, an offline machine): Send stores the unsigned
+// transaction and returns ErrAwaitingSignature with SentTx.PSBT set (BIP 174);
+// SubmitSigned takes the signed PSBT back, checks that it is that transaction, signed
+// by our keys, and broadcasts it like Send. A PSBT that does not match is refused with
+// ErrBadPSBT and changes nothing.
+type ExternalSigner interface {
+	SubmitSigned(ctx context.Context, specID string, psbt []byte) (SentTx, error)
+}
+
+// Errors of external signing.
+var (
+	ErrAwaitingSignature = errors.New("the transaction awaits its signature")
+	ErrBadPSBT           = errors.New("invalid PSBT")
+)
+
 // PayoutSpec is one payout to send.
 type PayoutSpec struct {
 	ID     string // idempotency: sending the same ID twice returns the first SentTx
@@ -71,6 +88,8 @@ type SentTx struct {
 	// Inputs are the outputs it spends (UTXO chains): the watcher finds a double-spend
 	// of any of them.
 	Inputs []OutPoint
+	// PSBT is the unsigned transaction for an external signer (ErrAwaitingSignature).
+	PSBT []byte
 }
 
 // Payer is implemented by backends that can pay out: the Gateway gives them the
@@ -150,6 +169,7 @@ type UTXO struct {
 type SendStatus string
 
 const (
+	SendUnsigned  SendStatus = "unsigned"  // a PSBT waiting for an external signer (UTXO wallets)
 	SendSigned    SendStatus = "signed"    // stored, not yet accepted by the node
 	SendBroadcast SendStatus = "broadcast" // the node accepted it
 	SendConfirmed SendStatus = "confirmed" // mined and succeeded (account wallets)
@@ -199,6 +219,9 @@ type UTXOTx interface {
 	// (MarkSpent), with their amounts and keys: confirmed transfers, or the change of
 	// our own sends, in outpoint order.
 	InputsOf(ctx context.Context, n NetworkRef, f asset.Family, spentBy string) ([]UTXO, error)
+	// SignSend stores raw, the signed transaction of the unsigned send specID (a PSBT
+	// signed elsewhere), and makes it SendSigned.
+	SignSend(ctx context.Context, n NetworkRef, specID string, raw []byte) error
 	// ReplaceSend stores next, a fee bump of the send stored under next.SpecID: that
 	// send keeps its row under ReplacedSpecID(spec id, its txid) with status
 	// SendReplaced, next takes the spec id, and the outputs the old one spent are

@@ -70,15 +70,19 @@ type Status string
 const (
 	StatusPendingVerification Status = "pending_verification"
 	StatusProcessing          Status = "processing"
-	StatusBroadcast           Status = "broadcast"
-	StatusCompleted           Status = "completed"
-	StatusFailed              Status = "failed"
-	StatusCancelled           Status = "cancelled"
+	// StatusAwaitingSignature: a watch-only Gateway built its transaction, which waits
+	// for the signed PSBT (Service.SubmitSigned).
+	StatusAwaitingSignature Status = "awaiting_signature"
+	StatusBroadcast         Status = "broadcast"
+	StatusCompleted         Status = "completed"
+	StatusFailed            Status = "failed"
+	StatusCancelled         Status = "cancelled"
 )
 
 // Events.
 const (
 	EventCreated             event.Type = "payout.created"
+	EventAwaitingSignature   event.Type = "payout.awaiting_signature"
 	EventPendingVerification event.Type = "payout.pending_verification"
 	EventBroadcast           event.Type = "payout.broadcast"
 	EventCompleted           event.Type = "payout.completed"
@@ -131,6 +135,10 @@ type Payout struct {
 	// first: the payout follows them and TxHash alike, and whichever is mined completes
 	// it (its fee is the one booked).
 	Replaced []ReplacedTx `json:"replaced_transactions,omitempty"`
+	// PSBT is the unsigned transaction (BIP 174, base64) of a payout awaiting its
+	// signature: sign it with the keys the watch-only keyring's xpubs come from and
+	// submit it back (Service.SubmitSigned).
+	PSBT string `json:"psbt,omitempty"`
 	// SendID names the transaction this payout shares with others of its batch (BTC
 	// destinations of one mass payout are paid in one transaction); "" if its own.
 	SendID string `json:"send_id,omitempty"`

@@ -81,7 +81,9 @@ func (s *Service) send(ctx context.Context, p *Payout) error {
 	if err != nil {
 		return err
 	}
-	a, _ := s.cfg.Assets.Get(p.Asset)
+	if errors.Is(sendErr, chains.ErrAwaitingSignature) {
+		return s.awaitSignature(ctx, group, sent)
+	}
 	short := sendErr != nil && s.cfg.FundsShort != nil && s.cfg.FundsShort(sendErr)
 	if sendErr != nil && (!w.Rejected(sendErr) || short) {
 		waited := s.cfg.Now().Sub(p.UpdatedAt)
@@ -94,8 +96,16 @@ func (s *Service) send(ctx context.Context, p *Payout) error {
 		// held.
 		sendErr = fmt.Errorf("waited %s for the wallet's funds: %w", waited.Round(time.Second), sendErr)
 	}
+	return s.record(ctx, p, group, sent, sendErr)
+}
+
+// record stores the outcome of sending the transaction of p and its group: sent
+// (broadcast, followed from now on, and what the watcher saw of it applied), or
+// refused for good by sendErr (failed, holds voided, *BroadcastError returned).
+func (s *Service) record(ctx context.Context, p *Payout, group []*Payout, sent chains.SentTx, sendErr error) error {
+	a, _ := s.cfg.Assets.Get(p.Asset)
 	n := chains.NetworkRef{ID: p.Network, Mode: p.Mode}
-	err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		if sendErr == nil {
 			follow := chains.Sent{TxID: sent.TxID, Inputs: sent.Inputs}
 			if err := tx.FollowTx(ctx, n, follow); err != nil {
@@ -108,9 +118,10 @@ func (s *Service) send(ctx context.Context, p *Payout) error {
 			if err != nil {
 				return err
 			}
-			if cur.Status != StatusProcessing {
+			if cur.Status != StatusProcessing && cur.Status != StatusAwaitingSignature {
 				continue // moved on by a concurrent pass, or by the watcher
 			}
+			cur.PSBT = ""
 			if sendErr != nil {
 				if err := s.end(ctx, tx, cur, ChangeRefused, sendErr.Error()); err != nil {
 					return err

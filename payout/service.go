@@ -183,16 +183,18 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 		}
 		return prefix + "." + f
 	}
-	if s.cfg.Keys.WatchOnly() {
-		v.Add(field("currency"), ErrWatchOnly)
-		return nil
-	}
 	a, err := s.cfg.Assets.Parse(c.Currency, c.Network)
 	if err != nil {
 		v.Add(field("currency"), err)
 		return nil
 	}
 	snd, ok := s.cfg.Wallets(chains.NetworkRef{ID: a.Network, Mode: m})
+	if !ok && s.cfg.Keys.WatchOnly() {
+		// A watch-only keyring pays out where its wallet takes signatures from
+		// elsewhere (Bitcoin's PSBTs) and nowhere else.
+		v.Add(field("currency"), fmt.Errorf("%w (on %s)", ErrWatchOnly, a.Network))
+		return nil
+	}
 	if !ok {
 		v.Add(field("network"), fmt.Errorf("%w: %s in %s mode", ErrNoSender, a.Network, m))
 		return nil

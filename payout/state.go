@@ -13,6 +13,11 @@ const (
 	ChangeCodeFailed Change = "code_failed"
 	// ChangeSent: the node accepted its transaction (or had it already).
 	ChangeSent Change = "sent"
+	// ChangeUnsigned: its transaction is built and waits for an external signer (a
+	// watch-only keyring's PSBT).
+	ChangeUnsigned Change = "unsigned"
+	// ChangeCancelled: cancelled on request before its transaction was signed.
+	ChangeCancelled Change = "cancelled"
 	// ChangeRefused: the node refused its transaction for good, or it could not be
 	// built, or the funds did not become spendable in time.
 	ChangeRefused Change = "refused"
@@ -38,7 +43,9 @@ const (
 //	pending_verification --verified--> processing
 //	pending_verification --code_failed--> cancelled
 //	processing --sent | seen--> broadcast        processing --confirmed--> completed
-//	processing --refused--> failed
+//	processing --refused--> failed               processing --unsigned--> awaiting_signature
+//	awaiting_signature --sent | seen--> broadcast
+//	awaiting_signature --refused--> failed       awaiting_signature --cancelled--> cancelled
 //	broadcast --seen | dropped--> broadcast      broadcast --confirmed--> completed
 //	broadcast --reverted--> failed               broadcast --conflicted--> processing
 //	completed --seen | dropped--> broadcast (a reorg took its block away)
@@ -62,6 +69,17 @@ func Next(from Status, c Change) (Status, error) {
 			return StatusCompleted, nil
 		case ChangeRefused:
 			return StatusFailed, nil
+		case ChangeUnsigned:
+			return StatusAwaitingSignature, nil
+		}
+	case StatusAwaitingSignature:
+		switch c {
+		case ChangeSent, ChangeSeen:
+			return StatusBroadcast, nil
+		case ChangeRefused:
+			return StatusFailed, nil
+		case ChangeCancelled:
+			return StatusCancelled, nil
 		}
 	case StatusBroadcast:
 		switch c {

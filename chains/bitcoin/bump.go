@@ -34,6 +34,9 @@ const incrementalRelayFee = 1
 // ErrRejected when the node refuses the replacement (the first transaction then
 // stays the send's).
 func (w *Wallet) Bump(ctx context.Context, id string) (chains.SentTx, error) {
+	if w.cfg.Keyring.WatchOnly() {
+		return chains.SentTx{}, fmt.Errorf("%w: a watch-only wallet's transactions are signed elsewhere", ErrCannotBump)
+	}
 	rate, err := w.cfg.Backend.FeeRate(ctx)
 	if err != nil {
 		return chains.SentTx{}, err

@@ -62,6 +62,12 @@ func (p payer) Bump(ctx context.Context, specID string) (chains.SentTx, error) {
 	return p.w.Bump(ctx, specID)
 }
 
+// SubmitSigned implements chains.ExternalSigner: a watch-only wallet's PSBT, signed
+// elsewhere, checked and broadcast.
+func (p payer) SubmitSigned(ctx context.Context, specID string, psbt []byte) (chains.SentTx, error) {
+	return p.w.SubmitSigned(ctx, specID, psbt)
+}
+
 // Rejected: the node refused the signed transaction (its inputs are released), or it
 // could not be built at all. A node that is down is not a refusal, nor are coins that
 // are not spendable yet (chains.ErrFundsUnconfirmed).

@@ -55,7 +55,8 @@ type Sent = chains.UTXOSend
 // WalletConfig configures a Wallet.
 type WalletConfig struct {
 	Backend *Backend
-	// Keyring derives change addresses and signs; it must not be watch-only.
+	// Keyring derives change addresses and signs. A watch-only keyring makes a
+	// wallet whose sends wait for an external signer (SubmitSigned).
 	Keyring *keys.Keyring
 	Update  chains.Runner[chains.WalletTx]
 	View    chains.Runner[chains.WalletTx]
@@ -83,9 +84,6 @@ type Wallet struct {
 func NewWallet(cfg WalletConfig) (*Wallet, error) {
 	if cfg.Backend == nil || cfg.Keyring == nil || cfg.Update == nil || cfg.View == nil {
 		return nil, errors.New("bitcoin: wallet needs Backend, Keyring, Update and View")
-	}
-	if cfg.Keyring.WatchOnly() {
-		return nil, keys.ErrWatchOnly
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -165,6 +163,9 @@ func (w *Wallet) SendBatch(ctx context.Context, id string, specs []chains.Payout
 	if s.Status == SendFailed {
 		return chains.SentTx{}, fmt.Errorf("%w: send %s failed before", ErrRejected, id)
 	}
+	if s.Status == chains.SendUnsigned {
+		return chains.SentTx{TxID: s.TxID, Fee: big.NewInt(s.Fee), PSBT: s.Raw}, chains.ErrAwaitingSignature
+	}
 	return w.broadcast(ctx, s)
 }
 
@@ -218,6 +219,7 @@ func (w *Wallet) signAndStore(ctx context.Context, id string, pays []payment, ra
 			msg.AddTxOut(wire.NewTxOut(p.amount, p.script))
 		}
 		changeAddr, changeIndex := "", uint32(0)
+		var changeKey keys.Address
 		if change > 0 {
 			changeIndex = uint32(len(msg.TxOut))
 			idx, err := tx.AllocateIndex(ctx, keys.ChangeSequence(w.family), w.net.Mode)
@@ -236,7 +238,21 @@ func (w *Wallet) signAndStore(ctx context.Context, id string, pays []payment, ra
 			}
 			changeScript, _ := AddressScript(a.Encoded, w.cfg.Backend.params)
 			msg.AddTxOut(wire.NewTxOut(change, changeScript))
-			changeAddr = a.Encoded
+			changeAddr, changeKey = a.Encoded, a
+		}
+		if w.cfg.Keyring.WatchOnly() {
+			// No key here: the transaction waits, as a PSBT, for an external signer.
+			psbt, err := w.unsignedPSBT(msg, sel, prev, changeKey, changeIndex)
+			if err != nil {
+				return err
+			}
+			s = Sent{Network: w.net, SpecID: id, TxID: msg.TxHash().String(), Raw: psbt, Fee: fee,
+				Amount: amount, Destination: strings.Join(dests, ","), Change: changeAddr, ChangeIndex: changeIndex,
+				ChangeAmount: change, Depth: depth, Status: chains.SendUnsigned, CreatedAt: time.Now().UTC()}
+			if err := tx.MarkSpent(ctx, w.net, outpoints, s.TxID); err != nil {
+				return err
+			}
+			return tx.InsertSend(ctx, s)
 		}
 		hashes := txscript.NewTxSigHashes(msg, prev)
 		for i, u := range sel {

@@ -7,6 +7,7 @@ import (
 	"math/big"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/keys"
 )
 
 // NewWallet implements chains.Payer: a sim chain pays out by itself, each payout a
@@ -14,6 +15,9 @@ import (
 func (c *Chain) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
 	if cfg.Assets == nil {
 		return nil, errors.New("sim: NewWallet needs the asset registry")
+	}
+	if cfg.Keyring != nil && cfg.Keyring.WatchOnly() {
+		return nil, keys.ErrWatchOnly
 	}
 	n, err := cfg.Assets.Network(c.net.ID)
 	if err != nil {

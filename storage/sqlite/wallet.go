@@ -168,6 +168,22 @@ func (t *tx) InputsOf(ctx context.Context, n chains.NetworkRef, f asset.Family, 
 		ORDER BY 1, 2`, spentBy)
 }
 
+// SignSend implements chains.UTXOTx.
+func (t *tx) SignSend(ctx context.Context, n chains.NetworkRef, specID string, raw []byte) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE wallet_sends SET raw = ?, status = 'signed' WHERE network = ? AND mode = ? AND spec_id = ?
+		AND status = 'unsigned'`, raw, string(n.ID), string(n.Mode), specID)
+	if err != nil {
+		return err
+	}
+	if rows, _ := res.RowsAffected(); rows != 1 {
+		return fmt.Errorf("storage: no unsigned send %q", specID)
+	}
+	return nil
+}
+
 // ReplaceSend implements chains.UTXOTx.
 func (t *tx) ReplaceSend(ctx context.Context, n chains.NetworkRef, next chains.UTXOSend) error {
 	if err := t.writable(); err != nil {

@@ -800,6 +800,13 @@ func (r *recordingTx) Setting(p0 context.Context, p1 string) ([]byte, bool, erro
 	return r0, r1, r2
 }
 
+func (r *recordingTx) SignSend(p0 context.Context, p1 chains.NetworkRef, p2 string, p3 []byte) error {
+	c := r.cov.enter("SignSend")
+	r0 := r.tx.SignSend(p0, p1, p2, p3)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) SpendableOutputs(p0 context.Context, p1 chains.NetworkRef, p2 asset.Family) ([]chains.UTXO, error) {
 	c := r.cov.enter("SpendableOutputs")
 	r0, r1 := r.tx.SpendableOutputs(p0, p1, p2)

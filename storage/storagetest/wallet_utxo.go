@@ -19,6 +19,7 @@ var utxoTests = []test{
 	{"UTXO_UnconfirmedChange", testUnconfirmedChange},
 	{"UTXO_Sends", testUTXOSends},
 	{"UTXO_InputsOfAndReplaceSend", testReplaceSend},
+	{"UTXO_SignSend", testSignSend},
 }
 
 // utxoSend returns a send of a UTXO wallet with every field set.
@@ -375,5 +376,49 @@ func testReplaceSend(t *testing.T, s storage.Store) {
 		return tx.ReplaceSend(ctx, btcTest, utxoSend(btcTest, "po_none", "txn", chains.SendSigned, t0))
 	}); err == nil {
 		t.Error("ReplaceSend of a spec id never stored succeeded")
+	}
+}
+
+// testSignSend checks SignSend: an unsigned send (a watch-only wallet's PSBT) is
+// neither pending nor offering its change; SignSend stores the signed bytes and makes
+// it signed, once; a send not unsigned, or unknown, is refused and left unchanged.
+func testSignSend(t *testing.T, s storage.Store) {
+	c0 := btcAddress(asset.Test, keys.Change, 0, "tb1qc0")
+	recordAddresses(t, s, c0)
+	u := utxoSend(btcTest, "po_u", "txu", chains.SendUnsigned, t0)
+	u.Raw, u.Change, u.ChangeIndex, u.ChangeAmount = []byte("psbt\xff unsigned"), c0.Encoded, 1, 30_000
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.InsertSend(ctx, u) })
+	pending := get(t, s, func(ctx context.Context, tx storage.Tx) ([]chains.UTXOSend, error) {
+		return tx.PendingSends(ctx, btcTest)
+	})
+	change := get(t, s, func(ctx context.Context, tx storage.Tx) ([]chains.UTXO, error) {
+		return tx.UnconfirmedChange(ctx, btcTest, asset.FamilyBTC)
+	})
+	if len(pending) != 0 || len(change) != 0 {
+		t.Fatalf("an unsigned send is pending (%d) or offers its change (%d)", len(pending), len(change))
+	}
+	signed := []byte{0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01}
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.SignSend(ctx, btcTest, "po_u", signed) })
+	got, ok := find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
+		return tx.SendByID(ctx, btcTest, "po_u")
+	})
+	if !ok || got.Status != chains.SendSigned || string(got.Raw) != string(signed) || got.TxID != "txu" {
+		t.Fatalf("after SignSend: %+v", got)
+	}
+	if err := update(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.SignSend(ctx, btcTest, "po_u", []byte{9}) }); err == nil {
+		t.Error("SignSend of a signed send succeeded")
+	}
+	if err := update(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.SignSend(ctx, btcLive, "po_u", []byte{9}) }); err == nil {
+		t.Error("SignSend of another mode's send succeeded")
+	}
+	if got, _ := find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
+		return tx.SendByID(ctx, btcTest, "po_u")
+	}); string(got.Raw) != string(signed) {
+		t.Errorf("a refused SignSend changed the send: %x", got.Raw)
+	}
+	if ks := outputKeys(outputs(t, s, func(ctx context.Context, tx storage.Tx) ([]chains.UTXO, error) {
+		return tx.UnconfirmedChange(ctx, btcTest, asset.FamilyBTC)
+	})); !slices.Equal(ks, []string{"txu:1"}) {
+		t.Errorf("UnconfirmedChange once signed = %v, want txu:1", ks)
 	}
 }

@@ -1,7 +1,8 @@
 -- Kassa schema version 21: fee bumps (RBF). A send replaced by a fee bump keeps its
 -- row, under "<spec id>~<its txid>" with status 'replaced', and the replacement takes
 -- the spec id; a payout finds the transactions a bump replaced, so whichever of them
--- is mined completes it.
+-- is mined completes it. A send of a watch-only wallet waits as 'unsigned' (its PSBT in
+-- raw) until the signed PSBT comes back.
 
 CREATE TABLE wallet_sends_v21 (
     network       TEXT    NOT NULL,
@@ -13,7 +14,7 @@ CREATE TABLE wallet_sends_v21 (
     amount        TEXT    NOT NULL,
     destination   TEXT    NOT NULL,
     change_addr   TEXT    NOT NULL,
-    status        TEXT    NOT NULL CHECK (status IN ('signed', 'broadcast', 'failed', 'replaced')),
+    status        TEXT    NOT NULL CHECK (status IN ('unsigned', 'signed', 'broadcast', 'failed', 'replaced')),
     created_at    INTEGER NOT NULL,
     change_index  INTEGER NOT NULL DEFAULT 0,
     change_amount INTEGER NOT NULL DEFAULT 0,
