@@ -38,7 +38,11 @@ type api struct {
 }
 
 func newAPI(t *testing.T, opts httphandler.Options, envOpts ...kassatest.Option) *api {
-	env := kassatest.New(t, envOpts...)
+	return newAPIOn(t, opts, kassatest.New(t, envOpts...))
+}
+
+// newAPIOn serves the handler over env's Gateway (a node env's, say).
+func newAPIOn(t *testing.T, opts httphandler.Options, env *kassatest.Env) *api {
 	opts.PublicURL = "https://shop.example/pay"
 	a := &api{t: t, env: env, opts: opts}
 	a.mount()

@@ -225,6 +225,8 @@ var operationIDs = map[string]string{
 	"GET /v1/payouts/{id}":                          "getPayout",
 	"POST /v1/payouts/{id}/verify":                  "verifyPayout",
 	"POST /v1/payouts/{id}/bump":                    "bumpPayout",
+	"POST /v1/payouts/{id}/signature":               "submitPayoutSignature",
+	"POST /v1/payouts/{id}/cancel":                  "cancelPayout",
 	"POST /v1/refunds":                              "createRefund",
 	"GET /v1/refunds":                               "listRefunds",
 	"GET /v1/refunds/{id}":                          "getRefund",

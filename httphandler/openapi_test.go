@@ -2,6 +2,7 @@ package httphandler_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/address/v2"
 	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/internal/nodetest"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -311,6 +315,30 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	if err := theDoc.check("POST", "/checkout/"+sid+"/test-pay", res.StatusCode, res.Header.Get("Content-Type"), nil); err != nil || res.StatusCode != 303 {
 		t.Fatalf("test-pay: %d %v", res.StatusCode, err)
 	}
+
+	// A watch-only Gateway on btcd: a payout awaiting its signature, signed by the
+	// mnemonic's keyring and submitted back; another one cancelled.
+	node := nodetest.NewWatchOnly(t)
+	node.Credit("BTC", "0.05")
+	wo := newAPIOn(t, httphandler.Options{}, node.KT)
+	woDest, _ := address.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{9}, 20), nodetest.Regtest)
+	awaiting := wo.do("POST", "/v1/payouts", map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": woDest.EncodeAddress()}, nil)
+	want(t, awaiting, 201, "")
+	if awaiting.data()["status"] != "awaiting_signature" {
+		t.Fatalf("watch-only payout: %s", awaiting.raw)
+	}
+	unsignedPSBT, _ := base64.StdEncoding.DecodeString(awaiting.data()["psbt"].(string))
+	signedPSBT, serr := bitcoin.SignPSBT(unsignedPSBT, node.Keys)
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	wid := awaiting.data()["payout_id"].(string)
+	want(t, wo.do("POST", "/v1/payouts/"+wid+"/signature", map[string]any{"psbt": awaiting.data()["psbt"]}, nil), 422, "validation_error")
+	want(t, wo.do("POST", "/v1/payouts/"+wid+"/signature", map[string]any{"psbt": base64.StdEncoding.EncodeToString(signedPSBT)}, nil), 200, "")
+	want(t, wo.do("POST", "/v1/payouts/"+wid+"/cancel", nil, nil), 409, "invalid_state")
+	second := wo.do("POST", "/v1/payouts", map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": woDest.EncodeAddress()}, nil)
+	want(t, second, 201, "")
+	want(t, wo.do("POST", "/v1/payouts/"+second.data()["payout_id"].(string)+"/cancel", nil, nil), 200, "")
 
 	// And some errors, each answered as documented.
 	want(t, a.do("GET", "/v1/invoices/inv_nothing", nil, nil), 404, "not_found")

@@ -52,7 +52,7 @@ type massRequest struct {
 type massJSON struct {
 	BatchID        string           `json:"batch_id"`
 	BatchReference string           `json:"batch_reference"`
-	Status         string           `json:"status" enum:"processing,pending_verification"`
+	Status         string           `json:"status" enum:"processing,pending_verification,awaiting_signature"`
 	TotalPayouts   int              `json:"total_payouts"`
 	TotalAmount    decimal.Decimal  `json:"total_amount"`
 	Payouts        []*payout.Payout `json:"payouts"`
@@ -61,6 +61,11 @@ type massJSON struct {
 // verifyPayoutRequest carries a payout's one-time code.
 type verifyPayoutRequest struct {
 	OTPCode string `json:"otp_code" required:"true" example:"482913"`
+}
+
+// signPayoutRequest carries the signed PSBT of a payout awaiting its signature.
+type signPayoutRequest struct {
+	PSBT string `json:"psbt" required:"true" example:"cHNidP8BAHECAAAAAf..."`
 }
 
 // minAmountJSON is the minimum payout of an asset, with its network fee.
@@ -141,8 +146,8 @@ func (h *Handler) createMassPayout(w http.ResponseWriter, r *http.Request) error
 	status := "processing"
 	for _, p := range ps {
 		total = total.Add(p.Amount)
-		if p.Status == payout.StatusPendingVerification {
-			status = string(payout.StatusPendingVerification)
+		if p.Status == payout.StatusPendingVerification || p.Status == payout.StatusAwaitingSignature {
+			status = string(p.Status)
 		}
 	}
 	ok(w, http.StatusCreated, massJSON{BatchID: batch, BatchReference: req.BatchReference, Status: status,
@@ -177,7 +182,7 @@ func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
 	svc := h.gw.Payouts()
 	var v validation.Error
 	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
-	status := queryEnum(r, "status", &v, payout.StatusPendingVerification, payout.StatusProcessing, payout.StatusBroadcast,
+	status := queryEnum(r, "status", &v, payout.StatusPendingVerification, payout.StatusProcessing, payout.StatusAwaitingSignature, payout.StatusBroadcast,
 		payout.StatusCompleted, payout.StatusFailed, payout.StatusCancelled)
 	if err := v.Err(); err != nil {
 		return err
@@ -190,6 +195,31 @@ func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
 		ps = []*payout.Payout{}
 	}
 	okList(w, ps, pagination{Page: page, Limit: limit, Total: total, HasMore: page*limit < total})
+	return nil
+}
+
+// signPayout takes back the signed PSBT of a payout awaiting its signature
+// (payout.Service.SubmitSigned).
+func (h *Handler) signPayout(w http.ResponseWriter, r *http.Request) error {
+	var req signPayoutRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	p, err := h.gw.Payouts().SubmitSigned(r.Context(), mode(r), r.PathValue("id"), req.PSBT)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, p)
+	return nil
+}
+
+// cancelPayout cancels a payout awaiting its signature (payout.Service.Cancel).
+func (h *Handler) cancelPayout(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.gw.Payouts().Cancel(r.Context(), mode(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, p)
 	return nil
 }
 

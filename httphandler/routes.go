@@ -78,6 +78,8 @@ func (h *Handler) routes() []route {
 			query: append([]param{enumParam("status", "Only payouts in this state.", enums[reflect.TypeFor[payout.Status]()]...)}, paging...)}},
 		{"GET", "/v1/payouts/{id}", false, "Get a payout", h.getPayout, routeDoc{data: payout.Payout{}}},
 		{"POST", "/v1/payouts/{id}/verify", false, "Confirm a payout with its one-time code", h.verifyPayout, routeDoc{body: verifyPayoutRequest{}, data: payout.Payout{}}},
+		{"POST", "/v1/payouts/{id}/signature", false, "Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)", h.signPayout, routeDoc{body: signPayoutRequest{}, data: payout.Payout{}}},
+		{"POST", "/v1/payouts/{id}/cancel", false, "Cancel a payout awaiting its signature", h.cancelPayout, routeDoc{data: payout.Payout{}}},
 		{"POST", "/v1/payouts/{id}/bump", false, "Replace a broadcast payout's unmined transaction by one paying a higher fee", h.bumpPayout, routeDoc{data: payout.Payout{}}},
 		{"POST", "/v1/refunds", false, "Refund an invoice, payment or checkout session, in part or in full", h.createRefund,
 			routeDoc{status: http.StatusCreated, body: refundRequest{}, data: refundJSON{}}},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"testing"
 
@@ -18,26 +17,6 @@ import (
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/validation"
 )
-
-// watchOnlyEnv is a node env whose Gateway holds only the BTC test account's xpub and
-// master fingerprint (a watch-only deployment); e.Keys, built from the mnemonic, is
-// the hardware wallet that signs.
-func watchOnlyEnv(t *testing.T) *nodetest.Env {
-	t.Helper()
-	full, err := keys.FromMnemonic(kassatest.Mnemonic, "", keys.WithBitcoinTestParams(nodetest.Regtest))
-	if err != nil {
-		t.Fatal(err)
-	}
-	xpub, _ := full.AccountXPub(asset.FamilyBTC, asset.Test)
-	a0, _ := full.Address(asset.FamilyBTC, asset.Test, keys.Receive, 0)
-	fp, _, _ := full.Derivation(a0)
-	watch, err := keys.FromXPubs([]keys.XPub{{Family: asset.FamilyBTC, Mode: asset.Test, Key: xpub, Fingerprint: hex.EncodeToString(fp[:])}},
-		keys.WithBitcoinTestParams(nodetest.Regtest))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nodetest.New(t, kassatest.WithKeyring(watch))
-}
 
 // psbtError is the message of the validation error on "psbt" that err carries.
 func psbtError(t *testing.T, err error) string {
@@ -58,7 +37,7 @@ func psbtError(t *testing.T, err error) string {
 // broadcast and accepted by btcd (an independent check of the signatures), mined, and
 // the payout completes with the ledger equal to the chain.
 func TestPSBT_WatchOnlyPayoutSignedByAHardwareWalletRoundTrip(t *testing.T) {
-	e := watchOnlyEnv(t)
+	e := nodetest.NewWatchOnly(t)
 	ctx := context.Background()
 	e.Credit("BTC", "0.05")
 	dest := regtestDest(31)
@@ -166,7 +145,7 @@ func TestPSBT_WatchOnlyPayoutSignedByAHardwareWalletRoundTrip(t *testing.T) {
 // signature can be cancelled: its hold is released, and the inputs its transaction
 // would have spent pay the next payout; the stale PSBT is refused afterwards.
 func TestPSBT_CancelledAwaitingPayoutReleasesItsHoldAndInputs(t *testing.T) {
-	e := watchOnlyEnv(t)
+	e := nodetest.NewWatchOnly(t)
 	ctx := context.Background()
 	e.Credit("BTC", "0.05")
 	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.04"), Currency: "BTC", Destination: regtestDest(32)})

@@ -226,6 +226,7 @@ func (e LivenessStatus) Valid() bool {
 
 // Defines values for MassPayoutStatus.
 const (
+	MassPayoutStatusAwaitingSignature   MassPayoutStatus = "awaiting_signature"
 	MassPayoutStatusPendingVerification MassPayoutStatus = "pending_verification"
 	MassPayoutStatusProcessing          MassPayoutStatus = "processing"
 )
@@ -233,6 +234,8 @@ const (
 // Valid indicates whether the value is a known member of the MassPayoutStatus enum.
 func (e MassPayoutStatus) Valid() bool {
 	switch e {
+	case MassPayoutStatusAwaitingSignature:
+		return true
 	case MassPayoutStatusPendingVerification:
 		return true
 	case MassPayoutStatusProcessing:
@@ -292,6 +295,7 @@ func (e PaymentClaimStatus) Valid() bool {
 
 // Defines values for PayoutStatus.
 const (
+	PayoutStatusAwaitingSignature   PayoutStatus = "awaiting_signature"
 	PayoutStatusBroadcast           PayoutStatus = "broadcast"
 	PayoutStatusCancelled           PayoutStatus = "cancelled"
 	PayoutStatusCompleted           PayoutStatus = "completed"
@@ -303,6 +307,8 @@ const (
 // Valid indicates whether the value is a known member of the PayoutStatus enum.
 func (e PayoutStatus) Valid() bool {
 	switch e {
+	case PayoutStatusAwaitingSignature:
+		return true
 	case PayoutStatusBroadcast:
 		return true
 	case PayoutStatusCancelled:
@@ -718,6 +724,7 @@ func (e ListPaymentsParamsStatus) Valid() bool {
 
 // Defines values for ListPayoutsParamsStatus.
 const (
+	ListPayoutsParamsStatusAwaitingSignature   ListPayoutsParamsStatus = "awaiting_signature"
 	ListPayoutsParamsStatusBroadcast           ListPayoutsParamsStatus = "broadcast"
 	ListPayoutsParamsStatusCancelled           ListPayoutsParamsStatus = "cancelled"
 	ListPayoutsParamsStatusCompleted           ListPayoutsParamsStatus = "completed"
@@ -729,6 +736,8 @@ const (
 // Valid indicates whether the value is a known member of the ListPayoutsParamsStatus enum.
 func (e ListPayoutsParamsStatus) Valid() bool {
 	switch e {
+	case ListPayoutsParamsStatusAwaitingSignature:
+		return true
 	case ListPayoutsParamsStatusBroadcast:
 		return true
 	case ListPayoutsParamsStatusCancelled:
@@ -1260,6 +1269,7 @@ type Payout struct {
 	NetAmount            string        `json:"net_amount"`
 	Network              string        `json:"network"`
 	PayoutId             string        `json:"payout_id"`
+	Psbt                 *string       `json:"psbt,omitempty"`
 	RefundId             *string       `json:"refund_id,omitempty"`
 	ReplacedTransactions *[]ReplacedTx `json:"replaced_transactions,omitempty"`
 	SendId               *string       `json:"send_id,omitempty"`
@@ -1457,6 +1467,12 @@ type ReplacedTx struct {
 	// Fee A decimal number, written as a string to keep it exact.
 	Fee    *string `json:"fee"`
 	TxHash string  `json:"tx_hash"`
+}
+
+// SignPayoutRequest defines model for SignPayoutRequest.
+type SignPayoutRequest struct {
+	// Psbt Examples: cHNidP8BAHECAAAAAf...
+	Psbt string `json:"psbt"`
 }
 
 // Supported defines model for Supported.
@@ -1816,6 +1832,18 @@ type BumpPayoutParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CancelPayoutParams defines parameters for CancelPayout.
+type CancelPayoutParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SubmitPayoutSignatureParams defines parameters for SubmitPayoutSignature.
+type SubmitPayoutSignatureParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // VerifyPayoutParams defines parameters for VerifyPayout.
 type VerifyPayoutParams struct {
 	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
@@ -1941,6 +1969,9 @@ type CreatePayoutJSONRequestBody = PayoutRequest
 
 // CreateMassPayoutJSONRequestBody defines body for CreateMassPayout for application/json ContentType.
 type CreateMassPayoutJSONRequestBody = MassPayoutRequest
+
+// SubmitPayoutSignatureJSONRequestBody defines body for SubmitPayoutSignature for application/json ContentType.
+type SubmitPayoutSignatureJSONRequestBody = SignPayoutRequest
 
 // VerifyPayoutJSONRequestBody defines body for VerifyPayout for application/json ContentType.
 type VerifyPayoutJSONRequestBody = VerifyPayoutRequest
@@ -2292,6 +2323,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/payouts/{id}/bump (the `BumpPayout` operationId).
 	BumpPayout(ctx context.Context, id string, params *BumpPayoutParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelPayout Cancel a payout awaiting its signature
+	//
+	// Corresponds with POST /v1/payouts/{id}/cancel (the `CancelPayout` operationId).
+	CancelPayout(ctx context.Context, id string, params *CancelPayoutParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitPayoutSignatureWithBody Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/payouts/{id}/signature (the `SubmitPayoutSignature` operationId).
+	SubmitPayoutSignatureWithBody(ctx context.Context, id string, params *SubmitPayoutSignatureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitPayoutSignature Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/payouts/{id}/signature (the `SubmitPayoutSignature` operationId).
+	SubmitPayoutSignature(ctx context.Context, id string, params *SubmitPayoutSignatureParams, body SubmitPayoutSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyPayoutWithBody Confirm a payout with its one-time code
 	//
@@ -3146,6 +3196,55 @@ func (c *Client) GetPayout(ctx context.Context, id string, reqEditors ...Request
 // Corresponds with POST /v1/payouts/{id}/bump (the `BumpPayout` operationId).
 func (c *Client) BumpPayout(ctx context.Context, id string, params *BumpPayoutParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBumpPayoutRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelPayout Cancel a payout awaiting its signature
+//
+// Corresponds with POST /v1/payouts/{id}/cancel (the `CancelPayout` operationId).
+func (c *Client) CancelPayout(ctx context.Context, id string, params *CancelPayoutParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelPayoutRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitPayoutSignatureWithBody Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/payouts/{id}/signature (the `SubmitPayoutSignature` operationId).
+func (c *Client) SubmitPayoutSignatureWithBody(ctx context.Context, id string, params *SubmitPayoutSignatureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitPayoutSignatureRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitPayoutSignature Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/payouts/{id}/signature (the `SubmitPayoutSignature` operationId).
+func (c *Client) SubmitPayoutSignature(ctx context.Context, id string, params *SubmitPayoutSignatureParams, body SubmitPayoutSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitPayoutSignatureRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5441,6 +5540,117 @@ func NewBumpPayoutRequest(server string, id string, params *BumpPayoutParams) (*
 	return req, nil
 }
 
+// NewCancelPayoutRequest constructs an http.Request for the CancelPayout method
+func NewCancelPayoutRequest(server string, id string, params *CancelPayoutParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payouts/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitPayoutSignatureRequest calls the generic SubmitPayoutSignature builder with application/json body
+func NewSubmitPayoutSignatureRequest(server string, id string, params *SubmitPayoutSignatureParams, body SubmitPayoutSignatureJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSubmitPayoutSignatureRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewSubmitPayoutSignatureRequestWithBody constructs an http.Request for the SubmitPayoutSignature method, with any body, and a specified content type
+func NewSubmitPayoutSignatureRequestWithBody(server string, id string, params *SubmitPayoutSignatureParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payouts/%s/signature", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewVerifyPayoutRequest calls the generic VerifyPayout builder with application/json body
 func NewVerifyPayoutRequest(server string, id string, params *VerifyPayoutParams, body VerifyPayoutJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6787,6 +6997,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/payouts/{id}/bump (the `BumpPayout` operationId).
 	BumpPayoutWithResponse(ctx context.Context, id string, params *BumpPayoutParams, reqEditors ...RequestEditorFn) (*BumpPayoutResponse, error)
+
+	// CancelPayoutWithResponse Cancel a payout awaiting its signature
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payouts/{id}/cancel (the `CancelPayout` operationId).
+	CancelPayoutWithResponse(ctx context.Context, id string, params *CancelPayoutParams, reqEditors ...RequestEditorFn) (*CancelPayoutResponse, error)
+
+	// SubmitPayoutSignatureWithBodyWithResponse Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payouts/{id}/signature (the `SubmitPayoutSignature` operationId).
+	SubmitPayoutSignatureWithBodyWithResponse(ctx context.Context, id string, params *SubmitPayoutSignatureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitPayoutSignatureResponse, error)
+
+	// SubmitPayoutSignatureWithResponse Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payouts/{id}/signature (the `SubmitPayoutSignature` operationId).
+	SubmitPayoutSignatureWithResponse(ctx context.Context, id string, params *SubmitPayoutSignatureParams, body SubmitPayoutSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitPayoutSignatureResponse, error)
 
 	// VerifyPayoutWithBodyWithResponse Confirm a payout with its one-time code
 	//
@@ -10795,6 +11026,226 @@ func (r BumpPayoutResponse) ContentType() string {
 	return ""
 }
 
+type CancelPayoutResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   Payout      `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelPayoutResponse) GetJSON200() *struct {
+	Data   Payout      `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelPayoutResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelPayoutResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelPayoutResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelPayoutResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelPayoutResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CancelPayoutResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CancelPayoutResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelPayoutResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelPayoutResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelPayoutResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelPayoutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelPayoutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelPayoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitPayoutSignatureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   Payout      `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON200() *struct {
+	Data   Payout      `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SubmitPayoutSignatureResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitPayoutSignatureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitPayoutSignatureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitPayoutSignatureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitPayoutSignatureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type VerifyPayoutResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13487,6 +13938,45 @@ func (c *ClientWithResponses) BumpPayoutWithResponse(ctx context.Context, id str
 		return nil, err
 	}
 	return ParseBumpPayoutResponse(rsp)
+}
+
+// CancelPayoutWithResponse Cancel a payout awaiting its signature
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payouts/{id}/cancel (the `CancelPayout` operationId).
+func (c *ClientWithResponses) CancelPayoutWithResponse(ctx context.Context, id string, params *CancelPayoutParams, reqEditors ...RequestEditorFn) (*CancelPayoutResponse, error) {
+	rsp, err := c.CancelPayout(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelPayoutResponse(rsp)
+}
+
+// SubmitPayoutSignatureWithBodyWithResponse Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payouts/{id}/signature (the `SubmitPayoutSignature` operationId).
+func (c *ClientWithResponses) SubmitPayoutSignatureWithBodyWithResponse(ctx context.Context, id string, params *SubmitPayoutSignatureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitPayoutSignatureResponse, error) {
+	rsp, err := c.SubmitPayoutSignatureWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitPayoutSignatureResponse(rsp)
+}
+
+// SubmitPayoutSignatureWithResponse Submit the signed PSBT of a payout awaiting its signature (a watch-only keyring)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payouts/{id}/signature (the `SubmitPayoutSignature` operationId).
+func (c *ClientWithResponses) SubmitPayoutSignatureWithResponse(ctx context.Context, id string, params *SubmitPayoutSignatureParams, body SubmitPayoutSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitPayoutSignatureResponse, error) {
+	rsp, err := c.SubmitPayoutSignature(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitPayoutSignatureResponse(rsp)
 }
 
 // VerifyPayoutWithBodyWithResponse Confirm a payout with its one-time code
@@ -16882,6 +17372,190 @@ func ParseBumpPayoutResponse(rsp *http.Response) (*BumpPayoutResponse, error) {
 	}
 
 	response := &BumpPayoutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   Payout      `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCancelPayoutResponse parses an HTTP response from a CancelPayoutWithResponse call
+func ParseCancelPayoutResponse(rsp *http.Response) (*CancelPayoutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelPayoutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   Payout      `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitPayoutSignatureResponse parses an HTTP response from a SubmitPayoutSignatureWithResponse call
+func ParseSubmitPayoutSignatureResponse(rsp *http.Response) (*SubmitPayoutSignatureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitPayoutSignatureResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

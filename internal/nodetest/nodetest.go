@@ -85,6 +85,30 @@ func New(t *testing.T, opts ...kassatest.Option) *Env {
 	return e
 }
 
+// NewWatchOnly is New with a watch-only Gateway: its keyring holds only the BTC
+// test account's xpub and the master fingerprint (a watch-only deployment), so its
+// BTC payouts wait for signed PSBTs; e.Keys, built from the mnemonic, stands in for
+// the hardware wallet that signs them (bitcoin.SignPSBT).
+func NewWatchOnly(t *testing.T, opts ...kassatest.Option) *Env {
+	t.Helper()
+	full, err := keys.FromMnemonic(kassatest.Mnemonic, "", keys.WithBitcoinTestParams(regtest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xpub, err := full.AccountXPub(asset.FamilyBTC, asset.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a0, _ := full.Address(asset.FamilyBTC, asset.Test, keys.Receive, 0)
+	fp, _, _ := full.Derivation(a0)
+	watch, err := keys.FromXPubs([]keys.XPub{{Family: asset.FamilyBTC, Mode: asset.Test, Key: xpub, Fingerprint: hex.EncodeToString(fp[:])}},
+		keys.WithBitcoinTestParams(regtest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(t, append([]kassatest.Option{kassatest.WithKeyring(watch)}, opts...)...)
+}
+
 // Open starts a Gateway on the env's database, reaching btcd through rpc (a restart
 // after G.Close, or a transport that loses calls).
 func (e *Env) Open(rpc *bitcoin.RPC) {
