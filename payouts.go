@@ -79,7 +79,11 @@ func (g *Gateway) newWallets(cfg Config) error {
 	return nil
 }
 
-// bookFee books a fee a wallet paid that no payout books (ledger.BookNetworkFee).
+// bookFee books a fee a wallet paid that no payout books (ledger.BookNetworkFee, or
+// ledger.BookOwedFee for a fee the merchant owes before it has the money).
 func bookFee(ctx context.Context, tx chains.WalletTx, f chains.FeeSpent) error {
+	if f.Owed {
+		return ledger.BookOwedFee(ctx, tx, f.Network.Mode, f.Asset, f.Amount, f.Key, f.What)
+	}
 	return ledger.BookNetworkFee(ctx, tx, f.Network.Mode, f.Asset, f.Amount, f.Key, f.What)
 }

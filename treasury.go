@@ -2,15 +2,18 @@ package kassa
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/treasury"
+	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
 )
 
@@ -160,4 +163,54 @@ func fundsShort(cfg Config) func(error) bool {
 		return nil
 	}
 	return func(err error) bool { return errors.Is(err, chains.ErrWalletShort) }
+}
+
+// Hurried is a child transaction that pays for a stuck incoming payment (CPFP).
+type Hurried struct {
+	ParentTxID  string          `json:"parent_tx_hash"`
+	TxID        string          `json:"tx_hash"`
+	Fee         decimal.Decimal `json:"fee"`
+	FeeCurrency string          `json:"fee_currency"`
+}
+
+// ErrCannotHurry is returned by HurryPayment for a payment that cannot be hurried:
+// not waiting in the node's mempool, paying none of our addresses, too small to pay
+// for a child, or on a network whose wallet cannot do it.
+var ErrCannotHurry = errors.New("the payment cannot be hurried")
+
+// HurryPayment pays for a payment to our addresses that waits unconfirmed with too
+// low a fee (the payer's wallet chose it): a child transaction spends its outputs to
+// us with a fee that brings both to the network's current rate (CPFP, on Bitcoin),
+// and that fee is booked as a network fee of the mode. Asking again sends the same
+// child. The invoice is credited as usual once the payment confirms.
+func (g *Gateway) HurryPayment(ctx context.Context, m asset.Mode, network asset.NetworkID, txid string) (Hurried, error) {
+	var v validation.Error
+	if !m.Valid() {
+		v.Add("mode", asset.ErrUnknownMode)
+	}
+	if b, err := hex.DecodeString(txid); err != nil || len(b) != 32 {
+		v.Add("txid", errors.New("must be a transaction id: 64 hex digits"))
+	}
+	if err := v.Err(); err != nil {
+		return Hurried{}, err
+	}
+	w, ok := g.wallet(chains.NetworkRef{ID: network, Mode: m})
+	if !ok {
+		v.Add("network", fmt.Errorf("%w: no wallet on %q in %s mode", ErrCannotHurry, network, m))
+		return Hurried{}, v.Err()
+	}
+	cp, ok := w.(chains.ChildPayer)
+	if !ok {
+		v.Add("network", fmt.Errorf("%w: the %s wallet cannot pay for a parent", ErrCannotHurry, network))
+		return Hurried{}, v.Err()
+	}
+	sent, err := cp.CPFP(ctx, strings.ToLower(txid))
+	if err != nil {
+		if w.Rejected(err) {
+			return Hurried{}, fmt.Errorf("%w: %v", ErrCannotHurry, err)
+		}
+		return Hurried{}, err
+	}
+	fa, _ := g.assets.Get(w.FeeAsset())
+	return Hurried{ParentTxID: strings.ToLower(txid), TxID: sent.TxID, Fee: fa.FromBaseUnits(sent.Fee), FeeCurrency: fa.Code}, nil
 }

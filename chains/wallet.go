@@ -56,6 +56,13 @@ type Bumper interface {
 	Bump(ctx context.Context, specID string) (SentTx, error)
 }
 
+// ChildPayer is a Wallet that can hurry a payment to one of our addresses that waits
+// unconfirmed with too low a fee: CPFP spends its outputs to us in a child paying
+// enough for both (child pays for parent), and books the child's fee.
+type ChildPayer interface {
+	CPFP(ctx context.Context, txid string) (SentTx, error)
+}
+
 // ExternalSigner is a Wallet on a watch-only keyring whose transactions are signed
 // elsewhere (a hardware wallet, an offline machine): Send stores the unsigned
 // transaction and returns ErrAwaitingSignature with SentTx.PSBT set (BIP 174);
@@ -128,12 +135,18 @@ type FeeSpent struct {
 	Asset   string   // the network's coin
 	Amount  *big.Int // base units, positive
 	What    string   // for the journal: "gas of sweep 0x..."
+	// Owed: the merchant owes it even while its available balance is short (a CPFP
+	// child, paid from the payment it hurries): the rest goes on its deficit, not on
+	// the operator's own money.
+	Owed bool
 }
 
 // WalletTx is the storage wallets need inside one transaction, in chain-neutral
 // types, so storage backends implement it without linking any chain package.
 type WalletTx interface {
 	ledger.Tx
+	// Transfer is the watcher's record of an output (Tx.Transfer).
+	Transfer(ctx context.Context, n NetworkRef, txid string, index uint32) (r Record, ok bool, err error)
 	keys.IndexAllocator
 	keys.AddressBook
 	UTXOTx

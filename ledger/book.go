@@ -36,6 +36,38 @@ func BookNetworkFee(ctx context.Context, tx Tx, m asset.Mode, code string, amoun
 	return err
 }
 
+// BookOwedFee books a network fee the merchant owes even before it has the money:
+// what available holds pays it, the rest goes on the merchant's deficit, which the
+// next money to become available covers first (MoveDeposit). A CPFP child is paid
+// from the payment it hurries, which is not available yet. Booking key twice books it
+// once.
+func BookOwedFee(ctx context.Context, tx Tx, m asset.Mode, code string, amount *big.Int, key, description string) error {
+	if amount == nil || amount.Sign() <= 0 {
+		return nil
+	}
+	if err := EnsureStandardAccounts(ctx, tx, m, code); err != nil {
+		return err
+	}
+	avail, err := tx.LockAccount(ctx, MerchantAvailable(m, code))
+	if err != nil {
+		return err
+	}
+	take := new(big.Int).Set(amount)
+	if avail.Balance.Cmp(take) < 0 {
+		take.Set(avail.Balance)
+	}
+	short := new(big.Int).Sub(amount, take)
+	_, err = Post(ctx, tx, Entry{Key: key, Description: description, Postings: nonZero([]Posting{
+		{Account: MerchantAvailable(m, code), Amount: new(big.Int).Neg(take)},
+		{Account: MerchantDeficit(m, code), Amount: new(big.Int).Neg(short)},
+		{Account: NetworkFees(m, code), Amount: new(big.Int).Set(amount)},
+	})})
+	if errors.Is(err, ErrDuplicate) {
+		return nil
+	}
+	return err
+}
+
 // Place is where a chain transfer's money is booked.
 type Place string
 

@@ -168,6 +168,34 @@ func TestBookNetworkFee_FromAvailableElseTheWorldOnce(t *testing.T) {
 	b.balances()
 }
 
+// TestBookOwedFee_FromAvailableThenTheDeficitCoveredByThePayment: a fee the merchant
+// owes before its money arrives (a CPFP child's) takes what available holds and puts
+// the rest on the deficit, never on the world; the payment it hurried, once
+// available, covers the deficit first; the same key books once.
+func TestBookOwedFee_FromAvailableThenTheDeficitCoveredByThePayment(t *testing.T) {
+	b := newBook(t)
+	b.deposit("d", 100)
+	fee := func(key string, v int64) {
+		b.do(func(ctx context.Context, tx ledger.Tx) error {
+			return ledger.BookOwedFee(ctx, tx, asset.Test, "BTC", big.NewInt(v), key, "child "+key)
+		})
+	}
+	fee("c1", 30)
+	fee("c1", 30)
+	want(t, "available", b.balances().Available, 70)
+	fee("c2", 250)
+	m := b.balances()
+	want(t, "available after a fee beyond it", m.Available, 0)
+	want(t, "deficit", m.Deficit, -180)
+	want(t, "world", b.account(ledger.World(asset.Test, "BTC")), -100)
+	want(t, "fees", b.account(ledger.NetworkFees(asset.Test, "BTC")), 280)
+	b.deposit("hurried", 1000)
+	m = b.balances()
+	want(t, "available once the payment confirms", m.Available, 820)
+	want(t, "deficit once covered", m.Deficit, 0)
+	fee("zero", 0)
+}
+
 // TestReopenHold_APaymentThatNeverHappenedIsHeldAgain: a posted hold's legs come back
 // from the world and fees into a new pending hold; posting or voiding that one works
 // like any hold, and the old one cannot be reopened twice under the same new id.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,10 +16,14 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains/bitcoin"
+	"github.com/kassapay/kassa/internal/btcdtest"
 	"github.com/kassapay/kassa/internal/nodetest"
+	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/validation"
 )
 
 // onChainFee is what txid pays in fees, in satoshi, from the node's view of its inputs
@@ -293,5 +298,84 @@ func TestBump_StuckETHPayoutReplacedWithHigherTipsCompletesOnce(t *testing.T) {
 	if ev := payoutEvents(t, e.G, p.ID); ev["payout.completed"] != 1 {
 		t.Fatalf("events %v", ev)
 	}
+	e.Verify()
+}
+
+// TestCPFP_StuckIncomingPaymentIsHurriedByAChild (issue 21): a payer's transaction to
+// an invoice address waits in btcd's mempool; on request a child spends its output to
+// a change address of ours with the fee for both (CPFP), stored and broadcast once
+// (asking again sends the same child). The block mines both; the invoice is credited
+// what the payer sent, the child's fee is booked once as a network fee, and the
+// ledger equals the chain. A transaction not in the mempool, one paying none of our
+// addresses, and a malformed id are refused.
+func TestCPFP_StuckIncomingPaymentIsHurriedByAChild(t *testing.T) {
+	e := nodetest.New(t)
+	ctx := context.Background()
+	inv, err := e.G.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, _ := bitcoin.AddressScript(inv.Methods[0].Address, nodetest.Regtest)
+	parent := e.BTC.Payer().Pay(btcdtest.Output{Script: script, Sats: 1_000_000})
+	e.Sync()
+
+	h, err := e.G.HurryPayment(ctx, asset.Test, asset.Bitcoin, parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.ParentTxID != parent || h.TxID == "" || h.Fee.Sign() <= 0 || h.FeeCurrency != "BTC" {
+		t.Fatalf("hurried: %+v", h)
+	}
+	child := e.RawTx(h.TxID)
+	if len(child.TxIn) != 1 || child.TxIn[0].PreviousOutPoint.Hash.String() != parent || len(child.TxOut) != 1 ||
+		child.TxOut[0].Value != 1_000_000-e.Sats(h.Fee) {
+		t.Fatalf("the child spends %v and pays %v", child.TxIn, child.TxOut)
+	}
+	if mp := e.BTC.Mempool(); len(mp) != 2 {
+		t.Fatalf("mempool %v, want the parent and its child", mp)
+	}
+	again, err := e.G.HurryPayment(ctx, asset.Test, asset.Bitcoin, strings.ToUpper(parent))
+	if err != nil || again.TxID != h.TxID || !again.Fee.Equal(h.Fee) || again.ParentTxID != h.ParentTxID {
+		t.Fatalf("asked again: %+v, %v; want the same child %+v", again, err, h)
+	}
+
+	e.BTC.Generate(1)
+	e.Sync()
+	if got, _ := e.G.Invoices().Get(ctx, asset.Test, inv.ID); got.Status != invoice.StatusPaid {
+		t.Fatalf("invoice is %s", got.Status)
+	}
+	want := kassatest.Dec("0.01").Sub(h.Fee)
+	if a := e.Available("BTC"); !a.Equal(want) {
+		t.Fatalf("available %s, want %s: the payment less the child's fee, once", a, want)
+	}
+	if got := e.OwnedOnChain(); got != e.Sats(want) {
+		t.Fatalf("the wallet holds %d sat on chain, the ledger %s", got, want)
+	}
+	// The child's output pays the next payout.
+	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.009"), Currency: "BTC", Destination: regtestDest(41)})
+	if err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("payout from the child's output: %+v, %v", p, err)
+	}
+
+	for _, c := range []struct {
+		txid string
+		want error
+	}{
+		{strings.Repeat("ab", 32), kassa.ErrCannotHurry}, // not in the mempool
+		{e.BTC.Payer().Pay(btcdtest.Output{Script: []byte{0x00, 0x14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Sats: 50_000}), kassa.ErrCannotHurry},
+	} {
+		if _, err := e.G.HurryPayment(ctx, asset.Test, asset.Bitcoin, c.txid); !errors.Is(err, c.want) {
+			t.Errorf("HurryPayment(%s): %v, want %v", c.txid, err, c.want)
+		}
+	}
+	var v *validation.Error
+	if _, err := e.G.HurryPayment(ctx, asset.Test, asset.Bitcoin, "xyz"); !errors.As(err, &v) || v.Fields["txid"] == nil {
+		t.Errorf("malformed txid: %v", err)
+	}
+	if _, err := e.G.HurryPayment(ctx, asset.Test, asset.Ethereum, parent); !errors.As(err, &v) || v.Fields["network"] == nil {
+		t.Errorf("on ethereum: %v", err)
+	}
+	e.BTC.Generate(1)
+	e.Sync()
 	e.Verify()
 }

@@ -12,7 +12,7 @@ import (
 // through a Wallet over its storage and keyring.
 func (b *Backend) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
 	w, err := NewWallet(WalletConfig{Backend: b, Keyring: cfg.Keyring, Update: cfg.Update, View: cfg.View,
-		Watch: cfg.Watch, Follow: cfg.Follow, Logger: cfg.Logger})
+		Watch: cfg.Watch, Follow: cfg.Follow, Book: cfg.Book, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +56,11 @@ func (p payer) SendBatch(ctx context.Context, id string, specs []chains.PayoutSp
 // Abandon implements chains.Abandoner: a send a double-spend made impossible is
 // failed and its inputs freed.
 func (p payer) Abandon(ctx context.Context, specID string) error { return p.w.Abandon(ctx, specID) }
+
+// CPFP implements chains.ChildPayer.
+func (p payer) CPFP(ctx context.Context, txid string) (chains.SentTx, error) {
+	return p.w.CPFP(ctx, txid)
+}
 
 // Bump implements chains.Bumper: a replacement by fee (BIP 125).
 func (p payer) Bump(ctx context.Context, specID string) (chains.SentTx, error) {

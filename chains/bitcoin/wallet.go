@@ -65,6 +65,8 @@ type WalletConfig struct {
 	// Follow hands a transaction just signed to the running watcher, before it is
 	// broadcast (chains.WalletConfig.Follow).
 	Follow func(t chains.Sent)
+	// Book books, in the wallet's transaction, a fee no payout books (a CPFP child's).
+	Book   func(ctx context.Context, tx chains.WalletTx, f chains.FeeSpent) error
 	Logger *slog.Logger
 	// beforeBroadcast is a test hook: an error from it stops Send after the signed
 	// transaction is stored, as a crash would.
@@ -375,6 +377,9 @@ func (w *Wallet) broadcast(ctx context.Context, s Sent) (chains.SentTx, error) {
 	}
 	if s.Status == SendSigned {
 		if err := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+			if err := w.bookChild(ctx, tx, s); err != nil {
+				return err
+			}
 			return tx.SetSendStatus(ctx, w.net, s.SpecID, SendBroadcast)
 		}); err != nil {
 			return out, err
