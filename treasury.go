@@ -19,11 +19,11 @@ import (
 
 // TreasuryOptions tune the treasury pass (package treasury).
 type TreasuryOptions struct {
-	// Sweep turns the sweep pass on: confirmed deposits on EVM networks move to the
-	// network's hot wallet, where payouts and refunds leave from. Off by default in
-	// this version (it will be on once cold storage and the payouts' wait for sweeps
-	// are built); until then fund the hot wallet, or turn this on.
-	Sweep bool
+	// NoSweep turns the sweep pass off. It is on by default: confirmed deposits on
+	// EVM networks move to the network's hot wallet, where payouts and refunds leave
+	// from. Without it, fund the hot wallet (keys.Change index 0 of the EVM account)
+	// yourself.
+	NoSweep bool
 	// Thresholds: an address's balance of an asset is swept once it reaches this
 	// (default: the asset's minimum payout).
 	Thresholds map[string]decimal.Decimal
@@ -36,15 +36,15 @@ type TreasuryOptions struct {
 	Cold map[chains.NetworkRef]treasury.Cold
 }
 
-// Treasury returns the treasury pass (its sweeps), nil unless
-// Config.Treasury.Sweep is set.
+// Treasury returns the treasury pass (its sweeps), nil when Config.Treasury.NoSweep
+// turned it off.
 func (g *Gateway) Treasury() *treasury.Service { return g.treasury }
 
 // newTreasury builds the sweep pass on the EVM wallets (nil when it is off).
 func (g *Gateway) newTreasury(cfg Config) error {
-	if !cfg.Treasury.Sweep {
+	if cfg.Treasury.NoSweep {
 		if len(cfg.Treasury.Cold) > 0 || len(cfg.Treasury.Thresholds) > 0 {
-			return errors.New("kassa: Treasury.Cold and Treasury.Thresholds need Treasury.Sweep")
+			return errors.New("kassa: Treasury.Cold and Treasury.Thresholds need the sweep pass, which Treasury.NoSweep turns off")
 		}
 		return nil
 	}
@@ -159,7 +159,7 @@ func (f forwarder) Forwarded(ctx context.Context, m asset.Mode, id string) (done
 // fundsShort is payout.Config.FundsShort: with sweeps on, a hot wallet without the
 // funds (yet) makes a payout wait for the sweeps, up to PayoutOptions.FundsWait.
 func fundsShort(cfg Config) func(error) bool {
-	if !cfg.Treasury.Sweep {
+	if cfg.Treasury.NoSweep {
 		return nil
 	}
 	return func(err error) bool { return errors.Is(err, chains.ErrWalletShort) }

@@ -114,7 +114,7 @@ type options struct {
 	open     func(ctx context.Context) (storage.Store, error)
 	metrics  prometheus.Registerer
 	rebounds map[asset.Mode]bool
-	treasury kassa.TreasuryOptions
+	treasury *kassa.TreasuryOptions
 }
 
 // Option configures New.
@@ -125,9 +125,19 @@ func WithRebounds() Option {
 	return func(o *options) { o.rebounds = map[asset.Mode]bool{asset.Test: true} }
 }
 
-// WithTreasury tunes the treasury pass (kassa.Config.Treasury): WithTreasury(
-// kassa.TreasuryOptions{Sweep: true}) sweeps EVM deposits to the hot wallet.
-func WithTreasury(t kassa.TreasuryOptions) Option { return func(o *options) { o.treasury = t } }
+// WithTreasury tunes the treasury pass (kassa.Config.Treasury). Without it a test
+// Gateway does not sweep (tests fund the hot wallet themselves and count its wei);
+// WithTreasury(kassa.TreasuryOptions{}) sweeps EVM deposits to the hot wallet, as a
+// Gateway does by default.
+func WithTreasury(t kassa.TreasuryOptions) Option { return func(o *options) { o.treasury = &t } }
+
+// treasuryOptions are the Env's treasury options: none but WithTreasury's sweep.
+func (e *Env) treasuryOptions() kassa.TreasuryOptions {
+	if e.opts.treasury == nil {
+		return kassa.TreasuryOptions{NoSweep: true}
+	}
+	return *e.opts.treasury
+}
 
 // WithStore runs the Env on the databases open returns (one per start: New, Restart
 // and RestartProcess close the previous one), instead of SQLite: a PostgreSQL
@@ -248,7 +258,7 @@ func (e *Env) start() {
 		Mnemonic: cfg.Mnemonic, Keyring: cfg.Keyring, Store: store, Chains: backends, Rates: cache, PollInterval: e.opts.poll,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
 		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(), Metrics: e.opts.metrics,
-		Rebounds: e.opts.rebounds, Treasury: e.opts.treasury,
+		Rebounds: e.opts.rebounds, Treasury: e.treasuryOptions(),
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -30,7 +30,7 @@ import (
 // again.
 func TestSweep_DepositsReachTheHotWalletByThePassAlone(t *testing.T) {
 	ctx := context.Background()
-	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true}))
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{}))
 	var ethAddrs, usdtAddrs []string
 	for range 10 {
 		inv, err := e.G.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.1"), Currency: "ETH"})
@@ -130,7 +130,7 @@ func TestSweep_DepositsReachTheHotWalletByThePassAlone(t *testing.T) {
 // holds released.
 func TestSweep_PayoutWaitsForTheSweep(t *testing.T) {
 	ctx := context.Background()
-	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true}))
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{}))
 	e.Credit("ETH", "1")
 	e.Credit("USDT_ETHEREUM", "100")
 	dest := "0x00000000000000000000000000000000000000dd"
@@ -157,7 +157,7 @@ func TestSweep_PayoutWaitsForTheSweep(t *testing.T) {
 	}
 	e.Verify()
 
-	f := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true,
+	f := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{
 		Thresholds: map[string]decimal.Decimal{"USDT_ETHEREUM": kassatest.Dec("1000000")}}))
 	f.Credit("ETH", "1")
 	f.Credit("USDT_ETHEREUM", "100")
@@ -187,7 +187,7 @@ func TestSweep_PayoutWaitsForTheSweep(t *testing.T) {
 // from there: the same top-up (no second one), one token transfer, one sweep record.
 func TestSweep_RestartBetweenTopUpAndTokenSweepResumes(t *testing.T) {
 	ctx := context.Background()
-	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true}))
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{}))
 	e.Credit("ETH", "1")
 	for i := 0; ; i++ { // the ETH deposit reaches the hot wallet: it pays the top-ups
 		sw, _ := e.G.Treasury().Sweeps(ctx, asset.Test)
@@ -250,7 +250,7 @@ func TestCold_ExcessAboveTheCeilingIsForwarded(t *testing.T) {
 	ctx := context.Background()
 	cold := "0x00000000000000000000000000000000000000c0"
 	eth := chains.NetworkRef{ID: asset.Ethereum, Mode: asset.Test}
-	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true,
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{
 		Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: cold, Ceilings: map[string]decimal.Decimal{"ETH": kassatest.Dec("0.3")}}}}))
 	e.Credit("ETH", "1")
 	var fwd *treasury.Sweep
@@ -282,17 +282,32 @@ func TestCold_ExcessAboveTheCeilingIsForwarded(t *testing.T) {
 
 	for _, bad := range []string{"0xnot-an-address", hot.Encoded} {
 		_, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: t.TempDir() + "/k.db", Chains: []chains.Backend{e.EthB},
-			Assets: e.Reg, Treasury: kassa.TreasuryOptions{Sweep: true, Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: bad}}}})
+			Assets: e.Reg, Treasury: kassa.TreasuryOptions{Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: bad}}}})
 		if err == nil || !strings.Contains(err.Error(), "Treasury.Cold") {
 			t.Errorf("cold address %q: %v", bad, err)
 		}
 	}
+	// The pass is on by default; NoSweep turns it off.
+	for _, c := range []struct {
+		opts kassa.TreasuryOptions
+		on   bool
+	}{{kassa.TreasuryOptions{}, true}, {kassa.TreasuryOptions{NoSweep: true}, false}} {
+		g, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: t.TempDir() + "/k.db", Chains: []chains.Backend{e.EthB},
+			Assets: e.Reg, Treasury: c.opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if on := g.Treasury() != nil; on != c.on {
+			t.Errorf("%+v: sweep pass on = %v, want %v", c.opts, on, c.on)
+		}
+		g.Close()
+	}
 	// Options that make no sense are refused at start, naming the option.
 	for name, c := range map[string]kassa.TreasuryOptions{
-		"Treasury.Cold":          {Sweep: true, Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: cold, Ceilings: map[string]decimal.Decimal{"ETH": kassatest.Dec("-1")}}}},
-		"Treasury.Thresholds":    {Sweep: true, Thresholds: map[string]decimal.Decimal{"DOGE": kassatest.Dec("1")}},
-		"Treasury.MaxFeePercent": {Sweep: true, MaxFeePercent: 150},
-		"need Treasury.Sweep":    {Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: cold}}},
+		"Treasury.Cold":          {Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: cold, Ceilings: map[string]decimal.Decimal{"ETH": kassatest.Dec("-1")}}}},
+		"Treasury.Thresholds":    {Thresholds: map[string]decimal.Decimal{"DOGE": kassatest.Dec("1")}},
+		"Treasury.MaxFeePercent": {MaxFeePercent: 150},
+		"Treasury.NoSweep":       {NoSweep: true, Cold: map[chains.NetworkRef]treasury.Cold{eth: {Address: cold}}},
 	} {
 		_, err := kassa.New(kassa.Config{Mnemonic: kassatest.Mnemonic, DatabasePath: t.TempDir() + "/k.db", Chains: []chains.Backend{e.EthB},
 			Assets: e.Reg, Treasury: c})
@@ -307,7 +322,7 @@ func TestCold_ExcessAboveTheCeilingIsForwarded(t *testing.T) {
 // sweep's id names them), not the first one's found again.
 func TestSweep_TwoEqualDepositsToOneAddressAreBothSwept(t *testing.T) {
 	ctx := context.Background()
-	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{Sweep: true}))
+	e := nodetest.New(t, kassatest.WithTreasury(kassa.TreasuryOptions{}))
 	e.Credit("ETH", "1")
 	multiple := true
 	inv, err := e.G.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("50"), Currency: "USDT_ETHEREUM", PaymentMultiple: &multiple})

@@ -66,7 +66,7 @@ var EventTypes = []event.Type{
 	event.InvoiceCreated, event.InvoicePaymentDetected, event.InvoicePaymentReversed, event.InvoicePartiallyPaid,
 	event.InvoiceConfirming, event.InvoicePaid, event.InvoiceExpired, event.InvoiceCancelled, event.InvoiceRefunded, event.InvoiceRefreshed,
 	event.InvoiceClaimFailed,
-	"payout.created", "payout.pending_verification", "payout.broadcast", "payout.completed", "payout.failed",
+	"payout.created", "payout.pending_verification", "payout.awaiting_signature", "payout.broadcast", "payout.completed", "payout.failed",
 	"refund.created", "refund.succeeded", "refund.failed", "refund.cancelled",
 	"rebound.created", "rebound.completed", "rebound.failed", "rebound.cancelled",
 	"sweep.completed", "sweep.failed",

@@ -101,12 +101,14 @@
 //	KASSA_PAYOUT_APPROVAL_USD   payouts at or above this wait for a one-time code (default 5000)
 //	KASSA_PAYOUT_WINDOW_USD     what may leave without a code within KASSA_PAYOUT_WINDOW (default: the approval threshold)
 //	KASSA_PAYOUT_WINDOW         the rolling window of KASSA_PAYOUT_WINDOW_USD (default 24h)
+//	KASSA_PAYOUT_BUMP_AFTER     replace a payout's transaction left unmined this long by
+//	                            one paying a higher fee (default: only on request)
 //	KASSA_REBOUNDS              modes in which overpayments, late payments and expired
 //	                            underpayments are given back on their own: test, live or
 //	                            test,live (default none)
 //	KASSA_REFUND_CLAIM_TTL      how long a refund's claim link works (default 720h)
-//	KASSA_SWEEP                 1: sweep confirmed EVM deposits to the hot wallet, where
-//	                            payouts leave from (default 0 in this version)
+//	KASSA_SWEEP                 0 turns off the sweeps of confirmed EVM deposits to the
+//	                            hot wallet, where payouts leave from (default 1)
 //	KASSA_SWEEP_THRESHOLDS      CODE=amount pairs: sweep an address's balance from this
 //	                            amount (default: each asset's minimum payout)
 //	KASSA_SWEEP_MAX_FEE_PERCENT the most a native-coin sweep may cost, in % of it (default 5)

@@ -149,11 +149,14 @@ func TestServer(t *testing.T) {
 func TestTreasuryOptions(t *testing.T) {
 	get := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	o, err := treasuryOptions(get(map[string]string{"KASSA_SWEEP": "1", "KASSA_SWEEP_THRESHOLDS": "usdt_ethereum=50, ETH=0.05", "KASSA_SWEEP_MAX_FEE_PERCENT": "3"}))
-	if err != nil || !o.Sweep || o.Thresholds["USDT_ETHEREUM"].String() != "50" || o.Thresholds["ETH"].String() != "0.05" || o.MaxFeePercent != 3 {
+	if err != nil || o.NoSweep || o.Thresholds["USDT_ETHEREUM"].String() != "50" || o.Thresholds["ETH"].String() != "0.05" || o.MaxFeePercent != 3 {
 		t.Fatalf("options %+v, %v", o, err)
 	}
-	if o, err := treasuryOptions(get(nil)); err != nil || o.Sweep || o.Thresholds != nil {
-		t.Fatalf("defaults %+v, %v", o, err)
+	if o, err := treasuryOptions(get(nil)); err != nil || o.NoSweep || o.Thresholds != nil {
+		t.Fatalf("defaults %+v, %v: sweeps are on by default", o, err)
+	}
+	if o, err := treasuryOptions(get(map[string]string{"KASSA_SWEEP": "0"})); err != nil || !o.NoSweep {
+		t.Fatalf("KASSA_SWEEP=0: %+v, %v", o, err)
 	}
 }
 
@@ -161,15 +164,17 @@ func TestPayoutOptions(t *testing.T) {
 	get := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	po, err := payoutOptions(get(map[string]string{"KASSA_PAYOUT_APPROVAL_USD": "250.5", "KASSA_SMTP_ADDR": "127.0.0.1:25",
 		"KASSA_SMTP_FROM": "k@shop.example", "KASSA_OWNER_EMAIL": "o@shop.example", "KASSA_PAYOUT_WINDOW_USD": "1000",
-		"KASSA_PAYOUT_WINDOW": "12h"}))
-	if err != nil || po.ApprovalUSD.String() != "250.5" || po.Notifier == nil || po.WindowUSD.String() != "1000" || po.Window != 12*time.Hour {
+		"KASSA_PAYOUT_WINDOW": "12h", "KASSA_PAYOUT_BUMP_AFTER": "45m"}))
+	if err != nil || po.ApprovalUSD.String() != "250.5" || po.Notifier == nil || po.WindowUSD.String() != "1000" || po.Window != 12*time.Hour ||
+		po.BumpAfter != 45*time.Minute {
 		t.Fatalf("options %+v, %v", po, err)
 	}
-	if po, err := payoutOptions(get(nil)); err != nil || po.Notifier != nil || !po.ApprovalUSD.IsZero() {
+	if po, err := payoutOptions(get(nil)); err != nil || po.Notifier != nil || !po.ApprovalUSD.IsZero() || po.BumpAfter != 0 {
 		t.Fatalf("defaults %+v, %v", po, err)
 	}
 	for _, bad := range []map[string]string{{"KASSA_PAYOUT_APPROVAL_USD": "-1"}, {"KASSA_PAYOUT_APPROVAL_USD": "lots"}, {"KASSA_SMTP_ADDR": "127.0.0.1:25"},
-		{"KASSA_PAYOUT_WINDOW_USD": "0"}, {"KASSA_PAYOUT_WINDOW": "-1h"}, {"KASSA_PAYOUT_WINDOW": "day"}} {
+		{"KASSA_PAYOUT_WINDOW_USD": "0"}, {"KASSA_PAYOUT_WINDOW": "-1h"}, {"KASSA_PAYOUT_WINDOW": "day"}, {"KASSA_PAYOUT_BUMP_AFTER": "0s"},
+		{"KASSA_PAYOUT_BUMP_AFTER": "soon"}} {
 		if _, err := payoutOptions(get(bad)); err == nil {
 			t.Fatalf("%v accepted", bad)
 		}

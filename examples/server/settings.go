@@ -654,15 +654,15 @@ func (s *settings) gateway(ctx context.Context, log *slog.Logger) (*kassa.Gatewa
 	}, nil
 }
 
-// treasuryOptions reads the sweep settings: KASSA_SWEEP=1 turns sweeps on,
-// KASSA_SWEEP_THRESHOLDS ("USDT_ETHEREUM=50,ETH=0.05") and KASSA_SWEEP_MAX_FEE_PERCENT
+// treasuryOptions reads the sweep settings: KASSA_SWEEP=0 turns sweeps off (they are
+// on by default), KASSA_SWEEP_THRESHOLDS ("USDT_ETHEREUM=50,ETH=0.05") and KASSA_SWEEP_MAX_FEE_PERCENT
 // tune them.
 func treasuryOptions(getenv func(string) string) (kassa.TreasuryOptions, error) {
 	var t kassa.TreasuryOptions
 	switch v := getenv("KASSA_SWEEP"); v {
-	case "", "0":
-	case "1":
-		t.Sweep = true
+	case "", "1":
+	case "0":
+		t.NoSweep = true
 	default:
 		return t, bad("KASSA_SWEEP", "want 1 (sweep EVM deposits to the hot wallet) or 0, got %q", v)
 	}
@@ -710,6 +710,13 @@ func payoutOptions(getenv func(string) string) (kassa.PayoutOptions, error) {
 			return po, bad("KASSA_PAYOUT_WINDOW", "want a positive duration such as 24h, got %q", s)
 		}
 		po.Window = d
+	}
+	if s := getenv("KASSA_PAYOUT_BUMP_AFTER"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return po, bad("KASSA_PAYOUT_BUMP_AFTER", "want a positive duration such as 30m, got %q", s)
+		}
+		po.BumpAfter = d
 	}
 	addr, from, to := getenv("KASSA_SMTP_ADDR"), getenv("KASSA_SMTP_FROM"), getenv("KASSA_OWNER_EMAIL")
 	switch {
