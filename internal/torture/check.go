@@ -424,6 +424,9 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		if sw.Status == treasury.SweepFailed {
 			continue
 		}
+		if final && sw.Status == treasury.SweepToppingUp {
+			bad("sweep %s still between its top-up and its token transfer after everything was mined", sw.ID)
+		}
 		if sw.Status == treasury.SweepCompleted {
 			rep.Sweeps++
 			if sw.Fee == nil || !sw.Fee.IsPositive() {

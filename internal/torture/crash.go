@@ -16,6 +16,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/treasury"
 )
 
 // CrashConfig sizes the crash campaign.
@@ -129,11 +133,28 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	rng := rand.New(rand.NewPCG(cfg.Seed, 1<<32))
 	checks := 0
 	var failovers []time.Duration
+	topUpKills := 0
 	for k := 1; k <= cfg.Kills && runCtx.Err() == nil; k++ {
 		up := time.Duration(rng.Int64N(int64(cfg.MaxUptime-cfg.MaxUptime/10))) + cfg.MaxUptime/10
-		select {
-		case <-runCtx.Done():
-		case <-time.After(up):
+		// Every third kill aims between a token sweep's gas top-up and its token
+		// transfer, when one is under way within the uptime; the others come at random.
+		aimed := false
+		if k%3 == 0 {
+			began := time.Now()
+			select { // up a while first: the sweep found is one the running server works on
+			case <-runCtx.Done():
+			case <-time.After(up / 3):
+			}
+			if aimed, err = waitTopUp(runCtx, db, up-up/3); err != nil && runCtx.Err() == nil {
+				fail(err)
+				break
+			}
+			up = time.Since(began)
+		} else {
+			select {
+			case <-runCtx.Done():
+			case <-time.After(up):
+			}
 		}
 		if runCtx.Err() != nil {
 			break
@@ -141,7 +162,18 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		victim := rng.IntN(len(fl.servers))
 		var held map[string]string // the victim's leases, on a shared database
 		if lr, ok := db.(leaseReader); ok && instances > 1 {
-			if k%2 == 0 { // every other kill takes the instance running the most jobs
+			if aimed { // the instance running the payout job, which sweeps
+				all, err := lr.leases(ctx)
+				if err != nil {
+					fail(err)
+					break
+				}
+				for i := range instances {
+					if strings.HasPrefix(all["payouts"], "instance-"+strconv.Itoa(i)+"-") {
+						victim = i
+					}
+				}
+			} else if k%2 == 0 { // every other kill takes the instance running the most jobs
 				if victim, err = busiest(ctx, lr, instances); err != nil {
 					fail(err)
 					break
@@ -172,7 +204,10 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 			fail(fmt.Errorf("after kill %d (instance %d): %w", k, victim, err))
 			break
 		}
-		log.Info("crash: killed and checked", "kill", k, "of", cfg.Kills, "instance", victim, "uptime", up.Round(time.Millisecond),
+		if aimed {
+			topUpKills++
+		}
+		log.Info("crash: killed and checked", "kill", k, "of", cfg.Kills, "instance", victim, "uptime", up.Round(time.Millisecond), "between_top_up_and_token_sweep", aimed,
 			"invoices", rep.Invoices, "transfers", rep.Transfers, "payouts", rep.Payouts)
 		if over != nil {
 			// Before the victim comes back: how long until the others run its jobs.
@@ -240,8 +275,8 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		where += fmt.Sprintf("; a killed instance's jobs taken over and a block processed by another in %s (median) to %s (max) after %d of the kills",
 			failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond), len(failovers))
 	}
-	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked (%d payouts completed, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet; %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
-		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(), rep.Completed, rep.Refunds, st.refused.Load(), st.unknown.Load(), rep.Sweeps,
+	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked (%d payouts completed, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet (%d kills between a top-up and its token sweep); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
+		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(), rep.Completed, rep.Refunds, st.refused.Load(), st.unknown.Load(), rep.Sweeps, topUpKills,
 		rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
 }
 
@@ -522,6 +557,38 @@ func checkView(ctx context.Context, db target, f *facts, n *nodes, final bool) (
 	}
 	defer st.Close()
 	return checkIn(ctx, st, f, chain, final)
+}
+
+// waitTopUp waits up to d for a token sweep that has sent its gas top-up and not yet
+// its tokens (treasury.SweepToppingUp), and reports whether one came.
+func waitTopUp(ctx context.Context, db target, d time.Duration) (bool, error) {
+	st, err := db.open(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer st.Close()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		found := false
+		if err := st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+			sw, err := tx.ListSweeps(ctx, asset.Test, 50)
+			for _, x := range sw {
+				found = found || x.Status == treasury.SweepToppingUp
+			}
+			return err
+		}); err != nil {
+			return false, err
+		}
+		if found {
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return false, nil
 }
 
 // leaseReader reads the leases of a shared database (pgTarget).
