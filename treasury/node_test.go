@@ -215,8 +215,12 @@ func TestSweep_RestartBetweenTopUpAndTokenSweepResumes(t *testing.T) {
 		return found
 	}
 	first := usdt()
-	if first == nil || first.Status != treasury.SweepToppingUp || first.GasTx == "" {
+	if first == nil || first.Status != treasury.SweepToppingUp || first.GasTx == "" || first.Gas == nil || !first.Gas.IsPositive() {
 		t.Fatalf("USDT sweep after its first step: %+v", first)
+	}
+	// The top-up sits at the deposit address, reserved for the token transfer.
+	if ov, err := e.G.Treasury().Overview(ctx, asset.Test); err != nil || len(ov) != 1 || !ov[0].GasReserved["ETH"].Equal(*first.Gas) {
+		t.Fatalf("overview between top-up and token sweep: %+v, %v; want %s ETH of gas reserved", ov, err, first.Gas)
 	}
 	e.G.Close() // stops between the top-up and the token transfer
 	e.ETH.Mine(1)
@@ -273,6 +277,10 @@ func TestCold_ExcessAboveTheCeilingIsForwarded(t *testing.T) {
 	}
 	if b := e.ETH.Balance(cold); b.Cmp(e.Units("ETH", p.NetAmount)) != 0 {
 		t.Fatalf("the cold wallet holds %s wei, the payout sent %s", b, p.NetAmount)
+	}
+	if ov, err := e.G.Treasury().Overview(ctx, asset.Test); err != nil || len(ov) != 1 || !ov[0].ColdForwarded["ETH"].Equal(fwd.Amount) ||
+		len(ov[0].GasReserved) != 0 {
+		t.Fatalf("overview after the forward: %+v, %v; want %s ETH forwarded to cold storage", ov, err, fwd.Amount)
 	}
 	hot, _ := e.Keys.Address(asset.FamilyEVM, asset.Test, keys.Change, 0)
 	if b := decimal.NewFromBigInt(e.ETH.Balance(hot.Encoded), -18); b.LessThan(kassatest.Dec("0.3")) || b.GreaterThan(kassatest.Dec("0.301")) {

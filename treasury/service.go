@@ -340,6 +340,12 @@ func (s *Service) advance(ctx context.Context, n chains.NetworkRef, sw Sweeper, 
 // apply copies what the wallet says of the sweep's transactions into sp.
 func (s *Service) apply(sw Sweeper, sp *Sweep, st Step) {
 	sp.GasTx, sp.TxHash = st.GasTx, st.TxID
+	if st.Gas != nil && st.Gas.Sign() > 0 {
+		if fa, err := s.cfg.Assets.Get(sw.FeeAsset()); err == nil {
+			g := fa.FromBaseUnits(st.Gas)
+			sp.Gas = &g
+		}
+	}
 	switch {
 	case st.Done && st.Failed:
 		sp.Status, sp.Reason = SweepFailed, "the sweep's transaction reverted"
@@ -413,6 +419,11 @@ type Overview struct {
 	Sweeping map[string]decimal.Decimal `json:"sweeping"`
 	// OpenSweeps counts the sweeps under way.
 	OpenSweeps int `json:"open_sweeps"`
+	// GasReserved is the gas topped up to deposit addresses for token sweeps not sent
+	// yet, per asset code (the network's coin).
+	GasReserved map[string]decimal.Decimal `json:"gas_reserved"`
+	// ColdForwarded is what went to cold storage in all, per asset code.
+	ColdForwarded map[string]decimal.Decimal `json:"cold_forwarded"`
 }
 
 // Overview reports each network of mode m that sweeps: its hot wallet's balances and
@@ -424,7 +435,8 @@ func (s *Service) Overview(ctx context.Context, m asset.Mode) ([]Overview, error
 		if n.Mode != m {
 			continue
 		}
-		o := Overview{Network: n.ID, HotAddress: sw.HotAddress(), Hot: map[string]decimal.Decimal{}, Sweeping: map[string]decimal.Decimal{}}
+		o := Overview{Network: n.ID, HotAddress: sw.HotAddress(), Hot: map[string]decimal.Decimal{}, Sweeping: map[string]decimal.Decimal{},
+			GasReserved: map[string]decimal.Decimal{}}
 		for _, a := range s.cfg.Assets.AssetsOn(n.ID) {
 			b, err := sw.ConfirmedBalance(ctx, o.HotAddress, a.Code, 1)
 			if err != nil {
@@ -436,7 +448,10 @@ func (s *Service) Overview(ctx context.Context, m asset.Mode) ([]Overview, error
 		var open []*Sweep
 		if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 			var err error
-			open, err = tx.OpenSweeps(ctx, n)
+			if open, err = tx.OpenSweeps(ctx, n); err != nil {
+				return err
+			}
+			o.ColdForwarded, err = tx.ColdForwarded(ctx, n)
 			return err
 		}); err != nil {
 			return nil, err
@@ -444,6 +459,10 @@ func (s *Service) Overview(ctx context.Context, m asset.Mode) ([]Overview, error
 		o.OpenSweeps = len(open)
 		for _, sp := range open {
 			o.Sweeping[sp.Asset] = o.Sweeping[sp.Asset].Add(sp.Amount)
+			if sp.Status == SweepToppingUp && sp.Gas != nil {
+				fee := sw.FeeAsset()
+				o.GasReserved[fee] = o.GasReserved[fee].Add(*sp.Gas)
+			}
 		}
 		out = append(out, o)
 	}

@@ -70,19 +70,21 @@ const (
 // the hot wallet's excess over its ceiling to cold storage (KindCold: a payout of the
 // merchant's own, PayoutID; Address is the cold wallet's).
 type Sweep struct {
-	ID       string           `json:"id"`
-	Kind     string           `json:"kind"`
-	PayoutID string           `json:"payout_id,omitempty"`
-	Mode     asset.Mode       `json:"-"`
-	Network  asset.NetworkID  `json:"network"`
-	Address  string           `json:"address"`
-	Asset    string           `json:"code"`
-	Amount   decimal.Decimal  `json:"amount"`
-	Status   SweepStatus      `json:"status"`
-	TxHash   string           `json:"tx_hash,omitempty"`
-	GasTx    string           `json:"gas_tx_hash,omitempty"` // a token's gas top-up
-	Fee      *decimal.Decimal `json:"fee"`                   // in the network's coin, once known
-	Reason   string           `json:"failure_reason,omitempty"`
+	ID       string          `json:"id"`
+	Kind     string          `json:"kind"`
+	PayoutID string          `json:"payout_id,omitempty"`
+	Mode     asset.Mode      `json:"-"`
+	Network  asset.NetworkID `json:"network"`
+	Address  string          `json:"address"`
+	Asset    string          `json:"code"`
+	Amount   decimal.Decimal `json:"amount"`
+	Status   SweepStatus     `json:"status"`
+	TxHash   string          `json:"tx_hash,omitempty"`
+	GasTx    string          `json:"gas_tx_hash,omitempty"` // a token's gas top-up
+	// Gas is what the top-up sent the deposit address, in the network's coin.
+	Gas    *decimal.Decimal `json:"gas,omitempty"`
+	Fee    *decimal.Decimal `json:"fee"` // in the network's coin, once known
+	Reason string           `json:"failure_reason,omitempty"`
 	// Transfers are the deposits it takes (chain transfer ids).
 	Transfers []string  `json:"transfers"`
 	CreatedAt time.Time `json:"created_at"`
@@ -109,6 +111,9 @@ type Tx interface {
 	UpdateSweep(ctx context.Context, s *Sweep) error
 	// OpenSweeps returns the sweeps of n that are topping up or sweeping.
 	OpenSweeps(ctx context.Context, n chains.NetworkRef) ([]*Sweep, error)
+	// ColdForwarded sums, per asset code, the amounts of n's completed forwards to
+	// cold storage (KindCold).
+	ColdForwarded(ctx context.Context, n chains.NetworkRef) (map[string]decimal.Decimal, error)
 	// ListSweeps returns the latest limit sweeps of mode m, newest first.
 	ListSweeps(ctx context.Context, m asset.Mode, limit int) ([]*Sweep, error)
 }
@@ -158,6 +163,8 @@ type Sweeper interface {
 // Step is where a sweep's transactions stand on chain.
 type Step struct {
 	GasTx, TxID string
+	// Gas is what the top-up sent (a token's sweep), in the network's coin's base units.
+	Gas *big.Int
 	// Done: the sweep's transaction is mined (Failed: reverted); Fee is what all its
 	// transactions cost, in the network's coin.
 	Done, Failed bool

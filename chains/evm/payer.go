@@ -55,7 +55,7 @@ func (p payer) SweepWorth(ctx context.Context, code string, units *big.Int, maxF
 // treasury's.
 func (p payer) SweepStep(ctx context.Context, id string, addr keys.Address, code string, units *big.Int, maxFeePercent int64) (treasury.Step, error) {
 	st, err := p.w.SweepStep(ctx, Deposit{ID: id, Address: addr, Asset: code, Amount: units}, maxFeePercent)
-	return treasury.Step{GasTx: st.GasTx, TxID: st.TxID, Done: st.Done, Failed: st.Failed, Fee: st.Fee}, sweepError(err)
+	return treasury.Step{GasTx: st.GasTx, Gas: st.Gas, TxID: st.TxID, Done: st.Done, Failed: st.Failed, Fee: st.Fee}, sweepError(err)
 }
 
 // sweepError tells a sweep's error as the treasury's: not worth it, waiting for the

@@ -702,7 +702,7 @@ func (w *Wallet) SweepStep(ctx context.Context, d Deposit, maxShare int64) (Swee
 		return st, err
 	}
 	if s.Kind == "gas" {
-		st.GasTx = s.TxID
+		st.GasTx, st.Gas = s.TxID, s.Amount
 		return st, nil // the tokens go once the gas is mined
 	}
 	if s.TxID == "" {
@@ -711,7 +711,7 @@ func (w *Wallet) SweepStep(ctx context.Context, d Deposit, maxShare int64) (Swee
 	st.TxID = s.TxID
 	if d.Asset != w.cfg.Backend.native {
 		if g, err := w.latest(ctx, "gas:"+s.SpecID); err == nil && g != nil {
-			st.GasTx = g.TxID
+			st.GasTx, st.Gas = g.TxID, g.Amount
 			if g.Fee != nil {
 				st.Fee = new(big.Int).Set(g.Fee)
 			}
@@ -735,6 +735,7 @@ func (w *Wallet) SweepStep(ctx context.Context, d Deposit, maxShare int64) (Swee
 // SweepState is where a sweep's transactions stand (SweepStep).
 type SweepState struct {
 	GasTx, TxID  string
+	Gas          *big.Int // what the gas top-up sent (a token's sweep)
 	Done, Failed bool
 	Fee          *big.Int
 }

@@ -1158,11 +1158,13 @@ type MinAmount struct {
 
 // Overview defines model for Overview.
 type Overview struct {
-	Hot        map[string]string `json:"hot"`
-	HotAddress string            `json:"hot_address"`
-	Network    string            `json:"network"`
-	OpenSweeps int               `json:"open_sweeps"`
-	Sweeping   map[string]string `json:"sweeping"`
+	ColdForwarded map[string]string `json:"cold_forwarded"`
+	GasReserved   map[string]string `json:"gas_reserved"`
+	Hot           map[string]string `json:"hot"`
+	HotAddress    string            `json:"hot_address"`
+	Network       string            `json:"network"`
+	OpenSweeps    int               `json:"open_sweeps"`
+	Sweeping      map[string]string `json:"sweeping"`
 }
 
 // Pagination defines model for Pagination.
@@ -1492,7 +1494,10 @@ type Sweep struct {
 	FailureReason *string   `json:"failure_reason,omitempty"`
 
 	// Fee A decimal number, written as a string to keep it exact.
-	Fee       *string     `json:"fee"`
+	Fee *string `json:"fee"`
+
+	// Gas A decimal number, written as a string to keep it exact.
+	Gas       *string     `json:"gas,omitempty"`
 	GasTxHash *string     `json:"gas_tx_hash,omitempty"`
 	Id        string      `json:"id"`
 	Kind      string      `json:"kind"`

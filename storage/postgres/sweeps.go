@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kassapay/kassa/storage/internal/storeutil"
+	"github.com/shopspring/decimal"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
@@ -104,6 +105,17 @@ func scanSweep(row scanner) (*treasury.Sweep, error) {
 func (t *tx) OpenSweeps(ctx context.Context, n chains.NetworkRef) ([]*treasury.Sweep, error) {
 	return all(ctx, t, scanSweep, `SELECT body, mode FROM sweeps WHERE network = $1 AND mode = $2 AND status IN ('topping_up', 'sweeping')
 		ORDER BY created_at, id`, string(n.ID), string(n.Mode))
+}
+
+// ColdForwarded implements treasury.Tx.
+func (t *tx) ColdForwarded(ctx context.Context, n chains.NetworkRef) (map[string]decimal.Decimal, error) {
+	done, err := all(ctx, t, scanSweep, `SELECT body, mode FROM sweeps WHERE network = $1 AND mode = $2 AND kind = 'cold' AND status = 'completed'`,
+		string(n.ID), string(n.Mode))
+	out := map[string]decimal.Decimal{}
+	for _, s := range done {
+		out[s.Asset] = out[s.Asset].Add(s.Amount)
+	}
+	return out, err
 }
 
 // ListSweeps implements treasury.Tx.

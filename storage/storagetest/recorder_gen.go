@@ -149,6 +149,13 @@ func (r *recordingTx) ClaimsExpiring(p0 context.Context, p1 time.Time, p2 int) (
 	return r0, r1
 }
 
+func (r *recordingTx) ColdForwarded(p0 context.Context, p1 chains.NetworkRef) (map[string]decimal.Decimal, error) {
+	c := r.cov.enter("ColdForwarded")
+	r0, r1 := r.tx.ColdForwarded(p0, p1)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) CountByStatus(p0 context.Context) ([]storage.StatusCount, error) {
 	c := r.cov.enter("CountByStatus")
 	r0, r1 := r.tx.CountByStatus(p0)

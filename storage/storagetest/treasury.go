@@ -11,6 +11,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/treasury"
+	"github.com/shopspring/decimal"
 )
 
 var treasuryTests = []test{
@@ -118,6 +119,34 @@ func testSweeps(t *testing.T, s storage.Store) {
 		t.Fatalf("ListSweeps: %+v", list)
 	}
 	sameJSON(t, "a completed sweep", list[0], b)
+	// ColdForwarded sums the completed forwards to cold storage of the network and
+	// mode, per asset: not sweeps to the hot wallet, not failed or open forwards.
+	gas := dec("0.0004")
+	c2 := &treasury.Sweep{ID: "sw_c2", Kind: treasury.KindCold, Mode: asset.Test, Network: asset.Ethereum, Address: "0xb2", Asset: "ETH", Amount: dec("0.25"),
+		Status: treasury.SweepCompleted, Gas: &gas, Transfers: []string{}, CreatedAt: t0.Add(2 * time.Second), UpdatedAt: t0}
+	c3 := &treasury.Sweep{ID: "sw_c3", Kind: treasury.KindCold, Mode: asset.Test, Network: asset.Ethereum, Address: "0xb2", Asset: "USDT_ETHEREUM", Amount: dec("7"),
+		Status: treasury.SweepFailed, Transfers: []string{}, CreatedAt: t0.Add(3 * time.Second), UpdatedAt: t0}
+	cl := &treasury.Sweep{ID: "sw_cl", Kind: treasury.KindCold, Mode: asset.Live, Network: asset.Ethereum, Address: "0xb2", Asset: "ETH", Amount: dec("9"),
+		Status: treasury.SweepCompleted, Transfers: []string{}, CreatedAt: t0, UpdatedAt: t0}
+	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
+		for _, sp := range []*treasury.Sweep{c2, c3, cl} {
+			if err := tx.InsertSweep(ctx, sp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	cold := get(t, s, func(ctx context.Context, tx storage.Tx) (map[string]decimal.Decimal, error) {
+		return tx.ColdForwarded(ctx, ethTest)
+	})
+	if len(cold) != 1 || !cold["ETH"].Equal(dec("1.25")) {
+		t.Errorf("ColdForwarded(ethereum/test) = %v, want ETH 1.25", cold)
+	}
+	if got := get(t, s, func(ctx context.Context, tx storage.Tx) ([]*treasury.Sweep, error) {
+		return tx.ListSweeps(ctx, asset.Test, 2)
+	}); len(got) != 2 || got[1].ID != "sw_c2" || got[1].Gas == nil || !got[1].Gas.Equal(gas) {
+		t.Errorf("a sweep's gas read back as %+v", got)
+	}
 	if err := s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
 		return tx.UpdateSweep(ctx, &treasury.Sweep{ID: "sw_none", Status: treasury.SweepFailed})
 	}); err == nil {
