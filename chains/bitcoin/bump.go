@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
-	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/kassapay/kassa/chains"
 )
@@ -132,36 +131,13 @@ func (w *Wallet) resign(prev Sent, inputs []Output, rate int64) (Sent, error) {
 	} else {
 		msg.TxOut[prev.ChangeIndex].Value = change
 	}
-	prevOuts := txscript.NewMultiPrevOutFetcher(nil)
-	for _, in := range msg.TxIn {
-		u := byOut[in.PreviousOutPoint]
-		script, err := AddressScript(u.Address.Encoded, w.cfg.Backend.params)
-		if err != nil {
-			return Sent{}, err
-		}
-		prevOuts.AddPrevOut(in.PreviousOutPoint, wire.NewTxOut(u.Amount, script))
+	ordered := make([]Output, len(msg.TxIn))
+	for i, in := range msg.TxIn {
+		ordered[i] = byOut[in.PreviousOutPoint]
 		in.Witness = nil
 	}
-	hashes := txscript.NewTxSigHashes(&msg, prevOuts)
-	for i, in := range msg.TxIn {
-		u := byOut[in.PreviousOutPoint]
-		key, err := w.cfg.Keyring.SigningKey(w.family, w.net.Mode, u.Address.Branch, u.Address.Index)
-		if err != nil {
-			return Sent{}, err
-		}
-		pk := prevOuts.FetchPrevOutput(in.PreviousOutPoint)
-		wit, err := txscript.WitnessSignature(&msg, hashes, i, u.Amount, pk.PkScript, txscript.SigHashAll, key, true)
-		if err != nil {
-			return Sent{}, err
-		}
-		in.Witness = wit
-		vm, err := txscript.NewEngine(pk.PkScript, &msg, i, txscript.StandardVerifyFlags, nil, hashes, u.Amount, prevOuts)
-		if err != nil {
-			return Sent{}, err
-		}
-		if err := vm.Execute(); err != nil {
-			return Sent{}, fmt.Errorf("bitcoin: signature check of input %d: %w", i, err)
-		}
+	if err := w.signAll(&msg, ordered); err != nil {
+		return Sent{}, err
 	}
 	var raw bytes.Buffer
 	if err := msg.Serialize(&raw); err != nil {

@@ -256,26 +256,9 @@ func (w *Wallet) signAndStore(ctx context.Context, id string, pays []payment, ra
 			}
 			return tx.InsertSend(ctx, s)
 		}
-		hashes := txscript.NewTxSigHashes(msg, prev)
-		for i, u := range sel {
-			key, err := w.cfg.Keyring.SigningKey(w.family, w.net.Mode, u.Address.Branch, u.Address.Index)
-			if err != nil {
-				return err
-			}
-			pk := prev.FetchPrevOutput(msg.TxIn[i].PreviousOutPoint)
-			wit, err := txscript.WitnessSignature(msg, hashes, i, u.Amount, pk.PkScript, txscript.SigHashAll, key, true)
-			if err != nil {
-				return err
-			}
-			msg.TxIn[i].Witness = wit
-			// Check the signature before anything is stored: a bad key must never leave.
-			vm, err := txscript.NewEngine(pk.PkScript, msg, i, txscript.StandardVerifyFlags, nil, hashes, u.Amount, prev)
-			if err != nil {
-				return err
-			}
-			if err := vm.Execute(); err != nil {
-				return fmt.Errorf("bitcoin: signature check of input %d: %w", i, err)
-			}
+		// Checked before anything is stored: a bad key must never leave.
+		if err := w.signAll(msg, sel); err != nil {
+			return err
 		}
 		var raw bytes.Buffer
 		if err := msg.Serialize(&raw); err != nil {
