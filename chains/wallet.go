@@ -49,12 +49,20 @@ type Abandoner interface {
 }
 
 // Bumper is a Wallet that can replace a stuck transaction by one paying a higher fee
-// (RBF on Bitcoin). Bump signs, stores and broadcasts the replacement of the send
-// stored under specID, which takes its spec id, and returns it; the replaced
-// transaction stays followed, and whichever of the two is mined is the payout's.
+// (RBF on Bitcoin, raised tips on EVM). Bump signs and stores the replacement of the
+// send stored under specID, which takes its spec id, runs record in that same storage
+// transaction (the payout records the replacement: an error from record stores
+// nothing), then broadcasts it and returns it. The replaced transaction stays
+// followed, and whichever of the two is mined is the payout's. A node that refuses
+// the replacement for good makes the wallet put the replaced one back and return
+// ErrReplacementRefused.
 type Bumper interface {
-	Bump(ctx context.Context, specID string) (SentTx, error)
+	Bump(ctx context.Context, specID string, record func(ctx context.Context, tx WalletTx, next SentTx) error) (SentTx, error)
 }
+
+// ErrReplacementRefused: the node refused a fee bump; the transaction it was to
+// replace is the send again.
+var ErrReplacementRefused = errors.New("the node refused the replacement; the transaction it was to replace stays")
 
 // ChildPayer is a Wallet that can hurry a payment to one of our addresses that waits
 // unconfirmed with too low a fee: CPFP spends its outputs to us in a child paying
@@ -209,6 +217,9 @@ type UTXOSend struct {
 	Depth     int
 	Status    SendStatus
 	CreatedAt time.Time
+	// Replaces is the txid of the send this one replaced by a fee bump ("" if none):
+	// a node that refuses the replacement puts that one back.
+	Replaces string
 }
 
 // UTXOTx is the storage of UTXO wallets.
@@ -235,10 +246,11 @@ type UTXOTx interface {
 	// SignSend stores raw, the signed transaction of the unsigned send specID (a PSBT
 	// signed elsewhere), and makes it SendSigned.
 	SignSend(ctx context.Context, n NetworkRef, specID string, raw []byte) error
-	// ReplaceSend stores next, a fee bump of the send stored under next.SpecID: that
-	// send keeps its row under ReplacedSpecID(spec id, its txid) with status
-	// SendReplaced, next takes the spec id, and the outputs the old one spent are
-	// spent by next.TxID.
+	// ReplaceSend stores next, a fee bump of the send stored under next.SpecID (or
+	// the send a refused bump replaced, put back): that send keeps its row under
+	// ReplacedSpecID(spec id, its txid) with status SendReplaced, next takes the spec
+	// id (a row kept for it under ReplacedSpecID goes), and the outputs the old one
+	// spent are spent by next.TxID.
 	ReplaceSend(ctx context.Context, n NetworkRef, next UTXOSend) error
 }
 

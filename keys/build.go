@@ -206,7 +206,7 @@ func FromXPubs(xpubs []XPub, opts ...Option) (*Keyring, error) {
 		if key.Depth() != 3 {
 			return nil, fmt.Errorf("keys: xpub %d (%s %s): %w (depth %d)", i, x.Family, x.Mode, ErrXPubDepth, key.Depth())
 		}
-		a := &account{enc: o.encoderFor(x.Family, x.Mode), xpub: key.String()}
+		a := &account{enc: o.encoderFor(x.Family, x.Mode), xpub: key.String(), number: key.ChildIndex()}
 		if x.Fingerprint != "" {
 			fp, err := hex.DecodeString(strings.TrimSpace(x.Fingerprint))
 			if err != nil || len(fp) != 4 {

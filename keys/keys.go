@@ -69,7 +69,11 @@ func (k *Keyring) Derivation(addr Address) (fingerprint [4]byte, path []uint32, 
 	}
 	purpose, coin, _ := accountPath(addr.Family, addr.Mode)
 	const h = hdkeychain.HardenedKeyStart
-	return a.fingerprint, []uint32{h + purpose, h + coin, h, uint32(addr.Branch), addr.Index}, nil
+	number := a.number
+	if number == 0 {
+		number = h
+	}
+	return a.fingerprint, []uint32{h + purpose, h + coin, number, uint32(addr.Branch), addr.Index}, nil
 }
 
 // Address is one derived address.
@@ -107,6 +111,9 @@ type account struct {
 	// fingerprint is the master key's fingerprint (zero when a watch-only account
 	// was given none).
 	fingerprint [4]byte
+	// number is the account's child number, hardened (0' for keyrings from a seed;
+	// a watch-only account's xpub says its own).
+	number uint32
 }
 
 // Keyring derives addresses and signing keys. It is safe for concurrent use: it is not

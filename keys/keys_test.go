@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcutil/v2/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/keys"
+	"github.com/tyler-smith/go-bip39"
 )
 
 const abandon = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
@@ -341,5 +343,33 @@ func TestDerivation_FingerprintAndPath(t *testing.T) {
 	}
 	if _, _, err := k.Derivation(keys.Address{Family: asset.FamilyBTC, Mode: asset.Live, Branch: 5}); !errors.Is(err, keys.ErrInvalidBranch) {
 		t.Errorf("Derivation of a bad branch: %v", err)
+	}
+}
+
+// TestDerivation_TheXPubsOwnAccount: a watch-only account exported at another account
+// number (m/84'/0'/1') names that number in its paths, so a hardware wallet finds the
+// key.
+func TestDerivation_TheXPubsOwnAccount(t *testing.T) {
+	seed := bip39.NewSeed(abandon, "")
+	master, err := hdkeychain.NewMaster(seed, &chaincfg.MainNetParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h = hdkeychain.HardenedKeyStart
+	acct := master
+	for _, step := range []uint32{h + 84, h + 0, h + 1} {
+		if acct, err = acct.Derive(step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub, _ := acct.Neuter()
+	w, err := keys.FromXPubs([]keys.XPub{{Family: asset.FamilyBTC, Mode: asset.Live, Key: pub.String(), Fingerprint: "73c5da0a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := w.Address(asset.FamilyBTC, asset.Live, keys.Receive, 4)
+	fp, path, err := w.Derivation(a)
+	if err != nil || hex.EncodeToString(fp[:]) != "73c5da0a" || !slices.Equal(path, []uint32{h + 84, h + 0, h + 1, 0, 4}) {
+		t.Fatalf("Derivation = %x %v %v, want 73c5da0a m/84'/0'/1'/0/4", fp, path, err)
 	}
 }

@@ -20,22 +20,34 @@ var ErrCannotBump = errors.New("the payout's transaction cannot be bumped")
 const MaxAutoBumps = 5
 
 // Bump replaces the transaction of a broadcast payout that no block has mined yet by
-// one paying a higher fee (chains.Bumper: RBF on Bitcoin), for every payout that
-// shares it. The replaced transaction stays followed: whichever of the two a block
-// mines completes the payouts, and only its fee is booked (Payout.Replaced). It
-// returns the payout as stored afterwards.
+// one paying a higher fee (chains.Bumper: RBF on Bitcoin, raised tips on EVM), for
+// every payout that shares it. The payouts record the replacement in the storage
+// transaction that stores it, before it is broadcast, so no crash or cancelled request
+// can leave a replacement the payout does not know. The replaced transaction stays
+// followed: whichever of the two a block mines completes the payouts, and only its fee
+// is booked (Payout.Replaced). It returns the payout as stored afterwards.
 func (s *Service) Bump(ctx context.Context, m asset.Mode, id string) (*Payout, error) {
+	return s.bump(ctx, m, id, false)
+}
+
+// bump is Bump; auto (the payout job's, BumpAfter) first checks, on the payout as
+// stored now, that it is still due: a bump of one payout of a batch makes the others
+// fresh.
+func (s *Service) bump(ctx context.Context, m asset.Mode, id string, auto bool) (*Payout, error) {
 	p, err := s.Get(ctx, m, id)
 	if err != nil {
 		return nil, err
+	}
+	if auto && !s.bumpDue(p) {
+		return p, nil
 	}
 	if p.Status != StatusBroadcast {
 		return nil, fmt.Errorf("%w: the payout is %s", ErrCannotBump, p.Status)
 	}
 	n := chains.NetworkRef{ID: p.Network, Mode: p.Mode}
-	if mined, err := s.mined(ctx, n, p.TxHash); err != nil || mined {
+	if mined, err := s.minedAny(ctx, n, p); err != nil || mined != "" {
 		if err == nil {
-			err = fmt.Errorf("%w: a block mined its transaction %s", ErrCannotBump, p.TxHash)
+			err = fmt.Errorf("%w: a block mined its transaction %s", ErrCannotBump, mined)
 		}
 		return nil, err
 	}
@@ -47,70 +59,99 @@ func (s *Service) Bump(ctx context.Context, m asset.Mode, id string) (*Payout, e
 	if !ok {
 		return nil, fmt.Errorf("%w: the %s wallet cannot replace transactions", ErrCannotBump, p.Network)
 	}
-	spec := p.spec()
-	old := p.TxHash
-	sent, berr := b.Bump(ctx, spec)
-	if berr != nil && w.Rejected(berr) {
-		return nil, fmt.Errorf("%w: %v", ErrCannotBump, berr)
-	}
-	if berr != nil && sent.TxID == "" {
-		return nil, berr
-	}
-	// Signed and stored, even if its broadcast failed (the node is down): it is the
-	// wallet's transaction now, which Step sends again, and the payout follows it.
 	group, err := s.group(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	follow := chains.Sent{TxID: sent.TxID, Inputs: sent.Inputs}
-	err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
-		if err := tx.FollowTx(ctx, n, follow); err != nil {
-			return err
+	old := p.TxHash
+	record := func(ctx context.Context, wtx chains.WalletTx, next chains.SentTx) error {
+		tx, ok := wtx.(Tx)
+		if !ok {
+			return errors.New("payout: the wallet's storage transaction is not the payouts'")
 		}
-		tx.AfterCommit(func() { s.cfg.Follow(n, follow) })
 		a, _ := s.cfg.Assets.Get(p.Asset)
-		moved := 0
 		for i, q := range group {
 			cur, err := tx.GetPayout(ctx, q.Mode, q.ID)
 			if err != nil {
 				return err
 			}
 			if cur.Status != StatusBroadcast || cur.TxHash != old {
-				continue // the watcher moved it on meanwhile (its transaction was mined)
+				// Moved on meanwhile (mined, or bumped by another request): nothing is
+				// stored, the replacement included.
+				return fmt.Errorf("%w: the payout moved on while its replacement was signed", ErrCannotBump)
 			}
 			cur.Replaced = append(cur.Replaced, ReplacedTx{TxHash: old, Fee: cur.Fee})
-			cur.TxHash = sent.TxID
-			if sent.Fee != nil && cur.FeeCurrency == cur.Asset {
-				f := a.FromBaseUnits(share(sent.Fee, i, len(group)))
+			cur.TxHash = next.TxID
+			if next.Fee != nil && cur.FeeCurrency == cur.Asset {
+				f := a.FromBaseUnits(share(next.Fee, i, len(group)))
 				cur.Fee = &f
 			}
 			cur.UpdatedAt = s.cfg.Now().UTC()
 			if err := s.save(ctx, tx, cur); err != nil {
 				return err
 			}
-			moved++
 		}
-		if moved == 0 {
-			// The first transaction was mined while the replacement was signed: the
-			// wallet's record goes back to it (the replacement can never be mined).
-			first, ok, err := tx.SendByID(ctx, n, chains.ReplacedSpecID(spec, old))
-			if err != nil || !ok {
-				return err
-			}
-			first.SpecID, first.Status = spec, chains.SendBroadcast
-			return tx.ReplaceSend(ctx, n, first)
+		follow := chains.Sent{TxID: next.TxID, Inputs: next.Inputs}
+		if err := tx.FollowTx(ctx, n, follow); err != nil {
+			return err
 		}
+		tx.AfterCommit(func() { s.cfg.Follow(n, follow) })
+		return nil
+	}
+	sent, berr := b.Bump(ctx, p.spec(), record)
+	switch {
+	case berr == nil:
+	case errors.Is(berr, chains.ErrReplacementRefused):
+		// The wallet put the first transaction back: so do the payouts.
+		if err := s.unbump(ctx, group, sent.TxID); err != nil {
+			return nil, errors.Join(berr, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrCannotBump, berr)
+	case errors.Is(berr, ErrCannotBump):
+		return nil, berr
+	case sent.TxID == "" && w.Rejected(berr):
+		return nil, fmt.Errorf("%w: %v", ErrCannotBump, berr) // nothing stored
+	case w.Rejected(berr):
+		// Stored and recorded, refused by the node for now (an EVM hot wallet short of
+		// gas): the payouts follow both, and whichever is mined completes them.
+		return nil, fmt.Errorf("%w: the replacement %s is stored, its broadcast refused: %v", ErrCannotBump, sent.TxID, berr)
+	default:
+		// Stored and recorded, not broadcast (the node is down): Step sends it again.
+		s.cfg.Logger.WarnContext(ctx, "payout: replacement stored, broadcast deferred", "payout", p.ID, "tx", sent.TxID, "err", berr)
+	}
+	s.cfg.Logger.InfoContext(ctx, "payout: transaction replaced by fee", "payout", p.ID, "replaced", old, "tx", sent.TxID, "fee", sent.Fee)
+	if err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		r, ok, err := tx.Transfer(ctx, n, sent.TxID, chains.OutIndex)
 		if err != nil || !ok {
 			return err
 		}
 		return s.Apply(ctx, tx, n, []chains.Record{r})
-	})
-	if err = errors.Join(berr, err); err != nil {
+	}); err != nil {
 		return nil, err
 	}
-	s.cfg.Logger.InfoContext(ctx, "payout: transaction replaced by fee", "payout", p.ID, "replaced", old, "tx", sent.TxID, "fee", sent.Fee)
 	return s.Get(ctx, m, id)
+}
+
+// unbump puts the payouts of group that a refused replacement (txid) was recorded on
+// back on the transaction it was to replace.
+func (s *Service) unbump(ctx context.Context, group []*Payout, txid string) error {
+	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		for _, q := range group {
+			cur, err := tx.GetPayout(ctx, q.Mode, q.ID)
+			if err != nil {
+				return err
+			}
+			if cur.TxHash != txid || len(cur.Replaced) == 0 {
+				continue
+			}
+			last := cur.Replaced[len(cur.Replaced)-1]
+			cur.TxHash, cur.Fee, cur.Replaced = last.TxHash, last.Fee, cur.Replaced[:len(cur.Replaced)-1]
+			if err := s.save(ctx, tx, cur); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // spec is the spec id of p's current transaction in its wallet.
@@ -121,33 +162,59 @@ func (p *Payout) spec() string {
 	return specID(p.ID, p.Attempt)
 }
 
-// mined reports whether the watcher has seen txid in a block.
-func (s *Service) mined(ctx context.Context, n chains.NetworkRef, txid string) (bool, error) {
-	var mined bool
+// minedAny returns the transaction of p (its own, or one a bump replaced) that the
+// watcher has seen in a block, "" if none.
+func (s *Service) minedAny(ctx context.Context, n chains.NetworkRef, p *Payout) (string, error) {
+	var mined string
 	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
-		r, ok, err := tx.Transfer(ctx, n, txid, chains.OutIndex)
-		mined = ok && (r.Status == chains.StatusConfirming || r.Status == chains.StatusConfirmed)
-		return err
+		for _, txid := range append([]string{p.TxHash}, replacedIDs(p)...) {
+			r, ok, err := tx.Transfer(ctx, n, txid, chains.OutIndex)
+			if err != nil {
+				return err
+			}
+			if ok && (r.Status == chains.StatusConfirming || r.Status == chains.StatusConfirmed) {
+				mined = txid
+				return nil
+			}
+		}
+		return nil
 	})
 	return mined, err
 }
 
-// autoBump bumps p when Config.BumpAfter says its transaction has waited long enough.
-// A wallet that cannot bump it is logged, not an error of the pass.
+func replacedIDs(p *Payout) []string {
+	out := make([]string, len(p.Replaced))
+	for i, r := range p.Replaced {
+		out[i] = r.TxHash
+	}
+	return out
+}
+
+// bumpDue reports whether the payout job should bump p now (Config.BumpAfter).
+func (s *Service) bumpDue(p *Payout) bool {
+	return s.cfg.BumpAfter > 0 && p.Status == StatusBroadcast && len(p.Replaced) < MaxAutoBumps &&
+		s.cfg.Now().Sub(p.UpdatedAt) >= s.cfg.BumpAfter
+}
+
+// autoBump bumps p when Config.BumpAfter says its transaction has waited long enough
+// (checked again on the payout as stored, in bump). A wallet that cannot bump it is
+// logged, not an error of the pass.
 func (s *Service) autoBump(ctx context.Context, p *Payout) error {
-	if s.cfg.BumpAfter <= 0 || len(p.Replaced) >= MaxAutoBumps || s.cfg.Now().Sub(p.UpdatedAt) < s.cfg.BumpAfter {
+	if !s.bumpDue(p) {
+		return nil
+	}
+	w, ok := s.cfg.Wallets(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
+	if !ok {
+		return nil
+	}
+	if _, ok := w.(chains.Bumper); !ok {
 		return nil
 	}
 	n := chains.NetworkRef{ID: p.Network, Mode: p.Mode}
-	if mined, err := s.mined(ctx, n, p.TxHash); err != nil || mined {
+	if mined, err := s.minedAny(ctx, n, p); err != nil || mined != "" {
 		return err // mined: it waits for its confirmations, not for a fee
 	}
-	if w, ok := s.cfg.Wallets(n); !ok {
-		return nil
-	} else if _, ok := w.(chains.Bumper); !ok {
-		return nil
-	}
-	_, err := s.Bump(ctx, p.Mode, p.ID)
+	_, err := s.bump(ctx, p.Mode, p.ID, true)
 	if errors.Is(err, ErrCannotBump) {
 		s.cfg.Logger.WarnContext(ctx, "payout: stuck transaction not bumped", "payout", p.ID, "tx", p.TxHash, "err", err)
 		return nil

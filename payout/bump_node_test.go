@@ -24,6 +24,7 @@ import (
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/validation"
+	"github.com/shopspring/decimal"
 )
 
 // onChainFee is what txid pays in fees, in satoshi, from the node's view of its inputs
@@ -152,8 +153,10 @@ func TestBump_ReplacedTransactionMinedInsteadCompletesThePayout(t *testing.T) {
 		t.Fatalf("payout: %+v, %v", p, err)
 	}
 	drop.on.Store(true)
-	if _, err := e.G.Payouts().Bump(ctx, asset.Test, p.ID); err == nil {
-		t.Fatal("a bump whose broadcast was lost reported success")
+	// Stored and recorded with the payout before the broadcast that is lost: the
+	// bump stands, its broadcast deferred like a payout's when the node is down.
+	if b, err := e.G.Payouts().Bump(ctx, asset.Test, p.ID); err != nil || b.TxHash == p.TxHash {
+		t.Fatalf("a bump whose broadcast was lost: %+v, %v", b, err)
 	}
 	drop.on.Store(false)
 	b, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
@@ -377,5 +380,131 @@ func TestCPFP_StuckIncomingPaymentIsHurriedByAChild(t *testing.T) {
 	}
 	e.BTC.Generate(1)
 	e.Sync()
+	e.Verify()
+}
+
+// TestBump_ABatchIsBumpedOnceAPass: the payouts of a mass payout share one
+// transaction; when BumpAfter passes, the job bumps that transaction once (not once
+// per payout, each bump raising the fee again), and once more only after BumpAfter
+// again. The batch completes with the last replacement's fee, shared to the satoshi.
+func TestBump_ABatchIsBumpedOnceAPass(t *testing.T) {
+	e := nodetest.New(t, kassatest.WithPayoutOptions(kassa.PayoutOptions{BumpAfter: 30 * time.Minute}))
+	ctx := context.Background()
+	e.Credit("BTC", "0.1")
+	var dests []payout.CreateParams
+	for i := range 3 {
+		dests = append(dests, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", Destination: regtestDest(50 + i)})
+	}
+	_, ps, err := e.G.Payouts().CreateMass(ctx, asset.Test, payout.MassParams{Destinations: dests})
+	if err != nil || len(ps) != 3 || ps[0].TxHash == "" || ps[1].TxHash != ps[0].TxHash {
+		t.Fatalf("batch: %+v, %v", ps, err)
+	}
+	bumps := func(round int) string {
+		t.Helper()
+		e.Clock.Advance(31 * time.Minute)
+		e.Sync()
+		var txid string
+		for _, p := range ps {
+			got, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+			if len(got.Replaced) != round || (txid != "" && got.TxHash != txid) {
+				t.Fatalf("round %d: payout %s has %d replaced transactions, tx %s (others %s)", round, p.ID, len(got.Replaced), got.TxHash, txid)
+			}
+			txid = got.TxHash
+		}
+		if mp := e.BTC.Mempool(); len(mp) != 1 || mp[0] != txid {
+			t.Fatalf("round %d: mempool %v, want %s", round, mp, txid)
+		}
+		return txid
+	}
+	bumps(1)
+	last := bumps(2)
+	e.BTC.Generate(1)
+	e.Sync()
+	fees := decimal.Zero
+	paid := decimal.Zero
+	for _, p := range ps {
+		got, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+		if got.Status != payout.StatusCompleted || got.TxHash != last {
+			t.Fatalf("payout %s: %+v", p.ID, got)
+		}
+		fees, paid = fees.Add(*got.Fee), paid.Add(got.NetAmount)
+	}
+	if got := onChainFee(t, e, last); got != e.Sats(fees) {
+		t.Fatalf("the batch's fee shares add up to %s, the transaction pays %d sat", fees, got)
+	}
+	want := kassatest.Dec("0.1").Sub(paid).Sub(fees)
+	if got := e.OwnedOnChain(); got != e.Sats(want) || !e.Available("BTC").Equal(want) {
+		t.Fatalf("the wallet holds %d sat on chain, the ledger %s (want %s)", got, e.Available("BTC"), want)
+	}
+	e.Verify()
+}
+
+// refuseBroadcasts answers sendrawtransaction with the node's "insufficient fee"
+// refusal (-26) while on is set, as btcd does for a replacement BIP 125 refuses, and
+// passes everything else to the node.
+type refuseBroadcasts struct{ on atomic.Bool }
+
+func (r *refuseBroadcasts) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(req.Body)
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	var call struct {
+		Method string          `json:"method"`
+		ID     json.RawMessage `json:"id"`
+	}
+	if r.on.Load() && json.Unmarshal(body, &call) == nil && call.Method == "sendrawtransaction" {
+		answer := `{"result":null,"error":{"code":-26,"message":"rejected: insufficient fee"},"id":` + string(call.ID) + `}`
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(answer)), Request: req}, nil
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestBump_RefusedReplacementPutsTheFirstBack: the node refuses the replacement; the
+// payout and the wallet are back on the first transaction (409-worthy
+// ErrCannotBump), which is still the one in the mempool; bumping again later works
+// (the kept rows of both versions give way), and the payout completes once.
+func TestBump_RefusedReplacementPutsTheFirstBack(t *testing.T) {
+	e := nodetest.New(t)
+	ctx := context.Background()
+	refuse := &refuseBroadcasts{}
+	rpc, err := e.BTCRPC(refuse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.G.Close()
+	e.Open(rpc)
+	e.Credit("BTC", "0.05")
+	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: regtestDest(26)})
+	if err != nil || p.Status != payout.StatusBroadcast {
+		t.Fatalf("payout: %+v, %v", p, err)
+	}
+	for range 2 { // refused twice: the same replacement is signed again the second time
+		refuse.on.Store(true)
+		if _, err := e.G.Payouts().Bump(ctx, asset.Test, p.ID); !errors.Is(err, payout.ErrCannotBump) {
+			t.Fatalf("refused bump: %v, want ErrCannotBump", err)
+		}
+		refuse.on.Store(false)
+		got, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+		if got.TxHash != p.TxHash || len(got.Replaced) != 0 || !got.Fee.Equal(*p.Fee) {
+			t.Fatalf("after a refused bump: %+v", got)
+		}
+		if mp := e.BTC.Mempool(); len(mp) != 1 || mp[0] != p.TxHash {
+			t.Fatalf("mempool %v, want the first %s", mp, p.TxHash)
+		}
+	}
+	b, err := e.G.Payouts().Bump(ctx, asset.Test, p.ID)
+	if err != nil || b.TxHash == p.TxHash || len(b.Replaced) != 1 {
+		t.Fatalf("bump after the refusals: %+v, %v", b, err)
+	}
+	e.BTC.Generate(1)
+	e.Sync()
+	done, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if done.Status != payout.StatusCompleted || done.TxHash != b.TxHash {
+		t.Fatalf("payout: %+v", done)
+	}
+	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
+	if got := e.OwnedOnChain(); got != e.Sats(want) || !e.Available("BTC").Equal(want) {
+		t.Fatalf("the wallet holds %d sat on chain, the ledger %s", got, e.Available("BTC"))
+	}
 	e.Verify()
 }

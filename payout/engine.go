@@ -138,17 +138,38 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 			}
 		}
 		for i, p := range ps {
-			if r.TxID != p.TxHash || (c == ChangeConflicted && p.replaced(r.ConflictedBy) >= 0) {
-				// A transaction a fee bump replaced, or the record that one of them took
-				// the inputs of the other.
-				if !minedRecord(r, c) || r.TxID == p.TxHash {
-					continue // it can never confirm, or is not mined: nothing moves
+			pr, pc := r, c
+			if r.TxID != p.TxHash {
+				// A transaction a fee bump replaced: it moves the payout only once mined,
+				// and then is the payout's.
+				if !minedRecord(r, c) {
+					continue
 				}
 				if err := s.switchTo(ctx, tx, n, p, r.TxID); err != nil {
 					return fmt.Errorf("payout %s: %w", p.ID, err)
 				}
+			} else if c == ChangeConflicted && len(p.Replaced) > 0 {
+				// Its transaction can never confirm: because one it replaced, or that
+				// replaced it, was mined (the doomed-input check names no conflicting
+				// transaction)? Then that one is the payout's, never a new signature.
+				mr, ok, err := s.minedReplaced(ctx, tx, n, p)
+				if err != nil {
+					return fmt.Errorf("payout %s: %w", p.ID, err)
+				}
+				if !ok && p.replaced(r.ConflictedBy) >= 0 {
+					continue // the one mined is recorded when the watcher scans it
+				}
+				if ok {
+					if err := s.switchTo(ctx, tx, n, p, mr.TxID); err != nil {
+						return fmt.Errorf("payout %s: %w", p.ID, err)
+					}
+					pr = mr
+					if pc, ok = changeOf(mr); !ok {
+						continue
+					}
+				}
 			}
-			if err := s.apply(ctx, tx, n, p, c, r, i, len(ps)); err != nil {
+			if err := s.apply(ctx, tx, n, p, pc, pr, i, len(ps)); err != nil {
 				return fmt.Errorf("payout %s: %w", p.ID, err)
 			}
 		}
@@ -159,6 +180,21 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 // minedRecord reports whether r says its transaction is in a block.
 func minedRecord(r chains.Record, c Change) bool {
 	return c == ChangeConfirmed || c == ChangeReverted || (c == ChangeSeen && r.Status == chains.StatusConfirming)
+}
+
+// minedReplaced returns the watcher's record of a transaction a bump replaced for p
+// that a block mined, if any.
+func (s *Service) minedReplaced(ctx context.Context, tx Tx, n chains.NetworkRef, p *Payout) (chains.Record, bool, error) {
+	for _, rp := range p.Replaced {
+		r, ok, err := tx.Transfer(ctx, n, rp.TxHash, chains.OutIndex)
+		if err != nil {
+			return r, false, err
+		}
+		if ok && (r.Status == chains.StatusConfirming || r.Status == chains.StatusConfirmed) {
+			return r, true, nil
+		}
+	}
+	return chains.Record{}, false, nil
 }
 
 // replaced returns the index in p.Replaced of txid, or -1.
@@ -186,6 +222,10 @@ func (s *Service) switchTo(ctx context.Context, tx Tx, n chains.NetworkRef, p *P
 	was := ReplacedTx{TxHash: p.TxHash, Fee: p.Fee}
 	p.TxHash, p.Fee = txid, p.Replaced[i].Fee
 	p.Replaced[i] = was
+	// Stored now: a payout that stays broadcast while the mined one confirms shows it.
+	if err := s.save(ctx, tx, p); err != nil {
+		return err
+	}
 	spec := specID(p.ID, p.Attempt)
 	if p.SendID != "" {
 		spec = specID(p.SendID, p.Attempt)

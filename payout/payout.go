@@ -219,6 +219,10 @@ type Tx interface {
 	// its replacement, the wallet's record follows the payout to it.
 	SendByID(ctx context.Context, n chains.NetworkRef, specID string) (chains.UTXOSend, bool, error)
 	ReplaceSend(ctx context.Context, n chains.NetworkRef, next chains.UTXOSend) error
+	// ReleaseSpends and SetSendStatus let a cancel of a payout awaiting its signature
+	// fail its unsigned send and free its inputs in the transaction that cancels it.
+	ReleaseSpends(ctx context.Context, n chains.NetworkRef, spentBy string) error
+	SetSendStatus(ctx context.Context, n chains.NetworkRef, specID string, s chains.SendStatus) error
 	// AutoApprovedCents sums, in US cents, the ValueUSD of the payouts of mode created
 	// at or after since with Approval ApprovalAutomatic that did not fail or get
 	// cancelled: what left without a code in the approval window. In a read-write

@@ -15,6 +15,7 @@ import (
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
+	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/validation"
 )
 
@@ -200,4 +201,74 @@ func replaceTx(t *testing.T, b []byte, tx *wire.MsgTx) []byte {
 	}
 	p.Tx = tx
 	return p.Encode()
+}
+
+// TestPSBT_SignedBeforeACancelIsPaidNotCancelled: the signed PSBT is stored (the
+// process then dies before the payout records it) and a cancel comes: the cancel is
+// refused, since the signed transaction will be broadcast; after a restart the
+// wallet broadcasts it, and the payout completes, its money booked once, rather than
+// a cancelled payout whose coins left anyway.
+func TestPSBT_SignedBeforeACancelIsPaidNotCancelled(t *testing.T) {
+	e := nodetest.NewWatchOnly(t)
+	ctx := context.Background()
+	e.Credit("BTC", "0.05")
+	p, err := e.G.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.02"), Currency: "BTC", Destination: regtestDest(34)})
+	if err != nil || p.Status != payout.StatusAwaitingSignature {
+		t.Fatalf("payout: %+v, %v", p, err)
+	}
+	unsigned, _ := base64.StdEncoding.DecodeString(p.PSBT)
+	signed, err := bitcoin.SignPSBT(unsigned, e.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What SubmitSigned stores first, then the crash: the signed transaction, extracted
+	// as the wallet would.
+	ps, _ := bitcoin.DecodePSBT(signed)
+	var raw bytes.Buffer
+	final := finalTx(t, ps)
+	final.Serialize(&raw)
+	n := chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}
+	if err := e.KT.Store.Update(ctx, func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.SignSend(ctx, n, p.ID, raw.Bytes()); err != nil {
+			return err
+		}
+		return tx.FollowTx(ctx, n, chains.Sent{TxID: p.TxHash})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.G.Payouts().Cancel(ctx, asset.Test, p.ID); !errors.Is(err, payout.ErrInvalidState) {
+		t.Fatalf("cancel after the signature was stored: %v, want ErrInvalidState", err)
+	}
+	e.G.Close()
+	e.Open(e.BTC.RPC)
+	e.Sync() // the payout job broadcasts what the wallet holds signed
+	if mp := e.BTC.Mempool(); len(mp) != 1 || mp[0] != p.TxHash {
+		t.Fatalf("mempool after the restart %v, want %s", mp, p.TxHash)
+	}
+	e.BTC.Generate(1)
+	e.Sync()
+	done, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
+	if done.Status != payout.StatusCompleted {
+		t.Fatalf("payout: %+v", done)
+	}
+	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
+	if got := e.OwnedOnChain(); got != e.Sats(want) || !e.Available("BTC").Equal(want) {
+		t.Fatalf("the wallet holds %d sat on chain, the ledger %s", got, e.Available("BTC"))
+	}
+	e.Verify()
+}
+
+// finalTx is the transaction of a PSBT signed by bitcoin.SignPSBT: each input's
+// partial signature and its key as the witness.
+func finalTx(t *testing.T, p *bitcoin.PSBT) *wire.MsgTx {
+	t.Helper()
+	tx := p.Tx.Copy()
+	for i := range tx.TxIn {
+		w, err := p.Witness(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.TxIn[i].Witness = w
+	}
+	return tx
 }

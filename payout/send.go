@@ -201,7 +201,7 @@ func (s *Service) Step(ctx context.Context) error {
 		var ps []*Payout
 		if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 			var err error
-			ps, err = tx.PayoutsIn(ctx, []Status{StatusProcessing, StatusBroadcast, StatusPendingVerification}, after, stepPage)
+			ps, err = tx.PayoutsIn(ctx, []Status{StatusProcessing, StatusBroadcast, StatusPendingVerification, StatusAwaitingSignature}, after, stepPage)
 			return err
 		}); err != nil {
 			return errors.Join(append(errs, err)...)
@@ -230,6 +230,22 @@ func (s *Service) step(ctx context.Context, ps []*Payout) []error {
 			var be *BroadcastError
 			if errors.As(err, &be) {
 				err = nil // recorded as failed
+			}
+		case StatusAwaitingSignature:
+			// A signed PSBT stored, then the process died before the payout recorded it:
+			// broadcast the signed transaction now (an unsigned one waits).
+			var signed bool
+			n := chains.NetworkRef{ID: p.Network, Mode: p.Mode}
+			if err = s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+				snd, ok, err := tx.SendByID(ctx, n, p.spec())
+				signed = ok && (snd.Status == chains.SendSigned || snd.Status == chains.SendBroadcast)
+				return err
+			}); err == nil && signed {
+				_, err = s.process(ctx, p)
+				var be *BroadcastError
+				if errors.As(err, &be) {
+					err = nil // recorded as failed
+				}
 			}
 		case StatusBroadcast:
 			if err = s.rebroadcast(ctx, p); err == nil {

@@ -77,6 +77,9 @@ func (s *Service) SubmitSigned(ctx context.Context, m asset.Mode, id, psbt strin
 		return nil, v.Err()
 	}
 	if serr != nil && sent.TxID == "" {
+		if cur, err := s.Get(ctx, m, id); err == nil && cur.Status != StatusAwaitingSignature {
+			return nil, fmt.Errorf("%w: the payout is %s", ErrInvalidState, cur.Status) // cancelled meanwhile
+		}
 		return nil, serr
 	}
 	if serr != nil && !w.Rejected(serr) {
@@ -100,8 +103,9 @@ func (s *Service) SubmitSigned(ctx context.Context, m asset.Mode, id, psbt strin
 
 // Cancel cancels a payout awaiting its signature (a signer that will not sign), with
 // the payouts that share its transaction: their holds are released and the inputs
-// the transaction would have spent are free again. A payout in any other status
-// answers ErrInvalidState.
+// the transaction would have spent are free again, in one storage transaction that
+// checks the send is still unsigned. A payout in any other status, or whose signed
+// PSBT came first, answers ErrInvalidState.
 func (s *Service) Cancel(ctx context.Context, m asset.Mode, id string) (*Payout, error) {
 	p, err := s.Get(ctx, m, id)
 	if err != nil {
@@ -110,22 +114,29 @@ func (s *Service) Cancel(ctx context.Context, m asset.Mode, id string) (*Payout,
 	if p.Status != StatusAwaitingSignature {
 		return nil, fmt.Errorf("%w: only a payout awaiting its signature can be cancelled; this one is %s", ErrInvalidState, p.Status)
 	}
-	w, ok := s.cfg.Wallets(chains.NetworkRef{ID: p.Network, Mode: p.Mode})
-	if !ok {
-		return nil, ErrNoSender
-	}
-	if ab, ok := w.(chains.Abandoner); ok {
-		// First: a send abandoned under a payout left awaiting (the update below failed)
-		// is refused when signed, which fails the payout; never the reverse.
-		if err := ab.Abandon(ctx, p.spec()); err != nil {
-			return nil, err
-		}
-	}
 	group, err := s.group(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	n := chains.NetworkRef{ID: p.Network, Mode: p.Mode}
 	err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		// The wallet's send fails in this transaction, and only while unsigned: a
+		// signed PSBT that got there first wins, and the payout is not cancelled.
+		snd, ok, err := tx.SendByID(ctx, n, p.spec())
+		if err != nil {
+			return err
+		}
+		if ok && snd.Status != chains.SendUnsigned {
+			return fmt.Errorf("%w: its transaction is signed already (%s)", ErrInvalidState, snd.Status)
+		}
+		if ok {
+			if err := tx.ReleaseSpends(ctx, n, snd.TxID); err != nil {
+				return err
+			}
+			if err := tx.SetSendStatus(ctx, n, snd.SpecID, chains.SendFailed); err != nil {
+				return err
+			}
+		}
 		for _, q := range group {
 			cur, err := tx.GetPayout(ctx, q.Mode, q.ID)
 			if err != nil {

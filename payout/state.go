@@ -44,7 +44,7 @@ const (
 //	pending_verification --code_failed--> cancelled
 //	processing --sent | seen--> broadcast        processing --confirmed--> completed
 //	processing --refused--> failed               processing --unsigned--> awaiting_signature
-//	awaiting_signature --sent | seen--> broadcast
+//	awaiting_signature --sent | seen--> broadcast  awaiting_signature --confirmed--> completed
 //	awaiting_signature --refused--> failed       awaiting_signature --cancelled--> cancelled
 //	broadcast --seen | dropped--> broadcast      broadcast --confirmed--> completed
 //	broadcast --reverted--> failed               broadcast --conflicted--> processing
@@ -76,6 +76,8 @@ func Next(from Status, c Change) (Status, error) {
 		switch c {
 		case ChangeSent, ChangeSeen:
 			return StatusBroadcast, nil
+		case ChangeConfirmed:
+			return StatusCompleted, nil // signed and sent, then mined before it was recorded
 		case ChangeRefused:
 			return StatusFailed, nil
 		case ChangeCancelled:

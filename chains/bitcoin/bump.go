@@ -25,14 +25,15 @@ const incrementalRelayFee = 1
 // Bump replaces the send stored under id by a fee bump (RBF, BIP 125): the same
 // inputs and the same payments, signed again with a higher fee taken from the change,
 // stored under id before it is broadcast (the replaced transaction is kept under
-// chains.ReplacedSpecID) and followed by the watcher like the first; whichever of the
-// two is mined is the payout's. The new fee is the largest of the node's current
+// chains.ReplacedSpecID) and followed by the watcher like the first, with record run
+// in that storage transaction (chains.Bumper); whichever of the two is mined is the
+// payout's. The new fee is the largest of the node's current
 // rate for the transaction's size, the old fee plus BIP 125's increment for that
 // size, and the old fee plus a quarter; change that would be left below the dust
 // limit goes to the fee too. It returns the replacement, ErrCannotBump, or
-// ErrRejected when the node refuses the replacement (the first transaction then
-// stays the send's).
-func (w *Wallet) Bump(ctx context.Context, id string) (chains.SentTx, error) {
+// chains.ErrReplacementRefused when the node refuses the replacement (the first
+// transaction is then the send again).
+func (w *Wallet) Bump(ctx context.Context, id string, record func(ctx context.Context, tx chains.WalletTx, next chains.SentTx) error) (chains.SentTx, error) {
 	if w.cfg.Keyring.WatchOnly() {
 		return chains.SentTx{}, fmt.Errorf("%w: a watch-only wallet's transactions are signed elsewhere", ErrCannotBump)
 	}
@@ -82,7 +83,13 @@ func (w *Wallet) Bump(ctx context.Context, id string) (chains.SentTx, error) {
 		if err := tx.ReplaceSend(ctx, w.net, next); err != nil {
 			return err
 		}
-		return tx.FollowTx(ctx, w.net, follow)
+		if err := tx.FollowTx(ctx, w.net, follow); err != nil {
+			return err
+		}
+		if record == nil {
+			return nil
+		}
+		return record(ctx, tx, chains.SentTx{TxID: next.TxID, Raw: next.Raw, Fee: big.NewInt(next.Fee), Inputs: follow.Inputs})
 	})
 	if err != nil {
 		return chains.SentTx{}, err
@@ -90,8 +97,7 @@ func (w *Wallet) Bump(ctx context.Context, id string) (chains.SentTx, error) {
 	w.cfg.Follow(follow)
 	w.cfg.Logger.InfoContext(ctx, "bitcoin: fee bump signed", "network", w.net, "send", id, "replaces", prev.TxID,
 		"tx", next.TxID, "fee", next.Fee, "old_fee", prev.Fee)
-	sent, err := w.broadcastReplacement(ctx, prev, next)
-	return sent, err
+	return w.broadcast(ctx, next)
 }
 
 // resign builds and signs the replacement of prev, which spends inputs, at rate.
@@ -147,40 +153,6 @@ func (w *Wallet) resign(prev Sent, inputs []Output, rate int64) (Sent, error) {
 	// Its change is not spent before it confirms: were the first mined instead, a
 	// send spending it could never be.
 	next.Depth = MaxUnconfirmedDepth
-	next.Status, next.CreatedAt = SendSigned, time.Now().UTC()
+	next.Status, next.CreatedAt, next.Replaces = SendSigned, time.Now().UTC(), prev.TxID
 	return next, nil
-}
-
-// broadcastReplacement broadcasts next, the fee bump of prev. A refusal puts prev
-// back as the send (it may still confirm) and returns ErrRejected.
-func (w *Wallet) broadcastReplacement(ctx context.Context, prev, next Sent) (chains.SentTx, error) {
-	out := chains.SentTx{TxID: next.TxID, Raw: next.Raw, Fee: big.NewInt(next.Fee)}
-	var msg wire.MsgTx
-	if err := msg.Deserialize(bytes.NewReader(next.Raw)); err != nil {
-		return out, err
-	}
-	for _, in := range msg.TxIn {
-		out.Inputs = append(out.Inputs, chains.OutPoint{TxID: in.PreviousOutPoint.Hash.String(), Index: in.PreviousOutPoint.Index})
-	}
-	if w.cfg.beforeBroadcast != nil {
-		if err := w.cfg.beforeBroadcast(); err != nil {
-			return out, err
-		}
-	}
-	var id string
-	err := w.cfg.Backend.cfg.RPC.Call(ctx, "sendrawtransaction", &id, fmt.Sprintf("%x", next.Raw))
-	var re *RPCError
-	switch {
-	case err == nil, alreadyKnown(err):
-	case errors.As(err, &re) && (re.Code == -25 || re.Code == -26):
-		uerr := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
-			return tx.ReplaceSend(ctx, w.net, prev)
-		})
-		return out, errors.Join(fmt.Errorf("%w: the replacement of %s: %v", ErrRejected, prev.TxID, err), uerr)
-	default:
-		return out, fmt.Errorf("%w: broadcast %s: %v", chains.ErrUnavailable, next.TxID, err)
-	}
-	return out, w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
-		return tx.SetSendStatus(ctx, w.net, next.SpecID, SendBroadcast)
-	})
 }

@@ -63,8 +63,8 @@ func (p payer) CPFP(ctx context.Context, txid string) (chains.SentTx, error) {
 }
 
 // Bump implements chains.Bumper: a replacement by fee (BIP 125).
-func (p payer) Bump(ctx context.Context, specID string) (chains.SentTx, error) {
-	return p.w.Bump(ctx, specID)
+func (p payer) Bump(ctx context.Context, specID string, record func(context.Context, chains.WalletTx, chains.SentTx) error) (chains.SentTx, error) {
+	return p.w.Bump(ctx, specID, record)
 }
 
 // SubmitSigned implements chains.ExternalSigner: a watch-only wallet's PSBT, signed
@@ -78,5 +78,6 @@ func (p payer) SubmitSigned(ctx context.Context, specID string, psbt []byte) (ch
 // are not spendable yet (chains.ErrFundsUnconfirmed).
 func (p payer) Rejected(err error) bool {
 	return errors.Is(err, ErrRejected) || errors.Is(err, ErrInsufficientFunds) ||
-		errors.Is(err, ErrDust) || errors.Is(err, ErrBadSpec) || errors.Is(err, ErrCannotBump) || errors.Is(err, chains.ErrInvalidAddress)
+		errors.Is(err, ErrDust) || errors.Is(err, ErrBadSpec) || errors.Is(err, ErrCannotBump) ||
+		errors.Is(err, chains.ErrReplacementRefused) || errors.Is(err, chains.ErrInvalidAddress)
 }

@@ -128,6 +128,31 @@ func (p *PSBT) witnessFor(i int, pubkey []byte) (wire.TxWitness, bool, error) {
 	return nil, false, nil
 }
 
+// Witness returns the witness that spends input i of a P2WPKH transaction: its final
+// witness, else its one partial signature with its key. An input with neither, or
+// with several partial signatures, is ErrBadPSBT.
+func (p *PSBT) Witness(i int) (wire.TxWitness, error) {
+	if i < 0 || i >= len(p.inputs) {
+		return nil, fmt.Errorf("%w: no input %d", ErrBadPSBT, i)
+	}
+	if v, ok := p.inputs[i].get([]byte{psbtInFinalWitness}); ok {
+		return readWitness(v)
+	}
+	var w wire.TxWitness
+	for _, kv := range p.inputs[i] {
+		if kv.key[0] == psbtInPartialSig {
+			if w != nil {
+				return nil, fmt.Errorf("%w: input %d has several signatures", ErrBadPSBT, i)
+			}
+			w = wire.TxWitness{kv.value, kv.key[1:]}
+		}
+	}
+	if w == nil {
+		return nil, fmt.Errorf("%w: input %d is not signed", ErrBadPSBT, i)
+	}
+	return w, nil
+}
+
 // Encode returns the PSBT's binary form (base64 of it is what wallets exchange).
 func (p *PSBT) Encode() []byte {
 	var b bytes.Buffer

@@ -346,6 +346,23 @@ func (w *Wallet) broadcast(ctx context.Context, s Sent) (chains.SentTx, error) {
 	var re *RPCError
 	switch {
 	case err == nil, alreadyKnown(err):
+	case errors.As(err, &re) && (re.Code == -25 || re.Code == -26) && s.Replaces != "":
+		// A fee bump refused (too low an increase, the recipient spent the first one's
+		// output, the first one mined): the first one is the send again, its inputs
+		// still spent by it.
+		uerr := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+			cur, ok, err := tx.SendByID(ctx, w.net, s.SpecID)
+			if err != nil || !ok || cur.TxID != s.TxID {
+				return err // put back already
+			}
+			first, ok, err := tx.SendByID(ctx, w.net, chains.ReplacedSpecID(s.SpecID, s.Replaces))
+			if err != nil || !ok {
+				return err
+			}
+			first.SpecID, first.Status = s.SpecID, SendBroadcast
+			return tx.ReplaceSend(ctx, w.net, first)
+		})
+		return out, errors.Join(fmt.Errorf("%w: %s: %v", chains.ErrReplacementRefused, s.TxID, err), uerr)
 	case errors.As(err, &re) && (re.Code == -25 || re.Code == -26):
 		// Rejected for good (invalid, conflicting, fee too low): free the inputs.
 		uerr := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {

@@ -95,8 +95,8 @@ func (p payer) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx,
 // Bump implements chains.Bumper: the hot wallet's transaction signed again with the
 // same nonce and tips raised by 12.5% (Wallet.Bump). Its fee is known from the
 // receipt of whichever attempt is mined.
-func (p payer) Bump(ctx context.Context, specID string) (chains.SentTx, error) {
-	s, err := p.w.Bump(ctx, specID)
+func (p payer) Bump(ctx context.Context, specID string, record func(context.Context, chains.WalletTx, chains.SentTx) error) (chains.SentTx, error) {
+	s, err := p.w.Bump(ctx, specID, record)
 	return chains.SentTx{TxID: s.TxID, Raw: s.Raw}, err
 }
 

@@ -374,9 +374,10 @@ func (w *Wallet) Rebroadcast(ctx context.Context) error {
 }
 
 // Bump re-signs the latest attempt of id with the same nonce and fees raised by 12.5%
-// (geth needs at least 10% on both caps), stores it and broadcasts it. Use it for a
-// transaction stuck in the mempool.
-func (w *Wallet) Bump(ctx context.Context, id string) (Send, error) {
+// (geth needs at least 10% on both caps), stores it (running record in that storage
+// transaction: chains.Bumper) and broadcasts it. Use it for a transaction stuck in
+// the mempool.
+func (w *Wallet) Bump(ctx context.Context, id string, record func(ctx context.Context, tx chains.WalletTx, next chains.SentTx) error) (Send, error) {
 	prev, err := w.existing(ctx, id)
 	if err != nil {
 		return Send{}, err
@@ -412,7 +413,13 @@ func (w *Wallet) Bump(ctx context.Context, id string) (Send, error) {
 				return err
 			}
 		}
-		return tx.InsertAccountSend(ctx, next)
+		if err := tx.InsertAccountSend(ctx, next); err != nil {
+			return err
+		}
+		if record == nil {
+			return nil
+		}
+		return record(ctx, tx, chains.SentTx{TxID: next.TxID, Raw: next.Raw})
 	})
 	if err != nil {
 		return Send{}, err

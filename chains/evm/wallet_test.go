@@ -139,7 +139,7 @@ func TestWallet_BumpKeepsNonceAndReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bumped, err := w.Bump(ctx, "po_bump")
+	bumped, err := w.Bump(ctx, "po_bump", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

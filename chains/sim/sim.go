@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -431,9 +432,9 @@ func (c *Chain) Received(to, asset string) *big.Int {
 	return sum
 }
 
-// bump replaces the mempool transaction of spec id by a new one paying the same
-// outputs (Wallet.Bump).
-func (c *Chain) bump(specID string) (chains.SentTx, error) {
+// bumpPlan is the replacement of spec id's mempool transaction (Wallet.Bump), not
+// yet made.
+func (c *Chain) bumpPlan(specID string) (chains.SentTx, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.check(); err != nil {
@@ -443,6 +444,17 @@ func (c *Chain) bump(specID string) (chains.SentTx, error) {
 	if !ok {
 		return chains.SentTx{}, fmt.Errorf("%w: no send %q", ErrRejected, specID)
 	}
+	if !slices.ContainsFunc(c.mempool, func(t *tx) bool { return t.id == s.TxID }) {
+		return chains.SentTx{}, fmt.Errorf("%w: %s is not in the mempool", ErrRejected, s.TxID)
+	}
+	return chains.SentTx{TxID: c.hash("bump:"+s.TxID, 0, ""), Fee: new(big.Int).Set(c.fee)}, nil
+}
+
+// bump replaces spec id's mempool transaction by next (bumpPlan's).
+func (c *Chain) bump(specID string, next chains.SentTx) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sent[specID]
 	var outs []Output
 	for _, t := range c.mempool {
 		if t.id == s.TxID {
@@ -450,12 +462,11 @@ func (c *Chain) bump(specID string) (chains.SentTx, error) {
 		}
 	}
 	if outs == nil {
-		return chains.SentTx{}, fmt.Errorf("%w: %s is not in the mempool", ErrRejected, s.TxID)
+		return fmt.Errorf("%w: %s left the mempool", ErrRejected, s.TxID)
 	}
 	c.drop(s.TxID)
-	id := c.addTx(outs, false, c.hash("bump:"+s.TxID, 0, ""))
-	next := chains.SentTx{TxID: id, Fee: new(big.Int).Set(c.fee)}
-	c.log(op{Op: "sent", ID: specID, TxID: id, Fee: next.Fee})
+	c.addTx(outs, false, next.TxID)
+	c.log(op{Op: "sent", ID: specID, TxID: next.TxID, Fee: next.Fee})
 	c.sent[specID] = next
-	return next, nil
+	return nil
 }

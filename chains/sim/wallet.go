@@ -27,7 +27,7 @@ func (c *Chain) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: native asset of %s: %w", n.ID, err)
 	}
-	return wallet{c: c, fee: native.Code}, nil
+	return wallet{c: c, fee: native.Code, update: cfg.Update}, nil
 }
 
 var (
@@ -37,8 +37,9 @@ var (
 
 // wallet pays out on a sim chain.
 type wallet struct {
-	c   *Chain
-	fee string
+	c      *Chain
+	fee    string
+	update chains.Runner[chains.WalletTx] // where a bump's record runs
 }
 
 func (w wallet) FeeAsset() string { return w.fee }
@@ -63,8 +64,21 @@ func (w wallet) Send(_ context.Context, spec chains.PayoutSpec) (chains.SentTx, 
 
 // Bump implements chains.Bumper: the payout's transaction, still in the mempool, is
 // replaced by one paying the same output (the sim chain's fee is flat, so the
-// replacement pays it too). Either may be mined only while it is in the mempool; a
-// mined or unknown one is refused (ErrRejected).
-func (w wallet) Bump(_ context.Context, specID string) (chains.SentTx, error) {
-	return w.c.bump(specID)
+// replacement pays it too). record runs in a storage transaction before the mempool
+// changes; an error from it changes nothing. A mined or unknown transaction is
+// refused (ErrRejected).
+func (w wallet) Bump(ctx context.Context, specID string, record func(context.Context, chains.WalletTx, chains.SentTx) error) (chains.SentTx, error) {
+	next, err := w.c.bumpPlan(specID)
+	if err != nil {
+		return chains.SentTx{}, err
+	}
+	if record != nil {
+		if w.update == nil {
+			return chains.SentTx{}, errors.New("sim: a wallet without storage cannot record a bump")
+		}
+		if err := w.update(ctx, func(ctx context.Context, tx chains.WalletTx) error { return record(ctx, tx, next) }); err != nil {
+			return chains.SentTx{}, err
+		}
+	}
+	return next, w.c.bump(specID, next)
 }

@@ -275,7 +275,7 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		where += fmt.Sprintf("; a killed instance's jobs taken over and a block processed by another in %s (median) to %s (max) after %d of the kills",
 			failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond), len(failovers))
 	}
-	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked (%d payouts completed, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet (%d kills between a top-up and its token sweep); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
+	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked (%d payouts completed, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet (%d kills aimed while a token sweep was between its top-up and its transfer); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
 		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(), rep.Completed, rep.Refunds, st.refused.Load(), st.unknown.Load(), rep.Sweeps, topUpKills,
 		rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
 }

@@ -120,21 +120,21 @@ func (t *tx) InsertSend(ctx context.Context, s chains.UTXOSend) error {
 		raw = []byte{}
 	}
 	_, err := t.exec(ctx, `INSERT INTO wallet_sends (network, mode, spec_id, txid, raw, fee, amount, destination,
-		change_addr, status, created_at, change_index, change_amount, depth)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		change_addr, status, created_at, change_index, change_amount, depth, replaces)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		string(s.Network.ID), string(s.Network.Mode), s.SpecID, s.TxID, raw, s.Fee, s.Amount, s.Destination, s.Change,
-		string(s.Status), ts(s.CreatedAt), s.ChangeIndex, s.ChangeAmount, s.Depth)
+		string(s.Status), ts(s.CreatedAt), s.ChangeIndex, s.ChangeAmount, s.Depth, s.Replaces)
 	return err
 }
 
 const sendCols = `network, mode, spec_id, txid, raw, fee, amount, destination, change_addr, status, created_at, change_index,
-	change_amount, depth`
+	change_amount, depth, replaces`
 
 func scanSend(row scanner) (chains.UTXOSend, error) {
 	var s chains.UTXOSend
 	var net, mode, status string
 	if err := row.Scan(&net, &mode, &s.SpecID, &s.TxID, &s.Raw, &s.Fee, &s.Amount, &s.Destination, &s.Change, &status,
-		&s.CreatedAt, &s.ChangeIndex, &s.ChangeAmount, &s.Depth); err != nil {
+		&s.CreatedAt, &s.ChangeIndex, &s.ChangeAmount, &s.Depth, &s.Replaces); err != nil {
 		return chains.UTXOSend{}, err
 	}
 	s.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
@@ -205,6 +205,14 @@ func (t *tx) ReplaceSend(ctx context.Context, n chains.NetworkRef, next chains.U
 	}
 	if !ok {
 		return fmt.Errorf("storage: no send %q to replace", next.SpecID)
+	}
+	// Rows kept for either transaction before (a bump refused, then asked again) go:
+	// the one being replaced is kept anew, the one coming back takes the spec id.
+	for _, txid := range []string{prev.TxID, next.TxID} {
+		if _, err := t.exec(ctx, `DELETE FROM wallet_sends WHERE network = $1 AND mode = $2 AND spec_id = $3`,
+			string(n.ID), string(n.Mode), chains.ReplacedSpecID(prev.SpecID, txid)); err != nil {
+			return err
+		}
 	}
 	if _, err := t.exec(ctx, `UPDATE wallet_sends SET spec_id = $1, status = 'replaced' WHERE network = $2 AND mode = $3 AND spec_id = $4`,
 		chains.ReplacedSpecID(prev.SpecID, prev.TxID), string(n.ID), string(n.Mode), prev.SpecID); err != nil {

@@ -104,22 +104,22 @@ func (t *tx) InsertSend(ctx context.Context, s chains.UTXOSend) error {
 		return err
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO wallet_sends (network, mode, spec_id, txid, raw, fee, amount, destination,
-		change_addr, status, created_at, change_index, change_amount, depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		change_addr, status, created_at, change_index, change_amount, depth, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(s.Network.ID), string(s.Network.Mode), s.SpecID, s.TxID, s.Raw, strconv.FormatInt(s.Fee, 10),
 		strconv.FormatInt(s.Amount, 10), s.Destination, s.Change, string(s.Status), micros(s.CreatedAt),
-		s.ChangeIndex, s.ChangeAmount, s.Depth)
+		s.ChangeIndex, s.ChangeAmount, s.Depth, s.Replaces)
 	return err
 }
 
 const sendCols = `network, mode, spec_id, txid, raw, fee, amount, destination, change_addr, status, created_at, change_index,
-	change_amount, depth`
+	change_amount, depth, replaces`
 
 func scanSend(row scanner) (chains.UTXOSend, error) {
 	var s chains.UTXOSend
 	var net, mode, fee, amt, status string
 	var at int64
 	if err := row.Scan(&net, &mode, &s.SpecID, &s.TxID, &s.Raw, &fee, &amt, &s.Destination, &s.Change, &status, &at,
-		&s.ChangeIndex, &s.ChangeAmount, &s.Depth); err != nil {
+		&s.ChangeIndex, &s.ChangeAmount, &s.Depth, &s.Replaces); err != nil {
 		return chains.UTXOSend{}, err
 	}
 	s.Network = chains.NetworkRef{ID: asset.NetworkID(net), Mode: asset.Mode(mode)}
@@ -195,6 +195,14 @@ func (t *tx) ReplaceSend(ctx context.Context, n chains.NetworkRef, next chains.U
 	}
 	if !ok {
 		return fmt.Errorf("storage: no send %q to replace", next.SpecID)
+	}
+	// Rows kept for either transaction before (a bump refused, then asked again) go:
+	// the one being replaced is kept anew, the one coming back takes the spec id.
+	for _, txid := range []string{prev.TxID, next.TxID} {
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM wallet_sends WHERE network = ? AND mode = ? AND spec_id = ?`,
+			string(n.ID), string(n.Mode), chains.ReplacedSpecID(prev.SpecID, txid)); err != nil {
+			return err
+		}
 	}
 	if _, err := t.tx.ExecContext(ctx, `UPDATE wallet_sends SET spec_id = ?, status = 'replaced' WHERE network = ? AND mode = ? AND spec_id = ?`,
 		chains.ReplacedSpecID(prev.SpecID, prev.TxID), string(n.ID), string(n.Mode), prev.SpecID); err != nil {

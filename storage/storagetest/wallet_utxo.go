@@ -328,12 +328,12 @@ func testReplaceSend(t *testing.T, s storage.Store) {
 	sameJSON(t, "InputsOf txp:1", got["txp:1"], chains.UTXO{TxID: "txp", Index: 1, Amount: 20_000, Address: c0, Depth: 1})
 
 	next := first
-	next.TxID, next.Fee, next.ChangeAmount, next.Status, next.CreatedAt = "txb2", 4_000, 48_240, chains.SendSigned, at(time.Minute)
+	next.TxID, next.Fee, next.ChangeAmount, next.Status, next.CreatedAt, next.Replaces = "txb2", 4_000, 48_240, chains.SendSigned, at(time.Minute), "txb"
 	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.ReplaceSend(ctx, btcTest, next) })
 	cur, ok := find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
 		return tx.SendByID(ctx, btcTest, "po_b")
 	})
-	if !ok || cur.TxID != "txb2" || cur.Fee != 4_000 || cur.Status != chains.SendSigned {
+	if !ok || cur.TxID != "txb2" || cur.Fee != 4_000 || cur.Status != chains.SendSigned || cur.Replaces != "txb" {
 		t.Fatalf("SendByID(po_b) after ReplaceSend = %+v, %v", cur, ok)
 	}
 	old, ok := find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
@@ -363,6 +363,27 @@ func testReplaceSend(t *testing.T, s storage.Store) {
 	})
 	if ks := outputKeys(change); !slices.Equal(ks, []string{"txb2:1"}) {
 		t.Errorf("UnconfirmedChange after the replacement = %v, want only txb2:1", ks)
+	}
+	// Refused, put back, bumped again to the same transaction, refused again: each
+	// step stores one current send and one kept row per other version.
+	back := first
+	back.Status = chains.SendBroadcast
+	for i := range 2 {
+		mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.ReplaceSend(ctx, btcTest, back) })
+		if cur, _ := find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
+			return tx.SendByID(ctx, btcTest, "po_b")
+		}); cur.TxID != "txb" {
+			t.Fatalf("round %d: put back, the send is %s", i, cur.TxID)
+		}
+		if _, ok := find(t, s, func(ctx context.Context, tx storage.Tx) (chains.UTXOSend, bool, error) {
+			return tx.SendByID(ctx, btcTest, chains.ReplacedSpecID("po_b", "txb"))
+		}); ok {
+			t.Fatalf("round %d: the send put back is still kept as replaced", i)
+		}
+		if ks := outputKeys(inputs("txb")); !slices.Equal(ks, []string{"dep1:2", "txp:1"}) {
+			t.Fatalf("round %d: InputsOf(txb) put back = %v", i, ks)
+		}
+		mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.ReplaceSend(ctx, btcTest, next) })
 	}
 	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error { return tx.ReleaseSpends(ctx, btcTest, "txb") })
 	if ks := outputKeys(spendable(t, s, btcTest)); len(ks) != 0 {

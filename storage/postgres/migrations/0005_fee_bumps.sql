@@ -7,6 +7,7 @@
 ALTER TABLE wallet_sends DROP CONSTRAINT wallet_sends_status_check;
 ALTER TABLE wallet_sends ADD CONSTRAINT wallet_sends_status_check
     CHECK (status IN ('unsigned', 'signed', 'broadcast', 'failed', 'replaced'));
+ALTER TABLE wallet_sends ADD COLUMN replaces TEXT COLLATE "C" NOT NULL DEFAULT ''; -- the txid a fee bump replaced
 
 -- The transactions a fee bump replaced, per payout (payout.Payout.Replaced).
 CREATE TABLE payout_replaced_txs (

@@ -19,6 +19,7 @@ CREATE TABLE wallet_sends_v21 (
     change_index  INTEGER NOT NULL DEFAULT 0,
     change_amount INTEGER NOT NULL DEFAULT 0,
     depth         INTEGER NOT NULL DEFAULT 1,
+    replaces      TEXT    NOT NULL DEFAULT '', -- the txid a fee bump replaced
     PRIMARY KEY (network, mode, spec_id)
 ) STRICT;
 
