@@ -23,6 +23,8 @@ var fuzzTargets = []struct {
 	{"github.com/kassapay/kassa/asset", "FuzzParseAmount", "amounts", 1},
 	{"github.com/kassapay/kassa/chains/bitcoin", "FuzzAddressScript", "bitcoin/litecoin addresses", 0.5},
 	{"github.com/kassapay/kassa/chains/evm", "FuzzValidateAddress", "EVM addresses", 0.25},
+	{"github.com/kassapay/kassa/chains/bitcoin", "FuzzDecodePSBT", "PSBTs submitted back by a signer", 0.25},
+	{"github.com/kassapay/kassa/chains/tron", "FuzzUnmarshalRaw", "Tron raw_data built by a node", 0.25},
 	{"github.com/kassapay/kassa/webhook", "FuzzVerify", "webhook signature verification", 0.5},
 	{"github.com/kassapay/kassa/httphandler", "FuzzDecode", "JSON request bodies", 0.5},
 	{"github.com/kassapay/kassa/httphandler", "FuzzAPI", "whole API: bodies, queries, content types, signature headers", 0.05},
