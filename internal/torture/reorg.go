@@ -116,7 +116,9 @@ func reorgOn(ctx context.Context, dir string, net reorgNet, n int, seed uint64, 
 	if err != nil {
 		return "", err
 	}
-	cfg := kassa.Config{Keyring: kr, Chains: []chains.Backend{b},
+	// No sweeps: this campaign holds every deposit's credit against the chain; the
+	// crash campaign is the one that sweeps while it kills.
+	cfg := kassa.Config{Keyring: kr, Chains: []chains.Backend{b}, Treasury: kassa.TreasuryOptions{NoSweep: true},
 		Rates: cache, Assets: reg, Logger: quiet, MasterKey: masterKeyBytes(), Webhooks: webhook.Options{AllowPrivate: true}}
 	r := &reorger{cfg: cfg, db: filepath.Join(dir, "kassa.db"), net: net, codes: codes, reg: reg, f: newFacts(), rng: rng,
 		restarts: rand.New(rand.NewPCG(seed, 3)), deep: map[string]string{}}
