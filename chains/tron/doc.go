@@ -6,9 +6,11 @@
 //   - transactions: raw_data of a TRX transfer (TransferContract) and of a TRC20
 //     transfer (TriggerSmartContract calling transfer(address,uint256)) encoded as
 //     protobuf with protowire and the field numbers of Tron's published .proto files,
-//     decoded back strictly (a node-built transaction is checked before it is signed),
-//     its id (SHA-256 of raw_data) and its signature (secp256k1, 65 bytes r||s||v over
-//     the id, as java-tron reads it).
+//     decoded back strictly, its id (SHA-256 of raw_data) and its signature
+//     (secp256k1, 65 bytes r||s||v over the id, as java-tron reads it);
+//   - CheckNodeBuilt: a transaction a node built is checked before it is signed (its
+//     id, and the contract, signer, recipient, amount, call data and fee limit asked
+//     for), since an untrusted node could swap the recipient.
 //
 // Every transaction shape is cross-checked by an independent implementation: the
 // vectors in testdata/vectors.json, which TestVectors_AreCurrent regenerates from this

@@ -3,9 +3,11 @@ package tron
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
@@ -371,4 +373,45 @@ func Signer(txid [32]byte, sig []byte) (Address, error) {
 	h := sha3.NewLegacyKeccak256()
 	h.Write(pub.SerializeUncompressed()[1:])
 	return AddressFromEVM([20]byte(h.Sum(nil)[12:])), nil
+}
+
+// ErrNodeMismatch is returned by CheckNodeBuilt for a transaction a node built that
+// is not the one asked for: another recipient, amount, token call or signer, a fee
+// limit above the bound, an id that is not its raw_data's.
+var ErrNodeMismatch = errors.New("tron: the node built another transaction than the one asked for")
+
+// CheckNodeBuilt checks a transaction a node built for us (wallet/createtransaction,
+// wallet/triggersmartcontract) before it is signed, since an untrusted node could
+// swap the recipient: txID must be the SHA-256 of rawHex, which must decode strictly
+// (UnmarshalRaw) to want's contract type, owner, recipient or contract, amount and
+// call data, with a fee limit at most maxFeeLimit. The block reference, expiration and
+// timestamp are the node's. It returns the decoded raw_data.
+func CheckNodeBuilt(rawHex, txID string, want Raw, maxFeeLimit int64) (Raw, error) {
+	raw, err := hex.DecodeString(rawHex)
+	if err != nil {
+		return Raw{}, fmt.Errorf("%w: raw_data_hex: %v", ErrBadTransaction, err)
+	}
+	id := TxID(raw)
+	if hex.EncodeToString(id[:]) != strings.ToLower(txID) {
+		return Raw{}, fmt.Errorf("%w: txID %s is not the SHA-256 of raw_data (%x)", ErrNodeMismatch, txID, id)
+	}
+	got, err := UnmarshalRaw(raw)
+	if err != nil {
+		return Raw{}, err
+	}
+	switch {
+	case got.Type != want.Type:
+		return got, fmt.Errorf("%w: a %s, not a %s", ErrNodeMismatch, got.Type, want.Type)
+	case got.Owner != want.Owner:
+		return got, fmt.Errorf("%w: signer %s, not %s", ErrNodeMismatch, got.Owner, want.Owner)
+	case got.To != want.To:
+		return got, fmt.Errorf("%w: pays %s, not %s", ErrNodeMismatch, got.To, want.To)
+	case got.Amount != want.Amount:
+		return got, fmt.Errorf("%w: amount %d, not %d", ErrNodeMismatch, got.Amount, want.Amount)
+	case !bytes.Equal(got.Data, want.Data):
+		return got, fmt.Errorf("%w: call data %x, not %x", ErrNodeMismatch, got.Data, want.Data)
+	case got.FeeLimit > maxFeeLimit:
+		return got, fmt.Errorf("%w: fee limit %d sun, above %d", ErrNodeMismatch, got.FeeLimit, maxFeeLimit)
+	}
+	return got, nil
 }

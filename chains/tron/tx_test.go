@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math/big"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/kassapay/kassa/asset"
@@ -290,4 +291,55 @@ func FuzzUnmarshalRaw(f *testing.F) {
 			t.Fatalf("decoded %+v encodes to %x, %v", r, again, err)
 		}
 	})
+}
+
+// TestCheckNodeBuilt_RefusesASwappedRecipient: the mainnet transfer a node built (its
+// raw_data as recorded) passes when it is what was asked; a node that swapped the
+// recipient, the amount, the signer or the token call, raised the fee limit above the
+// bound, or sent an id that is not its raw_data's is refused.
+func TestCheckNodeBuilt_RefusesASwappedRecipient(t *testing.T) {
+	const rawHex = "0a025e4b220847c9dc89341b300d40f8fed3a2a72e5a66080112620a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412310a1541608f8da72479edc7dd921e4c30bb7e7cddbe722e121541e9d79cc47518930bc322d9bf7cddd260a0260a8d18e8077093afd0a2a72e"
+	raw, _ := hex.DecodeString(rawHex)
+	id := TxID(raw)
+	owner, _ := ParseAddress("41608f8da72479edc7dd921e4c30bb7e7cddbe722e")
+	to, _ := ParseAddress("41e9d79cc47518930bc322d9bf7cddd260a0260a8d")
+	want := Raw{Type: TransferContract, Owner: owner, To: to, Amount: 1000}
+	if got, err := CheckNodeBuilt(rawHex, hex.EncodeToString(id[:]), want, 0); err != nil || got.Expiration != 1591089627000 {
+		t.Fatalf("the transfer asked for: %+v, %v", got, err)
+	}
+	other, _ := ParseAddress("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+	for name, w := range map[string]Raw{
+		"another recipient": {Type: TransferContract, Owner: owner, To: other, Amount: 1000},
+		"another amount":    {Type: TransferContract, Owner: owner, To: to, Amount: 999},
+		"another signer":    {Type: TransferContract, Owner: other, To: to, Amount: 1000},
+		"a token call":      {Type: TriggerSmartContract, Owner: owner, To: to, Amount: 1000},
+	} {
+		if _, err := CheckNodeBuilt(rawHex, hex.EncodeToString(id[:]), w, 0); !errors.Is(err, ErrNodeMismatch) {
+			t.Errorf("%s: %v, want ErrNodeMismatch", name, err)
+		}
+	}
+	if _, err := CheckNodeBuilt(rawHex, strings.Repeat("ab", 32), want, 0); !errors.Is(err, ErrNodeMismatch) {
+		t.Errorf("an id that is not the raw_data's: %v", err)
+	}
+	usdt, _ := ParseAddress("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+	data, _ := TransferData(to, big.NewInt(5_000_000))
+	token := Raw{RefBlockBytes: [2]byte{1, 2}, Expiration: 1_700_000_060_000, FeeLimit: 150_000_000, Type: TriggerSmartContract, Owner: owner, To: usdt, Data: data}
+	tb, _ := token.Marshal()
+	tid := TxID(tb)
+	asked := token
+	asked.FeeLimit = 0
+	if _, err := CheckNodeBuilt(hex.EncodeToString(tb), hex.EncodeToString(tid[:]), asked, 100_000_000); !errors.Is(err, ErrNodeMismatch) {
+		t.Errorf("a fee limit above the bound: %v", err)
+	}
+	if _, err := CheckNodeBuilt(hex.EncodeToString(tb), hex.EncodeToString(tid[:]), asked, 150_000_000); err != nil {
+		t.Errorf("the token transfer asked for: %v", err)
+	}
+	swapped, _ := TransferData(other, big.NewInt(5_000_000))
+	asked.Data = swapped
+	if _, err := CheckNodeBuilt(hex.EncodeToString(tb), hex.EncodeToString(tid[:]), asked, 150_000_000); !errors.Is(err, ErrNodeMismatch) {
+		t.Errorf("a token call to another recipient: %v", err)
+	}
+	if _, err := CheckNodeBuilt("zz", "", want, 0); !errors.Is(err, ErrBadTransaction) {
+		t.Errorf("not hex: %v", err)
+	}
 }
