@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
@@ -94,6 +95,8 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 		return errf(http.StatusConflict, "invalid_state", err.Error())
 	case errors.Is(err, payout.ErrCannotBump):
 		return errf(http.StatusConflict, "cannot_bump", err.Error())
+	case errors.Is(err, kassa.ErrCannotHurry):
+		return errf(http.StatusConflict, "cannot_hurry", err.Error())
 	case errors.Is(err, apikey.ErrNotFound), errors.Is(err, apikey.ErrRevoked), errors.Is(err, apikey.ErrMalformed):
 		return errUnauthorized
 	}

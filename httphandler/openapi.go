@@ -219,6 +219,7 @@ var operationIDs = map[string]string{
 	"GET /v1/balance":                               "getBalance",
 	"GET /v1/transactions":                          "listTransactions",
 	"GET /v1/transactions/{txid}":                   "getTransaction",
+	"POST /v1/transactions/{txid}/hurry":            "hurryTransaction",
 	"POST /v1/payouts":                              "createPayout",
 	"POST /v1/payouts/mass":                         "createMassPayout",
 	"GET /v1/payouts":                               "listPayouts",

@@ -17,6 +17,7 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/internal/btcdtest"
 	"github.com/kassapay/kassa/internal/nodetest"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -339,6 +340,33 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	second := wo.do("POST", "/v1/payouts", map[string]any{"amount": "0.01", "currency": "BTC", "destination_address": woDest.EncodeAddress()}, nil)
 	want(t, second, 201, "")
 	want(t, wo.do("POST", "/v1/payouts/"+second.data()["payout_id"].(string)+"/cancel", nil, nil), 200, "")
+
+	// CPFP of a payment stuck in btcd's mempool, on a Gateway with keys.
+	full := nodetest.New(t)
+	fa := newAPIOn(t, httphandler.Options{}, full.KT)
+	stuckInv := fa.do("POST", "/v1/invoices", map[string]any{"amount": "0.01", "currency": "BTC"}, nil)
+	want(t, stuckInv, 201, "")
+	stuckAddr := stuckInv.data()["payment_methods"].([]any)[0].(map[string]any)["address"].(string)
+	stuckScript, _ := bitcoin.AddressScript(stuckAddr, nodetest.Regtest)
+	stuck := full.BTC.Payer().Pay(btcdtest.Output{Script: stuckScript, Sats: 1_000_000})
+	full.Sync()
+	want(t, fa.do("POST", "/v1/transactions/"+strings.Repeat("ab", 32)+"/hurry", nil, nil), 404, "not_found")
+	hurried := fa.do("POST", "/v1/transactions/"+stuck+"/hurry", nil, nil)
+	want(t, hurried, 200, "")
+	if hurried.data()["parent_tx_hash"] != stuck || hurried.data()["fee_currency"] != "BTC" {
+		t.Fatalf("hurry: %s", hurried.raw)
+	}
+	full.BTC.Generate(1)
+	full.Sync()
+	// Asked again: the same child, stored once.
+	if again := fa.do("POST", "/v1/transactions/"+stuck+"/hurry", nil, nil); again.code != 200 || again.data()["tx_hash"] != hurried.data()["tx_hash"] {
+		t.Fatalf("hurry again: %d %s", again.code, again.raw)
+	}
+	// A payment already mined cannot be hurried.
+	mined := full.BTC.Payer().Pay(btcdtest.Output{Script: stuckScript, Sats: 20_000})
+	full.BTC.Generate(1)
+	full.Sync()
+	want(t, fa.do("POST", "/v1/transactions/"+mined+"/hurry", nil, nil), 409, "cannot_hurry")
 
 	// And some errors, each answered as documented.
 	want(t, a.do("GET", "/v1/invoices/inv_nothing", nil, nil), 404, "not_found")

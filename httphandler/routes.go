@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
@@ -72,6 +73,7 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/transactions", false, "On-chain transfers to our addresses", h.listTransactions, routeDoc{data: transferJSON{}, list: true,
 			query: append(append([]param{enumParam("status", "Only transfers in this state.", enums[reflect.TypeFor[chains.Status]()]...)}, assetParams...), paging...)}},
 		{"GET", "/v1/transactions/{txid}", false, "The transfers of one transaction", h.getTransaction, routeDoc{data: []transferJSON{}}},
+		{"POST", "/v1/transactions/{txid}/hurry", false, "Pay for a stuck incoming payment with a child transaction (CPFP)", h.hurryTransaction, routeDoc{data: kassa.Hurried{}}},
 		{"POST", "/v1/payouts", false, "Create a payout", h.createPayout, routeDoc{status: http.StatusCreated, body: payoutRequest{}, data: payout.Payout{}}},
 		{"POST", "/v1/payouts/mass", false, "Create 1 to 50 payouts at once", h.createMassPayout, routeDoc{status: http.StatusCreated, body: massRequest{}, data: massJSON{}}},
 		{"GET", "/v1/payouts", false, "List payouts", h.listPayouts, routeDoc{data: payout.Payout{}, list: true,
@@ -632,6 +634,26 @@ func (h *Handler) getTransaction(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, h.transferJSON(rec))
 	}
 	ok(w, http.StatusOK, out)
+	return nil
+}
+
+// hurryTransaction pays for a payment to our addresses stuck in the mempool with a
+// child transaction (CPFP, kassa.Gateway.HurryPayment), on the network its transfers
+// were recorded on.
+func (h *Handler) hurryTransaction(w http.ResponseWriter, r *http.Request) error {
+	txid := r.PathValue("txid")
+	recs, _, err := h.gw.Invoices().Transfers(r.Context(), mode(r), invoice.TransferFilter{TxID: txid}, 1, 1)
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return errNotFound
+	}
+	hu, err := h.gw.HurryPayment(r.Context(), mode(r), recs[0].Network.ID, txid)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, hu)
 	return nil
 }
 

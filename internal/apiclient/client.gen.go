@@ -1067,6 +1067,15 @@ type FeeEstimate struct {
 	TotalEstimatedFee string `json:"total_estimated_fee"`
 }
 
+// Hurried defines model for Hurried.
+type Hurried struct {
+	// Fee A decimal number, written as a string to keep it exact.
+	Fee          string `json:"fee"`
+	FeeCurrency  string `json:"fee_currency"`
+	ParentTxHash string `json:"parent_tx_hash"`
+	TxHash       string `json:"tx_hash"`
+}
+
 // Invoice defines model for Invoice.
 type Invoice struct {
 	// Amount A decimal number, written as a string to keep it exact.
@@ -1912,6 +1921,12 @@ type ListTransactionsParams struct {
 // ListTransactionsParamsStatus defines parameters for ListTransactions.
 type ListTransactionsParamsStatus string
 
+// HurryTransactionParams defines parameters for HurryTransaction.
+type HurryTransactionParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
 type CreateWebhookEndpointParams struct {
 	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
@@ -2414,6 +2429,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/transactions/{txid} (the `GetTransaction` operationId).
 	GetTransaction(ctx context.Context, txid string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HurryTransaction Pay for a stuck incoming payment with a child transaction (CPFP)
+	//
+	// Corresponds with POST /v1/transactions/{txid}/hurry (the `HurryTransaction` operationId).
+	HurryTransaction(ctx context.Context, txid string, params *HurryTransactionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTreasury Hot wallets, sweeps under way and the latest sweeps
 	//
@@ -3427,6 +3447,21 @@ func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsP
 // Corresponds with GET /v1/transactions/{txid} (the `GetTransaction` operationId).
 func (c *Client) GetTransaction(ctx context.Context, txid string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTransactionRequest(c.Server, txid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HurryTransaction Pay for a stuck incoming payment with a child transaction (CPFP)
+//
+// Corresponds with POST /v1/transactions/{txid}/hurry (the `HurryTransaction` operationId).
+func (c *Client) HurryTransaction(ctx context.Context, txid string, params *HurryTransactionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHurryTransactionRequest(c.Server, txid, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6144,6 +6179,55 @@ func NewGetTransactionRequest(server string, txid string) (*http.Request, error)
 	return req, nil
 }
 
+// NewHurryTransactionRequest constructs an http.Request for the HurryTransaction method
+func NewHurryTransactionRequest(server string, txid string, params *HurryTransactionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "txid", txid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/transactions/%s/hurry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetTreasuryRequest constructs an http.Request for the GetTreasury method
 func NewGetTreasuryRequest(server string) (*http.Request, error) {
 	var err error
@@ -7100,6 +7184,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/transactions/{txid} (the `GetTransaction` operationId).
 	GetTransactionWithResponse(ctx context.Context, txid string, reqEditors ...RequestEditorFn) (*GetTransactionResponse, error)
+
+	// HurryTransactionWithResponse Pay for a stuck incoming payment with a child transaction (CPFP)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/transactions/{txid}/hurry (the `HurryTransaction` operationId).
+	HurryTransactionWithResponse(ctx context.Context, txid string, params *HurryTransactionParams, reqEditors ...RequestEditorFn) (*HurryTransactionResponse, error)
 
 	// GetTreasuryWithResponse Hot wallets, sweeps under way and the latest sweeps
 	//
@@ -12135,6 +12226,116 @@ func (r GetTransactionResponse) ContentType() string {
 	return ""
 }
 
+type HurryTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   Hurried     `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r HurryTransactionResponse) GetJSON200() *struct {
+	Data   Hurried     `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r HurryTransactionResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r HurryTransactionResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r HurryTransactionResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r HurryTransactionResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r HurryTransactionResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r HurryTransactionResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r HurryTransactionResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r HurryTransactionResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r HurryTransactionResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r HurryTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HurryTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HurryTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HurryTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetTreasuryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14125,6 +14326,19 @@ func (c *ClientWithResponses) GetTransactionWithResponse(ctx context.Context, tx
 		return nil, err
 	}
 	return ParseGetTransactionResponse(rsp)
+}
+
+// HurryTransactionWithResponse Pay for a stuck incoming payment with a child transaction (CPFP)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/transactions/{txid}/hurry (the `HurryTransaction` operationId).
+func (c *ClientWithResponses) HurryTransactionWithResponse(ctx context.Context, txid string, params *HurryTransactionParams, reqEditors ...RequestEditorFn) (*HurryTransactionResponse, error) {
+	rsp, err := c.HurryTransaction(ctx, txid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHurryTransactionResponse(rsp)
 }
 
 // GetTreasuryWithResponse Hot wallets, sweeps under way and the latest sweeps
@@ -18307,6 +18521,98 @@ func ParseGetTransactionResponse(rsp *http.Response) (*GetTransactionResponse, e
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			Data   []Transfer  `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseHurryTransactionResponse parses an HTTP response from a HurryTransactionWithResponse call
+func ParseHurryTransactionResponse(rsp *http.Response) (*HurryTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HurryTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   Hurried     `json:"data"`
 			Status interface{} `json:"status"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
