@@ -207,7 +207,7 @@ type Gateway struct {
 	apiKeys   *apikey.Service
 	payouts   *payout.Service
 	refunds   *refund.Service
-	treasury  *treasury.Service // nil unless Config.Treasury.Sweep
+	treasury  *treasury.Service // nil with Config.Treasury.NoSweep
 	wallets   map[chains.NetworkRef]chains.Wallet
 	watchers  map[chains.NetworkRef]*chains.Watcher
 	backends  map[chains.NetworkRef]chains.Backend

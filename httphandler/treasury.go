@@ -8,7 +8,7 @@ import (
 
 // treasuryJSON is GET /v1/treasury.
 type treasuryJSON struct {
-	// Sweeping says whether the sweep pass is on (kassa.Config.Treasury.Sweep).
+	// Sweeping says whether the sweep pass is on (it is unless kassa.Config.Treasury.NoSweep).
 	Sweeping bool                `json:"sweeping"`
 	Networks []treasury.Overview `json:"networks"`
 	// Sweeps are the latest sweeps (at most 100), newest first.

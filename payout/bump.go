@@ -46,6 +46,9 @@ func (s *Service) bump(ctx context.Context, m asset.Mode, id string, auto bool) 
 	}
 	n := chains.NetworkRef{ID: p.Network, Mode: p.Mode}
 	if mined, err := s.minedAny(ctx, n, p); err != nil || mined != "" {
+		if err == nil && auto {
+			return p, nil // mined: it waits for its confirmations, not for a fee
+		}
 		if err == nil {
 			err = fmt.Errorf("%w: a block mined its transaction %s", ErrCannotBump, mined)
 		}
@@ -167,27 +170,15 @@ func (p *Payout) spec() string {
 func (s *Service) minedAny(ctx context.Context, n chains.NetworkRef, p *Payout) (string, error) {
 	var mined string
 	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
-		for _, txid := range append([]string{p.TxHash}, replacedIDs(p)...) {
-			r, ok, err := tx.Transfer(ctx, n, txid, chains.OutIndex)
-			if err != nil {
-				return err
-			}
-			if ok && (r.Status == chains.StatusConfirming || r.Status == chains.StatusConfirmed) {
-				mined = txid
-				return nil
-			}
+		own := *p
+		own.Replaced = append([]ReplacedTx{{TxHash: p.TxHash}}, p.Replaced...)
+		r, ok, err := s.minedReplaced(ctx, tx, n, &own)
+		if ok {
+			mined = r.TxID
 		}
-		return nil
+		return err
 	})
 	return mined, err
-}
-
-func replacedIDs(p *Payout) []string {
-	out := make([]string, len(p.Replaced))
-	for i, r := range p.Replaced {
-		out[i] = r.TxHash
-	}
-	return out
 }
 
 // bumpDue reports whether the payout job should bump p now (Config.BumpAfter).
@@ -197,8 +188,8 @@ func (s *Service) bumpDue(p *Payout) bool {
 }
 
 // autoBump bumps p when Config.BumpAfter says its transaction has waited long enough
-// (checked again on the payout as stored, in bump). A wallet that cannot bump it is
-// logged, not an error of the pass.
+// (checked again on the payout as stored, in bump, which leaves a mined one alone). A
+// wallet that cannot bump it is logged, not an error of the pass.
 func (s *Service) autoBump(ctx context.Context, p *Payout) error {
 	if !s.bumpDue(p) {
 		return nil
@@ -209,10 +200,6 @@ func (s *Service) autoBump(ctx context.Context, p *Payout) error {
 	}
 	if _, ok := w.(chains.Bumper); !ok {
 		return nil
-	}
-	n := chains.NetworkRef{ID: p.Network, Mode: p.Mode}
-	if mined, err := s.minedAny(ctx, n, p); err != nil || mined != "" {
-		return err // mined: it waits for its confirmations, not for a fee
 	}
 	_, err := s.bump(ctx, p.Mode, p.ID, true)
 	if errors.Is(err, ErrCannotBump) {

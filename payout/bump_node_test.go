@@ -116,19 +116,30 @@ func TestBump_StuckBTCPayoutReplacedByFeeConfirmsOnceBookedOnce(t *testing.T) {
 	e.Verify()
 }
 
-// dropBroadcasts loses sendrawtransaction calls while on is set, and passes all else.
-type dropBroadcasts struct{ on atomic.Bool }
+// brokenBroadcasts passes every call to the node except sendrawtransaction while on is
+// set: then it loses the call (a cut connection), or with refuse answers it as btcd
+// does a replacement BIP 125 refuses ("insufficient fee", -26).
+type brokenBroadcasts struct {
+	on     atomic.Bool
+	refuse bool
+}
 
-func (d *dropBroadcasts) RoundTrip(r *http.Request) (*http.Response, error) {
+func (d *brokenBroadcasts) RoundTrip(r *http.Request) (*http.Response, error) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var call struct {
-		Method string `json:"method"`
+		Method string          `json:"method"`
+		ID     json.RawMessage `json:"id"`
 	}
-	if d.on.Load() && json.Unmarshal(body, &call) == nil && call.Method == "sendrawtransaction" {
+	if !d.on.Load() || json.Unmarshal(body, &call) != nil || call.Method != "sendrawtransaction" {
+		return http.DefaultTransport.RoundTrip(r)
+	}
+	if !d.refuse {
 		return nil, errors.New("connection lost")
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	answer := `{"result":null,"error":{"code":-26,"message":"rejected: insufficient fee"},"id":` + string(call.ID) + `}`
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(answer)), Request: r}, nil
 }
 
 // TestBump_ReplacedTransactionMinedInsteadCompletesThePayout (issue 21): the
@@ -140,7 +151,7 @@ func (d *dropBroadcasts) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestBump_ReplacedTransactionMinedInsteadCompletesThePayout(t *testing.T) {
 	e := nodetest.New(t)
 	ctx := context.Background()
-	drop := &dropBroadcasts{}
+	drop := &brokenBroadcasts{}
 	rpc, err := e.BTCRPC(drop)
 	if err != nil {
 		t.Fatal(err)
@@ -439,26 +450,6 @@ func TestBump_ABatchIsBumpedOnceAPass(t *testing.T) {
 	e.Verify()
 }
 
-// refuseBroadcasts answers sendrawtransaction with the node's "insufficient fee"
-// refusal (-26) while on is set, as btcd does for a replacement BIP 125 refuses, and
-// passes everything else to the node.
-type refuseBroadcasts struct{ on atomic.Bool }
-
-func (r *refuseBroadcasts) RoundTrip(req *http.Request) (*http.Response, error) {
-	body, _ := io.ReadAll(req.Body)
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	var call struct {
-		Method string          `json:"method"`
-		ID     json.RawMessage `json:"id"`
-	}
-	if r.on.Load() && json.Unmarshal(body, &call) == nil && call.Method == "sendrawtransaction" {
-		answer := `{"result":null,"error":{"code":-26,"message":"rejected: insufficient fee"},"id":` + string(call.ID) + `}`
-		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
-			Body: io.NopCloser(strings.NewReader(answer)), Request: req}, nil
-	}
-	return http.DefaultTransport.RoundTrip(req)
-}
-
 // TestBump_RefusedReplacementPutsTheFirstBack: the node refuses the replacement; the
 // payout and the wallet are back on the first transaction (409-worthy
 // ErrCannotBump), which is still the one in the mempool; bumping again later works
@@ -466,7 +457,7 @@ func (r *refuseBroadcasts) RoundTrip(req *http.Request) (*http.Response, error) 
 func TestBump_RefusedReplacementPutsTheFirstBack(t *testing.T) {
 	e := nodetest.New(t)
 	ctx := context.Background()
-	refuse := &refuseBroadcasts{}
+	refuse := &brokenBroadcasts{refuse: true}
 	rpc, err := e.BTCRPC(refuse)
 	if err != nil {
 		t.Fatal(err)

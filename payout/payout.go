@@ -96,7 +96,7 @@ var (
 	ErrBelowMinimum      = errors.New("is below the minimum payout")
 	ErrOwnAddress        = errors.New("is one of our own deposit addresses")
 	ErrNoSender          = errors.New("payouts are not available on this network in this mode")
-	ErrWatchOnly         = errors.New("the keyring is watch-only: it cannot sign payouts")
+	ErrWatchOnly         = errors.New("the keyring is watch-only: it cannot sign payouts on this network")
 	ErrTooManyDest       = errors.New("a mass payout has 1 to 50 destinations")
 )
 

@@ -121,6 +121,33 @@ func TestSweep_DepositsReachTheHotWalletByThePassAlone(t *testing.T) {
 	if a := e.Available("ETH"); !a.Equal(kassatest.Dec("1").Sub(fa)) {
 		t.Fatalf("ETH available moved to %s", a)
 	}
+	// One sweep.completed per sweep, naming it; none failed.
+	completed := map[string]int{}
+	for page := 1; ; page++ {
+		evs, total, err := e.G.Events(ctx, asset.Test, "", page, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Type == treasury.EventSweepCompleted {
+				completed[ev.ObjectID]++
+			}
+			if ev.Type == treasury.EventSweepFailed {
+				t.Errorf("event %s for %s", ev.Type, ev.ObjectID)
+			}
+		}
+		if page*100 >= total {
+			break
+		}
+	}
+	for _, s := range sweeps {
+		if completed[s.ID] != 1 {
+			t.Errorf("sweep %s: %d sweep.completed events, want 1", s.ID, completed[s.ID])
+		}
+	}
+	if len(completed) != len(sweeps) {
+		t.Errorf("sweep.completed for %d sweeps, %d swept", len(completed), len(sweeps))
+	}
 }
 
 // TestSweep_PayoutWaitsForTheSweep: a USDT payout asked for while the hot wallet has

@@ -144,7 +144,9 @@ func (s *Service) forward(ctx context.Context, n chains.NetworkRef, sw Sweeper, 
 		if waiting || s.failedRecently(ctx, n, code) {
 			continue // payouts wait for these funds, or the last forward failed: later
 		}
-		excess := a.FromBaseUnits(bal).Sub(committed).Sub(ceiling)
+		// Rounded down to the asset's precision (a ceiling may have more decimals):
+		// never more than the excess leaves.
+		excess := a.FromBaseUnits(bal).Sub(committed).Sub(ceiling).Truncate(a.Decimals)
 		if excess.LessThan(a.MinPayout) || !excess.IsPositive() {
 			continue
 		}
@@ -282,12 +284,6 @@ func (s *Service) start(ctx context.Context, n chains.NetworkRef, sw Sweeper, c 
 	return s.advance(ctx, n, sw, sp)
 }
 
-// chainsAddress is a deposit address as the keyring derived it.
-type chainsAddress struct {
-	k     keys.Address
-	found bool
-}
-
 // advance takes an open sweep's next step.
 func (s *Service) advance(ctx context.Context, n chains.NetworkRef, sw Sweeper, sp *Sweep) error {
 	a, err := s.cfg.Assets.Get(sp.Asset)
@@ -298,15 +294,23 @@ func (s *Service) advance(ctx context.Context, n chains.NetworkRef, sw Sweeper, 
 	if err != nil {
 		return err
 	}
-	var addr chainsAddress
+	var addr keys.Address
+	var found bool
 	if err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
-		k, found, err := tx.LookupAddress(ctx, familyOf(s.cfg.Assets, n), n.Mode, sp.Address)
-		addr = chainsAddress{k, found}
+		var err error
+		addr, found, err = tx.LookupAddress(ctx, familyOf(s.cfg.Assets, n), n.Mode, sp.Address)
 		return err
 	}); err != nil {
 		return err
 	}
-	st, err := sw.SweepStep(ctx, sp.ID, addr.k, sp.Asset, units, s.cfg.MaxFeePercent)
+	var st Step
+	if found {
+		st, err = sw.SweepStep(ctx, sp.ID, addr, sp.Asset, units, s.cfg.MaxFeePercent)
+	} else {
+		// Not an address this keyring derives (a database shared with another
+		// keyring): nothing here can sign for it, so the sweep fails for good.
+		err = fmt.Errorf("%w: %s is not an address of this keyring", ErrRejected, sp.Address)
+	}
 	if errors.Is(err, ErrWaiting) {
 		s.cfg.Logger.InfoContext(ctx, "treasury: sweep waits", "sweep", sp.ID, "network", n, "reason", err)
 		return nil

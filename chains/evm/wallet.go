@@ -389,9 +389,7 @@ func (w *Wallet) Bump(ctx context.Context, id string, record func(ctx context.Co
 	if err := old.UnmarshalBinary(prev.Raw); err != nil {
 		return Send{}, err
 	}
-	bump := func(v *big.Int) *big.Int {
-		return new(big.Int).Div(new(big.Int).Mul(v, big.NewInt(1125)), big.NewInt(1000))
-	}
+	bump := raiseFee
 	if prev.From != w.hot.Encoded {
 		return Send{}, fmt.Errorf("%w: only hot wallet sends can be bumped", ErrBadSpec)
 	}
@@ -745,4 +743,16 @@ type SweepState struct {
 	Gas          *big.Int // what the gas top-up sent (a token's sweep)
 	Done, Failed bool
 	Fee          *big.Int
+}
+
+// raiseFee is a replacement's fee cap or tip: v + 12.5%, rounded up, and at least one
+// wei more, so that a tip of a few wei (devnets, L2s) rises too and the node does not
+// refuse the replacement as underpriced.
+func raiseFee(v *big.Int) *big.Int {
+	up := new(big.Int).Mul(v, big.NewInt(1125))
+	up.Add(up, big.NewInt(999)).Div(up, big.NewInt(1000))
+	if least := new(big.Int).Add(v, big.NewInt(1)); up.Cmp(least) < 0 {
+		return least
+	}
+	return up
 }
