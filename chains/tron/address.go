@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/address/v2/base58"
+	"github.com/btcsuite/btcd/btcec/v2"
+	"golang.org/x/crypto/sha3"
 	"github.com/kassapay/kassa/chains"
 )
 
@@ -28,7 +30,6 @@ var (
 // hex digits, as the node's API writes it).
 func ParseAddress(s string) (Address, error) {
 	var a Address
-	s = strings.TrimSpace(s)
 	if len(s) == 42 && strings.HasPrefix(s, "41") {
 		b, err := hex.DecodeString(s)
 		if err != nil {
@@ -70,3 +71,11 @@ func (a Address) Hex() string { return hex.EncodeToString(a[:]) }
 
 // EVM is the 20 bytes without the version, as ABI arguments and logs carry them.
 func (a Address) EVM() [20]byte { return [20]byte(a[1:]) }
+
+// AddressOf is the address of a public key: 0x41 and the last 20 bytes of the
+// Keccak-256 of its uncompressed form.
+func AddressOf(pub *btcec.PublicKey) Address {
+	h := sha3.NewLegacyKeccak256()
+	h.Write(pub.SerializeUncompressed()[1:])
+	return AddressFromEVM([20]byte(h.Sum(nil)[12:]))
+}

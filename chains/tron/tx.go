@@ -370,9 +370,7 @@ func Signer(txid [32]byte, sig []byte) (Address, error) {
 	if err != nil {
 		return Address{}, fmt.Errorf("%w: %v", ErrBadTransaction, err)
 	}
-	h := sha3.NewLegacyKeccak256()
-	h.Write(pub.SerializeUncompressed()[1:])
-	return AddressFromEVM([20]byte(h.Sum(nil)[12:])), nil
+	return AddressOf(pub), nil
 }
 
 // ErrNodeMismatch is returned by CheckNodeBuilt for a transaction a node built that
@@ -414,4 +412,43 @@ func CheckNodeBuilt(rawHex, txID string, want Raw, maxFeeLimit int64) (Raw, erro
 		return got, fmt.Errorf("%w: fee limit %d sun, above %d", ErrNodeMismatch, got.FeeLimit, maxFeeLimit)
 	}
 	return got, nil
+}
+
+// Field numbers of Transaction (Tron.proto).
+const (
+	txRawData   = 1
+	txSignature = 2
+)
+
+// Signed encodes a signed transaction (Transaction: raw_data and its signature), the
+// bytes wallet/broadcasthex takes and Kassa stores before it broadcasts.
+func Signed(raw, sig []byte) []byte {
+	var b []byte
+	b = protowire.AppendTag(b, txRawData, protowire.BytesType)
+	b = protowire.AppendBytes(b, raw)
+	b = protowire.AppendTag(b, txSignature, protowire.BytesType)
+	return protowire.AppendBytes(b, sig)
+}
+
+// ParseSigned reads a signed transaction as Signed writes it: raw_data and one
+// signature.
+func ParseSigned(b []byte) (raw, sig []byte, err error) {
+	fs, err := fields(b, txRawData, txSignature)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadTransaction, err)
+	}
+	for _, f := range fs {
+		switch {
+		case f.num == txRawData && raw == nil && f.typ == protowire.BytesType:
+			raw = f.b
+		case f.num == txSignature && sig == nil && f.typ == protowire.BytesType:
+			sig = f.b
+		default:
+			return nil, nil, fmt.Errorf("%w: a signed transaction has one raw_data and one signature", ErrBadTransaction)
+		}
+	}
+	if raw == nil || len(sig) != 65 {
+		return nil, nil, fmt.Errorf("%w: a signed transaction has one raw_data and one 65-byte signature", ErrBadTransaction)
+	}
+	return raw, sig, nil
 }

@@ -1,0 +1,67 @@
+package tron
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/kassapay/kassa/chains"
+)
+
+// NewWallet implements chains.Payer: the Gateway's payouts on Tron leave from the hot
+// wallet (branch 1, index 0 of the Tron account).
+func (b *Backend) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
+	w, err := NewWallet(WalletConfig{Backend: b, Keyring: cfg.Keyring, Update: cfg.Update, View: cfg.View,
+		Follow: cfg.Follow, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return payer{w}, nil
+}
+
+var (
+	_ chains.Payer         = (*Backend)(nil)
+	_ chains.Wallet        = payer{}
+	_ chains.Canonicalizer = payer{}
+)
+
+// payer is a Wallet as chains.Wallet.
+type payer struct{ w *Wallet }
+
+// CanonicalAddress implements chains.Canonicalizer.
+func (p payer) CanonicalAddress(addr string) (string, error) {
+	return p.w.cfg.Backend.CanonicalAddress(addr)
+}
+
+func (p payer) FeeAsset() string { return p.w.FeeAsset() }
+
+// HotAddress is where payouts leave from.
+func (p payer) HotAddress() string { return p.w.HotAddress() }
+
+func (p payer) EstimateFee(ctx context.Context, code, to string, amount *big.Int) (*big.Int, error) {
+	return p.w.EstimateFee(ctx, code, to, amount)
+}
+
+// Send: what the transaction burnt is known from its info once mined (the watcher's
+// Out record), so no fee is reported before. Once signed and stored, only a refusal of
+// the node is final: anything else leaves the payout held, and the stored bytes are
+// broadcast again.
+func (p payer) Send(ctx context.Context, spec chains.PayoutSpec) (chains.SentTx, error) {
+	s, err := p.w.Send(ctx, spec)
+	sent := chains.SentTx{TxID: s.TxID, Raw: s.Raw}
+	if err != nil && s.TxID != "" && !errors.Is(err, ErrRejected) {
+		return sent, fmt.Errorf("%w: %s signed, broadcast deferred: %v", errSignedNotSent, s.TxID, err)
+	}
+	return sent, err
+}
+
+var errSignedNotSent = errors.New("payout transaction is signed")
+
+func (p payer) Rejected(err error) bool {
+	if errors.Is(err, errSignedNotSent) {
+		return false
+	}
+	return errors.Is(err, ErrBadSpec) || errors.Is(err, ErrInsufficientFunds) || errors.Is(err, ErrRejected) ||
+		errors.Is(err, ErrFeeLimit) || errors.Is(err, chains.ErrInvalidAddress)
+}

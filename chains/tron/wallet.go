@@ -1,0 +1,464 @@
+package tron
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/keys"
+)
+
+// Wallet errors.
+var (
+	ErrBadSpec           = errors.New("tron: invalid payout")
+	ErrInsufficientFunds = errors.New("tron: insufficient funds in the hot wallet")
+	ErrRejected          = errors.New("tron: the node rejected the transaction")
+	ErrFeeLimit          = errors.New("tron: the energy the transfer needs costs more than the fee limit allows")
+)
+
+// WalletConfig configures a Wallet.
+type WalletConfig struct {
+	Backend *Backend
+	Keyring *keys.Keyring
+	Update  chains.Runner[chains.WalletTx]
+	View    chains.Runner[chains.WalletTx]
+	// Follow hands a payout's transaction just signed to the running watcher, before
+	// it is broadcast (chains.WalletConfig.Follow).
+	Follow func(t chains.Sent)
+	// MaxFeeLimit bounds the fee_limit of a token transfer, in sun: the most its
+	// energy may burn. Default 100 TRX; a transfer whose estimated energy costs more
+	// is refused (ErrFeeLimit) rather than sent.
+	MaxFeeLimit int64
+	// EnergyMargin is added to the energy triggerconstantcontract estimates, in
+	// percent, for the fee limit (default 20).
+	EnergyMargin int64
+	// Expiration is how long a signed transaction stays valid (default 12 h; Tron
+	// allows at most 24 h): the stored bytes are broadcast again until then.
+	Expiration time.Duration
+	Logger     *slog.Logger
+}
+
+// Wallet signs and broadcasts TRX and TRC20 transfers from the hot wallet (branch 1,
+// index 0 of the Tron account). It builds raw_data itself (Raw.Marshal: reference
+// block from the node's head, expiration, fee limit), so no node-built transaction is
+// signed; every transaction is stored before it is broadcast (wallet/broadcasthex),
+// and a retry sends the stored bytes again, never a second signature.
+//
+// Fees follow Tron's resource model: bandwidth (the transaction's bytes at
+// getTransactionFee, unless the account's free or staked bandwidth covers them),
+// the activation of a new account by a TRX transfer (getCreateNewAccountFeeInSystemContract
+// plus getCreateAccountFee), and a contract call's energy (estimated with
+// triggerconstantcontract, less the energy the account has staked or been delegated,
+// at getEnergyFee). What a transaction burnt is read from its info once mined.
+type Wallet struct {
+	cfg WalletConfig
+	net chains.NetworkRef
+	hot keys.Address
+}
+
+// NewWallet returns a wallet for the backend's network.
+func NewWallet(cfg WalletConfig) (*Wallet, error) {
+	if cfg.Backend == nil || cfg.Keyring == nil || cfg.Update == nil || cfg.View == nil {
+		return nil, errors.New("tron: wallet needs Backend, Keyring, Update and View")
+	}
+	if cfg.Keyring.WatchOnly() {
+		return nil, keys.ErrWatchOnly
+	}
+	if cfg.MaxFeeLimit <= 0 {
+		cfg.MaxFeeLimit = 100 * sunPerTRX
+	}
+	if cfg.EnergyMargin <= 0 {
+		cfg.EnergyMargin = 20
+	}
+	if cfg.Expiration <= 0 || cfg.Expiration > 23*time.Hour {
+		cfg.Expiration = 12 * time.Hour
+	}
+	if cfg.Follow == nil {
+		cfg.Follow = func(chains.Sent) {}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	w := &Wallet{cfg: cfg, net: cfg.Backend.net}
+	var err error
+	if w.hot, err = cfg.Keyring.Address(asset.FamilyTron, w.net.Mode, keys.Change, 0); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+const sunPerTRX = 1_000_000
+
+// FeeAsset is the asset code fees are paid in: TRX.
+func (w *Wallet) FeeAsset() string { return w.cfg.Backend.native }
+
+// HotAddress is the address payouts are sent from.
+func (w *Wallet) HotAddress() string { return w.hot.Encoded }
+
+// params are the chain parameters fees are computed from, in sun.
+type params struct {
+	transactionFee, energyFee, createAccountFee, activationFee int64
+}
+
+func (w *Wallet) params(ctx context.Context) (params, error) {
+	var out struct {
+		ChainParameter []struct {
+			Key   string `json:"key"`
+			Value int64  `json:"value"`
+		} `json:"chainParameter"`
+	}
+	if err := w.cfg.Backend.call(ctx, "/wallet/getchainparameters", struct{}{}, &out); err != nil {
+		return params{}, err
+	}
+	var p params
+	for _, kv := range out.ChainParameter {
+		switch kv.Key {
+		case "getTransactionFee":
+			p.transactionFee = kv.Value
+		case "getEnergyFee":
+			p.energyFee = kv.Value
+		case "getCreateAccountFee":
+			p.createAccountFee = kv.Value
+		case "getCreateNewAccountFeeInSystemContract":
+			p.activationFee = kv.Value
+		}
+	}
+	if p.transactionFee <= 0 || p.energyFee <= 0 {
+		return params{}, fmt.Errorf("%w: tron: getchainparameters has no getTransactionFee or getEnergyFee", chains.ErrUnavailable)
+	}
+	return p, nil
+}
+
+// resources is what an account can spend without burning TRX.
+type resources struct {
+	exists    bool
+	bandwidth int64 // free and staked bytes left
+	energy    int64 // staked and delegated energy left
+}
+
+func (w *Wallet) resources(ctx context.Context, a Address) (resources, error) {
+	var acc struct {
+		Address string `json:"address"`
+	}
+	if err := w.cfg.Backend.call(ctx, "/wallet/getaccount", map[string]any{"address": a.Hex()}, &acc); err != nil {
+		return resources{}, err
+	}
+	if acc.Address == "" {
+		return resources{}, nil // not activated
+	}
+	var r struct {
+		FreeNetLimit int64 `json:"freeNetLimit"`
+		FreeNetUsed  int64 `json:"freeNetUsed"`
+		NetLimit     int64 `json:"NetLimit"`
+		NetUsed      int64 `json:"NetUsed"`
+		EnergyLimit  int64 `json:"EnergyLimit"`
+		EnergyUsed   int64 `json:"EnergyUsed"`
+	}
+	if err := w.cfg.Backend.call(ctx, "/wallet/getaccountresource", map[string]any{"address": a.Hex()}, &r); err != nil {
+		return resources{}, err
+	}
+	return resources{exists: true, bandwidth: max(0, r.FreeNetLimit-r.FreeNetUsed) + max(0, r.NetLimit-r.NetUsed),
+		energy: max(0, r.EnergyLimit-r.EnergyUsed)}, nil
+}
+
+// energy asks the node what a transfer of amount of token to to from owner would
+// use (triggerconstantcontract).
+func (w *Wallet) energy(ctx context.Context, owner, token, to Address, amount *big.Int) (int64, error) {
+	data, err := TransferData(to, amount)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBadSpec, err)
+	}
+	var out struct {
+		Result struct {
+			Result  bool   `json:"result"`
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"result"`
+		EnergyUsed int64 `json:"energy_used"`
+	}
+	if err := w.cfg.Backend.call(ctx, "/wallet/triggerconstantcontract", map[string]any{"owner_address": owner.Hex(),
+		"contract_address": token.Hex(), "function_selector": "transfer(address,uint256)",
+		"parameter": hex.EncodeToString(data[4:])}, &out); err != nil {
+		return 0, err
+	}
+	if !out.Result.Result {
+		msg, _ := hex.DecodeString(out.Result.Message)
+		if strings.Contains(string(msg), "REVERT") {
+			return 0, fmt.Errorf("%w: the token transfer reverts (%s)", ErrInsufficientFunds, msg)
+		}
+		return 0, fmt.Errorf("%w: tron: triggerconstantcontract: %s %s", chains.ErrUnavailable, out.Result.Code, msg)
+	}
+	if out.EnergyUsed <= 0 {
+		return 0, fmt.Errorf("%w: tron: triggerconstantcontract reported no energy", chains.ErrUnavailable)
+	}
+	return out.EnergyUsed, nil
+}
+
+// bandwidthOf is the bytes a signed transaction of raw's size uses: the serialized
+// Transaction (raw_data and a 65-byte signature, with their tags) and the 64 bytes
+// java-tron counts for its result.
+func bandwidthOf(rawLen int) int64 {
+	return int64(1+len(appendVarintLen(rawLen))+rawLen) + 2 + 65 + 64
+}
+
+func appendVarintLen(n int) []byte {
+	var b []byte
+	for n >= 0x80 {
+		b = append(b, byte(n)|0x80)
+		n >>= 7
+	}
+	return append(b, byte(n))
+}
+
+// plan is a transfer priced and ready to sign.
+type plan struct {
+	raw      Raw
+	maxFee   *big.Int // the most it may burn, in sun
+	feeLimit int64
+}
+
+// plan prices a transfer of amount of code from the hot wallet to to, and builds its
+// raw_data on the node's head block.
+func (w *Wallet) plan(ctx context.Context, code string, to Address, amount *big.Int) (plan, error) {
+	owner, err := ParseAddress(w.hot.Encoded)
+	if err != nil {
+		return plan{}, err
+	}
+	p, err := w.params(ctx)
+	if err != nil {
+		return plan{}, err
+	}
+	var blk nodeBlock
+	if err := w.cfg.Backend.call(ctx, "/wallet/getnowblock", struct{}{}, &blk); err != nil {
+		return plan{}, err
+	}
+	head, err := blk.ref()
+	if err != nil {
+		return plan{}, err
+	}
+	id, err := hex.DecodeString(head.Hash)
+	if err != nil || len(id) != 32 {
+		return plan{}, fmt.Errorf("%w: tron: block id %q", chains.ErrUnavailable, head.Hash)
+	}
+	r := Raw{Owner: owner, Timestamp: head.Time.UnixMilli(), Expiration: head.Time.Add(w.cfg.Expiration).UnixMilli()}
+	r.RefBlockBytes, r.RefBlockHash = RefBlock(int64(head.Height), [32]byte(id))
+	own, err := w.resources(ctx, owner)
+	if err != nil {
+		return plan{}, err
+	}
+	var fee int64
+	if code == w.cfg.Backend.native {
+		if !amount.IsInt64() {
+			return plan{}, fmt.Errorf("%w: amount too large", ErrBadSpec)
+		}
+		r.Type, r.To, r.Amount = TransferContract, to, amount.Int64()
+		dest, err := w.resources(ctx, to)
+		if err != nil {
+			return plan{}, err
+		}
+		if !dest.exists {
+			fee = p.activationFee + p.createAccountFee
+		}
+	} else {
+		tok, ok := w.token(code)
+		if !ok {
+			return plan{}, fmt.Errorf("%w: %s is not served on %s", ErrBadSpec, code, w.net)
+		}
+		energy, err := w.energy(ctx, owner, tok.contract, to, amount)
+		if err != nil {
+			return plan{}, err
+		}
+		energy = energy * (100 + w.cfg.EnergyMargin) / 100
+		r.FeeLimit = max(0, energy-own.energy) * p.energyFee
+		if r.FeeLimit > w.cfg.MaxFeeLimit {
+			return plan{}, fmt.Errorf("%w: %d sun, the bound is %d", ErrFeeLimit, r.FeeLimit, w.cfg.MaxFeeLimit)
+		}
+		if r.FeeLimit == 0 {
+			r.FeeLimit = p.energyFee // staked energy covers it; a fee limit of 0 is refused
+		}
+		r.Type, r.To = TriggerSmartContract, tok.contract
+		if r.Data, err = TransferData(to, amount); err != nil {
+			return plan{}, fmt.Errorf("%w: %v", ErrBadSpec, err)
+		}
+		fee = r.FeeLimit
+	}
+	raw, err := r.Marshal()
+	if err != nil {
+		return plan{}, err
+	}
+	if bw := bandwidthOf(len(raw)); fee < p.activationFee || code != w.cfg.Backend.native {
+		if own.bandwidth < bw {
+			fee += bw * p.transactionFee
+		}
+	}
+	return plan{raw: r, maxFee: big.NewInt(fee), feeLimit: r.FeeLimit}, nil
+}
+
+func (w *Wallet) token(code string) (token, bool) {
+	for _, t := range w.cfg.Backend.tokens {
+		if t.code == code {
+			return t, true
+		}
+	}
+	return token{}, false
+}
+
+// estimateTo prices a destination-less estimate as the costliest: an address that
+// holds nothing (a new account, a new token holder).
+var estimateTo = AddressFromEVM([20]byte(func() []byte { h := sha256.Sum256([]byte("kassa tron estimate")); return h[:20] }()))
+
+// EstimateFee is the most a payout of amount of code to to ("" for the costliest
+// destination) should burn now, in sun.
+func (w *Wallet) EstimateFee(ctx context.Context, code, to string, amount *big.Int) (*big.Int, error) {
+	dest := estimateTo
+	if to != "" {
+		var err error
+		if dest, err = ParseAddress(to); err != nil {
+			return nil, err
+		}
+	}
+	if amount == nil || amount.Sign() <= 0 {
+		amount = big.NewInt(1)
+	}
+	pl, err := w.plan(ctx, code, dest, amount)
+	if err != nil {
+		return nil, err
+	}
+	return pl.maxFee, nil
+}
+
+// Send pays spec from the hot wallet. The first call with an id prices, builds, signs,
+// stores and broadcasts; later calls broadcast the stored bytes again.
+func (w *Wallet) Send(ctx context.Context, spec chains.PayoutSpec) (chains.AccountSend, error) {
+	if spec.ID == "" || len(spec.ID) > 200 {
+		return chains.AccountSend{}, fmt.Errorf("%w: id must be 1..200 bytes", ErrBadSpec)
+	}
+	to, err := ParseAddress(spec.To)
+	if err != nil {
+		return chains.AccountSend{}, err
+	}
+	if spec.Amount == nil || spec.Amount.Sign() <= 0 {
+		return chains.AccountSend{}, fmt.Errorf("%w: amount must be positive", ErrBadSpec)
+	}
+	if to.String() == w.hot.Encoded {
+		return chains.AccountSend{}, fmt.Errorf("%w: the hot wallet cannot pay itself", ErrBadSpec)
+	}
+	s, found, err := w.latest(ctx, spec.ID)
+	if err != nil {
+		return chains.AccountSend{}, err
+	}
+	if !found {
+		pl, err := w.plan(ctx, spec.Asset, to, spec.Amount)
+		if err != nil {
+			return chains.AccountSend{}, err
+		}
+		signed, err := w.sign(spec, pl)
+		if err != nil {
+			return chains.AccountSend{}, err
+		}
+		err = w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+			s, found = signed, false // a rerun (PostgreSQL retries conflicts) starts afresh
+			if prev, ok, err := tx.LatestAccountSend(ctx, w.net, spec.ID); err != nil || ok {
+				s, found = prev, ok
+				return err
+			}
+			if err := tx.FollowTx(ctx, w.net, chains.Sent{TxID: s.TxID}); err != nil {
+				return err
+			}
+			return tx.InsertAccountSend(ctx, s)
+		})
+		if err != nil {
+			return chains.AccountSend{}, err
+		}
+		if !found {
+			w.cfg.Follow(chains.Sent{TxID: s.TxID})
+		}
+	}
+	return s, w.broadcast(ctx, s)
+}
+
+// sign signs pl as the send of spec.
+func (w *Wallet) sign(spec chains.PayoutSpec, pl plan) (chains.AccountSend, error) {
+	key, err := w.cfg.Keyring.SigningKey(asset.FamilyTron, w.net.Mode, w.hot.Branch, w.hot.Index)
+	if err != nil {
+		return chains.AccountSend{}, err
+	}
+	raw, err := pl.raw.Marshal()
+	if err != nil {
+		return chains.AccountSend{}, err
+	}
+	id := TxID(raw)
+	sig := Sign(id, key)
+	if signer, err := Signer(id, sig); err != nil || signer != pl.raw.Owner {
+		return chains.AccountSend{}, fmt.Errorf("tron: the signature recovers %s, not the hot wallet %s: %v", signer, pl.raw.Owner, err)
+	}
+	to, _ := ParseAddress(spec.To)
+	return chains.AccountSend{Network: w.net, SpecID: spec.ID, Kind: "payout", From: w.hot.Encoded, To: to.String(),
+		Asset: spec.Asset, Amount: new(big.Int).Set(spec.Amount), TxID: hex.EncodeToString(id[:]), Raw: Signed(raw, sig),
+		MaxFee: pl.maxFee, Status: chains.SendSigned, At: time.Now().UTC()}, nil
+}
+
+// broadcast sends the stored bytes (wallet/broadcasthex). The node's
+// DUP_TRANSACTION_ERROR is success (it has ours); a refusal of the transaction itself
+// (a bad signature, funds or bandwidth short, an expired or unknown reference block)
+// marks the send failed: those bytes will never be sent again.
+func (w *Wallet) broadcast(ctx context.Context, s chains.AccountSend) error {
+	switch s.Status {
+	case chains.SendConfirmed, chains.SendReplaced:
+		return nil
+	case chains.SendFailed:
+		return fmt.Errorf("%w: %s was refused", ErrRejected, s.TxID)
+	}
+	var out struct {
+		Result  bool   `json:"result"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if err := w.cfg.Backend.call(ctx, "/wallet/broadcasthex", map[string]any{"transaction": hex.EncodeToString(s.Raw)}, &out); err != nil {
+		return fmt.Errorf("broadcast %s: %w", s.TxID, err)
+	}
+	if !out.Result && out.Code != "DUP_TRANSACTION_ERROR" {
+		msg, err := hex.DecodeString(out.Message)
+		if err != nil {
+			msg = []byte(out.Message)
+		}
+		var refused error
+		switch out.Code {
+		case "CONTRACT_VALIDATE_ERROR", "BANDWITH_ERROR":
+			refused = fmt.Errorf("%w: %w: %s: %s", ErrRejected, ErrInsufficientFunds, out.Code, msg)
+		case "SIGERROR", "TAPOS_ERROR", "TRANSACTION_EXPIRATION_ERROR", "TOO_BIG_TRANSACTION_ERROR", "CONTRACT_EXE_ERROR":
+			refused = fmt.Errorf("%w: %s: %s", ErrRejected, out.Code, msg)
+		default: // SERVER_BUSY, NO_CONNECTION, NOT_ENOUGH_EFFECTIVE_CONNECTION, OTHER_ERROR
+			return fmt.Errorf("%w: broadcast %s: %s: %s", chains.ErrUnavailable, s.TxID, out.Code, msg)
+		}
+		if err := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+			return tx.SetAccountSendStatus(ctx, w.net, s.SpecID, s.Attempt, chains.SendFailed, nil)
+		}); err != nil {
+			return err
+		}
+		return refused
+	}
+	if s.Status == chains.SendSigned {
+		return w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+			return tx.SetAccountSendStatus(ctx, w.net, s.SpecID, s.Attempt, chains.SendBroadcast, nil)
+		})
+	}
+	return nil
+}
+
+// latest returns the latest attempt of id.
+func (w *Wallet) latest(ctx context.Context, id string) (s chains.AccountSend, found bool, err error) {
+	err = w.cfg.View(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+		s, found, err = tx.LatestAccountSend(ctx, w.net, id)
+		return err
+	})
+	return s, found, err
+}
