@@ -8,8 +8,8 @@ import (
 
 	"github.com/btcsuite/btcd/address/v2/base58"
 	"github.com/btcsuite/btcd/btcec/v2"
-	"golang.org/x/crypto/sha3"
 	"github.com/kassapay/kassa/chains"
+	"golang.org/x/crypto/sha3"
 )
 
 // Version is the byte that opens every Tron address (0x41: "T..." in base58check).

@@ -198,7 +198,7 @@ func (n *Node) infoJSON(b *block, i int) map[string]any {
 		}
 		receipt["result"] = r.ret
 		if r.ret == "SUCCESS" {
-			out["contractResult"] = []string{fmt.Sprintf("%064x", 1)}
+			out["contractResult"] = []string{strings.Repeat("0", 64)} // as USDT answers on mainnet
 		} else {
 			out["result"] = "FAILED"
 			msg := "REVERT opcode executed"
