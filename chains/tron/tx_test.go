@@ -180,6 +180,34 @@ type vector struct {
 	Expiration    int64  `json:"expiration"`
 	Timestamp     int64  `json:"timestamp"`
 	FeeLimit      int64  `json:"fee_limit,omitempty"`
+	// SignedHex is the whole signed Transaction (raw_data and signature), the bytes
+	// broadcast.
+	SignedHex string `json:"signed_hex"`
+}
+
+// vectorOf is the vector of a signed transaction (Signed's bytes).
+func vectorOf(name string, signed []byte) (vector, error) {
+	b, sig, err := ParseSigned(signed)
+	if err != nil {
+		return vector{}, err
+	}
+	r, err := UnmarshalRaw(b)
+	if err != nil {
+		return vector{}, err
+	}
+	id := TxID(b)
+	v := vector{Name: name, Type: r.Type.String(), RawDataHex: hex.EncodeToString(b), TxID: hex.EncodeToString(id[:]),
+		Signature: hex.EncodeToString(sig), Owner: r.Owner.Hex(), To: r.To.Hex(), Amount: r.Amount,
+		RefBlockBytes: hex.EncodeToString(r.RefBlockBytes[:]), RefBlockHash: hex.EncodeToString(r.RefBlockHash[:]),
+		Expiration: r.Expiration, Timestamp: r.Timestamp, FeeLimit: r.FeeLimit, SignedHex: hex.EncodeToString(signed)}
+	if len(r.Data) > 0 {
+		to, amt, err := ParseTransferData(r.Data)
+		if err != nil {
+			return vector{}, err
+		}
+		v.Data, v.TokenTo, v.TokenAmount = hex.EncodeToString(r.Data), to.Hex(), amt.String()
+	}
+	return v, nil
 }
 
 // vectors builds and signs the transactions the cross-check covers, from the abandon
@@ -197,16 +225,9 @@ func vectors(t *testing.T) []vector {
 		}
 		key, _ := k.SigningKey(asset.FamilyTron, asset.Live, keys.Receive, signer)
 		id := TxID(b)
-		v := vector{Name: name, Type: r.Type.String(), RawDataHex: hex.EncodeToString(b), TxID: hex.EncodeToString(id[:]),
-			Signature: hex.EncodeToString(Sign(id, key)), Owner: r.Owner.Hex(), To: r.To.Hex(), Amount: r.Amount,
-			RefBlockBytes: hex.EncodeToString(r.RefBlockBytes[:]), RefBlockHash: hex.EncodeToString(r.RefBlockHash[:]),
-			Expiration: r.Expiration, Timestamp: r.Timestamp, FeeLimit: r.FeeLimit}
-		if len(r.Data) > 0 {
-			to, amt, err := ParseTransferData(r.Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v.Data, v.TokenTo, v.TokenAmount = hex.EncodeToString(r.Data), to.Hex(), amt.String()
+		v, err := vectorOf(name, Signed(b, Sign(id, key)))
+		if err != nil {
+			t.Fatal(err)
 		}
 		out = append(out, v)
 	}

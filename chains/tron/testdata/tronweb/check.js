@@ -1,12 +1,16 @@
 // check.js: tronweb, an implementation independent of Kassa's, checks every
-// transaction in ../vectors.json (written by TestVectors_AreCurrent in chains/tron):
+// transaction in ../vectors.json (written by TestVectors_AreCurrent in chains/tron)
+// and ../wallet_vectors.json (the payouts the wallet signed on the devnet, written by
+// TestWalletVectors_AreCurrent):
 //
 //  1. from the vector's fields alone, tronweb builds the protobuf raw_data
 //     (txJsonToPb) and its bytes must equal Kassa's, byte for byte, and its id
 //     (txPbToTxID) Kassa's id;
 //  2. tronweb decodes Kassa's raw_data_hex (deserializeTransaction) to the same
 //     fields, and a TRC20 call's data to the same recipient and amount;
-//  3. the signature recovers (ecRecover) the owner's address.
+//  3. the signature recovers (ecRecover) the owner's address;
+//  4. the signed transaction tronweb serializes (raw_data and the signature) is the
+//     bytes Kassa stored and broadcast, byte for byte.
 //
 // Any difference is printed and the exit status is 1. Run: npm ci && node check.js
 'use strict';
@@ -14,7 +18,8 @@ const fs = require('fs');
 const path = require('path');
 const { utils } = require('tronweb');
 
-const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'vectors.json'), 'utf8'));
+const read = (name) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', name), 'utf8'));
+const vectors = read('vectors.json').concat(read('wallet_vectors.json'));
 let failures = 0;
 const strip = (h) => String(h).toLowerCase().replace(/^0x/, '');
 function same(v, what, got, want) {
@@ -67,6 +72,8 @@ for (const v of vectors) {
     same(v, 'TRC20 amount', call.value.toString(), v.token_amount);
   }
   same(v, 'signer', strip(utils.crypto.ecRecover(v.txID, v.signature)), v.owner_address);
+  pb.addSignature(Uint8Array.from(Buffer.from(v.signature, 'hex')));
+  same(v, 'signed transaction', Buffer.from(pb.serializeBinary()).toString('hex'), v.signed_hex);
 }
 
 if (failures > 0) {
