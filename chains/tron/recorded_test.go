@@ -152,7 +152,7 @@ func TestScan_RecordedNileBlocks(t *testing.T) {
 func TestScan_RecordedMainnetTRXTransfer(t *testing.T) {
 	blk := recorded(t, "mainnet_getblock_30864544_truncated.json")
 	b := recordedBackend(t, asset.Live, asset.Default(), recordedNode(t, map[int64]json.RawMessage{30864544: blk}, nil))
-	to, from := "41" + "58c85b7b6a5118beb3b23c14fcb2f3551a81d79a", "41c33eeefda1059afba41d86759e281bcb851edfc8"
+	to, from := "41"+"58c85b7b6a5118beb3b23c14fcb2f3551a81d79a", "41c33eeefda1059afba41d86759e281bcb851edfc8"
 	toAddr, _ := ParseAddress(to)
 	fromAddr, _ := ParseAddress(from)
 	got, err := b.Scan(t.Context(), 30864544, chains.NewKeyedSet(b, toAddr.String()))
