@@ -508,7 +508,11 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 			due = decimal.Zero
 		}
 		uri, wallet := h.paymentURI(inv, m) // asks for what is still due
-		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: n.Name, Address: m.Address,
+		network := n.Name
+		if a, err := h.gw.Assets().Get(m.Asset); err == nil && !a.Native && n.Family == asset.FamilyTron {
+			network += " (TRC20)" // the name Tron wallets and exchanges give the token standard
+		}
+		v.Methods = append(v.Methods, methodView{Code: m.Asset, Currency: m.Currency, NetworkName: network, Address: m.Address,
 			AddressRows: max(1, (len(m.Address)+addressColumns-1)/addressColumns), Rate: lockedRate(m, inv.Currency),
 			Due: due.String(), Paid: m.AmountPaid.String(), URI: uri, Wallet: wallet,
 			URL:      inv.ID + "?method=" + url.QueryEscape(m.Asset),

@@ -117,7 +117,7 @@ func TestCheckoutPage(t *testing.T) {
 	tron := methods[1].(map[string]any)
 	_, _, html = a.page("/checkout/"+id+"?method=USDT_TRON", "")
 	if _, link := attr(html, "wallet", "href"); !strings.Contains(html, tron["address"].(string)) ||
-		!strings.Contains(html, "USDT on Tron") || tron["payment_uri"] != "" || strings.Contains(html, "<svg") || link {
+		!strings.Contains(html, "USDT on Tron (TRC20)") || tron["payment_uri"] != "" || strings.Contains(html, "<svg") || link {
 		t.Fatalf("USDT_TRON page wrong")
 	}
 	// Another language.
