@@ -78,6 +78,14 @@
 //	                            headers for the node and its websocket, "Name: value; Name2: value2"
 //	KASSA_TEST_TOKEN_<CURRENCY>_<NETWORK>  test-mode token contract, e.g. ..._USDT_ETHEREUM
 //
+// Tron:
+//
+//	KASSA_TRON_URL              live-mode full node's HTTP API (https://api.trongrid.io)
+//	KASSA_TEST_TRON_URL         test-mode one (https://nile.trongrid.io); its USDT is
+//	                            KASSA_TEST_TOKEN_USDT_TRON=TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf
+//	KASSA_TRON_API_KEY, KASSA_TEST_TRON_API_KEY  sent as TRON-PRO-API-KEY (TronGrid)
+//	KASSA_TRON_TIMEOUT, KASSA_TEST_TRON_TIMEOUT  bound of one request (default 20s)
+//
 // The rest:
 //
 //	KASSA_CONFIRMATIONS_<NETWORK>          confirmations of every asset of a network

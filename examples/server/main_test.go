@@ -298,6 +298,12 @@ func TestSettings_RefusedAtStart(t *testing.T) {
 		{map[string]string{"KASSA_LTC_RPC_URL": btc, "KASSA_LTC_NETWORK": "regtest", "KASSA_LTC_RPC_HEADERS": "s3cret"}, "KASSA_LTC_RPC_HEADERS", `not "Name: value"`},
 		{map[string]string{"KASSA_TEST_EVM_RPC_HEADERS_ETHEREUM": "Bearer s3cret"}, "KASSA_TEST_EVM_RPC_HEADERS_ETHEREUM", `not "Name: value"`},
 		{map[string]string{"KASSA_EVM_RPC_HEADERS_BASE": "X-Api-Key: s3cret"}, "KASSA_EVM_RPC_HEADERS_BASE", "KASSA_EVM_RPC_BASE is not"},
+		// Tron.
+		{map[string]string{"KASSA_TEST_TRON_URL": "ws://127.0.0.1:1"}, "KASSA_TEST_TRON_URL", "http(s) API base"},
+		{map[string]string{"KASSA_TEST_TRON_API_KEY": "s3cret"}, "KASSA_TEST_TRON_API_KEY", "KASSA_TEST_TRON_URL is not"},
+		{map[string]string{"KASSA_TRON_TIMEOUT": "20s"}, "KASSA_TRON_TIMEOUT", "KASSA_TRON_URL is not"},
+		{map[string]string{"KASSA_TEST_TRON_URL": btc, "KASSA_TEST_TRON_TIMEOUT": "fast"}, "KASSA_TEST_TRON_TIMEOUT", "positive duration"},
+		{map[string]string{"KASSA_TRON_URL": "https://api.trongrid.io"}, "KASSA_MNEMONIC_FILE", "live-mode chain (KASSA_TRON_URL)"},
 		// Esplora.
 		{map[string]string{"KASSA_BTC_RPC_URL": btc, "KASSA_BTC_ESPLORA_URL": "https://mempool.space/api"}, "KASSA_BTC_RPC_URL", "is set with KASSA_BTC_ESPLORA_URL"},
 		{map[string]string{"KASSA_LTC_RPC_URL": btc, "KASSA_LTC_ESPLORA_URL": "https://litecoinspace.org/api"}, "KASSA_LTC_RPC_URL", "is set with KASSA_LTC_ESPLORA_URL"},

@@ -25,6 +25,7 @@ import (
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/chains/sim"
+	"github.com/kassapay/kassa/chains/tron"
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
@@ -63,6 +64,7 @@ type settings struct {
 	reg            *asset.Registry
 	btc, ltc       *nodeSettings // nil: not configured
 	evm            []evmSettings
+	tron           []tronSettings
 	sim            bool
 	keyring        *keys.Keyring
 	publicMnemonic bool // the keyring is the public test mnemonic's
@@ -107,6 +109,15 @@ type evmSettings struct {
 	mode      asset.Mode
 	url, push string
 	headers   http.Header
+}
+
+// tronSettings are one Tron full node's (java-tron's HTTP API, or TronGrid).
+type tronSettings struct {
+	name    string // its variable, KASSA_TRON_URL
+	mode    asset.Mode
+	url     string
+	apiKey  string
+	timeout time.Duration
 }
 
 type utxoNetwork struct {
@@ -186,6 +197,15 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 			if e != nil {
 				s.evm = append(s.evm, *e)
 			}
+		}
+	}
+	for _, m := range []asset.Mode{asset.Live, asset.Test} {
+		tr, err := tronFromEnv(getenv, m)
+		if err != nil {
+			return nil, err
+		}
+		if tr != nil {
+			s.tron = append(s.tron, *tr)
 		}
 	}
 	switch v := getenv("KASSA_TEST_CHAINS"); v {
@@ -407,6 +427,37 @@ func evmFromEnv(getenv func(string) string, name string, n asset.NetworkID, m as
 	return e, nil
 }
 
+// tronFromEnv reads a Tron node's settings for mode m: KASSA_TRON_URL (live) or
+// KASSA_TEST_TRON_URL (test: Nile or Shasta), with the mode's _API_KEY (TronGrid's
+// TRON-PRO-API-KEY) and _TIMEOUT; nil when no URL is set.
+func tronFromEnv(getenv func(string) string, m asset.Mode) (*tronSettings, error) {
+	prefix := "KASSA_TRON"
+	if m == asset.Test {
+		prefix = "KASSA_TEST_TRON"
+	}
+	t := &tronSettings{name: prefix + "_URL", mode: m, url: getenv(prefix + "_URL"), apiKey: getenv(prefix + "_API_KEY")}
+	timeout := getenv(prefix + "_TIMEOUT")
+	if t.url == "" {
+		for _, v := range []string{prefix + "_API_KEY", prefix + "_TIMEOUT"} {
+			if getenv(v) != "" {
+				return nil, bad(v, "is set, but %s is not", t.name)
+			}
+		}
+		return nil, nil
+	}
+	if u, err := url.Parse(t.url); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, bad(t.name, "want the node's http(s) API base such as https://api.trongrid.io, got %s", redact(t.url))
+	}
+	if timeout != "" {
+		d, err := time.ParseDuration(timeout)
+		if err != nil || d <= 0 {
+			return nil, bad(prefix+"_TIMEOUT", "want a positive duration such as 20s, got %q", timeout)
+		}
+		t.timeout = d
+	}
+	return t, nil
+}
+
 // loadKeyring reads KASSA_MNEMONIC_FILE, with the address formats of the configured
 // test networks; without it, test mode runs on the public test mnemonic.
 func (s *settings) loadKeyring(getenv func(string) string) error {
@@ -429,6 +480,11 @@ func (s *settings) loadKeyring(getenv func(string) string) error {
 		for _, e := range s.evm {
 			if e.mode == asset.Live {
 				live = append(live, e.name)
+			}
+		}
+		for _, t := range s.tron {
+			if t.mode == asset.Live {
+				live = append(live, t.name)
 			}
 		}
 		if len(live) > 0 {
@@ -606,6 +662,14 @@ func (s *settings) gateway(ctx context.Context, log *slog.Logger) (*kassa.Gatewa
 		}
 		backends = append(backends, b)
 		closers = append(closers, b.Close)
+		served[b.Network()] = true
+	}
+	for _, t := range s.tron {
+		b, err := tron.New(ctx, tron.Config{Mode: t.mode, URL: t.url, APIKey: t.apiKey, Timeout: t.timeout, Assets: s.reg, Logger: log})
+		if err != nil {
+			return fail(&settingError{Var: t.name, Err: err})
+		}
+		backends = append(backends, b)
 		served[b.Network()] = true
 	}
 	if s.sim {
