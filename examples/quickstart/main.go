@@ -5,7 +5,9 @@
 //	go run ./examples/quickstart -smoke      buy once through HTTP, print what happened, exit
 //
 // It runs a Gateway on a SQLite file in test mode: ETH and USDT on an in-process
-// go-ethereum node (a real EVM node, JSON-RPC on 127.0.0.1), BTC on the sim chain.
+// go-ethereum node (a real EVM node, JSON-RPC on 127.0.0.1), TRX and USDT-TRC20 on an
+// in-process Tron devnet (java-tron's HTTP API on 127.0.0.1, read by the real Tron
+// backend), BTC on the sim chain.
 // The shop has a product page with a "Pay with crypto" button that opens Kassa's hosted
 // checkout page, whose "Pay with test funds" button pays from the devnet; a webhook
 // receiver that verifies every signature and logs the events; and the whole API under
@@ -38,6 +40,8 @@ import (
 	"github.com/kassapay/kassa/chains/evm"
 	"github.com/kassapay/kassa/chains/evm/evmdevnet"
 	"github.com/kassapay/kassa/chains/sim"
+	"github.com/kassapay/kassa/chains/tron"
+	"github.com/kassapay/kassa/chains/tron/trondevnet"
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/rates"
 	"github.com/kassapay/kassa/webhook"
@@ -95,6 +99,25 @@ func (d devnetChain) Mine(n int) chains.BlockRef {
 	return tip
 }
 
+// tronChain is the Tron backend on the Tron devnet, able to pay like a test chain.
+type tronChain struct {
+	*tron.Backend
+	node *trondevnet.Node
+}
+
+func (d tronChain) Pay(to, code string, amount *big.Int) string {
+	if code == "TRX" {
+		return d.node.PayTRX(to, amount.Int64())
+	}
+	return d.node.PayToken(to, amount)
+}
+
+func (d tronChain) Mine(n int) chains.BlockRef {
+	d.node.Mine(n)
+	tip, _ := d.Tip(context.Background())
+	return tip
+}
+
 // run serves the demo until ctx ends. The devnet's helpers report a failure by
 // panicking (they are written for tests); Catch turns that back into an error.
 func run(ctx context.Context, cfg config) (err error) {
@@ -136,9 +159,21 @@ func serve(ctx context.Context, cfg config, tb *evmdevnet.Standalone) error {
 		return err
 	}
 	defer eth.Close()
+	cfg.log.Info("quickstart: starting the Tron devnet (java-tron's HTTP API, in process)")
+	tnode := trondevnet.Start(tb)
+	if err := reg.SetContract("USDT_TRON", asset.Test, tnode.Token.String()); err != nil {
+		return err
+	}
+	for _, code := range []string{"TRX", "USDT_TRON"} {
+		reg.SetConfirmations(code, 2) // nor for Tron's 19
+	}
+	trx, err := tron.New(ctx, tron.Config{Mode: asset.Test, URL: tnode.URL, Assets: reg, Logger: cfg.log})
+	if err != nil {
+		return err
+	}
 	btc := sim.New(chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test})
 	prices, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{
-		rates.Fixed{"BTC": decimal.NewFromInt(65000), "ETH": decimal.NewFromInt(3000)},
+		rates.Fixed{"BTC": decimal.NewFromInt(65000), "ETH": decimal.NewFromInt(3000), "TRX": decimal.RequireFromString("0.25")},
 	}, Logger: cfg.log})
 	if err != nil {
 		return err
@@ -146,7 +181,7 @@ func serve(ctx context.Context, cfg config, tb *evmdevnet.Standalone) error {
 	master := make([]byte, 32)
 	rand.Read(master)
 	g, err := kassa.New(kassa.Config{Mnemonic: demoMnemonic, DatabasePath: cfg.db, Logger: cfg.log, Assets: reg,
-		Chains: []chains.Backend{btc, devnetChain{Backend: eth, node: node}}, Rates: prices, MasterKey: master,
+		Chains: []chains.Backend{btc, devnetChain{Backend: eth, node: node}, tronChain{Backend: trx, node: tnode}}, Rates: prices, MasterKey: master,
 		PollInterval: 250 * time.Millisecond, Webhooks: webhook.Options{AllowPrivate: true}})
 	if err != nil {
 		return err
@@ -180,7 +215,7 @@ func serve(ctx context.Context, cfg config, tb *evmdevnet.Standalone) error {
 			done <- err
 		}
 	}()
-	fmt.Fprintf(cfg.out, "Kassa demo shop on %s (test mode: BTC on the sim chain, ETH and USDT on an in-process go-ethereum node)\n", base)
+	fmt.Fprintf(cfg.out, "Kassa demo shop on %s (test mode: BTC on the sim chain, ETH and USDT on an in-process go-ethereum node, TRX and USDT on an in-process Tron devnet)\n", base)
 	fmt.Fprintf(cfg.out, "  open %s/ and press \"Pay with crypto\", then \"Pay with test funds\"\n", base)
 	fmt.Fprintf(cfg.out, "  API %s/pay/v1 (OpenAPI at %s/pay/openapi.json); webhooks go to %s/webhooks\n", base, base, base)
 	if cfg.ready != nil {

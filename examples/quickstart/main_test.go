@@ -13,9 +13,10 @@ import (
 	"github.com/kassapay/kassa/invoice"
 )
 
-// TestQuickstartSmoke runs the demo shop as CI does (-smoke): a purchase through HTTP,
-// paid with test funds on the go-ethereum devnet, heard by the shop's webhook receiver.
-// Then it checks the books: one paid invoice, exactly 25 USDT available.
+// TestQuickstartSmoke runs the demo shop as CI does (-smoke): two purchases through
+// HTTP, paid with test funds on the go-ethereum devnet and on the Tron devnet, heard by
+// the shop's webhook receiver. Then it checks the books: two paid invoices, exactly 25
+// USDT available on each network.
 func TestQuickstartSmoke(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "q.db")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -23,7 +24,8 @@ func TestQuickstartSmoke(t *testing.T) {
 	if err := run(t.Context(), config{addr: "127.0.0.1:0", db: db, smoke: true, out: &out, log: log}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	for _, want := range []string{"open http://127.0.0.1:", "webhook invoice.paid (signature verified)", "stopped"} {
+	for _, want := range []string{"open http://127.0.0.1:", "webhook invoice.paid (signature verified)", "invoice paid on the go-ethereum devnet is paid",
+		"invoice paid on the Tron devnet is paid", "stopped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("output lacks %q:\n%s", want, out.String())
 		}
@@ -33,12 +35,14 @@ func TestQuickstartSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	b, err := g.Balance(t.Context(), asset.Test, "USDT_ETHEREUM")
-	if err != nil || b.Available.String() != "25" || !b.Pending.IsZero() {
-		t.Fatalf("balance: %+v, %v (want 25 available)", b, err)
+	for _, code := range []string{"USDT_ETHEREUM", "USDT_TRON"} {
+		b, err := g.Balance(t.Context(), asset.Test, code)
+		if err != nil || b.Available.String() != "25" || !b.Pending.IsZero() {
+			t.Fatalf("%s balance: %+v, %v (want 25 available)", code, b, err)
+		}
 	}
 	_, total, err := g.Invoices().List(t.Context(), invoice.ListParams{Mode: asset.Test, Status: invoice.StatusPaid})
-	if err != nil || total != 1 {
+	if err != nil || total != 2 {
 		t.Fatalf("paid invoices: %d, %v", total, err)
 	}
 }

@@ -54,7 +54,7 @@ func (s *shop) buy(w http.ResponseWriter, r *http.Request) {
 	order := fmt.Sprintf("ORD-%d", time.Now().UnixNano())
 	inv, err := s.g.Invoices().Create(r.Context(), asset.Test, invoice.CreateParams{
 		Amount: decimal.NewFromInt(25), Currency: "USD", OrderID: order, Description: "Kassa T-shirt",
-		AcceptedAssets: []string{"ETH", "USDT_ETHEREUM", "BTC"},
+		AcceptedAssets: []string{"ETH", "USDT_ETHEREUM", "USDT_TRON", "BTC"},
 		SuccessURL:     s.base + "/thanks?order=" + url.QueryEscape(order), CancelURL: s.base + "/",
 	})
 	if err != nil {
@@ -93,9 +93,24 @@ func (s *shop) webhook(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// smoke buys once through HTTP, as a customer and a browser would, and waits for the
-// shop's webhook receiver to hear that the invoice is paid.
+// smoke buys twice through HTTP, as a customer and a browser would: paid with USDT on
+// the go-ethereum devnet, then with USDT on the Tron devnet, and waits each time for
+// the shop's webhook receiver to hear that the invoice is paid.
 func smoke(ctx context.Context, base string, events <-chan string, out io.Writer) error {
+	for _, pay := range []struct{ method, warning, chain string }{
+		{"USDT_ETHEREUM", "Send only USDT on Ethereum", "the go-ethereum devnet"},
+		{"USDT_TRON", "Send only USDT on Tron (TRC20)", "the Tron devnet"},
+	} {
+		if err := buy(ctx, base, events, out, pay.method, pay.warning, pay.chain); err != nil {
+			return fmt.Errorf("%s: %w", pay.method, err)
+		}
+	}
+	return nil
+}
+
+// buy places an order, opens its checkout page on method, checks the page warns to
+// send that coin on its network only, and pays with test funds.
+func buy(ctx context.Context, base string, events <-chan string, out io.Writer, method, warning, chain string) error {
 	c := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.PostForm(base+"/buy", nil)
 	if err != nil {
@@ -107,17 +122,17 @@ func smoke(ctx context.Context, base string, events <-chan string, out io.Writer
 		return fmt.Errorf("buy: %d %s", res.StatusCode, page)
 	}
 	fmt.Fprintf(out, "customer: Pay with crypto -> %s\n", page)
-	res, err = c.Get(base + page + "?method=USDT_ETHEREUM")
+	res, err = c.Get(base + page + "?method=" + method)
 	if err != nil {
 		return err
 	}
 	html, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if !strings.Contains(string(html), "Send only USDT on Ethereum") {
-		return errors.New("the checkout page does not show the USDT method")
+	if !strings.Contains(strings.ReplaceAll(string(html), "<strong>Send only</strong>", "Send only"), warning) {
+		return fmt.Errorf("the checkout page does not say %q", warning)
 	}
-	fmt.Fprintln(out, "customer: Pay with test funds (25 USDT on the go-ethereum devnet)")
-	res, err = c.PostForm(base+page+"/test-pay", url.Values{"method": {"USDT_ETHEREUM"}})
+	fmt.Fprintf(out, "customer: Pay with test funds (25 USDT on %s)\n", chain)
+	res, err = c.PostForm(base+page+"/test-pay", url.Values{"method": {method}})
 	if err != nil {
 		return err
 	}
@@ -131,7 +146,7 @@ func smoke(ctx context.Context, base string, events <-chan string, out io.Writer
 		case typ := <-events:
 			fmt.Fprintf(out, "shop: webhook %s (signature verified)\n", typ)
 			if typ == "invoice.paid" {
-				fmt.Fprintln(out, "smoke: OK, the invoice is paid")
+				fmt.Fprintf(out, "smoke: OK, the invoice paid on %s is paid\n", chain)
 				return nil
 			}
 		case <-timeout:

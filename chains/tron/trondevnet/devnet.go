@@ -54,10 +54,11 @@ const (
 // Sun is 10^6 sun: one TRX.
 const Sun = 1_000_000
 
-// TB is what Start needs of its caller: a *testing.T, or a *Standalone in a program.
+// TB is what Start needs of its caller: a *testing.T, or an evmdevnet.Standalone in a
+// program (the quickstart runs both devnets on one).
 type TB interface {
 	Helper()
-	Fatalf(format string, args ...any)
+	Fatal(args ...any)
 	Cleanup(func())
 }
 
@@ -150,7 +151,7 @@ func Start(t TB) *Node {
 	n.mine(1)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("trondevnet: %v", err)
+		t.Fatal("trondevnet: ", err)
 	}
 	n.srv = &httptest.Server{Listener: l, Config: &http.Server{Handler: n.handler(), ReadHeaderTimeout: 10 * time.Second}}
 	n.srv.Start()
