@@ -237,6 +237,12 @@ func (s *Service) start(ctx context.Context, n chains.NetworkRef, sw Sweeper, c 
 		return err
 	}
 	bal, err := sw.ConfirmedBalance(ctx, c.Address, c.Asset, a.Confirmations)
+	if errors.Is(err, ErrWaiting) {
+		// The node cannot say yet (Tron's state is known at the head and the
+		// solidified block only): the candidate stays, and the next pass asks again.
+		s.cfg.Logger.DebugContext(ctx, "treasury: balance not known yet", "network", n, "address", c.Address, "asset", a.Code, "reason", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

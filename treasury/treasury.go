@@ -147,7 +147,9 @@ type Sweeper interface {
 	FeeAsset() string
 	// HotAddress is where sweeps go.
 	HotAddress() string
-	// ConfirmedBalance is what addr holds of code at the given confirmations.
+	// ConfirmedBalance is what addr holds of code at the given confirmations;
+	// ErrWaiting when the node cannot tell yet (the candidate is looked at again by
+	// the next pass).
 	ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error)
 	// SweepWorth says whether sweeping units of code is worth its fee now
 	// (ErrNotWorth when the fee would be more than maxFeePercent of it).

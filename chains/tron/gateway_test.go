@@ -28,7 +28,7 @@ type env struct {
 	keys *keys.Keyring
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...kassatest.Option) *env {
 	t.Helper()
 	node, b, reg := devnetBackend(t)
 	for _, code := range []string{"TRX", "USDT_TRON"} {
@@ -40,8 +40,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kt := kassatest.New(t, kassatest.WithBackends(b), kassatest.WithKeyring(k), kassatest.WithAssets(reg),
-		kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")), kassatest.WithLogger(quiet))
+	kt := kassatest.New(t, append([]kassatest.Option{kassatest.WithBackends(b), kassatest.WithKeyring(k), kassatest.WithAssets(reg),
+		kassatest.WithDatabase(filepath.Join(t.TempDir(), "kassa.db")), kassatest.WithLogger(quiet)}, opts...)...)
 	return &env{t: t, node: node, kt: kt, g: kt.Gateway, reg: reg, keys: k}
 }
 

@@ -33,6 +33,9 @@ type WalletConfig struct {
 	// Follow hands a payout's transaction just signed to the running watcher, before
 	// it is broadcast (chains.WalletConfig.Follow).
 	Follow func(t chains.Sent)
+	// Book books what a sweep, a top-up or a failed payout burnt, in the wallet's
+	// transaction (chains.WalletConfig.Book); nil books nothing.
+	Book func(ctx context.Context, tx chains.WalletTx, f chains.FeeSpent) error
 	// MaxFeeLimit bounds the fee_limit of a token transfer, in sun: the most its
 	// energy may burn. Default 100 TRX; a transfer whose estimated energy costs more
 	// is refused (ErrFeeLimit) rather than sent.
@@ -220,15 +223,19 @@ func appendVarintLen(n int) []byte {
 
 // plan is a transfer priced and ready to sign.
 type plan struct {
-	raw      Raw
-	maxFee   *big.Int // the most it may burn, in sun
-	feeLimit int64
+	raw    Raw
+	maxFee *big.Int // the most it may burn, in sun
+	// bandwidthFee is the part of maxFee its bytes may burn, energyFee the part its
+	// energy may (a token transfer; 0 when the account's own energy covers it, though
+	// its fee limit is then a nominal getEnergyFee).
+	bandwidthFee, energyFee int64
 }
 
-// plan prices a transfer of amount of code from the hot wallet to to, and builds its
-// raw_data on the node's head block.
-func (w *Wallet) plan(ctx context.Context, code string, to Address, amount *big.Int) (plan, error) {
-	owner, err := ParseAddress(w.hot.Encoded)
+// plan prices a transfer of amount of code from the address from to to, and builds
+// its raw_data on the node's head block. feeLimit, when positive, is a token
+// transfer's fee limit instead of the one the energy estimate gives.
+func (w *Wallet) plan(ctx context.Context, from keys.Address, code string, to Address, amount *big.Int, feeLimit int64) (plan, error) {
+	owner, err := ParseAddress(from.Encoded)
 	if err != nil {
 		return plan{}, err
 	}
@@ -254,7 +261,7 @@ func (w *Wallet) plan(ctx context.Context, code string, to Address, amount *big.
 	if err != nil {
 		return plan{}, err
 	}
-	var fee int64
+	var fee, energyFee int64
 	if code == w.cfg.Backend.native {
 		if !amount.IsInt64() {
 			return plan{}, fmt.Errorf("%w: amount too large", ErrBadSpec)
@@ -278,6 +285,10 @@ func (w *Wallet) plan(ctx context.Context, code string, to Address, amount *big.
 		}
 		energy = energy * (100 + w.cfg.EnergyMargin) / 100
 		r.FeeLimit = max(0, energy-own.energy) * p.energyFee
+		energyFee = r.FeeLimit
+		if feeLimit > 0 {
+			r.FeeLimit = feeLimit
+		}
 		if r.FeeLimit > w.cfg.MaxFeeLimit {
 			return plan{}, fmt.Errorf("%w: %d sun, the bound is %d", ErrFeeLimit, r.FeeLimit, w.cfg.MaxFeeLimit)
 		}
@@ -294,12 +305,14 @@ func (w *Wallet) plan(ctx context.Context, code string, to Address, amount *big.
 	if err != nil {
 		return plan{}, err
 	}
+	var bwFee int64
 	if bw := bandwidthOf(len(raw)); fee < p.activationFee || code != w.cfg.Backend.native {
+		// An activating transfer's bytes are paid by getCreateAccountFee instead.
 		if own.bandwidth < bw {
-			fee += bw * p.transactionFee
+			bwFee = bw * p.transactionFee
 		}
 	}
-	return plan{raw: r, maxFee: big.NewInt(fee), feeLimit: r.FeeLimit}, nil
+	return plan{raw: r, maxFee: big.NewInt(fee + bwFee), bandwidthFee: bwFee, energyFee: energyFee}, nil
 }
 
 func (w *Wallet) token(code string) (token, bool) {
@@ -328,7 +341,7 @@ func (w *Wallet) EstimateFee(ctx context.Context, code, to string, amount *big.I
 	if amount == nil || amount.Sign() <= 0 {
 		amount = big.NewInt(1)
 	}
-	pl, err := w.plan(ctx, code, dest, amount)
+	pl, err := w.plan(ctx, w.hot, code, dest, amount, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -351,43 +364,53 @@ func (w *Wallet) Send(ctx context.Context, spec chains.PayoutSpec) (chains.Accou
 	if to.String() == w.hot.Encoded {
 		return chains.AccountSend{}, fmt.Errorf("%w: the hot wallet cannot pay itself", ErrBadSpec)
 	}
-	s, found, err := w.latest(ctx, spec.ID)
+	return w.send(ctx, spec.ID, "payout", w.hot, spec.Asset, to, spec.Amount, 0)
+}
+
+// send signs (once per id), stores and broadcasts a transfer of amount of code from
+// the address from to to; later calls with the id broadcast the stored bytes again. A
+// payout's is followed from the storage transaction that stores it on
+// (chains.WalletConfig.Follow). feeLimit is as for plan.
+func (w *Wallet) send(ctx context.Context, id, kind string, from keys.Address, code string, to Address, amount *big.Int, feeLimit int64) (chains.AccountSend, error) {
+	s, found, err := w.latest(ctx, id)
 	if err != nil {
 		return chains.AccountSend{}, err
 	}
 	if !found {
-		pl, err := w.plan(ctx, spec.Asset, to, spec.Amount)
+		pl, err := w.plan(ctx, from, code, to, amount, feeLimit)
 		if err != nil {
 			return chains.AccountSend{}, err
 		}
-		signed, err := w.sign(spec, pl)
+		signed, err := w.sign(id, kind, from, code, amount, pl)
 		if err != nil {
 			return chains.AccountSend{}, err
 		}
 		err = w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 			s, found = signed, false // a rerun (PostgreSQL retries conflicts) starts afresh
-			if prev, ok, err := tx.LatestAccountSend(ctx, w.net, spec.ID); err != nil || ok {
+			if prev, ok, err := tx.LatestAccountSend(ctx, w.net, id); err != nil || ok {
 				s, found = prev, ok
 				return err
 			}
-			if err := tx.FollowTx(ctx, w.net, chains.Sent{TxID: s.TxID}); err != nil {
-				return err
+			if kind == "payout" {
+				if err := tx.FollowTx(ctx, w.net, chains.Sent{TxID: s.TxID}); err != nil {
+					return err
+				}
 			}
 			return tx.InsertAccountSend(ctx, s)
 		})
 		if err != nil {
 			return chains.AccountSend{}, err
 		}
-		if !found {
+		if !found && kind == "payout" {
 			w.cfg.Follow(chains.Sent{TxID: s.TxID})
 		}
 	}
 	return s, w.broadcast(ctx, s)
 }
 
-// sign signs pl as the send of spec.
-func (w *Wallet) sign(spec chains.PayoutSpec, pl plan) (chains.AccountSend, error) {
-	key, err := w.cfg.Keyring.SigningKey(asset.FamilyTron, w.net.Mode, w.hot.Branch, w.hot.Index)
+// sign signs pl, a transfer from the address from, as the send id.
+func (w *Wallet) sign(id, kind string, from keys.Address, code string, amount *big.Int, pl plan) (chains.AccountSend, error) {
+	key, err := w.cfg.Keyring.SigningKey(asset.FamilyTron, w.net.Mode, from.Branch, from.Index)
 	if err != nil {
 		return chains.AccountSend{}, err
 	}
@@ -395,14 +418,17 @@ func (w *Wallet) sign(spec chains.PayoutSpec, pl plan) (chains.AccountSend, erro
 	if err != nil {
 		return chains.AccountSend{}, err
 	}
-	id := TxID(raw)
-	sig := Sign(id, key)
-	if signer, err := Signer(id, sig); err != nil || signer != pl.raw.Owner {
-		return chains.AccountSend{}, fmt.Errorf("tron: the signature recovers %s, not the hot wallet %s: %v", signer, pl.raw.Owner, err)
+	txid := TxID(raw)
+	sig := Sign(txid, key)
+	if signer, err := Signer(txid, sig); err != nil || signer != pl.raw.Owner {
+		return chains.AccountSend{}, fmt.Errorf("tron: the signature recovers %s, not %s: %v", signer, pl.raw.Owner, err)
 	}
-	to, _ := ParseAddress(spec.To)
-	return chains.AccountSend{Network: w.net, SpecID: spec.ID, Kind: "payout", From: w.hot.Encoded, To: to.String(),
-		Asset: spec.Asset, Amount: new(big.Int).Set(spec.Amount), TxID: hex.EncodeToString(id[:]), Raw: Signed(raw, sig),
+	to := pl.raw.To
+	if pl.raw.Type == TriggerSmartContract {
+		to, _, _ = ParseTransferData(pl.raw.Data)
+	}
+	return chains.AccountSend{Network: w.net, SpecID: id, Kind: kind, From: from.Encoded, To: to.String(),
+		Asset: code, Amount: new(big.Int).Set(amount), TxID: hex.EncodeToString(txid[:]), Raw: Signed(raw, sig),
 		MaxFee: pl.maxFee, Status: chains.SendSigned, At: time.Now().UTC()}, nil
 }
 

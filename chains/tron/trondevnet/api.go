@@ -32,6 +32,7 @@ func (n *Node) handler() http.Handler {
 		})
 	}
 	route("/wallet/getnowblock", func(map[string]any) any { return n.blockJSON(n.head()) })
+	route("/walletsolidity/getnowblock", func(map[string]any) any { return n.blockJSON(n.blocks[n.solid()]) })
 	route("/wallet/getblockbynum", func(req map[string]any) any {
 		num, ok := integer(req["num"])
 		if !ok || num < 0 || num >= int64(len(n.blocks)) {
@@ -51,9 +52,9 @@ func (n *Node) handler() http.Handler {
 		}
 		return out
 	})
-	route("/wallet/gettransactioninfobyid", func(req map[string]any) any {
+	infoByID := func(req map[string]any, top int64) any {
 		id, _ := req["value"].(string)
-		for _, b := range n.blocks {
+		for _, b := range n.blocks[:top+1] {
 			for i, t := range b.txs {
 				if t.id == id {
 					return n.infoJSON(b, i)
@@ -61,7 +62,9 @@ func (n *Node) handler() http.Handler {
 			}
 		}
 		return map[string]any{}
-	})
+	}
+	route("/wallet/gettransactioninfobyid", func(req map[string]any) any { return infoByID(req, n.head().number) })
+	route("/walletsolidity/gettransactioninfobyid", func(req map[string]any) any { return infoByID(req, n.solid()) })
 	route("/wallet/getchainparameters", func(map[string]any) any {
 		return map[string]any{"chainParameter": []any{
 			map[string]any{"key": "getMaintenanceTimeInterval", "value": 21600000},
@@ -73,10 +76,10 @@ func (n *Node) handler() http.Handler {
 			map[string]any{"key": "getAllowTvmConstantinople", "value": 1},
 		}}
 	})
-	route("/wallet/getaccount", func(req map[string]any) any {
+	account := func(req map[string]any, st map[tron.Address]*account) any {
 		a, ok := address(req["address"])
-		acc := n.state[a]
-		if !ok || acc == nil {
+		acc := st[a]
+		if !ok || acc == nil || !acc.activated {
 			return map[string]any{}
 		}
 		out := map[string]any{"address": a.Hex(), "create_time": n.start.UnixMilli()}
@@ -84,11 +87,13 @@ func (n *Node) handler() http.Handler {
 			out["balance"] = acc.trx
 		}
 		return out
-	})
+	}
+	route("/wallet/getaccount", func(req map[string]any) any { return account(req, n.state) })
+	route("/walletsolidity/getaccount", func(req map[string]any) any { return account(req, n.stateAt(n.solid())) })
 	route("/wallet/getaccountresource", func(req map[string]any) any {
 		a, ok := address(req["address"])
 		acc := n.state[a]
-		if !ok || acc == nil {
+		if !ok || acc == nil || !acc.activated {
 			return map[string]any{}
 		}
 		out := map[string]any{"freeNetLimit": FreeBandwidth, "TotalNetLimit": 43200000000, "TotalNetWeight": 26509541429,
@@ -101,7 +106,8 @@ func (n *Node) handler() http.Handler {
 		}
 		return out
 	})
-	route("/wallet/triggerconstantcontract", n.constantCall)
+	route("/wallet/triggerconstantcontract", func(req map[string]any) any { return n.constantCall(req, n.state) })
+	route("/walletsolidity/triggerconstantcontract", func(req map[string]any) any { return n.constantCall(req, n.stateAt(n.solid())) })
 	route("/wallet/broadcasthex", n.broadcast)
 	return mux
 }
@@ -226,7 +232,7 @@ func (n *Node) infoJSON(b *block, i int) map[string]any {
 
 // constantCall answers triggerconstantcontract for the token's transfer and
 // balanceOf: what the call would return and cost now, without a transaction.
-func (n *Node) constantCall(req map[string]any) any {
+func (n *Node) constantCall(req map[string]any, state map[tron.Address]*account) any {
 	owner, _ := address(req["owner_address"])
 	contract, ok := address(req["contract_address"])
 	selector, _ := req["function_selector"].(string)
@@ -243,7 +249,7 @@ func (n *Node) constantCall(req map[string]any) any {
 			break
 		}
 		bal := new(big.Int)
-		if acc := n.state[tron.AddressFromEVM([20]byte(data[12:]))]; acc != nil && acc.tokens != nil {
+		if acc := state[tron.AddressFromEVM([20]byte(data[12:]))]; acc != nil && acc.tokens != nil {
 			bal = acc.tokens
 		}
 		return map[string]any{"result": okResult, "energy_used": 935, "constant_result": []string{fmt.Sprintf("%064x", bal)}}
@@ -252,13 +258,13 @@ func (n *Node) constantCall(req map[string]any) any {
 			break
 		}
 		to, amount := tron.AddressFromEVM([20]byte(data[12:32])), new(big.Int).SetBytes(data[32:])
-		acc := n.state[owner]
+		acc := state[owner]
 		if acc == nil || acc.tokens == nil || acc.tokens.Cmp(amount) < 0 {
 			return map[string]any{"result": map[string]any{"code": "CONTRACT_EXE_ERROR",
 				"message": hex.EncodeToString([]byte("REVERT opcode executed"))}, "energy_used": energyRevert}
 		}
 		energy := EnergyToNewHolder
-		if r := n.state[to]; r != nil && r.tokens != nil && r.tokens.Sign() > 0 {
+		if r := state[to]; r != nil && r.tokens != nil && r.tokens.Sign() > 0 {
 			energy = EnergyToHolder
 		}
 		return map[string]any{"result": okResult, "energy_used": energy, "constant_result": []string{fmt.Sprintf("%064x", 1)}}
@@ -320,13 +326,13 @@ func (n *Node) broadcast(req map[string]any) any {
 	}
 	owner := n.state[raw.Owner]
 	switch {
-	case owner == nil:
+	case owner == nil || !owner.activated:
 		return refuse("CONTRACT_VALIDATE_ERROR", txid, "Validate TransferContract error, no OwnerAccount.")
 	case raw.Type == tron.TransferContract && owner.trx < raw.Amount:
 		return refuse("CONTRACT_VALIDATE_ERROR", txid, "Validate TransferContract error, balance is not sufficient.")
 	case raw.Type == tron.TransferContract && raw.To == raw.Owner:
 		return refuse("CONTRACT_VALIDATE_ERROR", txid, "Validate TransferContract error, Cannot transfer TRX to yourself.")
-	case raw.Type == tron.TriggerSmartContract && n.state[raw.To] == nil:
+	case raw.Type == tron.TriggerSmartContract && (n.state[raw.To] == nil || !n.state[raw.To].activated):
 		return refuse("CONTRACT_VALIDATE_ERROR", txid, "No contract or not a valid smart contract")
 	case owner.trx < int64(len(signed)+resultSize)*TransactionFee && owner.freeUsed+int64(len(signed)+resultSize) > FreeBandwidth:
 		return refuse("BANDWITH_ERROR", txid, "Account resource insufficient error.")

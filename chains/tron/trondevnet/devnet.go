@@ -98,12 +98,15 @@ type log struct {
 	amount   *big.Int
 }
 
-// account is an address's state.
+// account is an address's state. An address that only received tokens holds them
+// but is no account yet (activated is false): it cannot send, and the node does not
+// know it (getaccount answers {}), until TRX activates it.
 type account struct {
-	trx      int64
-	tokens   *big.Int
-	freeUsed int64
-	energy   int64 // delegated energy left
+	activated bool
+	trx       int64
+	tokens    *big.Int
+	freeUsed  int64
+	energy    int64 // delegated energy left
 }
 
 // Node is a running devnet.
@@ -128,6 +131,9 @@ type Node struct {
 	// Refuse, when set, answers every broadcast with this code instead (a test
 	// injecting a node's refusal).
 	refuse string
+	// solidDepth is how far below the head the solidified block is
+	// (/walletsolidity/*): 19 on Tron.
+	solidDepth int64
 }
 
 func keyOf(seed string) (*btcec.PrivateKey, tron.Address) {
@@ -140,7 +146,7 @@ func keyOf(seed string) (*btcec.PrivateKey, tron.Address) {
 // funded. It stops with t's cleanup.
 func Start(t TB) *Node {
 	t.Helper()
-	n := &Node{state: map[tron.Address]*account{}, delegate: map[tron.Address]int64{},
+	n := &Node{state: map[tron.Address]*account{}, delegate: map[tron.Address]int64{}, solidDepth: 19,
 		start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	h := sha256.Sum256([]byte("trondevnet token"))
 	n.Token = tron.AddressFromEVM([20]byte(h[:20]))
@@ -169,20 +175,26 @@ func blockID(number int64, h [32]byte) [32]byte {
 func (n *Node) genesis() map[tron.Address]*account {
 	_, poor := keyOf("trondevnet poor")
 	return map[tron.Address]*account{
-		n.Payer: {trx: 1_000_000_000 * Sun, tokens: big.NewInt(1_000_000_000 * Sun)},
-		poor:    {trx: 1_000 * Sun, tokens: new(big.Int)},
-		n.Token: {tokens: new(big.Int)},
+		n.Payer: {activated: true, trx: 1_000_000_000 * Sun, tokens: big.NewInt(1_000_000_000 * Sun)},
+		poor:    {activated: true, trx: 1_000 * Sun, tokens: new(big.Int)},
+		n.Token: {activated: true, tokens: new(big.Int)},
 	}
 }
 
 // replay recomputes the state and every block's results from genesis.
 func (n *Node) replay() {
+	n.state = n.stateAt(int64(len(n.blocks)) - 1)
+}
+
+// stateAt replays the blocks up to height h from genesis and returns the state they
+// make (recording each block's results on the way).
+func (n *Node) stateAt(h int64) map[tron.Address]*account {
 	st := n.genesis()
 	delegated := map[tron.Address]int64{}
 	for a, e := range n.delegate {
 		delegated[a] = e
 	}
-	for _, b := range n.blocks {
+	for _, b := range n.blocks[:max(0, h+1)] {
 		b.results = b.results[:0]
 		for _, t := range b.txs {
 			b.results = append(b.results, execute(st, delegated, n.Token, t))
@@ -191,7 +203,17 @@ func (n *Node) replay() {
 	for a, acc := range st {
 		acc.energy = delegated[a]
 	}
-	n.state = st
+	return st
+}
+
+// solid is the height of the solidified block. Callers hold mu.
+func (n *Node) solid() int64 { return max(0, n.head().number-n.solidDepth) }
+
+// SetSolidDepth sets how far below the head /walletsolidity/* answers (default 19).
+func (n *Node) SetSolidDepth(depth int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.solidDepth = int64(depth)
 }
 
 // bandwidth is the bytes a transaction uses: its serialized size and the result's.
@@ -200,7 +222,7 @@ func bandwidth(t *tx) int64 { return int64(len(t.signed)) + resultSize }
 // execute applies t to st and returns its outcome.
 func execute(st map[tron.Address]*account, energy map[tron.Address]int64, token tron.Address, t *tx) result {
 	owner := st[t.raw.Owner]
-	if owner == nil {
+	if owner == nil || !owner.activated {
 		return result{ret: "FAILED"}
 	}
 	r := result{ret: "SUCCESS", netUsage: bandwidth(t)}
@@ -217,6 +239,12 @@ func execute(st map[tron.Address]*account, energy map[tron.Address]int64, token 
 		if to == nil {
 			to = &account{tokens: new(big.Int)}
 			st[t.raw.To] = to
+		}
+		if !to.activated {
+			to.activated = true
+			if r.netFee == 0 {
+				owner.freeUsed -= r.netUsage // the activation's bandwidth is paid, not free
+			}
 			r.netFee, r.netUsage = CreateAccountFee, 0
 			r.fee = ActivationFee
 		}
