@@ -20,9 +20,9 @@ import (
 // TreasuryOptions tune the treasury pass (package treasury).
 type TreasuryOptions struct {
 	// NoSweep turns the sweep pass off. It is on by default: confirmed deposits on
-	// EVM networks move to the network's hot wallet, where payouts and refunds leave
-	// from. Without it, fund the hot wallet (keys.Change index 0 of the EVM account)
-	// yourself.
+	// EVM networks and Tron move to the network's hot wallet, where payouts and
+	// refunds leave from. Without it, fund the hot wallet (keys.Change index 0 of the
+	// network's account) yourself.
 	NoSweep bool
 	// Thresholds: an address's balance of an asset is swept once it reaches this
 	// (default: the asset's minimum payout).
@@ -30,7 +30,7 @@ type TreasuryOptions struct {
 	// MaxFeePercent: a native-coin sweep costing more than this share of it in fees
 	// waits for more deposits (default 5).
 	MaxFeePercent int64
-	// Cold forwards, per EVM network and mode, what the hot wallet holds above its
+	// Cold forwards, per EVM or Tron network and mode, what the hot wallet holds above its
 	// ceilings to a cold wallet, as payouts of the merchant's own (no code; checked at
 	// start: the address must be of the network and not one of ours). Needs Sweep.
 	Cold map[chains.NetworkRef]treasury.Cold
@@ -40,7 +40,8 @@ type TreasuryOptions struct {
 // turned it off.
 func (g *Gateway) Treasury() *treasury.Service { return g.treasury }
 
-// newTreasury builds the sweep pass on the EVM wallets (nil when it is off).
+// newTreasury builds the sweep pass on the wallets that sweep: EVM and Tron (nil when
+// it is off).
 func (g *Gateway) newTreasury(cfg Config) error {
 	if cfg.Treasury.NoSweep {
 		if len(cfg.Treasury.Cold) > 0 || len(cfg.Treasury.Thresholds) > 0 {
@@ -58,7 +59,7 @@ func (g *Gateway) newTreasury(cfg Config) error {
 	}
 	sweepers := map[chains.NetworkRef]treasury.Sweeper{}
 	for n, w := range g.wallets {
-		if sw, ok := w.(treasury.Sweeper); ok { // chains/evm's
+		if sw, ok := w.(treasury.Sweeper); ok { // chains/evm's and chains/tron's
 			sweepers[n] = sw
 		}
 	}
@@ -66,7 +67,11 @@ func (g *Gateway) newTreasury(cfg Config) error {
 	for n, c := range cfg.Treasury.Cold {
 		w, ok := g.wallets[n]
 		if _, sweeps := sweepers[n]; !ok || !sweeps {
-			return fmt.Errorf("kassa: Treasury.Cold: %s has no EVM wallet that sweeps", n)
+			return fmt.Errorf("kassa: Treasury.Cold: %s has no wallet that sweeps (EVM networks and Tron have)", n)
+		}
+		net, err := g.assets.Network(n.ID)
+		if err != nil {
+			return fmt.Errorf("kassa: Treasury.Cold: %w", err)
 		}
 		addr, err := w.CanonicalAddress(c.Address)
 		if err != nil {
@@ -74,7 +79,7 @@ func (g *Gateway) newTreasury(cfg Config) error {
 		}
 		var own bool
 		if err := g.store.View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
-			_, found, err := tx.LookupAddress(ctx, asset.FamilyEVM, n.Mode, addr)
+			_, found, err := tx.LookupAddress(ctx, net.Family, n.Mode, addr)
 			own = found
 			return err
 		}); err != nil {
