@@ -470,3 +470,23 @@ func mustParse(s string) tron.Address {
 	}
 	return a
 }
+
+// Transaction returns the signed bytes of txid as the devnet took them (broadcast, or
+// built by its payer), mined or waiting.
+func (n *Node) Transaction(txid string) ([]byte, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, t := range n.pool {
+		if t.id == txid {
+			return t.signed, true
+		}
+	}
+	for _, b := range n.blocks {
+		for _, t := range b.txs {
+			if t.id == txid {
+				return t.signed, true
+			}
+		}
+	}
+	return nil, false
+}
