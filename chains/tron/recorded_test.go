@@ -222,3 +222,43 @@ func TestMatchLogs_RecordedInfos(t *testing.T) {
 		t.Fatalf("a free transfer's fee read as %d", fee)
 	}
 }
+
+// FuzzScanAnswers: whatever a node answers for a block and its infos (seeded with the
+// recorded ones), decoding and matching never panic, and whatever is matched is a
+// positive amount to a Tron address.
+func FuzzScanAnswers(f *testing.F) {
+	var rec struct {
+		Block []json.RawMessage `json:"block"`
+	}
+	nile, _ := os.ReadFile(filepath.Join("testdata", "node", "nile_getblockbylatestnum_33801077.json"))
+	_ = json.Unmarshal(nile, &rec)
+	info, _ := os.ReadFile(filepath.Join("testdata", "node", "mainnet_txinfo_trc20_usdt_success.json"))
+	mainnet, _ := os.ReadFile(filepath.Join("testdata", "node", "mainnet_getblock_30864544_truncated.json"))
+	for _, b := range rec.Block {
+		f.Add([]byte(b), append(append([]byte("["), info...), ']'))
+	}
+	f.Add(mainnet, []byte(`[{"id":"x","blockNumber":30864544,"receipt":{"result":"SUCCESS"},"log":[{"address":"a614f803b6fd780986a42c78ec9c7f77e6ded13c","topics":["ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef","","0000000000000000000000004158c85b7b6a5118beb3b23c14fcb2f3551a81d7"],"data":"zz"}]}]`))
+	usdt, _ := ParseAddress("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+	b := &Backend{native: "TRX", tokens: map[[20]byte]token{usdt.EVM(): {code: "USDT_TRON", contract: usdt}}}
+	everyone := func(a [20]byte) (string, bool) { return AddressFromEVM(a).String(), true }
+	f.Fuzz(func(t *testing.T, blockJSON, infosJSON []byte) {
+		var blk nodeBlock
+		var infos []txInfo
+		if json.Unmarshal(blockJSON, &blk) != nil || json.Unmarshal(infosJSON, &infos) != nil {
+			return
+		}
+		ref, err := blk.ref()
+		if err != nil {
+			return
+		}
+		got := b.matchNative(&blk, ref, everyone)
+		if _, err := infosOf(&blk, infos); err == nil {
+			got = append(got, b.matchLogs(infos, ref, everyone)...)
+		}
+		for _, tr := range got {
+			if tr.Amount == nil || tr.Amount.Sign() <= 0 || !strings.HasPrefix(tr.To, "T") {
+				t.Fatalf("matched %+v", tr)
+			}
+		}
+	})
+}

@@ -25,6 +25,7 @@ var fuzzTargets = []struct {
 	{"github.com/kassapay/kassa/chains/evm", "FuzzValidateAddress", "EVM addresses", 0.25},
 	{"github.com/kassapay/kassa/chains/bitcoin", "FuzzDecodePSBT", "PSBTs submitted back by a signer", 0.25},
 	{"github.com/kassapay/kassa/chains/tron", "FuzzUnmarshalRaw", "Tron raw_data built by a node", 0.25},
+	{"github.com/kassapay/kassa/chains/tron", "FuzzScanAnswers", "a Tron node's blocks and transaction infos", 0.25},
 	{"github.com/kassapay/kassa/webhook", "FuzzVerify", "webhook signature verification", 0.5},
 	{"github.com/kassapay/kassa/httphandler", "FuzzDecode", "JSON request bodies", 0.5},
 	{"github.com/kassapay/kassa/httphandler", "FuzzAPI", "whole API: bodies, queries, content types, signature headers", 0.05},
