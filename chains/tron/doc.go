@@ -1,22 +1,28 @@
-// Package tron is Kassa's Tron backend, being built (issue 22). What exists so far is
-// the part every other piece stands on, proven offline:
+// Package tron is Kassa's Tron backend: TRX and TRC20 tokens (USDT, USDC) watched,
+// paid out and swept through a java-tron full node's HTTP API (TronGrid serves the
+// same), with the API key TronGrid wants in its TRON-PRO-API-KEY header.
 //
+//   - Backend (New) is a chains.Backend: blocks (wallet/getblockbynum) and, when they
+//     call a contract, their transactions' infos (wallet/gettransactioninfobyblocknum):
+//     TRX for a successful TransferContract, tokens for Transfer logs of transactions
+//     whose receipt says SUCCESS (a reverted or out-of-energy transfer never
+//     credits), matched by one map lookup each against the watched set keyed by the
+//     20 address bytes.
+//   - Wallet (Backend.NewWallet for the Gateway) pays TRX and TRC20 from the hot
+//     wallet and sweeps deposit addresses into it: raw_data built here (Raw.Marshal:
+//     protobuf with protowire and the field numbers of Tron's .proto files), signed
+//     (secp256k1, 65 bytes r||s||v over its SHA-256), stored, then broadcast
+//     (wallet/broadcasthex); fees from Tron's bandwidth and energy model.
 //   - addresses: base58check with version 0x41 (T...) and their 21-byte form, with
-//     typed errors for a wrong version, a bad checksum or the wrong length;
-//   - transactions: raw_data of a TRX transfer (TransferContract) and of a TRC20
-//     transfer (TriggerSmartContract calling transfer(address,uint256)) encoded as
-//     protobuf with protowire and the field numbers of Tron's published .proto files,
-//     decoded back strictly, its id (SHA-256 of raw_data) and its signature
-//     (secp256k1, 65 bytes r||s||v over the id, as java-tron reads it);
-//   - CheckNodeBuilt: a transaction a node built is checked before it is signed (its
-//     id, and the contract, signer, recipient, amount, call data and fee limit asked
+//     typed errors for a wrong version, a bad checksum or the wrong length.
+//   - CheckNodeBuilt checks a transaction a node built before it is signed (its id,
+//     and the contract, signer, recipient, amount, call data and fee limit asked
 //     for), since an untrusted node could swap the recipient.
 //
 // Every transaction shape is cross-checked by an independent implementation: the
-// vectors in testdata/vectors.json, which TestVectors_AreCurrent regenerates from this
-// package, are decoded by tronweb (npm) in testdata/tronweb/check.js, which compares
-// every field, recomputes the id and recovers the signer's address. .ci/run runs it.
-//
-// Not built yet: the watcher (blocks and TRC20 logs over the full-node HTTP API), the
-// payout wallet, sweeps with energy, and the Gateway wiring.
+// vectors in testdata/vectors.json (built by this package) and
+// testdata/wallet_vectors.json (payouts and sweeps the wallet signed on
+// trondevnet) are rebuilt and decoded by tronweb (npm) in testdata/tronweb/check.js,
+// which compares every byte, recomputes the id and recovers the signer's address.
+// .ci/run runs it. Answers of real nodes are in testdata/node (PROVENANCE.md).
 package tron
