@@ -50,7 +50,9 @@ type Transfer struct {
 	To     string   // the receiving address, in the backend's canonical form
 	Amount *big.Int // base units, positive
 	TxID   string
-	// Index is the output index (UTXO), the log index (tokens) or 0 (native EVM value).
+	// Index is the output index (UTXO); for tokens, the log's place among its
+	// transaction's logs (Tron) or Transfer logs of supported contracts (EVM); for a
+	// native EVM or TRX value, evm.NativeIndex or tron.NativeIndex.
 	Index uint32
 	// Block is the block the transfer is in; zero for a mempool transfer.
 	Block BlockRef

@@ -17,9 +17,9 @@ import (
 	"github.com/kassapay/kassa/chains"
 )
 
-// NativeIndex is the Transfer.Index of TRX transfers (a TRC20 transfer's is its place
-// among its transaction's Transfer logs of supported tokens: 0, 1, ...), so a
-// transaction that does both never gives two transfers one identity.
+// NativeIndex is the Transfer.Index of TRX transfers (a TRC20 transfer's is its log's
+// place among its transaction's logs: 0, 1, ...), so a transaction that does both
+// never gives two transfers one identity.
 const NativeIndex = math.MaxUint32
 
 // Config configures a Backend.
@@ -68,7 +68,8 @@ var (
 	_ chains.AssetServer   = (*Backend)(nil)
 )
 
-// New checks cfg and asks the node for its tip, so a wrong URL or key fails at start.
+// New checks cfg, the node's network (its block 0: mainnet's in live mode, another
+// in test mode) and its tip, so a wrong URL, key or network fails at start.
 func New(ctx context.Context, cfg Config) (*Backend, error) {
 	if cfg.Assets == nil {
 		return nil, errors.New("tron: Assets is required")
@@ -110,11 +111,30 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 	if b.native == "" {
 		return nil, errors.New("tron: the registry has no TRX")
 	}
+	var genesis nodeBlock
+	if err := b.call(ctx, "/wallet/getblockbynum", map[string]any{"num": 0}, &genesis); err != nil {
+		return nil, err
+	}
+	switch {
+	case genesis.BlockID == "":
+		return nil, fmt.Errorf("tron: the node at %s answers no block 0", b.base)
+	case cfg.Mode == asset.Live && genesis.BlockID != MainnetGenesis:
+		return nil, fmt.Errorf("tron: live mode needs a mainnet node; this one's block 0 is %s (Nile's is %s)", genesis.BlockID, NileGenesis)
+	case cfg.Mode == asset.Test && genesis.BlockID == MainnetGenesis:
+		return nil, errors.New("tron: test mode on a mainnet node: its TRX would be credited as test money and paid out as real")
+	}
 	if _, err := b.Tip(ctx); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
+
+// Block 0's ids: New checks the node's network with it (addresses look alike on
+// every Tron network).
+const (
+	MainnetGenesis = "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc"
+	NileGenesis    = "0000000000000000d698d4192c56cb6be724a558448e2684802de4d6cd8690dc"
+)
 
 // Network implements chains.Backend.
 func (b *Backend) Network() chains.NetworkRef { return b.net }
@@ -199,7 +219,11 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 		return chains.Block{}, fmt.Errorf("%w: tron: asked block %d, got %d", chains.ErrUnavailable, height, ref.Height)
 	}
 	lookup := lookupIn(watch)
-	out := chains.Block{Ref: ref, Transfers: b.matchNative(&blk, ref, lookup)}
+	native, err := b.matchNative(&blk, ref, lookup)
+	if err != nil {
+		return chains.Block{}, err
+	}
+	out := chains.Block{Ref: ref, Transfers: native}
 	ours := oursIn(&blk, watch)
 	if len(ours) == 0 && (len(b.tokens) == 0 || !callsContracts(&blk)) {
 		return out, nil
@@ -217,8 +241,14 @@ func (b *Backend) Scan(ctx context.Context, height uint64, watch chains.AddressS
 		if !ok {
 			return chains.Block{}, fmt.Errorf("%w: no info for %s", errStale, tx.TxID)
 		}
+		if len(tx.Ret) == 0 || len(tx.Raw.Contract) != 1 || info.Fee < 0 {
+			return chains.Block{}, fmt.Errorf("%w: tron: block %d reports no result or no single contract for %s, or a negative fee", chains.ErrUnavailable, ref.Height, tx.TxID)
+		}
+		// A contract call fails (REVERT, OUT_OF_ENERGY) with its fee burnt; a mined
+		// TransferContract has moved its TRX.
+		failed := tx.Raw.Contract[0].Type != "TransferContract" && (!tx.succeeded() || info.Result == "FAILED")
 		out.Transfers = append(out.Transfers, chains.Transfer{Out: true, TxID: tx.TxID, Index: chains.OutIndex, Block: ref,
-			Amount: big.NewInt(info.Fee), Failed: !tx.succeeded() || info.Result == "FAILED"})
+			Amount: big.NewInt(info.Fee), Failed: failed})
 	}
 	out.Transfers = append(out.Transfers, b.matchLogs(infos, ref, lookup)...)
 	return out, nil
@@ -236,12 +266,14 @@ func lookupIn(watch chains.AddressSet) func([20]byte) (string, bool) {
 	}
 }
 
-// matchNative returns the successful TRX transfers of the block to watched addresses.
-func (b *Backend) matchNative(blk *nodeBlock, ref chains.BlockRef, lookup func([20]byte) (string, bool)) []chains.Transfer {
+// matchNative returns the successful TRX transfers of the block to watched
+// addresses. A transfer to a watched address whose result the node does not report
+// (no ret) fails the scan: it would be neither credited nor refused.
+func (b *Backend) matchNative(blk *nodeBlock, ref chains.BlockRef, lookup func([20]byte) (string, bool)) ([]chains.Transfer, error) {
 	var out []chains.Transfer
 	for i := range blk.Transactions {
 		tx := &blk.Transactions[i]
-		if len(tx.Raw.Contract) != 1 || tx.Raw.Contract[0].Type != "TransferContract" || !tx.succeeded() {
+		if len(tx.Raw.Contract) != 1 || tx.Raw.Contract[0].Type != "TransferContract" {
 			continue
 		}
 		v := &tx.Raw.Contract[0].Parameter.Value
@@ -253,8 +285,11 @@ func (b *Backend) matchNative(blk *nodeBlock, ref chains.BlockRef, lookup func([
 		if !ok {
 			continue
 		}
+		if len(tx.Ret) == 0 {
+			return nil, fmt.Errorf("%w: tron: block %d reports no result for %s", chains.ErrUnavailable, ref.Height, tx.TxID)
+		}
 		amount, ok := new(big.Int).SetString(v.Amount.String(), 10)
-		if !ok || amount.Sign() <= 0 {
+		if !tx.succeeded() || !ok || amount.Sign() <= 0 {
 			continue
 		}
 		t := chains.Transfer{Asset: b.native, To: addr, Amount: amount, TxID: tx.TxID, Index: NativeIndex, Block: ref}
@@ -263,12 +298,13 @@ func (b *Backend) matchNative(blk *nodeBlock, ref chains.BlockRef, lookup func([
 		}
 		out = append(out, t)
 	}
-	return out
+	return out, nil
 }
 
 // matchLogs returns the Transfer logs of supported tokens to watched addresses in
-// transactions that succeeded. Each is indexed by its place among its transaction's
-// Transfer logs of supported tokens, which does not depend on the block.
+// transactions that succeeded. Each is indexed by its place among all its
+// transaction's logs, which the chain fixes: it depends neither on the block nor on
+// which tokens are configured.
 func (b *Backend) matchLogs(infos []txInfo, ref chains.BlockRef, lookup func([20]byte) (string, bool)) []chains.Transfer {
 	var out []chains.Transfer
 	for i := range infos {
@@ -276,8 +312,7 @@ func (b *Backend) matchLogs(infos []txInfo, ref chains.BlockRef, lookup func([20
 		if info.Result == "FAILED" || info.Receipt.Result != "SUCCESS" {
 			continue
 		}
-		var index uint32
-		for _, l := range info.Log {
+		for n, l := range info.Log {
 			c, ok := hex20(l.Address)
 			if !ok {
 				continue
@@ -286,8 +321,6 @@ func (b *Backend) matchLogs(infos []txInfo, ref chains.BlockRef, lookup func([20
 			if !ok || len(l.Topics) != 3 || l.Topics[0] != transferTopic || len(l.Data) != 64 {
 				continue
 			}
-			n := index
-			index++
 			to, ok := hex20(l.Topics[2])
 			if !ok {
 				continue
@@ -304,7 +337,7 @@ func (b *Backend) matchLogs(infos []txInfo, ref chains.BlockRef, lookup func([20
 			if amount.Sign() == 0 {
 				continue
 			}
-			t := chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: info.ID, Index: n, Block: ref}
+			t := chains.Transfer{Asset: tok.code, To: addr, Amount: amount, TxID: info.ID, Index: uint32(n), Block: ref}
 			if from, ok := hex20(l.Topics[1]); ok {
 				t.From = AddressFromEVM(from).String()
 			}

@@ -1,6 +1,7 @@
 package tron
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math/big"
@@ -64,7 +65,14 @@ func recordedNode(t *testing.T, blocks map[int64]json.RawMessage, infos map[int6
 	return srv.URL
 }
 
-// nileBlocks are the five consecutive Nile blocks of the recording, by number.
+// genesisAnswer is what getblockbynum 0 answers, reduced to the block id New checks
+// (the ids are the networks' real ones; the rest of the answer is left out).
+func genesisAnswer(id string) json.RawMessage {
+	return json.RawMessage(`{"blockID":"` + id + `","block_header":{"raw_data":{"timestamp":1529891469000}}}`)
+}
+
+// nileBlocks are the five consecutive Nile blocks of the recording, by number, and
+// Nile's block 0.
 func nileBlocks(t *testing.T) map[int64]json.RawMessage {
 	var rec struct {
 		Block []json.RawMessage `json:"block"`
@@ -83,6 +91,7 @@ func nileBlocks(t *testing.T) map[int64]json.RawMessage {
 	if len(out) != 5 {
 		t.Fatalf("the recording has %d blocks", len(out))
 	}
+	out[0] = genesisAnswer(NileGenesis)
 	return out
 }
 
@@ -151,7 +160,7 @@ func TestScan_RecordedNileBlocks(t *testing.T) {
 // credited to its watched recipient with the recorded amount and sender.
 func TestScan_RecordedMainnetTRXTransfer(t *testing.T) {
 	blk := recorded(t, "mainnet_getblock_30864544_truncated.json")
-	b := recordedBackend(t, asset.Live, asset.Default(), recordedNode(t, map[int64]json.RawMessage{30864544: blk}, nil))
+	b := recordedBackend(t, asset.Live, asset.Default(), recordedNode(t, map[int64]json.RawMessage{0: genesisAnswer(MainnetGenesis), 30864544: blk}, nil))
 	to, from := "41"+"58c85b7b6a5118beb3b23c14fcb2f3551a81d79a", "41c33eeefda1059afba41d86759e281bcb851edfc8"
 	toAddr, _ := ParseAddress(to)
 	fromAddr, _ := ParseAddress(from)
@@ -225,7 +234,7 @@ func TestMatchLogs_RecordedInfos(t *testing.T) {
 
 // FuzzScanAnswers: whatever a node answers for a block and its infos (seeded with the
 // recorded ones), decoding and matching never panic, and whatever is matched is a
-// positive amount to a Tron address.
+// positive amount of TRX (at NativeIndex) or of the watched token.
 func FuzzScanAnswers(f *testing.F) {
 	var rec struct {
 		Block []json.RawMessage `json:"block"`
@@ -251,14 +260,82 @@ func FuzzScanAnswers(f *testing.F) {
 		if err != nil {
 			return
 		}
-		got := b.matchNative(&blk, ref, everyone)
+		got, err := b.matchNative(&blk, ref, everyone)
+		if err != nil {
+			return
+		}
+		for _, tr := range got {
+			if tr.Asset != "TRX" || tr.Index != NativeIndex {
+				t.Fatalf("a TRX transfer matched as %+v", tr)
+			}
+		}
 		if _, err := infosOf(&blk, infos); err == nil {
 			got = append(got, b.matchLogs(infos, ref, everyone)...)
 		}
 		for _, tr := range got {
-			if tr.Amount == nil || tr.Amount.Sign() <= 0 || !strings.HasPrefix(tr.To, "T") {
+			if tr.Amount == nil || tr.Amount.Sign() <= 0 || (tr.Asset != "TRX" && tr.Asset != "USDT_TRON") {
 				t.Fatalf("matched %+v", tr)
 			}
 		}
 	})
+}
+
+// TestNew_RefusesANodeOfTheWrongNetwork: addresses look alike on every Tron network,
+// so New tells them by block 0: live mode wants mainnet's, test mode refuses it (its
+// TRX would be credited as test money), and a node with no block 0 is refused.
+func TestNew_RefusesANodeOfTheWrongNetwork(t *testing.T) {
+	for _, c := range []struct {
+		mode    asset.Mode
+		genesis json.RawMessage
+		ok      bool
+	}{
+		{asset.Live, genesisAnswer(MainnetGenesis), true},
+		{asset.Live, genesisAnswer(NileGenesis), false},
+		{asset.Test, genesisAnswer(NileGenesis), true},
+		{asset.Test, genesisAnswer(MainnetGenesis), false},
+		{asset.Test, json.RawMessage(`{}`), false},
+	} {
+		url := recordedNode(t, map[int64]json.RawMessage{0: c.genesis, 1: recorded(t, "mainnet_getblock_30864544_truncated.json")}, nil)
+		_, err := New(t.Context(), Config{Mode: c.mode, URL: url, Assets: asset.Default()})
+		if (err == nil) != c.ok {
+			t.Errorf("%s mode, block 0 %s: %v", c.mode, c.genesis, err)
+		}
+	}
+}
+
+// TestMatchLogs_IndexIsTheLogsPlaceInItsTransaction: a transaction whose USDT
+// Transfer comes after another token's (a swap) gives it index 1 whether or not that
+// other token is configured, so adding a token never renames a credited transfer.
+func TestMatchLogs_IndexIsTheLogsPlaceInItsTransaction(t *testing.T) {
+	var info txInfo
+	if err := json.Unmarshal(recorded(t, "mainnet_txinfo_trc20_usdt_success.json"), &info); err != nil {
+		t.Fatal(err)
+	}
+	usdc, _ := ParseAddress("TEkxiTehnzSmSe2XqrBj4w32RUN966rdz8")
+	usdt, _ := ParseAddress("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+	other := info.Log[0]
+	ev := usdc.EVM()
+	other.Address = hex.EncodeToString(ev[:])
+	info.Log = append([]struct {
+		Address string   `json:"address"`
+		Topics  []string `json:"topics"`
+		Data    string   `json:"data"`
+	}{other}, info.Log...)
+	to, _ := hex20(info.Log[1].Topics[2])
+	watch := lookupIn(chains.NewKeyedSet(&Backend{}, AddressFromEVM(to).String()))
+	for _, tokens := range []map[[20]byte]token{
+		{usdt.EVM(): {code: "USDT_TRON", contract: usdt}},
+		{usdt.EVM(): {code: "USDT_TRON", contract: usdt}, usdc.EVM(): {code: "USDC_TRON", contract: usdc}},
+	} {
+		b := &Backend{native: "TRX", tokens: tokens}
+		var usdtIndex []uint32
+		for _, tr := range b.matchLogs([]txInfo{info}, chains.BlockRef{}, watch) {
+			if tr.Asset == "USDT_TRON" {
+				usdtIndex = append(usdtIndex, tr.Index)
+			}
+		}
+		if len(usdtIndex) != 1 || usdtIndex[0] != 1 {
+			t.Fatalf("with %d tokens the USDT transfer has index %v, want [1]", len(tokens), usdtIndex)
+		}
+	}
 }

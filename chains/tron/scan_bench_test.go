@@ -98,7 +98,11 @@ func BenchmarkScanBlock(b *testing.B) {
 					b.Fatal(err)
 				}
 				lookup := lookupIn(set)
-				got := len(be.matchNative(blk, ref, lookup)) + len(be.matchLogs(infos, ref, lookup))
+				native, err := be.matchNative(blk, ref, lookup)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got := len(native) + len(be.matchLogs(infos, ref, lookup))
 				if got != 50 {
 					b.Fatalf("%d transfers, want 50", got)
 				}

@@ -113,17 +113,6 @@ func (w *Wallet) balance(ctx context.Context, api string, a Address, code string
 	return b, nil
 }
 
-// trxSweepFee is the most a TRX sweep from a deposit address burns: its bandwidth
-// (the hot wallet exists, so no activation), unless the address's free bandwidth
-// covers it.
-func (w *Wallet) trxSweepFee(ctx context.Context, from keys.Address, units *big.Int) (plan, error) {
-	hot, err := ParseAddress(w.hot.Encoded)
-	if err != nil {
-		return plan{}, err
-	}
-	return w.plan(ctx, from, w.cfg.Backend.native, hot, units, 0)
-}
-
 // worth refuses (ErrNotWorth) a fee above maxShare percent of units.
 func worth(fee, units *big.Int, maxShare int64) error {
 	if new(big.Int).Mul(fee, big.NewInt(100)).Cmp(new(big.Int).Mul(units, big.NewInt(maxShare))) > 0 {
@@ -151,13 +140,12 @@ func (w *Wallet) SweepWorth(ctx context.Context, code string, units *big.Int, ma
 // SweepStep takes the next step of sweep id, moving units of code from the deposit
 // address from to the hot wallet, and says where it stands. TRX goes in one
 // transfer, less its bandwidth fee. A token takes two steps unless the deposit
-// address has the energy and bandwidth it needs (delegated to it, say): the hot
-// wallet first sends it the TRX the transfer may burn (its fee limit and bandwidth;
-// activating the address if it has never held TRX), and once that is solidified the
-// address sends the tokens with all its TRX less the bandwidth as the fee limit.
-// Called again it sends again what is not mined, confirms what was sent and goes on,
-// never signing a step twice. Each transaction's fee is booked once it is solidified
-// (Confirm).
+// address is an account with the energy, bandwidth and TRX the transfer needs
+// (energy delegated to it, say): the hot wallet first sends it the TRX the transfer
+// may burn (activating the address if it has never held TRX), and once that is
+// solidified the address sends the tokens. Called again it confirms what was sent,
+// sends again what is not mined, and goes on, never signing a step twice. Each
+// transaction's fee is booked once it is solidified (Confirm).
 func (w *Wallet) SweepStep(ctx context.Context, id string, from keys.Address, code string, units *big.Int, maxShare int64) (SweepState, error) {
 	var st SweepState
 	if units == nil || units.Sign() <= 0 {
@@ -168,30 +156,41 @@ func (w *Wallet) SweepStep(ctx context.Context, id string, from keys.Address, co
 		return st, err
 	}
 	sweepID, gasID := "sweep:"+id, "gas:sweep:"+id
+	if g, ok, err := w.latest(ctx, gasID); err != nil {
+		return st, err
+	} else if ok {
+		st.GasTx, st.Gas = g.TxID, g.Amount
+		if g.Status != chains.SendConfirmed {
+			c, err := w.confirmOrResend(ctx, g)
+			if errors.Is(err, ErrNotMined) {
+				return st, nil // on its way: the tokens go once it is solidified
+			}
+			if err != nil {
+				return st, err
+			}
+			if c.Status != chains.SendConfirmed {
+				return st, fmt.Errorf("%w: top-up %s failed", ErrRejected, c.TxID)
+			}
+			g = c
+		}
+		st.Fee = feeOf(g)
+	}
 	s, found, err := w.latest(ctx, sweepID)
 	if err != nil {
 		return st, err
 	}
-	if !found && code == w.cfg.Backend.native {
-		pl, err := w.trxSweepFee(ctx, from, units)
-		if err != nil {
-			return st, err
-		}
-		if err := worth(pl.maxFee, units, maxShare); err != nil {
-			return st, err
-		}
-		value := new(big.Int).Sub(units, pl.maxFee)
-		if s, err = w.send(ctx, sweepID, "sweep", from, code, hot, value, 0); s.TxID == "" {
-			return st, err
-		}
-	}
-	if !found && code != w.cfg.Backend.native {
-		g, gasFound, err := w.latest(ctx, gasID)
-		if err != nil {
-			return st, err
-		}
-		if !gasFound {
-			need, err := w.plan(ctx, from, code, hot, units, 0)
+	if !found {
+		if code == w.cfg.Backend.native {
+			pl, err := w.plan(ctx, from, code, hot, units)
+			if err != nil {
+				return st, err
+			}
+			if err := worth(pl.maxFee, units, maxShare); err != nil {
+				return st, err
+			}
+			units = new(big.Int).Sub(units, pl.maxFee)
+		} else if st.GasTx == "" {
+			need, err := w.plan(ctx, from, code, hot, units)
 			if err != nil {
 				return st, err
 			}
@@ -206,53 +205,16 @@ func (w *Wallet) SweepStep(ctx context.Context, id string, from keys.Address, co
 			if burn := need.energyFee + need.bandwidthFee; !own.exists || trx.Int64() < burn {
 				return w.topUp(ctx, gasID, from, big.NewInt(max(burn, 1))) // a transfer activates an account
 			}
-		} else {
-			st.GasTx, st.Gas = g.TxID, g.Amount
-			if g.Status != chains.SendConfirmed {
-				c, err := w.Confirm(ctx, gasID)
-				if errors.Is(err, ErrNotMined) {
-					return st, nil // on its way: the tokens go once it is solidified
-				}
-				if err != nil {
-					return st, err
-				}
-				if c.Status != chains.SendConfirmed {
-					return st, fmt.Errorf("%w: top-up %s failed", ErrRejected, c.TxID)
-				}
-				g = c
-			}
-			st.Fee = new(big.Int).Set(g.Fee)
 		}
-		// The fee limit: the TRX the address holds, less what its bytes may burn.
-		trx, err := w.balance(ctx, "/wallet", mustAddress(from.Encoded), w.cfg.Backend.native)
-		if err != nil {
-			return st, err
+		s, err = w.send(ctx, sweepID, "sweep", from, code, hot, units)
+		if err != nil && (s.TxID == "" || !errors.Is(err, chains.ErrUnavailable)) {
+			return st, err // refused at once (the send is failed), or nothing signed
 		}
-		probe, err := w.plan(ctx, from, code, hot, units, 1)
-		if err != nil {
-			return st, err
-		}
-		limit := min(trx.Int64()-probe.bandwidthFee, w.cfg.MaxFeeLimit)
-		if limit <= 0 {
-			limit = 1 // the address's own energy pays it: a fee limit must be positive
-		}
-		if s, err = w.send(ctx, sweepID, "sweep", from, code, hot, units, limit); s.TxID == "" {
-			return st, err
-		}
+		st.TxID = s.TxID
+		return st, nil
 	}
 	st.TxID = s.TxID
-	if g, ok, _ := w.latest(ctx, gasID); ok {
-		st.GasTx, st.Gas = g.TxID, g.Amount
-		if g.Fee != nil {
-			st.Fee = new(big.Int).Set(g.Fee)
-		}
-	}
-	if found && s.Status != chains.SendConfirmed && s.Status != chains.SendFailed {
-		if err := w.broadcast(ctx, s); err != nil && !errors.Is(err, chains.ErrUnavailable) {
-			return st, err
-		}
-	}
-	c, err := w.Confirm(ctx, sweepID)
+	c, err := w.confirmOrResend(ctx, s)
 	if errors.Is(err, ErrNotMined) {
 		return st, nil
 	}
@@ -263,15 +225,35 @@ func (w *Wallet) SweepStep(ctx context.Context, id string, from keys.Address, co
 	if st.Fee == nil {
 		st.Fee = new(big.Int)
 	}
-	st.Fee.Add(st.Fee, c.Fee)
+	st.Fee.Add(st.Fee, feeOf(c))
 	return st, nil
+}
+
+// confirmOrResend confirms s on the solidified chain, and broadcasts it again while
+// it is not there (ErrNotMined).
+func (w *Wallet) confirmOrResend(ctx context.Context, s chains.AccountSend) (chains.AccountSend, error) {
+	c, err := w.Confirm(ctx, s.SpecID)
+	if errors.Is(err, ErrNotMined) {
+		if berr := w.broadcast(ctx, c, false); berr != nil {
+			w.cfg.Logger.WarnContext(ctx, "tron: sent again, not taken", "send", s.SpecID, "tx", s.TxID, "err", berr)
+		}
+	}
+	return c, err
+}
+
+// feeOf is what s burnt (0 when it burnt nothing, or never reached the chain).
+func feeOf(s chains.AccountSend) *big.Int {
+	if s.Fee == nil {
+		return new(big.Int)
+	}
+	return new(big.Int).Set(s.Fee)
 }
 
 // topUp sends amount of TRX from the hot wallet to the deposit address to, if the hot
 // wallet can pay it with its own fee (ErrHotWalletShort otherwise: nothing signed).
 func (w *Wallet) topUp(ctx context.Context, id string, to keys.Address, amount *big.Int) (SweepState, error) {
 	dest := mustAddress(to.Encoded)
-	pl, err := w.plan(ctx, w.hot, w.cfg.Backend.native, dest, amount, 0)
+	pl, err := w.plan(ctx, w.hot, w.cfg.Backend.native, dest, amount)
 	if err != nil {
 		return SweepState{}, err
 	}
@@ -282,7 +264,7 @@ func (w *Wallet) topUp(ctx context.Context, id string, to keys.Address, amount *
 	if need := new(big.Int).Add(amount, pl.maxFee); have.Cmp(need) < 0 {
 		return SweepState{}, fmt.Errorf("%w: it has %s sun, the top-up needs %s", ErrHotWalletShort, have, need)
 	}
-	s, err := w.send(ctx, id, "gas", w.hot, w.cfg.Backend.native, dest, amount, 0)
+	s, err := w.send(ctx, id, "gas", w.hot, w.cfg.Backend.native, dest, amount)
 	if s.TxID == "" {
 		return SweepState{}, err
 	}
@@ -302,8 +284,8 @@ func mustAddress(s string) Address {
 
 // Confirm checks the latest attempt of id against the solidified chain and records
 // the outcome: SendConfirmed, or SendFailed for a transaction that failed (a reverted
-// or out-of-energy call), with what it burnt, which is booked unless it is a
-// successful payout's (the payout books that with its hold). A transaction not
+// or out-of-energy call), with what it burnt, which is booked (a sweep's or a
+// top-up's: a payout's fee is booked by the payout, from the watcher's record). A transaction not
 // solidified is ErrNotMined, unless it expired without being mined: then it is
 // failed, with nothing burnt, and ErrExpired.
 func (w *Wallet) Confirm(ctx context.Context, id string) (chains.AccountSend, error) {
@@ -323,6 +305,9 @@ func (w *Wallet) Confirm(ctx context.Context, id string) (chains.AccountSend, er
 	}
 	if info.ID == "" {
 		return s, w.expired(ctx, s)
+	}
+	if info.Fee < 0 {
+		return s, fmt.Errorf("%w: tron: info of %s has fee %d", chains.ErrUnavailable, s.TxID, info.Fee)
 	}
 	s.Fee, s.Status = big.NewInt(info.Fee), chains.SendConfirmed
 	if info.Result == "FAILED" || (info.Receipt.Result != "" && info.Receipt.Result != "SUCCESS") {

@@ -121,3 +121,59 @@ func TestSweep_TRXAndUSDTDepositsReachTheHotWallet(t *testing.T) {
 		t.Fatalf("TRX available moved to %s", a)
 	}
 }
+
+// TestSweep_RefusedSweepFailsThenTheDepositIsSweptAgain: a node that refuses a TRX
+// sweep's first broadcast fails that sweep (its deposit given back, nothing burnt);
+// the next pass sweeps the deposit again, once.
+func TestSweep_RefusedSweepFailsThenTheDepositIsSweptAgain(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, kassatest.WithTreasury(kassa.TreasuryOptions{}))
+	e.node.SetSolidDepth(2)
+	inv := e.invoice("40", "TRX")
+	e.node.PayTRX(e.kt.Method(inv, "TRX").Address, 40*trondevnet.Sun)
+	e.node.RefuseBroadcasts("CONTRACT_VALIDATE_ERROR")
+	status := func() map[treasury.SweepStatus]int {
+		sw, err := e.g.Treasury().Sweeps(ctx, asset.Test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[treasury.SweepStatus]int{}
+		for _, s := range sw {
+			out[s.Status]++
+		}
+		return out
+	}
+	for i := 0; status()[treasury.SweepFailed] == 0; i++ {
+		if i == 20 {
+			t.Fatalf("no sweep failed in 20 blocks: %v", status())
+		}
+		e.mine(1)
+	}
+	e.node.RefuseBroadcasts("")
+	for i := 0; status()[treasury.SweepCompleted] == 0; i++ {
+		if i == 20 {
+			t.Fatalf("no sweep completed in 20 blocks: %v", status())
+		}
+		e.mine(1)
+	}
+	e.mine(3)
+	if got := status(); got[treasury.SweepCompleted] != 1 || got[treasury.SweepFailed] != 1 || len(got) != 2 {
+		t.Fatalf("sweeps %v, want one failed and one completed", got)
+	}
+	hot, _ := e.keys.Address(asset.FamilyTron, asset.Test, keys.Change, 0)
+	sw, _ := e.g.Treasury().Sweeps(ctx, asset.Test)
+	var fee decimal.Decimal
+	for _, s := range sw {
+		if s.Status == treasury.SweepCompleted {
+			fee = *s.Fee
+		}
+	}
+	// The sweep activated the hot wallet: 1.1 TRX burnt, the rest arrived once.
+	if got, want := e.node.TRX(must(tron.ParseAddress(hot.Encoded))), 40*trondevnet.Sun-e.units("TRX", fee.String()).Int64(); got != want || !fee.Equal(decimal.RequireFromString("1.1")) {
+		t.Fatalf("the hot wallet holds %d sun, want %d: 40 TRX less the sweep's fee %s", got, want, fee)
+	}
+	if a := e.kt.Balance("TRX").Available; !a.Equal(decimal.RequireFromString("38.9")) {
+		t.Fatalf("TRX available %s, want 40 less the fee", a)
+	}
+	e.kt.Verify()
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -18,11 +19,21 @@ import (
 
 // Wallet errors.
 var (
-	ErrBadSpec           = errors.New("tron: invalid payout")
-	ErrInsufficientFunds = errors.New("tron: insufficient funds in the hot wallet")
-	ErrRejected          = errors.New("tron: the node rejected the transaction")
-	ErrFeeLimit          = errors.New("tron: the energy the transfer needs costs more than the fee limit allows")
+	ErrBadSpec = errors.New("tron: invalid payout")
+	// ErrInsufficientFunds: the hot wallet does not hold what a payout needs now (the
+	// amount, or the TRX its fees may burn); nothing was signed. It is a
+	// chains.ErrWalletShort, so a Gateway that sweeps lets the payout wait for sweeps.
+	ErrInsufficientFunds error = shortError("tron: insufficient funds in the hot wallet")
+	ErrRejected                = errors.New("tron: the node rejected the transaction")
+	ErrFeeLimit                = errors.New("tron: the energy the transfer needs costs more than the fee limit allows")
+	// ErrReverts: the token transfer would revert (the sender lacks the tokens).
+	ErrReverts = errors.New("tron: the token transfer reverts")
 )
+
+type shortError string
+
+func (e shortError) Error() string        { return string(e) }
+func (e shortError) Is(target error) bool { return target == chains.ErrWalletShort }
 
 // WalletConfig configures a Wallet.
 type WalletConfig struct {
@@ -46,7 +57,9 @@ type WalletConfig struct {
 	// Expiration is how long a signed transaction stays valid (default 12 h; Tron
 	// allows at most 24 h): the stored bytes are broadcast again until then.
 	Expiration time.Duration
-	Logger     *slog.Logger
+	// Now is the clock of raw_data's timestamp (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Wallet signs and broadcasts TRX and TRC20 transfers from the hot wallet (branch 1,
@@ -65,6 +78,20 @@ type Wallet struct {
 	cfg WalletConfig
 	net chains.NetworkRef
 	hot keys.Address
+
+	mu        sync.Mutex
+	lastStamp int64 // the last raw_data timestamp given (stamp)
+}
+
+// stamp is a raw_data timestamp, in ms: the clock's, and above every one this wallet
+// gave before. Tron has no nonce: two transfers alike in everything else (the same
+// amount to the same address, on the same reference block) differ by it, so they
+// are two transactions, not one id.
+func (w *Wallet) stamp() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastStamp = max(w.cfg.Now().UnixMilli(), w.lastStamp+1)
+	return w.lastStamp
 }
 
 // NewWallet returns a wallet for the backend's network.
@@ -86,6 +113,9 @@ func NewWallet(cfg WalletConfig) (*Wallet, error) {
 	}
 	if cfg.Follow == nil {
 		cfg.Follow = func(chains.Sent) {}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -134,8 +164,10 @@ func (w *Wallet) params(ctx context.Context) (params, error) {
 			p.activationFee = kv.Value
 		}
 	}
-	if p.transactionFee <= 0 || p.energyFee <= 0 {
-		return params{}, fmt.Errorf("%w: tron: getchainparameters has no getTransactionFee or getEnergyFee", chains.ErrUnavailable)
+	const most = 1_000_000_000 // sun: far above any price Tron has had
+	if p.transactionFee <= 0 || p.energyFee <= 0 || p.transactionFee > most || p.energyFee > most ||
+		p.createAccountFee < 0 || p.createAccountFee > most || p.activationFee < 0 || p.activationFee > most {
+		return params{}, fmt.Errorf("%w: tron: getchainparameters: fees out of range (%+v)", chains.ErrUnavailable, p)
 	}
 	return p, nil
 }
@@ -185,22 +217,33 @@ func (w *Wallet) energy(ctx context.Context, owner, token, to Address, amount *b
 			Code    string `json:"code"`
 			Message string `json:"message"`
 		} `json:"result"`
-		EnergyUsed int64 `json:"energy_used"`
+		EnergyUsed  int64 `json:"energy_used"`
+		Transaction struct {
+			Ret []struct {
+				Ret string `json:"ret"`
+			} `json:"ret"`
+		} `json:"transaction"`
 	}
 	if err := w.cfg.Backend.call(ctx, "/wallet/triggerconstantcontract", map[string]any{"owner_address": owner.Hex(),
 		"contract_address": token.Hex(), "function_selector": "transfer(address,uint256)",
 		"parameter": hex.EncodeToString(data[4:])}, &out); err != nil {
 		return 0, err
 	}
+	msg := out.Result.Message
+	if b, err := hex.DecodeString(msg); err == nil {
+		msg = string(b)
+	}
+	// java-tron answers a call that reverts with result true, the transaction's ret
+	// FAILED and a message ("REVERT opcode executed"); some versions with result false.
+	reverted := len(out.Transaction.Ret) > 0 && out.Transaction.Ret[0].Ret == "FAILED"
+	if reverted || strings.Contains(msg, "REVERT") {
+		return 0, fmt.Errorf("%w: %s", ErrReverts, msg)
+	}
 	if !out.Result.Result {
-		msg, _ := hex.DecodeString(out.Result.Message)
-		if strings.Contains(string(msg), "REVERT") {
-			return 0, fmt.Errorf("%w: the token transfer reverts (%s)", ErrInsufficientFunds, msg)
-		}
 		return 0, fmt.Errorf("%w: tron: triggerconstantcontract: %s %s", chains.ErrUnavailable, out.Result.Code, msg)
 	}
-	if out.EnergyUsed <= 0 {
-		return 0, fmt.Errorf("%w: tron: triggerconstantcontract reported no energy", chains.ErrUnavailable)
+	if out.EnergyUsed <= 0 || out.EnergyUsed > 100_000_000 {
+		return 0, fmt.Errorf("%w: tron: triggerconstantcontract reported %d energy", chains.ErrUnavailable, out.EnergyUsed)
 	}
 	return out.EnergyUsed, nil
 }
@@ -226,15 +269,18 @@ type plan struct {
 	raw    Raw
 	maxFee *big.Int // the most it may burn, in sun
 	// bandwidthFee is the part of maxFee its bytes may burn, energyFee the part its
-	// energy may (a token transfer; 0 when the account's own energy covers it, though
-	// its fee limit is then a nominal getEnergyFee).
+	// energy may (a token transfer: the energy the sender's own does not cover).
 	bandwidthFee, energyFee int64
 }
 
 // plan prices a transfer of amount of code from the address from to to, and builds
-// its raw_data on the node's head block. feeLimit, when positive, is a token
-// transfer's fee limit instead of the one the energy estimate gives.
-func (w *Wallet) plan(ctx context.Context, from keys.Address, code string, to Address, amount *big.Int, feeLimit int64) (plan, error) {
+// its raw_data: the solidified block as reference (every node behind a load
+// balancer has it), an expiration Expiration after the head's time, a timestamp of
+// its own (stamp). A token transfer's fee limit is its whole estimated energy (plus
+// EnergyMargin) at getEnergyFee: java-tron caps all the energy a call uses by it,
+// the sender's own staked or delegated energy included, and burns TRX only for the
+// energy its own does not cover.
+func (w *Wallet) plan(ctx context.Context, from keys.Address, code string, to Address, amount *big.Int) (plan, error) {
 	owner, err := ParseAddress(from.Encoded)
 	if err != nil {
 		return plan{}, err
@@ -243,20 +289,27 @@ func (w *Wallet) plan(ctx context.Context, from keys.Address, code string, to Ad
 	if err != nil {
 		return plan{}, err
 	}
-	var blk nodeBlock
-	if err := w.cfg.Backend.call(ctx, "/wallet/getnowblock", struct{}{}, &blk); err != nil {
+	var head, solid nodeBlock
+	if err := w.cfg.Backend.call(ctx, "/wallet/getnowblock", struct{}{}, &head); err != nil {
 		return plan{}, err
 	}
-	head, err := blk.ref()
+	if err := w.cfg.Backend.call(ctx, "/walletsolidity/getnowblock", struct{}{}, &solid); err != nil {
+		return plan{}, err
+	}
+	headRef, err := head.ref()
 	if err != nil {
 		return plan{}, err
 	}
-	id, err := hex.DecodeString(head.Hash)
-	if err != nil || len(id) != 32 {
-		return plan{}, fmt.Errorf("%w: tron: block id %q", chains.ErrUnavailable, head.Hash)
+	ref, err := solid.ref()
+	if err != nil {
+		return plan{}, err
 	}
-	r := Raw{Owner: owner, Timestamp: head.Time.UnixMilli(), Expiration: head.Time.Add(w.cfg.Expiration).UnixMilli()}
-	r.RefBlockBytes, r.RefBlockHash = RefBlock(int64(head.Height), [32]byte(id))
+	id, err := hex.DecodeString(ref.Hash)
+	if err != nil || len(id) != 32 {
+		return plan{}, fmt.Errorf("%w: tron: block id %q", chains.ErrUnavailable, ref.Hash)
+	}
+	r := Raw{Owner: owner, Timestamp: w.stamp(), Expiration: headRef.Time.Add(w.cfg.Expiration).UnixMilli()}
+	r.RefBlockBytes, r.RefBlockHash = RefBlock(int64(ref.Height), [32]byte(id))
 	own, err := w.resources(ctx, owner)
 	if err != nil {
 		return plan{}, err
@@ -284,22 +337,16 @@ func (w *Wallet) plan(ctx context.Context, from keys.Address, code string, to Ad
 			return plan{}, err
 		}
 		energy = energy * (100 + w.cfg.EnergyMargin) / 100
-		r.FeeLimit = max(0, energy-own.energy) * p.energyFee
-		energyFee = r.FeeLimit
-		if feeLimit > 0 {
-			r.FeeLimit = feeLimit
-		}
+		r.FeeLimit = energy * p.energyFee
 		if r.FeeLimit > w.cfg.MaxFeeLimit {
 			return plan{}, fmt.Errorf("%w: %d sun, the bound is %d", ErrFeeLimit, r.FeeLimit, w.cfg.MaxFeeLimit)
 		}
-		if r.FeeLimit == 0 {
-			r.FeeLimit = p.energyFee // staked energy covers it; a fee limit of 0 is refused
-		}
+		energyFee = max(0, energy-own.energy) * p.energyFee
 		r.Type, r.To = TriggerSmartContract, tok.contract
 		if r.Data, err = TransferData(to, amount); err != nil {
 			return plan{}, fmt.Errorf("%w: %v", ErrBadSpec, err)
 		}
-		fee = r.FeeLimit
+		fee = energyFee
 	}
 	raw, err := r.Marshal()
 	if err != nil {
@@ -341,12 +388,33 @@ func (w *Wallet) EstimateFee(ctx context.Context, code, to string, amount *big.I
 	if amount == nil || amount.Sign() <= 0 {
 		amount = big.NewInt(1)
 	}
-	pl, err := w.plan(ctx, w.hot, code, dest, amount, 0)
+	pl, err := w.plan(ctx, w.hot, code, dest, amount)
+	if errors.Is(err, ErrReverts) {
+		// The hot wallet lacks the tokens now (sweeps may bring them): price the
+		// transfer as one to a new holder would cost.
+		return w.estimateWithoutBalance(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return pl.maxFee, nil
 }
+
+// estimateWithoutBalance prices a token payout the node cannot estimate because the
+// hot wallet lacks the tokens now: TokenEnergyBound energy (a transfer to a new holder,
+// with room), plus EnergyMargin, at getEnergyFee, and the bytes of a transfer.
+func (w *Wallet) estimateWithoutBalance(ctx context.Context) (*big.Int, error) {
+	p, err := w.params(ctx)
+	if err != nil {
+		return nil, err
+	}
+	energy := TokenEnergyBound * (100 + w.cfg.EnergyMargin) / 100
+	return big.NewInt(energy*p.energyFee + bandwidthOf(200)*p.transactionFee), nil
+}
+
+// TokenEnergyBound is the energy a TRC20 transfer is priced at when the node cannot
+// estimate it (mainnet USDT to a new holder takes about 130,000).
+const TokenEnergyBound = 150_000
 
 // Send pays spec from the hot wallet. The first call with an id prices, builds, signs,
 // stores and broadcasts; later calls broadcast the stored bytes again.
@@ -364,48 +432,89 @@ func (w *Wallet) Send(ctx context.Context, spec chains.PayoutSpec) (chains.Accou
 	if to.String() == w.hot.Encoded {
 		return chains.AccountSend{}, fmt.Errorf("%w: the hot wallet cannot pay itself", ErrBadSpec)
 	}
-	return w.send(ctx, spec.ID, "payout", w.hot, spec.Asset, to, spec.Amount, 0)
+	return w.send(ctx, spec.ID, "payout", w.hot, spec.Asset, to, spec.Amount)
 }
 
 // send signs (once per id), stores and broadcasts a transfer of amount of code from
 // the address from to to; later calls with the id broadcast the stored bytes again. A
 // payout's is followed from the storage transaction that stores it on
-// (chains.WalletConfig.Follow). feeLimit is as for plan.
-func (w *Wallet) send(ctx context.Context, id, kind string, from keys.Address, code string, to Address, amount *big.Int, feeLimit int64) (chains.AccountSend, error) {
+// (chains.WalletConfig.Follow), and is signed only if the hot wallet holds the amount
+// and the TRX its fees may burn (ErrInsufficientFunds otherwise).
+func (w *Wallet) send(ctx context.Context, id, kind string, from keys.Address, code string, to Address, amount *big.Int) (chains.AccountSend, error) {
 	s, found, err := w.latest(ctx, id)
 	if err != nil {
 		return chains.AccountSend{}, err
 	}
-	if !found {
-		pl, err := w.plan(ctx, from, code, to, amount, feeLimit)
-		if err != nil {
+	if found {
+		return s, w.broadcast(ctx, s, false)
+	}
+	pl, err := w.plan(ctx, from, code, to, amount)
+	if errors.Is(err, ErrReverts) && kind == "payout" {
+		return chains.AccountSend{}, fmt.Errorf("%w: %v", ErrInsufficientFunds, err)
+	}
+	if err != nil {
+		return chains.AccountSend{}, err
+	}
+	if kind == "payout" {
+		if err := w.funded(ctx, code, amount, pl.maxFee); err != nil {
 			return chains.AccountSend{}, err
-		}
-		signed, err := w.sign(id, kind, from, code, amount, pl)
-		if err != nil {
-			return chains.AccountSend{}, err
-		}
-		err = w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
-			s, found = signed, false // a rerun (PostgreSQL retries conflicts) starts afresh
-			if prev, ok, err := tx.LatestAccountSend(ctx, w.net, id); err != nil || ok {
-				s, found = prev, ok
-				return err
-			}
-			if kind == "payout" {
-				if err := tx.FollowTx(ctx, w.net, chains.Sent{TxID: s.TxID}); err != nil {
-					return err
-				}
-			}
-			return tx.InsertAccountSend(ctx, s)
-		})
-		if err != nil {
-			return chains.AccountSend{}, err
-		}
-		if !found && kind == "payout" {
-			w.cfg.Follow(chains.Sent{TxID: s.TxID})
 		}
 	}
-	return s, w.broadcast(ctx, s)
+	signed, err := w.sign(id, kind, from, code, amount, pl)
+	if err != nil {
+		return chains.AccountSend{}, err
+	}
+	err = w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+		s, found = signed, false // a rerun (PostgreSQL retries conflicts) starts afresh
+		if prev, ok, err := tx.LatestAccountSend(ctx, w.net, id); err != nil || ok {
+			s, found = prev, ok
+			return err
+		}
+		if kind == "payout" {
+			if err := tx.FollowTx(ctx, w.net, chains.Sent{TxID: s.TxID}); err != nil {
+				return err
+			}
+		}
+		return tx.InsertAccountSend(ctx, s)
+	})
+	if err != nil {
+		return chains.AccountSend{}, err
+	}
+	if found { // another caller stored it first: its bytes
+		return s, w.broadcast(ctx, s, false)
+	}
+	if kind == "payout" {
+		w.cfg.Follow(chains.Sent{TxID: s.TxID})
+	}
+	return s, w.broadcast(ctx, s, true)
+}
+
+// funded checks that the hot wallet holds amount of code and the TRX fee may burn.
+func (w *Wallet) funded(ctx context.Context, code string, amount, fee *big.Int) error {
+	hot, err := ParseAddress(w.hot.Encoded)
+	if err != nil {
+		return err
+	}
+	trx, err := w.balance(ctx, "/wallet", hot, w.cfg.Backend.native)
+	if err != nil {
+		return err
+	}
+	needTRX := new(big.Int).Set(fee)
+	if code == w.cfg.Backend.native {
+		needTRX.Add(needTRX, amount)
+	} else {
+		have, err := w.balance(ctx, "/wallet", hot, code)
+		if err != nil {
+			return err
+		}
+		if have.Cmp(amount) < 0 {
+			return fmt.Errorf("%w: it holds %s of %s, the payout is %s", ErrInsufficientFunds, have, code, amount)
+		}
+	}
+	if trx.Cmp(needTRX) < 0 {
+		return fmt.Errorf("%w: it holds %s sun, the payout needs %s with its fees", ErrInsufficientFunds, trx, needTRX)
+	}
+	return nil
 }
 
 // sign signs pl, a transfer from the address from, as the send id.
@@ -432,11 +541,14 @@ func (w *Wallet) sign(id, kind string, from keys.Address, code string, amount *b
 		MaxFee: pl.maxFee, Status: chains.SendSigned, At: time.Now().UTC()}, nil
 }
 
-// broadcast sends the stored bytes (wallet/broadcasthex). The node's
-// DUP_TRANSACTION_ERROR is success (it has ours); a refusal of the transaction itself
-// (a bad signature, funds or bandwidth short, an expired or unknown reference block)
-// marks the send failed: those bytes will never be sent again.
-func (w *Wallet) broadcast(ctx context.Context, s chains.AccountSend) error {
+// broadcast sends the stored bytes (wallet/broadcasthex). fresh says they were
+// signed by this very call, never sent before: only then is the node's refusal final
+// (the send is marked failed, ErrRejected), and DUP_TRANSACTION_ERROR means another
+// transaction has the same id (so this one is refused too). Sent before, they may be
+// mined already (java-tron checks the expiration, and forgets ids, before it checks
+// for duplicates): a refusal is then not final (Confirm decides on the solidified
+// chain), and DUP_TRANSACTION_ERROR is success.
+func (w *Wallet) broadcast(ctx context.Context, s chains.AccountSend, fresh bool) error {
 	switch s.Status {
 	case chains.SendConfirmed, chains.SendReplaced:
 		return nil
@@ -451,33 +563,38 @@ func (w *Wallet) broadcast(ctx context.Context, s chains.AccountSend) error {
 	if err := w.cfg.Backend.call(ctx, "/wallet/broadcasthex", map[string]any{"transaction": hex.EncodeToString(s.Raw)}, &out); err != nil {
 		return fmt.Errorf("broadcast %s: %w", s.TxID, err)
 	}
-	if !out.Result && out.Code != "DUP_TRANSACTION_ERROR" {
-		msg, err := hex.DecodeString(out.Message)
-		if err != nil {
-			msg = []byte(out.Message)
+	if !out.Result && (out.Code != "DUP_TRANSACTION_ERROR" || fresh) {
+		msg := out.Message
+		if b, err := hex.DecodeString(msg); err == nil {
+			msg = string(b)
 		}
-		var refused error
 		switch out.Code {
-		case "CONTRACT_VALIDATE_ERROR", "BANDWITH_ERROR":
-			refused = fmt.Errorf("%w: %w: %s: %s", ErrRejected, ErrInsufficientFunds, out.Code, msg)
-		case "SIGERROR", "TAPOS_ERROR", "TRANSACTION_EXPIRATION_ERROR", "TOO_BIG_TRANSACTION_ERROR", "CONTRACT_EXE_ERROR":
-			refused = fmt.Errorf("%w: %s: %s", ErrRejected, out.Code, msg)
+		case "CONTRACT_VALIDATE_ERROR", "BANDWITH_ERROR", "SIGERROR", "TAPOS_ERROR", "TRANSACTION_EXPIRATION_ERROR",
+			"TOO_BIG_TRANSACTION_ERROR", "CONTRACT_EXE_ERROR", "DUP_TRANSACTION_ERROR":
+			if !fresh {
+				return fmt.Errorf("%w: broadcast %s again: %s: %s", chains.ErrUnavailable, s.TxID, out.Code, msg)
+			}
 		default: // SERVER_BUSY, NO_CONNECTION, NOT_ENOUGH_EFFECTIVE_CONNECTION, OTHER_ERROR
 			return fmt.Errorf("%w: broadcast %s: %s: %s", chains.ErrUnavailable, s.TxID, out.Code, msg)
 		}
-		if err := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
-			return tx.SetAccountSendStatus(ctx, w.net, s.SpecID, s.Attempt, chains.SendFailed, nil)
-		}); err != nil {
+		if err := w.setStatus(ctx, s, chains.SendSigned, chains.SendFailed); err != nil {
 			return err
 		}
-		return refused
+		return fmt.Errorf("%w: %s: %s", ErrRejected, out.Code, msg)
 	}
-	if s.Status == chains.SendSigned {
-		return w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
-			return tx.SetAccountSendStatus(ctx, w.net, s.SpecID, s.Attempt, chains.SendBroadcast, nil)
-		})
-	}
-	return nil
+	return w.setStatus(ctx, s, chains.SendSigned, chains.SendBroadcast)
+}
+
+// setStatus moves s's stored status from from to to, and leaves any other as it is
+// (a Confirm in between).
+func (w *Wallet) setStatus(ctx context.Context, s chains.AccountSend, from, to chains.SendStatus) error {
+	return w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
+		cur, ok, err := tx.LatestAccountSend(ctx, w.net, s.SpecID)
+		if err != nil || !ok || cur.Attempt != s.Attempt || cur.Status != from {
+			return err
+		}
+		return tx.SetAccountSendStatus(ctx, w.net, s.SpecID, s.Attempt, to, nil)
+	})
 }
 
 // latest returns the latest attempt of id.

@@ -107,3 +107,106 @@ func TestSweepStep_HotWalletShortWaitsWithNothingSigned(t *testing.T) {
 		t.Fatalf("fee %s; the top-up burnt %d (activating the address), the sweep %d", st.Fee, burnt, sweep)
 	}
 }
+
+// TestSend_TwoLikePayoutsAreTwoTransactions: Tron has no nonce, so two payouts of the
+// same amount to the same address, signed on the same blocks, differ only by their
+// timestamps: two transactions, both mined, the recipient paid twice.
+func TestSend_TwoLikePayoutsAreTwoTransactions(t *testing.T) {
+	node, b, _ := devnetBackend(t)
+	w, _ := walletOn(t, b)
+	node.PayTRX(w.HotAddress(), 100*trondevnet.Sun)
+	node.PayToken(w.HotAddress(), big.NewInt(100_000_000))
+	node.Mine(1)
+	to := "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
+	var ids []string
+	for _, id := range []string{"po_a", "po_b"} {
+		s, err := w.Send(t.Context(), chains.PayoutSpec{ID: id, Asset: "USDT_TRON", To: to, Amount: big.NewInt(10_000_000)})
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		ids = append(ids, s.TxID)
+	}
+	if ids[0] == ids[1] {
+		t.Fatalf("both payouts are transaction %s", ids[0])
+	}
+	node.Mine(1)
+	for _, id := range ids {
+		if _, mined := node.Fee(id); !mined {
+			t.Fatalf("%s not mined", id)
+		}
+	}
+	if got := node.Tokens(must(tron.ParseAddress(to))); got.Cmp(big.NewInt(20_000_000)) != 0 {
+		t.Fatalf("the recipient holds %s, want both payouts", got)
+	}
+}
+
+// TestSend_ShortHotWalletSignsNothing: a payout the hot wallet cannot pay now (no
+// tokens, so the node's estimate reverts; or too little TRX for the amount or the
+// fees) is ErrInsufficientFunds, a chains.ErrWalletShort (a Gateway that sweeps waits
+// for the sweeps), with nothing signed: once funded, the same id signs and pays.
+func TestSend_ShortHotWalletSignsNothing(t *testing.T) {
+	node, b, _ := devnetBackend(t)
+	w, _ := walletOn(t, b)
+	to := "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
+	token := chains.PayoutSpec{ID: "po_usdt", Asset: "USDT_TRON", To: to, Amount: big.NewInt(5_000_000)}
+	trx := chains.PayoutSpec{ID: "po_trx", Asset: "TRX", To: to, Amount: big.NewInt(50 * trondevnet.Sun)}
+	node.PayTRX(w.HotAddress(), 10*trondevnet.Sun) // TRX for fees, not for 50 TRX
+	node.Mine(1)
+	for _, spec := range []chains.PayoutSpec{token, trx} {
+		s, err := w.Send(t.Context(), spec)
+		if !errors.Is(err, tron.ErrInsufficientFunds) || !errors.Is(err, chains.ErrWalletShort) || s.TxID != "" {
+			t.Fatalf("%s: %+v, %v", spec.ID, s, err)
+		}
+	}
+	if fee, err := w.EstimateFee(t.Context(), "USDT_TRON", to, token.Amount); err != nil || fee.Sign() <= 0 {
+		t.Fatalf("estimate without the tokens: %v, %v", fee, err)
+	}
+	node.PayTRX(w.HotAddress(), 100*trondevnet.Sun)
+	node.PayToken(w.HotAddress(), big.NewInt(5_000_000))
+	node.Mine(1)
+	for _, spec := range []chains.PayoutSpec{token, trx} {
+		if s, err := w.Send(t.Context(), spec); err != nil || s.TxID == "" {
+			t.Fatalf("%s funded: %+v, %v", spec.ID, s, err)
+		}
+	}
+	node.Mine(1)
+	if node.TRX(must(tron.ParseAddress(to))) != 50*trondevnet.Sun || node.Tokens(must(tron.ParseAddress(to))).Cmp(token.Amount) != 0 {
+		t.Fatal("the recipient was not paid")
+	}
+}
+
+// TestSend_RefusalOfASendAgainIsNotFinal: the node's refusal of a transaction's first
+// broadcast is final (ErrRejected, nothing on chain); of one sent before it is not
+// (the first may be mined: java-tron checks the expiration before duplicates), and
+// the stored bytes are sent again and mined.
+func TestSend_RefusalOfASendAgainIsNotFinal(t *testing.T) {
+	node, b, _ := devnetBackend(t)
+	w, _ := walletOn(t, b)
+	to := "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
+	node.PayTRX(w.HotAddress(), 100*trondevnet.Sun)
+	node.Mine(1)
+	node.RefuseBroadcasts("SIGERROR")
+	if s, err := w.Send(t.Context(), chains.PayoutSpec{ID: "po_refused", Asset: "TRX", To: to, Amount: big.NewInt(trondevnet.Sun)}); !errors.Is(err, tron.ErrRejected) || s.TxID == "" {
+		t.Fatalf("a refused first broadcast: %+v, %v", s, err)
+	}
+	node.RefuseBroadcasts("")
+	spec := chains.PayoutSpec{ID: "po_again", Asset: "TRX", To: to, Amount: big.NewInt(2 * trondevnet.Sun)}
+	first, err := w.Send(t.Context(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node.Drop(first.TxID) // the node lost it
+	node.RefuseBroadcasts("TRANSACTION_EXPIRATION_ERROR")
+	if _, err := w.Send(t.Context(), spec); err == nil || errors.Is(err, tron.ErrRejected) || !errors.Is(err, chains.ErrUnavailable) {
+		t.Fatalf("a refusal of a send again: %v, want it not final", err)
+	}
+	node.RefuseBroadcasts("")
+	again, err := w.Send(t.Context(), spec)
+	if err != nil || again.TxID != first.TxID {
+		t.Fatalf("sent again: %s, %v; want %s", again.TxID, err, first.TxID)
+	}
+	node.Mine(1)
+	if _, mined := node.Fee(first.TxID); !mined || node.TRX(must(tron.ParseAddress(to))) != 2*trondevnet.Sun {
+		t.Fatal("the payout sent again was not mined once")
+	}
+}

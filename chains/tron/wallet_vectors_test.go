@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
@@ -38,7 +39,8 @@ func TestWalletVectors_AreCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := tron.NewWallet(tron.WalletConfig{Backend: b, Keyring: k, Update: storage.Runner[chains.WalletTx](store.Update),
-		View: storage.Runner[chains.WalletTx](store.View), Logger: quiet})
+		View: storage.Runner[chains.WalletTx](store.View), Logger: quiet,
+		Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC) }}) // fixed: the bytes are too
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,8 @@ import (
 
 // TestServer_TronNode: the server with KASSA_TEST_TRON_URL on a Tron devnet (behind a
 // proxy that records what reaches it) takes a USDT-TRC20 invoice over the API whose
-// payment URI names the token set by KASSA_TEST_TOKEN_USDT_TRON, sees its payment
-// (confirming, then paid at KASSA_CONFIRMATIONS_TRON), and sends
+// payment URI names the token set by KASSA_TEST_TOKEN_USDT_TRON, sees it paid (at
+// KASSA_CONFIRMATIONS_TRON, the devnet mining a block per poll), and sends
 // KASSA_TEST_TRON_API_KEY in TronGrid's header with every request.
 func TestServer_TronNode(t *testing.T) {
 	node := trondevnet.Start(t)

@@ -260,8 +260,11 @@ func (n *Node) constantCall(req map[string]any, state map[tron.Address]*account)
 		to, amount := tron.AddressFromEVM([20]byte(data[12:32])), new(big.Int).SetBytes(data[32:])
 		acc := state[owner]
 		if acc == nil || acc.tokens == nil || acc.tokens.Cmp(amount) < 0 {
-			return map[string]any{"result": map[string]any{"code": "CONTRACT_EXE_ERROR",
-				"message": hex.EncodeToString([]byte("REVERT opcode executed"))}, "energy_used": energyRevert}
+			// As java-tron answers a call that reverts: result true, the transaction's
+			// ret FAILED, and the message.
+			return map[string]any{"result": map[string]any{"result": true, "message": hex.EncodeToString([]byte("REVERT opcode executed"))},
+				"energy_used": energyRevert, "constant_result": []string{""},
+				"transaction": map[string]any{"ret": []any{map[string]any{"ret": "FAILED"}}}}
 		}
 		energy := EnergyToNewHolder
 		if r := state[to]; r != nil && r.tokens != nil && r.tokens.Sign() > 0 {

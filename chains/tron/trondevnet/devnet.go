@@ -12,8 +12,9 @@
 // node gives (SIGERROR, TAPOS_ERROR, TRANSACTION_EXPIRATION_ERROR, DUP_TRANSACTION_ERROR,
 // CONTRACT_VALIDATE_ERROR). Fees follow Tron's resource model: bandwidth (bytes ×
 // getTransactionFee, 600 free bytes a day for each account, never reset here), energy
-// for contract calls (burnt at getEnergyFee, or taken from energy delegated to the
-// account: SetEnergy), and the activation of a new account by a TRX transfer.
+// for contract calls (the account's own energy first, delegated to it with SetEnergy,
+// then burnt at getEnergyFee; the fee limit caps all of it, as java-tron's does), and
+// the activation of a new account by a TRX transfer.
 //
 // Its token is a TRC20 contract at Token that answers transfer(address,uint256) and
 // balanceOf(address): a transfer to a holder costs 64,285 energy, to a new holder
@@ -263,13 +264,17 @@ func execute(st map[tron.Address]*account, energy map[tron.Address]int64, token 
 				r.energy = EnergyToHolder
 			}
 		}
-		use := min(energy[t.raw.Owner], r.energy)
+		// java-tron's energy limit (VMActuator): the account's own energy and what its
+		// balance (after the bandwidth) buys, capped by the fee limit, which counts the
+		// account's own energy too. Own energy is used first; the rest is burnt.
+		frozen := energy[t.raw.Owner]
+		limit := min(frozen+max(0, owner.trx-r.netFee)/EnergyFee, t.raw.FeeLimit/EnergyFee)
+		if r.energy > limit {
+			r.ret, r.energy = "OUT_OF_ENERGY", limit
+		}
+		use := min(frozen, r.energy)
 		energy[t.raw.Owner] -= use
 		r.energyFee = (r.energy - use) * EnergyFee
-		if r.energyFee > t.raw.FeeLimit {
-			r.ret, r.energyFee = "OUT_OF_ENERGY", t.raw.FeeLimit
-			r.energy = use + t.raw.FeeLimit/EnergyFee
-		}
 		if r.ret == "SUCCESS" {
 			acc := st[to]
 			if acc == nil {
@@ -283,6 +288,9 @@ func execute(st map[tron.Address]*account, energy map[tron.Address]int64, token 
 	}
 	r.fee += r.netFee + r.energyFee
 	owner.trx -= r.fee
+	if owner.trx < 0 {
+		panic(fmt.Sprintf("trondevnet: %s burnt more TRX than it had: the broadcast checks let through what a node refuses", t.raw.Owner))
+	}
 	return r
 }
 
