@@ -16,8 +16,9 @@ import (
 	"github.com/kassapay/kassa/storage/sqlite"
 )
 
-// walletOn is a wallet on node over a SQLite database of its own, with the test keys.
-func walletOn(t *testing.T, b *tron.Backend) (*tron.Wallet, *keys.Keyring) {
+// walletOn is a wallet on b over a SQLite database of its own, with the test keys,
+// its config changed by opts.
+func walletOn(t *testing.T, b *tron.Backend, opts ...func(*tron.WalletConfig)) (*tron.Wallet, *keys.Keyring) {
 	t.Helper()
 	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "w.db"), sqlite.Options{Logger: quiet})
 	if err != nil {
@@ -28,8 +29,12 @@ func walletOn(t *testing.T, b *tron.Backend) (*tron.Wallet, *keys.Keyring) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := tron.NewWallet(tron.WalletConfig{Backend: b, Keyring: k, Update: storage.Runner[chains.WalletTx](store.Update),
-		View: storage.Runner[chains.WalletTx](store.View), Logger: quiet})
+	cfg := tron.WalletConfig{Backend: b, Keyring: k, Update: storage.Runner[chains.WalletTx](store.Update),
+		View: storage.Runner[chains.WalletTx](store.View), Logger: quiet}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	w, err := tron.NewWallet(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math/big"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,10 +12,7 @@ import (
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/tron"
 	"github.com/kassapay/kassa/chains/tron/trondevnet"
-	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/keys"
-	"github.com/kassapay/kassa/storage"
-	"github.com/kassapay/kassa/storage/sqlite"
 )
 
 // TestWalletVectors_AreCurrent: the transactions the wallet signs for a TRX and a
@@ -29,21 +25,9 @@ import (
 // The devnet's chain and the test keys are fixed, so the bytes are too.
 func TestWalletVectors_AreCurrent(t *testing.T) {
 	node, b, _ := devnetBackend(t)
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "w.db"), sqlite.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	k, err := keys.FromMnemonic(kassatest.Mnemonic, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := tron.NewWallet(tron.WalletConfig{Backend: b, Keyring: k, Update: storage.Runner[chains.WalletTx](store.Update),
-		View: storage.Runner[chains.WalletTx](store.View), Logger: quiet,
-		Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC) }}) // fixed: the bytes are too
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, k := walletOn(t, b, func(c *tron.WalletConfig) {
+		c.Now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC) } // fixed: the bytes are too
+	})
 	node.SetSolidDepth(1)
 	node.PayTRX(w.HotAddress(), 100*trondevnet.Sun)
 	node.PayToken(w.HotAddress(), big.NewInt(1_000*trondevnet.Sun))
