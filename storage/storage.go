@@ -23,6 +23,7 @@ import (
 	"github.com/kassapay/kassa/apikey"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/lease"
 	"github.com/kassapay/kassa/payout"
@@ -44,6 +45,7 @@ type Tx interface {
 	refund.Tx
 	treasury.Tx
 	lease.Tx
+	customer.Tx
 	SettingsTx
 	StatsTx
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/keys"
@@ -177,6 +178,13 @@ func (r *recordingTx) Cursor(p0 context.Context, p1 chains.NetworkRef) (chains.B
 	return r0, r1, r2
 }
 
+func (r *recordingTx) DeleteCustomer(p0 context.Context, p1 asset.Mode, p2 string) (bool, error) {
+	c := r.cov.enter("DeleteCustomer")
+	r0, r1 := r.tx.DeleteCustomer(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) DeleteEndpoint(p0 context.Context, p1 asset.Mode, p2 string) error {
 	c := r.cov.enter("DeleteEndpoint")
 	r0 := r.tx.DeleteEndpoint(p0, p1, p2)
@@ -261,6 +269,13 @@ func (r *recordingTx) ForgetBlocksBelow(p0 context.Context, p1 chains.NetworkRef
 	return r0
 }
 
+func (r *recordingTx) GetCustomer(p0 context.Context, p1 asset.Mode, p2 string) (customer.Customer, bool, error) {
+	c := r.cov.enter("GetCustomer")
+	r0, r1, r2 := r.tx.GetCustomer(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
 func (r *recordingTx) GetEndpoint(p0 context.Context, p1 asset.Mode, p2 string) (webhook.EndpointRecord, error) {
 	c := r.cov.enter("GetEndpoint")
 	r0, r1 := r.tx.GetEndpoint(p0, p1, p2)
@@ -320,6 +335,13 @@ func (r *recordingTx) InsertAPIKey(p0 context.Context, p1 apikey.Record) error {
 func (r *recordingTx) InsertAccountSend(p0 context.Context, p1 chains.AccountSend) error {
 	c := r.cov.enter("InsertAccountSend")
 	r0 := r.tx.InsertAccountSend(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) InsertCustomer(p0 context.Context, p1 customer.Customer) error {
+	c := r.cov.enter("InsertCustomer")
+	r0 := r.tx.InsertCustomer(p0, p1)
 	c.exit(r0)
 	return r0
 }
@@ -448,6 +470,13 @@ func (r *recordingTx) ListAPIKeys(p0 context.Context) ([]apikey.Record, error) {
 	r0, r1 := r.tx.ListAPIKeys(p0)
 	c.exit(r1)
 	return r0, r1
+}
+
+func (r *recordingTx) ListCustomers(p0 context.Context, p1 customer.ListParams) ([]customer.Customer, int, error) {
+	c := r.cov.enter("ListCustomers")
+	r0, r1, r2 := r.tx.ListCustomers(p0, p1)
+	c.exit(r2)
+	return r0, r1, r2
 }
 
 func (r *recordingTx) ListEndpoints(p0 context.Context, p1 asset.Mode) ([]webhook.EndpointRecord, error) {
@@ -873,6 +902,13 @@ func (r *recordingTx) UnfollowTx(p0 context.Context, p1 chains.NetworkRef, p2 st
 func (r *recordingTx) UnwatchInvoice(p0 context.Context, p1 string) error {
 	c := r.cov.enter("UnwatchInvoice")
 	r0 := r.tx.UnwatchInvoice(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) UpdateCustomer(p0 context.Context, p1 customer.Customer) error {
+	c := r.cov.enter("UpdateCustomer")
+	r0 := r.tx.UpdateCustomer(p0, p1)
 	c.exit(r0)
 	return r0
 }

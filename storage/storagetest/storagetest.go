@@ -59,6 +59,7 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
@@ -77,7 +78,7 @@ type test struct {
 // tests returns the whole suite, each interface's tests from its file.
 func tests() []test {
 	return slices.Concat(txTests, keysTests, ledgerTests, eventTests, invoiceTests, chainTests, journalTests,
-		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, settingsTests, sharedTests)
+		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, customerTests, settingsTests, sharedTests)
 }
 
 // Run runs the whole suite, then checks that it exercised every method of storage.Tx.
@@ -197,8 +198,8 @@ var (
 )
 
 // Digest summarises everything stored that an API request could change, in both
-// modes: invoices, payouts, refunds, events, webhook endpoints, API keys, every ledger balance
-// and hold. Tests compare it before and after a request that must change nothing.
+// modes: invoices, payouts, refunds, events, webhook endpoints, customers (the latest
+// 100, with when each last changed), API keys, every ledger balance and hold. Tests compare it before and after a request that must change nothing.
 func Digest(ctx context.Context, st storage.Store) (string, error) {
 	var b strings.Builder
 	err := st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -223,7 +224,15 @@ func Digest(ctx context.Context, st storage.Store) (string, error) {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(&b, "%s: invoices %d payouts %d events %d endpoints %d refunds %d; ", m, invs, pos, evs, len(eps), res)
+			cus, ncus, err := tx.ListCustomers(ctx, customer.ListParams{Mode: m, Page: 1, Limit: 100})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "%s: invoices %d payouts %d events %d endpoints %d refunds %d customers %d", m, invs, pos, evs, len(eps), res, ncus)
+			for _, c := range cus {
+				fmt.Fprintf(&b, " %s@%s", c.ID, c.UpdatedAt.Format(time.RFC3339Nano))
+			}
+			b.WriteString("; ")
 		}
 		keys, err := tx.ListAPIKeys(ctx)
 		if err != nil {
