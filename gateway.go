@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/rates"
 	"github.com/prometheus/client_golang/prometheus"
@@ -207,6 +208,7 @@ type Gateway struct {
 	apiKeys   *apikey.Service
 	payouts   *payout.Service
 	refunds   *refund.Service
+	customers *customer.Service
 	treasury  *treasury.Service // nil with Config.Treasury.NoSweep
 	wallets   map[chains.NetworkRef]chains.Wallet
 	watchers  map[chains.NetworkRef]*chains.Watcher
@@ -352,7 +354,13 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Metrics != nil {
 		g.metrics = newMetrics(g) // registered once the Gateway is whole (below): a scrape reads its watchers
 	}
-	g.invoices, err = invoice.New(invoice.Config{Assets: g.assets, Keys: g.keys, Rates: rater,
+	g.customers, err = customer.New(customer.Config{Update: customer.Runner(storage.Runner[customer.Tx](g.store.Update)),
+		View: customer.Runner(storage.Runner[customer.Tx](g.store.View)), Now: g.now, Logger: g.log})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	g.invoices, err = invoice.New(invoice.Config{Assets: g.assets, Keys: g.keys, Rates: rater, CheckCustomer: g.customers.Resolve,
 		Update: storage.Runner[invoice.Tx](g.store.Update), View: storage.Runner[invoice.Tx](g.store.View),
 		Watch: g.Watch, Unwatch: g.unwatch, Rescan: g.rescan,
 		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, MonitoringWindow: cfg.MonitoringWindow,
@@ -414,7 +422,7 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	// A watch-only keyring gets the service too: its creates fail with ErrWatchOnly.
-	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, Update: storage.Runner[payout.Tx](g.store.Update),
+	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, CheckCustomer: g.customers.Resolve, Update: storage.Runner[payout.Tx](g.store.Update),
 		View: storage.Runner[payout.Tx](g.store.View), Wallets: g.wallet, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
 		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, BumpAfter: cfg.Payouts.BumpAfter, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
 		Approver: cfg.Payouts.Approver, Follow: g.follow, FollowFor: cfg.Payouts.FollowFor, Now: g.now, Logger: g.log,
@@ -520,6 +528,10 @@ func (g *Gateway) Invoices() *invoice.Service { return g.invoices }
 // Webhooks returns the webhook service (endpoints, events, redelivery), or nil when
 // the Gateway has no MasterKey.
 func (g *Gateway) Webhooks() *webhook.Service { return g.webhooks }
+
+// Customers returns the customer service (create, get, update, delete, list; Resolve
+// checks a customer_id another object names).
+func (g *Gateway) Customers() *customer.Service { return g.customers }
 
 // Keys returns the API key service (create, list, revoke, authenticate; request
 // signatures and idempotency), or nil when the Gateway has no MasterKey.

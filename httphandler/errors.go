@@ -11,6 +11,7 @@ import (
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
@@ -58,7 +59,7 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 	}
 	var ve *validation.Error
 	if errors.As(err, &ve) {
-		if errors.Is(err, invoice.ErrOrderConflict) {
+		if errors.Is(err, invoice.ErrOrderConflict) || errors.Is(err, customer.ErrExternalIDTaken) {
 			return &apiError{status: http.StatusConflict, code: "conflict", message: ve.Error(), details: ve.Fields}
 		}
 		code := "validation_error"
@@ -89,7 +90,8 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 		return toAPIError(ctx, &v, log)
 	}
 	switch {
-	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound), errors.Is(err, refund.ErrNotFound):
+	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound), errors.Is(err, refund.ErrNotFound),
+		errors.Is(err, customer.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState), errors.Is(err, refund.ErrInvalidState):
 		return errf(http.StatusConflict, "invalid_state", err.Error())

@@ -282,6 +282,14 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("GET", "/v1/withdrawals/min-amount?currency=USDT&network=tron", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/withdrawals/fee-estimate?currency=USDT_TRON&amount=5", nil, nil), 200, "")
 
+	cus := a.do("POST", "/v1/customers", map[string]any{"external_id": "crm-1", "email": "ada@example.com"}, nil)
+	want(t, cus, 201, "")
+	cid := cus.data()["id"].(string)
+	want(t, a.do("GET", "/v1/customers?email=ada@example.com", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/customers/"+cid, nil, nil), 200, "")
+	want(t, a.do("PUT", "/v1/customers/"+cid, map[string]any{"name": "Ada"}, nil), 200, "")
+	want(t, a.do("DELETE", "/v1/customers/"+cid, nil, nil), 200, "")
+
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer receiver.Close()
 	ep := a.do("POST", "/v1/webhook-endpoints", map[string]any{"url": receiver.URL + "/hooks", "events": []string{"*"}}, nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
@@ -97,6 +98,11 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/withdrawals/fee-estimate", false, "Fees of a payout", h.feeEstimate, routeDoc{data: payout.Estimate{},
 			query: append(append([]param{}, assetParams...), param{name: "amount", desc: "The payout's amount (for the service fee).",
 				schema: map[string]any{"type": "string", "pattern": decimalPattern}})}},
+		{"POST", "/v1/customers", false, "Create a customer", h.createCustomer, routeDoc{status: http.StatusCreated, body: customerRequest{}, data: customer.Customer{}}},
+		{"GET", "/v1/customers", false, "List customers (filters email, external_id)", h.listCustomers, routeDoc{data: customer.Customer{}, list: true}},
+		{"GET", "/v1/customers/{id}", false, "Get a customer", h.getCustomer, routeDoc{data: customer.Customer{}}},
+		{"PUT", "/v1/customers/{id}", false, "Change a customer", h.updateCustomer, routeDoc{body: customerUpdate{}, data: customer.Customer{}}},
+		{"DELETE", "/v1/customers/{id}", false, "Delete a customer", h.deleteCustomer, routeDoc{data: deletedJSON{}}},
 		{"POST", "/v1/webhook-endpoints", false, "Create a webhook endpoint", h.createEndpoint, routeDoc{status: http.StatusCreated, body: endpointRequest{}, data: webhook.Endpoint{}}},
 		{"GET", "/v1/webhook-endpoints", false, "List webhook endpoints", h.listEndpoints, routeDoc{data: webhook.Endpoint{}, list: true}},
 		{"GET", "/v1/webhook-endpoints/{id}", false, "Get a webhook endpoint", h.getEndpoint, routeDoc{data: webhook.Endpoint{}}},

@@ -180,6 +180,15 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 			v.Add(field, fmt.Errorf("%w: over 1000 bytes", ErrTooLarge))
 		}
 	}
+	if p.CustomerID != "" && len(p.CustomerID) <= 1000 && s.cfg.CheckCustomer != nil {
+		ok, err := s.cfg.CheckCustomer(ctx, m, p.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			v.Add("customer_id", fmt.Errorf("%w: %s in %s mode", ErrUnknownCustomer, p.CustomerID, m))
+		}
+	}
 
 	// Which assets the payer may use.
 	var methods []asset.Asset

@@ -168,9 +168,12 @@ func (inv *Invoice) Final() bool { return inv.Status == StatusPaid || inv.Status
 
 // Errors of lookups and state.
 var (
-	ErrNotFound     = errors.New("invoice not found")
-	ErrInvalidState = errors.New("invoice is not in a state that allows this")
-	ErrNoRate       = errors.New("no exchange rate available")
+	ErrNotFound = errors.New("invoice not found")
+	// ErrUnknownCustomer: a customer_id of Kassa's own shape (cus_...) names no
+	// customer of the mode.
+	ErrUnknownCustomer = errors.New("no such customer")
+	ErrInvalidState    = errors.New("invoice is not in a state that allows this")
+	ErrNoRate          = errors.New("no exchange rate available")
 	// ErrOrderConflict: an invoice with this order id exists with other parameters.
 	ErrOrderConflict = errors.New("an invoice with this order id exists with other parameters")
 )

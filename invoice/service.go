@@ -42,6 +42,9 @@ type Config struct {
 	// Enabled returns the asset codes that can be paid in mode (a chain backend runs
 	// for their network).
 	Enabled func(m asset.Mode) map[string]bool
+	// CheckCustomer, if set, checks a customer_id (customer.Service.Resolve: a cus_ id
+	// must name a customer of the mode; other text is the merchant's own id).
+	CheckCustomer func(ctx context.Context, m asset.Mode, id string) (ok bool, err error)
 	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
 	MonitoringWindow time.Duration
 	// MaxRefreshes is how often one invoice may be refreshed (Refresh; default 1;

@@ -67,6 +67,8 @@ type Config struct {
 	// funds to become spendable (chains.ErrFundsUnconfirmed: its own change not yet
 	// confirmed; or FundsShort) before it fails with its hold released (default 1 h).
 	FundsWait time.Duration
+	// CheckCustomer, if set, checks a customer_id (customer.Service.Resolve).
+	CheckCustomer func(ctx context.Context, m asset.Mode, id string) (ok bool, err error)
 	// FundsShort, if set, says that a wallet's refusal means its funds are short for
 	// now (an EVM hot wallet that sweeps will fill): the payout waits up to FundsWait
 	// instead of failing at once.
@@ -216,6 +218,14 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 	v.Add(field("metadata"), invoice.CheckMetadata(c.Metadata))
 	if len(c.CustomerID) > 128 {
 		v.Add(field("customer_id"), fmt.Errorf("%w: over 128 bytes", invoice.ErrTooLarge))
+	} else if c.CustomerID != "" && s.cfg.CheckCustomer != nil {
+		ok, err := s.cfg.CheckCustomer(ctx, m, c.CustomerID)
+		switch {
+		case err != nil:
+			v.Add(field("customer_id"), fmt.Errorf("cannot look the customer up now: %w", err))
+		case !ok:
+			v.Add(field("customer_id"), fmt.Errorf("%w: %s in %s mode", invoice.ErrUnknownCustomer, c.CustomerID, m))
+		}
 	}
 	if v.Err() != nil || units == nil {
 		return nil

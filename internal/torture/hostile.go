@@ -85,6 +85,18 @@ func hostileRequests() []hostileRequest {
 		{name: "webhook to metadata service", method: "POST", path: "/v1/webhook-endpoints", body: `{"url":"http://169.254.169.254/latest/meta-data/","events":["*"]}`, guarded: true},
 		{name: "webhook to file", method: "POST", path: "/v1/webhook-endpoints", body: `{"url":"file:///etc/passwd","events":["*"]}`},
 		{name: "webhook to loopback", method: "POST", path: "/v1/webhook-endpoints", body: `{"url":"http://127.0.0.1:22/","events":["*"]}`, guarded: true},
+		// Customers.
+		{name: "customer sql in external_id", method: "POST", path: "/v1/customers", body: `{"external_id":"1' OR '1'='1"}`},
+		{name: "customer header injection in email", method: "POST", path: "/v1/customers", body: `{"email":"a@b.c\r\nBcc: x@y.z"}`},
+		{name: "customer metadata array", method: "POST", path: "/v1/customers", body: `{"metadata":[1,2]}`},
+		{name: "customer metadata too large", method: "POST", path: "/v1/customers", body: `{"metadata":{"k":"` + strings.Repeat("m", 17<<10) + `"}}`},
+		{name: "customer id of Kassa's own shape", method: "POST", path: "/v1/customers", body: `{"external_id":"cus_x"}`},
+		{name: "customer name with a NUL", method: "POST", path: "/v1/customers", body: `{"name":"a\u0000b"}`},
+		{name: "customer unknown field", method: "POST", path: "/v1/customers", body: `{"password":"x"}`},
+		{name: "customer sql in path id", method: "GET", path: "/v1/customers/cus_1'%20OR%20'1'='1"},
+		{name: "customer list sql in email", method: "GET", path: "/v1/customers?email=x'%20OR%201=1--"},
+		{name: "update unknown customer", method: "PUT", path: "/v1/customers/cus_nope", body: `{"name":"x"}`},
+		{name: "delete unknown customer", method: "DELETE", path: "/v1/customers/cus_nope"},
 		// Identifiers that are not there.
 		{name: "test-pay unknown invoice", method: "POST", path: "/v1/test/invoices/inv_doesnotexist/pay", body: `{"currency":"BTC","amount":"1"}`},
 		{name: "verify unknown payout", method: "POST", path: "/v1/payouts/po_nope/verify", body: `{"otp_code":"' OR 1=1"}`},
