@@ -64,6 +64,14 @@ type Bumper interface {
 // replace is the send again.
 var ErrReplacementRefused = errors.New("the node refused the replacement; the transaction it was to replace stays")
 
+// Expirer is a Wallet whose transactions expire (Tron's, after their expiration
+// time): Expired reports whether the send stored under specID expired without being
+// mined, as the irreversible chain proves, so that it never can be. The payout job
+// then signs a new transaction for the payout, as for a conflicted one.
+type Expirer interface {
+	Expired(ctx context.Context, specID string) (bool, error)
+}
+
 // ChildPayer is a Wallet that can hurry a payment to one of our addresses that waits
 // unconfirmed with too low a fee: CPFP spends its outputs to us in a child paying
 // enough for both (child pays for parent), and books the child's fee.

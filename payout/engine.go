@@ -417,7 +417,7 @@ func (s *Service) bookRevertedGas(ctx context.Context, tx Tx, p *Payout, fee *bi
 }
 
 // conflicted sends p back to processing under a new attempt: its transaction can
-// never confirm. Pending holds move to the new attempt's ids; posted ones (it had
+// never confirm (a double-spend took an input, or it expired unmined: Tron). Pending holds move to the new attempt's ids; posted ones (it had
 // completed) are reopened, so the ledger takes back a payment that did not happen.
 func (s *Service) conflicted(ctx context.Context, tx Tx, n chains.NetworkRef, p *Payout, r chains.Record) error {
 	prev := *p
@@ -425,7 +425,7 @@ func (s *Service) conflicted(ctx context.Context, tx Tx, n chains.NetworkRef, p 
 		return err
 	}
 	p.Attempt++
-	s.cfg.Logger.WarnContext(ctx, "payout: its transaction can never confirm (an input was double-spent); a new one will be signed",
+	s.cfg.Logger.WarnContext(ctx, "payout: its transaction can never confirm (an input was double-spent, or it expired unmined); a new one will be signed",
 		"payout", p.ID, "tx", prev.TxHash, "conflicted_by", r.ConflictedBy, "attempt", p.Attempt)
 	held, state, err := s.feeHeld(ctx, tx, &prev)
 	if err != nil {

@@ -293,6 +293,32 @@ func (s *Service) abandon(ctx context.Context, p *Payout) error {
 	return ab.Abandon(ctx, last)
 }
 
+// expired asks a wallet whose transactions expire (chains.Expirer) whether p's
+// expired unmined; then p goes back to processing under a new attempt, as for a
+// conflicted transaction, and the next pass signs a new one. It reports whether p
+// was sent back.
+func (s *Service) expired(ctx context.Context, n chains.NetworkRef, p *Payout) (bool, error) {
+	w, ok := s.cfg.Wallets(n)
+	if !ok {
+		return false, nil
+	}
+	ex, ok := w.(chains.Expirer)
+	if !ok {
+		return false, nil
+	}
+	gone, err := ex.Expired(ctx, p.spec())
+	if err != nil || !gone {
+		return false, err
+	}
+	return true, s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		cur, err := tx.GetPayout(ctx, p.Mode, p.ID)
+		if err != nil || cur.Status != StatusBroadcast || cur.TxHash != p.TxHash {
+			return err // moved on meanwhile
+		}
+		return s.conflicted(ctx, tx, n, cur, chains.Record{Transfer: chains.Transfer{TxID: cur.TxHash, ConflictedBy: "(expired unmined)"}})
+	})
+}
+
 // rebroadcast sends p's stored transaction again when the watcher has not seen it (in
 // the mempool or a block) for RebroadcastAfter: never a new signature, the wallet sends
 // the bytes it stored.
@@ -315,6 +341,11 @@ func (s *Service) rebroadcast(ctx context.Context, p *Payout) error {
 		return nil
 	}
 	s.resent.Store(p.ID, now)
+	if !seen {
+		if expired, err := s.expired(ctx, n, p); err != nil || expired {
+			return err
+		}
+	}
 	if seen {
 		// The watcher has the transaction, yet the payout has not moved for a while:
 		// where writers do not serialise (PostgreSQL), the watcher's first record and

@@ -41,6 +41,10 @@ type Config struct {
 	// HTTPClient, when set, makes the requests (a proxy, custom TLS). Default: a
 	// client of its own.
 	HTTPClient *http.Client
+	// Expiration is how long the transactions the Gateway's wallet signs stay valid
+	// (WalletConfig.Expiration; default 12 h, at most 23 h). A payout's transaction
+	// that expired unmined is signed anew.
+	Expiration time.Duration
 	Logger     *slog.Logger
 }
 

@@ -28,13 +28,17 @@ func TestChaintest_Devnet(t *testing.T) {
 
 // devnetBackend starts a devnet and a backend reading it, with the devnet's token as
 // USDT_TRON in test mode.
-func devnetBackend(t *testing.T) (*trondevnet.Node, *tron.Backend, *asset.Registry) {
+func devnetBackend(t *testing.T, opts ...func(*tron.Config)) (*trondevnet.Node, *tron.Backend, *asset.Registry) {
 	node := trondevnet.Start(t)
 	reg := asset.Default()
 	if err := reg.SetContract("USDT_TRON", asset.Test, node.Token.String()); err != nil {
 		t.Fatal(err)
 	}
-	b, err := tron.New(t.Context(), tron.Config{Mode: asset.Test, URL: node.URL, Assets: reg, Logger: quiet})
+	cfg := tron.Config{Mode: asset.Test, URL: node.URL, Assets: reg, Logger: quiet}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	b, err := tron.New(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
@@ -30,7 +31,17 @@ type env struct {
 
 func newEnv(t *testing.T, opts ...kassatest.Option) *env {
 	t.Helper()
-	node, b, reg := devnetBackend(t)
+	return newEnvWith(t, nil, opts...)
+}
+
+// newEnvWith is newEnv with the backend's config changed by cfg.
+func newEnvWith(t *testing.T, cfg func(*tron.Config), opts ...kassatest.Option) *env {
+	t.Helper()
+	var bopts []func(*tron.Config)
+	if cfg != nil {
+		bopts = append(bopts, cfg)
+	}
+	node, b, reg := devnetBackend(t, bopts...)
 	for _, code := range []string{"TRX", "USDT_TRON"} {
 		if err := reg.SetConfirmations(code, 3); err != nil {
 			t.Fatal(err)
@@ -199,6 +210,49 @@ func TestGateway_PayoutsOfTRXAndUSDTCompleteWithTheFeeTheChainBurnt(t *testing.T
 	}
 	if got, want := e.node.TRX(must(tron.ParseAddress(hot.Encoded))), 100*trondevnet.Sun-fees-e.node.TRX(recipient); got != want {
 		t.Fatalf("the hot wallet holds %d sun, want %d: 100 TRX less what it paid and burnt", got, want)
+	}
+	e.kt.Verify()
+}
+
+// TestGateway_PayoutExpiredUnminedIsSignedAnew: a payout's transaction the node lost
+// (dropped from its pool) expires unmined; once the solidified chain is past its
+// expiration, the payout job signs a new one (attempt 1), which is mined: the payout
+// completes once, the recipient is paid once, the ledger balances.
+func TestGateway_PayoutExpiredUnminedIsSignedAnew(t *testing.T) {
+	e := newEnvWith(t, func(c *tron.Config) { c.Expiration = 30 * time.Second })
+	e.node.SetSolidDepth(2)
+	hot, err := e.keys.Address(asset.FamilyTron, asset.Test, keys.Change, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := e.invoice("50", "TRX")
+	e.node.PayTRX(e.kt.Method(inv, "TRX").Address, 50*trondevnet.Sun)
+	e.node.PayTRX(hot.Encoded, 100*trondevnet.Sun)
+	e.mine(3)
+	to := e.kt.Recipient(asset.Tron, 0)
+	p := e.kt.NewPayout(payout.CreateParams{Amount: decimal.RequireFromString("10"), Currency: "TRX", Destination: to})
+	first := e.kt.Payout(p.ID)
+	if first.Status != payout.StatusBroadcast || first.TxHash == "" {
+		t.Fatalf("payout %s %q", first.Status, first.TxHash)
+	}
+	e.node.Drop(first.TxHash) // the node lost it
+	e.mine(14)                // 42 s of chain time: past its expiration, solidified too
+	e.kt.Clock.Advance(2 * payout.RebroadcastAfter)
+	e.mine(1)
+	again := e.kt.Payout(p.ID)
+	if again.Attempt != 1 {
+		t.Fatalf("after expiry: attempt %d, status %s, tx %s", again.Attempt, again.Status, again.TxHash)
+	}
+	e.mine(4)
+	done := e.kt.Payout(p.ID)
+	if done.Status != payout.StatusCompleted || done.TxHash == first.TxHash {
+		t.Fatalf("payout %s with %s (the expired one was %s)", done.Status, done.TxHash, first.TxHash)
+	}
+	if _, mined := e.node.Fee(first.TxHash); mined {
+		t.Fatal("the expired transaction was mined")
+	}
+	if got := e.node.TRX(must(tron.ParseAddress(to))); !decimal.New(got, -6).Equal(done.NetAmount) {
+		t.Fatalf("the recipient holds %d sun, want the payout once (%s)", got, done.NetAmount)
 	}
 	e.kt.Verify()
 }

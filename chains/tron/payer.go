@@ -15,7 +15,7 @@ import (
 // wallet (branch 1, index 0 of the Tron account).
 func (b *Backend) NewWallet(cfg chains.WalletConfig) (chains.Wallet, error) {
 	w, err := NewWallet(WalletConfig{Backend: b, Keyring: cfg.Keyring, Update: cfg.Update, View: cfg.View,
-		Follow: cfg.Follow, Book: cfg.Book, Logger: cfg.Logger})
+		Follow: cfg.Follow, Book: cfg.Book, Expiration: b.cfg.Expiration, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +27,11 @@ var (
 	_ chains.Wallet        = payer{}
 	_ chains.Canonicalizer = payer{}
 	_ treasury.Sweeper     = payer{}
+	_ chains.Expirer       = payer{}
 )
+
+// Expired implements chains.Expirer.
+func (p payer) Expired(ctx context.Context, specID string) (bool, error) { return p.w.Expired(ctx, specID) }
 
 // ConfirmedBalance implements treasury.Sweeper.
 func (p payer) ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error) {

@@ -326,6 +326,22 @@ func (w *Wallet) Confirm(ctx context.Context, id string) (chains.AccountSend, er
 	return s, err
 }
 
+// Expired implements chains.Expirer: the send stored under id expired unmined, as the
+// solidified chain proves (Confirm's ErrExpired, now or before: a send failed with
+// nothing burnt).
+func (w *Wallet) Expired(ctx context.Context, id string) (bool, error) {
+	s, err := w.Confirm(ctx, id)
+	switch {
+	case errors.Is(err, ErrExpired):
+		return true, nil
+	case errors.Is(err, ErrNotMined):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return s.Status == chains.SendFailed && s.Fee == nil, nil
+}
+
 // expired returns ErrNotMined for a send not yet solidified, or, when the solidified
 // block is past its expiration (so no block can take it any more), marks it failed
 // and returns ErrExpired.
