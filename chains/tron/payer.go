@@ -31,7 +31,9 @@ var (
 )
 
 // Expired implements chains.Expirer.
-func (p payer) Expired(ctx context.Context, specID string) (bool, error) { return p.w.Expired(ctx, specID) }
+func (p payer) Expired(ctx context.Context, specID string) (bool, error) {
+	return p.w.Expired(ctx, specID)
+}
 
 // ConfirmedBalance implements treasury.Sweeper.
 func (p payer) ConfirmedBalance(ctx context.Context, addr, code string, confirmations int) (*big.Int, error) {
