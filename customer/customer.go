@@ -53,6 +53,11 @@ var (
 // IDPrefix opens every customer id.
 const IDPrefix = "cus_"
 
+// IsID reports whether id has the shape of the ids Kassa gives customers ("cus_" and
+// 20 lowercase base32 characters). Other text, "cus_" ids of another system among it,
+// is a merchant's own.
+func IsID(id string) bool { return ids.Valid("cus", id) }
+
 // Tx is the storage the service needs inside one transaction.
 type Tx interface {
 	// InsertCustomer stores c; ErrExternalIDTaken when another customer of c.Mode has
@@ -133,15 +138,15 @@ func check(c *Customer) error {
 	if c.ExternalID != "" && !externalIDRE.MatchString(c.ExternalID) {
 		v.Add("external_id", fmt.Errorf("%w: want 1 to 128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
 	}
-	if strings.HasPrefix(c.ExternalID, IDPrefix) {
-		v.Add("external_id", fmt.Errorf("%w: %s opens Kassa's own ids", ErrBadFormat, IDPrefix))
+	if IsID(c.ExternalID) {
+		v.Add("external_id", fmt.Errorf("%w: it has the shape of Kassa's own customer ids", ErrBadFormat))
 	}
 	text := func(field, s string, most int) {
 		switch {
 		case len(s) > most:
 			v.Add(field, fmt.Errorf("%w: over %d bytes", ErrTooLong, most))
-		case !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' }):
-			v.Add(field, fmt.Errorf("%w: not UTF-8 text, or it has control characters", ErrBadFormat))
+		case !utf8.ValidString(s) || strings.ContainsFunc(s, control):
+			v.Add(field, fmt.Errorf("%w: not UTF-8 text, or it has control or bidirectional-override characters", ErrBadFormat))
 		}
 	}
 	text("name", c.Name, 256)
@@ -156,6 +161,13 @@ func check(c *Customer) error {
 	}
 	v.Add("metadata", invoice.CheckMetadata(c.Metadata))
 	return v.Err()
+}
+
+// control reports the characters a name or description may not hold: C0 controls
+// but newline and tab, DEL, C1 controls, and the bidirectional overrides and isolates
+// that make text read other than it is stored.
+func control(r rune) bool {
+	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func compact(b json.RawMessage) json.RawMessage {
@@ -197,6 +209,9 @@ func taken(err error) error {
 // Get returns customer id of mode m (ErrNotFound for an unknown id or one of the
 // other mode).
 func (s *Service) Get(ctx context.Context, m asset.Mode, id string) (*Customer, error) {
+	if !IsID(id) {
+		return nil, ErrNotFound
+	}
 	var c Customer
 	var ok bool
 	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
@@ -303,10 +318,10 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]Customer, int, erro
 
 // Resolve checks a customer_id given to another object (invoice.Config.CheckCustomer,
 // payout.Config.CheckCustomer): the merchant's own free text is taken as it is (ok),
-// and a cus_ id must name a customer of mode m (not ok otherwise). An error is the
-// storage's.
+// and an id of Kassa's shape (IsID) must name a customer of mode m (not ok
+// otherwise). An error is the storage's.
 func (s *Service) Resolve(ctx context.Context, m asset.Mode, id string) (ok bool, err error) {
-	if !strings.HasPrefix(id, IDPrefix) {
+	if !IsID(id) {
 		return true, nil
 	}
 	_, err = s.Get(ctx, m, id)

@@ -20,7 +20,7 @@ import (
 func TestCreate_RefusesEachBadFieldByName(t *testing.T) {
 	env := kassatest.New(t)
 	svc, ctx := env.Gateway.Customers(), context.Background()
-	_, err := svc.Create(ctx, asset.Test, customer.CreateParams{ExternalID: "has space", Name: "a\x00b", Email: "Ada <ada@example.com>",
+	_, err := svc.Create(ctx, asset.Test, customer.CreateParams{ExternalID: "has space", Name: "a\u202eb", Email: "Ada <ada@example.com>",
 		Phone: "12", Description: strings.Repeat("d", 1001), Metadata: json.RawMessage(`"text"`)})
 	var ve *kassa.ValidationError
 	if !errors.As(err, &ve) {
@@ -57,12 +57,21 @@ func TestUpdate_ChangesOnlyWhatIsGiven(t *testing.T) {
 		t.Fatal(err)
 	}
 	taken := "b-1"
-	if _, err := svc.Update(ctx, asset.Test, a.ID, customer.UpdateParams{ExternalID: &taken}); !errors.Is(err, customer.ErrExternalIDTaken) {
+	var fe *kassa.FieldError
+	if _, err := svc.Update(ctx, asset.Test, a.ID, customer.UpdateParams{ExternalID: &taken}); !errors.Is(err, customer.ErrExternalIDTaken) ||
+		!errors.As(err, &fe) || fe.Field != "external_id" {
 		t.Fatalf("taking b-1: %v", err)
 	}
-	bad := "not an email"
-	if _, err := svc.Update(ctx, asset.Test, a.ID, customer.UpdateParams{Email: &bad}); err == nil {
-		t.Fatal("a bad email was taken")
+	bad, name := "not an email", "Changed"
+	var ve *kassa.ValidationError
+	if _, err := svc.Update(ctx, asset.Test, a.ID, customer.UpdateParams{Email: &bad, Name: &name}); !errors.As(err, &ve) || ve.Fields["email"] == nil {
+		t.Fatalf("a bad email: %v", err)
+	}
+	if kept, _ := svc.Get(ctx, asset.Test, a.ID); kept.Name != "Ada" || kept.ExternalID != "a-1" || kept.Email != "ada@example.com" {
+		t.Fatalf("refused updates changed the customer: %+v", kept)
+	}
+	if kept, err := svc.Update(ctx, asset.Test, a.ID, customer.UpdateParams{Name: &name}); err != nil || string(kept.Metadata) != `{"k":1}` {
+		t.Fatalf("an update without metadata: %+v, %v; want the metadata kept", kept, err)
 	}
 	empty, null := "", json.RawMessage("null")
 	got, err := svc.Update(ctx, asset.Test, a.ID, customer.UpdateParams{Name: &empty, Metadata: &null})
@@ -95,12 +104,12 @@ func TestCustomerID_OfKassasShapeMustNameACustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{c.ID, "user-17", "cus"} {
+	for _, id := range []string{c.ID, "user-17", "cus", "cus_NffrFeUfNV2Hib"} { // the last a Stripe id: the merchant's own
 		if _, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("10"), Currency: "USD", CustomerID: id}); err != nil {
 			t.Errorf("invoice for customer %q: %v", id, err)
 		}
 	}
-	for _, id := range []string{"cus_unknown", live.ID} {
+	for _, id := range []string{"cus_aaaaaaaaaaaaaaaaaaaa", live.ID} {
 		_, err := env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("10"), Currency: "USD", CustomerID: id})
 		var ve *kassa.ValidationError
 		if !errors.As(err, &ve) || ve.Fields["customer_id"] == nil || !errors.Is(err, invoice.ErrUnknownCustomer) {
@@ -109,7 +118,7 @@ func TestCustomerID_OfKassasShapeMustNameACustomer(t *testing.T) {
 	}
 	env.Fund("BTC", "1")
 	_, err = env.Gateway.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC",
-		Destination: env.Recipient(asset.Bitcoin, 0), CustomerID: "cus_unknown"})
+		Destination: env.Recipient(asset.Bitcoin, 0), CustomerID: "cus_aaaaaaaaaaaaaaaaaaaa"})
 	if !errors.Is(err, invoice.ErrUnknownCustomer) {
 		t.Errorf("payout for an unknown customer: %v", err)
 	}

@@ -35,7 +35,7 @@ func TestAPI_Customers(t *testing.T) {
 		}
 	}
 	want(t, a.do("POST", "/v1/customers", map[string]any{"external_id": "crm-4711"}, nil), 409, "conflict")
-	bad := a.do("POST", "/v1/customers", map[string]any{"email": "not an address", "phone": "call me", "external_id": "cus_mine",
+	bad := a.do("POST", "/v1/customers", map[string]any{"email": "not an address", "phone": "call me", "external_id": "cus_aaaaaaaaaaaaaaaaaaaa",
 		"metadata": []int{1}, "name": strings.Repeat("x", 300)}, nil)
 	want(t, bad, 422, "validation_error")
 	details, _ := bad.body["error"].(map[string]any)["details"].(map[string]any)
@@ -50,6 +50,10 @@ func TestAPI_Customers(t *testing.T) {
 	}
 	want(t, a.do("GET", "/v1/customers?limit=500", nil, nil), 422, "validation_error")
 
+	if k := a.do("PUT", "/v1/customers/"+id, map[string]any{"description": "changed"}, nil); k.code != 200 ||
+		k.data()["metadata"].(map[string]any)["tier"] != "gold" || k.data()["phone"] != "+44 20 7946 0958" {
+		t.Fatalf("a PUT without metadata or phone: %s; want both kept", k.raw)
+	}
 	u := a.do("PUT", "/v1/customers/"+id, map[string]any{"phone": "", "metadata": nil, "name": "Ada King"}, nil)
 	want(t, u, 200, "")
 	if u.data()["phone"] != "" || u.data()["metadata"] != nil || u.data()["name"] != "Ada King" || u.data()["email"] != "ada@example.com" {

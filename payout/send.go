@@ -315,6 +315,9 @@ func (s *Service) expired(ctx context.Context, n chains.NetworkRef, p *Payout) (
 		if err != nil || cur.Status != StatusBroadcast || cur.TxHash != p.TxHash {
 			return err // moved on meanwhile
 		}
+		if _, seen, err := tx.Transfer(ctx, n, cur.TxHash, chains.OutIndex); err != nil || seen {
+			return err // the watcher has it in a block: never sign it again
+		}
 		return s.conflicted(ctx, tx, n, cur, chains.Record{Transfer: chains.Transfer{TxID: cur.TxHash, ConflictedBy: "(expired unmined)"}})
 	})
 }

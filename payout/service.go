@@ -177,6 +177,20 @@ type plan struct {
 	internal               bool
 }
 
+// checkCustomer checks a customer_id a merchant gave (CheckCustomer), adding a
+// refusal to v under field; an error is the storage's. Refunds' payouts, which carry
+// their invoice's customer_id (its customer may be gone since), are not checked.
+func (s *Service) checkCustomer(ctx context.Context, m asset.Mode, id, field string, v *validation.Error) error {
+	if id == "" || len(id) > 128 || s.cfg.CheckCustomer == nil {
+		return nil
+	}
+	ok, err := s.cfg.CheckCustomer(ctx, m, id)
+	if err == nil && !ok {
+		v.Add(field, fmt.Errorf("%w: %s in %s mode", invoice.ErrUnknownCustomer, id, m))
+	}
+	return err
+}
+
 // prepare validates one payout; errors are added to v under prefix.
 func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, prefix string, v *validation.Error) *plan {
 	field := func(f string) string {
@@ -218,14 +232,6 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 	v.Add(field("metadata"), invoice.CheckMetadata(c.Metadata))
 	if len(c.CustomerID) > 128 {
 		v.Add(field("customer_id"), fmt.Errorf("%w: over 128 bytes", invoice.ErrTooLarge))
-	} else if c.CustomerID != "" && s.cfg.CheckCustomer != nil {
-		ok, err := s.cfg.CheckCustomer(ctx, m, c.CustomerID)
-		switch {
-		case err != nil:
-			v.Add(field("customer_id"), fmt.Errorf("cannot look the customer up now: %w", err))
-		case !ok:
-			v.Add(field("customer_id"), fmt.Errorf("%w: %s in %s mode", invoice.ErrUnknownCustomer, c.CustomerID, m))
-		}
 	}
 	if v.Err() != nil || units == nil {
 		return nil
@@ -304,6 +310,9 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, c CreateParams) (*Pa
 		return p, err
 	}
 	var v validation.Error
+	if err := s.checkCustomer(ctx, m, c.CustomerID, "customer_id", &v); err != nil {
+		return nil, err
+	}
 	pl := s.prepare(ctx, m, c, "", &v)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -371,6 +380,9 @@ func (s *Service) CreateMass(ctx context.Context, m asset.Mode, mp MassParams) (
 	}
 	var plans []*plan
 	for i, d := range mp.Destinations {
+		if err := s.checkCustomer(ctx, m, d.CustomerID, fmt.Sprintf("destinations[%d].customer_id", i), &v); err != nil {
+			return "", nil, err
+		}
 		if pl := s.prepare(ctx, m, d, fmt.Sprintf("destinations[%d]", i), &v); pl != nil {
 			plans = append(plans, pl)
 		}

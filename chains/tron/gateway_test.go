@@ -236,7 +236,7 @@ func TestGateway_PayoutExpiredUnminedIsSignedAnew(t *testing.T) {
 		t.Fatalf("payout %s %q", first.Status, first.TxHash)
 	}
 	e.node.Drop(first.TxHash) // the node lost it
-	e.mine(14)                // 42 s of chain time: past its expiration, solidified too
+	e.mine(35)                // 105 s of chain time: past its expiration and the margin, solidified too
 	e.kt.Clock.Advance(2 * payout.RebroadcastAfter)
 	e.mine(1)
 	again := e.kt.Payout(p.ID)
@@ -253,6 +253,38 @@ func TestGateway_PayoutExpiredUnminedIsSignedAnew(t *testing.T) {
 	}
 	if got := e.node.TRX(must(tron.ParseAddress(to))); !decimal.New(got, -6).Equal(done.NetAmount) {
 		t.Fatalf("the recipient holds %d sun, want the payout once (%s)", got, done.NetAmount)
+	}
+	e.kt.Verify()
+}
+
+// TestGateway_PayoutLostBeforeItsExpiryIsSentAgainNotSignedAnew: a payout's
+// transaction the node lost, while it can still be mined, is sent again as it was
+// (the same id, attempt 0), mined, and completes the payout once.
+func TestGateway_PayoutLostBeforeItsExpiryIsSentAgainNotSignedAnew(t *testing.T) {
+	e := newEnvWith(t, func(c *tron.Config) { c.Expiration = 30 * time.Second })
+	e.node.SetSolidDepth(2)
+	hot, err := e.keys.Address(asset.FamilyTron, asset.Test, keys.Change, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := e.invoice("50", "TRX")
+	e.node.PayTRX(e.kt.Method(inv, "TRX").Address, 50*trondevnet.Sun)
+	e.node.PayTRX(hot.Encoded, 100*trondevnet.Sun)
+	e.mine(3)
+	to := e.kt.Recipient(asset.Tron, 0)
+	p := e.kt.NewPayout(payout.CreateParams{Amount: decimal.RequireFromString("10"), Currency: "TRX", Destination: to})
+	first := e.kt.Payout(p.ID)
+	e.node.Drop(first.TxHash)
+	e.mine(2)
+	e.kt.Clock.Advance(2 * payout.RebroadcastAfter)
+	e.mine(1) // the rebroadcast
+	e.mine(4)
+	done := e.kt.Payout(p.ID)
+	if done.Status != payout.StatusCompleted || done.TxHash != first.TxHash || done.Attempt != 0 {
+		t.Fatalf("payout %s with %s, attempt %d; want completed with %s, attempt 0", done.Status, done.TxHash, done.Attempt, first.TxHash)
+	}
+	if got := e.node.TRX(must(tron.ParseAddress(to))); !decimal.New(got, -6).Equal(done.NetAmount) {
+		t.Fatalf("the recipient holds %d sun, want the payout once", got)
 	}
 	e.kt.Verify()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"time"
 
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/keys"
@@ -342,9 +343,16 @@ func (w *Wallet) Expired(ctx context.Context, id string) (bool, error) {
 	return s.Status == chains.SendFailed && s.Fee == nil, nil
 }
 
+// expiryMargin is how far past a transaction's expiration the solidified block must
+// be before it is taken as never mined: a block may take a transaction while its
+// parent is older than the expiration, so the block itself may be a little newer.
+const expiryMargin = 60 * time.Second
+
 // expired returns ErrNotMined for a send not yet solidified, or, when the solidified
-// block is past its expiration (so no block can take it any more), marks it failed
-// and returns ErrExpired.
+// block is well past its expiration (expiryMargin: so every block that could have
+// taken it is solidified) and then, asked again, neither the solidified chain nor the
+// head knows it, marks it failed and returns ErrExpired. The order matters: asked
+// before the solidified block passed the margin, "unknown" proves nothing.
 func (w *Wallet) expired(ctx context.Context, s chains.AccountSend) error {
 	raw, _, err := ParseSigned(s.Raw)
 	if err != nil {
@@ -358,8 +366,17 @@ func (w *Wallet) expired(ctx context.Context, s chains.AccountSend) error {
 	if err := w.cfg.Backend.call(ctx, "/walletsolidity/getnowblock", struct{}{}, &blk); err != nil {
 		return err
 	}
-	if blk.Header.Raw.Timestamp <= r.Expiration {
+	if blk.Header.Raw.Timestamp <= r.Expiration+expiryMargin.Milliseconds() {
 		return ErrNotMined
+	}
+	for _, api := range []string{"/walletsolidity", "/wallet"} {
+		var info txInfo
+		if err := w.cfg.Backend.call(ctx, api+"/gettransactioninfobyid", map[string]any{"value": s.TxID}, &info); err != nil {
+			return err
+		}
+		if info.ID != "" {
+			return ErrNotMined // mined after all: the next Confirm records it
+		}
 	}
 	if err := w.cfg.Update(ctx, func(ctx context.Context, tx chains.WalletTx) error {
 		return tx.SetAccountSendStatus(ctx, w.net, s.SpecID, s.Attempt, chains.SendFailed, nil)
