@@ -214,11 +214,11 @@ func TestGateway_PayoutsOfTRXAndUSDTCompleteWithTheFeeTheChainBurnt(t *testing.T
 	e.kt.Verify()
 }
 
-// TestGateway_PayoutExpiredUnminedIsSignedAnew: a payout's transaction the node lost
-// (dropped from its pool) expires unmined; once the solidified chain is past its
-// expiration, the payout job signs a new one (attempt 1), which is mined: the payout
-// completes once, the recipient is paid once, the ledger balances.
-func TestGateway_PayoutExpiredUnminedIsSignedAnew(t *testing.T) {
+// lostPayout is a 10 TRX payout, broadcast on a devnet whose transactions expire in
+// 30 s (solidity 2 blocks down), whose transaction the node then lost. It returns the
+// payout as broadcast and its recipient.
+func lostPayout(t *testing.T) (*env, *payout.Payout, string) {
+	t.Helper()
 	e := newEnvWith(t, func(c *tron.Config) { c.Expiration = 30 * time.Second })
 	e.node.SetSolidDepth(2)
 	hot, err := e.keys.Address(asset.FamilyTron, asset.Test, keys.Change, 0)
@@ -230,21 +230,29 @@ func TestGateway_PayoutExpiredUnminedIsSignedAnew(t *testing.T) {
 	e.node.PayTRX(hot.Encoded, 100*trondevnet.Sun)
 	e.mine(3)
 	to := e.kt.Recipient(asset.Tron, 0)
-	p := e.kt.NewPayout(payout.CreateParams{Amount: decimal.RequireFromString("10"), Currency: "TRX", Destination: to})
-	first := e.kt.Payout(p.ID)
-	if first.Status != payout.StatusBroadcast || first.TxHash == "" {
-		t.Fatalf("payout %s %q", first.Status, first.TxHash)
+	p := e.kt.Payout(e.kt.NewPayout(payout.CreateParams{Amount: decimal.RequireFromString("10"), Currency: "TRX", Destination: to}).ID)
+	if p.Status != payout.StatusBroadcast || p.TxHash == "" {
+		t.Fatalf("payout %s %q", p.Status, p.TxHash)
 	}
-	e.node.Drop(first.TxHash) // the node lost it
-	e.mine(35)                // 105 s of chain time: past its expiration and the margin, solidified too
+	e.node.Drop(p.TxHash) // the node lost it
+	return e, p, to
+}
+
+// TestGateway_PayoutExpiredUnminedIsSignedAnew: a payout's transaction the node lost
+// (dropped from its pool) expires unmined; once the solidified chain is past its
+// expiration, the payout job signs a new one (attempt 1), which is mined: the payout
+// completes once, the recipient is paid once, the ledger balances.
+func TestGateway_PayoutExpiredUnminedIsSignedAnew(t *testing.T) {
+	e, first, to := lostPayout(t)
+	e.mine(35) // 105 s of chain time: past its expiration and the margin, solidified too
 	e.kt.Clock.Advance(2 * payout.RebroadcastAfter)
 	e.mine(1)
-	again := e.kt.Payout(p.ID)
+	again := e.kt.Payout(first.ID)
 	if again.Attempt != 1 {
 		t.Fatalf("after expiry: attempt %d, status %s, tx %s", again.Attempt, again.Status, again.TxHash)
 	}
 	e.mine(4)
-	done := e.kt.Payout(p.ID)
+	done := e.kt.Payout(first.ID)
 	if done.Status != payout.StatusCompleted || done.TxHash == first.TxHash {
 		t.Fatalf("payout %s with %s (the expired one was %s)", done.Status, done.TxHash, first.TxHash)
 	}
@@ -261,25 +269,12 @@ func TestGateway_PayoutExpiredUnminedIsSignedAnew(t *testing.T) {
 // transaction the node lost, while it can still be mined, is sent again as it was
 // (the same id, attempt 0), mined, and completes the payout once.
 func TestGateway_PayoutLostBeforeItsExpiryIsSentAgainNotSignedAnew(t *testing.T) {
-	e := newEnvWith(t, func(c *tron.Config) { c.Expiration = 30 * time.Second })
-	e.node.SetSolidDepth(2)
-	hot, err := e.keys.Address(asset.FamilyTron, asset.Test, keys.Change, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := e.invoice("50", "TRX")
-	e.node.PayTRX(e.kt.Method(inv, "TRX").Address, 50*trondevnet.Sun)
-	e.node.PayTRX(hot.Encoded, 100*trondevnet.Sun)
-	e.mine(3)
-	to := e.kt.Recipient(asset.Tron, 0)
-	p := e.kt.NewPayout(payout.CreateParams{Amount: decimal.RequireFromString("10"), Currency: "TRX", Destination: to})
-	first := e.kt.Payout(p.ID)
-	e.node.Drop(first.TxHash)
+	e, first, to := lostPayout(t)
 	e.mine(2)
 	e.kt.Clock.Advance(2 * payout.RebroadcastAfter)
 	e.mine(1) // the rebroadcast
 	e.mine(4)
-	done := e.kt.Payout(p.ID)
+	done := e.kt.Payout(first.ID)
 	if done.Status != payout.StatusCompleted || done.TxHash != first.TxHash || done.Attempt != 0 {
 		t.Fatalf("payout %s with %s, attempt %d; want completed with %s, attempt 0", done.Status, done.TxHash, done.Attempt, first.TxHash)
 	}

@@ -50,6 +50,7 @@ package storagetest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -199,7 +200,7 @@ var (
 
 // Digest summarises everything stored that an API request could change, in both
 // modes: invoices, payouts, refunds, events, webhook endpoints, customers (the latest
-// 100, with when each last changed), API keys, every ledger balance and hold. Tests compare it before and after a request that must change nothing.
+// 100, each field), API keys, every ledger balance and hold. Tests compare it before and after a request that must change nothing.
 func Digest(ctx context.Context, st storage.Store) (string, error) {
 	var b strings.Builder
 	err := st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -230,7 +231,11 @@ func Digest(ctx context.Context, st storage.Store) (string, error) {
 			}
 			fmt.Fprintf(&b, "%s: invoices %d payouts %d events %d endpoints %d refunds %d customers %d", m, invs, pos, evs, len(eps), res, ncus)
 			for _, c := range cus {
-				fmt.Fprintf(&b, " %s@%s", c.ID, c.UpdatedAt.Format(time.RFC3339Nano))
+				whole, err := json.Marshal(c) // every field: a PUT that changes one shows
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&b, " %s:%x", c.ID, sha256.Sum256(whole))
 			}
 			b.WriteString("; ")
 		}
