@@ -128,3 +128,31 @@ func TestCustomerID_OfKassasShapeMustNameACustomer(t *testing.T) {
 		t.Errorf("payout for %s: %+v, %v", c.ID, p, err)
 	}
 }
+
+// TestDeletedCustomer_RetryOfAnInvoiceAnswersIt: an invoice created for a customer
+// that was deleted since is answered again to a retry of its create (same order id),
+// not refused; a new invoice for the deleted customer is.
+func TestDeletedCustomer_RetryOfAnInvoiceAnswersIt(t *testing.T) {
+	env := kassatest.New(t)
+	ctx := context.Background()
+	c, err := env.Gateway.Customers().Create(ctx, asset.Test, customer.CreateParams{Name: "Ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := invoice.CreateParams{Amount: kassatest.Dec("10"), Currency: "USD", CustomerID: c.ID, OrderID: "ORD-1"}
+	first, err := env.Gateway.Invoices().Create(ctx, asset.Test, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Gateway.Customers().Delete(ctx, asset.Test, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := env.Gateway.Invoices().Create(ctx, asset.Test, params)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("the retry: %v, %v; want invoice %s", again, err, first.ID)
+	}
+	params.OrderID = "ORD-2"
+	if _, err := env.Gateway.Invoices().Create(ctx, asset.Test, params); !errors.Is(err, invoice.ErrUnknownCustomer) {
+		t.Fatalf("a new invoice for the deleted customer: %v", err)
+	}
+}

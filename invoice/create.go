@@ -186,7 +186,15 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 			return nil, err
 		}
 		if !ok {
-			v.Add("customer_id", fmt.Errorf("%w: %s in %s mode", ErrUnknownCustomer, p.CustomerID, m))
+			// A retry of a create that succeeded before the customer was deleted
+			// answers its invoice (Insert compares the parameters), not a refusal.
+			retry, err := s.named(ctx, m, p)
+			if err != nil {
+				return nil, err
+			}
+			if !retry {
+				v.Add("customer_id", fmt.Errorf("%w: %s in %s mode", ErrUnknownCustomer, p.CustomerID, m))
+			}
 		}
 	}
 
@@ -510,3 +518,28 @@ var (
 	ErrNotUnicode  = errors.New("must be valid Unicode text")
 	ErrFiatTarget  = errors.New("must be a crypto currency, not fiat")
 )
+
+// named reports whether an invoice of mode m has p's order id or request key with p's
+// customer_id already.
+func (s *Service) named(ctx context.Context, m asset.Mode, p CreateParams) (bool, error) {
+	var found bool
+	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+		check := func(inv *Invoice, err error) error {
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			found = found || (err == nil && inv.CustomerID == p.CustomerID)
+			return err
+		}
+		if p.OrderID != "" {
+			if err := check(tx.InvoiceByOrderID(ctx, m, p.OrderID)); err != nil {
+				return err
+			}
+		}
+		if p.RequestKey != "" {
+			return check(tx.InvoiceByRequestKey(ctx, m, p.RequestKey))
+		}
+		return nil
+	})
+	return found, err
+}
