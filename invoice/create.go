@@ -157,7 +157,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	}
 	v.Add("metadata", CheckMetadata(p.Metadata))
 	if p.CustomerEmail != "" {
-		if a, err := mail.ParseAddress(p.CustomerEmail); err != nil || a.Address != p.CustomerEmail || len(p.CustomerEmail) > 254 {
+		if !ValidEmail(p.CustomerEmail) {
 			v.Add("customer_email", ErrBadFormat)
 		}
 	}
@@ -408,6 +408,13 @@ func fieldOf(err error, def string) string {
 		return "network"
 	}
 	return def
+}
+
+// ValidEmail reports whether s is a bare email address (ada@example.com: no display
+// name, no angle brackets) of at most 254 bytes.
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254
 }
 
 // CheckMetadata checks caller metadata (of an invoice, a payout): absent, or a JSON
