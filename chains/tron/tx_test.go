@@ -210,6 +210,29 @@ func vectorOf(name string, signed []byte) (vector, error) {
 	return v, nil
 }
 
+// sameVectors fails unless the file at path holds vs as indented JSON, which it
+// writes first when KASSA_UPDATE_TRON_VECTORS=1.
+func sameVectors[V any](t *testing.T, path string, vs []V) {
+	t.Helper()
+	b, err := json.MarshalIndent(vs, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, '\n')
+	if os.Getenv("KASSA_UPDATE_TRON_VECTORS") == "1" {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stored, b) {
+		t.Fatalf("%s is not what the package signs now: run KASSA_UPDATE_TRON_VECTORS=1 go test ./chains/tron/ and commit it", path)
+	}
+}
+
 // vectors builds and signs the transactions the cross-check covers, from the abandon
 // mnemonic's keys.
 func vectors(t *testing.T) []vector {
@@ -263,24 +286,7 @@ func vectors(t *testing.T) []vector {
 // raw_data, which decodes to its fields, and its signature recovers its owner.
 func TestVectors_AreCurrent(t *testing.T) {
 	vs := vectors(t)
-	b, err := json.MarshalIndent(vs, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = append(b, '\n')
-	const path = "testdata/vectors.json"
-	if os.Getenv("KASSA_UPDATE_TRON_VECTORS") == "1" {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stored, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(stored, b) {
-		t.Fatalf("%s is not what the package builds now: run KASSA_UPDATE_TRON_VECTORS=1 go test ./chains/tron/ and commit it", path)
-	}
+	sameVectors(t, "testdata/vectors.json", vs)
 	for _, v := range vs {
 		raw, _ := hex.DecodeString(v.RawDataHex)
 		r, err := UnmarshalRaw(raw)

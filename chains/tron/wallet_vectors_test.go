@@ -1,10 +1,7 @@
 package tron_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"math/big"
-	"os"
 	"testing"
 	"time"
 
@@ -83,22 +80,5 @@ func TestWalletVectors_AreCurrent(t *testing.T) {
 		node.Tokens(hot).Cmp(big.NewInt(1_000*trondevnet.Sun-250_500_000+75_000_000)) != 0 {
 		t.Fatalf("the recipient holds %d sun and %s token units; the hot wallet %s token units", node.TRX(recipient), node.Tokens(recipient), node.Tokens(hot))
 	}
-	got, err := json.MarshalIndent(vs, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	const path = "testdata/wallet_vectors.json"
-	if os.Getenv("KASSA_UPDATE_TRON_VECTORS") == "1" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stored, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(stored, got) {
-		t.Fatalf("%s is not what the wallet signs now: run KASSA_UPDATE_TRON_VECTORS=1 go test ./chains/tron/ and commit it", path)
-	}
+	tron.SameVectors(t, "testdata/wallet_vectors.json", vs)
 }
