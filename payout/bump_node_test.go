@@ -29,6 +29,24 @@ import (
 
 // onChainFee is what txid pays in fees, in satoshi, from the node's view of its inputs
 // and outputs.
+// mineCompletedBy mines a block and fails unless payout id (of a wallet funded with
+// 0.05 BTC) completed with transaction txid, and the wallet holds on chain what the
+// ledger says: 0.05 less the payout and its fee.
+func mineCompletedBy(t *testing.T, e *nodetest.Env, id, txid string) {
+	t.Helper()
+	e.BTC.Generate(1)
+	e.Sync()
+	done, _ := e.G.Payouts().Get(t.Context(), asset.Test, id)
+	if done.Status != payout.StatusCompleted || done.TxHash != txid {
+		t.Fatalf("payout: %+v", done)
+	}
+	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
+	if got := e.OwnedOnChain(); got != e.Sats(want) || !e.Available("BTC").Equal(want) {
+		t.Fatalf("the wallet holds %d sat on chain, the ledger %s", got, e.Available("BTC"))
+	}
+	e.Verify()
+}
+
 func onChainFee(t *testing.T, e *nodetest.Env, txid string) int64 {
 	t.Helper()
 	tx := e.RawTx(txid)
@@ -241,17 +259,7 @@ func TestBump_AfterBumpAfterThePassReplacesAStuckPayout(t *testing.T) {
 	if mp := e.BTC.Mempool(); len(mp) != 1 || mp[0] != b.TxHash {
 		t.Fatalf("mempool %v, want the replacement %s", mp, b.TxHash)
 	}
-	e.BTC.Generate(1)
-	e.Sync()
-	done, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
-	if done.Status != payout.StatusCompleted || done.TxHash != b.TxHash {
-		t.Fatalf("payout: %+v", done)
-	}
-	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
-	if got := e.OwnedOnChain(); got != e.Sats(want) || !e.Available("BTC").Equal(want) {
-		t.Fatalf("the wallet holds %d sat on chain, the ledger %s", got, e.Available("BTC"))
-	}
-	e.Verify()
+	mineCompletedBy(t, e, p.ID, b.TxHash)
 }
 
 // TestBump_StuckETHPayoutReplacedWithHigherTipsCompletesOnce (issue 21): on
@@ -487,15 +495,5 @@ func TestBump_RefusedReplacementPutsTheFirstBack(t *testing.T) {
 	if err != nil || b.TxHash == p.TxHash || len(b.Replaced) != 1 {
 		t.Fatalf("bump after the refusals: %+v, %v", b, err)
 	}
-	e.BTC.Generate(1)
-	e.Sync()
-	done, _ := e.G.Payouts().Get(ctx, asset.Test, p.ID)
-	if done.Status != payout.StatusCompleted || done.TxHash != b.TxHash {
-		t.Fatalf("payout: %+v", done)
-	}
-	want := kassatest.Dec("0.05").Sub(done.NetAmount).Sub(*done.Fee)
-	if got := e.OwnedOnChain(); got != e.Sats(want) || !e.Available("BTC").Equal(want) {
-		t.Fatalf("the wallet holds %d sat on chain, the ledger %s", got, e.Available("BTC"))
-	}
-	e.Verify()
+	mineCompletedBy(t, e, p.ID, b.TxHash)
 }
