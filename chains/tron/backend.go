@@ -42,7 +42,7 @@ type Config struct {
 	// client of its own.
 	HTTPClient *http.Client
 	// Expiration is how long the transactions the Gateway's wallet signs stay valid
-	// (WalletConfig.Expiration; default 12 h, at most 23 h). A payout's transaction
+	// (WalletConfig.Expiration; default 12 h, at most MaxExpiration). A payout's transaction
 	// that expired unmined is signed anew.
 	Expiration time.Duration
 	Logger     *slog.Logger
@@ -87,6 +87,9 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 20 * time.Second
+	}
+	if cfg.Expiration < 0 || cfg.Expiration > MaxExpiration {
+		return nil, fmt.Errorf("tron: Expiration %s: want 0 (12 h) up to %s", cfg.Expiration, MaxExpiration)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

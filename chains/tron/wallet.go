@@ -108,7 +108,10 @@ func NewWallet(cfg WalletConfig) (*Wallet, error) {
 	if cfg.EnergyMargin <= 0 {
 		cfg.EnergyMargin = 20
 	}
-	if cfg.Expiration <= 0 || cfg.Expiration > 23*time.Hour {
+	switch {
+	case cfg.Expiration < 0 || cfg.Expiration > MaxExpiration:
+		return nil, fmt.Errorf("tron: Expiration %s: want 0 (12 h) up to %s (java-tron takes at most 24 h)", cfg.Expiration, MaxExpiration)
+	case cfg.Expiration == 0:
 		cfg.Expiration = 12 * time.Hour
 	}
 	if cfg.Follow == nil {
@@ -129,6 +132,10 @@ func NewWallet(cfg WalletConfig) (*Wallet, error) {
 }
 
 const sunPerTRX = 1_000_000
+
+// MaxExpiration bounds WalletConfig.Expiration: java-tron refuses a transaction that
+// expires more than 24 h after its head block.
+const MaxExpiration = 23 * time.Hour
 
 // FeeAsset is the asset code fees are paid in: TRX.
 func (w *Wallet) FeeAsset() string { return w.cfg.Backend.native }

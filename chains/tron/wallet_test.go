@@ -1,10 +1,12 @@
 package tron_test
 
 import (
+	"context"
 	"errors"
 	"math/big"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
@@ -213,5 +215,51 @@ func TestSend_RefusalOfASendAgainIsNotFinal(t *testing.T) {
 	node.Mine(1)
 	if _, mined := node.Fee(first.TxID); !mined || node.TRX(must(tron.ParseAddress(to))) != 2*trondevnet.Sun {
 		t.Fatal("the payout sent again was not mined once")
+	}
+}
+
+// TestSend_BadPayoutsAreRefusedWithNothingSigned: a payout to a malformed, a
+// wrong-checksum or another network's address, of zero, a negative or an impossible
+// TRX amount, of an asset the backend does not serve, to the hot wallet itself, or
+// with no id, is refused before anything is signed or stored: the same id then pays
+// a good payout. A wallet or backend whose expiration Tron would refuse is not made.
+func TestSend_BadPayoutsAreRefusedWithNothingSigned(t *testing.T) {
+	node, b, _ := devnetBackend(t)
+	w, _ := walletOn(t, b)
+	node.PayTRX(w.HotAddress(), 100*trondevnet.Sun)
+	node.Mine(1)
+	to := "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
+	huge, _ := new(big.Int).SetString("100000000000000000000", 10)
+	for name, spec := range map[string]chains.PayoutSpec{
+		"bad checksum":  {ID: "po", Asset: "TRX", To: "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdh", Amount: big.NewInt(1)},
+		"hex as text":   {ID: "po", Asset: "TRX", To: "41zz", Amount: big.NewInt(1)},
+		"an EVM one":    {ID: "po", Asset: "TRX", To: "0x9858EfFD232B4033E47d90003D41EC34EcaEdA94", Amount: big.NewInt(1)},
+		"zero":          {ID: "po", Asset: "TRX", To: to, Amount: big.NewInt(0)},
+		"negative":      {ID: "po", Asset: "TRX", To: to, Amount: big.NewInt(-5)},
+		"above int64":   {ID: "po", Asset: "TRX", To: to, Amount: huge},
+		"other network": {ID: "po", Asset: "USDT_ETHEREUM", To: to, Amount: big.NewInt(1)},
+		"to itself":     {ID: "po", Asset: "TRX", To: w.HotAddress(), Amount: big.NewInt(1)},
+		"no id":         {ID: "", Asset: "TRX", To: to, Amount: big.NewInt(1)},
+	} {
+		if s, err := w.Send(t.Context(), spec); err == nil || s.TxID != "" {
+			t.Errorf("%s: %+v, %v; want a refusal with nothing signed", name, s, err)
+		}
+	}
+	s, err := w.Send(t.Context(), chains.PayoutSpec{ID: "po", Asset: "TRX", To: to, Amount: big.NewInt(trondevnet.Sun)})
+	if err != nil || s.TxID == "" {
+		t.Fatalf("the good payout under the same id: %+v, %v", s, err)
+	}
+	node.Mine(1)
+	if got := node.TRX(must(tron.ParseAddress(to))); got != trondevnet.Sun {
+		t.Fatalf("the recipient holds %d sun, want the good payout only", got)
+	}
+	if _, err := tron.NewWallet(tron.WalletConfig{Backend: b, Keyring: must(keys.FromMnemonic(kassatest.Mnemonic, "")),
+		Update:     func(context.Context, func(context.Context, chains.WalletTx) error) error { return nil },
+		View:       func(context.Context, func(context.Context, chains.WalletTx) error) error { return nil },
+		Expiration: 25 * time.Hour}); err == nil {
+		t.Error("a wallet with a 25 h expiration was made")
+	}
+	if _, err := tron.New(t.Context(), tron.Config{Mode: asset.Test, URL: node.URL, Assets: asset.Default(), Expiration: -time.Second}); err == nil {
+		t.Error("a backend with a negative expiration was made")
 	}
 }
