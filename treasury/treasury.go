@@ -1,5 +1,5 @@
 // Package treasury moves the merchant's money between Kassa's own addresses: the sweep
-// pass takes confirmed deposits on account-based chains (EVM) from the deposit
+// pass takes confirmed deposits on account-based chains (EVM, Tron) from the deposit
 // addresses to the network's hot wallet, where payouts leave from.
 //
 // A deposit is a sweep candidate once the chain watcher has booked it available
@@ -9,7 +9,8 @@
 // the asset's threshold and, for the network's coin, the sweep's fee is at most
 // MaxFeePercent of it (a token is swept from its threshold on); otherwise its
 // transfers are marked as looked at, and the next deposit to the address brings the
-// whole balance back. A
+// whole balance back (a Sweeper that cannot tell the balance yet answers ErrWaiting,
+// and the candidate is looked at again by the next pass). A
 // token sweep takes two steps: the hot wallet sends the deposit address the gas it
 // needs, and once that is mined the deposit address sends the tokens. Every fee is
 // booked by the wallet when its transaction is confirmed (ledger.BookNetworkFee:
@@ -140,8 +141,8 @@ type Forwarder interface {
 	Committed(ctx context.Context, n chains.NetworkRef, code string) (amount decimal.Decimal, waiting bool, err error)
 }
 
-// Sweeper is a network's wallet as the sweep pass uses it (chains/evm's Wallet, through
-// the Gateway).
+// Sweeper is a network's wallet as the sweep pass uses it (chains/evm's and
+// chains/tron's wallets, through the Gateway).
 type Sweeper interface {
 	// FeeAsset is the asset code fees are paid in (the network's coin).
 	FeeAsset() string

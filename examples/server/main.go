@@ -115,7 +115,7 @@
 //	                            underpayments are given back on their own: test, live or
 //	                            test,live (default none)
 //	KASSA_REFUND_CLAIM_TTL      how long a refund's claim link works (default 720h)
-//	KASSA_SWEEP                 0 turns off the sweeps of confirmed EVM deposits to the
+//	KASSA_SWEEP                 0 turns off the sweeps of confirmed EVM and Tron deposits to the
 //	                            hot wallet, where payouts leave from (default 1)
 //	KASSA_SWEEP_THRESHOLDS      CODE=amount pairs: sweep an address's balance from this
 //	                            amount (default: each asset's minimum payout)

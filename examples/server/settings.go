@@ -728,7 +728,7 @@ func treasuryOptions(getenv func(string) string) (kassa.TreasuryOptions, error) 
 	case "0":
 		t.NoSweep = true
 	default:
-		return t, bad("KASSA_SWEEP", "want 1 (sweep EVM deposits to the hot wallet) or 0, got %q", v)
+		return t, bad("KASSA_SWEEP", "want 1 (sweep EVM and Tron deposits to the hot wallet) or 0, got %q", v)
 	}
 	if v := getenv("KASSA_SWEEP_THRESHOLDS"); v != "" {
 		t.Thresholds = map[string]decimal.Decimal{}
