@@ -222,7 +222,8 @@ func TestSend_RefusalOfASendAgainIsNotFinal(t *testing.T) {
 // wrong-checksum or another network's address, of zero, a negative or an impossible
 // TRX amount, of an asset the backend does not serve, to the hot wallet itself, or
 // with no id, is refused before anything is signed or stored: the same id then pays
-// a good payout. A wallet or backend whose expiration Tron would refuse is not made.
+// a good payout. A wallet or backend with a bad config (an expiration Tron would
+// refuse, a URL that is no http(s) node, no registry, an unknown mode) is not made.
 func TestSend_BadPayoutsAreRefusedWithNothingSigned(t *testing.T) {
 	node, b, _ := devnetBackend(t)
 	w, _ := walletOn(t, b)
@@ -259,7 +260,16 @@ func TestSend_BadPayoutsAreRefusedWithNothingSigned(t *testing.T) {
 		Expiration: 25 * time.Hour}); err == nil {
 		t.Error("a wallet with a 25 h expiration was made")
 	}
-	if _, err := tron.New(t.Context(), tron.Config{Mode: asset.Test, URL: node.URL, Assets: asset.Default(), Expiration: -time.Second}); err == nil {
-		t.Error("a backend with a negative expiration was made")
+	for name, cfg := range map[string]tron.Config{
+		"a negative expiration": {Mode: asset.Test, URL: node.URL, Assets: asset.Default(), Expiration: -time.Second},
+		"an ftp URL":            {Mode: asset.Test, URL: "ftp://127.0.0.1/", Assets: asset.Default()},
+		"no URL":                {Mode: asset.Test, Assets: asset.Default()},
+		"no registry":           {Mode: asset.Test, URL: node.URL},
+		"an unknown mode":       {Mode: "staging", URL: node.URL, Assets: asset.Default()},
+		"a node that is down":   {Mode: asset.Test, URL: "http://127.0.0.1:1", Assets: asset.Default()},
+	} {
+		if _, err := tron.New(t.Context(), cfg); err == nil {
+			t.Errorf("a backend with %s was made", name)
+		}
 	}
 }
