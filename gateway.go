@@ -59,6 +59,7 @@ import (
 	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/treasury"
 	"github.com/kassapay/kassa/validation"
+	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -209,6 +210,7 @@ type Gateway struct {
 	payouts   *payout.Service
 	refunds   *refund.Service
 	customers *customer.Service
+	accounts  *wallet.Service   // customer wallets (g.wallets are the chains' hot wallets)
 	treasury  *treasury.Service // nil with Config.Treasury.NoSweep
 	wallets   map[chains.NetworkRef]chains.Wallet
 	watchers  map[chains.NetworkRef]*chains.Watcher
@@ -440,6 +442,14 @@ func New(cfg Config) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
+	g.accounts, err = wallet.New(wallet.Config{Assets: g.assets, Keys: g.keys, Payouts: g.payouts, Rates: cfg.Rates,
+		Update: wallet.Runner(storage.Runner[wallet.Tx](g.store.Update)), View: wallet.Runner(storage.Runner[wallet.Tx](g.store.View)),
+		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, CheckCustomer: g.customers.Resolve,
+		Watch: g.Watch, Rescan: g.rescan, Now: g.now, Logger: g.log})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
 	if err := g.newTreasury(cfg); err != nil {
 		g.Close()
 		return nil, err
@@ -532,6 +542,10 @@ func (g *Gateway) Webhooks() *webhook.Service { return g.webhooks }
 // Customers returns the customer service (create, get, update, delete, list; Resolve
 // checks a customer_id another object names).
 func (g *Gateway) Customers() *customer.Service { return g.customers }
+
+// Wallets returns the customer wallet service (create, get, lookup, list, aggregated
+// balance, transactions, deposit checks, withdrawals).
+func (g *Gateway) Wallets() *wallet.Service { return g.accounts }
 
 // Keys returns the API key service (create, list, revoke, authenticate; request
 // signatures and idempotency), or nil when the Gateway has no MasterKey.

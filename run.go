@@ -14,17 +14,26 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/wallet"
 	"github.com/shopspring/decimal"
 )
 
-// sink hands the watchers' changes to the invoice and payout services, in the
-// watcher's transaction (storage.Tx, which implements invoice.Tx and payout.Tx):
-// deposits to invoices, our own transactions (chains.Transfer.Out) to payouts. The
+// sink hands the watchers' changes to the wallet, invoice and payout services, in the
+// watcher's transaction (storage.Tx, which implements their Tx): deposits to customer
+// wallets' addresses to wallets, other deposits to invoices, our own transactions
+// (chains.Transfer.Out) to payouts. The
 // watcher's OnCommit wakes the dispatcher.
 type sink struct{ g *Gateway }
 
 func (s sink) Changed(ctx context.Context, tx chains.Tx, n chains.NetworkRef, changed []chains.Record) error {
-	if err := s.g.invoices.Apply(ctx, tx.(invoice.Tx), n, changed); err != nil {
+	rest := changed
+	if s.g.accounts != nil { // New sets it before any watcher steps
+		var err error
+		if rest, err = s.g.accounts.Apply(ctx, tx.(wallet.Tx), n, changed); err != nil {
+			return err
+		}
+	}
+	if err := s.g.invoices.Apply(ctx, tx.(invoice.Tx), n, rest); err != nil {
 		return err
 	}
 	if s.g.payouts == nil {

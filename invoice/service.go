@@ -286,7 +286,7 @@ func (s *Service) book(ctx context.Context, tx Tx, n chains.NetworkRef, r chains
 	if own, err := tx.OwnTx(ctx, n, r.TxID); err != nil || own {
 		return err // change of our own payout: the payout's entry accounts for it
 	}
-	short, err := ledger.MoveDeposit(ctx, tx, n.Mode, r.Asset, fmt.Sprintf("transfer:%s:%s:%s:%d:%d", n.ID, n.Mode, r.TxID, r.Index, seq+1),
+	short, err := ledger.MoveDeposit(ctx, tx, ledger.Owner{}, n.Mode, r.Asset, fmt.Sprintf("transfer:%s:%s:%s:%d:%d", n.ID, n.Mode, r.TxID, r.Index, seq+1),
 		fmt.Sprintf("%s %s %s -> %s", r.Asset, r.Key(), have, want), have, want, r.Amount)
 	if err != nil {
 		return err

@@ -77,14 +77,53 @@ const (
 	InAvailable Place = "available" // confirmed
 )
 
-func (p Place) account(m asset.Mode, code string) string {
+func (p Place) account(o Owner, m asset.Mode, code string) string {
 	switch p {
 	case InPending:
-		return MerchantPending(m, code)
+		return o.Pending(m, code)
 	case InAvailable:
-		return MerchantAvailable(m, code)
+		return o.Available(m, code)
 	}
 	return World(m, code)
+}
+
+// Owner is whose balance a chain transfer's money is booked on: the merchant (the zero
+// Owner) or one customer wallet (package wallet), whose deposits never touch the
+// merchant's balance.
+type Owner struct {
+	Wallet string // a wallet id; "" for the merchant
+}
+
+// Available is the owner's account of confirmed money.
+func (o Owner) Available(m asset.Mode, code string) string {
+	if o.Wallet == "" {
+		return MerchantAvailable(m, code)
+	}
+	return WalletAvailable(m, o.Wallet, code)
+}
+
+// Pending is the owner's account of detected, unconfirmed money.
+func (o Owner) Pending(m asset.Mode, code string) string {
+	if o.Wallet == "" {
+		return MerchantPending(m, code)
+	}
+	return WalletPending(m, o.Wallet, code)
+}
+
+// Deficit is the owner's account of money a reorg took back after it was spent.
+func (o Owner) Deficit(m asset.Mode, code string) string {
+	if o.Wallet == "" {
+		return MerchantDeficit(m, code)
+	}
+	return WalletDeficit(m, o.Wallet, code)
+}
+
+// ensure creates the accounts MoveDeposit books on for o.
+func (o Owner) ensure(ctx context.Context, tx Tx, m asset.Mode, code string) error {
+	if err := EnsureStandardAccounts(ctx, tx, m, code); err != nil || o.Wallet == "" {
+		return err
+	}
+	return EnsureWalletAccounts(ctx, tx, m, o.Wallet, code)
 }
 
 // MoveDeposit moves amount of a chain transfer's money from where it was booked to
@@ -93,34 +132,35 @@ func (p Place) account(m asset.Mode, code string) string {
 // there (a reorg or a double-spend after it was paid out) is booked anyway: what is
 // missing goes on the merchant's deficit, and the shortfall is returned (zero
 // otherwise), so the ledger always says what the chain says. Money that becomes
-// available covers a deficit first.
-func MoveDeposit(ctx context.Context, tx Tx, m asset.Mode, code, key, description string, from, to Place, amount *big.Int) (*big.Int, error) {
+// available covers a deficit first. The money is o's: the merchant's, or a customer
+// wallet's, each with its own available, pending and deficit accounts.
+func MoveDeposit(ctx context.Context, tx Tx, o Owner, m asset.Mode, code, key, description string, from, to Place, amount *big.Int) (*big.Int, error) {
 	short := new(big.Int)
 	if from == to || amount.Sign() <= 0 {
 		return short, nil
 	}
-	if err := EnsureStandardAccounts(ctx, tx, m, code); err != nil {
+	if err := o.ensure(ctx, tx, m, code); err != nil {
 		return nil, err
 	}
-	postings := []Posting{{Account: to.account(m, code), Amount: new(big.Int).Set(amount)}}
+	postings := []Posting{{Account: to.account(o, m, code), Amount: new(big.Int).Set(amount)}}
 	take := new(big.Int).Set(amount)
 	if from == InAvailable {
-		avail, err := tx.LockAccount(ctx, MerchantAvailable(m, code))
+		avail, err := tx.LockAccount(ctx, o.Available(m, code))
 		if err != nil {
 			return nil, err
 		}
 		if avail.Balance.Cmp(amount) < 0 {
 			take = new(big.Int).Set(avail.Balance)
 			short.Sub(amount, take)
-			postings = append(postings, Posting{Account: MerchantDeficit(m, code), Amount: new(big.Int).Neg(short)})
+			postings = append(postings, Posting{Account: o.Deficit(m, code), Amount: new(big.Int).Neg(short)})
 		}
 	}
 	if take.Sign() > 0 {
-		postings = append(postings, Posting{Account: from.account(m, code), Amount: new(big.Int).Neg(take)})
+		postings = append(postings, Posting{Account: from.account(o, m, code), Amount: new(big.Int).Neg(take)})
 	}
 	if to == InAvailable {
 		// Cover a deficit first: the merchant owes it.
-		def, err := tx.LockAccount(ctx, MerchantDeficit(m, code))
+		def, err := tx.LockAccount(ctx, o.Deficit(m, code))
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +170,7 @@ func MoveDeposit(ctx context.Context, tx Tx, m asset.Mode, code, key, descriptio
 				cover.Set(amount)
 			}
 			postings[0].Amount.Sub(postings[0].Amount, cover)
-			postings = append(postings, Posting{Account: MerchantDeficit(m, code), Amount: cover})
+			postings = append(postings, Posting{Account: o.Deficit(m, code), Amount: cover})
 		}
 	}
 	_, err := Post(ctx, tx, Entry{Key: key, Description: description, Postings: nonZero(postings)})

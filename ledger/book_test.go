@@ -95,7 +95,7 @@ func (b *book) move(key string, from, to ledger.Place, amount int64) *big.Int {
 	var short *big.Int
 	b.do(func(ctx context.Context, tx ledger.Tx) error {
 		var err error
-		short, err = ledger.MoveDeposit(ctx, tx, asset.Test, "BTC", key, key, from, to, big.NewInt(amount))
+		short, err = ledger.MoveDeposit(ctx, tx, ledger.Owner{}, asset.Test, "BTC", key, key, from, to, big.NewInt(amount))
 		return err
 	})
 	return short
@@ -128,7 +128,7 @@ func TestMoveDeposit_ReversalBeyondAvailableIsADeficitCoveredByLaterDeposits(t *
 	want(t, "deficit", m.Deficit, -500)
 	// The same key again, now that the balances differ: refused, never booked twice.
 	err := b.try(func(ctx context.Context, tx ledger.Tx) error {
-		_, err := ledger.MoveDeposit(ctx, tx, asset.Test, "BTC", "d1:reorged", "again", ledger.InAvailable, ledger.InWorld, big.NewInt(800))
+		_, err := ledger.MoveDeposit(ctx, tx, ledger.Owner{}, asset.Test, "BTC", "d1:reorged", "again", ledger.InAvailable, ledger.InWorld, big.NewInt(800))
 		return err
 	})
 	if !errors.Is(err, ledger.ErrKeyConflict) {
@@ -256,4 +256,41 @@ func TestMoveHold_MovesAPendingHoldWhole(t *testing.T) {
 	}
 	b.do(func(ctx context.Context, tx ledger.Tx) error { return ledger.VoidHold(ctx, tx, "po#1") })
 	want(t, "available after voiding the moved hold", b.balances().Available, 250)
+}
+
+// TestMoveDeposit_AWalletsMoneyIsItsOwn: a deposit booked for a customer wallet moves
+// through the wallet's pending and available accounts and never the merchant's; a
+// reorg after the wallet was withdrawn from puts the shortfall on the wallet's deficit
+// (not the merchant's), and the wallet's next deposit covers it first.
+func TestMoveDeposit_AWalletsMoneyIsItsOwn(t *testing.T) {
+	b := newBook(t)
+	o := ledger.Owner{Wallet: "wal_a"}
+	move := func(key string, from, to ledger.Place, amount int64) *big.Int {
+		var short *big.Int
+		b.do(func(ctx context.Context, tx ledger.Tx) error {
+			var err error
+			short, err = ledger.MoveDeposit(ctx, tx, o, asset.Test, "BTC", key, key, from, to, big.NewInt(amount))
+			return err
+		})
+		return short
+	}
+	move("w1:seen", ledger.InWorld, ledger.InPending, 700)
+	want(t, "wallet pending", b.account(ledger.WalletPending(asset.Test, "wal_a", "BTC")), 700)
+	move("w1:confirmed", ledger.InPending, ledger.InAvailable, 700)
+	want(t, "wallet available", b.account(ledger.WalletAvailable(asset.Test, "wal_a", "BTC")), 700)
+	m := b.balances()
+	want(t, "merchant available", m.Available, 0)
+	want(t, "merchant pending", m.Pending, 0)
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.PlaceHold(ctx, tx, "wd1", ledger.WalletAvailable(asset.Test, "wal_a", "BTC"), ledger.Holds(asset.Test, "BTC"), big.NewInt(600))
+	})
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.PostHold(ctx, tx, "wd1", []ledger.Posting{{Account: ledger.World(asset.Test, "BTC"), Amount: big.NewInt(600)}})
+	})
+	want(t, "shortfall", move("w1:reorged", ledger.InAvailable, ledger.InWorld, 700), 600)
+	want(t, "wallet deficit", b.account(ledger.WalletDeficit(asset.Test, "wal_a", "BTC")), -600)
+	want(t, "merchant deficit", b.balances().Deficit, 0)
+	move("w2:confirmed", ledger.InWorld, ledger.InAvailable, 1000)
+	want(t, "wallet available after the next deposit", b.account(ledger.WalletAvailable(asset.Test, "wal_a", "BTC")), 400)
+	want(t, "wallet deficit after the next deposit", b.account(ledger.WalletDeficit(asset.Test, "wal_a", "BTC")), 0)
 }

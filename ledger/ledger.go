@@ -180,6 +180,43 @@ func MerchantDeficit(m asset.Mode, code string) string { return name("merchant",
 // Holds is the holding account for funds reserved by payouts being broadcast.
 func Holds(m asset.Mode, code string) string { return name("holds", m, code, "") }
 
+// WalletAvailable is a customer wallet's confirmed money, what its customer can
+// withdraw. Wallet accounts are named wallet:{mode}:{wallet_id}:{asset}:{part}.
+func WalletAvailable(m asset.Mode, wallet, code string) string {
+	return walletName(m, wallet, code, "available")
+}
+
+// WalletPending is a customer wallet's detected, unconfirmed deposits.
+func WalletPending(m asset.Mode, wallet, code string) string {
+	return walletName(m, wallet, code, "pending")
+}
+
+// WalletDeficit is what a reorg took back from a customer wallet after it was
+// withdrawn: zero or negative, covered first by the wallet's next deposits.
+func WalletDeficit(m asset.Mode, wallet, code string) string {
+	return walletName(m, wallet, code, "deficit")
+}
+
+func walletName(m asset.Mode, wallet, code, part string) string {
+	return "wallet:" + string(m) + ":" + wallet + ":" + code + ":" + part
+}
+
+// EnsureWalletAccounts creates the accounts of customer wallet id's asset code in mode
+// that are missing: available and pending never below zero, the deficit at most zero
+// (it may go negative; nothing else may).
+func EnsureWalletAccounts(ctx context.Context, tx Tx, m asset.Mode, id, code string) error {
+	for _, a := range []Account{
+		{Name: WalletAvailable(m, id, code), Asset: code, Mode: m, NonNegative: true},
+		{Name: WalletPending(m, id, code), Asset: code, Mode: m, NonNegative: true},
+		{Name: WalletDeficit(m, id, code), Asset: code, Mode: m},
+	} {
+		if err := EnsureAccount(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func name(kind string, m asset.Mode, code, sub string) string {
 	s := kind + ":" + string(m) + ":" + code
 	if sub != "" {

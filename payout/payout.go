@@ -89,6 +89,14 @@ const (
 	EventFailed              event.Type = "payout.failed"
 )
 
+// Events of a customer wallet's withdrawal (Payout.WalletID), written beside the
+// payout's own created, completed and failed events.
+const (
+	EventWithdrawalInitiated event.Type = "wallet.withdrawal.initiated"
+	EventWithdrawalCompleted event.Type = "wallet.withdrawal.completed"
+	EventWithdrawalFailed    event.Type = "wallet.withdrawal.failed"
+)
+
 // Errors of a payout's fields, each reading as a sentence after the field's name (a
 // validation.FieldError names it).
 var (
@@ -156,7 +164,11 @@ type Payout struct {
 	CustomerID string `json:"customer_id"`
 	// RefundID names the refund or rebound (package refund) this payout pays; "" for
 	// the merchant's own payouts.
-	RefundID    string          `json:"refund_id,omitempty"`
+	RefundID string `json:"refund_id,omitempty"`
+	// WalletID names the customer wallet (package wallet) this payout withdraws from:
+	// its amount and, in the payout's own asset, its network fee are held from the
+	// wallet's balance, not the merchant's. "" for the merchant's own payouts.
+	WalletID    string          `json:"wallet_id,omitempty"`
 	Metadata    json.RawMessage `json:"metadata"`
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
@@ -191,6 +203,9 @@ type Tx interface {
 	// GetPayout returns ErrNotFound for an unknown id or one of the other mode.
 	GetPayout(ctx context.Context, m asset.Mode, id string) (*Payout, error)
 	ListPayouts(ctx context.Context, m asset.Mode, status Status, page, limit int) ([]*Payout, int, error)
+	// WalletPayouts returns the payouts of mode that withdraw from wallet id, newest
+	// first, up to limit.
+	WalletPayouts(ctx context.Context, m asset.Mode, wallet string, limit int) ([]*Payout, error)
 	// PayoutsIn returns up to limit payouts of every mode in the given states, in
 	// creation order, after the payout after (nil: from the first). The background
 	// job pages through all of them.

@@ -155,6 +155,12 @@ type CreateParams struct {
 	// RefundID names the refund or rebound the payout pays (Hold); such a payout
 	// carries no service fee.
 	RefundID string
+	// WalletID names the customer wallet the payout withdraws from (package wallet,
+	// which checked it exists): the amount is held from the wallet's available
+	// balance, with the network fee when it is paid in the same asset (a token's gas
+	// comes from the merchant's coin). No service fee; the customer_id is the
+	// wallet's and is not checked again.
+	WalletID string
 	// Internal marks a move of the merchant's money to an address the operator
 	// configured in code (the treasury's cold storage): no one-time code (the Approver
 	// is not asked either), not counted in the rolling window, no service fee. Never
@@ -252,7 +258,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 	}
 	hundred := decimal.NewFromInt(100)
 	service := decimal.Zero
-	if c.RefundID == "" && !c.Internal {
+	if c.RefundID == "" && c.WalletID == "" && !c.Internal {
 		service = asset.DivRoundUp(c.Amount.Mul(s.cfg.ServiceFeePercent), hundred, a.Decimals)
 	}
 	pl.serv, _ = a.ToBaseUnits(service)
@@ -268,7 +274,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 	pl.p = &Payout{ID: ids.New("po"), Mode: m, Status: StatusProcessing, Asset: a.Code, Currency: a.Currency, Network: a.Network,
 		Destination: c.Destination, Amount: a.FromBaseUnits(units), ServiceFee: a.FromBaseUnits(pl.serv),
 		EstimatedFee: feeAsset.FromBaseUnits(fee), FeeCurrency: feeAsset.Code, NetAmount: a.FromBaseUnits(pl.net),
-		CustomerID: c.CustomerID, Metadata: c.Metadata, RefundID: c.RefundID, CreatedAt: now, UpdatedAt: now}
+		CustomerID: c.CustomerID, Metadata: c.Metadata, RefundID: c.RefundID, WalletID: c.WalletID, CreatedAt: now, UpdatedAt: now}
 	pl.p.ValueUSD = s.valueUSD(ctx, pl.p)
 	pl.internal = c.Internal
 	pl.verify = !c.Internal && s.needsVerification(ctx, pl.p)
@@ -310,8 +316,10 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, c CreateParams) (*Pa
 		return p, err
 	}
 	var v validation.Error
-	if err := s.checkCustomer(ctx, m, c.CustomerID, "customer_id", &v); err != nil {
-		return nil, err
+	if c.WalletID == "" {
+		if err := s.checkCustomer(ctx, m, c.CustomerID, "customer_id", &v); err != nil {
+			return nil, err
+		}
 	}
 	pl := s.prepare(ctx, m, c, "", &v)
 	if err := v.Err(); err != nil {
@@ -493,27 +501,37 @@ func (s *Service) hold(ctx context.Context, tx Tx, plans []*plan, batch string) 
 		if err := ledger.EnsureAccount(ctx, tx, ledger.Account{Name: OperatorAccount(m, pl.a.Code), Asset: pl.a.Code, Mode: m, NonNegative: true}); err != nil {
 			return err
 		}
+		// owner is whose balance code is held from: a wallet's asset from the wallet,
+		// everything else (a token's gas) from the merchant.
+		owner := func(code string) ledger.Owner {
+			if code == pl.a.Code {
+				return ledger.Owner{Wallet: pl.p.WalletID}
+			}
+			return ledger.Owner{}
+		}
+		if pl.p.WalletID != "" {
+			if err := ledger.EnsureWalletAccounts(ctx, tx, m, pl.p.WalletID, pl.a.Code); err != nil {
+				return err
+			}
+		}
 		for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
 			// Locked, so that a reorg booking a deficit on another instance is seen,
 			// not slipped past (a deadlock with it is detected and run again).
-			if _, err := tx.LockAccount(ctx, ledger.MerchantDeficit(m, code)); err != nil {
-				return err
-			}
-			b, err := ledger.Merchant(ctx, tx, m, code)
+			deficit, err := tx.LockAccount(ctx, owner(code).Deficit(m, code))
 			if err != nil {
 				return err
 			}
-			if b.Deficit.Sign() < 0 {
+			if deficit.Balance.Sign() < 0 {
 				f := "amount"
 				if batch != "" {
 					f = fmt.Sprintf("destinations[%d].amount", i)
 				}
 				a, _ := s.cfg.Assets.Get(code)
-				return validation.Field(f, fmt.Errorf("%w: %s %s", ErrDeficit, a.FromBaseUnits(new(big.Int).Neg(b.Deficit)), code))
+				return validation.Field(f, fmt.Errorf("%w: %s %s", ErrDeficit, a.FromBaseUnits(new(big.Int).Neg(deficit.Balance)), code))
 			}
 		}
 		hold := func(id, code string, units *big.Int) error {
-			err := ledger.PlaceHold(ctx, tx, id, ledger.MerchantAvailable(m, code), ledger.Holds(m, code), units)
+			err := ledger.PlaceHold(ctx, tx, id, owner(code).Available(m, code), ledger.Holds(m, code), units)
 			if errors.Is(err, ledger.ErrInsufficientFunds) {
 				f := "amount"
 				if batch != "" {
@@ -817,7 +835,22 @@ func (s *Service) emit(ctx context.Context, tx Tx, p *Payout, t event.Type) erro
 	if err != nil {
 		return err
 	}
-	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: p.Mode,
-		Livemode: p.Livemode(), ObjectID: p.ID, Data: data})
+	e := event.Event{ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: p.Mode, Livemode: p.Livemode(), ObjectID: p.ID, Data: data}
+	if _, err = tx.InsertEvent(ctx, e); err != nil || p.WalletID == "" {
+		return err
+	}
+	// A wallet's withdrawal says so too, about the same payout.
+	switch t {
+	case EventCreated:
+		e.Type = EventWithdrawalInitiated
+	case EventCompleted:
+		e.Type = EventWithdrawalCompleted
+	case EventFailed:
+		e.Type = EventWithdrawalFailed
+	default:
+		return nil
+	}
+	e.ID = ids.New("evt")
+	_, err = tx.InsertEvent(ctx, e)
 	return err
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/treasury"
+	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
 )
 
@@ -46,6 +47,7 @@ type Tx interface {
 	treasury.Tx
 	lease.Tx
 	customer.Tx
+	wallet.Tx
 	SettingsTx
 	StatsTx
 }

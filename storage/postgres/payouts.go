@@ -26,9 +26,9 @@ func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	if p.Approval == payout.ApprovalAutomatic && p.ValueUSD != nil {
 		auto = p.ValueUSD.Shift(2).RoundCeil(0).IntPart()
 	}
-	_, err = t.exec(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents, tx_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		p.ID, string(p.Mode), p.BatchID, string(p.Status), ts(p.CreatedAt), string(body), p.RequestKey, auto, p.TxHash)
+	_, err = t.exec(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents, tx_hash, wallet_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		p.ID, string(p.Mode), p.BatchID, string(p.Status), ts(p.CreatedAt), string(body), p.RequestKey, auto, p.TxHash, p.WalletID)
 	return err
 }
 

@@ -27,9 +27,9 @@ func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	if p.Approval == payout.ApprovalAutomatic && p.ValueUSD != nil {
 		auto = p.ValueUSD.Shift(2).RoundCeil(0).IntPart()
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents, tx_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body), p.RequestKey, auto, p.TxHash)
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents, tx_hash, wallet_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body), p.RequestKey, auto, p.TxHash, p.WalletID)
 	return err
 }
 

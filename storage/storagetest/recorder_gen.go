@@ -20,6 +20,7 @@ import (
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/treasury"
+	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -311,6 +312,20 @@ func (r *recordingTx) GetRefund(p0 context.Context, p1 asset.Mode, p2 string) (*
 	return r0, r1
 }
 
+func (r *recordingTx) GetWallet(p0 context.Context, p1 asset.Mode, p2 string) (wallet.Wallet, bool, error) {
+	c := r.cov.enter("GetWallet")
+	r0, r1, r2 := r.tx.GetWallet(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) HeldFrom(p0 context.Context, p1 string) (*big.Int, error) {
+	c := r.cov.enter("HeldFrom")
+	r0, r1 := r.tx.HeldFrom(p0, p1)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) Holds(p0 context.Context, p1 ledger.HoldState) ([]ledger.Hold, error) {
 	c := r.cov.enter("Holds")
 	r0, r1 := r.tx.Holds(p0, p1)
@@ -423,6 +438,13 @@ func (r *recordingTx) InsertSweep(p0 context.Context, p1 *treasury.Sweep) error 
 	return r0
 }
 
+func (r *recordingTx) InsertWallet(p0 context.Context, p1 wallet.Wallet) error {
+	c := r.cov.enter("InsertWallet")
+	r0 := r.tx.InsertWallet(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) InvoiceByAddress(p0 context.Context, p1 chains.NetworkRef, p2 string, p3 string) (*invoice.Invoice, error) {
 	c := r.cov.enter("InvoiceByAddress")
 	r0, r1 := r.tx.InvoiceByAddress(p0, p1, p2, p3)
@@ -524,6 +546,13 @@ func (r *recordingTx) ListSweeps(p0 context.Context, p1 asset.Mode, p2 int) ([]*
 func (r *recordingTx) ListTransfers(p0 context.Context, p1 asset.Mode, p2 invoice.TransferFilter, p3 int, p4 int) ([]chains.Record, int, error) {
 	c := r.cov.enter("ListTransfers")
 	r0, r1, r2 := r.tx.ListTransfers(p0, p1, p2, p3, p4)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) ListWallets(p0 context.Context, p1 wallet.ListParams) ([]wallet.Wallet, int, error) {
+	c := r.cov.enter("ListWallets")
+	r0, r1, r2 := r.tx.ListWallets(p0, p1)
 	c.exit(r2)
 	return r0, r1, r2
 }
@@ -878,6 +907,13 @@ func (r *recordingTx) TransfersAbove(p0 context.Context, p1 chains.NetworkRef, p
 	return r0, r1
 }
 
+func (r *recordingTx) TransfersTo(p0 context.Context, p1 chains.NetworkRef, p2 string, p3 int) ([]chains.Record, error) {
+	c := r.cov.enter("TransfersTo")
+	r0, r1 := r.tx.TransfersTo(p0, p1, p2, p3)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) TryLease(p0 context.Context, p1 string, p2 string, p3 time.Duration) (bool, error) {
 	c := r.cov.enter("TryLease")
 	r0, r1 := r.tx.TryLease(p0, p1, p2, p3)
@@ -946,6 +982,27 @@ func (r *recordingTx) UpdateSweep(p0 context.Context, p1 *treasury.Sweep) error 
 	r0 := r.tx.UpdateSweep(p0, p1)
 	c.exit(r0)
 	return r0
+}
+
+func (r *recordingTx) WalletByAddress(p0 context.Context, p1 chains.NetworkRef, p2 string) (wallet.Wallet, bool, error) {
+	c := r.cov.enter("WalletByAddress")
+	r0, r1, r2 := r.tx.WalletByAddress(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) WalletOf(p0 context.Context, p1 asset.Mode, p2 string, p3 string) (wallet.Wallet, bool, error) {
+	c := r.cov.enter("WalletOf")
+	r0, r1, r2 := r.tx.WalletOf(p0, p1, p2, p3)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) WalletPayouts(p0 context.Context, p1 asset.Mode, p2 string, p3 int) ([]*payout.Payout, error) {
+	c := r.cov.enter("WalletPayouts")
+	r0, r1 := r.tx.WalletPayouts(p0, p1, p2, p3)
+	c.exit(r1)
+	return r0, r1
 }
 
 func (r *recordingTx) WatchAddress(p0 context.Context, p1 chains.NetworkRef, p2 string, p3 string) error {
