@@ -122,9 +122,13 @@ type Transaction struct {
 	OutputIndex   *uint32          `json:"output_index,omitempty"` // a deposit's place in its transaction
 	Confirmations int              `json:"confirmations"`
 	PayoutID      string           `json:"payout_id,omitempty"` // a withdrawal's payout
-	Fee           *decimal.Decimal `json:"fee,omitempty"`       // a withdrawal's network fee, once known
-	Destination   string           `json:"destination_address,omitempty"`
-	CreatedAt     time.Time        `json:"created_at"`
+	// Fee is a withdrawal's network fee in the wallet's asset, taken from the wallet
+	// on top of Amount (what the recipient gets): the estimate until the payout
+	// completes, then what the chain took. Absent for a token's gas, which the
+	// merchant's coin pays.
+	Fee         *decimal.Decimal `json:"fee,omitempty"`
+	Destination string           `json:"destination_address,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
 }
 
 // MaxTransactions is how many of each kind Transactions returns, newest first.
@@ -175,8 +179,12 @@ func (s *Service) Transactions(ctx context.Context, m asset.Mode, id string) ([]
 			TxHash: r.TxID, OutputIndex: &r.Index, Confirmations: r.Confirmations, CreatedAt: r.SeenAt})
 	}
 	for _, p := range pos {
-		out = append(out, Transaction{Type: "withdrawal", Amount: p.Amount, AmountUSD: s.value(ctx, w.Asset, p.Amount), Status: string(p.Status),
-			TxHash: p.TxHash, PayoutID: p.ID, Fee: p.Fee, Destination: p.Destination, CreatedAt: p.CreatedAt})
+		fee := p.Fee
+		if fee == nil && p.FeeCurrency == p.Asset {
+			fee = &p.EstimatedFee
+		}
+		out = append(out, Transaction{Type: "withdrawal", Amount: p.NetAmount, AmountUSD: s.value(ctx, w.Asset, p.NetAmount), Status: string(p.Status),
+			TxHash: p.TxHash, PayoutID: p.ID, Fee: fee, Destination: p.Destination, CreatedAt: p.CreatedAt})
 	}
 	sortNewestFirst(out)
 	return out, nil

@@ -297,7 +297,8 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (w *
 	if created {
 		s.cfg.Logger.InfoContext(ctx, "wallet: created", "wallet", out.ID, "asset", out.Asset, "mode", m, "address", out.Address)
 	}
-	return s.withBalances(ctx, out)
+	w, err = s.withBalances(ctx, out)
+	return w, created, err
 }
 
 // allocate derives a new receive address of family f in m from the next unused index
@@ -344,8 +345,7 @@ func (s *Service) Get(ctx context.Context, m asset.Mode, id string) (*Wallet, er
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := s.withBalances(ctx, w)
-	return out, err
+	return s.withBalances(ctx, w)
 }
 
 // Lookup returns the wallet of customer and asset (currency and network) in m.
@@ -373,8 +373,7 @@ func (s *Service) Lookup(ctx context.Context, m asset.Mode, customer, currency, 
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := s.withBalances(ctx, w)
-	return out, err
+	return s.withBalances(ctx, w)
 }
 
 // List returns a page of wallets with their balances and how many match in all.
@@ -474,13 +473,13 @@ func (s *Service) Aggregated(ctx context.Context, m asset.Mode, customer string)
 }
 
 // withBalances reads w's balances and values them.
-func (s *Service) withBalances(ctx context.Context, w Wallet) (*Wallet, bool, error) {
+func (s *Service) withBalances(ctx context.Context, w Wallet) (*Wallet, error) {
 	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error { return s.balances(ctx, tx, &w) })
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	w.BalanceUSD = s.usd(ctx, w)
-	return &w, false, nil
+	return &w, nil
 }
 
 // balances fills w's balances from the ledger (accounts never used read as zero).
