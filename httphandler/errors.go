@@ -16,6 +16,7 @@ import (
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/validation"
+	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
 )
 
@@ -68,7 +69,8 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 			code = "amount_too_small"
 		case errors.Is(err, asset.ErrAmountTooLarge), errors.Is(err, invoice.ErrTooLarge) && ve.Fields["amount"] != nil:
 			code = "amount_too_large"
-		case errors.Is(err, asset.ErrUnknownAsset), errors.Is(err, asset.ErrAmbiguousAsset), errors.Is(err, invoice.ErrNotEnabled):
+		case errors.Is(err, asset.ErrUnknownAsset), errors.Is(err, asset.ErrAmbiguousAsset), errors.Is(err, invoice.ErrNotEnabled),
+			errors.Is(err, wallet.ErrNotEnabled):
 			code = "unsupported_asset"
 		case errors.Is(err, webhook.ErrTooManyEndpoints):
 			code = "validation_error"
@@ -91,7 +93,7 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 	}
 	switch {
 	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound), errors.Is(err, refund.ErrNotFound),
-		errors.Is(err, customer.ErrNotFound):
+		errors.Is(err, customer.ErrNotFound), errors.Is(err, wallet.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState), errors.Is(err, refund.ErrInvalidState):
 		return errf(http.StatusConflict, "invalid_state", err.Error())

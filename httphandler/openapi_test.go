@@ -15,6 +15,7 @@ import (
 
 	"github.com/btcsuite/btcd/address/v2"
 	"github.com/kassapay/kassa"
+	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains/bitcoin"
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/internal/btcdtest"
@@ -288,6 +289,29 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	want(t, a.do("GET", "/v1/customers?email=ada@example.com", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/customers/"+cid, nil, nil), 200, "")
 	want(t, a.do("PUT", "/v1/customers/"+cid, map[string]any{"name": "Ada"}, nil), 200, "")
+	wal := a.do("POST", "/v1/wallets", map[string]any{"customer_id": cid, "currency": "BTC", "label": "main"}, nil)
+	want(t, wal, 201, "")
+	want(t, a.do("POST", "/v1/wallets", map[string]any{"customer_id": cid, "currency": "BTC"}, nil), 200, "") // the same wallet
+	walID, waddr := wal.data()["wallet_id"].(string), wal.data()["deposit_address"].(string)
+	deposit := a.env.Chain(asset.Bitcoin).Pay(waddr, "BTC", a.env.Units("BTC", "0.01"))
+	a.env.Mine(asset.Bitcoin, 1)
+	want(t, a.do("GET", "/v1/wallets?customer_id="+cid, nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/wallets/lookup?customer_id="+cid+"&currency=BTC", nil, nil), 200, "")
+	if r := a.do("GET", "/v1/wallets/balance/aggregated?customer_id="+cid, nil, nil); r.code != 200 || r.data()["total_balance_usd"] != "650.00" {
+		t.Fatalf("aggregated: %d %s", r.code, r.raw)
+	}
+	if r := a.do("GET", "/v1/wallets/"+walID, nil, nil); r.code != 200 || r.data()["balance"] != "0.01" {
+		t.Fatalf("wallet: %d %s", r.code, r.raw)
+	}
+	if r := a.do("POST", "/v1/wallets/"+walID+"/deposit", map[string]any{"tx_hash": deposit}, nil); r.code != 200 || r.data()["found"] != true {
+		t.Fatalf("deposit check: %d %s", r.code, r.raw)
+	}
+	want(t, a.do("POST", "/v1/wallets/"+walID+"/deposit", map[string]any{"tx_hash": deposit}, nil), 429, "rate_limited")
+	want(t, a.do("POST", "/v1/wallets/"+walID+"/withdraw", map[string]any{"amount": "1", "recipient_address": a.env.Recipient(asset.Bitcoin, 0)}, nil), 422, "insufficient_funds")
+	want(t, a.do("POST", "/v1/wallets/"+walID+"/withdraw", map[string]any{"amount": "0.001", "recipient_address": a.env.Recipient(asset.Bitcoin, 0)}, nil), 201, "")
+	if r := a.do("GET", "/v1/wallets/"+walID+"/transactions", nil, nil); r.code != 200 || len(r.body["data"].([]any)) != 2 {
+		t.Fatalf("wallet transactions: %d %s", r.code, r.raw)
+	}
 	want(t, a.do("DELETE", "/v1/customers/"+cid, nil, nil), 200, "")
 
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))

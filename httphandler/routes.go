@@ -20,6 +20,7 @@ import (
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/validation"
+	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
 	"github.com/shopspring/decimal"
 )
@@ -103,6 +104,21 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/customers/{id}", false, "Get a customer", h.getCustomer, routeDoc{data: customer.Customer{}}},
 		{"PUT", "/v1/customers/{id}", false, "Change a customer", h.updateCustomer, routeDoc{body: customerUpdate{}, data: customer.Customer{}}},
 		{"DELETE", "/v1/customers/{id}", false, "Delete a customer", h.deleteCustomer, routeDoc{data: deletedJSON{}}},
+		{"POST", "/v1/wallets", false, "Create a customer's wallet of an asset (200 with the existing one)", h.createWallet,
+			routeDoc{status: http.StatusCreated, also: []int{http.StatusOK}, body: walletRequest{}, data: wallet.Wallet{}}},
+		{"GET", "/v1/wallets", false, "List customer wallets", h.listWallets, routeDoc{data: wallet.Wallet{}, list: true,
+			query: append([]param{named("customer_id", str("Only this customer's wallets.")), named("currency", str("Only wallets of this currency (\"USDT\": every network)."))}, paging...)}},
+		{"GET", "/v1/wallets/lookup", false, "The wallet of a customer and asset", h.lookupWallet, routeDoc{data: wallet.Wallet{},
+			query: append([]param{named("customer_id", str("The customer: a cus_ id or the merchant's own id."))}, assetParams...)}},
+		{"GET", "/v1/wallets/balance/aggregated", false, "A customer's wallets and their total in USD", h.aggregatedWallets,
+			routeDoc{data: wallet.Aggregate{}, query: []param{named("customer_id", str("The customer: a cus_ id or the merchant's own id."))}}},
+		{"GET", "/v1/wallets/{id}", false, "Get a wallet with its balances", h.getWallet, routeDoc{data: wallet.Wallet{}}},
+		{"GET", "/v1/wallets/{id}/transactions", false, "A wallet's deposits and withdrawals, newest first", h.walletTransactions,
+			routeDoc{data: []wallet.Transaction{}}},
+		{"POST", "/v1/wallets/{id}/deposit", false, "Look for a deposit transaction now (a targeted rescan)", h.checkDeposit,
+			routeDoc{body: depositCheckRequest{}, data: wallet.CheckResult{}}},
+		{"POST", "/v1/wallets/{id}/withdraw", false, "Withdraw from a wallet: a payout, the fee from the wallet on top", h.withdraw,
+			routeDoc{status: http.StatusCreated, body: withdrawRequest{}, data: payout.Payout{}}},
 		{"POST", "/v1/webhook-endpoints", false, "Create a webhook endpoint", h.createEndpoint, routeDoc{status: http.StatusCreated, body: endpointRequest{}, data: webhook.Endpoint{}}},
 		{"GET", "/v1/webhook-endpoints", false, "List webhook endpoints", h.listEndpoints, routeDoc{data: webhook.Endpoint{}, list: true}},
 		{"GET", "/v1/webhook-endpoints/{id}", false, "Get a webhook endpoint", h.getEndpoint, routeDoc{data: webhook.Endpoint{}}},

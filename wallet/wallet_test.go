@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,4 +221,116 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// TestWallets_BadInputIsNamedAndChangesNothing: every wrong field of a create, lookup,
+// list, check or withdrawal is refused under its name with nothing stored; a wallet
+// is not found in the other mode or under a made-up id.
+func TestWallets_BadInputIsNamedAndChangesNothing(t *testing.T) {
+	e := kassatest.New(t)
+	ctx := t.Context()
+	ws := e.Gateway.Wallets()
+	w, _, err := ws.Create(ctx, asset.Test, wallet.CreateParams{CustomerID: "user-1", Currency: "USDT", Network: "ethereum"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		p     wallet.CreateParams
+		field string
+	}{
+		{"no customer", wallet.CreateParams{Currency: "BTC"}, "customer_id"},
+		{"a customer id with spaces", wallet.CreateParams{CustomerID: "a b", Currency: "BTC"}, "customer_id"},
+		{"an unknown cus_ id", wallet.CreateParams{CustomerID: "cus_aaaaaaaaaaaaaaaaaaaa", Currency: "BTC"}, "customer_id"},
+		{"an unknown asset", wallet.CreateParams{CustomerID: "user-1", Currency: "DOGE"}, "currency"},
+		{"an ambiguous currency", wallet.CreateParams{CustomerID: "user-1", Currency: "USDT"}, "currency"},
+		{"an asset not enabled", wallet.CreateParams{CustomerID: "user-1", Currency: "SOL"}, "currency"},
+		{"a label with a control character", wallet.CreateParams{CustomerID: "user-1", Currency: "BTC", Label: "a\x00b"}, "label"},
+		{"a label with a bidi override", wallet.CreateParams{CustomerID: "user-1", Currency: "BTC", Label: "a\u202eb"}, "label"},
+		{"metadata not an object", wallet.CreateParams{CustomerID: "user-1", Currency: "BTC", Metadata: json.RawMessage(`[1]`)}, "metadata"},
+	} {
+		_, _, err := ws.Create(ctx, asset.Test, c.p)
+		if !validation.HasField(err, c.field) {
+			t.Errorf("%s: %v, want an error naming %s", c.name, err, c.field)
+		}
+	}
+	if all, total, err := ws.List(ctx, wallet.ListParams{Mode: asset.Test, Page: 1, Limit: 100}); err != nil || total != 1 || all[0].ID != w.ID {
+		t.Fatalf("after the refusals: %d wallets (%v), want only %s", total, err, w.ID)
+	}
+	for _, c := range []struct {
+		name string
+		p    wallet.ListParams
+		f    string
+	}{
+		{"page 0", wallet.ListParams{Mode: asset.Test, Page: 0, Limit: 10}, "page"},
+		{"limit 101", wallet.ListParams{Mode: asset.Test, Page: 1, Limit: 101}, "limit"},
+		{"an unknown currency", wallet.ListParams{Mode: asset.Test, Currency: "XXX", Page: 1, Limit: 10}, "currency"},
+		{"a bad customer", wallet.ListParams{Mode: asset.Test, CustomerID: "a\nb", Page: 1, Limit: 10}, "customer_id"},
+	} {
+		if _, _, err := ws.List(ctx, c.p); !validation.HasField(err, c.f) {
+			t.Errorf("list with %s: %v, want an error naming %s", c.name, err, c.f)
+		}
+	}
+	if _, err := ws.Get(ctx, asset.Live, w.ID); !errors.Is(err, wallet.ErrNotFound) {
+		t.Errorf("a test wallet in live mode: %v, want ErrNotFound", err)
+	}
+	if _, err := ws.Get(ctx, asset.Test, "wal_aaaaaaaaaaaaaaaaaaaa"); !errors.Is(err, wallet.ErrNotFound) {
+		t.Errorf("a made-up id: %v, want ErrNotFound", err)
+	}
+	if _, err := ws.Lookup(ctx, asset.Test, "user-1", "USDT", "tron"); !errors.Is(err, wallet.ErrNotFound) {
+		t.Errorf("lookup of an asset the customer has no wallet of: %v", err)
+	}
+	if got, err := ws.Lookup(ctx, asset.Test, "user-1", "USDT", "ethereum"); err != nil || got.ID != w.ID {
+		t.Errorf("lookup: %v %v", got, err)
+	}
+	if _, err := ws.Lookup(ctx, asset.Test, "user-1", "USDT", ""); !validation.HasField(err, "currency") {
+		t.Errorf("lookup of an ambiguous currency: %v", err)
+	}
+	for _, h := range []string{"", "00", "0x" + strings.Repeat("g", 64), strings.Repeat("a", 64)} {
+		if _, err := ws.Check(ctx, asset.Test, w.ID, h); !validation.HasField(err, "tx_hash") {
+			t.Errorf("check with tx_hash %q on ethereum: %v, want an error naming tx_hash", h, err)
+		}
+	}
+	if _, err := ws.Check(ctx, asset.Test, w.ID, "0x"+strings.Repeat("ab", 32)); err != nil {
+		t.Errorf("a well-formed check: %v", err)
+	}
+	if _, err := ws.Check(ctx, asset.Test, w.ID, "0x"+strings.Repeat("ab", 32)); !errors.Is(err, wallet.ErrTooSoon) {
+		t.Errorf("a second check at once: %v, want ErrTooSoon", err)
+	}
+	for _, c := range []struct {
+		name string
+		p    wallet.WithdrawParams
+		f    string
+	}{
+		{"zero", wallet.WithdrawParams{Amount: dec("0"), Destination: e.Recipient(asset.Ethereum, 0)}, "amount"},
+		{"negative", wallet.WithdrawParams{Amount: dec("-1"), Destination: e.Recipient(asset.Ethereum, 0)}, "amount"},
+		{"over-precise", wallet.WithdrawParams{Amount: dec("1.0000001"), Destination: e.Recipient(asset.Ethereum, 0)}, "amount"},
+		{"a bitcoin address", wallet.WithdrawParams{Amount: dec("1"), Destination: e.Recipient(asset.Bitcoin, 0)}, "recipient_address"},
+		{"a bad checksum", wallet.WithdrawParams{Amount: dec("1"), Destination: badChecksum(e.Recipient(asset.Ethereum, 0))}, "recipient_address"},
+		{"its own address", wallet.WithdrawParams{Amount: dec("1"), Destination: w.Address}, "recipient_address"},
+		{"more than it has", wallet.WithdrawParams{Amount: dec("1"), Destination: e.Recipient(asset.Ethereum, 0)}, "amount"},
+	} {
+		if _, err := ws.Withdraw(ctx, asset.Test, w.ID, c.p); !validation.HasField(err, c.f) {
+			t.Errorf("withdraw %s: %v, want an error naming %s", c.name, err, c.f)
+		}
+	}
+	if _, err := ws.Withdraw(ctx, asset.Live, w.ID, wallet.WithdrawParams{Amount: dec("1"), Destination: e.Recipient(asset.Ethereum, 0)}); !errors.Is(err, wallet.ErrNotFound) {
+		t.Errorf("withdraw from a test wallet in live mode: %v", err)
+	}
+	if ps, total, err := e.Gateway.Payouts().List(ctx, asset.Test, "", 1, 10); err != nil || total != 0 {
+		t.Errorf("payouts after the refusals: %v %d %v", ps, total, err)
+	}
+	verify(t, e)
+}
+
+// badChecksum flips the case of the first letter of an EIP-55 address.
+func badChecksum(a string) string {
+	for i := 2; i < len(a); i++ {
+		if c := a[i]; c >= 'a' && c <= 'f' {
+			return a[:i] + strings.ToUpper(string(c)) + a[i+1:]
+		} else if c >= 'A' && c <= 'F' {
+			return a[:i] + strings.ToLower(string(c)) + a[i+1:]
+		}
+	}
+	return a
 }

@@ -70,6 +70,8 @@ var EventTypes = []event.Type{
 	"refund.created", "refund.succeeded", "refund.failed", "refund.cancelled",
 	"rebound.created", "rebound.completed", "rebound.failed", "rebound.cancelled",
 	"sweep.completed", "sweep.failed",
+	"wallet.deposit.pending", "wallet.deposit.completed", "wallet.deposit.reversed",
+	"wallet.withdrawal.initiated", "wallet.withdrawal.completed", "wallet.withdrawal.failed",
 	event.BalanceDeficit, EndpointDisabled,
 }
 
