@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/storage/storagetest"
+	"github.com/kassapay/kassa/wallet"
 )
 
 // fuzzRoutes are the endpoints FuzzAPI sends its bodies and queries to.
@@ -25,6 +27,10 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"GET", "/v1/invoices"}, {"GET", "/v1/payouts"}, {"GET", "/v1/events"}, {"GET", "/v1/transactions"},
 	{"GET", "/v1/withdrawals/fee-estimate"}, {"GET", "/v1/withdrawals/min-amount"}, {"GET", "/checkout/inv_x/status"},
 	{"POST", "/v1/refunds"}, {"GET", "/v1/refunds"}, {"POST", "/v1/refunds/re_x/cancel"}, {"POST", "/refunds/tok_x"},
+	// Customer wallets; {wallet} is a funded wallet's id.
+	{"POST", "/v1/wallets"}, {"GET", "/v1/wallets"}, {"GET", "/v1/wallets/lookup"}, {"GET", "/v1/wallets/balance/aggregated"},
+	{"GET", "/v1/wallets/{wallet}"}, {"GET", "/v1/wallets/{wallet}/transactions"}, {"POST", "/v1/wallets/{wallet}/deposit"},
+	{"POST", "/v1/wallets/{wallet}/withdraw"}, {"POST", "/v1/customers"},
 }
 
 // FuzzAPI sends arbitrary bodies, queries, content types and signature headers to the
@@ -61,6 +67,18 @@ func FuzzAPI(f *testing.F) {
 		{16, `{"invoice_id":"inv_x","amount":"-1e30","rate":"current","fee_payer":"merchant"}`, "", "application/json", 0},
 		{17, "", "status=succeeded&invoice_id=' OR 1=1", "", 0},
 		{19, "address=bcrt1q&email=a@b", "", "application/x-www-form-urlencoded", 0},
+		{20, `{"customer_id":"fuzz-1","currency":"BTC","label":"x","metadata":{"a":1}}`, "", "application/json", 0},
+		{20, `{"customer_id":"cus_aaaaaaaaaaaaaaaaaaaa","currency":"USDT","network":"tron"}`, "", "application/json", 0},
+		{21, "", "customer_id=fuzz-1&currency=usdt&limit=100", "", 0},
+		{22, "", "customer_id=fuzz-1&currency=BTC&network=bitcoin", "", 0},
+		{23, "", "customer_id=' OR 1=1", "", 0},
+		{24, "", "", "", 0},
+		{25, "", "", "", 0},
+		{26, `{"tx_hash":"0000000000000000000000000000000000000000000000000000000000000000"}`, "", "application/json", 0},
+		{27, `{"amount":"0.001","recipient_address":"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}`, "", "application/json", 0},
+		{27, `{"amount":"99999","recipient_address":"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}`, "", "application/json", 0},
+		{27, `{"amount":"1e-30","recipient_address":"0x0"}`, "", "application/json", 0},
+		{28, `{"external_id":"fuzz-1","email":"a@b.c","metadata":{"k":"v"}}`, "", "application/json", 0},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, []byte(s.body), s.query, s.ctype, s.sig, "deadbeef")
@@ -72,6 +90,11 @@ func FuzzAPI(f *testing.F) {
 		f.Fatal(err)
 	}
 	env.Pay(inv, "BTC", "0.5")
+	wal, _, err := env.Gateway.Wallets().Create(ctx, asset.Test, wallet.CreateParams{CustomerID: "fuzz-1", Currency: "BTC"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	env.Chain(asset.Bitcoin).Pay(wal.Address, "BTC", env.Units("BTC", "0.2"))
 	env.Mine(asset.Bitcoin, 6)
 	h, err := httphandler.New(env.Gateway, httphandler.Options{RateLimit: 1_000_000_000, Burst: 1_000_000})
 	if err != nil {
@@ -85,7 +108,7 @@ func FuzzAPI(f *testing.F) {
 	var n int64
 	f.Fuzz(func(t *testing.T, route uint8, body []byte, query, ctype string, sigMode uint8, sig string) {
 		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
-		target := r.path
+		target := strings.Replace(r.path, "{wallet}", wal.ID, 1)
 		if query != "" {
 			target += "?" + query
 		}

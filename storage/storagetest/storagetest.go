@@ -64,6 +64,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/wallet"
 	"github.com/shopspring/decimal"
 )
 
@@ -236,6 +237,14 @@ func Digest(ctx context.Context, st storage.Store) (string, error) {
 					return err
 				}
 				fmt.Fprintf(&b, " %s:%x", c.ID, sha256.Sum256(whole))
+			}
+			ws, nws, err := tx.ListWallets(ctx, wallet.ListParams{Mode: m, Page: 1, Limit: 100})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, " wallets %d", nws)
+			for _, w := range ws {
+				fmt.Fprintf(&b, " %s:%s:%s:%s", w.ID, w.CustomerID, w.Asset, w.Address)
 			}
 			b.WriteString("; ")
 		}
