@@ -118,6 +118,14 @@ func (o Owner) Deficit(m asset.Mode, code string) string {
 	return WalletDeficit(m, o.Wallet, code)
 }
 
+// Holds is the holding account of o's payouts in flight.
+func (o Owner) Holds(m asset.Mode, code string) string {
+	if o.Wallet == "" {
+		return Holds(m, code)
+	}
+	return WalletHeld(m, o.Wallet, code)
+}
+
 // ensure creates the accounts MoveDeposit books on for o.
 func (o Owner) ensure(ctx context.Context, tx Tx, m asset.Mode, code string) error {
 	if err := EnsureStandardAccounts(ctx, tx, m, code); err != nil || o.Wallet == "" {

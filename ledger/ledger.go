@@ -197,18 +197,26 @@ func WalletDeficit(m asset.Mode, wallet, code string) string {
 	return walletName(m, wallet, code, "deficit")
 }
 
+// WalletHeld is the holding account of a customer wallet's withdrawals in flight
+// (payouts held from WalletAvailable), apart from the merchant's Holds so that
+// neither balance shows the other's.
+func WalletHeld(m asset.Mode, wallet, code string) string {
+	return walletName(m, wallet, code, "held")
+}
+
 func walletName(m asset.Mode, wallet, code, part string) string {
 	return "wallet:" + string(m) + ":" + wallet + ":" + code + ":" + part
 }
 
 // EnsureWalletAccounts creates the accounts of customer wallet id's asset code in mode
-// that are missing: available and pending never below zero, the deficit at most zero
-// (it may go negative; nothing else may).
+// that are missing: available, pending and held never below zero, the deficit at
+// most zero (it may go negative; nothing else may).
 func EnsureWalletAccounts(ctx context.Context, tx Tx, m asset.Mode, id, code string) error {
 	for _, a := range []Account{
 		{Name: WalletAvailable(m, id, code), Asset: code, Mode: m, NonNegative: true},
 		{Name: WalletPending(m, id, code), Asset: code, Mode: m, NonNegative: true},
 		{Name: WalletDeficit(m, id, code), Asset: code, Mode: m},
+		{Name: WalletHeld(m, id, code), Asset: code, Mode: m, NonNegative: true},
 	} {
 		if err := EnsureAccount(ctx, tx, a); err != nil {
 			return err

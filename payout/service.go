@@ -531,7 +531,7 @@ func (s *Service) hold(ctx context.Context, tx Tx, plans []*plan, batch string) 
 			}
 		}
 		hold := func(id, code string, units *big.Int) error {
-			err := ledger.PlaceHold(ctx, tx, id, owner(code).Available(m, code), ledger.Holds(m, code), units)
+			err := ledger.PlaceHold(ctx, tx, id, owner(code).Available(m, code), owner(code).Holds(m, code), units)
 			if errors.Is(err, ledger.ErrInsufficientFunds) {
 				f := "amount"
 				if batch != "" {

@@ -110,8 +110,6 @@ type Tx interface {
 	// ListWallets returns a page of p.Mode's wallets matching p's filters, newest
 	// first, and how many match in all.
 	ListWallets(ctx context.Context, p ListParams) ([]Wallet, int, error)
-	// HeldFrom returns the sum of the pending ledger holds taken from account.
-	HeldFrom(ctx context.Context, account string) (*big.Int, error)
 	// TransfersTo returns the transfers to address on n, newest first, up to limit.
 	TransfersTo(ctx context.Context, n chains.NetworkRef, address string, limit int) ([]chains.Record, error)
 }
@@ -503,7 +501,7 @@ func (s *Service) balances(ctx context.Context, tx Tx, w *Wallet) error {
 	if err != nil {
 		return err
 	}
-	held, err := tx.HeldFrom(ctx, ledger.WalletAvailable(w.Mode, w.ID, w.Asset))
+	held, err := read(ledger.WalletHeld(w.Mode, w.ID, w.Asset))
 	if err != nil {
 		return err
 	}

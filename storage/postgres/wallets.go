@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/payout"
@@ -95,16 +93,6 @@ func (t *tx) ListWallets(ctx context.Context, p wallet.ListParams) ([]wallet.Wal
 	page := ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(p.Limit) + ` OFFSET ` + arg((p.Page-1)*p.Limit)
 	out, err := all(ctx, t, scanWallet, `SELECT `+walletCols+` FROM wallets WHERE `+where+page, args...)
 	return out, total, err
-}
-
-// HeldFrom implements wallet.Tx.
-func (t *tx) HeldFrom(ctx context.Context, account string) (*big.Int, error) {
-	var sum pgtype.Numeric
-	if err := t.queryRow(ctx, `SELECT COALESCE(sum(amount), 0) FROM ledger_holds WHERE from_account = $1 AND state = 'pending'`,
-		account).Scan(&sum); err != nil {
-		return nil, err
-	}
-	return integer(sum)
 }
 
 // TransfersTo implements wallet.Tx.

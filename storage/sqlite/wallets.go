@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
@@ -88,23 +87,6 @@ func (t *tx) ListWallets(ctx context.Context, p wallet.ListParams) ([]wallet.Wal
 	out, err := all(ctx, t, scanWallet, `SELECT `+walletCols+` FROM wallets WHERE `+where+
 		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, p.Limit, (p.Page-1)*p.Limit)...)
 	return out, total, err
-}
-
-// HeldFrom implements wallet.Tx.
-func (t *tx) HeldFrom(ctx context.Context, account string) (*big.Int, error) {
-	amounts, err := all(ctx, t, scanOne[string], `SELECT amount FROM ledger_holds WHERE from_account = ? AND state = 'pending'`, account)
-	if err != nil {
-		return nil, err
-	}
-	sum := new(big.Int)
-	for _, a := range amounts {
-		v, ok := new(big.Int).SetString(a, 10)
-		if !ok {
-			return nil, errors.New("sqlite: a hold's amount is not an integer: " + a)
-		}
-		sum.Add(sum, v)
-	}
-	return sum, nil
 }
 
 // TransfersTo implements wallet.Tx.

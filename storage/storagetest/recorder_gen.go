@@ -319,13 +319,6 @@ func (r *recordingTx) GetWallet(p0 context.Context, p1 asset.Mode, p2 string) (w
 	return r0, r1, r2
 }
 
-func (r *recordingTx) HeldFrom(p0 context.Context, p1 string) (*big.Int, error) {
-	c := r.cov.enter("HeldFrom")
-	r0, r1 := r.tx.HeldFrom(p0, p1)
-	c.exit(r1)
-	return r0, r1
-}
-
 func (r *recordingTx) Holds(p0 context.Context, p1 ledger.HoldState) ([]ledger.Hold, error) {
 	c := r.cov.enter("Holds")
 	r0, r1 := r.tx.Holds(p0, p1)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
-	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/wallet"
@@ -197,9 +196,8 @@ func testWalletConcurrent(t *testing.T, s storage.Store) {
 }
 
 // testWalletMoney checks TransfersTo (the transfers to one address on one network,
-// newest first, bounded), HeldFrom (the pending holds taken from one account, posted
-// and voided ones and other accounts' left out) and WalletPayouts (a wallet's
-// payouts, newest first, not another wallet's or mode's).
+// newest first, bounded) and WalletPayouts (a wallet's payouts, newest first, not
+// another wallet's or mode's).
 func testWalletMoney(t *testing.T, s storage.Store) {
 	btc := chains.NetworkRef{ID: asset.Bitcoin, Mode: asset.Test}
 	saveTransfers(t, s,
@@ -229,45 +227,6 @@ func testWalletMoney(t *testing.T, s storage.Store) {
 	if len(recs) != 1 || recs[0].TxID != "t2" {
 		t.Errorf("TransfersTo with limit 1 = %v, want t2 only", recs)
 	}
-
-	setupAccounts(t, s, "BTC")
-	wa := ledger.WalletAvailable(mode, "wal_m", "BTC")
-	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
-		if err := ledger.EnsureWalletAccounts(ctx, tx, mode, "wal_m", "BTC"); err != nil {
-			return err
-		}
-		if err := post(ctx, tx, ledger.Entry{Key: "dep", Description: "deposit", Postings: []ledger.Posting{
-			pp(ledger.World(mode, "BTC"), n(-10000)), pp(wa, n(9000)), pp(ledger.MerchantAvailable(mode, "BTC"), n(1000))}}); err != nil {
-			return err
-		}
-		for _, h := range []struct {
-			id   string
-			from string
-			v    int64
-		}{{"h1", wa, 1500}, {"h2", wa, 2500}, {"h3", wa, 100}, {"h4", wa, 200}, {"hm", ledger.MerchantAvailable(mode, "BTC"), 700}} {
-			if err := ledger.PlaceHold(ctx, tx, h.id, h.from, ledger.Holds(mode, "BTC"), n(h.v)); err != nil {
-				return err
-			}
-		}
-		if err := ledger.PostHold(ctx, tx, "h3", []ledger.Posting{pp(ledger.World(mode, "BTC"), n(100))}); err != nil {
-			return err
-		}
-		return ledger.VoidHold(ctx, tx, "h4")
-	})
-	for account, want := range map[string]int64{wa: 4000, ledger.MerchantAvailable(mode, "BTC"): 700, ledger.WalletAvailable(mode, "wal_none", "BTC"): 0} {
-		var held string
-		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			h, err := tx.HeldFrom(ctx, account)
-			if err == nil {
-				held = h.String()
-			}
-			return err
-		})
-		if held != n(want).String() {
-			t.Errorf("HeldFrom(%s) = %s, want %d", account, held, want)
-		}
-	}
-	verify(t, s)
 
 	p1, p2, p3, p4 := newPayout("po_w1", asset.Test, t0), newPayout("po_w2", asset.Test, at(time.Minute)), newPayout("po_w3", asset.Test, at(2*time.Minute)), newPayout("po_w4", asset.Live, at(3*time.Minute))
 	p1.WalletID, p2.WalletID, p3.WalletID, p4.WalletID = "wal_m", "wal_m", "wal_other", "wal_m"
