@@ -89,6 +89,7 @@ type Node struct {
 	Miner   *btcec.PrivateKey
 	MinerPk []byte // the miner's P2WPKH script
 	payer   *Payer
+	exited  chan struct{} // closed when the running btcd exits
 }
 
 func freePort(t TB) string {
@@ -113,12 +114,21 @@ func Start(t TB) *Node {
 	minerPk, _ := txscript.PayToAddrScript(minerAddr)
 	n := &Node{t: t, User: "kassa", Pass: "kassa-test", Params: &chaincfg.RegressionNetParams, Miner: miner, MinerPk: minerPk}
 	n.dir = t.TempDir()
-	port := freePort(t)
-	n.p2p = "127.0.0.1:" + freePort(t)
-	n.Host = "127.0.0.1:" + port
-	n.URL = "http://" + n.Host
-	n.RPC, _ = bitcoin.NewRPC(bitcoin.RPCConfig{URL: n.URL, User: n.User, Pass: n.Pass, Timeout: 30 * time.Second})
-	n.start(minerAddr.EncodeAddress())
+	// A port found free may be taken by another process (another test's node) before
+	// btcd binds it: btcd then exits at once, and it is started again on other ports.
+	for attempt := 1; ; attempt++ {
+		n.p2p = "127.0.0.1:" + freePort(t)
+		n.Host = "127.0.0.1:" + freePort(t)
+		n.URL = "http://" + n.Host
+		n.RPC, _ = bitcoin.NewRPC(bitcoin.RPCConfig{URL: n.URL, User: n.User, Pass: n.Pass, Timeout: 30 * time.Second})
+		err := n.try(minerAddr.EncodeAddress())
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errExited) || attempt == 3 {
+			t.Fatalf("btcd did not start: %v (logs in %s)", err, n.dir)
+		}
+	}
 	t.Cleanup(n.Stop)
 	n.payer = &Payer{n: n}
 	// 100 blocks of maturity plus 100 spendable coinbases of 50 BTC.
@@ -126,28 +136,43 @@ func Start(t TB) *Node {
 	return n
 }
 
+// errExited: btcd exited before its RPC server answered (a port it could not bind).
+var errExited = errors.New("btcd exited")
+
 func (n *Node) start(miningAddr string) {
 	n.t.Helper()
+	if err := n.try(miningAddr); err != nil {
+		n.t.Fatalf("btcd did not start: %v (logs in %s)", err, n.dir)
+	}
+}
+
+// try starts btcd and waits up to 60 s for its RPC server.
+func (n *Node) try(miningAddr string) error {
 	n.cmd = exec.Command(Binary(n.t), "--regtest", "--datadir="+filepath.Join(n.dir, "data"),
 		"--logdir="+filepath.Join(n.dir, "logs"), "--rpcuser="+n.User, "--rpcpass="+n.Pass,
 		"--rpclisten="+n.Host, "--notls", "--listen="+n.p2p, "--nodnsseed",
 		"--miningaddr="+miningAddr, "--txindex", "--debuglevel=warn")
 	n.cmd.Stdout, n.cmd.Stderr = nil, nil
 	if err := n.cmd.Start(); err != nil {
-		n.t.Fatal(err)
+		return err
 	}
-	// Wait for the RPC server: retry until it answers or 60 s pass.
+	exited := make(chan struct{})
+	n.exited = exited
+	go func(cmd *exec.Cmd) { cmd.Wait(); close(exited) }(n.cmd)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for {
 		var h int64
 		err := n.RPC.Call(ctx, "getblockcount", &h)
 		if err == nil {
-			return
+			return nil
 		}
 		select {
+		case <-exited:
+			n.cmd = nil
+			return fmt.Errorf("%w: %v", errExited, err)
 		case <-ctx.Done():
-			n.t.Fatalf("btcd did not start: %v (logs in %s)", err, n.dir)
+			return err
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -159,13 +184,11 @@ func (n *Node) Stop() {
 		return
 	}
 	n.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { n.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-n.exited:
 	case <-time.After(20 * time.Second):
 		n.cmd.Process.Kill()
-		<-done
+		<-n.exited
 	}
 	n.cmd = nil
 }
