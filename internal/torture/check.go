@@ -19,13 +19,15 @@ import (
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
 	"github.com/kassapay/kassa/treasury"
+	"github.com/kassapay/kassa/wallet"
 	"github.com/shopspring/decimal"
 )
 
 // deposit is a payment the harness made to one of Kassa's addresses.
 type deposit struct {
 	Asset   string // "BTC", "ETH", "USDT_ETHEREUM"
-	Invoice string
+	Invoice string // the invoice it pays, or "" for a deposit to a customer wallet
+	Wallet  string // the customer wallet it pays, or ""
 	Address string
 	TxID    string
 	Units   *big.Int
@@ -38,6 +40,7 @@ type payoutReq struct {
 	Ref         string // the client's reference, in the payout's metadata
 	Asset       string
 	Destination string
+	Wallet      string // the customer wallet it withdraws from, "" for the merchant's payouts
 	ID          string // the payout's id once an answer named it
 }
 
@@ -134,6 +137,8 @@ type report struct {
 	Invoices, Transfers, Payouts, Events int
 	Completed, Refunds                   int
 	Sweeps                               int // completed sweeps of deposits to the hot wallet
+	Wallets                              int // customer wallets
+	Withdrawals                          int // completed withdrawals from them
 }
 
 // checkStore checks Kassa's database at path against the facts. With final false it
@@ -230,10 +235,67 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 			break
 		}
 	}
+	// Customer wallets: every transfer to a wallet's address is one the harness made to
+	// that wallet, once, for its amount; once everything is mined, each wallet holds
+	// what came in less what its completed withdrawals took (the net amount, and the
+	// fee when paid in the wallet's asset), nothing pending or held.
+	withdrawn := map[string]*big.Int{} // wallet -> units its completed withdrawals took
+	var wallets []wallet.Wallet
+	for page := 1; ; page++ {
+		ws, total, err := tx.ListWallets(ctx, wallet.ListParams{Mode: m, Page: page, Limit: 100})
+		if err != nil {
+			return rep, err
+		}
+		wallets = append(wallets, ws...)
+		if page*100 >= total {
+			break
+		}
+	}
+	credited := map[string]*big.Int{} // wallet -> units of confirmed deposits
+	for _, w := range wallets {
+		rep.Wallets++
+		credited[w.ID] = new(big.Int)
+		recs, err := tx.TransfersTo(ctx, chains.NetworkRef{ID: asset.NetworkID(w.Network), Mode: m}, w.Address, 1_000_000)
+		if err != nil {
+			return rep, err
+		}
+		for _, r := range recs {
+			if r.Out {
+				continue
+			}
+			if own, err := tx.OwnTx(ctx, r.Network, r.TxID); err != nil {
+				return rep, err
+			} else if own {
+				continue // a sweep's gas top-up
+			}
+			rep.Transfers++
+			txid := strings.ToLower(r.TxID)
+			if seen[txid] {
+				bad("transfer %s recorded twice", r.Key())
+			}
+			seen[txid] = true
+			d, ok := f.deposits[txid]
+			switch {
+			case !ok:
+				bad("transfer %s (%s %s to wallet %s) was never made by the harness", r.Key(), r.Amount, r.Asset, w.ID)
+				continue
+			case d.Wallet != w.ID:
+				bad("transfer %s is on wallet %s, the harness paid %s%s", r.Key(), w.ID, d.Wallet, d.Invoice)
+			case d.Units.Cmp(r.Amount) != 0 || d.Asset != r.Asset:
+				bad("transfer %s recorded as %s %s, the harness paid %s %s", r.Key(), r.Amount, r.Asset, d.Units, d.Asset)
+			}
+			if final && !d.Gone && r.Status != chains.StatusConfirmed {
+				bad("transfer %s to wallet %s is %s after everything was mined", r.Key(), w.ID, r.Status)
+			}
+			if r.Status == chains.StatusConfirmed {
+				credited[w.ID].Add(credited[w.ID], r.Amount)
+			}
+		}
+	}
 	if final {
 		for txid, d := range f.deposits {
 			if !d.Gone && !seen[txid] {
-				bad("the harness paid %s %s to %s (invoice %s) in %s; Kassa never recorded it", d.Units, d.Asset, d.Address, d.Invoice, txid)
+				bad("the harness paid %s %s to %s (invoice %q, wallet %q) in %s; Kassa never recorded it", d.Units, d.Asset, d.Address, d.Invoice, d.Wallet, txid)
 			}
 		}
 	}
@@ -332,6 +394,8 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 				bad("payout %s pays %s to %s; request %s asked %s to %s", p.ID, p.Asset, p.Destination, ref, req.Asset, req.Destination)
 			case req.ID != "" && req.ID != p.ID:
 				bad("request %s was answered with payout %s but is stored as %s", ref, req.ID, p.ID)
+			case req.Wallet != p.WalletID:
+				bad("payout %s withdraws from wallet %q; request %s asked wallet %q", p.ID, p.WalletID, ref, req.Wallet)
 			}
 			a, err := unitsOf(p.Asset, p.NetAmount)
 			if err != nil {
@@ -351,6 +415,21 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 					sent[p.Asset] = new(big.Int)
 				}
 				sent[p.Asset].Add(sent[p.Asset], a)
+				if p.WalletID != "" {
+					rep.Withdrawals++
+					took := new(big.Int).Set(a)
+					if p.FeeCurrency == p.Asset && p.Fee != nil {
+						fee, err := unitsOf(p.Asset, *p.Fee)
+						if err != nil {
+							return rep, err
+						}
+						took.Add(took, fee)
+					}
+					if withdrawn[p.WalletID] == nil {
+						withdrawn[p.WalletID] = new(big.Int)
+					}
+					withdrawn[p.WalletID].Add(withdrawn[p.WalletID], took)
+				}
 				if n != 1 || got.Cmp(a) != 0 {
 					bad("payout %s completed for %s but its destination received %s in %d transfers", p.ID, a, got, n)
 				}
@@ -366,6 +445,27 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		}
 		if page*100 >= total {
 			break
+		}
+	}
+
+	if final {
+		for _, w := range wallets {
+			want := new(big.Int).Set(credited[w.ID])
+			if x := withdrawn[w.ID]; x != nil {
+				want.Sub(want, x)
+			}
+			for name, v := range map[string]*big.Int{ledger.WalletAvailable(m, w.ID, w.Asset): want,
+				ledger.WalletPending(m, w.ID, w.Asset): new(big.Int), ledger.WalletHeld(m, w.ID, w.Asset): new(big.Int)} {
+				acct, err := tx.Account(ctx, name)
+				if errors.Is(err, ledger.ErrAccountNotFound) {
+					acct.Balance = new(big.Int)
+				} else if err != nil {
+					return rep, err
+				}
+				if acct.Balance.Cmp(v) != 0 {
+					bad("%s holds %s; the harness's deposits less the completed withdrawals say %s", name, acct.Balance, v)
+				}
+			}
 		}
 	}
 

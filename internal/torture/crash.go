@@ -20,6 +20,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/treasury"
+	"github.com/shopspring/decimal"
 )
 
 // CrashConfig sizes the crash campaign.
@@ -40,6 +41,7 @@ type CrashConfig struct {
 // crashStats counts what the clients did.
 type crashStats struct {
 	invoices, payments, payouts, refunds, refused, unknown atomic.Int64
+	walletDeposits, withdrawals                            atomic.Int64
 	retries, heldKeys, staleKeys                           atomic.Int64
 }
 
@@ -275,8 +277,9 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		where += fmt.Sprintf("; a killed instance's jobs taken over and a block processed by another in %s (median) to %s (max) after %d of the kills",
 			failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond), len(failovers))
 	}
-	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked (%d payouts completed, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet (%d kills aimed while a token sweep was between its top-up and its transfer); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
-		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(), rep.Completed, rep.Refunds, st.refused.Load(), st.unknown.Load(), rep.Sweeps, topUpKills,
+	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked; %d deposits to %d customer wallets and %d withdrawals asked (%d payouts completed, %d of them withdrawals, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet (%d kills aimed while a token sweep was between its top-up and its transfer); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
+		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(),
+		st.walletDeposits.Load(), rep.Wallets, st.withdrawals.Load(), rep.Completed, rep.Withdrawals, rep.Refunds, st.refused.Load(), st.unknown.Load(), rep.Sweeps, topUpKills,
 		rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
 }
 
@@ -311,6 +314,8 @@ type crashClient struct {
 	seq int
 	// paid are the invoices this client paid (in full), which it may refund.
 	paid []paidInvoice
+	// wallets are its customer's wallets, by asset code.
+	wallets map[string]string
 }
 
 // paidInvoice is an invoice a client paid.
@@ -320,13 +325,17 @@ func (c *crashClient) run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		c.seq++
 		var err error
-		switch r := c.rng.IntN(20); {
+		switch r := c.rng.IntN(24); {
 		case r < 12:
 			err = c.buy(ctx)
-		case r < 17 || len(c.paid) == 0:
+		case r < 17 || r < 20 && len(c.paid) == 0:
 			err = c.payout(ctx)
-		default:
+		case r < 20:
 			err = c.refund(ctx)
+		case r < 22 || len(c.wallets) == 0:
+			err = c.deposit(ctx)
+		default:
+			err = c.withdraw(ctx)
 		}
 		if err != nil {
 			return err
@@ -532,6 +541,94 @@ func (c *crashClient) payout(ctx context.Context) error {
 		c.log.Debug("crash: payout refused", "asset", a.code, "code", ae.Code, "message", ae.Message)
 	default:
 		return fmt.Errorf("payout %s: %w", ref, err)
+	}
+	return nil
+}
+
+// deposit pays into the client's customer's wallet of a random asset, made (or found:
+// one per customer and asset, so a retry after a kill answers the same wallet) first.
+func (c *crashClient) deposit(ctx context.Context) error {
+	a := crashAssets[c.rng.IntN(len(crashAssets))]
+	if a.code == "BTC" && !c.n.canPayBTC(1) {
+		a = crashAssets[1]
+	}
+	customer := fmt.Sprintf("crash-customer-%d", c.id)
+	var w struct {
+		ID      string `json:"wallet_id"`
+		Address string `json:"deposit_address"`
+		Asset   string `json:"asset"`
+	}
+	body := map[string]any{"customer_id": customer, "currency": a.currency, "network": a.network}
+	if err := c.call(ctx, "POST", "/v1/wallets", body, fmt.Sprintf("c%d-w%d", c.id, c.seq), &w, func() string {
+		return fmt.Sprintf("c%d-w%d-%d", c.id, c.seq, c.rng.Int())
+	}); err != nil {
+		return fmt.Errorf("wallet of %s in %s: %w", customer, a.code, err)
+	}
+	if w.Asset != a.code || w.Address == "" {
+		return fmt.Errorf("wallet %s: %+v, asked %s", w.ID, w, a.code)
+	}
+	if prev, ok := c.wallets[a.code]; ok && prev != w.ID {
+		return fmt.Errorf("the customer's %s wallet was %s, now %s: one per customer and asset", a.code, prev, w.ID)
+	}
+	if c.wallets == nil {
+		c.wallets = map[string]string{}
+	}
+	c.wallets[a.code] = w.ID
+	as, err := registry.Get(a.code)
+	if err != nil {
+		return err
+	}
+	units, err := as.ToBaseUnits(decimal.RequireFromString(a.price))
+	if err != nil {
+		return err
+	}
+	txid, err := c.n.pay(a.code, w.Address, units)
+	if err != nil {
+		return err
+	}
+	c.f.addDeposit(&deposit{Asset: a.code, Wallet: w.ID, Address: w.Address, TxID: txid, Units: units})
+	c.st.walletDeposits.Add(1)
+	return nil
+}
+
+// withdraw withdraws from one of the client's wallets to a new address: a payout
+// from the wallet's balance, refused while its deposits are unconfirmed or spent.
+func (c *crashClient) withdraw(ctx context.Context) error {
+	codes := make([]string, 0, len(c.wallets))
+	for code := range c.wallets {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	code := codes[c.rng.IntN(len(codes))]
+	a := crashAssets[0]
+	for _, x := range crashAssets {
+		if x.code == code {
+			a = x
+		}
+	}
+	id := c.wallets[code]
+	ref := fmt.Sprintf("c%d-x%d", c.id, c.seq)
+	dest := newDestination(code)
+	c.f.addPayout(&payoutReq{Ref: ref, Asset: code, Destination: dest, Wallet: id})
+	c.st.withdrawals.Add(1)
+	body := map[string]any{"amount": a.payout, "recipient_address": dest, "metadata": map[string]string{"ref": ref}}
+	var p payoutAnswer
+	adopted := ""
+	newKey := c.rekey(ref, func() string { return c.findPayout(ctx, ref) }, func(id string) { adopted = id; c.f.answered(ref, id) })
+	err := c.call(ctx, "POST", "/v1/wallets/"+id+"/withdraw", body, ref, &p, newKey)
+	var ae *apiError
+	switch {
+	case err == nil:
+		c.f.answered(ref, p.ID)
+		if p.Destination != dest {
+			return fmt.Errorf("withdrawal %s: destination %s, asked %s", p.ID, p.Destination, dest)
+		}
+	case adopted != "":
+	case errors.As(err, &ae) && ae.Status == 422 && (ae.Code == "insufficient_funds" || ae.Code == "amount_too_small"):
+		c.st.refused.Add(1)
+		c.log.Debug("crash: withdrawal refused", "wallet", id, "code", ae.Code, "message", ae.Message)
+	default:
+		return fmt.Errorf("withdrawal %s: %w", ref, err)
 	}
 	return nil
 }
