@@ -57,6 +57,7 @@ import (
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
 	"github.com/kassapay/kassa/storage/sqlite"
+	"github.com/kassapay/kassa/submerchant"
 	"github.com/kassapay/kassa/treasury"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/wallet"
@@ -210,6 +211,7 @@ type Gateway struct {
 	payouts   *payout.Service
 	refunds   *refund.Service
 	customers *customer.Service
+	sellers   *submerchant.Service
 	accounts  *wallet.Service   // customer wallets (g.wallets are the chains' hot wallets)
 	treasury  *treasury.Service // nil with Config.Treasury.NoSweep
 	wallets   map[chains.NetworkRef]chains.Wallet
@@ -356,6 +358,12 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Metrics != nil {
 		g.metrics = newMetrics(g) // registered once the Gateway is whole (below): a scrape reads its watchers
 	}
+	g.sellers, err = submerchant.New(submerchant.Runner(storage.Runner[submerchant.Tx](g.store.Update)),
+		submerchant.Runner(storage.Runner[submerchant.Tx](g.store.View)), g.now)
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
 	g.customers, err = customer.New(customer.Config{Update: customer.Runner(storage.Runner[customer.Tx](g.store.Update)),
 		View: customer.Runner(storage.Runner[customer.Tx](g.store.View)), Now: g.now, Logger: g.log})
 	if err != nil {
@@ -363,7 +371,8 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	g.invoices, err = invoice.New(invoice.Config{Assets: g.assets, Keys: g.keys, Rates: rater, CheckCustomer: g.customers.Resolve,
-		Update: storage.Runner[invoice.Tx](g.store.Update), View: storage.Runner[invoice.Tx](g.store.View),
+		CheckSubMerchant: g.sellers.Check,
+		Update:           storage.Runner[invoice.Tx](g.store.Update), View: storage.Runner[invoice.Tx](g.store.View),
 		Watch: g.Watch, Unwatch: g.unwatch, Rescan: g.rescan,
 		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, MonitoringWindow: cfg.MonitoringWindow,
 		MaxRefreshes: cfg.InvoiceRefreshes, Now: g.now, Logger: g.log, Resolver: cfg.Webhooks.Resolver, AllowPrivate: cfg.Webhooks.AllowPrivate,
@@ -375,7 +384,7 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	if cfg.MasterKey != nil {
-		wc := webhook.Config{MasterKey: cfg.MasterKey, Update: webhook.Runner(storage.Runner[webhook.Tx](g.store.Update)),
+		wc := webhook.Config{MasterKey: cfg.MasterKey, CheckSubMerchant: g.sellers.Check, Update: webhook.Runner(storage.Runner[webhook.Tx](g.store.Update)),
 			View: webhook.Runner(storage.Runner[webhook.Tx](g.store.View)), Options: cfg.Webhooks, Now: g.now, Logger: g.log}
 		if g.metrics != nil {
 			wc.Observe = g.metrics.delivered
@@ -389,6 +398,7 @@ func New(cfg Config) (*Gateway, error) {
 			g.Close()
 			return nil, err
 		}
+		g.apiKeys.CheckSubMerchants(g.sellers.Check)
 		if err := g.checkMasterKey(ctx, cfg.MasterKey); err != nil {
 			g.Close()
 			return nil, err
@@ -424,7 +434,8 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	// A watch-only keyring gets the service too: its creates fail with ErrWatchOnly.
-	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, CheckCustomer: g.customers.Resolve, Update: storage.Runner[payout.Tx](g.store.Update),
+	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, CheckCustomer: g.customers.Resolve,
+		CheckSubMerchant: g.sellers.Check, Update: storage.Runner[payout.Tx](g.store.Update),
 		View: storage.Runner[payout.Tx](g.store.View), Wallets: g.wallet, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
 		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, BumpAfter: cfg.Payouts.BumpAfter, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
 		Approver: cfg.Payouts.Approver, Follow: g.follow, FollowFor: cfg.Payouts.FollowFor, Now: g.now, Logger: g.log,
@@ -445,7 +456,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.accounts, err = wallet.New(wallet.Config{Assets: g.assets, Keys: g.keys, Payouts: g.payouts, Rates: cfg.Rates,
 		Update: wallet.Runner(storage.Runner[wallet.Tx](g.store.Update)), View: wallet.Runner(storage.Runner[wallet.Tx](g.store.View)),
 		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, CheckCustomer: g.customers.Resolve,
-		Watch: g.Watch, Rescan: g.rescan, Now: g.now, Logger: g.log})
+		CheckSubMerchant: g.sellers.Check, Watch: g.Watch, Rescan: g.rescan, Now: g.now, Logger: g.log})
 	if err != nil {
 		g.Close()
 		return nil, err
@@ -543,6 +554,10 @@ func (g *Gateway) Webhooks() *webhook.Service { return g.webhooks }
 // checks a customer_id another object names).
 func (g *Gateway) Customers() *customer.Service { return g.customers }
 
+// SubMerchants returns the sub-merchant service (create, get, update, list; Check
+// checks a sub_merchant_id another object names).
+func (g *Gateway) SubMerchants() *submerchant.Service { return g.sellers }
+
 // Wallets returns the customer wallet service (create, get, lookup, list, aggregated
 // balance, transactions, deposit checks, withdrawals).
 func (g *Gateway) Wallets() *wallet.Service { return g.accounts }
@@ -580,6 +595,12 @@ type Balance struct {
 // Balance returns the merchant's balance of asset code in mode. An asset never used
 // has a zero balance.
 func (g *Gateway) Balance(ctx context.Context, m asset.Mode, code string) (Balance, error) {
+	return g.SubBalance(ctx, m, "", code)
+}
+
+// SubBalance returns sub-merchant sub's balance of asset code in mode ("" the
+// operator's own, as Balance).
+func (g *Gateway) SubBalance(ctx context.Context, m asset.Mode, sub, code string) (Balance, error) {
 	var v ValidationError
 	if !m.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
@@ -594,7 +615,7 @@ func (g *Gateway) Balance(ctx context.Context, m asset.Mode, code string) (Balan
 	var mb ledger.MerchantBalances
 	err = g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
-		mb, err = ledger.Merchant(ctx, tx, m, a.Code)
+		mb, err = ledger.Balances(ctx, tx, ledger.Owner{Sub: sub}, m, a.Code)
 		return err
 	})
 	if err != nil {

@@ -300,7 +300,7 @@ func TestInstances_ThreeGatewaysOnOnePostgresCreditAndPayOnce(t *testing.T) {
 		}
 		return true
 	}, btc)
-	list, n, err := g.Payouts().List(ctx, asset.Test, "", 1, 100)
+	list, n, err := g.Payouts().List(ctx, asset.Test, "", nil, 1, 100)
 	if err != nil || n != payouts || len(list) != payouts {
 		t.Fatalf("%d payouts stored (%v), want %d", n, err, payouts)
 	}
@@ -339,7 +339,7 @@ func TestInstances_ThreeGatewaysOnOnePostgresCreditAndPayOnce(t *testing.T) {
 	}
 
 	// The outbox holds each invoice's paid event once.
-	events, _, err := g.Events(ctx, asset.Test, "invoice.paid", 1, 1000)
+	events, _, err := g.Events(ctx, asset.Test, "invoice.paid", nil, 1, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

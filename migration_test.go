@@ -52,7 +52,7 @@ func readFacts(t *testing.T, e *kassatest.Env) fixtureFacts {
 	for _, inv := range invs {
 		f.Invoices[inv.ID] = string(inv.Status) + "/" + inv.AmountPaid.String()
 	}
-	pos, _, err := g.Payouts().List(ctx, asset.Test, "", 1, 100)
+	pos, _, err := g.Payouts().List(ctx, asset.Test, "", nil, 1, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func readFacts(t *testing.T, e *kassatest.Env) fixtureFacts {
 	for _, ep := range eps {
 		f.Endpoints = append(f.Endpoints, ep.ID)
 	}
-	_, f.Events, err = g.Events(ctx, asset.Test, "", 1, 1)
+	_, f.Events, err = g.Events(ctx, asset.Test, "", nil, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -394,9 +394,14 @@ func (g *Gateway) rescan(ctx context.Context, n chains.NetworkRef, addrs []strin
 // Balances returns the merchant's balance of every enabled asset of mode, and of any
 // other asset that has ever been credited.
 func (g *Gateway) Balances(ctx context.Context, m asset.Mode) ([]Balance, error) {
+	return g.SubBalances(ctx, m, "")
+}
+
+// SubBalances is Balances of sub-merchant sub ("" the operator's own).
+func (g *Gateway) SubBalances(ctx context.Context, m asset.Mode, sub string) ([]Balance, error) {
 	var out []Balance
 	for _, a := range g.assets.Assets() {
-		b, err := g.Balance(ctx, m, a.Code)
+		b, err := g.SubBalance(ctx, m, sub, a.Code)
 		if err != nil {
 			return nil, err
 		}
@@ -477,13 +482,14 @@ func (g *Gateway) TestPay(ctx context.Context, id, code string, amount decimal.D
 // network).
 func (g *Gateway) Enabled(m asset.Mode, code string) bool { return g.enabled[m][code] }
 
-// Events lists the outbox events of mode, newest first, optionally of one type.
-func (g *Gateway) Events(ctx context.Context, m asset.Mode, typ string, page, limit int) ([]Event, int, error) {
+// Events lists the outbox events of mode, newest first, optionally of one type and
+// of one scope (sub not nil: "" the operator's own, else a sub-merchant's).
+func (g *Gateway) Events(ctx context.Context, m asset.Mode, typ string, sub *string, page, limit int) ([]Event, int, error) {
 	var out []Event
 	var total int
 	err := g.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
-		out, total, err = tx.ListEvents(ctx, m, typ, page, limit)
+		out, total, err = tx.ListEvents(ctx, m, typ, sub, page, limit)
 		return err
 	})
 	if out == nil {

@@ -129,7 +129,7 @@ func (f forwarder) Committed(ctx context.Context, n chains.NetworkRef, code stri
 	sum, waiting := decimal.Zero, false
 	for _, st := range []payout.Status{payout.StatusPendingVerification, payout.StatusProcessing, payout.StatusBroadcast} {
 		for page := 1; ; page++ {
-			ps, total, err := f.g.payouts.List(ctx, n.Mode, st, page, 100)
+			ps, total, err := f.g.payouts.List(ctx, n.Mode, st, nil, page, 100)
 			if err != nil {
 				return sum, waiting, err
 			}

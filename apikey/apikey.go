@@ -41,9 +41,13 @@ type Key struct {
 	// AllowedIPs limits the client addresses (CIDR prefixes); empty allows all.
 	AllowedIPs []netip.Prefix `json:"allowed_ips,omitempty"`
 	// RateLimit is requests per hour (0: the handler's default).
-	RateLimit int        `json:"rate_limit,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	RateLimit int `json:"rate_limit,omitempty"`
+	// SubMerchantID binds the key to one sub-merchant: it sees and makes only that
+	// sub-merchant's objects, and cannot manage sub-merchants or keys. "" is the
+	// operator's key.
+	SubMerchantID string     `json:"sub_merchant_id,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
 }
 
 // Record is a key as storage keeps it.
@@ -80,6 +84,24 @@ type Service struct {
 	// endpoint's), bound to the API key and Idempotency-Key they answer.
 	idem *secretbox.Box
 	now  func() time.Time
+	// subs checks the sub-merchant a new key is bound to (CheckSubMerchants).
+	subs func(ctx context.Context, m asset.Mode, id string) error
+}
+
+// CheckSubMerchants sets how Create checks the sub-merchant a key is bound to
+// (submerchant.Service.Check; a refusal is a *validation.FieldError). Without it, a
+// bound key is refused: its sub-merchant cannot be checked. Call it before the
+// Service is used.
+func (s *Service) CheckSubMerchants(check func(ctx context.Context, m asset.Mode, id string) error) {
+	s.subs = check
+}
+
+// checkSub checks the sub-merchant id a new key is bound to.
+func (s *Service) checkSub(ctx context.Context, m asset.Mode, id string) error {
+	if s.subs == nil {
+		return validation.Field("sub_merchant_id", errors.New("no sub-merchants here to bind a key to"))
+	}
+	return s.subs(ctx, m, id)
 }
 
 // New returns a Service.
@@ -106,6 +128,9 @@ type CreateParams struct {
 	Label      string
 	AllowedIPs []string // CIDR prefixes or single addresses
 	RateLimit  int      // requests per hour; 0 for the default
+	// SubMerchantID binds the key to that sub-merchant (Key.SubMerchantID); checked
+	// by the function given to CheckSubMerchants.
+	SubMerchantID string
 }
 
 // Create makes a key and returns it with its secret, which is never shown again.
@@ -121,6 +146,15 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Key, error) {
 		v.Add("rate_limit", errors.New("must be 0..1000000 requests per hour"))
 	}
 	prefixes := parseAllowedIPs(p.AllowedIPs, &v)
+	if p.SubMerchantID != "" {
+		var fe *validation.FieldError
+		switch err := s.checkSub(ctx, p.Mode, p.SubMerchantID); {
+		case errors.As(err, &fe):
+			v.Add(fe.Field, fe.Err)
+		case err != nil:
+			return Key{}, err
+		}
+	}
 	if err := v.Err(); err != nil {
 		return Key{}, err
 	}
@@ -128,7 +162,7 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Key, error) {
 	rand.Read(raw)
 	secret := "sk_" + string(p.Mode) + "_" + enc.EncodeToString(raw)
 	k := Key{ID: ids.New("key"), Mode: p.Mode, Label: p.Label, Prefix: secret[:len("sk_"+string(p.Mode)+"_")+4],
-		AllowedIPs: prefixes, RateLimit: p.RateLimit, CreatedAt: s.now().UTC()}
+		AllowedIPs: prefixes, RateLimit: p.RateLimit, SubMerchantID: p.SubMerchantID, CreatedAt: s.now().UTC()}
 	hash := sha256.Sum256([]byte(secret))
 	err := s.update(ctx, func(ctx context.Context, tx Tx) error {
 		return tx.InsertAPIKey(ctx, Record{Key: k, Hash: hash[:], Sealed: s.box.Seal([]byte(secret), []byte(k.ID))})

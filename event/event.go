@@ -44,14 +44,17 @@ const (
 // Event is one outbox entry. Its JSON form is the webhook envelope:
 // {"id":"evt_...","type":"invoice.paid","created_at":"RFC3339","livemode":false,"data":{...}}.
 type Event struct {
-	Seq       int64           `json:"-"` // position in the outbox, assigned by storage
-	ID        string          `json:"id"`
-	Type      Type            `json:"type"`
-	CreatedAt time.Time       `json:"created_at"`
-	Mode      asset.Mode      `json:"-"`
-	Livemode  bool            `json:"livemode"`
-	ObjectID  string          `json:"-"` // the object the event is about ("inv_...")
-	Data      json.RawMessage `json:"data"`
+	Seq       int64      `json:"-"` // position in the outbox, assigned by storage
+	ID        string     `json:"id"`
+	Type      Type       `json:"type"`
+	CreatedAt time.Time  `json:"created_at"`
+	Mode      asset.Mode `json:"-"`
+	Livemode  bool       `json:"livemode"`
+	// SubMerchantID is the sub-merchant whose object the event is about ("" for the
+	// operator's own): a webhook endpoint of a sub-merchant gets only its events.
+	SubMerchantID string          `json:"sub_merchant_id,omitempty"`
+	ObjectID      string          `json:"-"` // the object the event is about ("inv_...")
+	Data          json.RawMessage `json:"data"`
 }
 
 // ErrNotFound is returned for an unknown event or subscriber.

@@ -16,6 +16,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/submerchant"
 	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
 	"rsc.io/qr"
@@ -445,6 +446,19 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		ExpiresISO: inv.ExpiresAt.UTC().Format(time.RFC3339)}
 	if h.logoType != "" {
 		v.Logo = "../static/logo"
+	}
+	if inv.SubMerchantID != "" {
+		// A sub-merchant's page shows its name and logo, not the operator's. The logo
+		// is an https URL (checked when it was set): its origin alone joins img-src.
+		sm, err := h.gw.SubMerchants().Get(r.Context(), inv.Mode, inv.SubMerchantID)
+		if err != nil {
+			return err
+		}
+		v.Store, v.Logo = sm.Name, ""
+		if u, err := url.Parse(sm.LogoURL); err == nil && sm.LogoURL != "" && u.Scheme == "https" && submerchant.LogoHost(u.Host) {
+			v.Logo = sm.LogoURL
+			w.Header().Set("Content-Security-Policy", strings.Replace(pageCSP, "img-src 'self' data:", "img-src 'self' data: https://"+u.Host, 1))
+		}
 	}
 	left := max(0, inv.ExpiresAt.Sub(h.gw.Now())).Round(time.Second)
 	v.Remaining = fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)

@@ -15,6 +15,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/submerchant"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
@@ -60,7 +61,7 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 	}
 	var ve *validation.Error
 	if errors.As(err, &ve) {
-		if errors.Is(err, invoice.ErrOrderConflict) || errors.Is(err, customer.ErrExternalIDTaken) {
+		if errors.Is(err, invoice.ErrOrderConflict) || errors.Is(err, customer.ErrExternalIDTaken) || errors.Is(err, submerchant.ErrExternalIDTaken) {
 			return &apiError{status: http.StatusConflict, code: "conflict", message: ve.Error(), details: ve.Fields}
 		}
 		code := "validation_error"
@@ -93,7 +94,7 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 	}
 	switch {
 	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound), errors.Is(err, refund.ErrNotFound),
-		errors.Is(err, customer.ErrNotFound), errors.Is(err, wallet.ErrNotFound):
+		errors.Is(err, customer.ErrNotFound), errors.Is(err, wallet.ErrNotFound), errors.Is(err, submerchant.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState), errors.Is(err, refund.ErrInvalidState):
 		return errf(http.StatusConflict, "invalid_state", err.Error())

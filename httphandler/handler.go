@@ -159,7 +159,7 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 		case rt.public:
 			next = h.public(next)
 		default:
-			next = h.authenticate(h.idempotent(next))
+			next = h.authenticate(h.scoped(rt, h.idempotent(next)))
 		}
 		h.mux.Handle(rt.method+" "+rt.path, metrics.instrument(rt.method, rt.path, h.secure(next)))
 	}

@@ -273,7 +273,11 @@ func (h *Handler) idempotent(next http.Handler) http.Handler {
 		sum.Write(body)
 		hash := sum.Sum(nil)
 		c := callOf(r)
-		rk := sha256.Sum256(append([]byte(key+"\x00"), hash...))
+		scope := ""
+		if c.key.SubMerchantID != "" { // two sub-merchants' same key and body are two requests
+			scope = c.key.SubMerchantID + "\x00"
+		}
+		rk := sha256.Sum256(append([]byte(scope+key+"\x00"), hash...))
 		c.requestKey = hex.EncodeToString(rk[:])
 		keys := h.gw.Keys()
 		idem, err := keys.BeginIdempotent(r.Context(), c.key.ID, key, hash, h.opts.IdempotencyLease)

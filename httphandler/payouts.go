@@ -22,6 +22,9 @@ type payoutRequest struct {
 	Address            string          `json:"address"`
 	CustomerID         string          `json:"customer_id"`
 	Metadata           json.RawMessage `json:"metadata"`
+	// SubMerchantID pays it from that sub-merchant's balance (a key bound to one pays
+	// from its own).
+	SubMerchantID string `json:"sub_merchant_id"`
 }
 
 func (p payoutRequest) params(field string, v *validation.Error) payout.CreateParams {
@@ -39,13 +42,16 @@ func (p payoutRequest) params(field string, v *validation.Error) payout.CreatePa
 		v.Add(join(field, "address"), errors.New("differs from destination_address: give one of them"))
 	}
 	return payout.CreateParams{Amount: p.Amount.Value, Currency: p.Currency, Network: p.Network, Destination: dest,
-		CustomerID: p.CustomerID, Metadata: p.Metadata}
+		CustomerID: p.CustomerID, Metadata: p.Metadata, SubMerchantID: p.SubMerchantID}
 }
 
 // massRequest is a mass payout: 1 to 50 destinations, all accepted or none.
 type massRequest struct {
 	BatchReference string          `json:"batch_reference" example:"Payroll-Q3"`
 	Destinations   []payoutRequest `json:"destinations" required:"true"`
+	// SubMerchantID pays the whole batch from that sub-merchant's balance (a key bound
+	// to one pays from its own); the destinations do not name one.
+	SubMerchantID string `json:"sub_merchant_id"`
 }
 
 // massJSON answers a mass payout.
@@ -107,6 +113,10 @@ func (h *Handler) createPayout(w http.ResponseWriter, r *http.Request) error {
 	// service, which stores it with the payout: a retry after a crash finds the
 	// payout even if the response was never stored.
 	p.RequestKey = requestKey(r)
+	var err error
+	if p.SubMerchantID, err = subFor(r, p.SubMerchantID); err != nil {
+		return err
+	}
 	po, err := svc.Create(r.Context(), mode(r), p)
 	var be *payout.BroadcastError
 	if errors.As(err, &be) {
@@ -126,12 +136,19 @@ func (h *Handler) createMassPayout(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var v validation.Error
-	mp := payout.MassParams{BatchReference: req.BatchReference, RequestKey: requestKey(r)}
+	sub, err := subFor(r, req.SubMerchantID)
+	if err != nil {
+		return err
+	}
+	mp := payout.MassParams{BatchReference: req.BatchReference, RequestKey: requestKey(r), SubMerchantID: sub}
 	if len(req.Destinations) > 50 {
 		v.Add("destinations", payout.ErrTooManyDest)
 		return v.Err()
 	}
 	for i, d := range req.Destinations {
+		if d.SubMerchantID != "" {
+			v.Add("destinations["+strconv.Itoa(i)+"].sub_merchant_id", errors.New("name the sub-merchant once, on the batch"))
+		}
 		mp.Destinations = append(mp.Destinations, d.params("destinations["+strconv.Itoa(i)+"]", &v))
 	}
 	if err := v.Err(); err != nil {
@@ -187,7 +204,7 @@ func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	ps, total, err := svc.List(r.Context(), mode(r), status, page, limit)
+	ps, total, err := svc.List(r.Context(), mode(r), status, listSub(r), page, limit)
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,16 @@ func (h *Handler) createRefund(w http.ResponseWriter, r *http.Request) error {
 		v.Add("amount", errors.New("must be positive: leave it out to refund everything"))
 		return v.Err()
 	}
+	if sub := boundSub(r); sub != "" {
+		// A bound key refunds only its own invoices; another's is not found.
+		inv, err := h.gw.Invoices().Get(r.Context(), mode(r), req.InvoiceID)
+		if err == nil && inv.SubMerchantID != sub {
+			err = errNotFound
+		}
+		if err != nil {
+			return err
+		}
+	}
 	p := refund.CreateParams{RequestKey: requestKey(r), InvoiceID: req.InvoiceID, Amount: req.Amount.Value, Currency: req.Currency,
 		Reason: req.Reason, Description: req.Description, Destination: req.DestinationAddress, Rate: refund.Rate(req.Rate),
 		FeePayer: refund.FeePayer(req.FeePayer), Metadata: req.Metadata}
@@ -88,7 +98,7 @@ func (h *Handler) listRefunds(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rs, total, err := h.gw.Refunds().List(r.Context(), refund.ListParams{Mode: mode(r), InvoiceID: r.URL.Query().Get("invoice_id"),
-		Status: status, Page: page, Limit: limit})
+		Status: status, SubMerchantID: listSub(r), Page: page, Limit: limit})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/submerchant"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
@@ -104,6 +105,14 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/customers/{id}", false, "Get a customer", h.getCustomer, routeDoc{data: customer.Customer{}}},
 		{"PUT", "/v1/customers/{id}", false, "Change a customer", h.updateCustomer, routeDoc{body: customerUpdate{}, data: customer.Customer{}}},
 		{"DELETE", "/v1/customers/{id}", false, "Delete a customer", h.deleteCustomer, routeDoc{data: deletedJSON{}}},
+		{"POST", "/v1/sub-merchants", false, "Create a sub-merchant", h.createSubMerchant,
+			routeDoc{status: http.StatusCreated, body: subMerchantRequest{}, data: submerchant.SubMerchant{}}},
+		{"GET", "/v1/sub-merchants", false, "List sub-merchants (filters external_id, active)", h.listSubMerchants,
+			routeDoc{data: submerchant.SubMerchant{}, list: true, query: append([]param{named("external_id", str("Only the sub-merchant of this external id.")),
+				{name: "active", desc: "Only active (true) or inactive (false) ones.", schema: map[string]any{"type": "boolean"}}}, paging...)}},
+		{"GET", "/v1/sub-merchants/{id}", false, "Get a sub-merchant", h.getSubMerchant, routeDoc{data: submerchant.SubMerchant{}}},
+		{"PUT", "/v1/sub-merchants/{id}", false, "Change a sub-merchant (active false stops new objects for it)", h.updateSubMerchant,
+			routeDoc{body: subMerchantUpdate{}, data: submerchant.SubMerchant{}}},
 		{"POST", "/v1/wallets", false, "Create a customer's wallet of an asset (200 with the existing one)", h.createWallet,
 			routeDoc{status: http.StatusCreated, also: []int{http.StatusOK}, body: walletRequest{}, data: wallet.Wallet{}}},
 		{"GET", "/v1/wallets", false, "List customer wallets", h.listWallets, routeDoc{data: wallet.Wallet{}, list: true,
@@ -285,30 +294,32 @@ func (h *Handler) supported(w http.ResponseWriter, r *http.Request) error {
 
 // createRequest is the union of the create parameters (invoices, checkout sessions and payments).
 type createRequest struct {
-	Amount                Amount          `json:"amount" required:"true" example:"100.50"`
-	Currency              string          `json:"currency" example:"USD"`
-	FiatCurrency          string          `json:"fiat_currency"`
-	OrderID               string          `json:"order_id"`
-	ToCurrency            string          `json:"to_currency"`
-	Network               string          `json:"network"`
-	AcceptedAssets        []string        `json:"accepted_assets"`
-	Currencies            []string        `json:"currencies"`
-	ExceptCurrencies      []string        `json:"except_currencies"`
-	Lifetime              *int            `json:"lifetime"`
-	AccuracyPaymentPct    Amount          `json:"accuracy_payment_percent"`
-	UnderpaymentThreshold Amount          `json:"underpayment_threshold"`
-	IsPaymentMultiple     *bool           `json:"is_payment_multiple"`
-	Subtract              Amount          `json:"subtract"`
-	DiscountPercent       Amount          `json:"discount_percent"`
-	CustomerID            string          `json:"customer_id"`
-	CustomerEmail         string          `json:"customer_email"`
-	Description           string          `json:"description"`
-	ProductName           string          `json:"product_name"`
-	SuccessURL            string          `json:"success_url"`
-	CancelURL             string          `json:"cancel_url"`
-	URLReturn             string          `json:"url_return"`
-	URLCallback           string          `json:"url_callback"`
-	Metadata              json.RawMessage `json:"metadata"`
+	Amount                Amount   `json:"amount" required:"true" example:"100.50"`
+	Currency              string   `json:"currency" example:"USD"`
+	FiatCurrency          string   `json:"fiat_currency"`
+	OrderID               string   `json:"order_id"`
+	ToCurrency            string   `json:"to_currency"`
+	Network               string   `json:"network"`
+	AcceptedAssets        []string `json:"accepted_assets"`
+	Currencies            []string `json:"currencies"`
+	ExceptCurrencies      []string `json:"except_currencies"`
+	Lifetime              *int     `json:"lifetime"`
+	AccuracyPaymentPct    Amount   `json:"accuracy_payment_percent"`
+	UnderpaymentThreshold Amount   `json:"underpayment_threshold"`
+	IsPaymentMultiple     *bool    `json:"is_payment_multiple"`
+	Subtract              Amount   `json:"subtract"`
+	DiscountPercent       Amount   `json:"discount_percent"`
+	CustomerID            string   `json:"customer_id"`
+	// SubMerchantID makes it a sub-merchant's (a key bound to one makes its own).
+	SubMerchantID string          `json:"sub_merchant_id"`
+	CustomerEmail string          `json:"customer_email"`
+	Description   string          `json:"description"`
+	ProductName   string          `json:"product_name"`
+	SuccessURL    string          `json:"success_url"`
+	CancelURL     string          `json:"cancel_url"`
+	URLReturn     string          `json:"url_return"`
+	URLCallback   string          `json:"url_callback"`
+	Metadata      json.RawMessage `json:"metadata"`
 }
 
 func (c createRequest) params(kind invoice.Kind, v *validation.Error) invoice.CreateParams {
@@ -370,6 +381,7 @@ type invoiceJSON struct {
 	AmountDue       decimal.Decimal `json:"amount_due"`
 	OrderID         string          `json:"order_id,omitempty"`
 	CustomerID      string          `json:"customer_id"`
+	SubMerchantID   string          `json:"sub_merchant_id"`
 	CustomerEmail   string          `json:"customer_email,omitempty"`
 	Metadata        json.RawMessage `json:"metadata"`
 	Description     string          `json:"description,omitempty"`
@@ -423,7 +435,7 @@ func (h *Handler) invoiceJSON(inv *invoice.Invoice) invoiceJSON {
 		meta = json.RawMessage("null")
 	}
 	return invoiceJSON{ID: inv.ID, Kind: inv.Kind, Status: inv.Status, Exception: ex, Amount: inv.Amount, Currency: inv.Currency,
-		AmountDue: inv.AmountDue, OrderID: inv.OrderID, CustomerID: inv.CustomerID, CustomerEmail: inv.CustomerEmail,
+		AmountDue: inv.AmountDue, OrderID: inv.OrderID, CustomerID: inv.CustomerID, SubMerchantID: inv.SubMerchantID, CustomerEmail: inv.CustomerEmail,
 		Metadata: meta, Description: inv.Description, PaymentMethods: h.methodsJSON(inv), AmountPaid: inv.AmountPaid,
 		AmountConfirmed: inv.AmountConfirmed, AmountRefunded: inv.AmountRefunded, HostedURL: h.hostedURL(inv.ID),
 		SuccessURL: inv.SuccessURL, CancelURL: inv.CancelURL, URLCallback: inv.CallbackURL, ExpiresAt: inv.ExpiresAt,
@@ -438,6 +450,10 @@ func (h *Handler) create(r *http.Request, kind invoice.Kind) (*invoice.Invoice, 
 	var v validation.Error
 	p := req.params(kind, &v)
 	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.SubMerchantID, err = subFor(r, req.SubMerchantID); err != nil {
 		return nil, err
 	}
 	// The service stores the request's key with the invoice: a retry that runs again
@@ -484,7 +500,7 @@ func (h *Handler) list(r *http.Request, kind invoice.Kind) ([]*invoice.Invoice, 
 	q := r.URL.Query()
 	status := queryEnum(r, "status", &v, invoice.StatusPending, invoice.StatusPartiallyPaid, invoice.StatusConfirming,
 		invoice.StatusPaid, invoice.StatusExpired, invoice.StatusCancelled)
-	p := invoice.ListParams{Mode: mode(r), Kind: kind, Status: status, CustomerID: q.Get("customer_id"),
+	p := invoice.ListParams{Mode: mode(r), Kind: kind, Status: status, CustomerID: q.Get("customer_id"), SubMerchantID: listSub(r),
 		OrderID: q.Get("order_id"), Page: queryInt(r, "page", 1, 1, 1_000_000, &v), Limit: queryInt(r, "limit", 20, 1, 100, &v)}
 	for name, dst := range map[string]*time.Time{"created_from": &p.CreatedFrom, "created_to": &p.CreatedTo} {
 		if s := q.Get(name); s != "" {
@@ -702,10 +718,12 @@ type sessionJSON struct {
 	CancelURL   string          `json:"cancel_url"`
 	CustomerID  string          `json:"customer_id"`
 	OrderID     string          `json:"order_id"`
-	Metadata    json.RawMessage `json:"metadata"`
-	ExpiresAt   time.Time       `json:"expires_at"`
-	CreatedAt   time.Time       `json:"created_at"`
-	Livemode    bool            `json:"livemode"`
+	// SubMerchantID is the sub-merchant it is for ("" the operator's own).
+	SubMerchantID string          `json:"sub_merchant_id"`
+	Metadata      json.RawMessage `json:"metadata"`
+	ExpiresAt     time.Time       `json:"expires_at"`
+	CreatedAt     time.Time       `json:"created_at"`
+	Livemode      bool            `json:"livemode"`
 	// PaymentDetails are given when a session is read (not at creation).
 	PaymentDetails []sessionMethodJSON `json:"payment_details,omitempty"`
 }
@@ -723,8 +741,8 @@ type sessionMethodJSON struct {
 func (h *Handler) sessionJSON(inv *invoice.Invoice, details bool) sessionJSON {
 	out := sessionJSON{ID: inv.ID, CheckoutURL: h.hostedURL(inv.ID), Status: inv.Status, Amount: inv.Amount,
 		Currency: inv.Currency, ProductName: inv.Description, SuccessURL: inv.SuccessURL, CancelURL: inv.CancelURL,
-		CustomerID: inv.CustomerID, OrderID: inv.OrderID, Metadata: nonNull(inv.Metadata), ExpiresAt: inv.ExpiresAt,
-		CreatedAt: inv.CreatedAt, Livemode: inv.Livemode()}
+		CustomerID: inv.CustomerID, OrderID: inv.OrderID, SubMerchantID: inv.SubMerchantID, Metadata: nonNull(inv.Metadata),
+		ExpiresAt: inv.ExpiresAt, CreatedAt: inv.CreatedAt, Livemode: inv.Livemode()}
 	if details {
 		for _, m := range inv.Methods {
 			st := "pending"
@@ -867,10 +885,12 @@ type paymentJSON struct {
 	Addresses    map[string]string `json:"addresses"`
 	CustomerID   string            `json:"customer_id"`
 	OrderID      string            `json:"order_id"`
-	Metadata     json.RawMessage   `json:"metadata"`
-	ExpiresAt    time.Time         `json:"expires_at"`
-	CreatedAt    time.Time         `json:"created_at"`
-	Livemode     bool              `json:"livemode"`
+	// SubMerchantID is the sub-merchant it is for ("" the operator's own).
+	SubMerchantID string          `json:"sub_merchant_id"`
+	Metadata      json.RawMessage `json:"metadata"`
+	ExpiresAt     time.Time       `json:"expires_at"`
+	CreatedAt     time.Time       `json:"created_at"`
+	Livemode      bool            `json:"livemode"`
 }
 
 func (h *Handler) paymentJSON(inv *invoice.Invoice) paymentJSON {
@@ -888,7 +908,7 @@ func (h *Handler) paymentJSON(inv *invoice.Invoice) paymentJSON {
 		status = string(inv.Status)
 	}
 	return paymentJSON{PaymentID: inv.ID, Status: status, Amount: inv.Amount, FiatCurrency: inv.Currency,
-		Addresses: addrs, CustomerID: inv.CustomerID, OrderID: inv.OrderID, Metadata: nonNull(inv.Metadata),
+		Addresses: addrs, CustomerID: inv.CustomerID, OrderID: inv.OrderID, SubMerchantID: inv.SubMerchantID, Metadata: nonNull(inv.Metadata),
 		ExpiresAt: inv.ExpiresAt, CreatedAt: inv.CreatedAt, Livemode: inv.Livemode()}
 }
 
@@ -942,7 +962,16 @@ type assetBalanceJSON struct {
 }
 
 func (h *Handler) balance(w http.ResponseWriter, r *http.Request) error {
-	bs, err := h.gw.Balances(r.Context(), mode(r))
+	sub, err := subFor(r, r.URL.Query().Get("sub_merchant_id"))
+	if err != nil {
+		return err
+	}
+	if sub != "" && boundSub(r) == "" {
+		if _, err := h.gw.SubMerchants().Get(r.Context(), mode(r), sub); err != nil {
+			return err
+		}
+	}
+	bs, err := h.gw.SubBalances(r.Context(), mode(r), sub)
 	if err != nil {
 		return err
 	}
@@ -977,6 +1006,9 @@ type endpointRequest struct {
 	// Events are the event types to deliver, or ["*"] for every type.
 	Events      []string `json:"events" required:"true" example:"invoice.paid"`
 	Description string   `json:"description"`
+	// SubMerchantID subscribes the endpoint to that sub-merchant's events only (a key
+	// bound to one makes its own); without it, every event of the mode.
+	SubMerchantID string `json:"sub_merchant_id"`
 }
 
 // endpointUpdate changes a webhook endpoint; what is absent stays.
@@ -1008,7 +1040,12 @@ func (h *Handler) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ep, err := s.Create(r.Context(), mode(r), webhook.CreateParams{URL: req.URL, Events: req.Events, Description: req.Description})
+	sub, err := subFor(r, req.SubMerchantID)
+	if err != nil {
+		return err
+	}
+	ep, err := s.Create(r.Context(), mode(r), webhook.CreateParams{URL: req.URL, Events: req.Events, Description: req.Description,
+		SubMerchantID: sub})
 	if err != nil {
 		return err
 	}
@@ -1024,6 +1061,9 @@ func (h *Handler) listEndpoints(w http.ResponseWriter, r *http.Request) error {
 	eps, err := s.List(r.Context(), mode(r))
 	if err != nil {
 		return err
+	}
+	if sub := listSub(r); sub != nil {
+		eps = slices.DeleteFunc(eps, func(e webhook.Endpoint) bool { return e.SubMerchantID != *sub })
 	}
 	if eps == nil {
 		eps = []webhook.Endpoint{}
@@ -1107,7 +1147,7 @@ func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	evs, total, err := h.gw.Events(r.Context(), mode(r), r.URL.Query().Get("type"), page, limit)
+	evs, total, err := h.gw.Events(r.Context(), mode(r), r.URL.Query().Get("type"), listSub(r), page, limit)
 	if err != nil {
 		return err
 	}

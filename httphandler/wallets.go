@@ -18,6 +18,9 @@ type walletRequest struct {
 	Network    string          `json:"network" example:"tron"`
 	Label      string          `json:"label"`
 	Metadata   json.RawMessage `json:"metadata"`
+	// SubMerchantID keeps the wallet for that sub-merchant (a key bound to one keeps
+	// its own).
+	SubMerchantID string `json:"sub_merchant_id"`
 }
 
 // depositCheckRequest asks Kassa to look for a deposit now.
@@ -38,7 +41,11 @@ func (h *Handler) createWallet(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	wal, created, err := h.gw.Wallets().Create(r.Context(), mode(r), wallet.CreateParams{CustomerID: req.CustomerID,
+	sub, err := subFor(r, req.SubMerchantID)
+	if err != nil {
+		return err
+	}
+	wal, created, err := h.gw.Wallets().Create(r.Context(), mode(r), wallet.CreateParams{CustomerID: req.CustomerID, SubMerchantID: sub,
 		Currency: req.Currency, Network: req.Network, Label: req.Label, Metadata: req.Metadata})
 	if err != nil {
 		return err
@@ -58,7 +65,7 @@ func (h *Handler) listWallets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	ws, total, err := h.gw.Wallets().List(r.Context(), wallet.ListParams{Mode: mode(r), CustomerID: q.Get("customer_id"),
+	ws, total, err := h.gw.Wallets().List(r.Context(), wallet.ListParams{Mode: mode(r), CustomerID: q.Get("customer_id"), SubMerchantID: listSub(r),
 		Currency: q.Get("currency"), Page: page, Limit: limit})
 	if err != nil {
 		return err
@@ -78,7 +85,11 @@ func (h *Handler) getWallet(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) lookupWallet(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	wal, err := h.gw.Wallets().Lookup(r.Context(), mode(r), q.Get("customer_id"), q.Get("currency"), q.Get("network"))
+	sub, err := subFor(r, q.Get("sub_merchant_id"))
+	if err != nil {
+		return err
+	}
+	wal, err := h.gw.Wallets().Lookup(r.Context(), mode(r), sub, q.Get("customer_id"), q.Get("currency"), q.Get("network"))
 	if err != nil {
 		return err
 	}
@@ -87,7 +98,11 @@ func (h *Handler) lookupWallet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) aggregatedWallets(w http.ResponseWriter, r *http.Request) error {
-	agg, err := h.gw.Wallets().Aggregated(r.Context(), mode(r), r.URL.Query().Get("customer_id"))
+	sub, err := subFor(r, r.URL.Query().Get("sub_merchant_id"))
+	if err != nil {
+		return err
+	}
+	agg, err := h.gw.Wallets().Aggregated(r.Context(), mode(r), sub, r.URL.Query().Get("customer_id"))
 	if err != nil {
 		return err
 	}

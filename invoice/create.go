@@ -46,6 +46,9 @@ type CreateParams struct {
 
 	CustomerID    string
 	CustomerEmail string
+	// SubMerchantID makes the invoice a sub-merchant's (Config.CheckSubMerchant: it
+	// must be an active one of the mode); "" for the operator's own.
+	SubMerchantID string
 	Description   string
 	SuccessURL    string
 	CancelURL     string
@@ -227,6 +230,17 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	// Several (a fiat price): every one that can be quoted is offered; only none is
 	// an error.
 	single := len(methods) == 1 && (priceAsset != nil || p.ToCurrency != "")
+	if p.SubMerchantID != "" && s.cfg.CheckSubMerchant != nil {
+		var fe *validation.FieldError
+		err := s.cfg.CheckSubMerchant(ctx, m, p.SubMerchantID)
+		switch {
+		case errors.As(err, &fe):
+			v.Add(fe.Field, fe.Err)
+		case err != nil:
+			return nil, err
+		}
+	}
+
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -239,7 +253,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 	inv := &Invoice{
 		Kind: kind, Mode: m, Status: StatusPending,
 		Amount: amount, Currency: currency, AmountDue: due,
-		OrderID: p.OrderID, RequestKey: p.RequestKey, CustomerID: p.CustomerID, CustomerEmail: p.CustomerEmail,
+		OrderID: p.OrderID, RequestKey: p.RequestKey, CustomerID: p.CustomerID, CustomerEmail: p.CustomerEmail, SubMerchantID: p.SubMerchantID,
 		Description: p.Description, SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, CallbackURL: p.CallbackURL,
 		Metadata:        compact(p.Metadata),
 		AccuracyPercent: p.AccuracyPercent, UnderpaymentThreshold: p.UnderpaymentThreshold,
@@ -539,7 +553,7 @@ func (s *Service) named(ctx context.Context, m asset.Mode, p CreateParams) (bool
 			return err
 		}
 		if p.OrderID != "" {
-			if err := check(tx.InvoiceByOrderID(ctx, m, p.OrderID)); err != nil {
+			if err := check(tx.InvoiceByOrderID(ctx, m, OrderKey(p.SubMerchantID, p.OrderID))); err != nil {
 				return err
 			}
 		}

@@ -83,11 +83,14 @@ const (
 // Invoice is the resource. Amounts in the price currency are decimals; a method's
 // amounts are in its asset.
 type Invoice struct {
-	ID        string     `json:"id"`
-	Kind      Kind       `json:"kind"`
-	Mode      asset.Mode `json:"mode"`
-	Status    Status     `json:"status"`
-	Exception Exception  `json:"exception,omitempty"`
+	ID   string     `json:"id"`
+	Kind Kind       `json:"kind"`
+	Mode asset.Mode `json:"mode"`
+	// SubMerchantID is the sub-merchant the invoice is for ("" for the operator's own
+	// scope): its money is booked on that sub-merchant's balance.
+	SubMerchantID string    `json:"sub_merchant_id"`
+	Status        Status    `json:"status"`
+	Exception     Exception `json:"exception,omitempty"`
 
 	Amount    decimal.Decimal `json:"amount"`     // the price as given
 	Currency  string          `json:"currency"`   // price currency: fiat code or asset code
@@ -186,14 +189,27 @@ type Payment struct {
 
 // ListParams filter List.
 type ListParams struct {
-	Mode        asset.Mode
-	Kind        Kind // "" for every kind
-	Status      Status
-	CustomerID  string
-	OrderID     string
-	CreatedFrom time.Time
-	CreatedTo   time.Time
-	Page, Limit int // Page from 1, Limit 1..100
+	Mode asset.Mode
+	// SubMerchantID, if not nil, lists only the invoices of that scope ("" the
+	// operator's own).
+	SubMerchantID *string
+	Kind          Kind // "" for every kind
+	Status        Status
+	CustomerID    string
+	OrderID       string
+	CreatedFrom   time.Time
+	CreatedTo     time.Time
+	Page, Limit   int // Page from 1, Limit 1..100
+}
+
+// OrderKey is how an order id is stored: unique per mode and scope, so two
+// sub-merchants may use the same order ids. The operator's own keep theirs as they
+// are; a sub-merchant's are prefixed with its id and ":" (which order ids cannot hold).
+func OrderKey(sub, orderID string) string {
+	if sub == "" || orderID == "" {
+		return orderID
+	}
+	return sub + ":" + orderID
 }
 
 // TransferFilter filters ListTransfers; empty fields match everything.

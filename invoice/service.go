@@ -45,6 +45,10 @@ type Config struct {
 	// CheckCustomer, if set, checks a customer_id (customer.Service.Resolve: a cus_ id
 	// must name a customer of the mode; other text is the merchant's own id).
 	CheckCustomer func(ctx context.Context, m asset.Mode, id string) (ok bool, err error)
+	// CheckSubMerchant, if set, checks a sub_merchant_id (submerchant.Service.Check:
+	// "" or an active sub-merchant of the mode; a refusal is a
+	// *validation.FieldError).
+	CheckSubMerchant func(ctx context.Context, m asset.Mode, id string) error
 	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
 	MonitoringWindow time.Duration
 	// MaxRefreshes is how often one invoice may be refreshed (Refresh; default 1;
@@ -137,13 +141,13 @@ func (s *Service) Insert(ctx context.Context, tx Tx, p Prepared) (inv *Invoice, 
 	for _, by := range []struct {
 		key  string
 		find func(context.Context, asset.Mode, string) (*Invoice, error)
-	}{{src.OrderID, tx.InvoiceByOrderID}, {src.RequestKey, tx.InvoiceByRequestKey}} {
+	}{{OrderKey(src.SubMerchantID, src.OrderID), tx.InvoiceByOrderID}, {src.RequestKey, tx.InvoiceByRequestKey}} {
 		if by.key == "" {
 			continue
 		}
 		existing, err := by.find(ctx, src.Mode, by.key)
 		if err == nil {
-			if by.key == src.OrderID {
+			if src.OrderID != "" && by.key == OrderKey(src.SubMerchantID, src.OrderID) {
 				if existing.ParamsHash != "" && existing.ParamsHash != src.ParamsHash {
 					return nil, false, validation.Field("order_id", fmt.Errorf("%w: %s", ErrOrderConflict, existing.ID))
 				}
@@ -234,22 +238,25 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 		if r.Out {
 			continue // our own transaction: the payout service follows it
 		}
-		if err := s.book(ctx, tx, n, r); err != nil {
+		inv, err := tx.InvoiceByAddress(ctx, n, r.Asset, r.To)
+		if errors.Is(err, ErrNotFound) {
+			inv = nil // money to an address of ours in an asset no method asked for: the operator's, booked only
+		} else if err != nil {
+			return err
+		}
+		var sub string // whose balance: the invoice's scope
+		if inv != nil {
+			sub = inv.SubMerchantID
+		}
+		if err := s.book(ctx, tx, n, r, sub); err != nil {
 			return err
 		}
 		own, err := tx.OwnTx(ctx, n, r.TxID)
 		if err != nil {
 			return err
 		}
-		if own {
+		if own || inv == nil {
 			continue // our own payout, sweep or change: never a customer's payment
-		}
-		inv, err := tx.InvoiceByAddress(ctx, n, r.Asset, r.To)
-		if errors.Is(err, ErrNotFound) {
-			continue // money to an address of ours in an asset no method asked for: booked only
-		}
-		if err != nil {
-			return err
 		}
 		if !affected[inv.ID] {
 			affected[inv.ID] = true
@@ -268,7 +275,7 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 // unconfirmed, available when confirmed, back to the world when orphaned or dropped.
 // Each move is one ledger entry keyed by the transfer and a sequence number, in the
 // same transaction as the new booking state, so a transfer is credited exactly once.
-func (s *Service) book(ctx context.Context, tx Tx, n chains.NetworkRef, r chains.Record) error {
+func (s *Service) book(ctx context.Context, tx Tx, n chains.NetworkRef, r chains.Record, sub string) error {
 	want := BookedNone
 	switch r.Status {
 	case chains.StatusMempool, chains.StatusConfirming:
@@ -286,7 +293,7 @@ func (s *Service) book(ctx context.Context, tx Tx, n chains.NetworkRef, r chains
 	if own, err := tx.OwnTx(ctx, n, r.TxID); err != nil || own {
 		return err // change of our own payout: the payout's entry accounts for it
 	}
-	short, err := ledger.MoveDeposit(ctx, tx, ledger.Owner{}, n.Mode, r.Asset, fmt.Sprintf("transfer:%s:%s:%s:%d:%d", n.ID, n.Mode, r.TxID, r.Index, seq+1),
+	short, err := ledger.MoveDeposit(ctx, tx, ledger.Owner{Sub: sub}, n.Mode, r.Asset, fmt.Sprintf("transfer:%s:%s:%s:%d:%d", n.ID, n.Mode, r.TxID, r.Index, seq+1),
 		fmt.Sprintf("%s %s %s -> %s", r.Asset, r.Key(), have, want), have, want, r.Amount)
 	if err != nil {
 		return err
@@ -296,7 +303,7 @@ func (s *Service) book(ctx context.Context, tx Tx, n chains.NetworkRef, r chains
 		// ledger books it as the merchant's deficit, and says so.
 		s.cfg.Logger.ErrorContext(ctx, "invoice: a reorg took back a payment already spent: the balance is in deficit",
 			"network", n, "tx", r.Key(), "asset", r.Asset, "amount", r.Amount, "deficit", short)
-		if err := s.emitDeficit(ctx, tx, n.Mode, r, short); err != nil {
+		if err := s.emitDeficit(ctx, tx, n.Mode, sub, r, short); err != nil {
 			return err
 		}
 	}
@@ -427,7 +434,7 @@ type Deficit struct {
 
 // emitDeficit writes a balance.deficit event: a reorg or a double-spend took back
 // money the merchant had already paid out.
-func (s *Service) emitDeficit(ctx context.Context, tx Tx, m asset.Mode, r chains.Record, short *big.Int) error {
+func (s *Service) emitDeficit(ctx context.Context, tx Tx, m asset.Mode, sub string, r chains.Record, short *big.Int) error {
 	a, _ := s.cfg.Assets.Get(r.Asset)
 	data, err := json.Marshal(Deficit{Asset: r.Asset, Shortage: a.FromBaseUnits(short).String(), TxID: r.TxID, Index: r.Index,
 		Network: r.Network.ID})
@@ -435,7 +442,7 @@ func (s *Service) emitDeficit(ctx context.Context, tx Tx, m asset.Mode, r chains
 		return err
 	}
 	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: event.BalanceDeficit, CreatedAt: s.cfg.Now().UTC(), Mode: m,
-		Livemode: m == asset.Live, ObjectID: r.Asset, Data: data})
+		Livemode: m == asset.Live, ObjectID: r.Asset, Data: data, SubMerchantID: sub})
 	return err
 }
 
@@ -493,7 +500,7 @@ func (s *Service) emit(ctx context.Context, tx Tx, inv *Invoice, t event.Type, p
 	}
 	_, err = tx.InsertEvent(ctx, event.Event{
 		ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: inv.Mode, Livemode: inv.Livemode(),
-		ObjectID: inv.ID, Data: data,
+		ObjectID: inv.ID, Data: data, SubMerchantID: inv.SubMerchantID,
 	})
 	return err
 }

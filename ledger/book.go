@@ -87,51 +87,56 @@ func (p Place) account(o Owner, m asset.Mode, code string) string {
 	return World(m, code)
 }
 
-// Owner is whose balance a chain transfer's money is booked on: the merchant (the zero
-// Owner) or one customer wallet (package wallet), whose deposits never touch the
-// merchant's balance.
+// Owner is whose balance a chain transfer's money is booked on: the operator's own
+// (the zero Owner), a sub-merchant's (package submerchant), or one customer wallet's
+// (package wallet), each with its own accounts. A wallet's accounts are its own
+// whichever sub-merchant it belongs to.
 type Owner struct {
-	Wallet string // a wallet id; "" for the merchant
+	Wallet string // a wallet id; "" for a merchant
+	Sub    string // a sub-merchant id; "" for the operator's own scope
 }
 
 // Available is the owner's account of confirmed money.
 func (o Owner) Available(m asset.Mode, code string) string {
-	if o.Wallet == "" {
-		return MerchantAvailable(m, code)
+	if o.Wallet != "" {
+		return WalletAvailable(m, o.Wallet, code)
 	}
-	return WalletAvailable(m, o.Wallet, code)
+	return SubAvailable(m, o.Sub, code)
 }
 
 // Pending is the owner's account of detected, unconfirmed money.
 func (o Owner) Pending(m asset.Mode, code string) string {
-	if o.Wallet == "" {
-		return MerchantPending(m, code)
+	if o.Wallet != "" {
+		return WalletPending(m, o.Wallet, code)
 	}
-	return WalletPending(m, o.Wallet, code)
+	return SubPending(m, o.Sub, code)
 }
 
 // Deficit is the owner's account of money a reorg took back after it was spent.
 func (o Owner) Deficit(m asset.Mode, code string) string {
-	if o.Wallet == "" {
-		return MerchantDeficit(m, code)
+	if o.Wallet != "" {
+		return WalletDeficit(m, o.Wallet, code)
 	}
-	return WalletDeficit(m, o.Wallet, code)
+	return SubDeficit(m, o.Sub, code)
 }
 
 // Holds is the holding account of o's payouts in flight.
 func (o Owner) Holds(m asset.Mode, code string) string {
-	if o.Wallet == "" {
-		return Holds(m, code)
+	if o.Wallet != "" {
+		return WalletHeld(m, o.Wallet, code)
 	}
-	return WalletHeld(m, o.Wallet, code)
+	return SubHolds(m, o.Sub, code)
 }
 
 // ensure creates the accounts MoveDeposit books on for o.
 func (o Owner) ensure(ctx context.Context, tx Tx, m asset.Mode, code string) error {
-	if err := EnsureStandardAccounts(ctx, tx, m, code); err != nil || o.Wallet == "" {
+	if err := EnsureStandardAccounts(ctx, tx, m, code); err != nil {
 		return err
 	}
-	return EnsureWalletAccounts(ctx, tx, m, o.Wallet, code)
+	if o.Wallet != "" {
+		return EnsureWalletAccounts(ctx, tx, m, o.Wallet, code)
+	}
+	return EnsureSubAccounts(ctx, tx, m, o.Sub, code)
 }
 
 // MoveDeposit moves amount of a chain transfer's money from where it was booked to
@@ -208,15 +213,20 @@ type MerchantBalances struct {
 	Deficit *big.Int
 }
 
-// Merchant reads the merchant's balances of asset code in mode; accounts never used
-// read as zero.
+// Merchant reads the operator's own balances of asset code in mode; accounts never
+// used read as zero.
 func Merchant(ctx context.Context, r Reader, m asset.Mode, code string) (MerchantBalances, error) {
+	return Balances(ctx, r, Owner{}, m, code)
+}
+
+// Balances reads o's balances of asset code in mode; accounts never used read as zero.
+func Balances(ctx context.Context, r Reader, o Owner, m asset.Mode, code string) (MerchantBalances, error) {
 	b := MerchantBalances{}
 	for name, dst := range map[string]**big.Int{
-		MerchantAvailable(m, code): &b.Available,
-		MerchantPending(m, code):   &b.Pending,
-		Holds(m, code):             &b.Held,
-		MerchantDeficit(m, code):   &b.Deficit,
+		o.Available(m, code): &b.Available,
+		o.Pending(m, code):   &b.Pending,
+		o.Holds(m, code):     &b.Held,
+		o.Deficit(m, code):   &b.Deficit,
 	} {
 		acct, err := r.Account(ctx, name)
 		switch {

@@ -204,6 +204,51 @@ func WalletHeld(m asset.Mode, wallet, code string) string {
 	return walletName(m, wallet, code, "held")
 }
 
+// SubAvailable is what sub-merchant sub can pay out; "" is the operator's own scope
+// (MerchantAvailable). A sub-merchant's accounts are named
+// merchant:{mode}:{sub}:{asset}:{part}, and its holds holds:{mode}:{sub}:{asset}.
+func SubAvailable(m asset.Mode, sub, code string) string { return subName(m, sub, code, "available") }
+
+// SubPending is a sub-merchant's detected, unconfirmed payments.
+func SubPending(m asset.Mode, sub, code string) string { return subName(m, sub, code, "pending") }
+
+// SubDeficit is what a sub-merchant owes after a reorg took back spent money.
+func SubDeficit(m asset.Mode, sub, code string) string { return subName(m, sub, code, "deficit") }
+
+// SubHolds is the holding account of a sub-merchant's payouts in flight.
+func SubHolds(m asset.Mode, sub, code string) string {
+	if sub == "" {
+		return Holds(m, code)
+	}
+	return "holds:" + string(m) + ":" + sub + ":" + code
+}
+
+func subName(m asset.Mode, sub, code, part string) string {
+	if sub == "" {
+		return name("merchant", m, code, part)
+	}
+	return "merchant:" + string(m) + ":" + sub + ":" + code + ":" + part
+}
+
+// EnsureSubAccounts creates sub-merchant sub's accounts of asset code in mode that are
+// missing ("" is the operator's own scope: StandardAccounts).
+func EnsureSubAccounts(ctx context.Context, tx Tx, m asset.Mode, sub, code string) error {
+	if sub == "" {
+		return EnsureStandardAccounts(ctx, tx, m, code)
+	}
+	for _, a := range []Account{
+		{Name: SubAvailable(m, sub, code), Asset: code, Mode: m, NonNegative: true},
+		{Name: SubPending(m, sub, code), Asset: code, Mode: m, NonNegative: true},
+		{Name: SubDeficit(m, sub, code), Asset: code, Mode: m},
+		{Name: SubHolds(m, sub, code), Asset: code, Mode: m, NonNegative: true},
+	} {
+		if err := EnsureAccount(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func walletName(m asset.Mode, wallet, code, part string) string {
 	return "wallet:" + string(m) + ":" + wallet + ":" + code + ":" + part
 }

@@ -168,11 +168,13 @@ type Payout struct {
 	// WalletID names the customer wallet (package wallet) this payout withdraws from:
 	// its amount and, in the payout's own asset, its network fee are held from the
 	// wallet's balance, not the merchant's. "" for the merchant's own payouts.
-	WalletID    string          `json:"wallet_id,omitempty"`
-	Metadata    json.RawMessage `json:"metadata"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	CompletedAt *time.Time      `json:"completed_at,omitempty"`
+	WalletID string `json:"wallet_id,omitempty"`
+	// SubMerchantID is the sub-merchant whose balance pays it ("" for the operator's).
+	SubMerchantID string          `json:"sub_merchant_id"`
+	Metadata      json.RawMessage `json:"metadata"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	CompletedAt   *time.Time      `json:"completed_at,omitempty"`
 	// RequestKey is the key of the request that created it (CreateParams.RequestKey;
 	// "#i" is appended for the i-th payout of a batch). Stored, never shown.
 	RequestKey string `json:"-"`
@@ -202,7 +204,9 @@ type Tx interface {
 	PayoutByRequestKey(ctx context.Context, m asset.Mode, key string) (*Payout, error)
 	// GetPayout returns ErrNotFound for an unknown id or one of the other mode.
 	GetPayout(ctx context.Context, m asset.Mode, id string) (*Payout, error)
-	ListPayouts(ctx context.Context, m asset.Mode, status Status, page, limit int) ([]*Payout, int, error)
+	// ListPayouts returns a page of mode's payouts, newest first, in status (""
+	// for any) and of scope sub (nil for any), and how many match.
+	ListPayouts(ctx context.Context, m asset.Mode, status Status, sub *string, page, limit int) ([]*Payout, int, error)
 	// WalletPayouts returns the payouts of mode that withdraw from wallet id, newest
 	// first, up to limit.
 	WalletPayouts(ctx context.Context, m asset.Mode, wallet string, limit int) ([]*Payout, error)

@@ -17,7 +17,7 @@ import (
 // payoutEvents counts the events of payout id by type.
 func payoutEvents(t *testing.T, g *kassa.Gateway, id string) map[string]int {
 	t.Helper()
-	evs, _, err := g.Events(context.Background(), asset.Test, "", 1, 100)
+	evs, _, err := g.Events(context.Background(), asset.Test, "", nil, 1, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,10 @@ type Config struct {
 	FundsWait time.Duration
 	// CheckCustomer, if set, checks a customer_id (customer.Service.Resolve).
 	CheckCustomer func(ctx context.Context, m asset.Mode, id string) (ok bool, err error)
+	// CheckSubMerchant, if set, checks a sub_merchant_id (submerchant.Service.Check:
+	// "" or an active sub-merchant of the mode; a refusal is a
+	// *validation.FieldError).
+	CheckSubMerchant func(ctx context.Context, m asset.Mode, id string) error
 	// FundsShort, if set, says that a wallet's refusal means its funds are short for
 	// now (an EVM hot wallet that sweeps will fill): the payout waits up to FundsWait
 	// instead of failing at once.
@@ -161,6 +165,10 @@ type CreateParams struct {
 	// comes from the merchant's coin). No service fee; the customer_id is the
 	// wallet's and is not checked again.
 	WalletID string
+	// SubMerchantID pays the payout from that sub-merchant's balance (and its gas,
+	// for a token, from its coin); "" from the operator's. Checked by
+	// Config.CheckSubMerchant.
+	SubMerchantID string
 	// Internal marks a move of the merchant's money to an address the operator
 	// configured in code (the treasury's cold storage): no one-time code (the Approver
 	// is not asked either), not counted in the rolling window, no service fee. Never
@@ -195,6 +203,21 @@ func (s *Service) checkCustomer(ctx context.Context, m asset.Mode, id, field str
 		v.Add(field, fmt.Errorf("%w: %s in %s mode", invoice.ErrUnknownCustomer, id, m))
 	}
 	return err
+}
+
+// checkSub checks a sub_merchant_id (CheckSubMerchant), adding a refusal to v; an
+// error of another kind is the storage's.
+func (s *Service) checkSub(ctx context.Context, m asset.Mode, id string, v *validation.Error) error {
+	if id == "" || s.cfg.CheckSubMerchant == nil {
+		return nil
+	}
+	var fe *validation.FieldError
+	if err := s.cfg.CheckSubMerchant(ctx, m, id); errors.As(err, &fe) {
+		v.Add(fe.Field, fe.Err)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // prepare validates one payout; errors are added to v under prefix.
@@ -274,7 +297,7 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, c CreateParams, pre
 	pl.p = &Payout{ID: ids.New("po"), Mode: m, Status: StatusProcessing, Asset: a.Code, Currency: a.Currency, Network: a.Network,
 		Destination: c.Destination, Amount: a.FromBaseUnits(units), ServiceFee: a.FromBaseUnits(pl.serv),
 		EstimatedFee: feeAsset.FromBaseUnits(fee), FeeCurrency: feeAsset.Code, NetAmount: a.FromBaseUnits(pl.net),
-		CustomerID: c.CustomerID, Metadata: c.Metadata, RefundID: c.RefundID, WalletID: c.WalletID, CreatedAt: now, UpdatedAt: now}
+		CustomerID: c.CustomerID, Metadata: c.Metadata, RefundID: c.RefundID, WalletID: c.WalletID, SubMerchantID: c.SubMerchantID, CreatedAt: now, UpdatedAt: now}
 	pl.p.ValueUSD = s.valueUSD(ctx, pl.p)
 	pl.internal = c.Internal
 	pl.verify = !c.Internal && s.needsVerification(ctx, pl.p)
@@ -321,6 +344,9 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, c CreateParams) (*Pa
 			return nil, err
 		}
 	}
+	if err := s.checkSub(ctx, m, c.SubMerchantID, &v); err != nil {
+		return nil, err
+	}
 	pl := s.prepare(ctx, m, c, "", &v)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -364,7 +390,9 @@ func (s *Service) byRequestKey(ctx context.Context, m asset.Mode, key string) (*
 type MassParams struct {
 	// RequestKey makes the batch idempotent like CreateParams.RequestKey: a second
 	// CreateMass with it returns the first batch.
-	RequestKey     string
+	RequestKey string
+	// SubMerchantID is every destination's (CreateParams.SubMerchantID).
+	SubMerchantID  string
 	BatchReference string
 	Destinations   []CreateParams
 }
@@ -386,8 +414,12 @@ func (s *Service) CreateMass(ctx context.Context, m asset.Mode, mp MassParams) (
 	if len(mp.BatchReference) > 200 {
 		v.Add("batch_reference", invoice.ErrTooLarge)
 	}
+	if err := s.checkSub(ctx, m, mp.SubMerchantID, &v); err != nil {
+		return "", nil, err
+	}
 	var plans []*plan
 	for i, d := range mp.Destinations {
+		d.SubMerchantID = mp.SubMerchantID
 		if err := s.checkCustomer(ctx, m, d.CustomerID, fmt.Sprintf("destinations[%d].customer_id", i), &v); err != nil {
 			return "", nil, err
 		}
@@ -502,15 +534,21 @@ func (s *Service) hold(ctx context.Context, tx Tx, plans []*plan, batch string) 
 			return err
 		}
 		// owner is whose balance code is held from: a wallet's asset from the wallet,
-		// everything else (a token's gas) from the merchant.
+		// everything else (a token's gas too) from the payout's merchant: the
+		// operator, or the sub-merchant it is for.
 		owner := func(code string) ledger.Owner {
-			if code == pl.a.Code {
+			if code == pl.a.Code && pl.p.WalletID != "" {
 				return ledger.Owner{Wallet: pl.p.WalletID}
 			}
-			return ledger.Owner{}
+			return ledger.Owner{Sub: pl.p.SubMerchantID}
 		}
 		if pl.p.WalletID != "" {
 			if err := ledger.EnsureWalletAccounts(ctx, tx, m, pl.p.WalletID, pl.a.Code); err != nil {
+				return err
+			}
+		}
+		for _, code := range []string{pl.a.Code, pl.feeAsset.Code} {
+			if err := ledger.EnsureSubAccounts(ctx, tx, m, pl.p.SubMerchantID, code); err != nil {
 				return err
 			}
 		}
@@ -775,12 +813,13 @@ func (s *Service) Get(ctx context.Context, m asset.Mode, id string) (*Payout, er
 }
 
 // List returns payouts of mode, newest first.
-func (s *Service) List(ctx context.Context, m asset.Mode, st Status, page, limit int) ([]*Payout, int, error) {
+// sub, if not nil, lists only that scope's ("" the operator's own).
+func (s *Service) List(ctx context.Context, m asset.Mode, st Status, sub *string, page, limit int) ([]*Payout, int, error) {
 	var out []*Payout
 	var total int
 	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
-		out, total, err = tx.ListPayouts(ctx, m, st, page, limit)
+		out, total, err = tx.ListPayouts(ctx, m, st, sub, page, limit)
 		return err
 	})
 	return out, total, err
@@ -835,7 +874,8 @@ func (s *Service) emit(ctx context.Context, tx Tx, p *Payout, t event.Type) erro
 	if err != nil {
 		return err
 	}
-	e := event.Event{ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: p.Mode, Livemode: p.Livemode(), ObjectID: p.ID, Data: data}
+	e := event.Event{ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: p.Mode, Livemode: p.Livemode(), ObjectID: p.ID, Data: data,
+		SubMerchantID: p.SubMerchantID}
 	if _, err = tx.InsertEvent(ctx, e); err != nil || p.WalletID == "" {
 		return err
 	}

@@ -202,7 +202,7 @@ func TestPayout_BadInputIsRejectedWithTheFieldAndHoldsNothing(t *testing.T) {
 			}
 		})
 	}
-	ps, total, err := env.Gateway.Payouts().List(context.Background(), asset.Test, "", 1, 50)
+	ps, total, err := env.Gateway.Payouts().List(context.Background(), asset.Test, "", nil, 1, 50)
 	if err != nil || total != 0 || len(ps) != 0 {
 		t.Fatalf("bad input created payouts: %d, %v", total, err)
 	}
@@ -468,7 +468,7 @@ func TestPayout_StepReachesEveryOpenPayout(t *testing.T) {
 		t.Fatalf("the 502nd open payout is %s after a pass", p.Status)
 	}
 	env.Mine(asset.Bitcoin, 1)
-	if ps, total, err := env.Gateway.Payouts().List(context.Background(), asset.Test, payout.StatusCompleted, 1, 1); err != nil || total != 502 || len(ps) != 1 {
+	if ps, total, err := env.Gateway.Payouts().List(context.Background(), asset.Test, payout.StatusCompleted, nil, 1, 1); err != nil || total != 502 || len(ps) != 1 {
 		t.Fatalf("completed: %d, %v", total, err)
 	}
 	env.Verify()

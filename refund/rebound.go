@@ -123,7 +123,7 @@ func (s *Service) InvoiceChanged(ctx context.Context, tx Tx, inv *invoice.Invoic
 		}
 		m := inv.Methods[p.method]
 		a, _ := s.cfg.Assets.Get(m.Asset)
-		r := &Refund{ID: ids.New("rb"), Object: ObjectRebound, Mode: inv.Mode, Livemode: inv.Livemode(), InvoiceID: inv.ID,
+		r := &Refund{ID: ids.New("rb"), Object: ObjectRebound, Mode: inv.Mode, Livemode: inv.Livemode(), InvoiceID: inv.ID, SubMerchantID: inv.SubMerchantID,
 			Status: StatusAwaitingAddress, Amount: decimal.Max(p.value, decimal.Zero), Currency: inv.Currency, Rate: RateInvoice,
 			FeePayer: FeeCustomer, Asset: a.Code, RefundCurrency: a.Currency, RefundNetwork: a.Network, RefundAmount: p.crypto,
 			Reason: reason, Metadata: nil, CreatedAt: now, UpdatedAt: now}

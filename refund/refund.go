@@ -142,12 +142,14 @@ var (
 
 // Refund is the resource.
 type Refund struct {
-	ID        string     `json:"id"`
-	Object    string     `json:"object"` // ObjectRefund or ObjectRebound
-	Mode      asset.Mode `json:"-"`
-	Livemode  bool       `json:"livemode"`
-	InvoiceID string     `json:"invoice_id"`
-	Status    Status     `json:"status"`
+	ID       string     `json:"id"`
+	Object   string     `json:"object"` // ObjectRefund or ObjectRebound
+	Mode     asset.Mode `json:"-"`
+	Livemode bool       `json:"livemode"`
+	// SubMerchantID is its invoice's scope, whose balance pays it.
+	SubMerchantID string `json:"sub_merchant_id"`
+	InvoiceID     string `json:"invoice_id"`
+	Status        Status `json:"status"`
 	// Amount is what is refunded in the invoice's price currency (Currency).
 	Amount   decimal.Decimal `json:"amount"`
 	Currency string          `json:"currency"`
@@ -199,10 +201,12 @@ type Refund struct {
 type ListParams struct {
 	Mode asset.Mode
 	// Object is ObjectRefund or ObjectRebound (List: ObjectRefund when "").
-	Object      string
-	InvoiceID   string
-	Status      Status
-	Page, Limit int
+	Object    string
+	InvoiceID string
+	Status    Status
+	// SubMerchantID, if not nil, lists only that scope's ("" the operator's own).
+	SubMerchantID *string
+	Page, Limit   int
 }
 
 // Tx is the storage the refund service needs inside one transaction.

@@ -156,7 +156,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Re
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
-	r := &Refund{ID: ids.New("re"), Object: ObjectRefund, Mode: m, Livemode: m == asset.Live, InvoiceID: inv.ID,
+	r := &Refund{ID: ids.New("re"), Object: ObjectRefund, Mode: m, Livemode: m == asset.Live, InvoiceID: inv.ID, SubMerchantID: inv.SubMerchantID,
 		Status: StatusAwaitingAddress, Amount: q.amount, Currency: inv.Currency, Rate: p.Rate, FeePayer: p.FeePayer,
 		Asset: q.a.Code, RefundCurrency: q.a.Currency, RefundNetwork: q.a.Network, RefundAmount: q.a.FromBaseUnits(q.units),
 		Reason: p.Reason, Description: p.Description, Metadata: p.Metadata, CreatedAt: now, UpdatedAt: now, RequestKey: p.RequestKey}
@@ -230,7 +230,7 @@ func (s *Service) prepare(ctx context.Context, r *Refund, inv *invoice.Invoice, 
 	a, _ := s.cfg.Assets.Get(r.Asset)
 	units, _ := a.ToBaseUnits(r.RefundAmount)
 	c := payout.CreateParams{Amount: r.RefundAmount, Currency: a.Currency, Network: string(a.Network), Destination: dest,
-		CustomerID: inv.CustomerID, RefundID: r.ID, FeeOnTop: r.FeePayer == FeeMerchant}
+		CustomerID: inv.CustomerID, RefundID: r.ID, SubMerchantID: inv.SubMerchantID, FeeOnTop: r.FeePayer == FeeMerchant}
 	pp, err := s.cfg.Payouts.Prepare(ctx, r.Mode, c)
 	if err != nil {
 		return nil, err
@@ -789,7 +789,7 @@ func (s *Service) bookInvoice(ctx context.Context, tx Tx, r *Refund) error {
 			return err
 		}
 		_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: event.InvoiceRefunded, CreatedAt: s.cfg.Now().UTC(),
-			Mode: inv.Mode, Livemode: inv.Livemode(), ObjectID: inv.ID, Data: data})
+			Mode: inv.Mode, Livemode: inv.Livemode(), ObjectID: inv.ID, Data: data, SubMerchantID: inv.SubMerchantID})
 		return err
 	}
 	return nil
@@ -822,6 +822,6 @@ func (s *Service) emit(ctx context.Context, tx Tx, r *Refund, t event.Type) erro
 		return err
 	}
 	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: eventOf(r, t), CreatedAt: s.cfg.Now().UTC(), Mode: r.Mode,
-		Livemode: r.Livemode, ObjectID: r.ID, Data: data})
+		Livemode: r.Livemode, ObjectID: r.ID, Data: data, SubMerchantID: r.SubMerchantID})
 	return err
 }

@@ -284,7 +284,7 @@ func TestRefund_BadInputIsTypedAndStoresNothing(t *testing.T) {
 		t.Errorf("unknown invoice: %v", err)
 	}
 	rs, total, err := env.Gateway.Refunds().List(ctx, refund.ListParams{Mode: asset.Test})
-	ps, _, perr := env.Gateway.Payouts().List(ctx, asset.Test, "", 1, 100)
+	ps, _, perr := env.Gateway.Payouts().List(ctx, asset.Test, "", nil, 1, 100)
 	if err != nil || perr != nil || total != 0 || len(rs) != 0 || len(ps) != 0 {
 		t.Fatalf("after bad input: %d refunds, %d payouts (%v %v)", total, len(ps), err, perr)
 	}

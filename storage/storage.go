@@ -28,6 +28,7 @@ import (
 	"github.com/kassapay/kassa/lease"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
+	"github.com/kassapay/kassa/submerchant"
 	"github.com/kassapay/kassa/treasury"
 	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
@@ -48,6 +49,7 @@ type Tx interface {
 	lease.Tx
 	customer.Tx
 	wallet.Tx
+	submerchant.Tx
 	SettingsTx
 	StatsTx
 }

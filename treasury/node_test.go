@@ -124,7 +124,7 @@ func TestSweep_DepositsReachTheHotWalletByThePassAlone(t *testing.T) {
 	// One sweep.completed per sweep, naming it; none failed.
 	completed := map[string]int{}
 	for page := 1; ; page++ {
-		evs, total, err := e.G.Events(ctx, asset.Test, "", page, 100)
+		evs, total, err := e.G.Events(ctx, asset.Test, "", nil, page, 100)
 		if err != nil {
 			t.Fatal(err)
 		}

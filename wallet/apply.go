@@ -108,7 +108,7 @@ func (s *Service) emit(ctx context.Context, tx Tx, w Wallet, r chains.Record, t 
 		return err
 	}
 	_, err = tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: t, CreatedAt: s.cfg.Now().UTC(), Mode: w.Mode,
-		Livemode: w.Mode == asset.Live, ObjectID: w.ID, Data: data})
+		Livemode: w.Mode == asset.Live, ObjectID: w.ID, Data: data, SubMerchantID: w.SubMerchantID})
 	return err
 }
 
@@ -210,7 +210,7 @@ func (s *Service) Withdraw(ctx context.Context, m asset.Mode, id string, p Withd
 		return nil, err
 	}
 	po, err := s.cfg.Payouts.Create(ctx, m, payout.CreateParams{RequestKey: p.RequestKey, Amount: p.Amount, Currency: w.Asset,
-		Destination: p.Destination, CustomerID: w.CustomerID, Metadata: p.Metadata, WalletID: w.ID, FeeOnTop: true})
+		Destination: p.Destination, CustomerID: w.CustomerID, Metadata: p.Metadata, WalletID: w.ID, SubMerchantID: w.SubMerchantID, FeeOnTop: true})
 	if err != nil {
 		return nil, renameDestination(err)
 	}

@@ -54,17 +54,19 @@ import (
 
 // Wallet is a customer's wallet of one asset.
 type Wallet struct {
-	ID         string          `json:"wallet_id"` // wal_...
-	Mode       asset.Mode      `json:"mode"`
-	CustomerID string          `json:"customer_id"`
-	Asset      string          `json:"asset"`    // the asset's code, "USDT_ETH"
-	Currency   string          `json:"currency"` // "USDT"
-	Network    string          `json:"network"`  // "ethereum"
-	Address    string          `json:"deposit_address"`
-	Index      uint32          `json:"-"` // the address's HD index (receive branch)
-	Label      string          `json:"label"`
-	Metadata   json.RawMessage `json:"metadata"` // null when none
-	CreatedAt  time.Time       `json:"created_at"`
+	ID         string     `json:"wallet_id"` // wal_...
+	Mode       asset.Mode `json:"mode"`
+	CustomerID string     `json:"customer_id"`
+	// SubMerchantID is the sub-merchant the wallet is kept for ("" for the operator).
+	SubMerchantID string          `json:"sub_merchant_id"`
+	Asset         string          `json:"asset"`    // the asset's code, "USDT_ETH"
+	Currency      string          `json:"currency"` // "USDT"
+	Network       string          `json:"network"`  // "ethereum"
+	Address       string          `json:"deposit_address"`
+	Index         uint32          `json:"-"` // the address's HD index (receive branch)
+	Label         string          `json:"label"`
+	Metadata      json.RawMessage `json:"metadata"` // null when none
+	CreatedAt     time.Time       `json:"created_at"`
 
 	// Balances, read from the ledger with the wallet.
 	Balance decimal.Decimal `json:"balance"`         // confirmed: what can be withdrawn
@@ -101,9 +103,9 @@ type Tx interface {
 	InsertWallet(ctx context.Context, w Wallet) error
 	// GetWallet returns wallet id of mode m; ok false if there is none.
 	GetWallet(ctx context.Context, m asset.Mode, id string) (w Wallet, ok bool, err error)
-	// WalletOf returns the wallet of customer and asset code in mode m; ok false if
-	// there is none.
-	WalletOf(ctx context.Context, m asset.Mode, customer, code string) (w Wallet, ok bool, err error)
+	// WalletOf returns the wallet of customer and asset code in mode m and scope sub
+	// ("" the operator's own); ok false if there is none.
+	WalletOf(ctx context.Context, m asset.Mode, sub, customer, code string) (w Wallet, ok bool, err error)
 	// WalletByAddress returns the wallet whose deposit address on n is address; ok
 	// false if there is none.
 	WalletByAddress(ctx context.Context, n chains.NetworkRef, address string) (w Wallet, ok bool, err error)
@@ -137,6 +139,9 @@ type Config struct {
 	// CheckCustomer checks a customer_id (customer.Service.Resolve: a cus_ id must
 	// name a customer of the mode; other text is the merchant's own id). Optional.
 	CheckCustomer func(ctx context.Context, m asset.Mode, id string) (ok bool, err error)
+	// CheckSubMerchant checks a sub_merchant_id (submerchant.Service.Check: a
+	// refusal is a *validation.FieldError). Optional.
+	CheckSubMerchant func(ctx context.Context, m asset.Mode, id string) error
 	// Watch adds addresses to the running watcher of n, once the wallet is stored.
 	Watch func(n chains.NetworkRef, addrs ...string)
 	// Rescan scans the last depth blocks of n for transfers to addrs (the watcher's
@@ -177,10 +182,13 @@ func New(cfg Config) (*Service, error) {
 // CreateParams are a new wallet's fields.
 type CreateParams struct {
 	CustomerID string // a cus_ id, or the merchant's own id for its customer
-	Currency   string // "USDT", or an asset code such as "USDT_TRON"
-	Network    string // "tron"; may be empty when Currency names one asset
-	Label      string
-	Metadata   json.RawMessage // a JSON object, at most 16 KiB (invoice.CheckMetadata)
+	// SubMerchantID keeps the wallet for that sub-merchant ("" for the operator): a
+	// customer has one wallet of an asset per scope.
+	SubMerchantID string
+	Currency      string // "USDT", or an asset code such as "USDT_TRON"
+	Network       string // "tron"; may be empty when Currency names one asset
+	Label         string
+	Metadata      json.RawMessage // a JSON object, at most 16 KiB (invoice.CheckMetadata)
 }
 
 // ListParams filter and page a list.
@@ -188,8 +196,10 @@ type ListParams struct {
 	Mode       asset.Mode
 	CustomerID string // exact, "" for any
 	Currency   string // a currency ("USDT": every network) or "" for any
-	Page       int    // from 1
-	Limit      int    // 1..100
+	// SubMerchantID, if not nil, lists only that scope's ("" the operator's own).
+	SubMerchantID *string
+	Page          int // from 1
+	Limit         int // 1..100
 }
 
 var customerRE = regexp.MustCompile(`^[A-Za-z0-9_.:@+\-]{1,128}$`)
@@ -237,6 +247,14 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (w *
 	if err := s.checkCustomer(ctx, m, p.CustomerID, &v); err != nil {
 		return nil, false, err
 	}
+	if p.SubMerchantID != "" && s.cfg.CheckSubMerchant != nil {
+		var fe *validation.FieldError
+		if err := s.cfg.CheckSubMerchant(ctx, m, p.SubMerchantID); errors.As(err, &fe) {
+			v.Add(fe.Field, fe.Err)
+		} else if err != nil {
+			return nil, false, err
+		}
+	}
 	a, err := s.resolve(m, p.Currency, p.Network)
 	if err != nil {
 		v.Add("currency", err)
@@ -258,7 +276,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (w *
 	var out Wallet
 	err = s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		created = false
-		have, ok, err := tx.WalletOf(ctx, m, p.CustomerID, a.Code)
+		have, ok, err := tx.WalletOf(ctx, m, p.SubMerchantID, p.CustomerID, a.Code)
 		if err != nil || ok {
 			out = have
 			return err
@@ -267,7 +285,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (w *
 		if err != nil {
 			return err
 		}
-		out = Wallet{ID: ids.New("wal"), Mode: m, CustomerID: p.CustomerID, Asset: a.Code, Currency: a.Currency,
+		out = Wallet{ID: ids.New("wal"), Mode: m, CustomerID: p.CustomerID, SubMerchantID: p.SubMerchantID, Asset: a.Code, Currency: a.Currency,
 			Network: string(a.Network), Address: addr.Encoded, Index: addr.Index, Label: p.Label,
 			Metadata: compact(p.Metadata), CreatedAt: now}
 		if err := tx.RecordAddress(ctx, addr); err != nil {
@@ -346,8 +364,9 @@ func (s *Service) Get(ctx context.Context, m asset.Mode, id string) (*Wallet, er
 	return s.withBalances(ctx, w)
 }
 
-// Lookup returns the wallet of customer and asset (currency and network) in m.
-func (s *Service) Lookup(ctx context.Context, m asset.Mode, customer, currency, network string) (*Wallet, error) {
+// Lookup returns the wallet of customer and asset (currency and network) in m and
+// scope sub ("" the operator's own).
+func (s *Service) Lookup(ctx context.Context, m asset.Mode, sub, customer, currency, network string) (*Wallet, error) {
 	var v validation.Error
 	if !customerRE.MatchString(customer) {
 		v.Add("customer_id", fmt.Errorf("%w: 1..128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
@@ -363,7 +382,7 @@ func (s *Service) Lookup(ctx context.Context, m asset.Mode, customer, currency, 
 	err = s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
 		var ok bool
 		var err error
-		if w, ok, err = tx.WalletOf(ctx, m, customer, a.Code); err == nil && !ok {
+		if w, ok, err = tx.WalletOf(ctx, m, sub, customer, a.Code); err == nil && !ok {
 			err = ErrNotFound
 		}
 		return err
@@ -447,12 +466,13 @@ type Aggregate struct {
 // most a customer can have, far fewer than this.
 const maxWalletsPerAggregate = 100
 
-// Aggregated returns every wallet of customer in m and their balances' sum in USD.
-func (s *Service) Aggregated(ctx context.Context, m asset.Mode, customer string) (*Aggregate, error) {
+// Aggregated returns every wallet of customer in m and scope sub ("" the operator's
+// own) and their balances' sum in USD.
+func (s *Service) Aggregated(ctx context.Context, m asset.Mode, sub, customer string) (*Aggregate, error) {
 	if !customerRE.MatchString(customer) {
 		return nil, validation.Field("customer_id", fmt.Errorf("%w: 1..128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
 	}
-	ws, total, err := s.List(ctx, ListParams{Mode: m, CustomerID: customer, Page: 1, Limit: maxWalletsPerAggregate})
+	ws, total, err := s.List(ctx, ListParams{Mode: m, CustomerID: customer, SubMerchantID: &sub, Page: 1, Limit: maxWalletsPerAggregate})
 	if err != nil {
 		return nil, err
 	}

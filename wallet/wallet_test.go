@@ -206,7 +206,7 @@ func TestWallets_DepositsCreditedOnceThroughAReorgAndAWithdrawal(t *testing.T) {
 	}
 	verify(t, e)
 
-	agg, err := ws.Aggregated(ctx, asset.Test, ada.ID)
+	agg, err := ws.Aggregated(ctx, asset.Test, "", ada.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,13 +277,13 @@ func TestWallets_BadInputIsNamedAndChangesNothing(t *testing.T) {
 	if _, err := ws.Get(ctx, asset.Test, "wal_aaaaaaaaaaaaaaaaaaaa"); !errors.Is(err, wallet.ErrNotFound) {
 		t.Errorf("a made-up id: %v, want ErrNotFound", err)
 	}
-	if _, err := ws.Lookup(ctx, asset.Test, "user-1", "USDT", "tron"); !errors.Is(err, wallet.ErrNotFound) {
+	if _, err := ws.Lookup(ctx, asset.Test, "", "user-1", "USDT", "tron"); !errors.Is(err, wallet.ErrNotFound) {
 		t.Errorf("lookup of an asset the customer has no wallet of: %v", err)
 	}
-	if got, err := ws.Lookup(ctx, asset.Test, "user-1", "USDT", "ethereum"); err != nil || got.ID != w.ID {
+	if got, err := ws.Lookup(ctx, asset.Test, "", "user-1", "USDT", "ethereum"); err != nil || got.ID != w.ID {
 		t.Errorf("lookup: %v %v", got, err)
 	}
-	if _, err := ws.Lookup(ctx, asset.Test, "user-1", "USDT", ""); !validation.HasField(err, "currency") {
+	if _, err := ws.Lookup(ctx, asset.Test, "", "user-1", "USDT", ""); !validation.HasField(err, "currency") {
 		t.Errorf("lookup of an ambiguous currency: %v", err)
 	}
 	for _, h := range []string{"", "00", "0x" + strings.Repeat("g", 64), strings.Repeat("a", 64)} {
@@ -317,7 +317,7 @@ func TestWallets_BadInputIsNamedAndChangesNothing(t *testing.T) {
 	if _, err := ws.Withdraw(ctx, asset.Live, w.ID, wallet.WithdrawParams{Amount: dec("1"), Destination: e.Recipient(asset.Ethereum, 0)}); !errors.Is(err, wallet.ErrNotFound) {
 		t.Errorf("withdraw from a test wallet in live mode: %v", err)
 	}
-	if ps, total, err := e.Gateway.Payouts().List(ctx, asset.Test, "", 1, 10); err != nil || total != 0 {
+	if ps, total, err := e.Gateway.Payouts().List(ctx, asset.Test, "", nil, 1, 10); err != nil || total != 0 {
 		t.Errorf("payouts after the refusals: %v %d %v", ps, total, err)
 	}
 	verify(t, e)

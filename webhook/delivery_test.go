@@ -225,7 +225,7 @@ func createdEvents(t *testing.T, env *kassatest.Env) []event.Event {
 	var evs []event.Event
 	err := env.Store.View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		var err error
-		evs, _, err = tx.ListEvents(ctx, asset.Test, string(event.InvoiceCreated), 1, 100)
+		evs, _, err = tx.ListEvents(ctx, asset.Test, string(event.InvoiceCreated), nil, 1, 100)
 		return err
 	})
 	if err != nil {
@@ -239,7 +239,7 @@ func webhookEvents(t *testing.T, env *kassatest.Env) ([]event.Event, int, error)
 	var total int
 	err := env.Store.View(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		var err error
-		evs, total, err = tx.ListEvents(ctx, asset.Test, "", 1, 100)
+		evs, total, err = tx.ListEvents(ctx, asset.Test, "", nil, 1, 100)
 		return err
 	})
 	return evs, total, err

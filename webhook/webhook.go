@@ -77,12 +77,15 @@ var EventTypes = []event.Type{
 
 // Endpoint is a webhook endpoint.
 type Endpoint struct {
-	ID          string     `json:"id"`
-	Mode        asset.Mode `json:"-"`
-	URL         string     `json:"url"`
-	Description string     `json:"description"`
-	Events      []string   `json:"events"` // event types, or ["*"]
-	Enabled     bool       `json:"enabled"`
+	ID   string     `json:"id"`
+	Mode asset.Mode `json:"-"`
+	// SubMerchantID, when set, subscribes the endpoint to that sub-merchant's events
+	// only; "" gets every event of the mode.
+	SubMerchantID string   `json:"sub_merchant_id"`
+	URL           string   `json:"url"`
+	Description   string   `json:"description"`
+	Events        []string `json:"events"` // event types, or ["*"]
+	Enabled       bool     `json:"enabled"`
 	// DisabledReason says why Kassa disabled it ("" if enabled or disabled by hand).
 	DisabledReason string `json:"disabled_reason,omitempty"`
 	// Secret is the signing secret, set only in the answers of Create and RotateSecret.
@@ -161,7 +164,9 @@ type Tx interface {
 	ResetDeliveries(ctx context.Context, eventID string, now time.Time) (int, error)
 	// GetEvent returns ErrNotFound for an unknown id or one of the other mode.
 	GetEvent(ctx context.Context, m asset.Mode, id string) (event.Event, error)
-	ListEvents(ctx context.Context, m asset.Mode, typ string, page, limit int) ([]event.Event, int, error)
+	// ListEvents returns a page of mode's events, newest first, of type typ (""
+	// for any) and of scope sub (nil for any), and how many match.
+	ListEvents(ctx context.Context, m asset.Mode, typ string, sub *string, page, limit int) ([]event.Event, int, error)
 	// CallbackSecret returns the sealed url_callback secret of mode.
 	CallbackSecret(ctx context.Context, m asset.Mode) ([]byte, bool, error)
 	// SetCallbackSecret stores the sealed url_callback secret of mode, which has none
@@ -213,6 +218,9 @@ type Config struct {
 	// (succeeded; pending: it will be retried; failed: no more retries) and how long
 	// the POST took. Optional (the Gateway's metrics).
 	Observe func(status DeliveryStatus, took time.Duration)
+	// CheckSubMerchant checks an endpoint's sub_merchant_id (submerchant.Service.Check:
+	// a refusal is a *validation.FieldError). Optional.
+	CheckSubMerchant func(ctx context.Context, m asset.Mode, id string) error
 }
 
 // Service manages endpoints and delivers events.
@@ -287,6 +295,9 @@ type CreateParams struct {
 	URL         string
 	Description string
 	Events      []string
+	// SubMerchantID subscribes the endpoint to that sub-merchant's events only; ""
+	// to every event of the mode.
+	SubMerchantID string
 }
 
 func (s *Service) checkParams(ctx context.Context, url, description string, events []string) (validation.Error, []string) {
@@ -327,13 +338,21 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (End
 	if !m.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
 	}
+	if p.SubMerchantID != "" && s.cfg.CheckSubMerchant != nil {
+		var fe *validation.FieldError
+		if err := s.cfg.CheckSubMerchant(ctx, m, p.SubMerchantID); errors.As(err, &fe) {
+			v.Add(fe.Field, fe.Err)
+		} else if err != nil {
+			return Endpoint{}, err
+		}
+	}
 	if err := v.Err(); err != nil {
 		return Endpoint{}, err
 	}
 	now := s.cfg.Now().UTC()
 	secret := NewSecret()
-	e := Endpoint{ID: ids.New("we"), Mode: m, URL: p.URL, Description: p.Description, Events: events, Enabled: true,
-		CreatedAt: now, UpdatedAt: now}
+	e := Endpoint{ID: ids.New("we"), Mode: m, SubMerchantID: p.SubMerchantID, URL: p.URL, Description: p.Description, Events: events,
+		Enabled: true, CreatedAt: now, UpdatedAt: now}
 	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		all, err := tx.ListEndpoints(ctx, m)
 		if err != nil {
@@ -520,7 +539,8 @@ func (s *Service) Fanout(ctx context.Context) (int, error) {
 				endpoints[e.Mode] = eps
 			}
 			for _, ep := range eps {
-				if !ep.Enabled || !(slices.Contains(ep.Events, "*") || slices.Contains(ep.Events, string(e.Type))) {
+				if !ep.Enabled || !(slices.Contains(ep.Events, "*") || slices.Contains(ep.Events, string(e.Type))) ||
+					ep.SubMerchantID != "" && ep.SubMerchantID != e.SubMerchantID { // a sub-merchant's endpoint hears only its events
 					continue
 				}
 				if err := tx.InsertDelivery(ctx, newDelivery(e, ep.ID, ep.URL, now)); err != nil {
@@ -782,7 +802,7 @@ func (s *Service) trackHealth(ctx context.Context, tx Tx, d Delivery, ok bool, n
 		ep.DisabledReason = fmt.Sprintf("failing since %s", ep.FailingSince.Format(time.RFC3339))
 		data, _ := json.Marshal(ep.Endpoint)
 		if _, err := tx.InsertEvent(ctx, event.Event{ID: ids.New("evt"), Type: EndpointDisabled, CreatedAt: now,
-			Mode: d.Mode, Livemode: d.Mode == asset.Live, ObjectID: ep.ID, Data: data}); err != nil {
+			Mode: d.Mode, Livemode: d.Mode == asset.Live, ObjectID: ep.ID, Data: data, SubMerchantID: ep.SubMerchantID}); err != nil {
 			return err
 		}
 		s.cfg.Logger.WarnContext(ctx, "webhook: endpoint disabled", "endpoint", ep.ID, "url", ep.URL, "failing_since", ep.FailingSince)

@@ -872,6 +872,7 @@ type CheckoutSession struct {
 	PaymentDetails *[]CheckoutSessionMethod `json:"payment_details,omitempty"`
 	ProductName    string                   `json:"product_name"`
 	Status         CheckoutSessionStatus    `json:"status"`
+	SubMerchantId  string                   `json:"sub_merchant_id"`
 	SuccessUrl     string                   `json:"success_url"`
 }
 
@@ -950,10 +951,11 @@ type CreateInvoiceRequest struct {
 	Lifetime          *int      `json:"lifetime,omitempty"`
 
 	// Metadata Any JSON value.
-	Metadata    interface{} `json:"metadata,omitempty"`
-	Network     *string     `json:"network,omitempty"`
-	OrderId     *string     `json:"order_id,omitempty"`
-	ProductName *string     `json:"product_name,omitempty"`
+	Metadata      interface{} `json:"metadata,omitempty"`
+	Network       *string     `json:"network,omitempty"`
+	OrderId       *string     `json:"order_id,omitempty"`
+	ProductName   *string     `json:"product_name,omitempty"`
+	SubMerchantId *string     `json:"sub_merchant_id,omitempty"`
 
 	// Subtract A decimal number, written as a string to keep it exact.
 	Subtract   *string `json:"subtract,omitempty"`
@@ -971,7 +973,8 @@ type CreateWebhookEndpointRequest struct {
 	Description *string `json:"description,omitempty"`
 
 	// Events Examples: ["invoice.paid"]
-	Events []string `json:"events"`
+	Events        []string `json:"events"`
+	SubMerchantId *string  `json:"sub_merchant_id,omitempty"`
 
 	// Url Examples: https://shop.example/hooks
 	Url string `json:"url"`
@@ -1102,10 +1105,11 @@ type Event struct {
 	CreatedAt time.Time `json:"created_at"`
 
 	// Data Any JSON value.
-	Data     interface{} `json:"data"`
-	Id       string      `json:"id"`
-	Livemode bool        `json:"livemode"`
-	Type     string      `json:"type"`
+	Data          interface{} `json:"data"`
+	Id            string      `json:"id"`
+	Livemode      bool        `json:"livemode"`
+	SubMerchantId *string     `json:"sub_merchant_id,omitempty"`
+	Type          string      `json:"type"`
 }
 
 // EventDetail defines model for EventDetail.
@@ -1113,11 +1117,12 @@ type EventDetail struct {
 	CreatedAt time.Time `json:"created_at"`
 
 	// Data Any JSON value.
-	Data       interface{}      `json:"data"`
-	Deliveries []DeliveryDetail `json:"deliveries"`
-	Id         string           `json:"id"`
-	Livemode   bool             `json:"livemode"`
-	Type       string           `json:"type"`
+	Data          interface{}      `json:"data"`
+	Deliveries    []DeliveryDetail `json:"deliveries"`
+	Id            string           `json:"id"`
+	Livemode      bool             `json:"livemode"`
+	SubMerchantId *string          `json:"sub_merchant_id,omitempty"`
+	Type          string           `json:"type"`
 }
 
 // FeeEstimate defines model for FeeEstimate.
@@ -1182,6 +1187,7 @@ type Invoice struct {
 	PaidAt         *time.Time      `json:"paid_at,omitempty"`
 	PaymentMethods []PaymentMethod `json:"payment_methods"`
 	Status         InvoiceStatus   `json:"status"`
+	SubMerchantId  string          `json:"sub_merchant_id"`
 	SuccessUrl     *string         `json:"success_url,omitempty"`
 	UrlCallback    *string         `json:"url_callback,omitempty"`
 }
@@ -1220,6 +1226,7 @@ type MassPayoutRequest struct {
 	// BatchReference Examples: Payroll-Q3
 	BatchReference *string         `json:"batch_reference,omitempty"`
 	Destinations   []PayoutRequest `json:"destinations"`
+	SubMerchantId  *string         `json:"sub_merchant_id,omitempty"`
 }
 
 // MinAmount defines model for MinAmount.
@@ -1274,10 +1281,11 @@ type Payment struct {
 	Livemode     bool      `json:"livemode"`
 
 	// Metadata Any JSON value.
-	Metadata  interface{}   `json:"metadata"`
-	OrderId   string        `json:"order_id"`
-	PaymentId string        `json:"payment_id"`
-	Status    PaymentStatus `json:"status"`
+	Metadata      interface{}   `json:"metadata"`
+	OrderId       string        `json:"order_id"`
+	PaymentId     string        `json:"payment_id"`
+	Status        PaymentStatus `json:"status"`
+	SubMerchantId string        `json:"sub_merchant_id"`
 }
 
 // PaymentStatus defines model for Payment.Status.
@@ -1356,10 +1364,11 @@ type Payout struct {
 	SendId               *string       `json:"send_id,omitempty"`
 
 	// ServiceFee A decimal number, written as a string to keep it exact.
-	ServiceFee string       `json:"service_fee"`
-	Status     PayoutStatus `json:"status"`
-	TxHash     *string      `json:"tx_hash,omitempty"`
-	UpdatedAt  time.Time    `json:"updated_at"`
+	ServiceFee    string       `json:"service_fee"`
+	Status        PayoutStatus `json:"status"`
+	SubMerchantId string       `json:"sub_merchant_id"`
+	TxHash        *string      `json:"tx_hash,omitempty"`
+	UpdatedAt     time.Time    `json:"updated_at"`
 
 	// ValueUsd A decimal number, written as a string to keep it exact.
 	ValueUsd *string `json:"value_usd"`
@@ -1384,8 +1393,9 @@ type PayoutRequest struct {
 	DestinationAddress *string `json:"destination_address,omitempty"`
 
 	// Metadata Any JSON value.
-	Metadata interface{} `json:"metadata,omitempty"`
-	Network  *string     `json:"network,omitempty"`
+	Metadata      interface{} `json:"metadata,omitempty"`
+	Network       *string     `json:"network,omitempty"`
+	SubMerchantId *string     `json:"sub_merchant_id,omitempty"`
 }
 
 // Ready defines model for Ready.
@@ -1499,6 +1509,7 @@ type Refund struct {
 	RefundCurrency string       `json:"refund_currency"`
 	RefundNetwork  string       `json:"refund_network"`
 	Status         RefundStatus `json:"status"`
+	SubMerchantId  string       `json:"sub_merchant_id"`
 	SucceededAt    *time.Time   `json:"succeeded_at,omitempty"`
 	TxHash         *string      `json:"tx_hash"`
 	UpdatedAt      time.Time    `json:"updated_at"`
@@ -1555,6 +1566,52 @@ type ReplacedTx struct {
 type SignPayoutRequest struct {
 	// Psbt Examples: cHNidP8BAHECAAAAAf...
 	Psbt string `json:"psbt"`
+}
+
+// SubMerchant defines model for SubMerchant.
+type SubMerchant struct {
+	Active bool `json:"active"`
+
+	// BusinessSettings Any JSON value.
+	BusinessSettings interface{} `json:"business_settings"`
+	CreatedAt        time.Time   `json:"created_at"`
+	ExternalId       string      `json:"external_id"`
+	Id               string      `json:"id"`
+	LogoUrl          string      `json:"logo_url"`
+	Mode             string      `json:"mode"`
+	Name             string      `json:"name"`
+	SupportEmail     string      `json:"support_email"`
+	UpdatedAt        time.Time   `json:"updated_at"`
+}
+
+// SubMerchantRequest defines model for SubMerchantRequest.
+type SubMerchantRequest struct {
+	// BusinessSettings Any JSON value.
+	BusinessSettings interface{} `json:"business_settings,omitempty"`
+
+	// ExternalId Examples: seller-42
+	ExternalId string `json:"external_id"`
+
+	// LogoUrl Examples: https://cdn.example.com/adas-teas.png
+	LogoUrl *string `json:"logo_url,omitempty"`
+
+	// Name Examples: Ada's Teas
+	Name string `json:"name"`
+
+	// SupportEmail Examples: help@adas-teas.example
+	SupportEmail *string `json:"support_email,omitempty"`
+}
+
+// SubMerchantUpdate defines model for SubMerchantUpdate.
+type SubMerchantUpdate struct {
+	Active *bool `json:"active,omitempty"`
+
+	// BusinessSettings Any JSON value.
+	BusinessSettings interface{} `json:"business_settings,omitempty"`
+	ExternalId       *string     `json:"external_id,omitempty"`
+	LogoUrl          *string     `json:"logo_url,omitempty"`
+	Name             *string     `json:"name,omitempty"`
+	SupportEmail     *string     `json:"support_email,omitempty"`
 }
 
 // Supported defines model for Supported.
@@ -1714,6 +1771,7 @@ type Wallet struct {
 
 	// PendingBalance A decimal number, written as a string to keep it exact.
 	PendingBalance string `json:"pending_balance"`
+	SubMerchantId  string `json:"sub_merchant_id"`
 	WalletId       string `json:"wallet_id"`
 }
 
@@ -1730,7 +1788,8 @@ type WalletRequest struct {
 	Metadata interface{} `json:"metadata,omitempty"`
 
 	// Network Examples: tron
-	Network *string `json:"network,omitempty"`
+	Network       *string `json:"network,omitempty"`
+	SubMerchantId *string `json:"sub_merchant_id,omitempty"`
 }
 
 // WebhookEndpoint defines model for WebhookEndpoint.
@@ -1743,6 +1802,7 @@ type WebhookEndpoint struct {
 	FailingSince   *time.Time `json:"failing_since,omitempty"`
 	Id             string     `json:"id"`
 	Secret         *string    `json:"secret,omitempty"`
+	SubMerchantId  string     `json:"sub_merchant_id"`
 	UpdatedAt      time.Time  `json:"updated_at"`
 	Url            string     `json:"url"`
 }
@@ -2047,6 +2107,27 @@ type CancelRefundParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListSubMerchantsParams defines parameters for ListSubMerchants.
+type ListSubMerchantsParams struct {
+	// ExternalId Only the sub-merchant of this external id.
+	ExternalId *string `form:"external_id,omitempty" json:"external_id,omitempty"`
+
+	// Active Only active (true) or inactive (false) ones.
+	Active *bool `form:"active,omitempty" json:"active,omitempty"`
+
+	// Page Page number, from 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// CreateSubMerchantParams defines parameters for CreateSubMerchant.
+type CreateSubMerchantParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // TestPayInvoiceParams defines parameters for TestPayInvoice.
 type TestPayInvoiceParams struct {
 	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
@@ -2208,6 +2289,12 @@ type VerifyPayoutJSONRequestBody = VerifyPayoutRequest
 
 // CreateRefundJSONRequestBody defines body for CreateRefund for application/json ContentType.
 type CreateRefundJSONRequestBody = RefundRequest
+
+// CreateSubMerchantJSONRequestBody defines body for CreateSubMerchant for application/json ContentType.
+type CreateSubMerchantJSONRequestBody = SubMerchantRequest
+
+// UpdateSubMerchantJSONRequestBody defines body for UpdateSubMerchant for application/json ContentType.
+type UpdateSubMerchantJSONRequestBody = SubMerchantUpdate
 
 // TestPayInvoiceJSONRequestBody defines body for TestPayInvoice for application/json ContentType.
 type TestPayInvoiceJSONRequestBody = TestPayRequest
@@ -2667,6 +2754,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/refunds/{id}/cancel (the `CancelRefund` operationId).
 	CancelRefund(ctx context.Context, id string, params *CancelRefundParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubMerchants List sub-merchants (filters external_id, active)
+	//
+	// Corresponds with GET /v1/sub-merchants (the `ListSubMerchants` operationId).
+	ListSubMerchants(ctx context.Context, params *ListSubMerchantsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubMerchantWithBody Create a sub-merchant
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/sub-merchants (the `CreateSubMerchant` operationId).
+	CreateSubMerchantWithBody(ctx context.Context, params *CreateSubMerchantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubMerchant Create a sub-merchant
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/sub-merchants (the `CreateSubMerchant` operationId).
+	CreateSubMerchant(ctx context.Context, params *CreateSubMerchantParams, body CreateSubMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSubMerchant Get a sub-merchant
+	//
+	// Corresponds with GET /v1/sub-merchants/{id} (the `GetSubMerchant` operationId).
+	GetSubMerchant(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubMerchantWithBody Change a sub-merchant (active false stops new objects for it)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/sub-merchants/{id} (the `UpdateSubMerchant` operationId).
+	UpdateSubMerchantWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubMerchant Change a sub-merchant (active false stops new objects for it)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/sub-merchants/{id} (the `UpdateSubMerchant` operationId).
+	UpdateSubMerchant(ctx context.Context, id string, body UpdateSubMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TestPayInvoiceWithBody Test mode: make the test chain pay an invoice
 	//
@@ -3825,6 +3950,104 @@ func (c *Client) GetRefund(ctx context.Context, id string, reqEditors ...Request
 // Corresponds with POST /v1/refunds/{id}/cancel (the `CancelRefund` operationId).
 func (c *Client) CancelRefund(ctx context.Context, id string, params *CancelRefundParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelRefundRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubMerchants List sub-merchants (filters external_id, active)
+//
+// Corresponds with GET /v1/sub-merchants (the `ListSubMerchants` operationId).
+func (c *Client) ListSubMerchants(ctx context.Context, params *ListSubMerchantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubMerchantsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubMerchantWithBody Create a sub-merchant
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/sub-merchants (the `CreateSubMerchant` operationId).
+func (c *Client) CreateSubMerchantWithBody(ctx context.Context, params *CreateSubMerchantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubMerchantRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubMerchant Create a sub-merchant
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/sub-merchants (the `CreateSubMerchant` operationId).
+func (c *Client) CreateSubMerchant(ctx context.Context, params *CreateSubMerchantParams, body CreateSubMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubMerchantRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSubMerchant Get a sub-merchant
+//
+// Corresponds with GET /v1/sub-merchants/{id} (the `GetSubMerchant` operationId).
+func (c *Client) GetSubMerchant(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubMerchantRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubMerchantWithBody Change a sub-merchant (active false stops new objects for it)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/sub-merchants/{id} (the `UpdateSubMerchant` operationId).
+func (c *Client) UpdateSubMerchantWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubMerchantRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubMerchant Change a sub-merchant (active false stops new objects for it)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/sub-merchants/{id} (the `UpdateSubMerchant` operationId).
+func (c *Client) UpdateSubMerchant(ctx context.Context, id string, body UpdateSubMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubMerchantRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6797,6 +7020,232 @@ func NewCancelRefundRequest(server string, id string, params *CancelRefundParams
 	return req, nil
 }
 
+// NewListSubMerchantsRequest constructs an http.Request for the ListSubMerchants method
+func NewListSubMerchantsRequest(server string, params *ListSubMerchantsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sub-merchants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ExternalId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_id", *params.ExternalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Active != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "active", *params.Active, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubMerchantRequest calls the generic CreateSubMerchant builder with application/json body
+func NewCreateSubMerchantRequest(server string, params *CreateSubMerchantParams, body CreateSubMerchantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubMerchantRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateSubMerchantRequestWithBody constructs an http.Request for the CreateSubMerchant method, with any body, and a specified content type
+func NewCreateSubMerchantRequestWithBody(server string, params *CreateSubMerchantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sub-merchants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetSubMerchantRequest constructs an http.Request for the GetSubMerchant method
+func NewGetSubMerchantRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sub-merchants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubMerchantRequest calls the generic UpdateSubMerchant builder with application/json body
+func NewUpdateSubMerchantRequest(server string, id string, body UpdateSubMerchantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubMerchantRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateSubMerchantRequestWithBody constructs an http.Request for the UpdateSubMerchant method, with any body, and a specified content type
+func NewUpdateSubMerchantRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sub-merchants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewTestPayInvoiceRequest calls the generic TestPayInvoice builder with application/json body
 func NewTestPayInvoiceRequest(server string, id string, params *TestPayInvoiceParams, body TestPayInvoiceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8490,6 +8939,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/refunds/{id}/cancel (the `CancelRefund` operationId).
 	CancelRefundWithResponse(ctx context.Context, id string, params *CancelRefundParams, reqEditors ...RequestEditorFn) (*CancelRefundResponse, error)
+
+	// ListSubMerchantsWithResponse List sub-merchants (filters external_id, active)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/sub-merchants (the `ListSubMerchants` operationId).
+	ListSubMerchantsWithResponse(ctx context.Context, params *ListSubMerchantsParams, reqEditors ...RequestEditorFn) (*ListSubMerchantsResponse, error)
+
+	// CreateSubMerchantWithBodyWithResponse Create a sub-merchant
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/sub-merchants (the `CreateSubMerchant` operationId).
+	CreateSubMerchantWithBodyWithResponse(ctx context.Context, params *CreateSubMerchantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubMerchantResponse, error)
+
+	// CreateSubMerchantWithResponse Create a sub-merchant
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/sub-merchants (the `CreateSubMerchant` operationId).
+	CreateSubMerchantWithResponse(ctx context.Context, params *CreateSubMerchantParams, body CreateSubMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubMerchantResponse, error)
+
+	// GetSubMerchantWithResponse Get a sub-merchant
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/sub-merchants/{id} (the `GetSubMerchant` operationId).
+	GetSubMerchantWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetSubMerchantResponse, error)
+
+	// UpdateSubMerchantWithBodyWithResponse Change a sub-merchant (active false stops new objects for it)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/sub-merchants/{id} (the `UpdateSubMerchant` operationId).
+	UpdateSubMerchantWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubMerchantResponse, error)
+
+	// UpdateSubMerchantWithResponse Change a sub-merchant (active false stops new objects for it)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/sub-merchants/{id} (the `UpdateSubMerchant` operationId).
+	UpdateSubMerchantWithResponse(ctx context.Context, id string, body UpdateSubMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubMerchantResponse, error)
 
 	// TestPayInvoiceWithBodyWithResponse Test mode: make the test chain pay an invoice
 	//
@@ -13857,6 +14348,448 @@ func (r CancelRefundResponse) ContentType() string {
 	return ""
 }
 
+type ListSubMerchantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data       []SubMerchant `json:"data"`
+		Pagination Pagination    `json:"pagination"`
+		Status     interface{}   `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON200() *struct {
+	Data       []SubMerchant `json:"data"`
+	Pagination Pagination    `json:"pagination"`
+	Status     interface{}   `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSubMerchantsResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubMerchantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubMerchantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubMerchantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubMerchantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSubMerchantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *struct {
+		Data   SubMerchant `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON201() *struct {
+	Data   SubMerchant `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSubMerchantResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubMerchantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubMerchantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubMerchantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubMerchantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSubMerchantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   SubMerchant `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubMerchantResponse) GetJSON200() *struct {
+	Data   SubMerchant `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSubMerchantResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSubMerchantResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSubMerchantResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSubMerchantResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetSubMerchantResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetSubMerchantResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetSubMerchantResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSubMerchantResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSubMerchantResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubMerchantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubMerchantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubMerchantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubMerchantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateSubMerchantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   SubMerchant `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON200() *struct {
+	Data   SubMerchant `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateSubMerchantResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubMerchantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubMerchantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubMerchantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubMerchantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type TestPayInvoiceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17223,6 +18156,84 @@ func (c *ClientWithResponses) CancelRefundWithResponse(ctx context.Context, id s
 		return nil, err
 	}
 	return ParseCancelRefundResponse(rsp)
+}
+
+// ListSubMerchantsWithResponse List sub-merchants (filters external_id, active)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/sub-merchants (the `ListSubMerchants` operationId).
+func (c *ClientWithResponses) ListSubMerchantsWithResponse(ctx context.Context, params *ListSubMerchantsParams, reqEditors ...RequestEditorFn) (*ListSubMerchantsResponse, error) {
+	rsp, err := c.ListSubMerchants(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubMerchantsResponse(rsp)
+}
+
+// CreateSubMerchantWithBodyWithResponse Create a sub-merchant
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/sub-merchants (the `CreateSubMerchant` operationId).
+func (c *ClientWithResponses) CreateSubMerchantWithBodyWithResponse(ctx context.Context, params *CreateSubMerchantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubMerchantResponse, error) {
+	rsp, err := c.CreateSubMerchantWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubMerchantResponse(rsp)
+}
+
+// CreateSubMerchantWithResponse Create a sub-merchant
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/sub-merchants (the `CreateSubMerchant` operationId).
+func (c *ClientWithResponses) CreateSubMerchantWithResponse(ctx context.Context, params *CreateSubMerchantParams, body CreateSubMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubMerchantResponse, error) {
+	rsp, err := c.CreateSubMerchant(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubMerchantResponse(rsp)
+}
+
+// GetSubMerchantWithResponse Get a sub-merchant
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/sub-merchants/{id} (the `GetSubMerchant` operationId).
+func (c *ClientWithResponses) GetSubMerchantWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetSubMerchantResponse, error) {
+	rsp, err := c.GetSubMerchant(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubMerchantResponse(rsp)
+}
+
+// UpdateSubMerchantWithBodyWithResponse Change a sub-merchant (active false stops new objects for it)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/sub-merchants/{id} (the `UpdateSubMerchant` operationId).
+func (c *ClientWithResponses) UpdateSubMerchantWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubMerchantResponse, error) {
+	rsp, err := c.UpdateSubMerchantWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubMerchantResponse(rsp)
+}
+
+// UpdateSubMerchantWithResponse Change a sub-merchant (active false stops new objects for it)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/sub-merchants/{id} (the `UpdateSubMerchant` operationId).
+func (c *ClientWithResponses) UpdateSubMerchantWithResponse(ctx context.Context, id string, body UpdateSubMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubMerchantResponse, error) {
+	rsp, err := c.UpdateSubMerchant(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubMerchantResponse(rsp)
 }
 
 // TestPayInvoiceWithBodyWithResponse Test mode: make the test chain pay an invoice
@@ -21797,6 +22808,375 @@ func ParseCancelRefundResponse(rsp *http.Response) (*CancelRefundResponse, error
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			Data   Refund      `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSubMerchantsResponse parses an HTTP response from a ListSubMerchantsWithResponse call
+func ParseListSubMerchantsResponse(rsp *http.Response) (*ListSubMerchantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubMerchantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data       []SubMerchant `json:"data"`
+			Pagination Pagination    `json:"pagination"`
+			Status     interface{}   `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubMerchantResponse parses an HTTP response from a CreateSubMerchantWithResponse call
+func ParseCreateSubMerchantResponse(rsp *http.Response) (*CreateSubMerchantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubMerchantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest struct {
+			Data   SubMerchant `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSubMerchantResponse parses an HTTP response from a GetSubMerchantWithResponse call
+func ParseGetSubMerchantResponse(rsp *http.Response) (*GetSubMerchantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubMerchantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   SubMerchant `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubMerchantResponse parses an HTTP response from a UpdateSubMerchantWithResponse call
+func ParseUpdateSubMerchantResponse(rsp *http.Response) (*UpdateSubMerchantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubMerchantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   SubMerchant `json:"data"`
 			Status interface{} `json:"status"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

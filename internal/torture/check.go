@@ -360,7 +360,7 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 	sent := map[string]*big.Int{} // asset -> net units of completed payouts
 	byRef := map[string]string{}
 	for page := 1; ; page++ {
-		pos, total, err := tx.ListPayouts(ctx, m, "", page, 100)
+		pos, total, err := tx.ListPayouts(ctx, m, "", nil, page, 100)
 		if err != nil {
 			return rep, err
 		}
@@ -543,7 +543,7 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 
 	// Events: every event reached the receiver (checked when final).
 	for page := 1; ; page++ {
-		evs, total, err := tx.ListEvents(ctx, m, "", page, 100)
+		evs, total, err := tx.ListEvents(ctx, m, "", nil, page, 100)
 		if err != nil {
 			return rep, err
 		}

@@ -44,7 +44,7 @@ func TestCheck_CatchesEachBrokenInvariant(t *testing.T) {
 		f := newFacts()
 		f.addDeposit(&deposit{Asset: "BTC", Invoice: inv.ID, Address: inv.Methods[0].Address, TxID: txid, Units: big.NewInt(1_000_000)})
 		f.addPayout(&payoutReq{Ref: "r1", Asset: "BTC", Destination: dest, ID: po.ID})
-		evs, _, err := env.Gateway.Events(ctx, asset.Test, "", 1, 100)
+		evs, _, err := env.Gateway.Events(ctx, asset.Test, "", nil, 1, 100)
 		if err != nil || len(evs) == 0 {
 			t.Fatalf("events: %v, %d", err, len(evs))
 		}

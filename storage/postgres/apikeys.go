@@ -20,19 +20,19 @@ func (t *tx) InsertAPIKey(ctx context.Context, r apikey.Record) error {
 		return err
 	}
 	ips, _ := json.Marshal(r.AllowedIPs)
-	_, err := t.exec(ctx, `INSERT INTO api_keys (id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		r.ID, string(r.Mode), r.Label, r.Prefix, orEmpty(r.Hash), orEmpty(r.Sealed), string(ips), r.RateLimit, ts(r.CreatedAt))
+	_, err := t.exec(ctx, `INSERT INTO api_keys (id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at, sub_merchant_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		r.ID, string(r.Mode), r.Label, r.Prefix, orEmpty(r.Hash), orEmpty(r.Sealed), string(ips), r.RateLimit, ts(r.CreatedAt), r.SubMerchantID)
 	return err
 }
 
-const apiKeyCols = `id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at, revoked_at`
+const apiKeyCols = `id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at, revoked_at, sub_merchant_id`
 
 func scanAPIKey(row scanner) (apikey.Record, error) {
 	var r apikey.Record
 	var mode string
 	var ips []byte
-	if err := row.Scan(&r.ID, &mode, &r.Label, &r.Prefix, &r.Hash, &r.Sealed, &ips, &r.RateLimit, &r.CreatedAt, &r.RevokedAt); err != nil {
+	if err := row.Scan(&r.ID, &mode, &r.Label, &r.Prefix, &r.Hash, &r.Sealed, &ips, &r.RateLimit, &r.CreatedAt, &r.RevokedAt, &r.SubMerchantID); err != nil {
 		return apikey.Record{}, err
 	}
 	r.Mode, r.CreatedAt, r.RevokedAt = asset.Mode(mode), r.CreatedAt.UTC(), utc(r.RevokedAt)

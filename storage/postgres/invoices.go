@@ -63,9 +63,10 @@ func (t *tx) InsertInvoice(ctx context.Context, inv *invoice.Invoice) error {
 		return err
 	}
 	if _, err := t.exec(ctx, `INSERT INTO invoices (id, mode, kind, status, order_id, customer_id, created_at,
-		expires_at, monitor_until, watching, body, request_key, params_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11, $12)`,
-		inv.ID, string(inv.Mode), string(inv.Kind), string(inv.Status), nullable(inv.OrderID), inv.CustomerID,
-		ts(inv.CreatedAt), ts(inv.ExpiresAt), ts(inv.MonitorUntil), string(body), inv.RequestKey, inv.ParamsHash); err != nil {
+		expires_at, monitor_until, watching, body, request_key, params_hash, sub_merchant_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11, $12, $13)`,
+		inv.ID, string(inv.Mode), string(inv.Kind), string(inv.Status), nullable(invoice.OrderKey(inv.SubMerchantID, inv.OrderID)), inv.CustomerID,
+		ts(inv.CreatedAt), ts(inv.ExpiresAt), ts(inv.MonitorUntil), string(body), inv.RequestKey, inv.ParamsHash, inv.SubMerchantID); err != nil {
 		return err
 	}
 	if len(inv.Methods) == 0 {
@@ -162,8 +163,13 @@ func (t *tx) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice
 	if p.CustomerID != "" {
 		w.add("customer_id", p.CustomerID)
 	}
+	sub := ""
+	if p.SubMerchantID != nil {
+		sub = *p.SubMerchantID
+		w.add("sub_merchant_id", sub)
+	}
 	if p.OrderID != "" {
-		w.add("order_id", p.OrderID)
+		w.add("order_id", invoice.OrderKey(sub, p.OrderID))
 	}
 	if !p.CreatedFrom.IsZero() {
 		w.cmp("created_at", ">=", ts(p.CreatedFrom))
@@ -231,8 +237,9 @@ func (t *tx) InsertEvent(ctx context.Context, e event.Event) (int64, error) {
 		return 0, err
 	}
 	var seq int64
-	err := t.queryRow(ctx, `INSERT INTO events (id, type, mode, object_id, created_at, data) VALUES ($1, $2, $3, $4, $5, $6)
-		RETURNING seq`, e.ID, string(e.Type), string(e.Mode), e.ObjectID, ts(e.CreatedAt), jsonText(e.Data)).Scan(&seq)
+	err := t.queryRow(ctx, `INSERT INTO events (id, type, mode, object_id, created_at, data, sub_merchant_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`, e.ID, string(e.Type), string(e.Mode), e.ObjectID, ts(e.CreatedAt),
+		jsonText(e.Data), e.SubMerchantID).Scan(&seq)
 	return seq, err
 }
 

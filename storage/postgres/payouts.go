@@ -26,9 +26,10 @@ func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	if p.Approval == payout.ApprovalAutomatic && p.ValueUSD != nil {
 		auto = p.ValueUSD.Shift(2).RoundCeil(0).IntPart()
 	}
-	_, err = t.exec(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents, tx_hash, wallet_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		p.ID, string(p.Mode), p.BatchID, string(p.Status), ts(p.CreatedAt), string(body), p.RequestKey, auto, p.TxHash, p.WalletID)
+	_, err = t.exec(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents, tx_hash, wallet_id,
+		sub_merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		p.ID, string(p.Mode), p.BatchID, string(p.Status), ts(p.CreatedAt), string(body), p.RequestKey, auto, p.TxHash, p.WalletID,
+		p.SubMerchantID)
 	return err
 }
 
@@ -139,11 +140,14 @@ func (t *tx) payouts(ctx context.Context, q string, args ...any) ([]*payout.Payo
 }
 
 // ListPayouts implements payout.Tx.
-func (t *tx) ListPayouts(ctx context.Context, m asset.Mode, status payout.Status, page, limit int) ([]*payout.Payout, int, error) {
+func (t *tx) ListPayouts(ctx context.Context, m asset.Mode, status payout.Status, sub *string, page, limit int) ([]*payout.Payout, int, error) {
 	w := where{}
 	w.add("mode", string(m))
 	if status != "" {
 		w.add("status", string(status))
+	}
+	if sub != nil {
+		w.add("sub_merchant_id", *sub)
 	}
 	var total int
 	if err := t.queryRow(ctx, `SELECT count(*) FROM payouts WHERE `+w.String(), w.args...).Scan(&total); err != nil {

@@ -49,9 +49,9 @@ func (t *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO refunds (id, mode, object, invoice_id, payout_id, status, claim_token, claim_expires_at, request_key, created_at, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, r.ID, string(r.Mode), storeutil.RefundObject(r), r.InvoiceID, payoutID, string(r.Status), r.ClaimToken, expires,
-		r.RequestKey, ts(r.CreatedAt), string(body))
+	_, err = t.exec(ctx, `INSERT INTO refunds (id, mode, object, invoice_id, payout_id, status, claim_token, claim_expires_at, request_key, created_at, body,
+		sub_merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, r.ID, string(r.Mode), storeutil.RefundObject(r), r.InvoiceID, payoutID,
+		string(r.Status), r.ClaimToken, expires, r.RequestKey, ts(r.CreatedAt), string(body), r.SubMerchantID)
 	return err
 }
 
@@ -129,6 +129,9 @@ func (t *tx) ListRefunds(ctx context.Context, p refund.ListParams) ([]*refund.Re
 	}
 	if p.Status != "" {
 		w.add("status", string(p.Status))
+	}
+	if p.SubMerchantID != nil {
+		w.add("sub_merchant_id", *p.SubMerchantID)
 	}
 	var total int
 	if err := t.queryRow(ctx, `SELECT count(*) FROM refunds WHERE `+w.String(), w.args...).Scan(&total); err != nil {

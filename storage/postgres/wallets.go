@@ -20,26 +20,26 @@ func (t *tx) InsertWallet(ctx context.Context, w wallet.Wallet) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	if _, ok, err := t.WalletOf(ctx, w.Mode, w.CustomerID, w.Asset); err != nil || ok {
+	if _, ok, err := t.WalletOf(ctx, w.Mode, w.SubMerchantID, w.CustomerID, w.Asset); err != nil || ok {
 		if ok {
 			err = wallet.ErrExists
 		}
 		return err
 	}
 	_, err := t.exec(ctx, `INSERT INTO wallets (id, mode, customer_id, asset, currency, network, address, idx, label,
-		metadata, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, w.ID, string(w.Mode), w.CustomerID, w.Asset,
-		w.Currency, w.Network, w.Address, int64(w.Index), w.Label, nullJSON(w.Metadata), ts(w.CreatedAt))
+		metadata, created_at, sub_merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, w.ID, string(w.Mode), w.CustomerID, w.Asset,
+		w.Currency, w.Network, w.Address, int64(w.Index), w.Label, nullJSON(w.Metadata), ts(w.CreatedAt), w.SubMerchantID)
 	return err
 }
 
-const walletCols = `id, mode, customer_id, asset, currency, network, address, idx, label, metadata::text, created_at`
+const walletCols = `id, mode, customer_id, asset, currency, network, address, idx, label, metadata::text, created_at, sub_merchant_id`
 
 func scanWallet(row scanner) (wallet.Wallet, error) {
 	var w wallet.Wallet
 	var mode string
 	var idx int64
 	var metadata *string
-	if err := row.Scan(&w.ID, &mode, &w.CustomerID, &w.Asset, &w.Currency, &w.Network, &w.Address, &idx, &w.Label, &metadata, &w.CreatedAt); err != nil {
+	if err := row.Scan(&w.ID, &mode, &w.CustomerID, &w.Asset, &w.Currency, &w.Network, &w.Address, &idx, &w.Label, &metadata, &w.CreatedAt, &w.SubMerchantID); err != nil {
 		return wallet.Wallet{}, err
 	}
 	w.Mode, w.Index, w.CreatedAt = asset.Mode(mode), uint32(idx), w.CreatedAt.UTC()
@@ -64,8 +64,8 @@ func (t *tx) GetWallet(ctx context.Context, m asset.Mode, id string) (wallet.Wal
 }
 
 // WalletOf implements wallet.Tx.
-func (t *tx) WalletOf(ctx context.Context, m asset.Mode, customer, code string) (wallet.Wallet, bool, error) {
-	return t.oneWallet(ctx, `mode = $1 AND customer_id = $2 AND asset = $3`, string(m), customer, code)
+func (t *tx) WalletOf(ctx context.Context, m asset.Mode, sub, customer, code string) (wallet.Wallet, bool, error) {
+	return t.oneWallet(ctx, `mode = $1 AND sub_merchant_id = $2 AND customer_id = $3 AND asset = $4`, string(m), sub, customer, code)
 }
 
 // WalletByAddress implements wallet.Tx.
@@ -85,6 +85,9 @@ func (t *tx) ListWallets(ctx context.Context, p wallet.ListParams) ([]wallet.Wal
 	}
 	if p.Currency != "" {
 		where += ` AND currency = ` + arg(p.Currency)
+	}
+	if p.SubMerchantID != nil {
+		where += ` AND sub_merchant_id = ` + arg(*p.SubMerchantID)
 	}
 	var total int
 	if err := t.queryRow(ctx, `SELECT count(*) FROM wallets WHERE `+where, args...).Scan(&total); err != nil {

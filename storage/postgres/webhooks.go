@@ -27,9 +27,10 @@ func (t *tx) InsertEndpoint(ctx context.Context, e webhook.EndpointRecord) error
 	}
 	events, _ := json.Marshal(e.Events)
 	_, err := t.exec(ctx, `INSERT INTO webhook_endpoints (id, mode, url, description, events, enabled, disabled_reason,
-		secret, old_secret, old_until, failing_since, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		secret, old_secret, old_until, failing_since, created_at, updated_at, sub_merchant_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		e.ID, string(e.Mode), e.URL, e.Description, string(events), e.Enabled, e.DisabledReason, orEmpty(e.Secret), e.OldSecret,
-		nullTime(e.OldUntil), nullTime(e.FailingSince), ts(e.CreatedAt), ts(e.UpdatedAt))
+		nullTime(e.OldUntil), nullTime(e.FailingSince), ts(e.CreatedAt), ts(e.UpdatedAt), e.SubMerchantID)
 	return err
 }
 
@@ -56,14 +57,14 @@ func (t *tx) DeleteEndpoint(ctx context.Context, m asset.Mode, id string) error 
 	return err
 }
 
-const endpointCols = `id, mode, url, description, events, enabled, disabled_reason, secret, old_secret, old_until, failing_since, created_at, updated_at`
+const endpointCols = `id, mode, url, description, events, enabled, disabled_reason, secret, old_secret, old_until, failing_since, created_at, updated_at, sub_merchant_id`
 
 func scanEndpoint(row scanner) (webhook.EndpointRecord, error) {
 	var e webhook.EndpointRecord
 	var mode string
 	var events []byte
 	if err := row.Scan(&e.ID, &mode, &e.URL, &e.Description, &events, &e.Enabled, &e.DisabledReason, &e.Secret, &e.OldSecret,
-		&e.OldUntil, &e.FailingSince, &e.CreatedAt, &e.UpdatedAt); err != nil {
+		&e.OldUntil, &e.FailingSince, &e.CreatedAt, &e.UpdatedAt, &e.SubMerchantID); err != nil {
 		return webhook.EndpointRecord{}, err
 	}
 	e.Mode = asset.Mode(mode)
@@ -177,7 +178,7 @@ func scanEvent(row scanner) (event.Event, error) {
 	var e event.Event
 	var typ, mode string
 	var data []byte
-	if err := row.Scan(&e.Seq, &e.ID, &typ, &mode, &e.ObjectID, &e.CreatedAt, &data); err != nil {
+	if err := row.Scan(&e.Seq, &e.ID, &typ, &mode, &e.ObjectID, &e.CreatedAt, &data, &e.SubMerchantID); err != nil {
 		return event.Event{}, err
 	}
 	e.Type, e.Mode, e.Data = event.Type(typ), asset.Mode(mode), json.RawMessage(data)
@@ -186,7 +187,7 @@ func scanEvent(row scanner) (event.Event, error) {
 	return e, nil
 }
 
-const eventCols = `seq, id, type, mode, object_id, created_at, data`
+const eventCols = `seq, id, type, mode, object_id, created_at, data, sub_merchant_id`
 
 // GetEvent implements webhook.Tx.
 func (t *tx) GetEvent(ctx context.Context, m asset.Mode, id string) (event.Event, error) {
@@ -198,11 +199,14 @@ func (t *tx) GetEvent(ctx context.Context, m asset.Mode, id string) (event.Event
 }
 
 // ListEvents implements webhook.Tx.
-func (t *tx) ListEvents(ctx context.Context, m asset.Mode, typ string, page, limit int) ([]event.Event, int, error) {
+func (t *tx) ListEvents(ctx context.Context, m asset.Mode, typ string, sub *string, page, limit int) ([]event.Event, int, error) {
 	w := where{}
 	w.add("mode", string(m))
 	if typ != "" {
 		w.add("type", typ)
+	}
+	if sub != nil {
+		w.add("sub_merchant_id", *sub)
 	}
 	var total int
 	if err := t.queryRow(ctx, `SELECT count(*) FROM events WHERE `+w.String(), w.args...).Scan(&total); err != nil {

@@ -19,19 +19,20 @@ func (t *tx) InsertAPIKey(ctx context.Context, r apikey.Record) error {
 		return err
 	}
 	ips, _ := json.Marshal(r.AllowedIPs)
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO api_keys (id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(r.Mode), r.Label, r.Prefix, r.Hash, r.Sealed, string(ips), r.RateLimit, micros(r.CreatedAt))
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO api_keys (id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at,
+		sub_merchant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(r.Mode), r.Label, r.Prefix, r.Hash, r.Sealed, string(ips),
+		r.RateLimit, micros(r.CreatedAt), r.SubMerchantID)
 	return err
 }
 
-const apiKeyCols = `id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at, revoked_at`
+const apiKeyCols = `id, mode, label, prefix, hash, sealed, allowed_ips, rate_limit, created_at, revoked_at, sub_merchant_id`
 
 func scanAPIKey(row scanner) (apikey.Record, error) {
 	var r apikey.Record
 	var mode, ips string
 	var created int64
 	var revoked sql.NullInt64
-	if err := row.Scan(&r.ID, &mode, &r.Label, &r.Prefix, &r.Hash, &r.Sealed, &ips, &r.RateLimit, &created, &revoked); err != nil {
+	if err := row.Scan(&r.ID, &mode, &r.Label, &r.Prefix, &r.Hash, &r.Sealed, &ips, &r.RateLimit, &created, &revoked, &r.SubMerchantID); err != nil {
 		return apikey.Record{}, err
 	}
 	r.Mode, r.CreatedAt, r.RevokedAt = asset.Mode(mode), time.UnixMicro(created).UTC(), fromMicros(revoked)

@@ -28,9 +28,9 @@ func (t *tx) InsertInvoice(ctx context.Context, inv *invoice.Invoice) error {
 		return err
 	}
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO invoices (id, mode, kind, status, order_id, customer_id, created_at,
-		expires_at, monitor_until, watching, body, request_key, params_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
-		inv.ID, string(inv.Mode), string(inv.Kind), string(inv.Status), nullable(inv.OrderID), inv.CustomerID,
-		micros(inv.CreatedAt), micros(inv.ExpiresAt), micros(inv.MonitorUntil), string(body), inv.RequestKey, inv.ParamsHash); err != nil {
+		expires_at, monitor_until, watching, body, request_key, params_hash, sub_merchant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+		inv.ID, string(inv.Mode), string(inv.Kind), string(inv.Status), nullable(invoice.OrderKey(inv.SubMerchantID, inv.OrderID)), inv.CustomerID,
+		micros(inv.CreatedAt), micros(inv.ExpiresAt), micros(inv.MonitorUntil), string(body), inv.RequestKey, inv.ParamsHash, inv.SubMerchantID); err != nil {
 		return err
 	}
 	if len(inv.Methods) == 0 {
@@ -121,8 +121,13 @@ func (t *tx) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice
 	if p.CustomerID != "" {
 		where, args = append(where, "customer_id = ?"), append(args, p.CustomerID)
 	}
+	sub := ""
+	if p.SubMerchantID != nil {
+		sub = *p.SubMerchantID
+		where, args = append(where, "sub_merchant_id = ?"), append(args, sub)
+	}
 	if p.OrderID != "" {
-		where, args = append(where, "order_id = ?"), append(args, p.OrderID)
+		where, args = append(where, "order_id = ?"), append(args, invoice.OrderKey(sub, p.OrderID))
 	}
 	if !p.CreatedFrom.IsZero() {
 		where, args = append(where, "created_at >= ?"), append(args, micros(p.CreatedFrom))
@@ -184,8 +189,9 @@ func (t *tx) InsertEvent(ctx context.Context, e event.Event) (int64, error) {
 		return 0, err
 	}
 	var seq int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO events (id, type, mode, object_id, created_at, data) VALUES (?, ?, ?, ?, ?, ?)
-		RETURNING seq`, e.ID, string(e.Type), string(e.Mode), e.ObjectID, micros(e.CreatedAt), string(e.Data)).Scan(&seq)
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO events (id, type, mode, object_id, created_at, data, sub_merchant_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`, e.ID, string(e.Type), string(e.Mode), e.ObjectID, micros(e.CreatedAt), string(e.Data),
+		e.SubMerchantID).Scan(&seq)
 	return seq, err
 }
 

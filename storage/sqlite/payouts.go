@@ -27,9 +27,10 @@ func (t *tx) InsertPayout(ctx context.Context, p *payout.Payout) error {
 	if p.Approval == payout.ApprovalAutomatic && p.ValueUSD != nil {
 		auto = p.ValueUSD.Shift(2).RoundCeil(0).IntPart()
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents, tx_hash, wallet_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body), p.RequestKey, auto, p.TxHash, p.WalletID)
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO payouts (id, mode, batch_id, status, created_at, body, request_key, auto_usd_cents, tx_hash, wallet_id,
+		sub_merchant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, string(p.Mode), p.BatchID, string(p.Status), micros(p.CreatedAt), string(body), p.RequestKey, auto, p.TxHash, p.WalletID,
+		p.SubMerchantID)
 	return err
 }
 
@@ -123,10 +124,13 @@ func (t *tx) payouts(ctx context.Context, q string, args ...any) ([]*payout.Payo
 }
 
 // ListPayouts implements payout.Tx.
-func (t *tx) ListPayouts(ctx context.Context, m asset.Mode, status payout.Status, page, limit int) ([]*payout.Payout, int, error) {
+func (t *tx) ListPayouts(ctx context.Context, m asset.Mode, status payout.Status, sub *string, page, limit int) ([]*payout.Payout, int, error) {
 	where, args := `mode = ?`, []any{string(m)}
 	if status != "" {
 		where, args = where+` AND status = ?`, append(args, string(status))
+	}
+	if sub != nil {
+		where, args = where+` AND sub_merchant_id = ?`, append(args, *sub)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM payouts WHERE `+where, args...).Scan(&total); err != nil {

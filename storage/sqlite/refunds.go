@@ -52,9 +52,9 @@ func (t *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO refunds (id, mode, object, invoice_id, payout_id, status, claim_token, claim_expires_at, request_key, created_at, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(r.Mode), storeutil.RefundObject(r), r.InvoiceID, payoutID, string(r.Status), r.ClaimToken, expires,
-		r.RequestKey, micros(r.CreatedAt), string(body))
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO refunds (id, mode, object, invoice_id, payout_id, status, claim_token, claim_expires_at, request_key, created_at, body,
+		sub_merchant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(r.Mode), storeutil.RefundObject(r), r.InvoiceID, payoutID, string(r.Status),
+		r.ClaimToken, expires, r.RequestKey, micros(r.CreatedAt), string(body), r.SubMerchantID)
 	return err
 }
 
@@ -129,6 +129,9 @@ func (t *tx) ListRefunds(ctx context.Context, p refund.ListParams) ([]*refund.Re
 	}
 	if p.Status != "" {
 		where, args = where+` AND status = ?`, append(args, string(p.Status))
+	}
+	if p.SubMerchantID != nil {
+		where, args = where+` AND sub_merchant_id = ?`, append(args, *p.SubMerchantID)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM refunds WHERE `+where, args...).Scan(&total); err != nil {

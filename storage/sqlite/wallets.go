@@ -18,26 +18,26 @@ func (t *tx) InsertWallet(ctx context.Context, w wallet.Wallet) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	if _, ok, err := t.WalletOf(ctx, w.Mode, w.CustomerID, w.Asset); err != nil || ok {
+	if _, ok, err := t.WalletOf(ctx, w.Mode, w.SubMerchantID, w.CustomerID, w.Asset); err != nil || ok {
 		if ok {
 			err = wallet.ErrExists
 		}
 		return err
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO wallets (id, mode, customer_id, asset, currency, network, address, idx, label,
-		metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.ID, string(w.Mode), w.CustomerID, w.Asset, w.Currency,
-		w.Network, w.Address, int64(w.Index), w.Label, nullJSON(w.Metadata), micros(w.CreatedAt))
+		metadata, created_at, sub_merchant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.ID, string(w.Mode), w.CustomerID, w.Asset, w.Currency,
+		w.Network, w.Address, int64(w.Index), w.Label, nullJSON(w.Metadata), micros(w.CreatedAt), w.SubMerchantID)
 	return err
 }
 
-const walletCols = `id, mode, customer_id, asset, currency, network, address, idx, label, metadata, created_at`
+const walletCols = `id, mode, customer_id, asset, currency, network, address, idx, label, metadata, created_at, sub_merchant_id`
 
 func scanWallet(row scanner) (wallet.Wallet, error) {
 	var w wallet.Wallet
 	var mode string
 	var idx, created int64
 	var metadata sql.NullString
-	if err := row.Scan(&w.ID, &mode, &w.CustomerID, &w.Asset, &w.Currency, &w.Network, &w.Address, &idx, &w.Label, &metadata, &created); err != nil {
+	if err := row.Scan(&w.ID, &mode, &w.CustomerID, &w.Asset, &w.Currency, &w.Network, &w.Address, &idx, &w.Label, &metadata, &created, &w.SubMerchantID); err != nil {
 		return wallet.Wallet{}, err
 	}
 	w.Mode, w.Index, w.CreatedAt = asset.Mode(mode), uint32(idx), time.UnixMicro(created).UTC()
@@ -62,8 +62,8 @@ func (t *tx) GetWallet(ctx context.Context, m asset.Mode, id string) (wallet.Wal
 }
 
 // WalletOf implements wallet.Tx.
-func (t *tx) WalletOf(ctx context.Context, m asset.Mode, customer, code string) (wallet.Wallet, bool, error) {
-	return t.oneWallet(ctx, `mode = ? AND customer_id = ? AND asset = ?`, string(m), customer, code)
+func (t *tx) WalletOf(ctx context.Context, m asset.Mode, sub, customer, code string) (wallet.Wallet, bool, error) {
+	return t.oneWallet(ctx, `mode = ? AND sub_merchant_id = ? AND customer_id = ? AND asset = ?`, string(m), sub, customer, code)
 }
 
 // WalletByAddress implements wallet.Tx.
@@ -79,6 +79,9 @@ func (t *tx) ListWallets(ctx context.Context, p wallet.ListParams) ([]wallet.Wal
 	}
 	if p.Currency != "" {
 		where, args = where+` AND currency = ?`, append(args, p.Currency)
+	}
+	if p.SubMerchantID != nil {
+		where, args = where+` AND sub_merchant_id = ?`, append(args, *p.SubMerchantID)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM wallets WHERE `+where, args...).Scan(&total); err != nil {

@@ -34,9 +34,9 @@ func (t *tx) InsertEndpoint(ctx context.Context, e webhook.EndpointRecord) error
 	}
 	events, _ := json.Marshal(e.Events)
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO webhook_endpoints (id, mode, url, description, events, enabled, disabled_reason,
-		secret, old_secret, old_until, failing_since, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		secret, old_secret, old_until, failing_since, created_at, updated_at, sub_merchant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, string(e.Mode), e.URL, e.Description, string(events), e.Enabled, e.DisabledReason, e.Secret, e.OldSecret,
-		nullMicros(e.OldUntil), nullMicros(e.FailingSince), micros(e.CreatedAt), micros(e.UpdatedAt))
+		nullMicros(e.OldUntil), nullMicros(e.FailingSince), micros(e.CreatedAt), micros(e.UpdatedAt), e.SubMerchantID)
 	return err
 }
 
@@ -62,7 +62,7 @@ func (t *tx) DeleteEndpoint(ctx context.Context, m asset.Mode, id string) error 
 	return err
 }
 
-const endpointCols = `id, mode, url, description, events, enabled, disabled_reason, secret, old_secret, old_until, failing_since, created_at, updated_at`
+const endpointCols = `id, mode, url, description, events, enabled, disabled_reason, secret, old_secret, old_until, failing_since, created_at, updated_at, sub_merchant_id`
 
 func scanEndpoint(row scanner) (webhook.EndpointRecord, error) {
 	var e webhook.EndpointRecord
@@ -70,7 +70,7 @@ func scanEndpoint(row scanner) (webhook.EndpointRecord, error) {
 	var oldUntil, failing sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&e.ID, &mode, &e.URL, &e.Description, &events, &e.Enabled, &e.DisabledReason, &e.Secret, &e.OldSecret,
-		&oldUntil, &failing, &created, &updated); err != nil {
+		&oldUntil, &failing, &created, &updated, &e.SubMerchantID); err != nil {
 		return webhook.EndpointRecord{}, err
 	}
 	e.Mode = asset.Mode(mode)
@@ -184,7 +184,7 @@ func scanEvent(row scanner) (event.Event, error) {
 	var e event.Event
 	var typ, mode, data string
 	var at int64
-	if err := row.Scan(&e.Seq, &e.ID, &typ, &mode, &e.ObjectID, &at, &data); err != nil {
+	if err := row.Scan(&e.Seq, &e.ID, &typ, &mode, &e.ObjectID, &at, &data, &e.SubMerchantID); err != nil {
 		return event.Event{}, err
 	}
 	e.Type, e.Mode, e.Data = event.Type(typ), asset.Mode(mode), json.RawMessage(data)
@@ -193,7 +193,7 @@ func scanEvent(row scanner) (event.Event, error) {
 	return e, nil
 }
 
-const eventCols = `seq, id, type, mode, object_id, created_at, data`
+const eventCols = `seq, id, type, mode, object_id, created_at, data, sub_merchant_id`
 
 // GetEvent implements webhook.Tx.
 func (t *tx) GetEvent(ctx context.Context, m asset.Mode, id string) (event.Event, error) {
@@ -205,10 +205,13 @@ func (t *tx) GetEvent(ctx context.Context, m asset.Mode, id string) (event.Event
 }
 
 // ListEvents implements webhook.Tx.
-func (t *tx) ListEvents(ctx context.Context, m asset.Mode, typ string, page, limit int) ([]event.Event, int, error) {
+func (t *tx) ListEvents(ctx context.Context, m asset.Mode, typ string, sub *string, page, limit int) ([]event.Event, int, error) {
 	where, args := `mode = ?`, []any{string(m)}
 	if typ != "" {
 		where, args = where+` AND type = ?`, append(args, typ)
+	}
+	if sub != nil {
+		where, args = where+` AND sub_merchant_id = ?`, append(args, *sub)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE `+where, args...).Scan(&total); err != nil {

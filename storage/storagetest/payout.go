@@ -184,7 +184,7 @@ func testPayoutList(t *testing.T, s storage.Store) {
 		var total int
 		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
 			var err error
-			out, total, err = tx.ListPayouts(ctx, m, st, page, limit)
+			out, total, err = tx.ListPayouts(ctx, m, st, nil, page, limit)
 			return err
 		})
 		return out, total

@@ -19,6 +19,7 @@ import (
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/submerchant"
 	"github.com/kassapay/kassa/treasury"
 	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
@@ -312,6 +313,13 @@ func (r *recordingTx) GetRefund(p0 context.Context, p1 asset.Mode, p2 string) (*
 	return r0, r1
 }
 
+func (r *recordingTx) GetSubMerchant(p0 context.Context, p1 asset.Mode, p2 string) (submerchant.SubMerchant, bool, error) {
+	c := r.cov.enter("GetSubMerchant")
+	r0, r1, r2 := r.tx.GetSubMerchant(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
 func (r *recordingTx) GetWallet(p0 context.Context, p1 asset.Mode, p2 string) (wallet.Wallet, bool, error) {
 	c := r.cov.enter("GetWallet")
 	r0, r1, r2 := r.tx.GetWallet(p0, p1, p2)
@@ -424,6 +432,13 @@ func (r *recordingTx) InsertSend(p0 context.Context, p1 chains.UTXOSend) error {
 	return r0
 }
 
+func (r *recordingTx) InsertSubMerchant(p0 context.Context, p1 submerchant.SubMerchant) error {
+	c := r.cov.enter("InsertSubMerchant")
+	r0 := r.tx.InsertSubMerchant(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) InsertSweep(p0 context.Context, p1 *treasury.Sweep) error {
 	c := r.cov.enter("InsertSweep")
 	r0 := r.tx.InsertSweep(p0, p1)
@@ -501,9 +516,9 @@ func (r *recordingTx) ListEndpoints(p0 context.Context, p1 asset.Mode) ([]webhoo
 	return r0, r1
 }
 
-func (r *recordingTx) ListEvents(p0 context.Context, p1 asset.Mode, p2 string, p3 int, p4 int) ([]event.Event, int, error) {
+func (r *recordingTx) ListEvents(p0 context.Context, p1 asset.Mode, p2 string, p3 *string, p4 int, p5 int) ([]event.Event, int, error) {
 	c := r.cov.enter("ListEvents")
-	r0, r1, r2 := r.tx.ListEvents(p0, p1, p2, p3, p4)
+	r0, r1, r2 := r.tx.ListEvents(p0, p1, p2, p3, p4, p5)
 	c.exit(r2)
 	return r0, r1, r2
 }
@@ -515,9 +530,9 @@ func (r *recordingTx) ListInvoices(p0 context.Context, p1 invoice.ListParams) ([
 	return r0, r1, r2
 }
 
-func (r *recordingTx) ListPayouts(p0 context.Context, p1 asset.Mode, p2 payout.Status, p3 int, p4 int) ([]*payout.Payout, int, error) {
+func (r *recordingTx) ListPayouts(p0 context.Context, p1 asset.Mode, p2 payout.Status, p3 *string, p4 int, p5 int) ([]*payout.Payout, int, error) {
 	c := r.cov.enter("ListPayouts")
-	r0, r1, r2 := r.tx.ListPayouts(p0, p1, p2, p3, p4)
+	r0, r1, r2 := r.tx.ListPayouts(p0, p1, p2, p3, p4, p5)
 	c.exit(r2)
 	return r0, r1, r2
 }
@@ -525,6 +540,13 @@ func (r *recordingTx) ListPayouts(p0 context.Context, p1 asset.Mode, p2 payout.S
 func (r *recordingTx) ListRefunds(p0 context.Context, p1 refund.ListParams) ([]*refund.Refund, int, error) {
 	c := r.cov.enter("ListRefunds")
 	r0, r1, r2 := r.tx.ListRefunds(p0, p1)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) ListSubMerchants(p0 context.Context, p1 submerchant.ListParams) ([]submerchant.SubMerchant, int, error) {
+	c := r.cov.enter("ListSubMerchants")
+	r0, r1, r2 := r.tx.ListSubMerchants(p0, p1)
 	c.exit(r2)
 	return r0, r1, r2
 }
@@ -970,6 +992,13 @@ func (r *recordingTx) UpdateRefund(p0 context.Context, p1 *refund.Refund) error 
 	return r0
 }
 
+func (r *recordingTx) UpdateSubMerchant(p0 context.Context, p1 submerchant.SubMerchant) error {
+	c := r.cov.enter("UpdateSubMerchant")
+	r0 := r.tx.UpdateSubMerchant(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) UpdateSweep(p0 context.Context, p1 *treasury.Sweep) error {
 	c := r.cov.enter("UpdateSweep")
 	r0 := r.tx.UpdateSweep(p0, p1)
@@ -984,9 +1013,9 @@ func (r *recordingTx) WalletByAddress(p0 context.Context, p1 chains.NetworkRef, 
 	return r0, r1, r2
 }
 
-func (r *recordingTx) WalletOf(p0 context.Context, p1 asset.Mode, p2 string, p3 string) (wallet.Wallet, bool, error) {
+func (r *recordingTx) WalletOf(p0 context.Context, p1 asset.Mode, p2 string, p3 string, p4 string) (wallet.Wallet, bool, error) {
 	c := r.cov.enter("WalletOf")
-	r0, r1, r2 := r.tx.WalletOf(p0, p1, p2, p3)
+	r0, r1, r2 := r.tx.WalletOf(p0, p1, p2, p3, p4)
 	c.exit(r2)
 	return r0, r1, r2
 }

@@ -80,7 +80,7 @@ type test struct {
 // tests returns the whole suite, each interface's tests from its file.
 func tests() []test {
 	return slices.Concat(txTests, keysTests, ledgerTests, eventTests, invoiceTests, chainTests, journalTests,
-		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, customerTests, walletTests, settingsTests, sharedTests)
+		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, customerTests, walletTests, subMerchantTests, settingsTests, sharedTests)
 }
 
 // Run runs the whole suite, then checks that it exercised every method of storage.Tx.
@@ -210,11 +210,11 @@ func Digest(ctx context.Context, st storage.Store) (string, error) {
 			if err != nil {
 				return err
 			}
-			_, pos, err := tx.ListPayouts(ctx, m, "", 1, 1)
+			_, pos, err := tx.ListPayouts(ctx, m, "", nil, 1, 1)
 			if err != nil {
 				return err
 			}
-			_, evs, err := tx.ListEvents(ctx, m, "", 1, 1)
+			_, evs, err := tx.ListEvents(ctx, m, "", nil, 1, 1)
 			if err != nil {
 				return err
 			}

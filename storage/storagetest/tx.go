@@ -279,7 +279,7 @@ func fingerprint(ctx context.Context, tx storage.Tx) (string, error) {
 	add("callback secret", []any{cb, ok}, err)
 	keys, err := tx.ListAPIKeys(ctx)
 	add("api keys", unordered(keys), err)
-	pos, total, err := tx.ListPayouts(ctx, asset.Test, "", 1, 100)
+	pos, total, err := tx.ListPayouts(ctx, asset.Test, "", nil, 1, 100)
 	add("payouts", []any{pos, total}, err)
 	code, exp, tries, err := tx.PayoutCode(ctx, "po_seed")
 	add("payout code", []any{code, exp, tries, err != nil}, nil)

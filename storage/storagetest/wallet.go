@@ -88,13 +88,13 @@ func testWallets(t *testing.T, s storage.Store) {
 			return tx.GetWallet(ctx, asset.Live, "wal_a")
 		}, ""},
 		{"WalletOf", func(ctx context.Context, tx storage.Tx) (wallet.Wallet, bool, error) {
-			return tx.WalletOf(ctx, asset.Test, "shop-user-9", "USDT_ETH")
+			return tx.WalletOf(ctx, asset.Test, "", "shop-user-9", "USDT_ETH")
 		}, "wal_c"},
 		{"WalletOf live", func(ctx context.Context, tx storage.Tx) (wallet.Wallet, bool, error) {
-			return tx.WalletOf(ctx, asset.Live, "cus_1", "USDT_ETH")
+			return tx.WalletOf(ctx, asset.Live, "", "cus_1", "USDT_ETH")
 		}, "wal_l"},
 		{"WalletOf another asset", func(ctx context.Context, tx storage.Tx) (wallet.Wallet, bool, error) {
-			return tx.WalletOf(ctx, asset.Test, "shop-user-9", "BTC")
+			return tx.WalletOf(ctx, asset.Test, "", "shop-user-9", "BTC")
 		}, ""},
 		{"WalletByAddress", func(ctx context.Context, tx storage.Tx) (wallet.Wallet, bool, error) {
 			return tx.WalletByAddress(ctx, eth, "0xAa00000000000000000000000000000000000001")
@@ -171,7 +171,7 @@ func testWalletConcurrent(t *testing.T, s storage.Store) {
 	for i := range workers {
 		wg.Go(func() {
 			errs[i] = s.Update(t.Context(), func(ctx context.Context, tx storage.Tx) error {
-				if _, ok, err := tx.WalletOf(ctx, asset.Test, "cus_race", "BTC"); err != nil || ok {
+				if _, ok, err := tx.WalletOf(ctx, asset.Test, "", "cus_race", "BTC"); err != nil || ok {
 					return err
 				}
 				return tx.InsertWallet(ctx, wal(fmt.Sprintf("wal_%d", i), asset.Test, "cus_race", "BTC", "bitcoin", fmt.Sprintf("tb1qrace%d", i), uint32(i), t0))

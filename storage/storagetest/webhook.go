@@ -453,7 +453,7 @@ func testGetListEvents(t *testing.T, s storage.Store) {
 		var ids []string
 		var total int
 		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
-			es, n, err := tx.ListEvents(ctx, m, typ, page, limit)
+			es, n, err := tx.ListEvents(ctx, m, typ, nil, page, limit)
 			for _, e := range es {
 				ids = append(ids, e.ID)
 			}
@@ -465,7 +465,7 @@ func testGetListEvents(t *testing.T, s storage.Store) {
 	var first []event.Event
 	mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
 		var err error
-		first, _, err = tx.ListEvents(ctx, asset.Test, "", 1, 1)
+		first, _, err = tx.ListEvents(ctx, asset.Test, "", nil, 1, 1)
 		return err
 	})
 	if len(first) == 1 {
