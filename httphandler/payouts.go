@@ -104,19 +104,20 @@ func (h *Handler) createPayout(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
+	sub, err := subFor(r, req.SubMerchantID) // another scope's: not found, before anything else
+	if err != nil {
+		return err
+	}
 	var v validation.Error
 	p := req.params("", &v)
 	if err := v.Err(); err != nil {
 		return err
 	}
+	p.SubMerchantID = sub
 	// The request's key (a digest of the Idempotency-Key and the request) goes to the
 	// service, which stores it with the payout: a retry after a crash finds the
 	// payout even if the response was never stored.
 	p.RequestKey = requestKey(r)
-	var err error
-	if p.SubMerchantID, err = subFor(r, p.SubMerchantID); err != nil {
-		return err
-	}
 	po, err := svc.Create(r.Context(), mode(r), p)
 	var be *payout.BroadcastError
 	if errors.As(err, &be) {

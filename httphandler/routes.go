@@ -447,15 +447,16 @@ func (h *Handler) create(r *http.Request, kind invoice.Kind) (*invoice.Invoice, 
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
+	sub, err := subFor(r, req.SubMerchantID) // another scope's: not found, before anything else
+	if err != nil {
+		return nil, err
+	}
 	var v validation.Error
 	p := req.params(kind, &v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var err error
-	if p.SubMerchantID, err = subFor(r, req.SubMerchantID); err != nil {
-		return nil, err
-	}
+	p.SubMerchantID = sub
 	// The service stores the request's key with the invoice: a retry that runs again
 	// (its first attempt died holding the Idempotency-Key) finds the invoice.
 	p.RequestKey = requestKey(r)

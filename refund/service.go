@@ -485,7 +485,7 @@ func checkLimit(inv *invoice.Invoice, prior []*Refund, r *Refund) error {
 // reserveID names the hold that sets a refund waiting for an address aside.
 func reserveID(r *Refund) string { return "refund-reserve-" + r.ID }
 
-// reserve sets what r will pay aside from the merchant's available balance while it
+// reserve sets what r will pay aside from its merchant's available balance while it
 // waits for the payer's address (a hold, released when the payout takes the money
 // over, or when r is cancelled). Not enough available: payout.ErrInsufficientFunds on
 // "amount".
@@ -495,10 +495,11 @@ func (s *Service) reserve(ctx context.Context, tx Tx, r *Refund) error {
 	if err != nil {
 		return err
 	}
-	if err := ledger.EnsureStandardAccounts(ctx, tx, r.Mode, a.Code); err != nil {
+	if err := ledger.EnsureSubAccounts(ctx, tx, r.Mode, r.SubMerchantID, a.Code); err != nil {
 		return err
 	}
-	err = ledger.PlaceHold(ctx, tx, reserveID(r), ledger.MerchantAvailable(r.Mode, a.Code), ledger.Holds(r.Mode, a.Code), units)
+	o := ledger.Owner{Sub: r.SubMerchantID} // the invoice's merchant: the operator, or its sub-merchant
+	err = ledger.PlaceHold(ctx, tx, reserveID(r), o.Available(r.Mode, a.Code), o.Holds(r.Mode, a.Code), units)
 	if errors.Is(err, ledger.ErrInsufficientFunds) {
 		return validation.Field("amount", payout.ErrInsufficientFunds)
 	}

@@ -1,0 +1,286 @@
+package httphandler_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kassapay/kassa/apikey"
+	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/submerchant"
+)
+
+// boundAllowed are the operations a key bound to a sub-merchant may call: the test's
+// own copy of the handler's allowlist, so a route added to either alone fails here.
+var boundAllowed = []string{
+	"GET /v1/currencies", "GET /v1/currencies/pairs", "GET /v1/wallets/supported",
+	"POST /v1/invoices", "GET /v1/invoices", "GET /v1/invoices/{id}", "POST /v1/invoices/{id}/verify",
+	"POST /v1/invoices/{id}/cancel", "POST /v1/invoices/{id}/refresh", "GET /v1/invoices/{id}/transactions",
+	"GET /v1/invoices/{id}/rebounds", "GET /v1/invoices/{id}/refunds",
+	"POST /v1/checkout/sessions", "GET /v1/checkout/sessions", "GET /v1/checkout/sessions/{id}", "POST /v1/checkout/sessions/{id}/verify",
+	"POST /v1/payments", "GET /v1/payments", "GET /v1/payments/{id}", "POST /v1/payments/{id}/verify", "POST /v1/payments/{id}/cancel",
+	"GET /v1/balance",
+	"POST /v1/payouts", "POST /v1/payouts/mass", "GET /v1/payouts", "GET /v1/payouts/{id}", "POST /v1/payouts/{id}/verify",
+	"POST /v1/payouts/{id}/signature", "POST /v1/payouts/{id}/cancel", "POST /v1/payouts/{id}/bump",
+	"POST /v1/refunds", "GET /v1/refunds", "GET /v1/refunds/{id}", "POST /v1/refunds/{id}/cancel",
+	"GET /v1/withdrawals/min-amount", "GET /v1/withdrawals/fee-estimate",
+	"POST /v1/wallets", "GET /v1/wallets", "GET /v1/wallets/lookup", "GET /v1/wallets/balance/aggregated", "GET /v1/wallets/{id}",
+	"GET /v1/wallets/{id}/transactions", "POST /v1/wallets/{id}/deposit", "POST /v1/wallets/{id}/withdraw",
+	"POST /v1/webhook-endpoints", "GET /v1/webhook-endpoints", "GET /v1/webhook-endpoints/{id}", "PUT /v1/webhook-endpoints/{id}",
+	"DELETE /v1/webhook-endpoints/{id}", "POST /v1/webhook-endpoints/{id}/ping", "POST /v1/webhook-endpoints/{id}/rotate-secret",
+	"GET /v1/events", "GET /v1/events/{id}", "POST /v1/events/{id}/redeliver",
+	"POST /v1/test/invoices/{id}/pay",
+	"GET /v1/sub-merchants/{id}",
+}
+
+// scopedCreates are the creates that take a sub_merchant_id; scopedLists the lists of
+// scoped objects.
+var (
+	scopedCreates = []string{"POST /v1/invoices", "POST /v1/checkout/sessions", "POST /v1/payments", "POST /v1/payouts",
+		"POST /v1/payouts/mass", "POST /v1/wallets", "POST /v1/webhook-endpoints"}
+	scopedLists = []string{"GET /v1/invoices", "GET /v1/checkout/sessions", "GET /v1/payments", "GET /v1/payouts", "GET /v1/refunds",
+		"GET /v1/wallets", "GET /v1/webhook-endpoints", "GET /v1/events"}
+)
+
+// scopeObjects are one scope's objects, by kind.
+type scopeObjects map[string]string
+
+// makeScope creates, with key (bound to a sub-merchant, or the operator's), one object
+// of every kind in its scope: an invoice paid and confirmed (its money is the
+// scope's balance), a checkout session, a payment, a payout and a refund from that
+// balance, a customer wallet, a webhook endpoint, and takes one of its events.
+func makeScope(t *testing.T, a *api, key, sub string) scopeObjects {
+	t.Helper()
+	saved := a.key
+	a.key = key
+	defer func() { a.key = saved }()
+	o := scopeObjects{}
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "0.01", "currency": "BTC"}, nil)
+	want(t, inv, 201, "")
+	o["invoice"] = inv.data()["id"].(string)
+	if got := inv.data()["sub_merchant_id"]; got != sub {
+		t.Fatalf("invoice made by a key of scope %q is in %v", sub, got)
+	}
+	want(t, a.do("POST", "/v1/test/invoices/"+o["invoice"]+"/pay", map[string]any{"currency": "BTC", "amount": "0.01", "confirmations": 1}, nil), 200, "")
+	ses := a.do("POST", "/v1/checkout/sessions", map[string]any{"amount": "10", "currency": "USD", "product_name": "Tee"}, nil)
+	want(t, ses, 201, "")
+	o["session"] = ses.data()["id"].(string)
+	pay := a.do("POST", "/v1/payments", map[string]any{"amount": "10", "fiat_currency": "EUR"}, nil)
+	want(t, pay, 201, "")
+	o["payment"] = pay.data()["payment_id"].(string)
+	po := a.do("POST", "/v1/payouts", map[string]any{"amount": "0.001", "currency": "BTC", "destination_address": a.env.Recipient(asset.Bitcoin, 3)}, nil)
+	if po.code != 201 {
+		t.Fatalf("payout in scope %q: %s", sub, po.raw)
+	}
+	o["payout"] = po.data()["payout_id"].(string)
+	if got := po.data()["sub_merchant_id"]; got != sub {
+		t.Fatalf("payout made by a key of scope %q is in %v", sub, got)
+	}
+	re := a.do("POST", "/v1/refunds", map[string]any{"invoice_id": o["invoice"], "amount": "0.001"}, nil)
+	want(t, re, 201, "")
+	o["refund"] = re.data()["id"].(string)
+	wal := a.do("POST", "/v1/wallets", map[string]any{"customer_id": "user-1", "currency": "BTC"}, nil)
+	want(t, wal, 201, "")
+	o["wallet"] = wal.data()["wallet_id"].(string)
+	ep := a.do("POST", "/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hooks", "events": []string{"*"}}, nil)
+	want(t, ep, 201, "")
+	o["endpoint"] = ep.data()["id"].(string)
+	o["sub"] = sub
+	evs := a.do("GET", "/v1/events?limit=1", nil, nil)
+	want(t, evs, 200, "")
+	list := evs.body["data"].([]any)
+	if len(list) == 0 {
+		t.Fatalf("scope %q has no events", sub)
+	}
+	o["event"] = list[0].(map[string]any)["id"].(string)
+	return o
+}
+
+// kindOf is the kind of object an operation's path names with {id}.
+func kindOf(path string) string {
+	for prefix, kind := range map[string]string{"/v1/invoices/": "invoice", "/v1/test/invoices/": "invoice", "/v1/checkout/sessions/": "session",
+		"/v1/payments/": "payment", "/v1/payouts/": "payout", "/v1/refunds/": "refund", "/v1/wallets/": "wallet",
+		"/v1/webhook-endpoints/": "endpoint", "/v1/events/": "event", "/v1/sub-merchants/": "sub"} {
+		if strings.HasPrefix(path, prefix) {
+			return kind
+		}
+	}
+	return ""
+}
+
+// TestScope_ABoundKeySeesAndTouchesOnlyItsOwn is the isolation table of every
+// operation in the OpenAPI document, for a key bound to sub-merchant A, with objects
+// of every kind in three scopes (A's, B's and the operator's), each made through the
+// API by a key of its scope:
+//   - an operation outside the allowlist is 403 forbidden;
+//   - an operation on one object ({id}) answers 404 for B's and the operator's
+//     objects, exactly as for an unknown id, and never 404 or 403 for A's;
+//   - a create naming B is 404; a list holds only A's objects, whatever its query says;
+//   - afterwards B's and the operator's objects are as they were (nothing touched),
+//     and A's, B's and the operator's balances are each their own.
+func TestScope_ABoundKeySeesAndTouchesOnlyItsOwn(t *testing.T) {
+	a := newAPI(t, httphandler.Options{RateLimit: 1_000_000, Burst: 1_000_000})
+	ctx := context.Background()
+	subs := a.env.Gateway.SubMerchants()
+	smA, err := subs.Create(ctx, asset.Test, submerchant.CreateParams{ExternalID: "seller-a", Name: "Ada's Teas"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smB, err := subs.Create(ctx, asset.Test, submerchant.CreateParams{ExternalID: "seller-b", Name: "Bob's Beans"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyA := a.newKey(apikey.CreateParams{Mode: asset.Test, SubMerchantID: smA.ID})
+	keyB := a.newKey(apikey.CreateParams{Mode: asset.Test, SubMerchantID: smB.ID})
+	if _, err := a.env.Gateway.Keys().Create(ctx, apikey.CreateParams{Mode: asset.Test, SubMerchantID: "sm_aaaaaaaaaaaaaaaaaaaa"}); err == nil {
+		t.Fatal("a key bound to an unknown sub-merchant was made")
+	}
+	own := map[string]scopeObjects{
+		"A":        makeScope(t, a, keyA, smA.ID),
+		"B":        makeScope(t, a, keyB, smB.ID),
+		"operator": makeScope(t, a, a.key, ""),
+	}
+	// What B's and the operator's objects look like before A's key tries them.
+	snapshot := func() map[string]string {
+		out := map[string]string{}
+		for _, scope := range []string{"B", "operator"} {
+			for kind, path := range map[string]string{"invoice": "/v1/invoices/", "payout": "/v1/payouts/", "refund": "/v1/refunds/",
+				"wallet": "/v1/wallets/", "endpoint": "/v1/webhook-endpoints/", "session": "/v1/checkout/sessions/", "payment": "/v1/payments/"} {
+				r := a.do("GET", path+own[scope][kind], nil, nil)
+				want(t, r, 200, "")
+				d := r.data()
+				delete(d, "balance_usd") // rates move nothing here, but a valuation is not state
+				b, _ := json.Marshal(d)
+				out[scope+" "+kind] = string(b)
+			}
+		}
+		return out
+	}
+	before := snapshot()
+
+	doc := a.do("GET", "/openapi.json", nil, nil)
+	paths := doc.body["paths"].(map[string]any)
+	var ops []string
+	for p, item := range paths {
+		if !strings.HasPrefix(p, "/v1/") {
+			continue
+		}
+		for m := range item.(map[string]any) {
+			ops = append(ops, strings.ToUpper(m)+" "+p)
+		}
+	}
+	// Deletes last: A deletes its own endpoint, which later rows still use.
+	sort.Slice(ops, func(i, j int) bool {
+		di, dj := strings.HasPrefix(ops[i], "DELETE "), strings.HasPrefix(ops[j], "DELETE ")
+		if di != dj {
+			return dj
+		}
+		return ops[i] < ops[j]
+	})
+	a.key = keyA
+	rows := 0
+	for _, op := range ops {
+		method, path, _ := strings.Cut(op, " ")
+		allowed := slices.Contains(boundAllowed, op)
+		body := map[string]any{}
+		if !strings.Contains(path, "{") {
+			r := a.do(method, path, body, nil)
+			rows++
+			switch {
+			case !allowed:
+				if r.code != http.StatusForbidden || r.errCode() != "forbidden" {
+					t.Errorf("%s with A's key: %d %s, want 403 forbidden", op, r.code, r.raw)
+				}
+			case method == "POST" && slices.Contains(scopedCreates, op):
+				// A create naming B is not found; what the body lacks is the create's own business.
+				body["sub_merchant_id"] = smB.ID
+				if r := a.do(method, path, body, nil); r.code != http.StatusNotFound {
+					t.Errorf("%s naming B with A's key: %d %s, want 404", op, r.code, r.raw)
+				}
+			case method == "GET" && slices.Contains(scopedLists, op):
+				for _, q := range []string{"", "?sub_merchant_id=" + smB.ID, "?sub_merchant_id="} {
+					r := a.do(method, path+q, nil, nil)
+					items, isList := r.body["data"].([]any)
+					if r.code != http.StatusOK || !isList || len(items) == 0 {
+						t.Errorf("%s%s with A's key: %d %s, want a list of A's", op, q, r.code, r.raw)
+					}
+					if r.code == http.StatusOK && isList {
+						for _, it := range items {
+							if m, ok := it.(map[string]any); ok {
+								if got, has := m["sub_merchant_id"]; !has || got != smA.ID {
+									t.Errorf("%s%s with A's key lists an object of scope %v: %v", op, q, got, m["id"])
+								}
+							}
+						}
+					}
+				}
+			}
+			continue
+		}
+		kind := kindOf(path)
+		if kind == "" && allowed {
+			t.Fatalf("%s: the test does not know what its path names", op)
+		}
+		for _, scope := range []string{"A", "B", "operator"} {
+			id := own[scope][kind]
+			if kind == "sub" {
+				id = map[string]string{"A": smA.ID, "B": smB.ID, "operator": "sm_aaaaaaaaaaaaaaaaaaaa"}[scope]
+			}
+			if kind == "" {
+				id = "x"
+			}
+			target := strings.NewReplacer("{id}", id, "{txid}", strings.Repeat("ab", 32)).Replace(path)
+			r := a.do(method, target, body, nil)
+			rows++
+			switch {
+			case !allowed:
+				if r.code != http.StatusForbidden {
+					t.Errorf("%s on %s's object with A's key: %d, want 403", op, scope, r.code)
+				}
+			case scope == "A":
+				if r.code == http.StatusNotFound || r.code == http.StatusForbidden || r.code >= 500 {
+					t.Errorf("%s on A's own %s with A's key: %d %s", op, kind, r.code, r.raw)
+				}
+			default:
+				if r.code != http.StatusNotFound || r.errCode() != "not_found" {
+					t.Errorf("%s on %s's %s with A's key: %d %s, want 404 not_found", op, scope, kind, r.code, r.raw)
+				}
+			}
+		}
+	}
+	if rows < 140 {
+		t.Fatalf("only %d rows: the table does not cover the API", rows)
+	}
+	a.key = operatorKey(t, a)
+	after := snapshot()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s changed while A's key tried it:\n%s\n%s", k, v, after[k])
+		}
+	}
+	// Each scope's balance is its own: each got 0.01 BTC and paid 0.001 out and a
+	// refund of 0.001 (with fees); the operator's own balance does not hold A's or B's.
+	for _, c := range []struct{ q, scope string }{{"?sub_merchant_id=" + smA.ID, "A"}, {"?sub_merchant_id=" + smB.ID, "B"}, {"", "operator"}} {
+		r := a.do("GET", "/v1/balance"+c.q, nil, nil)
+		want(t, r, 200, "")
+		btc := r.data()["balances"].(map[string]any)["BTC"].(map[string]any)
+		if av := btc["available"].(string); !strings.HasPrefix(av, "0.00") || av == "0" {
+			t.Errorf("%s's BTC available %s: want what is left of its own 0.01", c.scope, av)
+		}
+	}
+	a.key = keyA
+	if r := a.do("GET", "/v1/balance?sub_merchant_id="+smB.ID, nil, nil); r.code != http.StatusNotFound {
+		t.Errorf("A's key asking B's balance: %d, want 404", r.code)
+	}
+}
+
+// operatorKey makes a new operator's key for a.
+func operatorKey(t *testing.T, a *api) string {
+	t.Helper()
+	return a.newKey(apikey.CreateParams{Mode: asset.Test})
+}
