@@ -214,8 +214,41 @@ func TestMigration_ADatabaseOfSchema23KeepsEverything(t *testing.T) {
 	}
 	ctx := context.Background()
 	k, err := e.Gateway.Keys().Authenticate(ctx, want.KeySecret)
-	if err != nil || k.ID != want.KeyID {
+	if err != nil || k.ID != want.KeyID || k.SubMerchantID != "" {
 		t.Fatalf("the fixture's key: %+v %v", k, err)
+	}
+	// Everything made before sub-merchants is in the operator's own scope: a list of
+	// that scope holds all of it.
+	own := ""
+	invs, n, err := e.Gateway.Invoices().List(ctx, invoice.ListParams{Mode: asset.Test, SubMerchantID: &own, Page: 1, Limit: 100})
+	if err != nil || n != len(want.Invoices) {
+		t.Fatalf("the operator's invoices after the migration: %d of %d, %v", n, len(want.Invoices), err)
+	}
+	for _, inv := range invs {
+		if inv.SubMerchantID != "" {
+			t.Errorf("invoice %s migrated into scope %q", inv.ID, inv.SubMerchantID)
+		}
+	}
+	if _, n, err := e.Gateway.Payouts().List(ctx, asset.Test, "", &own, 1, 100); err != nil || n != len(want.Payouts) {
+		t.Errorf("the operator's payouts: %d of %d, %v", n, len(want.Payouts), err)
+	}
+	if _, n, err := e.Gateway.Refunds().List(ctx, refund.ListParams{Mode: asset.Test, SubMerchantID: &own, Page: 1, Limit: 100}); err != nil || n != len(want.Refunds) {
+		t.Errorf("the operator's refunds: %d of %d, %v", n, len(want.Refunds), err)
+	}
+	if _, n, err := e.Gateway.Wallets().List(ctx, wallet.ListParams{Mode: asset.Test, SubMerchantID: &own, Page: 1, Limit: 100}); err != nil || n != len(want.Wallets) {
+		t.Errorf("the operator's wallets: %d of %d, %v", n, len(want.Wallets), err)
+	}
+	if _, n, err := e.Gateway.Events(ctx, asset.Test, "", &own, 1, 1); err != nil || n != want.Events {
+		t.Errorf("the operator's events: %d of %d, %v", n, want.Events, err)
+	}
+	eps, err := e.Gateway.Webhooks().List(ctx, asset.Test)
+	for _, ep := range eps {
+		if ep.SubMerchantID != "" {
+			t.Errorf("endpoint %s migrated into scope %q", ep.ID, ep.SubMerchantID)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	if err := e.Store.View(ctx, func(ctx context.Context, tx storage.Tx) error { return ledger.Verify(ctx, tx) }); err != nil {
 		t.Fatal(err)

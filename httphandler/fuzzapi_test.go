@@ -16,6 +16,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/storage/storagetest"
+	"github.com/kassapay/kassa/submerchant"
 	"github.com/kassapay/kassa/wallet"
 )
 
@@ -31,6 +32,8 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/v1/wallets"}, {"GET", "/v1/wallets"}, {"GET", "/v1/wallets/lookup"}, {"GET", "/v1/wallets/balance/aggregated"},
 	{"GET", "/v1/wallets/{wallet}"}, {"GET", "/v1/wallets/{wallet}/transactions"}, {"POST", "/v1/wallets/{wallet}/deposit"},
 	{"POST", "/v1/wallets/{wallet}/withdraw"}, {"POST", "/v1/customers"},
+	// Sub-merchants; {sub} is one that exists.
+	{"POST", "/v1/sub-merchants"}, {"GET", "/v1/sub-merchants"}, {"PUT", "/v1/sub-merchants/{sub}"}, {"GET", "/v1/balance"},
 }
 
 // FuzzAPI sends arbitrary bodies, queries, content types and signature headers to the
@@ -79,6 +82,12 @@ func FuzzAPI(f *testing.F) {
 		{27, `{"amount":"99999","recipient_address":"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}`, "", "application/json", 0},
 		{27, `{"amount":"1e-30","recipient_address":"0x0"}`, "", "application/json", 0},
 		{28, `{"external_id":"fuzz-1","email":"a@b.c","metadata":{"k":"v"}}`, "", "application/json", 0},
+		{29, `{"external_id":"seller-9","name":"Ada","logo_url":"https://cdn.example.com/a.png","business_settings":{"k":1}}`, "", "application/json", 0},
+		{29, `{"external_id":"seller-9","name":"Ada","logo_url":"https://a;b/x"}`, "", "application/json", 0},
+		{30, "", "active=true&external_id=seller-1", "", 0},
+		{31, `{"active":false,"logo_url":"javascript:x"}`, "", "application/json", 0},
+		{32, "", "sub_merchant_id=sm_aaaaaaaaaaaaaaaaaaaa", "", 0},
+		{0, `{"amount":"10","currency":"USD","sub_merchant_id":"sm_aaaaaaaaaaaaaaaaaaaa"}`, "", "application/json", 0},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, []byte(s.body), s.query, s.ctype, s.sig, "deadbeef")
@@ -95,6 +104,10 @@ func FuzzAPI(f *testing.F) {
 		f.Fatal(err)
 	}
 	env.Chain(asset.Bitcoin).Pay(wal.Address, "BTC", env.Units("BTC", "0.2"))
+	sm, err := env.Gateway.SubMerchants().Create(ctx, asset.Test, submerchant.CreateParams{ExternalID: "seller-1", Name: "Ada"})
+	if err != nil {
+		f.Fatal(err)
+	}
 	env.Mine(asset.Bitcoin, 6)
 	h, err := httphandler.New(env.Gateway, httphandler.Options{RateLimit: 1_000_000_000, Burst: 1_000_000})
 	if err != nil {
@@ -108,7 +121,7 @@ func FuzzAPI(f *testing.F) {
 	var n int64
 	f.Fuzz(func(t *testing.T, route uint8, body []byte, query, ctype string, sigMode uint8, sig string) {
 		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
-		target := strings.Replace(r.path, "{wallet}", wal.ID, 1)
+		target := strings.NewReplacer("{wallet}", wal.ID, "{sub}", sm.ID).Replace(r.path)
 		if query != "" {
 			target += "?" + query
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/httphandler"
+	"github.com/kassapay/kassa/invoice"
+	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/submerchant"
 )
 
@@ -283,4 +285,48 @@ func TestScope_ABoundKeySeesAndTouchesOnlyItsOwn(t *testing.T) {
 func operatorKey(t *testing.T, a *api) string {
 	t.Helper()
 	return a.newKey(apikey.CreateParams{Mode: asset.Test})
+}
+
+// TestCheckout_ASubMerchantsPageShowsItsNameAndLogo: the checkout page of a
+// sub-merchant's invoice shows its name and logo (its logo's origin alone joins the
+// page's img-src), not the operator's; the operator's own invoice shows the
+// operator's store; a sub-merchant without a logo shows none.
+func TestCheckout_ASubMerchantsPageShowsItsNameAndLogo(t *testing.T) {
+	a := newAPI(t, httphandler.Options{StoreName: "The Platform"})
+	ctx := context.Background()
+	subs := a.env.Gateway.SubMerchants()
+	withLogo, err := subs.Create(ctx, asset.Test, submerchant.CreateParams{ExternalID: "seller-a", Name: "Ada's Teas",
+		LogoURL: "https://cdn.example.com/logos/ada.png?v=2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := subs.Create(ctx, asset.Test, submerchant.CreateParams{ExternalID: "seller-b", Name: "Bob <Beans>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sub, store, logo, imgSrc string
+	}{
+		{withLogo.ID, "Ada&#39;s Teas", `src="https://cdn.example.com/logos/ada.png?v=2"`, "img-src 'self' data: https://cdn.example.com;"},
+		{plain.ID, "Bob &lt;Beans&gt;", "", "img-src 'self' data:;"},
+		{"", "The Platform", "", "img-src 'self' data:;"},
+	} {
+		inv, err := a.env.Gateway.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: kassatest.Dec("10"), Currency: "USD", SubMerchantID: c.sub})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, hdr, page := a.page("/checkout/"+inv.ID, "en")
+		if code != http.StatusOK || !strings.Contains(page, `<p class="store" id="store">`+c.store+`</p>`) {
+			t.Errorf("scope %q: %d, store %q not shown", c.sub, code, c.store)
+		}
+		if c.logo != "" && !strings.Contains(page, c.logo) || c.logo == "" && strings.Contains(page, `id="logo"`) {
+			t.Errorf("scope %q: logo %q, page has logo: %v", c.sub, c.logo, strings.Contains(page, `id="logo"`))
+		}
+		if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, c.imgSrc) || strings.Contains(csp, "unsafe") {
+			t.Errorf("scope %q: CSP %q, want %q", c.sub, csp, c.imgSrc)
+		}
+		if c.sub != "" && strings.Contains(page, "The Platform") {
+			t.Errorf("scope %q: the operator's store name is on a sub-merchant's page", c.sub)
+		}
+	}
 }

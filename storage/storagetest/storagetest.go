@@ -64,6 +64,7 @@ import (
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/submerchant"
 	"github.com/kassapay/kassa/wallet"
 	"github.com/shopspring/decimal"
 )
@@ -241,6 +242,18 @@ func Digest(ctx context.Context, st storage.Store) (string, error) {
 			ws, nws, err := tx.ListWallets(ctx, wallet.ListParams{Mode: m, Page: 1, Limit: 100})
 			if err != nil {
 				return err
+			}
+			sms, nsms, err := tx.ListSubMerchants(ctx, submerchant.ListParams{Mode: m, Page: 1, Limit: 100})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, " sub-merchants %d", nsms)
+			for _, sm := range sms {
+				whole, err := json.Marshal(sm)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&b, " %s:%x", sm.ID, sha256.Sum256(whole))
 			}
 			fmt.Fprintf(&b, " wallets %d", nws)
 			for _, w := range ws {
