@@ -412,6 +412,21 @@ func (h *Handler) txs(r *http.Request, inv *invoice.Invoice) []txView {
 	return out
 }
 
+// subBrand is the name and logo a sub-merchant's pages show instead of the operator's.
+// The logo is an https URL (checked when it was set): its origin alone joins the
+// page's img-src.
+func (h *Handler) subBrand(w http.ResponseWriter, r *http.Request, m asset.Mode, sub string) (name, logo string, err error) {
+	sm, err := h.gw.SubMerchants().Get(r.Context(), m, sub)
+	if err != nil {
+		return "", "", err
+	}
+	if u, err := url.Parse(sm.LogoURL); err == nil && sm.LogoURL != "" && u.Scheme == "https" && submerchant.LogoHost(u.Host) {
+		logo = sm.LogoURL
+		w.Header().Set("Content-Security-Policy", strings.Replace(pageCSP, "img-src 'self' data:", "img-src 'self' data: https://"+u.Host, 1))
+	}
+	return sm.Name, logo, nil
+}
+
 // findInvoice looks an id up in both modes (ids are unguessable and unique).
 func (h *Handler) findInvoice(r *http.Request) (*invoice.Invoice, error) {
 	id := r.PathValue("id")
@@ -448,16 +463,8 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 		v.Logo = "../static/logo"
 	}
 	if inv.SubMerchantID != "" {
-		// A sub-merchant's page shows its name and logo, not the operator's. The logo
-		// is an https URL (checked when it was set): its origin alone joins img-src.
-		sm, err := h.gw.SubMerchants().Get(r.Context(), inv.Mode, inv.SubMerchantID)
-		if err != nil {
+		if v.Store, v.Logo, err = h.subBrand(w, r, inv.Mode, inv.SubMerchantID); err != nil {
 			return err
-		}
-		v.Store, v.Logo = sm.Name, ""
-		if u, err := url.Parse(sm.LogoURL); err == nil && sm.LogoURL != "" && u.Scheme == "https" && submerchant.LogoHost(u.Host) {
-			v.Logo = sm.LogoURL
-			w.Header().Set("Content-Security-Policy", strings.Replace(pageCSP, "img-src 'self' data:", "img-src 'self' data: https://"+u.Host, 1))
 		}
 	}
 	left := max(0, inv.ExpiresAt.Sub(h.gw.Now())).Round(time.Second)

@@ -195,6 +195,12 @@ func (h *Handler) renderRefund(w http.ResponseWriter, r *http.Request, status in
 	if h.logoType != "" {
 		v.Logo = "../static/logo"
 	}
+	if rf.SubMerchantID != "" { // the sub-merchant's name and logo, not the operator's
+		var err error
+		if v.Store, v.Logo, err = h.subBrand(w, r, rf.Mode, rf.SubMerchantID); err != nil {
+			return err
+		}
+	}
 	if rf.FeePayer == refund.FeeCustomer {
 		if e, err := h.gw.Payouts().EstimateFee(r.Context(), rf.Mode, a.Currency, string(a.Network), rf.RefundAmount); err == nil {
 			v.FeeNote = fmt.Sprintf(t.FeeNote, e.NetworkFee.String()+" "+e.FeeCurrency)

@@ -14,6 +14,7 @@ import (
 	"github.com/kassapay/kassa/httphandler"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
+	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/submerchant"
 )
 
@@ -328,5 +329,18 @@ func TestCheckout_ASubMerchantsPageShowsItsNameAndLogo(t *testing.T) {
 		if c.sub != "" && strings.Contains(page, "The Platform") {
 			t.Errorf("scope %q: the operator's store name is on a sub-merchant's page", c.sub)
 		}
+	}
+	// The refund claim page of a sub-merchant's invoice is its page too.
+	paid := a.env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.01"), Currency: "BTC", SubMerchantID: withLogo.ID})
+	a.env.PayInFull(paid, "BTC")
+	a.env.Confirm(paid, "BTC")
+	rf, err := a.env.Gateway.Refunds().Create(ctx, asset.Test, refund.CreateParams{InvoiceID: paid.ID, Amount: kassatest.Dec("0.005")})
+	if err != nil || rf.ClaimPath == "" {
+		t.Fatalf("refund: %+v %v", rf, err)
+	}
+	code, hdr, page := a.page(rf.ClaimPath, "en")
+	if code != http.StatusOK || !strings.Contains(page, "Ada&#39;s Teas") || !strings.Contains(page, "https://cdn.example.com/logos/ada.png?v=2") ||
+		strings.Contains(page, "The Platform") || !strings.Contains(hdr.Get("Content-Security-Policy"), "https://cdn.example.com") {
+		t.Errorf("the sub-merchant's refund claim page: %d, CSP %q", code, hdr.Get("Content-Security-Policy"))
 	}
 }
