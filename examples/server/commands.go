@@ -25,7 +25,7 @@ import (
 
 const usage = `usage:
   server                                    serve until SIGINT/SIGTERM
-  server keys create [--mode test|live] [--label L]
+  server keys create [--mode test|live] [--label L] [--sub-merchant sm_...]
   server keys list [--mode test|live]
   server keys revoke <id>
   server keys allowlist <id> <cidr,...>     "" allows every address again
@@ -47,6 +47,7 @@ func parseCommand(args []string, stdout io.Writer) (command, error) {
 	case "create":
 		mode := fs.String("mode", "test", "test or live")
 		label := fs.String("label", "", "a label to recognise the key")
+		sub := fs.String("sub-merchant", "", "bind the key to this sub-merchant: it sees and makes only its objects")
 		if err := fs.Parse(args[2:]); err != nil || fs.NArg() != 0 {
 			return nil, usageErr
 		}
@@ -55,7 +56,7 @@ func parseCommand(args []string, stdout io.Writer) (command, error) {
 			return nil, err
 		}
 		return func(ctx context.Context, g *kassa.Gateway) error {
-			k, err := g.Keys().Create(ctx, apikey.CreateParams{Mode: m, Label: *label})
+			k, err := g.Keys().Create(ctx, apikey.CreateParams{Mode: m, Label: *label, SubMerchantID: *sub})
 			if err != nil {
 				return err
 			}

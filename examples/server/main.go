@@ -2,7 +2,7 @@
 // one address, for shops not written in Go and for operators.
 //
 //	go run ./examples/server                          serve until SIGINT/SIGTERM
-//	go run ./examples/server keys create --mode test  print a new secret key (last line); --label L
+//	go run ./examples/server keys create --mode test  print a new secret key (last line); --label L, --sub-merchant sm_... (a key bound to one sub-merchant)
 //	go run ./examples/server keys list [--mode test|live]  id, prefix, mode, created, revoked,
 //	                                                  allowed IPs and label of each key (never a secret)
 //	go run ./examples/server keys revoke <id>         the key authenticates nothing from then on
