@@ -3,12 +3,16 @@ package httphandler_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/httphandler"
@@ -342,5 +346,57 @@ func TestCheckout_ASubMerchantsPageShowsItsNameAndLogo(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(page, "Ada&#39;s Teas") || !strings.Contains(page, "https://cdn.example.com/logos/ada.png?v=2") ||
 		strings.Contains(page, "The Platform") || !strings.Contains(hdr.Get("Content-Security-Policy"), "https://cdn.example.com") {
 		t.Errorf("the sub-merchant's refund claim page: %d, CSP %q", code, hdr.Get("Content-Security-Policy"))
+	}
+}
+
+// TestBrowser_ASubMerchantsCheckoutPage: in Chromium at phone and desktop widths, the
+// checkout page of a sub-merchant's invoice shows its name and loads its logo from
+// its own https origin (the page's Content-Security-Policy lets that origin's image
+// in: the image has a size), and the page still fits (no sideways scroll, the
+// countdown above the fold).
+func TestBrowser_ASubMerchantsCheckoutPage(t *testing.T) {
+	logo := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Write([]byte(`<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#2a6"/></svg>`))
+	}))
+	defer logo.Close()
+	for _, size := range [][2]int{{375, 812}, {1280, 800}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			ctx := browser(t, size[0], size[1])
+			a := newAPI(t, httphandler.Options{StoreName: "The Platform"})
+			sm, err := a.env.Gateway.SubMerchants().Create(context.Background(), asset.Test, submerchant.CreateParams{ExternalID: "seller-a",
+				Name: "Ada's Teas", LogoURL: logo.URL + "/ada.svg"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inv, err := a.env.Gateway.Invoices().Create(context.Background(), asset.Test, invoice.CreateParams{Amount: kassatest.Dec("0.001"),
+				Currency: "BTC", SubMerchantID: sm.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var store string
+			var logoWidth int
+			var fits, fold bool
+			if err := chromedp.Run(ctx,
+				chromedp.Navigate(a.srv.URL+"/pay/checkout/"+inv.ID),
+				chromedp.WaitVisible("#address", chromedp.ByID),
+				chromedp.Text("#store", &store, chromedp.ByID),
+				chromedp.Poll(`(() => { const i = document.getElementById("logo"); return i && i.complete && i.naturalWidth > 0 ? i.naturalWidth : 0 })()`,
+					&logoWidth, chromedp.WithPollingTimeout(10*time.Second)),
+				chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fits),
+				chromedp.Evaluate(`document.getElementById("countdown").getBoundingClientRect().bottom <= window.innerHeight`, &fold),
+			); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.EqualFold(store, "Ada's Teas") { // shown in capitals by the stylesheet
+				t.Errorf("store %q", store)
+			}
+			if logoWidth != 120 {
+				t.Errorf("the logo loaded %d px wide, want 120", logoWidth)
+			}
+			if !fits || !fold {
+				t.Errorf("fits %v, countdown above the fold %v", fits, fold)
+			}
+		})
 	}
 }

@@ -43,6 +43,9 @@ func Start(t *testing.T, width, height int) context.Context {
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-domain-reliability", true), chromedp.Flag("no-pings", true),
+		// Tests serve https (a sub-merchant's logo) from httptest's self-signed servers
+		// on 127.0.0.1, the only host the resolver rules above let through.
+		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.UserDataDir(profile))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
