@@ -435,7 +435,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	// A watch-only keyring gets the service too: its creates fail with ErrWatchOnly.
 	g.payouts, err = payout.New(payout.Config{Assets: g.assets, Keys: g.keys, CheckCustomer: g.customers.Resolve,
-		CheckSubMerchant: g.sellers.Check, Update: storage.Runner[payout.Tx](g.store.Update),
+		CheckSubMerchant: g.sellers.CheckExists, Update: storage.Runner[payout.Tx](g.store.Update),
 		View: storage.Runner[payout.Tx](g.store.View), Wallets: g.wallet, Rates: cfg.Rates, ApprovalUSD: cfg.Payouts.ApprovalUSD,
 		WindowUSD: cfg.Payouts.WindowUSD, Window: cfg.Payouts.Window, FundsWait: cfg.Payouts.FundsWait, BumpAfter: cfg.Payouts.BumpAfter, ServiceFeePercent: cfg.Payouts.ServiceFeePercent, Notifier: cfg.Payouts.Notifier,
 		Approver: cfg.Payouts.Approver, Follow: g.follow, FollowFor: cfg.Payouts.FollowFor, Now: g.now, Logger: g.log,

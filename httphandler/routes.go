@@ -1007,8 +1007,9 @@ type endpointRequest struct {
 	// Events are the event types to deliver, or ["*"] for every type.
 	Events      []string `json:"events" required:"true" example:"invoice.paid"`
 	Description string   `json:"description"`
-	// SubMerchantID subscribes the endpoint to that sub-merchant's events only (a key
-	// bound to one makes its own); without it, every event of the mode.
+	// SubMerchantID is the scope whose events it hears: without it the operator's own,
+	// a sub-merchant's id that sub-merchant's (a key bound to one makes its own), "*"
+	// every scope's.
 	SubMerchantID string `json:"sub_merchant_id"`
 }
 
@@ -1164,6 +1165,18 @@ func (h *Handler) getEvent(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.Event(r.Context(), mode(r), r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if sub := boundSub(r); sub != "" {
+		// Only its own endpoints' deliveries: the others are other scopes' receivers.
+		eps, err := s.List(r.Context(), mode(r))
+		if err != nil {
+			return err
+		}
+		mine := map[string]bool{}
+		for _, ep := range eps {
+			mine[ep.ID] = ep.SubMerchantID == sub
+		}
+		e.Deliveries = slices.DeleteFunc(e.Deliveries, func(d webhook.DeliveryDetail) bool { return !mine[d.Target] })
 	}
 	ok(w, http.StatusOK, e)
 	return nil

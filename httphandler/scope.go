@@ -39,7 +39,7 @@ var boundRoutes = map[string]bool{
 	"POST /v1/webhook-endpoints":     true, "GET /v1/webhook-endpoints": true, "GET /v1/webhook-endpoints/{id}": true,
 	"PUT /v1/webhook-endpoints/{id}": true, "DELETE /v1/webhook-endpoints/{id}": true,
 	"POST /v1/webhook-endpoints/{id}/ping": true, "POST /v1/webhook-endpoints/{id}/rotate-secret": true,
-	"GET /v1/events": true, "GET /v1/events/{id}": true, "POST /v1/events/{id}/redeliver": true,
+	"GET /v1/events": true, "GET /v1/events/{id}": true, // redelivery is the operator's: it resends to every scope's receivers
 	"POST /v1/test/invoices/{id}/pay": true,
 	"GET /v1/sub-merchants/{id}":      true, // its own only
 }

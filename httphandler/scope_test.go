@@ -40,7 +40,7 @@ var boundAllowed = []string{
 	"GET /v1/wallets/{id}/transactions", "POST /v1/wallets/{id}/deposit", "POST /v1/wallets/{id}/withdraw",
 	"POST /v1/webhook-endpoints", "GET /v1/webhook-endpoints", "GET /v1/webhook-endpoints/{id}", "PUT /v1/webhook-endpoints/{id}",
 	"DELETE /v1/webhook-endpoints/{id}", "POST /v1/webhook-endpoints/{id}/ping", "POST /v1/webhook-endpoints/{id}/rotate-secret",
-	"GET /v1/events", "GET /v1/events/{id}", "POST /v1/events/{id}/redeliver",
+	"GET /v1/events", "GET /v1/events/{id}",
 	"POST /v1/test/invoices/{id}/pay",
 	"GET /v1/sub-merchants/{id}",
 }
@@ -283,6 +283,34 @@ func TestScope_ABoundKeySeesAndTouchesOnlyItsOwn(t *testing.T) {
 	a.key = keyA
 	if r := a.do("GET", "/v1/balance?sub_merchant_id="+smB.ID, nil, nil); r.code != http.StatusNotFound {
 		t.Errorf("A's key asking B's balance: %d, want 404", r.code)
+	}
+	if r := a.do("POST", "/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/all", "events": []string{"*"}, "sub_merchant_id": "*"}, nil); r.code != http.StatusNotFound {
+		t.Errorf("A's key making an endpoint of every scope: %d, want 404", r.code)
+	}
+
+	// The platform's endpoint of every scope gets A's events too; A's key sees only
+	// its own endpoints' deliveries of them, the operator's key sees all.
+	a.key = operatorKey(t, a)
+	all := a.do("POST", "/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/all", "events": []string{"*"}, "sub_merchant_id": "*"}, nil)
+	want(t, all, 201, "")
+	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "1", "currency": "USD", "sub_merchant_id": smA.ID}, nil)
+	want(t, inv, 201, "")
+	a.env.Sync()
+	evs := a.do("GET", "/v1/events?sub_merchant_id="+smA.ID+"&limit=1", nil, nil)
+	evID := evs.body["data"].([]any)[0].(map[string]any)["id"].(string)
+	targets := func(r resp) []string {
+		var out []string
+		for _, d := range r.data()["deliveries"].([]any) {
+			out = append(out, d.(map[string]any)["endpoint_id"].(string))
+		}
+		return out
+	}
+	if got := targets(a.do("GET", "/v1/events/"+evID, nil, nil)); !slices.Contains(got, all.data()["id"].(string)) {
+		t.Fatalf("the operator sees deliveries %v of A's event, want the endpoint of every scope among them", got)
+	}
+	a.key = keyA
+	if got := targets(a.do("GET", "/v1/events/"+evID, nil, nil)); slices.Contains(got, all.data()["id"].(string)) {
+		t.Errorf("A's key sees the delivery of its event to the platform's endpoint: %v", got)
 	}
 }
 

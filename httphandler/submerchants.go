@@ -73,6 +73,9 @@ func (h *Handler) getSubMerchant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if boundSub(r) != "" {
+		sm.BusinessSettings = nil // the platform's own notes about it
+	}
 	ok(w, http.StatusOK, sm)
 	return nil
 }

@@ -169,7 +169,12 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 			v.Add(field, fmt.Errorf("%w: want an absolute http(s) URL of at most 2048 bytes", ErrBadFormat))
 		}
 	}
-	if p.CallbackURL != "" {
+	if p.CallbackURL != "" && p.SubMerchantID != "" {
+		// url_callback deliveries are signed with the mode's one callback secret: a
+		// sub-merchant could make another scope's receiver take its invoice for theirs.
+		// Its own webhook endpoints have secrets of their own.
+		v.Add("url_callback", ErrSubMerchantCallback)
+	} else if p.CallbackURL != "" {
 		// The webhook dialler would refuse it at every delivery, for days of retries:
 		// the same guard refuses it now, before any transaction (it may look up DNS).
 		err := s.callbacks.CheckURL(ctx, p.CallbackURL)
@@ -538,6 +543,9 @@ var (
 	ErrNotObject   = errors.New("must be a JSON object")
 	ErrNotUnicode  = errors.New("must be valid Unicode text")
 	ErrFiatTarget  = errors.New("must be a crypto currency, not fiat")
+	// ErrSubMerchantCallback: a sub-merchant's invoice hears of itself through the
+	// sub-merchant's own webhook endpoints, not url_callback.
+	ErrSubMerchantCallback = errors.New("is not available for a sub-merchant's invoice: give the sub-merchant a webhook endpoint of its own")
 )
 
 // named reports whether an invoice of mode m has p's order id or request key with p's

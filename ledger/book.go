@@ -36,6 +36,44 @@ func BookNetworkFee(ctx context.Context, tx Tx, m asset.Mode, code string, amoun
 	return err
 }
 
+// BookFee books a network fee o owes (a payout's fee above its estimate, the gas of
+// its reverted transaction). The operator's own (the zero Owner) is BookNetworkFee's:
+// from available, else from the world. A sub-merchant or a customer wallet pays from
+// its own available balance, and what that lacks goes on its own deficit, which its
+// next money covers first: never on the operator's balance or the world's. Booking
+// key twice books it once.
+func BookFee(ctx context.Context, tx Tx, o Owner, m asset.Mode, code string, amount *big.Int, key, description string) error {
+	if o == (Owner{}) {
+		return BookNetworkFee(ctx, tx, m, code, amount, key, description)
+	}
+	if amount == nil || amount.Sign() <= 0 {
+		return nil
+	}
+	if _, done, err := tx.EntryHash(ctx, key); err != nil || done {
+		return err // booked already (with the balances of then)
+	}
+	if err := o.ensure(ctx, tx, m, code); err != nil {
+		return err
+	}
+	avail, err := tx.LockAccount(ctx, o.Available(m, code))
+	if err != nil {
+		return err
+	}
+	take := new(big.Int).Set(amount)
+	if avail.Balance.Cmp(take) < 0 {
+		take.Set(avail.Balance)
+	}
+	_, err = Post(ctx, tx, Entry{Key: key, Description: description, Postings: nonZero([]Posting{
+		{Account: o.Available(m, code), Amount: new(big.Int).Neg(take)},
+		{Account: o.Deficit(m, code), Amount: new(big.Int).Sub(take, amount)},
+		{Account: NetworkFees(m, code), Amount: new(big.Int).Set(amount)},
+	})})
+	if errors.Is(err, ErrDuplicate) {
+		return nil
+	}
+	return err
+}
+
 // BookOwedFee books a network fee the merchant owes even before it has the money:
 // what available holds pays it, the rest goes on the merchant's deficit, which the
 // next money to become available covers first (MoveDeposit). A CPFP child is paid

@@ -294,3 +294,39 @@ func TestMoveDeposit_AWalletsMoneyIsItsOwn(t *testing.T) {
 	want(t, "wallet available after the next deposit", b.account(ledger.WalletAvailable(asset.Test, "wal_a", "BTC")), 400)
 	want(t, "wallet deficit after the next deposit", b.account(ledger.WalletDeficit(asset.Test, "wal_a", "BTC")), 0)
 }
+
+// TestBookFee_FromTheOwnersAvailableThenItsOwnDeficit: a sub-merchant's fee overrun
+// comes from its own available balance, what that lacks goes on its own deficit (never
+// the operator's balance or the world's), and its next money covers the deficit
+// first; the operator's own fee keeps BookNetworkFee's rule; a key books once.
+func TestBookFee_FromTheOwnersAvailableThenItsOwnDeficit(t *testing.T) {
+	b := newBook(t)
+	sub := ledger.Owner{Sub: "sm_a"}
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		_, err := ledger.MoveDeposit(ctx, tx, sub, asset.Test, "BTC", "s1", "s1", ledger.InWorld, ledger.InAvailable, big.NewInt(100))
+		return err
+	})
+	b.deposit("op", 1000) // the operator's own money, which a sub-merchant's fee never touches
+	for range 2 {
+		b.do(func(ctx context.Context, tx ledger.Tx) error {
+			return ledger.BookFee(ctx, tx, sub, asset.Test, "BTC", big.NewInt(130), "fee-1", "overrun")
+		})
+	}
+	want(t, "A's available", b.account(ledger.SubAvailable(asset.Test, "sm_a", "BTC")), 0)
+	want(t, "A's deficit", b.account(ledger.SubDeficit(asset.Test, "sm_a", "BTC")), -30)
+	m := b.balances()
+	want(t, "the operator's available", m.Available, 1000)
+	want(t, "the operator's deficit", m.Deficit, 0)
+	want(t, "the world", b.account(ledger.World(asset.Test, "BTC")), -1100)
+	want(t, "fees", b.account(ledger.NetworkFees(asset.Test, "BTC")), 130)
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		_, err := ledger.MoveDeposit(ctx, tx, sub, asset.Test, "BTC", "s2", "s2", ledger.InWorld, ledger.InAvailable, big.NewInt(50))
+		return err
+	})
+	want(t, "A's available after 50 more", b.account(ledger.SubAvailable(asset.Test, "sm_a", "BTC")), 20)
+	want(t, "A's deficit after 50 more", b.account(ledger.SubDeficit(asset.Test, "sm_a", "BTC")), 0)
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.BookFee(ctx, tx, ledger.Owner{}, asset.Test, "BTC", big.NewInt(5000), "fee-op", "the operator's")
+	})
+	want(t, "the operator's available after a fee it cannot cover", b.balances().Available, 1000) // from the world, as before
+}

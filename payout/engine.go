@@ -335,9 +335,10 @@ func (s *Service) settle(ctx context.Context, tx Tx, p *Payout, r chains.Record,
 		}
 	}
 	if over.Sign() > 0 {
-		// The fee came out higher than held: from available, else from the world
-		// (coin the operator put in the wallet by hand).
-		return ledger.BookNetworkFee(ctx, tx, p.Mode, p.FeeCurrency, over, "payout-fee-overrun:"+holdID(p), "fee above estimate "+p.ID)
+		// The fee came out higher than held: from the payer's available (the
+		// operator's: else from the world, coin put in the wallet by hand; a
+		// sub-merchant's or a wallet's: else on its own deficit).
+		return ledger.BookFee(ctx, tx, feeOwner(p), p.Mode, p.FeeCurrency, over, "payout-fee-overrun:"+holdID(p), "fee above estimate "+p.ID)
 	}
 	return nil
 }
@@ -413,7 +414,16 @@ func (s *Service) bookRevertedGas(ctx context.Context, tx Tx, p *Payout, fee *bi
 	if err := ledger.PostHold(ctx, tx, id, []ledger.Posting{{Account: ledger.NetworkFees(p.Mode, p.FeeCurrency), Amount: covered}}); err != nil {
 		return err
 	}
-	return ledger.BookNetworkFee(ctx, tx, p.Mode, p.FeeCurrency, new(big.Int).Sub(fee, covered), "payout-gas-overrun:"+id, "gas of reverted payout "+p.ID)
+	return ledger.BookFee(ctx, tx, feeOwner(p), p.Mode, p.FeeCurrency, new(big.Int).Sub(fee, covered), "payout-gas-overrun:"+id, "gas of reverted payout "+p.ID)
+}
+
+// feeOwner is whose balance pays p's network fee: a customer wallet's when the fee is
+// in the wallet's own asset, else p's merchant's (the operator, or its sub-merchant).
+func feeOwner(p *Payout) ledger.Owner {
+	if p.WalletID != "" && p.FeeCurrency == p.Asset {
+		return ledger.Owner{Wallet: p.WalletID}
+	}
+	return ledger.Owner{Sub: p.SubMerchantID}
 }
 
 // conflicted sends p back to processing under a new attempt: its transaction can

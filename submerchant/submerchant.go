@@ -305,6 +305,19 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]SubMerchant, int, e
 	return out, total, err
 }
 
+// CheckExists is Check without the active test: the payouts of an inactive
+// sub-merchant (its balance, its customers' withdrawals) go on.
+func (s *Service) CheckExists(ctx context.Context, m asset.Mode, id string) error {
+	if id == "" {
+		return nil
+	}
+	_, err := s.Get(ctx, m, id)
+	if errors.Is(err, ErrNotFound) {
+		return validation.Field("sub_merchant_id", fmt.Errorf("%w: %s in %s mode", ErrNotFound, id, m))
+	}
+	return err
+}
+
 // Check checks a sub_merchant_id given to a new object: "" (the operator's own
 // scope) is fine; otherwise it must name an active sub-merchant of mode m, else a
 // *validation.FieldError naming "sub_merchant_id" wraps ErrNotFound or ErrInactive.

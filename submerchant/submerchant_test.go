@@ -68,7 +68,7 @@ func TestSubMerchants_EachScopeHasItsOwnMoneyAndEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHooks(t)
-	for _, ep := range []struct{ path, sub string }{{"/a", a.ID}, {"/all", ""}} {
+	for _, ep := range []struct{ path, sub string }{{"/a", a.ID}, {"/own", ""}, {"/all", webhook.AllScopes}} {
 		if _, err := g.Webhooks().Create(ctx, asset.Test, webhook.CreateParams{URL: h.srv.URL + ep.path, Events: []string{"*"}, SubMerchantID: ep.sub}); err != nil {
 			t.Fatal(err)
 		}
@@ -160,8 +160,20 @@ func TestSubMerchants_EachScopeHasItsOwnMoneyAndEvents(t *testing.T) {
 	if !errors.Is(err, submerchant.ErrInactive) || !validation.HasField(err, "sub_merchant_id") {
 		t.Errorf("an invoice of an inactive sub-merchant: %v", err)
 	}
+	// Its money is still its own: an inactive sub-merchant's payouts go on.
+	if _, err := g.Payouts().Create(ctx, asset.Test, payout.CreateParams{Amount: dec("0.002"), Currency: "BTC", Destination: e.Recipient(asset.Bitcoin, 4),
+		SubMerchantID: b.ID}); err != nil {
+		t.Errorf("a payout of an inactive sub-merchant's balance: %v", err)
+	}
+	// url_callback is signed with the mode's one secret: not for a sub-merchant's invoice.
+	_, err = g.Invoices().Create(ctx, asset.Test, invoice.CreateParams{Amount: dec("1"), Currency: "USD", SubMerchantID: a.ID,
+		CallbackURL: "https://shop.example.com/cb"})
+	if !errors.Is(err, invoice.ErrSubMerchantCallback) || !validation.HasField(err, "url_callback") {
+		t.Errorf("a sub-merchant's invoice with url_callback: %v", err)
+	}
 
-	// Webhooks: A's endpoint heard A's events only; the operator's heard them all.
+	// Webhooks: A's endpoint heard A's events only, the operator's own endpoint the
+	// operator's own only, and the endpoint of every scope all of them.
 	e.Sync()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -169,6 +181,14 @@ func TestSubMerchants_EachScopeHasItsOwnMoneyAndEvents(t *testing.T) {
 		if env["sub_merchant_id"] != a.ID {
 			t.Errorf("A's endpoint got an event of scope %v: %v", env["sub_merchant_id"], env["type"])
 		}
+	}
+	for _, env := range h.got["/own"] {
+		if env["sub_merchant_id"] != nil {
+			t.Errorf("the operator's own endpoint got an event of scope %v: %v", env["sub_merchant_id"], env["type"])
+		}
+	}
+	if len(h.got["/own"]) == 0 {
+		t.Error("the operator's own endpoint got nothing")
 	}
 	scopes := map[any]int{}
 	for _, env := range h.got["/all"] {
@@ -234,6 +254,34 @@ func TestSubMerchants_BadInputIsNamed(t *testing.T) {
 		}
 		if _, err := subs.Get(ctx, m, id); !errors.Is(err, submerchant.ErrNotFound) {
 			t.Errorf("Get(%s, %s): %v", m, id, err)
+		}
+	}
+}
+
+// TestSubMerchants_EndpointLimitIsPerScope: a sub-merchant filling its webhook
+// endpoints up to the limit refuses its own next one and leaves the operator's and
+// other sub-merchants' room as it was.
+func TestSubMerchants_EndpointLimitIsPerScope(t *testing.T) {
+	e := kassatest.New(t, kassatest.WithWebhookOptions(webhook.Options{MaxEndpoints: 3}))
+	ctx := context.Background()
+	g := e.Gateway
+	a, _ := g.SubMerchants().Create(ctx, asset.Test, submerchant.CreateParams{ExternalID: "a", Name: "A"})
+	b, _ := g.SubMerchants().Create(ctx, asset.Test, submerchant.CreateParams{ExternalID: "b", Name: "B"})
+	mk := func(sub string) error {
+		_, err := g.Webhooks().Create(ctx, asset.Test, webhook.CreateParams{URL: "http://127.0.0.1:9/h", Events: []string{"*"}, SubMerchantID: sub})
+		return err
+	}
+	for range 3 {
+		if err := mk(a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mk(a.ID); !errors.Is(err, webhook.ErrTooManyEndpoints) {
+		t.Fatalf("A's fourth endpoint: %v", err)
+	}
+	for _, sub := range []string{"", b.ID, webhook.AllScopes} {
+		if err := mk(sub); err != nil {
+			t.Errorf("scope %q's first endpoint after A's three: %v", sub, err)
 		}
 	}
 }

@@ -79,8 +79,9 @@ var EventTypes = []event.Type{
 type Endpoint struct {
 	ID   string     `json:"id"`
 	Mode asset.Mode `json:"-"`
-	// SubMerchantID, when set, subscribes the endpoint to that sub-merchant's events
-	// only; "" gets every event of the mode.
+	// SubMerchantID is the scope whose events the endpoint gets: "" the operator's
+	// own, a sub-merchant's id that sub-merchant's, AllScopes every scope's (a
+	// platform's whole feed; each event says its sub_merchant_id).
 	SubMerchantID string   `json:"sub_merchant_id"`
 	URL           string   `json:"url"`
 	Description   string   `json:"description"`
@@ -199,7 +200,7 @@ type Options struct {
 	// RotationWindow is how long the old secret keeps signing after a rotation
 	// (default 24 h).
 	RotationWindow time.Duration
-	// MaxEndpoints per mode (default 16).
+	// MaxEndpoints per mode and scope (default 16).
 	MaxEndpoints int
 	// Resolver resolves endpoint hosts, and through a Gateway the hosts of invoices'
 	// url_callback (default net.DefaultResolver); each lookup gives up after 5 s.
@@ -295,10 +296,14 @@ type CreateParams struct {
 	URL         string
 	Description string
 	Events      []string
-	// SubMerchantID subscribes the endpoint to that sub-merchant's events only; ""
-	// to every event of the mode.
+	// SubMerchantID is the scope whose events the endpoint gets (Endpoint.SubMerchantID):
+	// "", a sub-merchant's id, or AllScopes.
 	SubMerchantID string
 }
+
+// AllScopes subscribes an endpoint to the events of every scope of its mode: the
+// operator's own and every sub-merchant's.
+const AllScopes = "*"
 
 func (s *Service) checkParams(ctx context.Context, url, description string, events []string) (validation.Error, []string) {
 	var v validation.Error
@@ -338,7 +343,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (End
 	if !m.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
 	}
-	if p.SubMerchantID != "" && s.cfg.CheckSubMerchant != nil {
+	if p.SubMerchantID != "" && p.SubMerchantID != AllScopes && s.cfg.CheckSubMerchant != nil {
 		var fe *validation.FieldError
 		if err := s.cfg.CheckSubMerchant(ctx, m, p.SubMerchantID); errors.As(err, &fe) {
 			v.Add(fe.Field, fe.Err)
@@ -358,7 +363,14 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (End
 		if err != nil {
 			return err
 		}
-		if len(all) >= s.opts.MaxEndpoints {
+		// The limit is per scope: one sub-merchant's endpoints never crowd out another's.
+		n := 0
+		for _, ep := range all {
+			if ep.SubMerchantID == p.SubMerchantID {
+				n++
+			}
+		}
+		if n >= s.opts.MaxEndpoints {
 			return validation.Field("url", fmt.Errorf("%w (at most %d)", ErrTooManyEndpoints, s.opts.MaxEndpoints))
 		}
 		return tx.InsertEndpoint(ctx, EndpointRecord{Endpoint: e, Secret: s.box.Seal([]byte(secret), []byte(e.ID))})
@@ -540,7 +552,7 @@ func (s *Service) Fanout(ctx context.Context) (int, error) {
 			}
 			for _, ep := range eps {
 				if !ep.Enabled || !(slices.Contains(ep.Events, "*") || slices.Contains(ep.Events, string(e.Type))) ||
-					ep.SubMerchantID != "" && ep.SubMerchantID != e.SubMerchantID { // a sub-merchant's endpoint hears only its events
+					ep.SubMerchantID != AllScopes && ep.SubMerchantID != e.SubMerchantID { // each endpoint hears its scope's events
 					continue
 				}
 				if err := tx.InsertDelivery(ctx, newDelivery(e, ep.ID, ep.URL, now)); err != nil {

@@ -168,7 +168,12 @@ func (t *tx) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice
 		sub = *p.SubMerchantID
 		w.add("sub_merchant_id", sub)
 	}
-	if p.OrderID != "" {
+	switch {
+	case p.OrderID != "" && p.SubMerchantID == nil: // every scope's invoice of that order id
+		w.args = append(w.args, p.OrderID)
+		n := strconv.Itoa(len(w.args))
+		w.and("(order_id = $" + n + " OR (sub_merchant_id <> '' AND order_id = sub_merchant_id || ':' || $" + n + "))")
+	case p.OrderID != "":
 		w.add("order_id", invoice.OrderKey(sub, p.OrderID))
 	}
 	if !p.CreatedFrom.IsZero() {

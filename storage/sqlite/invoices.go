@@ -126,7 +126,10 @@ func (t *tx) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice
 		sub = *p.SubMerchantID
 		where, args = append(where, "sub_merchant_id = ?"), append(args, sub)
 	}
-	if p.OrderID != "" {
+	switch {
+	case p.OrderID != "" && p.SubMerchantID == nil: // every scope's invoice of that order id
+		where, args = append(where, "(order_id = ? OR (sub_merchant_id <> '' AND order_id = sub_merchant_id || ':' || ?))"), append(args, p.OrderID, p.OrderID)
+	case p.OrderID != "":
 		where, args = append(where, "order_id = ?"), append(args, invoice.OrderKey(sub, p.OrderID))
 	}
 	if !p.CreatedFrom.IsZero() {
