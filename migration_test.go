@@ -4,20 +4,24 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/customer"
+	"github.com/kassapay/kassa/internal/pgtest"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/refund"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/postgres"
 	"github.com/kassapay/kassa/wallet"
 	"github.com/kassapay/kassa/webhook"
 )
@@ -111,6 +115,10 @@ func readFacts(t *testing.T, e *kassatest.Env) fixtureFacts {
 // everything: invoices paid and pending, a checkout session, a payment, a payout, a
 // refund, a customer, a wallet with a deposit, a webhook endpoint, an API key and
 // their events. It runs only with KASSA_MAKE_FIXTURE=1, on the code of that schema.
+// testdata/migration/postgres7.sql was made the same way on PostgreSQL (schema 7, at
+// commit 760d7c2: kassatest.WithStore on a new database, then pg_dump --inserts
+// --no-owner --no-privileges, the dump's \restrict lines left out) with its facts in
+// postgres7.json.
 func TestMakeSchemaFixture(t *testing.T) {
 	if os.Getenv("KASSA_MAKE_FIXTURE") == "" {
 		t.Skip("KASSA_MAKE_FIXTURE=1 writes testdata/migration/schema23.db (on the code of schema 23)")
@@ -194,7 +202,42 @@ func copyFile(t *testing.T, from, to string) {
 // still authenticates, the ledger balances, and the Gateway goes on (a pending invoice
 // of the fixture is paid and credited).
 func TestMigration_ADatabaseOfSchema23KeepsEverything(t *testing.T) {
-	b, err := os.ReadFile("testdata/migration/schema23.json")
+	want := fixture(t, "testdata/migration/schema23.json")
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	copyFile(t, "testdata/migration/schema23.db", path)
+	checkMigrated(t, kassatest.New(t, kassatest.WithDatabase(path)), want)
+}
+
+// TestMigration_APostgresDatabaseOfSchema7KeepsEverything is the same on PostgreSQL:
+// testdata/migration/postgres7.sql is pg_dump's copy (--inserts) of a database made by
+// Kassa at PostgreSQL schema 7 (before sub-merchants) with the fixture's objects,
+// loaded into a new database and opened by today's code.
+func TestMigration_APostgresDatabaseOfSchema7KeepsEverything(t *testing.T) {
+	want := fixture(t, "testdata/migration/postgres7.json")
+	url := pgtest.URL(t)
+	dump, err := os.ReadFile("testdata/migration/postgres7.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.PgConn().Exec(ctx, string(dump)).ReadAll(); err != nil {
+		t.Fatalf("loading the dump: %v", err)
+	}
+	conn.Close(ctx)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	checkMigrated(t, kassatest.New(t, kassatest.WithStore(func(ctx context.Context) (storage.Store, error) {
+		return postgres.Open(ctx, url, postgres.Options{MaxConns: 8, Logger: quiet})
+	})), want)
+}
+
+// fixture reads the facts written beside a fixture.
+func fixture(t *testing.T, path string) fixtureFacts {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,9 +245,13 @@ func TestMigration_ADatabaseOfSchema23KeepsEverything(t *testing.T) {
 	if err := json.Unmarshal(b, &want); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "kassa.db")
-	copyFile(t, "testdata/migration/schema23.db", path)
-	e := kassatest.New(t, kassatest.WithDatabase(path))
+	return want
+}
+
+// checkMigrated holds a migrated fixture database, opened by e, to the facts written
+// when it was made.
+func checkMigrated(t *testing.T, e *kassatest.Env, want fixtureFacts) {
+	t.Helper()
 	got := readFacts(t, e)
 	got.Schema, got.KeyID, got.KeySecret = want.Schema, want.KeyID, want.KeySecret
 	wj, _ := json.MarshalIndent(want, "", " ")
