@@ -25,10 +25,9 @@ var dec = kassatest.Dec
 
 // hooks records the webhook bodies each path received.
 type hooks struct {
-	mu   sync.Mutex
-	got  map[string][]map[string]any
-	srv  *httptest.Server
-	seen int
+	mu  sync.Mutex
+	got map[string][]map[string]any
+	srv *httptest.Server
 }
 
 func newHooks(t *testing.T) *hooks {
