@@ -9,7 +9,6 @@
 package customer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/internal/text"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/validation"
 )
@@ -144,7 +144,7 @@ func check(c *Customer) error {
 		switch {
 		case len(s) > most:
 			v.Add(field, fmt.Errorf("%w: over %d bytes", ErrTooLong, most))
-		case !utf8.ValidString(s) || strings.ContainsFunc(s, control):
+		case !utf8.ValidString(s) || strings.ContainsFunc(s, text.MultiLineControl):
 			v.Add(field, fmt.Errorf("%w: not UTF-8 text, or it has control or bidirectional-override characters", ErrBadFormat))
 		}
 	}
@@ -162,24 +162,6 @@ func check(c *Customer) error {
 	return v.Err()
 }
 
-// control reports the characters a name or description may not hold: C0 controls
-// but newline and tab, DEL, C1 controls, and the bidirectional overrides and isolates
-// that make text read other than it is stored.
-func control(r rune) bool {
-	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
-
-func compact(b json.RawMessage) json.RawMessage {
-	if len(b) == 0 || string(b) == "null" {
-		return nil
-	}
-	var out bytes.Buffer
-	if err := json.Compact(&out, b); err != nil {
-		return b
-	}
-	return out.Bytes()
-}
-
 // Create stores a new customer of mode m.
 func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Customer, error) {
 	if !m.Valid() {
@@ -187,7 +169,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Cu
 	}
 	now := s.cfg.Now().UTC()
 	c := Customer{ID: ids.New("cus"), Mode: m, ExternalID: p.ExternalID, Name: p.Name, Email: p.Email, Phone: p.Phone,
-		Description: p.Description, Metadata: compact(p.Metadata), CreatedAt: now, UpdatedAt: now}
+		Description: p.Description, Metadata: text.CompactJSON(p.Metadata), CreatedAt: now, UpdatedAt: now}
 	if err := check(&c); err != nil {
 		return nil, err
 	}
@@ -250,7 +232,7 @@ func (s *Service) Update(ctx context.Context, m asset.Mode, id string, p UpdateP
 		set(&c.Phone, p.Phone)
 		set(&c.Description, p.Description)
 		if p.Metadata != nil {
-			c.Metadata = compact(*p.Metadata)
+			c.Metadata = text.CompactJSON(*p.Metadata)
 		}
 		if err := check(&c); err != nil {
 			return err

@@ -14,7 +14,6 @@
 package submerchant
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,10 +22,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/internal/text"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/validation"
 )
@@ -138,7 +137,7 @@ func check(s *SubMerchant) error {
 	switch {
 	case strings.TrimSpace(s.Name) == "":
 		v.Add("name", errors.New("is required"))
-	case len(s.Name) > 200 || !utf8.ValidString(s.Name) || strings.ContainsFunc(s.Name, control):
+	case !text.Line(s.Name, 200):
 		v.Add("name", fmt.Errorf("%w: up to 200 bytes of UTF-8 text without control or bidirectional-override characters", ErrBadFormat))
 	}
 	if s.SupportEmail != "" && !invoice.ValidEmail(s.SupportEmail) {
@@ -170,22 +169,6 @@ var logoHostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9
 // and hyphens only.
 func LogoHost(host string) bool { return logoHostRE.MatchString(host) }
 
-// control reports C0 and C1 controls, DEL, and the bidirectional overrides and isolates.
-func control(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
-
-func compact(b json.RawMessage) json.RawMessage {
-	if len(b) == 0 || string(b) == "null" {
-		return nil
-	}
-	var out bytes.Buffer
-	if err := json.Compact(&out, b); err != nil {
-		return b
-	}
-	return out.Bytes()
-}
-
 // taken names the field of ErrExternalIDTaken.
 func taken(err error) error {
 	if errors.Is(err, ErrExternalIDTaken) {
@@ -201,7 +184,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Su
 	}
 	now := s.now().UTC()
 	sm := SubMerchant{ID: ids.New("sm"), Mode: m, ExternalID: p.ExternalID, Name: p.Name, SupportEmail: p.SupportEmail,
-		LogoURL: p.LogoURL, BusinessSettings: compact(p.BusinessSettings), Active: true, CreatedAt: now, UpdatedAt: now}
+		LogoURL: p.LogoURL, BusinessSettings: text.CompactJSON(p.BusinessSettings), Active: true, CreatedAt: now, UpdatedAt: now}
 	if err := check(&sm); err != nil {
 		return nil, err
 	}
@@ -257,7 +240,7 @@ func (s *Service) Update(ctx context.Context, m asset.Mode, id string, p UpdateP
 			}
 		}
 		if p.BusinessSettings != nil {
-			sm.BusinessSettings = compact(*p.BusinessSettings)
+			sm.BusinessSettings = text.CompactJSON(*p.BusinessSettings)
 		}
 		if p.Active != nil {
 			sm.Active = *p.Active

@@ -38,12 +38,12 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/internal/ids"
+	"github.com/kassapay/kassa/internal/text"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/ledger"
@@ -259,7 +259,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (w *
 	if err != nil {
 		v.Add("currency", err)
 	}
-	if len(p.Label) > 200 || !utf8.ValidString(p.Label) || strings.ContainsFunc(p.Label, control) {
+	if !text.Line(p.Label, 200) {
 		v.Add("label", fmt.Errorf("%w: up to 200 bytes of UTF-8 text without control characters", ErrBadFormat))
 	}
 	v.Add("metadata", invoice.CheckMetadata(p.Metadata))
@@ -287,7 +287,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (w *
 		}
 		out = Wallet{ID: ids.New("wal"), Mode: m, CustomerID: p.CustomerID, SubMerchantID: p.SubMerchantID, Asset: a.Code, Currency: a.Currency,
 			Network: string(a.Network), Address: addr.Encoded, Index: addr.Index, Label: p.Label,
-			Metadata: compact(p.Metadata), CreatedAt: now}
+			Metadata: text.CompactJSON(p.Metadata), CreatedAt: now}
 		if err := tx.RecordAddress(ctx, addr); err != nil {
 			return err
 		}
@@ -331,19 +331,6 @@ func allocate(ctx context.Context, tx Tx, k *keys.Keyring, f asset.Family, m ass
 		}
 		return a, err
 	}
-}
-
-// control reports the characters a label may not hold: C0 and C1 controls, DEL, and
-// the bidirectional overrides and isolates.
-func control(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
-
-func compact(b json.RawMessage) json.RawMessage {
-	if len(b) == 0 || string(b) == "null" {
-		return nil
-	}
-	return b
 }
 
 // Get returns wallet id of mode m with its balances (ErrNotFound for an unknown id or

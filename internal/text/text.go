@@ -1,0 +1,44 @@
+// Package text holds the checks Kassa makes of the free text merchants give it (names,
+// labels, descriptions) and the one way it keeps the JSON objects they attach
+// (metadata, business settings), shared by the packages that take them.
+package text
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+)
+
+// Control reports the characters a line of text may not hold: C0 controls (newline
+// and tab among them), DEL, C1 controls, and the bidirectional overrides and isolates
+// that make text read other than it is stored.
+func Control(r rune) bool {
+	return r < 0x20 || MultiLineControl(r)
+}
+
+// MultiLineControl is Control for text of several lines: newline and tab are
+// allowed.
+func MultiLineControl(r rune) bool {
+	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// Line reports whether s is valid UTF-8 of at most most bytes without Control
+// characters.
+func Line(s string, most int) bool {
+	return len(s) <= most && utf8.ValidString(s) && !strings.ContainsFunc(s, Control)
+}
+
+// CompactJSON is how a JSON object a merchant attached is stored: nil for none (empty
+// or null), else without insignificant space (b as it is if it is not JSON: the
+// caller has refused it).
+func CompactJSON(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		return b
+	}
+	return out.Bytes()
+}
