@@ -34,6 +34,15 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 		if err != nil {
 			return nil, err
 		}
+		if ok {
+			own, err := tx.OwnTx(ctx, n, r.TxID)
+			if err != nil {
+				return nil, err
+			}
+			if own {
+				continue // our own transaction (a sweep's gas top-up): never a deposit, booked by its sender
+			}
+		}
 		if ok && r.Asset != w.Asset {
 			s.cfg.Logger.WarnContext(ctx, "wallet: a transfer to a wallet's address in another asset is booked on the merchant's balance",
 				"wallet", w.ID, "wallet_asset", w.Asset, "asset", r.Asset, "tx", r.Key(), "amount", r.Amount)
@@ -42,13 +51,6 @@ func (s *Service) Apply(ctx context.Context, tx Tx, n chains.NetworkRef, changed
 		if !ok {
 			rest = append(rest, r)
 			continue
-		}
-		own, err := tx.OwnTx(ctx, n, r.TxID)
-		if err != nil {
-			return nil, err
-		}
-		if own {
-			continue // our own transaction (a sweep's top-up): never a deposit
 		}
 		if err := s.book(ctx, tx, n, w, r); err != nil {
 			return nil, err

@@ -17,8 +17,13 @@ import (
 // blocks from the node.
 const CheckCooldown = 30 * time.Second
 
-// ErrTooSoon: the wallet was checked less than CheckCooldown ago.
-var ErrTooSoon = errors.New("this wallet was checked moments ago: try again in 30 seconds")
+// ErrTooSoon: the wallet was checked less than CheckCooldown ago, or
+// MaxConcurrentChecks checks are reading blocks now.
+var ErrTooSoon = errors.New("this wallet was checked moments ago, or other checks are under way: try again in 30 seconds")
+
+// MaxConcurrentChecks is how many deposit checks read blocks from the nodes at once in
+// one process: each reads up to Config.CheckDepth blocks.
+const MaxConcurrentChecks = 2
 
 // CheckResult is what Check found.
 type CheckResult struct {
@@ -75,9 +80,18 @@ func (s *Service) Check(ctx context.Context, m asset.Mode, id, txHash string) (*
 		return nil, ErrTooSoon
 	}
 	if s.cfg.Rescan != nil {
+		select {
+		case s.scanning <- struct{}{}:
+		default:
+			s.checks.forget(w.ID)
+			return nil, ErrTooSoon
+		}
 		n := chains.NetworkRef{ID: asset.NetworkID(w.Network), Mode: m}
 		s.cfg.Logger.InfoContext(ctx, "wallet: checking for a deposit", "wallet", w.ID, "tx", h, "blocks", s.cfg.CheckDepth)
-		if err := s.cfg.Rescan(ctx, n, []string{w.Address}, s.cfg.CheckDepth); err != nil {
+		err := s.cfg.Rescan(ctx, n, []string{w.Address}, s.cfg.CheckDepth)
+		<-s.scanning
+		if err != nil {
+			s.checks.forget(w.ID) // the node failed: the next try need not wait
 			return nil, err
 		}
 	}

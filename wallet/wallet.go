@@ -73,6 +73,10 @@ type Wallet struct {
 	Pending decimal.Decimal `json:"pending_balance"` // detected, not yet confirmed
 	// Held is what withdrawals being sent keep: neither in Balance nor gone yet.
 	Held decimal.Decimal `json:"held_balance"`
+	// Deficit is what the wallet owes (positive; zero when nothing): a reorg took back
+	// a deposit already withdrawn, or a withdrawal's fee overran what it had. Its
+	// next deposits cover it before they become Balance.
+	Deficit decimal.Decimal `json:"deficit"`
 	// BalanceUSD is Balance in USD at the rates cache's rate (stablecoins at par),
 	// rounded down to the cent; null when no rate is known.
 	BalanceUSD *decimal.Decimal `json:"balance_usd"`
@@ -157,6 +161,8 @@ type Config struct {
 type Service struct {
 	cfg    Config
 	checks cooldown
+	// scanning bounds the deposit checks reading blocks at once in this process.
+	scanning chan struct{}
 }
 
 // New returns a Service.
@@ -176,7 +182,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{cfg: cfg}, nil
+	return &Service{cfg: cfg, scanning: make(chan struct{}, MaxConcurrentChecks)}, nil
 }
 
 // CreateParams are a new wallet's fields.
@@ -307,6 +313,20 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (w *
 		created = true
 		return nil
 	})
+	if errors.Is(err, ErrExists) {
+		// Another instance made it first (its row appeared while this transaction
+		// waited for the address index): that one is the customer's wallet.
+		var ok bool
+		err = s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
+			var err error
+			out, ok, err = tx.WalletOf(ctx, m, p.SubMerchantID, p.CustomerID, a.Code)
+			if err == nil && !ok {
+				err = ErrExists
+			}
+			return err
+		})
+		created = false
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -512,7 +532,12 @@ func (s *Service) balances(ctx context.Context, tx Tx, w *Wallet) error {
 	if err != nil {
 		return err
 	}
+	deficit, err := read(ledger.WalletDeficit(w.Mode, w.ID, w.Asset))
+	if err != nil {
+		return err
+	}
 	w.Balance, w.Pending, w.Held = a.FromBaseUnits(avail), a.FromBaseUnits(pend), a.FromBaseUnits(held)
+	w.Deficit = a.FromBaseUnits(new(big.Int).Neg(deficit))
 	return nil
 }
 
@@ -564,6 +589,13 @@ func (c *cooldown) due(id string, now time.Time, every time.Duration) bool {
 	}
 	c.last[id] = now
 	return true
+}
+
+// forget lets id be checked again at once.
+func (c *cooldown) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.last, id)
 }
 
 // eventData is the data of a wallet.deposit.* event.

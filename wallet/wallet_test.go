@@ -4,19 +4,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/event"
+	"github.com/kassapay/kassa/internal/pgtest"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/ledger"
 	"github.com/kassapay/kassa/payout"
 	"github.com/kassapay/kassa/storage"
+	"github.com/kassapay/kassa/storage/postgres"
 	"github.com/kassapay/kassa/validation"
 	"github.com/kassapay/kassa/wallet"
 	"github.com/shopspring/decimal"
@@ -333,4 +339,70 @@ func badChecksum(a string) string {
 		}
 	}
 	return a
+}
+
+// TestWallets_ConcurrentCreatesAnswerOneWallet: on PostgreSQL, six creates of one
+// customer's wallet of one asset at once (a client's retries across instances) all
+// answer the same wallet, exactly one of them as created.
+func TestWallets_ConcurrentCreatesAnswerOneWallet(t *testing.T) {
+	url := pgtest.URL(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := kassatest.New(t, kassatest.WithStore(func(ctx context.Context) (storage.Store, error) {
+		return postgres.Open(ctx, url, postgres.Options{MaxConns: 8, Logger: quiet})
+	}))
+	for round := range 3 {
+		var wg sync.WaitGroup
+		ids := make([]string, 6)
+		made := make([]bool, 6)
+		errs := make([]error, 6)
+		for i := range 6 {
+			wg.Go(func() {
+				w, created, err := e.Gateway.Wallets().Create(t.Context(), asset.Test, wallet.CreateParams{CustomerID: fmt.Sprintf("racer-%d", round), Currency: "BTC"})
+				errs[i], made[i] = err, created
+				if err == nil {
+					ids[i] = w.ID
+				}
+			})
+		}
+		wg.Wait()
+		n := 0
+		for i := range 6 {
+			if errs[i] != nil {
+				t.Fatalf("round %d, create %d: %v", round, i, errs[i])
+			}
+			if ids[i] != ids[0] {
+				t.Fatalf("round %d: wallets %v, want one", round, ids)
+			}
+			if made[i] {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("round %d: %d creates said created, want 1", round, n)
+		}
+	}
+}
+
+// TestWallets_ACheckTheNodeFailedNeedNotWait: a deposit check whose node is down fails
+// with the node's error, and the next check of the wallet runs at once (the cooldown
+// was given back) instead of answering ErrTooSoon for 30 seconds.
+func TestWallets_ACheckTheNodeFailedNeedNotWait(t *testing.T) {
+	e := kassatest.New(t)
+	w, _, err := e.Gateway.Wallets().Create(t.Context(), asset.Test, wallet.CreateParams{CustomerID: "u1", Currency: "BTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Sync() // the watcher has a cursor: a rescan reads blocks
+	h := strings.Repeat("ab", 32)
+	e.Chain(asset.Bitcoin).SetOffline(true)
+	if _, err := e.Gateway.Wallets().Check(t.Context(), asset.Test, w.ID, h); err == nil || errors.Is(err, wallet.ErrTooSoon) {
+		t.Fatalf("a check with the node down: %v, want the node's error", err)
+	}
+	e.Chain(asset.Bitcoin).SetOffline(false)
+	if res, err := e.Gateway.Wallets().Check(t.Context(), asset.Test, w.ID, h); err != nil || res.Found {
+		t.Fatalf("the check right after: %+v %v", res, err)
+	}
+	if _, err := e.Gateway.Wallets().Check(t.Context(), asset.Test, w.ID, h); !errors.Is(err, wallet.ErrTooSoon) {
+		t.Fatalf("a third check at once: %v, want ErrTooSoon", err)
+	}
 }

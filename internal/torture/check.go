@@ -284,8 +284,14 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 			case d.Units.Cmp(r.Amount) != 0 || d.Asset != r.Asset:
 				bad("transfer %s recorded as %s %s, the harness paid %s %s", r.Key(), r.Amount, r.Asset, d.Units, d.Asset)
 			}
-			if final && !d.Gone && r.Status != chains.StatusConfirmed {
+			switch {
+			case final && d.Gone && (r.Status == chains.StatusConfirmed || r.Status == chains.StatusConfirming):
+				bad("transfer %s to wallet %s was double-spent away but is %s", r.Key(), w.ID, r.Status)
+			case final && !d.Gone && r.Status != chains.StatusConfirmed:
 				bad("transfer %s to wallet %s is %s after everything was mined", r.Key(), w.ID, r.Status)
+			}
+			if r.Status == chains.StatusConfirmed && r.Confirmations < r.Required && r.Required > 0 {
+				bad("transfer %s to wallet %s confirmed with %d of %d confirmations", r.Key(), w.ID, r.Confirmations, r.Required)
 			}
 			if r.Status == chains.StatusConfirmed {
 				credited[w.ID].Add(credited[w.ID], r.Amount)

@@ -163,8 +163,11 @@ func (t *tx) WatchedAddresses(ctx context.Context, n chains.NetworkRef) ([]strin
 // WatchedSince implements chains.Tx.
 func (t *tx) WatchedSince(ctx context.Context, n chains.NetworkRef) (time.Time, bool, error) {
 	var at *time.Time
-	err := t.queryRow(ctx, `SELECT MIN(i.created_at) FROM watched_addresses w JOIN invoices i ON i.id = w.invoice_id
-		WHERE w.network = $1 AND w.mode = $2`, string(n.ID), string(n.Mode)).Scan(&at)
+	// The oldest invoice still watched, or customer wallet (watched while it exists).
+	err := t.queryRow(ctx, `SELECT MIN(at) FROM (
+		SELECT MIN(i.created_at) AS at FROM watched_addresses w JOIN invoices i ON i.id = w.invoice_id WHERE w.network = $1 AND w.mode = $2
+		UNION ALL SELECT MIN(created_at) FROM wallets WHERE network = $1 AND mode = $2) AS oldest`,
+		string(n.ID), string(n.Mode)).Scan(&at)
 	if err != nil || at == nil {
 		return time.Time{}, false, err
 	}

@@ -156,8 +156,11 @@ func (t *tx) WatchedAddresses(ctx context.Context, n chains.NetworkRef) ([]strin
 // WatchedSince implements chains.Tx.
 func (t *tx) WatchedSince(ctx context.Context, n chains.NetworkRef) (time.Time, bool, error) {
 	var at sql.NullInt64
-	err := t.tx.QueryRowContext(ctx, `SELECT MIN(i.created_at) FROM watched_addresses w JOIN invoices i ON i.id = w.invoice_id
-		WHERE w.network = ? AND w.mode = ?`, string(n.ID), string(n.Mode)).Scan(&at)
+	// The oldest invoice still watched, or customer wallet (watched while it exists).
+	err := t.tx.QueryRowContext(ctx, `SELECT MIN(at) FROM (
+		SELECT MIN(i.created_at) AS at FROM watched_addresses w JOIN invoices i ON i.id = w.invoice_id WHERE w.network = ? AND w.mode = ?
+		UNION ALL SELECT MIN(created_at) FROM wallets WHERE network = ? AND mode = ?)`,
+		string(n.ID), string(n.Mode), string(n.ID), string(n.Mode)).Scan(&at)
 	if err != nil || !at.Valid {
 		return time.Time{}, false, err
 	}

@@ -562,6 +562,15 @@ func testWatchAddresses(t *testing.T, s storage.Store) {
 	if _, ok := since(ethTest); ok {
 		t.Error("WatchedSince(ethereum/test) reports a watched address after its invoice was unwatched")
 	}
+	// A customer wallet is watched for as long as it exists: an older one than every
+	// watched invoice is where a first scan starts.
+	insertWallets(t, s, wal("wal_old", asset.Test, "user-1", "ETH", "ethereum", evmAddr, 5, at(-2*time.Hour)))
+	if got, ok := since(ethTest); !ok || !got.Equal(at(-2*time.Hour)) {
+		t.Errorf("WatchedSince(ethereum/test) with a wallet made 2 h before = %v, %v", got, ok)
+	}
+	if got, ok := since(btcTest); !ok || !got.Equal(at(time.Hour)) {
+		t.Errorf("WatchedSince(bitcoin/test) with an ethereum wallet = %v, %v; want inv_B's creation", got, ok)
+	}
 	if got := watched(btcLive); len(got) != 1 {
 		t.Errorf("UnwatchInvoice touched another invoice's addresses: %v", got)
 	}
