@@ -1754,11 +1754,14 @@ type Wallet struct {
 	Balance string `json:"balance"`
 
 	// BalanceUsd A decimal number, written as a string to keep it exact.
-	BalanceUsd     *string   `json:"balance_usd"`
-	CreatedAt      time.Time `json:"created_at"`
-	Currency       string    `json:"currency"`
-	CustomerId     string    `json:"customer_id"`
-	DepositAddress string    `json:"deposit_address"`
+	BalanceUsd *string   `json:"balance_usd"`
+	CreatedAt  time.Time `json:"created_at"`
+	Currency   string    `json:"currency"`
+	CustomerId string    `json:"customer_id"`
+
+	// Deficit A decimal number, written as a string to keep it exact.
+	Deficit        string `json:"deficit"`
+	DepositAddress string `json:"deposit_address"`
 
 	// HeldBalance A decimal number, written as a string to keep it exact.
 	HeldBalance string `json:"held_balance"`
