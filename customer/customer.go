@@ -127,15 +127,14 @@ type ListParams struct {
 }
 
 var (
-	externalIDRE = regexp.MustCompile(`^[A-Za-z0-9_.:@+\-]{1,128}$`)
-	phoneRE      = regexp.MustCompile(`^\+?[0-9][0-9 ()\-]{2,30}$`)
+	phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 ()\-]{2,30}$`)
 )
 
 // check validates c's fields, naming each wrong one.
 func check(c *Customer) error {
 	var v validation.Error
-	if c.ExternalID != "" && !externalIDRE.MatchString(c.ExternalID) {
-		v.Add("external_id", fmt.Errorf("%w: want 1 to 128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
+	if c.ExternalID != "" && !text.ID(c.ExternalID) {
+		v.Add("external_id", fmt.Errorf("%w: %s", ErrBadFormat, text.IDRule))
 	}
 	if IsID(c.ExternalID) {
 		v.Add("external_id", fmt.Errorf("%w: it has the shape of Kassa's own customer ids", ErrBadFormat))
@@ -281,8 +280,8 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]Customer, int, erro
 			v.Add("email", fmt.Errorf("%w: want an address such as ada@example.com", ErrBadFormat))
 		}
 	}
-	if p.ExternalID != "" && !externalIDRE.MatchString(p.ExternalID) {
-		v.Add("external_id", fmt.Errorf("%w: want 1 to 128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
+	if p.ExternalID != "" && !text.ID(p.ExternalID) {
+		v.Add("external_id", fmt.Errorf("%w: %s", ErrBadFormat, text.IDRule))
 	}
 	if err := v.Err(); err != nil {
 		return nil, 0, err

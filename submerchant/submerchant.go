@@ -123,16 +123,14 @@ type ListParams struct {
 	Limit      int    // 1..100
 }
 
-var externalIDRE = regexp.MustCompile(`^[A-Za-z0-9_.:@+\-]{1,128}$`)
-
 // check validates s's fields, naming each wrong one.
 func check(s *SubMerchant) error {
 	var v validation.Error
 	switch {
 	case s.ExternalID == "":
 		v.Add("external_id", errors.New("is required"))
-	case !externalIDRE.MatchString(s.ExternalID):
-		v.Add("external_id", fmt.Errorf("%w: want 1 to 128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
+	case !text.ID(s.ExternalID):
+		v.Add("external_id", fmt.Errorf("%w: %s", ErrBadFormat, text.IDRule))
 	}
 	switch {
 	case strings.TrimSpace(s.Name) == "":
@@ -269,8 +267,8 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]SubMerchant, int, e
 	if p.Limit < 1 || p.Limit > 100 {
 		v.Add("limit", fmt.Errorf("%w: want 1 to 100", ErrBadFormat))
 	}
-	if p.ExternalID != "" && !externalIDRE.MatchString(p.ExternalID) {
-		v.Add("external_id", fmt.Errorf("%w: want 1 to 128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
+	if p.ExternalID != "" && !text.ID(p.ExternalID) {
+		v.Add("external_id", fmt.Errorf("%w: %s", ErrBadFormat, text.IDRule))
 	}
 	if err := v.Err(); err != nil {
 		return nil, 0, err

@@ -34,7 +34,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -208,7 +207,8 @@ type ListParams struct {
 	Limit         int // 1..100
 }
 
-var customerRE = regexp.MustCompile(`^[A-Za-z0-9_.:@+\-]{1,128}$`)
+// errCustomerID refuses a customer_id that is not one (text.ID).
+var errCustomerID = fmt.Errorf("%w: %s", ErrBadFormat, text.IDRule)
 
 // checkCustomer validates a customer_id, adding a refusal to v; an error is the
 // storage's.
@@ -217,8 +217,8 @@ func (s *Service) checkCustomer(ctx context.Context, m asset.Mode, id string, v 
 	case id == "":
 		v.Add("customer_id", errors.New("is required"))
 		return nil
-	case !customerRE.MatchString(id):
-		v.Add("customer_id", fmt.Errorf("%w: 1..128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
+	case !text.ID(id):
+		v.Add("customer_id", errCustomerID)
 		return nil
 	case s.cfg.CheckCustomer == nil:
 		return nil
@@ -375,8 +375,8 @@ func (s *Service) Get(ctx context.Context, m asset.Mode, id string) (*Wallet, er
 // scope sub ("" the operator's own).
 func (s *Service) Lookup(ctx context.Context, m asset.Mode, sub, customer, currency, network string) (*Wallet, error) {
 	var v validation.Error
-	if !customerRE.MatchString(customer) {
-		v.Add("customer_id", fmt.Errorf("%w: 1..128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
+	if !text.ID(customer) {
+		v.Add("customer_id", errCustomerID)
 	}
 	a, err := s.cfg.Assets.Parse(currency, network)
 	if err != nil {
@@ -403,8 +403,8 @@ func (s *Service) Lookup(ctx context.Context, m asset.Mode, sub, customer, curre
 // List returns a page of wallets with their balances and how many match in all.
 func (s *Service) List(ctx context.Context, p ListParams) ([]Wallet, int, error) {
 	var v validation.Error
-	if p.CustomerID != "" && !customerRE.MatchString(p.CustomerID) {
-		v.Add("customer_id", fmt.Errorf("%w: 1..128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
+	if p.CustomerID != "" && !text.ID(p.CustomerID) {
+		v.Add("customer_id", errCustomerID)
 	}
 	if p.Currency != "" {
 		p.Currency = strings.ToUpper(p.Currency)
@@ -476,8 +476,8 @@ const maxWalletsPerAggregate = 100
 // Aggregated returns every wallet of customer in m and scope sub ("" the operator's
 // own) and their balances' sum in USD.
 func (s *Service) Aggregated(ctx context.Context, m asset.Mode, sub, customer string) (*Aggregate, error) {
-	if !customerRE.MatchString(customer) {
-		return nil, validation.Field("customer_id", fmt.Errorf("%w: 1..128 of A-Z a-z 0-9 _ . : @ + -", ErrBadFormat))
+	if !text.ID(customer) {
+		return nil, validation.Field("customer_id", errCustomerID)
 	}
 	ws, total, err := s.List(ctx, ListParams{Mode: m, CustomerID: customer, SubMerchantID: &sub, Page: 1, Limit: maxWalletsPerAggregate})
 	if err != nil {

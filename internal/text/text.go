@@ -6,9 +6,20 @@ package text
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9_.:@+\-]{1,128}$`)
+
+// IDRule says what ID accepts, for the error that refuses one.
+const IDRule = "want 1 to 128 of A-Z a-z 0-9 _ . : @ + -"
+
+// ID reports whether s is an id a merchant gives Kassa for its own records (a
+// customer's or a sub-merchant's external_id, a wallet's customer_id): 1 to 128 of
+// A-Z a-z 0-9 _ . : @ + -.
+func ID(s string) bool { return idRE.MatchString(s) }
 
 // Control reports the characters a line of text may not hold: C0 controls (newline
 // and tab among them), DEL, C1 controls, and the bidirectional overrides and isolates

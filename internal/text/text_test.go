@@ -35,3 +35,20 @@ func TestCompactJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestID: a merchant's own id is 1 to 128 of A-Z a-z 0-9 _ . : @ + -, nothing else.
+func TestID(t *testing.T) {
+	for s, want := range map[string]bool{"crm-4711": true, "a.b:c@d+e_f": true, "": false, "a b": false, "a\nb": false,
+		"1' OR '1'='1": false, "é": false, string(make([]byte, 129)): false} {
+		if got := ID(s); got != want {
+			t.Errorf("ID(%q) = %v, want %v", s, got, want)
+		}
+	}
+	long := ""
+	for range 128 {
+		long += "a"
+	}
+	if !ID(long) || ID(long+"a") {
+		t.Error("ID: 128 characters are the most")
+	}
+}
