@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 
 	"github.com/kassapay/kassa/asset"
@@ -277,4 +278,50 @@ func Balances(ctx context.Context, r Reader, o Owner, m asset.Mode, code string)
 		}
 	}
 	return b, nil
+}
+
+// Collect moves amount of asset code from customer wallet wallet's available balance
+// to owner o's (a merchant's: the operator's own or a sub-merchant's), in one entry
+// keyed by key: a subscription period paid from the customer's wallet. Money that
+// reaches o covers o's deficit first, as a deposit's does. A wallet that lacks amount
+// returns ErrInsufficientFunds and nothing is written; posting key again is a no-op
+// (ErrDuplicate is not returned), so a retried period is collected once.
+func Collect(ctx context.Context, tx Tx, wallet string, o Owner, m asset.Mode, code string, amount *big.Int, key, description string) error {
+	if wallet == "" || o.Wallet != "" {
+		return fmt.Errorf("%w: collect from a wallet to a merchant", ErrInvalidEntry)
+	}
+	if amount == nil || amount.Sign() <= 0 {
+		return fmt.Errorf("%w: collect a positive amount", ErrInvalidEntry)
+	}
+	// Collected already: what a deficit took may differ now, the entry may not.
+	if _, done, err := tx.EntryHash(ctx, key); err != nil || done {
+		return err
+	}
+	if err := (Owner{Wallet: wallet}).ensure(ctx, tx, m, code); err != nil {
+		return err
+	}
+	if err := o.ensure(ctx, tx, m, code); err != nil {
+		return err
+	}
+	postings := []Posting{
+		{Account: WalletAvailable(m, wallet, code), Amount: new(big.Int).Neg(amount)},
+		{Account: o.Available(m, code), Amount: new(big.Int).Set(amount)},
+	}
+	def, err := tx.LockAccount(ctx, o.Deficit(m, code))
+	if err != nil {
+		return err
+	}
+	if def.Balance.Sign() < 0 {
+		cover := new(big.Int).Neg(def.Balance)
+		if cover.Cmp(amount) > 0 {
+			cover.Set(amount)
+		}
+		postings[1].Amount.Sub(postings[1].Amount, cover)
+		postings = append(postings, Posting{Account: o.Deficit(m, code), Amount: cover})
+	}
+	_, err = Post(ctx, tx, Entry{Key: key, Description: description, Postings: nonZero(postings)})
+	if errors.Is(err, ErrDuplicate) {
+		return nil
+	}
+	return err
 }

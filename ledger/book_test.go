@@ -330,3 +330,48 @@ func TestBookFee_FromTheOwnersAvailableThenItsOwnDeficit(t *testing.T) {
 	})
 	want(t, "the operator's available after a fee it cannot cover", b.balances().Available, 1000) // from the world, as before
 }
+
+func TestCollect_FromAWalletToItsMerchantOnceCoveringADeficitFirst(t *testing.T) {
+	b := newBook(t)
+	w := ledger.Owner{Wallet: "wal_1"}
+	sub := ledger.Owner{Sub: "sm_a"}
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		_, err := ledger.MoveDeposit(ctx, tx, w, asset.Test, "BTC", "w1", "w1", ledger.InWorld, ledger.InAvailable, big.NewInt(100))
+		return err
+	})
+	// A's deficit of 30, from a fee it could not pay.
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.BookFee(ctx, tx, sub, asset.Test, "BTC", big.NewInt(30), "fee-a", "overrun")
+	})
+	for range 2 { // the same period twice is collected once
+		b.do(func(ctx context.Context, tx ledger.Tx) error {
+			return ledger.Collect(ctx, tx, "wal_1", sub, asset.Test, "BTC", big.NewInt(70), "period-1", "period 1")
+		})
+	}
+	want(t, "the wallet", b.account(ledger.WalletAvailable(asset.Test, "wal_1", "BTC")), 30)
+	want(t, "A's available", b.account(ledger.SubAvailable(asset.Test, "sm_a", "BTC")), 40)
+	want(t, "A's deficit", b.account(ledger.SubDeficit(asset.Test, "sm_a", "BTC")), 0)
+	err := b.try(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.Collect(ctx, tx, "wal_1", sub, asset.Test, "BTC", big.NewInt(31), "period-2", "period 2")
+	})
+	if !errors.Is(err, ledger.ErrInsufficientFunds) {
+		t.Fatalf("collecting 31 of 30: %v, want ErrInsufficientFunds", err)
+	}
+	want(t, "the wallet after a refused collection", b.account(ledger.WalletAvailable(asset.Test, "wal_1", "BTC")), 30)
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.Collect(ctx, tx, "wal_1", ledger.Owner{}, asset.Test, "BTC", big.NewInt(30), "period-3", "period 3")
+	})
+	want(t, "the operator's available", b.balances().Available, 30)
+	for _, bad := range []error{
+		b.try(func(ctx context.Context, tx ledger.Tx) error {
+			return ledger.Collect(ctx, tx, "wal_1", ledger.Owner{Wallet: "wal_2"}, asset.Test, "BTC", big.NewInt(1), "bad-1", "")
+		}),
+		b.try(func(ctx context.Context, tx ledger.Tx) error {
+			return ledger.Collect(ctx, tx, "wal_1", sub, asset.Test, "BTC", big.NewInt(0), "bad-2", "")
+		}),
+	} {
+		if !errors.Is(bad, ledger.ErrInvalidEntry) {
+			t.Fatalf("a collection to a wallet or of zero: %v, want ErrInvalidEntry", bad)
+		}
+	}
+}
