@@ -42,6 +42,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
@@ -100,6 +101,8 @@ type Config struct {
 	Rates invoice.Rater
 	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
 	MonitoringWindow time.Duration
+	// Billing configures subscriptions' invoices and their retries.
+	Billing BillingOptions
 	// InvoiceRefreshes is how often one invoice that expired unpaid may be made
 	// pending again (Invoices().Refresh; default 1; negative: never).
 	InvoiceRefreshes int
@@ -157,6 +160,17 @@ type Config struct {
 	Metrics prometheus.Registerer
 }
 
+// BillingOptions tune subscriptions (package billing).
+type BillingOptions struct {
+	// Retries are the delays after a period's invoice expires unpaid before the next
+	// invoice for the period is sent; when the last one expires too the subscription
+	// is cancelled. Default billing.DefaultRetries: 1, 3 and 5 days.
+	Retries []time.Duration
+	// InvoiceLifetime is the lifetime of a period's invoice (default 12 hours, the
+	// longest an invoice may have).
+	InvoiceLifetime time.Duration
+}
+
 // PayoutOptions tune payouts (see package payout).
 type PayoutOptions struct {
 	// ApprovalUSD: payouts worth this much or more wait for a one-time code sent to
@@ -212,7 +226,8 @@ type Gateway struct {
 	refunds   *refund.Service
 	customers *customer.Service
 	sellers   *submerchant.Service
-	accounts  *wallet.Service   // customer wallets (g.wallets are the chains' hot wallets)
+	accounts  *wallet.Service // customer wallets (g.wallets are the chains' hot wallets)
+	billing   *billing.Service
 	treasury  *treasury.Service // nil with Config.Treasury.NoSweep
 	wallets   map[chains.NetworkRef]chains.Wallet
 	watchers  map[chains.NetworkRef]*chains.Watcher
@@ -377,7 +392,10 @@ func New(cfg Config) (*Gateway, error) {
 		Enabled: func(m asset.Mode) map[string]bool { return g.enabled[m] }, MonitoringWindow: cfg.MonitoringWindow,
 		MaxRefreshes: cfg.InvoiceRefreshes, Now: g.now, Logger: g.log, Resolver: cfg.Webhooks.Resolver, AllowPrivate: cfg.Webhooks.AllowPrivate,
 		Changed: func(ctx context.Context, tx invoice.Tx, inv *invoice.Invoice, watching bool) error {
-			return g.refunds.InvoiceChanged(ctx, tx.(refund.Tx), inv, watching)
+			if err := g.refunds.InvoiceChanged(ctx, tx.(refund.Tx), inv, watching); err != nil {
+				return err
+			}
+			return g.billing.OnInvoice(ctx, tx, inv)
 		}})
 	if err != nil {
 		g.Close()
@@ -461,6 +479,14 @@ func New(cfg Config) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
+	g.billing, err = billing.New(billing.Config{Assets: g.assets, Invoices: g.invoices,
+		Update: billing.Runner(storage.Runner[billing.Tx](g.store.Update)), View: billing.Runner(storage.Runner[billing.Tx](g.store.View)),
+		CheckCustomer: g.customers.Resolve, CheckSubMerchant: g.sellers.Check, Retries: cfg.Billing.Retries,
+		InvoiceLifetime: cfg.Billing.InvoiceLifetime, Now: g.now, Logger: g.log})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
 	if err := g.newTreasury(cfg); err != nil {
 		g.Close()
 		return nil, err
@@ -481,7 +507,7 @@ func New(cfg Config) (*Gateway, error) {
 	for n := range g.watchers {
 		g.leases.Add(watchLease(n))
 	}
-	g.leases.Add(leaseExpiry, leasePayouts, leasePurge, leaseFanout)
+	g.leases.Add(leaseExpiry, leasePayouts, leasePurge, leaseFanout, leaseBilling)
 	if g.metrics != nil {
 		if err := g.metrics.register(cfg.Metrics); err != nil {
 			g.Close()
@@ -557,6 +583,10 @@ func (g *Gateway) Customers() *customer.Service { return g.customers }
 // SubMerchants returns the sub-merchant service (create, get, update, list; Check
 // checks a sub_merchant_id another object names).
 func (g *Gateway) SubMerchants() *submerchant.Service { return g.sellers }
+
+// Billing returns the recurring billing service: products, pricing plans and
+// subscriptions (package billing). Run bills the periods as they come.
+func (g *Gateway) Billing() *billing.Service { return g.billing }
 
 // Wallets returns the customer wallet service (create, get, lookup, list, aggregated
 // balance, transactions, deposit checks, withdrawals).

@@ -19,6 +19,7 @@ const (
 	leasePayouts = "payouts"
 	leasePurge   = "purge"
 	leaseFanout  = "webhook-fanout"
+	leaseBilling = "billing"
 )
 
 // watchLease is the lease of the watcher of network n.

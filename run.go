@@ -166,6 +166,13 @@ func (g *Gateway) expire(ctx context.Context) error {
 	return err
 }
 
+// bill runs the billing job (package billing): the subscriptions' periods that are due.
+func (g *Gateway) bill(ctx context.Context) error {
+	err := g.billing.Step(ctx)
+	g.wake()
+	return err
+}
+
 // Sync runs one pass of every background job, in order: each watcher's step, the
 // expiry pass, event delivery to subscribers, and webhook fan-out and delivery of what
 // is due. Run does the same continuously; tests call Sync to
@@ -196,6 +203,11 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	if g.payouts != nil && mine(leasePayouts) {
 		if err := g.stepPayouts(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("payouts: %w", err))
+		}
+	}
+	if mine(leaseBilling) {
+		if err := g.bill(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("billing: %w", err))
 		}
 	}
 	if err := g.deliver(ctx, mine); err != nil {
@@ -336,6 +348,11 @@ func (g *Gateway) Run(ctx context.Context) error {
 				if g.payouts != nil && mine(leasePayouts) {
 					if err := g.underLease(ctx, leasePayouts, g.stepPayouts); err != nil && ctx.Err() == nil && mine(leasePayouts) {
 						g.log.WarnContext(ctx, "kassa: payout pass failed", "err", err)
+					}
+				}
+				if mine(leaseBilling) {
+					if err := g.underLease(ctx, leaseBilling, g.bill); err != nil && ctx.Err() == nil && mine(leaseBilling) {
+						g.log.WarnContext(ctx, "kassa: billing pass failed", "err", err)
 					}
 				}
 			}

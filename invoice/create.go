@@ -65,6 +65,11 @@ type CreateParams struct {
 	// first answer. The HTTP API passes a digest of the Idempotency-Key and the
 	// request. At most 255 characters; "" for none.
 	RequestKey string
+
+	// SubscriptionID and SubscriptionPeriod make the invoice the bill of one period
+	// of a subscription (package billing); only billing sets them.
+	SubscriptionID     string
+	SubscriptionPeriod int
 }
 
 // Limits.
@@ -264,6 +269,10 @@ func (s *Service) prepare(ctx context.Context, m asset.Mode, p CreateParams) (*d
 		AccuracyPercent: p.AccuracyPercent, UnderpaymentThreshold: p.UnderpaymentThreshold,
 		PaymentMultiple: multiple, SubtractPercent: p.SubtractPercent, DiscountPercent: p.DiscountPercent,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(lifetime),
+	}
+	if p.SubscriptionID != "" {
+		n := p.SubscriptionPeriod
+		inv.SubscriptionID, inv.SubscriptionPeriod = p.SubscriptionID, &n
 	}
 	inv.MonitorUntil = inv.ExpiresAt.Add(s.cfg.MonitoringWindow)
 	inv.ParamsHash = paramsHash(kind, amount, currency, lifetime, multiple, p)

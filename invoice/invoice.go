@@ -103,14 +103,18 @@ type Invoice struct {
 	ParamsHash string `json:"-"`
 	// Existing is set on the invoice a create returns when its OrderID named an invoice
 	// made before with the same parameters (nothing was created). Never stored.
-	Existing      bool            `json:"-"`
-	CustomerID    string          `json:"customer_id"`
-	CustomerEmail string          `json:"customer_email,omitempty"`
-	Description   string          `json:"description,omitempty"`
-	SuccessURL    string          `json:"success_url,omitempty"`
-	CancelURL     string          `json:"cancel_url,omitempty"`
-	CallbackURL   string          `json:"url_callback,omitempty"`
-	Metadata      json.RawMessage `json:"metadata"` // null when none: the key is always there
+	Existing   bool   `json:"-"`
+	CustomerID string `json:"customer_id"`
+	// SubscriptionID is the subscription (package billing) whose period
+	// SubscriptionPeriod (0 the first) the invoice bills; "" for other invoices.
+	SubscriptionID     string          `json:"subscription_id,omitempty"`
+	SubscriptionPeriod *int            `json:"subscription_period,omitempty"`
+	CustomerEmail      string          `json:"customer_email,omitempty"`
+	Description        string          `json:"description,omitempty"`
+	SuccessURL         string          `json:"success_url,omitempty"`
+	CancelURL          string          `json:"cancel_url,omitempty"`
+	CallbackURL        string          `json:"url_callback,omitempty"`
+	Metadata           json.RawMessage `json:"metadata"` // null when none: the key is always there
 
 	AccuracyPercent       decimal.Decimal `json:"accuracy_payment_percent"`
 	UnderpaymentThreshold decimal.Decimal `json:"underpayment_threshold"`

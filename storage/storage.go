@@ -22,6 +22,7 @@ import (
 
 	"github.com/kassapay/kassa/apikey"
 
+	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
@@ -50,6 +51,7 @@ type Tx interface {
 	customer.Tx
 	wallet.Tx
 	submerchant.Tx
+	billing.Tx
 	SettingsTx
 	StatsTx
 }

@@ -72,6 +72,8 @@ var EventTypes = []event.Type{
 	"sweep.completed", "sweep.failed",
 	"wallet.deposit.pending", "wallet.deposit.completed", "wallet.deposit.reversed",
 	"wallet.withdrawal.initiated", "wallet.withdrawal.completed", "wallet.withdrawal.failed",
+	"subscription.created", "subscription.activated", "subscription.renewed", "subscription.past_due",
+	"subscription.cancelled", "subscription.expired",
 	event.BalanceDeficit, EndpointDisabled,
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/event"
@@ -208,6 +209,13 @@ func (r *recordingTx) DueInvoices(p0 context.Context, p1 asset.Mode, p2 time.Tim
 	return r0, r1
 }
 
+func (r *recordingTx) DueSubscriptions(p0 context.Context, p1 time.Time, p2 int) ([]billing.Ref, error) {
+	c := r.cov.enter("DueSubscriptions")
+	r0, r1 := r.tx.DueSubscriptions(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
 func (r *recordingTx) EntryHash(p0 context.Context, p1 string) ([]byte, bool, error) {
 	c := r.cov.enter("EntryHash")
 	r0, r1, r2 := r.tx.EntryHash(p0, p1)
@@ -306,6 +314,20 @@ func (r *recordingTx) GetPayout(p0 context.Context, p1 asset.Mode, p2 string) (*
 	return r0, r1
 }
 
+func (r *recordingTx) GetPeriod(p0 context.Context, p1 asset.Mode, p2 string, p3 int) (billing.Period, bool, error) {
+	c := r.cov.enter("GetPeriod")
+	r0, r1, r2 := r.tx.GetPeriod(p0, p1, p2, p3)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) GetProduct(p0 context.Context, p1 asset.Mode, p2 string) (billing.Product, bool, error) {
+	c := r.cov.enter("GetProduct")
+	r0, r1, r2 := r.tx.GetProduct(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
 func (r *recordingTx) GetRefund(p0 context.Context, p1 asset.Mode, p2 string) (*refund.Refund, error) {
 	c := r.cov.enter("GetRefund")
 	r0, r1 := r.tx.GetRefund(p0, p1, p2)
@@ -316,6 +338,13 @@ func (r *recordingTx) GetRefund(p0 context.Context, p1 asset.Mode, p2 string) (*
 func (r *recordingTx) GetSubMerchant(p0 context.Context, p1 asset.Mode, p2 string) (submerchant.SubMerchant, bool, error) {
 	c := r.cov.enter("GetSubMerchant")
 	r0, r1, r2 := r.tx.GetSubMerchant(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) GetSubscription(p0 context.Context, p1 asset.Mode, p2 string) (billing.Subscription, bool, error) {
+	c := r.cov.enter("GetSubscription")
+	r0, r1, r2 := r.tx.GetSubscription(p0, p1, p2)
 	c.exit(r2)
 	return r0, r1, r2
 }
@@ -411,9 +440,23 @@ func (r *recordingTx) InsertPayout(p0 context.Context, p1 *payout.Payout) error 
 	return r0
 }
 
+func (r *recordingTx) InsertPeriod(p0 context.Context, p1 billing.Period) error {
+	c := r.cov.enter("InsertPeriod")
+	r0 := r.tx.InsertPeriod(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) InsertPosting(p0 context.Context, p1 int64, p2 int, p3 ledger.Posting) error {
 	c := r.cov.enter("InsertPosting")
 	r0 := r.tx.InsertPosting(p0, p1, p2, p3)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) InsertProduct(p0 context.Context, p1 billing.Product) error {
+	c := r.cov.enter("InsertProduct")
+	r0 := r.tx.InsertProduct(p0, p1)
 	c.exit(r0)
 	return r0
 }
@@ -435,6 +478,13 @@ func (r *recordingTx) InsertSend(p0 context.Context, p1 chains.UTXOSend) error {
 func (r *recordingTx) InsertSubMerchant(p0 context.Context, p1 submerchant.SubMerchant) error {
 	c := r.cov.enter("InsertSubMerchant")
 	r0 := r.tx.InsertSubMerchant(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) InsertSubscription(p0 context.Context, p1 billing.Subscription) error {
+	c := r.cov.enter("InsertSubscription")
+	r0 := r.tx.InsertSubscription(p0, p1)
 	c.exit(r0)
 	return r0
 }
@@ -537,6 +587,20 @@ func (r *recordingTx) ListPayouts(p0 context.Context, p1 asset.Mode, p2 payout.S
 	return r0, r1, r2
 }
 
+func (r *recordingTx) ListPeriods(p0 context.Context, p1 asset.Mode, p2 string) ([]billing.Period, error) {
+	c := r.cov.enter("ListPeriods")
+	r0, r1 := r.tx.ListPeriods(p0, p1, p2)
+	c.exit(r1)
+	return r0, r1
+}
+
+func (r *recordingTx) ListProducts(p0 context.Context, p1 billing.ProductListParams) ([]billing.Product, int, error) {
+	c := r.cov.enter("ListProducts")
+	r0, r1, r2 := r.tx.ListProducts(p0, p1)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
 func (r *recordingTx) ListRefunds(p0 context.Context, p1 refund.ListParams) ([]*refund.Refund, int, error) {
 	c := r.cov.enter("ListRefunds")
 	r0, r1, r2 := r.tx.ListRefunds(p0, p1)
@@ -547,6 +611,13 @@ func (r *recordingTx) ListRefunds(p0 context.Context, p1 refund.ListParams) ([]*
 func (r *recordingTx) ListSubMerchants(p0 context.Context, p1 submerchant.ListParams) ([]submerchant.SubMerchant, int, error) {
 	c := r.cov.enter("ListSubMerchants")
 	r0, r1, r2 := r.tx.ListSubMerchants(p0, p1)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
+func (r *recordingTx) ListSubscriptions(p0 context.Context, p1 billing.ListParams) ([]billing.Subscription, int, error) {
+	c := r.cov.enter("ListSubscriptions")
+	r0, r1, r2 := r.tx.ListSubscriptions(p0, p1)
 	c.exit(r2)
 	return r0, r1, r2
 }
@@ -682,6 +753,13 @@ func (r *recordingTx) PendingSends(p0 context.Context, p1 chains.NetworkRef) ([]
 	r0, r1 := r.tx.PendingSends(p0, p1)
 	c.exit(r1)
 	return r0, r1
+}
+
+func (r *recordingTx) ProductOfPlan(p0 context.Context, p1 asset.Mode, p2 string) (billing.Product, bool, error) {
+	c := r.cov.enter("ProductOfPlan")
+	r0, r1, r2 := r.tx.ProductOfPlan(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
 }
 
 func (r *recordingTx) PurgeIdempotent(p0 context.Context, p1 time.Time) (int, error) {
@@ -985,6 +1063,20 @@ func (r *recordingTx) UpdatePayout(p0 context.Context, p1 *payout.Payout) error 
 	return r0
 }
 
+func (r *recordingTx) UpdatePeriod(p0 context.Context, p1 billing.Period) error {
+	c := r.cov.enter("UpdatePeriod")
+	r0 := r.tx.UpdatePeriod(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) UpdateProduct(p0 context.Context, p1 billing.Product) error {
+	c := r.cov.enter("UpdateProduct")
+	r0 := r.tx.UpdateProduct(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
 func (r *recordingTx) UpdateRefund(p0 context.Context, p1 *refund.Refund) error {
 	c := r.cov.enter("UpdateRefund")
 	r0 := r.tx.UpdateRefund(p0, p1)
@@ -995,6 +1087,13 @@ func (r *recordingTx) UpdateRefund(p0 context.Context, p1 *refund.Refund) error 
 func (r *recordingTx) UpdateSubMerchant(p0 context.Context, p1 submerchant.SubMerchant) error {
 	c := r.cov.enter("UpdateSubMerchant")
 	r0 := r.tx.UpdateSubMerchant(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) UpdateSubscription(p0 context.Context, p1 billing.Subscription) error {
+	c := r.cov.enter("UpdateSubscription")
+	r0 := r.tx.UpdateSubscription(p0, p1)
 	c.exit(r0)
 	return r0
 }
