@@ -20,14 +20,14 @@ var dec = kassatest.Dec
 type behaviour int
 
 const (
-	walletYear     behaviour = iota // collection wallet, funded for the whole year
-	walletHalf                      // collection wallet, funded for 5 periods: then invoices, paid
-	invoicePayer                    // collection invoice, every invoice paid
-	invoiceLate                     // period 3's first invoice expires unpaid (past due), its retry is paid
-	cancelAtEnd                     // cancelled at the end of period 2
-	cancelNow                       // cancelled in period 4 while its invoice is open
-	autoEnd                         // auto_end_at after 6 periods
-	stopsPaying                     // pays period 0 only: past due, retried 3 times, cancelled unpaid
+	walletYear   behaviour = iota // collection wallet, funded for the whole year
+	walletHalf                    // collection wallet, funded for 5 periods: then invoices, paid
+	invoicePayer                  // collection invoice, every invoice paid
+	invoiceLate                   // period 3's first invoice expires unpaid (past due), its retry is paid
+	cancelAtEnd                   // cancelled at the end of period 2
+	cancelNow                     // cancelled in period 4 while its invoice is open
+	autoEnd                       // auto_end_at after 6 periods
+	stopsPaying                   // pays period 0 only: past due, retried 3 times, cancelled unpaid
 )
 
 // paidPeriods, final status and how the periods are paid, per behaviour, over a year
