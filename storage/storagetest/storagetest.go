@@ -81,7 +81,7 @@ type test struct {
 // tests returns the whole suite, each interface's tests from its file.
 func tests() []test {
 	return slices.Concat(txTests, keysTests, ledgerTests, eventTests, invoiceTests, chainTests, journalTests,
-		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, customerTests, walletTests, subMerchantTests, settingsTests, sharedTests)
+		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, customerTests, walletTests, subMerchantTests, billingTests, settingsTests, sharedTests)
 }
 
 // Run runs the whole suite, then checks that it exercised every method of storage.Tx.
