@@ -129,6 +129,9 @@ func checkProduct(v *validation.Error, p *Product) {
 			v.Add(fmt.Sprintf("images[%d]", i), fmt.Errorf("%w: want an https URL of at most 2048 bytes", ErrBadFormat))
 		}
 	}
+	if string(p.Metadata) == "null" { // none, as stored
+		p.Metadata = nil
+	}
 	v.Add("metadata", invoice.CheckMetadata(p.Metadata))
 	if len(p.PricingPlans) == 0 {
 		v.Add("pricing_plans", errors.New("at least one plan is required"))
