@@ -296,6 +296,9 @@ func (s *Service) ListProducts(ctx context.Context, p ProductListParams) ([]Prod
 		out, total, err = tx.ListProducts(ctx, p)
 		return err
 	})
+	if out == nil {
+		out = []Product{}
+	}
 	return out, total, err
 }
 

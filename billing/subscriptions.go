@@ -223,6 +223,9 @@ func (s *Service) Periods(ctx context.Context, m asset.Mode, id string) ([]Perio
 		out, err = tx.ListPeriods(ctx, m, id)
 		return err
 	})
+	if out == nil {
+		out = []Period{}
+	}
 	return out, err
 }
 
@@ -250,6 +253,9 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]Subscription, int, 
 		out, total, err = tx.ListSubscriptions(ctx, p)
 		return err
 	})
+	if out == nil {
+		out = []Subscription{}
+	}
 	return out, total, err
 }
 

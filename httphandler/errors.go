@@ -10,6 +10,7 @@ import (
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/apikey"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
@@ -94,9 +95,12 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 	}
 	switch {
 	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound), errors.Is(err, refund.ErrNotFound),
-		errors.Is(err, customer.ErrNotFound), errors.Is(err, wallet.ErrNotFound), errors.Is(err, submerchant.ErrNotFound):
+		errors.Is(err, customer.ErrNotFound), errors.Is(err, wallet.ErrNotFound), errors.Is(err, submerchant.ErrNotFound),
+		errors.Is(err, billing.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState), errors.Is(err, refund.ErrInvalidState):
+		return errf(http.StatusConflict, "invalid_state", err.Error())
+	case errors.Is(err, billing.ErrEnded):
 		return errf(http.StatusConflict, "invalid_state", err.Error())
 	case errors.Is(err, payout.ErrCannotBump):
 		return errf(http.StatusConflict, "cannot_bump", err.Error())

@@ -320,6 +320,24 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	if r := a.do("GET", "/v1/wallets/"+walID+"/transactions", nil, nil); r.code != 200 || len(r.body["data"].([]any)) != 2 {
 		t.Fatalf("wallet transactions: %d %s", r.code, r.raw)
 	}
+	prod := a.do("POST", "/v1/products", map[string]any{"name": "Pro", "pricing_plans": []any{map[string]any{"amount": "0.0001", "currency": "BTC", "interval": "month"}}}, nil)
+	want(t, prod, 201, "")
+	prodID := prod.data()["id"].(string)
+	planID := prod.data()["pricing_plans"].([]any)[0].(map[string]any)["id"].(string)
+	want(t, a.do("GET", "/v1/products?active=true", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/products/"+prodID, nil, nil), 200, "")
+	want(t, a.do("PUT", "/v1/products/"+prodID, map[string]any{"pricing_plans": []any{map[string]any{"amount": "0.001", "currency": "BTC", "interval": "year"}}}, nil), 200, "")
+	sub := a.do("POST", "/v1/subscriptions", map[string]any{"customer_id": cid, "plan_id": planID, "collection": "wallet"}, nil)
+	want(t, sub, 201, "")
+	subID := sub.data()["id"].(string)
+	if sub.data()["status"] != "active" || sub.data()["subscription_url"] == "" { // paid from the wallet's 0.01 at once
+		t.Fatalf("a subscription paid from the wallet: %s", sub.raw)
+	}
+	want(t, a.do("PUT", "/v1/products/"+prodID, map[string]any{"pricing_plans": []any{map[string]any{"id": planID, "amount": "0.0002"}}}, nil), 422, "validation_error")
+	want(t, a.do("GET", "/v1/subscriptions?customer_id="+cid+"&status=active", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/subscriptions/"+subID, nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/subscriptions/"+subID+"/periods", nil, nil), 200, "")
+	want(t, a.do("POST", "/v1/subscriptions/"+subID+"/cancel", map[string]any{"at_period_end": true}, nil), 200, "")
 	want(t, a.do("DELETE", "/v1/customers/"+cid, nil, nil), 200, "")
 
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))

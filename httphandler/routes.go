@@ -13,6 +13,7 @@ import (
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/event"
@@ -128,6 +129,23 @@ func (h *Handler) routes() []route {
 			routeDoc{body: depositCheckRequest{}, data: wallet.CheckResult{}}},
 		{"POST", "/v1/wallets/{id}/withdraw", false, "Withdraw from a wallet: a payout, the fee from the wallet on top", h.withdraw,
 			routeDoc{status: http.StatusCreated, body: withdrawRequest{}, data: payout.Payout{}}},
+		{"POST", "/v1/products", false, "Create a product with its pricing plans", h.createProduct,
+			routeDoc{status: http.StatusCreated, body: productRequest{}, data: billing.Product{}}},
+		{"GET", "/v1/products", false, "List products (filter active)", h.listProducts, routeDoc{data: billing.Product{}, list: true,
+			query: append([]param{{name: "active", desc: "Only active (true) or archived (false) ones.", schema: map[string]any{"type": "boolean"}}}, paging...)}},
+		{"GET", "/v1/products/{id}", false, "Get a product", h.getProduct, routeDoc{data: billing.Product{}}},
+		{"PUT", "/v1/products/{id}", false, "Change a product: add plans, archive (a used plan's price never changes)", h.updateProduct,
+			routeDoc{body: productUpdate{}, data: billing.Product{}}},
+		{"POST", "/v1/subscriptions", false, "Start a subscription: one invoice per period, or from the customer's wallet", h.createSubscription,
+			routeDoc{status: http.StatusCreated, body: subscriptionRequest{}, data: subscriptionJSON{}}},
+		{"GET", "/v1/subscriptions", false, "List subscriptions (filters customer_id, status)", h.listSubscriptions, routeDoc{data: subscriptionJSON{}, list: true,
+			query: append([]param{named("customer_id", str("Only this customer's subscriptions.")),
+				enumParam("status", "Only subscriptions in this state.", enums[reflect.TypeFor[billing.Status]()]...)}, paging...)}},
+		{"GET", "/v1/subscriptions/{id}", false, "Get a subscription", h.getSubscription, routeDoc{data: subscriptionJSON{}}},
+		{"GET", "/v1/subscriptions/{id}/periods", false, "A subscription's billed periods, oldest first", h.subscriptionPeriods,
+			routeDoc{data: []billing.Period{}}},
+		{"POST", "/v1/subscriptions/{id}/cancel", false, "Cancel a subscription now, or at the end of its period", h.cancelSubscription,
+			routeDoc{body: cancelSubscriptionRequest{}, data: subscriptionJSON{}}},
 		{"POST", "/v1/webhook-endpoints", false, "Create a webhook endpoint", h.createEndpoint, routeDoc{status: http.StatusCreated, body: endpointRequest{}, data: webhook.Endpoint{}}},
 		{"GET", "/v1/webhook-endpoints", false, "List webhook endpoints", h.listEndpoints, routeDoc{data: webhook.Endpoint{}, list: true}},
 		{"GET", "/v1/webhook-endpoints/{id}", false, "Get a webhook endpoint", h.getEndpoint, routeDoc{data: webhook.Endpoint{}}},

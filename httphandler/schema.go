@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
@@ -69,9 +70,14 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[webhook.DeliveryStatus](): webhookDeliveryStatuses,
 	reflect.TypeFor[invoice.ClaimStatus]():    {string(invoice.ClaimOpen), string(invoice.ClaimFound), string(invoice.ClaimFailed)},
 	reflect.TypeFor[refund.Status]():          stringsOf(refundStatuses),
-	reflect.TypeFor[refund.Rate]():            {string(refund.RateInvoice), string(refund.RateCurrent)},
-	reflect.TypeFor[refund.FeePayer]():        {string(refund.FeeCustomer), string(refund.FeeMerchant)},
-	reflect.TypeFor[treasury.SweepStatus]():   {string(treasury.SweepToppingUp), string(treasury.SweepSweeping), string(treasury.SweepCompleted), string(treasury.SweepFailed)},
+	reflect.TypeFor[billing.Status](): {string(billing.StatusPending), string(billing.StatusActive), string(billing.StatusPastDue),
+		string(billing.StatusCancelled), string(billing.StatusExpired)},
+	reflect.TypeFor[billing.Interval]():     {string(billing.Day), string(billing.Week), string(billing.Month), string(billing.Year)},
+	reflect.TypeFor[billing.Collection]():   {string(billing.CollectInvoice), string(billing.CollectWallet)},
+	reflect.TypeFor[billing.PeriodStatus](): {string(billing.PeriodOpen), string(billing.PeriodPaid), string(billing.PeriodUnpaid), string(billing.PeriodVoid)},
+	reflect.TypeFor[refund.Rate]():          {string(refund.RateInvoice), string(refund.RateCurrent)},
+	reflect.TypeFor[refund.FeePayer]():      {string(refund.FeeCustomer), string(refund.FeeMerchant)},
+	reflect.TypeFor[treasury.SweepStatus](): {string(treasury.SweepToppingUp), string(treasury.SweepSweeping), string(treasury.SweepCompleted), string(treasury.SweepFailed)},
 }
 
 var webhookDeliveryStatuses = []string{string(webhook.DeliveryPending), string(webhook.DeliverySucceeded), string(webhook.DeliveryFailed)}
