@@ -34,6 +34,8 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/v1/wallets/{wallet}/withdraw"}, {"POST", "/v1/customers"},
 	// Sub-merchants; {sub} is one that exists.
 	{"POST", "/v1/sub-merchants"}, {"GET", "/v1/sub-merchants"}, {"PUT", "/v1/sub-merchants/{sub}"}, {"GET", "/v1/balance"},
+	// Billing.
+	{"POST", "/v1/products"}, {"GET", "/v1/products"}, {"POST", "/v1/subscriptions"}, {"GET", "/v1/subscriptions"},
 }
 
 // FuzzAPI sends arbitrary bodies, queries, content types and signature headers to the

@@ -85,6 +85,17 @@ func hostileRequests() []hostileRequest {
 		{name: "webhook to metadata service", method: "POST", path: "/v1/webhook-endpoints", body: `{"url":"http://169.254.169.254/latest/meta-data/","events":["*"]}`, guarded: true},
 		{name: "webhook to file", method: "POST", path: "/v1/webhook-endpoints", body: `{"url":"file:///etc/passwd","events":["*"]}`},
 		{name: "webhook to loopback", method: "POST", path: "/v1/webhook-endpoints", body: `{"url":"http://127.0.0.1:22/","events":["*"]}`, guarded: true},
+		// Products and subscriptions.
+		{name: "product without plans", method: "POST", path: "/v1/products", body: `{"name":"Pro"}`},
+		{name: "plan of negative price", method: "POST", path: "/v1/products", body: `{"name":"Pro","pricing_plans":[{"amount":"-9.99","currency":"USD","interval":"month"}]}`},
+		{name: "plan of over-precise price", method: "POST", path: "/v1/products", body: `{"name":"Pro","pricing_plans":[{"amount":"9.999","currency":"USD","interval":"month"}]}`},
+		{name: "plan of huge price", method: "POST", path: "/v1/products", body: `{"name":"Pro","pricing_plans":[{"amount":"1e400","currency":"USD","interval":"month"}]}`},
+		{name: "plan of an unknown interval", method: "POST", path: "/v1/products", body: `{"name":"Pro","pricing_plans":[{"amount":"9","currency":"USD","interval":"fortnight","interval_count":-1}]}`},
+		{name: "product image over http", method: "POST", path: "/v1/products", body: `{"name":"Pro","images":["javascript:alert(1)"],"pricing_plans":[{"amount":"9","currency":"USD","interval":"month"}]}`},
+		{name: "subscription to an unknown plan", method: "POST", path: "/v1/subscriptions", body: `{"customer_id":"u1","plan_id":"plan_aaaaaaaaaaaaaaaaaaaa"}`},
+		{name: "subscription collected by card", method: "POST", path: "/v1/subscriptions", body: `{"customer_id":"u1","plan_id":"plan_x","collection":"card"}`},
+		{name: "subscription anchored in the past", method: "POST", path: "/v1/subscriptions", body: `{"customer_id":"u1","plan_id":"plan_x","billing_cycle_anchor":"2001-01-01T00:00:00Z"}`},
+		{name: "cancel an unknown subscription", method: "POST", path: "/v1/subscriptions/sub_aaaaaaaaaaaaaaaaaaaa/cancel", body: `{}`},
 		// Customers.
 		{name: "customer sql in external_id", method: "POST", path: "/v1/customers", body: `{"external_id":"1' OR '1'='1"}`},
 		{name: "customer header injection in email", method: "POST", path: "/v1/customers", body: `{"email":"a@b.c\r\nBcc: x@y.z"}`},

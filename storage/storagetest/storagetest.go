@@ -59,6 +59,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
@@ -254,6 +255,22 @@ func Digest(ctx context.Context, st storage.Store) (string, error) {
 					return err
 				}
 				fmt.Fprintf(&b, " %s:%x", sm.ID, sha256.Sum256(whole))
+			}
+			prods, nprods, err := tx.ListProducts(ctx, billing.ProductListParams{Mode: m, Page: 1, Limit: 100})
+			if err != nil {
+				return err
+			}
+			subs, nsubs, err := tx.ListSubscriptions(ctx, billing.ListParams{Mode: m, Page: 1, Limit: 100})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, " products %d subscriptions %d", nprods, nsubs)
+			for _, v := range []any{prods, subs} {
+				whole, err := json.Marshal(v) // every field of every one
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&b, " %x", sha256.Sum256(whole))
 			}
 			fmt.Fprintf(&b, " wallets %d", nws)
 			for _, w := range ws {
