@@ -60,14 +60,15 @@ type cancelSubscriptionRequest struct {
 	AtPeriodEnd bool `json:"at_period_end"`
 }
 
-// subscriptionJSON is a subscription with its hosted page's URL.
+// subscriptionJSON is a subscription as the API shows it. (API.md's subscription_url,
+// a hosted page of the plan and the current invoice, is not served yet: the payer
+// pays the period's invoice on its checkout page, hosted_url of latest_invoice_id.)
 type subscriptionJSON struct {
 	*billing.Subscription
-	SubscriptionURL string `json:"subscription_url"`
 }
 
 func (h *Handler) subscriptionJSON(s *billing.Subscription) subscriptionJSON {
-	return subscriptionJSON{Subscription: s, SubscriptionURL: h.opts.PublicURL + "/subscriptions/" + s.ID}
+	return subscriptionJSON{Subscription: s}
 }
 
 func plans(in []planRequest) []billing.PlanParams {

@@ -1924,7 +1924,6 @@ type Subscription struct {
 	ReturnUrl          *string            `json:"return_url,omitempty"`
 	Status             SubscriptionStatus `json:"status"`
 	SubMerchantId      string             `json:"sub_merchant_id"`
-	SubscriptionUrl    string             `json:"subscription_url"`
 	UpdatedAt          time.Time          `json:"updated_at"`
 }
 
