@@ -328,6 +328,8 @@ func TestSettings_RefusedAtStart(t *testing.T) {
 		{map[string]string{"KASSA_SWEEP_MAX_FEE_PERCENT": "150"}, "KASSA_SWEEP_MAX_FEE_PERCENT", "1 to 100"},
 		{map[string]string{"KASSA_ADDR": "8080"}, "KASSA_ADDR", "host:port"},
 		{map[string]string{"KASSA_FIXED_RATES": "BTC=65000"}, "KASSA_FIXED_RATES", "CODE:USD=price"},
+		{map[string]string{"KASSA_TEST_BILLING_CLOCK": "fast"}, "KASSA_TEST_BILLING_CLOCK", "x@"},
+		{map[string]string{"KASSA_TEST_BILLING_CLOCK": "3600x@yesterday"}, "KASSA_TEST_BILLING_CLOCK", "RFC 3339"},
 		{map[string]string{"KASSA_PAYOUT_APPROVAL_USD": "-1"}, "KASSA_PAYOUT_APPROVAL_USD", "positive amount"},
 		{map[string]string{"KASSA_DATABASE_URL": "postgres://kassa@127.0.0.1:1/db", "KASSA_DATABASE_MAX_CONNS": "-3"}, "KASSA_DATABASE_MAX_CONNS", "positive number"},
 		{map[string]string{"KASSA_MNEMONIC_FILE": filepath.Join(dir, "missing")}, "KASSA_MNEMONIC_FILE", "no such file"},

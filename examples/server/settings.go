@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/smtp"
@@ -73,6 +74,7 @@ type settings struct {
 	rebounds       map[asset.Mode]bool   // KASSA_REBOUNDS
 	treasury       kassa.TreasuryOptions // KASSA_SWEEP, KASSA_SWEEP_*
 	claimTTL       time.Duration         // KASSA_REFUND_CLAIM_TTL
+	billingClock   func() time.Time      // KASSA_TEST_BILLING_CLOCK
 	webhookTimeout time.Duration
 	webhookLease   time.Duration
 	poll           time.Duration
@@ -225,6 +227,11 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 	}
 	if s.payouts, err = payoutOptions(getenv); err != nil {
 		return nil, err
+	}
+	if v := getenv("KASSA_TEST_BILLING_CLOCK"); v != "" {
+		if s.billingClock, err = s.fastClock(v); err != nil {
+			return nil, &settingError{Var: "KASSA_TEST_BILLING_CLOCK", Err: err}
+		}
 	}
 	if v := getenv("KASSA_REBOUNDS"); v != "" {
 		s.rebounds = map[asset.Mode]bool{}
@@ -693,7 +700,7 @@ func (s *settings) gateway(ctx context.Context, log *slog.Logger) (*kassa.Gatewa
 	}
 	cfg := kassa.Config{Keyring: s.keyring, Chains: backends, Instance: s.instance,
 		Rates: cache, MasterKey: s.master, Assets: s.reg, Logger: log, Payouts: s.payouts, PollInterval: s.poll,
-		Rebounds: s.rebounds, RefundClaimTTL: s.claimTTL, Treasury: s.treasury,
+		Rebounds: s.rebounds, RefundClaimTTL: s.claimTTL, Treasury: s.treasury, Billing: kassa.BillingOptions{Clock: s.billingClock},
 		Webhooks: webhook.Options{AllowPrivate: s.allowPrivate, Timeout: s.webhookTimeout, Lease: s.webhookLease}}
 	if s.metrics != nil {
 		cfg.Metrics = s.metrics
@@ -820,4 +827,38 @@ func env(getenv func(string) string, name, def string) string {
 		return v
 	}
 	return def
+}
+
+// fastClock reads KASSA_TEST_BILLING_CLOCK, "<speed>x@<RFC 3339 time>": billing's
+// clock runs speed times as fast as the wall clock from that instant on (the same
+// instant for every instance and after every restart, so it never runs back). It is
+// for test harnesses that want renewals in minutes, and is refused with a live-mode
+// chain.
+func (s *settings) fastClock(v string) (func() time.Time, error) {
+	for _, n := range []*nodeSettings{s.btc, s.ltc} {
+		if n != nil && n.mode == asset.Live {
+			return nil, errors.New("refused with a live-mode chain")
+		}
+	}
+	for _, e := range s.evm {
+		if e.mode == asset.Live {
+			return nil, errors.New("refused with a live-mode chain")
+		}
+	}
+	for _, t := range s.tron {
+		if t.mode == asset.Live {
+			return nil, errors.New("refused with a live-mode chain")
+		}
+	}
+	speedText, epochText, ok := strings.Cut(v, "x@")
+	speed, err := strconv.Atoi(speedText)
+	if !ok || err != nil || speed < 1 || speed > 100_000 {
+		return nil, fmt.Errorf("want <speed 1..100000>x@<RFC 3339 time>, such as 3600x@2026-11-26T21:00:00Z; got %q", v)
+	}
+	epoch, err := time.Parse(time.RFC3339, epochText)
+	if err != nil {
+		return nil, fmt.Errorf("the time after x@ is not an RFC 3339 time such as 2026-11-26T21:00:00Z: %q", epochText)
+	}
+	most := time.Duration(math.MaxInt64) / time.Duration(speed) // about 290 years of the fast clock
+	return func() time.Time { return epoch.Add(min(time.Since(epoch), most) * time.Duration(speed)) }, nil
 }
