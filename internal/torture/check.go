@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/asset"
+	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/ledger"
@@ -139,6 +140,9 @@ type report struct {
 	Sweeps                               int // completed sweeps of deposits to the hot wallet
 	Wallets                              int // customer wallets
 	Withdrawals                          int // completed withdrawals from them
+	Subscriptions                        int
+	Renewals                             int // periods after the first that were paid
+	FromWallets                          int // periods paid from customers' wallets
 }
 
 // checkStore checks Kassa's database at path against the facts. With final false it
@@ -177,7 +181,8 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 	// Every transfer Kassa recorded is one the harness made, once, for its amount, on
 	// the invoice it paid.
 	seen := map[string]bool{}
-	invoiceOf := map[string]string{} // the client's reference -> the invoice made for it
+	invoiceOf := map[string]string{}                  // the client's reference -> the invoice made for it
+	periodInvoices := map[string][]*invoice.Invoice{} // "sub/n" -> the invoices of that period
 	for page := 1; ; page++ {
 		invs, total, err := tx.ListInvoices(ctx, invoice.ListParams{Mode: m, Page: page, Limit: 100})
 		if err != nil {
@@ -185,6 +190,10 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		}
 		for _, inv := range invs {
 			rep.Invoices++
+			if inv.SubscriptionID != "" {
+				k := fmt.Sprintf("%s/%d", inv.SubscriptionID, *inv.SubscriptionPeriod)
+				periodInvoices[k] = append(periodInvoices[k], inv)
+			}
 			if ref := metadataRef(inv.Metadata); ref != "" {
 				if other, ok := invoiceOf[ref]; ok {
 					bad("the client asked once for invoice %s; Kassa made two: %s and %s", ref, other, inv.ID)
@@ -454,10 +463,17 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 		}
 	}
 
+	collected, err := checkSubscriptions(ctx, tx, m, periodInvoices, &rep, bad)
+	if err != nil {
+		return rep, err
+	}
 	if final {
 		for _, w := range wallets {
 			want := new(big.Int).Set(credited[w.ID])
 			if x := withdrawn[w.ID]; x != nil {
+				want.Sub(want, x)
+			}
+			if x := collected[w.ID]; x != nil {
 				want.Sub(want, x)
 			}
 			for name, v := range map[string]*big.Int{ledger.WalletAvailable(m, w.ID, w.Asset): want,
@@ -469,7 +485,7 @@ func check(ctx context.Context, tx storage.Tx, live *facts, chain onChain, final
 					return rep, err
 				}
 				if acct.Balance.Cmp(v) != 0 {
-					bad("%s holds %s; the harness's deposits less the completed withdrawals say %s", name, acct.Balance, v)
+					bad("%s holds %s; the harness's deposits less the completed withdrawals and the periods it paid say %s", name, acct.Balance, v)
 				}
 			}
 		}
@@ -603,4 +619,81 @@ func unitsOf(code string, amt interface{ String() string }) (*big.Int, error) {
 		return nil, err
 	}
 	return a.ToBaseUnits(d)
+}
+
+// checkSubscriptions checks that every subscription's periods were billed once each:
+// numbered 0, 1, 2... without a gap, each starting where the schedule says; a period
+// paid from a wallet has its one ledger entry and no invoice; an invoiced one has as
+// many invoices as attempts, all of it, and exactly one paid when it is paid (none
+// when it is not). It returns what the periods took from each wallet, in base units.
+func checkSubscriptions(ctx context.Context, tx storage.Tx, m asset.Mode, periodInvoices map[string][]*invoice.Invoice, rep *report,
+	bad func(string, ...any)) (map[string]*big.Int, error) {
+	collected := map[string]*big.Int{}
+	for page := 1; ; page++ {
+		subs, total, err := tx.ListSubscriptions(ctx, billing.ListParams{Mode: m, Page: page, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, sub := range subs {
+			rep.Subscriptions++
+			periods, err := tx.ListPeriods(ctx, m, sub.ID)
+			if err != nil {
+				return nil, err
+			}
+			if len(periods) != sub.CurrentPeriod+1 {
+				bad("subscription %s is at period %d with %d periods stored", sub.ID, sub.CurrentPeriod, len(periods))
+			}
+			for i, p := range periods {
+				k := fmt.Sprintf("%s/%d", sub.ID, p.N)
+				invs := periodInvoices[k]
+				delete(periodInvoices, k)
+				if p.N != i {
+					bad("subscription %s: period %d stored as number %d", sub.ID, i, p.N)
+				}
+				if want := billing.PeriodStart(sub.BillingCycleAnchor, sub.Interval, sub.IntervalCount, p.N); !p.Start.Equal(want) {
+					bad("subscription %s: period %d starts %s, the schedule says %s", sub.ID, p.N, p.Start, want)
+				}
+				paid := 0
+				for _, inv := range invs {
+					if inv.Status == invoice.StatusPaid {
+						paid++
+					}
+				}
+				switch {
+				case p.Collection == billing.CollectWallet:
+					if len(invs) != 0 || p.Status != billing.PeriodPaid {
+						bad("subscription %s: period %d paid from wallet %s is %s with invoices %d", sub.ID, p.N, p.WalletID, p.Status, len(invs))
+					}
+					if _, ok, err := tx.EntryHash(ctx, fmt.Sprintf("subscription:%s:%d", sub.ID, p.N)); err != nil {
+						return nil, err
+					} else if !ok {
+						bad("subscription %s: period %d paid from wallet %s has no ledger entry", sub.ID, p.N, p.WalletID)
+					}
+					units, err := unitsOf(sub.Currency, p.Amount)
+					if err != nil {
+						return nil, err
+					}
+					if collected[p.WalletID] == nil {
+						collected[p.WalletID] = new(big.Int)
+					}
+					collected[p.WalletID].Add(collected[p.WalletID], units)
+					rep.FromWallets++
+				case len(invs) != p.Attempts:
+					bad("subscription %s: period %d made %d invoices in %d attempts", sub.ID, p.N, len(invs), p.Attempts)
+				case p.Status == billing.PeriodPaid && paid != 1, p.Status != billing.PeriodPaid && paid != 0:
+					bad("subscription %s: period %d is %s with %d of its %d invoices paid", sub.ID, p.N, p.Status, paid, len(invs))
+				}
+				if p.Status == billing.PeriodPaid && p.N > 0 {
+					rep.Renewals++
+				}
+			}
+		}
+		if page*100 >= total {
+			break
+		}
+	}
+	for k, invs := range periodInvoices {
+		bad("%d invoices bill period %s, which was never recorded", len(invs), k)
+	}
+	return collected, nil
 }

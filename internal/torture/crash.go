@@ -42,6 +42,7 @@ type CrashConfig struct {
 type crashStats struct {
 	invoices, payments, payouts, refunds, refused, unknown atomic.Int64
 	walletDeposits, withdrawals                            atomic.Int64
+	subscriptions, renewalPayments                         atomic.Int64
 	retries, heldKeys, staleKeys                           atomic.Int64
 }
 
@@ -92,6 +93,17 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	if err := rcv.register(ctx, api.first()); err != nil {
 		return "", err
 	}
+	// One daily plan priced in USDT: customers subscribe, collected from their
+	// wallets or invoiced; billing's clock makes a day 6 s (billingSpeed).
+	var prod struct {
+		Plans []struct {
+			ID string `json:"id"`
+		} `json:"pricing_plans"`
+	}
+	if err := api.first().do(ctx, "POST", "/v1/products", map[string]any{"name": "Crash club", "pricing_plans": []any{
+		map[string]any{"amount": subscriptionPrice, "currency": "USDT_ETHEREUM", "interval": "day"}}}, "", &prod); err != nil || len(prod.Plans) != 1 {
+		return "", fmt.Errorf("create the product: %v (%+v)", err, prod)
+	}
 
 	// Blocks keep coming on both chains, as they do, whether the server is up or not.
 	runCtx, stopAll := context.WithCancel(ctx)
@@ -124,7 +136,7 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	var clients sync.WaitGroup
 	for i := range cfg.Clients {
 		clients.Go(func() {
-			c := &crashClient{id: i, api: api, n: n, f: f, st: &st, log: log,
+			c := &crashClient{id: i, api: api, n: n, f: f, st: &st, log: log, plan: prod.Plans[0].ID,
 				rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
 			if err := c.run(clientCtx); err != nil && clientCtx.Err() == nil {
 				fail(fmt.Errorf("client %d: %w", i, err))
@@ -250,6 +262,9 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	if err != nil {
 		return "", fmt.Errorf("after settling: %w", err)
 	}
+	if st.subscriptions.Load() > 0 && rep.Renewals == 0 {
+		return "", fmt.Errorf("%d subscriptions and no renewal paid: the campaign did not try renewals", st.subscriptions.Load())
+	}
 	stopAll()
 	bg.Wait()
 	if err, _ := failed.Load().(error); err != nil {
@@ -277,10 +292,10 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 		where += fmt.Sprintf("; a killed instance's jobs taken over and a block processed by another in %s (median) to %s (max) after %d of the kills",
 			failovers[len(failovers)/2].Round(time.Millisecond), failovers[len(failovers)-1].Round(time.Millisecond), len(failovers))
 	}
-	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked; %d deposits to %d customer wallets and %d withdrawals asked (%d payouts completed, %d of them withdrawals, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet (%d kills aimed while a token sweep was between its top-up and its transfer); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
+	return fmt.Sprintf("crash (%s): %d SIGKILLs, %d clients; %d invoices, %d payments, %d payouts and %d refunds asked; %d deposits to %d customer wallets and %d withdrawals asked (%d payouts completed, %d of them withdrawals, %d refunds stored, %d refused for funds, %d unknown after a kill); %d deposits swept to the hot wallet (%d kills aimed while a token sweep was between its top-up and its transfer); %d subscriptions (%d renewals paid, %d periods from wallets, %d period invoices paid by the clients); %d events delivered (%d deliveries); %d retries, %d keys held by a killed request (%d recovered by hand); invariants held at %d checks; %s",
 		where, cfg.Kills, cfg.Clients, st.invoices.Load(), st.payments.Load(), st.payouts.Load(), st.refunds.Load(),
 		st.walletDeposits.Load(), rep.Wallets, st.withdrawals.Load(), rep.Completed, rep.Withdrawals, rep.Refunds, st.refused.Load(), st.unknown.Load(), rep.Sweeps, topUpKills,
-		rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
+		rep.Subscriptions, rep.Renewals, rep.FromWallets, st.renewalPayments.Load(), rep.Events, rcv.accepted.Load(), st.retries.Load(), st.heldKeys.Load(), st.staleKeys.Load(), checks, time.Since(began).Round(time.Second)), nil
 }
 
 // scanLogs fails on a panic or a data race in any server log.
@@ -316,7 +331,14 @@ type crashClient struct {
 	paid []paidInvoice
 	// wallets are its customer's wallets, by asset code.
 	wallets map[string]string
+	// plan is the daily plan; sub its customer's subscription to it, once made;
+	// renewalsPaid the subscription's invoices it paid.
+	plan, sub    string
+	renewalsPaid map[string]bool
 }
+
+// subscriptionPrice is the daily plan's price, in USDT.
+const subscriptionPrice = "5"
 
 // paidInvoice is an invoice a client paid.
 type paidInvoice struct{ id, code string }
@@ -325,7 +347,7 @@ func (c *crashClient) run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		c.seq++
 		var err error
-		switch r := c.rng.IntN(24); {
+		switch r := c.rng.IntN(26); {
 		case r < 12:
 			err = c.buy(ctx)
 		case r < 17 || r < 20 && len(c.paid) == 0:
@@ -334,8 +356,10 @@ func (c *crashClient) run(ctx context.Context) error {
 			err = c.refund(ctx)
 		case r < 22 || len(c.wallets) == 0:
 			err = c.deposit(ctx)
-		default:
+		case r < 24:
 			err = c.withdraw(ctx)
+		default:
+			err = c.subscription(ctx)
 		}
 		if err != nil {
 			return err
@@ -588,6 +612,60 @@ func (c *crashClient) deposit(ctx context.Context) error {
 	}
 	c.f.addDeposit(&deposit{Asset: a.code, Wallet: w.ID, Address: w.Address, TxID: txid, Units: units})
 	c.st.walletDeposits.Add(1)
+	return nil
+}
+
+// subscriptionAnswer is what the client reads of its subscription.
+type subscriptionAnswer struct {
+	ID                string `json:"id"`
+	Status            string `json:"status"`
+	CurrentPeriodPaid bool   `json:"current_period_paid"`
+	LatestInvoiceID   string `json:"latest_invoice_id"`
+}
+
+// subscription subscribes the client's customer to the daily plan, once (even-numbered
+// clients from their USDT wallet, the others by invoice), and afterwards pays the
+// invoice of its open period, if any, on the chain.
+func (c *crashClient) subscription(ctx context.Context) error {
+	if c.sub == "" {
+		collection := "invoice"
+		if c.id%2 == 0 {
+			collection = "wallet"
+		}
+		var s subscriptionAnswer
+		body := map[string]any{"customer_id": fmt.Sprintf("crash-customer-%d", c.id), "plan_id": c.plan, "collection": collection}
+		if err := c.call(ctx, "POST", "/v1/subscriptions", body, fmt.Sprintf("c%d-subscribe", c.id), &s, nil); err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+		c.sub, c.renewalsPaid = s.ID, map[string]bool{}
+		c.st.subscriptions.Add(1)
+		return nil
+	}
+	var s subscriptionAnswer
+	if err := c.call(ctx, "GET", "/v1/subscriptions/"+c.sub, nil, "", &s, nil); err != nil {
+		return fmt.Errorf("subscription %s: %w", c.sub, err)
+	}
+	if s.Status == "cancelled" || s.Status == "expired" || s.CurrentPeriodPaid || s.LatestInvoiceID == "" || c.renewalsPaid[s.LatestInvoiceID] {
+		return nil
+	}
+	var inv invoiceAnswer
+	if err := c.call(ctx, "GET", "/v1/invoices/"+s.LatestInvoiceID, nil, "", &inv, nil); err != nil {
+		return fmt.Errorf("invoice %s of %s: %w", s.LatestInvoiceID, c.sub, err)
+	}
+	if inv.Status != "pending" || len(inv.Methods) != 1 || inv.Methods[0].Code != "USDT_ETHEREUM" {
+		return nil
+	}
+	units, err := unitsOf("USDT_ETHEREUM", inv.Methods[0].AmountDue)
+	if err != nil {
+		return err
+	}
+	txid, err := c.n.pay("USDT_ETHEREUM", inv.Methods[0].Address, units)
+	if err != nil {
+		return err
+	}
+	c.f.addDeposit(&deposit{Asset: "USDT_ETHEREUM", Invoice: inv.ID, Address: inv.Methods[0].Address, TxID: txid, Units: units})
+	c.renewalsPaid[inv.ID] = true
+	c.st.renewalPayments.Add(1)
 	return nil
 }
 

@@ -43,6 +43,9 @@ type nodes struct {
 	eth *evmdevnet.Node
 	// start is the first block height the harness looks at for payouts.
 	start int64
+	// began is when billing's clock starts running at billingSpeed (the servers'
+	// KASSA_TEST_BILLING_CLOCK), so that daily subscriptions renew every 24 s.
+	began time.Time
 
 	mu      sync.Mutex
 	btcPays int
@@ -53,7 +56,7 @@ type nodes struct {
 // startNodes starts btcd (with coinbases for payments) and the EVM node with
 // Kassa's EVM hot wallet funded: EVM payouts leave from it.
 func startNodes(tb *harnessTB) (*nodes, error) {
-	n := &nodes{blocks: map[string][]*wire.MsgTx{}}
+	n := &nodes{blocks: map[string][]*wire.MsgTx{}, began: time.Now().UTC().Truncate(time.Second)}
 	err := catch(func() {
 		n.btc = btcdtest.Start(tb)
 		n.btc.Generate(300) // 400 spendable coinbases in all
@@ -95,8 +98,13 @@ func (n *nodes) serverEnv() map[string]string {
 		"KASSA_PUBLIC_RATE_LIMIT":        "1000000000",
 		"KASSA_RATE_BURST":               "100000",
 		"KASSA_SWEEP":                    "1", // deposits swept to the hot wallet while the server is killed
+		"KASSA_TEST_BILLING_CLOCK":       fmt.Sprintf("%dx@%s", billingSpeed, n.began.Format(time.RFC3339)),
 	}
 }
+
+// billingSpeed is how much faster than the wall clock the servers' billing runs: a
+// day every 6 s.
+const billingSpeed = 4 * 3600
 
 // mine mines one block on each chain.
 func (n *nodes) mine() error {
