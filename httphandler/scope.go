@@ -42,6 +42,9 @@ var boundRoutes = map[string]bool{
 	"GET /v1/events": true, "GET /v1/events/{id}": true, // redelivery is the operator's: it resends to every scope's receivers
 	"POST /v1/test/invoices/{id}/pay": true,
 	"GET /v1/sub-merchants/{id}":      true, // its own only
+	"POST /v1/products":               true, "GET /v1/products": true, "GET /v1/products/{id}": true, "PUT /v1/products/{id}": true,
+	"POST /v1/subscriptions": true, "GET /v1/subscriptions": true, "GET /v1/subscriptions/{id}": true,
+	"GET /v1/subscriptions/{id}/periods": true, "POST /v1/subscriptions/{id}/cancel": true,
 }
 
 // errBoundKey answers a key bound to a sub-merchant on a route that is the operator's.
@@ -134,6 +137,18 @@ func (h *Handler) ownerOf(r *http.Request, path string) (string, error) {
 			return "", err
 		}
 		return e.SubMerchantID, nil
+	case strings.HasPrefix(path, "/v1/products/"):
+		p, err := h.gw.Billing().GetProduct(ctx, m, id)
+		if err != nil {
+			return "", err
+		}
+		return p.SubMerchantID, nil
+	case strings.HasPrefix(path, "/v1/subscriptions/"):
+		s, err := h.gw.Billing().Get(ctx, m, id)
+		if err != nil {
+			return "", err
+		}
+		return s.SubMerchantID, nil
 	case strings.HasPrefix(path, "/v1/sub-merchants/"):
 		return id, nil
 	}

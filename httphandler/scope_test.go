@@ -43,15 +43,18 @@ var boundAllowed = []string{
 	"GET /v1/events", "GET /v1/events/{id}",
 	"POST /v1/test/invoices/{id}/pay",
 	"GET /v1/sub-merchants/{id}",
+	"POST /v1/products", "GET /v1/products", "GET /v1/products/{id}", "PUT /v1/products/{id}",
+	"POST /v1/subscriptions", "GET /v1/subscriptions", "GET /v1/subscriptions/{id}", "GET /v1/subscriptions/{id}/periods",
+	"POST /v1/subscriptions/{id}/cancel",
 }
 
 // scopedCreates are the creates that take a sub_merchant_id; scopedLists the lists of
 // scoped objects.
 var (
 	scopedCreates = []string{"POST /v1/invoices", "POST /v1/checkout/sessions", "POST /v1/payments", "POST /v1/payouts",
-		"POST /v1/payouts/mass", "POST /v1/wallets", "POST /v1/webhook-endpoints"}
+		"POST /v1/payouts/mass", "POST /v1/wallets", "POST /v1/webhook-endpoints", "POST /v1/products", "POST /v1/subscriptions"}
 	scopedLists = []string{"GET /v1/invoices", "GET /v1/checkout/sessions", "GET /v1/payments", "GET /v1/payouts", "GET /v1/refunds",
-		"GET /v1/wallets", "GET /v1/webhook-endpoints", "GET /v1/events"}
+		"GET /v1/wallets", "GET /v1/webhook-endpoints", "GET /v1/events", "GET /v1/products", "GET /v1/subscriptions"}
 )
 
 // scopeObjects are one scope's objects, by kind.
@@ -97,6 +100,19 @@ func makeScope(t *testing.T, a *api, key, sub string) scopeObjects {
 	ep := a.do("POST", "/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hooks", "events": []string{"*"}}, nil)
 	want(t, ep, 201, "")
 	o["endpoint"] = ep.data()["id"].(string)
+	prod := a.do("POST", "/v1/products", map[string]any{"name": "Box", "pricing_plans": []any{map[string]any{"amount": "0.001", "currency": "BTC", "interval": "month"}}}, nil)
+	want(t, prod, 201, "")
+	o["product"] = prod.data()["id"].(string)
+	plan := prod.data()["pricing_plans"].([]any)[0].(map[string]any)["id"].(string)
+	if got := prod.data()["sub_merchant_id"]; got != sub {
+		t.Fatalf("product made by a key of scope %q is in %v", sub, got)
+	}
+	subn := a.do("POST", "/v1/subscriptions", map[string]any{"customer_id": "user-1", "plan_id": plan}, nil)
+	want(t, subn, 201, "")
+	o["subscription"] = subn.data()["id"].(string)
+	if inv := a.do("GET", "/v1/invoices/"+subn.data()["latest_invoice_id"].(string), nil, nil); inv.code != 200 || inv.data()["sub_merchant_id"] != sub {
+		t.Fatalf("the first invoice of a subscription of scope %q: %s", sub, inv.raw)
+	}
 	o["sub"] = sub
 	evs := a.do("GET", "/v1/events?limit=1", nil, nil)
 	want(t, evs, 200, "")
@@ -112,7 +128,8 @@ func makeScope(t *testing.T, a *api, key, sub string) scopeObjects {
 func kindOf(path string) string {
 	for prefix, kind := range map[string]string{"/v1/invoices/": "invoice", "/v1/test/invoices/": "invoice", "/v1/checkout/sessions/": "session",
 		"/v1/payments/": "payment", "/v1/payouts/": "payout", "/v1/refunds/": "refund", "/v1/wallets/": "wallet",
-		"/v1/webhook-endpoints/": "endpoint", "/v1/events/": "event", "/v1/sub-merchants/": "sub"} {
+		"/v1/webhook-endpoints/": "endpoint", "/v1/events/": "event", "/v1/sub-merchants/": "sub", "/v1/products/": "product",
+		"/v1/subscriptions/": "subscription"} {
 		if strings.HasPrefix(path, prefix) {
 			return kind
 		}
@@ -157,7 +174,8 @@ func TestScope_ABoundKeySeesAndTouchesOnlyItsOwn(t *testing.T) {
 		out := map[string]string{}
 		for _, scope := range []string{"B", "operator"} {
 			for kind, path := range map[string]string{"invoice": "/v1/invoices/", "payout": "/v1/payouts/", "refund": "/v1/refunds/",
-				"wallet": "/v1/wallets/", "endpoint": "/v1/webhook-endpoints/", "session": "/v1/checkout/sessions/", "payment": "/v1/payments/"} {
+				"wallet": "/v1/wallets/", "endpoint": "/v1/webhook-endpoints/", "session": "/v1/checkout/sessions/", "payment": "/v1/payments/",
+				"product": "/v1/products/", "subscription": "/v1/subscriptions/"} {
 				r := a.do("GET", path+own[scope][kind], nil, nil)
 				want(t, r, 200, "")
 				d := r.data()
