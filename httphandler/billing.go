@@ -60,15 +60,15 @@ type cancelSubscriptionRequest struct {
 	AtPeriodEnd bool `json:"at_period_end"`
 }
 
-// subscriptionJSON is a subscription as the API shows it. (API.md's subscription_url,
-// a hosted page of the plan and the current invoice, is not served yet: the payer
-// pays the period's invoice on its checkout page, hosted_url of latest_invoice_id.)
+// subscriptionJSON is a subscription with its hosted page's URL.
 type subscriptionJSON struct {
 	*billing.Subscription
+	// SubscriptionURL is the hosted page of the plan, the period and the invoice to pay.
+	SubscriptionURL string `json:"subscription_url"`
 }
 
 func (h *Handler) subscriptionJSON(s *billing.Subscription) subscriptionJSON {
-	return subscriptionJSON{Subscription: s}
+	return subscriptionJSON{Subscription: s, SubscriptionURL: h.opts.PublicURL + "/subscriptions/" + s.ID}
 }
 
 func plans(in []planRequest) []billing.PlanParams {

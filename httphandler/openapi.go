@@ -235,6 +235,7 @@ var operationIDs = map[string]string{
 	"GET /v1/invoices/{id}/refunds":                 "listInvoiceRefunds",
 	"GET /v1/invoices/{id}/rebounds":                "listInvoiceRebounds",
 	"GET /refunds/{token}":                          "refundClaimPage",
+	"GET /subscriptions/{id}":                       "subscriptionPage",
 	"POST /refunds/{token}":                         "claimRefund",
 	"GET /v1/treasury":                              "getTreasury",
 	"GET /v1/withdrawals/min-amount":                "getMinPayout",

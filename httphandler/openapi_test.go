@@ -330,9 +330,10 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	sub := a.do("POST", "/v1/subscriptions", map[string]any{"customer_id": cid, "plan_id": planID, "collection": "wallet"}, nil)
 	want(t, sub, 201, "")
 	subID := sub.data()["id"].(string)
-	if sub.data()["status"] != "active" || sub.data()["periods_paid"] != float64(1) { // paid from the wallet's 0.01 at once
-		t.Fatalf("a subscription paid from the wallet: %s", sub.raw)
+	if sub.data()["status"] != "active" || sub.data()["periods_paid"] != float64(1) || sub.data()["subscription_url"] != "https://shop.example/pay/subscriptions/"+subID {
+		t.Fatalf("a subscription paid from the wallet: %s", sub.raw) // paid from the wallet's 0.01 at once
 	}
+	want(t, a.do("GET", "/subscriptions/"+subID, nil, nil), 200, "")
 	want(t, a.do("PUT", "/v1/products/"+prodID, map[string]any{"pricing_plans": []any{map[string]any{"id": planID, "amount": "0.0002"}}}, nil), 422, "validation_error")
 	want(t, a.do("GET", "/v1/subscriptions?customer_id="+cid+"&status=active", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/subscriptions/"+subID, nil, nil), 200, "")

@@ -162,6 +162,8 @@ func (h *Handler) routes() []route {
 			query: []param{named("method", str("The payment method shown first (\"USDT_TRON\")."))}}},
 		{"GET", "/checkout/{id}/status", true, "Public status of a checkout page", h.checkoutStatus, routeDoc{data: checkoutStatusJSON{}}},
 		{"POST", "/checkout/{id}/test-pay", true, "Test mode: the page's \"Pay with test funds\" button", h.checkoutTestPay, routeDoc{status: http.StatusSeeOther, content: "text/html"}},
+		{"GET", "/subscriptions/{id}", true, "The hosted subscription page (HTML): the plan, the period, the invoice to pay", h.subscriptionPage,
+			routeDoc{content: "text/html"}},
 		{"GET", "/refunds/{token}", true, "The hosted refund claim page (HTML): the payer gives an address", h.refundPage, routeDoc{content: "text/html"}},
 		{"POST", "/refunds/{token}", true, "The claim page's form (address, email): the refund goes out", h.claimRefund,
 			routeDoc{status: http.StatusSeeOther, content: "text/html", also: []int{http.StatusUnprocessableEntity}}},

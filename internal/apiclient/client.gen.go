@@ -1924,6 +1924,7 @@ type Subscription struct {
 	ReturnUrl          *string            `json:"return_url,omitempty"`
 	Status             SubscriptionStatus `json:"status"`
 	SubMerchantId      string             `json:"sub_merchant_id"`
+	SubscriptionUrl    string             `json:"subscription_url"`
 	UpdatedAt          time.Time          `json:"updated_at"`
 }
 
@@ -2839,6 +2840,11 @@ type ClientInterface interface {
 	// Corresponds with GET /static/{file} (the `GetStaticFile` operationId).
 	GetStaticFile(ctx context.Context, file string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SubscriptionPage The hosted subscription page (HTML): the plan, the period, the invoice to pay
+	//
+	// Corresponds with GET /subscriptions/{id} (the `SubscriptionPage` operationId).
+	SubscriptionPage(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetBalance Balances of the key's mode
 	//
 	// Corresponds with GET /v1/balance (the `GetBalance` operationId).
@@ -3575,6 +3581,21 @@ func (c *Client) ClaimRefund(ctx context.Context, token string, reqEditors ...Re
 // Corresponds with GET /static/{file} (the `GetStaticFile` operationId).
 func (c *Client) GetStaticFile(ctx context.Context, file string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetStaticFileRequest(c.Server, file)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubscriptionPage The hosted subscription page (HTML): the plan, the period, the invoice to pay
+//
+// Corresponds with GET /subscriptions/{id} (the `SubscriptionPage` operationId).
+func (c *Client) SubscriptionPage(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubscriptionPageRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5510,6 +5531,40 @@ func NewGetStaticFileRequest(server string, file string) (*http.Request, error) 
 	}
 
 	operationPath := fmt.Sprintf("/static/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSubscriptionPageRequest constructs an http.Request for the SubscriptionPage method
+func NewSubscriptionPageRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -9749,6 +9804,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /static/{file} (the `GetStaticFile` operationId).
 	GetStaticFileWithResponse(ctx context.Context, file string, reqEditors ...RequestEditorFn) (*GetStaticFileResponse, error)
 
+	// SubscriptionPageWithResponse The hosted subscription page (HTML): the plan, the period, the invoice to pay
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /subscriptions/{id} (the `SubscriptionPage` operationId).
+	SubscriptionPageWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*SubscriptionPageResponse, error)
+
 	// GetBalanceWithResponse Balances of the key's mode
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11057,6 +11119,61 @@ func (r GetStaticFileResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetStaticFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubscriptionPageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubscriptionPageResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SubscriptionPageResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SubscriptionPageResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SubscriptionPageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubscriptionPageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubscriptionPageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubscriptionPageResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19728,6 +19845,19 @@ func (c *ClientWithResponses) GetStaticFileWithResponse(ctx context.Context, fil
 	return ParseGetStaticFileResponse(rsp)
 }
 
+// SubscriptionPageWithResponse The hosted subscription page (HTML): the plan, the period, the invoice to pay
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /subscriptions/{id} (the `SubscriptionPage` operationId).
+func (c *ClientWithResponses) SubscriptionPageWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*SubscriptionPageResponse, error) {
+	rsp, err := c.SubscriptionPage(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubscriptionPageResponse(rsp)
+}
+
 // GetBalanceWithResponse Balances of the key's mode
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21484,6 +21614,46 @@ func ParseGetStaticFileResponse(rsp *http.Response) (*GetStaticFileResponse, err
 	}
 
 	response := &GetStaticFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSubscriptionPageResponse parses an HTTP response from a SubscriptionPageWithResponse call
+func ParseSubscriptionPageResponse(rsp *http.Response) (*SubscriptionPageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubscriptionPageResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
