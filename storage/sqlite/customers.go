@@ -17,7 +17,7 @@ func (t *tx) externalIDTaken(ctx context.Context, c customer.Customer) error {
 		return nil
 	}
 	var id string
-	err := t.tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE mode = ? AND external_id = ? AND id <> ?`,
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE `+whereCustomerExternalID+` AND id <> ?`,
 		string(c.Mode), c.ExternalID, c.ID).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -107,10 +107,10 @@ func (t *tx) GetCustomer(ctx context.Context, m asset.Mode, id string) (customer
 func (t *tx) ListCustomers(ctx context.Context, p customer.ListParams) ([]customer.Customer, int, error) {
 	where, args := `mode = ?`, []any{string(p.Mode)}
 	if p.Email != "" {
-		where, args = where+` AND email = ?`, append(args, p.Email)
+		where, args = where+` AND email = ? AND email <> ''`, append(args, p.Email)
 	}
 	if p.ExternalID != "" {
-		where, args = where+` AND external_id = ?`, append(args, p.ExternalID)
+		where, args = where+` AND external_id = ? AND external_id <> ''`, append(args, p.ExternalID)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM customers WHERE `+where, args...).Scan(&total); err != nil {

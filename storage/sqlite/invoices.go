@@ -99,7 +99,7 @@ func (t *tx) InvoiceByRequestKey(ctx context.Context, m asset.Mode, key string) 
 	if key == "" {
 		return nil, invoice.ErrNotFound
 	}
-	return t.invoiceWhere(ctx, `mode = ? AND request_key = ?`, string(m), key)
+	return t.invoiceWhere(ctx, whereInvoiceRequestKey, string(m), key)
 }
 
 // InvoiceByAddress implements invoice.Tx.
@@ -124,7 +124,7 @@ func (t *tx) ListInvoices(ctx context.Context, p invoice.ListParams) ([]*invoice
 	sub := ""
 	if p.SubMerchantID != nil {
 		sub = *p.SubMerchantID
-		where, args = append(where, "sub_merchant_id = ?"), append(args, sub)
+		where, args = append(where, "sub_merchant_id = ?"+subIndexed(sub)), append(args, sub)
 	}
 	switch {
 	case p.OrderID != "" && p.SubMerchantID == nil: // every scope's invoice of that order id

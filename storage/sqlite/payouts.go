@@ -46,7 +46,7 @@ func (t *tx) AutoApprovedCents(ctx context.Context, m asset.Mode, since time.Tim
 // PayoutByRequestKey implements payout.Tx.
 func (t *tx) PayoutByRequestKey(ctx context.Context, m asset.Mode, key string) (*payout.Payout, error) {
 	var body, stored string
-	err := t.tx.QueryRowContext(ctx, `SELECT body, request_key FROM payouts WHERE mode = ? AND request_key = ?`, string(m), key).Scan(&body, &stored)
+	err := t.tx.QueryRowContext(ctx, `SELECT body, request_key FROM payouts WHERE `+wherePayoutRequestKey, string(m), key).Scan(&body, &stored)
 	if errors.Is(err, sql.ErrNoRows) || key == "" {
 		return nil, payout.ErrNotFound
 	}
@@ -130,7 +130,7 @@ func (t *tx) ListPayouts(ctx context.Context, m asset.Mode, status payout.Status
 		where, args = where+` AND status = ?`, append(args, string(status))
 	}
 	if sub != nil {
-		where, args = where+` AND sub_merchant_id = ?`, append(args, *sub)
+		where, args = where+` AND sub_merchant_id = ?`+subIndexed(*sub), append(args, *sub)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM payouts WHERE `+where, args...).Scan(&total); err != nil {
@@ -158,13 +158,12 @@ func (t *tx) PayoutsIn(ctx context.Context, states []payout.Status, after *payou
 
 // BatchPayouts implements payout.Tx.
 func (t *tx) BatchPayouts(ctx context.Context, m asset.Mode, batchID string) ([]*payout.Payout, error) {
-	return t.payouts(ctx, `SELECT body FROM payouts WHERE batch_id = ? AND mode = ? ORDER BY created_at, id`, batchID, string(m))
+	return t.payouts(ctx, `SELECT body FROM payouts WHERE `+wherePayoutBatch+` ORDER BY created_at, id`, batchID, string(m))
 }
 
 // PayoutsByTx implements payout.Tx.
 func (t *tx) PayoutsByTx(ctx context.Context, n chains.NetworkRef, txid string) ([]*payout.Payout, error) {
-	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE mode = ?1 AND (tx_hash = ?2 OR id IN (
-		SELECT payout_id FROM payout_replaced_txs WHERE mode = ?1 AND txid = ?2)) ORDER BY created_at, id`, string(n.Mode), txid)
+	all, err := t.payouts(ctx, `SELECT body FROM payouts WHERE `+wherePayoutTx+` ORDER BY created_at, id`, string(n.Mode), txid)
 	out := all[:0]
 	for _, p := range all {
 		if p.Network == n.ID {

@@ -96,7 +96,7 @@ func (t *tx) RefundByToken(ctx context.Context, token string) (*refund.Refund, e
 	if token == "" {
 		return nil, refund.ErrNotFound
 	}
-	return t.refund(ctx, `claim_token = ?`, token)
+	return t.refund(ctx, whereRefundToken, token)
 }
 
 // RefundByRequestKey implements refund.Tx.
@@ -104,7 +104,7 @@ func (t *tx) RefundByRequestKey(ctx context.Context, m asset.Mode, key string) (
 	if key == "" {
 		return nil, refund.ErrNotFound
 	}
-	return t.refund(ctx, `mode = ? AND request_key = ?`, string(m), key)
+	return t.refund(ctx, whereRefundRequestKey, string(m), key)
 }
 
 // RefundByPayout implements refund.Tx.
@@ -112,7 +112,7 @@ func (t *tx) RefundByPayout(ctx context.Context, payoutID string) (*refund.Refun
 	if payoutID == "" {
 		return nil, refund.ErrNotFound
 	}
-	return t.refund(ctx, `payout_id = ?`, payoutID)
+	return t.refund(ctx, whereRefundPayout, payoutID)
 }
 
 // InvoiceRefunds implements refund.Tx.
@@ -131,7 +131,7 @@ func (t *tx) ListRefunds(ctx context.Context, p refund.ListParams) ([]*refund.Re
 		where, args = where+` AND status = ?`, append(args, string(p.Status))
 	}
 	if p.SubMerchantID != nil {
-		where, args = where+` AND sub_merchant_id = ?`, append(args, *p.SubMerchantID)
+		where, args = where+` AND sub_merchant_id = ?`+subIndexed(*p.SubMerchantID), append(args, *p.SubMerchantID)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM refunds WHERE `+where, args...).Scan(&total); err != nil {

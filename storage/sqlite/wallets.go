@@ -81,7 +81,7 @@ func (t *tx) ListWallets(ctx context.Context, p wallet.ListParams) ([]wallet.Wal
 		where, args = where+` AND currency = ?`, append(args, p.Currency)
 	}
 	if p.SubMerchantID != nil {
-		where, args = where+` AND sub_merchant_id = ?`, append(args, *p.SubMerchantID)
+		where, args = where+` AND sub_merchant_id = ?`+subIndexed(*p.SubMerchantID), append(args, *p.SubMerchantID)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM wallets WHERE `+where, args...).Scan(&total); err != nil {
@@ -100,6 +100,6 @@ func (t *tx) TransfersTo(ctx context.Context, n chains.NetworkRef, address strin
 
 // WalletPayouts implements payout.Tx.
 func (t *tx) WalletPayouts(ctx context.Context, m asset.Mode, id string, limit int) ([]*payout.Payout, error) {
-	return t.payouts(ctx, `SELECT body FROM payouts WHERE wallet_id = ? AND mode = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+	return t.payouts(ctx, `SELECT body FROM payouts WHERE `+wherePayoutWallet+` ORDER BY created_at DESC, id DESC LIMIT ?`,
 		id, string(m), limit)
 }

@@ -211,7 +211,7 @@ func (t *tx) ListEvents(ctx context.Context, m asset.Mode, typ string, sub *stri
 		where, args = where+` AND type = ?`, append(args, typ)
 	}
 	if sub != nil {
-		where, args = where+` AND sub_merchant_id = ?`, append(args, *sub)
+		where, args = where+` AND sub_merchant_id = ?`+subIndexed(*sub), append(args, *sub)
 	}
 	var total int
 	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE `+where, args...).Scan(&total); err != nil {
