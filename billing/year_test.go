@@ -3,6 +3,7 @@ package billing_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -138,72 +139,87 @@ func TestSubscriptions_AYearOfMonthlyRenewals(t *testing.T) {
 		kind[s.ID], index[s.ID] = k, i
 	}
 
-	// A year of the clock in steps of 6 hours. The customers pay the invoices as they
-	// come (each as its behaviour says), the way a payer would: on the chain.
+	// A year of the clock, moved from one moment that matters to the next: each
+	// period's start, its invoices' expiries (12 hours, the default lifetime) and
+	// retries (1, 3 and 5 days after an expiry), and the merchant's cancellations. The
+	// customers pay the invoices as they come (each as its behaviour says), the way a
+	// payer would: on the chain.
+	var moments []time.Time
+	for n := range 12 {
+		at := billing.PeriodStart(start, billing.Month, 1, n)
+		moments = append(moments, at, at.Add(time.Hour))
+		for _, retry := range billing.DefaultRetries {
+			at = at.Add(invoice.MaxLifetime + time.Minute) // expired
+			moments = append(moments, at)
+			at = at.Add(retry) // the next invoice
+			moments = append(moments, at)
+		}
+		moments = append(moments, at.Add(invoice.MaxLifetime+time.Minute))
+	}
+	cancelAtEndOn := billing.PeriodStart(start, billing.Month, 1, 2).Add(2 * time.Hour)
+	cancelNowOn := billing.PeriodStart(start, billing.Month, 1, 4).Add(2 * time.Hour)
+	moments = append(moments, cancelAtEndOn, cancelNowOn)
+	slices.SortFunc(moments, time.Time.Compare)
+	moments = slices.Compact(moments)
+	end := billing.PeriodStart(start, billing.Month, 1, 12)
 	invoicesOf := map[string]map[int][]string{} // subscription -> period -> its invoices, in order
 	paidInvoices := map[string]bool{}
 	seen := 0
-	end := billing.PeriodStart(start, billing.Month, 1, 12).Add(-time.Hour)
-	for {
-		e.Sync()
-		evs := e.Events()
-		paying := false
-		for _, ev := range evs[seen:] {
-			if ev.Type != "invoice.created" {
-				continue
-			}
-			var inv invoice.Invoice
-			if err := json.Unmarshal(ev.Data, &inv); err != nil {
-				t.Fatal(err)
-			}
-			if inv.SubscriptionID == "" {
-				continue
-			}
-			n := *inv.SubscriptionPeriod
-			if invoicesOf[inv.SubscriptionID] == nil {
-				invoicesOf[inv.SubscriptionID] = map[int][]string{}
-			}
-			invoicesOf[inv.SubscriptionID][n] = append(invoicesOf[inv.SubscriptionID][n], inv.ID)
-			attempt := len(invoicesOf[inv.SubscriptionID][n])
-			k := kind[inv.SubscriptionID]
-			pay := true
-			switch {
-			case k == invoiceLate && n == 3 && attempt == 1,
-				k == cancelNow && n == 4,
-				k == stopsPaying && n >= 1:
-				pay = false
-			}
-			if pay {
-				full := e.Invoice(inv.ID)
-				e.PayAmount(full, "BTC", e.Method(full, "BTC").AmountDue)
-				paidInvoices[inv.ID], paying = true, true
-			}
-		}
-		seen = len(evs)
-		if paying {
-			e.Mine(asset.Bitcoin, 6)
-			continue // the payments may end periods: look again before the clock moves
-		}
-		if !clock.Now().Before(end) {
+	for _, at := range moments {
+		if !at.Before(end) {
 			break
 		}
-		now := clock.Now()
+		if d := at.Sub(clock.Now()); d > 0 {
+			clock.Advance(d)
+		}
 		// Cancellations, by the merchant, on their days.
 		for id, k := range kind {
 			switch {
-			case k == cancelAtEnd && now.After(billing.PeriodStart(start, billing.Month, 1, 2)) && now.Before(billing.PeriodStart(start, billing.Month, 1, 3)):
-				if s, err := b.Get(ctx, asset.Test, id); err != nil || !s.CancelAtPeriodEnd {
-					if _, err := b.Cancel(ctx, asset.Test, id, true); err != nil {
-						t.Fatal(err)
-					}
+			case k == cancelAtEnd && at.Equal(cancelAtEndOn):
+				if _, err := b.Cancel(ctx, asset.Test, id, true); err != nil {
+					t.Fatal(err)
 				}
-			case k == cancelNow && now.After(billing.PeriodStart(start, billing.Month, 1, 4).Add(time.Hour)):
+			case k == cancelNow && at.Equal(cancelNowOn):
 				if _, err := b.Cancel(ctx, asset.Test, id, false); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
-		clock.Advance(min(6*time.Hour, end.Sub(now)))
+		for paying := true; paying; {
+			e.Sync()
+			evs := e.Events()
+			paying = false
+			for _, ev := range evs[seen:] {
+				if ev.Type != "invoice.created" {
+					continue
+				}
+				var inv invoice.Invoice
+				if err := json.Unmarshal(ev.Data, &inv); err != nil {
+					t.Fatal(err)
+				}
+				if inv.SubscriptionID == "" {
+					continue
+				}
+				n := *inv.SubscriptionPeriod
+				if invoicesOf[inv.SubscriptionID] == nil {
+					invoicesOf[inv.SubscriptionID] = map[int][]string{}
+				}
+				invoicesOf[inv.SubscriptionID][n] = append(invoicesOf[inv.SubscriptionID][n], inv.ID)
+				attempt := len(invoicesOf[inv.SubscriptionID][n])
+				k := kind[inv.SubscriptionID]
+				switch {
+				case k == invoiceLate && n == 3 && attempt == 1, k == cancelNow && n == 4, k == stopsPaying && n >= 1:
+				default:
+					full := e.Invoice(inv.ID)
+					e.PayAmount(full, "BTC", e.Method(full, "BTC").AmountDue)
+					paidInvoices[inv.ID], paying = true, true
+				}
+			}
+			seen = len(evs)
+			if paying {
+				e.Mine(asset.Bitcoin, 6) // the payments may end periods: look again before the clock moves
+			}
+		}
 	}
 
 	var total int64
