@@ -23,6 +23,7 @@ import (
 	"github.com/kassapay/kassa/apikey"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/lease"
@@ -50,6 +51,7 @@ type Tx interface {
 	customer.Tx
 	wallet.Tx
 	submerchant.Tx
+	conversion.Tx
 	SettingsTx
 	StatsTx
 }
