@@ -19,6 +19,8 @@ const (
 	leasePayouts = "payouts"
 	leasePurge   = "purge"
 	leaseFanout  = "webhook-fanout"
+	// leaseConversions is the recovery pass of conversions left pending.
+	leaseConversions = "conversions"
 )
 
 // watchLease is the lease of the watcher of network n.

@@ -30,6 +30,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/sim"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
@@ -115,6 +116,7 @@ type options struct {
 	metrics  prometheus.Registerer
 	rebounds map[asset.Mode]bool
 	treasury *kassa.TreasuryOptions
+	exchange conversion.Exchanger
 }
 
 // Option configures New.
@@ -138,6 +140,10 @@ func (e *Env) treasuryOptions() kassa.TreasuryOptions {
 	}
 	return *e.opts.treasury
 }
+
+// WithExchanger gives the Gateway an exchange for conversions (kassa.Config.Exchanger)
+// instead of the built-in one, which converts test money at the fixed rates.
+func WithExchanger(x conversion.Exchanger) Option { return func(o *options) { o.exchange = x } }
 
 // WithStore runs the Env on the databases open returns (one per start: New, Restart
 // and RestartProcess close the previous one), instead of SQLite: a PostgreSQL
@@ -258,7 +264,7 @@ func (e *Env) start() {
 		Mnemonic: cfg.Mnemonic, Keyring: cfg.Keyring, Store: store, Chains: backends, Rates: cache, PollInterval: e.opts.poll,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
 		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(), Metrics: e.opts.metrics,
-		Rebounds: e.opts.rebounds, Treasury: e.treasuryOptions(),
+		Rebounds: e.opts.rebounds, Treasury: e.treasuryOptions(), Exchanger: e.opts.exchange,
 	})
 	if err != nil {
 		e.T.Fatal(err)
