@@ -282,6 +282,11 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	}
 	want(t, a.do("GET", "/v1/withdrawals/min-amount?currency=USDT&network=tron", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/withdrawals/fee-estimate?currency=USDT_TRON&amount=5", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/prices/estimate?base_currency=BTC&quote_currency=USDT&amount=0.5", nil, nil), 200, "")
+	cv := a.do("POST", "/v1/conversions", map[string]any{"from_currency": "BTC", "to_currency": "USDT_TRON", "amount": "0.01"}, nil)
+	want(t, cv, 201, "")
+	want(t, a.do("GET", "/v1/conversions?status=completed", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/conversions/"+cv.data()["conversion_id"].(string), nil, nil), 200, "")
 
 	cus := a.do("POST", "/v1/customers", map[string]any{"external_id": "crm-1", "email": "ada@example.com"}, nil)
 	want(t, cus, 201, "")

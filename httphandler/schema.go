@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
@@ -69,6 +70,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[webhook.DeliveryStatus](): webhookDeliveryStatuses,
 	reflect.TypeFor[invoice.ClaimStatus]():    {string(invoice.ClaimOpen), string(invoice.ClaimFound), string(invoice.ClaimFailed)},
 	reflect.TypeFor[refund.Status]():          stringsOf(refundStatuses),
+	reflect.TypeFor[conversion.Status]():      {string(conversion.StatusPending), string(conversion.StatusCompleted), string(conversion.StatusFailed)},
 	reflect.TypeFor[refund.Rate]():            {string(refund.RateInvoice), string(refund.RateCurrent)},
 	reflect.TypeFor[refund.FeePayer]():        {string(refund.FeeCustomer), string(refund.FeeMerchant)},
 	reflect.TypeFor[treasury.SweepStatus]():   {string(treasury.SweepToppingUp), string(treasury.SweepSweeping), string(treasury.SweepCompleted), string(treasury.SweepFailed)},

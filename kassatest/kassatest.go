@@ -117,6 +117,7 @@ type options struct {
 	rebounds map[asset.Mode]bool
 	treasury *kassa.TreasuryOptions
 	exchange conversion.Exchanger
+	sources  []rates.Source
 }
 
 // Option configures New.
@@ -158,6 +159,10 @@ func WithPayoutOptions(p kassa.PayoutOptions) Option { return func(o *options) {
 
 // WithDatabase uses a SQLite file instead of memory (needed to test restarts).
 func WithDatabase(path string) Option { return func(o *options) { o.db = path } }
+
+// WithRateSources prices with these sources instead of the fixed rates (a source
+// that fails, to see rates grow stale as the clock moves).
+func WithRateSources(s ...rates.Source) Option { return func(o *options) { o.sources = s } }
 
 // WithRates replaces DefaultRates.
 func WithRates(r rates.Fixed) Option { return func(o *options) { o.rates = r } }
@@ -235,7 +240,11 @@ func (e *Env) newSims() {
 
 func (e *Env) start() {
 	e.T.Helper()
-	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{e.opts.rates}, Now: e.Clock.Now, Logger: e.opts.logger})
+	sources := e.opts.sources
+	if len(sources) == 0 {
+		sources = []rates.Source{e.opts.rates}
+	}
+	cache, err := rates.NewCache(rates.CacheConfig{Sources: sources, Now: e.Clock.Now, Logger: e.opts.logger})
 	if err != nil {
 		e.T.Fatal(err)
 	}

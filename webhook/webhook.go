@@ -72,6 +72,7 @@ var EventTypes = []event.Type{
 	"sweep.completed", "sweep.failed",
 	"wallet.deposit.pending", "wallet.deposit.completed", "wallet.deposit.reversed",
 	"wallet.withdrawal.initiated", "wallet.withdrawal.completed", "wallet.withdrawal.failed",
+	"conversion.completed", "conversion.failed",
 	event.BalanceDeficit, EndpointDisabled,
 }
 
