@@ -1,4 +1,4 @@
--- Kassa schema version 9: conversions between a merchant's balances (package
+-- Kassa schema version 10: conversions between a merchant's balances (package
 -- conversion). Amounts are exact decimal text, as on SQLite; the ledger holds the
 -- money.
 

@@ -1,4 +1,4 @@
--- Kassa schema version 25: conversions between a merchant's balances (package
+-- Kassa schema version 26: conversions between a merchant's balances (package
 -- conversion). Amounts are exact decimal text; the ledger holds the money.
 
 CREATE TABLE conversions (
