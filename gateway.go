@@ -44,6 +44,7 @@ import (
 
 	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/rates"
@@ -97,8 +98,16 @@ type Config struct {
 	// mode only if a backend serves its network in that mode.
 	Chains []chains.Backend
 	// Rates prices fiat invoices in crypto (a *rates.Cache). Without it, only invoices
-	// priced in a crypto asset can be created.
+	// priced in a crypto asset can be created, and price estimates
+	// (Gateway.EstimatePrice) are refused.
 	Rates invoice.Rater
+	// Exchanger is the operator's exchange, which converts between a merchant's
+	// balances (Conversions; see package conversion). Live mode converts only through
+	// it: without one, live conversions are refused with conversion.ErrUnavailable.
+	// Test mode uses it when set, else conversion.Rated, which converts at the rates
+	// of Rates with no fee, so that sandboxes can convert. Its Convert must be
+	// idempotent by Request.ID. Default: none.
+	Exchanger conversion.Exchanger
 	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
 	MonitoringWindow time.Duration
 	// Billing configures subscriptions' invoices and their retries.
@@ -232,6 +241,8 @@ type Gateway struct {
 	sellers   *submerchant.Service
 	accounts  *wallet.Service // customer wallets (g.wallets are the chains' hot wallets)
 	billing   *billing.Service
+	converts  *conversion.Service
+	rater     invoice.Rater     // Config.Rates, or noRates
 	treasury  *treasury.Service // nil with Config.Treasury.NoSweep
 	wallets   map[chains.NetworkRef]chains.Wallet
 	watchers  map[chains.NetworkRef]*chains.Watcher
@@ -365,10 +376,11 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		g.store, g.ownsStore = s, true
 	}
-	rater := cfg.Rates
-	if rater == nil {
-		rater = noRates{}
+	g.rater = cfg.Rates
+	if g.rater == nil {
+		g.rater = noRates{}
 	}
+	rater := g.rater
 	g.watchers = map[chains.NetworkRef]*chains.Watcher{}
 	g.pollInterval = cfg.PollInterval
 	if g.pollInterval <= 0 {
@@ -499,6 +511,13 @@ func New(cfg Config) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
+	g.converts, err = conversion.New(conversion.Config{Assets: g.assets, Exchanger: exchangers(cfg.Exchanger, g.rater, g.assets),
+		CheckSubMerchant: g.sellers.Check, Update: conversion.Runner(storage.Runner[conversion.Tx](g.store.Update)),
+		View: conversion.Runner(storage.Runner[conversion.Tx](g.store.View)), Now: g.now, Logger: g.log})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
 	if cfg.Payouts.Notifier == nil {
 		for n := range g.wallets {
 			if n.Mode == asset.Live {
@@ -515,7 +534,7 @@ func New(cfg Config) (*Gateway, error) {
 	for n := range g.watchers {
 		g.leases.Add(watchLease(n))
 	}
-	g.leases.Add(leaseExpiry, leasePayouts, leasePurge, leaseFanout, leaseBilling)
+	g.leases.Add(leaseExpiry, leasePayouts, leasePurge, leaseFanout, leaseBilling, leaseConversions)
 	if g.metrics != nil {
 		if err := g.metrics.register(cfg.Metrics); err != nil {
 			g.Close()

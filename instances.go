@@ -20,6 +20,8 @@ const (
 	leasePurge   = "purge"
 	leaseFanout  = "webhook-fanout"
 	leaseBilling = "billing"
+	// leaseConversions is the recovery pass of conversions left pending.
+	leaseConversions = "conversions"
 )
 
 // watchLease is the lease of the watcher of network n.

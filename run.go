@@ -174,7 +174,8 @@ func (g *Gateway) bill(ctx context.Context) error {
 }
 
 // Sync runs one pass of every background job, in order: each watcher's step, the
-// expiry pass, event delivery to subscribers, and webhook fan-out and delivery of what
+// expiry pass, the payout pass, the recovery of pending conversions, event delivery
+// to subscribers, and webhook fan-out and delivery of what
 // is due. Run does the same continuously; tests call Sync to
 // move the Gateway forward deterministically. It returns the errors of the pass joined.
 //
@@ -208,6 +209,11 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	if mine(leaseBilling) {
 		if err := g.bill(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("billing: %w", err))
+		}
+	}
+	if g.converts != nil && mine(leaseConversions) {
+		if err := g.recoverConversions(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if err := g.deliver(ctx, mine); err != nil {
@@ -262,12 +268,13 @@ func (g *Gateway) dispatchWebhooks(ctx context.Context, mine func(lease string) 
 func all(string) bool { return true }
 
 // Run runs the background jobs until ctx ends or Close is called: one watcher per
-// chain backend, the expiry scheduler and the payout pass (every second), event
+// chain backend, the expiry scheduler, the payout pass and the recovery of
+// conversions left pending (every second), event
 // delivery to subscribers, and webhook fan-out and delivery (woken by new events, and
 // every second for retries). It returns after every job has stopped.
 //
 // Several instances may Run on one database (storage/postgres). The jobs that must
-// run once (each watcher, expiry, payouts, the purge, webhook fan-out, each
+// run once (each watcher, expiry, payouts, conversions, the purge, webhook fan-out, each
 // subscriber) run under a lease (package lease) on one instance at a time, and move
 // to another within Config.LeaseTTL and a renewal interval when it dies. Webhook
 // delivery runs on every instance, each claiming other deliveries. What one instance
@@ -353,6 +360,11 @@ func (g *Gateway) Run(ctx context.Context) error {
 				if mine(leaseBilling) {
 					if err := g.underLease(ctx, leaseBilling, g.bill); err != nil && ctx.Err() == nil && mine(leaseBilling) {
 						g.log.WarnContext(ctx, "kassa: billing pass failed", "err", err)
+					}
+				}
+				if g.converts != nil && mine(leaseConversions) {
+					if err := g.underLease(ctx, leaseConversions, g.recoverConversions); err != nil && ctx.Err() == nil && mine(leaseConversions) {
+						g.log.WarnContext(ctx, "kassa: conversion recovery pass failed", "err", err)
 					}
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
@@ -76,7 +77,7 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 			code = "unsupported_asset"
 		case errors.Is(err, webhook.ErrTooManyEndpoints):
 			code = "validation_error"
-		case errors.Is(err, payout.ErrInsufficientFunds), errors.Is(err, payout.ErrDeficit):
+		case errors.Is(err, payout.ErrInsufficientFunds), errors.Is(err, payout.ErrDeficit), errors.Is(err, conversion.ErrInsufficientFunds):
 			code = "insufficient_funds"
 		case errors.Is(err, chains.ErrInvalidAddress), errors.Is(err, payout.ErrOwnAddress):
 			code = "invalid_address"
@@ -96,8 +97,10 @@ func toAPIError(ctx context.Context, err error, log *slog.Logger) *apiError {
 	switch {
 	case errors.Is(err, invoice.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, payout.ErrNotFound), errors.Is(err, refund.ErrNotFound),
 		errors.Is(err, customer.ErrNotFound), errors.Is(err, wallet.ErrNotFound), errors.Is(err, submerchant.ErrNotFound),
-		errors.Is(err, billing.ErrNotFound):
+		errors.Is(err, billing.ErrNotFound), errors.Is(err, conversion.ErrNotFound):
 		return errNotFound
+	case errors.Is(err, conversion.ErrUnavailable):
+		return errConversionUnavailable
 	case errors.Is(err, invoice.ErrInvalidState), errors.Is(err, payout.ErrInvalidState), errors.Is(err, refund.ErrInvalidState):
 		return errf(http.StatusConflict, "invalid_state", err.Error())
 	case errors.Is(err, billing.ErrEnded):

@@ -34,6 +34,9 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/v1/wallets/{wallet}/withdraw"}, {"POST", "/v1/customers"},
 	// Sub-merchants; {sub} is one that exists.
 	{"POST", "/v1/sub-merchants"}, {"GET", "/v1/sub-merchants"}, {"PUT", "/v1/sub-merchants/{sub}"}, {"GET", "/v1/balance"},
+	// Prices and conversions (from the funded BTC balance), and what is not provided.
+	{"GET", "/v1/prices/estimate"}, {"POST", "/v1/conversions"}, {"GET", "/v1/conversions"}, {"GET", "/v1/conversions/cv_x"},
+	{"POST", "/v1/smart-contract/wrap"},
 	// Billing.
 	{"POST", "/v1/products"}, {"GET", "/v1/products"}, {"POST", "/v1/subscriptions"}, {"GET", "/v1/subscriptions"},
 }
@@ -90,6 +93,12 @@ func FuzzAPI(f *testing.F) {
 		{31, `{"active":false,"logo_url":"javascript:x"}`, "", "application/json", 0},
 		{32, "", "sub_merchant_id=sm_aaaaaaaaaaaaaaaaaaaa", "", 0},
 		{0, `{"amount":"10","currency":"USD","sub_merchant_id":"sm_aaaaaaaaaaaaaaaaaaaa"}`, "", "application/json", 0},
+		{33, "", "base_currency=BTC&quote_currency=USDT&amount=0.5", "", 0},
+		{33, "", "base_currency=BTC&quote_currency=EUR&amount=1e-30", "", 0},
+		{34, `{"from_currency":"BTC","to_currency":"USDT_TRON","amount":"0.01"}`, "", "application/json", 0},
+		{34, `{"from_currency":"BTC","to_currency":"btc","amount":"-1e30","sub_merchant_id":"sm_aaaaaaaaaaaaaaaaaaaa"}`, "", "application/json", 0},
+		{35, "", "status=completed&limit=5", "", 0},
+		{37, `{"amount":"1"}`, "", "application/json", 0},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, []byte(s.body), s.query, s.ctype, s.sig, "deadbeef")

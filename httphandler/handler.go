@@ -163,6 +163,13 @@ func New(gw *kassa.Gateway, opts Options) (*Handler, error) {
 		}
 		h.mux.Handle(rt.method+" "+rt.path, metrics.instrument(rt.method, rt.path, h.secure(next)))
 	}
+	// Burn-and-mint wrapping is a bridge operator's service (API.md, "Not provided"):
+	// every route under /v1/smart-contract/, any method, says so.
+	burnAndMint := metrics.instrument("any", "/v1/smart-contract/*", h.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errBurnAndMint)
+	})))
+	h.mux.Handle("/v1/smart-contract", burnAndMint)
+	h.mux.Handle("/v1/smart-contract/", burnAndMint)
 	h.mux.Handle("/", metrics.instrument("any", "other", h.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errMethodNotFound)
 	}))))

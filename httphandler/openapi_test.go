@@ -170,7 +170,7 @@ func (a *api) checkAnswer(res *http.Response, body []byte) {
 // to a success answer (a whole test-mode flow) and checks each answer against its
 // schema, then that no documented operation was left out.
 func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
-	a := newAPI(t, httphandler.Options{}, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: kassatest.Dec("100")}))
+	a := newAPI(t, httphandler.Options{RateLimit: 1_000_000, Burst: 1_000_000}, kassatest.WithPayoutOptions(kassa.PayoutOptions{ApprovalUSD: kassatest.Dec("100")}))
 	inv := a.do("POST", "/v1/invoices", map[string]any{"amount": "25.00", "currency": "USD", "order_id": "ORD-1",
 		"metadata": map[string]any{"cart": 7}}, nil)
 	want(t, inv, 201, "")
@@ -282,6 +282,11 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 	}
 	want(t, a.do("GET", "/v1/withdrawals/min-amount?currency=USDT&network=tron", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/withdrawals/fee-estimate?currency=USDT_TRON&amount=5", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/prices/estimate?base_currency=BTC&quote_currency=USDT&amount=0.5", nil, nil), 200, "")
+	cv := a.do("POST", "/v1/conversions", map[string]any{"from_currency": "BTC", "to_currency": "USDT_TRON", "amount": "0.01"}, nil)
+	want(t, cv, 201, "")
+	want(t, a.do("GET", "/v1/conversions?status=completed", nil, nil), 200, "")
+	want(t, a.do("GET", "/v1/conversions/"+cv.data()["conversion_id"].(string), nil, nil), 200, "")
 
 	cus := a.do("POST", "/v1/customers", map[string]any{"external_id": "crm-1", "email": "ada@example.com"}, nil)
 	want(t, cus, 201, "")

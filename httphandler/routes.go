@@ -15,6 +15,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
@@ -101,6 +102,16 @@ func (h *Handler) routes() []route {
 		{"GET", "/v1/withdrawals/fee-estimate", false, "Fees of a payout", h.feeEstimate, routeDoc{data: payout.Estimate{},
 			query: append(append([]param{}, assetParams...), param{name: "amount", desc: "The payout's amount (for the service fee).",
 				schema: map[string]any{"type": "string", "pattern": decimalPattern}})}},
+		{"GET", "/v1/prices/estimate", false, "What an amount of one currency is worth in another at the current rate", h.estimatePrice,
+			routeDoc{data: kassa.PriceEstimate{}, query: []param{
+				named("base_currency", str("The currency priced: a fiat code (\"EUR\"), a crypto currency (\"BTC\", \"USDT\") or an asset code (\"USDT_TRON\").")),
+				named("quote_currency", str("The currency it is priced in, written the same way.")),
+				{name: "amount", desc: "The amount of base_currency.", schema: map[string]any{"type": "string", "pattern": decimalPattern}}}}},
+		{"POST", "/v1/conversions", false, "Convert between the merchant's balances through the operator's exchange", h.createConversion,
+			routeDoc{status: http.StatusCreated, body: conversionRequest{}, data: conversion.Conversion{}}},
+		{"GET", "/v1/conversions", false, "List conversions", h.listConversions, routeDoc{data: conversion.Conversion{}, list: true,
+			query: append([]param{enumParam("status", "Only conversions in this state.", enums[reflect.TypeFor[conversion.Status]()]...)}, paging...)}},
+		{"GET", "/v1/conversions/{id}", false, "Get a conversion", h.getConversion, routeDoc{data: conversion.Conversion{}}},
 		{"POST", "/v1/customers", false, "Create a customer", h.createCustomer, routeDoc{status: http.StatusCreated, body: customerRequest{}, data: customer.Customer{}}},
 		{"GET", "/v1/customers", false, "List customers (filters email, external_id)", h.listCustomers, routeDoc{data: customer.Customer{}, list: true}},
 		{"GET", "/v1/customers/{id}", false, "Get a customer", h.getCustomer, routeDoc{data: customer.Customer{}}},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/payout"
@@ -78,6 +79,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[refund.Rate]():          {string(refund.RateInvoice), string(refund.RateCurrent)},
 	reflect.TypeFor[refund.FeePayer]():      {string(refund.FeeCustomer), string(refund.FeeMerchant)},
 	reflect.TypeFor[treasury.SweepStatus](): {string(treasury.SweepToppingUp), string(treasury.SweepSweeping), string(treasury.SweepCompleted), string(treasury.SweepFailed)},
+	reflect.TypeFor[conversion.Status]():    {string(conversion.StatusPending), string(conversion.StatusCompleted), string(conversion.StatusFailed)},
 }
 
 var webhookDeliveryStatuses = []string{string(webhook.DeliveryPending), string(webhook.DeliverySucceeded), string(webhook.DeliveryFailed)}

@@ -33,6 +33,7 @@ var boundRoutes = map[string]bool{
 	"POST /v1/payouts/{id}/bump": true,
 	"POST /v1/refunds":           true, "GET /v1/refunds": true, "GET /v1/refunds/{id}": true, "POST /v1/refunds/{id}/cancel": true,
 	"GET /v1/withdrawals/min-amount": true, "GET /v1/withdrawals/fee-estimate": true,
+	"GET /v1/prices/estimate": true, "POST /v1/conversions": true, "GET /v1/conversions": true, "GET /v1/conversions/{id}": true,
 	"POST /v1/wallets": true, "GET /v1/wallets": true, "GET /v1/wallets/lookup": true, "GET /v1/wallets/balance/aggregated": true,
 	"GET /v1/wallets/{id}": true, "GET /v1/wallets/{id}/transactions": true, "POST /v1/wallets/{id}/deposit": true,
 	"POST /v1/wallets/{id}/withdraw": true,
@@ -113,6 +114,12 @@ func (h *Handler) ownerOf(r *http.Request, path string) (string, error) {
 			return "", err
 		}
 		return rf.SubMerchantID, nil
+	case strings.HasPrefix(path, "/v1/conversions/"):
+		c, err := h.gw.Conversions().Get(ctx, m, id)
+		if err != nil {
+			return "", err
+		}
+		return c.SubMerchantID, nil
 	case strings.HasPrefix(path, "/v1/wallets/"):
 		wal, err := h.gw.Wallets().Get(ctx, m, id)
 		if err != nil {

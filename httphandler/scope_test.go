@@ -36,6 +36,7 @@ var boundAllowed = []string{
 	"POST /v1/payouts/{id}/signature", "POST /v1/payouts/{id}/cancel", "POST /v1/payouts/{id}/bump",
 	"POST /v1/refunds", "GET /v1/refunds", "GET /v1/refunds/{id}", "POST /v1/refunds/{id}/cancel",
 	"GET /v1/withdrawals/min-amount", "GET /v1/withdrawals/fee-estimate",
+	"GET /v1/prices/estimate", "POST /v1/conversions", "GET /v1/conversions", "GET /v1/conversions/{id}",
 	"POST /v1/wallets", "GET /v1/wallets", "GET /v1/wallets/lookup", "GET /v1/wallets/balance/aggregated", "GET /v1/wallets/{id}",
 	"GET /v1/wallets/{id}/transactions", "POST /v1/wallets/{id}/deposit", "POST /v1/wallets/{id}/withdraw",
 	"POST /v1/webhook-endpoints", "GET /v1/webhook-endpoints", "GET /v1/webhook-endpoints/{id}", "PUT /v1/webhook-endpoints/{id}",
@@ -52,9 +53,10 @@ var boundAllowed = []string{
 // scoped objects.
 var (
 	scopedCreates = []string{"POST /v1/invoices", "POST /v1/checkout/sessions", "POST /v1/payments", "POST /v1/payouts",
-		"POST /v1/payouts/mass", "POST /v1/wallets", "POST /v1/webhook-endpoints", "POST /v1/products", "POST /v1/subscriptions"}
+		"POST /v1/payouts/mass", "POST /v1/wallets", "POST /v1/webhook-endpoints", "POST /v1/products", "POST /v1/subscriptions",
+		"POST /v1/conversions"}
 	scopedLists = []string{"GET /v1/invoices", "GET /v1/checkout/sessions", "GET /v1/payments", "GET /v1/payouts", "GET /v1/refunds",
-		"GET /v1/wallets", "GET /v1/webhook-endpoints", "GET /v1/events", "GET /v1/products", "GET /v1/subscriptions"}
+		"GET /v1/wallets", "GET /v1/webhook-endpoints", "GET /v1/events", "GET /v1/products", "GET /v1/subscriptions", "GET /v1/conversions"}
 )
 
 // scopeObjects are one scope's objects, by kind.
@@ -94,6 +96,12 @@ func makeScope(t *testing.T, a *api, key, sub string) scopeObjects {
 	re := a.do("POST", "/v1/refunds", map[string]any{"invoice_id": o["invoice"], "amount": "0.001"}, nil)
 	want(t, re, 201, "")
 	o["refund"] = re.data()["id"].(string)
+	cv := a.do("POST", "/v1/conversions", map[string]any{"from_currency": "BTC", "to_currency": "USDT_TRON", "amount": "0.001"}, nil)
+	want(t, cv, 201, "")
+	o["conversion"] = cv.data()["conversion_id"].(string)
+	if got := cv.data()["sub_merchant_id"]; got != sub || cv.data()["status"] != "completed" {
+		t.Fatalf("conversion made by a key of scope %q: %s", sub, cv.raw)
+	}
 	wal := a.do("POST", "/v1/wallets", map[string]any{"customer_id": "user-1", "currency": "BTC"}, nil)
 	want(t, wal, 201, "")
 	o["wallet"] = wal.data()["wallet_id"].(string)
@@ -129,7 +137,7 @@ func kindOf(path string) string {
 	for prefix, kind := range map[string]string{"/v1/invoices/": "invoice", "/v1/test/invoices/": "invoice", "/v1/checkout/sessions/": "session",
 		"/v1/payments/": "payment", "/v1/payouts/": "payout", "/v1/refunds/": "refund", "/v1/wallets/": "wallet",
 		"/v1/webhook-endpoints/": "endpoint", "/v1/events/": "event", "/v1/sub-merchants/": "sub", "/v1/products/": "product",
-		"/v1/subscriptions/": "subscription"} {
+		"/v1/subscriptions/": "subscription", "/v1/conversions/": "conversion"} {
 		if strings.HasPrefix(path, prefix) {
 			return kind
 		}
@@ -175,7 +183,7 @@ func TestScope_ABoundKeySeesAndTouchesOnlyItsOwn(t *testing.T) {
 		for _, scope := range []string{"B", "operator"} {
 			for kind, path := range map[string]string{"invoice": "/v1/invoices/", "payout": "/v1/payouts/", "refund": "/v1/refunds/",
 				"wallet": "/v1/wallets/", "endpoint": "/v1/webhook-endpoints/", "session": "/v1/checkout/sessions/", "payment": "/v1/payments/",
-				"product": "/v1/products/", "subscription": "/v1/subscriptions/"} {
+				"product": "/v1/products/", "subscription": "/v1/subscriptions/", "conversion": "/v1/conversions/"} {
 				r := a.do("GET", path+own[scope][kind], nil, nil)
 				want(t, r, 200, "")
 				d := r.data()

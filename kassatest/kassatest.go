@@ -30,6 +30,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/chains"
 	"github.com/kassapay/kassa/chains/sim"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/keys"
 	"github.com/kassapay/kassa/payout"
@@ -115,6 +116,8 @@ type options struct {
 	metrics  prometheus.Registerer
 	rebounds map[asset.Mode]bool
 	treasury *kassa.TreasuryOptions
+	exchange conversion.Exchanger
+	sources  []rates.Source
 }
 
 // Option configures New.
@@ -139,6 +142,10 @@ func (e *Env) treasuryOptions() kassa.TreasuryOptions {
 	return *e.opts.treasury
 }
 
+// WithExchanger gives the Gateway an exchange for conversions (kassa.Config.Exchanger)
+// instead of the built-in one, which converts test money at the fixed rates.
+func WithExchanger(x conversion.Exchanger) Option { return func(o *options) { o.exchange = x } }
+
 // WithStore runs the Env on the databases open returns (one per start: New, Restart
 // and RestartProcess close the previous one), instead of SQLite: a PostgreSQL
 // database of storage/postgres, say. WithDatabase is then ignored.
@@ -152,6 +159,10 @@ func WithPayoutOptions(p kassa.PayoutOptions) Option { return func(o *options) {
 
 // WithDatabase uses a SQLite file instead of memory (needed to test restarts).
 func WithDatabase(path string) Option { return func(o *options) { o.db = path } }
+
+// WithRateSources prices with these sources instead of the fixed rates (a source
+// that fails, to see rates grow stale as the clock moves).
+func WithRateSources(s ...rates.Source) Option { return func(o *options) { o.sources = s } }
 
 // WithRates replaces DefaultRates.
 func WithRates(r rates.Fixed) Option { return func(o *options) { o.rates = r } }
@@ -229,7 +240,11 @@ func (e *Env) newSims() {
 
 func (e *Env) start() {
 	e.T.Helper()
-	cache, err := rates.NewCache(rates.CacheConfig{Sources: []rates.Source{e.opts.rates}, Now: e.Clock.Now, Logger: e.opts.logger})
+	sources := e.opts.sources
+	if len(sources) == 0 {
+		sources = []rates.Source{e.opts.rates}
+	}
+	cache, err := rates.NewCache(rates.CacheConfig{Sources: sources, Now: e.Clock.Now, Logger: e.opts.logger})
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -258,7 +273,7 @@ func (e *Env) start() {
 		Mnemonic: cfg.Mnemonic, Keyring: cfg.Keyring, Store: store, Chains: backends, Rates: cache, PollInterval: e.opts.poll,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
 		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(), Metrics: e.opts.metrics,
-		Rebounds: e.opts.rebounds, Treasury: e.treasuryOptions(),
+		Rebounds: e.opts.rebounds, Treasury: e.treasuryOptions(), Exchanger: e.opts.exchange,
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"time"
 
 	"github.com/kassapay/kassa/asset"
 )
@@ -278,6 +279,106 @@ func Balances(ctx context.Context, r Reader, o Owner, m asset.Mode, code string)
 		}
 	}
 	return b, nil
+}
+
+// Exchange is the account of the operator's exchange in asset code: a conversion
+// (package conversion) sends the from asset to it and takes the to asset from it. It
+// may go negative, like World: its balance is what the exchange was given, net of
+// what it gave back.
+func Exchange(m asset.Mode, code string) string { return name("exchange", m, code, "") }
+
+// ConversionFees accumulates the fees exchanges reported on conversions, in the asset
+// converted to.
+func ConversionFees(m asset.Mode, code string) string { return name("fees", m, code, "conversion") }
+
+// ensureExchange creates the exchange and conversion fee accounts of code in mode.
+func ensureExchange(ctx context.Context, tx Tx, m asset.Mode, code string) error {
+	if err := EnsureAccount(ctx, tx, Account{Name: Exchange(m, code), Asset: code, Mode: m}); err != nil {
+		return err
+	}
+	return EnsureAccount(ctx, tx, Account{Name: ConversionFees(m, code), Asset: code, Mode: m, NonNegative: true})
+}
+
+// HoldConversion places the hold of a conversion: amount of asset from, taken from o's
+// available money into o's holding account, as pending hold id (the conversion's id).
+// It fails with ErrInsufficientFunds, writing nothing, when o's available balance does
+// not cover amount, and with ErrDuplicate when the hold was placed already.
+func HoldConversion(ctx context.Context, tx Tx, o Owner, m asset.Mode, id, from string, amount *big.Int) error {
+	if o.Wallet != "" {
+		return fmt.Errorf("%w: a conversion is a merchant's, not a wallet's", ErrInvalidEntry)
+	}
+	if err := o.ensure(ctx, tx, m, from); err != nil {
+		return err
+	}
+	return PlaceHold(ctx, tx, id, o.Available(m, from), o.Holds(m, from), amount)
+}
+
+// PostConversion closes the pending hold id of a conversion by booking both of its
+// legs in one entry (keyed "hold:<id>:close", as PostHold's): all of the hold goes to
+// the exchange account of its asset, and received of asset to comes from the exchange
+// account of to into o's available money (covering o's deficit of to first, as
+// MoveDeposit does), with fee (what the exchange reported it kept, in to; zero for
+// none) to the conversion fee account. received must be positive and fee not
+// negative. A hold closed already returns ErrHoldClosed and writes nothing, so a
+// conversion is booked once however often it is finished.
+func PostConversion(ctx context.Context, tx Tx, o Owner, m asset.Mode, id, to string, received, fee *big.Int) error {
+	if received == nil || received.Sign() <= 0 || fee == nil || fee.Sign() < 0 {
+		return fmt.Errorf("%w: a conversion receives a positive amount and a fee of zero or more", ErrInvalidEntry)
+	}
+	h, err := tx.LockHold(ctx, id)
+	if err != nil {
+		return err
+	}
+	if h.State != HoldPending {
+		return fmt.Errorf("%w: %s is %s", ErrHoldClosed, id, h.State)
+	}
+	held, err := tx.LockAccount(ctx, h.Holding)
+	if err != nil {
+		return err
+	}
+	from := held.Asset
+	if h.Holding != o.Holds(m, from) {
+		return fmt.Errorf("%w: hold %s is not %s's", ErrInvalidEntry, id, o.Holds(m, from))
+	}
+	if from == to {
+		return fmt.Errorf("%w: a conversion from %s to itself", ErrInvalidEntry, to)
+	}
+	if held.Mode != m {
+		return fmt.Errorf("%w: hold %s is of %s mode", ErrInvalidEntry, id, held.Mode)
+	}
+	for _, code := range []string{from, to} {
+		if err := ensureExchange(ctx, tx, m, code); err != nil {
+			return err
+		}
+	}
+	if err := o.ensure(ctx, tx, m, to); err != nil {
+		return err
+	}
+	gross := new(big.Int).Add(received, fee)
+	credit := new(big.Int).Set(received)
+	postings := []Posting{
+		{Account: h.Holding, Amount: new(big.Int).Neg(h.Amount)},
+		{Account: Exchange(m, from), Amount: new(big.Int).Set(h.Amount)},
+		{Account: Exchange(m, to), Amount: new(big.Int).Neg(gross)},
+	}
+	def, err := tx.LockAccount(ctx, o.Deficit(m, to))
+	if err != nil {
+		return err
+	}
+	if def.Balance.Sign() < 0 {
+		cover := new(big.Int).Neg(def.Balance)
+		if cover.Cmp(credit) > 0 {
+			cover.Set(credit)
+		}
+		credit.Sub(credit, cover)
+		postings = append(postings, Posting{Account: o.Deficit(m, to), Amount: cover})
+	}
+	postings = append(postings, Posting{Account: o.Available(m, to), Amount: credit},
+		Posting{Account: ConversionFees(m, to), Amount: new(big.Int).Set(fee)})
+	if _, err := Post(ctx, tx, Entry{Key: "hold:" + id + ":close", Description: "conversion " + id, Postings: nonZero(postings)}); err != nil {
+		return err
+	}
+	return tx.SetHoldState(ctx, id, HoldPosted, time.Now().UTC())
 }
 
 // Collect moves amount of asset code from customer wallet wallet's available balance

@@ -11,7 +11,8 @@
 //
 // Booking functions (book.go) are how the rest of Kassa moves money: MoveDeposit for
 // a chain transfer's money, PlaceHold, PostHold and VoidHold for payouts,
-// BookNetworkFee for fees no payout covers. Nothing outside this package calls Post.
+// BookNetworkFee for fees no payout covers, HoldConversion and PostConversion for
+// conversions between a merchant's balances. Nothing outside this package calls Post.
 //
 // Accounts are named with colons (see MerchantAvailable and friends) and belong to one
 // asset and one mode. An account created NonNegative can never be overdrawn: an entry

@@ -24,6 +24,7 @@ import (
 
 	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/lease"
@@ -52,6 +53,7 @@ type Tx interface {
 	wallet.Tx
 	submerchant.Tx
 	billing.Tx
+	conversion.Tx
 	SettingsTx
 	StatsTx
 }

@@ -74,6 +74,7 @@ var EventTypes = []event.Type{
 	"wallet.withdrawal.initiated", "wallet.withdrawal.completed", "wallet.withdrawal.failed",
 	"subscription.created", "subscription.activated", "subscription.renewed", "subscription.past_due",
 	"subscription.cancelled", "subscription.expired",
+	"conversion.completed", "conversion.failed",
 	event.BalanceDeficit, EndpointDisabled,
 }
 

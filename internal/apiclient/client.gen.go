@@ -137,6 +137,27 @@ func (e CheckoutStatusStatus) Valid() bool {
 	}
 }
 
+// Defines values for ConversionStatus.
+const (
+	ConversionStatusCompleted ConversionStatus = "completed"
+	ConversionStatusFailed    ConversionStatus = "failed"
+	ConversionStatusPending   ConversionStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ConversionStatus enum.
+func (e ConversionStatus) Valid() bool {
+	switch e {
+	case ConversionStatusCompleted:
+		return true
+	case ConversionStatusFailed:
+		return true
+	case ConversionStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeliveryDetailStatus.
 const (
 	DeliveryDetailStatusFailed    DeliveryDetailStatus = "failed"
@@ -797,6 +818,27 @@ func (e ListCheckoutSessionsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListConversionsParamsStatus.
+const (
+	ListConversionsParamsStatusCompleted ListConversionsParamsStatus = "completed"
+	ListConversionsParamsStatusFailed    ListConversionsParamsStatus = "failed"
+	ListConversionsParamsStatusPending   ListConversionsParamsStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListConversionsParamsStatus enum.
+func (e ListConversionsParamsStatus) Valid() bool {
+	switch e {
+	case ListConversionsParamsStatusCompleted:
+		return true
+	case ListConversionsParamsStatusFailed:
+		return true
+	case ListConversionsParamsStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListInvoicesParamsStatus.
 const (
 	ListInvoicesParamsStatusCancelled     ListInvoicesParamsStatus = "cancelled"
@@ -1089,6 +1131,48 @@ type CheckoutStatusException string
 
 // CheckoutStatusStatus defines model for CheckoutStatus.Status.
 type CheckoutStatusStatus string
+
+// Conversion defines model for Conversion.
+type Conversion struct {
+	// Amount A decimal number, written as a string to keep it exact.
+	Amount        string    `json:"amount"`
+	ConversionId  string    `json:"conversion_id"`
+	CreatedAt     time.Time `json:"created_at"`
+	FailureReason string    `json:"failure_reason"`
+
+	// Fee A decimal number, written as a string to keep it exact.
+	Fee          string `json:"fee"`
+	FromCurrency string `json:"from_currency"`
+	Mode         string `json:"mode"`
+
+	// RateApplied A decimal number, written as a string to keep it exact.
+	RateApplied string `json:"rate_applied"`
+
+	// ReceivedAmount A decimal number, written as a string to keep it exact.
+	ReceivedAmount string           `json:"received_amount"`
+	Status         ConversionStatus `json:"status"`
+	SubMerchantId  string           `json:"sub_merchant_id"`
+	ToCurrency     string           `json:"to_currency"`
+	UpdatedAt      time.Time        `json:"updated_at"`
+}
+
+// ConversionStatus defines model for Conversion.Status.
+type ConversionStatus string
+
+// ConversionRequest defines model for ConversionRequest.
+type ConversionRequest struct {
+	// Amount A decimal number, written as a string to keep it exact.
+	//
+	// Examples: 0.05
+	Amount string `json:"amount"`
+
+	// FromCurrency Examples: BTC
+	FromCurrency  string  `json:"from_currency"`
+	SubMerchantId *string `json:"sub_merchant_id,omitempty"`
+
+	// ToCurrency Examples: USDT_TRON
+	ToCurrency string `json:"to_currency"`
+}
 
 // CreateInvoiceRequest defines model for CreateInvoiceRequest.
 type CreateInvoiceRequest struct {
@@ -1629,6 +1713,22 @@ type PlanRequest struct {
 
 	// IntervalCount Examples: 1
 	IntervalCount *int `json:"interval_count,omitempty"`
+}
+
+// PriceEstimate defines model for PriceEstimate.
+type PriceEstimate struct {
+	// Amount A decimal number, written as a string to keep it exact.
+	Amount       string    `json:"amount"`
+	AsOf         time.Time `json:"as_of"`
+	BaseCurrency string    `json:"base_currency"`
+
+	// EstimatedReceived A decimal number, written as a string to keep it exact.
+	EstimatedReceived string `json:"estimated_received"`
+	QuoteCurrency     string `json:"quote_currency"`
+
+	// Rate A decimal number, written as a string to keep it exact.
+	Rate   string `json:"rate"`
+	Source string `json:"source"`
 }
 
 // Product defines model for Product.
@@ -2253,6 +2353,27 @@ type VerifyCheckoutSessionParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListConversionsParams defines parameters for ListConversions.
+type ListConversionsParams struct {
+	// Status Only conversions in this state.
+	Status *ListConversionsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Page Page number, from 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListConversionsParamsStatus defines parameters for ListConversions.
+type ListConversionsParamsStatus string
+
+// CreateConversionParams defines parameters for CreateConversion.
+type CreateConversionParams struct {
+	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateCustomerParams defines parameters for CreateCustomer.
 type CreateCustomerParams struct {
 	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
@@ -2422,6 +2543,18 @@ type SubmitPayoutSignatureParams struct {
 type VerifyPayoutParams struct {
 	// IdempotencyKey Makes a retry return the first answer (kept 24 hours per API key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// EstimatePriceParams defines parameters for EstimatePrice.
+type EstimatePriceParams struct {
+	// BaseCurrency The currency priced: a fiat code ("EUR"), a crypto currency ("BTC", "USDT") or an asset code ("USDT_TRON").
+	BaseCurrency *string `form:"base_currency,omitempty" json:"base_currency,omitempty"`
+
+	// QuoteCurrency The currency it is priced in, written the same way.
+	QuoteCurrency *string `form:"quote_currency,omitempty" json:"quote_currency,omitempty"`
+
+	// Amount The amount of base_currency.
+	Amount *string `form:"amount,omitempty" json:"amount,omitempty"`
 }
 
 // ListProductsParams defines parameters for ListProducts.
@@ -2651,6 +2784,9 @@ type CreateCheckoutSessionJSONRequestBody = CreateInvoiceRequest
 
 // VerifyCheckoutSessionJSONRequestBody defines body for VerifyCheckoutSession for application/json ContentType.
 type VerifyCheckoutSessionJSONRequestBody = VerifySessionRequest
+
+// CreateConversionJSONRequestBody defines body for CreateConversion for application/json ContentType.
+type CreateConversionJSONRequestBody = ConversionRequest
 
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CustomerRequest
@@ -2887,6 +3023,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/checkout/sessions/{id}/verify (the `VerifyCheckoutSession` operationId).
 	VerifyCheckoutSession(ctx context.Context, id string, params *VerifyCheckoutSessionParams, body VerifyCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConversions List conversions
+	//
+	// Corresponds with GET /v1/conversions (the `ListConversions` operationId).
+	ListConversions(ctx context.Context, params *ListConversionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateConversionWithBody Convert between the merchant's balances through the operator's exchange
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/conversions (the `CreateConversion` operationId).
+	CreateConversionWithBody(ctx context.Context, params *CreateConversionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateConversion Convert between the merchant's balances through the operator's exchange
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/conversions (the `CreateConversion` operationId).
+	CreateConversion(ctx context.Context, params *CreateConversionParams, body CreateConversionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConversion Get a conversion
+	//
+	// Corresponds with GET /v1/conversions/{id} (the `GetConversion` operationId).
+	GetConversion(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCurrencies Every enabled asset
 	//
@@ -3137,6 +3297,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/payouts/{id}/verify (the `VerifyPayout` operationId).
 	VerifyPayout(ctx context.Context, id string, params *VerifyPayoutParams, body VerifyPayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EstimatePrice What an amount of one currency is worth in another at the current rate
+	//
+	// Corresponds with GET /v1/prices/estimate (the `EstimatePrice` operationId).
+	EstimatePrice(ctx context.Context, params *EstimatePriceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListProducts List products (filter active)
 	//
@@ -3709,6 +3874,70 @@ func (c *Client) VerifyCheckoutSessionWithBody(ctx context.Context, id string, p
 // Corresponds with POST /v1/checkout/sessions/{id}/verify (the `VerifyCheckoutSession` operationId).
 func (c *Client) VerifyCheckoutSession(ctx context.Context, id string, params *VerifyCheckoutSessionParams, body VerifyCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyCheckoutSessionRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConversions List conversions
+//
+// Corresponds with GET /v1/conversions (the `ListConversions` operationId).
+func (c *Client) ListConversions(ctx context.Context, params *ListConversionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConversionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateConversionWithBody Convert between the merchant's balances through the operator's exchange
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/conversions (the `CreateConversion` operationId).
+func (c *Client) CreateConversionWithBody(ctx context.Context, params *CreateConversionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateConversionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateConversion Convert between the merchant's balances through the operator's exchange
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/conversions (the `CreateConversion` operationId).
+func (c *Client) CreateConversion(ctx context.Context, params *CreateConversionParams, body CreateConversionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateConversionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConversion Get a conversion
+//
+// Corresponds with GET /v1/conversions/{id} (the `GetConversion` operationId).
+func (c *Client) GetConversion(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConversionRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -4379,6 +4608,21 @@ func (c *Client) VerifyPayoutWithBody(ctx context.Context, id string, params *Ve
 // Corresponds with POST /v1/payouts/{id}/verify (the `VerifyPayout` operationId).
 func (c *Client) VerifyPayout(ctx context.Context, id string, params *VerifyPayoutParams, body VerifyPayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyPayoutRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EstimatePrice What an amount of one currency is worth in another at the current rate
+//
+// Corresponds with GET /v1/prices/estimate (the `EstimatePrice` operationId).
+func (c *Client) EstimatePrice(ctx context.Context, params *EstimatePriceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEstimatePriceRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5881,6 +6125,173 @@ func NewVerifyCheckoutSessionRequestWithBody(server string, id string, params *V
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListConversionsRequest constructs an http.Request for the ListConversions method
+func NewListConversionsRequest(server string, params *ListConversionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/conversions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateConversionRequest calls the generic CreateConversion builder with application/json body
+func NewCreateConversionRequest(server string, params *CreateConversionParams, body CreateConversionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateConversionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateConversionRequestWithBody constructs an http.Request for the CreateConversion method, with any body, and a specified content type
+func NewCreateConversionRequestWithBody(server string, params *CreateConversionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/conversions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetConversionRequest constructs an http.Request for the GetConversion method
+func NewGetConversionRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/conversions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -7540,6 +7951,84 @@ func NewVerifyPayoutRequestWithBody(server string, id string, params *VerifyPayo
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewEstimatePriceRequest constructs an http.Request for the EstimatePrice method
+func NewEstimatePriceRequest(server string, params *EstimatePriceParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/prices/estimate")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.BaseCurrency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "base_currency", *params.BaseCurrency, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.QuoteCurrency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "quote_currency", *params.QuoteCurrency, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Amount != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "amount", *params.Amount, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -9860,6 +10349,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/checkout/sessions/{id}/verify (the `VerifyCheckoutSession` operationId).
 	VerifyCheckoutSessionWithResponse(ctx context.Context, id string, params *VerifyCheckoutSessionParams, body VerifyCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyCheckoutSessionResponse, error)
 
+	// ListConversionsWithResponse List conversions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/conversions (the `ListConversions` operationId).
+	ListConversionsWithResponse(ctx context.Context, params *ListConversionsParams, reqEditors ...RequestEditorFn) (*ListConversionsResponse, error)
+
+	// CreateConversionWithBodyWithResponse Convert between the merchant's balances through the operator's exchange
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/conversions (the `CreateConversion` operationId).
+	CreateConversionWithBodyWithResponse(ctx context.Context, params *CreateConversionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConversionResponse, error)
+
+	// CreateConversionWithResponse Convert between the merchant's balances through the operator's exchange
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/conversions (the `CreateConversion` operationId).
+	CreateConversionWithResponse(ctx context.Context, params *CreateConversionParams, body CreateConversionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConversionResponse, error)
+
+	// GetConversionWithResponse Get a conversion
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/conversions/{id} (the `GetConversion` operationId).
+	GetConversionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetConversionResponse, error)
+
 	// ListCurrenciesWithResponse Every enabled asset
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -10153,6 +10670,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/payouts/{id}/verify (the `VerifyPayout` operationId).
 	VerifyPayoutWithResponse(ctx context.Context, id string, params *VerifyPayoutParams, body VerifyPayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyPayoutResponse, error)
+
+	// EstimatePriceWithResponse What an amount of one currency is worth in another at the current rate
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/prices/estimate (the `EstimatePrice` operationId).
+	EstimatePriceWithResponse(ctx context.Context, params *EstimatePriceParams, reqEditors ...RequestEditorFn) (*EstimatePriceResponse, error)
 
 	// ListProductsWithResponse List products (filter active)
 	//
@@ -11739,6 +12263,338 @@ func (r VerifyCheckoutSessionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r VerifyCheckoutSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListConversionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data       []Conversion `json:"data"`
+		Pagination Pagination   `json:"pagination"`
+		Status     interface{}  `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConversionsResponse) GetJSON200() *struct {
+	Data       []Conversion `json:"data"`
+	Pagination Pagination   `json:"pagination"`
+	Status     interface{}  `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListConversionsResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListConversionsResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListConversionsResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListConversionsResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListConversionsResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListConversionsResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListConversionsResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListConversionsResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListConversionsResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConversionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConversionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConversionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConversionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateConversionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *struct {
+		Data   Conversion  `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateConversionResponse) GetJSON201() *struct {
+	Data   Conversion  `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateConversionResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateConversionResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateConversionResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateConversionResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateConversionResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateConversionResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateConversionResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateConversionResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateConversionResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateConversionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateConversionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateConversionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateConversionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetConversionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   Conversion  `json:"data"`
+		Status interface{} `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConversionResponse) GetJSON200() *struct {
+	Data   Conversion  `json:"data"`
+	Status interface{} `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetConversionResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetConversionResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetConversionResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetConversionResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetConversionResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetConversionResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetConversionResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetConversionResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetConversionResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConversionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConversionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConversionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConversionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15295,6 +16151,116 @@ func (r VerifyPayoutResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r VerifyPayoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EstimatePriceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data   PriceEstimate `json:"data"`
+		Status interface{}   `json:"status"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error400
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error401
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error403
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error404
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error409
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error415
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error422
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error429
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error500
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EstimatePriceResponse) GetJSON200() *struct {
+	Data   PriceEstimate `json:"data"`
+	Status interface{}   `json:"status"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EstimatePriceResponse) GetJSON400() *Error400 {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EstimatePriceResponse) GetJSON401() *Error401 {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EstimatePriceResponse) GetJSON403() *Error403 {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r EstimatePriceResponse) GetJSON404() *Error404 {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r EstimatePriceResponse) GetJSON409() *Error409 {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EstimatePriceResponse) GetJSON415() *Error415 {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r EstimatePriceResponse) GetJSON422() *Error422 {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r EstimatePriceResponse) GetJSON429() *Error429 {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EstimatePriceResponse) GetJSON500() *Error500 {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EstimatePriceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EstimatePriceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EstimatePriceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EstimatePriceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19949,6 +20915,58 @@ func (c *ClientWithResponses) VerifyCheckoutSessionWithResponse(ctx context.Cont
 	return ParseVerifyCheckoutSessionResponse(rsp)
 }
 
+// ListConversionsWithResponse List conversions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/conversions (the `ListConversions` operationId).
+func (c *ClientWithResponses) ListConversionsWithResponse(ctx context.Context, params *ListConversionsParams, reqEditors ...RequestEditorFn) (*ListConversionsResponse, error) {
+	rsp, err := c.ListConversions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConversionsResponse(rsp)
+}
+
+// CreateConversionWithBodyWithResponse Convert between the merchant's balances through the operator's exchange
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/conversions (the `CreateConversion` operationId).
+func (c *ClientWithResponses) CreateConversionWithBodyWithResponse(ctx context.Context, params *CreateConversionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConversionResponse, error) {
+	rsp, err := c.CreateConversionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateConversionResponse(rsp)
+}
+
+// CreateConversionWithResponse Convert between the merchant's balances through the operator's exchange
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/conversions (the `CreateConversion` operationId).
+func (c *ClientWithResponses) CreateConversionWithResponse(ctx context.Context, params *CreateConversionParams, body CreateConversionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConversionResponse, error) {
+	rsp, err := c.CreateConversion(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateConversionResponse(rsp)
+}
+
+// GetConversionWithResponse Get a conversion
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/conversions/{id} (the `GetConversion` operationId).
+func (c *ClientWithResponses) GetConversionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetConversionResponse, error) {
+	rsp, err := c.GetConversion(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConversionResponse(rsp)
+}
+
 // ListCurrenciesWithResponse Every enabled asset
 //
 // Returns a wrapper object for the known response body format(s).
@@ -20493,6 +21511,19 @@ func (c *ClientWithResponses) VerifyPayoutWithResponse(ctx context.Context, id s
 		return nil, err
 	}
 	return ParseVerifyPayoutResponse(rsp)
+}
+
+// EstimatePriceWithResponse What an amount of one currency is worth in another at the current rate
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/prices/estimate (the `EstimatePrice` operationId).
+func (c *ClientWithResponses) EstimatePriceWithResponse(ctx context.Context, params *EstimatePriceParams, reqEditors ...RequestEditorFn) (*EstimatePriceResponse, error) {
+	rsp, err := c.EstimatePrice(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEstimatePriceResponse(rsp)
 }
 
 // ListProductsWithResponse List products (filter active)
@@ -22082,6 +23113,283 @@ func ParseVerifyCheckoutSessionResponse(rsp *http.Response) (*VerifyCheckoutSess
 		var dest struct {
 			Data   VerifySessionResult `json:"data"`
 			Status interface{}         `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListConversionsResponse parses an HTTP response from a ListConversionsWithResponse call
+func ParseListConversionsResponse(rsp *http.Response) (*ListConversionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConversionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data       []Conversion `json:"data"`
+			Pagination Pagination   `json:"pagination"`
+			Status     interface{}  `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateConversionResponse parses an HTTP response from a CreateConversionWithResponse call
+func ParseCreateConversionResponse(rsp *http.Response) (*CreateConversionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateConversionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest struct {
+			Data   Conversion  `json:"data"`
+			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetConversionResponse parses an HTTP response from a GetConversionWithResponse call
+func ParseGetConversionResponse(rsp *http.Response) (*GetConversionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConversionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   Conversion  `json:"data"`
+			Status interface{} `json:"status"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -25051,6 +26359,98 @@ func ParseVerifyPayoutResponse(rsp *http.Response) (*VerifyPayoutResponse, error
 		var dest struct {
 			Data   Payout      `json:"data"`
 			Status interface{} `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEstimatePriceResponse parses an HTTP response from a EstimatePriceWithResponse call
+func ParseEstimatePriceResponse(rsp *http.Response) (*EstimatePriceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EstimatePriceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data   PriceEstimate `json:"data"`
+			Status interface{}   `json:"status"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err

@@ -35,6 +35,7 @@ func hostileRequests() []hostileRequest {
 	long := strings.Repeat("A", 64<<10)
 	inv := func(fields string) string { return `{"amount":"10","currency":"USD",` + fields + `}` }
 	po := func(fields string) string { return `{"currency":"BTC","network":"bitcoin",` + fields + `}` }
+	cv := func(fields string) string { return `{"from_currency":"BTC","to_currency":"USDT_TRON",` + fields + `}` }
 	return []hostileRequest{
 		// Injection strings where identifiers and codes go.
 		{name: "sql in order_id", method: "POST", path: "/v1/invoices", body: inv(`"order_id":"1' OR '1'='1"`)},
@@ -63,6 +64,27 @@ func hostileRequests() []hostileRequest {
 		{name: "payout unknown asset", method: "POST", path: "/v1/payouts", body: `{"amount":"1","currency":"DOGE","network":"dogecoin","destination_address":"D"}`},
 		{name: "payout address with a newline", method: "POST", path: "/v1/payouts", body: po(`"amount":"0.001","destination_address":"bcrt1q\nx"`)},
 		{name: "mass payout of 51", method: "POST", path: "/v1/payouts/mass", body: `{"destinations":[` + strings.TrimSuffix(strings.Repeat(po(`"amount":"0.001","destination_address":"x"`)+",", 51), ",") + `]}`},
+		{name: "conversion negative", method: "POST", path: "/v1/conversions", body: cv(`"amount":"-0.01"`)},
+		{name: "conversion zero", method: "POST", path: "/v1/conversions", body: cv(`"amount":"0"`)},
+		{name: "conversion huge", method: "POST", path: "/v1/conversions", body: cv(`"amount":"1e70"`)},
+		{name: "conversion over-precise", method: "POST", path: "/v1/conversions", body: cv(`"amount":"0.000000001"`)},
+		{name: "conversion beyond the balance", method: "POST", path: "/v1/conversions", body: cv(`"amount":"999"`)},
+		{name: "conversion unknown currency", method: "POST", path: "/v1/conversions", body: `{"from_currency":"DOGE","to_currency":"BTC","amount":"1"}`},
+		{name: "conversion ambiguous currency", method: "POST", path: "/v1/conversions", body: `{"from_currency":"BTC","to_currency":"USDT","amount":"0.01"}`},
+		{name: "conversion to itself", method: "POST", path: "/v1/conversions", body: `{"from_currency":"BTC","to_currency":"btc","amount":"0.01"}`},
+		{name: "conversion amount of wrong type", method: "POST", path: "/v1/conversions", body: `{"from_currency":"BTC","to_currency":"ETH","amount":{"$gt":0}}`},
+		{name: "conversion currency of wrong type", method: "POST", path: "/v1/conversions", body: `{"from_currency":["BTC"],"to_currency":"ETH","amount":"0.01"}`},
+		{name: "conversion of another scope", method: "POST", path: "/v1/conversions", body: cv(`"amount":"0.01","sub_merchant_id":"sm_aaaaaaaaaaaaaaaaaaaa"`)},
+		{name: "conversion sql in id", method: "GET", path: "/v1/conversions/cv_1'%20OR%20'1'='1"},
+		{name: "conversion bad status filter", method: "GET", path: "/v1/conversions?status=done"},
+		{name: "estimate negative", method: "GET", path: "/v1/prices/estimate?base_currency=BTC&quote_currency=USD&amount=-1"},
+		{name: "estimate zero", method: "GET", path: "/v1/prices/estimate?base_currency=BTC&quote_currency=USD&amount=0"},
+		{name: "estimate huge", method: "GET", path: "/v1/prices/estimate?base_currency=BTC&quote_currency=USD&amount=1e999999999"},
+		{name: "estimate over-precise", method: "GET", path: "/v1/prices/estimate?base_currency=BTC&quote_currency=USD&amount=0.000000001"},
+		{name: "estimate unknown currency", method: "GET", path: "/v1/prices/estimate?base_currency=DOGE&quote_currency=USD&amount=1"},
+		{name: "estimate same currency", method: "GET", path: "/v1/prices/estimate?base_currency=BTC&quote_currency=BTC&amount=1"},
+		{name: "estimate NaN", method: "GET", path: "/v1/prices/estimate?base_currency=BTC&quote_currency=USD&amount=NaN"},
+		{name: "burn-and-mint wrap", method: "POST", path: "/v1/smart-contract/wrap", body: `{"amount":"1","currency":"BTC"}`},
 		{name: "huge query limit", method: "GET", path: "/v1/invoices?limit=1000000000000"},
 		{name: "negative page", method: "GET", path: "/v1/invoices?page=-1"},
 		{name: "bad date filter", method: "GET", path: "/v1/invoices?created_from=yesterday"},

@@ -12,6 +12,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/event"
 	"github.com/kassapay/kassa/invoice"
@@ -160,6 +161,13 @@ func (r *recordingTx) ColdForwarded(p0 context.Context, p1 chains.NetworkRef) (m
 	return r0, r1
 }
 
+func (r *recordingTx) ConversionByRequestKey(p0 context.Context, p1 asset.Mode, p2 string) (conversion.Conversion, bool, error) {
+	c := r.cov.enter("ConversionByRequestKey")
+	r0, r1, r2 := r.tx.ConversionByRequestKey(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
 func (r *recordingTx) CountByStatus(p0 context.Context) ([]storage.StatusCount, error) {
 	c := r.cov.enter("CountByStatus")
 	r0, r1 := r.tx.CountByStatus(p0)
@@ -279,6 +287,13 @@ func (r *recordingTx) ForgetBlocksBelow(p0 context.Context, p1 chains.NetworkRef
 	return r0
 }
 
+func (r *recordingTx) GetConversion(p0 context.Context, p1 asset.Mode, p2 string) (conversion.Conversion, bool, error) {
+	c := r.cov.enter("GetConversion")
+	r0, r1, r2 := r.tx.GetConversion(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
 func (r *recordingTx) GetCustomer(p0 context.Context, p1 asset.Mode, p2 string) (customer.Customer, bool, error) {
 	c := r.cov.enter("GetCustomer")
 	r0, r1, r2 := r.tx.GetCustomer(p0, p1, p2)
@@ -380,6 +395,13 @@ func (r *recordingTx) InsertAPIKey(p0 context.Context, p1 apikey.Record) error {
 func (r *recordingTx) InsertAccountSend(p0 context.Context, p1 chains.AccountSend) error {
 	c := r.cov.enter("InsertAccountSend")
 	r0 := r.tx.InsertAccountSend(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) InsertConversion(p0 context.Context, p1 conversion.Conversion) error {
+	c := r.cov.enter("InsertConversion")
+	r0 := r.tx.InsertConversion(p0, p1)
 	c.exit(r0)
 	return r0
 }
@@ -550,6 +572,13 @@ func (r *recordingTx) ListAPIKeys(p0 context.Context) ([]apikey.Record, error) {
 	r0, r1 := r.tx.ListAPIKeys(p0)
 	c.exit(r1)
 	return r0, r1
+}
+
+func (r *recordingTx) ListConversions(p0 context.Context, p1 conversion.ListParams) ([]conversion.Conversion, int, error) {
+	c := r.cov.enter("ListConversions")
+	r0, r1, r2 := r.tx.ListConversions(p0, p1)
+	c.exit(r2)
+	return r0, r1, r2
 }
 
 func (r *recordingTx) ListCustomers(p0 context.Context, p1 customer.ListParams) ([]customer.Customer, int, error) {
@@ -744,6 +773,13 @@ func (r *recordingTx) PayoutsByTx(p0 context.Context, p1 chains.NetworkRef, p2 s
 func (r *recordingTx) PayoutsIn(p0 context.Context, p1 []payout.Status, p2 *payout.Payout, p3 int) ([]*payout.Payout, error) {
 	c := r.cov.enter("PayoutsIn")
 	r0, r1 := r.tx.PayoutsIn(p0, p1, p2, p3)
+	c.exit(r1)
+	return r0, r1
+}
+
+func (r *recordingTx) PendingConversions(p0 context.Context, p1 time.Time, p2 int) ([]conversion.Conversion, error) {
+	c := r.cov.enter("PendingConversions")
+	r0, r1 := r.tx.PendingConversions(p0, p1, p2)
 	c.exit(r1)
 	return r0, r1
 }
@@ -1031,6 +1067,13 @@ func (r *recordingTx) UnfollowTx(p0 context.Context, p1 chains.NetworkRef, p2 st
 func (r *recordingTx) UnwatchInvoice(p0 context.Context, p1 string) error {
 	c := r.cov.enter("UnwatchInvoice")
 	r0 := r.tx.UnwatchInvoice(p0, p1)
+	c.exit(r0)
+	return r0
+}
+
+func (r *recordingTx) UpdateConversion(p0 context.Context, p1 conversion.Conversion) error {
+	c := r.cov.enter("UpdateConversion")
+	r0 := r.tx.UpdateConversion(p0, p1)
 	c.exit(r0)
 	return r0
 }

@@ -22,6 +22,7 @@
 //	payout.go          payout.Tx's own methods
 //	refund.go          refund.Tx's own methods
 //	treasury.go        treasury.Tx's own methods
+//	conversion.go      conversion.Tx's own methods
 //	settings.go        storage.SettingsTx
 //
 // Across them it checks mode isolation (an object of test mode is never found in
@@ -61,6 +62,7 @@ import (
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/billing"
 	"github.com/kassapay/kassa/chains"
+	"github.com/kassapay/kassa/conversion"
 	"github.com/kassapay/kassa/customer"
 	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/refund"
@@ -82,7 +84,8 @@ type test struct {
 // tests returns the whole suite, each interface's tests from its file.
 func tests() []test {
 	return slices.Concat(txTests, keysTests, ledgerTests, eventTests, invoiceTests, chainTests, journalTests,
-		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, customerTests, walletTests, subMerchantTests, billingTests, settingsTests, sharedTests)
+		utxoTests, accountTests, webhookTests, apikeyTests, payoutTests, refundTests, treasuryTests, leaseTests, customerTests, walletTests,
+		subMerchantTests, billingTests, conversionTests, settingsTests, sharedTests)
 }
 
 // Run runs the whole suite, then checks that it exercised every method of storage.Tx.
@@ -203,7 +206,7 @@ var (
 
 // Digest summarises everything stored that an API request could change, in both
 // modes: invoices, payouts, refunds, events, webhook endpoints, customers (the latest
-// 100, each field), API keys, every ledger balance and hold. Tests compare it before and after a request that must change nothing.
+// 100, each field), conversions (the latest 100), API keys, every ledger balance and hold. Tests compare it before and after a request that must change nothing.
 func Digest(ctx context.Context, st storage.Store) (string, error) {
 	var b strings.Builder
 	err := st.View(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -271,6 +274,14 @@ func Digest(ctx context.Context, st storage.Store) (string, error) {
 					return err
 				}
 				fmt.Fprintf(&b, " %x", sha256.Sum256(whole))
+			}
+			cvs, ncvs, err := tx.ListConversions(ctx, conversion.ListParams{Mode: m, Page: 1, Limit: 100})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, " conversions %d", ncvs)
+			for _, c := range cvs {
+				fmt.Fprintf(&b, " %s:%s:%s:%s", c.ID, c.Status, c.Amount, c.Received)
 			}
 			fmt.Fprintf(&b, " wallets %d", nws)
 			for _, w := range ws {
