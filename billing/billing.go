@@ -86,6 +86,8 @@ type Product struct {
 	Active        bool            `json:"active"` // false: archived, no new subscriptions
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
+	// RequestKey is ProductParams.RequestKey, kept by the store in its own column.
+	RequestKey string `json:"-"`
 }
 
 // Plan returns the product's plan id.
@@ -168,6 +170,8 @@ type Subscription struct {
 	// NextAt is when the billing job looks at the subscription next (zero: never,
 	// it ended). Kept by the store in its own column.
 	NextAt time.Time `json:"-"`
+	// RequestKey is CreateParams.RequestKey, kept by the store in its own column.
+	RequestKey string `json:"-"`
 }
 
 // PeriodStatus is the state of one billing period.
@@ -237,6 +241,12 @@ type Tx interface {
 	wallet.Tx // invoices, the ledger, events and customers' wallets
 	// InsertProduct stores p with its plans.
 	InsertProduct(ctx context.Context, p Product) error
+	// ProductByRequestKey returns the product of mode m created with request key key
+	// (not ""); ok false if there is none.
+	ProductByRequestKey(ctx context.Context, m asset.Mode, key string) (p Product, ok bool, err error)
+	// SubscriptionByRequestKey returns the subscription of mode m created with request
+	// key key (not ""); ok false if there is none.
+	SubscriptionByRequestKey(ctx context.Context, m asset.Mode, key string) (s Subscription, ok bool, err error)
 	// UpdateProduct replaces product p.ID of p.Mode, plans included (plans are never
 	// removed).
 	UpdateProduct(ctx context.Context, p Product) error

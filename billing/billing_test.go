@@ -217,3 +217,40 @@ func wantFields(t *testing.T, err error, fields ...string) {
 		t.Fatalf("a malformed message: %v", err)
 	}
 }
+
+// TestSubscriptions_ARetriedCreateMakesOne: a create asked again with its request key
+// (an Idempotency-Key whose first answer a crash lost) answers the first product or
+// subscription, and bills nothing again.
+func TestSubscriptions_ARetriedCreateMakesOne(t *testing.T) {
+	e := kassatest.New(t)
+	ctx := t.Context()
+	b := e.Gateway.Billing()
+	pp := billing.ProductParams{Name: "Pro", RequestKey: "req-1", PricingPlans: []billing.PlanParams{{Amount: dec("0.001"), Currency: "BTC", Interval: billing.Month}}}
+	p1, err := b.CreateProduct(ctx, asset.Test, pp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := b.CreateProduct(ctx, asset.Test, pp)
+	if err != nil || p2.ID != p1.ID || p2.PricingPlans[0].ID != p1.PricingPlans[0].ID {
+		t.Fatalf("the product again: %+v %v, want %s", p2, err, p1.ID)
+	}
+	sp := billing.CreateParams{CustomerID: "ada", PlanID: p1.PricingPlans[0].ID, RequestKey: "req-2"}
+	s1, err := b.Create(ctx, asset.Test, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := b.Create(ctx, asset.Test, sp)
+	if err != nil || s2.ID != s1.ID || s2.LatestInvoiceID != s1.LatestInvoiceID {
+		t.Fatalf("the subscription again: %+v %v, want %s", s2, err, s1.ID)
+	}
+	if subs, n, err := b.List(ctx, billing.ListParams{Mode: asset.Test}); err != nil || n != 1 || len(invoicesOf(t, e, subs[0].ID)) != 1 {
+		t.Fatalf("%d subscriptions (%v)", n, err)
+	}
+	// The same key in the other mode is another request.
+	if _, err := b.CreateProduct(ctx, asset.Live, pp); err != nil {
+		t.Fatal(err)
+	}
+	if _, n, _ := b.ListProducts(ctx, billing.ProductListParams{Mode: asset.Live}); n != 1 {
+		t.Fatalf("live products: %d", n)
+	}
+}

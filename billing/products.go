@@ -44,6 +44,10 @@ type ProductParams struct {
 	Images        []string // https URLs
 	Metadata      json.RawMessage
 	PricingPlans  []PlanParams // at least one
+	// RequestKey makes the create idempotent: a second create with it in the mode
+	// returns the first product, also after a crash lost the first answer. The HTTP
+	// API passes a digest of the Idempotency-Key and the request. "" for none.
+	RequestKey string
 }
 
 // ProductUpdate changes a product: nil fields stay as they are. PricingPlans name
@@ -170,7 +174,18 @@ func (s *Service) CreateProduct(ctx context.Context, m asset.Mode, p ProductPara
 			return nil, err
 		}
 	}
-	if err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error { return tx.InsertProduct(ctx, prod) }); err != nil {
+	prod.RequestKey = p.RequestKey
+	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		if p.RequestKey != "" {
+			first, ok, err := tx.ProductByRequestKey(ctx, m, p.RequestKey)
+			if err != nil || ok {
+				prod = first
+				return err
+			}
+		}
+		return tx.InsertProduct(ctx, prod)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &prod, nil

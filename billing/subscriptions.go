@@ -32,6 +32,11 @@ type CreateParams struct {
 	Collection     Collection // default invoice
 	Metadata       json.RawMessage
 	ReturnURL      string // the invoices' success_url
+	// RequestKey makes the create idempotent: a second create with it in the mode
+	// returns the first subscription (nothing is billed again), also after a crash lost
+	// the first answer. The HTTP API passes a digest of the Idempotency-Key and the
+	// request. "" for none.
+	RequestKey string
 }
 
 // ListParams filter and page a list.
@@ -54,7 +59,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Su
 	if !m.Valid() {
 		return nil, validation.Field("mode", asset.ErrUnknownMode)
 	}
-	now := s.cfg.Now().UTC()
+	now := s.cfg.Now().UTC().Truncate(time.Microsecond) // as stores keep times
 	var v validation.Error
 	if p.CustomerID == "" {
 		v.Add("customer_id", errors.New("is required"))
@@ -144,7 +149,7 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Su
 		ProductID: prod.ID, PlanID: plan.ID, Status: StatusPending, Collection: p.Collection, Amount: plan.Amount,
 		Currency: plan.Currency, Interval: plan.Interval, IntervalCount: plan.IntervalCount, BillingCycleAnchor: anchor,
 		AutoEndAt: autoEnd, AcceptedAssets: p.AcceptedAssets, CurrentPeriod: -1, Metadata: text.CompactJSON(p.Metadata),
-		ReturnURL: p.ReturnURL, CreatedAt: now, UpdatedAt: now, NextAt: anchor}
+		ReturnURL: p.ReturnURL, CreatedAt: now, UpdatedAt: now, NextAt: anchor, RequestKey: p.RequestKey}
 	if sub.AcceptedAssets == nil {
 		sub.AcceptedAssets = []string{}
 	}
@@ -153,7 +158,15 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Su
 	if _, err := s.cfg.Invoices.Prepare(ctx, m, s.invoiceParams(&sub, 0, 1)); err != nil {
 		return nil, err
 	}
+	existing := false
 	err := s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		if p.RequestKey != "" {
+			first, ok, err := tx.SubscriptionByRequestKey(ctx, m, p.RequestKey)
+			if err != nil || ok {
+				sub, existing = first, ok
+				return err
+			}
+		}
 		cur, ok, err := tx.ProductOfPlan(ctx, m, plan.ID)
 		if err != nil {
 			return err
@@ -178,6 +191,9 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Su
 	})
 	if err != nil {
 		return nil, err
+	}
+	if existing {
+		return &sub, nil
 	}
 	if !sub.NextAt.After(now) {
 		if err := s.advance(ctx, Ref{Mode: m, ID: sub.ID}); err != nil {

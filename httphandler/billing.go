@@ -90,7 +90,7 @@ func (h *Handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := h.gw.Billing().CreateProduct(r.Context(), mode(r), billing.ProductParams{SubMerchantID: sub, Name: req.Name,
-		Description: req.Description, Images: req.Images, Metadata: req.Metadata, PricingPlans: plans(req.PricingPlans)})
+		Description: req.Description, Images: req.Images, Metadata: req.Metadata, PricingPlans: plans(req.PricingPlans), RequestKey: requestKey(r)})
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (h *Handler) createSubscription(w http.ResponseWriter, r *http.Request) err
 	}
 	s, err := h.gw.Billing().Create(r.Context(), mode(r), billing.CreateParams{SubMerchantID: sub, CustomerID: req.CustomerID,
 		PlanID: req.PlanID, BillingCycleAnchor: req.BillingCycleAnchor, AutoEndAt: req.AutoEndAt, AcceptedAssets: req.AcceptedAssets,
-		Collection: billing.Collection(req.Collection), Metadata: req.Metadata, ReturnURL: req.ReturnURL})
+		Collection: billing.Collection(req.Collection), Metadata: req.Metadata, ReturnURL: req.ReturnURL, RequestKey: requestKey(r)})
 	if err != nil {
 		return err
 	}

@@ -21,8 +21,8 @@ func (t *tx) InsertProduct(ctx context.Context, p billing.Product) error {
 	if err != nil {
 		return err
 	}
-	if _, err := t.exec(ctx, `INSERT INTO products (id, mode, sub_merchant_id, active, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)`,
-		p.ID, string(p.Mode), p.SubMerchantID, p.Active, ts(p.CreatedAt), string(body)); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO products (id, mode, sub_merchant_id, active, created_at, request_key, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.ID, string(p.Mode), p.SubMerchantID, p.Active, ts(p.CreatedAt), p.RequestKey, string(body)); err != nil {
 		return err
 	}
 	return t.insertPlans(ctx, p)
@@ -76,6 +76,35 @@ func (t *tx) GetProduct(ctx context.Context, m asset.Mode, id string) (billing.P
 		return billing.Product{}, false, nil
 	}
 	return p, err == nil, err
+}
+
+// ProductByRequestKey implements billing.Tx. Two creates with one key at once: the
+// unique index fails the second, whose rerun (see Store) finds the first here.
+func (t *tx) ProductByRequestKey(ctx context.Context, m asset.Mode, key string) (billing.Product, bool, error) {
+	if key == "" {
+		return billing.Product{}, false, nil
+	}
+	p, err := scanProduct(t.queryRow(ctx, `SELECT mode, body::text FROM products WHERE mode = $1 AND request_key = $2 AND request_key != ''`,
+		string(m), key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return billing.Product{}, false, nil
+	}
+	p.RequestKey = key
+	return p, err == nil, err
+}
+
+// SubscriptionByRequestKey implements billing.Tx, as ProductByRequestKey.
+func (t *tx) SubscriptionByRequestKey(ctx context.Context, m asset.Mode, key string) (billing.Subscription, bool, error) {
+	if key == "" {
+		return billing.Subscription{}, false, nil
+	}
+	s, err := scanSubscription(t.queryRow(ctx, `SELECT mode, next_at, body::text FROM subscriptions
+		WHERE mode = $1 AND request_key = $2 AND request_key != ''`, string(m), key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return billing.Subscription{}, false, nil
+	}
+	s.RequestKey = key
+	return s, err == nil, err
 }
 
 // ProductOfPlan implements billing.Tx; inside Update the product's row is locked (a
@@ -132,9 +161,9 @@ func (t *tx) InsertSubscription(ctx context.Context, s billing.Subscription) err
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO subscriptions (id, mode, sub_merchant_id, customer_id, status, next_at, created_at, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, s.ID, string(s.Mode), s.SubMerchantID, s.CustomerID, string(s.Status), nextAt(s),
-		ts(s.CreatedAt), string(body))
+	_, err = t.exec(ctx, `INSERT INTO subscriptions (id, mode, sub_merchant_id, customer_id, status, next_at, created_at, request_key, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, s.ID, string(s.Mode), s.SubMerchantID, s.CustomerID, string(s.Status), nextAt(s),
+		ts(s.CreatedAt), s.RequestKey, string(body))
 	return err
 }
 

@@ -20,8 +20,8 @@ func (t *tx) InsertProduct(ctx context.Context, p billing.Product) error {
 	if err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO products (id, mode, sub_merchant_id, active, created_at, body) VALUES (?, ?, ?, ?, ?, ?)`,
-		p.ID, string(p.Mode), p.SubMerchantID, p.Active, micros(p.CreatedAt), string(body)); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO products (id, mode, sub_merchant_id, active, created_at, request_key, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.ID, string(p.Mode), p.SubMerchantID, p.Active, micros(p.CreatedAt), p.RequestKey, string(body)); err != nil {
 		return err
 	}
 	return t.insertPlans(ctx, p)
@@ -76,6 +76,33 @@ func (t *tx) GetProduct(ctx context.Context, m asset.Mode, id string) (billing.P
 	return p, err == nil, err
 }
 
+// ProductByRequestKey implements billing.Tx.
+func (t *tx) ProductByRequestKey(ctx context.Context, m asset.Mode, key string) (billing.Product, bool, error) {
+	if key == "" {
+		return billing.Product{}, false, nil
+	}
+	p, err := scanProduct(t.tx.QueryRowContext(ctx, `SELECT mode, body FROM products WHERE `+whereProductRequestKey, string(m), key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return billing.Product{}, false, nil
+	}
+	p.RequestKey = key
+	return p, err == nil, err
+}
+
+// SubscriptionByRequestKey implements billing.Tx.
+func (t *tx) SubscriptionByRequestKey(ctx context.Context, m asset.Mode, key string) (billing.Subscription, bool, error) {
+	if key == "" {
+		return billing.Subscription{}, false, nil
+	}
+	s, err := scanSubscription(t.tx.QueryRowContext(ctx, `SELECT mode, next_at, body FROM subscriptions WHERE `+whereSubscriptionRequestKey,
+		string(m), key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return billing.Subscription{}, false, nil
+	}
+	s.RequestKey = key
+	return s, err == nil, err
+}
+
 // ProductOfPlan implements billing.Tx.
 func (t *tx) ProductOfPlan(ctx context.Context, m asset.Mode, plan string) (billing.Product, bool, error) {
 	p, err := scanProduct(t.tx.QueryRowContext(ctx, `SELECT p.mode, p.body FROM plans JOIN products p ON p.id = plans.product_id
@@ -120,9 +147,9 @@ func (t *tx) InsertSubscription(ctx context.Context, s billing.Subscription) err
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO subscriptions (id, mode, sub_merchant_id, customer_id, status, next_at, created_at, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, string(s.Mode), s.SubMerchantID, s.CustomerID, string(s.Status), nextAt(s),
-		micros(s.CreatedAt), string(body))
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO subscriptions (id, mode, sub_merchant_id, customer_id, status, next_at, created_at,
+		request_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, string(s.Mode), s.SubMerchantID, s.CustomerID, string(s.Status), nextAt(s),
+		micros(s.CreatedAt), s.RequestKey, string(body))
 	return err
 }
 

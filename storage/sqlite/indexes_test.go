@@ -28,6 +28,8 @@ func TestQueryPlans_UseTheirIndexes(t *testing.T) {
 		{"payouts", "payouts_batch", wherePayoutBatch},
 		{"payouts", "payouts_wallet", wherePayoutWallet},
 		{"customers", "customers_external_id", whereCustomerExternalID},
+		{"products", "products_request_key", whereProductRequestKey},
+		{"subscriptions", "subscriptions_request_key", whereSubscriptionRequestKey},
 		{"invoices", "invoices_sub", `mode = ? AND sub_merchant_id = ?` + subIndexed("sm_x")},
 		{"payouts", "payouts_tx", wherePayoutTx},
 	} {

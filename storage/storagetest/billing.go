@@ -40,6 +40,7 @@ func testProducts(t *testing.T, s storage.Store) {
 	b := product("prod_b", asset.Test, "sm_1", at(time.Minute), "plan_b1")
 	c := product("prod_c", asset.Test, "", at(2*time.Minute), "plan_c1")
 	c.Active = false
+	b.RequestKey = "req-b"
 	l := product("prod_l", asset.Live, "", t0, "plan_l1")
 	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
 		for _, p := range []billing.Product{a, b, c, l} {
@@ -71,6 +72,27 @@ func testProducts(t *testing.T, s storage.Store) {
 	}
 	if _, ok, _, ok2 := get(asset.Live, "prod_a", "plan_a1"); ok || ok2 {
 		t.Fatal("a test-mode product or plan found in live mode")
+	}
+	byKey := func(m asset.Mode, key string) (billing.Product, bool) {
+		var p billing.Product
+		var ok bool
+		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
+			var err error
+			p, ok, err = tx.ProductByRequestKey(ctx, m, key)
+			return err
+		})
+		return p, ok
+	}
+	if got, ok := byKey(asset.Test, "req-b"); !ok || got.ID != "prod_b" || got.RequestKey != "req-b" {
+		t.Fatalf("the product of request key req-b: %v %+v", ok, got)
+	}
+	for _, c := range []struct {
+		m   asset.Mode
+		key string
+	}{{asset.Live, "req-b"}, {asset.Test, ""}, {asset.Test, "req-x"}} {
+		if got, ok := byKey(c.m, c.key); ok {
+			t.Fatalf("request key %q in %s mode found %s", c.key, c.m, got.ID)
+		}
 	}
 	a.Name, a.Active = "Pro 2", false
 	a.PricingPlans = append(a.PricingPlans, product("x", asset.Test, "", at(time.Hour), "plan_a3").PricingPlans[0])
@@ -137,6 +159,7 @@ func testSubscriptions(t *testing.T, s storage.Store) {
 		subscription("sub_d", asset.Test, "", "cus_2", billing.StatusCancelled, time.Time{}, at(3*time.Second)),
 		subscription("sub_l", asset.Live, "", "cus_1", billing.StatusActive, at(2*time.Hour), t0),
 	}
+	subs[2].RequestKey = "req-c"
 	mustUpdate(t, s, func(ctx context.Context, tx storage.Tx) error {
 		for _, sub := range subs {
 			if err := tx.InsertSubscription(ctx, sub); err != nil {
@@ -164,6 +187,22 @@ func testSubscriptions(t *testing.T, s storage.Store) {
 	}
 	if _, ok := get(asset.Live, "sub_a"); ok {
 		t.Fatal("a test-mode subscription found in live mode")
+	}
+	for _, c := range []struct {
+		m    asset.Mode
+		key  string
+		want string
+	}{{asset.Test, "req-c", "sub_c"}, {asset.Live, "req-c", ""}, {asset.Test, "", ""}, {asset.Test, "req-x", ""}} {
+		var got billing.Subscription
+		var ok bool
+		mustView(t, s, func(ctx context.Context, tx storage.Tx) error {
+			var err error
+			got, ok, err = tx.SubscriptionByRequestKey(ctx, c.m, c.key)
+			return err
+		})
+		if ok != (c.want != "") || got.ID != c.want || ok && (got.RequestKey != c.key || !got.NextAt.Equal(subs[2].NextAt)) {
+			t.Fatalf("the subscription of request key %q in %s mode: %v %+v, want %q", c.key, c.m, ok, got, c.want)
+		}
 	}
 	due := func(now time.Time, limit int) []string {
 		var refs []billing.Ref

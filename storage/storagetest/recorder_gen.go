@@ -791,6 +791,13 @@ func (r *recordingTx) PendingSends(p0 context.Context, p1 chains.NetworkRef) ([]
 	return r0, r1
 }
 
+func (r *recordingTx) ProductByRequestKey(p0 context.Context, p1 asset.Mode, p2 string) (billing.Product, bool, error) {
+	c := r.cov.enter("ProductByRequestKey")
+	r0, r1, r2 := r.tx.ProductByRequestKey(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
+}
+
 func (r *recordingTx) ProductOfPlan(p0 context.Context, p1 asset.Mode, p2 string) (billing.Product, bool, error) {
 	c := r.cov.enter("ProductOfPlan")
 	r0, r1, r2 := r.tx.ProductOfPlan(p0, p1, p2)
@@ -1013,6 +1020,13 @@ func (r *recordingTx) SubscriberCursor(p0 context.Context, p1 string) (int64, er
 	r0, r1 := r.tx.SubscriberCursor(p0, p1)
 	c.exit(r1)
 	return r0, r1
+}
+
+func (r *recordingTx) SubscriptionByRequestKey(p0 context.Context, p1 asset.Mode, p2 string) (billing.Subscription, bool, error) {
+	c := r.cov.enter("SubscriptionByRequestKey")
+	r0, r1, r2 := r.tx.SubscriptionByRequestKey(p0, p1, p2)
+	c.exit(r2)
+	return r0, r1, r2
 }
 
 func (r *recordingTx) SweepCandidates(p0 context.Context, p1 chains.NetworkRef, p2 int) ([]treasury.Candidate, error) {

@@ -9,10 +9,13 @@ CREATE TABLE products (
     sub_merchant_id TEXT    NOT NULL,
     active          INTEGER NOT NULL,
     created_at      INTEGER NOT NULL,
+    request_key     TEXT    NOT NULL,
     body            TEXT    NOT NULL
 ) STRICT;
 
 CREATE INDEX products_mode ON products (mode, created_at, id);
+-- A create retried with its Idempotency-Key finds the first (package billing).
+CREATE UNIQUE INDEX products_request_key ON products (mode, request_key) WHERE request_key != '';
 
 -- Which product each plan belongs to (a plan's fields are in its product's body).
 CREATE TABLE plans (
@@ -29,10 +32,12 @@ CREATE TABLE subscriptions (
     status          TEXT    NOT NULL,
     next_at         INTEGER,          -- when the billing job looks next; NULL once ended
     created_at      INTEGER NOT NULL,
+    request_key     TEXT    NOT NULL,
     body            TEXT    NOT NULL
 ) STRICT;
 
 CREATE INDEX subscriptions_mode ON subscriptions (mode, created_at, id);
+CREATE UNIQUE INDEX subscriptions_request_key ON subscriptions (mode, request_key) WHERE request_key != '';
 CREATE INDEX subscriptions_customer ON subscriptions (mode, customer_id);
 CREATE INDEX subscriptions_due ON subscriptions (next_at) WHERE next_at IS NOT NULL;
 
