@@ -412,6 +412,9 @@ func New(cfg Config) (*Gateway, error) {
 				return err
 			}
 			return g.billing.OnInvoice(ctx, tx, inv)
+		},
+		Refreshable: func(ctx context.Context, tx invoice.Tx, inv *invoice.Invoice) error {
+			return g.billing.Refreshable(ctx, tx, inv)
 		}})
 	if err != nil {
 		g.Close()

@@ -159,6 +159,10 @@ type Subscription struct {
 	// NextPaymentAttempt is when the next invoice for the open period is sent, while
 	// past due (nil otherwise).
 	NextPaymentAttempt *time.Time `json:"next_payment_attempt"`
+	// BillingError says why the open period's invoice could not be made (no rate for
+	// a fiat price, an asset no longer enabled, ...); the job tries again every few
+	// minutes. "" when none.
+	BillingError string `json:"billing_error,omitempty"`
 	// PeriodsPaid counts the periods paid so far.
 	PeriodsPaid int `json:"periods_paid"`
 

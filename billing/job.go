@@ -87,7 +87,8 @@ func (s *Service) advance(ctx context.Context, r Ref) error {
 	n, attempt := sub.CurrentPeriod, sub.Attempts+1
 	prep, err := s.cfg.Invoices.Prepare(ctx, r.Mode, s.invoiceParams(sub, n, attempt))
 	if err != nil {
-		return fmt.Errorf("period %d's invoice: %w", n, err)
+		err = fmt.Errorf("period %d's invoice: %w", n, err)
+		return errors.Join(err, s.unbillable(ctx, r, n, attempt, err))
 	}
 	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
 		cur, ok, err := tx.GetSubscription(ctx, r.Mode, r.ID)
@@ -117,11 +118,39 @@ func (s *Service) advance(ctx context.Context, r Ref) error {
 		if err := tx.UpdatePeriod(ctx, per); err != nil {
 			return err
 		}
-		cur.LatestInvoiceID, cur.Attempts, cur.NextPaymentAttempt = inv.ID, attempt, nil
+		cur.LatestInvoiceID, cur.Attempts, cur.NextPaymentAttempt, cur.BillingError = inv.ID, attempt, nil, ""
 		// The invoice tells of its fate (OnInvoice); should it not, the job looks
 		// when it expires.
 		cur.NextAt, cur.UpdatedAt = inv.ExpiresAt, s.cfg.Now().UTC()
 		return tx.UpdateSubscription(ctx, cur)
+	})
+}
+
+// unbillableRetry is how long the job waits before it tries again to make an invoice
+// it could not make (no rate for a fiat price, an asset no longer enabled, ...).
+const unbillableRetry = 5 * time.Minute
+
+// unbillable records that period n's invoice (attempt) could not be made: the reason
+// (billing_error), another try after unbillableRetry, and, once the period has gone
+// unbilled for longer than an invoice would have lasted, past due
+// (subscription.past_due): the period is not paid, whatever the reason.
+func (s *Service) unbillable(ctx context.Context, r Ref, n, attempt int, why error) error {
+	return s.cfg.Update(ctx, func(ctx context.Context, tx Tx) error {
+		sub, ok, err := tx.GetSubscription(ctx, r.Mode, r.ID)
+		if err != nil || !ok || sub.Status.Ended() || sub.CurrentPeriod != n || sub.Attempts != attempt-1 || sub.CurrentPeriodPaid {
+			return err
+		}
+		now := s.cfg.Now().UTC()
+		sub.BillingError, sub.NextAt, sub.UpdatedAt = why.Error(), now.Add(unbillableRetry), now
+		overdue := sub.CurrentPeriodStart != nil && now.Sub(*sub.CurrentPeriodStart) > s.cfg.InvoiceLifetime
+		if !overdue || sub.Status == StatusPastDue {
+			return tx.UpdateSubscription(ctx, sub)
+		}
+		sub.Status = StatusPastDue
+		if err := tx.UpdateSubscription(ctx, sub); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, &sub, EventPastDue)
 	})
 }
 
@@ -154,7 +183,7 @@ func (s *Service) step(ctx context.Context, tx Tx, sub *Subscription, now time.T
 				return false, s.paid(ctx, tx, sub, now)
 			case invoice.StatusExpired, invoice.StatusCancelled:
 				if sub.NextPaymentAttempt == nil {
-					return false, s.unpaid(ctx, tx, sub, now) // its expiry was not heard of yet
+					return false, s.unpaid(ctx, tx, sub, inv, now) // its expiry was not heard of yet
 				}
 				return true, nil // the retry's delay has passed: send the next invoice
 			default:
@@ -240,7 +269,7 @@ func (s *Service) paid(ctx context.Context, tx Tx, sub *Subscription, now time.T
 		return err
 	}
 	t := EventRenewed
-	if sub.Status == StatusPending {
+	if sub.PeriodsPaid == 0 { // also when the first period was past due before it was paid
 		t = EventActivated
 	}
 	sub.Status, sub.CurrentPeriodPaid, sub.PeriodsPaid, sub.NextPaymentAttempt = StatusActive, true, sub.PeriodsPaid+1, nil
@@ -251,10 +280,12 @@ func (s *Service) paid(ctx context.Context, tx Tx, sub *Subscription, now time.T
 	return s.emit(ctx, tx, sub, t)
 }
 
-// unpaid handles the open period's invoice that expired (or was cancelled) unpaid:
-// past due, with the next invoice after the next retry delay; or, when none is
-// left, the period unpaid and the subscription cancelled.
-func (s *Service) unpaid(ctx context.Context, tx Tx, sub *Subscription, now time.Time) error {
+// unpaid handles inv, the open period's invoice, that expired (or was cancelled)
+// unpaid: past due, with the next invoice after the next retry delay, and never
+// while inv still counts late payments (its MonitorUntil: one period is never open on
+// two invoices at once); or, when no retry is left, the period unpaid and the
+// subscription cancelled.
+func (s *Service) unpaid(ctx context.Context, tx Tx, sub *Subscription, inv *invoice.Invoice, now time.Time) error {
 	if sub.Attempts > len(s.cfg.Retries) {
 		if err := s.closePeriod(ctx, tx, sub, PeriodUnpaid); err != nil {
 			return err
@@ -262,6 +293,9 @@ func (s *Service) unpaid(ctx context.Context, tx Tx, sub *Subscription, now time
 		return s.end(ctx, tx, sub, StatusCancelled, "unpaid", now)
 	}
 	was, retry := sub.Status, now.Add(s.cfg.Retries[sub.Attempts-1])
+	if inv.Status == invoice.StatusExpired && retry.Before(inv.MonitorUntil) {
+		retry = inv.MonitorUntil
+	}
 	sub.Status, sub.NextAt, sub.NextPaymentAttempt, sub.UpdatedAt = StatusPastDue, retry, &retry, now
 	if err := tx.UpdateSubscription(ctx, *sub); err != nil {
 		return err
@@ -321,10 +355,20 @@ func (s *Service) OnInvoice(ctx context.Context, itx invoice.Tx, inv *invoice.In
 		return err
 	}
 	n := *inv.SubscriptionPeriod
+	now := s.cfg.Now().UTC()
+	if sub.Status.Ended() && sub.CurrentPeriod == n && inv.Status == invoice.StatusPaid {
+		// Cancelled while a payment of the period's invoice confirmed: the customer
+		// paid the period, and the record says so (the subscription stays ended).
+		per, ok, err := tx.GetPeriod(ctx, sub.Mode, sub.ID, n)
+		if err != nil || !ok || per.Status != PeriodVoid {
+			return err
+		}
+		per.Status, per.PaidAt, per.InvoiceID = PeriodPaid, &now, inv.ID
+		return tx.UpdatePeriod(ctx, per)
+	}
 	if sub.Status.Ended() || sub.CurrentPeriod != n || sub.CurrentPeriodPaid {
 		return nil // a paid or ended period's, or an old attempt's that expired again
 	}
-	now := s.cfg.Now().UTC()
 	if inv.Status == invoice.StatusPaid {
 		// An earlier attempt's invoice paid (refreshed, then paid) pays the period too.
 		per, ok, err := tx.GetPeriod(ctx, sub.Mode, sub.ID, n)
@@ -343,7 +387,31 @@ func (s *Service) OnInvoice(ctx context.Context, itx invoice.Tx, inv *invoice.In
 	if inv.ID != sub.LatestInvoiceID || sub.NextPaymentAttempt != nil {
 		return nil // an old attempt's, or this expiry was handled (a later change of the invoice)
 	}
-	return s.unpaid(ctx, tx, &sub, now)
+	return s.unpaid(ctx, tx, &sub, inv, now)
+}
+
+// Refreshable is the invoice service's check before it refreshes inv (an invoice that
+// expired unpaid): a subscription's invoice may be refreshed only while it is the one
+// its open period waits for. An older attempt, or one of a period paid or a
+// subscription ended, is refused (ErrInvalidState): the period would be open on two
+// invoices at once, and could be paid twice.
+func (s *Service) Refreshable(ctx context.Context, itx invoice.Tx, inv *invoice.Invoice) error {
+	if inv.SubscriptionID == "" || inv.SubscriptionPeriod == nil {
+		return nil
+	}
+	tx, ok := itx.(Tx)
+	if !ok {
+		return fmt.Errorf("billing: %T is not a billing.Tx", itx)
+	}
+	sub, ok, err := tx.GetSubscription(ctx, inv.Mode, inv.SubscriptionID)
+	if err != nil || !ok {
+		return err
+	}
+	if sub.Status.Ended() || sub.CurrentPeriod != *inv.SubscriptionPeriod || sub.CurrentPeriodPaid || sub.LatestInvoiceID != inv.ID {
+		return fmt.Errorf("%w: invoice %s billed a period of subscription %s that another invoice bills now, or that is paid or ended",
+			invoice.ErrInvalidState, inv.ID, sub.ID)
+	}
+	return nil
 }
 
 // EventData is a subscription event's data: the subscription.

@@ -95,6 +95,9 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Su
 	if len(p.AcceptedAssets) > 50 {
 		v.Add("accepted_assets", fmt.Errorf("%w: at most 50", ErrBadFormat))
 	}
+	if string(p.Metadata) == "null" {
+		p.Metadata = nil
+	}
 	v.Add("metadata", invoice.CheckMetadata(p.Metadata))
 	if p.ReturnURL != "" {
 		if u, err := url.Parse(p.ReturnURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(p.ReturnURL) > 2048 {

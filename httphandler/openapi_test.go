@@ -339,6 +339,12 @@ func TestOpenAPI_EveryOperationAnswersAsDocumented(t *testing.T) {
 		t.Fatalf("a subscription paid from the wallet: %s", sub.raw) // paid from the wallet's 0.01 at once
 	}
 	want(t, a.do("GET", "/subscriptions/"+subID, nil, nil), 200, "")
+	byInvoice := a.do("POST", "/v1/subscriptions", map[string]any{"customer_id": "ada", "plan_id": planID}, nil)
+	want(t, byInvoice, 201, "")
+	if inv := a.do("GET", "/v1/invoices/"+byInvoice.data()["latest_invoice_id"].(string), nil, nil); inv.code != 200 ||
+		inv.data()["subscription_id"] != byInvoice.data()["id"] || inv.data()["subscription_period"] != float64(0) {
+		t.Fatalf("a period's invoice: %s", inv.raw)
+	}
 	want(t, a.do("PUT", "/v1/products/"+prodID, map[string]any{"pricing_plans": []any{map[string]any{"id": planID, "amount": "0.0002"}}}, nil), 422, "validation_error")
 	want(t, a.do("GET", "/v1/subscriptions?customer_id="+cid+"&status=active", nil, nil), 200, "")
 	want(t, a.do("GET", "/v1/subscriptions/"+subID, nil, nil), 200, "")

@@ -403,31 +403,34 @@ type methodJSON struct {
 }
 
 type invoiceJSON struct {
-	ID              string          `json:"id"`
-	Kind            invoice.Kind    `json:"kind"`
-	Status          invoice.Status  `json:"status"`
-	Exception       *string         `json:"exception"`
-	Amount          decimal.Decimal `json:"amount"`
-	Currency        string          `json:"currency"`
-	AmountDue       decimal.Decimal `json:"amount_due"`
-	OrderID         string          `json:"order_id,omitempty"`
-	CustomerID      string          `json:"customer_id"`
-	SubMerchantID   string          `json:"sub_merchant_id"`
-	CustomerEmail   string          `json:"customer_email,omitempty"`
-	Metadata        json.RawMessage `json:"metadata"`
-	Description     string          `json:"description,omitempty"`
-	PaymentMethods  []methodJSON    `json:"payment_methods"`
-	AmountPaid      decimal.Decimal `json:"amount_paid"`
-	AmountConfirmed decimal.Decimal `json:"amount_confirmed"`
-	AmountRefunded  decimal.Decimal `json:"amount_refunded"`
-	HostedURL       string          `json:"hosted_url"`
-	SuccessURL      string          `json:"success_url,omitempty"`
-	CancelURL       string          `json:"cancel_url,omitempty"`
-	URLCallback     string          `json:"url_callback,omitempty"`
-	ExpiresAt       time.Time       `json:"expires_at"`
-	CreatedAt       time.Time       `json:"created_at"`
-	PaidAt          *time.Time      `json:"paid_at,omitempty"`
-	Livemode        bool            `json:"livemode"`
+	ID            string          `json:"id"`
+	Kind          invoice.Kind    `json:"kind"`
+	Status        invoice.Status  `json:"status"`
+	Exception     *string         `json:"exception"`
+	Amount        decimal.Decimal `json:"amount"`
+	Currency      string          `json:"currency"`
+	AmountDue     decimal.Decimal `json:"amount_due"`
+	OrderID       string          `json:"order_id,omitempty"`
+	CustomerID    string          `json:"customer_id"`
+	SubMerchantID string          `json:"sub_merchant_id"`
+	// SubscriptionID and SubscriptionPeriod: the subscription period the invoice bills.
+	SubscriptionID     string          `json:"subscription_id,omitempty"`
+	SubscriptionPeriod *int            `json:"subscription_period,omitempty"`
+	CustomerEmail      string          `json:"customer_email,omitempty"`
+	Metadata           json.RawMessage `json:"metadata"`
+	Description        string          `json:"description,omitempty"`
+	PaymentMethods     []methodJSON    `json:"payment_methods"`
+	AmountPaid         decimal.Decimal `json:"amount_paid"`
+	AmountConfirmed    decimal.Decimal `json:"amount_confirmed"`
+	AmountRefunded     decimal.Decimal `json:"amount_refunded"`
+	HostedURL          string          `json:"hosted_url"`
+	SuccessURL         string          `json:"success_url,omitempty"`
+	CancelURL          string          `json:"cancel_url,omitempty"`
+	URLCallback        string          `json:"url_callback,omitempty"`
+	ExpiresAt          time.Time       `json:"expires_at"`
+	CreatedAt          time.Time       `json:"created_at"`
+	PaidAt             *time.Time      `json:"paid_at,omitempty"`
+	Livemode           bool            `json:"livemode"`
 	// Claims are the payer's "I have paid" (POST .../verify), oldest first.
 	Claims []invoice.Claim `json:"claims,omitempty"`
 }
@@ -467,7 +470,7 @@ func (h *Handler) invoiceJSON(inv *invoice.Invoice) invoiceJSON {
 	}
 	return invoiceJSON{ID: inv.ID, Kind: inv.Kind, Status: inv.Status, Exception: ex, Amount: inv.Amount, Currency: inv.Currency,
 		AmountDue: inv.AmountDue, OrderID: inv.OrderID, CustomerID: inv.CustomerID, SubMerchantID: inv.SubMerchantID, CustomerEmail: inv.CustomerEmail,
-		Metadata: meta, Description: inv.Description, PaymentMethods: h.methodsJSON(inv), AmountPaid: inv.AmountPaid,
+		SubscriptionID: inv.SubscriptionID, SubscriptionPeriod: inv.SubscriptionPeriod, Metadata: meta, Description: inv.Description, PaymentMethods: h.methodsJSON(inv), AmountPaid: inv.AmountPaid,
 		AmountConfirmed: inv.AmountConfirmed, AmountRefunded: inv.AmountRefunded, HostedURL: h.hostedURL(inv.ID),
 		SuccessURL: inv.SuccessURL, CancelURL: inv.CancelURL, URLCallback: inv.CallbackURL, ExpiresAt: inv.ExpiresAt,
 		CreatedAt: inv.CreatedAt, PaidAt: inv.PaidAt, Livemode: inv.Livemode(), Claims: inv.Claims}

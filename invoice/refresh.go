@@ -95,5 +95,8 @@ func (s *Service) refreshable(ctx context.Context, tx Tx, inv *Invoice) error {
 	if len(pays) > 0 || inv.AmountPaid.IsPositive() {
 		return fmt.Errorf("%w: invoice %s received a payment: it cannot be refreshed", ErrInvalidState, inv.ID)
 	}
+	if s.cfg.Refreshable != nil {
+		return s.cfg.Refreshable(ctx, tx, inv)
+	}
 	return nil
 }

@@ -39,6 +39,10 @@ type Config struct {
 	// transaction, with whether the invoice is still watched (rebounds are decided
 	// there: package refund).
 	Changed func(ctx context.Context, tx Tx, inv *Invoice, watching bool) error
+	// Refreshable, if set, may refuse to refresh inv (an error wrapping
+	// ErrInvalidState says why): a subscription's invoice that a newer one replaced
+	// (package billing).
+	Refreshable func(ctx context.Context, tx Tx, inv *Invoice) error
 	// Enabled returns the asset codes that can be paid in mode (a chain backend runs
 	// for their network).
 	Enabled func(m asset.Mode) map[string]bool
@@ -223,10 +227,19 @@ func (s *Service) cancel(ctx context.Context, tx Tx, m asset.Mode, id string) (*
 	}
 	now := s.cfg.Now().UTC()
 	inv.Status, inv.CancelledAt, inv.UpdatedAt = StatusCancelled, &now, now
-	if err := tx.UpdateInvoice(ctx, inv, now.Before(inv.MonitorUntil)); err != nil {
+	watching := now.Before(inv.MonitorUntil)
+	if err := tx.UpdateInvoice(ctx, inv, watching); err != nil {
 		return nil, err
 	}
-	return inv, s.emit(ctx, tx, inv, event.InvoiceCancelled, nil) // a pending invoice has no payments
+	if err := s.emit(ctx, tx, inv, event.InvoiceCancelled, nil); err != nil { // a pending invoice has no payments
+		return nil, err
+	}
+	if s.cfg.Changed != nil {
+		if err := s.cfg.Changed(ctx, tx, inv, watching); err != nil {
+			return nil, err
+		}
+	}
+	return inv, nil
 }
 
 // Apply is the chain watcher's sink: it books each changed transfer in the ledger and

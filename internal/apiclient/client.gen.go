@@ -1433,14 +1433,16 @@ type Invoice struct {
 	Livemode       bool            `json:"livemode"`
 
 	// Metadata Any JSON value.
-	Metadata       interface{}     `json:"metadata"`
-	OrderId        *string         `json:"order_id,omitempty"`
-	PaidAt         *time.Time      `json:"paid_at,omitempty"`
-	PaymentMethods []PaymentMethod `json:"payment_methods"`
-	Status         InvoiceStatus   `json:"status"`
-	SubMerchantId  string          `json:"sub_merchant_id"`
-	SuccessUrl     *string         `json:"success_url,omitempty"`
-	UrlCallback    *string         `json:"url_callback,omitempty"`
+	Metadata           interface{}     `json:"metadata"`
+	OrderId            *string         `json:"order_id,omitempty"`
+	PaidAt             *time.Time      `json:"paid_at,omitempty"`
+	PaymentMethods     []PaymentMethod `json:"payment_methods"`
+	Status             InvoiceStatus   `json:"status"`
+	SubMerchantId      string          `json:"sub_merchant_id"`
+	SubscriptionId     *string         `json:"subscription_id,omitempty"`
+	SubscriptionPeriod *int            `json:"subscription_period,omitempty"`
+	SuccessUrl         *string         `json:"success_url,omitempty"`
+	UrlCallback        *string         `json:"url_callback,omitempty"`
 }
 
 // InvoiceKind defines model for Invoice.Kind.
@@ -1997,6 +1999,7 @@ type Subscription struct {
 	Amount             string                 `json:"amount"`
 	AutoEndAt          *time.Time             `json:"auto_end_at"`
 	BillingCycleAnchor time.Time              `json:"billing_cycle_anchor"`
+	BillingError       *string                `json:"billing_error,omitempty"`
 	CancelAtPeriodEnd  bool                   `json:"cancel_at_period_end"`
 	CancellationReason *string                `json:"cancellation_reason,omitempty"`
 	CancelledAt        *time.Time             `json:"cancelled_at"`
