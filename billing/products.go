@@ -323,17 +323,6 @@ func page(m asset.Mode, page, limit *int) error {
 	if !m.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
 	}
-	if *page == 0 {
-		*page = 1
-	}
-	if *limit == 0 {
-		*limit = 20
-	}
-	if *page < 1 || *page > 1_000_000 {
-		v.Add("page", fmt.Errorf("%w: want 1 or more", ErrBadFormat))
-	}
-	if *limit < 1 || *limit > 100 {
-		v.Add("limit", fmt.Errorf("%w: want 1 to 100", ErrBadFormat))
-	}
+	validation.Paging(&v, page, limit, ErrBadFormat)
 	return v.Err()
 }

@@ -358,18 +358,7 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]Conversion, int, er
 	if !p.Mode.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
 	}
-	if p.Page == 0 {
-		p.Page = 1
-	}
-	if p.Limit == 0 {
-		p.Limit = 20
-	}
-	if p.Page < 1 || p.Page > 1_000_000 {
-		v.Add("page", fmt.Errorf("%w: want 1 or more", ErrBadFormat))
-	}
-	if p.Limit < 1 || p.Limit > 100 {
-		v.Add("limit", fmt.Errorf("%w: want 1 to 100", ErrBadFormat))
-	}
+	validation.Paging(&v, &p.Page, &p.Limit, ErrBadFormat)
 	if p.Status != "" && !p.Status.Valid() {
 		v.Add("status", fmt.Errorf("%w: want pending, completed or failed", ErrBadFormat))
 	}

@@ -263,18 +263,7 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]Customer, int, erro
 	if !p.Mode.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
 	}
-	if p.Page == 0 {
-		p.Page = 1
-	}
-	if p.Limit == 0 {
-		p.Limit = 20
-	}
-	if p.Page < 1 || p.Page > 1_000_000 {
-		v.Add("page", fmt.Errorf("%w: want 1 or more", ErrBadFormat))
-	}
-	if p.Limit < 1 || p.Limit > 100 {
-		v.Add("limit", fmt.Errorf("%w: want 1 to 100", ErrBadFormat))
-	}
+	validation.Paging(&v, &p.Page, &p.Limit, ErrBadFormat)
 	if p.Email != "" {
 		if !invoice.ValidEmail(p.Email) {
 			v.Add("email", fmt.Errorf("%w: want an address such as ada@example.com", ErrBadFormat))

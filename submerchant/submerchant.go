@@ -261,12 +261,7 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]SubMerchant, int, e
 	if !p.Mode.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
 	}
-	if p.Page < 1 || p.Page > 1_000_000 {
-		v.Add("page", fmt.Errorf("%w: want 1 or more", ErrBadFormat))
-	}
-	if p.Limit < 1 || p.Limit > 100 {
-		v.Add("limit", fmt.Errorf("%w: want 1 to 100", ErrBadFormat))
-	}
+	validation.Paging(&v, &p.Page, &p.Limit, ErrBadFormat)
 	if p.ExternalID != "" && !text.ID(p.ExternalID) {
 		v.Add("external_id", fmt.Errorf("%w: %s", ErrBadFormat, text.IDRule))
 	}

@@ -11,6 +11,7 @@ package validation
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -149,4 +150,29 @@ func HasField(err error, field string) bool {
 	}
 	var fe *FieldError
 	return errors.As(err, &fe) && fe.Field == field
+}
+
+// Paging limits of the lists every service offers.
+const (
+	MaxPage      = 1_000_000
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// Paging defaults a list's page (1) and limit (DefaultLimit) when they are zero, and
+// adds to v, wrapping bad (the calling package's sentinel), a page outside 1..MaxPage
+// or a limit outside 1..MaxLimit.
+func Paging(v *Error, page, limit *int, bad error) {
+	if *page == 0 {
+		*page = 1
+	}
+	if *limit == 0 {
+		*limit = DefaultLimit
+	}
+	if *page < 1 || *page > MaxPage {
+		v.Add("page", fmt.Errorf("%w: want 1 or more", bad))
+	}
+	if *limit < 1 || *limit > MaxLimit {
+		v.Add("limit", fmt.Errorf("%w: want 1 to %d", bad, MaxLimit))
+	}
 }
