@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kassapay/kassa"
 	"github.com/kassapay/kassa/asset"
 	"github.com/kassapay/kassa/conversion"
+	"github.com/kassapay/kassa/invoice"
 	"github.com/kassapay/kassa/kassatest"
 	"github.com/kassapay/kassa/storage/storagetest"
+	"github.com/kassapay/kassa/validation"
 	"github.com/shopspring/decimal"
 )
 
@@ -297,5 +300,85 @@ func TestEstimatePrice_RoundsDownToTheQuoteDecimals(t *testing.T) {
 		if !errors.As(err, &ve) || ve.Fields[c.field] == nil || !errors.Is(err, c.want) {
 			t.Errorf("%s %s in %s: %v, want %v on %s", c.amount, c.base, c.quote, err, c.want, c.field)
 		}
+	}
+}
+
+// answering is an exchange that answers whatever result it is given, and counts the
+// calls.
+type answering struct {
+	res   conversion.Result
+	calls atomic.Int32
+}
+
+func (a *answering) Convert(context.Context, conversion.Request) (conversion.Result, error) {
+	a.calls.Add(1)
+	return a.res, nil
+}
+
+// TestConversion_TestMoneyNeverReachesTheLiveExchange: a Gateway with an operator's
+// (live) exchange converts test money with the built-in test exchange: the live one
+// is never asked.
+func TestConversion_TestMoneyNeverReachesTheLiveExchange(t *testing.T) {
+	live := &answering{res: conversion.Result{Status: conversion.StatusFailed, Reason: "live only"}}
+	env := kassatest.New(t, kassatest.WithLiveExchanger(live))
+	env.Fund("BTC", "0.1")
+	c, err := env.Gateway.Conversions().Create(context.Background(), asset.Test, conversion.CreateParams{From: "BTC", To: "USDT_TRON", Amount: kassatest.Dec("0.01")})
+	if err != nil || c.Status != conversion.StatusCompleted || !c.Received.Equal(kassatest.Dec("650")) {
+		t.Fatalf("a test conversion: %+v %v", c, err)
+	}
+	if n := live.calls.Load(); n != 0 {
+		t.Fatalf("the live exchange was asked %d times for test money", n)
+	}
+}
+
+// TestConversion_AResultIsRoundedDownAndCheckedForSense: an exchange's result finer
+// than the target's decimals is rounded down (the dust stays with the exchange); one
+// whose amounts contradict its rate (base units answered for units) is not booked:
+// the conversion stays pending with its amount held.
+func TestConversion_AResultIsRoundedDownAndCheckedForSense(t *testing.T) {
+	x := &answering{res: conversion.Result{Status: conversion.StatusCompleted, Rate: kassatest.Dec("65000"),
+		Received: kassatest.Dec("649.99999999"), Fee: kassatest.Dec("0.00000001")}}
+	env := kassatest.New(t, kassatest.WithExchanger(x))
+	ctx := context.Background()
+	env.Fund("BTC", "0.1")
+	c, err := env.Gateway.Conversions().Create(ctx, asset.Test, conversion.CreateParams{From: "BTC", To: "USDT_TRON", Amount: kassatest.Dec("0.01")})
+	if err != nil || c.Status != conversion.StatusCompleted || !c.Received.Equal(kassatest.Dec("649.999999")) || !c.Fee.IsZero() {
+		t.Fatalf("an over-precise result: %+v %v", c, err)
+	}
+	if got := env.Balance("USDT_TRON").Available; !got.Equal(kassatest.Dec("649.999999")) {
+		t.Fatalf("USDT_TRON available %s", got)
+	}
+	x.res.Received = kassatest.Dec("650000000") // 650 USDT in base units
+	c, err = env.Gateway.Conversions().Create(ctx, asset.Test, conversion.CreateParams{From: "BTC", To: "USDT_TRON", Amount: kassatest.Dec("0.01")})
+	if err != nil || c.Status != conversion.StatusPending {
+		t.Fatalf("a result that contradicts its rate: %+v %v", c, err)
+	}
+	if b := env.Balance("BTC"); !b.Held.Equal(kassatest.Dec("0.01")) || !env.Balance("USDT_TRON").Available.Equal(kassatest.Dec("649.999999")) {
+		t.Fatalf("after a contradictory result: BTC %+v", b)
+	}
+	verify(t, env)
+}
+
+// TestConversion_ToAnAssetNotEnabledIsRefused: converting into an asset no chain
+// backend runs for (its balance could be neither paid out nor swept) is refused,
+// naming to_currency, and nothing is written.
+func TestConversion_ToAnAssetNotEnabledIsRefused(t *testing.T) {
+	chain := kassatest.SimChain(asset.Bitcoin, asset.Test)
+	env := kassatest.New(t, kassatest.WithBackends(chain))
+	inv := env.Create(invoice.CreateParams{Amount: kassatest.Dec("0.1"), Currency: "BTC"})
+	chain.Pay(env.Method(inv, "BTC").Address, "BTC", env.Units("BTC", "0.1"))
+	chain.Mine(6)
+	env.Sync()
+	if got := env.Balance("BTC").Available; !got.Equal(kassatest.Dec("0.1")) {
+		t.Fatalf("funded %s", got)
+	}
+	before := digest(t, env)
+	_, err := env.Gateway.Conversions().Create(context.Background(), asset.Test, conversion.CreateParams{From: "BTC", To: "USDT_TRON", Amount: kassatest.Dec("0.01")})
+	var ve *validation.Error
+	if !errors.As(err, &ve) || ve.Fields["to_currency"] == nil || !errors.Is(err, asset.ErrNotEnabled) {
+		t.Fatalf("a conversion into an asset not enabled: %v", err)
+	}
+	if digest(t, env) != before {
+		t.Fatal("a refused conversion wrote something")
 	}
 }

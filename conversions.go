@@ -23,17 +23,17 @@ type Conversion = conversion.Conversion
 func (g *Gateway) Conversions() *conversion.Service { return g.converts }
 
 // exchangers is the conversion service's exchange per mode: the operator's in live
-// mode (none without one); in test mode the operator's, else the built-in one at the
-// Gateway's rates.
-func exchangers(operator conversion.Exchanger, rater invoice.Rater, assets *asset.Registry) func(asset.Mode) conversion.Exchanger {
+// mode (none without one); in test mode the test exchange, else the built-in one at
+// the Gateway's rates. Test money never reaches the live exchange.
+func exchangers(live, test conversion.Exchanger, rater invoice.Rater, assets *asset.Registry) func(asset.Mode) conversion.Exchanger {
 	return func(m asset.Mode) conversion.Exchanger {
 		switch {
-		case operator != nil:
-			return operator
-		case m == asset.Test:
-			return conversion.Rated{Rates: rater, Assets: assets}
+		case m == asset.Live:
+			return live
+		case test != nil:
+			return test
 		}
-		return nil
+		return conversion.Rated{Rates: rater, Assets: assets}
 	}
 }
 

@@ -101,13 +101,16 @@ type Config struct {
 	// priced in a crypto asset can be created, and price estimates
 	// (Gateway.EstimatePrice) are refused.
 	Rates invoice.Rater
-	// Exchanger is the operator's exchange, which converts between a merchant's
-	// balances (Conversions; see package conversion). Live mode converts only through
-	// it: without one, live conversions are refused with conversion.ErrUnavailable.
-	// Test mode uses it when set, else conversion.Rated, which converts at the rates
-	// of Rates with no fee, so that sandboxes can convert. Its Convert must be
-	// idempotent by Request.ID. Default: none.
+	// Exchanger is the operator's exchange, which converts between a merchant's live
+	// balances (Conversions; see package conversion): live mode converts only through
+	// it, and without one live conversions are refused with conversion.ErrUnavailable.
+	// It is never asked to convert test money. Its Convert must be idempotent by
+	// Request.ID. Default: none.
 	Exchanger conversion.Exchanger
+	// TestExchanger converts test-mode balances (a sandbox exchange, or a test's
+	// fake). Default: conversion.Rated, which converts at the rates of Rates with no
+	// fee, so that sandboxes can convert.
+	TestExchanger conversion.Exchanger
 	// MonitoringWindow is how long after expiry late payments still count (default 24 h).
 	MonitoringWindow time.Duration
 	// Billing configures subscriptions' invoices and their retries.
@@ -514,7 +517,8 @@ func New(cfg Config) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
-	g.converts, err = conversion.New(conversion.Config{Assets: g.assets, Exchanger: exchangers(cfg.Exchanger, g.rater, g.assets),
+	g.converts, err = conversion.New(conversion.Config{Assets: g.assets, Exchanger: exchangers(cfg.Exchanger, cfg.TestExchanger, g.rater, g.assets),
+		Enabled:          func(m asset.Mode) map[string]bool { return g.enabled[m] },
 		CheckSubMerchant: g.sellers.Check, Update: conversion.Runner(storage.Runner[conversion.Tx](g.store.Update)),
 		View: conversion.Runner(storage.Runner[conversion.Tx](g.store.View)), Now: g.now, Logger: g.log})
 	if err != nil {

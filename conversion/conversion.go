@@ -102,13 +102,16 @@ type Result struct {
 	Status Status
 	// Rate is To per 1 From, as applied.
 	Rate decimal.Decimal
-	// Received is what the merchant gets, in To, net of Fee: positive, and exact in
-	// To's decimals (a Result with more decimal places is not booked; Kassa asks
-	// again).
+	// Received is what the merchant gets, in To, net of Fee: positive. Finer than To's
+	// decimals, it is rounded down (the dust stays with the exchange). Received plus
+	// Fee must be within 1% of Amount times Rate, else the Result contradicts itself
+	// (base units for units, another request's answer): it is not booked, and Kassa
+	// asks again.
 	Received decimal.Decimal
-	// Fee is what the exchange kept, in To (zero or more, exact in To's decimals).
+	// Fee is what the exchange kept, in To (zero or more; rounded down as Received).
 	Fee decimal.Decimal
-	// Reason says why a conversion failed (shown as failure_reason).
+	// Reason says why a conversion failed (shown as failure_reason): write it for the
+	// merchant, without the exchange's internals.
 	Reason string
 }
 
@@ -122,8 +125,15 @@ type Result struct {
 // held, and is asked again by Service.Recover; only an error wrapping ErrRefused, or
 // a Result with StatusFailed, fails it.
 //
-// NOTE: Convert is called outside any storage transaction, and may be called for one
-// ID from several goroutines or instances at once (a create and the recovery pass).
+// An error meaning "this ID was asked before" must never be mapped to ErrRefused:
+// answer the first call's Result instead, or the hold would be voided while the
+// exchange converted. Convert is only asked for the mode it was configured for
+// (Config.Exchanger live money, Config.TestExchanger test money); Request.Mode says
+// which, and a live exchange may refuse anything else.
+//
+// NOTE: Convert is called outside any storage transaction, within ConvertTimeout, and
+// may be called for one ID from several goroutines or instances at once (a create
+// and the recovery pass).
 type Exchanger interface {
 	Convert(ctx context.Context, r Request) (Result, error)
 }

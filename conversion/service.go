@@ -31,6 +31,10 @@ type Config struct {
 	// Exchanger returns the exchange of a mode, or nil when conversions are not
 	// available in it (ErrUnavailable).
 	Exchanger func(m asset.Mode) Exchanger
+	// Enabled, if set, returns the asset codes of mode m that a chain backend runs for:
+	// a conversion to or from another is refused (asset.ErrNotEnabled), since its
+	// balance could be neither paid out nor swept.
+	Enabled func(m asset.Mode) map[string]bool
 	// CheckSubMerchant, if set, checks a sub_merchant_id (submerchant.Service.Check).
 	CheckSubMerchant func(ctx context.Context, m asset.Mode, id string) error
 	Update, View     Runner
@@ -103,6 +107,14 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Co
 	if from.Code != "" && from.Code == to.Code {
 		v.Add("to_currency", ErrSameCurrency)
 	}
+	if s.cfg.Enabled != nil {
+		enabled := s.cfg.Enabled(m)
+		for field, a := range map[string]asset.Asset{"from_currency": from, "to_currency": to} {
+			if a.Code != "" && !enabled[a.Code] {
+				v.Add(field, fmt.Errorf("%s %w in %s mode", a.Code, asset.ErrNotEnabled, m))
+			}
+		}
+	}
 	var units *big.Int
 	if from.Code != "" {
 		var amount decimal.Decimal
@@ -143,8 +155,15 @@ func (s *Service) Create(ctx context.Context, m asset.Mode, p CreateParams) (*Co
 	if err != nil {
 		return nil, err
 	}
-	return s.ask(ctx, ex, c)
+	// Held: from here on the conversion is the merchant's, whatever the client does
+	// (a cancelled request must not leave it unbooked until the recovery pass).
+	return s.ask(context.WithoutCancel(ctx), ex, c)
 }
+
+// ConvertTimeout bounds one Convert call: well under RetryAfter, so that the
+// recovery pass asks again only after an answer could no longer come, and a hung
+// exchange never holds up the jobs that run beside the recovery pass.
+const ConvertTimeout = 20 * time.Second
 
 // byRequestKey returns the conversion made with key (nil when key is "" or unused).
 func (s *Service) byRequestKey(ctx context.Context, m asset.Mode, key string) (*Conversion, error) {
@@ -167,10 +186,14 @@ func (s *Service) byRequestKey(ctx context.Context, m asset.Mode, key string) (*
 // ask asks ex to convert c (pending, its amount held) and books the answer. An answer
 // that is not final leaves c pending, as it is returned.
 func (s *Service) ask(ctx context.Context, ex Exchanger, c Conversion) (*Conversion, error) {
-	res, err := ex.Convert(ctx, Request{ID: c.ID, Mode: c.Mode, From: c.From, To: c.To, Amount: c.Amount})
+	cctx, cancel := context.WithTimeout(ctx, ConvertTimeout)
+	res, err := ex.Convert(cctx, Request{ID: c.ID, Mode: c.Mode, From: c.From, To: c.To, Amount: c.Amount})
+	cancel()
 	switch {
 	case errors.Is(err, ErrRefused):
-		res = Result{Status: StatusFailed, Reason: err.Error()}
+		// The exchange's own words go to the log; the merchant's record says refused.
+		s.cfg.Logger.InfoContext(ctx, "conversion: refused by the exchange", "conversion", c.ID, "err", err)
+		res = Result{Status: StatusFailed, Reason: ErrRefused.Error()}
 	case err != nil:
 		s.cfg.Logger.WarnContext(ctx, "conversion: the exchange did not answer; the conversion stays pending and is asked again",
 			"conversion", c.ID, "mode", c.Mode, "err", err)
@@ -183,7 +206,7 @@ func (s *Service) ask(ctx context.Context, ex Exchanger, c Conversion) (*Convers
 		}
 		return s.finish(ctx, c, res)
 	case StatusCompleted:
-		if err := s.checkResult(c, res); err != nil {
+		if err := s.checkResult(c, &res); err != nil {
 			s.cfg.Logger.ErrorContext(ctx, "conversion: the exchange answered a result that cannot be booked; the conversion stays pending and is asked again",
 				"conversion", c.ID, "mode", c.Mode, "err", err)
 			return &c, nil
@@ -197,9 +220,15 @@ func (s *Service) ask(ctx context.Context, ex Exchanger, c Conversion) (*Convers
 	return &c, nil
 }
 
-// checkResult checks a completed Result: a positive rate, a positive amount received
-// and a fee of zero or more, both exact in the decimals of c.To.
-func (s *Service) checkResult(c Conversion, r Result) error {
+// consistency is how far received plus fee may be from amount times rate (a share
+// of it): beyond, the exchange's numbers contradict each other (an adapter that
+// answers base units, or another request's result) and nothing is booked.
+var consistency = decimal.RequireFromString("0.01")
+
+// checkResult checks a completed Result and rounds its amounts down to the decimals of
+// c.To (what is finer stays with the exchange): a positive rate, a positive amount
+// received and a fee of zero or more, whose sum is within 1% of Amount times Rate.
+func (s *Service) checkResult(c Conversion, r *Result) error {
 	to, err := s.cfg.Assets.Get(c.To)
 	if err != nil {
 		return err
@@ -207,6 +236,7 @@ func (s *Service) checkResult(c Conversion, r Result) error {
 	if !r.Rate.IsPositive() {
 		return fmt.Errorf("rate %s is not positive", r.Rate)
 	}
+	r.Received, r.Fee = r.Received.RoundDown(to.Decimals), r.Fee.RoundDown(to.Decimals)
 	if _, _, err := to.CheckPositive(r.Received); err != nil {
 		return fmt.Errorf("received %s %s: %w", r.Received, c.To, err)
 	}
@@ -215,6 +245,10 @@ func (s *Service) checkResult(c Conversion, r Result) error {
 	}
 	if _, err := to.ToBaseUnits(r.Fee); err != nil {
 		return fmt.Errorf("fee %s %s: %w", r.Fee, c.To, err)
+	}
+	gross := c.Amount.Mul(r.Rate)
+	if off := r.Received.Add(r.Fee).Sub(gross).Abs(); off.GreaterThan(gross.Mul(consistency)) {
+		return fmt.Errorf("received %s plus fee %s is not %s at rate %s (%s %s)", r.Received, r.Fee, gross, r.Rate, c.Amount, c.From)
 	}
 	return nil
 }
@@ -281,8 +315,9 @@ func clip(s string, n int) string {
 // Recover finishes conversions left pending (a crash between the hold and the
 // booking, an exchange that did not answer): each pending conversion last touched
 // RetryAfter ago or more is asked again, with its id, and the answer is booked once.
-// One that still has no final answer is touched, so it rests RetryAfter again. The
-// Gateway runs it under a lease, on one instance at a time.
+// One that still has no final answer is touched, so it rests RetryAfter again. A pass
+// stops asking after ConvertTimeout (each Convert is bounded by it too). The Gateway
+// runs it under a lease, on one instance at a time.
 func (s *Service) Recover(ctx context.Context) error {
 	var pending []Conversion
 	err := s.cfg.View(ctx, func(ctx context.Context, tx Tx) error {
@@ -294,19 +329,32 @@ func (s *Service) Recover(ctx context.Context) error {
 		return err
 	}
 	var errs []error
+	began := s.cfg.Now()
 	for _, c := range pending {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		// A pass asks for at most about ConvertTimeout (an exchange that hangs would
+		// otherwise hold up the jobs that run beside it): the rest wait for the next.
+		if s.cfg.Now().Sub(began) > ConvertTimeout {
+			break
 		}
 		ex := s.cfg.Exchanger(c.Mode)
 		if ex == nil {
 			s.cfg.Logger.ErrorContext(ctx, "conversion: a pending conversion has no exchange to finish it (configure Config.Exchanger)",
 				"conversion", c.ID, "mode", c.Mode)
+			// Touched, so that it rests RetryAfter and others behind it are asked.
+			if err := s.touch(ctx, c); err != nil {
+				errs = append(errs, fmt.Errorf("conversion %s: %w", c.ID, err))
+			}
 			continue
 		}
 		got, err := s.ask(ctx, ex, c)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("conversion %s: %w", c.ID, err))
+			if err := s.touch(ctx, c); err != nil {
+				errs = append(errs, fmt.Errorf("conversion %s: %w", c.ID, err))
+			}
 			continue
 		}
 		if got.Status == StatusPending {

@@ -117,7 +117,9 @@ type options struct {
 	rebounds map[asset.Mode]bool
 	treasury *kassa.TreasuryOptions
 	exchange conversion.Exchanger
-	sources  []rates.Source
+	// liveExchange is WithLiveExchanger's.
+	liveExchange conversion.Exchanger
+	sources      []rates.Source
 }
 
 // Option configures New.
@@ -142,9 +144,14 @@ func (e *Env) treasuryOptions() kassa.TreasuryOptions {
 	return *e.opts.treasury
 }
 
-// WithExchanger gives the Gateway an exchange for conversions (kassa.Config.Exchanger)
-// instead of the built-in one, which converts test money at the fixed rates.
+// WithExchanger gives the Gateway an exchange for test-mode conversions
+// (kassa.Config.TestExchanger) instead of the built-in one, which converts test money
+// at the fixed rates.
 func WithExchanger(x conversion.Exchanger) Option { return func(o *options) { o.exchange = x } }
+
+// WithLiveExchanger gives the Gateway an operator's exchange for live money
+// (kassa.Config.Exchanger), which test money must never reach.
+func WithLiveExchanger(x conversion.Exchanger) Option { return func(o *options) { o.liveExchange = x } }
 
 // WithStore runs the Env on the databases open returns (one per start: New, Restart
 // and RestartProcess close the previous one), instead of SQLite: a PostgreSQL
@@ -273,7 +280,7 @@ func (e *Env) start() {
 		Mnemonic: cfg.Mnemonic, Keyring: cfg.Keyring, Store: store, Chains: backends, Rates: cache, PollInterval: e.opts.poll,
 		MonitoringWindow: e.opts.window, Now: e.Clock.Now, Assets: e.opts.registry, Logger: e.opts.logger,
 		MasterKey: MasterKey, Webhooks: webhookOptions(e.opts.webhooks), Payouts: e.payoutOptions(), Metrics: e.opts.metrics,
-		Rebounds: e.opts.rebounds, Treasury: e.treasuryOptions(), Exchanger: e.opts.exchange,
+		Rebounds: e.opts.rebounds, Treasury: e.treasuryOptions(), TestExchanger: e.opts.exchange, Exchanger: e.opts.liveExchange,
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -301,7 +301,8 @@ func ensureExchange(ctx context.Context, tx Tx, m asset.Mode, code string) error
 
 // HoldConversion places the hold of a conversion: amount of asset from, taken from o's
 // available money into o's holding account, as pending hold id (the conversion's id).
-// It fails with ErrInsufficientFunds, writing nothing, when o's available balance does
+// It fails with ErrInsufficientFunds, writing nothing, when o owes a deficit of from
+// (a reorg took back money it had spent: payouts wait too), or when o's available balance does
 // not cover amount, and with ErrDuplicate when the hold was placed already.
 func HoldConversion(ctx context.Context, tx Tx, o Owner, m asset.Mode, id, from string, amount *big.Int) error {
 	if o.Wallet != "" {
@@ -309,6 +310,15 @@ func HoldConversion(ctx context.Context, tx Tx, o Owner, m asset.Mode, id, from 
 	}
 	if err := o.ensure(ctx, tx, m, from); err != nil {
 		return err
+	}
+	// A deficit (a reorg took back money already spent) is owed first: what is
+	// available is not the merchant's to convert while it is there, as payouts wait.
+	def, err := tx.LockAccount(ctx, o.Deficit(m, from))
+	if err != nil {
+		return err
+	}
+	if def.Balance.Sign() < 0 {
+		return fmt.Errorf("%w: a deficit of %s is owed first", ErrInsufficientFunds, new(big.Int).Neg(def.Balance))
 	}
 	return PlaceHold(ctx, tx, id, o.Available(m, from), o.Holds(m, from), amount)
 }

@@ -102,3 +102,27 @@ func TestConversion_ASubMerchantsOwnBalance(t *testing.T) {
 		t.Fatalf("a wallet's conversion: %v, want ErrInvalidEntry", err)
 	}
 }
+
+// TestHoldConversion_ADeficitIsOwedFirst: 1,000 arrive and are held for a payout; a
+// reorg takes 500 back (a deficit of 500, the money spent); the payout's hold is void,
+// so 1,000 are available again. The deficit is owed first: a conversion of any of it
+// is refused, as a payout would be, and nothing is written.
+func TestHoldConversion_ADeficitIsOwedFirst(t *testing.T) {
+	b := newBook(t)
+	b.deposit("d1", 1000)
+	b.do(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.PlaceHold(ctx, tx, "po_1", ledger.MerchantAvailable(asset.Test, "BTC"), ledger.Holds(asset.Test, "BTC"), big.NewInt(1000))
+	})
+	b.move("d1:reorg", ledger.InAvailable, ledger.InWorld, 500)
+	b.do(func(ctx context.Context, tx ledger.Tx) error { return ledger.VoidHold(ctx, tx, "po_1") })
+	m := b.balances()
+	want(t, "available after the void", m.Available, 1000)
+	want(t, "deficit", m.Deficit, -500)
+	err := b.try(func(ctx context.Context, tx ledger.Tx) error {
+		return ledger.HoldConversion(ctx, tx, ledger.Owner{}, asset.Test, "cv_1", "BTC", big.NewInt(100))
+	})
+	if !errors.Is(err, ledger.ErrInsufficientFunds) {
+		t.Fatalf("a conversion while a deficit is owed: %v, want ErrInsufficientFunds", err)
+	}
+	want(t, "available after the refusal", b.balances().Available, 1000)
+}
