@@ -262,6 +262,7 @@ func Crash(ctx context.Context, dir string, cfg CrashConfig, log *slog.Logger) (
 	if err != nil {
 		return "", fmt.Errorf("after settling: %w", err)
 	}
+	f.settled(rep.MaxSeq)
 	if st.subscriptions.Load() > 0 && rep.Renewals == 0 {
 		return "", fmt.Errorf("%d subscriptions and no renewal paid: the campaign did not try renewals", st.subscriptions.Load())
 	}
