@@ -14,10 +14,14 @@
 // at the period's start (kind invoice, subscription_id set); with collection "wallet"
 // the plan's price moves from the customer's wallet of the plan's asset to the
 // merchant in one ledger entry when the wallet's available balance covers it, and an
-// invoice is sent otherwise. An invoice that expires unpaid makes the subscription
-// past_due and a new invoice for the same period is sent after each delay of
-// Config.Retries; when the last one expires too, the subscription is cancelled
-// (cancellation_reason "unpaid"). Statuses: pending (the first period is not paid) ->
+// invoice is sent otherwise. An invoice that expires unpaid (or that the merchant
+// cancels) makes the subscription past_due and a new invoice for the same period is
+// sent after each delay of Config.Retries, never while the expired one still counts
+// late payments (its MonitorUntil), and an invoice a newer one replaced cannot be
+// refreshed (Refreshable): a period is never open on two invoices. When the last one
+// expires too, the subscription is cancelled (cancellation_reason "unpaid"). A period
+// whose invoice cannot be made (no rate, an asset no longer enabled) says why
+// (BillingError), is tried again every few minutes, and is past_due once overdue. Statuses: pending (the first period is not paid) ->
 // active -> past_due -> active again when paid, and finally cancelled (now or at a
 // period's end) or expired (auto_end_at reached: no period starting at or after it is
 // billed).

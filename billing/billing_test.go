@@ -191,6 +191,40 @@ func TestSubscriptions_BadInputIsNamedAndChangesNothing(t *testing.T) {
 	if _, err := b.Cancel(ctx, asset.Test, "sub_aaaaaaaaaaaaaaaaaaaa", false); !errors.Is(err, billing.ErrNotFound) {
 		t.Fatalf("cancelling an unknown subscription: %v", err)
 	}
+	_, _, err = b.List(ctx, billing.ListParams{Mode: asset.Test, Status: "paused", CustomerID: "a b", Limit: 101})
+	wantFields(t, err, "status", "customer_id", "limit")
+	_, _, err = b.ListProducts(ctx, billing.ProductListParams{Mode: "staging", Page: -1})
+	wantFields(t, err, "mode", "page")
+
+	// An expired subscription cannot be cancelled; a cancelled one cancelled again is
+	// answered as it is, nothing changed.
+	end := e.Clock.Now().Add(time.Hour)
+	short, err := b.Create(ctx, asset.Test, billing.CreateParams{CustomerID: "c2", PlanID: btcPlan, Collection: billing.CollectInvoice, AutoEndAt: &end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := e.Invoice(short.LatestInvoiceID)
+	e.PayAmount(inv, "BTC", e.Method(inv, "BTC").AmountDue)
+	e.Mine(asset.Bitcoin, 6)
+	e.Advance(31 * 24 * time.Hour)
+	if s, _ := b.Get(ctx, asset.Test, short.ID); s.Status != billing.StatusExpired {
+		t.Fatalf("after auto_end_at: %s", s.Status)
+	}
+	if _, err := b.Cancel(ctx, asset.Test, short.ID, false); !errors.Is(err, billing.ErrEnded) {
+		t.Fatalf("cancelling an expired subscription: %v, want ErrEnded", err)
+	}
+	other, err := b.Create(ctx, asset.Test, billing.CreateParams{CustomerID: "c3", PlanID: btcPlan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := b.Cancel(ctx, asset.Test, other.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := b.Cancel(ctx, asset.Test, other.ID, true)
+	if err != nil || again.Status != billing.StatusCancelled || !again.UpdatedAt.Equal(first.UpdatedAt) {
+		t.Fatalf("cancelling again: %+v %v", again, err)
+	}
 }
 
 func hasField(err error, field string) bool {

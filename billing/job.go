@@ -312,8 +312,8 @@ func (s *Service) closePeriod(ctx context.Context, tx Tx, sub *Subscription, st 
 	if err != nil {
 		return err
 	}
-	if !ok { // opened and paid from the wallet in this transaction: not stored yet
-		return nil
+	if !ok { // every open period is stored before it is closed
+		return fmt.Errorf("billing: period %d of %s is not stored", sub.CurrentPeriod, sub.ID)
 	}
 	per.Status = st
 	if st == PeriodPaid {
@@ -413,9 +413,6 @@ func (s *Service) Refreshable(ctx context.Context, itx invoice.Tx, inv *invoice.
 	}
 	return nil
 }
-
-// EventData is a subscription event's data: the subscription.
-type EventData = Subscription
 
 // emit writes event t about sub.
 func (s *Service) emit(ctx context.Context, tx Tx, sub *Subscription, t event.Type) error {

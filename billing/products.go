@@ -19,9 +19,8 @@ import (
 
 // Limits.
 const (
-	MaxPlans         = 20
-	MaxImages        = 8
-	MaxIntervalCount = 365 // a plan's period is at most a year of days, 52 weeks, 12 months, 1 year (see checkPlan)
+	MaxPlans  = 20
+	MaxImages = 8
 )
 
 // PlanParams are a plan's fields. ID names an existing plan in a product's update
@@ -69,7 +68,7 @@ type ProductListParams struct {
 	Page, Limit   int
 }
 
-// maxPeriod is the longest period a plan may have, per interval.
+// maxPeriod is the longest period a plan may have, per interval: a year.
 var maxPeriod = map[Interval]int{Day: 365, Week: 52, Month: 12, Year: 1}
 
 // checkPlan validates plan p (field names under prefix) and returns its currency as
@@ -301,7 +300,9 @@ func (s *Service) UpdateProduct(ctx context.Context, m asset.Mode, id string, u 
 
 // ListProducts returns a page of products and how many match in all.
 func (s *Service) ListProducts(ctx context.Context, p ProductListParams) ([]Product, int, error) {
-	if err := page(p.Mode, &p.Page, &p.Limit); err != nil {
+	var v validation.Error
+	page(&v, p.Mode, &p.Page, &p.Limit)
+	if err := v.Err(); err != nil {
 		return nil, 0, err
 	}
 	var out []Product
@@ -317,12 +318,10 @@ func (s *Service) ListProducts(ctx context.Context, p ProductListParams) ([]Prod
 	return out, total, err
 }
 
-// page checks and defaults a list's mode and paging.
-func page(m asset.Mode, page, limit *int) error {
-	var v validation.Error
+// page checks and defaults a list's mode and paging, adding what is wrong to v.
+func page(v *validation.Error, m asset.Mode, page, limit *int) {
 	if !m.Valid() {
 		v.Add("mode", asset.ErrUnknownMode)
 	}
-	validation.Paging(&v, page, limit, ErrBadFormat)
-	return v.Err()
+	validation.Paging(v, page, limit, ErrBadFormat)
 }

@@ -250,10 +250,8 @@ func (s *Service) Periods(ctx context.Context, m asset.Mode, id string) ([]Perio
 
 // List returns a page of subscriptions and how many match in all.
 func (s *Service) List(ctx context.Context, p ListParams) ([]Subscription, int, error) {
-	if err := page(p.Mode, &p.Page, &p.Limit); err != nil {
-		return nil, 0, err
-	}
 	var v validation.Error
+	page(&v, p.Mode, &p.Page, &p.Limit)
 	switch p.Status {
 	case "", StatusPending, StatusActive, StatusPastDue, StatusCancelled, StatusExpired:
 	default:

@@ -2,7 +2,6 @@ package httphandler
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -101,17 +100,7 @@ func (h *Handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) listProducts(w http.ResponseWriter, r *http.Request) error {
 	var v validation.Error
 	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
-	p := billing.ProductListParams{Mode: mode(r), SubMerchantID: listSub(r), Page: page, Limit: limit}
-	switch r.URL.Query().Get("active") {
-	case "":
-	case "true":
-		p.Active = new(bool)
-		*p.Active = true
-	case "false":
-		p.Active = new(bool)
-	default:
-		v.Add("active", fmt.Errorf("%w: want true or false", billing.ErrBadFormat))
-	}
+	p := billing.ProductListParams{Mode: mode(r), SubMerchantID: listSub(r), Page: page, Limit: limit, Active: queryBool(r, "active", &v)}
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -373,6 +373,23 @@ func fieldOfAmountError(err error) string {
 }
 
 // queryInt reads an integer query parameter in [lo, hi], def when absent.
+// queryBool reads an optional true/false query parameter: nil when absent, and a
+// validation error on v naming it for anything else.
+func queryBool(r *http.Request, name string, v *validation.Error) *bool {
+	switch r.URL.Query().Get(name) {
+	case "":
+		return nil
+	case "true":
+		b := true
+		return &b
+	case "false":
+		b := false
+		return &b
+	}
+	v.Add(name, errors.New("want true or false"))
+	return nil
+}
+
 func queryInt(r *http.Request, name string, def, lo, hi int, v *validation.Error) int {
 	s := r.URL.Query().Get(name)
 	if s == "" {

@@ -46,17 +46,8 @@ func (h *Handler) createSubMerchant(w http.ResponseWriter, r *http.Request) erro
 func (h *Handler) listSubMerchants(w http.ResponseWriter, r *http.Request) error {
 	var v validation.Error
 	page, limit := queryInt(r, "page", 1, 1, 1_000_000, &v), queryInt(r, "limit", 20, 1, 100, &v)
-	p := submerchant.ListParams{Mode: mode(r), ExternalID: r.URL.Query().Get("external_id"), Page: page, Limit: limit}
-	switch r.URL.Query().Get("active") {
-	case "":
-	case "true":
-		p.Active = new(bool)
-		*p.Active = true
-	case "false":
-		p.Active = new(bool)
-	default:
-		v.Add("active", submerchant.ErrBadFormat)
-	}
+	p := submerchant.ListParams{Mode: mode(r), ExternalID: r.URL.Query().Get("external_id"), Page: page, Limit: limit,
+		Active: queryBool(r, "active", &v)}
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -118,6 +118,8 @@ func hostileRequests() []hostileRequest {
 		{name: "subscription collected by card", method: "POST", path: "/v1/subscriptions", body: `{"customer_id":"u1","plan_id":"plan_x","collection":"card"}`},
 		{name: "subscription anchored in the past", method: "POST", path: "/v1/subscriptions", body: `{"customer_id":"u1","plan_id":"plan_x","billing_cycle_anchor":"2001-01-01T00:00:00Z"}`},
 		{name: "cancel an unknown subscription", method: "POST", path: "/v1/subscriptions/sub_aaaaaaaaaaaaaaaaaaaa/cancel", body: `{}`},
+		{name: "product list bad active", method: "GET", path: "/v1/products?active=maybe"},
+		{name: "subscription list bad status", method: "GET", path: "/v1/subscriptions?status=paused&customer_id=a%20b"},
 		// Customers.
 		{name: "customer sql in external_id", method: "POST", path: "/v1/customers", body: `{"external_id":"1' OR '1'='1"}`},
 		{name: "customer header injection in email", method: "POST", path: "/v1/customers", body: `{"email":"a@b.c\r\nBcc: x@y.z"}`},
